@@ -1,0 +1,3 @@
+from aidtrack.cli.main import run
+
+run()

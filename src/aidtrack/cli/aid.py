@@ -1,0 +1,77 @@
+"""Aid (三帮 and more): projects, funds, jobs, goods and medical help given to a household."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    DateOpt,
+    Format,
+    HouseholdFilter,
+    HouseholdRef,
+    RecordId,
+    Yes,
+    command,
+    delete_record,
+    edit_record,
+    household_id,
+    list_records,
+    open_db,
+    today,
+)
+
+NAME = "aid"
+app = typer.Typer(no_args_is_help=True)
+
+Kind = Annotated[str | None, typer.Option(
+    "--kind", help="project (帮项目), funds (帮资金), job (帮就业), goods, medical, other.")]
+Value = Annotated[str | None, typer.Option("--value", help="Value in yuan.")]
+Giver = Annotated[str | None, typer.Option(
+    "--giver", help="A cadre (code or name) who gave it personally, or free text (局党委).")]
+Note = Annotated[str | None, typer.Option("--note")]
+
+
+@command(app)
+def add(household: HouseholdRef, kind: Kind = None, value: Value = None, date: DateOpt = None,
+        giver: Giver = None, note: Note = None) -> None:
+    """Record aid given to a household; prints the record id.
+
+    Example: aidtrack aid add H01 --kind funds --value 700 --giver C01 --note 买三轮车
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "aid", {"household": household, "kind": kind, "value": value,
+                                         "date": date, "giver": giver, "note": note}, today()))
+
+
+@command(app, "list")
+def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+    """List aid records.
+
+    Example: aidtrack aid list --household H01 --format csv
+    """
+    where, params = ([], []) if not household else (["a.household_id = ?"],
+                                                     [household_id(household)])
+    list_records("aid", fmt, where, params)
+
+
+@command(app)
+def edit(ident: RecordId, kind: Kind = None, value: Value = None, date: DateOpt = None,
+         giver: Giver = None, note: Note = None) -> None:
+    """Correct an aid record (audited).
+
+    Example: aidtrack aid edit 3 --value 750
+    """
+    edit_record("aid", ident, {"kind": kind, "value": value, "date": date, "giver": giver,
+                               "note": note})
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete an aid record (audited).
+
+    Example: aidtrack aid delete 3 --yes
+    """
+    delete_record("aid", ident, yes)

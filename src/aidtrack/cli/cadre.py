@@ -1,0 +1,68 @@
+"""Cadres (帮扶干部): the unit's staff, each paired with a household."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    CadreRef,
+    Format,
+    command,
+    edit_record,
+    list_records,
+    open_db,
+    show_record,
+    today,
+)
+
+NAME = "cadre"
+app = typer.Typer(no_args_is_help=True)
+
+Code = Annotated[str | None, typer.Option("--code", help="Code such as C01 (assigned if left out).")]
+Unit = Annotated[str | None, typer.Option("--unit", help="The cadre's unit (帮扶单位).")]
+Title = Annotated[str | None, typer.Option("--title", help="Title, e.g. 局长.")]
+Phone = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+
+
+@command(app)
+def add(name: Annotated[str, typer.Argument(help="The cadre's name.")], code: Code = None,
+        unit: Unit = None, title: Title = None, phone: Phone = None) -> None:
+    """Add a cadre; prints the new code.
+
+    Example: aidtrack cadre add 吴局长 --code C01 --title 局长
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "cadres", {"name": name, "code": code, "unit": unit,
+                                            "title": title, "phone": phone}, today()))
+
+
+@command(app, "list")
+def list_(fmt: Format = "table") -> None:
+    """List the cadres.
+
+    Example: aidtrack cadre list --format json
+    """
+    list_records("cadres", fmt, [], [])
+
+
+@command(app)
+def show(ref: CadreRef, fmt: Format = "table") -> None:
+    """Show one cadre.
+
+    Example: aidtrack cadre show C01
+    """
+    show_record("cadres", ref, fmt)
+
+
+@command(app)
+def edit(ref: CadreRef, name: Annotated[str | None, typer.Option("--name")] = None,
+         code: Code = None, unit: Unit = None, title: Title = None, phone: Phone = None) -> None:
+    """Correct a cadre's details (audited).
+
+    Example: aidtrack cadre edit C01 --phone 13800000000
+    """
+    edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title,
+                                "phone": phone})

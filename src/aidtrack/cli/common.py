@@ -1,0 +1,172 @@
+"""What every command module shares: the global options' state, error handling, option aliases.
+
+Domain modules are imported inside the commands, not here, so `aidtrack --help` loads neither
+sqlite-utils nor the operations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..model import AidtrackError
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+
+@dataclass
+class State:
+    db: Path | None = None
+    operator: str | None = None
+    store: Store | None = None
+
+
+state = State()
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One line on stderr, the exit status, no traceback."""
+    sys.stderr.write(f"Error: {message}\n")
+    raise typer.Exit(code)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain and database errors into one line and exit status 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AidtrackError as e:
+            fail(str(e))
+        except sqlite3.Error as e:
+            fail(f"db: {e}")
+        except OSError as e:
+            fail(f"{e.filename or 'file'}: {e.strerror}")
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was written", 130)
+
+    return wrapper
+
+
+def command(app: typer.Typer, name: str | None = None, **kw: Any):
+    """`@app.command()` with the error guard: every command exits 2 with one line on bad input."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return app.command(name, **kw)(guarded(fn))
+
+    return register
+
+
+def open_db(create: bool = True) -> Store:
+    """The register named by --db / AIDTRACK_DB (else the user's data folder), opened once a call."""
+    from ..store import open_store
+
+    if state.store is None:
+        state.store = open_store(state.db, operator=state.operator, create=create)
+    return state.store
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
+    from ..parse import choice
+
+    return choice(fmt, allowed, "format")
+
+
+def confirm_delete(what: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"--yes: deleting {what} needs --yes when not asked on a terminal")
+    if not typer.confirm(f"Delete {what}?"):
+        fail("not confirmed; nothing was deleted", 1)
+
+
+# Shared option aliases (one definition, used by every command module).
+Format = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", "-d", help="ISO date (2004-10-12), today or yesterday.")
+]
+HouseholdRef = Annotated[str, typer.Argument(help="Household code (H01) or exact name.")]
+CadreRef = Annotated[str, typer.Argument(help="Cadre code (C01) or exact name.")]
+HouseholdFilter = Annotated[
+    str | None, typer.Option("--household", help="Only this household (code or name).")
+]
+CadreFilter = Annotated[str | None, typer.Option("--cadre", help="Only this cadre (code or name).")]
+RecordId = Annotated[str, typer.Argument(help="The record's id (see the list command).")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+#: Table columns per kind; JSON output carries every field of the public shape.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "cadres": ("code", "name", "unit", "title", "phone"),
+    "households": ("code", "name", "members", "livelihood", "status", "cadre", "tags", "address"),
+    "statuses": ("household", "household_name", "date", "status", "reason"),
+    "pairings": ("id", "cadre", "cadre_name", "household", "household_name", "since", "until"),
+    "visits": ("id", "date", "household", "household_name", "cadre", "kind", "event", "situation",
+               "solved"),
+    "problems": ("id", "date", "household", "cadre", "problem", "escalated", "resolved_on",
+                 "resolution"),
+    "income": ("id", "household", "household_name", "month", "amount", "source"),
+    "aid": ("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
+}
+
+
+def list_records(kind: str, fmt: str, where: list[str], params: list[Any]) -> None:
+    from ..ops import records
+    from ..render import emit
+
+    fmt = check_format(fmt)
+    db = open_db()
+    rows = records.select(db, kind, " AND ".join(where), params)
+    emit(rows, COLUMNS[kind], fmt, empty=f"No {kind} recorded.")
+
+
+def show_record(kind: str, ident: str, fmt: str) -> None:
+    from ..ops import records
+    from ..render import emit_one
+
+    fmt = check_format(fmt)
+    emit_one(records.get(open_db(), kind, ident), fmt)
+
+
+def edit_record(kind: str, ident: str, changes: dict[str, Any]) -> None:
+    from ..ops import records
+    from ..render import emit_one
+
+    after = records.edit(open_db(), kind, ident, changes, today())
+    emit_one(after, "table")
+
+
+def delete_record(kind: str, ident: str, yes: bool) -> None:
+    from ..ops import records
+
+    db = open_db()
+    record = records.get(db, kind, ident)
+    confirm_delete(f"{kind} record {record['id']}", yes)
+    records.delete(db, kind, ident)
+    sys.stderr.write(f"Deleted {kind} record {record['id']}.\n")
+
+
+def household_id(ref: str | None, field: str = "household") -> int | None:
+    from ..ops.refs import Refs
+
+    return None if ref is None else Refs(open_db()).household(ref, field)
+
+
+def cadre_id(ref: str | None, field: str = "cadre") -> int | None:
+    from ..ops.refs import Refs
+
+    return None if ref is None else Refs(open_db()).cadre(ref, field)

@@ -1,0 +1,130 @@
+"""Households (帮扶对象): the destitute families, their status and its history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    DateOpt,
+    Format,
+    HouseholdRef,
+    command,
+    edit_record,
+    list_records,
+    open_db,
+    show_record,
+    today,
+)
+
+NAME = "household"
+app = typer.Typer(no_args_is_help=True)
+
+Code = Annotated[str | None, typer.Option("--code", help="Code such as H01 (assigned if left out).")]
+Members = Annotated[str | None, typer.Option("--members", help="People in the household (>= 1).")]
+Address = Annotated[str | None, typer.Option("--address")]
+Employer = Annotated[str | None, typer.Option("--employer", help="Former employer.")]
+Livelihood = Annotated[
+    str | None, typer.Option("--livelihood", help="commerce, husbandry, transport, employment, other.")
+]
+Born = Annotated[str | None, typer.Option("--born", help="Birth date of the head, YYYY-MM-DD.")]
+Gender = Annotated[str | None, typer.Option("--gender", help="male or female.")]
+Phone = Annotated[str | None, typer.Option("--phone")]
+IdNumber = Annotated[str | None, typer.Option("--id-number", help="ID card number.")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag such as 4050 (repeatable).")]
+
+
+def _fields(**kw) -> dict:
+    tags = kw.pop("tag", None)
+    if tags:
+        kw["tags"] = ",".join(tags)
+    return kw
+
+
+@command(app)
+def add(name: Annotated[str, typer.Argument(help="Name of the head of the household.")],
+        code: Code = None, members: Members = None, address: Address = None,
+        employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
+        gender: Gender = None, phone: Phone = None, id_number: IdNumber = None, tag: Tags = None,
+        enrolled: Annotated[str | None, typer.Option("--enrolled", help="Date enrolled (today).")]
+        = None) -> None:
+    """Enrol a household (status enrolled); prints the new code.
+
+    Example: aidtrack household add 刘香福 --code H01 --members 3 --tag 4050 --livelihood transport
+    """
+    from ..ops import records
+
+    data = _fields(name=name, code=code, members=members, address=address, employer=employer,
+                   livelihood=livelihood, born=born, gender=gender, phone=phone,
+                   id_number=id_number, tag=tag, enrolled=enrolled)
+    print(records.add(open_db(), "households", data, today()))
+
+
+@command(app, "list")
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="Only households in this status.")]
+    = None,
+    fmt: Format = "table",
+) -> None:
+    """List households with their current status and cadre.
+
+    Example: aidtrack household list --status exited
+    """
+    from ..model import STATUSES
+    from ..parse import choice
+
+    where, params = [], []
+    if status:
+        where.append(
+            "(SELECT s.status FROM statuses s WHERE s.household_id = h.id"
+            " ORDER BY s.date DESC, s.id DESC LIMIT 1) = ?")
+        params.append(choice(status, STATUSES, "status"))
+    list_records("households", fmt, where, params)
+
+
+@command(app)
+def show(ref: HouseholdRef, fmt: Format = "table") -> None:
+    """Show one household.
+
+    Example: aidtrack household show 刘香福
+    """
+    show_record("households", ref, fmt)
+
+
+@command(app)
+def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] = None,
+         code: Code = None, members: Members = None, address: Address = None,
+         employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
+         gender: Gender = None, phone: Phone = None, id_number: IdNumber = None,
+         tag: Tags = None) -> None:
+    """Correct a household's details (audited). --tag replaces the tags.
+
+    Example: aidtrack household edit H01 --members 4
+    """
+    edit_record("households", ref, _fields(
+        name=name, code=code, members=members, address=address, employer=employer,
+        livelihood=livelihood, born=born, gender=gender, phone=phone, id_number=id_number,
+        tag=tag))
+
+
+@command(app)
+def status(ref: HouseholdRef,
+           set_: Annotated[str | None, typer.Option(
+               "--set", help="enrolled, exited, prosperous or relapsed.")] = None,
+           date: DateOpt = None,
+           reason: Annotated[str | None, typer.Option("--reason")] = None,
+           fmt: Format = "table") -> None:
+    """Record a status change (脱贫 exited, 致富 prosperous, 返贫 relapsed), or show the history.
+
+    Example: aidtrack household status H01 --set exited --date 2004-03-31 --reason 三轮车运输收入稳定
+    """
+    from ..ops import actions
+    from ..ops.refs import Refs
+    from .common import list_records
+
+    db = open_db()
+    if set_ is not None:
+        actions.set_status(db, ref, set_, date, reason, today())
+    list_records("statuses", fmt if set_ is None else "table", ["s.household_id = ?"],
+                 [Refs(db).household(ref)])

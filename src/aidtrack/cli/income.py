@@ -1,0 +1,71 @@
+"""Monthly income records: how much a household earned in a month, from which source."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    Format,
+    HouseholdFilter,
+    HouseholdRef,
+    RecordId,
+    Yes,
+    command,
+    delete_record,
+    edit_record,
+    household_id,
+    list_records,
+    open_db,
+    today,
+)
+
+NAME = "income"
+app = typer.Typer(no_args_is_help=True)
+
+Month = Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM.")]
+Amount = Annotated[str | None, typer.Option("--amount", help="Yuan, e.g. 650 or 650.50.")]
+Source = Annotated[str | None, typer.Option("--source", help="Where it came from, e.g. 三轮车运输.")]
+
+
+@command(app)
+def add(household: HouseholdRef, month: Month = None, amount: Amount = None,
+        source: Source = None) -> None:
+    """Record a month's income of a household; prints the record id.
+
+    Example: aidtrack income add H01 --month 2004-09 --amount 150 --source 三轮车运输
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "income", {"household": household, "month": month,
+                                            "amount": amount, "source": source}, today()))
+
+
+@command(app, "list")
+def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+    """List income records.
+
+    Example: aidtrack income list --household H01
+    """
+    where, params = ([], []) if not household else (["i.household_id = ?"],
+                                                     [household_id(household)])
+    list_records("income", fmt, where, params)
+
+
+@command(app)
+def edit(ident: RecordId, month: Month = None, amount: Amount = None, source: Source = None) -> None:
+    """Correct an income record (audited).
+
+    Example: aidtrack income edit 7 --amount 680
+    """
+    edit_record("income", ident, {"month": month, "amount": amount, "source": source})
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete an income record (audited).
+
+    Example: aidtrack income delete 7 --yes
+    """
+    delete_record("income", ident, yes)

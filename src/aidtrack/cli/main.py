@@ -1,0 +1,86 @@
+"""The `aidtrack` command: global options and the command groups, each in its own module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import aid, cadre, household, income, pair, policy, problem, visit
+from .common import command, open_db, state
+
+app = typer.Typer(
+    name="aidtrack",
+    help=(
+        "The register of a one-helps-one (一帮一) poverty-relief programme: cadres paired with"
+        " households, visits, aid, income, relapse checks.\n\n"
+        "Example: aidtrack --db unit.db visit add H01 --date 2004-10-12 --situation 生活稳定"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"aidtrack {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="AIDTRACK_DB", help="The register file (default: user data folder).",
+                     dir_okay=False),
+    ] = None,
+    operator: Annotated[
+        str | None,
+        typer.Option("--operator", envvar="AIDTRACK_OPERATOR", help="Who is typing, for the audit log."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    state.db = db
+    state.operator = operator
+    state.store = None
+
+
+for module in (cadre, household, pair, visit, income, aid, problem, policy):
+    app.add_typer(module.app, name=module.NAME, help=module.__doc__)
+
+
+@command(app)
+def init() -> None:
+    """Create the register file (0600, it holds personal data) or bring an old one up to date.
+
+    Example: aidtrack --db unit.db init
+    """
+    db = open_db()
+    print(db.path)
+
+
+@command(app, "log")
+def log(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many entries, newest first.")] = 20,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+) -> None:
+    """The audit log: who changed what, when, with the values before and after.
+
+    Example: aidtrack log --limit 5
+    """
+    from ..ops.audit import entries
+    from ..render import emit
+    from .common import check_format
+
+    fmt = check_format(fmt)
+    emit(entries(open_db(), limit), ("id", "at", "operator", "action", "entity", "record", "change"),
+         fmt, empty="The audit log is empty.")
+
+
+def run() -> None:
+    app(prog_name="aidtrack")

@@ -1,0 +1,43 @@
+"""Policy settings (poverty line, visits per quarter, …), each with an effective-from date."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import Format, check_format, command, open_db, today
+
+NAME = "policy"
+app = typer.Typer(no_args_is_help=True)
+
+
+@command(app)
+def show(as_of: Annotated[str | None, typer.Option("--as-of", help="Settings in force on this day.")]
+         = None, fmt: Format = "table") -> None:
+    """Show the settings in force, with their meaning and history.
+
+    Example: aidtrack policy show --as-of 2004-07-01
+    """
+    from ..ops.policy import describe
+    from ..parse import date as parse_date
+    from ..render import emit
+
+    fmt = check_format(fmt)
+    rows = describe(open_db(), parse_date(as_of or today(), "as-of"))
+    emit(rows, ("key", "value", "effective_from", "default", "meaning"), fmt)
+
+
+@command(app, "set")
+def set_(key: Annotated[str, typer.Argument(help="A key from `policy show`.")],
+         value: Annotated[str, typer.Argument(help="The new value (yuan for poverty_line).")],
+         from_: Annotated[str | None, typer.Option("--from", help="Effective from (today).")]
+         = None) -> None:
+    """Change a setting from a date on; earlier periods keep the old value.
+
+    Example: aidtrack policy set poverty_line 220 --from 2005-01-01
+    """
+    from ..ops.policy import set_value
+
+    result = set_value(open_db(), key, value, from_, today())
+    print(f"{result['key']} = {value} from {result['effective_from']}")

@@ -1,0 +1,43 @@
+"""Problems raised at visits; those a cadre cannot solve are escalated to the party committee."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import DateOpt, Format, RecordId, command, list_records, open_db, today
+
+NAME = "problem"
+app = typer.Typer(no_args_is_help=True)
+
+
+@command(app, "list")
+def list_(open_: Annotated[bool, typer.Option("--open", help="Only unresolved problems.")] = False,
+          escalated: Annotated[bool, typer.Option("--escalated", help="Only escalated ones.")]
+          = False,
+          fmt: Format = "table") -> None:
+    """List problems raised at visits.
+
+    Example: aidtrack problem list --open --escalated
+    """
+    where = []
+    if open_:
+        where.append("pr.resolved_on IS NULL")
+    if escalated:
+        where.append("pr.escalated = 1")
+    list_records("problems", fmt, where, [])
+
+
+@command(app)
+def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
+                "--note", help="How it was resolved.")] = None,
+            date: DateOpt = None) -> None:
+    """Mark a problem resolved, with how (audited).
+
+    Example: aidtrack problem resolve 4 --date 2004-10-05 --note 局党委研究解决医药费
+    """
+    from ..ops import actions
+    from ..render import emit_one
+
+    emit_one(actions.resolve_problem(open_db(), ident, note, date, today()), "table")

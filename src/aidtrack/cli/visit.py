@@ -1,0 +1,110 @@
+"""Visits (走访): the tracking register (跟踪问效登记表) of what each visit found and solved."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    CadreFilter,
+    DateOpt,
+    Format,
+    HouseholdFilter,
+    HouseholdRef,
+    RecordId,
+    Yes,
+    cadre_id,
+    command,
+    delete_record,
+    edit_record,
+    household_id,
+    list_records,
+    open_db,
+    today,
+)
+
+NAME = "visit"
+app = typer.Typer(no_args_is_help=True)
+
+Kind = Annotated[str | None, typer.Option(
+    "--kind", help="initial (对接), regular (走访, default) or followup (回访).")]
+Situation = Annotated[str | None, typer.Option("--situation", help="What the cadre found.")]
+Solved = Annotated[str | None, typer.Option("--solved", help="What was solved at the visit.")]
+Event = Annotated[str | None, typer.Option(
+    "--event", help="A shock found: illness, injury, job_loss, disaster, family, other.")]
+
+
+@command(app)
+def add(household: HouseholdRef,
+        cadre: Annotated[str | None, typer.Option("--cadre", help="Must be the paired cadre.")]
+        = None,
+        date: DateOpt = None, kind: Kind = None, situation: Situation = None,
+        solved: Solved = None,
+        problem: Annotated[list[str] | None, typer.Option(
+            "--problem", help="A problem raised (repeatable).")] = None,
+        escalate: Annotated[bool, typer.Option(
+            "--escalate", help="Escalate the problems to the party committee.")] = False,
+        event: Event = None) -> None:
+    """Record a visit to a household by its paired cadre; prints the visit id.
+
+    Example: aidtrack visit add H01 --date 2004-09-20 --kind followup --event illness
+    --situation 胃穿孔手术后在家休养 --problem 医药费无力承担 --escalate
+    """
+    from ..ops import records
+
+    if escalate and not problem:
+        from ..model import AidtrackError
+
+        raise AidtrackError("escalate", "", "needs at least one --problem to escalate")
+    print(records.add_visit(open_db(), {
+        "household": household, "cadre": cadre, "date": date, "kind": kind,
+        "situation": situation, "solved": solved, "event": event,
+    }, problem or [], escalate, today()))
+
+
+@command(app, "list")
+def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
+          quarter: Annotated[str | None, typer.Option("--quarter", help="e.g. 2004Q3.")] = None,
+          fmt: Format = "table") -> None:
+    """List visits, oldest first.
+
+    Example: aidtrack visit list --household H01 --quarter 2004Q3
+    """
+    from ..parse import quarter as parse_quarter
+
+    where, params = [], []
+    if household:
+        where.append("p.household_id = ?")
+        params.append(household_id(household))
+    if cadre:
+        where.append("p.cadre_id = ?")
+        params.append(cadre_id(cadre))
+    if quarter:
+        q = parse_quarter(quarter)
+        where.append("v.date BETWEEN ? AND ?")
+        params += [q.start.isoformat(), q.end.isoformat()]
+    list_records("visits", fmt, where, params)
+
+
+@command(app)
+def edit(ident: RecordId, date: DateOpt = None, kind: Kind = None, situation: Situation = None,
+         solved: Solved = None, event: Event = None,
+         cadre: Annotated[str | None, typer.Option("--cadre")] = None) -> None:
+    """Correct a visit (audited).
+
+    Example: aidtrack visit edit 12 --date 2004-09-21
+    """
+    edit_record("visits", ident, {"date": date, "kind": kind, "situation": situation,
+                                  "solved": solved, "event": event, "cadre": cadre})
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete a visit and the problems raised at it (audited).
+
+    Example: aidtrack visit delete 12 --yes
+    """
+    delete_record("visits", ident, yes)
+
+

@@ -1,0 +1,125 @@
+"""The programme's vocabulary (DOMAIN.md's glossary) as plain values: no I/O, no third-party imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+STATUSES = ("enrolled", "exited", "prosperous", "relapsed")
+OUT_OF_POVERTY = ("exited", "prosperous")
+VISIT_KINDS = ("initial", "regular", "followup")
+EVENTS = ("illness", "injury", "job_loss", "disaster", "family", "other")
+SHOCK_EVENTS = EVENTS
+AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")
+LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
+GENDERS = ("male", "female")
+FORMATS = ("table", "json", "csv")
+
+#: The record kinds import, export and the audit log speak of, in bundle (dependency) order.
+KINDS = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
+
+#: The date before any real one: the effective date of the built-in policy defaults.
+EPOCH = dt.date(1900, 1, 1)
+
+
+class AidtrackError(Exception):
+    """A user-facing error: names the field and the value, so the CLI prints one clear line."""
+
+    def __init__(self, field: str, value: object, message: str):
+        self.field = field
+        self.value = value
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.value is None or self.value == "":
+            return f"{self.field}: {self.message}"
+        return f"{self.field}: {self.message} (got {self.value!r})"
+
+
+@dataclass(frozen=True)
+class PolicyKey:
+    name: str
+    kind: str  # "money" (stored as fen), "int", "pct"
+    default: int
+    help: str
+
+
+POLICY_KEYS: dict[str, PolicyKey] = {
+    k.name: k
+    for k in (
+        PolicyKey("poverty_line", "money", 200_00, "poverty line, yuan per person per month"),
+        PolicyKey("visits_per_quarter", "int", 2, "visits each pairing owes per quarter"),
+        PolicyKey("followup_days", "int", 90, "longest gap between follow-ups of an exited household"),
+        PolicyKey("relapse_months", "int", 3, "recorded months averaged for the below-line test"),
+        PolicyKey("drop_pct", "int", 30, "fall of the latest month, in %, that counts as a drop"),
+        PolicyKey("drop_baseline_months", "int", 6, "months before the latest one it is compared to"),
+        PolicyKey("shock_days", "int", 90, "how long a shock event keeps a household at risk"),
+        PolicyKey("stale_months", "int", 3, "full months without income that count as no_income"),
+        PolicyKey("exit_months", "int", 6, "recorded months at or above the line to propose exit"),
+        PolicyKey("escalation_days", "int", 30, "days an escalated problem may stay open"),
+        PolicyKey("score_visits", "int", 40, "assessment points for visits made against required"),
+        PolicyKey("score_compliance", "int", 20, "assessment points for quarters compliant"),
+        PolicyKey("score_problems", "int", 20, "assessment points for problems solved of raised"),
+        PolicyKey("score_outcomes", "int", 20, "assessment points for households out of poverty"),
+        PolicyKey("score_relapse_penalty", "int", 10, "points taken per household that relapsed"),
+    )
+}
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return self.next().start - dt.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def prev(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def months(self) -> list[str]:
+        return [f"{self.year:04d}-{m:02d}" for m in range(3 * self.q - 2, 3 * self.q + 1)]
+
+    @classmethod
+    def of(cls, day: dt.date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    """Shift a YYYY-MM month by n months (n may be negative)."""
+    y, m = int(month[:4]), int(month[5:7])
+    idx = y * 12 + (m - 1) + n
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def yuan(fen: int | None) -> float | None:
+    """Fen as a number of yuan for JSON output; storage and sums stay integer fen."""
+    return None if fen is None else round(fen / 100, 2)
+
+
+def format_yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"

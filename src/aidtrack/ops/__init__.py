@@ -1,0 +1,1 @@
+"""Domain operations: validation, the programme's rules, and every write to the register."""

@@ -1,0 +1,74 @@
+"""The programme's own moves beyond add/edit: ending a pairing, a status change, resolving a problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import parse
+from ..model import STATUSES, AidtrackError
+from ..store import Store
+from . import records
+from .refs import Refs
+
+
+def end_pairing(db: Store, household: str, day: dt.date | str | None = None,
+                today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    hid = Refs(db).household(household)
+    end = parse.date(day or today, "date", today=today)
+    active = records.select(db, "pairings", "p.household_id = ? AND p.until IS NULL", [hid])
+    if not active:
+        raise AidtrackError("household", household, "has no active pairing to end")
+    pairing = active[0]
+    if end.isoformat() < pairing["since"]:
+        raise AidtrackError("date", end.isoformat(), f"is before the pairing began ({pairing['since']})")
+    later = db.execute(
+        "SELECT count(*) FROM visits WHERE pairing_id = ? AND date > ?", [pairing["id"], end.isoformat()]
+    ).fetchone()[0]
+    if later:
+        raise AidtrackError("date", end.isoformat(), f"{later} visit(s) of this pairing come after it")
+    with db.write():
+        db.execute("UPDATE pairings SET until = ? WHERE id = ?", [end.isoformat(), pairing["id"]])
+        after = records.select(db, "pairings", "p.id = ?", [pairing["id"]])[0]
+        db.audit("end", "pairings", str(pairing["id"]), pairing, after)
+    return after
+
+
+def set_status(db: Store, household: str, status: str, day: dt.date | str | None = None,
+               reason: str | None = None, today: dt.date | None = None) -> dict:
+    """Record a status change (enrolled / exited / prosperous / relapsed) in the history."""
+    today = today or dt.date.today()
+    hid = Refs(db).household(household)
+    status = parse.choice(status, STATUSES, "status")
+    when = parse.date(day or today, "date", today=today)
+    if when > today:
+        raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+    reason = parse.text(reason, "reason", max_len=1000)
+    first = db.execute("SELECT min(date) FROM statuses WHERE household_id = ?", [hid]).fetchone()[0]
+    if first and when.isoformat() < first:
+        raise AidtrackError("date", when.isoformat(), f"is before the household was enrolled ({first})")
+    with db.write():
+        sid = db.table("statuses").insert(
+            {"household_id": hid, "status": status, "date": when.isoformat(), "reason": reason}
+        ).last_pk
+        after = records.select(db, "statuses", "s.id = ?", [sid])[0]
+        db.audit("status", "households", after["household"], None, after)
+    return after
+
+
+def resolve_problem(db: Store, ident: str | int, note: str, day: dt.date | str | None = None,
+                    today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    before = records.get(db, "problems", ident)
+    when = parse.date(day or today, "date", today=today)
+    note = parse.text(note, "note", required=True)
+    if when.isoformat() < before["date"]:
+        raise AidtrackError("date", when.isoformat(), f"is before the problem was raised ({before['date']})")
+    if when > today:
+        raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+    with db.write():
+        db.execute("UPDATE problems SET resolved_on = ?, resolution = ? WHERE id = ?",
+                   [when.isoformat(), note, before["id"]])
+        after = records.select(db, "problems", "pr.id = ?", [before["id"]])[0]
+        db.audit("resolve", "problems", str(before["id"]), before, after)
+    return after

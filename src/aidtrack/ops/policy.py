@@ -1,0 +1,77 @@
+"""Policy settings: each key has a built-in default and a history of values with effective dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import parse
+from ..model import EPOCH, POLICY_KEYS, AidtrackError, format_yuan
+from ..store import Store
+
+
+class Policy:
+    """The settings of one register, answering `value(key, on=date)` from one query's worth of rows."""
+
+    def __init__(self, db: Store):
+        self.history: dict[str, list[tuple[str, int]]] = {
+            k: [(EPOCH.isoformat(), spec.default)] for k, spec in POLICY_KEYS.items()
+        }
+        for key, value, since in db.execute(
+            "SELECT key, value, effective_from FROM policy ORDER BY key, effective_from"
+        ):
+            if key in self.history:
+                self.history[key].append((since, value))
+
+    def value(self, key: str, on: dt.date | str) -> int:
+        day = str(on)
+        current = None
+        for since, value in self.history[key]:
+            if since <= day:
+                current = value
+        return current
+
+    def at(self, on: dt.date | str) -> dict[str, int]:
+        return {k: self.value(k, on) for k in self.history}
+
+
+def describe(db: Store, on: dt.date) -> list[dict]:
+    pol = Policy(db)
+    rows = []
+    for key, spec in POLICY_KEYS.items():
+        value = pol.value(key, on)
+        since = max(s for s, _ in pol.history[key] if s <= on.isoformat())
+        rows.append({
+            "key": key,
+            "value": float(format_yuan(value)) if spec.kind == "money" else value,
+            "effective_from": None if since == EPOCH.isoformat() else since,
+            "default": float(format_yuan(spec.default)) if spec.kind == "money" else spec.default,
+            "meaning": spec.help,
+            "history": [
+                {"from": s, "value": float(format_yuan(v)) if spec.kind == "money" else v}
+                for s, v in pol.history[key][1:]
+            ],
+        })
+    return rows
+
+
+def set_value(db: Store, key: str, value: str, since: dt.date | str | None = None,
+              today: dt.date | None = None) -> dict:
+    today = today or dt.date.today()
+    key = parse.choice(key, tuple(POLICY_KEYS), "key")
+    spec = POLICY_KEYS[key]
+    stored = parse.money(value, key) if spec.kind == "money" else parse.integer(value, key, minimum=0)
+    if spec.kind == "int" and key.endswith(("_months", "_days", "_quarter")) and stored < 1:
+        raise AidtrackError(key, value, "must be at least 1")
+    if key == "drop_pct" and stored > 100:
+        raise AidtrackError(key, value, "is a percentage: at most 100")
+    when = parse.date(since or today, "from", today=today).isoformat()
+    before = Policy(db).value(key, when)
+    with db.write():
+        db.execute(
+            "INSERT INTO policy (key, value, effective_from) VALUES (?, ?, ?)"
+            " ON CONFLICT (key, effective_from) DO UPDATE SET value = excluded.value",
+            [key, stored, when],
+        )
+        db.audit("set", "policy", key, {"value": before, "from": when},
+                 {"value": stored, "from": when})
+    return {"key": key, "value": stored, "effective_from": when}

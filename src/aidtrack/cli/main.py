@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import aid, cadre, household, income, pair, policy, problem, visit
+from . import aid, cadre, check, household, income, pair, policy, problem, report, transfer, visit
 from .common import command, open_db, state
 
 app = typer.Typer(
@@ -50,8 +50,9 @@ def main(
     state.store = None
 
 
-for module in (cadre, household, pair, visit, income, aid, problem, policy):
+for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
     app.add_typer(module.app, name=module.NAME, help=module.__doc__)
+transfer.register(app)
 
 
 @command(app)

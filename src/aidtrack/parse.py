@@ -78,7 +78,7 @@ def quarter(text: str, field: str = "quarter") -> Quarter:
     """`2004Q3` or `2004-Q3`."""
     raw = text
     m = _QUARTER.match(normalise(str(text)))
-    if not m:
+    if not m or not 1900 <= int(m.group(1)) <= 9998:
         raise AidtrackError(field, raw, "is not a quarter: use e.g. 2004Q3 (quarters are Q1 to Q4)")
     return Quarter(int(m.group(1)), int(m.group(2)))
 

@@ -84,4 +84,18 @@ def log(
 
 
 def run() -> None:
-    app(prog_name="aidtrack")
+    """The console script: Typer's usage errors, too, become one line and exit status 2."""
+    import sys
+
+    try:
+        rc = app(prog_name="aidtrack", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("Aborted.\n")
+        sys.exit(1)
+    except Exception as e:
+        # click's UsageError family, vendored inside Typer: duck-typed, not imported.
+        if hasattr(e, "format_message") and isinstance(getattr(e, "exit_code", None), int):
+            sys.stderr.write(f"Error: {e.format_message()} (try --help)\n")
+            sys.exit(e.exit_code)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import aid, cadre, check, household, income, pair, policy, problem, report, transfer, visit
+from . import (
+    aid,
+    cadre,
+    check,
+    household,
+    income,
+    maintenance,
+    pair,
+    policy,
+    problem,
+    report,
+    transfer,
+    visit,
+)
 from .common import command, open_db, state
 
 app = typer.Typer(
@@ -53,6 +66,7 @@ def main(
 for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
     app.add_typer(module.app, name=module.NAME, help=module.__doc__)
 transfer.register(app)
+maintenance.register(app)
 
 
 @command(app)
@@ -63,6 +77,26 @@ def init() -> None:
     """
     db = open_db()
     print(db.path)
+
+
+@command(app)
+def demo() -> None:
+    """Load the seed story (a bureau's ten households, 2003-2004) into its own demo.db and show it.
+
+    The demo file is rebuilt on each run, in the user data folder; your own register is untouched.
+    Explore it afterwards with the printed --db path.
+
+    Example: aidtrack demo
+    """
+    from ..ops import demo as story
+    from ..render import emit
+
+    db = story.build()
+    quarter, as_of = story.story_dates(db)
+    print(f"Demo register: {db.path}")
+    print(f"Explore it:    aidtrack --db {db.path} household list")
+    emit([{"records": k, "count": v} for k, v in story.counts(db).items()], ("records", "count"),
+         "table", title="What the story holds")
 
 
 @command(app, "log")

@@ -1,0 +1,66 @@
+"""Backup, restore and doctor: keeping the unit's only register safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import check_format, command, fail, open_db, state
+
+
+def register(app: typer.Typer) -> None:
+    @command(app)
+    def backup(dest: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+               force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")]
+               = False) -> None:
+        """Write a consistent copy of the register (0600), even while clerks are writing to it.
+
+        Example: aidtrack backup /mnt/usb/unit-2004-10-15.db
+        """
+        from ..ops.maintenance import backup as run_backup
+
+        print(run_backup(open_db(create=False), dest, force))
+
+    @command(app)
+    def restore(src: Annotated[Path, typer.Argument(help="A backup made by `aidtrack backup`.")],
+                yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+        """Replace the register with a checked backup; the replaced file is kept beside it.
+
+        Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
+        """
+        from ..ops.maintenance import check_source
+        from ..ops.maintenance import restore as run_restore
+        from ..store import default_path
+        from .common import confirm_delete
+
+        target = state.db or default_path()
+        check_source(src)
+        confirm_delete(f"the contents of {target} (replaced by {src})", yes)
+        kept = run_restore(target, src)
+        print(f"Restored {target} from {src}" + (f"; the replaced file is kept at {kept}" if kept else ""))
+
+    @command(app)
+    def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table"
+               ) -> None:
+        """Check the file and the programme's invariants; exit 1 when anything is wrong.
+
+        Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
+        household, visits inside their pairing, no money below zero.
+
+        Example: aidtrack doctor
+        """
+        from ..ops.maintenance import doctor as run_doctor
+        from ..render import emit
+        from ..store import default_path
+
+        fmt = check_format(fmt, ("table", "json"))
+        path = state.db or default_path()
+        if not path.exists():
+            fail(f"db: {path} does not exist")
+        findings = run_doctor(path)
+        rows = [f | {"result": "ok" if f["ok"] else "PROBLEM"} for f in findings]
+        emit(rows, ("check", "result", "detail"), fmt)
+        if not all(f["ok"] for f in findings):
+            raise typer.Exit(1)

@@ -113,7 +113,7 @@ def log(
     from .common import check_format
 
     fmt = check_format(fmt)
-    emit(entries(open_db(), limit), ("id", "at", "operator", "action", "entity", "record", "change"),
+    emit(entries(open_db(), limit), ("id", "when", "operator", "action", "entity", "record", "change"),
          fmt, empty="The audit log is empty.")
 
 

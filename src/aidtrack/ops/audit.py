@@ -30,5 +30,6 @@ def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
     for r in db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [max(limit, 0)]):
         before = json.loads(r["before"]) if r["before"] else None
         after = json.loads(r["after"]) if r["after"] else None
-        rows.append(dict(r) | {"before": before, "after": after, "change": change(before, after)})
+        rows.append(dict(r) | {"before": before, "after": after, "change": change(before, after),
+                               "when": r["at"][:16].replace("T", " ")})
     return rows

@@ -55,9 +55,13 @@ def to_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[str],
 
 
 def console(file: TextIO | None = None, stderr: bool = False):
+    """A terminal's own width; 120 columns when piped or captured, so tables stay readable in files."""
     from rich.console import Console
 
-    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
+    con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
+    if not con.is_terminal and "COLUMNS" not in __import__("os").environ:
+        con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=120)
+    return con
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
@@ -68,9 +72,15 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
     from rich.table import Table
 
     t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
+    from rich.cells import cell_len
+
     for c, h in zip(columns, headers or columns):
         justify = "right" if rows and isinstance(rows[0].get(c), (int, float)) else "left"
-        t.add_column(escape(h), justify=justify, overflow="fold")
+        widest = max([cell_len(h)] + [cell_len(cell(r.get(c))) for r in rows[:200]])
+        longest = max([0] + [cell_len(cell(r.get(c))) for r in rows[:200]])
+        # Codes, dates and kinds keep their width; long text (situations, notes) folds.
+        t.add_column(escape(h), justify=justify, overflow="fold",
+                     min_width=longest if longest <= 10 else min(widest, 12))
     for row in rows:
         style = (styles or {}).get(row.get("_style", ""), None)
         t.add_row(*(escape(cell(row.get(c))) for c in columns), style=style)

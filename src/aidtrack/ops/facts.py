@@ -49,3 +49,126 @@ def pairings_between(db: Store, start: dt.date | str, end: dt.date | str) -> lis
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur]
+
+
+def required_visits(per_quarter: int, since: dt.date | str, until: dt.date | str | None,
+                    start: dt.date, end: dt.date) -> int:
+    """Visits a pairing owes in the quarter [start, end], pro-rated to the days it was active.
+
+    ceil(per_quarter × days active ÷ days in the quarter), days counted inclusive of both ends and
+    clipped to the quarter; 0 for a pairing not active in it.
+    """
+    first = max(dt.date.fromisoformat(str(since)), start)
+    last = min(dt.date.fromisoformat(str(until)), end) if until else end
+    if last < first:
+        return 0
+    days = (last - first).days + 1
+    return -(-per_quarter * days // ((end - start).days + 1))
+
+
+def visit_counts(db: Store, start: dt.date | str, end: dt.date | str) -> dict[tuple[int, str], int]:
+    """Visits of every kind per (pairing id, quarter label such as 2004Q3) dated in [start, end].
+
+    One range query on the visits_date index (named: with ANALYZE statistics SQLite otherwise
+    prefers a slower skip-scan of the unique index), whatever the number of pairings.
+    """
+    rows = db.execute(
+        "SELECT pairing_id, substr(date, 1, 4) || 'Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3),"
+        " count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ? GROUP BY 1, 2",
+        [str(start), str(end)],
+    )
+    return {(pid, label): n for pid, label, n in rows}
+
+
+def _ids_json(household_ids) -> str:
+    import json
+
+    return json.dumps(sorted(int(h) for h in household_ids))
+
+
+def latest_recorded_months(db: Store, last_month: str, want: int, bound: int,
+                           household_ids) -> dict[int, list[tuple[str, int]]]:
+    """The latest `want` recorded months of each household, oldest first: [(month, fen), …].
+
+    Only months among the `bound` months ending at `last_month` count (sources of a month added).
+    A first query reads a short window (want + 2 months) through the covering income_month index
+    (the `+` keeps SQLite from probing another index once per household); only households with
+    gaps in it are looked up further back, so recent rows are all that is read. The households
+    are passed as one JSON parameter: no limit on their number.
+    """
+    from ..model import add_months
+
+    bound = max(bound, want)
+    short = min(bound, want + 2)
+    ids = sorted(int(h) for h in household_ids)
+    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for hid, month, amount in db.execute(
+        "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
+        " AND +household_id IN (SELECT value FROM json_each(?))"
+        " GROUP BY month, household_id ORDER BY month, household_id",
+        [add_months(last_month, 1 - short), last_month, _ids_json(ids)],
+    ).fetchall():
+        found[hid].append((month, amount))
+    sparse = [h for h in ids if len(found.get(h, ())) < want]
+    if bound > short and sparse:
+        older: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for hid, month, amount in db.execute(
+            "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
+            " AND household_id IN (SELECT value FROM json_each(?))"
+        " GROUP BY household_id, month ORDER BY household_id, month",
+            [add_months(last_month, 1 - bound), add_months(last_month, -short), _ids_json(sparse)],
+        ).fetchall():
+            older[hid].append((month, amount))
+        for hid, rows in older.items():
+            found[hid] = rows + found.get(hid, [])
+    return {hid: rows if len(rows) <= want else rows[-want:] for hid, rows in found.items()}
+
+
+def last_visits(db: Store, day: dt.date | str, household_ids=None) -> dict[int, str]:
+    """The date of each household's latest visit (any kind, any of its pairings) on or before a day.
+
+    One seek per pairing on the (pairing_id, date) index instead of a scan of every visit.
+    """
+    sql = ("SELECT p.household_id, max((SELECT max(v.date) FROM visits v"
+           " WHERE v.pairing_id = p.id AND v.date <= ?)) FROM pairings p WHERE p.since <= ?")
+    args: list = [str(day), str(day)]
+    if household_ids is not None:
+        sql += " AND p.household_id IN (SELECT value FROM json_each(?))"
+        args.append(_ids_json(household_ids))
+    rows = db.execute(sql + " GROUP BY p.household_id", args)
+    return {hid: last for hid, last in rows if last is not None}
+
+
+def enrolled_on(db: Store, household_ids=None) -> dict[int, str]:
+    """Each household's enrolment date: the date of its first status entry."""
+    sql = "SELECT household_id, min(date) FROM statuses"
+    args: list = []
+    if household_ids is not None:
+        sql += " WHERE household_id IN (SELECT value FROM json_each(?))"
+        args.append(_ids_json(household_ids))
+    return dict(db.execute(sql + " GROUP BY household_id", args).fetchall())
+
+
+def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
+    """For households exited or prosperous on a day: the date they left poverty that time.
+
+    That is the first entry of the unbroken run of exited/prosperous entries ending at the day
+    (an exited household later marked prosperous keeps its exit date).
+    """
+    rows = db.execute(
+        "WITH s AS (SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,"
+        "  row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n"
+        "  FROM statuses WHERE date <= ?),"
+        " last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id)"
+        " SELECT s.household_id, min(s.date) FROM s LEFT JOIN last_in USING (household_id)"
+        " WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id",
+        [str(day)],
+    )
+    return dict(rows.fetchall())
+
+
+def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
+    """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date."""
+    return dict(db.execute(
+        "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
+        " GROUP BY pairing_id", [str(start), str(end)]).fetchall())

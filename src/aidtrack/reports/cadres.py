@@ -1,0 +1,176 @@
+"""The cadre assessment (目标责任制考核) over a quarter or a year, with a score that shows its working."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from ..model import OUT_OF_POVERTY, yuan
+from ..ops import facts
+from ..ops.policy import Policy
+from ..store import Store
+from .common import cells, problem_counts, quarters_of, ratio, span
+from .redact import redact_rows
+
+CSV_COLUMNS = (
+    "rank", "cadre", "cadre_name", "pairings", "visits", "required", "quarters_compliant", "quarters",
+    "problems_raised", "problems_solved", "problems_escalated", "households", "exited", "prosperous",
+    "relapsed", "out_of_poverty", "aid_given", "visits_points", "compliance_points",
+    "problems_points", "outcomes_points", "relapse_points", "score",
+)
+
+MOVES = ("exited", "prosperous", "relapsed")
+
+
+def score(weights: dict[str, int], made: int, required: int, compliant: int, pairing_quarters: int,
+          solved: int, raised: int, out_of_poverty: int, households: int,
+          relapsed: int) -> tuple[float, list[dict[str, Any]]]:
+    """The assessment score, out of 100 with the default weights, and its components.
+
+    Weights are policy keys, read as in force on the period's last day:
+      visits      = score_visits     × min(1, visits made ÷ visits required)      (full if none required)
+      compliance  = score_compliance × compliant pairing-quarters ÷ pairing-quarters
+      problems    = score_problems   × min(1, problems solved ÷ problems raised)   (full if none raised)
+      outcomes    = score_outcomes   × households out of poverty (exited or prosperous) at the
+                                       period's end ÷ households helped
+      relapse     = − score_relapse_penalty × households that relapsed in the period
+      score       = max(0, visits + compliance + problems + outcomes + relapse)
+    Visits and pairing-quarters are summed over the cadre's pairings and the quarters of the period,
+    required visits pro-rated as in the quarter report; problems are those of the cadre's pairings
+    (raised: at visits in the period; solved: resolved in the period). A household counts as
+    relapsed for the cadre when a `relapsed` status is dated in the period while the cadre's
+    pairing with it was active.
+    """
+    parts = [
+        ("visits", weights["score_visits"], min(1.0, ratio(made, required))),
+        ("compliance", weights["score_compliance"], ratio(compliant, pairing_quarters)),
+        ("problems", weights["score_problems"], min(1.0, ratio(solved, raised))),
+        ("outcomes", weights["score_outcomes"], ratio(out_of_poverty, households, 0.0)),
+    ]
+    components = [{"name": n, "weight": w, "ratio": round(r, 4), "points": round(w * r, 2)}
+                  for n, w, r in parts]
+    penalty = weights["score_relapse_penalty"]
+    components.append({"name": "relapse", "weight": -penalty, "count": relapsed,
+                       "points": float(-penalty * relapsed)})
+    total = sum(w * r for _, w, r in parts) - penalty * relapsed
+    return round(max(0.0, total), 2), components
+
+
+def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | None = None,
+          redact: bool = False) -> dict[str, Any]:
+    today = today or dt.date.today()
+    policy = Policy(db)
+    weights = {k: policy.value(k, end) for k in (
+        "score_visits", "score_compliance", "score_problems", "score_outcomes", "score_relapse_penalty")}
+    pairings = facts.pairings_between(db, start, end)
+    grid = cells(db, pairings, quarters_of(start, end), today, policy)
+    problems = problem_counts(db, start, end)
+    status_end = facts.status_at(db, end)
+    moves: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for hid, status, day in db.execute(
+        "SELECT household_id, status, date FROM statuses WHERE date BETWEEN ? AND ? AND status IN"
+        " ('exited', 'prosperous', 'relapsed')", [start.isoformat(), end.isoformat()]
+    ):
+        moves[hid].append((status, day))
+    given = dict(db.execute(
+        "SELECT giver_cadre_id, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
+        " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id", [start.isoformat(), end.isoformat()]
+    ).fetchall())
+
+    cells_of: dict[int, list] = defaultdict(list)
+    for (pid, _), cell in grid.items():
+        cells_of[pid].append(cell)
+    by_cadre: dict[int, dict[str, Any]] = {}
+    for p in pairings:
+        c = by_cadre.setdefault(p["cadre_id"], {
+            "cadre": p["cadre"], "cadre_name": p["cadre_name"], "pairings": 0, "visits": 0, "required": 0,
+            "quarters_compliant": 0, "quarters": 0, "problems": Counter(), "households": set(),
+            "moved": {m: set() for m in MOVES},
+        })
+        c["pairings"] += 1
+        for cell in cells_of[p["id"]]:
+            c["visits"] += cell.visits
+            c["required"] += cell.required
+            c["quarters"] += 1
+            c["quarters_compliant"] += cell.met
+        c["problems"].update(problems.get(p["id"], {}))
+        c["households"].add(p["household_id"])
+        first, last = span(p, start, end)
+        for status, day in moves.get(p["household_id"], ()):
+            if first <= day <= last:
+                c["moved"][status].add(p["household_id"])
+
+    rows = []
+    for cid, c in by_cadre.items():
+        helped = len(c["households"])
+        out = sum(status_end.get(h) in OUT_OF_POVERTY for h in c["households"])
+        pr = c["problems"]
+        relapsed = len(c["moved"]["relapsed"])
+        total, components = score(weights, c["visits"], c["required"], c["quarters_compliant"],
+                                  c["quarters"], pr["solved"], pr["raised"], out, helped, relapsed)
+        rows.append({
+            "cadre": c["cadre"], "cadre_name": c["cadre_name"], "pairings": c["pairings"],
+            "visits": c["visits"], "required": c["required"],
+            "quarters_compliant": c["quarters_compliant"], "quarters": c["quarters"],
+            "problems_raised": pr["raised"], "problems_solved": pr["solved"],
+            "problems_escalated": pr["escalated"],
+            "households": helped, "exited": len(c["moved"]["exited"]),
+            "prosperous": len(c["moved"]["prosperous"]), "relapsed": relapsed, "out_of_poverty": out,
+            "aid_given": yuan(given.get(cid, 0)), "score": total, "components": components,
+        })
+    rows.sort(key=lambda r: (-r["score"], r["cadre"]))
+    for n, r in enumerate(rows, 1):
+        r["rank"] = n
+    return {"period": label, "start": start.isoformat(), "end": end.isoformat(),
+            "in_progress": end >= today, "weights": weights,
+            "cadres": redact_rows(rows) if redact else rows}
+
+
+def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    rows = []
+    for r in data["cadres"]:
+        flat = {k: v for k, v in r.items() if k != "components"}
+        for comp in r["components"]:
+            flat[f"{comp['name']}_points"] = comp["points"]
+        rows.append(flat)
+    return rows, CSV_COLUMNS
+
+
+def document(data: dict[str, Any]) -> dict[str, Any]:
+    title = f"Cadre assessment {data['period']} ({data['start']} – {data['end']})"
+    if data["in_progress"]:
+        title += ", period not yet over"
+    if not data["cadres"]:
+        return {"title": title, "empty": f"Nothing recorded for {data['period']}."}
+    rows = []
+    for r in data["cadres"]:
+        pts = {c["name"]: c["points"] for c in r["components"]}
+        rows.append({
+            "rank": r["rank"], "cadre": f"{r['cadre']} {r['cadre_name']}",
+            "visits": f"{r['visits']}/{r['required']}",
+            "quarters": f"{r['quarters_compliant']}/{r['quarters']}",
+            "problems": f"{r['problems_solved']}/{r['problems_raised']}",
+            "escalated": r["problems_escalated"],
+            "households": f"{r['out_of_poverty']}/{r['households']}",
+            "moves": ", ".join(f"{m} {r[m]}" for m in MOVES if r[m]) or None,
+            "aid": r["aid_given"],
+            "points": " + ".join(f"{pts[n]:g}" for n in ("visits", "compliance", "problems", "outcomes"))
+            + (f" − {-pts['relapse']:g}" if pts["relapse"] else ""),
+            "score": r["score"],
+        })
+    w = data["weights"]
+    formula = (
+        f"Score = visits {w['score_visits']} × min(1, made/required) + compliance {w['score_compliance']}"
+        f" × compliant/pairing-quarters + problems {w['score_problems']} × min(1, solved/raised)"
+        f" + outcomes {w['score_outcomes']} × out of poverty/households − {w['score_relapse_penalty']}"
+        " per household relapsed; never below 0."
+    )
+    return {"title": title, "sections": [
+        {"kind": "table", "columns": ["rank", "cadre", "visits", "quarters", "problems", "escalated",
+                                      "households", "moves", "aid", "points", "score"],
+         "headers": ["#", "Cadre", "Visits", "Qtrs OK", "Solved", "Esc.", "Out/helped", "Moves",
+                     "Aid ¥", "Points", "Score"],
+         "rows": rows},
+        {"kind": "text", "text": formula},
+    ]}

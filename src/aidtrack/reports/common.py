@@ -1,0 +1,129 @@
+"""What the reports share: rounding, the pairing-quarter cells (visits made against required), problems.
+
+The cells are the one place the visits rule is applied: the quarter report, the year grid and the
+cadre assessment all read them, so the three always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any, NamedTuple
+
+from ..model import Quarter
+from ..ops import facts
+from ..ops.policy import Policy
+from ..store import Store
+
+
+def half_up(num: int, den: int) -> int:
+    """num ÷ den (den > 0) to a whole number of fen, halves away from zero: integers only, no float."""
+    if num < 0:
+        return -half_up(-num, den)
+    return (2 * num + den) // (2 * den)
+
+
+def ratio(num: int, den: int, empty: float = 1.0) -> float:
+    return empty if den == 0 else num / den
+
+
+def quarters_of(start: dt.date, end: dt.date) -> list[Quarter]:
+    out, q = [], Quarter.of(start)
+    while q.start <= end:
+        out.append(q)
+        q = q.next()
+    return out
+
+
+def span(pairing: dict[str, Any], start: dt.date | str, end: dt.date | str) -> tuple[str, str] | None:
+    """The pairing's active days clipped to [start, end], as ISO dates; None if not active in it."""
+    first = max(pairing["since"], str(start))
+    last = min(pairing["until"] or str(end), str(end))
+    return (first, last) if first <= last else None
+
+
+class Cell(NamedTuple):
+    """One pairing in one quarter: visits made, visits required and what that means today.
+
+    state: met (made >= required), short (the quarter is over and made < required), pending (the
+    quarter is still running), future (the quarter has not begun).
+    """
+
+    visits: int
+    required: int
+    state: str
+
+    @property
+    def met(self) -> bool:
+        return self.visits >= self.required
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"visits": self.visits, "required": self.required, "state": self.state}
+
+
+def cells(db: Store, pairings: list[dict[str, Any]], quarters: list[Quarter], today: dt.date,
+          policy: Policy | None = None) -> dict[tuple[int, str], Cell]:
+    """Visits made and required per (pairing id, quarter label) for the pairings active in each quarter.
+
+    Required visits use the policy `visits_per_quarter` in force on the quarter's LAST day, so a
+    change made during a quarter governs that whole quarter. One visits query per quarter.
+    """
+    policy = policy or Policy(db)
+    out: dict[tuple[int, str], Cell] = {}
+    for q in quarters:
+        made = facts.visits_by_pairing(db, q.start, q.end)
+        per_quarter = policy.value("visits_per_quarter", q.end)
+        label, first, last = str(q), q.start.isoformat(), q.end.isoformat()
+        if q.start > today:
+            late = "future"
+        elif q.end >= today:
+            late = "pending"
+        else:
+            late = "short"
+        for p in pairings:
+            since, until = p["since"], p["until"]
+            if since > last or (until is not None and until < first):
+                continue
+            if since <= first and (until is None or until >= last):
+                required = per_quarter
+            else:
+                required = facts.required_visits(per_quarter, since, until, q.start, q.end)
+            visits = made.get(p["id"], 0)
+            out[(p["id"], label)] = Cell(visits, required, "met" if visits >= required else late)
+    return out
+
+
+PROBLEM_KEYS = ("raised", "solved", "escalated", "open", "open_escalated")
+
+
+def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
+    """Per pairing id: problems raised at its visits in [start, end], solved (resolved_on in it),
+    escalated (raised in it and escalated), open and open escalated at `end` (raised on or before
+    `end`, not resolved by then). Pairings with none are absent. One query.
+    """
+    s, e = start.isoformat(), end.isoformat()
+    rows = db.execute(
+        "SELECT v.pairing_id,"
+        " sum(v.date >= :s),"
+        " sum(pr.resolved_on BETWEEN :s AND :e),"
+        " sum(v.date >= :s AND pr.escalated = 1),"
+        " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+        " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
+        " FROM problems pr CROSS JOIN visits v ON v.id = pr.visit_id"
+        " WHERE v.date <= :e AND (v.date >= :s OR pr.resolved_on IS NULL OR pr.resolved_on >= :s)"
+        " GROUP BY v.pairing_id",
+        {"s": s, "e": e},
+    )
+    return {r[0]: {k: int(v or 0) for k, v in zip(PROBLEM_KEYS, r[1:])} for r in rows}
+
+
+def aid_by_household(db: Store, start: dt.date, end: dt.date) -> dict[int, list[tuple[str, str, int]]]:
+    """(date, kind, fen) of the aid dated in [start, end], per household: one range query on aid_date."""
+    out: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for hid, day, kind, value in db.execute(
+        "SELECT household_id, date, kind, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
+        " GROUP BY household_id, date, kind",
+        [start.isoformat(), end.isoformat()],
+    ):
+        out[hid].append((day, kind, value))
+    return out

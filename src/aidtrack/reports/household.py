@@ -1,0 +1,126 @@
+"""One household's register (跟踪问效登记表) as one document: who they are and everything recorded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..model import add_months, yuan
+from ..ops import records
+from ..ops.refs import Refs
+from ..store import Store
+from .common import half_up
+from .redact import redact_record, redact_rows
+
+PERSON = ("code", "name", "members", "gender", "born", "address", "phone", "id_number", "employer",
+          "livelihood", "tags", "enrolled", "status", "cadre")
+
+
+def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
+    cur = db.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur]
+
+
+def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
+    hid = Refs(db).household(ref)
+    person = records.select(db, "households", "h.id = ?", [hid])[0]
+    household = {k: person.get(k) for k in PERSON}
+    pairings = _query(db, (
+        "SELECT c.code AS cadre, c.name AS cadre_name, p.since, p.until FROM pairings p"
+        " JOIN cadres c ON c.id = p.cadre_id WHERE p.household_id = ? ORDER BY p.since"), [hid])
+    visits = _query(db, (
+        "SELECT v.id, v.date, v.kind, c.code AS cadre, c.name AS cadre_name, v.situation, v.solved, v.event"
+        " FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN cadres c ON c.id = p.cadre_id"
+        " WHERE p.household_id = ? ORDER BY v.date, v.id"), [hid])
+    problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pr in _query(db, (
+        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.resolved_on, pr.resolution"
+        " FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " WHERE p.household_id = ? ORDER BY pr.id"), [hid]):
+        pr["escalated"] = bool(pr["escalated"])
+        problems[pr.pop("visit_id")].append(pr)
+    for v in visits:
+        v["problems"] = problems.get(v["id"], [])
+    aid = _query(db, (
+        "SELECT a.date, a.kind, a.value, c.code AS giver, c.name AS giver_name, a.giver AS giver_text, a.note"
+        " FROM aid a LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.household_id = ?"
+        " ORDER BY a.date, a.id"), [hid])
+    for a in aid:
+        text = a.pop("giver_text")
+        a["giver"] = a["giver"] or text
+        a["value"] = yuan(a["value"])
+    income = []
+    for month, amount, sources in db.execute(
+        "SELECT month, sum(amount), group_concat(nullif(source, ''), '; ') FROM income"
+        " WHERE household_id = ? GROUP BY month ORDER BY month", [hid]
+    ):
+        income.append({"month": month, "amount": yuan(amount),
+                       "per_person": yuan(half_up(amount, person["members"])),
+                       "sources": sources})
+    statuses = _query(db, "SELECT date, status, reason FROM statuses WHERE household_id = ?"
+                          " ORDER BY date, id", [hid])
+    if redact:
+        household = redact_record(household)
+        pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
+    return {"household": household, "pairings": pairings, "visits": visits, "aid": aid,
+            "income": income, "statuses": statuses}
+
+
+def trend(income: list[dict[str, Any]]) -> list[float | None]:
+    """Month by month from the first recorded month to the last; None for a month without a record."""
+    if not income:
+        return []
+    amounts = {i["month"]: i["amount"] for i in income}
+    out, month = [], income[0]["month"]
+    while month <= income[-1]["month"]:
+        out.append(amounts.get(month))
+        month = add_months(month, 1)
+    return out
+
+
+def _problem_text(p: dict[str, Any]) -> str:
+    marks = []
+    if p["escalated"]:
+        marks.append("escalated")
+    marks.append(f"resolved {p['resolved_on']}" if p["resolved_on"] else "open")
+    text = f"{p['problem']} ({', '.join(marks)})"
+    return text + (f": {p['resolution']}" if p.get("resolution") else "")
+
+
+def document(data: dict[str, Any]) -> dict[str, Any]:
+    h = data["household"]
+    fields = [(k.replace("_", " ").capitalize(), ", ".join(v) if isinstance(v, list) else v)
+              for k, v in h.items()]
+    visits = [{**v, "cadre": f"{v['cadre']} {v['cadre_name']}",
+               "problems": "; ".join(_problem_text(p) for p in v["problems"]) or None}
+              for v in data["visits"]]
+    pairings = [{**p, "cadre": f"{p['cadre']} {p['cadre_name']}", "until": p["until"] or "(active)"}
+                for p in data["pairings"]]
+    aid = [{**a, "giver": " ".join(x for x in (a["giver"], a.get("giver_name")) if x) or None}
+           for a in data["aid"]]
+    income = data["income"]
+    sections: list[dict[str, Any]] = [
+        {"kind": "fields", "title": "Household", "rows": fields},
+        {"kind": "table", "title": "Pairings", "columns": ["cadre", "since", "until"],
+         "headers": ["Cadre", "Since", "Until"], "rows": pairings, "empty": "Never paired."},
+        {"kind": "table", "title": "Visits", "rows": visits,
+         "columns": ["date", "kind", "cadre", "situation", "solved", "event", "problems"],
+         "headers": ["Date", "Kind", "Cadre", "Situation", "Solved", "Event", "Problems"],
+         "empty": "No visits recorded."},
+        {"kind": "table", "title": "Aid received", "rows": aid,
+         "columns": ["date", "kind", "value", "giver", "note"],
+         "headers": ["Date", "Kind", "Value ¥", "Giver", "Note"], "empty": "No aid recorded."},
+    ]
+    if income:
+        sections.append({"kind": "trend", "title": "Income trend", "values": trend(income),
+                         "first": income[0]["month"], "last": income[-1]["month"]})
+    sections += [
+        {"kind": "table", "title": "Income by month", "rows": income,
+         "columns": ["month", "amount", "per_person", "sources"],
+         "headers": ["Month", "Income ¥", "Per person ¥", "Sources"], "empty": "No income recorded."},
+        {"kind": "table", "title": "Status history", "rows": data["statuses"],
+         "columns": ["date", "status", "reason"], "headers": ["Date", "Status", "Reason"],
+         "empty": "No status recorded."},
+    ]
+    return {"title": f"Register (跟踪问效登记表): {h['code']} {h['name']}", "sections": sections}

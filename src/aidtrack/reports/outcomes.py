@@ -1,0 +1,105 @@
+"""The meeting summary: where the households stand on a day, what was done, what income became."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, month_of, yuan
+from ..ops import facts
+from ..store import Store
+from .common import half_up
+from .redact import redact_rows
+
+
+def build(db: Store, as_of: dt.date, redact: bool = False) -> dict[str, Any]:
+    """Households enrolled by `as_of` (a status dated on or before it), by status then and by
+    livelihood; visits and aid dated on or before it; and the average monthly income now (each
+    household's latest recorded month up to as-of's month) against at enrolment (its first
+    recorded month), over the households with income recorded.
+    """
+    day = as_of.isoformat()
+    status = facts.status_at(db, day)
+    livelihood = dict(db.execute("SELECT id, livelihood FROM households").fetchall())
+    by_status = Counter(status.values())
+    by_livelihood = Counter(livelihood.get(h) or "unrecorded" for h in status)
+    visits = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [day]).fetchone()[0]
+    by_kind = dict(db.execute(
+        "SELECT kind, sum(value) FROM aid WHERE date <= ? GROUP BY kind", [day]).fetchall())
+    givers = []
+    for code, name, text, value in db.execute(
+        "SELECT c.code, c.name, a.giver, sum(a.value) FROM aid a"
+        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?"
+        " GROUP BY a.giver_cadre_id, a.giver ORDER BY sum(a.value) DESC, c.code, a.giver",
+        [day],
+    ):
+        givers.append({"giver": code or text, "giver_name": name, "value": yuan(value)})
+    first_total = last_total = n = 0
+    for hid, first, last in db.execute(
+        "WITH span AS (SELECT household_id, min(month) AS first, max(month) AS last FROM income"
+        "  WHERE month <= ? GROUP BY household_id)"
+        " SELECT s.household_id,"
+        "  (SELECT sum(amount) FROM income i WHERE i.household_id = s.household_id AND i.month = s.first),"
+        "  (SELECT sum(amount) FROM income i WHERE i.household_id = s.household_id AND i.month = s.last)"
+        " FROM span s", [month_of(as_of)]
+    ):
+        if hid in status:
+            first_total, last_total, n = first_total + first, last_total + last, n + 1
+    now = half_up(last_total, n) if n else None
+    then = half_up(first_total, n) if n else None
+    return {
+        "as_of": day,
+        "households": len(status),
+        "households_by_status": {s: by_status[s] for s in STATUSES if by_status[s]},
+        "households_by_livelihood": {k: by_livelihood[k] for k in (*LIVELIHOODS, "unrecorded")
+                                     if by_livelihood[k]},
+        "out_of_poverty": sum(by_status[s] for s in OUT_OF_POVERTY),
+        "prosperous": by_status["prosperous"],
+        "visits": visits,
+        "aid_value": yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+        "aid_by_giver": redact_rows(givers) if redact else givers,
+        "income": {"households": n, "monthly_avg_now": yuan(now), "monthly_avg_enrolment": yuan(then),
+                   "change": yuan(half_up(last_total - first_total, n)) if n else None},
+    }
+
+
+def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(section, item, value) of every figure, for CSV and the Markdown lists."""
+    out: list[tuple[str, str, Any]] = [
+        ("households", "enrolled by as-of", data["households"]),
+        ("households", "out of poverty (exited or prosperous)", data["out_of_poverty"]),
+        ("households", "prosperous", data["prosperous"]),
+    ]
+    out += [("status", k, v) for k, v in data["households_by_status"].items()]
+    out += [("livelihood", k, v) for k, v in data["households_by_livelihood"].items()]
+    out.append(("visits", "total", data["visits"]))
+    out.append(("aid by kind", "total", data["aid_value"]))
+    out += [("aid by kind", k, v) for k, v in data["aid_by_kind"].items()]
+    out += [("aid by giver", " ".join(x for x in (g["giver"], g["giver_name"]) if x) or "(not recorded)",
+             g["value"]) for g in data["aid_by_giver"]]
+    inc = data["income"]
+    out += [("income", "households with income recorded", inc["households"]),
+            ("income", "average month now", inc["monthly_avg_now"]),
+            ("income", "average month at enrolment", inc["monthly_avg_enrolment"]),
+            ("income", "change", inc["change"])]
+    return out
+
+
+def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    return [{"section": s, "item": i, "value": v} for s, i, v in _items(data)], ("section", "item", "value")
+
+
+def document(data: dict[str, Any]) -> dict[str, Any]:
+    title = f"Outcomes as of {data['as_of']}"
+    if not data["households"] and not data["visits"] and not data["aid_by_kind"]:
+        return {"title": title, "empty": f"Nothing recorded as of {data['as_of']}."}
+    sections: list[dict[str, Any]] = []
+    current = None
+    for section, item, value in _items(data):
+        if section != current:
+            sections.append({"kind": "fields", "title": section.capitalize(), "rows": []})
+            current = section
+        sections[-1]["rows"].append((item, value))
+    return {"title": title, "sections": sections}

@@ -1,0 +1,160 @@
+"""The quarter report (每季汇总向局长汇报): every pairing of the quarter and the unit's totals.
+
+A handful of set-based queries for the whole unit, each on an index: pairings of the quarter,
+visits by date range, problems joined to their visits, aid by date, income by month range,
+statuses, and one count of the visits since the programme began. Nothing is queried per pairing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from ..model import AID_KINDS, Quarter, yuan
+from ..ops import facts
+from ..ops.policy import Policy
+from ..store import Store
+from .common import aid_by_household, cells, half_up, problem_counts, span
+from .redact import redact_rows
+
+CSV_COLUMNS = (
+    "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
+    "compliant", "problems_raised", "problems_solved", "problems_escalated", "problems_open",
+    "aid_value", "income_monthly_avg", "income_per_person", "income_change", "status",
+)
+
+
+def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int]]:
+    """(fen in total, months with a record) per household in the quarter: one range query.
+
+    A month without a record is unknown and not counted; two sources in one month add up.
+    """
+    months = q.months()
+    return {hid: (total, n) for hid, total, n in db.execute(
+        "SELECT household_id, sum(amount), count(DISTINCT month) FROM income INDEXED BY income_month"
+        " WHERE month BETWEEN ? AND ? GROUP BY household_id", [months[0], months[-1]])}
+
+
+def _income(cur: tuple[int, int] | None, prev: tuple[int, int] | None,
+            members: int) -> tuple[int | None, int | None, int | None]:
+    """Average month, per person and change against the quarter before, in fen (None if unknown).
+
+    Each is computed exactly from whole fen and rounded once, half up: the change is
+    total/months − previous total/previous months, so it may differ by a fen from the difference
+    of the two rounded averages.
+    """
+    if cur is None:
+        return None, None, None
+    total, months = cur
+    change = None
+    if prev is not None:
+        change = half_up(total * prev[1] - prev[0] * months, months * prev[1])
+    return half_up(total, months), half_up(total, months * members), change
+
+
+def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False) -> dict[str, Any]:
+    today = today or dt.date.today()
+    start, end = q.start, q.end
+    pairings = facts.pairings_between(db, start, end)
+    quarter_cells = cells(db, pairings, [q], today, Policy(db))
+    problems = problem_counts(db, start, end)
+    aid = aid_by_household(db, start, end)
+    income, income_before = income_in(db, q), income_in(db, q.prev())
+    status = facts.status_at(db, end)
+    cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [end.isoformat()]).fetchone()[0]
+
+    label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
+    rows = []
+    for p in pairings:
+        hid = p["household_id"]
+        cell = quarter_cells[(p["id"], label)]
+        first, last = span(p, start_iso, end_iso)
+        pr = problems.get(p["id"], {})
+        aid_fen = sum(v for day, _, v in aid.get(hid, ()) if first <= day <= last)
+        avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
+        rows.append({
+            "cadre": p["cadre"], "cadre_name": p["cadre_name"],
+            "household": p["household"], "household_name": p["household_name"],
+            "since": p["since"], "until": p["until"],
+            "visits": cell.visits, "required": cell.required, "compliant": cell.met,
+            "state": cell.state,
+            "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
+            "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
+            "aid_value": yuan(aid_fen),
+            "income_monthly_avg": yuan(avg), "income_per_person": yuan(per_person),
+            "income_change": yuan(change),
+            "status": status.get(hid),
+        })
+
+    by_kind: Counter[str] = Counter()
+    for entries in aid.values():
+        for _, kind, value in entries:
+            by_kind[kind] += value
+    households = {p["household_id"] for p in pairings}
+    by_status = Counter(status.get(h) or "unrecorded" for h in households)
+    totals = {
+        "pairings": len(rows),
+        "compliant": sum(r["compliant"] for r in rows),
+        "visits": sum(c.visits for c in quarter_cells.values()),
+        "visits_cumulative": cumulative,
+        "aid_value": yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+        "households": len(households),
+        "households_by_status": dict(sorted(by_status.items())),
+        "problems_open_escalated": sum(c["open_escalated"] for c in problems.values()),
+    }
+    return {
+        "quarter": label, "start": start.isoformat(), "end": end.isoformat(),
+        "pairings": redact_rows(rows) if redact else rows,
+        "totals": totals,
+    }
+
+
+def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    return data["pairings"], CSV_COLUMNS
+
+
+def _signed(value: float | None) -> str | None:
+    return None if value is None else f"{value:+.2f}"
+
+
+def document(data: dict[str, Any]) -> dict[str, Any]:
+    """The report laid out for a terminal table or a Markdown page (see render.emit_document)."""
+    t = data["totals"]
+    title = f"Quarter report {data['quarter']} ({data['start']} – {data['end']})"
+    if not data["pairings"]:
+        return {"title": title, "empty": f"Nothing recorded for {data['quarter']}."}
+    rows = [{
+        "cadre": f"{r['cadre']} {r['cadre_name']}",
+        "household": f"{r['household']} {r['household_name']}",
+        "visits": f"{r['visits']}/{r['required']}",
+        "compliant": r["compliant"],
+        "raised": r["problems_raised"], "solved": r["problems_solved"],
+        "escalated": r["problems_escalated"], "open": r["problems_open"],
+        "aid": r["aid_value"], "income": r["income_monthly_avg"],
+        "per_person": r["income_per_person"], "change": _signed(r["income_change"]),
+        "status": r["status"],
+        "_styles": {"visits": "met" if r["compliant"] else r["state"]},
+    } for r in data["pairings"]]
+    rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
+    kinds = ", ".join(f"{k} {v:.2f}" for k, v in t["aid_by_kind"].items())
+    totals = [
+        ("Pairings", t["pairings"]),
+        ("Compliant pairings", f"{t['compliant']}{rate}"),
+        ("Visits this quarter", t["visits"]),
+        ("Visits since the programme began", t["visits_cumulative"]),
+        ("Aid given this quarter (yuan)", f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
+        ("Households by status at quarter end",
+         ", ".join(f"{k} {v}" for k, v in t["households_by_status"].items())),
+        ("Escalated problems open at quarter end", t["problems_open_escalated"]),
+    ]
+    return {"title": title, "sections": [
+        {"kind": "table", "title": "Pairings",
+         "columns": ["cadre", "household", "visits", "compliant", "raised", "solved", "escalated", "open",
+                     "aid", "income", "per_person", "change", "status"],
+         "headers": ["Cadre", "Household", "Visits", "OK", "Raised", "Solved", "Esc.", "Open",
+                     "Aid ¥", "Income/mo", "/person", "Change", "Status"],
+         "rows": rows},
+        {"kind": "fields", "title": "Totals", "rows": totals},
+    ]}

@@ -72,3 +72,50 @@ def resolve_problem(db: Store, ident: str | int, note: str, day: dt.date | str |
         after = records.select(db, "problems", "pr.id = ?", [before["id"]])[0]
         db.audit("resolve", "problems", str(before["id"]), before, after)
     return after
+
+
+def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None) -> list[dict]:
+    """Record many status changes in one transaction: one status row and one audit entry each.
+
+    Each entry: household_id, status, date, reason. Checked as `set_status` checks one, with one
+    query for all the households (the relapse check marks thousands at once).
+    """
+    import json
+
+    today = today or dt.date.today()
+    checked = []
+    for entry in entries:
+        status = parse.choice(entry["status"], STATUSES, "status")
+        when = parse.date(entry["date"], "date", today=today)
+        if when > today:
+            raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+        reason = parse.text(entry.get("reason"), "reason", max_len=1000)
+        checked.append((int(entry["household_id"]), status, when.isoformat(), reason))
+    if not checked:
+        return []
+    known = {
+        hid: (code, name, first)
+        for hid, code, name, first in db.execute(
+            "SELECT h.id, h.code, h.name, (SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id)"
+            " FROM households h WHERE h.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted({c[0] for c in checked}))],
+        )
+    }
+    for hid, _, when, _ in checked:
+        if hid not in known:
+            raise AidtrackError("household", hid, "no household has this id")
+        if known[hid][2] and when < known[hid][2]:
+            raise AidtrackError("date", when, f"is before {known[hid][0]} was enrolled ({known[hid][2]})")
+    done = []
+    with db.write():
+        for hid, status, when, reason in checked:
+            sid = db.execute(
+                "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, ?, ?, ?)",
+                [hid, status, when, reason],
+            ).lastrowid
+            code, name, _ = known[hid]
+            after = {"id": sid, "household": code, "household_name": name, "status": status,
+                     "date": when, "reason": reason}
+            db.audit("status", "households", code, None, after)
+            done.append(after)
+    return done

@@ -1,0 +1,106 @@
+"""What the checks share: the as-of basis (policy in force, months), labels, output sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import add_months, format_yuan, month_of, yuan
+from ..ops.policy import Policy
+from ..store import Store
+
+#: How far back "the last N recorded months" may reach: as-of's month and the 23 before it (or
+#: more when a policy asks for more months than that). Older records are ignored.
+WINDOW_MONTHS = 24
+
+NOTHING = "Nothing found."
+
+
+@dataclass
+class Basis:
+    """The day a check answers for and the policy in force then."""
+
+    as_of: dt.date
+    policy: Policy
+    _lines: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, db: Store, as_of: dt.date) -> Basis:
+        return cls(as_of, Policy(db))
+
+    @property
+    def month(self) -> str:
+        return month_of(self.as_of)
+
+    def value(self, key: str) -> int:
+        return self.policy.value(key, self.as_of)
+
+    def line(self, month: str) -> int:
+        """The poverty line of a month, in fen per person: the one in force on the month's first day.
+
+        A change effective mid-month applies from the next month on; it also keeps the line of
+        as-of's own month one dated on or before as-of.
+        """
+        if month not in self._lines:
+            self._lines[month] = self.policy.value("poverty_line", f"{month}-01")
+        return self._lines[month]
+
+    def months_back(self, n: int) -> str:
+        return add_months(self.month, -n)
+
+
+def ids_json(ids) -> str:
+    return json.dumps(sorted(int(i) for i in ids))
+
+
+def households(db: Store, ids) -> dict[int, dict[str, Any]]:
+    """Code, name and members of the given households (one query)."""
+    rows = db.execute(
+        "SELECT id, code, name, members FROM households WHERE id IN (SELECT value FROM json_each(?))",
+        [ids_json(ids)],
+    )
+    return {hid: {"household": code, "household_name": name, "members": m} for hid, code, name, m in rows}
+
+
+def cadres_at(db: Store, day: dt.date, ids=None) -> dict[int, dict[str, Any]]:
+    """The pairing of each household active on a day: its id, cadre code and name, since.
+
+    A pairing ending after the day counts as open: its end was not known then.
+    """
+    sql = ("SELECT p.household_id, p.id, c.code, c.name, p.since FROM pairings p"
+           " JOIN cadres c ON c.id = p.cadre_id WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?)")
+    args: list = [day.isoformat(), day.isoformat()]
+    if ids is not None:
+        sql += " AND p.household_id IN (SELECT value FROM json_each(?))"
+        args.append(ids_json(ids))
+    out: dict[int, dict[str, Any]] = {}
+    for hid, pid, code, name, since in db.execute(sql + " ORDER BY p.since, p.id", args):
+        out[hid] = {"pairing": pid, "cadre": code, "cadre_name": name, "since": since}
+    return out
+
+
+def per_person(fen: int, members: int) -> float | None:
+    return yuan(round(fen / members))
+
+
+def month_figures(months: list[tuple[str, int]], members: int, basis: Basis) -> list[dict[str, Any]]:
+    """Each month's income, income per person and poverty line, in yuan."""
+    return [{"month": m, "income": yuan(fen), "per_person": per_person(fen, members),
+             "line": yuan(basis.line(m))} for m, fen in months]
+
+
+def money(value: float | None) -> str:
+    """Yuan (already converted for JSON) as text with two decimals, for table cells."""
+    return "" if value is None else format_yuan(round(value * 100))
+
+
+@dataclass
+class Section:
+    """One titled table of a check's table output (an empty one prints "Nothing found.")."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    headers: tuple[str, ...] | None = None

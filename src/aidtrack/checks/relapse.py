@@ -1,0 +1,224 @@
+"""Relapse risk (返贫): households out of poverty whose figures say they may be falling back.
+
+For every household exited or prosperous at as-of, with the policy in force at as-of:
+
+- ``shock``: a visit dated within ``shock_days`` days up to as-of (as-of − date ≤ shock_days)
+  recorded an event (illness, injury, job_loss, disaster, family, other).
+- ``income_drop``: the latest recorded month is ``drop_pct`` % or more under the average of the
+  up to ``drop_baseline_months`` recorded months before it (at least one needed).
+- ``below_line``: over the last ``relapse_months`` recorded months (fewer if fewer are recorded),
+  the average of (income per person − the poverty line of that month) is below zero. Each month
+  is held against its own line, so a line raised between the months compared is applied only to
+  the months after the change. In whole fen: Σ income < members × Σ line.
+- ``no_income``: nothing recorded in the ``stale_months`` full calendar months before as-of's month,
+  nor in as-of's month itself, for a household enrolled before the first of those months.
+
+"Recorded months" are months up to as-of's month that have an income record (sources added),
+within the last WINDOW_MONTHS months. A month's poverty line is the one in force on its first day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..model import OUT_OF_POVERTY, add_months, yuan
+from ..ops import facts
+from ..store import Store
+from .common import WINDOW_MONTHS, Basis, Section, cadres_at, households, ids_json, money, month_figures
+
+REASONS = ("shock", "income_drop", "below_line", "no_income")
+BELOW_LINE_RULE = "mean over the months of (income per person - that month's poverty line) < 0"
+
+
+def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+    """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code."""
+    basis = Basis.of(db, as_of)
+    status = facts.status_at(db, as_of)
+    out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
+    months_avg = basis.value("relapse_months")
+    baseline = basis.value("drop_baseline_months")
+    stale = basis.value("stale_months")
+    want = max(months_avg, baseline + 1)
+    income = facts.latest_recorded_months(db, basis.month, want, max(WINDOW_MONTHS, want, stale + 1), out)
+    members = facts.members(db)
+
+    details: dict[int, dict[str, Any]] = {}
+    for hid, shock in _shocks(db, basis, out).items():
+        details.setdefault(hid, {})["shock"] = shock
+    first_stale = basis.months_back(stale)
+    drop_pct = basis.value("drop_pct")
+    maybe_stale = []
+    for hid in out:
+        months = income.get(hid)
+        if not months or months[-1][0] < first_stale:
+            maybe_stale.append(hid)
+            if not months:
+                continue
+        amounts = [fen for _, fen in months]
+        if len(amounts) > 1:
+            base = amounts[-(baseline + 1):-1]
+            total = sum(base)
+            if total > 0 and 100 * (total - amounts[-1] * len(base)) >= drop_pct * total:
+                details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1):], drop_pct)
+        recent = months[-months_avg:]
+        if sum(amounts[-months_avg:]) < members[hid] * sum(basis.line(m) for m, _ in recent):
+            details.setdefault(hid, {})["below_line"] = _below_line(recent, members[hid], basis)
+    enrolled = facts.enrolled_on(db, maybe_stale)
+    for hid in maybe_stale:
+        if enrolled.get(hid, "9999") < f"{first_stale}-01":
+            last = income[hid][-1][0] if income.get(hid) else None
+            details.setdefault(hid, {})["no_income"] = {
+                "months_without_record": [add_months(first_stale, i) for i in range(stale)],
+                "last_recorded_month": last,
+                "enrolled": enrolled[hid],
+            }
+
+    found = list(details)
+    labels = households(db, found)
+    cadres = cadres_at(db, as_of, found)
+    visits = facts.last_visits(db, as_of, found)
+    at_risk = []
+    for hid in found:
+        cadre = cadres.get(hid, {})
+        reasons = [r for r in REASONS if r in details[hid]]
+        at_risk.append({
+            "household": labels[hid]["household"],
+            "household_name": labels[hid]["household_name"],
+            "members": labels[hid]["members"],
+            "cadre": cadre.get("cadre"),
+            "cadre_name": cadre.get("cadre_name"),
+            "status": status[hid],
+            "reasons": reasons,
+            "details": {r: details[hid][r] for r in reasons},
+            "last_visit": visits.get(hid),
+            "_id": hid,
+        })
+    at_risk.sort(key=lambda f: f["household"])
+    return {"as_of": as_of.isoformat(), "at_risk": at_risk}
+
+
+def _shocks(db: Store, basis: Basis, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The latest visit with an event in the shock window, per household (one range query)."""
+    days = basis.value("shock_days")
+    rows = db.execute(
+        "SELECT p.household_id, v.date, v.event, v.situation, v.kind FROM visits v"
+        " JOIN pairings p ON p.id = v.pairing_id"
+        " WHERE v.date BETWEEN ? AND ? AND v.event IS NOT NULL"
+        " AND p.household_id IN (SELECT value FROM json_each(?)) ORDER BY v.date, v.id",
+        [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat(), ids_json(ids)],
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for hid, day, event, situation, kind in rows:
+        count = out.get(hid, {}).get("events_in_window", 0) + 1
+        out[hid] = {"date": day, "event": event, "situation": situation, "visit_kind": kind,
+                    "days_ago": (basis.as_of - dt.date.fromisoformat(day)).days,
+                    "events_in_window": count, "shock_days": days}
+    return out
+
+
+def _income_drop(months: list[tuple[str, int]], drop_pct: int) -> dict[str, Any]:
+    """The figures of a drop found: 100·(Σbase − n·latest) ≥ pct·Σbase, in whole fen."""
+    (latest_month, latest), base = months[-1], months[:-1]
+    average = sum(fen for _, fen in base) / len(base)
+    return {
+        "latest_month": latest_month,
+        "latest_amount": yuan(latest),
+        "baseline_months": [m for m, _ in base],
+        "baseline_average": yuan(round(average)),
+        "drop_pct": round(100 * (average - latest) / average, 2),
+        "threshold_pct": drop_pct,
+    }
+
+
+def _below_line(months: list[tuple[str, int]], members: int, basis: Basis) -> dict[str, Any]:
+    """The figures of a household found below the line: Σ income < members × Σ line, in whole fen."""
+    income = sum(fen for _, fen in months)
+    lines = sum(basis.line(m) for m, _ in months)
+    n = len(months)
+    return {
+        "rule": BELOW_LINE_RULE,
+        "members": members,
+        "months": month_figures(months, members, basis),
+        "average_per_person": yuan(round(income / (members * n))),
+        "average_line": yuan(round(lines / n)),
+        "average_gap": yuan(round(income / (members * n) - lines / n)),
+    }
+
+
+def found(result: dict[str, Any]) -> bool:
+    return bool(result["at_risk"])
+
+
+def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
+    """Set every household found to `relapsed` on the as-of day, in one transaction (audited)."""
+    from ..ops.actions import set_status_many
+
+    entries = [{"household_id": f["_id"], "status": "relapsed", "date": result["as_of"],
+                "reason": "check relapse: " + ", ".join(f["reasons"])} for f in result["at_risk"]]
+    return len(set_status_many(db, entries, today))
+
+
+def public(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without internal keys, for JSON."""
+    return {"as_of": result["as_of"],
+            "at_risk": [{k: v for k, v in f.items() if not k.startswith("_")} for f in result["at_risk"]]}
+
+
+def summary(finding: dict[str, Any]) -> str:
+    """The figures behind each reason, one line each, for a table cell."""
+    d = finding["details"]
+    lines = []
+    if "shock" in d:
+        s = d["shock"]
+        lines.append(f"shock: {s['event']} {s['date']} ({s['days_ago']} days ago)"
+                     + (f": {s['situation']}" if s["situation"] else ""))
+    if "income_drop" in d:
+        s = d["income_drop"]
+        lines.append(f"income_drop: {s['latest_month']} {money(s['latest_amount'])} vs average "
+                     f"{money(s['baseline_average'])} of {len(s['baseline_months'])} month(s), "
+                     f"-{s['drop_pct']}%")
+    if "below_line" in d:
+        s = d["below_line"]
+        lines.append(f"below_line: {money(s['average_per_person'])} per person a month over "
+                     f"{len(s['months'])} month(s), line {money(s['average_line'])}")
+    if "no_income" in d:
+        s = d["no_income"]
+        gap = s["months_without_record"]
+        lines.append(f"no_income: no record {gap[0]} to {gap[-1]}"
+                     + (f", last {s['last_recorded_month']}" if s["last_recorded_month"] else "")
+                     + f" (enrolled {s['enrolled']})")
+    return "\n".join(lines)
+
+
+def sections(result: dict[str, Any]) -> list[Section]:
+    rows = [{**f, "reasons": ", ".join(f["reasons"]), "figures": summary(f)} for f in result["at_risk"]]
+    return [Section(f"Relapse risk at {result['as_of']}",
+                    ("household", "household_name", "cadre", "status", "reasons", "figures", "last_visit"),
+                    rows, ("household", "name", "cadre", "status", "reasons", "figures", "last visit"))]
+
+
+CSV_COLUMNS = (
+    "household", "household_name", "cadre", "status", "reasons", "last_visit",
+    "shock_date", "shock_event", "latest_month", "latest_amount", "baseline_average", "drop_pct",
+    "average_per_person", "average_line", "last_recorded_month",
+)
+
+
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    rows = []
+    for f in result["at_risk"]:
+        d = f["details"]
+        shock, drop = d.get("shock", {}), d.get("income_drop", {})
+        below, stale = d.get("below_line", {}), d.get("no_income", {})
+        rows.append({
+            "household": f["household"], "household_name": f["household_name"], "cadre": f["cadre"],
+            "status": f["status"], "reasons": ";".join(f["reasons"]), "last_visit": f["last_visit"],
+            "shock_date": shock.get("date"), "shock_event": shock.get("event"),
+            "latest_month": drop.get("latest_month"), "latest_amount": drop.get("latest_amount"),
+            "baseline_average": drop.get("baseline_average"), "drop_pct": drop.get("drop_pct"),
+            "average_per_person": below.get("average_per_person"),
+            "average_line": below.get("average_line"),
+            "last_recorded_month": stale.get("last_recorded_month"),
+        })
+    return CSV_COLUMNS, rows

@@ -1,0 +1,207 @@
+"""Visits: what the pairings still owe this quarter, follow-ups and escalations overdue, gaps in pairing.
+
+With the policy in force at as-of:
+
+- ``behind``: pairings active at as-of with fewer visits (any kind) from the quarter's first day up
+  to as-of than required = ceil(visits_per_quarter × days active in the quarter ÷ days in the
+  quarter), days counted inclusive and clipped to the quarter. A pairing ending after as-of counts
+  as open to the quarter's end (its end was not known then). days_left = (quarter end − as-of) in
+  days (as-of itself not counted; a pairing ending on as-of has 0); can_still_meet = days_left ≥
+  visits still owed.
+- ``followup_overdue``: households exited or prosperous at as-of whose latest visit (any kind) or
+  exit date, whichever is later, is more than ``followup_days`` days before as-of.
+- ``escalations_overdue``: escalated problems not resolved on or before as-of, raised (at their
+  visit) more than ``escalation_days`` days before as-of.
+- ``unpaired``: households enrolled or relapsed at as-of with no pairing active at as-of.
+- ``overloaded_cadres``: cadres with more than one pairing active at as-of (reported, not refused).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from ..model import OUT_OF_POVERTY, Quarter
+from ..ops import facts
+from ..store import Store
+from .common import Basis, Section, cadres_at, households
+
+SECTIONS = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
+
+
+def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+    basis = Basis.of(db, as_of)
+    active = facts.pairings_between(db, as_of, as_of)
+    status = facts.status_at(db, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "quarter": str(Quarter.of(as_of)),
+        "behind": _behind(db, basis, active),
+        "followup_overdue": _followups(db, basis, status),
+        "escalations_overdue": _escalations(db, basis),
+        "unpaired": _unpaired(db, basis, status, active),
+        "overloaded_cadres": _overloaded(active),
+    }
+
+
+def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]:
+    q = Quarter.of(basis.as_of)
+    start, end, label, today = q.start, q.end, str(q), basis.as_of.isoformat()
+    per_quarter = basis.value("visits_per_quarter")
+    counts = facts.visit_counts(db, start, basis.as_of)
+    out = []
+    for p in active:
+        ends_today = p["until"] == today
+        required = facts.required_visits(per_quarter, p["since"], p["until"] if ends_today else None,
+                                         start, end)
+        made = counts.get((p["id"], label), 0)
+        if made >= required:
+            continue
+        days_left = 0 if ends_today else (end - basis.as_of).days
+        out.append({
+            "pairing": p["id"], "household": p["household"], "household_name": p["household_name"],
+            "cadre": p["cadre"], "cadre_name": p["cadre_name"], "since": p["since"],
+            "quarter": label, "visits": made, "required": required, "owed": required - made,
+            "days_left": days_left, "can_still_meet": days_left >= required - made,
+        })
+    return sorted(out, key=lambda r: (r["household"], r["pairing"]))
+
+
+def _followups(db: Store, basis: Basis, status: dict[int, str]) -> list[dict[str, Any]]:
+    days = basis.value("followup_days")
+    exited = {h: d for h, d in facts.out_of_poverty_since(db, basis.as_of).items()
+              if status.get(h) in OUT_OF_POVERTY}
+    last = facts.last_visits(db, basis.as_of, list(exited))
+    late = {}
+    for hid, exit_date in exited.items():
+        since = max(exit_date, last.get(hid, ""))
+        gap = (basis.as_of - dt.date.fromisoformat(since)).days
+        if gap > days:
+            late[hid] = (exit_date, since, gap)
+    labels = households(db, late)
+    cadres = cadres_at(db, basis.as_of, late)
+    out = []
+    for hid, (exit_date, since, gap) in late.items():
+        cadre = cadres.get(hid, {})
+        out.append({
+            "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
+            "cadre": cadre.get("cadre"), "cadre_name": cadre.get("cadre_name"),
+            "status": status[hid], "exited": exit_date, "last_visit": last.get(hid),
+            "days_since": gap, "followup_days": days,
+            "due": (dt.date.fromisoformat(since) + dt.timedelta(days=days)).isoformat(),
+        })
+    return sorted(out, key=lambda r: r["household"])
+
+
+def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
+    days = basis.value("escalation_days")
+    rows = db.execute(
+        "SELECT pr.id, pr.problem, v.date, h.code, h.name, c.code, c.name FROM problems pr"
+        " CROSS JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
+        " WHERE pr.escalated = 1 AND v.date < ? AND (pr.resolved_on IS NULL OR pr.resolved_on > ?)"
+        " ORDER BY v.date, pr.id",
+        [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat()],
+    )
+    return [{"problem_id": pid, "problem": text, "raised": raised, "household": hcode,
+             "household_name": hname, "cadre": ccode, "cadre_name": cname,
+             "days_open": (basis.as_of - dt.date.fromisoformat(raised)).days, "escalation_days": days}
+            for pid, text, raised, hcode, hname, ccode, cname in rows]
+
+
+def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict]) -> list[dict[str, Any]]:
+    paired = {p["household_id"] for p in active}
+    alone = [h for h, s in status.items() if s not in OUT_OF_POVERTY and h not in paired]
+    if not alone:
+        return []
+    labels = households(db, alone)
+    enrolled = facts.enrolled_on(db, alone)
+    ended: dict[int, tuple[str, str, str]] = {}
+    for hid, until, code, name in db.execute(
+        "SELECT p.household_id, p.until, c.code, c.name FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
+        " WHERE p.until < ? ORDER BY p.until, p.id", [basis.as_of.isoformat()]
+    ):
+        ended[hid] = (until, code, name)
+    out = []
+    for hid in alone:
+        until, code, name = ended.get(hid, (None, None, None))
+        out.append({
+            "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
+            "status": status[hid], "enrolled": enrolled.get(hid),
+            "last_cadre": code, "last_cadre_name": name, "paired_until": until,
+        })
+    return sorted(out, key=lambda r: r["household"])
+
+
+def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
+    by_cadre: dict[str, list[dict]] = defaultdict(list)
+    for p in active:
+        by_cadre[p["cadre"]].append(p)
+    out = []
+    for code, pairings in sorted(by_cadre.items()):
+        if len(pairings) > 1:
+            out.append({
+                "cadre": code, "cadre_name": pairings[0]["cadre_name"], "pairings": len(pairings),
+                "households": [{"household": p["household"], "household_name": p["household_name"],
+                                "since": p["since"]} for p in sorted(pairings, key=lambda p: p["household"])],
+            })
+    return out
+
+
+def found(result: dict[str, Any]) -> bool:
+    return any(result[s] for s in SECTIONS)
+
+
+def public(result: dict[str, Any]) -> dict[str, Any]:
+    return result
+
+
+def sections(result: dict[str, Any]) -> list[Section]:
+    q, as_of = result["quarter"], result["as_of"]
+    overloaded = [{**r, "households": ", ".join(f"{h['household']} {h['household_name']}"
+                                                 for h in r["households"])}
+                  for r in result["overloaded_cadres"]]
+    return [
+        Section(f"Pairings behind on visits in {q} (as of {as_of})",
+                ("household", "household_name", "cadre", "cadre_name", "visits", "required", "owed",
+                 "days_left", "can_still_meet"),
+                result["behind"],
+                ("household", "name", "cadre", "cadre name", "visits", "required", "owed",
+                 "days left", "can still meet")),
+        Section(f"Follow-up visits overdue (as of {as_of})",
+                ("household", "household_name", "cadre", "status", "exited", "last_visit", "days_since",
+                 "due"),
+                result["followup_overdue"],
+                ("household", "name", "cadre", "status", "exited", "last visit", "days since", "due")),
+        Section(f"Escalated problems overdue (as of {as_of})",
+                ("problem_id", "raised", "household", "household_name", "cadre", "problem", "days_open"),
+                result["escalations_overdue"],
+                ("id", "raised", "household", "name", "cadre", "problem", "days open")),
+        Section(f"Households without a cadre (as of {as_of})",
+                ("household", "household_name", "status", "enrolled", "last_cadre", "paired_until"),
+                result["unpaired"],
+                ("household", "name", "status", "enrolled", "last cadre", "paired until")),
+        Section(f"Cadres paired with more than one household (as of {as_of})",
+                ("cadre", "cadre_name", "pairings", "households"), overloaded,
+                ("cadre", "name", "pairings", "households")),
+    ]
+
+
+CSV_COLUMNS = (
+    "section", "household", "household_name", "cadre", "cadre_name", "status", "visits", "required",
+    "days_left", "can_still_meet", "exited", "last_visit", "days_since", "problem_id", "problem",
+    "raised", "days_open", "enrolled", "paired_until",
+)
+
+
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """One row per finding, the section named in the first column (a cadre overloaded: one per household)."""
+    rows = []
+    for name in SECTIONS[:-1]:
+        rows += [{"section": name, **r} for r in result[name]]
+    for r in result["overloaded_cadres"]:
+        rows += [{"section": "overloaded_cadres", "cadre": r["cadre"], "cadre_name": r["cadre_name"],
+                  "household": h["household"], "household_name": h["household_name"]}
+                 for h in r["households"]]
+    return CSV_COLUMNS, rows

@@ -76,6 +76,13 @@ def open_db(create: bool = True) -> Store:
     return state.store
 
 
+def close_db() -> None:
+    """Close the call's connection: a script running many commands in one process must not pile them up."""
+    if state.store is not None:
+        state.store.close()
+        state.store = None
+
+
 def today() -> dt.date:
     return dt.date.today()
 

@@ -22,7 +22,7 @@ from . import (
     transfer,
     visit,
 )
-from .common import command, open_db, state
+from .common import close_db, command, open_db, state
 
 app = typer.Typer(
     name="aidtrack",
@@ -45,6 +45,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     db: Annotated[
         Path | None,
         typer.Option("--db", envvar="AIDTRACK_DB", help="The register file (default: user data folder).",
@@ -61,6 +62,7 @@ def main(
     state.db = db
     state.operator = operator
     state.store = None
+    ctx.call_on_close(close_db)
 
 
 for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):

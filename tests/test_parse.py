@@ -102,3 +102,12 @@ def test_text_refuses_control_characters():
     with pytest.raises(AidtrackError):
         parse.text("a\x00b", "name")
     assert parse.text("  多行\n备注 ", "note") == "多行\n备注"
+
+
+def test_choice_accepts_chinese_names():
+    from aidtrack.model import STATUSES, VISIT_KINDS
+
+    assert parse.choice("脱贫", STATUSES, "status") == "exited"
+    assert parse.choice("回访", VISIT_KINDS, "kind") == "followup"
+    with pytest.raises(AidtrackError):
+        parse.choice("回访", STATUSES, "status")

@@ -15,6 +15,17 @@ LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
 GENDERS = ("male", "female")
 FORMATS = ("table", "json", "csv")
 
+#: Chinese names of the enumeration values (DOMAIN.md's glossary): shown in Chinese, accepted as input.
+ZH_NAMES: dict[str, str] = {
+    "enrolled": "帮扶中", "exited": "脱贫", "prosperous": "致富", "relapsed": "返贫",
+    "initial": "对接", "regular": "走访", "followup": "回访",
+    "project": "帮项目", "funds": "帮资金", "job": "帮就业", "goods": "物资", "medical": "医疗",
+    "commerce": "商服业", "husbandry": "养殖业", "transport": "运输", "employment": "安置就业",
+    "illness": "疾病", "injury": "受伤", "job_loss": "失业", "disaster": "灾害", "family": "家庭变故",
+    "male": "男", "female": "女", "other": "其他",
+}
+FROM_ZH: dict[str, str] = {zh: en for en, zh in ZH_NAMES.items()}
+
 #: The record kinds import, export and the audit log speak of, in bundle (dependency) order.
 KINDS = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from .model import AidtrackError, Quarter
+from .model import FROM_ZH, AidtrackError, Quarter
 
 _MONEY = re.compile(r"^[¥]?\s*(\d{1,12})(?:\.(\d{1,2}))?\s*(?:元)?$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -98,7 +98,9 @@ def period(text: str, field: str = "period") -> tuple[dt.date, dt.date, str]:
 
 
 def choice(text: str, options: tuple[str, ...], field: str) -> str:
+    """One of the options, given in English or by its Chinese name (脱贫 → exited)."""
     t = normalise(str(text)).lower()
+    t = FROM_ZH.get(t, t)
     if t in options:
         return t
     raise AidtrackError(field, text, "must be one of " + ", ".join(options))

@@ -1,0 +1,186 @@
+"""The benchmark harness at a tiny scale, so that it cannot rot. No timing assertions: only that it runs,
+that the generator is deterministic and consistent, and that its bundle imports row for row."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import filecmp
+import importlib.util
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from aidtrack.ops.rows import FIELDS
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+END = dt.date(2026, 9, 30)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", BENCH / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _generator()
+
+
+def read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundle")
+    generate.generate(out, households=60, years=2, seed=3, end=END)
+    return out
+
+
+def test_columns_are_the_import_fields(bundle):
+    assert generate.FIELDS == FIELDS
+    for kind, columns in FIELDS.items():
+        with (bundle / f"{kind}.csv").open(encoding="utf-8") as f:
+            assert tuple(next(csv.reader(f))) == columns
+
+
+def test_same_seed_same_files(bundle, tmp_path):
+    again, other = tmp_path / "again", tmp_path / "other"
+    generate.generate(again, households=60, years=2, seed=3, end=END)
+    generate.generate(other, households=60, years=2, seed=4, end=END)
+    names = [f"{kind}.csv" for kind in FIELDS]
+    match, mismatch, errors = filecmp.cmpfiles(bundle, again, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+    assert not filecmp.cmp(bundle / "visits.csv", other / "visits.csv", shallow=False)
+
+
+def test_units_each_with_own_codes(tmp_path):
+    generate.generate(tmp_path, households=5, years=1, seed=1, units=2, end=END)
+    for unit in ("unit01", "unit02"):
+        codes = [r["code"] for r in read(tmp_path / unit / "households.csv")]
+        assert codes == ["H00001", "H00002", "H00003", "H00004", "H00005"]
+    units = {read(tmp_path / u / "cadres.csv")[0]["unit"] for u in ("unit01", "unit02")}
+    assert len(units) == 2
+
+
+def test_visits_only_refers_to_the_same_pairings(bundle, tmp_path):
+    generate.generate(tmp_path, households=60, years=2, seed=3, end=END, visits_only=5000)
+    assert [p.name for p in tmp_path.iterdir()] == ["visits.csv"]
+    visits = read(tmp_path / "visits.csv")
+    assert 4000 < len(visits) < 6000  # about the number asked for
+    pairings = _pairings(bundle)
+    for v in visits:
+        assert _pairing_on(pairings, v["household"], v["date"])[0] == v["cadre"]
+    assert len({(v["household"], v["date"], v["kind"]) for v in visits}) == len(visits)
+
+
+def _pairings(bundle: Path) -> dict[str, list[tuple[str, str, str]]]:
+    out = defaultdict(list)
+    for p in read(bundle / "pairings.csv"):
+        out[p["household"]].append((p["cadre"], p["since"], p["until"] or "9999-12-31"))
+    return out
+
+
+def _pairing_on(pairings, household: str, day: str) -> tuple[str, str, str]:
+    found = [p for p in pairings[household] if p[1] <= day <= p[2]]
+    assert len(found) == 1, (household, day, pairings[household])
+    return found[0]
+
+
+def test_bundle_is_consistent(bundle):
+    households = {h["code"]: h for h in read(bundle / "households.csv")}
+    pairings = _pairings(bundle)
+    for spans in pairings.values():
+        spans.sort(key=lambda p: p[1])
+        for a, b in zip(spans, spans[1:]):  # re-paired: the next starts the day after
+            assert dt.date.fromisoformat(b[1]) - dt.date.fromisoformat(a[2]) == dt.timedelta(days=1)
+    visits = read(bundle / "visits.csv")
+    assert [v["date"] for v in visits] == sorted(v["date"] for v in visits)
+    assert len({(v["household"], v["date"], v["kind"]) for v in visits}) == len(visits)
+    for v in visits:
+        cadre, since, _ = _pairing_on(pairings, v["household"], v["date"])
+        assert v["cadre"] == cadre and v["date"] <= END.isoformat()
+        assert (v["kind"] == "initial") == (v["date"] == since)
+    # about 2.5 visits per pairing per quarter: 60 households, at most 8 quarters each
+    assert 60 * 8 * 1.5 < len(visits) <= 60 * 8 * 3
+    income = read(bundle / "income.csv")
+    monthly: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for i in income:
+        whole, _, cents = i["amount"].partition(".")
+        assert whole.isdigit() and len(cents) in (0, 2)
+        monthly[i["household"]][i["month"]] += int(whole) * 100 + int(cents or 0)
+    for code, h in households.items():
+        assert min(monthly[code]) == h["enrolled"][:7]  # income from the enrolment month
+    # an exit follows 6 months at or above the poverty line (200 yuan per person) where recorded
+    exits = [s for s in read(bundle / "statuses.csv") if s["status"] == "exited"]
+    assert exits
+    for s in exits:
+        before = [generate.month_text(_month(s["date"]) - k) for k in range(1, 7)]
+        members = int(households[s["household"]]["members"])
+        recorded = [monthly[s["household"]][m] for m in before if m in monthly[s["household"]]]
+        assert len(recorded) >= 4 and min(recorded) >= 200_00 * members, s
+    problems = read(bundle / "problems.csv")
+    seen = {(v["household"], v["date"], v["kind"]) for v in visits}
+    assert problems and all((p["household"], p["date"], p["kind"]) in seen for p in problems)
+
+
+def _month(day: str) -> int:
+    return int(day[:4]) * 12 + int(day[5:7]) - 1
+
+
+def test_bundle_imports_row_for_row(bundle, cli):
+    if cli("import", "bundle", "--help", ok=False).exit_code != 0:
+        pytest.skip("`aidtrack import bundle` not available")
+    cli("import", "bundle", str(bundle))
+    for kind in FIELDS:
+        lines = sum(1 for _ in (bundle / f"{kind}.csv").open(encoding="utf-8")) - 1
+        if kind == "statuses":  # each household's `enrolled` date is its first status
+            lines += sum(1 for _ in (bundle / "households.csv").open(encoding="utf-8")) - 1
+        assert cli.scalar(f"SELECT count(*) FROM {kind}") == lines, kind
+
+
+MEASUREMENTS = {
+    "import_visits", "sqlite3_import", "sqlite_utils_insert", "import_visits_big", "import_bundle",
+    "floor", "report_quarter", "report_cadres", "check_relapse", "check_visits", "report_household",
+    "sql_quarter", "sql_relapse", "help", "visit_add", "history_1x", "history_10x",
+}
+#: Which measurement times each command, when the command exists.
+TIMED_BY = {
+    "import visits": "import_visits", "import bundle": "import_bundle", "report quarter": "report_quarter",
+    "report cadres": "report_cadres", "report household": "report_household",
+    "check relapse": "check_relapse", "check visits": "check_visits", "visit add": "visit_add",
+}
+
+
+def test_run_at_tiny_scale(tmp_path):
+    p = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--households", "200", "--years", "2", "--repeat", "1",
+         "--skip-big", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(results) == {"meta", "measurements", "targets"}
+    assert results["meta"]["households"] == 200 and results["meta"]["rows"]["visits"] > 0
+    m = results["measurements"]
+    assert set(m) == MEASUREMENTS
+    for key, r in m.items():
+        assert r["status"] in ("ok", "skipped"), (key, r["note"])
+        if r["status"] == "ok":
+            assert r["times"] and all(t > 0 for t in r["times"]) and r["median"] > 0, key
+    for key in ("floor", "help", "sql_quarter", "sql_relapse"):
+        assert m[key]["status"] == "ok", key
+    for command, available in results["meta"]["available"].items():
+        if available and command in TIMED_BY:
+            assert m[TIMED_BY[command]]["status"] == "ok", command
+    assert "DIFFER" not in m["import_bundle"]["note"]
+    assert m["import_visits_big"]["status"] == "skipped"
+    assert {t["name"] for t in results["targets"]} >= {"import_vs_sqlite3", "history_10x"}
+    assert all(t["pass"] in (True, False, None) for t in results["targets"])
+    md = (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert "| target |" in md and md in p.stdout

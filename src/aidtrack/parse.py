@@ -50,6 +50,11 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
         return text.date()
     if isinstance(text, dt.date):
         return text
+    if type(text) is str and len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        try:  # the common case in files: already ISO, nothing to normalise
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     raw = text
     t = normalise(text).lower() if isinstance(text, str) else ""
     base = today or dt.date.today()
@@ -99,6 +104,8 @@ def period(text: str, field: str = "period") -> tuple[dt.date, dt.date, str]:
 
 def choice(text: str, options: tuple[str, ...], field: str) -> str:
     """One of the options, given in English or by its Chinese name (脱贫 → exited)."""
+    if text in options:
+        return text
     t = normalise(str(text)).lower()
     t = FROM_ZH.get(t, t)
     if t in options:
@@ -142,6 +149,8 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
         return None
     if len(value) > max_len:
         raise AidtrackError(field, value[:20] + "…", f"is longer than {max_len} characters")
+    if value.isprintable():  # no control character at all (not even \n or \t): skip the scan
+        return value
     for ch in value:
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
             raise AidtrackError(field, value[:40], "contains a control character")

@@ -2,8 +2,155 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from .common import command, fail, open_db, today
+
+#: How many errors are printed before the rest are only counted.
+SHOWN_ERRORS = 50
+
+KINDS_HELP = "cadres, households, statuses, pairings, visits, problems, income, aid"
 
 
 def register(app: typer.Typer) -> None:
     """Mount `aidtrack import` and `aidtrack export` on the main app."""
+
+    @command(app, "import")
+    def import_(
+        kind: Annotated[str, typer.Argument(help=f"{KINDS_HELP}; or `bundle` to load a directory.")],
+        file: Annotated[str, typer.Argument(
+            help="The file (`-` for standard input); for `bundle` the directory.")],
+        fmt: Annotated[str | None, typer.Option(
+            "--format", "-f", help="csv, tsv, json or jsonl (default: from the file's extension).")]
+        = None,
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="Check everything and print the summary; write nothing.")] = False,
+        on_conflict: Annotated[str, typer.Option(
+            "--on-conflict", help="A row whose natural key is stored with other values: error (default,"
+            " write nothing), skip (keep the stored record) or replace (overwrite it).")] = "error",
+        encoding: Annotated[str, typer.Option(
+            "--encoding", help="utf-8 (default; a BOM is fine), gbk or gb18030.")] = "utf-8",
+        summary: Annotated[str, typer.Option(
+            "--summary", help="The summary as a table (default) or json.")] = "table",
+    ) -> None:
+        """Import records from a file, all checked first and written in one transaction.
+
+        Columns are the add commands' field names; households and cadres by code or exact name.
+        A file with any error writes nothing (exit 2); importing it again adds nothing.
+
+        Example: aidtrack import visits visits.csv --dry-run
+
+        Example: aidtrack import bundle ./export --on-conflict skip
+        """
+        from ..model import KINDS
+        from ..ops.importer import import_bundle, import_file
+        from ..parse import choice
+
+        kind = choice(kind, (*KINDS, "bundle"), "kind")
+        summary = choice(summary, ("table", "json"), "summary")
+        db = open_db()
+        with _progress() as progress:
+            if kind == "bundle":
+                if fmt:
+                    fail("--format: a bundle's files are read by their extensions (KIND.csv, …)")
+                result = import_bundle(db, file, on_conflict=on_conflict, dry_run=dry_run,
+                                       today=today(), encoding=encoding, progress=progress)
+            else:
+                result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
+                                     dry_run=dry_run, encoding=encoding, today=today(),
+                                     progress=progress)
+        _report(result, summary)
+
+    @command(app, "export")
+    def export(
+        kind: Annotated[str, typer.Argument(help=f"{KINDS_HELP}; or `all` (needs --out DIR).")],
+        fmt: Annotated[str | None, typer.Option(
+            "--format", "-f", help="csv (default), json or jsonl; a --out file's extension also says.")]
+        = None,
+        out: Annotated[str | None, typer.Option(
+            "--out", "-o", help="The file (for all: the directory); standard output if left out.")]
+        = None,
+        redact: Annotated[bool, typer.Option(
+            "--redact", help="Mask personal data: names keep the first character (刘**); phone,"
+            " ID number and address left empty.")] = False,
+    ) -> None:
+        """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
+
+        Example: aidtrack export visits --out visits.csv
+
+        Example: aidtrack export all --out backup/ && aidtrack --db new.db import bundle backup/
+        """
+        from ..ops.exporter import export as run_export
+
+        try:
+            written = run_export(open_db(), kind, out, fmt, redact)
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise typer.Exit(0) from None
+        if out is not None:
+            for name, n in written.items():
+                sys.stderr.write(f"{name}: {n} record(s) written\n")
+
+
+def _quiet_stdout() -> None:
+    """The reader (`| head`) left early: that is not an error; keep the exit from printing one."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _progress:
+    """A rich progress bar on stderr while a terminal watches; nothing at all when piped."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            self.bar = None
+            return None
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from ..render import console
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                            TimeRemainingColumn(), console=console(stderr=True), transient=True)
+        self.bar.start()
+        self.tasks: dict[str, int] = {}
+        return self.update
+
+    def update(self, name: str, done: int, total: int | None) -> None:
+        from rich.markup import escape
+
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(escape(name), total=total)
+        self.bar.update(self.tasks[name], completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _report(result, summary: str) -> None:
+    from ..render import emit, to_json
+
+    if summary == "json":
+        data = result.as_dict()
+        data["errors"] = data["errors"][:SHOWN_ERRORS]
+        sys.stdout.write(to_json(data) + "\n")
+    elif result.ok:
+        rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
+        emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table")
+    if not result.ok:
+        if summary != "json":
+            for error in result.errors[:SHOWN_ERRORS]:
+                sys.stderr.write(f"{error}\n")
+            more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
+            if more > 0:
+                sys.stderr.write(f"… and {more} more error(s)\n")
+        fail(f"{result.error_count} error(s) in {result.source}; nothing was written")
+    if result.dry_run:
+        sys.stderr.write("Dry run: nothing was written.\n")

@@ -24,7 +24,7 @@ def build(path: Path | None = None, operator: str = "demo") -> Store:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     db = open_store(path, operator=operator)
-    import_bundle(db, DEMO_DATA)
+    import_bundle(db, DEMO_DATA).raise_if_errors()
     return db
 
 

@@ -1,0 +1,446 @@
+"""The work of one import inside its transaction: per-kind loaders sharing references and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from functools import partial
+from operator import itemgetter
+from typing import Any
+
+from ... import parse
+from ...model import AidtrackError, format_yuan
+from ...store import Store
+from ..records import CODE_PREFIX
+from ..refs import Refs
+from ..rows import CHECKERS, NATURAL_KEYS
+from .readers import FileFault, Source, records
+
+COUNTS = ("added", "unchanged", "replaced", "skipped")
+#: Errors kept for the report; the rest are only counted, so a hopeless file keeps memory flat.
+MAX_KEPT = 1000
+BATCH = 5000
+PROGRESS_EVERY = 10_000
+
+#: A date the add command would default to today must be given in a file.
+DATED = {"statuses": "date", "pairings": "since", "visits": "date", "aid": "date"}
+
+#: The natural key in the words of the file, for messages.
+KEY_NAMES = {
+    "cadres": "code", "households": "code", "statuses": "household, status, date",
+    "pairings": "cadre, household, since", "visits": "household, date, kind",
+    "problems": "household, date, kind, problem", "income": "household, month, source",
+    "aid": "household, date, kind, value, giver",
+}
+
+#: Stored columns of the staged kinds, natural key first.
+STAGED = {
+    "statuses": ("household_id", "status", "date", "reason"),
+    "visits": ("pairing_id", "date", "kind", "situation", "solved", "event"),
+    "problems": ("visit_id", "problem", "escalated", "resolved_on", "resolution"),
+    "income": ("household_id", "month", "source", "amount"),
+    "aid": ("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
+}
+#: Kinds whose natural key has a UNIQUE constraint: a duplicate shows as a row not inserted.
+UNIQUE_KEY = {"visits", "income"}
+NULLABLE = {"giver_cadre_id", "giver"}
+
+ROSTER_VALUES = {
+    "cadres": ("name", "unit", "title", "phone"),
+    "households": ("name", "members", "address", "employer", "livelihood", "born", "gender",
+                   "phone", "id_number", "tags", "enrolled"),
+}
+PUBLIC_NAME = {"household_id": "household", "giver_cadre_id": "giver", "pairing_id": "household",
+               "visit_id": "visit"}
+MONEY = {"amount", "value"}
+
+
+def message(e: AidtrackError) -> str:
+    text, prefix = str(e), f"{e.field}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+def _shown(column: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if column in MONEY:
+        return format_yuan(value)
+    if column == "escalated":
+        return "yes" if value else "no"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def differences(columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
+    return "; ".join(
+        f"{PUBLIC_NAME.get(c, c)}: stored {_shown(c, old)}, file {_shown(c, val)}"
+        for c, old, val in zip(columns, stored, new) if old != val)
+
+
+class Run:
+    """One import: the shared references, the counts per kind and the errors of every file."""
+
+    def __init__(self, db: Store, refs: Refs, on_conflict: str, today: dt.date,
+                 progress: Callable[[str, int, int | None], None] | None = None):
+        self.db = db
+        self.refs = refs
+        self.on_conflict = on_conflict
+        self.today = today
+        self.progress = progress
+        self.counts: dict[str, dict[str, int]] = {}
+        self.error_count = 0
+        self._errors: list[tuple] = []
+        self._file_no = 0
+        self.names = Names(db)
+
+    def error(self, file: str, line: int | None, field: str, text: str | Callable[[], str]) -> None:
+        """Count an error; keep it (its text built only then) while fewer than MAX_KEPT are kept."""
+        self.error_count += 1
+        if len(self._errors) < MAX_KEPT:
+            if callable(text):
+                text = text()
+            self._errors.append((self._file_no, line or 0, len(self._errors), file, line, field, text))
+
+    def sorted_errors(self) -> list[tuple[str, int | None, str, str]]:
+        return [e[3:] for e in sorted(self._errors)]
+
+    def load(self, kind: str, source: Source) -> None:
+        self._file_no += 1
+        self.names = Names(self.db)
+        counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
+        if kind in ROSTER_VALUES:
+            _roster(self, kind, source, counts)
+        elif kind == "pairings":
+            _pairings(self, source, counts)
+        else:
+            _staged(self, kind, source, counts)
+
+    def rows(self, kind: str, source: Source,
+             prepare: Callable[[dict], dict] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line, stored row) of every valid record of the file; the invalid ones become errors."""
+        check = CHECKERS[kind]
+        refs, today, name, error = self.refs, self.today, source.name, self.error
+        dated = DATED.get(kind)
+        progress, size = self.progress, source.size
+        count = 0
+
+        def report(line: int | None, field: str, text: str) -> None:
+            error(name, line, field, text)
+
+        try:
+            for line, data in records(source, kind, report):
+                count += 1
+                if progress is not None and not count % PROGRESS_EVERY:
+                    progress(name, source.done, size)
+                if prepare is not None:
+                    data = prepare(data)
+                checked = check(data, refs, today)
+                bad = False
+                if dated is not None:
+                    value = data.get(dated)
+                    if value is None or (isinstance(value, str) and not value.strip()):
+                        error(name, line, dated, "is required in a file (today is only the add"
+                              " command's default)")
+                        bad = True
+                if checked.errors:
+                    for e in checked.errors:
+                        error(name, line, e.field, message(e))
+                    continue
+                if not bad:
+                    yield line, checked.row
+        except FileFault as f:
+            error(name, f.line, f.field, f.message)
+        if progress is not None:
+            progress(name, source.done, size)
+
+    def settle(self, counts: dict[str, int], file: str, line: int, field: str,
+               what: Callable[[], str], diff: Callable[[], str]) -> bool:
+        """A conflict under --on-conflict: True if the stored record is to be replaced."""
+        if self.on_conflict == "replace":
+            counts["replaced"] += 1
+            return True
+        if self.on_conflict == "skip":
+            counts["skipped"] += 1
+        else:
+            self.error(file, line, field, lambda: f"{what()} is stored with other values ({diff()});"
+                       " --on-conflict skip keeps the stored record, replace overwrites it")
+        return False
+
+
+class Names:
+    """Codes for the ids in a natural key, looked up only when a message needs them."""
+
+    def __init__(self, db: Store):
+        self.db = db
+        self._maps: dict[str, dict] = {}
+
+    def _map(self, name: str, sql: str) -> dict:
+        if name not in self._maps:
+            self._maps[name] = dict(self.db.execute(sql).fetchall())
+        return self._maps[name]
+
+    def household(self, hid: int) -> str:
+        return self._map("h", "SELECT id, code FROM households").get(hid, str(hid))
+
+    def cadre(self, cid: int | None) -> str:
+        return self._map("c", "SELECT id, code FROM cadres").get(cid, str(cid))
+
+    def pairing(self, pid: int) -> str:
+        return self._map("p", "SELECT p.id, h.code FROM pairings p JOIN households h"
+                              " ON h.id = p.household_id").get(pid, str(pid))
+
+    def visit(self, vid: int) -> str:
+        row = self.db.execute(
+            "SELECT h.code, v.date, v.kind FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id WHERE v.id = ?", [vid]).fetchone()
+        return ", ".join(row) if row else f"visit {vid}"
+
+    def key(self, kind: str, key: tuple) -> str:
+        if kind == "statuses":
+            return f"{self.household(key[0])}, {key[1]}, {key[2]}"
+        if kind == "visits":
+            return f"{self.pairing(key[0])}, {key[1]}, {key[2]}"
+        if kind == "problems":
+            return f"{self.visit(key[0])}, {key[1]!r}"
+        if kind == "income":
+            return f"{self.household(key[0])}, {key[1]}, {key[2]!r}"
+        if kind == "pairings":
+            return f"{self.cadre(key[0])}, {self.household(key[1])}, {key[2]}"
+        if kind == "aid":
+            giver = self.cadre(key[4]) if key[4] is not None else (key[5] or "no giver")
+            return f"{self.household(key[0])}, {key[1]}, {key[2]}, {format_yuan(key[3])}, {giver}"
+        return ", ".join(str(k) for k in key)
+
+
+# --- cadres and households -------------------------------------------------------------------
+
+def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
+    """A roster is small: held whole, so codes are assigned after every explicit code is known."""
+    db, name, entity = run.db, source.name, kind[:-1]
+    columns = ROSTER_VALUES[kind]
+    if kind == "households":
+        sql = ("SELECT h.id, h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born,"
+               " h.gender, h.phone, h.id_number, h.tags,"
+               " (SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id) FROM households h")
+    else:
+        sql = "SELECT id, code, name, unit, title, phone FROM cadres"
+    stored: dict[str, tuple[int, tuple]] = {}
+    by_name: dict[str, list[tuple[str, int, tuple]]] = {}
+    for rid, code, *values in db.execute(sql):
+        stored[code] = (rid, tuple(values))
+        by_name.setdefault(values[0], []).append((code, rid, tuple(values)))
+
+    pending: list[tuple[int, dict]] = []
+    lines: dict[str, int] = {}
+    for line, row in run.rows(kind, source):
+        code = row["code"]
+        if code is not None:
+            if code in lines:
+                run.error(name, line, "code", f"{code} is also on line {lines[code]}")
+                continue
+            lines[code] = line
+        pending.append((line, row))
+
+    prefix = CODE_PREFIX[kind]
+    numbered = re.compile(re.escape(prefix) + r"(\d+)")
+    top = max((int(m.group(1)) for c in [*stored, *lines] if (m := numbered.fullmatch(c))), default=0)
+    next_id = (db.execute(f"SELECT max(id) FROM {kind}").fetchone()[0] or 0) + 1
+    inserts: list[tuple[int, str, tuple]] = []
+    updates: list[tuple[int, tuple, tuple]] = []
+    for line, row in pending:
+        values = tuple(row[c] for c in columns)
+        code = row["code"]
+        target, what, field = None, code, "code"
+        if code is None:
+            namesakes = by_name.get(row["name"], [])
+            if any(v == values for _, _, v in namesakes):
+                counts["unchanged"] += 1
+                continue
+            if len(namesakes) > 1:
+                codes = ", ".join(sorted(c for c, _, _ in namesakes))
+                run.error(name, line, "name", f"{row['name']} matches {len(namesakes)} {kind} ({codes}),"
+                          " none with these values: give the code")
+                continue
+            if namesakes:
+                code, rid, old = namesakes[0]
+                target, what, field = (rid, old), f"{row['name']} (without code, matching {code})", "name"
+            else:
+                top += 1
+                code = f"{prefix}{top:02d}"
+        elif code in stored:
+            target = stored[code]
+        if target is None:
+            inserts.append((next_id, code, values))
+            next_id += 1
+            counts["added"] += 1
+        elif target[1] == values:
+            counts["unchanged"] += 1
+        elif run.settle(counts, name, line, field, partial(str, what),
+                        partial(differences, columns, target[1], values)):
+            updates.append((target[0], target[1], values))
+
+    own = columns[:-1] if kind == "households" else columns
+    db.conn.executemany(
+        f"INSERT INTO {kind} (id, code, {', '.join(own)}) VALUES ({', '.join('?' * (len(own) + 2))})",
+        [(rid, code, *values[:len(own)]) for rid, code, values in inserts])
+    if kind == "households":
+        db.conn.executemany(
+            "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, 'enrolled', ?, 'enrolled')",
+            [(rid, values[-1]) for rid, _, values in inserts])
+    for rid, code, values in inserts:
+        run.refs.remember(entity, rid, code, values[0])
+    if updates:
+        db.conn.executemany(
+            f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
+            [(*new[:len(own)], rid) for rid, _, new in updates])
+        if kind == "households":
+            db.conn.executemany(
+                "UPDATE statuses SET date = ? WHERE status = 'enrolled' AND id = (SELECT s.id FROM"
+                " statuses s WHERE s.household_id = ? ORDER BY s.date, s.id LIMIT 1)",
+                [(new[-1], rid) for rid, old, new in updates if old[-1] != new[-1]])
+        run.refs.preload()
+
+
+# --- pairings --------------------------------------------------------------------------------
+
+def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
+    """Rows are remembered as they come, so the overlap check sees the file's earlier pairings."""
+    db, refs, name = run.db, run.refs, source.name
+    known: dict[tuple, list] = {}
+    for pid, cid, hid, since, until in db.execute(
+            "SELECT id, cadre_id, household_id, since, until FROM pairings"):
+        known[(cid, hid, since)] = [pid, until, None]
+    next_id = (db.execute("SELECT max(id) FROM pairings").fetchone()[0] or 0) + 1
+
+    def prepare(data: dict) -> dict:
+        """Name the stored pairing this row restates, so the overlap check passes it by."""
+        try:
+            key = (refs.cadre(str(data.get("cadre") or "")), refs.household(str(data.get("household") or "")),
+                   parse.date(data.get("since") or "", "since", today=run.today).isoformat())
+        except AidtrackError:
+            return data
+        hit = known.get(key)
+        return {**data, "id": hit[0]} if hit else data
+
+    inserts, updates = [], []
+    for line, row in run.rows("pairings", source, prepare):
+        key = (row["cadre_id"], row["household_id"], row["since"])
+        hit = known.get(key)
+        if hit is None:
+            known[key] = [next_id, row["until"], line]
+            inserts.append((next_id, *key, row["until"]))
+            refs.remember_pairing(next_id, key[1], key[0], key[2], row["until"])
+            next_id += 1
+            counts["added"] += 1
+        elif hit[2] is not None:
+            run.error(name, line, KEY_NAMES["pairings"], f"same cadre, household and since as line {hit[2]}")
+        else:
+            hit[2] = line
+            if hit[1] == row["until"]:
+                counts["unchanged"] += 1
+            elif run.settle(counts, name, line, KEY_NAMES["pairings"],
+                            partial(run.names.key, "pairings", key),
+                            partial(differences, ("until",), (hit[1],), (row["until"],))):
+                updates.append((row["until"], hit[0]))
+    db.conn.executemany(
+        "INSERT INTO pairings (id, cadre_id, household_id, since, until) VALUES (?, ?, ?, ?, ?)", inserts)
+    if updates:
+        db.conn.executemany("UPDATE pairings SET until = ? WHERE id = ?", updates)
+        refs.preload()
+
+
+# --- the kinds that grow: staged in a TEMP table, classified and inserted set-based ----------
+
+def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
+    db, name = run.db, source.name
+    columns = STAGED[kind]
+    keys = NATURAL_KEYS[kind]
+    values = tuple(c for c in columns if c not in keys)
+    cols = ", ".join(columns)
+    db.execute("DROP TABLE IF EXISTS temp._import_stage")
+    db.execute(f"CREATE TEMP TABLE _import_stage (line INTEGER PRIMARY KEY, {cols}, sid INTEGER)")
+    try:
+        stage = f"INSERT INTO temp._import_stage (line, {cols}) VALUES (?{', ?' * len(columns)})"
+        getter = itemgetter(*columns)
+        executemany = db.conn.executemany
+        batch: list[tuple] = []
+        staged = 0
+        for line, row in run.rows(kind, source):
+            batch.append((line, *getter(row)))
+            if len(batch) >= BATCH:
+                executemany(stage, batch)
+                staged += len(batch)
+                batch = []
+        if batch:
+            executemany(stage, batch)
+            staged += len(batch)
+        if not staged:
+            return
+        matched = 0
+        if db.execute(f"SELECT 1 FROM {kind} LIMIT 1").fetchone():
+            matched = _match(run, kind, name, keys, values, counts)
+        insert = (f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM temp._import_stage"
+                  " WHERE sid IS NULL ORDER BY line")
+        if kind in UNIQUE_KEY:
+            insert += " ON CONFLICT DO NOTHING"
+        try:
+            added = db.execute(insert).rowcount
+        except sqlite3.IntegrityError as e:
+            run.error(name, None, kind, f"refused by the database: {e}")
+            return
+        counts["added"] += added
+        if matched or added < staged - matched or kind not in UNIQUE_KEY:
+            _duplicates(run, kind, name, keys)
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp._import_stage")
+
+
+def _key_match(keys: tuple[str, ...], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} {'IS' if k in NULLABLE else '='} {right}.{k}" for k in keys)
+
+
+def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[str, ...],
+           counts: dict[str, int]) -> int:
+    """Pair staged rows with stored ones on the natural key; count unchanged, settle conflicts."""
+    db = run.db
+    db.execute(f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
+               f" WHERE {_key_match(keys, 't', '_import_stage')})")
+    new = ", ".join(f"s.{c}" for c in values)
+    old = ", ".join(f"t.{c}" for c in values)
+    cur = db.execute(
+        f"SELECT s.line, {', '.join(f's.{k}' for k in keys)}, {new}, {old}"
+        f" FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid ORDER BY s.line")
+    nk, nv = len(keys), len(values)
+    matched = replace = 0
+    for r in cur:
+        matched += 1
+        fresh, stored = r[1 + nk:1 + nk + nv], r[1 + nk + nv:]
+        if fresh == stored:
+            counts["unchanged"] += 1
+        elif run.settle(counts, name, r[0], KEY_NAMES[kind], partial(run.names.key, kind, r[1:1 + nk]),
+                        partial(differences, values, stored, fresh)):
+            replace += 1
+    if replace:
+        db.execute("CREATE INDEX temp._import_stage_sid ON _import_stage(sid, line)")
+        same = " AND ".join(f"s.{c} IS t.{c}" for c in values)
+        db.execute(
+            f"UPDATE main.{kind} SET ({', '.join(values)}) = (SELECT {new} FROM temp._import_stage s"
+            f" WHERE s.sid = {kind}.id ORDER BY s.line LIMIT 1)"
+            f" WHERE id IN (SELECT s.sid FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid"
+            f" WHERE NOT ({same}))")
+    return matched
+
+
+def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:
+    """Rows of one file sharing a natural key: each after the first is an error."""
+    cols = ", ".join(keys)
+    for r in run.db.execute(f"SELECT group_concat(line), {cols} FROM temp._import_stage"
+                            f" GROUP BY {cols} HAVING count(*) > 1"):
+        lines = sorted(int(n) for n in r[0].split(","))
+        for line in lines[1:]:
+            run.error(name, line, KEY_NAMES[kind], partial(_also_on, run.names, kind, r[1:], lines[0]))
+
+
+def _also_on(names: Names, kind: str, key: tuple, first: int) -> str:
+    return f"{names.key(kind, key)} is also on line {first} (a natural key may appear once in a file)"

@@ -1,0 +1,336 @@
+"""Import files as a stream of (line, record): CSV, TSV, a JSON array or JSON Lines, any size.
+
+Nothing reads a whole file: CSV through csv.reader over the open file, a JSON array element by
+element with raw_decode over a sliding buffer. The bytes are hashed as they go past (the audit log
+records the file's SHA-256) and counted (for the progress bar).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ... import parse
+from ...model import AidtrackError
+from ..rows import FIELDS
+
+FORMATS = ("csv", "tsv", "json", "jsonl")
+EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
+              ".ndjson": "jsonl"}
+#: --encoding values and the codec that reads them; utf-8-sig drops the BOM Excel writes.
+ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
+
+#: Columns a file must have: what the record cannot do without, and the dates the add commands
+#: would default to today (a file restating history must say when).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "cadres": ("name",),
+    "households": ("name",),
+    "statuses": ("household", "status", "date"),
+    "pairings": ("cadre", "household", "since"),
+    "visits": ("household", "date"),
+    "problems": ("household", "date", "problem"),
+    "income": ("household", "month", "amount"),
+    "aid": ("household", "date", "kind", "value"),
+}
+
+_CHUNK = 1 << 20
+#: Called with (line, field, message) for a fault in the file's structure.
+Report = Callable[[int | None, str, str], None]
+
+
+class FileFault(Exception):
+    """The file cannot be read on (not text in the encoding, broken JSON): reading stops here."""
+
+    def __init__(self, line: int | None, field: str, message: str):
+        super().__init__(message)
+        self.line, self.field, self.message = line, field, message
+
+
+def fmt_of(name: str, fmt: str | None, default: str = "csv") -> str:
+    """The format given, else the one the file name's extension implies, else `default`."""
+    if fmt:
+        return parse.choice(fmt, FORMATS, "format")
+    ext = Path(name).suffix.lower()
+    return EXTENSIONS.get(ext, default)
+
+
+def codec(encoding: str) -> str:
+    return ENCODINGS[parse.choice(encoding.replace("_", "-").replace("utf8", "utf-8"),
+                                  tuple(ENCODINGS), "encoding")]
+
+
+class _Hashing(io.RawIOBase):
+    """A binary stream that hashes and counts the bytes read through it."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.hash = hashlib.sha256()
+        self.done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.hash.update(data)
+        self.done += n
+        return n
+
+
+class _HashingText:
+    """The same for a text stream handed to the API (hashed as UTF-8)."""
+
+    def __init__(self, raw: IO[str]):
+        self.raw = raw
+        self.hash = hashlib.sha256()
+        self.done = 0
+
+    def _seen(self, text: str) -> str:
+        data = text.encode("utf-8")
+        self.hash.update(data)
+        self.done += len(data)
+        return text
+
+    def read(self, n: int = -1) -> str:
+        return self._seen(self.raw.read(n))
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.raw:
+            yield self._seen(line)
+
+
+class Source:
+    """One input: a path, `-` for standard input, or an open stream (binary or text)."""
+
+    def __init__(self, src: str | os.PathLike | IO, fmt: str | None = None, encoding: str = "utf-8"):
+        self.codec = codec(encoding)
+        self.encoding = encoding
+        self.size: int | None = None
+        self._path: Path | None = None
+        self._stream: IO | None = None
+        if isinstance(src, (str, os.PathLike)) and str(src) == "-":
+            self.name = "<stdin>"
+            self._stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin
+        elif isinstance(src, (str, os.PathLike)):
+            self._path = Path(src)
+            self.name = str(src)
+            if not self._path.is_file():
+                what = "is a directory: use `import bundle DIR`" if self._path.is_dir() else "does not exist"
+                raise AidtrackError("file", self.name, what)
+            self.size = self._path.stat().st_size
+        else:
+            self._stream = src
+            self.name = str(getattr(src, "name", "<stream>"))
+        self.fmt = fmt_of(self.name, fmt)
+        self._reader: _Hashing | _HashingText | None = None
+
+    def open(self) -> IO[str] | _HashingText:
+        """The text, decoded, BOM dropped; CSV needs newline='' to keep quoted line breaks."""
+        if self._path is not None:
+            raw: IO = self._path.open("rb")
+        else:
+            raw = self._stream
+        if isinstance(raw, io.TextIOBase) or isinstance(getattr(raw, "read", lambda n: b"")(0), str):
+            self._reader = _HashingText(raw)
+            return self._reader
+        self._reader = _Hashing(raw)
+        buffered = io.BufferedReader(self._reader, buffer_size=_CHUNK)
+        return io.TextIOWrapper(buffered, encoding=self.codec, newline="")
+
+    @property
+    def done(self) -> int:
+        return self._reader.done if self._reader else 0
+
+    @property
+    def sha256(self) -> str:
+        return self._reader.hash.hexdigest() if self._reader else hashlib.sha256().hexdigest()
+
+    def close(self, text: IO | None) -> None:
+        if self._path is not None and text is not None:
+            text.close()
+
+
+def column(name: Any) -> str:
+    """A header as typed in a spreadsheet (`Household`, `id-number`) to the field name."""
+    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, record) pairs; structural faults go to `report`, unreadable text raises FileFault."""
+    text = source.open()
+    try:
+        if source.fmt in ("csv", "tsv"):
+            yield from _csv(text, kind, report, "\t" if source.fmt == "tsv" else ",")
+        elif source.fmt == "jsonl":
+            yield from _jsonl(text, kind, report)
+        else:
+            yield from _json(text, kind, report)
+    except UnicodeDecodeError as e:
+        raise FileFault(None, "encoding", _decode_hint(source, e)) from None
+    finally:
+        source.close(text)
+
+
+def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
+    at = f"byte 0x{e.object[e.start:e.start + 1].hex()} cannot be decoded"
+    if source.codec == "utf-8-sig":
+        return (f"is not UTF-8 text ({at}); a file saved by Excel on Chinese Windows is usually GBK:"
+                " import it with --encoding gbk (or gb18030)")
+    return f"is not {source.encoding} text ({at}); try --encoding utf-8 or gb18030"
+
+
+def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
+    fields = FIELDS[kind]
+    unknown = [n for n in names if n not in fields]
+    seen: set[str] = set()
+    twice = [n for n in names if n in seen or seen.add(n)]
+    missing = [n for n in REQUIRED[kind] if n not in names]
+    if unknown:
+        report(line, "columns", f"unknown column(s) {', '.join(unknown)}; {kind} columns are "
+               + ", ".join(fields))
+    if twice:
+        report(line, "columns", f"column(s) given twice: {', '.join(twice)}")
+    if missing:
+        report(line, "columns", f"required column(s) missing: {', '.join(missing)}")
+    return not (unknown or twice or missing)
+
+
+def _csv(text: IO[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        first = next(reader)
+    except StopIteration:
+        report(1, "file", f"is empty: expected a header line ({', '.join(FIELDS[kind])})")
+        return
+    except csv.Error as e:
+        raise FileFault(1, "file", f"is not readable as {kind} CSV: {e}") from None
+    header = [column(h) for h in first]
+    while header and header[-1] == "":
+        header.pop()
+    if not _header(header, kind, report):
+        return
+    width = len(header)
+    prev = reader.line_num
+    try:
+        for row in reader:
+            line = prev + 1
+            prev = reader.line_num
+            if len(row) == width:
+                yield line, dict(zip(header, row))
+            elif not any(cell.strip() for cell in row):
+                continue
+            elif len(row) > width and not any(cell.strip() for cell in row[width:]):
+                yield line, dict(zip(header, row))
+            elif len(row) > width:
+                report(line, "columns", f"has {len(row)} values, the header has {width} columns")
+            else:
+                yield line, dict(zip(header, row + [""] * (width - len(row))))
+    except csv.Error as e:
+        raise FileFault(prev + 1, "file", f"is not readable as CSV: {e}") from None
+
+
+def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        report(line, "record", f"is not a JSON object with {kind} fields")
+        return None
+    data = {column(k): v for k, v in value.items()}
+    fields = FIELDS[kind]
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        report(line, "fields", f"unknown field(s) {', '.join(unknown)}; {kind} fields are "
+               + ", ".join(fields))
+        return None
+    for k, v in data.items():
+        if isinstance(v, dict) or (isinstance(v, list) and k != "tags"):
+            report(line, k, "must be a single value, not a JSON object or list")
+            return None
+    return data
+
+
+def _jsonl(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+    for line, raw in enumerate(text, 1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as e:
+            report(line, "json", f"is not valid JSON: {e.msg} (character {e.pos + 1})")
+            continue
+        data = _object(value, line, kind, report)
+        if data is not None:
+            yield line, data
+
+
+def _json(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+    """The elements of one top-level array, decoded one at a time; LINE is the element's number."""
+    decoder = json.JSONDecoder()
+    buf, pos, eof = "", 0, False
+
+    def more() -> bool:
+        nonlocal buf, pos, eof
+        if eof:
+            return False
+        chunk = text.read(_CHUNK)
+        if not chunk:
+            eof = True
+            return False
+        buf, pos = buf[pos:] + chunk, 0
+        return True
+
+    def skip_ws() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buf) and buf[pos] in " \t\r\n":
+                pos += 1
+            if pos < len(buf):
+                return buf[pos]
+            if not more():
+                return ""
+
+    if skip_ws() == "\ufeff":
+        pos += 1
+    if skip_ws() != "[":
+        raise FileFault(None, "json", "is not a JSON array of records (use .jsonl for one per line)")
+    pos += 1
+    index = 0
+    if skip_ws() == "]":
+        pos += 1
+        if skip_ws():
+            raise FileFault(None, "json", "has more text after the closing ]")
+        return
+    while True:
+        index += 1
+        skip_ws()
+        while True:
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as e:
+                if more():
+                    continue
+                raise FileFault(index, "json", f"is not valid JSON: {e.msg}") from None
+            if end >= len(buf) and more():
+                continue
+            break
+        pos = end
+        data = _object(value, index, kind, report)
+        if data is not None:
+            yield index, data
+        sep = skip_ws()
+        pos += 1
+        if sep == "]":
+            if skip_ws():
+                raise FileFault(index, "json", "has more text after the closing ]")
+            return
+        if not sep:
+            raise FileFault(index, "json", "the array ends without its closing ]")
+        if sep != ",":
+            raise FileFault(index, "json", "expected , or ] after this element")

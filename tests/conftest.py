@@ -53,6 +53,14 @@ class Cli:
             conn.close()
 
 
+def file_digest(path: Path) -> str:
+    """The main file's bytes after a checkpoint: equal before and after means not a byte was written."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "unit.db")

@@ -3,10 +3,9 @@ unchanged (the WAL checkpointed before and after, then the main file's bytes com
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-
 import pytest
+
+from conftest import file_digest
 
 LONG = "长" * 1_000_000
 
@@ -62,13 +61,6 @@ CLI_CORPUS = [
     ("household ambiguous", ["income", "add", "王大", "--month", "2004-01", "--amount", "5"]),
     ("mixed-width name lookup", ["household", "show", "Ｈ０１"]),
 ]
-
-
-def file_digest(path) -> str:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -102,12 +102,16 @@ def import_file(db: Store, kind: str, path_or_stream: str | os.PathLike | IO, *,
 def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str = "error",
                   dry_run: bool = False, today: dt.date | None = None, encoding: str = "utf-8",
                   progress: Progress | None = None) -> ImportResult:
-    """Import DIR/KIND.csv (.tsv, .json, .jsonl) for each kind present, in model.KINDS order."""
+    """Import DIR/KIND.csv (.tsv, .json, .jsonl, .xlsx) for each kind present, in model.KINDS order.
+
+    `directory` may also be one .xlsx workbook with a sheet per kind (named after it).
+    """
     folder = Path(directory)
-    if not folder.is_dir():
+    book = folder.is_file() and EXTENSIONS.get(folder.suffix.lower()) == "xlsx"
+    if not book and not folder.is_dir():
         raise AidtrackError("dir", str(directory), "is not a directory")
-    plan = []
-    for kind in KINDS:
+    plan = _sheets(folder) if book else []
+    for kind in () if book else KINDS:
         found = [folder / f"{kind}{ext}" for ext in EXTENSIONS if (folder / f"{kind}{ext}").is_file()]
         if len(found) > 1:
             raise AidtrackError("dir", str(directory), f"holds several {kind} files: "
@@ -115,7 +119,7 @@ def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str =
         if found:
             plan.append((kind, Source(found[0], None, encoding)))
     if not plan:
-        raise AidtrackError("dir", str(directory), "holds no KIND.csv/.tsv/.json/.jsonl file (KIND: "
+        raise AidtrackError("dir", str(directory), "holds no KIND.csv/.tsv/.json/.jsonl/.xlsx file (KIND: "
                             + ", ".join(KINDS) + ")")
     result = ImportResult(str(directory), dry_run=dry_run)
     _transaction(db, result, plan, _options(on_conflict, today, progress), "bundle")
@@ -124,9 +128,24 @@ def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str =
     return result
 
 
+def _sheets(path: Path) -> list[tuple[str, Source]]:
+    """A workbook bundle: each sheet read as its kind's file, named FILE[sheet] in messages."""
+    from .xlsx import sheet_kinds
+
+    plan = []
+    for kind, title in sheet_kinds(path):
+        source = Source(path, "xlsx")
+        source.sheet, source.name = title, f"{path}[{title}]"
+        plan.append((kind, source))
+    return plan
+
+
 def _options(on_conflict: str, today: dt.date | None, progress: Progress | None) -> dict[str, Any]:
     return {"on_conflict": parse.choice(on_conflict, CONFLICT_MODES, "on-conflict"),
             "today": today or dt.date.today(), "progress": progress}
+
+
+IMPORT_CACHE_KIB = 16 * 1024
 
 
 class _Discard(Exception):
@@ -136,6 +155,9 @@ class _Discard(Exception):
 def _transaction(db: Store, result: ImportResult, plan: list[tuple[str, Source]],
                  options: dict[str, Any], entity: str) -> None:
     run = None
+    # A bulk insert updates three B-trees per visit: SQLite's default 2 MB page cache thrashes.
+    cache = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
         with db.write():
             run = Run(db, Refs(db).preload(), **options)
@@ -156,6 +178,7 @@ def _transaction(db: Store, result: ImportResult, plan: list[tuple[str, Source]]
     except _Discard:
         pass
     finally:
+        db.execute(f"PRAGMA cache_size = {cache}")
         if run is not None:
             result.counts = run.counts
             result.error_count = run.error_count

@@ -22,19 +22,23 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter
 from ..ops import facts
+from ..ops.merge import Units
 from ..store import Store
 from .common import Basis, Section, cadres_at, households
 
 SECTIONS = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every section's findings. `unit` keeps one unit's (ops.merge.Units.find); `by_unit` counts
+    each unit's findings per section instead, with the totals."""
     basis = Basis.of(db, as_of)
     active = facts.pairings_between(db, as_of, as_of)
     status = facts.status_at(db, as_of)
-    return {
+    result = {
         "as_of": as_of.isoformat(),
         "quarter": str(Quarter.of(as_of)),
         "behind": _behind(db, basis, active),
@@ -43,6 +47,25 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         "unpaired": _unpaired(db, basis, status, active),
         "overloaded_cadres": _overloaded(active),
     }
+    if unit is None and not by_unit:
+        return result
+    units = Units(db)
+
+    def unit_of(section: str, row: dict[str, Any]) -> int | None:
+        if section == "overloaded_cadres":
+            return units.cadre_code[row["cadre"]]
+        return units.household_code[row["household"]]
+
+    if not by_unit:
+        uid = units.find(unit)
+        return result | {s: [r for r in result[s] if unit_of(s, r) == uid] for s in SECTIONS}
+    counts: dict[Any, dict[str, int]] = {u: dict.fromkeys(SECTIONS, 0) for u in units.listed()}
+    for s in SECTIONS:
+        for r in result[s]:
+            counts.setdefault(unit_of(s, r), dict.fromkeys(SECTIONS, 0))[s] += 1
+    return {"as_of": result["as_of"], "quarter": result["quarter"],
+            "by_unit": [{"unit": units.names[u], **c} for u, c in counts.items()],
+            "totals": {s: len(result[s]) for s in SECTIONS}}
 
 
 def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]:
@@ -150,6 +173,8 @@ def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
 
 
 def found(result: dict[str, Any]) -> bool:
+    if "by_unit" in result:
+        return any(result["totals"].values())
     return any(result[s] for s in SECTIONS)
 
 
@@ -159,32 +184,40 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     q, as_of = result["quarter"], result["as_of"]
+    if "by_unit" in result:
+        return [Section(_("Visits check by unit, {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
+                        ("unit", *SECTIONS), [*result["by_unit"], {"unit": _("Total"), **result["totals"]}],
+                        (_("unit"), _("behind"), _("follow-ups overdue"), _("escalations overdue"),
+                         _("unpaired"), _("overloaded cadres")))]
     overloaded = [{**r, "households": ", ".join(f"{h['household']} {h['household_name']}"
                                                  for h in r["households"])}
                   for r in result["overloaded_cadres"]]
     return [
-        Section(f"Pairings behind on visits in {q} (as of {as_of})",
+        Section(_("Pairings behind on visits in {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
                 ("household", "household_name", "cadre", "cadre_name", "visits", "required", "owed",
                  "days_left", "can_still_meet"),
                 result["behind"],
-                ("household", "name", "cadre", "cadre name", "visits", "required", "owed",
-                 "days left", "can still meet")),
-        Section(f"Follow-up visits overdue (as of {as_of})",
+                (N_("household"), N_("name"), N_("cadre"), N_("cadre name"), N_("visits"), N_("required"),
+                 N_("owed"), N_("days left"), N_("can still meet"))),
+        Section(_("Follow-up visits overdue (as of {as_of})").format(as_of=as_of),
                 ("household", "household_name", "cadre", "status", "exited", "last_visit", "days_since",
                  "due"),
                 result["followup_overdue"],
-                ("household", "name", "cadre", "status", "exited", "last visit", "days since", "due")),
-        Section(f"Escalated problems overdue (as of {as_of})",
+                (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("exited"), N_("last visit"),
+                 N_("days since"), N_("due"))),
+        Section(_("Escalated problems overdue (as of {as_of})").format(as_of=as_of),
                 ("problem_id", "raised", "household", "household_name", "cadre", "problem", "days_open"),
                 result["escalations_overdue"],
-                ("id", "raised", "household", "name", "cadre", "problem", "days open")),
-        Section(f"Households without a cadre (as of {as_of})",
+                (N_("id"), N_("raised"), N_("household"), N_("name"), N_("cadre"), N_("problem"),
+                 N_("days open"))),
+        Section(_("Households without a cadre (as of {as_of})").format(as_of=as_of),
                 ("household", "household_name", "status", "enrolled", "last_cadre", "paired_until"),
                 result["unpaired"],
-                ("household", "name", "status", "enrolled", "last cadre", "paired until")),
-        Section(f"Cadres paired with more than one household (as of {as_of})",
+                (N_("household"), N_("name"), N_("status"), N_("enrolled"), N_("last cadre"),
+                 N_("paired until"))),
+        Section(_("Cadres paired with more than one household (as of {as_of})").format(as_of=as_of),
                 ("cadre", "cadre_name", "pairings", "households"), overloaded,
-                ("cadre", "name", "pairings", "households")),
+                (N_("cadre"), N_("name"), N_("pairings"), N_("households"))),
     ]
 
 
@@ -197,6 +230,8 @@ CSV_COLUMNS = (
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """One row per finding, the section named in the first column (a cadre overloaded: one per household)."""
+    if "by_unit" in result:
+        return ("unit", *SECTIONS), [*result["by_unit"], {"unit": "(total)", **result["totals"]}]
     rows = []
     for name in SECTIONS[:-1]:
         rows += [{"section": name, **r} for r in result[name]]

@@ -10,13 +10,15 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import Format, check_format, command, guarded, open_db, today
+from .report import By, UnitOpt, by_unit
 
 NAME = "check"
 app = typer.Typer()
 
 AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Answer as of this day (default today): later data is ignored.")]
+    "--as-of", help=_("Answer as of this day (default today): later data is ignored."))]
 
 
 def _as_of(text: str | None):
@@ -39,10 +41,10 @@ def _print_sections(sections) -> None:
         if s.rows:
             out.print(table(s.rows, s.columns, s.headers))
         else:
-            out.print(NOTHING)
+            out.print(escape(_(NOTHING)))
 
 
-def _run(name: str, as_of: str | None, fmt: str, mark: bool = False) -> None:
+def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) -> None:
     from ..checks import module
     from ..render import to_csv, to_json
 
@@ -50,10 +52,10 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False) -> None:
     day = _as_of(as_of)
     db = open_db(create=False)
     check = module(name)
-    result = check.run(db, day)
+    result = check.run(db, day, **options)
     if mark:
         n = check.mark(db, result, today())
-        sys.stderr.write(f"Marked {n} household(s) relapsed on {day}.\n")
+        sys.stderr.write(_("Marked {n} household(s) relapsed on {day}.").format(n=n, day=day) + "\n")
     if fmt == "json":
         sys.stdout.write(to_json(check.public(result)) + "\n")
     elif fmt == "csv":
@@ -68,7 +70,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False) -> None:
 @app.callback(invoke_without_command=True)
 @guarded
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
-               fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+               fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table",
                ) -> None:
     """Run every check (relapse, visits, exits), one section each; exit 1 if any finds something.
 
@@ -79,8 +81,8 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
             from ..model import AidtrackError
 
             raise AidtrackError("as-of" if as_of is not None else "format", as_of or fmt,
-                                f"give it after the check's name: aidtrack check {ctx.invoked_subcommand}"
-                                " --as-of … --format …")
+                                _("give it after the check's name: aidtrack check {name}"
+                                  " --as-of … --format …").format(name=ctx.invoked_subcommand))
         return
     from ..checks import NAMES, module
     from ..render import to_json
@@ -100,7 +102,7 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
 @command(app)
 def relapse(as_of: AsOf = None, fmt: Format = "table",
             mark: Annotated[bool, typer.Option(
-                "--mark", help="Set each household found to relapsed (dated as-of), audited.")] = False,
+                "--mark", help=_("Set each household found to relapsed (dated as-of), audited."))] = False,
             ) -> None:
     """Households out of poverty at risk of relapse (返贫), with the figures behind each reason.
 
@@ -113,14 +115,14 @@ def relapse(as_of: AsOf = None, fmt: Format = "table",
 
 
 @command(app)
-def visits(as_of: AsOf = None, fmt: Format = "table") -> None:
+def visits(as_of: AsOf = None, fmt: Format = "table", by: By = None, unit: UnitOpt = None) -> None:
     """Visits owed this quarter, follow-ups and escalations overdue, unpaired households.
 
     Also lists cadres paired with more than one household (one helps one: reported, not refused).
 
     Example: aidtrack check visits --as-of 2004-09-15
     """
-    _run("visits", as_of, fmt)
+    _run("visits", as_of, fmt, unit=unit, by_unit=by_unit(by, unit))
 
 
 @command(app)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .. import __version__
+from .. import __version__, i18n
+from ..i18n import N_, _
 from . import (
     aid,
     cadre,
@@ -15,6 +17,7 @@ from . import (
     household,
     income,
     maintenance,
+    merge,
     pair,
     policy,
     problem,
@@ -26,7 +29,7 @@ from .common import close_db, command, open_db, state
 
 app = typer.Typer(
     name="aidtrack",
-    help=(
+    help=_(
         "The register of a one-helps-one (一帮一) poverty-relief programme: cadres paired with"
         " households, visits, aid, income, relapse checks.\n\n"
         "Example: aidtrack --db unit.db visit add H01 --date 2004-10-12 --situation 生活稳定"
@@ -48,17 +51,28 @@ def main(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="AIDTRACK_DB", help="The register file (default: user data folder).",
+        typer.Option("--db", envvar="AIDTRACK_DB", help=_("The register file (default: user data folder)."),
                      dir_okay=False),
     ] = None,
     operator: Annotated[
         str | None,
-        typer.Option("--operator", envvar="AIDTRACK_OPERATOR", help="Who is typing, for the audit log."),
+        typer.Option("--operator", envvar="AIDTRACK_OPERATOR", help=_("Who is typing, for the audit log.")),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="[en|zh]",
+                     help=_("Interface language, en or zh (default: AIDTRACK_LANG, else the locale: LANG).")),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version."))
     ] = False,
 ) -> None:
+    if lang is not None and lang.lower() not in i18n.LANGUAGES:
+        from .common import fail
+
+        fail(_("--lang: must be en or zh (got {value!r})").format(value=lang))
+    # Help texts were built at import in the language found then; messages follow this call's choice.
+    i18n.set_language(lang or i18n.detect())
     state.db = db
     state.operator = operator
     state.store = None
@@ -66,9 +80,10 @@ def main(
 
 
 for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
-    app.add_typer(module.app, name=module.NAME, help=module.__doc__)
+    app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
 transfer.register(app)
 maintenance.register(app)
+merge.register(app)
 
 
 @command(app)
@@ -95,16 +110,25 @@ def demo() -> None:
 
     db = story.build()
     quarter, as_of = story.story_dates(db)
-    print(f"Demo register: {db.path}")
-    print(f"Explore it:    aidtrack --db {db.path} household list")
+    print(_("Demo register: {path}").format(path=db.path))
+    print(_("Explore it:    aidtrack --db {path} household list").format(path=db.path))
     emit([{"records": k, "count": v} for k, v in story.counts(db).items()], ("records", "count"),
-         "table", title="What the story holds")
+         "table", title=_("What the story holds"))
+    from ..checks import relapse
+    from ..reports import quarter as quarter_report
+    from .check import _print_sections
+    from .report import _show
+
+    print(f"\n$ aidtrack --db {db.path} report quarter {quarter}")
+    _show(quarter_report, quarter_report.build(db, quarter, today=as_of), "table")
+    print(f"\n$ aidtrack --db {db.path} check relapse --as-of {as_of}")
+    _print_sections(relapse.sections(relapse.run(db, as_of)))
 
 
 @command(app, "log")
 def log(
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many entries, newest first.")] = 20,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")] = "table",
+    limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
 ) -> None:
     """The audit log: who changed what, when, with the values before and after.
 
@@ -116,7 +140,58 @@ def log(
 
     fmt = check_format(fmt)
     emit(entries(open_db(), limit), ("id", "when", "operator", "action", "entity", "record", "change"),
-         fmt, empty="The audit log is empty.")
+         fmt, empty=_("The audit log is empty."))
+
+
+#: Help of the options click and Typer add by themselves, which they do not translate.
+_CHROME = {
+    "--help": N_("Show this message and exit."),
+    "--install-completion": N_("Install completion for the current shell."),
+    "--show-completion": N_(
+        "Show completion for the current shell, to copy it or customize the installation."),
+}
+
+#: Usage errors of the click bundled in Typer (plain English there), as (pattern, message).
+_USAGE_ERRORS = (
+    (r"Missing argument (?P<hint>.+)\.", N_("Missing argument {hint}.")),
+    (r"Missing option (?P<hint>.+)\.", N_("Missing option {hint}.")),
+    (r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
+     N_("No such option: {name} (Possible options: {options})")),
+    (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
+    (r"No such command (?P<name>.+?)\. Did you mean (?P<options>.+)\?",
+     N_("No such command {name}. Did you mean {options}?")),
+    (r"No such command (?P<name>.+)\.", N_("No such command {name}.")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Option (?P<name>.+) requires an argument\.", N_("Option {name} requires an argument.")),
+    (r"Got unexpected extra arguments? \((?P<args>.*)\)", N_("Got unexpected extra argument(s) ({args})")),
+    (r"Invalid value for (?P<hint>.+?): (?P<message>.*)", N_("Invalid value for {hint}: {message}")),
+)
+
+
+def command_tree():
+    """The click command of `app`, the help of click's and Typer's own options in the interface language."""
+    root = typer.main.get_command(app)
+    todo = [root]
+    while todo:
+        cmd = todo.pop()
+        todo += list(getattr(cmd, "commands", {}).values())
+        ctx = cmd.context_class(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
+        for param in [*cmd.params, cmd.get_help_option(ctx)]:
+            for name in getattr(param, "opts", ()):
+                if name in _CHROME:
+                    param.help = _(_CHROME[name])
+    return root
+
+
+def usage_message(message: str) -> str:
+    """A usage error of Typer's bundled click in the interface language."""
+    import re
+
+    for pattern, text in _USAGE_ERRORS:
+        m = re.fullmatch(pattern, message, re.DOTALL)
+        if m:
+            return _(text).format(**m.groupdict())
+    return message
 
 
 def run() -> None:
@@ -124,14 +199,15 @@ def run() -> None:
     import sys
 
     try:
-        rc = app(prog_name="aidtrack", standalone_mode=False)
+        rc = command_tree()(prog_name="aidtrack", standalone_mode=False)
     except typer.Abort:
-        sys.stderr.write("Aborted.\n")
+        sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
     except Exception as e:
         # click's UsageError family, vendored inside Typer: duck-typed, not imported.
         if hasattr(e, "format_message") and isinstance(getattr(e, "exit_code", None), int):
-            sys.stderr.write(f"Error: {e.format_message()} (try --help)\n")
+            sys.stderr.write(_("Error: {message}").format(message=usage_message(e.format_message()))
+                             + _(" (try --help)") + "\n")
             sys.exit(e.exit_code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ..i18n import _
 from .common import command, open_db, today
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv", "markdown")
-Format = Annotated[str, typer.Option("--format", "-f", help="table, json, csv or markdown.")]
+Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json, csv or markdown."))]
 Redact = Annotated[bool, typer.Option(
-    "--redact", help="Mask personal data: names keep their first character; phone, ID, address hidden.")]
+    "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden."))]
+By = Annotated[str | None, typer.Option(
+    "--by", metavar="unit", help=_("unit: one row per unit merged into this file, then the totals."))]
+UnitOpt = Annotated[str | None, typer.Option(
+    "--unit", metavar="NAME", help=_("Only this unit's records (\"(this file)\" for the file's own)."))]
+
+
+def by_unit(by: str | None, unit: str | None) -> bool:
+    """Whether `--by unit` was asked for (the only grouping there is); not together with --unit."""
+    from ..model import AidtrackError
+    from ..parse import choice
+
+    if by is None:
+        return False
+    choice(by, ("unit",), "by")
+    if unit is not None:
+        raise AidtrackError("unit", unit, _("goes without --by unit"))
+    return True
 
 
 def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
@@ -30,11 +50,36 @@ def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
         emit_document(module.document(data), fmt)
 
 
+Out = Annotated[Path | None, typer.Option(
+    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output)."),
+    dir_okay=False)]
+
+
+def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
+          page: Callable[[], str]) -> None:
+    """The report on standard output or in FILE; `html` is the printable page (reports.html).
+
+    The page is drawn before FILE is opened, so a failure leaves an existing FILE as it was.
+    """
+    import contextlib
+
+    text = page() if fmt == "html" else None
+    target = contextlib.nullcontext(sys.stdout) if out is None else open(out, "w", encoding="utf-8")
+    with target as f, contextlib.redirect_stdout(f):
+        if text is not None:
+            f.write(text)
+        else:
+            _show(module, data, fmt)
+
+
 @command(app)
 def quarter(
     period: Annotated[str | None, typer.Argument(
-        metavar="QUARTER", help="e.g. 2004Q3 or 2004-Q3 (default: the current quarter).")] = None,
-    fmt: Format = "table", redact: Redact = False,
+        metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter)."))] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help=_("table, json, csv, markdown or html (a printable A4 page).")
+    )] = "table",
+    redact: Redact = False, by: By = None, unit: UnitOpt = None, out: Out = None,
 ) -> None:
     """The quarter's rollup for the director: each pairing's visits, problems, aid, income, status.
 
@@ -45,16 +90,25 @@ def quarter(
     from ..parse import quarter as parse_quarter
     from ..reports import quarter as report
 
-    fmt = choice(fmt, FORMATS, "format")
+    fmt = choice(fmt, (*FORMATS, "html"), "format")
+    grouped = by_unit(by, unit)
     q = parse_quarter(period) if period else Quarter.of(today())
-    _show(report, report.build(open_db(), q, today(), redact), fmt)
+    db = open_db()
+    data = report.build(db, q, today(), redact, unit=unit, by_unit=grouped)
+
+    def page() -> str:
+        from ..reports import html
+
+        return html.quarter_page(db, data)
+
+    _emit(report, data, fmt, out, page)
 
 
 @command(app)
 def cadres(
     period: Annotated[str | None, typer.Argument(
-        metavar="QUARTER|YEAR", help="2004Q3 or 2004 (default: the current quarter).")] = None,
-    fmt: Format = "table", redact: Redact = False,
+        metavar="QUARTER|YEAR", help=_("2004Q3 or 2004 (default: the current quarter)."))] = None,
+    fmt: Format = "table", redact: Redact = False, by: By = None, unit: UnitOpt = None,
 ) -> None:
     """The cadre assessment (目标责任制考核): visits, compliance, problems, outcomes and a score.
 
@@ -66,14 +120,16 @@ def cadres(
     from ..reports import cadres as report
 
     fmt = choice(fmt, FORMATS, "format")
+    grouped = by_unit(by, unit)
     start, end, label = parse_period(period or str(Quarter.of(today())))
-    _show(report, report.build(open_db(), start, end, label, today(), redact), fmt)
+    _show(report, report.build(open_db(), start, end, label, today(), redact, unit=unit, by_unit=grouped),
+          fmt)
 
 
 @command(app)
 def grid(
     year: Annotated[str | None, typer.Argument(
-        metavar="YEAR", help="e.g. 2004 (default: this year).")] = None,
+        metavar="YEAR", help=_("e.g. 2004 (default: this year)."))] = None,
     fmt: Format = "table", redact: Redact = False,
 ) -> None:
     """The year at a glance: visits made/required per pairing and quarter, with compliance.
@@ -88,18 +144,20 @@ def grid(
     if year is None:
         y = today().year
     else:
-        start, _, label = period(year, "year")
+        start, _end, label = period(year, "year")
         if label != str(start.year):
-            raise AidtrackError("year", year, "is not a year: use e.g. 2004")
+            raise AidtrackError("year", year, _("is not a year: use e.g. 2004"))
         y = start.year
     _show(report, report.build(open_db(), y, today(), redact), fmt)
 
 
 @command(app)
 def household(
-    ref: Annotated[str, typer.Argument(metavar="REF", help="Household code (H01) or exact name.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
-    redact: Redact = False,
+    ref: Annotated[str, typer.Argument(metavar="REF", help=_("Household code (H01) or exact name."))],
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help=_("table, json, markdown or html (the printable A4 form).")
+    )] = "table",
+    redact: Redact = False, out: Out = None,
 ) -> None:
     """A household's register (跟踪问效登记表): pairings, visits, aid, income trend, status history.
 
@@ -108,15 +166,23 @@ def household(
     from ..parse import choice
     from ..reports import household as report
 
-    fmt = choice(fmt, ("table", "json", "markdown"), "format")
-    _show(report, report.build(open_db(), ref, redact), fmt)
+    fmt = choice(fmt, ("table", "json", "markdown", "html"), "format")
+    db = open_db()
+    data = report.build(db, ref, redact)
+
+    def page() -> str:
+        from ..reports import html
+
+        return html.household_page(db, data)
+
+    _emit(report, data, fmt, out, page)
 
 
 @command(app)
 def outcomes(
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="The day to report on (default: today).")] = None,
-    fmt: Format = "table", redact: Redact = False,
+        "--as-of", help=_("The day to report on (default: today)."))] = None,
+    fmt: Format = "table", redact: Redact = False, by: By = None, unit: UnitOpt = None,
 ) -> None:
     """The meeting summary: households by status and livelihood, visits, aid, income then and now.
 
@@ -126,5 +192,6 @@ def outcomes(
     from ..reports import outcomes as report
 
     fmt = choice(fmt, FORMATS, "format")
+    grouped = by_unit(by, unit)
     day = date(as_of or today(), "as-of", today=today())
-    _show(report, report.build(open_db(), day, redact), fmt)
+    _show(report, report.build(open_db(), day, redact, unit=unit, by_unit=grouped), fmt)

@@ -6,8 +6,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..i18n import _
 from ..model import OUT_OF_POVERTY, yuan
 from ..ops import facts
+from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..store import Store
 from .common import cells, problem_counts, quarters_of, ratio, span
@@ -58,12 +60,18 @@ def score(weights: dict[str, int], made: int, required: int, compliant: int, pai
 
 
 def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | None = None,
-          redact: bool = False) -> dict[str, Any]:
+          redact: bool = False, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """The assessment of every cadre of the period. `unit` keeps one unit's cadres
+    (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead."""
     today = today or dt.date.today()
     policy = Policy(db)
     weights = {k: policy.value(k, end) for k in (
         "score_visits", "score_compliance", "score_problems", "score_outcomes", "score_relapse_penalty")}
     pairings = facts.pairings_between(db, start, end)
+    units = Units(db) if unit is not None or by_unit else None
+    if units is not None and unit is not None:
+        uid = units.find(unit)
+        pairings = [p for p in pairings if units.cadre[p["cadre_id"]] == uid]
     grid = cells(db, pairings, quarters_of(start, end), today, policy)
     problems = problem_counts(db, start, end)
     status_end = facts.status_at(db, end)
@@ -79,7 +87,7 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     ).fetchall())
 
     cells_of: dict[int, list] = defaultdict(list)
-    for (pid, _), cell in grid.items():
+    for (pid, _quarter), cell in grid.items():
         cells_of[pid].append(cell)
     by_cadre: dict[int, dict[str, Any]] = {}
     for p in pairings:
@@ -122,12 +130,36 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     rows.sort(key=lambda r: (-r["score"], r["cadre"]))
     for n, r in enumerate(rows, 1):
         r["rank"] = n
+    if by_unit:
+        groups: dict[Any, list[dict[str, Any]]] = {u: [] for u in units.listed()}
+        for r in rows:
+            groups.setdefault(units.cadre_code[r["cadre"]], []).append(r)
+        return {"period": label, "start": start.isoformat(), "end": end.isoformat(),
+                "in_progress": end >= today, "weights": weights,
+                "by_unit": [{"unit": units.names[u], **_unit_figures(g)} for u, g in groups.items()],
+                "totals": _unit_figures(rows)}
     return {"period": label, "start": start.isoformat(), "end": end.isoformat(),
             "in_progress": end >= today, "weights": weights,
             "cadres": redact_rows(rows) if redact else rows}
 
 
+def _unit_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cadres assessed, their pairings, visits made and required, and their average score."""
+    return {"cadres": len(rows), "pairings": sum(r["pairings"] for r in rows),
+            "visits": sum(r["visits"] for r in rows), "required": sum(r["required"] for r in rows),
+            "average_score": round(sum(r["score"] for r in rows) / len(rows), 2) if rows else None}
+
+
+UNIT_COLUMNS = ("unit", "cadres", "pairings", "visits", "required", "average_score")
+
+
+def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
+    return [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]
+
+
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    if "by_unit" in data:
+        return _unit_rows(data, "(total)"), UNIT_COLUMNS
     rows = []
     for r in data["cadres"]:
         flat = {k: v for k, v in r.items() if k != "components"}
@@ -141,6 +173,11 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     title = f"Cadre assessment {data['period']} ({data['start']} – {data['end']})"
     if data["in_progress"]:
         title += ", period not yet over"
+    if "by_unit" in data:
+        return {"title": title + _(", by unit"), "sections": [
+            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
+             "headers": [_("Unit"), _("Cadres"), _("Pairings"), _("Visits"), _("Required"),
+                         _("Average score")]}]}
     if not data["cadres"]:
         return {"title": title, "empty": f"Nothing recorded for {data['period']}."}
     rows = []

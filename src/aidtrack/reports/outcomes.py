@@ -6,33 +6,51 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from ..i18n import _
 from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, month_of, yuan
 from ..ops import facts
+from ..ops.merge import Units
 from ..store import Store
 from .common import half_up
 from .redact import redact_rows
 
 
-def build(db: Store, as_of: dt.date, redact: bool = False) -> dict[str, Any]:
+def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None,
+          by_unit: bool = False) -> dict[str, Any]:
     """Households enrolled by `as_of` (a status dated on or before it), by status then and by
     livelihood; visits and aid dated on or before it; and the average monthly income now (each
     household's latest recorded month up to as-of's month) against at enrolment (its first
     recorded month), over the households with income recorded.
+
+    `unit` keeps one unit's households (ops.merge.Units.find); `by_unit` gives each unit's
+    households by status, visits and aid instead, with the totals.
     """
     day = as_of.isoformat()
     status = facts.status_at(db, day)
+    units = Units(db) if unit is not None or by_unit else None
+    if by_unit:
+        return _by_unit(db, units, status, day)
+    scope: tuple[str, list] = ("", [])
+    if units is not None:
+        uid = units.find(unit)
+        status = {h: s for h, s in status.items() if units.household[h] == uid}
+        scope = (" AND a.household_id IN (SELECT id FROM households WHERE unit_id IS ?)", [uid])
     livelihood = dict(db.execute("SELECT id, livelihood FROM households").fetchall())
     by_status = Counter(status.values())
     by_livelihood = Counter(livelihood.get(h) or "unrecorded" for h in status)
-    visits = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [day]).fetchone()[0]
+    if units is None:
+        visits = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [day]).fetchone()[0]
+    else:
+        visits = units.visits_until(day).get(uid, 0)
     by_kind = dict(db.execute(
-        "SELECT kind, sum(value) FROM aid WHERE date <= ? GROUP BY kind", [day]).fetchall())
+        "SELECT a.kind, sum(a.value) FROM aid a WHERE a.date <= ?" + scope[0] + " GROUP BY a.kind",
+        [day, *scope[1]]).fetchall())
     givers = []
     for code, name, text, value in db.execute(
         "SELECT c.code, c.name, a.giver, sum(a.value) FROM aid a"
-        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?"
+        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?" + scope[0] +
         " GROUP BY a.giver_cadre_id, a.giver ORDER BY sum(a.value) DESC, c.code, a.giver",
-        [day],
+        [day, *scope[1]],
     ):
         givers.append({"giver": code or text, "giver_name": name, "value": yuan(value)})
     first_total = last_total = n = 0
@@ -65,6 +83,55 @@ def build(db: Store, as_of: dt.date, redact: bool = False) -> dict[str, Any]:
     }
 
 
+def _figures(status: dict[int, str], visits: int, by_kind: dict[str, int]) -> dict[str, Any]:
+    """Households by status, visits and aid: of the whole file or of one unit."""
+    by_status = Counter(status.values())
+    return {
+        "households": len(status),
+        "households_by_status": {s: by_status[s] for s in STATUSES if by_status[s]},
+        "out_of_poverty": sum(by_status[s] for s in OUT_OF_POVERTY),
+        "prosperous": by_status["prosperous"],
+        "visits": visits,
+        "aid_value": yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+    }
+
+
+def _by_unit(db: Store, units: Units, status: dict[int, str], day: str) -> dict[str, Any]:
+    """Each unit's figures (households by their unit, visits and aid by their household's), then the
+    whole file's, which are their sums."""
+    visits = units.visits_until(day)
+    aid: dict[Any, dict[str, int]] = {}
+    for uid, kind, value in db.execute(
+        "SELECT h.unit_id, a.kind, sum(a.value) FROM aid a JOIN households h ON h.id = a.household_id"
+        " WHERE a.date <= ? GROUP BY h.unit_id, a.kind", [day]
+    ):
+        aid.setdefault(uid, {})[kind] = value
+    groups: dict[Any, dict[int, str]] = {u: {} for u in units.listed()}
+    for h, s in status.items():
+        groups.setdefault(units.household[h], {})[h] = s
+    everything: Counter[str] = Counter()
+    for kinds in aid.values():
+        everything.update(kinds)
+    return {
+        "as_of": day,
+        "by_unit": [{"unit": units.names[u], **_figures(g, visits.get(u, 0), aid.get(u, {}))}
+                    for u, g in groups.items()],
+        "totals": _figures(status, sum(visits.values()), dict(everything)),
+    }
+
+
+UNIT_COLUMNS = ("unit", "households", *STATUSES, "out_of_poverty", "visits", "aid_value")
+
+
+def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
+    out = []
+    for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
+        flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
+        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
+    return out
+
+
 def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(section, item, value) of every figure, for CSV and the Markdown lists."""
     out: list[tuple[str, str, Any]] = [
@@ -88,11 +155,18 @@ def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    if "by_unit" in data:
+        return _unit_rows(data, "(total)"), UNIT_COLUMNS
     return [{"section": s, "item": i, "value": v} for s, i, v in _items(data)], ("section", "item", "value")
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
     title = f"Outcomes as of {data['as_of']}"
+    if "by_unit" in data:
+        return {"title": _("Outcomes by unit as of {as_of}").format(**data), "sections": [
+            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
+             "headers": [_("Unit"), _("Households"), *(_(s) for s in STATUSES), _("Out of poverty"),
+                         _("Visits"), _("Aid ¥")]}]}
     if not data["households"] and not data["visits"] and not data["aid_by_kind"]:
         return {"title": title, "empty": f"Nothing recorded as of {data['as_of']}."}
     sections: list[dict[str, Any]] = []

@@ -11,8 +11,10 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from ..model import AID_KINDS, Quarter, yuan
+from ..i18n import N_, _
+from ..model import AID_KINDS, STATUSES, Quarter, label, yuan
 from ..ops import facts
+from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..store import Store
 from .common import aid_by_household, cells, half_up, problem_counts, span
@@ -53,16 +55,33 @@ def _income(cur: tuple[int, int] | None, prev: tuple[int, int] | None,
     return half_up(total, months), half_up(total, months * members), change
 
 
-def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False) -> dict[str, Any]:
+def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False,
+          unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.merge.Units.find);
+    `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings."""
     today = today or dt.date.today()
     start, end = q.start, q.end
     pairings = facts.pairings_between(db, start, end)
+    units = Units(db) if unit is not None or by_unit else None
+    if units is not None and unit is not None:
+        uid = units.find(unit)
+        pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
     quarter_cells = cells(db, pairings, [q], today, Policy(db))
     problems = problem_counts(db, start, end)
     aid = aid_by_household(db, start, end)
     income, income_before = income_in(db, q), income_in(db, q.prev())
     status = facts.status_at(db, end)
-    cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [end.isoformat()]).fetchone()[0]
+    if units is None:
+        cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?",
+                                [end.isoformat()]).fetchone()[0]
+    else:
+        pairing_unit = units.pairings()
+        visits_by_unit = units.visits_until(end.isoformat())
+        cumulative = sum(visits_by_unit.values())
+        if unit is not None:
+            problems = {pid: c for pid, c in problems.items() if pairing_unit[pid] == uid}
+            aid = {h: e for h, e in aid.items() if units.household[h] == uid}
+            cumulative = visits_by_unit.get(uid, 0)
 
     label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
     rows = []
@@ -87,23 +106,12 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
             "status": status.get(hid),
         })
 
-    by_kind: Counter[str] = Counter()
-    for entries in aid.values():
-        for _, kind, value in entries:
-            by_kind[kind] += value
-    households = {p["household_id"] for p in pairings}
-    by_status = Counter(status.get(h) or "unrecorded" for h in households)
-    totals = {
-        "pairings": len(rows),
-        "compliant": sum(r["compliant"] for r in rows),
-        "visits": sum(c.visits for c in quarter_cells.values()),
-        "visits_cumulative": cumulative,
-        "aid_value": yuan(sum(by_kind.values())),
-        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
-        "households": len(households),
-        "households_by_status": dict(sorted(by_status.items())),
-        "problems_open_escalated": sum(c["open_escalated"] for c in problems.values()),
-    }
+    totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
+    if by_unit:
+        return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
+                "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
+                                    visits_by_unit),
+                "totals": totals}
     return {
         "quarter": label, "start": start.isoformat(), "end": end.isoformat(),
         "pairings": redact_rows(rows) if redact else rows,
@@ -111,7 +119,76 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     }
 
 
+def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, str],
+            aid: dict[int, list[tuple[str, str, int]]], problems, cumulative: int) -> dict[str, Any]:
+    """The totals of some pairing rows: of the whole file, or of one unit's."""
+    by_kind: Counter[str] = Counter()
+    for entries in aid.values():
+        for _day, kind, value in entries:
+            by_kind[kind] += value
+    by_status = Counter(status.get(h) or "unrecorded" for h in households)
+    return {
+        "pairings": len(rows),
+        "compliant": sum(r["compliant"] for r in rows),
+        "visits": sum(r["visits"] for r in rows),
+        "visits_cumulative": cumulative,
+        "aid_value": yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+        "households": len(households),
+        "households_by_status": dict(sorted(by_status.items())),
+        "problems_open_escalated": sum(c["open_escalated"] for c in problems),
+    }
+
+
+def _by_unit(units: Units, pairings: list[dict], rows: list[dict], status: dict[int, str], aid: dict,
+             problems: dict, pairing_unit: dict, visits_by_unit: dict) -> list[dict[str, Any]]:
+    """Each unit's totals, from the same pairing rows grouped by the household's unit."""
+    groups: dict[Any, dict[str, Any]] = {
+        u: {"rows": [], "households": set(), "aid": {}, "problems": []} for u in units.listed()}
+
+    def group(u):
+        return groups.setdefault(u, {"rows": [], "households": set(), "aid": {}, "problems": []})
+
+    for p, r in zip(pairings, rows):
+        g = group(units.household[p["household_id"]])
+        g["rows"].append(r)
+        g["households"].add(p["household_id"])
+    for h, entries in aid.items():
+        group(units.household[h])["aid"][h] = entries
+    for pid, counts in problems.items():
+        group(pairing_unit[pid])["problems"].append(counts)
+    return [{"unit": units.names[u], **_totals(g["rows"], g["households"], status, g["aid"], g["problems"],
+                                               visits_by_unit.get(u, 0))}
+            for u, g in groups.items()]
+
+
+UNIT_COLUMNS = ("unit", "pairings", "compliant", "visits", "visits_cumulative", "aid_value", "households",
+                *STATUSES, "problems_open_escalated")
+
+
+def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
+    """The unit rows and the totals row, households by status spread into columns."""
+    out = []
+    for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
+        flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
+        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
+    return out
+
+
+def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
+    """One row per unit and the totals (households are the sum of the status columns)."""
+    return {"title": _("Quarter report {quarter} by unit ({start} – {end})").format(**data), "sections": [
+        {"kind": "table", "columns": [c for c in UNIT_COLUMNS if c != "households"],
+         "headers": [_("Unit"), _("Pairings"), _("OK"), _("Visits"), _("To date"), _("Aid ¥"),
+                     *(_(s) for s in STATUSES), _("Esc.")],
+         "rows": _unit_rows(data, _("Total")),
+         "legend": _("OK: pairings compliant. To date: visits since the programme began. Esc.: escalated"
+                     " problems open at quarter end.")}]}
+
+
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    if "by_unit" in data:
+        return _unit_rows(data, "(total)"), UNIT_COLUMNS
     return data["pairings"], CSV_COLUMNS
 
 
@@ -122,9 +199,11 @@ def _signed(value: float | None) -> str | None:
 def document(data: dict[str, Any]) -> dict[str, Any]:
     """The report laid out for a terminal table or a Markdown page (see render.emit_document)."""
     t = data["totals"]
-    title = f"Quarter report {data['quarter']} ({data['start']} – {data['end']})"
+    title = _("Quarter report {quarter} ({start} – {end})").format(**data)
+    if "by_unit" in data:
+        return _unit_document(data)
     if not data["pairings"]:
-        return {"title": title, "empty": f"Nothing recorded for {data['quarter']}."}
+        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["quarter"])}
     rows = [{
         "cadre": f"{r['cadre']} {r['cadre_name']}",
         "household": f"{r['household']} {r['household_name']}",
@@ -138,23 +217,24 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "_styles": {"visits": "met" if r["compliant"] else r["state"]},
     } for r in data["pairings"]]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
-    kinds = ", ".join(f"{k} {v:.2f}" for k, v in t["aid_by_kind"].items())
+    kinds = _(", ").join(f"{label(k)} {v:.2f}" for k, v in t["aid_by_kind"].items())
     totals = [
-        ("Pairings", t["pairings"]),
-        ("Compliant pairings", f"{t['compliant']}{rate}"),
-        ("Visits this quarter", t["visits"]),
-        ("Visits since the programme began", t["visits_cumulative"]),
-        ("Aid given this quarter (yuan)", f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
-        ("Households by status at quarter end",
-         ", ".join(f"{k} {v}" for k, v in t["households_by_status"].items())),
-        ("Escalated problems open at quarter end", t["problems_open_escalated"]),
+        (_("Pairings"), t["pairings"]),
+        (_("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Visits this quarter"), t["visits"]),
+        (_("Visits since the programme began"), t["visits_cumulative"]),
+        (_("Aid given this quarter (yuan)"), f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
+        (_("Households by status at quarter end"),
+         _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items())),
+        (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
     ]
     return {"title": title, "sections": [
-        {"kind": "table", "title": "Pairings",
+        {"kind": "table", "title": _("Pairings"),
          "columns": ["cadre", "household", "visits", "compliant", "raised", "solved", "escalated", "open",
                      "aid", "income", "per_person", "change", "status"],
-         "headers": ["Cadre", "Household", "Visits", "OK", "Raised", "Solved", "Esc.", "Open",
-                     "Aid ¥", "Income/mo", "/person", "Change", "Status"],
+         "headers": [N_("Cadre"), N_("Household"), N_("Visits"), N_("OK"), N_("Raised"), N_("Solved"),
+                     N_("Esc."), N_("Open"), N_("Aid ¥"), N_("Income/mo"), N_("/person"), N_("Change"),
+                     N_("Status")],
          "rows": rows},
-        {"kind": "fields", "title": "Totals", "rows": totals},
+        {"kind": "fields", "title": _("Totals"), "rows": totals},
     ]}

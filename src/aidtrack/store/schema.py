@@ -134,5 +134,28 @@ def _run(db: Database, script: str) -> None:
             db.execute(statement)
 
 
+_V2 = """
+CREATE TABLE units (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (length(name) >= 1),
+    source TEXT,
+    sha256 TEXT,
+    merged_at TEXT,
+    records INTEGER
+);
+ALTER TABLE cadres ADD COLUMN unit_id INTEGER REFERENCES units(id);
+ALTER TABLE households ADD COLUMN unit_id INTEGER REFERENCES units(id);
+CREATE INDEX cadres_unit ON cadres(unit_id);
+CREATE INDEX households_unit ON households(unit_id)
+"""
+
+
+@migrations(name="0002_units")
+def m0002_units(db: Database) -> None:
+    """The city roll-up: the units merged into this file; their cadres and households point to them
+    (NULL: the file's own records)."""
+    _run(db, _V2)
+
+
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
-KNOWN = ["0001_initial"]
+KNOWN = ["0001_initial", "0002_units"]

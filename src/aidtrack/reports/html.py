@@ -1,0 +1,630 @@
+"""The printable register: a household's 跟踪问效登记表 and the quarter's summary as one HTML page each.
+
+Self-contained so it can be mailed or archived as one file and printed from any browser: the style
+sheet is embedded, the income chart is inline SVG drawn here, there is no script, no font file and
+no link to anything outside the page. Every user string goes through html.escape.
+
+The pages are laid out from the report builders' data (reports.household.build,
+reports.quarter.build); the only reads added are the poverty-line history (one policy query) and
+the unit's name (one query on the cadres).
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+from ..i18n import _ as _catalog
+from ..i18n import language
+from ..model import STATUSES, ZH_NAMES, add_months, format_yuan
+from ..ops.policy import Policy
+from ..store import Store
+
+FORM_TITLE = "跟踪问效登记表"
+QUARTER_TITLE = "每季汇总向局长汇报"
+
+#: The labels of the form in Chinese, used when the interface speaks Chinese and the message catalog
+#: does not translate them yet (the catalog, once it holds these msgids, takes precedence).
+ZH = {
+    "Unit": "单位",
+    "{names} and {n} more": "{names}及另外 {n} 个单位",
+    "Tracking register": "跟踪问效登记表",
+    "Quarterly summary for the director": "每季汇总向局长汇报",
+    "Code": "编号",
+    "Head of household": "户主",
+    "Members": "家庭人口",
+    "Gender": "性别",
+    "Born": "出生日期",
+    "Address": "家庭住址",
+    "Phone": "联系电话",
+    "ID number": "身份证号",
+    "Former employer": "原工作单位",
+    "Livelihood": "谋生门路",
+    "Tags": "类别",
+    "Enrolled": "列入帮扶日期",
+    "Status": "状态",
+    "Current status": "目前状态",
+    "Resolved": "解决",
+    "Cadre": "帮扶干部",
+    "Cadres": "帮扶干部",
+    "{since} –": "{since} 起",
+    "{since} – {until}": "{since} 至 {until}",
+    "Visits": "走访记录",
+    "Date": "日期",
+    "Kind": "类型",
+    "Situation found": "走访情况",
+    "Problems raised": "提出的问题",
+    "Solved": "解决的问题",
+    "Event": "事件",
+    "Signature": "签字",
+    "escalated to the party committee": "已提交局党委会",
+    "resolved {date}": "{date} 已解决",
+    "open": "未解决",
+    "No visits recorded.": "无走访记录。",
+    "Aid received": "帮扶物资与资金",
+    "Value (yuan)": "价值（元）",
+    "Giver": "帮扶人",
+    "Note": "备注",
+    "Total": "合计",
+    "No aid recorded.": "无帮扶记录。",
+    "Income by month": "月收入",
+    "Month": "月份",
+    "Income (yuan)": "家庭收入（元）",
+    "Per person": "人均（元）",
+    "Poverty line per person": "贫困线（元/人）",
+    "Sources": "收入来源",
+    "not recorded": "未登记",
+    "below the line": "低于贫困线",
+    "No income recorded.": "无收入记录。",
+    "Income chart": "收入走势",
+    "Monthly income": "月收入",
+    "Poverty line × {members} members": "贫困线 × {members} 人",
+    "yuan": "元",
+    "Status history": "状态变化",
+    "Reason": "原因",
+    "No status recorded.": "无状态记录。",
+    "Filled in by": "填表人",
+    "Checked by": "审核人",
+    "Quarter {quarter} ({start} – {end})": "{quarter} 季度（{start} 至 {end}）",
+    "Pairings": "帮扶对子",
+    "No.": "序号",
+    "Household": "帮扶对象",
+    "Paired": "结对期间",
+    "Visits made / required": "走访 实际/应访",
+    "Compliant": "达标",
+    "Problems": "问题",
+    "Raised": "提出",
+    "Escalated": "提交党委会",
+    "Open": "未解决",
+    "Escalated, open": "未解决的提交党委会问题",
+    "Aid (yuan)": "帮扶价值（元）",
+    "Income": "收入",
+    "Monthly average": "月均（元）",
+    "Change": "环比（元）",
+    "Remarks": "备注",
+    "not met": "未达标",
+    "pending": "进行中",
+    "future": "未开始",
+    "Totals": "本季汇总",
+    "Compliant pairings": "达标对子",
+    "Visits this quarter": "本季走访次数",
+    "Visits since the programme began": "累计走访次数",
+    "Aid given this quarter, all households (yuan)": "本季帮扶价值，全部帮扶对象（元）",
+    "Households by status at quarter end": "季末各状态户数",
+    "Escalated problems open at quarter end": "季末未解决的提交党委会问题",
+    "Nothing recorded for {quarter}.": "{quarter} 无记录。",
+    "Reported by": "填报人",
+    "Read by the director": "局长审阅",
+    "unrecorded": "未登记",
+}
+
+
+def _(message: str) -> str:
+    """The catalog's translation; in Chinese, the form's own label while the catalog lacks it."""
+    out = _catalog(message)
+    if out == message and language() == "zh":
+        return ZH.get(message, message)
+    return out
+
+
+def _e(value: Any) -> str:
+    """Any value as escaped text: None is blank, lists are joined."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return escape(_sep().join(str(v) for v in value))
+    return escape(str(value))
+
+
+def _sep() -> str:
+    return "、" if language() == "zh" else ", "
+
+
+def _colon() -> str:
+    return "：" if language() == "zh" else ": "
+
+
+def _paren(text: str) -> str:
+    return f"（{text}）" if language() == "zh" else f" ({text})"
+
+
+def _word(value: str | None) -> str:
+    """An enumeration value (status, kind, livelihood…) in the interface language, escaped."""
+    if value is None:
+        return ""
+    return _e(ZH_NAMES.get(value, value) if language() == "zh" else value.replace("_", " "))
+
+
+def _fen(value: float | None) -> int | None:
+    """Yuan as the builders give it (fen ÷ 100, rounded to 2 places) back to whole fen."""
+    return None if value is None else round(value * 100)
+
+
+def _money(fen: int | None) -> str:
+    return format_yuan(fen)
+
+
+FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", SimSun,'
+         " sans-serif")
+
+STYLE = """
+@page { size: %(page)s; margin: 15mm;
+  @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #444; } }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: %(fonts)s; font-size: 9pt; line-height: 1.45; color: #000; margin: 0; }
+@media screen { html { padding: 0 4mm; } body { max-width: %(width)s; margin: 8mm auto; } }
+header.form { text-align: center; margin-bottom: 3mm; }
+header.form .top { display: flex; justify-content: space-between; font-size: 9.5pt; }
+header.form h1 { font-size: 20pt; letter-spacing: 0.25em; margin: 2mm 0 0; font-weight: bold; }
+header.form .sub { font-size: 10pt; margin-top: 0.5mm; }
+h2 { font-size: 11pt; margin: 5mm 0 1.5mm; padding-left: 2mm; border-left: 1mm solid #000;
+  break-after: avoid; page-break-after: avoid; }
+table { width: 100%%; border-collapse: collapse; table-layout: fixed; }
+th, td { border: 0.5pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top; text-align: left;
+  overflow-wrap: anywhere; word-break: break-word; }
+th { background: #ececec; font-weight: bold; text-align: center; vertical-align: middle; }
+thead { display: table-header-group; }
+tfoot { display: table-row-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.c { text-align: center; }
+th.small, td.small { font-size: 8pt; }
+.nb { white-space: nowrap; }
+table.pairings td { font-size: 8.5pt; padding: 0.8mm 0.8mm; }
+table.pairings th { font-size: 8pt; padding: 0.8mm 0.6mm; }
+table.totals { break-inside: avoid; page-break-inside: avoid; }
+table.info th { text-align: left; width: 16%%; }
+tr.total td { font-weight: bold; background: #f6f6f6; }
+tr.blank td { height: 11mm; }
+td.sign { background: #fff; }
+.problem + .problem { margin-top: 0.8mm; }
+.mark { font-size: 8pt; }
+.esc { font-weight: bold; }
+.none { color: #555; font-style: italic; }
+.below { font-weight: bold; }
+tr.gap td { color: #666; }
+tr.short td { background: #fde8e8; }
+tr.short td.state { font-weight: bold; color: #a00; }
+tr.pending td.state, tr.future td.state { color: #555; }
+figure.chart { margin: 1mm 0 0; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { width: 100%%; height: auto; display: block; }
+svg text { font-family: %(fonts)s; fill: #000; }
+svg .grid { stroke: #ccc; stroke-width: 0.6; }
+svg .axis { stroke: #000; stroke-width: 1; }
+svg .bar, svg .key { fill: #5b7fb0; }
+svg .bar.below, svg .key.below { fill: #c0392b; }
+svg .line { fill: none; stroke: #000; stroke-width: 1.4; stroke-dasharray: 6 3; }
+footer.sign { margin-top: 6mm; display: flex; justify-content: space-between; font-size: 10pt;
+  break-inside: avoid; page-break-inside: avoid; }
+footer.sign span, .fill { display: inline-block; min-width: 35mm; border-bottom: 0.5pt solid #000; }
+"""
+
+
+def _page(title: str, body: list[str], landscape: bool = False) -> str:
+    lang = "zh-CN" if language() == "zh" else "en"
+    style = STYLE % {"page": "A4 landscape" if landscape else "A4", "fonts": FONTS,
+                     "width": "267mm" if landscape else "180mm"}
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}</title>",
+        f"<style>{style}</style>",
+        "</head>",
+        "<body>",
+        *body,
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def _table(columns: list[tuple[str, str, str]], rows: list[str], foot: list[str] | None = None,
+           head: list[str] | None = None, cls: str = "") -> str:
+    """columns: (header, width, class) each; rows: ready <tr> strings; head replaces the header row."""
+    cols = "".join(f'<col style="width:{w}">' for _h, w, _c in columns)
+    header = head or ["<tr>" + "".join(f'<th class="{c}">{h}</th>' for h, _w, c in columns) + "</tr>"]
+    out = [f'<table class="{cls}">' if cls else "<table>", f"<colgroup>{cols}</colgroup>",
+           "<thead>", *header, "</thead>", "<tbody>", *rows, "</tbody>"]
+    if foot:
+        out += ["<tfoot>", *foot, "</tfoot>"]
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _signatures(*labels: str) -> str:
+    return ('<footer class="sign">'
+            + "".join(f"<div>{label}{_colon()}<span></span></div>" for label in labels) + "</footer>")
+
+
+# --- the household register ----------------------------------------------------------------------
+
+
+def household_page(db: Store, data: dict[str, Any]) -> str:
+    """The household's register (reports.household.build's data) as one printable HTML page."""
+    policy = Policy(db)
+    months = _months(data["income"])
+    lines = {m: policy.value("poverty_line", f"{m}-01") for m in months}
+    codes = [p["cadre"] for p in data["pairings"]]
+    return household_html(data, lines, unit_name(db, codes))
+
+
+def unit_name(db: Store, cadres: list[str] | None = None) -> str | None:
+    """The unit named on the cadres' records (of these cadres, or of all): one query on cadres.
+
+    A city file merged from many units names the first three and counts the rest.
+    """
+    wanted = None if cadres is None else set(cadres)
+    names = sorted({unit for code, unit in db.execute(
+        "SELECT code, unit FROM cadres WHERE unit IS NOT NULL AND unit <> ''")
+        if wanted is None or code in wanted})
+    if len(names) > 3:
+        return _("{names} and {n} more").format(names=_sep().join(names[:3]), n=len(names) - 3)
+    return _sep().join(names) or None
+
+
+def _months(income: list[dict[str, Any]]) -> list[str]:
+    """Every month from the first recorded to the last, the months without a record included."""
+    if not income:
+        return []
+    out, month = [], income[0]["month"]
+    while month <= income[-1]["month"]:
+        out.append(month)
+        month = add_months(month, 1)
+    return out
+
+
+def _header(title: str, sub: str, unit: str | None, right: str) -> str:
+    """The form's head: the unit (a blank to fill in by hand if unknown), the title, a subtitle."""
+    unit_text = _e(unit) if unit else '<span class="fill"></span>'
+    sub = f'<div class="sub">{sub}</div>' if sub else ""
+    return ('<header class="form">'
+            f'<div class="top"><div>{_("Unit")}{_colon()}{unit_text}</div><div>{right}</div></div>'
+            f'<h1 lang="zh-CN">{title}</h1>{sub}</header>')
+
+
+def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None) -> str:
+    """The page from the builder's data, the poverty line per month (fen per person) and the unit."""
+    h = data["household"]
+    english = _("Tracking register") != FORM_TITLE
+    sub = _("Tracking register") if english else ""
+    head = _header(FORM_TITLE, sub, unit, f'{_("Code")}{_colon()}{_e(h["code"])}')
+    body = [head, _info(h, data["pairings"]),
+            f'<h2>{_("Visits")}</h2>',
+            _visits(data["visits"], len({p["cadre"] for p in data["pairings"]}) > 1),
+            f'<h2>{_("Aid received")}</h2>', _aid(data["aid"]),
+            f'<h2>{_("Income by month")}</h2>']
+    if data["income"]:
+        body += [_income(data["income"], lines, h["members"]),
+                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, h["members"])]
+    else:
+        body.append(f'<p class="none">{_("No income recorded.")}</p>')
+    body += [f'<h2>{_("Status history")}</h2>', _statuses(data["statuses"]),
+             _signatures(_("Filled in by"), _("Checked by"))]
+    title = f"{FORM_TITLE} {_e(h['code'])} {_e(h['name'])}"
+    return _page(title, body)
+
+
+def _info(h: dict[str, Any], pairings: list[dict[str, Any]]) -> str:
+    cadres = []
+    for p in pairings:
+        since = (_("{since} – {until}").format(since=p["since"], until=p["until"]) if p["until"]
+                 else _("{since} –").format(since=p["since"]))
+        cadres.append(f"{_e(p['cadre'])} {_e(p['cadre_name'])}{_paren(_e(since))}")
+    born = " ".join(x for x in (_word(h.get("gender")), _e(h.get("born"))) if x)
+    rows = [
+        (_("Head of household"), _e(h["name"]), _("Code"), _e(h["code"])),
+        (_("Members"), _e(h["members"]), f'{_("Gender")} / {_("Born")}', born),
+        (_("Address"), _e(h.get("address")), _("Phone"), _e(h.get("phone"))),
+        (_("Former employer"), _e(h.get("employer")), _("ID number"), _e(h.get("id_number"))),
+        (_("Livelihood"), _word(h.get("livelihood")), _("Tags"), _e(h.get("tags"))),
+        (_("Enrolled"), _e(h.get("enrolled")), _("Current status"), _word(h.get("status"))),
+    ]
+    out = ['<table class="info"><colgroup><col style="width:16%"><col style="width:34%">'
+           '<col style="width:16%"><col style="width:34%"></colgroup><tbody>']
+    out += [f"<tr><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>" for a, b, c, d in rows]
+    out.append(f'<tr><th>{_("Cadres")}</th><td colspan="3">{"<br>".join(cadres)}</td></tr>')
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _problem(p: dict[str, Any], solved: str | None) -> str:
+    marks = []
+    if p["escalated"]:
+        marks.append(f'<span class="esc">〔{_("escalated to the party committee")}〕</span>')
+    if p["resolved_on"]:
+        text = _e(_("resolved {date}")).format(date=f'<span class="nb">{_e(p["resolved_on"])}</span>')
+    else:
+        text = _e(_("open"))
+    if p.get("resolution") and p["resolution"] != solved:
+        text += f"{_colon()}{_e(p['resolution'])}"
+    marks.append(f'<span class="mark">〔{text}〕</span>')
+    return f'<div class="problem">{_e(p["problem"])} {" ".join(marks)}</div>'
+
+
+def _visits(visits: list[dict[str, Any]], several_cadres: bool) -> str:
+    """One row per visit, then two blank rows for the next visits written by hand.
+
+    The cadre gets a column only if the household had more than one: otherwise it is in the head.
+    """
+    columns = [(_("Date"), "11%", ""), (_("Kind"), "8.5%", "small"),
+               (_("Situation found"), "21.5%", ""), (_("Problems raised"), "22.5%", ""),
+               (_("Solved"), "18.5%", ""), (_("Event"), "8%", "small"), (_("Signature"), "10%", "small")]
+    if several_cadres:
+        columns[2:5] = [(_("Cadre"), "8%", ""), (_("Situation found"), "19%", ""),
+                        (_("Problems raised"), "20%", ""), (_("Solved"), "15.5%", "")]
+    rows = []
+    for v in visits:
+        problems = "".join(_problem(p, v["solved"]) for p in v["problems"])
+        cadre = f'<td>{_e(v["cadre"])}<br>{_e(v["cadre_name"])}</td>' if several_cadres else ""
+        rows.append(
+            f'<tr class="visit"><td>{_e(v["date"])}</td><td class="c small">{_word(v["kind"])}</td>'
+            f'{cadre}<td>{_e(v["situation"])}</td><td>{problems}</td><td>{_e(v["solved"])}</td>'
+            f'<td class="c small">{_word(v["event"])}</td><td class="sign"></td></tr>')
+    if not visits:
+        rows.append(f'<tr><td colspan="{len(columns)}" class="none">{_("No visits recorded.")}</td></tr>')
+    rows += ['<tr class="blank">' + "<td></td>" * len(columns) + "</tr>"] * 2
+    return _table(columns, rows)
+
+
+def _aid(aid: list[dict[str, Any]]) -> str:
+    columns = [(_("Date"), "13%", ""), (_("Kind"), "10%", ""), (_("Value (yuan)"), "13%", "num"),
+               (_("Giver"), "20%", ""), (_("Note"), "44%", "")]
+    if not aid:
+        return _table(columns, [f'<tr><td colspan="5" class="none">{_("No aid recorded.")}</td></tr>'])
+    rows = []
+    for a in aid:
+        giver = " ".join(_e(x) for x in (a["giver"], a.get("giver_name")) if x)
+        rows.append(f'<tr class="aid"><td>{_e(a["date"])}</td><td class="c">{_word(a["kind"])}</td>'
+                    f'<td class="num">{_money(_fen(a["value"]))}</td><td>{giver}</td>'
+                    f'<td>{_e(a["note"])}</td></tr>')
+    total = sum(_fen(a["value"]) for a in aid)
+    foot = [f'<tr class="total"><td colspan="2">{_("Total")}</td>'
+            f'<td class="num" id="aid-total">{_money(total)}</td><td colspan="2"></td></tr>']
+    return _table(columns, rows, foot)
+
+
+def _income(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
+    columns = [(_("Month"), "12%", ""), (_("Income (yuan)"), "15%", "num"), (_("Per person"), "14%", "num"),
+               (_("Poverty line per person"), "16%", "num"), (_("Sources"), "43%", "")]
+    by_month = {i["month"]: i for i in income}
+    rows = []
+    for m in _months(income):
+        line = lines.get(m)
+        i = by_month.get(m)
+        if i is None:
+            rows.append(f'<tr class="gap"><td>{m}</td><td colspan="2" class="c">{_("not recorded")}</td>'
+                        f'<td class="num">{_money(line)}</td><td></td></tr>')
+            continue
+        below = line is not None and _fen(i["amount"]) < line * members
+        mark = f' <span class="mark">▼ {_("below the line")}</span>' if below else ""
+        cls = ' class="income below"' if below else ' class="income"'
+        rows.append(f'<tr{cls}><td>{_e(m)}</td><td class="num">{_money(_fen(i["amount"]))}</td>'
+                    f'<td class="num">{_money(_fen(i["per_person"]))}</td>'
+                    f'<td class="num">{_money(line)}</td><td>{_e(i["sources"])}{mark}</td></tr>')
+    return _table(columns, rows)
+
+
+def _nice_step(top: float) -> float:
+    """A round axis step (1, 2, 2.5 or 5 × 10^k) giving at most 6 gridlines up to `top`."""
+    if top <= 0:
+        return 1.0
+    base = 10 ** math.floor(math.log10(top / 6))
+    for f in (1, 2, 2.5, 5, 10):
+        if top / (f * base) <= 6:
+            return f * base
+    return 10 * base
+
+
+def _chart(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
+    """Bars of the monthly income (yuan) with the household's poverty line as a dashed step line."""
+    months = _months(income)
+    amounts = {i["month"]: _fen(i["amount"]) for i in income}
+    limits = {m: lines[m] * members for m in months if lines.get(m) is not None}
+    width, height, left, right, top, bottom = 680, 260, 52, 12, 28, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    highest = max([*amounts.values(), *limits.values(), 1]) / 100
+    step = _nice_step(highest * 1.05)
+    ceiling = math.ceil(highest * 1.05 / step) * step
+    band = plot_w / len(months)
+
+    def y(fen: int) -> float:
+        return top + plot_h - fen / 100 / ceiling * plot_h
+
+    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_("Income chart")}">']
+    tick = 0.0
+    while tick <= ceiling + 1e-9:
+        ty = y(round(tick * 100))
+        label = f"{tick:g}"
+        out.append(f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}"/>'
+                   f'<text x="{left - 5}" y="{ty + 3.5:.1f}" font-size="10" text-anchor="end">{label}</text>')
+        tick += step
+    out.append(f'<text x="{left - 5}" y="{top - 10}" font-size="10" text-anchor="end">{_("yuan")}</text>')
+    every = max(1, math.ceil(len(months) / 24))
+    for k, m in enumerate(months):
+        x = left + k * band
+        fen = amounts.get(m)
+        if fen is not None:
+            below = m in limits and fen < limits[m]
+            bar_y = y(fen)
+            cls = "bar below" if below else "bar"
+            out.append(f'<rect class="{cls}" data-month="{m}" x="{x + band * 0.18:.1f}" y="{bar_y:.1f}"'
+                       f' width="{band * 0.64:.1f}" height="{top + plot_h - bar_y:.1f}">'
+                       f"<title>{m}: {_money(fen)}</title></rect>")
+            if len(months) <= 24:
+                out.append(f'<text x="{x + band / 2:.1f}" y="{bar_y - 3:.1f}" font-size="8.5"'
+                           f' text-anchor="middle">{fen / 100:g}</text>')
+        if k % every == 0:
+            out.append(f'<text x="{x + band / 2:.1f}" y="{top + plot_h + 13}" font-size="9.5"'
+                       f' text-anchor="middle">{m[5:]}</text>')
+        if k == 0 or m.endswith("-01"):
+            out.append(f'<text x="{x + 2:.1f}" y="{top + plot_h + 27}" font-size="10"'
+                       f' font-weight="bold">{m[:4]}</text>')
+    path, last_y = [], None
+    for k, m in enumerate(months):
+        if m not in limits:
+            last_y = None
+            continue
+        ly, x0, x1 = y(limits[m]), left + k * band, left + (k + 1) * band
+        path.append(f"{'M' if last_y is None else 'L'}{x0:.1f},{ly:.1f} L{x1:.1f},{ly:.1f}")
+        last_y = ly
+    if path:
+        out.append(f'<path class="line" d="{" ".join(path)}"/>')
+    base = top + plot_h
+    out.append(f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
+               f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>')
+    line_label = _e(_("Poverty line × {members} members").format(members=members))
+    out.append(f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
+               f'<text x="{left + 27}" y="15" font-size="10">{_("Monthly income")}</text>'
+               f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'
+               f'<text x="{left + 156}" y="15" font-size="10">{line_label}</text>'
+               f'<rect class="key below" x="{left + 320}" y="6" width="12" height="10"/>'
+               f'<text x="{left + 337}" y="15" font-size="10">{_("below the line")}</text>')
+    out.append("</svg>")
+    return '<figure class="chart">' + "".join(out) + "</figure>"
+
+
+def _statuses(statuses: list[dict[str, Any]]) -> str:
+    columns = [(_("Date"), "16%", ""), (_("Status"), "14%", ""), (_("Reason"), "70%", "")]
+    rows = [f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
+            f'<td>{_e(s["reason"])}</td></tr>' for s in statuses]
+    return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
+
+
+# --- the quarter summary -------------------------------------------------------------------------
+
+
+def quarter_page(db: Store, data: dict[str, Any]) -> str:
+    """The quarter report (reports.quarter.build's data) as one printable landscape page."""
+    codes = None if "by_unit" in data else sorted({r["cadre"] for r in data["pairings"]})
+    return quarter_html(data, unit_name(db, codes))
+
+
+def quarter_html(data: dict[str, Any], unit: str | None) -> str:
+    english = _("Quarterly summary for the director") != QUARTER_TITLE
+    period = _("Quarter {quarter} ({start} – {end})").format(**data)
+    sub = _e(_("Quarterly summary for the director")) + " · " + _e(period) if english else _e(period)
+    head = _header(QUARTER_TITLE, sub, unit, "")
+    body = [head]
+    if "by_unit" in data:
+        body.append(_unit_table(data))
+    elif not data["pairings"]:
+        body.append(f'<p class="none">{_e(_("Nothing recorded for {quarter}.").format(**data))}</p>')
+    else:
+        body += [f'<h2>{_("Pairings")}</h2>', _pairings(data["pairings"])]
+    body += [f'<h2>{_("Totals")}</h2>', _totals(data["totals"]),
+             _signatures(_("Reported by"), _("Read by the director"))]
+    return _page(f"{QUARTER_TITLE} {_e(data['quarter'])}", body, landscape=True)
+
+
+PAIRING_WIDTHS = ["3%", "7.5%", "7.5%", "10%", "6%", "7%", "5%", "6%", "6.5%", "4.5%",
+                  "6.5%", "6.5%", "5.5%", "5.5%", "7%", "5.5%"]
+
+
+def _pairings(rows: list[dict[str, Any]]) -> str:
+    cols = "".join(f'<col style="width:{w}">' for w in PAIRING_WIDTHS)
+    head = [
+        f'<tr><th rowspan="2">{_("No.")}</th><th rowspan="2">{_("Cadre")}</th>'
+        f'<th rowspan="2">{_("Household")}</th><th rowspan="2">{_("Paired")}</th>'
+        f'<th rowspan="2">{_("Visits made / required")}</th><th rowspan="2">{_("Compliant")}</th>'
+        f'<th colspan="4">{_("Problems")}</th><th rowspan="2">{_("Aid (yuan)")}</th>'
+        f'<th colspan="3">{_("Income")}</th><th rowspan="2">{_("Status")}</th>'
+        f'<th rowspan="2">{_("Remarks")}</th></tr>',
+        f'<tr><th>{_("Raised")}</th><th>{_("Resolved")}</th><th>{_("Escalated")}</th><th>{_("Open")}</th>'
+        f'<th>{_("Monthly average")}</th><th>{_("Per person")}</th><th>{_("Change")}</th></tr>',
+    ]
+    states = {"met": "✓", "short": "✗ " + _e(_("not met")), "pending": _e(_("pending")),
+              "future": _e(_("future"))}
+    body = []
+    for n, r in enumerate(rows, 1):
+        state = "met" if r["compliant"] else r["state"]
+        mark = states.get(state, _e(state))
+        paired = (_("{since} – {until}").format(since=r["since"], until=r["until"]) if r["until"]
+                  else _("{since} –").format(since=r["since"]))
+        change = "" if r["income_change"] is None else f"{r['income_change']:+.2f}"
+        body.append(
+            f'<tr class="pairing {state}"><td class="c">{n}</td>'
+            f'<td>{_e(r["cadre"])} {_e(r["cadre_name"])}</td>'
+            f'<td>{_e(r["household"])} {_e(r["household_name"])}</td><td>{_e(paired)}</td>'
+            f'<td class="c">{r["visits"]} / {r["required"]}</td><td class="c state">{mark}</td>'
+            f'<td class="num">{r["problems_raised"]}</td><td class="num">{r["problems_solved"]}</td>'
+            f'<td class="num">{r["problems_escalated"]}</td><td class="num">{r["problems_open"]}</td>'
+            f'<td class="num">{_money(_fen(r["aid_value"]))}</td>'
+            f'<td class="num">{_money(_fen(r["income_monthly_avg"]))}</td>'
+            f'<td class="num">{_money(_fen(r["income_per_person"]))}</td><td class="num">{change}</td>'
+            f'<td class="c">{_word(r["status"])}</td><td></td></tr>')
+    compliant = sum(1 for r in rows if r["compliant"])
+    foot = [
+        f'<tr class="total"><td colspan="4">{_("Total")}</td>'
+        f'<td class="c">{sum(r["visits"] for r in rows)} / {sum(r["required"] for r in rows)}</td>'
+        f'<td class="c">{compliant} / {len(rows)}</td>'
+        + "".join(f'<td class="num">{sum(r[k] for r in rows)}</td>' for k in
+                  ("problems_raised", "problems_solved", "problems_escalated", "problems_open"))
+        + f'<td class="num">{_money(sum(_fen(r["aid_value"]) for r in rows))}</td>'
+        '<td colspan="5"></td></tr>']
+    return "\n".join(['<table class="pairings">', f"<colgroup>{cols}</colgroup>", "<thead>", *head,
+                      "</thead>", "<tbody>", *body, "</tbody>", "<tfoot>", *foot, "</tfoot>", "</table>"])
+
+
+def _totals(t: dict[str, Any]) -> str:
+    rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
+    kinds = _sep().join(f"{_word(k)} {_money(_fen(v))}" for k, v in t["aid_by_kind"].items())
+    statuses = _sep().join(f"{_word(k) if k != 'unrecorded' else _('unrecorded')} {v}"
+                           for k, v in t["households_by_status"].items())
+    aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
+    pairs = [
+        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Visits this quarter"), _e(t["visits"]),
+         _("Visits since the programme began"), _e(t["visits_cumulative"])),
+        (_("Households by status at quarter end"), statuses,
+         _("Escalated problems open at quarter end"), _e(t["problems_open_escalated"])),
+    ]
+    return ('<table class="info totals"><colgroup><col style="width:22%"><col style="width:28%">'
+            '<col style="width:22%"><col style="width:28%"></colgroup><tbody>'
+            + "".join(f'<tr class="totals-row"><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>'
+                      for a, b, c, d in pairs)
+            + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
+            f'<td colspan="3">{aid}</td></tr></tbody></table>')
+
+
+def _unit_table(data: dict[str, Any]) -> str:
+    """`--by unit`: one row per unit, then the totals."""
+    columns = [(_("Unit"), "16%", ""), (_("Pairings"), "8%", "num"), (_("Compliant"), "8%", "num"),
+               (_("Visits this quarter"), "8%", "num"), (_("Visits since the programme began"), "10%", "num"),
+               (_("Aid (yuan)"), "10%", "num"),
+               *((_word(s), f"{(100 - 60 - 8) / len(STATUSES):.2f}%", "num") for s in STATUSES),
+               (_("Escalated, open"), "8%", "num")]
+    rows = []
+    for u in [*data["by_unit"], {"unit": _("Total"), **data["totals"], "_total": True}]:
+        by_status = u["households_by_status"]
+        cells = [_e(u["unit"]), _e(u["pairings"]), _e(u["compliant"]), _e(u["visits"]),
+                 _e(u["visits_cumulative"]), _money(_fen(u["aid_value"])),
+                 *(_e(by_status.get(s, 0)) for s in STATUSES), _e(u["problems_open_escalated"])]
+        cls = "total" if u.get("_total") else "unit"
+        rows.append(f'<tr class="{cls}"><td>{cells[0]}</td>'
+                    + "".join(f'<td class="num">{c}</td>' for c in cells[1:]) + "</tr>")
+    return _table(columns, rows)

@@ -148,20 +148,21 @@ def test_bundle_imports_row_for_row(bundle, cli):
 MEASUREMENTS = {
     "import_visits", "sqlite3_import", "sqlite_utils_insert", "import_visits_big", "import_bundle",
     "floor", "report_quarter", "report_cadres", "check_relapse", "check_visits", "report_household",
-    "sql_quarter", "sql_relapse", "help", "visit_add", "history_1x", "history_10x",
+    "sql_quarter", "sql_relapse", "help", "visit_add", "history_1x", "history_10x", "merge_units",
 }
 #: Which measurement times each command, when the command exists.
 TIMED_BY = {
     "import visits": "import_visits", "import bundle": "import_bundle", "report quarter": "report_quarter",
     "report cadres": "report_cadres", "report household": "report_household",
     "check relapse": "check_relapse", "check visits": "check_visits", "visit add": "visit_add",
+    "merge": "merge_units",
 }
 
 
 def test_run_at_tiny_scale(tmp_path):
     p = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--households", "200", "--years", "2", "--repeat", "1",
-         "--skip-big", "--out", str(tmp_path)],
+         "--skip-big", "--units", "3", "--unit-households", "20", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))

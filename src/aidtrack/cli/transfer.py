@@ -1,4 +1,5 @@
-"""Batch import and export of records (CSV, TSV, JSON, JSON Lines): validated, atomic, idempotent."""
+"""Batch import and export of records (CSV, TSV, JSON, JSON Lines, Excel; Parquet out): validated,
+atomic, idempotent."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import command, fail, open_db, today
 
 #: How many errors are printed before the rest are only counted.
@@ -20,28 +22,36 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "import")
     def import_(
-        kind: Annotated[str, typer.Argument(help=f"{KINDS_HELP}; or `bundle` to load a directory.")],
+        kind: Annotated[str, typer.Argument(
+            help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))],
         file: Annotated[str, typer.Argument(
-            help="The file (`-` for standard input); for `bundle` the directory.")],
+            help=_("The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
+                   " workbook with a sheet per kind."))],
         fmt: Annotated[str | None, typer.Option(
-            "--format", "-f", help="csv, tsv, json or jsonl (default: from the file's extension).")]
+            "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's"
+                                     " extension)."))]
         = None,
         dry_run: Annotated[bool, typer.Option(
-            "--dry-run", help="Check everything and print the summary; write nothing.")] = False,
+            "--dry-run", help=_("Check everything and print the summary; write nothing."))] = False,
         on_conflict: Annotated[str, typer.Option(
-            "--on-conflict", help="A row whose natural key is stored with other values: error (default,"
-            " write nothing), skip (keep the stored record) or replace (overwrite it).")] = "error",
+            "--on-conflict", help=_("A row whose natural key is stored with other values: error (default,"
+                                    " write nothing), skip (keep the stored record) or replace (overwrite"
+                                    " it)."))] = "error",
         encoding: Annotated[str, typer.Option(
-            "--encoding", help="utf-8 (default; a BOM is fine), gbk or gb18030.")] = "utf-8",
+            "--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))] = "utf-8",
         summary: Annotated[str, typer.Option(
-            "--summary", help="The summary as a table (default) or json.")] = "table",
+            "--summary", help=_("The summary as a table (default) or json."))] = "table",
     ) -> None:
         """Import records from a file, all checked first and written in one transaction.
 
-        Columns are the add commands' field names; households and cadres by code or exact name.
+        Columns are the add commands' field names or their Chinese names (户主, 日期, 金额 …);
+        households and cadres by code or exact name. An .xlsx workbook (needs openpyxl, the
+        xlsx extra) is read from its first non-empty row, errors named by spreadsheet row.
         A file with any error writes nothing (exit 2); importing it again adds nothing.
 
         Example: aidtrack import visits visits.csv --dry-run
+
+        Example: aidtrack import income 收入.xlsx
 
         Example: aidtrack import bundle ./export --on-conflict skip
         """
@@ -55,7 +65,7 @@ def register(app: typer.Typer) -> None:
         with _progress() as progress:
             if kind == "bundle":
                 if fmt:
-                    fail("--format: a bundle's files are read by their extensions (KIND.csv, …)")
+                    fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
                 result = import_bundle(db, file, on_conflict=on_conflict, dry_run=dry_run,
                                        today=today(), encoding=encoding, progress=progress)
             else:
@@ -66,33 +76,43 @@ def register(app: typer.Typer) -> None:
 
     @command(app, "export")
     def export(
-        kind: Annotated[str, typer.Argument(help=f"{KINDS_HELP}; or `all` (needs --out DIR).")],
+        kind: Annotated[str, typer.Argument(
+            help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))],
         fmt: Annotated[str | None, typer.Option(
-            "--format", "-f", help="csv (default), json or jsonl; a --out file's extension also says.")]
+            "--format", "-f", help=_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
+                                     " --out file's extension also says."))]
         = None,
         out: Annotated[str | None, typer.Option(
-            "--out", "-o", help="The file (for all: the directory); standard output if left out.")]
+            "--out", "-o", help=_("The file (for all: the directory, or one FILE.xlsx with a sheet per"
+                                  " kind); standard output if left out."))]
         = None,
         redact: Annotated[bool, typer.Option(
-            "--redact", help="Mask personal data: names keep the first character (刘**); phone,"
-            " ID number and address left empty.")] = False,
+            "--redact", help=_("Mask personal data: names keep the first character (刘**); phone,"
+                               " ID number and address left empty."))] = False,
+        headers: Annotated[str, typer.Option(
+            "--headers", help=_("en (default): field names; zh: Chinese column names and values"
+                                " (户主, 脱贫 …), which import reads back as well."))] = "en",
     ) -> None:
         """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
         Example: aidtrack export visits --out visits.csv
 
         Example: aidtrack export all --out backup/ && aidtrack --db new.db import bundle backup/
+
+        Example: aidtrack export all --format xlsx --headers zh --out 登记表.xlsx
+
+        Example: aidtrack export all --format parquet --out warehouse/2004/
         """
         from ..ops.exporter import export as run_export
 
         try:
-            written = run_export(open_db(), kind, out, fmt, redact)
+            written = run_export(open_db(), kind, out, fmt, redact, headers)
         except BrokenPipeError:
             _quiet_stdout()
             raise typer.Exit(0) from None
         if out is not None:
             for name, n in written.items():
-                sys.stderr.write(f"{name}: {n} record(s) written\n")
+                sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
 
 
 def _quiet_stdout() -> None:
@@ -150,7 +170,8 @@ def _report(result, summary: str) -> None:
                 sys.stderr.write(f"{error}\n")
             more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
             if more > 0:
-                sys.stderr.write(f"… and {more} more error(s)\n")
-        fail(f"{result.error_count} error(s) in {result.source}; nothing was written")
+                sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+        fail(_("{n} error(s) in {source}; nothing was written").format(n=result.error_count,
+                                                                       source=result.source))
     if result.dry_run:
-        sys.stderr.write("Dry run: nothing was written.\n")
+        sys.stderr.write(_("Dry run: nothing was written.") + "\n")

@@ -19,13 +19,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from .. import parse
+from ..i18n import _
 from ..model import KINDS, AidtrackError, format_yuan
 from ..store import Store
 from . import records
+from .headers import LANGUAGES, TYPES, shown, title, titles
 from .rows import FIELDS
 
-FORMATS = ("csv", "json", "jsonl")
-EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl"}
+FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
+EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
+#: Formats written to a file by a library (a zip, column chunks), never to standard output.
+BINARY = ("xlsx", "parquet")
 MONEY = {"amount", "value"}
 #: Personal data `--redact` removes: names keep their first character, the rest goes.
 BLANKED = ("phone", "id_number", "address")
@@ -70,26 +74,38 @@ def _csv_cell(column: str, value: Any) -> Any:
     return value
 
 
-def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = False) -> int:
-    """Stream one kind to an open text stream; returns the number of records written."""
+def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = False,
+          headers: str = "en") -> int:
+    """Stream one kind to an open text stream; returns the number of records written.
+
+    `headers="zh"` writes the Chinese column names and enumeration values (headers.HEADERS).
+    """
     fields = FIELDS[kind]
     rows = stored_rows(db, kind)
     n = 0
+    zh = headers == "zh"
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(fields)
+        writer.writerow(titles(kind, headers))
         for row in rows:
             if redact:
                 row = _redacted(row)
-            writer.writerow([_csv_cell(c, row.get(c)) for c in fields])
+            if zh:
+                writer.writerow([_csv_cell(c, shown(c, row.get(c), headers)) for c in fields])
+            else:
+                writer.writerow([_csv_cell(c, row.get(c)) for c in fields])
             n += 1
         return n
+    keys = [title(kind, c, headers) for c in fields]
+    enums = {c for c in fields if TYPES.get(c) == "enum"} if zh else set()
     out.write("[" if fmt == "json" else "")
     for row in rows:
         if redact:
             row = _redacted(row)
         public = records.public(kind, row)
-        text = json.dumps({c: public.get(c) for c in fields}, ensure_ascii=False)
+        for c in enums:
+            public[c] = shown(c, public.get(c), headers)
+        text = json.dumps({k: public.get(c) for k, c in zip(keys, fields)}, ensure_ascii=False)
         if fmt == "json":
             out.write(("\n" if n == 0 else ",\n") + text)
         else:
@@ -101,47 +117,92 @@ def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = F
 
 
 def export(db: Store, kind: str, out: str | os.PathLike | IO[str] | None = None, fmt: str | None = "csv",
-           redact: bool = False) -> dict[str, int]:
+           redact: bool = False, headers: str = "en") -> dict[str, int]:
     """Export KIND to a file, a stream or stdout; `all` writes DIR/KIND.csv (etc.) for every kind.
 
     Returns the records written per kind. `fmt=None` follows the file's extension (else CSV).
+    `export all` to a FILE.xlsx writes one workbook with a sheet per kind; in Parquet it also
+    writes the `units` table where there is one.
     """
     kind = parse.choice(kind, (*KINDS, "all"), "kind")
+    headers = parse.choice(headers, LANGUAGES, "headers")
     if fmt is None:
         ext = Path(str(out)).suffix.lower() if isinstance(out, (str, os.PathLike)) else ""
         fmt = {v: k for k, v in EXTENSIONS.items()}.get(ext, "csv")
     fmt = parse.choice(fmt, FORMATS, "format")
+    if fmt in BINARY:
+        _binary_ready(fmt, out, headers)
     with _snapshot(db):
         if kind == "all":
             if out is None or not isinstance(out, (str, os.PathLike)):
-                raise AidtrackError("out", "", "`export all` needs --out DIR (one file per kind)")
+                raise AidtrackError("out", "", _("`export all` needs --out DIR (one file per kind)"))
             folder = Path(out)
+            if fmt == "xlsx" and folder.suffix.lower() == ".xlsx" and not folder.is_dir():
+                return _save(db, KINDS, folder, fmt, redact, headers)
             if folder.exists() and not folder.is_dir():
-                raise AidtrackError("out", str(out), "is a file: `export all` writes into a directory")
+                raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
             folder.mkdir(parents=True, exist_ok=True)
-            return {k: _to_path(db, k, folder / f"{k}{EXTENSIONS[fmt]}", fmt, redact) for k in KINDS}
+            kinds = _parquet().tables(db) if fmt == "parquet" else KINDS
+            return {k: _to_path(db, k, folder / f"{k}{EXTENSIONS[fmt]}", fmt, redact, headers)
+                    for k in kinds}
         if out is None:
-            return {kind: write(db, kind, sys.stdout, fmt, redact)}
+            return {kind: write(db, kind, sys.stdout, fmt, redact, headers)}
         if isinstance(out, (str, os.PathLike)):
-            return {kind: _to_path(db, kind, Path(out), fmt, redact)}
-        return {kind: write(db, kind, out, fmt, redact)}
+            return {kind: _to_path(db, kind, Path(out), fmt, redact, headers)}
+        return {kind: write(db, kind, out, fmt, redact, headers)}
 
 
-def _to_path(db: Store, kind: str, path: Path, fmt: str, redact: bool) -> int:
+def _parquet():
+    from . import parquet
+
+    return parquet
+
+
+def _binary_ready(fmt: str, out: Any, headers: str) -> None:
+    """A workbook or Parquet file goes to a named file, with its library installed."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise AidtrackError("out", "", _("{fmt} is written to a file: give --out FILE (or DIR for all)")
+                            .format(fmt=fmt))
+    if fmt == "parquet":
+        if headers != "en":
+            raise AidtrackError("headers", headers, _("Parquet columns keep the field names (en)"))
+        _parquet().require()
+    else:
+        from .importer.xlsx import require
+
+        require()
+
+
+def _to_path(db: Store, kind: str, path: Path, fmt: str, redact: bool, headers: str = "en") -> int:
+    return _save(db, (kind,), path, fmt, redact, headers)[kind]
+
+
+def _save(db: Store, kinds: tuple[str, ...], path: Path, fmt: str, redact: bool,
+          headers: str) -> dict[str, int]:
+    """Write under a temporary name (0600) and rename when complete: never a half file."""
     if path.is_dir():
-        raise AidtrackError("out", str(path), "is a directory: give a file name")
+        raise AidtrackError("out", str(path), _("is a directory: give a file name"))
     if not path.parent.is_dir():
-        raise AidtrackError("out", str(path), "is in a directory that does not exist")
+        raise AidtrackError("out", str(path), _("is in a directory that does not exist"))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            n = write(db, kind, f, fmt, redact)
+        if fmt == "xlsx":
+            from .workbook import write as write_book
+
+            with os.fdopen(fd, "wb") as f:
+                counts = write_book(db, kinds, f, redact, headers)
+        elif fmt == "parquet":
+            with os.fdopen(fd, "wb") as f:
+                counts = {kinds[0]: _parquet().write(db, kinds[0], f, redact)}
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                counts = {kinds[0]: write(db, kinds[0], f, fmt, redact, headers)}
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return n
+    return counts
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ... import parse
+from ...i18n import _
 from ...model import KINDS, AidtrackError
 from ...store import Store
 from ..refs import Refs
@@ -83,7 +84,8 @@ class ImportResult:
         if self.errors or self.error_count:
             first = str(self.errors[0]) if self.errors else ""
             raise AidtrackError("import", self.source,
-                                f"{self.error_count} error(s), nothing written; first: {first}")
+                                _("{n} error(s), nothing written; first: {first}").format(
+                                    n=self.error_count, first=first))
         return self
 
 
@@ -109,18 +111,19 @@ def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str =
     folder = Path(directory)
     book = folder.is_file() and EXTENSIONS.get(folder.suffix.lower()) == "xlsx"
     if not book and not folder.is_dir():
-        raise AidtrackError("dir", str(directory), "is not a directory")
+        raise AidtrackError("dir", str(directory), _("is not a directory"))
     plan = _sheets(folder) if book else []
     for kind in () if book else KINDS:
         found = [folder / f"{kind}{ext}" for ext in EXTENSIONS if (folder / f"{kind}{ext}").is_file()]
         if len(found) > 1:
-            raise AidtrackError("dir", str(directory), f"holds several {kind} files: "
-                                + ", ".join(p.name for p in found) + "; keep one")
+            raise AidtrackError("dir", str(directory),
+                                _("holds several {kind} files: {files}; keep one").format(
+                                    kind=kind, files=", ".join(p.name for p in found)))
         if found:
             plan.append((kind, Source(found[0], None, encoding)))
     if not plan:
-        raise AidtrackError("dir", str(directory), "holds no KIND.csv/.tsv/.json/.jsonl/.xlsx file (KIND: "
-                            + ", ".join(KINDS) + ")")
+        raise AidtrackError("dir", str(directory), _("holds no KIND.csv/.tsv/.json/.jsonl/.xlsx file (KIND:"
+                                                     " {kinds})").format(kinds=", ".join(KINDS)))
     result = ImportResult(str(directory), dry_run=dry_run)
     _transaction(db, result, plan, _options(on_conflict, today, progress), "bundle")
     digest = hashlib.sha256("".join(f"{s.name}:{s.sha256}\n" for _, s in plan).encode())

@@ -11,6 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 from ... import parse
+from ...i18n import _
 from ...model import AidtrackError, format_yuan
 from ...store import Store
 from ..records import CODE_PREFIX
@@ -64,17 +65,18 @@ def message(e: AidtrackError) -> str:
 
 def _shown(column: str, value: Any) -> str:
     if value is None or value == "":
-        return "(empty)"
+        return _("(empty)")
     if column in MONEY:
         return format_yuan(value)
     if column == "escalated":
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return repr(value) if isinstance(value, str) else str(value)
 
 
 def differences(columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
     return "; ".join(
-        f"{PUBLIC_NAME.get(c, c)}: stored {_shown(c, old)}, file {_shown(c, val)}"
+        _("{field}: stored {old}, file {new}").format(field=PUBLIC_NAME.get(c, c), old=_shown(c, old),
+                                                      new=_shown(c, val))
         for c, old, val in zip(columns, stored, new) if old != val)
 
 
@@ -140,8 +142,8 @@ class Run:
                 if dated is not None:
                     value = data.get(dated)
                     if value is None or (isinstance(value, str) and not value.strip()):
-                        error(name, line, dated, "is required in a file (today is only the add"
-                              " command's default)")
+                        error(name, line, dated, _("is required in a file (today is only the add"
+                                                   " command's default)"))
                         bad = True
                 if checked.errors:
                     for e in checked.errors:
@@ -163,8 +165,9 @@ class Run:
         if self.on_conflict == "skip":
             counts["skipped"] += 1
         else:
-            self.error(file, line, field, lambda: f"{what()} is stored with other values ({diff()});"
-                       " --on-conflict skip keeps the stored record, replace overwrites it")
+            self.error(file, line, field, lambda: _(
+                "{what} is stored with other values ({diff}); --on-conflict skip keeps the stored record,"
+                " replace overwrites it").format(what=what(), diff=diff()))
         return False
 
 
@@ -194,7 +197,7 @@ class Names:
         row = self.db.execute(
             "SELECT h.code, v.date, v.kind FROM visits v JOIN pairings p ON p.id = v.pairing_id"
             " JOIN households h ON h.id = p.household_id WHERE v.id = ?", [vid]).fetchone()
-        return ", ".join(row) if row else f"visit {vid}"
+        return ", ".join(row) if row else _("visit {id}").format(id=vid)
 
     def key(self, kind: str, key: tuple) -> str:
         if kind == "statuses":
@@ -237,7 +240,8 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         code = row["code"]
         if code is not None:
             if code in lines:
-                run.error(name, line, "code", f"{code} is also on line {lines[code]}")
+                run.error(name, line, "code",
+                          _("{code} is also on line {line}").format(code=code, line=lines[code]))
                 continue
             lines[code] = line
         pending.append((line, row))
@@ -259,12 +263,14 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 continue
             if len(namesakes) > 1:
                 codes = ", ".join(sorted(c for c, _, _ in namesakes))
-                run.error(name, line, "name", f"{row['name']} matches {len(namesakes)} {kind} ({codes}),"
-                          " none with these values: give the code")
+                run.error(name, line, "name", _("{name} matches {n} {kind} ({codes}), none with these values:"
+                                                " give the code").format(name=row["name"], n=len(namesakes),
+                                                                         kind=_(kind), codes=codes))
                 continue
             if namesakes:
                 code, rid, old = namesakes[0]
-                target, what, field = (rid, old), f"{row['name']} (without code, matching {code})", "name"
+                target, what, field = (rid, old), _("{name} (without code, matching {code})").format(
+                    name=row["name"], code=code), "name"
             else:
                 top += 1
                 code = f"{prefix}{top:02d}"
@@ -334,7 +340,8 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
             next_id += 1
             counts["added"] += 1
         elif hit[2] is not None:
-            run.error(name, line, KEY_NAMES["pairings"], f"same cadre, household and since as line {hit[2]}")
+            run.error(name, line, KEY_NAMES["pairings"],
+                      _("same cadre, household and since as line {line}").format(line=hit[2]))
         else:
             hit[2] = line
             if hit[1] == row["until"]:
@@ -387,7 +394,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         try:
             added = db.execute(insert).rowcount
         except sqlite3.IntegrityError as e:
-            run.error(name, None, kind, f"refused by the database: {e}")
+            run.error(name, None, kind, _("refused by the database: {error}").format(error=e))
             return
         counts["added"] += added
         if matched or added < staged - matched or kind not in UNIQUE_KEY:
@@ -443,4 +450,5 @@ def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:
 
 
 def _also_on(names: Names, kind: str, key: tuple, first: int) -> str:
-    return f"{names.key(kind, key)} is also on line {first} (a natural key may appear once in a file)"
+    return _("{key} is also on line {line} (a natural key may appear once in a file)").format(
+        key=names.key(kind, key), line=first)

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from ... import parse
+from ...i18n import _
 from ...model import AidtrackError
+from ..headers import HEADERS, field_of
 from ..rows import FIELDS
 
-FORMATS = ("csv", "tsv", "json", "jsonl")
+FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
-              ".ndjson": "jsonl"}
+              ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 #: --encoding values and the codec that reads them; utf-8-sig drops the BOM Excel writes.
 ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
 
@@ -124,7 +126,8 @@ class Source:
             self._path = Path(src)
             self.name = str(src)
             if not self._path.is_file():
-                what = "is a directory: use `import bundle DIR`" if self._path.is_dir() else "does not exist"
+                what = (_("is a directory: use `import bundle DIR`") if self._path.is_dir()
+                        else _("does not exist"))
                 raise AidtrackError("file", self.name, what)
             self.size = self._path.stat().st_size
         else:
@@ -132,6 +135,12 @@ class Source:
             self.name = str(getattr(src, "name", "<stream>"))
         self.fmt = fmt_of(self.name, fmt)
         self._reader: _Hashing | _HashingText | None = None
+        #: The worksheet to read (a workbook bundle names it); None: the kind's sheet, else the active one.
+        self.sheet: str | None = None
+        if self.fmt == "xlsx":
+            from .xlsx import require
+
+            require()
 
     def open(self) -> IO[str] | _HashingText:
         """The text, decoded, BOM dropped; CSV needs newline='' to keep quoted line breaks."""
@@ -146,6 +155,29 @@ class Source:
         buffered = io.BufferedReader(self._reader, buffer_size=_CHUNK)
         return io.TextIOWrapper(buffered, encoding=self.codec, newline="")
 
+    def binary(self) -> IO[bytes]:
+        """The whole input as a seekable binary file, hashed first: a zip (xlsx) is read by seeking."""
+        raw: IO = self._path.open("rb") if self._path is not None else self._stream
+        if isinstance(raw, io.TextIOBase) or isinstance(getattr(raw, "read", lambda n: b"")(0), str):
+            raise FileFault(None, "file", _("is text, not an .xlsx workbook"))
+        reader = _Hashing(raw)
+        kept = io.BytesIO() if self._path is None else None
+        while chunk := reader.raw.read(_CHUNK):
+            reader.hash.update(chunk)
+            if kept is not None:
+                kept.write(chunk)
+        self._reader = reader
+        if kept is None:
+            raw.close()
+            return self._path.open("rb")
+        kept.seek(0)
+        return kept
+
+    def mark(self, done: int) -> None:
+        """Progress of a reader that does not consume the bytes in order (an xlsx row of N)."""
+        if self._reader is not None:
+            self._reader.done = done
+
     @property
     def done(self) -> int:
         return self._reader.done if self._reader else 0
@@ -159,13 +191,20 @@ class Source:
             text.close()
 
 
-def column(name: Any) -> str:
-    """A header as typed in a spreadsheet (`Household`, `id-number`) to the field name."""
+def column(name: Any, kind: str | None = None) -> str:
+    """A header as typed in a spreadsheet (`Household`, `id-number`, 户主) to the field name."""
+    if kind is not None:
+        return field_of(kind, name)
     return str(name).strip().lower().replace("-", "_").replace(" ", "_")
 
 
 def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, record) pairs; structural faults go to `report`, unreadable text raises FileFault."""
+    if source.fmt == "xlsx":
+        from .xlsx import rows
+
+        yield from rows(source, kind, report)
+        return
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
@@ -181,11 +220,12 @@ def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, di
 
 
 def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
-    at = f"byte 0x{e.object[e.start:e.start + 1].hex()} cannot be decoded"
+    at = _("byte 0x{byte} cannot be decoded").format(byte=e.object[e.start:e.start + 1].hex())
     if source.codec == "utf-8-sig":
-        return (f"is not UTF-8 text ({at}); a file saved by Excel on Chinese Windows is usually GBK:"
-                " import it with --encoding gbk (or gb18030)")
-    return f"is not {source.encoding} text ({at}); try --encoding utf-8 or gb18030"
+        return _("is not UTF-8 text ({at}); a file saved by Excel on Chinese Windows is usually GBK:"
+                 " import it with --encoding gbk (or gb18030)").format(at=at)
+    return _("is not {encoding} text ({at}); try --encoding utf-8 or gb18030").format(
+        encoding=source.encoding, at=at)
 
 
 def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
@@ -195,12 +235,13 @@ def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     twice = [n for n in names if n in seen or seen.add(n)]
     missing = [n for n in REQUIRED[kind] if n not in names]
     if unknown:
-        report(line, "columns", f"unknown column(s) {', '.join(unknown)}; {kind} columns are "
-               + ", ".join(fields))
+        report(line, "columns", _("unknown column(s) {names}; {kind} columns are {columns}").format(
+            names=", ".join(unknown), kind=kind, columns=", ".join(fields))
+            + _(" (or in Chinese: {names})").format(names=", ".join(HEADERS[kind][f][0] for f in fields)))
     if twice:
-        report(line, "columns", f"column(s) given twice: {', '.join(twice)}")
+        report(line, "columns", _("column(s) given twice: {names}").format(names=", ".join(twice)))
     if missing:
-        report(line, "columns", f"required column(s) missing: {', '.join(missing)}")
+        report(line, "columns", _("required column(s) missing: {names}").format(names=", ".join(missing)))
     return not (unknown or twice or missing)
 
 
@@ -209,11 +250,13 @@ def _csv(text: IO[str], kind: str, report: Report, delimiter: str) -> Iterator[t
     try:
         first = next(reader)
     except StopIteration:
-        report(1, "file", f"is empty: expected a header line ({', '.join(FIELDS[kind])})")
+        report(1, "file", _("is empty: expected a header line ({columns})").format(
+            columns=", ".join(FIELDS[kind])))
         return
     except csv.Error as e:
-        raise FileFault(1, "file", f"is not readable as {kind} CSV: {e}") from None
-    header = [column(h) for h in first]
+        raise FileFault(1, "file",
+                        _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)) from None
+    header = [column(h, kind) for h in first]
     while header and header[-1] == "":
         header.pop()
     if not _header(header, kind, report):
@@ -231,27 +274,28 @@ def _csv(text: IO[str], kind: str, report: Report, delimiter: str) -> Iterator[t
             elif len(row) > width and not any(cell.strip() for cell in row[width:]):
                 yield line, dict(zip(header, row))
             elif len(row) > width:
-                report(line, "columns", f"has {len(row)} values, the header has {width} columns")
+                report(line, "columns", _("has {n} values, the header has {width} columns").format(
+                    n=len(row), width=width))
             else:
                 yield line, dict(zip(header, row + [""] * (width - len(row))))
     except csv.Error as e:
-        raise FileFault(prev + 1, "file", f"is not readable as CSV: {e}") from None
+        raise FileFault(prev + 1, "file", _("is not readable as CSV: {error}").format(error=e)) from None
 
 
 def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] | None:
     if not isinstance(value, dict):
-        report(line, "record", f"is not a JSON object with {kind} fields")
+        report(line, "record", _("is not a JSON object with {kind} fields").format(kind=kind))
         return None
-    data = {column(k): v for k, v in value.items()}
+    data = {column(k, kind): v for k, v in value.items()}
     fields = FIELDS[kind]
     unknown = [k for k in data if k not in fields]
     if unknown:
-        report(line, "fields", f"unknown field(s) {', '.join(unknown)}; {kind} fields are "
-               + ", ".join(fields))
+        report(line, "fields", _("unknown field(s) {names}; {kind} fields are {fields}").format(
+            names=", ".join(unknown), kind=kind, fields=", ".join(fields)))
         return None
     for k, v in data.items():
         if isinstance(v, dict) or (isinstance(v, list) and k != "tags"):
-            report(line, k, "must be a single value, not a JSON object or list")
+            report(line, k, _("must be a single value, not a JSON object or list"))
             return None
     return data
 
@@ -263,7 +307,8 @@ def _jsonl(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as e:
-            report(line, "json", f"is not valid JSON: {e.msg} (character {e.pos + 1})")
+            report(line, "json",
+                   _("is not valid JSON: {error} (character {n})").format(error=e.msg, n=e.pos + 1))
             continue
         data = _object(value, line, kind, report)
         if data is not None:
@@ -299,13 +344,13 @@ def _json(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]
     if skip_ws() == "\ufeff":
         pos += 1
     if skip_ws() != "[":
-        raise FileFault(None, "json", "is not a JSON array of records (use .jsonl for one per line)")
+        raise FileFault(None, "json", _("is not a JSON array of records (use .jsonl for one per line)"))
     pos += 1
     index = 0
     if skip_ws() == "]":
         pos += 1
         if skip_ws():
-            raise FileFault(None, "json", "has more text after the closing ]")
+            raise FileFault(None, "json", _("has more text after the closing ]"))
         return
     while True:
         index += 1
@@ -316,7 +361,7 @@ def _json(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]
             except json.JSONDecodeError as e:
                 if more():
                     continue
-                raise FileFault(index, "json", f"is not valid JSON: {e.msg}") from None
+                raise FileFault(index, "json", _("is not valid JSON: {error}").format(error=e.msg)) from None
             if end >= len(buf) and more():
                 continue
             break
@@ -328,9 +373,9 @@ def _json(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]
         pos += 1
         if sep == "]":
             if skip_ws():
-                raise FileFault(index, "json", "has more text after the closing ]")
+                raise FileFault(index, "json", _("has more text after the closing ]"))
             return
         if not sep:
-            raise FileFault(index, "json", "the array ends without its closing ]")
+            raise FileFault(index, "json", _("the array ends without its closing ]"))
         if sep != ",":
-            raise FileFault(index, "json", "expected , or ] after this element")
+            raise FileFault(index, "json", _("expected , or ] after this element"))

@@ -266,17 +266,21 @@ def test_visits_behind(cli):
         cli("visit", "add", "H03", "--date", day)
     household(cli, "H04", cadre="C04", since="2004-09-20", exited=None)
 
-    data = check(cli, "visits", "--as-of", "2004-08-15", code=1)
+    # 2004-08-15: H01 has had 46 of 92 days: due floor(2 x 46/92) = 1, made 1 (07-20).
+    # H02 has had 15 of its 61 days: due floor(2 x 15/61) = 0. Nobody is behind yet.
+    assert check(cli, "visits", "--as-of", "2004-08-15", code=1)["behind"] == []  # H04: unpaired
+
+    data = check(cli, "visits", "--as-of", "2004-08-31", code=1)
     assert data["quarter"] == "2004Q3"
     behind = by_household(data["behind"])
-    # H03 met 2 of 2; H04 is not paired yet on 08-15.
-    assert sorted(behind) == ["H01", "H02"]
-    # H01: whole quarter, ceil(2 x 92/92) = 2 required, 1 made; 2004-08-15 to 09-30: 16 + 30 = 46 days.
-    assert {k: behind["H01"][k] for k in ("cadre", "visits", "required", "owed", "days_left",
-                                          "can_still_meet")} == {
-        "cadre": "C01", "visits": 1, "required": 2, "owed": 1, "days_left": 46, "can_still_meet": True}
-    # H02: Aug 1 to Sep 30 = 61 days: ceil(2 x 61/92) = ceil(1.33) = 2 required, none made.
-    assert (behind["H02"]["visits"], behind["H02"]["required"]) == (0, 2)
+    # H01: 62 of 92 days: due floor(124/92) = 1, made 2 (07-20, 08-20). H03 met 2 of 2.
+    # H02: Aug 1 to Sep 30 = 61 days: ceil(2 x 61/92) = ceil(1.33) = 2 required;
+    #      31 of its 61 days past: due floor(2 x 31/61) = 1, none made. 08-31 to 09-30: 30 days left.
+    assert sorted(behind) == ["H02"]
+    assert {k: behind["H02"][k] for k in ("cadre", "visits", "required", "due_by_now", "owed",
+                                          "days_left", "can_still_meet")} == {
+        "cadre": "C02", "visits": 0, "required": 2, "due_by_now": 1, "owed": 2, "days_left": 30,
+        "can_still_meet": True}
 
     data = check(cli, "visits", "--as-of", "2004-09-30", code=1)
     behind = by_household(data["behind"])

@@ -2,12 +2,15 @@
 
 With the policy in force at as-of:
 
-- ``behind``: pairings active at as-of with fewer visits (any kind) from the quarter's first day up
-  to as-of than required = ceil(visits_per_quarter × days active in the quarter ÷ days in the
-  quarter), days counted inclusive and clipped to the quarter. A pairing ending after as-of counts
-  as open to the quarter's end (its end was not known then). days_left = (quarter end − as-of) in
-  days (as-of itself not counted; a pairing ending on as-of has 0); can_still_meet = days_left ≥
-  visits still owed.
+- ``behind``: pairings active at as-of that are behind schedule: fewer visits (any kind) from the
+  quarter's first day up to as-of than due by now, or too few days left to make the rest.
+  required = ceil(visits_per_quarter × days active in the quarter ÷ days in the quarter), days
+  counted inclusive and clipped to the quarter; due by now = floor(required × the pairing's days
+  in the quarter up to as-of ÷ its days in the quarter), so early in a quarter nothing is due and a
+  nightly run stays quiet until a cadre really falls behind; at the quarter's end due = required.
+  A pairing ending after as-of counts as open to the quarter's end (its end was not known then).
+  days_left = (quarter end − as-of) in days (as-of itself not counted; a pairing ending on as-of
+  has 0); can_still_meet = days_left ≥ visits still owed.
 - ``followup_overdue``: households exited or prosperous at as-of whose latest visit (any kind) or
   exit date, whichever is later, is more than ``followup_days`` days before as-of.
 - ``escalations_overdue``: escalated problems not resolved on or before as-of, raised (at their
@@ -79,14 +82,19 @@ def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]
         required = facts.required_visits(per_quarter, p["since"], p["until"] if ends_today else None,
                                          start, end)
         made = counts.get((p["id"], label), 0)
-        if made >= required:
-            continue
         days_left = 0 if ends_today else (end - basis.as_of).days
+        first = max(dt.date.fromisoformat(p["since"]), start)
+        last = basis.as_of if ends_today else end
+        # Due by now: the share of the required visits for the part of its days already past.
+        due = required * ((basis.as_of - first).days + 1) // max((last - first).days + 1, 1)
+        if made >= min(due, required) and days_left >= required - made:
+            continue
         out.append({
             "pairing": p["id"], "household": p["household"], "household_name": p["household_name"],
             "cadre": p["cadre"], "cadre_name": p["cadre_name"], "since": p["since"],
             "quarter": label, "visits": made, "required": required, "owed": required - made,
-            "days_left": days_left, "can_still_meet": days_left >= required - made,
+            "due_by_now": min(due, required), "days_left": days_left,
+            "can_still_meet": days_left >= required - made,
         })
     return sorted(out, key=lambda r: (r["household"], r["pairing"]))
 

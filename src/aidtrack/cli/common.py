@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..i18n import _
 from ..model import AidtrackError
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ state = State()
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr, the exit status, no traceback."""
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(_("Error: {message}").format(message=message) + "\n")
     raise typer.Exit(code)
 
 
@@ -50,19 +53,27 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(e))
         except sqlite3.Error as e:
             fail(f"db: {e}")
+        except BrokenPipeError:
+            # The reader (`| head`) has gone: stop quietly, as click does, without a second error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except OSError as e:
-            fail(f"{e.filename or 'file'}: {e.strerror}")
+            fail(f"{e.filename or _('file')}: {e.strerror}")
         except KeyboardInterrupt:
-            fail("interrupted; nothing was written", 130)
+            fail(_("interrupted; nothing was written"), 130)
 
     return wrapper
 
 
 def command(app: typer.Typer, name: str | None = None, **kw: Any):
-    """`@app.command()` with the error guard: every command exits 2 with one line on bad input."""
+    """`@app.command()` with the error guard: every command exits 2 with one line on bad input.
+
+    The help is the docstring in the interface language (scripts/i18n.py extracts the docstrings).
+    """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        return app.command(name, **kw)(guarded(fn))
+        options = {"help": _(inspect.cleandoc(fn.__doc__))} if fn.__doc__ else {}
+        return app.command(name, **(options | kw))(guarded(fn))
 
     return register
 
@@ -97,24 +108,24 @@ def confirm_delete(what: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        fail(f"--yes: deleting {what} needs --yes when not asked on a terminal")
-    if not typer.confirm(f"Delete {what}?"):
-        fail("not confirmed; nothing was deleted", 1)
+        fail(_("--yes: deleting {what} needs --yes when not asked on a terminal").format(what=what))
+    if not typer.confirm(_("Delete {what}?").format(what=what)):
+        fail(_("not confirmed; nothing was deleted"), 1)
 
 
 # Shared option aliases (one definition, used by every command module).
-Format = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))]
 DateOpt = Annotated[
-    str | None, typer.Option("--date", "-d", help="ISO date (2004-10-12), today or yesterday.")
+    str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]
-HouseholdRef = Annotated[str, typer.Argument(help="Household code (H01) or exact name.")]
-CadreRef = Annotated[str, typer.Argument(help="Cadre code (C01) or exact name.")]
+HouseholdRef = Annotated[str, typer.Argument(help=_("Household code (H01) or exact name."))]
+CadreRef = Annotated[str, typer.Argument(help=_("Cadre code (C01) or exact name."))]
 HouseholdFilter = Annotated[
-    str | None, typer.Option("--household", help="Only this household (code or name).")
+    str | None, typer.Option("--household", help=_("Only this household (code or name)."))
 ]
-CadreFilter = Annotated[str | None, typer.Option("--cadre", help="Only this cadre (code or name).")]
-RecordId = Annotated[str, typer.Argument(help="The record's id (see the list command).")]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this cadre (code or name)."))]
+RecordId = Annotated[str, typer.Argument(help=_("The record's id (see the list command)."))]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))]
 
 #: Table columns per kind; JSON output carries every field of the public shape.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -138,7 +149,7 @@ def list_records(kind: str, fmt: str, where: list[str], params: list[Any]) -> No
     fmt = check_format(fmt)
     db = open_db()
     rows = records.select(db, kind, " AND ".join(where), params)
-    emit(rows, COLUMNS[kind], fmt, empty=f"No {kind} recorded.")
+    emit(rows, COLUMNS[kind], fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
 
 
 def show_record(kind: str, ident: str, fmt: str) -> None:
@@ -162,9 +173,10 @@ def delete_record(kind: str, ident: str, yes: bool) -> None:
 
     db = open_db()
     record = records.get(db, kind, ident)
-    confirm_delete(f"{kind} record {record['id']}", yes)
+    what = _("{kind} record {id}").format(kind=_(kind), id=record["id"])
+    confirm_delete(what, yes)
     records.delete(db, kind, ident)
-    sys.stderr.write(f"Deleted {kind} record {record['id']}.\n")
+    sys.stderr.write(_("Deleted {what}.").format(what=what) + "\n")
 
 
 def household_id(ref: str | None, field: str = "household") -> int | None:

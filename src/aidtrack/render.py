@@ -1,7 +1,9 @@
 """Output: plain data (lists of dicts, one dict) to table, JSON, CSV or Markdown text.
 
 rich is imported only when a table is drawn, so JSON and CSV output and `--help` stay quick.
-Every user string is escaped: a name like `[red]` prints as typed.
+Every user string is escaped: a name like `[red]` prints as typed. Tables and Markdown speak the
+interface language (headers, enumeration values, yes/no); JSON and CSV keep the English keys and
+values that scripts read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,14 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
+
+from .i18n import N_, _, column
+from .model import label
+
+#: Columns holding enumeration values or codes shown by name (脱贫 for exited in Chinese).
+ENUM_COLUMNS = frozenset({"status", "kind", "event", "livelihood", "gender", "state", "visit_kind",
+                          "shock_event", "action", "entity", "result", "section", "records",
+                          "reason"})  # `enrolled`, the reason the program gives the first status
 
 
 def cell(value: Any) -> str:
@@ -26,6 +36,15 @@ def cell(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {cell(v)}" for k, v in value.items())
     return str(value)
+
+
+def shown(column: str, value: Any) -> str:
+    """A table or Markdown cell in the interface language: enumeration values by name, yes/no."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if column in ENUM_COLUMNS and isinstance(value, str):
+        return label(value) or ""
+    return cell(value)
 
 
 def to_json(data: Any) -> str:
@@ -47,27 +66,27 @@ def to_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[str],
         return text.replace("|", "\\|").replace("\n", " ")
 
     out = [f"## {title}", ""] if title else []
-    out.append("| " + " | ".join(esc(h) for h in (headers or columns)) + " |")
-    out.append("|" + "|".join(" --- " for _ in columns) + "|")
+    out.append("| " + " | ".join(esc(column(h)) for h in (headers or columns)) + " |")
+    out.append("|" + "|".join(" --- " for _c in columns) + "|")
     for row in rows:
-        out.append("| " + " | ".join(esc(cell(row.get(c))) for c in columns) + " |")
+        out.append("| " + " | ".join(esc(shown(c, row.get(c))) for c in columns) + " |")
     return "\n".join(out) + "\n"
 
 
 def console(file: TextIO | None = None, stderr: bool = False):
-    """A terminal's own width; 120 columns when piped or captured, so tables stay readable in files."""
+    """A terminal's own width; 150 columns when piped or captured, so tables stay readable in files."""
     from rich.console import Console
 
     con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
     if not con.is_terminal and "COLUMNS" not in __import__("os").environ:
-        con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=120)
+        con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=150)
     return con
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
           headers: Sequence[str] | None = None, title: str | None = None,
           styles: dict[str, str] | None = None):
-    """A rich Table (wide Chinese characters measured correctly); user text escaped."""
+    """A rich Table (wide Chinese characters measured correctly); user text escaped, headers translated."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -75,21 +94,22 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
     from rich.cells import cell_len
 
     for c, h in zip(columns, headers or columns):
+        h = column(h)
         justify = "right" if rows and isinstance(rows[0].get(c), (int, float)) else "left"
-        widest = max([cell_len(h)] + [cell_len(cell(r.get(c))) for r in rows[:200]])
-        longest = max([0] + [cell_len(cell(r.get(c))) for r in rows[:200]])
+        widest = max([cell_len(h)] + [cell_len(shown(c, r.get(c))) for r in rows[:200]])
+        longest = max([0] + [cell_len(shown(c, r.get(c))) for r in rows[:200]])
         # Codes, dates and kinds keep their width; long text (situations, notes) folds.
         t.add_column(escape(h), justify=justify, overflow="fold",
                      min_width=longest if longest <= 10 else min(widest, 12))
     for row in rows:
         style = (styles or {}).get(row.get("_style", ""), None)
-        t.add_row(*(escape(cell(row.get(c))) for c in columns), style=style)
+        t.add_row(*(escape(shown(c, row.get(c))) for c in columns), style=style)
     return t
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
          headers: Sequence[str] | None = None, title: str | None = None,
-         out: TextIO | None = None, empty: str = "Nothing recorded.") -> None:
+         out: TextIO | None = None, empty: str | None = None) -> None:
     """Print a list in the chosen format. JSON is the whole records, CSV and tables the columns."""
     out = out or sys.stdout
     if fmt == "json":
@@ -99,7 +119,7 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     elif fmt == "markdown":
         out.write(to_markdown(rows, columns, headers, title))
     elif not rows:
-        out.write(empty + "\n")
+        out.write((empty or _("Nothing recorded.")) + "\n")
     else:
         console(out).print(table(rows, columns, headers, title))
 
@@ -115,7 +135,8 @@ def emit_one(record: dict[str, Any], fmt: str, out: TextIO | None = None) -> Non
     if fmt == "csv":
         out.write(to_csv(pairs, ["field", "value"]))
     elif fmt == "markdown":
-        out.write(to_markdown(pairs, ["field", "value"]))
+        out.write(to_markdown([{"field": column(p["field"]), "value": shown(p["field"], p["value"])}
+                               for p in pairs], ["field", "value"]))
     else:
         from rich.markup import escape
         from rich.table import Table
@@ -124,7 +145,7 @@ def emit_one(record: dict[str, Any], fmt: str, out: TextIO | None = None) -> Non
         t.add_column(style="bold")
         t.add_column(overflow="fold")
         for p in pairs:
-            t.add_row(escape(p["field"]), escape(cell(p["value"])))
+            t.add_row(escape(column(p["field"])), escape(shown(p["field"], p["value"])))
         console(out).print(t)
 
 
@@ -155,7 +176,7 @@ def markdown_escape(text: str) -> str:
 
 #: How each visits-cell state shows on a terminal and on paper.
 _STATE_STYLE = {"met": "green", "short": "bold red", "pending": "dim", "future": "dim"}
-_STATE_MARK = {"met": "", "short": " ✗", "pending": " (due)", "future": " (future)"}
+_STATE_MARK = {"met": "", "short": " ✗", "pending": N_(" (due)"), "future": N_(" (future)")}
 
 
 def emit_document(doc: dict[str, Any], fmt: str, out: TextIO | None = None) -> None:
@@ -190,17 +211,17 @@ def _markdown_document(doc: dict[str, Any]) -> str:
         elif s["kind"] == "text":
             lines.append(markdown_escape(s["text"]))
         elif not s["rows"]:
-            lines.append(markdown_escape(s.get("empty", "Nothing recorded.")))
+            lines.append(markdown_escape(s.get("empty") or _("Nothing recorded.")))
         else:
-            lines.append("| " + " | ".join(markdown_escape(h) for h in s["headers"]) + " |")
-            lines.append("|" + "|".join(" --- " for _ in s["columns"]) + "|")
+            lines.append("| " + " | ".join(markdown_escape(column(h)) for h in s["headers"]) + " |")
+            lines.append("|" + "|".join(" --- " for _c in s["columns"]) + "|")
             for row in s["rows"]:
                 styles = row.get("_styles", {})
                 texts = []
                 for c in s["columns"]:
-                    text = markdown_escape(cell(row.get(c)))
+                    text = markdown_escape(shown(c, row.get(c)))
                     if c in styles and text:
-                        text += _STATE_MARK.get(styles[c], "")
+                        text += _(_STATE_MARK.get(styles[c], ""))
                     texts.append(f"**{text}**" if row.get("_bold") and text else text)
                 lines.append("| " + " | ".join(texts) + " |")
             if s.get("legend"):
@@ -236,7 +257,7 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
         elif s["kind"] == "text":
             con.print(Text(s["text"]))
         elif not s["rows"]:
-            con.print(Text(s.get("empty", "Nothing recorded.")))
+            con.print(Text(s.get("empty") or _("Nothing recorded.")))
         elif len(s["rows"]) > _BIG_TABLE:
             out.write(_plain_table(s, color=con.is_terminal and not con.no_color))
         else:
@@ -244,10 +265,10 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
             first = s["rows"][0]
             for c, h in zip(s["columns"], s["headers"]):
                 numeric = isinstance(first.get(c), (int, float)) and not isinstance(first.get(c), bool)
-                t.add_column(Text(h), justify="right" if numeric else "left", overflow="fold")
+                t.add_column(Text(column(h)), justify="right" if numeric else "left", overflow="fold")
             for row in s["rows"]:
                 styles = row.get("_styles", {})
-                t.add_row(*(Text(cell(row.get(c)), style=_STATE_STYLE.get(styles.get(c, ""), ""))
+                t.add_row(*(Text(shown(c, row.get(c)), style=_STATE_STYLE.get(styles.get(c, ""), ""))
                             for c in s["columns"]), style="bold" if row.get("_bold") else None)
             con.print(t)
             if s.get("legend"):
@@ -282,9 +303,10 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
     from rich.cells import cell_len
 
     columns, rows = section["columns"], section["rows"]
-    texts = [[cell(r.get(c)) for c in columns] for r in rows]
+    headers = [column(h) for h in section["headers"]]
+    texts = [[shown(c, r.get(c)) for c in columns] for r in rows]
     widths = [max([cell_len(h)] + [cell_len(t[i]) for t in texts])
-              for i, h in enumerate(section["headers"])]
+              for i, h in enumerate(headers)]
     first = rows[0]
     right = [isinstance(first.get(c), (int, float)) and not isinstance(first.get(c), bool) for c in columns]
 
@@ -292,7 +314,7 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
         gap = " " * (widths[i] - cell_len(text))
         return gap + text if right[i] else text + gap
 
-    lines = ["  ".join(pad(h, i) for i, h in enumerate(section["headers"])).rstrip(),
+    lines = ["  ".join(pad(h, i) for i, h in enumerate(headers)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for row, values in zip(rows, texts):
         styles = row.get("_styles", {})

@@ -10,7 +10,7 @@ import pytest
 
 from aidtrack.model import KINDS
 from aidtrack.ops import records
-from aidtrack.ops.exporter import mask
+from aidtrack.ops.redact import mask_name as mask
 from aidtrack.ops.rows import FIELDS
 from aidtrack.store import open_store
 

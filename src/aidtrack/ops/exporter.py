@@ -24,6 +24,7 @@ from ..model import KINDS, AidtrackError, format_yuan
 from ..store import Store
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
+from .redact import redact_record
 from .rows import FIELDS
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
@@ -31,8 +32,6 @@ EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx"
 #: Formats written to a file by a library (a zip, column chunks), never to standard output.
 BINARY = ("xlsx", "parquet")
 MONEY = {"amount", "value"}
-#: Personal data `--redact` removes: names keep their first character, the rest goes.
-BLANKED = ("phone", "id_number", "address")
 
 #: Households import writes the first `enrolled` status itself (from the `enrolled` column), so a
 #: statuses export leaves that entry out and the round trip stores it exactly once.
@@ -40,11 +39,6 @@ _NOT_FIRST_ENROLMENT = (
     "NOT (s.status = 'enrolled' AND s.id = (SELECT s2.id FROM statuses s2"
     " WHERE s2.household_id = s.household_id ORDER BY s2.date, s2.id LIMIT 1))"
 )
-
-
-def mask(name: str | None) -> str | None:
-    """刘香福 -> 刘**: enough to tell a list apart on paper, not enough to identify."""
-    return name[0] + "*" * (len(name) - 1) if name else name
 
 
 def stored_rows(db: Store, kind: str) -> Iterator[dict[str, Any]]:
@@ -59,11 +53,8 @@ def stored_rows(db: Store, kind: str) -> Iterator[dict[str, Any]]:
 
 
 def _redacted(row: dict[str, Any]) -> dict[str, Any]:
-    row["name"] = mask(row.get("name"))
-    for key in BLANKED:
-        if key in row:
-            row[key] = None
-    return row
+    """The one masking rule (ops.redact), with withheld cells left empty so the file still imports."""
+    return redact_record(row, blank=None)
 
 
 def _csv_cell(column: str, value: Any) -> Any:

@@ -95,7 +95,7 @@ def _converter(column: str, kind: str):
 def write(db: Store, table: str, out: IO[bytes] | str, redact: bool = False) -> int:
     """Write one table to a Parquet file; returns the rows written."""
     pa, pq = require()
-    from .exporter import BLANKED, mask
+    from .redact import HIDDEN_FIELDS, mask_name
 
     sql, columns, types = _query(db, table)
     arrow = _arrow_types(pa)
@@ -104,8 +104,8 @@ def write(db: Store, table: str, out: IO[bytes] | str, redact: bool = False) -> 
     if redact:
         for i, c in enumerate(columns):
             if c == "name" and table in ("cadres", "households"):
-                converters[i] = mask
-            elif c in BLANKED:
+                converters[i] = mask_name
+            elif c in HIDDEN_FIELDS:
                 converters[i] = lambda v: None
     cur = db.execute(sql)
     n = 0

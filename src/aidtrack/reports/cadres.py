@@ -6,14 +6,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from ..i18n import _
-from ..model import OUT_OF_POVERTY, yuan
+from ..i18n import N_, _
+from ..model import OUT_OF_POVERTY, label, yuan
 from ..ops import facts
 from ..ops.merge import Units
 from ..ops.policy import Policy
+from ..ops.redact import redact_rows
 from ..store import Store
 from .common import cells, problem_counts, quarters_of, ratio, span
-from .redact import redact_rows
 
 CSV_COLUMNS = (
     "rank", "cadre", "cadre_name", "pairings", "visits", "required", "quarters_compliant", "quarters",
@@ -170,16 +170,16 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
-    title = f"Cadre assessment {data['period']} ({data['start']} – {data['end']})"
+    title = _("Cadre assessment {period} ({start} – {end})").format(**data)
     if data["in_progress"]:
-        title += ", period not yet over"
+        title += _(", period not yet over")
     if "by_unit" in data:
         return {"title": title + _(", by unit"), "sections": [
             {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
              "headers": [_("Unit"), _("Cadres"), _("Pairings"), _("Visits"), _("Required"),
                          _("Average score")]}]}
     if not data["cadres"]:
-        return {"title": title, "empty": f"Nothing recorded for {data['period']}."}
+        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["period"])}
     rows = []
     for r in data["cadres"]:
         pts = {c["name"]: c["points"] for c in r["components"]}
@@ -190,24 +190,25 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "problems": f"{r['problems_solved']}/{r['problems_raised']}",
             "escalated": r["problems_escalated"],
             "households": f"{r['out_of_poverty']}/{r['households']}",
-            "moves": ", ".join(f"{m} {r[m]}" for m in MOVES if r[m]) or None,
+            "moves": _(", ").join(f"{label(m)} {r[m]}" for m in MOVES if r[m]) or None,
             "aid": r["aid_given"],
             "points": " + ".join(f"{pts[n]:g}" for n in ("visits", "compliance", "problems", "outcomes"))
             + (f" − {-pts['relapse']:g}" if pts["relapse"] else ""),
             "score": r["score"],
         })
     w = data["weights"]
-    formula = (
-        f"Score = visits {w['score_visits']} × min(1, made/required) + compliance {w['score_compliance']}"
-        f" × compliant/pairing-quarters + problems {w['score_problems']} × min(1, solved/raised)"
-        f" + outcomes {w['score_outcomes']} × out of poverty/households − {w['score_relapse_penalty']}"
+    formula = _(
+        "Score = visits {visits} × min(1, made/required) + compliance {compliance}"
+        " × compliant/pairing-quarters + problems {problems} × min(1, solved/raised)"
+        " + outcomes {outcomes} × out of poverty/households − {penalty}"
         " per household relapsed; never below 0."
-    )
+    ).format(visits=w["score_visits"], compliance=w["score_compliance"], problems=w["score_problems"],
+             outcomes=w["score_outcomes"], penalty=w["score_relapse_penalty"])
     return {"title": title, "sections": [
         {"kind": "table", "columns": ["rank", "cadre", "visits", "quarters", "problems", "escalated",
                                       "households", "moves", "aid", "points", "score"],
-         "headers": ["#", "Cadre", "Visits", "Qtrs OK", "Solved", "Esc.", "Out/helped", "Moves",
-                     "Aid ¥", "Points", "Score"],
+         "headers": ["#", N_("Cadre"), N_("Visits"), N_("Qtrs OK"), N_("Solved"), N_("Esc."),
+                     N_("Out/helped"), N_("Moves"), N_("Aid ¥"), N_("Points"), N_("Score")],
          "rows": rows},
         {"kind": "text", "text": formula},
     ]}

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..i18n import N_, _
 from ..model import Quarter
 from ..ops import facts
+from ..ops.redact import redact_rows
 from ..store import Store
 from .common import cells
-from .redact import redact_rows
 
 
 def build(db: Store, year: int, today: dt.date | None = None, redact: bool = False) -> dict[str, Any]:
@@ -37,7 +38,7 @@ def build(db: Store, year: int, today: dt.date | None = None, redact: bool = Fal
                      "cells": row_cells})
     compliance: dict[str, float | None] = {}
     for q, label in zip(quarters, labels):
-        active = [c for (_, lbl), c in grid.items() if lbl == label]
+        active = [c for (_pid, lbl), c in grid.items() if lbl == label]
         compliance[label] = (round(sum(c.met for c in active) / len(active), 4)
                              if active and q.start <= today else None)
     return {"year": year, "quarters": labels, "rows": redact_rows(rows) if redact else rows,
@@ -56,9 +57,9 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
-    title = f"Visits grid {data['year']}: visits made / required per quarter"
+    title = _("Visits grid {year}: visits made / required per quarter").format(year=data["year"])
     if not data["rows"]:
-        return {"title": title, "empty": f"Nothing recorded for {data['year']}."}
+        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["year"])}
     rows = []
     for r in data["rows"]:
         row: dict[str, Any] = {"cadre": f"{r['cadre']} {r['cadre_name']}",
@@ -69,13 +70,13 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             if cell:
                 row["_styles"][label] = cell["state"]
         rows.append(row)
-    rate: dict[str, Any] = {"cadre": "Compliance", "household": "", "_bold": True}
+    rate: dict[str, Any] = {"cadre": _("Compliance"), "household": "", "_bold": True}
     for label in data["quarters"]:
         value = data["compliance"][label]
         rate[label] = None if value is None else f"{100 * value:.0f}%"
     rows.append(rate)
     return {"title": title, "sections": [{
         "kind": "table", "columns": ["cadre", "household", *data["quarters"]],
-        "headers": ["Cadre", "Household", *data["quarters"]], "rows": rows,
-        "legend": "met: green; short: red; not yet due or future: dim; blank: not paired that quarter",
+        "headers": [N_("Cadre"), N_("Household"), *data["quarters"]], "rows": rows,
+        "legend": _("met: green; short: red; not yet due or future: dim; blank: not paired that quarter"),
     }]}

@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from ..model import add_months, yuan
+from ..i18n import N_, _
+from ..model import add_months, label, yuan
 from ..ops import records
+from ..ops.redact import redact_record, redact_rows
 from ..ops.refs import Refs
 from ..store import Store
 from .common import half_up
-from .redact import redact_record, redact_rows
 
 PERSON = ("code", "name", "members", "gender", "born", "address", "phone", "id_number", "employer",
           "livelihood", "tags", "enrolled", "status", "cadre")
+#: How the register labels each of the household's fields.
+PERSON_LABELS = {
+    "code": N_("Code"), "name": N_("Name"), "members": N_("Members"), "gender": N_("Gender"),
+    "born": N_("Born"), "address": N_("Address"), "phone": N_("Phone"), "id_number": N_("Id number"),
+    "employer": N_("Employer"), "livelihood": N_("Livelihood"), "tags": N_("Tags"),
+    "enrolled": N_("Enrolled"), "status": N_("Status"), "cadre": N_("Cadre"),
+}
 
 
 def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
@@ -82,45 +90,50 @@ def trend(income: list[dict[str, Any]]) -> list[float | None]:
 def _problem_text(p: dict[str, Any]) -> str:
     marks = []
     if p["escalated"]:
-        marks.append("escalated")
-    marks.append(f"resolved {p['resolved_on']}" if p["resolved_on"] else "open")
-    text = f"{p['problem']} ({', '.join(marks)})"
-    return text + (f": {p['resolution']}" if p.get("resolution") else "")
+        marks.append(_("escalated"))
+    marks.append(_("resolved {date}").format(date=p["resolved_on"]) if p["resolved_on"] else _("open"))
+    text = _("{problem} ({marks})").format(problem=p["problem"], marks=_(", ").join(marks))
+    return text + (_(": {resolution}").format(resolution=p["resolution"]) if p.get("resolution") else "")
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
     h = data["household"]
-    fields = [(k.replace("_", " ").capitalize(), ", ".join(v) if isinstance(v, list) else v)
+    fields = [(_(PERSON_LABELS.get(k, k)), ", ".join(v) if isinstance(v, list)
+               else label(v) if k in ("gender", "livelihood", "status") else v)
               for k, v in h.items()]
     visits = [{**v, "cadre": f"{v['cadre']} {v['cadre_name']}",
                "problems": "; ".join(_problem_text(p) for p in v["problems"]) or None}
               for v in data["visits"]]
-    pairings = [{**p, "cadre": f"{p['cadre']} {p['cadre_name']}", "until": p["until"] or "(active)"}
+    pairings = [{**p, "cadre": f"{p['cadre']} {p['cadre_name']}", "until": p["until"] or _("(active)")}
                 for p in data["pairings"]]
     aid = [{**a, "giver": " ".join(x for x in (a["giver"], a.get("giver_name")) if x) or None}
            for a in data["aid"]]
     income = data["income"]
     sections: list[dict[str, Any]] = [
-        {"kind": "fields", "title": "Household", "rows": fields},
-        {"kind": "table", "title": "Pairings", "columns": ["cadre", "since", "until"],
-         "headers": ["Cadre", "Since", "Until"], "rows": pairings, "empty": "Never paired."},
-        {"kind": "table", "title": "Visits", "rows": visits,
+        {"kind": "fields", "title": _("Household"), "rows": fields},
+        {"kind": "table", "title": _("Pairings"), "columns": ["cadre", "since", "until"],
+         "headers": [N_("Cadre"), N_("Since"), N_("Until")], "rows": pairings, "empty": _("Never paired.")},
+        {"kind": "table", "title": _("Visits"), "rows": visits,
          "columns": ["date", "kind", "cadre", "situation", "solved", "event", "problems"],
-         "headers": ["Date", "Kind", "Cadre", "Situation", "Solved", "Event", "Problems"],
-         "empty": "No visits recorded."},
-        {"kind": "table", "title": "Aid received", "rows": aid,
+         "headers": [N_("Date"), N_("Kind"), N_("Cadre"), N_("Situation"), N_("Solved"), N_("Event"),
+                     N_("Problems")],
+         "empty": _("No visits recorded.")},
+        {"kind": "table", "title": _("Aid received"), "rows": aid,
          "columns": ["date", "kind", "value", "giver", "note"],
-         "headers": ["Date", "Kind", "Value ¥", "Giver", "Note"], "empty": "No aid recorded."},
+         "headers": [N_("Date"), N_("Kind"), N_("Value ¥"), N_("Giver"), N_("Note")],
+         "empty": _("No aid recorded.")},
     ]
     if income:
-        sections.append({"kind": "trend", "title": "Income trend", "values": trend(income),
+        sections.append({"kind": "trend", "title": _("Income trend"), "values": trend(income),
                          "first": income[0]["month"], "last": income[-1]["month"]})
     sections += [
-        {"kind": "table", "title": "Income by month", "rows": income,
+        {"kind": "table", "title": _("Income by month"), "rows": income,
          "columns": ["month", "amount", "per_person", "sources"],
-         "headers": ["Month", "Income ¥", "Per person ¥", "Sources"], "empty": "No income recorded."},
-        {"kind": "table", "title": "Status history", "rows": data["statuses"],
-         "columns": ["date", "status", "reason"], "headers": ["Date", "Status", "Reason"],
-         "empty": "No status recorded."},
+         "headers": [N_("Month"), N_("Income ¥"), N_("Per person ¥"), N_("Sources")],
+         "empty": _("No income recorded.")},
+        {"kind": "table", "title": _("Status history"), "rows": data["statuses"],
+         "columns": ["date", "status", "reason"], "headers": [N_("Date"), N_("Status"), N_("Reason")],
+         "empty": _("No status recorded.")},
     ]
-    return {"title": f"Register (跟踪问效登记表): {h['code']} {h['name']}", "sections": sections}
+    return {"title": _("Register (跟踪问效登记表): {code} {name}").format(code=h["code"], name=h["name"]),
+            "sections": sections}

@@ -6,13 +6,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from ..i18n import _
-from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, month_of, yuan
+from ..i18n import N_, _
+from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, label, month_of, yuan
 from ..ops import facts
 from ..ops.merge import Units
+from ..ops.redact import redact_rows
 from ..store import Store
 from .common import half_up
-from .redact import redact_rows
 
 
 def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None,
@@ -132,6 +132,15 @@ def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
     return out
 
 
+#: Section titles and item names of the meeting summary (CSV keeps the English codes).
+SECTION_TITLES = {"households": N_("Households"), "status": N_("Status"), "livelihood": N_("Livelihood"),
+                  "visits": N_("Visits"), "aid by kind": N_("Aid by kind"),
+                  "aid by giver": N_("Aid by giver"), "income": N_("Income")}
+ITEM_NAMES = (N_("enrolled by as-of"), N_("out of poverty (exited or prosperous)"), N_("total"),
+              N_("(not recorded)"), N_("households with income recorded"), N_("average month now"),
+              N_("average month at enrolment"), N_("change"))
+
+
 def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(section, item, value) of every figure, for CSV and the Markdown lists."""
     out: list[tuple[str, str, Any]] = [
@@ -161,19 +170,20 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
-    title = f"Outcomes as of {data['as_of']}"
+    title = _("Outcomes as of {as_of}").format(**data)
     if "by_unit" in data:
         return {"title": _("Outcomes by unit as of {as_of}").format(**data), "sections": [
             {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
              "headers": [_("Unit"), _("Households"), *(_(s) for s in STATUSES), _("Out of poverty"),
                          _("Visits"), _("Aid ¥")]}]}
     if not data["households"] and not data["visits"] and not data["aid_by_kind"]:
-        return {"title": title, "empty": f"Nothing recorded as of {data['as_of']}."}
+        return {"title": title, "empty": _("Nothing recorded as of {as_of}.").format(**data)}
     sections: list[dict[str, Any]] = []
     current = None
     for section, item, value in _items(data):
         if section != current:
-            sections.append({"kind": "fields", "title": section.capitalize(), "rows": []})
+            sections.append({"kind": "fields", "title": _(SECTION_TITLES[section]), "rows": []})
             current = section
-        sections[-1]["rows"].append((item, value))
+        shown = item if section == "aid by giver" and item != "(not recorded)" else label(item)
+        sections[-1]["rows"].append((shown, value))
     return {"title": title, "sections": sections}

@@ -16,9 +16,9 @@ from ..model import AID_KINDS, STATUSES, Quarter, label, yuan
 from ..ops import facts
 from ..ops.merge import Units
 from ..ops.policy import Policy
+from ..ops.redact import redact_rows
 from ..store import Store
 from .common import aid_by_household, cells, half_up, problem_counts, span
-from .redact import redact_rows
 
 CSV_COLUMNS = (
     "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",

@@ -1,8 +1,9 @@
 """Masking personal data for a report or a file that leaves the office (--redact).
 
 The one masking rule of the program: a person's name keeps its first character and the rest
-becomes `*` (刘香福 -> 刘**); phone, ID number and address are hidden. Export --redact should
-call `redact_record` too, so that a report and an exported file mask alike.
+becomes `*` (刘香福 -> 刘**); phone, ID number and address are hidden. Reports and exports both
+call it, so a report and an exported file mask alike (a report shows `***` where a value was
+withheld; a file leaves the cell empty, so that it still imports).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def mask_name(name: str | None) -> str | None:
 
 
 def redact_record(record: Mapping[str, Any], names: Iterable[str] = NAME_FIELDS,
-                  hidden: Iterable[str] = HIDDEN_FIELDS) -> dict[str, Any]:
-    """A copy of one flat record with names masked and hidden fields replaced by `***`.
+                  hidden: Iterable[str] = HIDDEN_FIELDS, blank: str | None = HIDDEN) -> dict[str, Any]:
+    """A copy of one flat record with names masked and hidden fields replaced by `blank` (`***`).
 
     Only the named keys are touched (not nested values), so a caller decides which dicts hold
     people: a report's `{"name": "visits"}` score component must stay as it is.
@@ -38,7 +39,7 @@ def redact_record(record: Mapping[str, Any], names: Iterable[str] = NAME_FIELDS,
             out[key] = mask_name(out[key])
     for key in hidden:
         if out.get(key) not in (None, ""):
-            out[key] = HIDDEN
+            out[key] = blank
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -59,6 +60,14 @@ def file_digest(path: Path) -> str:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pytest_configure(config):
+    """The suite asserts English texts: a Chinese locale (LANG=zh_CN.UTF-8) must not change them."""
+    os.environ["AIDTRACK_LANG"] = "en"
+    from aidtrack import i18n
+
+    i18n.set_language("en")
 
 
 @pytest.fixture

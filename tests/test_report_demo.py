@@ -15,6 +15,7 @@ def demo(tmp_path_factory):
 
     import aidtrack
     from aidtrack.store import open_store
+
     from conftest import Cli
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"

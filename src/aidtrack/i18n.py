@@ -41,11 +41,34 @@ _lang = detect()
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 
 
+_FOREIGN = {"domain": gettext.textdomain(), "LANGUAGE": os.environ.get("LANGUAGE")}
+
+
 def set_language(lang: str) -> None:
     global _lang, _translation
     _lang = _norm(lang)
     _translation = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[_lang], fallback=True)
                     if _lang != "en" else gettext.NullTranslations())
+    _third_party(_lang)
+
+
+def _third_party(lang: str) -> None:
+    """Let Typer's own help texts (the panels Arguments, Options, Commands; [required]) follow suit.
+
+    Typer calls the global `gettext.gettext`, which reads the default domain and takes the language
+    from the LANGUAGE variable: our catalog carries those messages too. (The usage errors of the
+    click bundled in Typer are plain English; cli.main rewords them.)
+    """
+    if lang == "en":
+        gettext.textdomain(_FOREIGN["domain"])
+        if _FOREIGN["LANGUAGE"] is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = _FOREIGN["LANGUAGE"]
+    else:
+        gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+        gettext.textdomain(DOMAIN)
+        os.environ["LANGUAGE"] = lang
 
 
 def language() -> str:
@@ -53,8 +76,17 @@ def language() -> str:
 
 
 def _(message: str) -> str:
-    """Translate a message (msgid is the English text)."""
-    return _translation.gettext(message)
+    """Translate a message (msgid is the English text); "" stays "" (gettext would give the header)."""
+    return _translation.gettext(message) if message else message
+
+
+def column(name: str) -> str:
+    """A table column's header: the catalog's entry in context "column" (`enrolled` the date, not
+    the status), else the plain message."""
+    if not name:
+        return name
+    text = _translation.pgettext("column", name)
+    return text if text != name else _(name)
 
 
 def N_(message: str) -> str:

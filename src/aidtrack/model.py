@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .i18n import N_, _, language
+
 STATUSES = ("enrolled", "exited", "prosperous", "relapsed")
 OUT_OF_POVERTY = ("exited", "prosperous")
 VISIT_KINDS = ("initial", "regular", "followup")
@@ -26,6 +28,16 @@ ZH_NAMES: dict[str, str] = {
 }
 FROM_ZH: dict[str, str] = {zh: en for en, zh in ZH_NAMES.items()}
 
+
+def label(value: str | None) -> str | None:
+    """An enumeration value as a person reads it: 脱贫 for `exited` in Chinese, as stored in English.
+
+    Other codes (record kinds, reasons, merge outcomes) go through the catalog.
+    """
+    if value is None or language() == "en":
+        return value
+    return ZH_NAMES.get(value) or _(value)
+
 #: The record kinds import, export and the audit log speak of, in bundle (dependency) order.
 KINDS = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
 
@@ -44,8 +56,9 @@ class AidtrackError(Exception):
 
     def __str__(self) -> str:
         if self.value is None or self.value == "":
-            return f"{self.field}: {self.message}"
-        return f"{self.field}: {self.message} (got {self.value!r})"
+            return _("{field}: {message}").format(field=self.field, message=self.message)
+        return _("{field}: {message} (got {value})").format(field=self.field, message=self.message,
+                                                          value=repr(self.value))
 
 
 @dataclass(frozen=True)
@@ -59,21 +72,21 @@ class PolicyKey:
 POLICY_KEYS: dict[str, PolicyKey] = {
     k.name: k
     for k in (
-        PolicyKey("poverty_line", "money", 200_00, "poverty line, yuan per person per month"),
-        PolicyKey("visits_per_quarter", "int", 2, "visits each pairing owes per quarter"),
-        PolicyKey("followup_days", "int", 90, "longest gap between follow-ups of an exited household"),
-        PolicyKey("relapse_months", "int", 3, "recorded months averaged for the below-line test"),
-        PolicyKey("drop_pct", "int", 30, "fall of the latest month, in %, that counts as a drop"),
-        PolicyKey("drop_baseline_months", "int", 6, "months before the latest one it is compared to"),
-        PolicyKey("shock_days", "int", 90, "how long a shock event keeps a household at risk"),
-        PolicyKey("stale_months", "int", 3, "full months without income that count as no_income"),
-        PolicyKey("exit_months", "int", 6, "recorded months at or above the line to propose exit"),
-        PolicyKey("escalation_days", "int", 30, "days an escalated problem may stay open"),
-        PolicyKey("score_visits", "int", 40, "assessment points for visits made against required"),
-        PolicyKey("score_compliance", "int", 20, "assessment points for quarters compliant"),
-        PolicyKey("score_problems", "int", 20, "assessment points for problems solved of raised"),
-        PolicyKey("score_outcomes", "int", 20, "assessment points for households out of poverty"),
-        PolicyKey("score_relapse_penalty", "int", 10, "points taken per household that relapsed"),
+        PolicyKey("poverty_line", "money", 200_00, N_("poverty line, yuan per person per month")),
+        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter")),
+        PolicyKey("followup_days", "int", 90, N_("longest gap between follow-ups of an exited household")),
+        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test")),
+        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop")),
+        PolicyKey("drop_baseline_months", "int", 6, N_("months before the latest one it is compared to")),
+        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk")),
+        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income")),
+        PolicyKey("exit_months", "int", 6, N_("recorded months at or above the line to propose exit")),
+        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open")),
+        PolicyKey("score_visits", "int", 40, N_("assessment points for visits made against required")),
+        PolicyKey("score_compliance", "int", 20, N_("assessment points for quarters compliant")),
+        PolicyKey("score_problems", "int", 20, N_("assessment points for problems solved of raised")),
+        PolicyKey("score_outcomes", "int", 20, N_("assessment points for households out of poverty")),
+        PolicyKey("score_relapse_penalty", "int", 10, N_("points taken per household that relapsed")),
     )
 }
 

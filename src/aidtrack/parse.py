@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from .i18n import _
 from .model import FROM_ZH, AidtrackError, Quarter
 
 _MONEY = re.compile(r"^[¥]?\s*(\d{1,12})(?:\.(\d{1,2}))?\s*(?:元)?$")
@@ -27,10 +28,10 @@ def normalise(text: str) -> str:
 def money(text: str | int | float, field: str = "amount") -> int:
     """Yuan as typed (650, 650.5, ¥650, 650元, full-width digits) to integer fen."""
     if isinstance(text, bool) or text is None:
-        raise AidtrackError(field, text, "is not an amount of yuan")
+        raise AidtrackError(field, text, _("is not an amount of yuan"))
     if isinstance(text, int):
         if text < 0:
-            raise AidtrackError(field, text, "must not be negative")
+            raise AidtrackError(field, text, _("must not be negative"))
         return text * 100
     if isinstance(text, float):
         text = repr(text)
@@ -38,7 +39,7 @@ def money(text: str | int | float, field: str = "amount") -> int:
     m = _MONEY.match(normalise(text))
     if not m:
         raise AidtrackError(
-            field, raw, "is not an amount of yuan: digits with at most 2 decimals, e.g. 650.50"
+            field, raw, _("is not an amount of yuan: digits with at most 2 decimals, e.g. 650.50")
         )
     whole, frac = m.group(1), (m.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(frac)
@@ -68,7 +69,7 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
-    raise AidtrackError(field, raw, "is not a date: use YYYY-MM-DD, today or yesterday")
+    raise AidtrackError(field, raw, _("is not a date: use YYYY-MM-DD, today or yesterday"))
 
 
 def month(text: str, field: str = "month") -> str:
@@ -76,7 +77,7 @@ def month(text: str, field: str = "month") -> str:
     m = _MONTH.match(normalise(str(text)))
     if m and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1900:
         return f"{m.group(1)}-{m.group(2)}"
-    raise AidtrackError(field, raw, "is not a month: use YYYY-MM")
+    raise AidtrackError(field, raw, _("is not a month: use YYYY-MM"))
 
 
 def quarter(text: str, field: str = "quarter") -> Quarter:
@@ -84,7 +85,7 @@ def quarter(text: str, field: str = "quarter") -> Quarter:
     raw = text
     m = _QUARTER.match(normalise(str(text)))
     if not m or not 1900 <= int(m.group(1)) <= 9998:
-        raise AidtrackError(field, raw, "is not a quarter: use e.g. 2004Q3 (quarters are Q1 to Q4)")
+        raise AidtrackError(field, raw, _("is not a quarter: use e.g. 2004Q3 (quarters are Q1 to Q4)"))
     return Quarter(int(m.group(1)), int(m.group(2)))
 
 
@@ -98,7 +99,7 @@ def period(text: str, field: str = "period") -> tuple[dt.date, dt.date, str]:
     try:
         q = quarter(t, field)
     except AidtrackError:
-        raise AidtrackError(field, text, "is not a quarter or a year: use 2004Q3 or 2004") from None
+        raise AidtrackError(field, text, _("is not a quarter or a year: use 2004Q3 or 2004")) from None
     return q.start, q.end, str(q)
 
 
@@ -110,7 +111,7 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     t = FROM_ZH.get(t, t)
     if t in options:
         return t
-    raise AidtrackError(field, text, "must be one of " + ", ".join(options))
+    raise AidtrackError(field, text, _("must be one of {options}").format(options=", ".join(options)))
 
 
 def integer(text: str | int, field: str, minimum: int | None = None) -> int:
@@ -118,11 +119,11 @@ def integer(text: str | int, field: str, minimum: int | None = None) -> int:
     try:
         value = text if isinstance(text, int) else int(normalise(str(text)), 10)
     except ValueError:
-        raise AidtrackError(field, raw, "is not a whole number") from None
+        raise AidtrackError(field, raw, _("is not a whole number")) from None
     if isinstance(value, bool):
-        raise AidtrackError(field, raw, "is not a whole number")
+        raise AidtrackError(field, raw, _("is not a whole number"))
     if minimum is not None and value < minimum:
-        raise AidtrackError(field, raw, f"must be at least {minimum}")
+        raise AidtrackError(field, raw, _("must be at least {minimum}").format(minimum=minimum))
     return value
 
 
@@ -135,7 +136,7 @@ def flag(text: str | bool | int | None, field: str) -> bool:
         return True
     if t in ("", "0", "false", "no", "n", "否"):
         return False
-    raise AidtrackError(field, text, "must be yes or no (1/0, true/false)")
+    raise AidtrackError(field, text, _("must be yes or no (1/0, true/false)"))
 
 
 def text(value: str | None, field: str, required: bool = False, max_len: int = 10_000) -> str | None:
@@ -145,13 +146,13 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
     value = str(value).strip()
     if not value:
         if required:
-            raise AidtrackError(field, value, "is required")
+            raise AidtrackError(field, value, _("is required"))
         return None
     if len(value) > max_len:
-        raise AidtrackError(field, value[:20] + "…", f"is longer than {max_len} characters")
+        raise AidtrackError(field, value[:20] + "…", _("is longer than {n} characters").format(n=max_len))
     if value.isprintable():  # no control character at all (not even \n or \t): skip the scan
         return value
     for ch in value:
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
-            raise AidtrackError(field, value[:40], "contains a control character")
+            raise AidtrackError(field, value[:40], _("contains a control character"))
     return value

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
 from ..model import add_months, format_yuan, month_of, yuan
 from ..ops.policy import Policy
 from ..store import Store
@@ -15,7 +16,7 @@ from ..store import Store
 #: more when a policy asks for more months than that). Older records are ignored.
 WINDOW_MONTHS = 24
 
-NOTHING = "Nothing found."
+NOTHING = N_("Nothing found.")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..i18n import N_, _
 from ..ops import facts
 from ..store import Store
 from .common import (
@@ -65,11 +66,11 @@ def _months_text(c: dict[str, Any]) -> str:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     rows = [{**c, "figures": _months_text(c)} for c in result["candidates"]]
-    return [Section(f"Exit candidates at {result['as_of']} (income per person / line, by month)",
+    return [Section(_("Exit candidates at {as_of} (income per person / line, by month)").format(**result),
                     ("household", "household_name", "cadre", "status", "members", "lowest_per_person",
                      "figures"),
-                    rows, ("household", "name", "cadre", "status", "members", "lowest per person",
-                           "per person / line"))]
+                    rows, (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("members"),
+                           N_("lowest per person"), N_("per person / line")))]
 
 
 CSV_COLUMNS = ("household", "household_name", "cadre", "status", "members", "first_month", "last_month",

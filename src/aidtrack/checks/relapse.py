@@ -22,12 +22,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..model import OUT_OF_POVERTY, add_months, yuan
+from ..i18n import N_, _
+from ..model import OUT_OF_POVERTY, add_months, label, yuan
 from ..ops import facts
 from ..store import Store
 from .common import WINDOW_MONTHS, Basis, Section, cadres_at, households, ids_json, money, month_figures
 
 REASONS = ("shock", "income_drop", "below_line", "no_income")
+#: The reasons as a table shows them (the codes stay in JSON and CSV).
+REASON_NAMES = {"shock": N_("shock"), "income_drop": N_("income_drop"), "below_line": N_("below_line"),
+                "no_income": N_("no_income")}
 BELOW_LINE_RULE = "mean over the months of (income per person - that month's poverty line) < 0"
 
 
@@ -171,31 +175,35 @@ def summary(finding: dict[str, Any]) -> str:
     lines = []
     if "shock" in d:
         s = d["shock"]
-        lines.append(f"shock: {s['event']} {s['date']} ({s['days_ago']} days ago)"
-                     + (f": {s['situation']}" if s["situation"] else ""))
+        lines.append(_("shock: {event} {date} ({days} days ago)").format(
+            event=label(s["event"]), date=s["date"], days=s["days_ago"])
+            + (_(": {situation}").format(situation=s["situation"]) if s["situation"] else ""))
     if "income_drop" in d:
         s = d["income_drop"]
-        lines.append(f"income_drop: {s['latest_month']} {money(s['latest_amount'])} vs average "
-                     f"{money(s['baseline_average'])} of {len(s['baseline_months'])} month(s), "
-                     f"-{s['drop_pct']}%")
+        lines.append(_("income_drop: {month} {amount} vs average {average} of {n} month(s), -{pct}%").format(
+            month=s["latest_month"], amount=money(s["latest_amount"]), average=money(s["baseline_average"]),
+            n=len(s["baseline_months"]), pct=s["drop_pct"]))
     if "below_line" in d:
         s = d["below_line"]
-        lines.append(f"below_line: {money(s['average_per_person'])} per person a month over "
-                     f"{len(s['months'])} month(s), line {money(s['average_line'])}")
+        lines.append(_("below_line: {amount} per person a month over {n} month(s), line {line}").format(
+            amount=money(s["average_per_person"]), n=len(s["months"]), line=money(s["average_line"])))
     if "no_income" in d:
         s = d["no_income"]
         gap = s["months_without_record"]
-        lines.append(f"no_income: no record {gap[0]} to {gap[-1]}"
-                     + (f", last {s['last_recorded_month']}" if s["last_recorded_month"] else "")
-                     + f" (enrolled {s['enrolled']})")
+        lines.append(_("no_income: no record {first} to {last}").format(first=gap[0], last=gap[-1])
+                     + (_(", last {month}").format(month=s["last_recorded_month"])
+                        if s["last_recorded_month"] else "")
+                     + _(" (enrolled {date})").format(date=s["enrolled"]))
     return "\n".join(lines)
 
 
 def sections(result: dict[str, Any]) -> list[Section]:
-    rows = [{**f, "reasons": ", ".join(f["reasons"]), "figures": summary(f)} for f in result["at_risk"]]
-    return [Section(f"Relapse risk at {result['as_of']}",
+    rows = [{**f, "reasons": _(", ").join(_(REASON_NAMES[r]) for r in f["reasons"]), "figures": summary(f)}
+            for f in result["at_risk"]]
+    return [Section(_("Relapse risk at {as_of}").format(**result),
                     ("household", "household_name", "cadre", "status", "reasons", "figures", "last_visit"),
-                    rows, ("household", "name", "cadre", "status", "reasons", "figures", "last visit"))]
+                    rows, (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("reasons"),
+                           N_("figures"), N_("last visit")))]
 
 
 CSV_COLUMNS = (

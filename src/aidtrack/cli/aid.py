@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import (
     DateOpt,
     Format,
@@ -26,10 +27,10 @@ NAME = "aid"
 app = typer.Typer(no_args_is_help=True)
 
 Kind = Annotated[str | None, typer.Option(
-    "--kind", help="project (帮项目), funds (帮资金), job (帮就业), goods, medical, other.")]
-Value = Annotated[str | None, typer.Option("--value", help="Value in yuan.")]
+    "--kind", help=_("project (帮项目), funds (帮资金), job (帮就业), goods, medical, other."))]
+Value = Annotated[str | None, typer.Option("--value", help=_("Value in yuan."))]
 Giver = Annotated[str | None, typer.Option(
-    "--giver", help="A cadre (code or name) who gave it personally, or free text (局党委).")]
+    "--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委)."))]
 Note = Annotated[str | None, typer.Option("--note")]
 
 

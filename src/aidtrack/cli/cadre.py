@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import (
     CadreRef,
     Format,
@@ -20,14 +21,14 @@ from .common import (
 NAME = "cadre"
 app = typer.Typer(no_args_is_help=True)
 
-Code = Annotated[str | None, typer.Option("--code", help="Code such as C01 (assigned if left out).")]
-Unit = Annotated[str | None, typer.Option("--unit", help="The cadre's unit (帮扶单位).")]
-Title = Annotated[str | None, typer.Option("--title", help="Title, e.g. 局长.")]
-Phone = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+Code = Annotated[str | None, typer.Option("--code", help=_("Code such as C01 (assigned if left out)."))]
+Unit = Annotated[str | None, typer.Option("--unit", help=_("The cadre's unit (帮扶单位)."))]
+Title = Annotated[str | None, typer.Option("--title", help=_("Title, e.g. 局长."))]
+Phone = Annotated[str | None, typer.Option("--phone", help=_("Phone number."))]
 
 
 @command(app)
-def add(name: Annotated[str, typer.Argument(help="The cadre's name.")], code: Code = None,
+def add(name: Annotated[str, typer.Argument(help=_("The cadre's name."))], code: Code = None,
         unit: Unit = None, title: Title = None, phone: Phone = None) -> None:
     """Add a cadre; prints the new code.
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import (
     DateOpt,
     Format,
@@ -21,18 +22,18 @@ from .common import (
 NAME = "household"
 app = typer.Typer(no_args_is_help=True)
 
-Code = Annotated[str | None, typer.Option("--code", help="Code such as H01 (assigned if left out).")]
-Members = Annotated[str | None, typer.Option("--members", help="People in the household (>= 1).")]
+Code = Annotated[str | None, typer.Option("--code", help=_("Code such as H01 (assigned if left out)."))]
+Members = Annotated[str | None, typer.Option("--members", help=_("People in the household (>= 1)."))]
 Address = Annotated[str | None, typer.Option("--address")]
-Employer = Annotated[str | None, typer.Option("--employer", help="Former employer.")]
+Employer = Annotated[str | None, typer.Option("--employer", help=_("Former employer."))]
 Livelihood = Annotated[
-    str | None, typer.Option("--livelihood", help="commerce, husbandry, transport, employment, other.")
+    str | None, typer.Option("--livelihood", help=_("commerce, husbandry, transport, employment, other."))
 ]
-Born = Annotated[str | None, typer.Option("--born", help="Birth date of the head, YYYY-MM-DD.")]
-Gender = Annotated[str | None, typer.Option("--gender", help="male or female.")]
+Born = Annotated[str | None, typer.Option("--born", help=_("Birth date of the head, YYYY-MM-DD."))]
+Gender = Annotated[str | None, typer.Option("--gender", help=_("male or female."))]
 Phone = Annotated[str | None, typer.Option("--phone")]
-IdNumber = Annotated[str | None, typer.Option("--id-number", help="ID card number.")]
-Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag such as 4050 (repeatable).")]
+IdNumber = Annotated[str | None, typer.Option("--id-number", help=_("ID card number."))]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help=_("A tag such as 4050 (repeatable)."))]
 
 
 def _fields(**kw) -> dict:
@@ -43,11 +44,11 @@ def _fields(**kw) -> dict:
 
 
 @command(app)
-def add(name: Annotated[str, typer.Argument(help="Name of the head of the household.")],
+def add(name: Annotated[str, typer.Argument(help=_("Name of the head of the household."))],
         code: Code = None, members: Members = None, address: Address = None,
         employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
         gender: Gender = None, phone: Phone = None, id_number: IdNumber = None, tag: Tags = None,
-        enrolled: Annotated[str | None, typer.Option("--enrolled", help="Date enrolled (today).")]
+        enrolled: Annotated[str | None, typer.Option("--enrolled", help=_("Date enrolled (today)."))]
         = None) -> None:
     """Enrol a household (status enrolled); prints the new code.
 
@@ -63,7 +64,7 @@ def add(name: Annotated[str, typer.Argument(help="Name of the head of the househ
 
 @command(app, "list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help="Only households in this status.")]
+    status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))]
     = None,
     fmt: Format = "table",
 ) -> None:
@@ -111,7 +112,7 @@ def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] 
 @command(app)
 def status(ref: HouseholdRef,
            set_: Annotated[str | None, typer.Option(
-               "--set", help="enrolled, exited, prosperous or relapsed.")] = None,
+               "--set", help=_("enrolled, exited, prosperous or relapsed."))] = None,
            date: DateOpt = None,
            reason: Annotated[str | None, typer.Option("--reason")] = None,
            fmt: Format = "table") -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import (
     Format,
     HouseholdFilter,
@@ -24,9 +25,9 @@ from .common import (
 NAME = "income"
 app = typer.Typer(no_args_is_help=True)
 
-Month = Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM.")]
-Amount = Annotated[str | None, typer.Option("--amount", help="Yuan, e.g. 650 or 650.50.")]
-Source = Annotated[str | None, typer.Option("--source", help="Where it came from, e.g. 三轮车运输.")]
+Month = Annotated[str | None, typer.Option("--month", help=_("The month, YYYY-MM."))]
+Amount = Annotated[str | None, typer.Option("--amount", help=_("Yuan, e.g. 650 or 650.50."))]
+Source = Annotated[str | None, typer.Option("--source", help=_("Where it came from, e.g. 三轮车运输."))]
 
 
 @command(app)

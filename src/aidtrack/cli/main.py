@@ -163,8 +163,11 @@ _USAGE_ERRORS = (
     (r"No such command (?P<name>.+)\.", N_("No such command {name}.")),
     (r"Missing command\.", N_("Missing command.")),
     (r"Option (?P<name>.+) requires an argument\.", N_("Option {name} requires an argument.")),
-    (r"Got unexpected extra arguments? \((?P<args>.*)\)", N_("Got unexpected extra argument(s) ({args})")),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
+     N_("Got unexpected extra argument(s) ({args})")),
     (r"Invalid value for (?P<hint>.+?): (?P<message>.*)", N_("Invalid value for {hint}: {message}")),
+    (r"Input should be a valid integer, unable to parse string as an integer",
+     N_("Input should be a valid integer, unable to parse string as an integer")),
 )
 
 
@@ -190,7 +193,10 @@ def usage_message(message: str) -> str:
     for pattern, text in _USAGE_ERRORS:
         m = re.fullmatch(pattern, message, re.DOTALL)
         if m:
-            return _(text).format(**m.groupdict())
+            parts = m.groupdict()
+            if "message" in parts:
+                parts["message"] = usage_message(parts["message"])
+            return _(text).format(**parts)
     return message
 
 

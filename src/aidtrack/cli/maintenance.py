@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import check_format, command, fail, open_db, state
 
 
 def register(app: typer.Typer) -> None:
     @command(app)
-    def backup(dest: Annotated[Path, typer.Argument(help="Where to write the copy.")],
-               force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")]
+    def backup(dest: Annotated[Path, typer.Argument(help=_("Where to write the copy."))],
+               force: Annotated[bool, typer.Option("--force", help=_("Replace DEST if it exists."))]
                = False) -> None:
         """Write a consistent copy of the register (0600), even while clerks are writing to it.
 
@@ -24,8 +25,8 @@ def register(app: typer.Typer) -> None:
         print(run_backup(open_db(create=False), dest, force))
 
     @command(app)
-    def restore(src: Annotated[Path, typer.Argument(help="A backup made by `aidtrack backup`.")],
-                yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False) -> None:
+    def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
+                yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False) -> None:
         """Replace the register with a checked backup; the replaced file is kept beside it.
 
         Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
@@ -37,12 +38,13 @@ def register(app: typer.Typer) -> None:
 
         target = state.db or default_path()
         check_source(src)
-        confirm_delete(f"the contents of {target} (replaced by {src})", yes)
+        confirm_delete(_("the contents of {target} (replaced by {src})").format(target=target, src=src), yes)
         kept = run_restore(target, src)
-        print(f"Restored {target} from {src}" + (f"; the replaced file is kept at {kept}" if kept else ""))
+        print(_("Restored {target} from {src}").format(target=target, src=src)
+              + (_("; the replaced file is kept at {path}").format(path=kept) if kept else ""))
 
     @command(app)
-    def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table"
+    def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table"
                ) -> None:
         """Check the file and the programme's invariants; exit 1 when anything is wrong.
 
@@ -58,9 +60,11 @@ def register(app: typer.Typer) -> None:
         fmt = check_format(fmt, ("table", "json"))
         path = state.db or default_path()
         if not path.exists():
-            fail(f"db: {path} does not exist")
+            fail(_("db: {path} does not exist").format(path=path))
         findings = run_doctor(path)
         rows = [f | {"result": "ok" if f["ok"] else "PROBLEM"} for f in findings]
+        if fmt == "table":
+            rows = [r | {"check": _(r["check"])} for r in rows]
         emit(rows, ("check", "result", "detail"), fmt)
         if not all(f["ok"] for f in findings):
             raise typer.Exit(1)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import CadreRef, DateOpt, Format, HouseholdRef, command, list_records, open_db, today
 
 NAME = "pair"
@@ -14,7 +15,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @command(app)
 def add(cadre: CadreRef, household: HouseholdRef,
-        since: Annotated[str | None, typer.Option("--since", help="First day (today).")] = None
+        since: Annotated[str | None, typer.Option("--since", help=_("First day (today)."))] = None
         ) -> None:
     """Pair a cadre with a household; prints the pairing id. A household has one pairing at a time.
 
@@ -39,7 +40,7 @@ def end(household: HouseholdRef, date: DateOpt = None) -> None:
 
 
 @command(app, "list")
-def list_(active: Annotated[bool, typer.Option("--active", help="Only pairings not ended.")] = False,
+def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings not ended."))] = False,
           fmt: Format = "table") -> None:
     """List pairings.
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import Format, check_format, command, open_db, today
 
 NAME = "policy"
@@ -13,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app)
-def show(as_of: Annotated[str | None, typer.Option("--as-of", help="Settings in force on this day.")]
+def show(as_of: Annotated[str | None, typer.Option("--as-of", help=_("Settings in force on this day."))]
          = None, fmt: Format = "table") -> None:
     """Show the settings in force, with their meaning and history.
 
@@ -25,13 +26,15 @@ def show(as_of: Annotated[str | None, typer.Option("--as-of", help="Settings in 
 
     fmt = check_format(fmt)
     rows = describe(open_db(), parse_date(as_of or today(), "as-of"))
+    if fmt == "table":
+        rows = [r | {"meaning": _(r["meaning"])} for r in rows]
     emit(rows, ("key", "value", "effective_from", "default", "meaning"), fmt)
 
 
 @command(app, "set")
-def set_(key: Annotated[str, typer.Argument(help="A key from `policy show`.")],
-         value: Annotated[str, typer.Argument(help="The new value (yuan for poverty_line).")],
-         from_: Annotated[str | None, typer.Option("--from", help="Effective from (today).")]
+def set_(key: Annotated[str, typer.Argument(help=_("A key from `policy show`."))],
+         value: Annotated[str, typer.Argument(help=_("The new value (yuan for poverty_line)."))],
+         from_: Annotated[str | None, typer.Option("--from", help=_("Effective from (today)."))]
          = None) -> None:
     """Change a setting from a date on; earlier periods keep the old value.
 
@@ -40,4 +43,5 @@ def set_(key: Annotated[str, typer.Argument(help="A key from `policy show`.")],
     from ..ops.policy import set_value
 
     result = set_value(open_db(), key, value, from_, today())
-    print(f"{result['key']} = {value} from {result['effective_from']}")
+    print(_("{key} = {value} from {date}").format(key=result["key"], value=value,
+                                                  date=result["effective_from"]))

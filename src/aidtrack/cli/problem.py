@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import DateOpt, Format, RecordId, command, list_records, open_db, today
 
 NAME = "problem"
@@ -13,8 +14,8 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app, "list")
-def list_(open_: Annotated[bool, typer.Option("--open", help="Only unresolved problems.")] = False,
-          escalated: Annotated[bool, typer.Option("--escalated", help="Only escalated ones.")]
+def list_(open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved problems."))] = False,
+          escalated: Annotated[bool, typer.Option("--escalated", help=_("Only escalated ones."))]
           = False,
           fmt: Format = "table") -> None:
     """List problems raised at visits.
@@ -31,7 +32,7 @@ def list_(open_: Annotated[bool, typer.Option("--open", help="Only unresolved pr
 
 @command(app)
 def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
-                "--note", help="How it was resolved.")] = None,
+                "--note", help=_("How it was resolved."))] = None,
             date: DateOpt = None) -> None:
     """Mark a problem resolved, with how (audited).
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..i18n import _
 from .common import (
     CadreFilter,
     DateOpt,
@@ -28,23 +29,23 @@ NAME = "visit"
 app = typer.Typer(no_args_is_help=True)
 
 Kind = Annotated[str | None, typer.Option(
-    "--kind", help="initial (对接), regular (走访, default) or followup (回访).")]
-Situation = Annotated[str | None, typer.Option("--situation", help="What the cadre found.")]
-Solved = Annotated[str | None, typer.Option("--solved", help="What was solved at the visit.")]
+    "--kind", help=_("initial (对接), regular (走访, default) or followup (回访)."))]
+Situation = Annotated[str | None, typer.Option("--situation", help=_("What the cadre found."))]
+Solved = Annotated[str | None, typer.Option("--solved", help=_("What was solved at the visit."))]
 Event = Annotated[str | None, typer.Option(
-    "--event", help="A shock found: illness, injury, job_loss, disaster, family, other.")]
+    "--event", help=_("A shock found: illness, injury, job_loss, disaster, family, other."))]
 
 
 @command(app)
 def add(household: HouseholdRef,
-        cadre: Annotated[str | None, typer.Option("--cadre", help="Must be the paired cadre.")]
+        cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))]
         = None,
         date: DateOpt = None, kind: Kind = None, situation: Situation = None,
         solved: Solved = None,
         problem: Annotated[list[str] | None, typer.Option(
-            "--problem", help="A problem raised (repeatable).")] = None,
+            "--problem", help=_("A problem raised (repeatable)."))] = None,
         escalate: Annotated[bool, typer.Option(
-            "--escalate", help="Escalate the problems to the party committee.")] = False,
+            "--escalate", help=_("Escalate the problems to the party committee."))] = False,
         event: Event = None) -> None:
     """Record a visit to a household by its paired cadre; prints the visit id.
 
@@ -56,7 +57,7 @@ def add(household: HouseholdRef,
     if escalate and not problem:
         from ..model import AidtrackError
 
-        raise AidtrackError("escalate", "", "needs at least one --problem to escalate")
+        raise AidtrackError("escalate", "", _("needs at least one --problem to escalate"))
     print(records.add_visit(open_db(), {
         "household": household, "cadre": cadre, "date": date, "kind": kind,
         "situation": situation, "solved": solved, "event": event,
@@ -65,7 +66,7 @@ def add(household: HouseholdRef,
 
 @command(app, "list")
 def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
-          quarter: Annotated[str | None, typer.Option("--quarter", help="e.g. 2004Q3.")] = None,
+          quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
           fmt: Format = "table") -> None:
     """List visits, oldest first.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import parse
+from ..i18n import _
 from ..model import STATUSES, AidtrackError
 from ..store import Store
 from . import records
@@ -18,15 +19,17 @@ def end_pairing(db: Store, household: str, day: dt.date | str | None = None,
     end = parse.date(day or today, "date", today=today)
     active = records.select(db, "pairings", "p.household_id = ? AND p.until IS NULL", [hid])
     if not active:
-        raise AidtrackError("household", household, "has no active pairing to end")
+        raise AidtrackError("household", household, _("has no active pairing to end"))
     pairing = active[0]
     if end.isoformat() < pairing["since"]:
-        raise AidtrackError("date", end.isoformat(), f"is before the pairing began ({pairing['since']})")
+        raise AidtrackError("date", end.isoformat(),
+                            _("is before the pairing began ({since})").format(since=pairing["since"]))
     later = db.execute(
         "SELECT count(*) FROM visits WHERE pairing_id = ? AND date > ?", [pairing["id"], end.isoformat()]
     ).fetchone()[0]
     if later:
-        raise AidtrackError("date", end.isoformat(), f"{later} visit(s) of this pairing come after it")
+        raise AidtrackError("date", end.isoformat(),
+                            _("{n} visit(s) of this pairing come after it").format(n=later))
     with db.write():
         db.execute("UPDATE pairings SET until = ? WHERE id = ?", [end.isoformat(), pairing["id"]])
         after = records.select(db, "pairings", "p.id = ?", [pairing["id"]])[0]
@@ -42,11 +45,12 @@ def set_status(db: Store, household: str, status: str, day: dt.date | str | None
     status = parse.choice(status, STATUSES, "status")
     when = parse.date(day or today, "date", today=today)
     if when > today:
-        raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+        raise AidtrackError("date", when.isoformat(), _("is after today ({today})").format(today=today))
     reason = parse.text(reason, "reason", max_len=1000)
     first = db.execute("SELECT min(date) FROM statuses WHERE household_id = ?", [hid]).fetchone()[0]
     if first and when.isoformat() < first:
-        raise AidtrackError("date", when.isoformat(), f"is before the household was enrolled ({first})")
+        raise AidtrackError("date", when.isoformat(),
+                            _("is before the household was enrolled ({date})").format(date=first))
     with db.write():
         sid = db.table("statuses").insert(
             {"household_id": hid, "status": status, "date": when.isoformat(), "reason": reason}
@@ -63,9 +67,10 @@ def resolve_problem(db: Store, ident: str | int, note: str, day: dt.date | str |
     when = parse.date(day or today, "date", today=today)
     note = parse.text(note, "note", required=True)
     if when.isoformat() < before["date"]:
-        raise AidtrackError("date", when.isoformat(), f"is before the problem was raised ({before['date']})")
+        raise AidtrackError("date", when.isoformat(),
+                            _("is before the problem was raised ({date})").format(date=before["date"]))
     if when > today:
-        raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+        raise AidtrackError("date", when.isoformat(), _("is after today ({today})").format(today=today))
     with db.write():
         db.execute("UPDATE problems SET resolved_on = ?, resolution = ? WHERE id = ?",
                    [when.isoformat(), note, before["id"]])
@@ -88,7 +93,7 @@ def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None
         status = parse.choice(entry["status"], STATUSES, "status")
         when = parse.date(entry["date"], "date", today=today)
         if when > today:
-            raise AidtrackError("date", when.isoformat(), f"is after today ({today})")
+            raise AidtrackError("date", when.isoformat(), _("is after today ({today})").format(today=today))
         reason = parse.text(entry.get("reason"), "reason", max_len=1000)
         checked.append((int(entry["household_id"]), status, when.isoformat(), reason))
     if not checked:
@@ -101,11 +106,12 @@ def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None
             [json.dumps(sorted({c[0] for c in checked}))],
         )
     }
-    for hid, _, when, _ in checked:
+    for hid, _status, when, _reason in checked:
         if hid not in known:
-            raise AidtrackError("household", hid, "no household has this id")
+            raise AidtrackError("household", hid, _("no household has this id"))
         if known[hid][2] and when < known[hid][2]:
-            raise AidtrackError("date", when, f"is before {known[hid][0]} was enrolled ({known[hid][2]})")
+            raise AidtrackError("date", when, _("is before {code} was enrolled ({date})").format(
+                code=known[hid][0], date=known[hid][2]))
     done = []
     with db.write():
         for hid, status, when, reason in checked:
@@ -113,7 +119,7 @@ def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None
                 "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, ?, ?, ?)",
                 [hid, status, when, reason],
             ).lastrowid
-            code, name, _ = known[hid]
+            code, name, _first = known[hid]
             after = {"id": sid, "household": code, "household_name": name, "status": status,
                      "date": when, "reason": reason}
             db.audit("status", "households", code, None, after)

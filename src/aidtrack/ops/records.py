@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import parse
-from ..model import AidtrackError, yuan
+from ..i18n import N_, _
+from ..model import AidtrackError, label, yuan
 from ..store import Store
 from .refs import Refs
 from .rows import CHECKERS, FIELDS
@@ -24,6 +25,8 @@ TABLES = {
     "income": "income", "aid": "aid",
 }
 CODE_PREFIX = {"cadres": "C", "households": "H"}
+_CODE_USED = {"cadres": N_("is already used by another cadre"),
+              "households": N_("is already used by another household")}
 MONEY_FIELDS = {"amount", "value", "aid_value"}
 
 _CURRENT_STATUS = (
@@ -117,7 +120,7 @@ def get(db: Store, kind: str, ident: str | int) -> dict[str, Any]:
         rid = _id(ident, kind)
     rows = select(db, kind, f"{ALIAS[kind]}.id = ?", [rid])
     if not rows:
-        raise AidtrackError("id", ident, f"no {kind} record has this id")
+        raise AidtrackError("id", ident, _("no {kind} record has this id").format(kind=_(kind)))
     return rows[0]
 
 
@@ -125,7 +128,8 @@ def _id(ident: str | int, kind: str) -> int:
     try:
         return int(str(ident).strip())
     except ValueError:
-        raise AidtrackError("id", ident, f"is not a {kind} record id (a whole number)") from None
+        raise AidtrackError("id", ident,
+                            _("is not a {kind} record id (a whole number)").format(kind=_(kind))) from None
 
 
 def next_code(db: Store, kind: str) -> str:
@@ -143,22 +147,23 @@ def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> 
     msg = str(e)
     if "UNIQUE" in msg:
         if kind in CODE_PREFIX:
-            return AidtrackError("code", row.get("code"), f"is already used by another {kind[:-1]}")
+            return AidtrackError("code", row.get("code"), _(_CODE_USED[kind]))
         if kind == "income":
             return AidtrackError(
                 "month", row.get("month"),
-                "income for this household, month and source is already recorded;"
-                " correct it with `aidtrack income edit ID`")
+                _("income for this household, month and source is already recorded;"
+                  " correct it with `aidtrack income edit ID`"))
         if kind == "visits":
             return AidtrackError(
                 "date", row.get("date"),
-                f"a {row.get('kind')} visit to this household on that day is already recorded")
+                _("a {kind} visit to this household on that day is already recorded").format(
+                    kind=label(row.get("kind"))))
         if kind == "pairings":
-            return AidtrackError("household", "", "already has an active pairing: `pair end` it first")
-        return AidtrackError(kind, "", "the same record is already stored")
+            return AidtrackError("household", "", _("already has an active pairing: `pair end` it first"))
+        return AidtrackError(kind, "", _("the same record is already stored"))
     if "FOREIGN KEY" in msg:
-        return AidtrackError(kind, "", "is still referred to by other records; delete those first")
-    return AidtrackError(kind, "", f"refused by the database: {msg}")
+        return AidtrackError(kind, "", _("is still referred to by other records; delete those first"))
+    return AidtrackError(kind, "", _("refused by the database: {error}").format(error=msg))
 
 
 def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = None,
@@ -221,7 +226,7 @@ def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
     today = today or dt.date.today()
     changes = {k: v for k, v in changes.items() if v is not None}
     if not changes:
-        raise AidtrackError("edit", "", "nothing to change: give at least one option")
+        raise AidtrackError("edit", "", _("nothing to change: give at least one option"))
     before = get(db, kind, ident)
     merged = {k: before.get(k) for k in FIELDS[kind]}
     if kind == "households":

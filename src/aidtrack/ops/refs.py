@@ -9,10 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store
 
 _TABLES = {"cadre": "cadres", "household": "households"}
+_AMBIGUOUS = {"cadre": N_("matches more than one cadre: {codes}; use the code"),
+              "household": N_("matches more than one household: {codes}; use the code")}
+_UNKNOWN = {"cadre": N_("no cadre has this code or name"),
+            "household": N_("no household has this code or name")}
+
+
+class Ambiguous(AidtrackError):
+    """A name shared by several records: the clerk must give the code."""
 
 
 class Refs:
@@ -55,7 +64,7 @@ class Refs:
         field = field or entity
         ref = (ref or "").strip()
         if not ref:
-            raise AidtrackError(field, ref, "is required")
+            raise AidtrackError(field, ref, _("is required"))
         if self._codes is not None:
             rid = self._codes[entity].get(ref)
             matches = [] if rid is not None else self._names[entity].get(ref, [])
@@ -76,8 +85,8 @@ class Refs:
             return matches[0][0]
         if matches:
             codes = ", ".join(code for _, code in sorted(matches, key=lambda m: m[1]))
-            raise AidtrackError(field, ref, f"matches more than one {entity}: {codes}; use the code")
-        raise AidtrackError(field, ref, f"no {entity} has this code or name{self._hint(entity, ref)}")
+            raise Ambiguous(field, ref, _(_AMBIGUOUS[entity]).format(codes=codes))
+        raise AidtrackError(field, ref, _(_UNKNOWN[entity]) + self._hint(entity, ref))
 
     def _hint(self, entity: str, ref: str) -> str:
         if self._codes is not None or not ref:
@@ -87,7 +96,9 @@ class Refs:
             " ORDER BY code LIMIT 5",
             [f"%{ref}%", f"{ref}%"],
         ).fetchall()
-        return "; did you mean " + ", ".join(f"{c} {n}" for c, n in rows) if rows else ""
+        if not rows:
+            return ""
+        return _("; did you mean {records}").format(records=", ".join(f"{c} {n}" for c, n in rows))
 
     def cadre(self, ref: str, field: str = "cadre") -> int:
         return self.find("cadre", ref, field)
@@ -119,4 +130,4 @@ class Refs:
             ).fetchone()
             if row:
                 return row[0], row[1]
-        raise AidtrackError(field, d, "is outside every pairing of this household")
+        raise AidtrackError(field, d, _("is outside every pairing of this household"))

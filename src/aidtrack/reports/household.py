@@ -102,7 +102,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                else label(v) if k in ("gender", "livelihood", "status") else v)
               for k, v in h.items()]
     visits = [{**v, "cadre": f"{v['cadre']} {v['cadre_name']}",
-               "problems": "; ".join(_problem_text(p) for p in v["problems"]) or None}
+               "problems": _("; ").join(_problem_text(p) for p in v["problems"]) or None}
               for v in data["visits"]]
     pairings = [{**p, "cadre": f"{p['cadre']} {p['cadre_name']}", "until": p["until"] or _("(active)")}
                 for p in data["pairings"]]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ..i18n import _
 from ..model import AidtrackError
 from .schema import KNOWN, migrations
 
@@ -83,9 +84,9 @@ def _check_header(path: Path) -> None:
         with path.open("rb") as f:
             head = f.read(16)
     except OSError as e:
-        raise AidtrackError("db", str(path), f"cannot be read: {e.strerror}") from None
+        raise AidtrackError("db", str(path), _("cannot be read: {error}").format(error=e.strerror)) from None
     if head and head != SQLITE_HEADER:
-        raise AidtrackError("db", str(path), "is not a database file")
+        raise AidtrackError("db", str(path), _("is not a database file"))
 
 
 def open_store(
@@ -99,7 +100,7 @@ def open_store(
     path = Path(path) if path else default_path()
     if not path.exists():
         if not create:
-            raise AidtrackError("db", str(path), "does not exist (run `aidtrack init` first)")
+            raise AidtrackError("db", str(path), _("does not exist (run `aidtrack init` first)"))
         _create_private(path)
     _check_header(path)
     try:
@@ -115,7 +116,8 @@ def open_store(
         if migrate:
             _migrate(store, path)
     except sqlite3.DatabaseError as e:
-        raise AidtrackError("db", str(path), f"is not a usable database ({e})") from None
+        raise AidtrackError("db", str(path),
+                            _("is not a usable database ({error})").format(error=e)) from None
     return store
 
 
@@ -128,10 +130,11 @@ def _migrate(store: Store, path: Path) -> None:
     unknown = [name for name in applied if name not in KNOWN]
     if unknown:
         raise AidtrackError(
-            "db", str(path), f"was written by a newer aidtrack (migration {unknown[-1]}); upgrade"
+            "db", str(path), _("was written by a newer aidtrack (migration {name}); upgrade").format(
+                name=unknown[-1])
         )
     if not applied and store.table_names():
-        raise AidtrackError("db", str(path), "is a database, but not an aidtrack register")
+        raise AidtrackError("db", str(path), _("is a database, but not an aidtrack register"))
     pending = migrations.pending(store)
     if not pending:
         return

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from ..model import Quarter
+from ..model import STATUSES, Quarter
 from ..ops import facts
 from ..ops.policy import Policy
 from ..store import Store
@@ -126,4 +126,13 @@ def aid_by_household(db: Store, start: dt.date, end: dt.date) -> dict[int, list[
         [start.isoformat(), end.isoformat()],
     ):
         out[hid].append((day, kind, value))
+    return out
+
+
+def unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
+    """A `--by unit` report's unit rows and its totals row, households by status spread into columns."""
+    out = []
+    for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
+        flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
+        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
     return out

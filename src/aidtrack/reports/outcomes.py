@@ -12,7 +12,7 @@ from ..ops import facts
 from ..ops.merge import Units
 from ..ops.redact import redact_rows
 from ..store import Store
-from .common import half_up
+from .common import half_up, unit_rows
 
 
 def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None,
@@ -124,14 +124,6 @@ def _by_unit(db: Store, units: Units, status: dict[int, str], day: str) -> dict[
 UNIT_COLUMNS = ("unit", "households", *STATUSES, "out_of_poverty", "visits", "aid_value")
 
 
-def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
-    out = []
-    for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
-        flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
-        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
-    return out
-
-
 #: Section titles and item names of the meeting summary (CSV keeps the English codes).
 SECTION_TITLES = {"households": N_("Households"), "status": N_("Status"), "livelihood": N_("Livelihood"),
                   "visits": N_("Visits"), "aid by kind": N_("Aid by kind"),
@@ -165,7 +157,7 @@ def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     if "by_unit" in data:
-        return _unit_rows(data, "(total)"), UNIT_COLUMNS
+        return unit_rows(data, "(total)"), UNIT_COLUMNS
     return [{"section": s, "item": i, "value": v} for s, i, v in _items(data)], ("section", "item", "value")
 
 
@@ -173,7 +165,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Outcomes as of {as_of}").format(**data)
     if "by_unit" in data:
         return {"title": _("Outcomes by unit as of {as_of}").format(**data), "sections": [
-            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
+            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": unit_rows(data, _("Total")),
              "headers": [_("Unit"), _("Households"), *(_(s) for s in STATUSES), _("Out of poverty"),
                          _("Visits"), _("Aid ¥")]}]}
     if not data["households"] and not data["visits"] and not data["aid_by_kind"]:

@@ -18,7 +18,7 @@ from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
 from ..store import Store
-from .common import aid_by_household, cells, half_up, problem_counts, span
+from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows
 
 CSV_COLUMNS = (
     "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
@@ -166,29 +166,20 @@ UNIT_COLUMNS = ("unit", "pairings", "compliant", "visits", "visits_cumulative", 
                 *STATUSES, "problems_open_escalated")
 
 
-def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
-    """The unit rows and the totals row, households by status spread into columns."""
-    out = []
-    for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
-        flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
-        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
-    return out
-
-
 def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
     """One row per unit and the totals (households are the sum of the status columns)."""
     return {"title": _("Quarter report {quarter} by unit ({start} – {end})").format(**data), "sections": [
         {"kind": "table", "columns": [c for c in UNIT_COLUMNS if c != "households"],
          "headers": [_("Unit"), _("Pairings"), _("OK"), _("Visits"), _("To date"), _("Aid ¥"),
                      *(_(s) for s in STATUSES), _("Esc.")],
-         "rows": _unit_rows(data, _("Total")),
+         "rows": unit_rows(data, _("Total")),
          "legend": _("OK: pairings compliant. To date: visits since the programme began. Esc.: escalated"
                      " problems open at quarter end.")}]}
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     if "by_unit" in data:
-        return _unit_rows(data, "(total)"), UNIT_COLUMNS
+        return unit_rows(data, "(total)"), UNIT_COLUMNS
     return data["pairings"], CSV_COLUMNS
 
 

@@ -23,8 +23,9 @@ from aidtrack import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(aidtrack.__file__).resolve().parent
-PO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "aidtrack.po"
-MO = PO.with_suffix(".mo")
+#: The catalog's source lives in the repository (it is not package data); the compiled one is shipped.
+PO = ROOT / "src" / "aidtrack" / "locale" / "zh" / "LC_MESSAGES" / "aidtrack.po"
+MO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "aidtrack.mo"
 
 
 def run_python(code: str, lang: str, *args: str) -> subprocess.CompletedProcess:

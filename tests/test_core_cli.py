@@ -152,3 +152,22 @@ def test_markup_in_names_printed_as_typed(cli):
     cli("cadre", "add", "[red]x[/red]", "--code", "C9")
     out = cli("cadre", "list").stdout
     assert "[red]x[/red]" in out
+
+
+def test_records_an_import_could_not_tell_apart_are_refused(story):
+    """Natural keys no UNIQUE constraint holds (aid, status entries, problems) are checked on add, so
+    that every register's export imports back."""
+    story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01", "--date", "2004-01-20")
+    before = story.checksum()
+    r = story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01",
+              "--date", "2004-01-20", "--note", "另一笔", code=2)
+    assert "aid 1" in r.stderr and story.checksum() == before
+    story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "局党委",
+          "--date", "2004-01-20")
+    story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31")
+    before = story.checksum()
+    story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31", code=2)
+    assert story.checksum() == before
+    story("visit", "add", "H01", "--date", "2004-02-01", "--problem", "看病难", "--problem", "看病难", code=2)
+    assert story.checksum() == before
+    assert story.scalar("SELECT count(*) FROM aid") == 2

@@ -51,10 +51,10 @@ def set_status(db: Store, household: str, status: str, day: dt.date | str | None
     if first and when.isoformat() < first:
         raise AidtrackError("date", when.isoformat(),
                             _("is before the household was enrolled ({date})").format(date=first))
+    entry = {"household_id": hid, "status": status, "date": when.isoformat(), "reason": reason}
     with db.write():
-        sid = db.table("statuses").insert(
-            {"household_id": hid, "status": status, "date": when.isoformat(), "reason": reason}
-        ).last_pk
+        records.refuse_duplicate(db, "statuses", entry)
+        sid = db.table("statuses").insert(entry).last_pk
         after = records.select(db, "statuses", "s.id = ?", [sid])[0]
         db.audit("status", "households", after["household"], None, after)
     return after

@@ -17,7 +17,7 @@ from ..i18n import N_, _
 from ..model import AidtrackError, label, yuan
 from ..store import Store
 from .refs import Refs
-from .rows import CHECKERS, FIELDS
+from .rows import CHECKERS, FIELDS, NATURAL_KEYS
 
 TABLES = {
     "cadres": "cadres", "households": "households", "statuses": "statuses",
@@ -176,8 +176,31 @@ def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = N
         return _insert(db, kind, row)
 
 
+#: Natural keys no UNIQUE constraint enforces (a nullable giver; text): checked here, so that what
+#: `add` accepts an import of the export accepts too.
+_CHECKED_KEYS = {
+    "aid": N_("the same aid (household, date, kind, value, giver) is already recorded as aid {id};"
+              " record a second gift with its own date or value"),
+    "statuses": N_("this status on this day is already recorded (status entry {id})"),
+    "problems": N_("this problem is already recorded at that visit (problem {id})"),
+}
+
+
+def refuse_duplicate(db: Store, kind: str, row: Mapping[str, Any], own_id: int | None = None) -> None:
+    if kind not in _CHECKED_KEYS:
+        return
+    keys = NATURAL_KEYS[kind]
+    hit = db.execute(
+        f"SELECT id FROM {TABLES[kind]} WHERE {' AND '.join(f'{k} IS ?' for k in keys)} AND id IS NOT ?"
+        " LIMIT 1", [*(row.get(k) for k in keys), own_id]).fetchone()
+    if hit:
+        raise AidtrackError(keys[1] if kind != "problems" else "problem", row.get(keys[1]),
+                            _(_CHECKED_KEYS[kind]).format(id=hit[0]))
+
+
 def _insert(db: Store, kind: str, row: dict[str, Any]) -> str:
     row = dict(row)
+    refuse_duplicate(db, kind, row)
     enrolled = row.pop("enrolled", None)
     if kind in CODE_PREFIX and not row.get("code"):
         row["code"] = next_code(db, kind)
@@ -238,6 +261,7 @@ def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
     row = CHECKERS[kind](merged, Refs(db), today).raise_first()
     row.pop("enrolled", None)
     with db.write():
+        refuse_duplicate(db, kind, row, before["id"])
         try:
             db.table(TABLES[kind]).update(before["id"], row)
         except sqlite3.IntegrityError as e:

@@ -566,6 +566,8 @@ def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out:
     city = work / "merged.db"
     res = measure(label, [*AIDTRACK, "--db", str(city), "merge", *files], 1, out, ok=(0, 2),
                   prepare=lambda: remove_db(city))
+    if len(files) > 2:
+        res["command"] = shown([*AIDTRACK, "--db", str(city), "merge", files[0], "…", files[-1]], out)
     if res["status"] == "ok":
         conn = sqlite3.connect(city)
         try:

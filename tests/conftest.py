@@ -54,6 +54,19 @@ class Cli:
             conn.close()
 
 
+def public_records(path: Path) -> dict[str, list[dict]]:
+    """Every record of every kind in its public shape, without ids: what a round trip must keep."""
+    from aidtrack.model import KINDS
+    from aidtrack.ops import records
+    from aidtrack.store import open_store
+
+    db = open_store(path)
+    try:
+        return {k: [{f: v for f, v in r.items() if f != "id"} for r in records.select(db, k)] for k in KINDS}
+    finally:
+        db.close()
+
+
 def file_digest(path: Path) -> str:
     """The main file's bytes after a checkpoint: equal before and after means not a byte was written."""
     conn = sqlite3.connect(path)

@@ -9,10 +9,10 @@ import stat
 import pytest
 
 from aidtrack.model import KINDS
-from aidtrack.ops import records
 from aidtrack.ops.redact import mask_name as mask
 from aidtrack.ops.rows import FIELDS
-from aidtrack.store import open_store
+
+from conftest import public_records
 
 
 @pytest.fixture
@@ -40,12 +40,6 @@ def register(story):
     return story
 
 
-def public_records(path) -> dict[str, list[dict]]:
-    db = open_store(path)
-    try:
-        return {k: [{f: v for f, v in r.items() if f != "id"} for r in records.select(db, k)] for k in KINDS}
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from aidtrack.model import KINDS
-from aidtrack.ops import records
 from aidtrack.ops.demo import DEMO_DATA
 from aidtrack.ops.headers import HEADERS, field_of, table_markdown
 from aidtrack.ops.rows import FIELDS
-from aidtrack.store import open_store
+
+from conftest import public_records
 
 
 def put(tmp_path: Path, name: str, text: str) -> str:
@@ -22,12 +22,6 @@ def put(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def public_records(path) -> dict[str, list[dict]]:
-    db = open_store(path)
-    try:
-        return {k: [{f: v for f, v in r.items() if f != "id"} for r in records.select(db, k)] for k in KINDS}
-    finally:
-        db.close()
 
 
 def test_one_table_names_every_field_once():

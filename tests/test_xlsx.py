@@ -11,18 +11,11 @@ from pathlib import Path
 import openpyxl
 
 from aidtrack.model import KINDS
-from aidtrack.ops import records
 from aidtrack.ops.demo import DEMO_DATA
 from aidtrack.ops.importer import import_bundle
 from aidtrack.store import open_store
 
-
-def public_records(path) -> dict[str, list[dict]]:
-    db = open_store(path)
-    try:
-        return {k: [{f: v for f, v in r.items() if f != "id"} for r in records.select(db, k)] for k in KINDS}
-    finally:
-        db.close()
+from conftest import public_records
 
 
 def load_demo(cli) -> None:

@@ -16,6 +16,8 @@ from aidtrack.ops.importer import import_bundle
 from aidtrack.reports import quarter as quarter_report
 from aidtrack.store import open_store
 
+from conftest import public_records
+
 TODAY = dt.date(2005, 12, 31)
 START = dt.date(2004, 1, 1)
 KINDS = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
@@ -100,15 +102,6 @@ def test_quarter_totals_equal_direct_counts(tmp_path_factory, plan, q):
         path, "SELECT count(*) FROM problems p JOIN visits v ON v.id = p.visit_id WHERE p.escalated = 1"
         " AND v.date <= ? AND (p.resolved_on IS NULL OR p.resolved_on > ?)", [end, end])
     assert sum(totals["households_by_status"].values()) == totals["households"]
-
-
-def public_records(path) -> dict[str, list[dict]]:
-    db = open_store(path)
-    try:
-        return {k: [{f: v for f, v in r.items() if f != "id"} for r in records.select(db, k)]
-                for k in KINDS}
-    finally:
-        db.close()
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

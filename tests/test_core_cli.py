@@ -171,3 +171,32 @@ def test_records_an_import_could_not_tell_apart_are_refused(story):
     story("visit", "add", "H01", "--date", "2004-02-01", "--problem", "看病难", "--problem", "看病难", code=2)
     assert story.checksum() == before
     assert story.scalar("SELECT count(*) FROM aid") == 2
+
+
+def test_pairing_problem_cadre_household_corrections(story):
+    story("visit", "add", "H01", "--date", "2003-08-01", "--problem", "医药费")
+    # a pairing's dates may move, but not past its visits
+    before = story.checksum()
+    r = story("pair", "edit", "1", "--since", "2003-08-05", code=2)
+    assert "outside" in r.stderr and story.checksum() == before
+    story("pair", "edit", "1", "--since", "2003-07-01")
+    assert story.scalar("SELECT since FROM pairings WHERE id = 1") == "2003-07-01"
+    # a pairing with visits cannot be deleted; one entered by mistake can
+    story("pair", "delete", "1", "--yes", code=2)
+    story("cadre", "add", "错录", "--code", "C09")
+    story("household", "add", "错录户", "--code", "H09")
+    pid = int(story("pair", "add", "C09", "H09", "--since", "2004-01-01").stdout)
+    story("pair", "delete", str(pid), "--yes")
+    story("household", "delete", "H09", "--yes")
+    story("cadre", "delete", "C09", "--yes")
+    assert story.rows("SELECT count(*) FROM households WHERE code = 'H09'") == [(0,)]
+    assert story.rows("SELECT count(*) FROM statuses WHERE household_id NOT IN (SELECT id FROM households)") \
+        == [(0,)]
+    r = story("household", "delete", "H01", "--yes", code=2)  # its pairing and visit refer to it
+    assert "refer" in r.stderr
+    # a problem can be corrected and deleted
+    story("problem", "edit", "1", "--escalate", "--problem", "医药费无力承担")
+    assert story.rows("SELECT problem, escalated FROM problems") == [("医药费无力承担", 1)]
+    story("problem", "delete", "1", "--yes")
+    assert story.scalar("SELECT count(*) FROM problems") == 0
+    assert story.scalar("SELECT count(*) FROM audit WHERE action = 'delete'") == 4

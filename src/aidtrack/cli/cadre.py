@@ -10,6 +10,7 @@ from ..i18n import _
 from .common import (
     CadreRef,
     Format,
+    Yes,
     command,
     edit_record,
     list_records,
@@ -67,3 +68,14 @@ def edit(ref: CadreRef, name: Annotated[str | None, typer.Option("--name")] = No
     """
     edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title,
                                 "phone": phone})
+
+
+@command(app)
+def delete(ref: CadreRef, yes: Yes = False) -> None:
+    """Delete a cadre entered by mistake (audited); refused while other records refer to it.
+
+    Example: aidtrack cadre delete C09 --yes
+    """
+    from .common import delete_record
+
+    delete_record("cadres", ref, yes)

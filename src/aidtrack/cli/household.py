@@ -11,6 +11,7 @@ from .common import (
     DateOpt,
     Format,
     HouseholdRef,
+    Yes,
     command,
     edit_record,
     list_records,
@@ -129,3 +130,14 @@ def status(ref: HouseholdRef,
         actions.set_status(db, ref, set_, date, reason, today())
     list_records("statuses", fmt if set_ is None else "table", ["s.household_id = ?"],
                  [Refs(db).household(ref)])
+
+
+@command(app)
+def delete(ref: HouseholdRef, yes: Yes = False) -> None:
+    """Delete a household entered by mistake (audited); refused while other records refer to it.
+
+    Example: aidtrack household delete H09 --yes
+    """
+    from .common import delete_record
+
+    delete_record("households", ref, yes)

@@ -7,7 +7,20 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import CadreRef, DateOpt, Format, HouseholdRef, command, list_records, open_db, today
+from .common import (
+    CadreRef,
+    DateOpt,
+    Format,
+    HouseholdRef,
+    RecordId,
+    Yes,
+    command,
+    delete_record,
+    edit_record,
+    list_records,
+    open_db,
+    today,
+)
 
 NAME = "pair"
 app = typer.Typer(no_args_is_help=True)
@@ -47,3 +60,24 @@ def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings
     Example: aidtrack pair list --active
     """
     list_records("pairings", fmt, ["p.until IS NULL"] if active else [], [])
+
+
+@command(app)
+def edit(ident: RecordId,
+         cadre: Annotated[str | None, typer.Option("--cadre", help=_("The paired cadre."))] = None,
+         since: Annotated[str | None, typer.Option("--since", help=_("First day."))] = None,
+         until: Annotated[str | None, typer.Option("--until", help=_("Last day."))] = None) -> None:
+    """Correct a pairing (audited); its visits must stay within its dates.
+
+    Example: aidtrack pair edit 3 --since 2003-07-08
+    """
+    edit_record("pairings", ident, {"cadre": cadre, "since": since, "until": until})
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete a pairing entered by mistake (audited); refused while visits refer to it.
+
+    Example: aidtrack pair delete 3 --yes
+    """
+    delete_record("pairings", ident, yes)

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import DateOpt, Format, RecordId, command, list_records, open_db, today
+from .common import (
+    DateOpt,
+    Format,
+    RecordId,
+    Yes,
+    command,
+    delete_record,
+    edit_record,
+    list_records,
+    open_db,
+    today,
+)
 
 NAME = "problem"
 app = typer.Typer(no_args_is_help=True)
@@ -42,3 +53,29 @@ def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
     from ..render import emit_one
 
     emit_one(actions.resolve_problem(open_db(), ident, note, date, today()), "table")
+
+
+@command(app)
+def edit(ident: RecordId,
+         problem: Annotated[str | None, typer.Option("--problem", help=_("The problem's text."))] = None,
+         escalate: Annotated[bool | None, typer.Option(
+             "--escalate/--no-escalate", help=_("Escalated to the party committee or not."))] = None,
+         resolution: Annotated[str | None, typer.Option("--resolution", help=_("How it was resolved."))]
+         = None,
+         resolved_on: Annotated[str | None, typer.Option("--resolved-on", help=_("Day it was resolved."))]
+         = None) -> None:
+    """Correct a problem (audited).
+
+    Example: aidtrack problem edit 4 --escalate
+    """
+    edit_record("problems", ident, {"problem": problem, "escalated": escalate, "resolution": resolution,
+                                    "resolved_on": resolved_on})
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete a problem entered by mistake (audited).
+
+    Example: aidtrack problem delete 4 --yes
+    """
+    delete_record("problems", ident, yes)

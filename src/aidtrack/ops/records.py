@@ -266,9 +266,21 @@ def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
             db.table(TABLES[kind]).update(before["id"], row)
         except sqlite3.IntegrityError as e:
             raise _integrity(kind, row, e) from None
+        if kind == "pairings":
+            _visits_inside(db, before["id"])
         after = _public_by_id(db, kind, before["id"])
         db.audit("edit", kind, str(before.get("code") or before["id"]), before, after)
     return after
+
+
+def _visits_inside(db: Store, pairing_id: int) -> None:
+    """A pairing's corrected dates must still hold every visit made under it."""
+    outside = db.execute(
+        "SELECT count(*), min(v.date) FROM visits v JOIN pairings p ON p.id = v.pairing_id WHERE p.id = ?"
+        " AND (v.date < p.since OR (p.until IS NOT NULL AND v.date > p.until))", [pairing_id]).fetchone()
+    if outside[0]:
+        raise AidtrackError("since", outside[1], _("{n} visit(s) of this pairing would fall outside its"
+                                                   " dates").format(n=outside[0]))
 
 
 def delete(db: Store, kind: str, ident: str | int) -> dict[str, Any]:

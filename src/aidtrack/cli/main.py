@@ -212,6 +212,8 @@ def run() -> None:
     except Exception as e:
         # click's UsageError family, vendored inside Typer: duck-typed, not imported.
         if hasattr(e, "format_message") and isinstance(getattr(e, "exit_code", None), int):
+            if not e.format_message().strip():  # a group called bare: its help is already shown
+                sys.exit(e.exit_code)
             sys.stderr.write(_("Error: {message}").format(message=usage_message(e.format_message()))
                              + _(" (try --help)") + "\n")
             sys.exit(e.exit_code)

@@ -11,11 +11,9 @@ STATUSES = ("enrolled", "exited", "prosperous", "relapsed")
 OUT_OF_POVERTY = ("exited", "prosperous")
 VISIT_KINDS = ("initial", "regular", "followup")
 EVENTS = ("illness", "injury", "job_loss", "disaster", "family", "other")
-SHOCK_EVENTS = EVENTS
 AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")
 LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
 GENDERS = ("male", "female")
-FORMATS = ("table", "json", "csv")
 
 #: Chinese names of the enumeration values (DOMAIN.md's glossary): shown in Chinese, accepted as input.
 ZH_NAMES: dict[str, str] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
@@ -78,8 +79,8 @@ def console(file: TextIO | None = None, stderr: bool = False):
     from rich.console import Console
 
     con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False)
-    if not con.is_terminal and "COLUMNS" not in __import__("os").environ:
-        con = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=150)
+    if not con.is_terminal and "COLUMNS" not in os.environ:
+        con.width = 150
     return con
 
 

@@ -19,20 +19,6 @@ def status_at(db: Store, day: dt.date | str) -> dict[int, str]:
     return {hid: status for hid, status, _ in rows}
 
 
-def monthly_income(db: Store, first_month: str, last_month: str,
-                   household_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """Income in fen per household and month (sources of one month added), months without a record absent."""
-    sql = ("SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?")
-    args: list = [first_month, last_month]
-    if household_ids is not None:
-        sql += f" AND household_id IN ({','.join('?' * len(household_ids))})"
-        args += household_ids
-    out: dict[int, dict[str, int]] = defaultdict(dict)
-    for hid, month, amount in db.execute(sql + " GROUP BY household_id, month", args):
-        out[hid][month] = amount
-    return out
-
-
 def members(db: Store) -> dict[int, int]:
     return dict(db.execute("SELECT id, members FROM households").fetchall())
 

@@ -42,7 +42,7 @@ COLUMNS = (
 #: Column names that mean something else as a plain message (`enrolled` the date, not the status):
 #: their header is looked up in context "column" first (i18n.column).
 COLUMN_CONTEXT = ("enrolled", "exited")
-#: Codes shown by name in tables (render.ENUM_COLUMNS) besides model.ZH_NAMES and model.KINDS.
+#: Codes shown by name in tables (render.ENUM_COLUMNS) besides model.ZH_NAMES and kinds.KINDS.
 CODES = ("add", "edit", "delete", "status", "end", "resolve", "set", "import", "merge", "bundle", "ok",
          "PROBLEM", "policy", "unrecorded")
 #: Typer's own messages that show on aidtrack's help screens (it translates them with gettext).
@@ -83,11 +83,12 @@ def help_texts() -> list[tuple[str, str]]:
 
 def runtime_codes() -> list[tuple[str, str]]:
     from aidtrack.cli.common import COLUMNS as RECORD_COLUMNS
-    from aidtrack.model import KINDS, ZH_NAMES
+    from aidtrack.kinds import KINDS
+    from aidtrack.model import ZH_NAMES
     from aidtrack.ops.rows import FIELDS
 
     columns = {c for cols in (*RECORD_COLUMNS.values(), *FIELDS.values(), COLUMNS) for c in cols}
-    return ([(k, "runtime:model.ZH_NAMES") for k in ZH_NAMES] + [(k, "runtime:model.KINDS") for k in KINDS]
+    return ([(k, "runtime:model.ZH_NAMES") for k in ZH_NAMES] + [(k, "runtime:kinds.KINDS") for k in KINDS]
             + [(c, "runtime:columns") for c in sorted(columns)] + [(c, "runtime:codes") for c in CODES])
 
 

@@ -56,7 +56,7 @@ class Cli:
 
 def public_records(path: Path) -> dict[str, list[dict]]:
     """Every record of every kind in its public shape, without ids: what a round trip must keep."""
-    from aidtrack.model import KINDS
+    from aidtrack.kinds import KINDS
     from aidtrack.ops import records
     from aidtrack.store import open_store
 

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from aidtrack.model import KINDS
+from aidtrack.kinds import KINDS
 from aidtrack.ops.redact import mask_name as mask
-from aidtrack.ops.rows import FIELDS
+from aidtrack.ops.importer.readers import FIELDS
 
 from conftest import public_records
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from aidtrack.model import KINDS
+from aidtrack.kinds import KINDS
 from aidtrack.ops.demo import DEMO_DATA
 from aidtrack.ops.headers import HEADERS, field_of, table_markdown
-from aidtrack.ops.rows import FIELDS
+from aidtrack.ops.importer.readers import FIELDS
 
 from conftest import public_records
 
@@ -52,9 +52,9 @@ ZH_CASES = [
     ("statuses", "户主,状态,日期,原因\nH01,脱贫,2004-03-10,三轮车运输\n满运良,致富,2004-04-01,\n", [],
      "SELECT household_id, status, date, reason FROM statuses WHERE status != 'enrolled' ORDER BY id",
      [(1, "exited", "2004-03-10", "三轮车运输"), (2, "prosperous", "2004-04-01", None)]),
-    ("pairings", "帮扶干部,帮扶对象,开始日期,结束日期\nC02,H01,2003-01-01,2003-06-30\n", [],
+    ("pairings", "帮扶干部,帮扶对象,开始日期,结束日期\nC02,H01,2003-07-01,2003-07-09\n", [],
      "SELECT cadre_id, household_id, since, until FROM pairings WHERE id > 2",
-     [(2, 1, "2003-01-01", "2003-06-30")]),
+     [(2, 1, "2003-07-01", "2003-07-09")]),
     # Mixed English and Chinese headers, a header with spaces around it.
     ("visits", "户主, 帮扶干部 ,走访日期,走访类型,情况,解决问题,event\n"
                "H01,C01,2004-09-20,回访,胃穿孔手术后在家休养,局长陪同住院并买药,疾病\n", [],

@@ -77,9 +77,9 @@ KIND_CASES = [
     ("statuses", "household,status,date,reason\nH01,exited,2004-03-10,三轮车\n满运良,exited,2004-04-01,\n",
      "SELECT household_id, status, date, reason FROM statuses WHERE status != 'enrolled' ORDER BY id",
      [(1, "exited", "2004-03-10", "三轮车"), (2, "exited", "2004-04-01", None)]),
-    ("pairings", "cadre,household,since,until\nC02,H01,2003-01-01,2003-06-30\n",
+    ("pairings", "cadre,household,since,until\nC02,H01,2003-07-01,2003-07-09\n",
      "SELECT cadre_id, household_id, since, until FROM pairings WHERE id > 2",
-     [(2, 1, "2003-01-01", "2003-06-30")]),
+     [(2, 1, "2003-07-01", "2003-07-09")]),
     ("visits", "household,cadre,date,kind,situation\nH01,C01,2003-07-10,initial,送米面油\n"
                "满运良,,2003-08-01,,生活困难\n",
      "SELECT pairing_id, date, kind, situation FROM visits ORDER BY id",
@@ -149,14 +149,17 @@ RULES = [
         cadre,household,since,until
         C01,H02,2004-01-01,
         C01,H01,2003-01-01,2002-12-31
-        C09,H01,2002-01-01,2002-06-30
+        C09,H01,2003-07-01,2003-07-05
+        C02,H01,2003-07-01,2003-07-05
+        C01,H01,2003-07-03,2003-07-08
         C02,H01,2002-01-01,2002-06-30
-        C01,H01,2002-06-01,2002-12-31
         """, [
         (2, "since: overlaps the household's pairing from 2003-07-10 to now"),
         (3, "until: is before since"), (4, "cadre: no cadre has this code or name"),
         # line 5 is valid and remembered, so line 6 overlaps it
-        (6, "since: overlaps the household's pairing from 2002-01-01 to 2002-06-30"),
+        (6, "since: overlaps the household's pairing from 2003-07-01 to 2003-07-05"),
+        # a paired household's history starts at its enrolment, on every path
+        (7, "since: is before H01 was enrolled (2003-07-01)"),
     ]),
     ("income", """
         household,month,amount,source

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from aidtrack.model import KINDS
+from aidtrack.kinds import KINDS
 from aidtrack.ops.demo import DEMO_DATA
 from aidtrack.ops.importer import import_bundle
 from aidtrack.store import open_store

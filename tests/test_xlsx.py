@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from aidtrack.model import KINDS
+from aidtrack.kinds import KINDS
 from aidtrack.ops.demo import DEMO_DATA
 from aidtrack.ops.importer import import_bundle
 from aidtrack.store import open_store

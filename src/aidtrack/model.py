@@ -36,9 +36,6 @@ def label(value: str | None) -> str | None:
         return value
     return ZH_NAMES.get(value) or _(value)
 
-#: The record kinds import, export and the audit log speak of, in bundle (dependency) order.
-KINDS = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
-
 #: The date before any real one: the effective date of the built-in policy defaults.
 EPOCH = dt.date(1900, 1, 1)
 

@@ -17,7 +17,6 @@ from .common import (
     command,
     delete_record,
     edit_record,
-    household_id,
     list_records,
     open_db,
     today,
@@ -53,9 +52,7 @@ def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
 
     Example: aidtrack aid list --household H01 --format csv
     """
-    where, params = ([], []) if not household else (["a.household_id = ?"],
-                                                     [household_id(household)])
-    list_records("aid", fmt, where, params)
+    list_records("aid", fmt, household=household)
 
 
 @command(app)

@@ -47,7 +47,7 @@ def list_(fmt: Format = "table") -> None:
 
     Example: aidtrack cadre list --format json
     """
-    list_records("cadres", fmt, [], [])
+    list_records("cadres", fmt)
 
 
 @command(app)

@@ -127,29 +127,15 @@ CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this ca
 RecordId = Annotated[str, typer.Argument(help=_("The record's id (see the list command)."))]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))]
 
-#: Table columns per kind; JSON output carries every field of the public shape.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "cadres": ("code", "name", "unit", "title", "phone"),
-    "households": ("code", "name", "members", "livelihood", "status", "cadre", "tags", "address"),
-    "statuses": ("household", "household_name", "date", "status", "reason"),
-    "pairings": ("id", "cadre", "cadre_name", "household", "household_name", "since", "until"),
-    "visits": ("id", "date", "household", "household_name", "cadre", "kind", "event", "situation",
-               "solved"),
-    "problems": ("id", "date", "household", "cadre", "problem", "escalated", "resolved_on",
-                 "resolution"),
-    "income": ("id", "household", "household_name", "month", "amount", "source"),
-    "aid": ("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
-}
-
-
-def list_records(kind: str, fmt: str, where: list[str], params: list[Any]) -> None:
+def list_records(kind: str, fmt: str, **filters: Any) -> None:
+    """A kind's list: the registry's list columns in a table, the whole public shape in JSON."""
+    from ..kinds import REGISTRY
     from ..ops import records
     from ..render import emit
 
     fmt = check_format(fmt)
-    db = open_db()
-    rows = records.select(db, kind, " AND ".join(where), params)
-    emit(rows, COLUMNS[kind], fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
+    rows = records.select(open_db(), kind, **filters)
+    emit(rows, REGISTRY[kind].list_columns, fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
 
 
 def show_record(kind: str, ident: str, fmt: str) -> None:
@@ -177,15 +163,3 @@ def delete_record(kind: str, ident: str, yes: bool) -> None:
     confirm_delete(what, yes)
     records.delete(db, kind, ident)
     sys.stderr.write(_("Deleted {what}.").format(what=what) + "\n")
-
-
-def household_id(ref: str | None, field: str = "household") -> int | None:
-    from ..ops.refs import Refs
-
-    return None if ref is None else Refs(open_db()).household(ref, field)
-
-
-def cadre_id(ref: str | None, field: str = "cadre") -> int | None:
-    from ..ops.refs import Refs
-
-    return None if ref is None else Refs(open_db()).cadre(ref, field)

@@ -73,16 +73,7 @@ def list_(
 
     Example: aidtrack household list --status exited
     """
-    from ..model import STATUSES
-    from ..parse import choice
-
-    where, params = [], []
-    if status:
-        where.append(
-            "(SELECT s.status FROM statuses s WHERE s.household_id = h.id"
-            " ORDER BY s.date DESC, s.id DESC LIMIT 1) = ?")
-        params.append(choice(status, STATUSES, "status"))
-    list_records("households", fmt, where, params)
+    list_records("households", fmt, status=status)
 
 
 @command(app)
@@ -122,14 +113,10 @@ def status(ref: HouseholdRef,
     Example: aidtrack household status H01 --set exited --date 2004-03-31 --reason 三轮车运输收入稳定
     """
     from ..ops import actions
-    from ..ops.refs import Refs
-    from .common import list_records
 
-    db = open_db()
     if set_ is not None:
-        actions.set_status(db, ref, set_, date, reason, today())
-    list_records("statuses", fmt if set_ is None else "table", ["s.household_id = ?"],
-                 [Refs(db).household(ref)])
+        actions.set_status(open_db(), ref, set_, date, reason, today())
+    list_records("statuses", fmt if set_ is None else "table", household=ref)
 
 
 @command(app)

@@ -16,7 +16,6 @@ from .common import (
     command,
     delete_record,
     edit_record,
-    household_id,
     list_records,
     open_db,
     today,
@@ -49,9 +48,7 @@ def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
 
     Example: aidtrack income list --household H01
     """
-    where, params = ([], []) if not household else (["i.household_id = ?"],
-                                                     [household_id(household)])
-    list_records("income", fmt, where, params)
+    list_records("income", fmt, household=household)
 
 
 @command(app)

@@ -59,7 +59,7 @@ def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings
 
     Example: aidtrack pair list --active
     """
-    list_records("pairings", fmt, ["p.until IS NULL"] if active else [], [])
+    list_records("pairings", fmt, active=active)
 
 
 @command(app)

@@ -33,12 +33,7 @@ def list_(open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved 
 
     Example: aidtrack problem list --open --escalated
     """
-    where = []
-    if open_:
-        where.append("pr.resolved_on IS NULL")
-    if escalated:
-        where.append("pr.escalated = 1")
-    list_records("problems", fmt, where, [])
+    list_records("problems", fmt, open=open_, escalated=escalated)
 
 
 @command(app)

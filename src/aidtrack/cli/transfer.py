@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         Example: aidtrack import bundle ./export --on-conflict skip
         """
-        from ..model import KINDS
+        from ..kinds import KINDS
         from ..ops.importer import import_bundle, import_file
         from ..parse import choice
 

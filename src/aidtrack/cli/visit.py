@@ -15,11 +15,9 @@ from .common import (
     HouseholdRef,
     RecordId,
     Yes,
-    cadre_id,
     command,
     delete_record,
     edit_record,
-    household_id,
     list_records,
     open_db,
     today,
@@ -54,10 +52,6 @@ def add(household: HouseholdRef,
     """
     from ..ops import records
 
-    if escalate and not problem:
-        from ..model import AidtrackError
-
-        raise AidtrackError("escalate", "", _("needs at least one --problem to escalate"))
     print(records.add_visit(open_db(), {
         "household": household, "cadre": cadre, "date": date, "kind": kind,
         "situation": situation, "solved": solved, "event": event,
@@ -72,20 +66,7 @@ def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
 
     Example: aidtrack visit list --household H01 --quarter 2004Q3
     """
-    from ..parse import quarter as parse_quarter
-
-    where, params = [], []
-    if household:
-        where.append("p.household_id = ?")
-        params.append(household_id(household))
-    if cadre:
-        where.append("p.cadre_id = ?")
-        params.append(cadre_id(cadre))
-    if quarter:
-        q = parse_quarter(quarter)
-        where.append("v.date BETWEEN ? AND ?")
-        params += [q.start.isoformat(), q.end.isoformat()]
-    list_records("visits", fmt, where, params)
+    list_records("visits", fmt, household=household, cadre=cadre, quarter=quarter)
 
 
 @command(app)

@@ -1,4 +1,4 @@
-"""Export: each kind in exactly the shape `import` reads (rows.FIELDS columns, codes, yuan).
+"""Export: each kind in exactly the shape `import` reads (the registry's fields, codes, yuan).
 
 Rows are streamed from one SELECT per kind to the file, never held as a list. A file is written
 under a temporary name (created 0600: it holds personal data) and renamed when complete, so a
@@ -20,18 +20,18 @@ from typing import IO, Any
 
 from .. import parse
 from ..i18n import _
-from ..model import KINDS, AidtrackError, format_yuan
+from ..kinds import KINDS, REGISTRY
+from ..model import AidtrackError, format_yuan
 from ..store import Store
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
 from .redact import redact_record
-from .rows import FIELDS
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
 #: Formats written to a file by a library (a zip, column chunks), never to standard output.
 BINARY = ("xlsx", "parquet")
-MONEY = {"amount", "value"}
+_MONEY = frozenset().union(*(k.money for k in REGISTRY.values()))
 
 #: Households import writes the first `enrolled` status itself (from the `enrolled` column), so a
 #: statuses export leaves that entry out and the round trip stores it exactly once.
@@ -42,11 +42,12 @@ _NOT_FIRST_ENROLMENT = (
 
 
 def stored_rows(db: Store, kind: str) -> Iterator[dict[str, Any]]:
-    """The public SELECT of records.py, streamed, money still in fen."""
-    sql = records.PUBLIC_SQL[kind]
+    """The kind's public SELECT (kinds.py), streamed, money still in fen."""
+    k = REGISTRY[kind]
+    sql = k.select
     if kind == "statuses":
         sql += f" WHERE {_NOT_FIRST_ENROLMENT}"
-    cur = db.execute(f"{sql} ORDER BY {records.ORDER[kind]}")
+    cur = db.execute(f"{sql} ORDER BY {k.order}")
     names = [d[0] for d in cur.description]
     for r in cur:
         yield dict(zip(names, r))
@@ -60,7 +61,7 @@ def _redacted(row: dict[str, Any]) -> dict[str, Any]:
 def _csv_cell(column: str, value: Any) -> Any:
     if value is None:
         return ""
-    if column in MONEY:
+    if column in _MONEY:
         return format_yuan(value)
     return value
 
@@ -71,7 +72,7 @@ def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = F
 
     `headers="zh"` writes the Chinese column names and enumeration values (headers.HEADERS).
     """
-    fields = FIELDS[kind]
+    fields = REGISTRY[kind].field_names
     rows = stored_rows(db, kind)
     n = 0
     zh = headers == "zh"

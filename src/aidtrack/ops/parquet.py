@@ -1,6 +1,6 @@
 """Parquet hand-off: one file per table, typed, for DuckDB and other column stores (a province's).
 
-Each kind is written in its public shape (rows.FIELDS: codes for references, as `export` writes
+Each kind is written in its public shape (the registry's fields: codes for references, as `export` writes
 CSV) plus its `id`, and every row of the table: statuses.parquet includes each household's first
 `enrolled` status, which a CSV bundle leaves to households' `enrolled` column. Cadres and
 households carry `unit_id` once the city roll-up exists, and the `units` table is written as is.
@@ -16,11 +16,10 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ..i18n import _
-from ..model import KINDS, AidtrackError
+from ..kinds import KINDS, REGISTRY
+from ..model import AidtrackError
 from ..store import Store
-from . import records
 from .headers import TYPES
-from .rows import FIELDS
 
 INSTALL = "pip install 'aidtrack[parquet]'"
 BATCH = 100_000
@@ -59,12 +58,12 @@ def _query(db: Store, table: str) -> tuple[str, list[str], dict[str, str]]:
         types = {r[1]: "int" if "INT" in (r[2] or "").upper() else
                  "real" if (r[2] or "").upper() in ("REAL", "FLOAT", "DOUBLE") else "text" for r in info}
         return f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] ORDER BY rowid", columns, types
-    columns = ["id", *FIELDS[table]]
+    columns = ["id", *REGISTRY[table].field_names]
     selected = ", ".join(f"p.{c}" for c in columns)
-    sql = f"SELECT {selected} FROM ({records.PUBLIC_SQL[table]}) p"
+    sql = f"SELECT {selected} FROM ({REGISTRY[table].select}) p"
     if table in ("cadres", "households") and "unit_id" in db[table].columns_dict:
         columns.append("unit_id")
-        sql = (f"SELECT {selected}, t.unit_id FROM ({records.PUBLIC_SQL[table]}) p"
+        sql = (f"SELECT {selected}, t.unit_id FROM ({REGISTRY[table].select}) p"
                f" JOIN {table} t ON t.id = p.id")
     types = {c: "int" if c in ("id", "unit_id") else TYPES.get(c, "text") for c in columns}
     return sql + " ORDER BY p.id", columns, types

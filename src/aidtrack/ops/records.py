@@ -14,111 +14,80 @@ from typing import Any
 
 from .. import parse
 from ..i18n import N_, _
-from ..model import AidtrackError, label, yuan
+from ..kinds import REGISTRY
+from ..model import AidtrackError, Quarter, label, yuan
 from ..store import Store
 from .refs import Refs
-from .rows import CHECKERS, FIELDS, NATURAL_KEYS
+from .validate import validate
 
-TABLES = {
-    "cadres": "cadres", "households": "households", "statuses": "statuses",
-    "pairings": "pairings", "visits": "visits", "problems": "problems",
-    "income": "income", "aid": "aid",
-}
-CODE_PREFIX = {"cadres": "C", "households": "H"}
 _CODE_USED = {"cadres": N_("is already used by another cadre"),
               "households": N_("is already used by another household")}
-MONEY_FIELDS = {"amount", "value", "aid_value"}
-
-_CURRENT_STATUS = (
-    "(SELECT s.status FROM statuses s WHERE s.household_id = h.id"
-    " ORDER BY s.date DESC, s.id DESC LIMIT 1)"
-)
-
-#: SELECTs producing each kind's public shape (plus `id`), filterable by appending WHERE clauses.
-PUBLIC_SQL: dict[str, str] = {
-    "cadres": "SELECT c.id, c.code, c.name, c.unit, c.title, c.phone FROM cadres c",
-    "households": (
-        "SELECT h.id, h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born,"
-        " h.gender, h.phone, h.id_number, h.tags,"
-        " (SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id) AS enrolled,"
-        f" {_CURRENT_STATUS} AS status,"
-        " (SELECT c.code FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
-        "  WHERE p.household_id = h.id AND p.until IS NULL) AS cadre"
-        " FROM households h"
-    ),
-    "statuses": (
-        "SELECT s.id, h.code AS household, h.name AS household_name, s.status, s.date, s.reason"
-        " FROM statuses s JOIN households h ON h.id = s.household_id"
-    ),
-    "pairings": (
-        "SELECT p.id, c.code AS cadre, c.name AS cadre_name, h.code AS household,"
-        " h.name AS household_name, p.since, p.until"
-        " FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id"
-    ),
-    "visits": (
-        "SELECT v.id, h.code AS household, h.name AS household_name, c.code AS cadre,"
-        " c.name AS cadre_name, v.date, v.kind, v.situation, v.solved, v.event"
-        " FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-        " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
-    ),
-    "problems": (
-        "SELECT pr.id, h.code AS household, h.name AS household_name, c.code AS cadre,"
-        " v.date, v.kind, pr.problem, pr.escalated, pr.resolved_on, pr.resolution"
-        " FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
-        " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
-    ),
-    "income": (
-        "SELECT i.id, h.code AS household, h.name AS household_name, i.month, i.amount, i.source"
-        " FROM income i JOIN households h ON h.id = i.household_id"
-    ),
-    "aid": (
-        "SELECT a.id, h.code AS household, h.name AS household_name, a.date, a.kind, a.value,"
-        " coalesce(c.code, a.giver) AS giver, a.note"
-        " FROM aid a JOIN households h ON h.id = a.household_id"
-        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id"
-    ),
-}
-
-ORDER = {
-    "cadres": "c.code", "households": "h.code", "statuses": "h.code, s.date, s.id",
-    "pairings": "h.code, p.since", "visits": "v.date, h.code, v.id",
-    "problems": "v.date, pr.id", "income": "h.code, i.month, i.source",
-    "aid": "a.date, h.code, a.id",
-}
-ALIAS = {"cadres": "c", "households": "h", "statuses": "s", "pairings": "p", "visits": "v",
-         "problems": "pr", "income": "i", "aid": "a"}
 
 
 def public(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored row in its public shape: money to yuan, flags to booleans, tags to a list."""
     out = dict(row)
-    for key in MONEY_FIELDS & out.keys():
-        out[key] = yuan(out[key])
-    if "escalated" in out:
-        out["escalated"] = bool(out["escalated"])
-    if kind == "households":
-        out["tags"] = out["tags"].split(",") if out.get("tags") else []
+    for f in REGISTRY[kind].fields:
+        if f.name in out:
+            if f.type == "money":
+                out[f.name] = yuan(out[f.name])
+            elif f.type == "flag":
+                out[f.name] = bool(out[f.name])
+            elif f.type == "tags":
+                out[f.name] = out[f.name].split(",") if out[f.name] else []
     return out
 
 
-def select(db: Store, kind: str, where: str = "", params: list | tuple = (),
-           limit: int | None = None) -> list[dict[str, Any]]:
-    sql = PUBLIC_SQL[kind] + (f" WHERE {where}" if where else "") + f" ORDER BY {ORDER[kind]}"
+def where(db: Store, kind: str, filters: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions of a list's keyword filters (declared per kind in kinds.py).
+
+    References are resolved here (a code or a name), so no caller writes SQL against the tables.
+    """
+    k = REGISTRY[kind]
+    conds: list[str] = []
+    params: list[Any] = []
+    refs = Refs(db)
+    for name, value in filters.items():
+        if value is None or value is False:
+            continue
+        if name == "id":
+            conds.append(f"{k.alias}.id = ?")
+            params.append(value)
+            continue
+        spec = k.filters.get(name)
+        if spec is None:
+            raise AidtrackError(name, value, _("is not a filter of {kind}").format(kind=_(kind)))
+        conds.append(spec.sql)
+        if spec.takes in ("household", "cadre"):  # a record id as it is, else a code or name
+            params.append(value if type(value) is int else refs.find(spec.takes, str(value), name))
+        elif spec.takes == "quarter":
+            q = value if isinstance(value, Quarter) else parse.quarter(value, name)
+            params += [q.start.isoformat(), q.end.isoformat()]
+        elif spec.takes == "status":
+            from ..model import STATUSES
+
+            params.append(parse.choice(value, STATUSES, name))
+    return conds, params
+
+
+def select(db: Store, kind: str, *, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+    """A kind's records in their public shape and list order, narrowed by keyword filters:
+    `select(db, "visits", household="H01", quarter="2004Q3")`."""
+    k = REGISTRY[kind]
+    conds, params = where(db, kind, filters)
+    sql = k.select + (f" WHERE {' AND '.join(conds)}" if conds else "") + f" ORDER BY {k.order}"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    cur = db.execute(sql, list(params))
+    cur = db.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [public(kind, dict(zip(names, r))) for r in cur]
 
 
 def get(db: Store, kind: str, ident: str | int) -> dict[str, Any]:
     """One record by code or unique name (cadres, households) or by id (everything else)."""
-    refs = Refs(db)
-    if kind in CODE_PREFIX:
-        rid = refs.find(kind[:-1], str(ident))
-    else:
-        rid = _id(ident, kind)
-    rows = select(db, kind, f"{ALIAS[kind]}.id = ?", [rid])
+    k = REGISTRY[kind]
+    rid = Refs(db).find(k.singular, str(ident)) if k.code_prefix else _id(ident, kind)
+    rows = select(db, kind, id=rid)
     if not rows:
         raise AidtrackError("id", ident, _("no {kind} record has this id").format(kind=_(kind)))
     return rows[0]
@@ -134,10 +103,11 @@ def _id(ident: str | int, kind: str) -> int:
 
 def next_code(db: Store, kind: str) -> str:
     """The next free code of the form H01, H02 … (C01 … for cadres)."""
-    prefix = CODE_PREFIX[kind]
+    k = REGISTRY[kind]
+    prefix = k.code_prefix
     top = 0
-    for (code,) in db.execute(f"SELECT code FROM {TABLES[kind]} WHERE code GLOB '{prefix}[0-9]*'"):
-        m = re.fullmatch(prefix + r"(\d+)", code)
+    for (code,) in db.execute(f"SELECT code FROM {k.table} WHERE code GLOB '{prefix}[0-9]*'"):
+        m = re.fullmatch(f"{prefix}(\\d+)", code)
         if m:
             top = max(top, int(m.group(1)))
     return f"{prefix}{top + 1:02d}"
@@ -146,7 +116,7 @@ def next_code(db: Store, kind: str) -> str:
 def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> AidtrackError:
     msg = str(e)
     if "UNIQUE" in msg:
-        if kind in CODE_PREFIX:
+        if kind in _CODE_USED:
             return AidtrackError("code", row.get("code"), _(_CODE_USED[kind]))
         if kind == "income":
             return AidtrackError(
@@ -170,10 +140,9 @@ def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = N
         refs: Refs | None = None) -> str:
     """Validate and store one record; returns its code (cadres, households) or id."""
     today = today or dt.date.today()
-    refs = refs or Refs(db)
-    row = CHECKERS[kind](data, refs, today).raise_first()
+    row = validate(kind, data, refs or Refs(db), today).raise_first()
     with db.write():
-        return _insert(db, kind, row)
+        return insert(db, kind, row)
 
 
 #: Natural keys no UNIQUE constraint enforces (a nullable giver; text): checked here, so that what
@@ -187,47 +156,64 @@ _CHECKED_KEYS = {
 
 
 def refuse_duplicate(db: Store, kind: str, row: Mapping[str, Any], own_id: int | None = None) -> None:
-    if kind not in _CHECKED_KEYS:
+    k = REGISTRY[kind]
+    if k.unique_key:
         return
-    keys = NATURAL_KEYS[kind]
+    keys = k.natural_key
     hit = db.execute(
-        f"SELECT id FROM {TABLES[kind]} WHERE {' AND '.join(f'{k} IS ?' for k in keys)} AND id IS NOT ?"
-        " LIMIT 1", [*(row.get(k) for k in keys), own_id]).fetchone()
+        f"SELECT id FROM {k.table} WHERE {' AND '.join(f'{c} IS ?' for c in keys)} AND id IS NOT ?"
+        " LIMIT 1", [*(row.get(c) for c in keys), own_id]).fetchone()
     if hit:
         raise AidtrackError(keys[1] if kind != "problems" else "problem", row.get(keys[1]),
                             _(_CHECKED_KEYS[kind]).format(id=hit[0]))
 
 
-def _insert(db: Store, kind: str, row: dict[str, Any]) -> str:
-    row = dict(row)
+def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
+    """The one place a validated record becomes a row (inside the caller's transaction), audited.
+
+    A household's enrolment is its first status, stored here too. Bulk imports insert the same
+    validated rows set-based (ops/importer/engine.py).
+    """
+    k = REGISTRY[kind]
     refuse_duplicate(db, kind, row)
-    enrolled = row.pop("enrolled", None)
-    if kind in CODE_PREFIX and not row.get("code"):
-        row["code"] = next_code(db, kind)
+    stored = {c: row.get(c) for c in k.columns}
+    if k.code_prefix and not stored.get("code"):
+        stored["code"] = next_code(db, kind)
+    names = ", ".join(stored)
     try:
-        rid = db.table(TABLES[kind]).insert(row).last_pk
+        rid = db.execute(f"INSERT INTO {k.table} ({names}) VALUES ({', '.join('?' * len(stored))})",
+                         list(stored.values())).lastrowid
     except sqlite3.IntegrityError as e:
-        raise _integrity(kind, row, e) from None
+        raise _integrity(kind, stored, e) from None
     if kind == "households":
-        db.execute(
-            "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, 'enrolled', ?, ?)",
-            [rid, enrolled, "enrolled"],
-        )
-    ident = row["code"] if kind in CODE_PREFIX else str(rid)
-    db.audit("add", kind, ident, None, _public_by_id(db, kind, rid))
+        db.execute(ENROL, [rid, row["enrolled"]])
+    elif kind == "pairings" and row.get("enrolled"):
+        move_enrolment(db, stored["household_id"], row["enrolled"])
+    ident = stored["code"] if k.code_prefix else str(rid)
+    after = _public_by_id(db, kind, rid)
+    if kind == "statuses":
+        db.audit("status", "households", after["household"], None, after)
+    else:
+        db.audit("add", kind, ident, None, after)
     return ident
 
 
+#: A household's enrolment: its first status (the reason says it was the enrolment).
+ENROL = "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, 'enrolled', ?, 'enrolled')"
+
+
 def _public_by_id(db: Store, kind: str, rid: int) -> dict[str, Any]:
-    return select(db, kind, f"{ALIAS[kind]}.id = ?", [rid])[0]
+    return select(db, kind, id=rid)[0]
 
 
-def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] = (), escalate: bool = False,
-              today: dt.date | None = None) -> str:
-    """A visit and the problems raised at it, in one transaction."""
+def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[str, ...] = (),
+              escalate: bool = False, today: dt.date | None = None) -> str:
+    """A visit and the problems raised at it, in one transaction; escalating needs a problem."""
     today = today or dt.date.today()
+    if escalate and not problems:
+        raise AidtrackError("escalate", "", _("needs at least one --problem to escalate"))
     refs = Refs(db)
-    checked = CHECKERS["visits"](data, refs, today)
+    checked = validate("visits", data, refs, today)
     texts = []
     for p in problems:
         try:
@@ -236,41 +222,73 @@ def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] = (), esca
             checked.errors.append(e)
     row = checked.raise_first()
     with db.write():
-        vid = _insert(db, "visits", row)
+        vid = insert(db, "visits", row)
         for text in texts:
-            _insert(db, "problems", {"visit_id": int(vid), "problem": text,
-                                     "escalated": int(escalate)})
+            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate)})
     return vid
+
+
+def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | None = None) -> list[dict]:
+    """Record status changes (the CLI's one, the relapse check's many) in one transaction.
+
+    Each entry is a status in its public shape (household, status, date, reason): validated as
+    `add` and import validate it, then inserted through `insert`, one audit entry each.
+    """
+    today = today or dt.date.today()
+    refs = Refs(db).preload() if len(entries) > 20 else Refs(db)
+    rows = [validate("statuses", e, refs, today).raise_first() for e in entries]
+    done = []
+    with db.write():
+        for row in rows:
+            done.append(_public_by_id(db, "statuses", int(insert(db, "statuses", row))))
+    return done
 
 
 def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
          today: dt.date | None = None) -> dict[str, Any]:
     """Correct a record: its public shape with the changes laid over, checked like a new one."""
     today = today or dt.date.today()
-    changes = {k: v for k, v in changes.items() if v is not None}
+    k = REGISTRY[kind]
+    changes = {f: v for f, v in changes.items() if v is not None}
     if not changes:
         raise AidtrackError("edit", "", _("nothing to change: give at least one option"))
     before = get(db, kind, ident)
-    merged = {k: before.get(k) for k in FIELDS[kind]}
-    if kind == "households":
-        merged["tags"] = ",".join(before["tags"])
-    if kind == "problems":
-        merged["escalated"] = before["escalated"]
+    merged: dict[str, Any] = {f: before.get(f) for f in k.field_names}
     merged.update(changes)
     merged["id"] = before["id"]
-    row = CHECKERS[kind](merged, Refs(db), today).raise_first()
-    row.pop("enrolled", None)
+    row = validate(kind, merged, Refs(db), today).raise_first()
     with db.write():
         refuse_duplicate(db, kind, row, before["id"])
         try:
-            db.table(TABLES[kind]).update(before["id"], row)
+            db.execute(f"UPDATE {k.table} SET {', '.join(f'{c} = ?' for c in k.columns)} WHERE id = ?",
+                       [*(row.get(c) for c in k.columns), before["id"]])
         except sqlite3.IntegrityError as e:
             raise _integrity(kind, row, e) from None
         if kind == "pairings":
             _visits_inside(db, before["id"])
+        if kind == "households" and row["enrolled"] != before["enrolled"]:
+            move_enrolment(db, before["id"], row["enrolled"])
+        elif kind == "pairings" and row.get("enrolled"):
+            move_enrolment(db, row["household_id"], row["enrolled"])
         after = _public_by_id(db, kind, before["id"])
         db.audit("edit", kind, str(before.get("code") or before["id"]), before, after)
     return after
+
+
+def move_enrolment(db: Store, household_id: int, day: str) -> None:
+    """Move a household's enrolment (its first status) to DAY, which must precede its history."""
+    code = db.execute("SELECT code FROM households WHERE id = ?", [household_id]).fetchone()[0]
+    first = db.execute(
+        "SELECT min(d) FROM (SELECT date AS d FROM statuses WHERE household_id = :h AND id IS NOT"
+        " (SELECT id FROM statuses WHERE household_id = :h ORDER BY date, id LIMIT 1)"
+        " UNION ALL SELECT since FROM pairings WHERE household_id = :h"
+        " UNION ALL SELECT date FROM aid WHERE household_id = :h)", {"h": household_id}).fetchone()[0]
+    if first is not None and first < day:
+        raise AidtrackError("enrolled", day, _(
+            "is after the household's first record ({first}): {code}'s history would start before its"
+            " enrolment").format(first=first, code=code))
+    db.execute("UPDATE statuses SET date = ? WHERE id = (SELECT id FROM statuses WHERE household_id = ?"
+               " ORDER BY date, id LIMIT 1)", [day, household_id])
 
 
 def _visits_inside(db: Store, pairing_id: int) -> None:
@@ -287,7 +305,7 @@ def delete(db: Store, kind: str, ident: str | int) -> dict[str, Any]:
     before = get(db, kind, ident)
     with db.write():
         try:
-            db.execute(f"DELETE FROM {TABLES[kind]} WHERE id = ?", [before["id"]])
+            db.execute(f"DELETE FROM {REGISTRY[kind].table} WHERE id = ?", [before["id"]])
         except sqlite3.IntegrityError as e:
             raise _integrity(kind, before, e) from None
         db.audit("delete", kind, str(before.get("code") or before["id"]), before, None)

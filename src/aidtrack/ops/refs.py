@@ -30,6 +30,9 @@ class Refs:
         self._codes: dict[str, dict[str, int]] | None = None
         self._names: dict[str, dict[str, list[tuple[int, str]]]] = {}
         self._pairings: dict[int, list[tuple[str, str | None, int, int]]] | None = None
+        self._enrolled: dict[int, str] | None = None
+        self._id_numbers: dict[str, tuple[int, str]] | None = None
+        self._visits: dict[int, list[tuple[str, str, int]]] = {}
 
     def preload(self) -> Refs:
         self._codes = {}
@@ -47,13 +50,71 @@ class Refs:
         ):
             pairings[hid].append((since, until, pid, cid))
         self._pairings = pairings
+        self._enrolled = dict(self.db.execute(
+            "SELECT household_id, min(date) FROM statuses GROUP BY household_id").fetchall())
+        self._id_numbers = {
+            number: (rid, code) for rid, code, number in self.db.execute(
+                "SELECT id, code, id_number FROM households WHERE id_number IS NOT NULL ORDER BY id DESC")}
+        self._visits = {}
         return self
 
-    def remember(self, entity: str, rid: int, code: str, name: str) -> None:
+    def remember(self, entity: str, rid: int, code: str, name: str, enrolled: str | None = None,
+                 id_number: str | None = None) -> None:
         """Make a record added during an import resolvable by the rows after it."""
         if self._codes is not None:
             self._codes[entity][code] = rid
             self._names[entity].setdefault(name, []).append((rid, code))
+        if enrolled is not None and self._enrolled is not None:
+            self._enrolled[rid] = enrolled
+        if id_number and self._id_numbers is not None:
+            self._id_numbers[id_number] = (rid, code)
+
+    def remember_enrolment(self, household_id: int, day: str) -> None:
+        if self._enrolled is not None:
+            self._enrolled[household_id] = day
+
+    def code(self, entity: str, rid: int) -> str:
+        """The code of a cadre or household by id, for messages."""
+        if self._codes is not None:
+            for code, i in self._codes[entity].items():
+                if i == rid:
+                    return code
+        row = self.db.execute(f"SELECT code FROM {_TABLES[entity]} WHERE id = ?", [rid]).fetchone()
+        return row[0] if row else str(rid)
+
+    def enrolled(self, household_id: int) -> str | None:
+        """The household's enrolment date: its first status."""
+        if self._enrolled is not None:
+            return self._enrolled.get(household_id)
+        return self.db.execute("SELECT min(date) FROM statuses WHERE household_id = ?",
+                               [household_id]).fetchone()[0]
+
+    def id_number_owner(self, number: str) -> tuple[int, str] | None:
+        """(id, code) of the household holding this ID number, if any."""
+        if self._id_numbers is not None:
+            return self._id_numbers.get(number)
+        row = self.db.execute("SELECT id, code FROM households WHERE id_number = ? ORDER BY id LIMIT 1",
+                              [number]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def visit_on(self, household_id: int, day: str, kind: str | None) -> int:
+        """The id of the household's visit that day (of that kind, where there are several).
+
+        An import asks for each household's visits once (cached); a CLI call asks the database.
+        """
+        visits = self._visits.get(household_id)
+        if visits is None:
+            visits = self.db.execute(
+                "SELECT v.date, v.kind, v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+                " WHERE p.household_id = ?", [household_id]).fetchall()
+            if self._codes is not None:
+                self._visits[household_id] = visits
+        found = [vid for d, k, vid in visits if d == day and (kind is None or k == kind)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise AidtrackError("date", day, _("no visit to this household on that day"))
+        raise AidtrackError("kind", kind or "", _("several visits that day: give the visit kind"))
 
     def remember_pairing(self, pid: int, hid: int, cid: int, since: str, until: str | None) -> None:
         if self._pairings is not None:

@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ..i18n import _
+from ..kinds import REGISTRY
 from ..model import AidtrackError
 from ..store import Store
 from .headers import TYPES, sheet_title, shown, titles
-from .rows import FIELDS
 
 #: Before this day Excel's serial dates are off by one (its 1900 leap-year bug): write ISO text.
 FIRST_DATE = "1900-03-01"
@@ -64,7 +64,7 @@ def _fill(db: Store, book, kinds: Sequence[str], out: IO[bytes], redact: bool,
     counts: dict[str, int] = {}
     for kind in kinds:
         sheet = book.create_sheet(sheet_title(kind, headers))
-        fields = FIELDS[kind]
+        fields = REGISTRY[kind].field_names
         for i, f in enumerate(fields, 1):
             sheet.column_dimensions[get_column_letter(i)].width = WIDTH.get(TYPES.get(f, ""), 20)
         sheet.freeze_panes = "A2"

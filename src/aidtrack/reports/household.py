@@ -32,7 +32,7 @@ def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
 
 def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
     hid = Refs(db).household(ref)
-    person = records.select(db, "households", "h.id = ?", [hid])[0]
+    person = records.select(db, "households", id=hid)[0]
     household = {k: person.get(k) for k in PERSON}
     pairings = _query(db, (
         "SELECT c.code AS cadre, c.name AS cadre_name, p.since, p.until FROM pairings p"

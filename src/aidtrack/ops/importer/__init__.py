@@ -1,10 +1,10 @@
 """Batch import: a file of one kind, or a bundle directory of all kinds, in one transaction.
 
-Every row goes through the add commands' validator (rows.CHECKERS) against references preloaded
+Every row goes through the add commands' validator (validate.validate) against references preloaded
 once (Refs.preload) and remembered as the import adds cadres, households and pairings. Nothing is
 raised at the first mistake: all of them are collected (FILE:LINE: field: message) and a file with
 any of them writes nothing. Idempotent: a row equal to a stored one on its natural key
-(rows.NATURAL_KEYS) and its values is `unchanged`; equal key, other values is a conflict that
+(the registry's natural key) and its values is `unchanged`; equal key, other values is a conflict that
 `on_conflict` settles (error, skip, replace).
 
 Cadres, households and pairings (rosters of thousands) are classified in dicts; the kinds that grow
@@ -24,7 +24,8 @@ from typing import IO, Any
 
 from ... import parse
 from ...i18n import _
-from ...model import KINDS, AidtrackError
+from ...kinds import KINDS
+from ...model import AidtrackError
 from ...store import Store
 from ..refs import Refs
 from .engine import Run
@@ -104,7 +105,7 @@ def import_file(db: Store, kind: str, path_or_stream: str | os.PathLike | IO, *,
 def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str = "error",
                   dry_run: bool = False, today: dt.date | None = None, encoding: str = "utf-8",
                   progress: Progress | None = None) -> ImportResult:
-    """Import DIR/KIND.csv (.tsv, .json, .jsonl, .xlsx) for each kind present, in model.KINDS order.
+    """Import DIR/KIND.csv (.tsv, .json, .jsonl, .xlsx) for each kind present, in the registry's order.
 
     `directory` may also be one .xlsx workbook with a sheet per kind (named after it).
     """

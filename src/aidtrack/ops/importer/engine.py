@@ -12,11 +12,12 @@ from typing import Any
 
 from ... import parse
 from ...i18n import _
+from ...kinds import REGISTRY
 from ...model import AidtrackError, format_yuan
 from ...store import Store
-from ..records import CODE_PREFIX
+from ..records import ENROL, move_enrolment
 from ..refs import Refs
-from ..rows import CHECKERS, NATURAL_KEYS
+from ..validate import validate
 from .readers import FileFault, Source, records
 
 COUNTS = ("added", "unchanged", "replaced", "skipped")
@@ -25,37 +26,11 @@ MAX_KEPT = 1000
 BATCH = 5000
 PROGRESS_EVERY = 10_000
 
-#: A date the add command would default to today must be given in a file.
-DATED = {"statuses": "date", "pairings": "since", "visits": "date", "aid": "date"}
-
-#: The natural key in the words of the file, for messages.
-KEY_NAMES = {
-    "cadres": "code", "households": "code", "statuses": "household, status, date",
-    "pairings": "cadre, household, since", "visits": "household, date, kind",
-    "problems": "household, date, kind, problem", "income": "household, month, source",
-    "aid": "household, date, kind, value, giver",
-}
-
-#: Stored columns of the staged kinds, natural key first.
-STAGED = {
-    "statuses": ("household_id", "status", "date", "reason"),
-    "visits": ("pairing_id", "date", "kind", "situation", "solved", "event"),
-    "problems": ("visit_id", "problem", "escalated", "resolved_on", "resolution"),
-    "income": ("household_id", "month", "source", "amount"),
-    "aid": ("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
-}
-#: Kinds whose natural key has a UNIQUE constraint: a duplicate shows as a row not inserted.
-UNIQUE_KEY = {"visits", "income"}
+#: Stored columns that may be NULL in a natural key (compared with IS).
 NULLABLE = {"giver_cadre_id", "giver"}
-
-ROSTER_VALUES = {
-    "cadres": ("name", "unit", "title", "phone"),
-    "households": ("name", "members", "address", "employer", "livelihood", "born", "gender",
-                   "phone", "id_number", "tags", "enrolled"),
-}
+#: How a stored link column is named in a file's words, for messages.
 PUBLIC_NAME = {"household_id": "household", "giver_cadre_id": "giver", "pairing_id": "household",
                "visit_id": "visit"}
-MONEY = {"amount", "value"}
 
 
 def message(e: AidtrackError) -> str:
@@ -66,7 +41,7 @@ def message(e: AidtrackError) -> str:
 def _shown(column: str, value: Any) -> str:
     if value is None or value == "":
         return _("(empty)")
-    if column in MONEY:
+    if column in ("amount", "value"):
         return format_yuan(value)
     if column == "escalated":
         return _("yes") if value else _("no")
@@ -111,9 +86,10 @@ class Run:
         self._file_no += 1
         self.names = Names(self.db)
         counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
-        if kind in ROSTER_VALUES:
+        load = REGISTRY[kind].load
+        if load == "roster":
             _roster(self, kind, source, counts)
-        elif kind == "pairings":
+        elif load == "pairings":
             _pairings(self, source, counts)
         else:
             _staged(self, kind, source, counts)
@@ -121,9 +97,8 @@ class Run:
     def rows(self, kind: str, source: Source,
              prepare: Callable[[dict], dict] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line, stored row) of every valid record of the file; the invalid ones become errors."""
-        check = CHECKERS[kind]
         refs, today, name, error = self.refs, self.today, source.name, self.error
-        dated = DATED.get(kind)
+        dated = REGISTRY[kind].dated_field
         progress, size = self.progress, source.size
         count = 0
 
@@ -137,7 +112,7 @@ class Run:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
-                checked = check(data, refs, today)
+                checked = validate(kind, data, refs, today)
                 bad = False
                 if dated is not None:
                     value = data.get(dated)
@@ -220,14 +195,12 @@ class Names:
 
 def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
     """A roster is small: held whole, so codes are assigned after every explicit code is known."""
-    db, name, entity = run.db, source.name, kind[:-1]
-    columns = ROSTER_VALUES[kind]
-    if kind == "households":
-        sql = ("SELECT h.id, h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born,"
-               " h.gender, h.phone, h.id_number, h.tags,"
-               " (SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id) FROM households h")
-    else:
-        sql = "SELECT id, code, name, unit, title, phone FROM cadres"
+    k = REGISTRY[kind]
+    db, name, entity = run.db, source.name, k.singular
+    #: The values compared and stored: the table's columns but the code, then a household's enrolment.
+    columns = tuple(c for c in k.columns if c != "code") + (("enrolled",) if kind == "households" else ())
+    exprs = [f"{k.alias}.{c}" if c in k.columns else k.field(c).sql for c in columns]
+    sql = f"SELECT {k.alias}.id, {k.alias}.code, {', '.join(exprs)} FROM {k.source}"
     stored: dict[str, tuple[int, tuple]] = {}
     by_name: dict[str, list[tuple[str, int, tuple]]] = {}
     for rid, code, *values in db.execute(sql):
@@ -246,7 +219,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             lines[code] = line
         pending.append((line, row))
 
-    prefix = CODE_PREFIX[kind]
+    prefix = k.code_prefix or ""
     numbered = re.compile(re.escape(prefix) + r"(\d+)")
     top = max((int(m.group(1)) for c in [*stored, *lines] if (m := numbered.fullmatch(c))), default=0)
     next_id = (db.execute(f"SELECT max(id) FROM {kind}").fetchone()[0] or 0) + 1
@@ -286,25 +259,27 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                         partial(differences, columns, target[1], values)):
             updates.append((target[0], target[1], values))
 
-    own = columns[:-1] if kind == "households" else columns
+    own = tuple(c for c in columns if c in k.columns)
     db.conn.executemany(
         f"INSERT INTO {kind} (id, code, {', '.join(own)}) VALUES ({', '.join('?' * (len(own) + 2))})",
         [(rid, code, *values[:len(own)]) for rid, code, values in inserts])
     if kind == "households":
-        db.conn.executemany(
-            "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, 'enrolled', ?, 'enrolled')",
-            [(rid, values[-1]) for rid, _, values in inserts])
+        db.conn.executemany(ENROL, [(rid, values[-1]) for rid, _, values in inserts])
+    idn = columns.index("id_number") if "id_number" in columns else None
     for rid, code, values in inserts:
-        run.refs.remember(entity, rid, code, values[0])
+        run.refs.remember(entity, rid, code, values[0], enrolled=values[-1] if kind == "households" else None,
+                          id_number=values[idn] if idn is not None else None)
     if updates:
         db.conn.executemany(
             f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
             [(*new[:len(own)], rid) for rid, _, new in updates])
         if kind == "households":
-            db.conn.executemany(
-                "UPDATE statuses SET date = ? WHERE status = 'enrolled' AND id = (SELECT s.id FROM"
-                " statuses s WHERE s.household_id = ? ORDER BY s.date, s.id LIMIT 1)",
-                [(new[-1], rid) for rid, old, new in updates if old[-1] != new[-1]])
+            for rid, old, new in updates:
+                if old[-1] != new[-1]:
+                    try:
+                        move_enrolment(db, rid, new[-1])
+                    except AidtrackError as e:
+                        run.error(name, None, e.field, message(e))
         run.refs.preload()
 
 
@@ -329,7 +304,7 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
         hit = known.get(key)
         return {**data, "id": hit[0]} if hit else data
 
-    inserts, updates = [], []
+    inserts, updates, moves = [], [], []
     for line, row in run.rows("pairings", source, prepare):
         key = (row["cadre_id"], row["household_id"], row["since"])
         hit = known.get(key)
@@ -337,21 +312,26 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
             known[key] = [next_id, row["until"], line]
             inserts.append((next_id, *key, row["until"]))
             refs.remember_pairing(next_id, key[1], key[0], key[2], row["until"])
+            if row.get("enrolled"):
+                moves.append((key[1], row["enrolled"]))
+                refs.remember_enrolment(key[1], row["enrolled"])
             next_id += 1
             counts["added"] += 1
         elif hit[2] is not None:
-            run.error(name, line, KEY_NAMES["pairings"],
+            run.error(name, line, REGISTRY["pairings"].key_words,
                       _("same cadre, household and since as line {line}").format(line=hit[2]))
         else:
             hit[2] = line
             if hit[1] == row["until"]:
                 counts["unchanged"] += 1
-            elif run.settle(counts, name, line, KEY_NAMES["pairings"],
+            elif run.settle(counts, name, line, REGISTRY["pairings"].key_words,
                             partial(run.names.key, "pairings", key),
                             partial(differences, ("until",), (hit[1],), (row["until"],))):
                 updates.append((row["until"], hit[0]))
     db.conn.executemany(
         "INSERT INTO pairings (id, cadre_id, household_id, since, until) VALUES (?, ?, ?, ?, ?)", inserts)
+    for hid, day in moves:
+        move_enrolment(db, hid, day)
     if updates:
         db.conn.executemany("UPDATE pairings SET until = ? WHERE id = ?", updates)
         refs.preload()
@@ -361,8 +341,9 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
 
 def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
     db, name = run.db, source.name
-    columns = STAGED[kind]
-    keys = NATURAL_KEYS[kind]
+    k = REGISTRY[kind]
+    columns = k.staged
+    keys = k.natural_key
     values = tuple(c for c in columns if c not in keys)
     cols = ", ".join(columns)
     db.execute("DROP TABLE IF EXISTS temp._import_stage")
@@ -389,7 +370,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             matched = _match(run, kind, name, keys, values, counts)
         insert = (f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM temp._import_stage"
                   " WHERE sid IS NULL ORDER BY line")
-        if kind in UNIQUE_KEY:
+        if k.unique_key:
             insert += " ON CONFLICT DO NOTHING"
         try:
             added = db.execute(insert).rowcount
@@ -397,7 +378,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             run.error(name, None, kind, _("refused by the database: {error}").format(error=e))
             return
         counts["added"] += added
-        if matched or added < staged - matched or kind not in UNIQUE_KEY:
+        if matched or added < staged - matched or not k.unique_key:
             _duplicates(run, kind, name, keys)
     finally:
         db.execute("DROP TABLE IF EXISTS temp._import_stage")
@@ -425,7 +406,7 @@ def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[
         fresh, stored = r[1 + nk:1 + nk + nv], r[1 + nk + nv:]
         if fresh == stored:
             counts["unchanged"] += 1
-        elif run.settle(counts, name, r[0], KEY_NAMES[kind], partial(run.names.key, kind, r[1:1 + nk]),
+        elif run.settle(counts, name, r[0], REGISTRY[kind].key_words, partial(run.names.key, kind, r[1:1 + nk]),
                         partial(differences, values, stored, fresh)):
             replace += 1
     if replace:
@@ -446,7 +427,7 @@ def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:
                             f" GROUP BY {cols} HAVING count(*) > 1"):
         lines = sorted(int(n) for n in r[0].split(","))
         for line in lines[1:]:
-            run.error(name, line, KEY_NAMES[kind], partial(_also_on, run.names, kind, r[1:], lines[0]))
+            run.error(name, line, REGISTRY[kind].key_words, partial(_also_on, run.names, kind, r[1:], lines[0]))
 
 
 def _also_on(names: Names, kind: str, key: tuple, first: int) -> str:

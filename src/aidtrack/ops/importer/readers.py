@@ -19,9 +19,9 @@ from typing import IO, Any
 
 from ... import parse
 from ...i18n import _
+from ...kinds import REGISTRY
 from ...model import AidtrackError
 from ..headers import HEADERS, field_of
-from ..rows import FIELDS
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
@@ -31,16 +31,8 @@ ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
 
 #: Columns a file must have: what the record cannot do without, and the dates the add commands
 #: would default to today (a file restating history must say when).
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "cadres": ("name",),
-    "households": ("name",),
-    "statuses": ("household", "status", "date"),
-    "pairings": ("cadre", "household", "since"),
-    "visits": ("household", "date"),
-    "problems": ("household", "date", "problem"),
-    "income": ("household", "month", "amount"),
-    "aid": ("household", "date", "kind", "value"),
-}
+REQUIRED: dict[str, tuple[str, ...]] = {k.name: k.required_in_file for k in REGISTRY.values()}
+FIELDS: dict[str, tuple[str, ...]] = {k.name: k.field_names for k in REGISTRY.values()}
 
 _CHUNK = 1 << 20
 #: Called with (line, field, message) for a fault in the file's structure.

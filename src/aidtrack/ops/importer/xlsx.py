@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ...i18n import _
-from ...model import KINDS, AidtrackError
+from ...kinds import KINDS
+from ...model import AidtrackError
 from ..headers import TYPES, field_of, sheet_of
 from .readers import FileFault, Report, Source, _header
 
@@ -54,7 +55,7 @@ def _open(source: Source):
 
 
 def sheet_kinds(path: str | Path) -> list[tuple[str, str]]:
-    """(kind, sheet title) of a workbook bundle, in model.KINDS order; a sheet of no kind is an error."""
+    """(kind, sheet title) of a workbook bundle, in the registry's order; a sheet of no kind is an error."""
     source = Source(path, "xlsx")
     book, fh = _open(source)
     try:

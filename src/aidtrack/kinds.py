@@ -1,0 +1,361 @@
+"""The record-kind registry: one declaration per kind of record, the only list of its fields.
+
+Everything the program knows about a kind of record — its table, its fields in file-column order
+with their types and limits, the natural key an import recognises it by, the public SELECT a list
+prints, the columns of that list, its Chinese headers and sheet names, how an import loads it and
+what a merge copies — is declared here once and derived everywhere else (docs/architecture.md).
+
+Adding a field to a kind touches this file, a schema migration (store/schema.py) and, where the
+field has an option, the kind's CLI module. The rules about a record (a date not before enrolment,
+a pairing that may not overlap another) are code, in ops/validate.py; the field's own limits
+(type, length, choices, required) are data, here. No I/O, no third-party import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .model import AID_KINDS, EVENTS, GENDERS, LIVELIHOODS, STATUSES, VISIT_KINDS
+
+#: What a field holds: how it is parsed from text or JSON, and how typed files (xlsx, Parquet) store it.
+FieldType = Literal["text", "int", "money", "date", "month", "flag", "tags", "enum", "ref"]
+
+#: Chinese headers shared by every kind that refers to a household or a cadre.
+_HOUSEHOLD_ZH = ("帮扶对象", "户主", "户主编号", "帮扶对象编号")
+_CADRE_ZH = ("帮扶干部", "干部", "帮扶干部编号")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a kind's public shape: an `add` option, a file column, a JSON key."""
+
+    name: str
+    type: FieldType = "text"
+    #: Chinese column headers: the first is written by `export --headers zh`, all are read.
+    zh: tuple[str, ...] = ()
+    required: bool = False
+    max_len: int = 10_000
+    choices: tuple[str, ...] = ()
+    #: The value an `add` gives when it is left out ("today" for dates).
+    default: object = None
+    #: A date that a file must give: the add command defaults it to today, a file restating history
+    #: must say when.
+    dated: bool = False
+    #: A date that may not lie after today (this month, for a month).
+    not_future: bool = False
+    minimum: int | None = None
+    #: The record a `ref` field names: "household" or "cadre".
+    ref: str | None = None
+    #: The stored column the parsed value goes to; None when a rule of the kind derives what is
+    #: stored (a visit's household and date find its pairing).
+    column: str | None = None
+    #: The SQL expression of the public SELECT giving this field (table aliases of the kind's FROM).
+    sql: str = ""
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A column of the public shape that is not an input field: a name beside a code, a status."""
+
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A keyword filter of a list: its SQL condition, with `?` for each parameter."""
+
+    sql: str
+    #: What the value is: a household or cadre reference, a quarter, a status, or a flag (no value).
+    takes: Literal["household", "cadre", "quarter", "status", "flag"] = "flag"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record: a table, its fields, and everything derived from them."""
+
+    name: str  # the plural, as the CLI and files say it: "visits"
+    singular: str  # "visit"
+    table: str
+    alias: str
+    #: The public shape in order: input fields and output-only extras.
+    shape: tuple[Field | Extra, ...]
+    #: The table's stored columns (besides id), as the first migration and later ones made them.
+    columns: tuple[str, ...]
+    #: Stored columns an import recognises a record by.
+    natural_key: tuple[str, ...]
+    #: The FROM clause (with joins) of the public SELECT.
+    source: str
+    order: str
+    #: Columns of the `list` table; JSON output carries the whole shape.
+    list_columns: tuple[str, ...]
+    #: Sheet names of a workbook: the Chinese one first.
+    sheet_zh: tuple[str, ...] = ()
+    #: Codes assigned as H01, H02 … (cadres and households, which are named by code).
+    code_prefix: str | None = None
+    #: How an import loads the kind: a roster held whole, pairings remembered as they come, or
+    #: rows staged in a TEMP table and inserted set-based.
+    load: Literal["roster", "pairings", "staged"] = "staged"
+    #: The natural key has a UNIQUE constraint (else the write path checks it).
+    unique_key: bool = False
+    #: The words of the natural key in a file, for messages.
+    key_words: str = ""
+    filters: dict[str, Filter] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(c for c in self.shape if isinstance(c, Field))
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required_in_file(self) -> tuple[str, ...]:
+        """Columns a file must have: what the record cannot do without, and its dates."""
+        return tuple(f.name for f in self.fields if f.required or f.dated)
+
+    @property
+    def dated_field(self) -> str | None:
+        return next((f.name for f in self.fields if f.dated), None)
+
+    @property
+    def select(self) -> str:
+        """The SELECT of the public shape (with `id`), ready for WHERE and ORDER BY."""
+        cols = [f"{self.alias}.id"] + [
+            f"{c.sql} AS {c.name}" if c.sql != f"{self.alias}.{c.name}" else c.sql for c in self.shape
+        ]
+        return f"SELECT {', '.join(cols)} FROM {self.source}"
+
+    @property
+    def staged(self) -> tuple[str, ...]:
+        """Stored columns, natural key first: the TEMP staging table of an import."""
+        return (*self.natural_key, *(c for c in self.columns if c not in self.natural_key))
+
+    @property
+    def money(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields if f.type == "money")
+
+
+def _f(name: str, type: FieldType = "text", zh: tuple[str, ...] = (), *, alias: str = "",
+       column: str | None | bool = True, sql: str = "", **kw) -> Field:
+    """A field whose stored column and SELECT expression default to its own name."""
+    col = name if column is True else (None if column is False else column)
+    return Field(name, type, zh, column=col, sql=sql or f"{alias}.{name}", **kw)
+
+
+def _ref(name: str, zh: tuple[str, ...], sql: str, *, stored: bool = True, **kw) -> Field:
+    return Field(name, "ref", zh, ref=name, column=f"{name}_id" if stored else None, sql=sql, **kw)
+
+
+_CURRENT_STATUS = (
+    "(SELECT s.status FROM statuses s WHERE s.household_id = h.id ORDER BY s.date DESC, s.id DESC LIMIT 1)"
+)
+_ENROLLED = "(SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id)"
+_ACTIVE_CADRE = (
+    "(SELECT c.code FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
+    " WHERE p.household_id = h.id AND p.until IS NULL)"
+)
+
+CADRES = Kind(
+    name="cadres", singular="cadre", table="cadres", alias="c",
+    shape=(
+        _f("code", zh=("编号", "代码", "干部编号"), max_len=64, alias="c"),
+        _f("name", zh=("姓名", "帮扶干部", "干部姓名"), required=True, max_len=100, alias="c"),
+        _f("unit", zh=("单位", "帮扶单位", "工作单位"), max_len=200, alias="c"),
+        _f("title", zh=("职务",), max_len=100, alias="c"),
+        _f("phone", zh=("电话", "联系电话"), max_len=40, alias="c"),
+    ),
+    columns=("code", "name", "unit", "title", "phone"),
+    natural_key=("code",), source="cadres c", order="c.code",
+    list_columns=("code", "name", "unit", "title", "phone"),
+    sheet_zh=("帮扶干部",), code_prefix="C", load="roster", unique_key=True, key_words="code",
+)
+
+HOUSEHOLDS = Kind(
+    name="households", singular="household", table="households", alias="h",
+    shape=(
+        _f("code", zh=("编号", "代码", "户主编号"), max_len=64, alias="h"),
+        _f("name", zh=("户主", "姓名", "帮扶对象", "户主姓名"), required=True, max_len=100, alias="h"),
+        _f("members", "int", ("家庭人口", "人口", "家庭人数"), minimum=1, default=1, alias="h"),
+        _f("address", zh=("地址", "住址", "家庭住址"), max_len=500, alias="h"),
+        _f("employer", zh=("原单位", "原工作单位"), max_len=200, alias="h"),
+        _f("livelihood", "enum", ("生计", "帮扶项目类型", "生计类型"), choices=LIVELIHOODS, alias="h"),
+        _f("born", "date", ("出生日期", "出生年月日"), not_future=True, alias="h"),
+        _f("gender", "enum", ("性别",), choices=GENDERS, alias="h"),
+        _f("phone", zh=("电话", "联系电话"), max_len=40, alias="h"),
+        _f("id_number", zh=("身份证号", "身份证号码", "身份证"), max_len=40, alias="h"),
+        _f("tags", "tags", ("标签",), alias="h"),
+        # Stored as the household's first status (enrolled), not in the households table.
+        _f("enrolled", "date", ("纳入日期", "纳入帮扶日期"), default="today", not_future=True,
+           column=False, sql=_ENROLLED),
+        Extra("status", _CURRENT_STATUS),
+        Extra("cadre", _ACTIVE_CADRE),
+    ),
+    columns=("code", "name", "members", "address", "employer", "livelihood", "born", "gender", "phone",
+             "id_number", "tags"),
+    natural_key=("code",), source="households h", order="h.code",
+    list_columns=("code", "name", "members", "livelihood", "status", "cadre", "tags", "address"),
+    sheet_zh=("帮扶对象",), code_prefix="H", load="roster", unique_key=True, key_words="code",
+    filters={"status": Filter(f"{_CURRENT_STATUS} = ?", "status")},
+)
+
+STATUSES_KIND = Kind(
+    name="statuses", singular="status", table="statuses", alias="s",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("status", "enum", ("状态",), required=True, choices=STATUSES, alias="s"),
+        _f("date", "date", ("日期", "变更日期"), default="today", dated=True, not_future=True, alias="s"),
+        _f("reason", zh=("原因",), max_len=1000, alias="s"),
+    ),
+    columns=("household_id", "status", "date", "reason"),
+    natural_key=("household_id", "status", "date"),
+    source="statuses s JOIN households h ON h.id = s.household_id", order="h.code, s.date, s.id",
+    list_columns=("household", "household_name", "date", "status", "reason"),
+    sheet_zh=("状态",), key_words="household, status, date",
+    filters={"household": Filter("s.household_id = ?", "household")},
+)
+
+PAIRINGS = Kind(
+    name="pairings", singular="pairing", table="pairings", alias="p",
+    shape=(
+        _ref("cadre", _CADRE_ZH, "c.code", required=True),
+        Extra("cadre_name", "c.name"),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("since", "date", ("开始日期", "结对日期"), default="today", dated=True, alias="p"),
+        _f("until", "date", ("结束日期",), alias="p"),
+    ),
+    columns=("cadre_id", "household_id", "since", "until"),
+    natural_key=("cadre_id", "household_id", "since"),
+    source="pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id",
+    order="h.code, p.since",
+    list_columns=("id", "cadre", "cadre_name", "household", "household_name", "since", "until"),
+    sheet_zh=("帮扶对子",), load="pairings", unique_key=True, key_words="cadre, household, since",
+    filters={"household": Filter("p.household_id = ?", "household"),
+             "cadre": Filter("p.cadre_id = ?", "cadre"),
+             "active": Filter("p.until IS NULL")},
+)
+
+_VISIT_SOURCE = (
+    "visits v JOIN pairings p ON p.id = v.pairing_id"
+    " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
+)
+
+VISITS = Kind(
+    name="visits", singular="visit", table="visits", alias="v",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
+        Extra("household_name", "h.name"),
+        _ref("cadre", _CADRE_ZH, "c.code", stored=False),
+        Extra("cadre_name", "c.name"),
+        _f("date", "date", ("日期", "走访日期"), default="today", dated=True, not_future=True, alias="v"),
+        _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, default="regular", alias="v"),
+        _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v"),
+        _f("solved", zh=("解决问题", "解决的问题"), alias="v"),
+        _f("event", "enum", ("事件",), choices=EVENTS, alias="v"),
+    ),
+    columns=("pairing_id", "date", "kind", "situation", "solved", "event"),
+    natural_key=("pairing_id", "date", "kind"),
+    source=_VISIT_SOURCE, order="v.date, h.code, v.id",
+    list_columns=("id", "date", "household", "household_name", "cadre", "kind", "event", "situation",
+                  "solved"),
+    sheet_zh=("走访",), unique_key=True, key_words="household, date, kind",
+    filters={"household": Filter("p.household_id = ?", "household"),
+             "cadre": Filter("p.cadre_id = ?", "cadre"),
+             "quarter": Filter("v.date BETWEEN ? AND ?", "quarter")},
+)
+
+PROBLEMS = Kind(
+    name="problems", singular="problem", table="problems", alias="pr",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
+        Extra("household_name", "h.name"),
+        Extra("cadre", "c.code"),
+        # The visit the problem was raised at: found by household, date and (where several) kind.
+        _f("date", "date", ("日期", "走访日期"), required=True, column=False, sql="v.date"),
+        _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, column=False, sql="v.kind"),
+        _f("problem", zh=("问题",), required=True, alias="pr"),
+        _f("escalated", "flag", ("提交党委会", "提交局党委会"), default=False, alias="pr"),
+        _f("resolved_on", "date", ("解决日期",), not_future=True, alias="pr"),
+        _f("resolution", zh=("解决办法", "解决情况"), alias="pr"),
+    ),
+    columns=("visit_id", "problem", "escalated", "resolved_on", "resolution"),
+    natural_key=("visit_id", "problem"),
+    source=("problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"),
+    order="v.date, pr.id",
+    list_columns=("id", "date", "household", "cadre", "problem", "escalated", "resolved_on", "resolution"),
+    sheet_zh=("问题",), key_words="household, date, kind, problem",
+    filters={"household": Filter("p.household_id = ?", "household"),
+             "cadre": Filter("p.cadre_id = ?", "cadre"),
+             "open": Filter("pr.resolved_on IS NULL"),
+             "escalated": Filter("pr.escalated = 1")},
+)
+
+INCOME = Kind(
+    name="income", singular="income", table="income", alias="i",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("month", "month", ("月份",), required=True, not_future=True, alias="i"),
+        _f("amount", "money", ("金额", "收入", "月收入"), required=True, alias="i"),
+        _f("source", zh=("来源", "收入来源"), max_len=200, default="", alias="i"),
+    ),
+    columns=("household_id", "month", "source", "amount"),
+    natural_key=("household_id", "month", "source"),
+    source="income i JOIN households h ON h.id = i.household_id", order="h.code, i.month, i.source",
+    list_columns=("id", "household", "household_name", "month", "amount", "source"),
+    sheet_zh=("收入",), unique_key=True, key_words="household, month, source",
+    filters={"household": Filter("i.household_id = ?", "household")},
+)
+
+AID = Kind(
+    name="aid", singular="aid", table="aid", alias="a",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("date", "date", ("日期", "帮扶日期"), default="today", dated=True, not_future=True, alias="a"),
+        _f("kind", "enum", ("帮扶类型", "类型"), required=True, choices=AID_KINDS, alias="a"),
+        _f("value", "money", ("金额", "价值"), required=True, alias="a"),
+        # A cadre by code or unique name (giver_cadre_id), anything else (the unit, a drive) as text.
+        _f("giver", zh=("捐助人", "帮扶人"), max_len=200, column=False, sql="coalesce(c.code, a.giver)"),
+        _f("note", zh=("备注",), alias="a"),
+    ),
+    columns=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
+    natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver"),
+    source="aid a JOIN households h ON h.id = a.household_id LEFT JOIN cadres c ON c.id = a.giver_cadre_id",
+    order="a.date, h.code, a.id",
+    list_columns=("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
+    sheet_zh=("帮扶记录",), key_words="household, date, kind, value, giver",
+    filters={"household": Filter("a.household_id = ?", "household")},
+)
+
+#: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
+REGISTRY: dict[str, Kind] = {k.name: k for k in (
+    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, AID)}
+KINDS: tuple[str, ...] = tuple(REGISTRY)
+
+#: The kind a singular names (household -> households), for references and messages.
+BY_SINGULAR: dict[str, Kind] = {k.singular: k for k in REGISTRY.values()}
+
+
+def kind(name: str) -> Kind:
+    return REGISTRY[name]
+
+
+def field_types() -> dict[str, str]:
+    """The type of each field name across kinds (a name means the same in every kind)."""
+    out: dict[str, str] = {}
+    for k in REGISTRY.values():
+        for f in k.fields:
+            out.setdefault(f.name, "text" if f.type == "ref" else f.type)
+    return out

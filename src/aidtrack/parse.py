@@ -13,6 +13,8 @@ import unicodedata
 from .i18n import _
 from .model import FROM_ZH, AidtrackError, Quarter
 
+#: The largest amount (12 digits of yuan): what the typed form allows and storage sums safely.
+MAX_YUAN = 999_999_999_999
 _MONEY = re.compile(r"^[¥]?\s*(\d{1,12})(?:\.(\d{1,2}))?\s*(?:元)?$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -32,6 +34,8 @@ def money(text: str | int | float, field: str = "amount") -> int:
     if isinstance(text, int):
         if text < 0:
             raise AidtrackError(field, text, _("must not be negative"))
+        if text > MAX_YUAN:
+            raise AidtrackError(field, text, _("is more than {max} yuan").format(max=MAX_YUAN))
         return text * 100
     if isinstance(text, float):
         text = repr(text)

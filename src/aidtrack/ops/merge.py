@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import _
+from ..kinds import REGISTRY
 from ..model import AidtrackError
 from ..store import Store
 from ..store.schema import KNOWN
@@ -43,19 +44,9 @@ from ..store.schema import KNOWN
 #: How the file's own records (unit_id NULL) are named in reports and in `--unit`.
 OWN = "(this file)"
 
-#: The columns copied from a unit file, in dependency order: the first migration's, so that a unit
-#: file older than this program is read as it is (it is never migrated: it is opened read-only).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "cadres": ("id", "code", "name", "unit", "title", "phone"),
-    "households": ("id", "code", "name", "members", "address", "employer", "livelihood", "born",
-                   "gender", "phone", "id_number", "tags"),
-    "statuses": ("id", "household_id", "status", "date", "reason"),
-    "pairings": ("id", "cadre_id", "household_id", "since", "until"),
-    "visits": ("id", "pairing_id", "date", "kind", "situation", "solved", "event"),
-    "problems": ("id", "visit_id", "problem", "escalated", "resolved_on", "resolution"),
-    "income": ("id", "household_id", "month", "source", "amount"),
-    "aid": ("id", "household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
-}
+#: The columns copied from a unit file, in dependency order: every stored column of each kind
+#: (kinds.py). A unit file missing one (an older aidtrack) is refused by check_schema, never migrated.
+COLUMNS: dict[str, tuple[str, ...]] = {k.table: ("id", *k.columns) for k in REGISTRY.values()}
 
 #: The table each id column points into: its ids are shifted by that table's offset.
 _TARGET = {"household_id": "households", "cadre_id": "cadres", "giver_cadre_id": "cadres",

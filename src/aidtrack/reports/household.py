@@ -7,21 +7,29 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import add_months, label, yuan
+from ..kinds import REGISTRY
 from ..ops import records
 from ..ops.redact import redact_record, redact_rows
 from ..ops.refs import Refs
 from ..store import Store
 from .common import half_up
 
-PERSON = ("code", "name", "members", "gender", "born", "address", "phone", "id_number", "employer",
-          "livelihood", "tags", "enrolled", "status", "cadre")
-#: How the register labels each of the household's fields.
-PERSON_LABELS = {
+#: The household's fields, as the registry orders them (kinds.py).
+PERSON = tuple(c.name for c in REGISTRY["households"].shape)
+#: How the register labels each column it prints.
+LABELS = {
     "code": N_("Code"), "name": N_("Name"), "members": N_("Members"), "gender": N_("Gender"),
     "born": N_("Born"), "address": N_("Address"), "phone": N_("Phone"), "id_number": N_("Id number"),
     "employer": N_("Employer"), "livelihood": N_("Livelihood"), "tags": N_("Tags"),
     "enrolled": N_("Enrolled"), "status": N_("Status"), "cadre": N_("Cadre"),
+    "date": N_("Date"), "kind": N_("Kind"), "situation": N_("Situation"), "solved": N_("Solved"),
+    "event": N_("Event"), "problems": N_("Problems"), "value": N_("Value ¥"), "giver": N_("Giver"),
+    "note": N_("Note"),
 }
+#: The register's visit and aid tables: each kind's list columns without the household's own.
+_OWN = ("id", "household", "household_name")
+VISIT_COLUMNS = [c for c in REGISTRY["visits"].list_columns if c not in _OWN] + ["problems"]
+AID_COLUMNS = [c for c in REGISTRY["aid"].list_columns if c not in _OWN]
 
 
 def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
@@ -98,7 +106,7 @@ def _problem_text(p: dict[str, Any]) -> str:
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
     h = data["household"]
-    fields = [(_(PERSON_LABELS.get(k, k)), ", ".join(v) if isinstance(v, list)
+    fields = [(_(LABELS.get(k, k)), ", ".join(v) if isinstance(v, list)
                else label(v) if k in ("gender", "livelihood", "status") else v)
               for k, v in h.items()]
     visits = [{**v, "cadre": f"{v['cadre']} {v['cadre_name']}",
@@ -114,13 +122,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         {"kind": "table", "title": _("Pairings"), "columns": ["cadre", "since", "until"],
          "headers": [N_("Cadre"), N_("Since"), N_("Until")], "rows": pairings, "empty": _("Never paired.")},
         {"kind": "table", "title": _("Visits"), "rows": visits,
-         "columns": ["date", "kind", "cadre", "situation", "solved", "event", "problems"],
-         "headers": [N_("Date"), N_("Kind"), N_("Cadre"), N_("Situation"), N_("Solved"), N_("Event"),
-                     N_("Problems")],
+         "columns": VISIT_COLUMNS, "headers": [LABELS[c] for c in VISIT_COLUMNS],
          "empty": _("No visits recorded.")},
         {"kind": "table", "title": _("Aid received"), "rows": aid,
-         "columns": ["date", "kind", "value", "giver", "note"],
-         "headers": [N_("Date"), N_("Kind"), N_("Value ¥"), N_("Giver"), N_("Note")],
+         "columns": AID_COLUMNS, "headers": [LABELS[c] for c in AID_COLUMNS],
          "empty": _("No aid recorded.")},
     ]
     if income:

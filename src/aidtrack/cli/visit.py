@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,7 +74,8 @@ def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
     """
     from ..parse import quarter as parse_quarter
 
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if household:
         where.append("p.household_id = ?")
         params.append(household_id(household))

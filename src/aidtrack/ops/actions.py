@@ -60,7 +60,7 @@ def set_status(db: Store, household: str, status: str, day: dt.date | str | None
     return after
 
 
-def resolve_problem(db: Store, ident: str | int, note: str, day: dt.date | str | None = None,
+def resolve_problem(db: Store, ident: str | int, note: str | None, day: dt.date | str | None = None,
                     today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
     before = records.get(db, "problems", ident)
@@ -106,22 +106,22 @@ def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None
             [json.dumps(sorted({c[0] for c in checked}))],
         )
     }
-    for hid, _status, when, _reason in checked:
+    for hid, _status, day, _reason in checked:
         if hid not in known:
             raise AidtrackError("household", hid, _("no household has this id"))
-        if known[hid][2] and when < known[hid][2]:
-            raise AidtrackError("date", when, _("is before {code} was enrolled ({date})").format(
+        if known[hid][2] and day < known[hid][2]:
+            raise AidtrackError("date", day, _("is before {code} was enrolled ({date})").format(
                 code=known[hid][0], date=known[hid][2]))
     done = []
     with db.write():
-        for hid, status, when, reason in checked:
+        for hid, status, day, reason in checked:
             sid = db.execute(
                 "INSERT INTO statuses (household_id, status, date, reason) VALUES (?, ?, ?, ?)",
-                [hid, status, when, reason],
+                [hid, status, day, reason],
             ).lastrowid
             code, name, _first = known[hid]
             after = {"id": sid, "household": code, "household_name": name, "status": status,
-                     "date": when, "reason": reason}
+                     "date": day, "reason": reason}
             db.audit("status", "households", code, None, after)
             done.append(after)
     return done

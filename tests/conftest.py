@@ -135,11 +135,20 @@ def file_digest(path: Path) -> str:
 
 
 def pytest_configure(config):
-    """The suite asserts English texts: a Chinese locale (LANG=zh_CN.UTF-8) must not change them."""
+    """The suite asserts English texts: a Chinese locale (LANG=zh_CN.UTF-8) must not change them.
+
+    The registers of tmp_path live in memory (/dev/shm) where there is one, unless --basetemp or
+    PYTEST_DEBUG_TEMPROOT says otherwise: SQLite's fsyncs on a busy shared disk took half the suite's
+    time, and no test can observe them (a killed process leaves the file in the kernel's hands either way).
+    """
     os.environ["AIDTRACK_LANG"] = "en"
     from aidtrack import i18n
 
     i18n.set_language("en")
+    shm = Path("/dev/shm")
+    chosen = config.option.basetemp is not None or os.environ.get("PYTEST_DEBUG_TEMPROOT")
+    if not chosen and os.access(shm, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
 @pytest.fixture

@@ -2,15 +2,71 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sqlite3
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
-from aidtrack.cli.main import app
+
+@functools.cache
+def command(lang: str) -> Any:
+    """The CLI's command tree (`aidtrack.cli.main.command_tree()`), built once per interface language.
+
+    Building it is most of the cost of an in-process call, so tests share one. The help of click's own
+    options is translated when the tree is built, so the tree is built in the language the call asks
+    for, as `aidtrack` itself decides it at start-up (`--lang`, else AIDTRACK_LANG, else the locale).
+    """
+    from aidtrack import i18n
+    from aidtrack.cli.main import command_tree
+
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        return command_tree()
+    finally:
+        i18n.set_language(before)
+
+
+def invoke(runner: CliRunner, args: Sequence[str], input: str | None = None) -> Result:
+    """What `CliRunner.invoke(app, args)` does, with the shared command tree instead of one rebuilt from
+    the Typer app on every call: the same isolation (streams, stdin, terminal width), the same Result.
+
+    (`CliRunner.invoke` only takes a Typer app and rebuilds its command; `isolation` is its public half.)
+    The process starts in the language the call would start in, as a fresh `aidtrack` process does.
+    """
+    from aidtrack import i18n
+
+    lang = i18n.detect(["aidtrack", *args])
+    cmd = command(lang)
+    i18n.set_language(lang)
+    exit_code, exception, exc_info, value = 0, None, None, None
+    with runner.isolation(input=input) as (stdout, stderr, output):
+        try:
+            value = cmd.main(args=list(args), prog_name="aidtrack")
+        except SystemExit as e:
+            exc_info = sys.exc_info()
+            code = 0 if e.code is None else e.code
+            if code != 0:
+                exception = e
+            if not isinstance(code, int):
+                sys.stdout.write(f"{code}\n")
+                code = 1
+            exit_code = code
+        except Exception as e:
+            exception, exit_code, exc_info = e, 1, sys.exc_info()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            streams = stdout.getvalue(), stderr.getvalue(), output.getvalue()
+    return Result(runner=runner, stdout_bytes=streams[0], stderr_bytes=streams[1], output_bytes=streams[2],
+                  return_value=value, exit_code=exit_code, exception=exception, exc_info=exc_info)
 
 
 class Cli:
@@ -18,9 +74,12 @@ class Cli:
         self.db = db
         self.runner = CliRunner()
 
+    def invoke(self, args: Sequence[str], input: str | None = None) -> Result:
+        """Run `aidtrack ARGS` in this process, without adding --db."""
+        return invoke(self.runner, args, input=input)
+
     def __call__(self, *args: str, ok: bool = True, input: str | None = None, code: int | None = None):
-        result = self.runner.invoke(app, ["--db", str(self.db), *args], prog_name="aidtrack",
-                                    input=input)
+        result = self.invoke(["--db", str(self.db), *args], input=input)
         if code is not None:
             assert result.exit_code == code, (args, result.output, result.exception)
         elif ok:
@@ -76,11 +135,20 @@ def file_digest(path: Path) -> str:
 
 
 def pytest_configure(config):
-    """The suite asserts English texts: a Chinese locale (LANG=zh_CN.UTF-8) must not change them."""
+    """The suite asserts English texts: a Chinese locale (LANG=zh_CN.UTF-8) must not change them.
+
+    The registers of tmp_path live in memory (/dev/shm) where there is one, unless --basetemp or
+    PYTEST_DEBUG_TEMPROOT says otherwise: SQLite's fsyncs on a busy shared disk took half the suite's
+    time, and no test can observe them (a killed process leaves the file in the kernel's hands either way).
+    """
     os.environ["AIDTRACK_LANG"] = "en"
     from aidtrack import i18n
 
     i18n.set_language("en")
+    shm = Path("/dev/shm")
+    chosen = config.option.basetemp is not None or os.environ.get("PYTEST_DEBUG_TEMPROOT")
+    if not chosen and os.access(shm, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
 @pytest.fixture

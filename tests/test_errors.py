@@ -75,8 +75,7 @@ def test_ambiguous_name_lists_candidates(register):
 def test_not_a_database(tmp_path, cli):
     bad = tmp_path / "notes.db"
     bad.write_text("这不是数据库\n" * 100)
-    r = cli.runner.invoke(__import__("aidtrack.cli.main", fromlist=["app"]).app,
-                          ["--db", str(bad), "cadre", "list"])
+    r = cli.invoke(["--db", str(bad), "cadre", "list"])
     assert r.exit_code == 2 and "not a database" in r.stderr
     assert bad.read_text() == "这不是数据库\n" * 100
 

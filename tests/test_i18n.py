@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,12 @@ def run_python(code: str, lang: str, *args: str) -> subprocess.CompletedProcess:
     env |= {"AIDTRACK_LANG": lang, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
                           timeout=120)
+
+
+def run_both(code: str, *args: str) -> dict[str, subprocess.CompletedProcess]:
+    """`run_python` in English and in Chinese, the two processes side by side."""
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(("en", "zh"), pool.map(lambda lang: run_python(code, lang, *args), ("en", "zh"))))
 
 
 @pytest.fixture(autouse=True)
@@ -96,7 +103,7 @@ def untranslated(english: str, chinese: str) -> bool:
 
 
 def test_every_help_text_has_its_chinese():
-    en, zh = (run_python(HELP_WALK, lang) for lang in ("en", "zh"))
+    en, zh = run_both(HELP_WALK).values()
     assert en.returncode == 0 and zh.returncode == 0, en.stderr + zh.stderr
     english, chinese = json.loads(en.stdout), json.loads(zh.stdout)
     assert english.keys() == chinese.keys()
@@ -114,10 +121,10 @@ def test_every_help_text_has_its_chinese():
 
 RUN_ALL = """
 import json, sys
-from typer.testing import CliRunner
-from aidtrack.cli.main import app
+sys.path.insert(0, sys.argv[2])
+from conftest import Cli
 
-db = sys.argv[1]
+cli = Cli(sys.argv[1])
 commands = [
     "report quarter 2004Q3", "report quarter 2004Q3 --format markdown", "report cadres 2004",
     "report cadres 2004 --format markdown", "report grid 2004", "report household H01",
@@ -129,7 +136,7 @@ commands = [
 ]
 out = {}
 for c in commands:
-    r = CliRunner().invoke(app, ["--db", db, *c.split()], prog_name="aidtrack")
+    r = cli(*c.split(), ok=False)  # the command tree built once, in this process's language
     out[c] = {"code": r.exit_code, "output": r.output}
 print(json.dumps(out, ensure_ascii=False))
 """
@@ -152,7 +159,7 @@ def demo_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def screens(demo_db) -> dict[str, dict]:
-    runs = {lang: run_python(RUN_ALL, lang, str(demo_db)) for lang in ("en", "zh")}
+    runs = run_both(RUN_ALL, str(demo_db), str(Path(__file__).parent))
     for r in runs.values():
         assert r.returncode == 0, r.stderr
     return {lang: json.loads(r.stdout) for lang, r in runs.items()}

@@ -14,9 +14,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import Cli
 
 from aidtrack.kinds import REGISTRY
+
+from conftest import Cli
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "aidtrack"
 
@@ -126,7 +127,8 @@ def _cli_args(kind: str, rec: dict) -> list[str]:
     if kind == "pairings":
         return ["pair", "add", rec["cadre"], rec["household"], *opts("since")]
     if kind == "visits":
-        return ["visit", "add", rec["household"], *opts("cadre", "date", "kind", "situation", "solved", "event")]
+        return ["visit", "add", rec["household"],
+                *opts("cadre", "date", "kind", "situation", "solved", "event")]
     if kind == "income":
         return ["income", "add", rec["household"], *opts("month", "amount", "source")]
     if kind == "aid":
@@ -208,7 +210,8 @@ JSON_TYPES = [
 ]
 
 
-@pytest.mark.parametrize("kind,rec,refused", JSON_TYPES, ids=[f"{c[0]}-{i}" for i, c in enumerate(JSON_TYPES)])
+@pytest.mark.parametrize("kind,rec,refused", JSON_TYPES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(JSON_TYPES)])
 def test_import_refuses_json_types_the_cli_cannot_type(base, tmp_path, kind, rec, refused):
     cli = _copy(base, tmp_path / "t.db")
     before = cli.checksum()
@@ -225,7 +228,8 @@ def test_json_whole_yuan_is_accepted(base, tmp_path):
     f.write_text(json.dumps([{"household": "H01", "month": "2004-09", "amount": 650},
                              {"household": "H01", "month": "2004-10", "amount": 650.5}]), encoding="utf-8")
     cli("import", "income", str(f))
-    assert cli.rows("SELECT month, amount FROM income ORDER BY month") == [("2004-09", 65000), ("2004-10", 65050)]
+    assert cli.rows("SELECT month, amount FROM income ORDER BY month") == [
+        ("2004-09", 65000), ("2004-10", 65050)]
 
 
 def test_status_rule_holds_on_every_path(base, tmp_path):

@@ -60,21 +60,11 @@ def build_caizheng(cli) -> None:
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> Path:
     """The three units' files, built once through the CLI; each test works on copies."""
-    from typer.testing import CliRunner
-
-    from aidtrack.cli.main import app
+    from conftest import Cli
 
     folder = tmp_path_factory.mktemp("units")
-    runner = CliRunner()
     for name, build in zip(UNITS, (build_jiaotong, build_minzheng, build_caizheng)):
-        path = folder / f"{name}.db"
-
-        def cli(*args, path=path):
-            r = runner.invoke(app, ["--db", str(path), *args], prog_name="aidtrack")
-            assert r.exit_code == 0, (args, r.output)
-            return r
-
-        build(cli)
+        build(Cli(folder / f"{name}.db"))
     return folder
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gettext
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -17,7 +18,7 @@ DOMAIN = "aidtrack"
 LANGUAGES = ("en", "zh")
 
 
-def detect(argv: list[str] | None = None, environ: dict[str, str] | None = None) -> str:
+def detect(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
     argv = sys.argv if argv is None else argv
     environ = os.environ if environ is None else environ
     for i, arg in enumerate(argv):

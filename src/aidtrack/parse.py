@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Literal, overload
 
 from .i18n import _
 from .model import FROM_ZH, AidtrackError, Quarter
@@ -143,6 +144,10 @@ def flag(text: str | bool | int | None, field: str) -> bool:
     raise AidtrackError(field, text, _("must be yes or no (1/0, true/false)"))
 
 
+@overload
+def text(value: str | None, field: str, required: Literal[True], max_len: int = ...) -> str: ...
+@overload
+def text(value: str | None, field: str, required: bool = False, max_len: int = ...) -> str | None: ...
 def text(value: str | None, field: str, required: bool = False, max_len: int = 10_000) -> str | None:
     """Free text: stripped, control characters refused, length capped."""
     if value is None:

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from .i18n import N_, _, column
 from .model import label
@@ -94,6 +94,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
     t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
     from rich.cells import cell_len
 
+    justify: Literal["left", "right"]
     for c, h in zip(columns, headers or columns):
         h = column(h)
         justify = "right" if rows and isinstance(rows[0].get(c), (int, float)) else "left"

@@ -20,7 +20,6 @@ from conftest import public_records
 
 TODAY = dt.date(2005, 12, 31)
 START = dt.date(2004, 1, 1)
-from aidtrack.kinds import KINDS
 
 day = st.integers(min_value=0, max_value=540).map(lambda n: START + dt.timedelta(days=n))
 money = st.integers(min_value=0, max_value=2_000_000).map(lambda fen: f"{fen // 100}.{fen % 100:02d}")

@@ -28,28 +28,46 @@ def test_backup_is_private_and_complete(story, tmp_path):
 
 
 def test_backup_while_another_process_writes(story, tmp_path):
-    """The copy is a consistent snapshot: its visits all have their problem (written in one transaction)."""
+    """The copy is a consistent snapshot: its visits all have their problem (written in one transaction).
+
+    The backups are taken while the writer is between its first and its last write (each copy holds
+    some visits, the file ends with more than any copy), so they really raced the writes.
+    """
+    stop = tmp_path / "stop"
     writer = textwrap.dedent(f"""
-        import datetime as dt
-        from aidtrack.cli.main import app
-        for i in range(150):
+        import datetime as dt, os, sys
+        from aidtrack.cli.main import command_tree
+        cmd = command_tree()
+        for i in range(1000):
             day = (dt.date(2004, 1, 1) + dt.timedelta(days=i)).isoformat()
-            app(["--db", {str(story.db)!r}, "visit", "add", "H01", "--date", day, "--problem", "p"],
-                standalone_mode=False)
+            cmd.main(["--db", {str(story.db)!r}, "visit", "add", "H01", "--date", day, "--problem", "p"],
+                     prog_name="aidtrack", standalone_mode=False)
+            if i == 0:
+                print("writing", file=sys.stderr, flush=True)  # stdout has the new visits' ids
+            if os.path.exists({str(stop)!r}):
+                break
     """)
-    proc = subprocess.Popen([sys.executable, "-c", writer])
+    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr.readline() == "writing\n"
     copies = []
-    for n in range(5):
+    for n in range(3):
         dest = tmp_path / f"b{n}.db"
         story("backup", str(dest))
         copies.append(dest)
-    proc.wait(timeout=120)
+    stop.touch()
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 0, err
+    seen = []
     for dest in copies:
         conn = sqlite3.connect(dest)
         visits, problems = conn.execute(
             "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM problems)").fetchone()
         assert visits == problems
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.close()
+        seen.append(visits)
+    assert min(seen) >= 1 and max(seen) < story.scalar("SELECT count(*) FROM visits"), seen
 
 
 def test_restore_checks_source_and_keeps_replaced_file(story, tmp_path):

@@ -41,7 +41,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     basis = Basis.of(db, as_of)
     active = facts.pairings_between(db, as_of, as_of)
     status = facts.status_at(db, as_of)
-    result = {
+    result: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "quarter": str(Quarter.of(as_of)),
         "behind": _behind(db, basis, active),

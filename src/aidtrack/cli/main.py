@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -80,7 +80,7 @@ def main(
 
 
 for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
-    app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
+    app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__ or "")))
 transfer.register(app)
 maintenance.register(app)
 merge.register(app)
@@ -179,7 +179,8 @@ def command_tree():
         cmd = todo.pop()
         todo += list(getattr(cmd, "commands", {}).values())
         ctx = cmd.context_class(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
-        for param in [*cmd.params, cmd.get_help_option(ctx)]:
+        params: list[Any] = [*cmd.params, cmd.get_help_option(ctx)]  # click's options, or None
+        for param in params:
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
@@ -211,7 +212,7 @@ def run() -> None:
         sys.exit(1)
     except Exception as e:
         # click's UsageError family, vendored inside Typer: duck-typed, not imported.
-        if hasattr(e, "format_message") and isinstance(getattr(e, "exit_code", None), int):
+        if hasattr(e, "format_message") and hasattr(e, "exit_code") and isinstance(e.exit_code, int):
             if not e.format_message().strip():  # a group called bare: its help is already shown
                 sys.exit(e.exit_code)
             sys.stderr.write(_("Error: {message}").format(message=usage_message(e.format_message()))

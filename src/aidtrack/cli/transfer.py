@@ -4,9 +4,12 @@ atomic, idempotent."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 from ..i18n import _
 from .common import command, fail, open_db, today
@@ -128,6 +131,8 @@ def _quiet_stdout() -> None:
 class _progress:
     """A rich progress bar on stderr while a terminal watches; nothing at all when piped."""
 
+    bar: Progress | None
+
     def __enter__(self):
         if not sys.stderr.isatty():
             self.bar = None
@@ -139,12 +144,13 @@ class _progress:
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                             TimeRemainingColumn(), console=console(stderr=True), transient=True)
         self.bar.start()
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
         return self.update
 
     def update(self, name: str, done: int, total: int | None) -> None:
         from rich.markup import escape
 
+        assert self.bar is not None  # update is only handed out with a bar
         if name not in self.tasks:
             self.tasks[name] = self.bar.add_task(escape(name), total=total)
         self.bar.update(self.tasks[name], completed=done)

@@ -44,7 +44,7 @@ def set_status(db: Store, household: str, status: str, day: dt.date | str | None
                                       "reason": reason}], today)[0]
 
 
-def resolve_problem(db: Store, ident: str | int, note: str, day: dt.date | str | None = None,
+def resolve_problem(db: Store, ident: str | int, note: str | None, day: dt.date | str | None = None,
                     today: dt.date | None = None) -> dict:
     today = today or dt.date.today()
     before = records.get(db, "problems", ident)

@@ -191,7 +191,7 @@ def digest(conn: sqlite3.Connection, schema: str = "main") -> str:
 
 
 def _keys(name: str | None, born: str | None, id_number: str | None) -> list[tuple[str, ...]]:
-    keys = []
+    keys: list[tuple[str, ...]] = []
     if id_number and id_number.strip():
         keys.append(("id", id_number.strip().upper()))
     if name and born:

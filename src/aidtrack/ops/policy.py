@@ -25,8 +25,8 @@ class Policy:
 
     def value(self, key: str, on: dt.date | str) -> int:
         day = str(on)
-        current = None
-        for since, value in self.history[key]:
+        current = self.history[key][0][1]  # the built-in default, in force from EPOCH
+        for since, value in self.history[key][1:]:
             if since <= day:
                 current = value
         return current

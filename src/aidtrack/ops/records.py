@@ -176,20 +176,20 @@ def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
     """
     k = REGISTRY[kind]
     refuse_duplicate(db, kind, row)
-    stored = {c: row.get(c) for c in k.columns}
+    stored: dict[str, Any] = {c: row.get(c) for c in k.columns}
     if k.code_prefix and not stored.get("code"):
         stored["code"] = next_code(db, kind)
     names = ", ".join(stored)
     try:
-        rid = db.execute(f"INSERT INTO {k.table} ({names}) VALUES ({', '.join('?' * len(stored))})",
-                         list(stored.values())).lastrowid
+        rid = int(db.execute(f"INSERT INTO {k.table} ({names}) VALUES ({', '.join('?' * len(stored))})",
+                             list(stored.values())).lastrowid or 0)
     except sqlite3.IntegrityError as e:
         raise _integrity(kind, stored, e) from None
     if kind == "households":
         db.execute(ENROL, [rid, row["enrolled"]])
     elif kind == "pairings" and row.get("enrolled"):
         move_enrolment(db, stored["household_id"], row["enrolled"])
-    ident = stored["code"] if k.code_prefix else str(rid)
+    ident = str(stored["code"]) if k.code_prefix else str(rid)
     after = _public_by_id(db, kind, rid)
     if kind == "statuses":
         db.audit("status", "households", after["household"], None, after)

@@ -75,6 +75,11 @@ def _tags(value: Any, field: str) -> str:
     return ",".join(tags)
 
 
+def _typed_ok(value: Any, type_: str) -> bool:
+    """A JSON value of a type the field takes besides text (a bool is a flag, never a number)."""
+    return isinstance(value, _TYPED.get(type_, ())) and not (isinstance(value, bool) and type_ != "flag")
+
+
 def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
     """One field parsed by its declared type and limits; None (and an error kept) when it is wrong."""
     name = spec.name
@@ -86,8 +91,7 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
         if spec.default == "today":
             return today.isoformat() if spec.type == "date" else None
         return spec.default
-    if value.__class__ is not str and not (isinstance(value, _TYPED.get(spec.type, ()))
-                                           and not (isinstance(value, bool) and spec.type != "flag")):
+    if value.__class__ is not str and not _typed_ok(value, spec.type):
         f.fail(name, value, _("must be text") if spec.type in ("text", "ref") else
                _("has the wrong type ({type}) for this field").format(type=type(value).__name__))
         return None
@@ -205,7 +209,8 @@ def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
     if found:
         row["pairing_id"], paired_cadre = found
         if cadre_id is not None and cadre_id != paired_cadre:
-            f.fail("cadre", data.get("cadre"), _("is not the household's paired cadre on {day}").format(day=day))
+            f.fail("cadre", data.get("cadre"),
+                   _("is not the household's paired cadre on {day}").format(day=day))
 
 
 def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:

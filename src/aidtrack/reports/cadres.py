@@ -104,7 +104,9 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
             c["quarters_compliant"] += cell.met
         c["problems"].update(problems.get(p["id"], {}))
         c["households"].add(p["household_id"])
-        first, last = span(p, start, end)
+        active = span(p, start, end)
+        assert active is not None  # pairings_between: only pairings active in the period
+        first, last = active
         for status, day in moves.get(p["household_id"], ()):
             if first <= day <= last:
                 c["moved"][status].add(p["household_id"])
@@ -131,6 +133,7 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     for n, r in enumerate(rows, 1):
         r["rank"] = n
     if by_unit:
+        assert units is not None
         groups: dict[Any, list[dict[str, Any]]] = {u: [] for u in units.listed()}
         for r in rows:
             groups.setdefault(units.cadre_code[r["cadre"]], []).append(r)

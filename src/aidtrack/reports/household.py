@@ -6,8 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import add_months, label, yuan
 from ..kinds import REGISTRY
+from ..model import add_months, label, yuan
 from ..ops import records
 from ..ops.redact import redact_record, redact_rows
 from ..ops.refs import Refs

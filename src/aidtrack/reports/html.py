@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import Any
+from typing import Any, overload
 
 from ..i18n import _ as _catalog
 from ..i18n import language
@@ -156,6 +156,10 @@ def _word(value: str | None) -> str:
     return _e(ZH_NAMES.get(value, value) if language() == "zh" else value.replace("_", " "))
 
 
+@overload
+def _fen(value: float) -> int: ...
+@overload
+def _fen(value: float | None) -> int | None: ...
 def _fen(value: float | None) -> int | None:
     """Yuan as the builders give it (fen ÷ 100, rounded to 2 places) back to whole fen."""
     return None if value is None else round(value * 100)

@@ -29,6 +29,7 @@ def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = No
     status = facts.status_at(db, day)
     units = Units(db) if unit is not None or by_unit else None
     if by_unit:
+        assert units is not None
         return _by_unit(db, units, status, day)
     scope: tuple[str, list] = ("", [])
     if units is not None:

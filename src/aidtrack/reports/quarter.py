@@ -88,7 +88,9 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     for p in pairings:
         hid = p["household_id"]
         cell = quarter_cells[(p["id"], label)]
-        first, last = span(p, start_iso, end_iso)
+        active = span(p, start_iso, end_iso)
+        assert active is not None  # pairings_between: only pairings active in the quarter
+        first, last = active
         pr = problems.get(p["id"], {})
         aid_fen = sum(v for day, _, v in aid.get(hid, ()) if first <= day <= last)
         avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
@@ -108,6 +110,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
     if by_unit:
+        assert units is not None
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
                 "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
                                     visits_by_unit),

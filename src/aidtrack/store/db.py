@@ -37,7 +37,7 @@ class Store(Database):
     """A sqlite-utils Database that knows who is writing and writes only through `write()`."""
 
     operator: str = "unknown"
-    path: Path | None = None
+    path: Path  # set by open_store (and by merge for its second connection)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:

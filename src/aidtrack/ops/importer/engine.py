@@ -406,7 +406,8 @@ def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[
         fresh, stored = r[1 + nk:1 + nk + nv], r[1 + nk + nv:]
         if fresh == stored:
             counts["unchanged"] += 1
-        elif run.settle(counts, name, r[0], REGISTRY[kind].key_words, partial(run.names.key, kind, r[1:1 + nk]),
+        elif run.settle(counts, name, r[0], REGISTRY[kind].key_words,
+                        partial(run.names.key, kind, r[1:1 + nk]),
                         partial(differences, values, stored, fresh)):
             replace += 1
     if replace:
@@ -427,7 +428,8 @@ def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:
                             f" GROUP BY {cols} HAVING count(*) > 1"):
         lines = sorted(int(n) for n in r[0].split(","))
         for line in lines[1:]:
-            run.error(name, line, REGISTRY[kind].key_words, partial(_also_on, run.names, kind, r[1:], lines[0]))
+            run.error(name, line, REGISTRY[kind].key_words,
+                      partial(_also_on, run.names, kind, r[1:], lines[0]))
 
 
 def _also_on(names: Names, kind: str, key: tuple, first: int) -> str:

@@ -13,7 +13,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -134,12 +134,16 @@ class Source:
 
             require()
 
+    def _input(self) -> IO:
+        """The input opened: the file (binary), or the stream handed over (binary or text)."""
+        if self._path is not None:
+            return self._path.open("rb")
+        assert self._stream is not None  # one of the two is set by __init__
+        return self._stream
+
     def open(self) -> IO[str] | _HashingText:
         """The text, decoded, BOM dropped; CSV needs newline='' to keep quoted line breaks."""
-        if self._path is not None:
-            raw: IO = self._path.open("rb")
-        else:
-            raw = self._stream
+        raw = self._input()
         if isinstance(raw, io.TextIOBase) or isinstance(getattr(raw, "read", lambda n: b"")(0), str):
             self._reader = _HashingText(raw)
             return self._reader
@@ -149,7 +153,7 @@ class Source:
 
     def binary(self) -> IO[bytes]:
         """The whole input as a seekable binary file, hashed first: a zip (xlsx) is read by seeking."""
-        raw: IO = self._path.open("rb") if self._path is not None else self._stream
+        raw = self._input()
         if isinstance(raw, io.TextIOBase) or isinstance(getattr(raw, "read", lambda n: b"")(0), str):
             raise FileFault(None, "file", _("is text, not an .xlsx workbook"))
         reader = _Hashing(raw)
@@ -159,9 +163,10 @@ class Source:
             if kept is not None:
                 kept.write(chunk)
         self._reader = reader
-        if kept is None:
+        if self._path is not None:  # a file: read it again from the start
             raw.close()
             return self._path.open("rb")
+        assert kept is not None
         kept.seek(0)
         return kept
 
@@ -178,8 +183,9 @@ class Source:
     def sha256(self) -> str:
         return self._reader.hash.hexdigest() if self._reader else hashlib.sha256().hexdigest()
 
-    def close(self, text: IO | None) -> None:
-        if self._path is not None and text is not None:
+    def close(self, text: IO[str] | _HashingText | None) -> None:
+        """Close what `open` opened on a file (a stream handed over stays open)."""
+        if self._path is not None and isinstance(text, io.IOBase):
             text.close()
 
 
@@ -223,8 +229,7 @@ def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
 def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     fields = FIELDS[kind]
     unknown = [n for n in names if n not in fields]
-    seen: set[str] = set()
-    twice = [n for n in names if n in seen or seen.add(n)]
+    twice = [n for i, n in enumerate(names) if n in names[:i]]
     missing = [n for n in REQUIRED[kind] if n not in names]
     if unknown:
         report(line, "columns", _("unknown column(s) {names}; {kind} columns are {columns}").format(
@@ -237,7 +242,7 @@ def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     return not (unknown or twice or missing)
 
 
-def _csv(text: IO[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+def _csv(text: Iterable[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
     reader = csv.reader(text, delimiter=delimiter)
     try:
         first = next(reader)
@@ -292,7 +297,7 @@ def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] 
     return data
 
 
-def _jsonl(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+def _jsonl(text: Iterable[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
     for line, raw in enumerate(text, 1):
         if not raw.strip():
             continue
@@ -307,7 +312,7 @@ def _jsonl(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict
             yield line, data
 
 
-def _json(text: IO[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+def _json(text: IO[str] | _HashingText, kind: str, report: Report) -> Iterator[tuple[int, dict]]:
     """The elements of one top-level array, decoded one at a time; LINE is the element's number."""
     decoder = json.JSONDecoder()
     buf, pos, eof = "", 0, False

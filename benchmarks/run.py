@@ -281,7 +281,7 @@ ORDER BY h.code, p.since
 
 #: Exited or prosperous households (as of :asof) whose last 3 recorded months (of the last 12) average
 #: under the line per person, whose latest month fell 30 % against the 6 before, with a shock in the
-#: last 90 days, or with no income in the last 3 months: DOMAIN.md's relapse rule, default policy.
+#: last 90 days, or with no income in the last 3 months: docs/checks.md's relapse rule, default policy.
 SQL_RELAPSE = """
 WITH st AS (
   SELECT s.household_id, s.status FROM statuses s

@@ -9,7 +9,7 @@ built in English; codes shown by name at run time (enumeration values, record ki
 actions, column names of tables without explicit headers); and the few messages of Typer itself
 that aidtrack's screens show (panel titles, [required]). The .po keeps its translations; a message
 no longer used is dropped; an enumeration value without a translation gets its model.ZH_NAMES name.
-Then translate the new empty msgstr entries in the .po (Simplified Chinese, DOMAIN.md's glossary)
+Then translate the new empty msgstr entries in the .po (Simplified Chinese, docs/glossary.md)
 and run this again to compile the .mo. Needs Babel (the `test` extra); the program itself only
 uses the standard gettext module.
 """

@@ -1,4 +1,4 @@
-"""The programme's vocabulary (DOMAIN.md's glossary) as plain values: no I/O, no third-party imports."""
+"""The programme's vocabulary (docs/glossary.md) as plain values: no I/O, no third-party imports."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")
 LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
 GENDERS = ("male", "female")
 
-#: Chinese names of the enumeration values (DOMAIN.md's glossary): shown in Chinese, accepted as input.
+#: Chinese names of the enumeration values (docs/glossary.md): shown in Chinese, accepted as input.
 ZH_NAMES: dict[str, str] = {
     "enrolled": "帮扶中", "exited": "脱贫", "prosperous": "致富", "relapsed": "返贫",
     "initial": "对接", "regular": "走访", "followup": "回访",

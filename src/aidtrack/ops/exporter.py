@@ -25,7 +25,7 @@ from ..model import AidtrackError, format_yuan
 from ..store import Store
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
-from .redact import redact_record
+from .redact import redact_for_file
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
@@ -33,29 +33,8 @@ EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx"
 BINARY = ("xlsx", "parquet")
 _MONEY = frozenset().union(*(k.money for k in REGISTRY.values()))
 
-#: Households import writes the first `enrolled` status itself (from the `enrolled` column), so a
-#: statuses export leaves that entry out and the round trip stores it exactly once.
-_NOT_FIRST_ENROLMENT = (
-    "NOT (s.status = 'enrolled' AND s.id = (SELECT s2.id FROM statuses s2"
-    " WHERE s2.household_id = s.household_id ORDER BY s2.date, s2.id LIMIT 1))"
-)
-
-
-def stored_rows(db: Store, kind: str) -> Iterator[dict[str, Any]]:
-    """The kind's public SELECT (kinds.py), streamed, money still in fen."""
-    k = REGISTRY[kind]
-    sql = k.select
-    if kind == "statuses":
-        sql += f" WHERE {_NOT_FIRST_ENROLMENT}"
-    cur = db.execute(f"{sql} ORDER BY {k.order}")
-    names = [d[0] for d in cur.description]
-    for r in cur:
-        yield dict(zip(names, r))
-
-
-def _redacted(row: dict[str, Any]) -> dict[str, Any]:
-    """The one masking rule (ops.redact), with withheld cells left empty so the file still imports."""
-    return redact_record(row, blank=None)
+stored_rows = records.stored_rows
+_redacted = redact_for_file
 
 
 def _csv_cell(column: str, value: Any) -> Any:

@@ -58,7 +58,8 @@ def _fill(db: Store, book, kinds: Sequence[str], out: IO[bytes], redact: bool,
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    from .exporter import _redacted, stored_rows
+    from .records import stored_rows
+    from .redact import redact_for_file as _redacted
 
     bold = Font(bold=True)
     counts: dict[str, int] = {}

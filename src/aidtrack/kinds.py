@@ -68,7 +68,7 @@ class Filter:
 
     sql: str
     #: What the value is: a household or cadre reference, a quarter, a status, or a flag (no value).
-    takes: Literal["household", "cadre", "quarter", "status", "flag"] = "flag"
+    takes: Literal["household", "cadre", "quarter", "status", "flag", "search"] = "flag"
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,10 @@ CADRES = Kind(
     natural_key=("code",), source="cadres c", order="c.code",
     list_columns=("code", "name", "unit", "title", "phone"),
     sheet_zh=("帮扶干部",), code_prefix="C", load="roster", unique_key=True, key_words="code",
+    filters={"search": Filter(
+        "(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\'"
+        " OR c.unit LIKE ? ESCAPE '\\' OR c.title LIKE ? ESCAPE '\\' OR aidtrack_initials(c.name) LIKE ?)",
+        "search")},
 )
 
 HOUSEHOLDS = Kind(
@@ -204,7 +208,11 @@ HOUSEHOLDS = Kind(
     natural_key=("code",), source="households h", order="h.code",
     list_columns=("code", "name", "members", "livelihood", "status", "cadre", "tags", "address"),
     sheet_zh=("帮扶对象",), code_prefix="H", load="roster", unique_key=True, key_words="code",
-    filters={"status": Filter(f"{_CURRENT_STATUS} = ?", "status")},
+    filters={"status": Filter(f"{_CURRENT_STATUS} = ?", "status"),
+             "search": Filter(
+                 "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR h.id_number LIKE ? ESCAPE '\\'"
+                 " OR h.phone LIKE ? ESCAPE '\\' OR h.address LIKE ? ESCAPE '\\' OR h.tags LIKE ? ESCAPE '\\'"
+                 f" OR {_ACTIVE_CADRE} LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)", "search")},
 )
 
 STATUSES_KIND = Kind(
@@ -271,7 +279,11 @@ VISITS = Kind(
     sheet_zh=("走访",), unique_key=True, key_words="household, date, kind",
     filters={"household": Filter("p.household_id = ?", "household"),
              "cadre": Filter("p.cadre_id = ?", "cadre"),
-             "quarter": Filter("v.date BETWEEN ? AND ?", "quarter")},
+             "quarter": Filter("v.date BETWEEN ? AND ?", "quarter"),
+             "search": Filter(
+                 "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'"
+                 " OR c.code LIKE ? ESCAPE '\\' OR v.situation LIKE ? ESCAPE '\\'"
+                 " OR v.solved LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)", "search")},
 )
 
 PROBLEMS = Kind(

@@ -10,6 +10,7 @@ from ..i18n import _
 from .common import (
     CadreRef,
     Format,
+    Search,
     Yes,
     command,
     edit_record,
@@ -42,12 +43,12 @@ def add(name: Annotated[str, typer.Argument(help=_("The cadre's name."))], code:
 
 
 @command(app, "list")
-def list_(fmt: Format = "table") -> None:
+def list_(search: Search = None, fmt: Format = "table") -> None:
     """List the cadres.
 
-    Example: aidtrack cadre list --format json
+    Example: aidtrack cadre list --search 局长 --format json
     """
-    list_records("cadres", fmt)
+    list_records("cadres", fmt, search=search)
 
 
 @command(app)

@@ -124,6 +124,10 @@ HouseholdFilter = Annotated[
     str | None, typer.Option("--household", help=_("Only this household (code or name)."))
 ]
 CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this cadre (code or name)."))]
+Search = Annotated[str | None, typer.Option(
+    "--search", "-s", metavar="TEXT",
+    help=_("Only records whose name, code, phone, ID number, address, tag or cadre contains TEXT;"
+           " pinyin initials find names (lxf finds 刘香福)."))]
 RecordId = Annotated[str, typer.Argument(help=_("The record's id (see the list command)."))]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))]
 

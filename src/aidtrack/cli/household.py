@@ -11,6 +11,7 @@ from .common import (
     DateOpt,
     Format,
     HouseholdRef,
+    Search,
     Yes,
     command,
     edit_record,
@@ -67,13 +68,14 @@ def add(name: Annotated[str, typer.Argument(help=_("Name of the head of the hous
 def list_(
     status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))]
     = None,
+    search: Search = None,
     fmt: Format = "table",
 ) -> None:
     """List households with their current status and cadre.
 
-    Example: aidtrack household list --status exited
+    Example: aidtrack household list --status exited --search lxf
     """
-    list_records("households", fmt, status=status)
+    list_records("households", fmt, status=status, search=search)
 
 
 @command(app)

@@ -14,6 +14,7 @@ from .common import (
     HouseholdFilter,
     HouseholdRef,
     RecordId,
+    Search,
     Yes,
     command,
     delete_record,
@@ -61,12 +62,12 @@ def add(household: HouseholdRef,
 @command(app, "list")
 def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
           quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
-          fmt: Format = "table") -> None:
+          search: Search = None, fmt: Format = "table") -> None:
     """List visits, oldest first.
 
     Example: aidtrack visit list --household H01 --quarter 2004Q3
     """
-    list_records("visits", fmt, household=household, cadre=cadre, quarter=quarter)
+    list_records("visits", fmt, household=household, cadre=cadre, quarter=quarter, search=search)
 
 
 @command(app)

@@ -83,11 +83,29 @@ def where(db: Store, kind: str, filters: Mapping[str, Any]) -> tuple[list[str], 
         elif spec.takes == "quarter":
             q = value if isinstance(value, Quarter) else parse.quarter(value, name)
             params += [q.start.isoformat(), q.end.isoformat()]
+        elif spec.takes == "search":
+            text = parse.text(value, name, required=True, max_len=100) or ""
+            _register_initials(db, text)
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * spec.sql.count("?")
         elif spec.takes == "status":
             from ..model import STATUSES
 
             params.append(parse.choice(value, STATUSES, name))
     return conds, params
+
+
+def _register_initials(db: Store, text: str) -> None:
+    """`aidtrack_initials(name)` for a search: lxf finds 刘香福 (pypinyin, loaded only for such a search)."""
+    if text.isascii() and text.isalpha():
+        from pypinyin import Style, lazy_pinyin
+
+        def initials(name: str | None) -> str | None:
+            return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)) if name else None
+    else:
+        def initials(name: str | None) -> str | None:
+            return None
+    db.conn.create_function("aidtrack_initials", 1, initials, deterministic=True)
 
 
 def select(db: Store, kind: str, *, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:

@@ -159,9 +159,12 @@ def test_records_an_import_could_not_tell_apart_are_refused(story):
     that every register's export imports back."""
     story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01", "--date", "2004-01-20")
     before = story.checksum()
-    r = story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01",
-              "--date", "2004-01-20", "--note", "另一笔", code=2)
+    r = story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "吴局长",
+              "--date", "2004-01-20", code=2)
     assert "aid 1" in r.stderr and story.checksum() == before
+    # a note of its own tells a second equal gift apart (two bags of rice from two drives)
+    story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01",
+          "--date", "2004-01-20", "--note", "另一笔")
     story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "局党委",
           "--date", "2004-01-20")
     story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31")
@@ -170,7 +173,7 @@ def test_records_an_import_could_not_tell_apart_are_refused(story):
     assert story.checksum() == before
     story("visit", "add", "H01", "--date", "2004-02-01", "--problem", "看病难", "--problem", "看病难", code=2)
     assert story.checksum() == before
-    assert story.scalar("SELECT count(*) FROM aid") == 2
+    assert story.scalar("SELECT count(*) FROM aid") == 3
 
 
 def test_pairing_problem_cadre_household_corrections(story):

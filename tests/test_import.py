@@ -313,16 +313,23 @@ def test_income_conflict_under_each_mode(story, tmp_path):
         ("2004-09", 70000), ("2004-10", 60000)]
 
 
-def test_aid_conflict_without_a_unique_index(story, tmp_path):
+def test_aid_is_known_by_its_whole_key_note_included(story, tmp_path):
+    """Aid has no value outside its natural key: the file's gift is the stored one or another."""
     story("aid", "add", "H01", "--kind", "funds", "--value", "700", "--giver", "C01",
           "--date", "2003-08-01", "--note", "买车")
-    path = put(tmp_path, "aid.csv", "household,date,kind,value,giver,note\n"
-               "H01,2003-08-01,funds,700.00,吴局长,买三轮车\n")
-    r = story("import", "aid", path, code=2)
-    assert (f"{path}:2: household, date, kind, value, giver: H01, 2003-08-01, funds, 700.00, C01 is stored"
-            " with other values (note: stored '买车', file '买三轮车')") in r.stderr
-    story("import", "aid", path, "--on-conflict", "replace")
-    assert story.rows("SELECT value, giver_cadre_id, note FROM aid") == [(70000, 1, "买三轮车")]
+    same = put(tmp_path, "same.csv", "household,date,kind,value,giver,note\n"
+               "H01,2003-08-01,funds,700.00,吴局长,买车\n")
+    assert summary(story("import", "aid", same, "--summary", "json"))["aid"]["unchanged"] == 1
+    other = put(tmp_path, "other.csv", "household,date,kind,value,giver,note\n"
+                "H01,2003-08-01,funds,700.00,吴局长,买三轮车\n")
+    assert summary(story("import", "aid", other, "--summary", "json"))["aid"]["added"] == 1
+    assert story.rows("SELECT value, giver_cadre_id, note FROM aid ORDER BY id") == [
+        (70000, 1, "买车"), (70000, 1, "买三轮车")]
+    # twice in one file is still one gift too many
+    twice = put(tmp_path, "twice.csv", "household,date,kind,value,note\n"
+                "H02,2003-08-01,goods,50,米\nH02,2003-08-01,goods,50,米\n")
+    r = story("import", "aid", twice, code=2)
+    assert "is also on line 2" in r.stderr
 
 
 def test_household_and_pairing_replace(story, tmp_path):

@@ -343,11 +343,12 @@ AID = Kind(
         _f("note", zh=("备注",), alias="a"),
     ),
     columns=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
-    natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver"),
+    # Two equal gifts of one day (two bags of rice from two drives) are told apart by their note.
+    natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
     source="aid a JOIN households h ON h.id = a.household_id LEFT JOIN cadres c ON c.id = a.giver_cadre_id",
     order="a.date, h.code, a.id",
     list_columns=("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
-    sheet_zh=("帮扶记录",), key_words="household, date, kind, value, giver",
+    sheet_zh=("帮扶记录",), key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
 )
 

@@ -42,6 +42,11 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def warn(message: str) -> None:
+    """A likely slip, said on stderr; the command still succeeds."""
+    sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
+
+
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain and database errors into one line and exit status 2."""
 

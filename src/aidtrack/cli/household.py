@@ -19,6 +19,7 @@ from .common import (
     open_db,
     show_record,
     today,
+    warn,
 )
 
 NAME = "household"
@@ -61,7 +62,7 @@ def add(name: Annotated[str, typer.Argument(help=_("Name of the head of the hous
     data = _fields(name=name, code=code, members=members, address=address, employer=employer,
                    livelihood=livelihood, born=born, gender=gender, phone=phone,
                    id_number=id_number, tag=tag, enrolled=enrolled)
-    print(records.add(open_db(), "households", data, today()))
+    print(records.add(open_db(), "households", data, today(), warn=warn))
 
 
 @command(app, "list")

@@ -19,6 +19,7 @@ from .common import (
     list_records,
     open_db,
     today,
+    warn,
 )
 
 NAME = "income"
@@ -39,7 +40,7 @@ def add(household: HouseholdRef, month: Month = None, amount: Amount = None,
     from ..ops import records
 
     print(records.add(open_db(), "income", {"household": household, "month": month,
-                                            "amount": amount, "source": source}, today()))
+                                            "amount": amount, "source": source}, today(), warn=warn))
 
 
 @command(app, "list")

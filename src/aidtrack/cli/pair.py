@@ -20,6 +20,7 @@ from .common import (
     list_records,
     open_db,
     today,
+    warn,
 )
 
 NAME = "pair"
@@ -37,7 +38,8 @@ def add(cadre: CadreRef, household: HouseholdRef,
     from ..ops import records
 
     print(records.add(open_db(), "pairings",
-                      {"cadre": cadre, "household": household, "since": since}, today()))
+                      {"cadre": cadre, "household": household, "since": since}, today(),
+                      warn=warn))
 
 
 @command(app)

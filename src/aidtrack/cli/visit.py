@@ -22,6 +22,7 @@ from .common import (
     list_records,
     open_db,
     today,
+    warn,
 )
 
 NAME = "visit"
@@ -56,7 +57,7 @@ def add(household: HouseholdRef,
     print(records.add_visit(open_db(), {
         "household": household, "cadre": cadre, "date": date, "kind": kind,
         "situation": situation, "solved": solved, "event": event,
-    }, problem or [], escalate, today()))
+    }, problem or [], escalate, today(), warn=warn))
 
 
 @command(app, "list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .. import parse
@@ -18,6 +18,7 @@ from ..kinds import REGISTRY
 from ..model import AidtrackError, Quarter, label, yuan
 from ..store import Store
 from .refs import Refs
+from .slips import slips
 from .validate import validate
 
 _CODE_USED = {"cadres": N_("is already used by another cadre"),
@@ -175,19 +176,27 @@ def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> 
 
 
 def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = None,
-        refs: Refs | None = None) -> str:
-    """Validate and store one record; returns its code (cadres, households) or id."""
+        refs: Refs | None = None, warn: Callable[[str], None] | None = None) -> str:
+    """Validate and store one record; returns its code (cadres, households) or id.
+
+    `warn` hears the likely slips (ops/slips.py) of a record that is stored all the same.
+    """
     today = today or dt.date.today()
     row = validate(kind, data, refs or Refs(db), today).raise_first()
     with db.write():
-        return insert(db, kind, row)
+        found = slips(db, kind, row) if warn else []
+        ident = insert(db, kind, row)
+    if warn is not None:
+        for message in found:
+            warn(message)
+    return ident
 
 
 #: Natural keys no UNIQUE constraint enforces (a nullable giver; text): checked here, so that what
 #: `add` accepts an import of the export accepts too.
 _CHECKED_KEYS = {
-    "aid": N_("the same aid (household, date, kind, value, giver) is already recorded as aid {id};"
-              " record a second gift with its own date or value"),
+    "aid": N_("the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
+              " a second gift of the same day needs a note of its own (a receipt number, the drive)"),
     "statuses": N_("this status on this day is already recorded (status entry {id})"),
     "problems": N_("this problem is already recorded at that visit (problem {id})"),
 }
@@ -245,7 +254,8 @@ def _public_by_id(db: Store, kind: str, rid: int) -> dict[str, Any]:
 
 
 def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[str, ...] = (),
-              escalate: bool = False, today: dt.date | None = None) -> str:
+              escalate: bool = False, today: dt.date | None = None,
+              warn: Callable[[str], None] | None = None) -> str:
     """A visit and the problems raised at it, in one transaction; escalating needs a problem."""
     today = today or dt.date.today()
     if escalate and not problems:
@@ -260,9 +270,13 @@ def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[st
             checked.errors.append(e)
     row = checked.raise_first()
     with db.write():
+        found = slips(db, "visits", row) if warn else []
         vid = insert(db, "visits", row)
         for text in texts:
             insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate)})
+    if warn is not None:
+        for message in found:
+            warn(message)
     return vid
 
 

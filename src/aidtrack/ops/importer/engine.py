@@ -27,7 +27,7 @@ BATCH = 5000
 PROGRESS_EVERY = 10_000
 
 #: Stored columns that may be NULL in a natural key (compared with IS).
-NULLABLE = {"giver_cadre_id", "giver"}
+NULLABLE = {"giver_cadre_id", "giver", "note"}
 #: How a stored link column is named in a file's words, for messages.
 PUBLIC_NAME = {"household_id": "household", "giver_cadre_id": "giver", "pairing_id": "household",
                "visit_id": "visit"}
@@ -187,7 +187,8 @@ class Names:
             return f"{self.cadre(key[0])}, {self.household(key[1])}, {key[2]}"
         if kind == "aid":
             giver = self.cadre(key[4]) if key[4] is not None else (key[5] or "no giver")
-            return f"{self.household(key[0])}, {key[1]}, {key[2]}, {format_yuan(key[3])}, {giver}"
+            note = f", {key[6]!r}" if len(key) > 6 and key[6] else ""
+            return f"{self.household(key[0])}, {key[1]}, {key[2]}, {format_yuan(key[3])}, {giver}{note}"
         return ", ".join(str(k) for k in key)
 
 
@@ -394,6 +395,10 @@ def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[
     db = run.db
     db.execute(f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
                f" WHERE {_key_match(keys, 't', '_import_stage')})")
+    if not values:  # the key is the whole record (aid): a match is the same record
+        matched = db.execute("SELECT count(*) FROM temp._import_stage WHERE sid IS NOT NULL").fetchone()[0]
+        counts["unchanged"] += matched
+        return matched
     new = ", ".join(f"s.{c}" for c in values)
     old = ", ".join(f"t.{c}" for c in values)
     cur = db.execute(

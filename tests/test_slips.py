@@ -39,11 +39,11 @@ def test_second_visit_on_the_same_day(story):
 
 
 def test_two_equal_gifts_of_one_day_told_apart_by_their_note(story, tmp_path):
-    story("aid", "add", "H01", "--kind", "goods", "--value", "50", "--date", "2004-01-20", "--note", "党员捐助")
-    r = story("aid", "add", "H01", "--kind", "goods", "--value", "50", "--date", "2004-01-20",
-              "--note", "党员捐助", code=2)
+    gift = ("aid", "add", "H01", "--kind", "goods", "--value", "50", "--date", "2004-01-20")
+    story(*gift, "--note", "党员捐助")
+    r = story(*gift, "--note", "党员捐助", code=2)
     assert "needs a note of its own" in r.stderr
-    story("aid", "add", "H01", "--kind", "goods", "--value", "50", "--date", "2004-01-20", "--note", "工会慰问")
+    story(*gift, "--note", "工会慰问")
     out = tmp_path / "aid.csv"
     story("export", "aid", "--out", str(out))
     # the export imports back as unchanged: the note is part of the natural key

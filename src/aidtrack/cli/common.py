@@ -31,6 +31,7 @@ class State:
     db: Path | None = None
     operator: str | None = None
     store: Store | None = None
+    writes: bool = True
 
 
 state = State()
@@ -42,27 +43,71 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+#: The commands (by function name) that write. Only these may create a missing register; every
+#: other command refuses one (a typo in --db must not leave an empty register a cron check reads).
+WRITERS = frozenset({"add", "edit", "delete", "status", "end", "resolve", "set_", "init", "demo",
+                     "import_", "merge", "purge", "restore"})
+
+
+def _committed() -> int:
+    """Rows changed by transactions this call committed (0: nothing was written)."""
+    store = state.store
+    return getattr(store, "committed_rows", 0) if store is not None else 0
+
+
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain and database errors into one line and exit status 2."""
+    """Turn domain and database errors into one line and exit status 2.
+
+    Once a change has committed, a failure to print (a full disk under stdout, a closed pipe) or a
+    Ctrl-C no longer says "error": the message says the change was written and the exit is 0 (130
+    for Ctrl-C), so a script does not retry and write the record twice.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state.writes = fn.__name__ in WRITERS
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()
+            return result
         except AidtrackError as e:
             fail(str(e))
         except sqlite3.Error as e:
             fail(f"db: {e}")
         except BrokenPipeError:
             # The reader (`| head`) has gone: stop quietly, as click does, without a second error.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(1) from None
+            _quiet_stdout()
+            raise typer.Exit(0 if _committed() else 1) from None
         except OSError as e:
+            if _committed():
+                _quiet_stdout()
+                _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
+                    n=_committed(), error=e.strerror))
+                raise typer.Exit(0) from None
             fail(f"{e.filename or _('file')}: {e.strerror}")
         except KeyboardInterrupt:
+            if _committed():
+                _say(_("interrupted after the change was written ({n} row(s))").format(n=_committed()))
+                raise typer.Exit(130) from None
             fail(_("interrupted; nothing was written"), 130)
 
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise a second error."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(message: str) -> None:
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def command(app: typer.Typer, name: str | None = None, **kw: Any):
@@ -78,12 +123,20 @@ def command(app: typer.Typer, name: str | None = None, **kw: Any):
     return register
 
 
-def open_db(create: bool = True) -> Store:
-    """The register named by --db / AIDTRACK_DB (else the user's data folder), opened once a call."""
+def open_db(create: bool | None = None) -> Store:
+    """The register named by --db / AIDTRACK_DB (else the user's data folder), opened once a call.
+
+    A missing register is created only by a command that writes (`create=None` follows the
+    command); a command that only reads refuses it, and falls back to a read-only connection when
+    the file or its folder cannot be written.
+    """
     from ..store import open_store
 
     if state.store is None:
-        state.store = open_store(state.db, operator=state.operator, create=create)
+        writes = state.writes
+        state.store = open_store(state.db, operator=state.operator,
+                                 create=writes if create is None else create,
+                                 read_only_ok=not writes)
     return state.store
 
 

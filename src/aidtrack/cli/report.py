@@ -51,21 +51,30 @@ def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
 
 
 Out = Annotated[Path | None, typer.Option(
-    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output)."),
-    dir_okay=False)]
+    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output).")
+)]
 
 
 def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
           page: Callable[[], str]) -> None:
     """The report on standard output or in FILE; `html` is the printable page (reports.html).
 
-    The page is drawn before FILE is opened, so a failure leaves an existing FILE as it was.
+    FILE is checked first (never the register, a device or a folder), then written 0600 under a
+    temporary name and renamed when complete, so a failure leaves an existing FILE as it was.
     """
     import contextlib
 
     text = page() if fmt == "html" else None
-    target = contextlib.nullcontext(sys.stdout) if out is None else open(out, "w", encoding="utf-8")
-    with target as f, contextlib.redirect_stdout(f):
+    if out is None:
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            _show(module, data, fmt)
+        return
+    from ..store.files import atomic_write, guard_output
+
+    dest = guard_output(out, open_db().path, "out")
+    with atomic_write(dest) as f, contextlib.redirect_stdout(f):
         if text is not None:
             f.write(text)
         else:

@@ -32,6 +32,10 @@ class State:
     operator: str | None = None
     store: Store | None = None
     writes: bool = True
+    #: Rows committed by connections this call already closed.
+    committed: int = 0
+    #: Records a command knows it wrote (an import's added + replaced): said instead of row counts.
+    written: int | None = None
 
 
 state = State()
@@ -49,10 +53,44 @@ WRITERS = frozenset({"add", "edit", "delete", "status", "end", "resolve", "set_"
                      "import_", "merge", "purge", "restore"})
 
 
-def _committed() -> int:
+def committed_rows() -> int:
     """Rows changed by transactions this call committed (0: nothing was written)."""
     store = state.store
-    return getattr(store, "committed_rows", 0) if store is not None else 0
+    rows = state.committed + (getattr(store, "committed_rows", 0) if store is not None else 0)
+    return state.written if rows and state.written else rows
+
+
+_committed = committed_rows
+
+
+def interrupted() -> int:
+    """Say what a Ctrl-C left behind; the exit status (130)."""
+    n = committed_rows()
+    _say(_("Error: {message}").format(message=_("interrupted after the change was written ({n} row(s))")
+                                      .format(n=n) if n else _("interrupted; nothing was written")))
+    return 130
+
+
+def unexpected(e: BaseException) -> int:
+    """A failure nothing else named: one line, exit 2 (or 0 with the truth once a change committed)."""
+    if isinstance(e, UnicodeEncodeError):
+        message = _("cannot print {text!r} in the output encoding {encoding}: set"
+                    " PYTHONIOENCODING=utf-8").format(text=e.object[e.start:e.end], encoding=e.encoding)
+    elif isinstance(e, RecursionError):
+        message = _("input nested too deeply")
+    elif isinstance(e, MemoryError):
+        message = _("out of memory")
+    else:
+        message = _("unexpected {kind}: {error} (AIDTRACK_DEBUG=1 shows where)").format(
+            kind=type(e).__name__, error=e)
+    n = committed_rows()
+    if n:
+        _quiet_stdout()
+        _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
+            n=n, error=message))
+        return 0
+    _say(_("Error: {message}").format(message=message))
+    return 2
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,7 +111,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except AidtrackError as e:
             fail(str(e))
         except sqlite3.Error as e:
+            if "integer overflow" in str(e):
+                fail(_("db: a sum is too large to compute exactly: a stored amount is far too large"
+                       " (correct it; new amounts are at most 999,999,999.99 yuan)"))
             fail(f"db: {e}")
+        except OverflowError as e:
+            fail(_("a number is too large: {error}").format(error=e))
         except BrokenPipeError:
             # The reader (`| head`) has gone: stop quietly, as click does, without a second error.
             _quiet_stdout()
@@ -84,12 +127,11 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
                 _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
                     n=_committed(), error=e.strerror))
                 raise typer.Exit(0) from None
-            fail(f"{e.filename or _('file')}: {e.strerror}")
+            fail(f"{e.filename or _('standard output')}: {e.strerror}")
         except KeyboardInterrupt:
-            if _committed():
-                _say(_("interrupted after the change was written ({n} row(s))").format(n=_committed()))
-                raise typer.Exit(130) from None
-            fail(_("interrupted; nothing was written"), 130)
+            raise typer.Exit(interrupted()) from None
+        except (UnicodeEncodeError, RecursionError, MemoryError) as e:
+            raise typer.Exit(unexpected(e)) from None
 
     return wrapper
 
@@ -133,6 +175,10 @@ def open_db(create: bool | None = None) -> Store:
     from ..store import open_store
 
     if state.store is None:
+        if state.operator is not None:
+            from ..parse import text
+
+            state.operator = text(state.operator, "operator", required=True, max_len=100)
         writes = state.writes
         state.store = open_store(state.db, operator=state.operator,
                                  create=writes if create is None else create,
@@ -143,6 +189,7 @@ def open_db(create: bool | None = None) -> Store:
 def close_db() -> None:
     """Close the call's connection: a script running many commands in one process must not pile them up."""
     if state.store is not None:
+        state.committed += state.store.committed_rows
         state.store.close()
         state.store = None
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import command, fail, open_db, today
+from .common import command, fail, open_db, state, today
 
 #: How many errors are printed before the rest are only counted.
 SHOWN_ERRORS = 50
@@ -72,6 +72,8 @@ def register(app: typer.Typer) -> None:
                 result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
                                      dry_run=dry_run, encoding=encoding, today=today(),
                                      progress=progress)
+        if result.written:
+            state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
         _report(result, summary)
 
     @command(app, "export")

@@ -41,6 +41,7 @@ class Store(Database):
     path: Path | None = None
     #: Rows changed by the transactions committed through `write()` (the CLI's truth after commit).
     committed_rows: int = 0
+    _audited: int = 0
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:
@@ -53,7 +54,7 @@ class Store(Database):
             with self.atomic():
                 yield self
             return
-        before = self.conn.total_changes
+        before, audited = self.conn.total_changes, self._audited
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -61,9 +62,10 @@ class Store(Database):
             self.rollback()
             raise
         self.conn.execute("COMMIT")
-        self.committed_rows += max(self.conn.total_changes - before, 1)
+        self.committed_rows += max(self.conn.total_changes - before - (self._audited - audited), 1)
 
     def audit(self, action: str, entity: str, record: str | None, before=None, after=None) -> None:
+        self._audited += 1
         self.execute(
             "INSERT INTO audit (at, operator, action, entity, record, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -223,13 +223,40 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
     return value
 
 
-def visible(value: str) -> str:
+def visible(value: str, keep: str = "") -> str:
     """VALUE with control, direction and zero-width characters shown as escapes (\\x1b, \\u202e).
 
     For every value echoed to a terminal: an escape sequence in a name or a file must not recolour,
-    move or hide what the clerk reads.
+    move or hide what the clerk reads. Characters in KEEP (a table keeps line breaks) stay.
     """
     if value.isprintable() and INVISIBLE.isdisjoint(value):
         return value
-    return "".join(ch if ch.isprintable() and ch not in INVISIBLE else ch.encode("unicode_escape")
-                   .decode("ascii") for ch in value)
+    return "".join(ch if (ch.isprintable() and ch not in INVISIBLE) or ch in keep
+                   else ch.encode("unicode_escape").decode("ascii") for ch in value)
+
+
+#: A CSV cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def csv_safe(value: str) -> str:
+    """A text cell as written to CSV: a quote put before a formula start, so a spreadsheet shows text.
+
+    A plain number (-5, -3.50) is left as it is: it is no formula, and stays a number.
+    Round trip: the quote is also put before a cell that already starts with quotes then a formula
+    start ('=x becomes ''=x), so `csv_typed` removing exactly one quote always gives the cell back.
+    """
+    if value and value[0] in "=+-@\t\r'" and _FORMULA.match(value) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_typed(value: str) -> str:
+    """A CSV cell as it was typed: the one quote `csv_safe` added before a formula start removed."""
+    if value and value[0] == "'" and _QUOTED_FORMULA.match(value):
+        return value[1:]
+    return value
+

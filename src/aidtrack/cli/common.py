@@ -42,8 +42,10 @@ state = State()
 
 
 def fail(message: str, code: int = 2) -> None:
-    """One line on stderr, the exit status, no traceback."""
-    sys.stderr.write(_("Error: {message}").format(message=message) + "\n")
+    """One line on stderr, the exit status, no traceback; control characters shown as escapes."""
+    from ..parse import visible
+
+    sys.stderr.write(_("Error: {message}").format(message=visible(message)) + "\n")
     raise typer.Exit(code)
 
 

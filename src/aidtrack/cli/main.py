@@ -131,6 +131,9 @@ def demo() -> None:
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
     fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
+    redact: Annotated[bool, typer.Option(
+        "--redact", help=_("Mask personal data in the values: names keep their first character; phone,"
+                           " ID, address hidden; the register's people masked inside free text."))] = False,
 ) -> None:
     """The audit log: who changed what, when, with the values before and after.
 
@@ -145,7 +148,20 @@ def log(
     if not 1 <= limit <= 1_000_000:
         raise AidtrackError("limit", limit, _("must be between {minimum} and {maximum}").format(
             minimum=1, maximum=1_000_000))
-    emit(entries(open_db(), limit), ("id", "when", "operator", "action", "entity", "record", "change"),
+    db = open_db()
+    rows = entries(db, limit)
+    if redact:
+        from ..ops.audit import change
+        from ..ops.redact import mask_text, people_masked, redact_record
+
+        db.redact = True
+        with people_masked(db):
+            for r in rows:
+                before = redact_record(r["before"]) if isinstance(r["before"], dict) else r["before"]
+                after = redact_record(r["after"]) if isinstance(r["after"], dict) else r["after"]
+                r.update(before=before, after=after, change=change(before, after),
+                         operator=mask_text(r["operator"]), record=mask_text(r["record"]))
+    emit(rows, ("id", "when", "operator", "action", "entity", "record", "change"),
          fmt, empty=_("The audit log is empty."))
 
 

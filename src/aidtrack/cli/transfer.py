@@ -105,10 +105,16 @@ def register(app: typer.Typer) -> None:
 
         Example: aidtrack export all --format parquet --out warehouse/2004/
         """
-        from ..ops.exporter import export as run_export
+        import contextlib
 
+        from ..ops.exporter import export as run_export
+        from ..ops.redact import people_masked
+
+        db = open_db()
+        db.redact = redact
         try:
-            written = run_export(open_db(), kind, out, fmt, redact, headers)
+            with people_masked(db) if redact else contextlib.nullcontext():
+                written = run_export(db, kind, out, fmt, redact, headers)
         except BrokenPipeError:
             _quiet_stdout()
             raise typer.Exit(0) from None
@@ -168,8 +174,10 @@ def _report(result, summary: str) -> None:
         emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table")
     if not result.ok:
         if summary != "json":
+            from ..parse import visible
+
             for error in result.errors[:SHOWN_ERRORS]:
-                sys.stderr.write(f"{error}\n")
+                sys.stderr.write(visible(str(error)) + "\n")  # file names and headers come from the file
             more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
             if more > 0:
                 sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")

@@ -59,10 +59,13 @@ def _redacted(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _csv_cell(column: str, value: Any) -> Any:
+    """A CSV cell: money in yuan, text with a formula start quoted (parse.csv_safe; import unquotes)."""
     if value is None:
         return ""
     if column in MONEY:
         return format_yuan(value)
+    if isinstance(value, str):
+        return parse.csv_safe(value)
     return value
 
 

@@ -158,3 +158,33 @@ def restore(target: Path, src: str | Path) -> Path | None:
         dest.close()
     open_store(target).close()  # brings an older backup's schema up to date
     return kept
+
+
+def purge_household(db: Store, code: str) -> int:
+    """Erase a deleted household's personal data from the audit log; returns the entries cleared.
+
+    The entries about the household (its adds, edits, statuses and deletion) and about its records
+    (visits, income, aid … that name it), up to its deletion, keep when, who and what was done,
+    but lose the values before and after. The purge itself is audited with the code only. A code
+    in use is refused: delete the household first. A later household given the same code keeps
+    its history (only entries up to the deletion are cleared).
+    """
+    code = (code or "").strip()
+    if not code:
+        raise AidtrackError("household", code, _("is required"))
+    if db.execute("SELECT 1 FROM households WHERE code = ?", [code]).fetchone():
+        raise AidtrackError("household", code, _("still exists: delete it first (household delete)"))
+    row = db.execute("SELECT max(id) FROM audit WHERE action = 'delete' AND entity = 'households'"
+                     " AND record = ?", [code]).fetchone()
+    if row[0] is None:
+        raise AidtrackError("household", code, _("was never deleted from this register"))
+    with db.write():
+        cur = db.execute(
+            "UPDATE audit SET before = NULL, after = NULL WHERE id <= ? AND (before IS NOT NULL OR after IS"
+            " NOT NULL) AND ((entity = 'households' AND record = ?)"
+            " OR json_extract(before, '$.household') = ? OR json_extract(after, '$.household') = ?)",
+            [row[0], code, code, code])
+        n = cur.rowcount
+        db.audit("purge", "households", code, None, None)
+    return n
+

@@ -42,6 +42,8 @@ class Store(Database):
     #: Rows changed by the transactions committed through `write()` (the CLI's truth after commit).
     committed_rows: int = 0
     _audited: int = 0
+    #: Set by a command given --redact: messages (a reference's "did you mean" hint) mask names too.
+    redact: bool = False
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:

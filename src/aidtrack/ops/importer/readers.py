@@ -307,10 +307,12 @@ def _csv(text: Iterator[str], kind: str, report: Report, delimiter: str) -> Iter
         return
     width = len(header)
     prev = reader.line_num
+    typed = parse.csv_typed
     try:
         for row in reader:
             line = prev + 1
             prev = reader.line_num
+            row = [typed(c) if c[:1] == "'" else c for c in row]
             if len(row) == width:
                 yield line, dict(zip(header, row))
             elif not any(cell.strip() for cell in row):

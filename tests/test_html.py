@@ -181,6 +181,7 @@ def test_redacted_page_masks_the_people(demo):
 
 
 def test_empty_quarter_says_so(cli):
+    cli("init")  # a report refuses a register that does not exist
     html = page(cli, "quarter", "2004Q3")
     self_contained(html)
     assert "Nothing recorded for 2004Q3." in html and '<tr class="pairing' not in html

@@ -207,6 +207,7 @@ def test_reports_and_checks_speak_english(screens):
 def test_an_error_in_chinese_is_one_line_and_exit_2(tmp_path):
     db = str(tmp_path / "unit.db")
     cli = "import sys; from aidtrack.cli.main import run; sys.argv[0] = 'aidtrack'; run()"
+    assert run_python(cli, "zh", "--db", db, "init").returncode == 0
     bad_date = run_python(cli, "zh", "--db", db, "visit", "list", "--quarter", "2004Q5")
     assert bad_date.returncode == 2 and bad_date.stdout == ""
     assert bad_date.stderr.count("\n") == 1

@@ -30,12 +30,12 @@ def test_money_refused(text):
     assert e.value.field == "amount"
 
 
-@given(st.integers(min_value=0, max_value=10**14 - 1))
+@given(st.integers(min_value=0, max_value=10**11 - 1))  # parse.MAX_YUAN_DIGITS = 9
 def test_money_round_trips_through_its_text(fen):
     assert parse.money(format_yuan(fen)) == fen
 
 
-@given(st.integers(min_value=0, max_value=10**12 - 1), st.integers(min_value=0, max_value=99))
+@given(st.integers(min_value=0, max_value=10**9 - 1), st.integers(min_value=0, max_value=99))
 def test_money_two_decimals(whole, cents):
     assert parse.money(f"{whole}.{cents:02d}") == whole * 100 + cents
     assert parse.money(f"¥{whole}") == whole * 100
@@ -50,7 +50,7 @@ def test_money_never_crashes(text):
     assert isinstance(value, int) and value >= 0
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)))
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31)))  # parse.MAX_YEAR
 def test_date_iso_round_trip(day):
     assert parse.date(day.isoformat()) == day
 
@@ -67,7 +67,7 @@ def test_date_words():
     assert parse.date("yesterday", today=today) == dt.date(2004, 10, 11)
 
 
-@given(st.integers(min_value=1900, max_value=9998), st.integers(min_value=1, max_value=4),
+@given(st.integers(min_value=1900, max_value=2999), st.integers(min_value=1, max_value=4),
        st.booleans())
 def test_quarter_forms(year, q, dash):
     text = f"{year}{'-' if dash else ''}Q{q}"
@@ -90,7 +90,7 @@ def test_quarter_days():
     assert Quarter(2004, 3).days == 92
 
 
-@given(st.integers(min_value=1900, max_value=9000), st.integers(min_value=1, max_value=12),
+@given(st.integers(min_value=1900, max_value=2900), st.integers(min_value=1, max_value=12),
        st.integers(min_value=-500, max_value=500))
 def test_add_months_inverse(year, month, n):
     m = f"{year:04d}-{month:02d}"

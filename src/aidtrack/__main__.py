@@ -1,3 +1,3 @@
-from aidtrack.cli.main import run
+from aidtrack.cli.entry import run
 
 run()

@@ -62,26 +62,45 @@ class PolicyKey:
     kind: str  # "money" (stored as fen), "int", "pct"
     default: int
     help: str
+    #: The bounds `policy set` accepts (fen for money): a value outside would break later checks
+    #: (a date 100,000,000 days back, a window wider than any register).
+    minimum: int = 0
+    maximum: int = 100
 
 
 POLICY_KEYS: dict[str, PolicyKey] = {
     k.name: k
     for k in (
-        PolicyKey("poverty_line", "money", 200_00, N_("poverty line, yuan per person per month")),
-        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter")),
-        PolicyKey("followup_days", "int", 90, N_("longest gap between follow-ups of an exited household")),
-        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test")),
-        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop")),
-        PolicyKey("drop_baseline_months", "int", 6, N_("months before the latest one it is compared to")),
-        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk")),
-        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income")),
-        PolicyKey("exit_months", "int", 6, N_("recorded months at or above the line to propose exit")),
-        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open")),
-        PolicyKey("score_visits", "int", 40, N_("assessment points for visits made against required")),
-        PolicyKey("score_compliance", "int", 20, N_("assessment points for quarters compliant")),
-        PolicyKey("score_problems", "int", 20, N_("assessment points for problems solved of raised")),
-        PolicyKey("score_outcomes", "int", 20, N_("assessment points for households out of poverty")),
-        PolicyKey("score_relapse_penalty", "int", 10, N_("points taken per household that relapsed")),
+        PolicyKey("poverty_line", "money", 200_00, N_("poverty line, yuan per person per month"),
+                  0, 10_000_000),
+        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter"),
+                  1, 90),
+        PolicyKey("followup_days", "int", 90, N_("longest gap between follow-ups of an exited household"),
+                  1, 3_660),
+        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test"),
+                  1, 120),
+        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop"),
+                  0, 100),
+        PolicyKey("drop_baseline_months", "int", 6, N_("months before the latest one it is compared to"),
+                  1, 120),
+        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk"),
+                  1, 3_660),
+        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income"),
+                  1, 120),
+        PolicyKey("exit_months", "int", 6, N_("recorded months at or above the line to propose exit"),
+                  1, 120),
+        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"),
+                  1, 3_660),
+        PolicyKey("score_visits", "int", 40, N_("assessment points for visits made against required"),
+                  0, 100),
+        PolicyKey("score_compliance", "int", 20, N_("assessment points for quarters compliant"),
+                  0, 100),
+        PolicyKey("score_problems", "int", 20, N_("assessment points for problems solved of raised"),
+                  0, 100),
+        PolicyKey("score_outcomes", "int", 20, N_("assessment points for households out of poverty"),
+                  0, 100),
+        PolicyKey("score_relapse_penalty", "int", 10, N_("points taken per household that relapsed"),
+                  0, 100),
     )
 }
 

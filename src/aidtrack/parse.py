@@ -9,23 +9,53 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Literal, overload
 
 from .i18n import _
 from .model import FROM_ZH, AidtrackError, Quarter
 
-#: The largest amount (12 digits of yuan): what the typed form allows and storage sums safely.
-MAX_YUAN = 999_999_999_999
-_MONEY = re.compile(r"^[¥]?\s*(\d{1,12})(?:\.(\d{1,2}))?\s*(?:元)?$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+#: At most 999,999,999.99 yuan in one record: a sum over 92 million such records still fits SQLite's
+#: 64-bit integer, so no report's sum() can overflow (12 digits overflowed at 95,000 rows).
+MAX_YUAN_DIGITS = 9
+_MONEY = re.compile(rf"^[¥]?\s*([0-9]{{1,{MAX_YUAN_DIGITS}}})(?:\.([0-9]{{1,2}}))?\s*(?:元)?$")
+_TOO_MUCH = re.compile(rf"[¥]?\s*[0-9]{{{MAX_YUAN_DIGITS + 1},}}(?:\.[0-9]{{1,2}})?\s*(?:元)?")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+
+#: The years a date, month, quarter or year may name: wide enough for anyone's birth and any plan,
+#: narrow enough that a window of days or months around it never leaves Python's calendar.
+MIN_YEAR, MAX_YEAR = 1800, 2999
+#: The largest whole number a count (household members, …) may be: sums stay far from overflow.
+MAX_INTEGER = 1_000_000
+
+#: Characters refused in names: bidirectional overrides and isolates (which make a name display
+#: as another), and zero-width characters (which make two names look the same).
+INVISIBLE = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi embeddings, overrides, isolates
+    "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c\u180e"  # zero-width spaces, joiners, marks
+)
 
 
 def normalise(text: str) -> str:
     """Fold full-width forms (１２３, ￥, Ｑ) to ASCII, as a Chinese input method types them."""
     return unicodedata.normalize("NFKC", text).strip()
+
+
+def _numeric(text: str, field: str, message: str) -> str:
+    """`normalise` for a number or a date: only ASCII and full-width digits count as digits.
+
+    NFKC would fold superscripts (²) to ASCII and `int()` reads Arabic-Indic digits (٣): both would
+    store a value the clerk did not see typed as one.
+    """
+    for ch in text:
+        if ch.isdigit() and not ("0" <= ch <= "9" or "０" <= ch <= "９"):
+            raise AidtrackError(field, text, message + _(" (digits must be 0-9)"))
+    return normalise(text)
+
+
+def _year_ok(year: int) -> bool:
+    return MIN_YEAR <= year <= MAX_YEAR
 
 
 def money(text: str | int | float, field: str = "amount") -> int:
@@ -35,13 +65,18 @@ def money(text: str | int | float, field: str = "amount") -> int:
     if isinstance(text, int):
         if text < 0:
             raise AidtrackError(field, text, _("must not be negative"))
-        if text > MAX_YUAN:
-            raise AidtrackError(field, text, _("is more than {max} yuan").format(max=MAX_YUAN))
+        if text >= 10 ** MAX_YUAN_DIGITS:
+            raise AidtrackError(field, text, _("is too large: at most {n} digits of yuan").format(
+                n=MAX_YUAN_DIGITS))
         return text * 100
     if isinstance(text, float):
         text = repr(text)
     raw = text
-    m = _MONEY.match(normalise(text))
+    t = _numeric(text, field, _("is not an amount of yuan"))
+    m = _MONEY.match(t)
+    if not m and _TOO_MUCH.fullmatch(t):
+        raise AidtrackError(field, raw, _("is too large: at most {n} digits of yuan").format(
+            n=MAX_YUAN_DIGITS))
     if not m:
         raise AidtrackError(
             field, raw, _("is not an amount of yuan: digits with at most 2 decimals, e.g. 650.50")
@@ -58,11 +93,13 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
         return text
     if type(text) is str and len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
         try:  # the common case in files: already ISO, nothing to normalise
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
+            if _year_ok(day.year):
+                return day
         except ValueError:
             pass
     raw = text
-    t = normalise(text).lower() if isinstance(text, str) else ""
+    t = _numeric(text, field, _("is not a date")).lower() if isinstance(text, str) else ""
     base = today or dt.date.today()
     if t in ("today", "今天"):
         return base
@@ -70,6 +107,9 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
         return base - dt.timedelta(days=1)
     m = _DATE.match(t)
     if m:
+        if not _year_ok(int(m.group(1))):
+            raise AidtrackError(field, raw, _("is out of range: years {low} to {high}").format(
+                low=MIN_YEAR, high=MAX_YEAR))
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
@@ -79,8 +119,8 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
 
 def month(text: str, field: str = "month") -> str:
     raw = text
-    m = _MONTH.match(normalise(str(text)))
-    if m and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 1900:
+    m = _MONTH.match(_numeric(str(text), field, _("is not a month")))
+    if m and 1 <= int(m.group(2)) <= 12 and 1900 <= int(m.group(1)) <= MAX_YEAR:
         return f"{m.group(1)}-{m.group(2)}"
     raise AidtrackError(field, raw, _("is not a month: use YYYY-MM"))
 
@@ -88,18 +128,21 @@ def month(text: str, field: str = "month") -> str:
 def quarter(text: str, field: str = "quarter") -> Quarter:
     """`2004Q3` or `2004-Q3`."""
     raw = text
-    m = _QUARTER.match(normalise(str(text)))
-    if not m or not 1900 <= int(m.group(1)) <= 9998:
+    m = _QUARTER.match(_numeric(str(text), field, _("is not a quarter")))
+    if not m or not 1900 <= int(m.group(1)) <= MAX_YEAR:
         raise AidtrackError(field, raw, _("is not a quarter: use e.g. 2004Q3 (quarters are Q1 to Q4)"))
     return Quarter(int(m.group(1)), int(m.group(2)))
 
 
 def period(text: str, field: str = "period") -> tuple[dt.date, dt.date, str]:
     """A quarter (`2004Q3`) or a whole year (`2004`): (first day, last day, label)."""
-    t = normalise(str(text))
+    t = _numeric(str(text), field, _("is not a quarter or a year"))
     m = _YEAR.match(t)
     if m:
         y = int(m.group(1))
+        if not 1900 <= y <= MAX_YEAR:
+            raise AidtrackError(field, text, _("is out of range: years {low} to {high}").format(
+                low=1900, high=MAX_YEAR))
         return dt.date(y, 1, 1), dt.date(y, 12, 31), str(y)
     try:
         q = quarter(t, field)
@@ -119,16 +162,22 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     raise AidtrackError(field, text, _("must be one of {options}").format(options=", ".join(options)))
 
 
-def integer(text: str | int, field: str, minimum: int | None = None) -> int:
+def integer(text: str | int, field: str, minimum: int | None = None,
+            maximum: int = MAX_INTEGER) -> int:
     raw = text
-    try:
-        value = text if isinstance(text, int) else int(normalise(str(text)), 10)
-    except ValueError:
-        raise AidtrackError(field, raw, _("is not a whole number")) from None
-    if isinstance(value, bool):
+    if isinstance(text, bool):
         raise AidtrackError(field, raw, _("is not a whole number"))
+    if isinstance(text, int):
+        value = text
+    else:
+        t = _numeric(str(text), field, _("is not a whole number"))
+        if not re.fullmatch(r"[+-]?[0-9]{1,30}", t):
+            raise AidtrackError(field, raw, _("is not a whole number"))
+        value = int(t, 10)
     if minimum is not None and value < minimum:
         raise AidtrackError(field, raw, _("must be at least {minimum}").format(minimum=minimum))
+    if value > maximum:
+        raise AidtrackError(field, raw, _("must be at most {maximum}").format(maximum=maximum))
     return value
 
 
@@ -144,12 +193,15 @@ def flag(text: str | bool | int | None, field: str) -> bool:
     raise AidtrackError(field, text, _("must be yes or no (1/0, true/false)"))
 
 
-@overload
-def text(value: str | None, field: str, required: Literal[True], max_len: int = ...) -> str: ...
-@overload
-def text(value: str | None, field: str, required: bool = False, max_len: int = ...) -> str | None: ...
+#: Fields holding a person's name: invisible characters are refused there (see INVISIBLE).
+NAME_FIELDS = frozenset({"name", "operator"})
+
+
 def text(value: str | None, field: str, required: bool = False, max_len: int = 10_000) -> str | None:
-    """Free text: stripped, control characters refused, length capped."""
+    """Free text: stripped, control characters refused, length capped.
+
+    In a name (NAME_FIELDS) bidi overrides and zero-width characters are refused too.
+    """
     if value is None:
         value = ""
     value = str(value).strip()
@@ -159,9 +211,52 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
         return None
     if len(value) > max_len:
         raise AidtrackError(field, value[:20] + "…", _("is longer than {n} characters").format(n=max_len))
-    if value.isprintable():  # no control character at all (not even \n or \t): skip the scan
+    if value.isprintable() and INVISIBLE.isdisjoint(value):  # the common case: skip the scan
         return value
     for ch in value:
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
             raise AidtrackError(field, value[:40], _("contains a control character"))
+        if ch in INVISIBLE and field in NAME_FIELDS:
+            raise AidtrackError(field, value[:40], _(
+                "contains an invisible character (U+{code:04X}: a direction override or zero-width"
+                " character)").format(code=ord(ch)))
     return value
+
+
+def visible(value: str, keep: str = "") -> str:
+    """VALUE with control, direction and zero-width characters shown as escapes (\\x1b, \\u202e).
+
+    For every value echoed to a terminal: an escape sequence in a name or a file must not recolour,
+    move or hide what the clerk reads. Characters in KEEP (a table keeps line breaks) stay.
+    """
+    if value.isprintable() and INVISIBLE.isdisjoint(value):
+        return value
+    return "".join(ch if (ch.isprintable() and ch not in INVISIBLE) or ch in keep
+                   else ch.encode("unicode_escape").decode("ascii") for ch in value)
+
+
+#: A CSV cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def csv_safe(value: str) -> str:
+    """A text cell as written to CSV: a quote put before a formula start, so a spreadsheet shows text.
+
+    A plain number (-5, -3.50) is left as it is: it is no formula, and stays a number.
+    Round trip: the quote is also put before a cell that already starts with quotes then a formula
+    start ('=x becomes ''=x), so `csv_typed` removing exactly one quote always gives the cell back.
+    """
+    if value and value[0] in "=+-@\t\r'" and _FORMULA.match(value) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_typed(value: str) -> str:
+    """A CSV cell as it was typed: the one quote `csv_safe` added before a formula start removed."""
+    if value and value[0] == "'" and _QUOTED_FORMULA.match(value):
+        return value[1:]
+    return value
+

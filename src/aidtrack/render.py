@@ -40,12 +40,17 @@ def cell(value: Any) -> str:
 
 
 def shown(column: str, value: Any) -> str:
-    """A table or Markdown cell in the interface language: enumeration values by name, yes/no."""
+    """A table or Markdown cell in the interface language: enumeration values by name, yes/no.
+
+    Control, direction and zero-width characters are shown as escapes (parse.visible).
+    """
+    from .parse import visible
+
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if column in ENUM_COLUMNS and isinstance(value, str):
         return label(value) or ""
-    return cell(value)
+    return visible(cell(value), keep="\n\t")
 
 
 def to_json(data: Any) -> str:
@@ -53,11 +58,14 @@ def to_json(data: Any) -> str:
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with spreadsheet formulas neutralised (parse.csv_safe): a name like =HYPERLINK(…) is text."""
+    from .parse import csv_safe
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else cell(row.get(c)) for c in columns])
+        writer.writerow(["" if row.get(c) is None else csv_safe(cell(row.get(c))) for c in columns])
     return buf.getvalue()
 
 

@@ -31,43 +31,130 @@ class State:
     db: Path | None = None
     operator: str | None = None
     store: Store | None = None
+    writes: bool = True
+    #: Rows committed by connections this call already closed.
+    committed: int = 0
+    #: Records a command knows it wrote (an import's added + replaced): said instead of row counts.
+    written: int | None = None
 
 
 state = State()
 
 
 def fail(message: str, code: int = 2) -> None:
-    """One line on stderr, the exit status, no traceback."""
-    sys.stderr.write(_("Error: {message}").format(message=message) + "\n")
+    """One line on stderr, the exit status, no traceback; control characters shown as escapes."""
+    from ..parse import visible
+
+    sys.stderr.write(_("Error: {message}").format(message=visible(message)) + "\n")
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
     """A likely slip, said on stderr; the command still succeeds."""
     sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
+#: The commands (by function name) that write. Only these may create a missing register; every
+#: other command refuses one (a typo in --db must not leave an empty register a cron check reads).
+WRITERS = frozenset({"add", "edit", "delete", "status", "end", "resolve", "set_", "init", "demo",
+                     "import_", "merge", "purge", "restore"})
+
+
+def committed_rows() -> int:
+    """Rows changed by transactions this call committed (0: nothing was written)."""
+    store = state.store
+    rows = state.committed + (getattr(store, "committed_rows", 0) if store is not None else 0)
+    return state.written if rows and state.written else rows
+
+
+_committed = committed_rows
+
+
+def interrupted() -> int:
+    """Say what a Ctrl-C left behind; the exit status (130)."""
+    n = committed_rows()
+    _say(_("Error: {message}").format(message=_("interrupted after the change was written ({n} row(s))")
+                                      .format(n=n) if n else _("interrupted; nothing was written")))
+    return 130
+
+
+def unexpected(e: BaseException) -> int:
+    """A failure nothing else named: one line, exit 2 (or 0 with the truth once a change committed)."""
+    if isinstance(e, UnicodeEncodeError):
+        message = _("cannot print {text!r} in the output encoding {encoding}: set"
+                    " PYTHONIOENCODING=utf-8").format(text=e.object[e.start:e.end], encoding=e.encoding)
+    elif isinstance(e, RecursionError):
+        message = _("input nested too deeply")
+    elif isinstance(e, MemoryError):
+        message = _("out of memory")
+    else:
+        message = _("unexpected {kind}: {error} (AIDTRACK_DEBUG=1 shows where)").format(
+            kind=type(e).__name__, error=e)
+    n = committed_rows()
+    if n:
+        _quiet_stdout()
+        _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
+            n=n, error=message))
+        return 0
+    _say(_("Error: {message}").format(message=message))
+    return 2
 
 
 def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain and database errors into one line and exit status 2."""
+    """Turn domain and database errors into one line and exit status 2.
+
+    Once a change has committed, a failure to print (a full disk under stdout, a closed pipe) or a
+    Ctrl-C no longer says "error": the message says the change was written and the exit is 0 (130
+    for Ctrl-C), so a script does not retry and write the record twice.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state.writes = fn.__name__ in WRITERS
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()
+            return result
         except AidtrackError as e:
             fail(str(e))
         except sqlite3.Error as e:
+            if "integer overflow" in str(e):
+                fail(_("db: a sum is too large to compute exactly: a stored amount is far too large"
+                       " (correct it; new amounts are at most 999,999,999.99 yuan)"))
             fail(f"db: {e}")
+        except OverflowError as e:
+            fail(_("a number is too large: {error}").format(error=e))
         except BrokenPipeError:
             # The reader (`| head`) has gone: stop quietly, as click does, without a second error.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(1) from None
+            _quiet_stdout()
+            raise typer.Exit(0 if _committed() else 1) from None
         except OSError as e:
-            fail(f"{e.filename or _('file')}: {e.strerror}")
+            if _committed():
+                _quiet_stdout()
+                _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
+                    n=_committed(), error=e.strerror))
+                raise typer.Exit(0) from None
+            fail(f"{e.filename or _('standard output')}: {e.strerror}")
         except KeyboardInterrupt:
-            fail(_("interrupted; nothing was written"), 130)
+            raise typer.Exit(interrupted()) from None
+        except (UnicodeEncodeError, RecursionError, MemoryError) as e:
+            raise typer.Exit(unexpected(e)) from None
 
     return wrapper
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise a second error."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _say(message: str) -> None:
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def command(app: typer.Typer, name: str | None = None, **kw: Any):
@@ -83,18 +170,31 @@ def command(app: typer.Typer, name: str | None = None, **kw: Any):
     return register
 
 
-def open_db(create: bool = True) -> Store:
-    """The register named by --db / AIDTRACK_DB (else the user's data folder), opened once a call."""
+def open_db(create: bool | None = None) -> Store:
+    """The register named by --db / AIDTRACK_DB (else the user's data folder), opened once a call.
+
+    A missing register is created only by a command that writes (`create=None` follows the
+    command); a command that only reads refuses it, and falls back to a read-only connection when
+    the file or its folder cannot be written.
+    """
     from ..store import open_store
 
     if state.store is None:
-        state.store = open_store(state.db, operator=state.operator, create=create)
+        if state.operator is not None:
+            from ..parse import text
+
+            state.operator = text(state.operator, "operator", required=True, max_len=100)
+        writes = state.writes
+        state.store = open_store(state.db, operator=state.operator,
+                                 create=writes if create is None else create,
+                                 read_only_ok=not writes)
     return state.store
 
 
 def close_db() -> None:
     """Close the call's connection: a script running many commands in one process must not pile them up."""
     if state.store is not None:
+        state.committed += state.store.committed_rows
         state.store.close()
         state.store = None
 

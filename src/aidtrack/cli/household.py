@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -131,3 +132,22 @@ def delete(ref: HouseholdRef, yes: Yes = False) -> None:
     from .common import delete_record
 
     delete_record("households", ref, yes)
+
+
+@command(app)
+def purge(code: Annotated[str, typer.Argument(help=_("The deleted household's code."))],
+          yes: Yes = False) -> None:
+    """Erase a deleted household's personal data from the audit log (a removal request).
+
+    The log keeps when, who and what was done; the values are erased. The purge is audited without
+    them.
+
+    Example: aidtrack household purge H09 --yes
+    """
+    from ..ops.maintenance import purge_household
+    from .common import confirm_delete
+
+    confirm_delete(_("the audit log's personal data of deleted household {code}").format(code=code), yes)
+    n = purge_household(open_db(), code)
+    sys.stderr.write(_("Purged {n} audit log entries of {code}.").format(n=n, code=code) + "\n")
+

@@ -76,6 +76,8 @@ def main(
     state.db = db
     state.operator = operator
     state.store = None
+    state.committed = 0
+    state.written = None
     ctx.call_on_close(close_db)
 
 
@@ -129,17 +131,37 @@ def demo() -> None:
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
     fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
+    redact: Annotated[bool, typer.Option(
+        "--redact", help=_("Mask personal data in the values: names keep their first character; phone,"
+                           " ID, address hidden; the register's people masked inside free text."))] = False,
 ) -> None:
     """The audit log: who changed what, when, with the values before and after.
 
     Example: aidtrack log --limit 5
     """
+    from ..model import AidtrackError
     from ..ops.audit import entries
     from ..render import emit
     from .common import check_format
 
     fmt = check_format(fmt)
-    emit(entries(open_db(), limit), ("id", "when", "operator", "action", "entity", "record", "change"),
+    if not 1 <= limit <= 1_000_000:
+        raise AidtrackError("limit", limit, _("must be between {minimum} and {maximum}").format(
+            minimum=1, maximum=1_000_000))
+    db = open_db()
+    rows = entries(db, limit)
+    if redact:
+        from ..ops.audit import change
+        from ..ops.redact import mask_text, people_masked, redact_record
+
+        db.redact = True
+        with people_masked(db):
+            for r in rows:
+                before = redact_record(r["before"]) if isinstance(r["before"], dict) else r["before"]
+                after = redact_record(r["after"]) if isinstance(r["after"], dict) else r["after"]
+                r.update(before=before, after=after, change=change(before, after),
+                         operator=mask_text(r["operator"]), record=mask_text(r["record"]))
+    emit(rows, ("id", "when", "operator", "action", "entity", "record", "change"),
          fmt, empty=_("The audit log is empty."))
 
 
@@ -201,13 +223,45 @@ def usage_message(message: str) -> str:
     return message
 
 
-def run() -> None:
-    """The console script: Typer's usage errors, too, become one line and exit status 2."""
+def _usable_streams() -> None:
+    """A closed stdin/stdout/stderr (`<&-`) becomes /dev/null; stderr never fails on an encoding.
+
+    With PYTHONIOENCODING=latin-1 a Chinese name cannot be shown: the error line says so (escaped)
+    instead of a traceback.
+    """
+    import os
     import sys
 
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115
     try:
+        sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        pass
+
+
+def run() -> None:
+    """The console script: Typer's usage errors, too, become one line and exit status 2.
+
+    Nothing escapes as a traceback (a traceback exits 1, which a cron `check` reads as "found
+    something"): a Ctrl-C says whether anything was written, any other failure is one line, exit 2
+    (AIDTRACK_DEBUG=1 shows the traceback).
+    """
+    import os
+    import sys
+
+    from .common import committed_rows, interrupted
+
+    try:
+        _usable_streams()
         rc = command_tree()(prog_name="aidtrack", standalone_mode=False)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        sys.exit(interrupted())
     except typer.Abort:
+        if committed_rows():  # click turns a Ctrl-C at a prompt into Abort
+            sys.exit(interrupted())
         sys.stderr.write(_("Aborted.") + "\n")
         sys.exit(1)
     except Exception as e:
@@ -218,5 +272,9 @@ def run() -> None:
             sys.stderr.write(_("Error: {message}").format(message=usage_message(e.format_message()))
                              + _(" (try --help)") + "\n")
             sys.exit(e.exit_code)
-        raise
+        if os.environ.get("AIDTRACK_DEBUG"):
+            raise
+        from .common import unexpected
+
+        sys.exit(unexpected(e))
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -38,6 +38,17 @@ def by_unit(by: str | None, unit: str | None) -> bool:
     return True
 
 
+def _redacting(redact: bool):
+    """The register for a report; with --redact, error hints and free text mask people too."""
+    import contextlib
+
+    from ..ops.redact import people_masked
+
+    db = open_db()
+    db.redact = redact
+    return db, (people_masked(db) if redact else contextlib.nullcontext())
+
+
 def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
     from ..render import emit_document, to_csv, to_json_records
 
@@ -51,21 +62,30 @@ def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
 
 
 Out = Annotated[Path | None, typer.Option(
-    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output)."),
-    dir_okay=False)]
+    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output).")
+)]
 
 
 def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
           page: Callable[[], str]) -> None:
     """The report on standard output or in FILE; `html` is the printable page (reports.html).
 
-    The page is drawn before FILE is opened, so a failure leaves an existing FILE as it was.
+    FILE is checked first (never the register, a device or a folder), then written 0600 under a
+    temporary name and renamed when complete, so a failure leaves an existing FILE as it was.
     """
     import contextlib
 
     text = page() if fmt == "html" else None
-    target = contextlib.nullcontext(sys.stdout) if out is None else open(out, "w", encoding="utf-8")
-    with target as f, contextlib.redirect_stdout(f):
+    if out is None:
+        if text is not None:
+            sys.stdout.write(text)
+        else:
+            _show(module, data, fmt)
+        return
+    from ..store.files import atomic_write, guard_output
+
+    dest = guard_output(out, open_db().path, "out")
+    with atomic_write(dest) as f, contextlib.redirect_stdout(f):
         if text is not None:
             f.write(text)
         else:
@@ -93,15 +113,16 @@ def quarter(
     fmt = choice(fmt, (*FORMATS, "html"), "format")
     grouped = by_unit(by, unit)
     q = parse_quarter(period) if period else Quarter.of(today())
-    db = open_db()
-    data = report.build(db, q, today(), redact, unit=unit, by_unit=grouped)
+    db, masking = _redacting(redact)
+    with masking:
+        data = report.build(db, q, today(), redact, unit=unit, by_unit=grouped)
 
-    def page() -> str:
-        from ..reports import html
+        def page() -> str:
+            from ..reports import html
 
-        return html.quarter_page(db, data)
+            return html.quarter_page(db, data)
 
-    _emit(report, data, fmt, out, page)
+        _emit(report, data, fmt, out, page)
 
 
 @command(app)
@@ -122,8 +143,9 @@ def cadres(
     fmt = choice(fmt, FORMATS, "format")
     grouped = by_unit(by, unit)
     start, end, label = parse_period(period or str(Quarter.of(today())))
-    _show(report, report.build(open_db(), start, end, label, today(), redact, unit=unit, by_unit=grouped),
-          fmt)
+    db, masking = _redacting(redact)
+    with masking:
+        _show(report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt)
 
 
 @command(app)
@@ -148,7 +170,9 @@ def grid(
         if label != str(start.year):
             raise AidtrackError("year", year, _("is not a year: use e.g. 2004"))
         y = start.year
-    _show(report, report.build(open_db(), y, today(), redact), fmt)
+    db, masking = _redacting(redact)
+    with masking:
+        _show(report, report.build(db, y, today(), redact), fmt)
 
 
 @command(app)
@@ -167,15 +191,16 @@ def household(
     from ..reports import household as report
 
     fmt = choice(fmt, ("table", "json", "markdown", "html"), "format")
-    db = open_db()
-    data = report.build(db, ref, redact)
+    db, masking = _redacting(redact)
+    with masking:
+        data = report.build(db, ref, redact)
 
-    def page() -> str:
-        from ..reports import html
+        def page() -> str:
+            from ..reports import html
 
-        return html.household_page(db, data)
+            return html.household_page(db, data)
 
-    _emit(report, data, fmt, out, page)
+        _emit(report, data, fmt, out, page)
 
 
 @command(app)
@@ -194,4 +219,6 @@ def outcomes(
     fmt = choice(fmt, FORMATS, "format")
     grouped = by_unit(by, unit)
     day = date(as_of or today(), "as-of", today=today())
-    _show(report, report.build(open_db(), day, redact, unit=unit, by_unit=grouped), fmt)
+    db, masking = _redacting(redact)
+    with masking:
+        _show(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt)

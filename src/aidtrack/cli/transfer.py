@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 from ..i18n import _
-from .common import command, fail, open_db, today
+from .common import command, fail, open_db, state, today
 
 #: How many errors are printed before the rest are only counted.
 SHOWN_ERRORS = 50
@@ -75,6 +75,8 @@ def register(app: typer.Typer) -> None:
                 result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
                                      dry_run=dry_run, encoding=encoding, today=today(),
                                      progress=progress)
+        if result.written:
+            state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
         _report(result, summary)
 
     @command(app, "export")
@@ -106,10 +108,16 @@ def register(app: typer.Typer) -> None:
 
         Example: aidtrack export all --format parquet --out warehouse/2004/
         """
-        from ..ops.exporter import export as run_export
+        import contextlib
 
+        from ..ops.exporter import export as run_export
+        from ..ops.redact import people_masked
+
+        db = open_db()
+        db.redact = redact
         try:
-            written = run_export(open_db(), kind, out, fmt, redact, headers)
+            with people_masked(db) if redact else contextlib.nullcontext():
+                written = run_export(db, kind, out, fmt, redact, headers)
         except BrokenPipeError:
             _quiet_stdout()
             raise typer.Exit(0) from None
@@ -172,8 +180,10 @@ def _report(result, summary: str) -> None:
         emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table")
     if not result.ok:
         if summary != "json":
+            from ..parse import visible
+
             for error in result.errors[:SHOWN_ERRORS]:
-                sys.stderr.write(f"{error}\n")
+                sys.stderr.write(visible(str(error)) + "\n")  # file names and headers come from the file
             more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
             if more > 0:
                 sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")

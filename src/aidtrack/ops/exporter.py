@@ -23,6 +23,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError, format_yuan
 from ..store import Store
+from ..store.files import guard_output, private_dir
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
 from .redact import redact_for_file
@@ -38,10 +39,13 @@ _redacted = redact_for_file
 
 
 def _csv_cell(column: str, value: Any) -> Any:
+    """A CSV cell: money in yuan, text with a formula start quoted (parse.csv_safe; import unquotes)."""
     if value is None:
         return ""
     if column in _MONEY:
         return format_yuan(value)
+    if isinstance(value, str):
+        return parse.csv_safe(value)
     return value
 
 
@@ -112,7 +116,8 @@ def export(db: Store, kind: str, out: str | os.PathLike | IO[str] | None = None,
                 return _save(db, KINDS, folder, fmt, redact, headers)
             if folder.exists() and not folder.is_dir():
                 raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = guard_output(folder, db.path, "out", directory=True)
+            private_dir(folder)
             kinds = _parquet().tables(db) if fmt == "parquet" else KINDS
             return {k: _to_path(db, k, folder / f"{k}{EXTENSIONS[fmt]}", fmt, redact, headers)
                     for k in kinds}
@@ -150,12 +155,15 @@ def _to_path(db: Store, kind: str, path: Path, fmt: str, redact: bool, headers: 
 
 def _save(db: Store, kinds: tuple[str, ...], path: Path, fmt: str, redact: bool,
           headers: str) -> dict[str, int]:
-    """Write under a temporary name (0600) and rename when complete: never a half file."""
-    if path.is_dir():
-        raise AidtrackError("out", str(path), _("is a directory: give a file name"))
+    """Write under a temporary name (0600) and rename when complete: never a half file.
+
+    PATH is checked first: never the register or its journal, a device or a folder.
+    """
+    path = guard_output(path, db.path, "out")
     if not path.parent.is_dir():
         raise AidtrackError("out", str(path), _("is in a directory that does not exist"))
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o600)
     try:
         if fmt == "xlsx":
             from .workbook import write as write_book

@@ -11,6 +11,8 @@ from pathlib import Path
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store, backup_to, open_store, schema_version
+from ..store.db import connect_readonly
+from ..store.files import guard_output, private_dir
 from ..store.schema import KNOWN, migrations
 
 #: The programme's own invariants: each query lists the records that break it.
@@ -52,6 +54,13 @@ INVARIANTS: dict[str, tuple[str, str]] = {
         " WHERE pr.resolved_on < v.date",
         "problems",
     ),
+    N_("one household per ID number"): (
+        "SELECT 'ID number ending ' || substr(k, -4) || ' is in ' || group_concat(code, ', ')"
+        " FROM (SELECT upper(trim(id_number)) AS k, code FROM households"
+        " WHERE id_number IS NOT NULL AND trim(id_number) <> '' ORDER BY code)"
+        " GROUP BY k HAVING count(*) > 1",
+        "households",
+    ),
 }
 
 
@@ -64,7 +73,7 @@ def doctor(path: Path) -> list[dict]:
 
     mode = stat.S_IMODE(os.stat(path).st_mode)
     note(N_("file permissions 0600"), mode & 0o077 == 0, _("mode is {mode}").format(mode=f"{mode:o}"))
-    db = open_store(path, create=False, migrate=False, operator="doctor")
+    db = Store(connect_readonly(path), execute_plugins=False)
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
         note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))
@@ -91,19 +100,24 @@ def doctor(path: Path) -> list[dict]:
 
 
 def backup(db: Store, dest: str | Path, force: bool = False) -> Path:
-    dest = Path(dest)
+    """A checked copy: DEST is never the register, a device or a folder; --force replaces only a file."""
+    dest = guard_output(dest, db.path, "dest")
     if dest.exists() and not force:
         raise AidtrackError("dest", str(dest), _("exists already (use --force to replace it)"))
-    if dest.resolve() == Path(db.path).resolve():
-        raise AidtrackError("dest", str(dest), _("is the register itself"))
-    return backup_to(db, dest)
+    if not dest.parent.is_dir():
+        raise AidtrackError("dest", str(dest), _("is in a directory that does not exist"))
+    return backup_to(db, dest, replace=force)
 
 
 def check_source(src: Path) -> None:
     """Refuse to restore from anything but a sound aidtrack register this program can read."""
     if not src.is_file():
         raise AidtrackError("src", str(src), _("is not a file"))
-    candidate = open_store(src, create=False, migrate=False, operator="restore")
+    try:
+        candidate = Store(connect_readonly(src), execute_plugins=False)
+    except sqlite3.DatabaseError as e:
+        raise AidtrackError("src", str(src),
+                            _("is not a usable database ({error})").format(error=e)) from None
     try:
         if [r[0] for r in candidate.execute("PRAGMA integrity_check")] != ["ok"]:
             raise AidtrackError("src", str(src), _("fails SQLite's integrity check"))
@@ -126,12 +140,16 @@ def restore(target: Path, src: str | Path) -> Path | None:
     if target.exists():
         current = open_store(target, create=False, migrate=False, operator="restore")
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = backup_to(current, target.with_name(f"{target.name}.replaced-{stamp}.bak"))
-        current.close()
+        try:
+            kept = backup_to(current, target.with_name(f"{target.name}.replaced-{stamp}.bak"))
+        finally:
+            current.close()
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
-    source = sqlite3.connect(str(src))
+        private_dir(target.parent)
+        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+    source = connect_readonly(src)
     dest = sqlite3.connect(str(target), timeout=30)
     try:
         source.backup(dest)
@@ -140,3 +158,33 @@ def restore(target: Path, src: str | Path) -> Path | None:
         dest.close()
     open_store(target).close()  # brings an older backup's schema up to date
     return kept
+
+
+def purge_household(db: Store, code: str) -> int:
+    """Erase a deleted household's personal data from the audit log; returns the entries cleared.
+
+    The entries about the household (its adds, edits, statuses and deletion) and about its records
+    (visits, income, aid … that name it), up to its deletion, keep when, who and what was done,
+    but lose the values before and after. The purge itself is audited with the code only. A code
+    in use is refused: delete the household first. A later household given the same code keeps
+    its history (only entries up to the deletion are cleared).
+    """
+    code = (code or "").strip()
+    if not code:
+        raise AidtrackError("household", code, _("is required"))
+    if db.execute("SELECT 1 FROM households WHERE code = ?", [code]).fetchone():
+        raise AidtrackError("household", code, _("still exists: delete it first (household delete)"))
+    row = db.execute("SELECT max(id) FROM audit WHERE action = 'delete' AND entity = 'households'"
+                     " AND record = ?", [code]).fetchone()
+    if row[0] is None:
+        raise AidtrackError("household", code, _("was never deleted from this register"))
+    with db.write():
+        cur = db.execute(
+            "UPDATE audit SET before = NULL, after = NULL WHERE id <= ? AND (before IS NOT NULL OR after IS"
+            " NOT NULL) AND ((entity = 'households' AND record = ?)"
+            " OR json_extract(before, '$.household') = ? OR json_extract(after, '$.household') = ?)",
+            [row[0], code, code, code])
+        n = cur.rowcount
+        db.audit("purge", "households", code, None, None)
+    return n
+

@@ -40,7 +40,7 @@ def describe(db: Store, on: dt.date) -> list[dict]:
     rows = []
     for key, spec in POLICY_KEYS.items():
         value = pol.value(key, on)
-        since = max(s for s, _ in pol.history[key] if s <= on.isoformat())
+        since = max((s for s, _ in pol.history[key] if s <= on.isoformat()), default=EPOCH.isoformat())
         rows.append({
             "key": key,
             "value": float(format_yuan(value)) if spec.kind == "money" else value,
@@ -60,11 +60,12 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
     today = today or dt.date.today()
     key = parse.choice(key, tuple(POLICY_KEYS), "key")
     spec = POLICY_KEYS[key]
-    stored = parse.money(value, key) if spec.kind == "money" else parse.integer(value, key, minimum=0)
-    if spec.kind == "int" and key.endswith(("_months", "_days", "_quarter")) and stored < 1:
-        raise AidtrackError(key, value, _("must be at least {minimum}").format(minimum=1))
-    if key == "drop_pct" and stored > 100:
-        raise AidtrackError(key, value, _("is a percentage: at most 100"))
+    stored = parse.money(value, key) if spec.kind == "money" else parse.integer(
+        value, key, minimum=spec.minimum, maximum=spec.maximum)
+    if not spec.minimum <= stored <= spec.maximum:
+        shown = (lambda v: format_yuan(v)) if spec.kind == "money" else str
+        raise AidtrackError(key, value, _("must be between {minimum} and {maximum}").format(
+            minimum=shown(spec.minimum), maximum=shown(spec.maximum)))
     when = parse.date(since or today, "from", today=today).isoformat()
     before = Policy(db).value(key, when)
     with db.write():

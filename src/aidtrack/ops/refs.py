@@ -152,13 +152,18 @@ class Refs:
     def _hint(self, entity: str, ref: str) -> str:
         if self._codes is not None or not ref:
             return ""
+        like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # typed, not wildcards
         rows = self.db.execute(
-            f"SELECT code, name FROM {_TABLES[entity]} WHERE name LIKE ? OR code LIKE ?"
-            " ORDER BY code LIMIT 5",
-            [f"%{ref}%", f"{ref}%"],
+            f"SELECT code, name FROM {_TABLES[entity]}"
+            " WHERE name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' ORDER BY code LIMIT 5",
+            [f"%{like}%", f"{like}%"],
         ).fetchall()
         if not rows:
             return ""
+        if getattr(self.db, "redact", False):  # --redact: the hint must not print a name in full
+            from .redact import mask_name
+
+            rows = [(c, mask_name(n)) for c, n in rows]
         return _("; did you mean {records}").format(records=", ".join(f"{c} {n}" for c, n in rows))
 
     def cadre(self, ref: str, field: str = "cadre") -> int:

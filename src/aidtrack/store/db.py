@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,11 @@ class Store(Database):
 
     operator: str = "unknown"
     path: Path  # set by open_store (and by merge for its second connection)
+    #: Rows changed by the transactions committed through `write()` (the CLI's truth after commit).
+    committed_rows: int = 0
+    _audited: int = 0
+    #: Set by a command given --redact: messages (a reference's "did you mean" hint) mask names too.
+    redact: bool = False
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:
@@ -50,6 +56,7 @@ class Store(Database):
             with self.atomic():
                 yield self
             return
+        before, audited = self.conn.total_changes, self._audited
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -57,8 +64,10 @@ class Store(Database):
             self.rollback()
             raise
         self.conn.execute("COMMIT")
+        self.committed_rows += max(self.conn.total_changes - before - (self._audited - audited), 1)
 
     def audit(self, action: str, entity: str, record: str | None, before=None, after=None) -> None:
+        self._audited += 1
         self.execute(
             "INSERT INTO audit (at, operator, action, entity, record, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -75,11 +84,24 @@ class Store(Database):
 
 
 def _create_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+    from .files import private_dir
+
+    private_dir(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    os.close(fd)
 
 
-def _check_header(path: Path) -> None:
+def _check_file(path: Path) -> None:
+    """A regular file with SQLite's header (or empty): read, never written."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise AidtrackError("db", str(path), _("cannot be read: {error}").format(error=e.strerror)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AidtrackError("db", str(path), _("is a directory, not a register file"))
+    if not stat.S_ISREG(st.st_mode):
+        raise AidtrackError("db", str(path), _("is not a regular file"))
     try:
         with path.open("rb") as f:
             head = f.read(16)
@@ -89,27 +111,109 @@ def _check_header(path: Path) -> None:
         raise AidtrackError("db", str(path), _("is not a database file"))
 
 
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that cannot change the file: `mode=ro`; `immutable` where even the -shm cannot be made.
+
+    A WAL-mode file in a read-only folder (a USB stick, a CD) without its -shm opens only as immutable.
+    """
+    uri = Path(path).resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(Path(path).resolve().parent, os.W_OK):
+            raise
+    conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def identify(path: Path) -> list[str] | None:
+    """Read-only: the aidtrack migrations applied to PATH, or None for an empty (new) database.
+
+    Refuses another program's SQLite file and a newer aidtrack's file before anything is changed.
+    """
+    try:
+        conn = connect_readonly(path)
+    except sqlite3.DatabaseError as e:
+        raise AidtrackError("db", str(path),
+                            _("is not a usable database ({error})").format(error=e)) from None
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return None
+        applied: list[str] = []
+        if migrations.migrations_table in tables:
+            applied = [r[0] for r in conn.execute(
+                f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+                [migrations.name])]
+    except sqlite3.DatabaseError as e:
+        raise AidtrackError("db", str(path),
+                            _("is not a usable database ({error})").format(error=e)) from None
+    finally:
+        conn.close()
+    if not applied:
+        raise AidtrackError("db", str(path), _("is a database, but not an aidtrack register"))
+    unknown = [name for name in applied if name not in KNOWN]
+    if unknown:
+        raise AidtrackError(
+            "db", str(path), _("was written by a newer aidtrack (migration {name}); upgrade").format(
+                name=unknown[-1])
+        )
+    return applied
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
 def open_store(
     path: str | Path | None = None,
     *,
     operator: str | None = None,
     create: bool = True,
     migrate: bool = True,
+    readonly: bool = False,
+    read_only_ok: bool = False,
 ) -> Store:
-    """Open (creating 0600 if asked) and bring the schema up to date; refuse a newer file."""
+    """Open (creating 0600 if asked) and bring the schema up to date; refuse a newer or foreign file.
+
+    The file is identified read-only first (an aidtrack register of a version this one reads); only
+    then is WAL set or a migration applied. `readonly=True` opens a connection that cannot write
+    (doctor); `read_only_ok=True` falls back to one when the file or its folder is not writable
+    (a command that only reads, on a register in a read-only folder).
+    """
     path = Path(path) if path else default_path()
     if not path.exists():
         if not create:
             raise AidtrackError("db", str(path), _("does not exist (run `aidtrack init` first)"))
         _create_private(path)
-    _check_header(path)
+    _check_file(path)
+    applied = identify(path) if path.stat().st_size else None
+    if applied is None and not create:
+        raise AidtrackError("db", str(path), _("is empty, not an aidtrack register (run `aidtrack init`)"))
+    if not readonly and read_only_ok and not _writable(path):
+        readonly = True
     try:
-        conn = sqlite3.connect(str(path), timeout=30)
+        if readonly:
+            if applied is None:
+                raise AidtrackError("db", str(path), _("is empty, not an aidtrack register"))
+            conn = connect_readonly(path)
+        else:
+            conn = sqlite3.connect(str(path), timeout=30)
         store = Store(conn, execute_plugins=False)
         store.path = path
         store.operator = operator or default_operator()
         store.execute("PRAGMA busy_timeout = 30000")
         store.execute("PRAGMA foreign_keys = ON")
+        if readonly:
+            if migrate and migrations.pending(store):
+                store.close()
+                raise AidtrackError("db", str(path), _(
+                    "needs an upgrade this read-only file cannot take: copy it somewhere writable first"))
+            return store
         if store.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             store.execute("PRAGMA journal_mode = WAL")
         store.execute("PRAGMA synchronous = NORMAL")
@@ -139,19 +243,35 @@ def _migrate(store: Store, path: Path) -> None:
     if not pending:
         return
     if applied:
-        backup_to(store, path.with_name(f"{path.name}.before-{pending[0].name}.bak"))
+        backup_to(store, path.with_name(f"{path.name}.before-{pending[0].name}.bak"), replace=True)
     migrations.apply(store)
 
 
-def backup_to(db: Database, dest: str | Path) -> Path:
-    """A consistent copy through SQLite's online backup, created 0600."""
+def backup_to(db: Database, dest: str | Path, replace: bool = False) -> Path:
+    """A consistent copy through SQLite's online backup: 0600, in rollback-journal mode (so it opens
+    from read-only media), written under a temporary name and renamed into place.
+
+    DEST must have passed `files.guard_output`; an existing DEST is replaced only with `replace`.
+    """
+    from .files import temp_beside
+
     dest = Path(dest)
-    if dest.exists():
-        dest.unlink()
-    _create_private(dest)
-    target = sqlite3.connect(str(dest))
+    if dest.exists() and not replace:
+        raise AidtrackError("dest", str(dest), _("exists already (use --force to replace it)"))
+    tmp = temp_beside(dest)
     try:
-        db.conn.backup(target)
-    finally:
-        target.close()
+        target = sqlite3.connect(str(tmp))
+        try:
+            db.conn.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")
+            target.commit()
+        finally:
+            target.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return dest

@@ -7,13 +7,14 @@ records the file's SHA-256) and counted (for the progress bar).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +36,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {k.name: k.required_in_file for k in REGI
 FIELDS: dict[str, tuple[str, ...]] = {k.name: k.field_names for k in REGISTRY.values()}
 
 _CHUNK = 1 << 20
+#: The longest line of a CSV/TSV/JSON Lines file and the largest element of a JSON array, in
+#: characters: memory stays bounded by this, not by the file (a 1 GB line without a newline is
+#: refused, not read). Cells are capped far lower by the validators (parse.text).
+MAX_LINE = 16 << 20
+#: The longest CSV cell before the parser stops (csv.field_size_limit): the validators' own cap is
+#: lower; this only bounds memory on the way there.
+MAX_CELL = 4 << 20
 #: Called with (line, field, message) for a fault in the file's structure.
 Report = Callable[[int | None, str, str], None]
 
@@ -63,10 +71,14 @@ def codec(encoding: str) -> str:
 class _Hashing(io.RawIOBase):
     """A binary stream that hashes and counts the bytes read through it."""
 
-    def __init__(self, raw: IO[bytes]):
+    def __init__(self, raw: IO[bytes], check_utf8: bool = False):
         self.raw = raw
         self.hash = hashlib.sha256()
         self.done = 0
+        #: Whether every byte so far is valid UTF-8 with some non-ASCII text (checked only when
+        #: asked: a file named GBK that is in fact UTF-8 would be stored garbled).
+        self.utf8 = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
+        self.non_ascii = False
 
     def readable(self) -> bool:
         return True
@@ -77,7 +89,16 @@ class _Hashing(io.RawIOBase):
         buffer[:n] = data
         self.hash.update(data)
         self.done += n
+        if self.utf8 is not None:
+            try:
+                self.utf8.decode(data, final=not n)
+                self.non_ascii = self.non_ascii or not data.isascii()
+            except UnicodeDecodeError:
+                self.utf8 = None
         return n
+
+    def was_utf8(self) -> bool:
+        return self.utf8 is not None and self.non_ascii
 
 
 class _HashingText:
@@ -96,6 +117,9 @@ class _HashingText:
 
     def read(self, n: int = -1) -> str:
         return self._seen(self.raw.read(n))
+
+    def readline(self, n: int = -1) -> str:
+        return self._seen(self.raw.readline(n))
 
     def __iter__(self) -> Iterator[str]:
         for line in self.raw:
@@ -147,7 +171,7 @@ class Source:
         if isinstance(raw, io.TextIOBase) or isinstance(getattr(raw, "read", lambda n: b"")(0), str):
             self._reader = _HashingText(raw)
             return self._reader
-        self._reader = _Hashing(raw)
+        self._reader = _Hashing(raw, check_utf8=self.codec in ("gbk", "gb18030"))
         buffered = io.BufferedReader(self._reader, buffer_size=_CHUNK)
         return io.TextIOWrapper(buffered, encoding=self.codec, newline="")
 
@@ -206,15 +230,34 @@ def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, di
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
-            yield from _csv(text, kind, report, "\t" if source.fmt == "tsv" else ",")
+            yield from _csv(_lines(text), kind, report, "\t" if source.fmt == "tsv" else ",")
         elif source.fmt == "jsonl":
-            yield from _jsonl(text, kind, report)
+            yield from _jsonl(_lines(text), kind, report)
         else:
             yield from _json(text, kind, report)
+        reader = source._reader
+        if isinstance(reader, _Hashing) and reader.was_utf8():
+            raise FileFault(None, "encoding", _(
+                "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
+                " import it without --encoding").format(encoding=source.encoding))
     except UnicodeDecodeError as e:
         raise FileFault(None, "encoding", _decode_hint(source, e)) from None
     finally:
         source.close(text)
+
+
+def _lines(text: IO[str] | Any) -> Iterator[str]:
+    """The file's lines, each at most MAX_LINE characters: a longer one is refused, never held whole."""
+    n = 0
+    while True:
+        line = text.readline(MAX_LINE + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            raise FileFault(n, "file", _("has a line longer than {limit} characters (the most a line may"
+                                         " hold)").format(limit=f"{MAX_LINE:,}"))
+        yield line
 
 
 def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
@@ -242,7 +285,8 @@ def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     return not (unknown or twice or missing)
 
 
-def _csv(text: Iterable[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+def _csv(text: Iterator[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+    csv.field_size_limit(MAX_CELL)
     reader = csv.reader(text, delimiter=delimiter)
     try:
         first = next(reader)
@@ -260,10 +304,12 @@ def _csv(text: Iterable[str], kind: str, report: Report, delimiter: str) -> Iter
         return
     width = len(header)
     prev = reader.line_num
+    typed = parse.csv_typed
     try:
         for row in reader:
             line = prev + 1
             prev = reader.line_num
+            row = [typed(c) if c[:1] == "'" else c for c in row]
             if len(row) == width:
                 yield line, dict(zip(header, row))
             elif not any(cell.strip() for cell in row):
@@ -297,7 +343,7 @@ def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] 
     return data
 
 
-def _jsonl(text: Iterable[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+def _jsonl(text: Iterator[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
     for line, raw in enumerate(text, 1):
         if not raw.strip():
             continue
@@ -306,6 +352,9 @@ def _jsonl(text: Iterable[str], kind: str, report: Report) -> Iterator[tuple[int
         except json.JSONDecodeError as e:
             report(line, "json",
                    _("is not valid JSON: {error} (character {n})").format(error=e.msg, n=e.pos + 1))
+            continue
+        except RecursionError:
+            report(line, "json", _("is nested too deeply (a record is one flat JSON object)"))
             continue
         data = _object(value, line, kind, report)
         if data is not None:
@@ -355,7 +404,14 @@ def _json(text: IO[str] | _HashingText, kind: str, report: Report) -> Iterator[t
         while True:
             try:
                 value, end = decoder.raw_decode(buf, pos)
+            except RecursionError:
+                raise FileFault(index, "json", _("is nested too deeply (a record is one flat JSON"
+                                                 " object)")) from None
             except json.JSONDecodeError as e:
+                if len(buf) - pos > MAX_LINE:
+                    raise FileFault(index, "json", _("is an element larger than {limit} characters (the"
+                                                     " most one record may hold)").format(
+                                                         limit=f"{MAX_LINE:,}")) from None
                 if more():
                     continue
                 raise FileFault(index, "json", _("is not valid JSON: {error}").format(error=e.msg)) from None

@@ -27,6 +27,10 @@ NOISE = 1e-6
 #: Excel cannot write a serial date before 1900-03-01 (its leap-year bug); such dates are text.
 FIRST_SERIAL = dt.date(1900, 3, 1)
 _MARK_EVERY = 1000
+#: The largest part of a workbook (a sheet, the shared strings), uncompressed, in bytes: openpyxl
+#: holds the shared strings and each cell's text whole, so a 1.5 GB cell (or a zip bomb) is refused
+#: by its declared size before anything is inflated.
+MAX_PART = 1 << 30
 
 
 def require() -> Any:
@@ -43,9 +47,30 @@ class CellFault(Exception):
     """A cell no validator could make sense of (an ID number Excel turned into a number)."""
 
 
+def _check_parts(fh) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(fh) as z:
+            big = [i for i in z.infolist() if i.file_size > MAX_PART]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl names the fault below
+    finally:
+        fh.seek(0)
+    if big:
+        raise FileFault(None, "file", _("has a part ({name}) of {size:,} bytes uncompressed, over the limit"
+                                        " of {limit:,} bytes: a cell or sheet that large is not a register")
+                        .format(name=big[0].filename, size=big[0].file_size, limit=MAX_PART))
+
+
 def _open(source: Source):
     openpyxl = require()
     fh = source.binary()
+    try:
+        _check_parts(fh)
+    except FileFault:
+        fh.close()
+        raise
     try:
         return openpyxl.load_workbook(fh, read_only=True, data_only=True), fh
     except Exception as e:  # a zip error, or openpyxl's own InvalidFileException and friends

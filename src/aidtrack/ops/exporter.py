@@ -144,7 +144,7 @@ def _binary_ready(fmt: str, out: Any, headers: str) -> None:
             raise AidtrackError("headers", headers, _("Parquet columns keep the field names (en)"))
         _parquet().require()
     else:
-        from .importer.xlsx import require
+        from .importer.readers import require
 
         require()
 

@@ -34,7 +34,7 @@ def write(db: Store, kinds: Sequence[str], out: IO[bytes], redact: bool = False,
     """Write each kind to its own sheet of one workbook; returns the records written per kind."""
     from openpyxl import Workbook
 
-    from .importer.xlsx import require
+    from .importer.readers import require
 
     require()
     for kind in kinds:

@@ -18,7 +18,8 @@ from ...store import Store
 from ..records import ENROL, move_enrolment
 from ..refs import Refs
 from ..validate import validate
-from .readers import FileFault, Source, records
+from .formats import records
+from .readers import FileFault, Source
 
 COUNTS = ("added", "unchanged", "replaced", "skipped")
 #: Errors kept for the report; the rest are only counted, so a hopeless file keeps memory flat.

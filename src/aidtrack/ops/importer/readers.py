@@ -63,6 +63,19 @@ def fmt_of(name: str, fmt: str | None, default: str = "csv") -> str:
     return EXTENSIONS.get(ext, default)
 
 
+XLSX_INSTALL = "pip install 'aidtrack[xlsx]'"
+
+
+def require() -> Any:
+    """openpyxl (the optional xlsx extra), or one line naming the install command."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise AidtrackError("format", "", _("xlsx needs openpyxl, which is not installed: {cmd}")
+                            .format(cmd=XLSX_INSTALL)) from None
+    return openpyxl
+
+
 def codec(encoding: str) -> str:
     return ENCODINGS[parse.choice(encoding.replace("_", "-").replace("utf8", "utf-8"),
                                   tuple(ENCODINGS), "encoding")]
@@ -154,8 +167,6 @@ class Source:
         #: The worksheet to read (a workbook bundle names it); None: the kind's sheet, else the active one.
         self.sheet: str | None = None
         if self.fmt == "xlsx":
-            from .xlsx import require
-
             require()
 
     def _input(self) -> IO:
@@ -220,13 +231,9 @@ def column(name: Any, kind: str | None = None) -> str:
     return str(name).strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, record) pairs; structural faults go to `report`, unreadable text raises FileFault."""
-    if source.fmt == "xlsx":
-        from .xlsx import rows
-
-        yield from rows(source, kind, report)
-        return
+def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, record) pairs of a text file (CSV, TSV, JSON, JSON Lines); structural faults go to
+    `report`, unreadable text raises FileFault. Workbooks are read by xlsx.py (formats.records)."""
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
@@ -269,7 +276,7 @@ def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
         encoding=source.encoding, at=at)
 
 
-def _header(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
+def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     fields = FIELDS[kind]
     unknown = [n for n in names if n not in fields]
     twice = [n for i, n in enumerate(names) if n in names[:i]]
@@ -300,7 +307,7 @@ def _csv(text: Iterator[str], kind: str, report: Report, delimiter: str) -> Iter
     header = [column(h, kind) for h in first]
     while header and header[-1] == "":
         header.pop()
-    if not _header(header, kind, report):
+    if not header_ok(header, kind, report):
         return
     width = len(header)
     prev = reader.line_num

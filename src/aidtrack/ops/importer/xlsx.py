@@ -19,9 +19,8 @@ from ...i18n import _
 from ...kinds import KINDS
 from ...model import AidtrackError
 from ..headers import TYPES, field_of, sheet_of
-from .readers import FileFault, Report, Source, _header
+from .readers import FileFault, Report, Source, header_ok, require
 
-INSTALL = "pip install 'aidtrack[xlsx]'"
 #: Tolerance for a money float's binary noise: 650.1000000001 is 650.10, 650.105 is an error.
 NOISE = 1e-6
 #: Excel cannot write a serial date before 1900-03-01 (its leap-year bug); such dates are text.
@@ -31,16 +30,6 @@ _MARK_EVERY = 1000
 #: holds the shared strings and each cell's text whole, so a 1.5 GB cell (or a zip bomb) is refused
 #: by its declared size before anything is inflated.
 MAX_PART = 1 << 30
-
-
-def require() -> Any:
-    """openpyxl, or one line naming the install command."""
-    try:
-        import openpyxl
-    except ImportError:
-        raise AidtrackError("format", "", _("xlsx needs openpyxl, which is not installed: {cmd}")
-                            .format(cmd=INSTALL)) from None
-    return openpyxl
 
 
 class CellFault(Exception):
@@ -115,7 +104,7 @@ def _sheet(book, kind: str, wanted: str | None):
 
 
 def rows(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(row number, record) of the sheet; as readers.records does for a CSV file."""
+    """(row number, record) of the sheet; as readers.text_records does for a CSV file."""
     book, fh = _open(source)
     try:
         sheet = _sheet(book, kind, source.sheet)
@@ -144,7 +133,7 @@ def _records(cells: Iterator[tuple], kind: str, report: Report, epoch: dt.dateti
     while header and header[-1] == "":
         header.pop()
     names = [field_of(kind, h) if h else None for h in header]
-    if not _header([n for n in names if n is not None], kind, report, at):
+    if not header_ok([n for n in names if n is not None], kind, report, at):
         return
     width = len(names)
     size = source.size or 0

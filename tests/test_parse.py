@@ -55,7 +55,7 @@ def test_date_iso_round_trip(day):
     assert parse.date(day.isoformat()) == day
 
 
-@pytest.mark.parametrize("text", ["2004-02-30", "2004-13-01", "2004/10/12", "12-10-2004", "", "tomorrow"])
+@pytest.mark.parametrize("text", ["2004-02-30", "2004-13-01", "12/10/2004", "12-10-2004", "", "tomorrow"])
 def test_date_refused(text):
     with pytest.raises(AidtrackError):
         parse.date(text)

@@ -26,6 +26,17 @@ ZH_NAMES: dict[str, str] = {
 }
 FROM_ZH: dict[str, str] = {zh: en for en, zh in ZH_NAMES.items()}
 
+#: How a clerk's roster describes a livelihood, read as the enumeration (docs/import-format.md).
+LIVELIHOOD_WORDS: dict[str, str] = {
+    **dict.fromkeys(("商业", "服务业", "商服", "小卖店", "小卖部", "食杂店", "杂货店", "商店", "开商店",
+                     "开小卖店", "开食杂店", "摆摊", "小吃部", "饭店", "理发", "修车"), "commerce"),
+    **dict.fromkeys(("养殖", "养狗", "养猪", "养鸡", "养鸭", "养羊", "养牛", "养鱼"), "husbandry"),
+    **dict.fromkeys(("运输业", "三轮车", "三轮车运输", "蹬三轮", "拉脚", "货运", "出租车", "人力三轮"),
+                    "transport"),
+    **dict.fromkeys(("就业", "再就业", "安置", "打工", "务工", "保安", "清雪", "环卫", "保洁", "上班"),
+                    "employment"),
+}
+
 
 def label(value: str | None) -> str | None:
     """An enumeration value as a person reads it: 脱贫 for `exited` in Chinese, as stored in English.

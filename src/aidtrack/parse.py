@@ -11,15 +11,16 @@ import re
 import unicodedata
 
 from .i18n import _
-from .model import FROM_ZH, AidtrackError, Quarter
+from .model import FROM_ZH, LIVELIHOOD_WORDS, AidtrackError, Quarter
 
 #: At most 999,999,999.99 yuan in one record: a sum over 92 million such records still fits SQLite's
 #: 64-bit integer, so no report's sum() can overflow (12 digits overflowed at 95,000 rows).
 MAX_YUAN_DIGITS = 9
 _MONEY = re.compile(rf"^[¥]?\s*([0-9]{{1,{MAX_YUAN_DIGITS}}})(?:\.([0-9]{{1,2}}))?\s*(?:元)?$")
 _TOO_MUCH = re.compile(rf"[¥]?\s*[0-9]{{{MAX_YUAN_DIGITS + 1},}}(?:\.[0-9]{{1,2}})?\s*(?:元)?")
-_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
-_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+#: Year first, as Chinese registers write dates: 2003-07-01, 2003-7-1, 2003.7.1, 2003/7/1, 2003年7月1日.
+_DATE = re.compile(r"^([0-9]{4})(?:-|\.|/|年)([0-9]{1,2})(?:-|\.|/|月)([0-9]{1,2})日?$")
+_MONTH = re.compile(r"^([0-9]{4})(?:-|\.|/|年)([0-9]{1,2})月?$")
 _QUARTER = re.compile(r"^([0-9]{4})-?[Qq]([1-4])$")
 _YEAR = re.compile(r"^([0-9]{4})$")
 
@@ -86,7 +87,7 @@ def money(text: str | int | float, field: str = "amount") -> int:
 
 
 def date(text: str | dt.date, field: str = "date", today: dt.date | None = None) -> dt.date:
-    """ISO date, or `today` / `yesterday`."""
+    """ISO date (or year first with . / 年月日), or `today` / `yesterday`."""
     if isinstance(text, dt.datetime):
         return text.date()
     if isinstance(text, dt.date):
@@ -121,7 +122,7 @@ def month(text: str, field: str = "month") -> str:
     raw = text
     m = _MONTH.match(_numeric(str(text), field, _("is not a month")))
     if m and 1 <= int(m.group(2)) <= 12 and 1900 <= int(m.group(1)) <= MAX_YEAR:
-        return f"{m.group(1)}-{m.group(2)}"
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
     raise AidtrackError(field, raw, _("is not a month: use YYYY-MM"))
 
 
@@ -156,7 +157,7 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     if text in options:
         return text
     t = normalise(str(text)).lower()
-    t = FROM_ZH.get(t, t)
+    t = FROM_ZH.get(t) or LIVELIHOOD_WORDS.get(t, t)
     if t in options:
         return t
     raise AidtrackError(field, text, _("must be one of {options}").format(options=", ".join(options)))

@@ -37,7 +37,7 @@ CLI_CORPUS = [
     ("members not a number", ["household", "add", "王五", "--members", "三"]),
     ("members negative", ["household", "add", "王五", "--members", "-3"]),
     ("born in the future", ["household", "add", "王五", "--born", "2999-01-01"]),
-    ("born not a date", ["household", "add", "王五", "--born", "1950-1-1"]),
+    ("born not a date", ["household", "add", "王五", "--born", "1950-1-32"]),
     ("unknown status", ["household", "status", "H01", "--set", "rich"]),
     ("status before enrolment", ["household", "status", "H01", "--set", "exited", "--date", "1990-01-01"]),
     ("pair with unknown cadre", ["pair", "add", "C99", "H01"]),

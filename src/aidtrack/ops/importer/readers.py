@@ -276,10 +276,14 @@ def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
         encoding=source.encoding, at=at)
 
 
+#: Row-number columns a clerk's spreadsheet starts with (序号): read past, where no field has the name.
+IGNORED = frozenset({"序号", "编号", "no", "no.", "#"})
+
+
 def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     fields = FIELDS[kind]
-    unknown = [n for n in names if n not in fields]
-    twice = [n for i, n in enumerate(names) if n in names[:i]]
+    unknown = [n for n in names if n not in fields and n not in IGNORED]
+    twice = [n for i, n in enumerate(names) if n in names[:i] and n not in IGNORED]
     missing = [n for n in REQUIRED[kind] if n not in names]
     if unknown:
         report(line, "columns", _("unknown column(s) {names}; {kind} columns are {columns}").format(
@@ -338,7 +342,7 @@ def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] 
         return None
     data = {column(k, kind): v for k, v in value.items()}
     fields = FIELDS[kind]
-    unknown = [k for k in data if k not in fields]
+    unknown = [k for k in data if k not in fields and k not in IGNORED]
     if unknown:
         report(line, "fields", _("unknown field(s) {names}; {kind} fields are {fields}").format(
             names=", ".join(unknown), kind=kind, fields=", ".join(fields)))

@@ -79,8 +79,12 @@ def test_restore_checks_source_and_keeps_replaced_file(story, tmp_path):
     before = story.checksum()
     r = story("restore", str(garbage), "--yes", code=2)
     assert "not a database" in r.stderr and story.checksum() == before
-    story("restore", str(dest), "--yes")
+    r = story("--operator", "王会计", "restore", str(dest), "--yes")
+    assert r.stdout == "" and r.stderr.startswith("Restored ")  # messages on stderr, like every command
     assert story.scalar("SELECT count(*) FROM visits") == 0
+    # the restore is in the restored register's audit log: who, from where
+    assert story.rows("SELECT operator, action, json_extract(after, '$.from') FROM audit"
+                      " ORDER BY id DESC LIMIT 1") == [("王会计", "restore", str(dest))]
     kept = [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
     assert len(kept) == 1 and mode(kept[0]) == 0o600
     conn = sqlite3.connect(kept[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -39,9 +40,9 @@ def register(app: typer.Typer) -> None:
         target = state.db or default_path()
         check_source(src)
         confirm_delete(_("the contents of {target} (replaced by {src})").format(target=target, src=src), yes)
-        kept = run_restore(target, src)
-        print(_("Restored {target} from {src}").format(target=target, src=src)
-              + (_("; the replaced file is kept at {path}").format(path=kept) if kept else ""))
+        kept = run_restore(target, src, state.operator)
+        kept_note = _("; the replaced file is kept at {path}").format(path=kept) if kept else ""
+        sys.stderr.write(_("Restored {target} from {src}").format(target=target, src=src) + kept_note + "\n")
 
     @command(app)
     def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table"

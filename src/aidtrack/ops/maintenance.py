@@ -132,8 +132,11 @@ def check_source(src: Path) -> None:
         candidate.close()
 
 
-def restore(target: Path, src: str | Path) -> Path | None:
-    """Replace the register with a backup; the file it replaces is kept beside it. Returns that copy."""
+def restore(target: Path, src: str | Path, operator: str | None = None) -> Path | None:
+    """Replace the register with a backup; the file it replaces is kept beside it. Returns that copy.
+
+    The restore is audited in the restored register (who, from where, where the old file went).
+    """
     src = Path(src)
     check_source(src)
     kept = None
@@ -156,7 +159,13 @@ def restore(target: Path, src: str | Path) -> Path | None:
     finally:
         source.close()
         dest.close()
-    open_store(target).close()  # brings an older backup's schema up to date
+    store = open_store(target, operator=operator)  # brings an older backup's schema up to date
+    try:
+        with store.write():
+            store.audit("restore", "register", None, None,
+                        {"from": str(src), "kept": str(kept) if kept else None})
+    finally:
+        store.close()
     return kept
 
 

@@ -49,3 +49,27 @@ def test_two_equal_gifts_of_one_day_told_apart_by_their_note(story, tmp_path):
     # the export imports back as unchanged: the note is part of the natural key
     r = story("import", "aid", str(out), "--summary", "json")
     assert '"unchanged": 2' in r.stdout and '"added": 0' in r.stdout
+
+
+def test_log_shows_values_as_typed_and_local_time(story):
+    import os
+
+    story("cadre", "edit", "C02", "--title", "科员")
+    story("income", "add", "H01", "--month", "2004-01", "--amount", "520")
+    story("income", "edit", "1", "--amount", "525")
+    story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31")
+    os.environ["TZ"] = "Asia/Shanghai"
+    try:
+        import time
+
+        time.tzset()
+        rows = {r["id"]: r for r in __import__("json").loads(story("log", "--format", "json").stdout)}
+    finally:
+        del os.environ["TZ"]
+        time.tzset()
+    changes = [r["change"] for r in sorted(rows.values(), key=lambda r: r["id"])]
+    assert "title: (empty) → 科员" in changes
+    assert "amount: 520.00 → 525.00" in changes
+    assert not any("520.0 " in c or "None" in c or "False" in c for c in changes), changes
+    newest = rows[max(rows)]
+    assert newest["when"].endswith(" +08:00") and newest["at"].endswith("+00:00")

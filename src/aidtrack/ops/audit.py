@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+from ..i18n import _
+from ..model import ZH_NAMES, label
 from ..store import Store
 
 _SKIP = {"id", "household_name", "cadre_name"}
 
 
+def shown(value: Any) -> str:
+    """A stored value as the clerk typed it: 520.00 (not 520.0), 是/否, (空), 脱贫 — never a repr."""
+    if value is None or value == "" or value == []:
+        return _("(empty)")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):  # the public shape's money, in yuan
+        return f"{value:.2f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(shown(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {shown(v)}" for k, v in value.items())
+    if isinstance(value, str) and value in ZH_NAMES:
+        return label(value) or value
+    return str(value)
+
+
 def _short(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = shown(value)
     return text if len(text) <= 24 else text[:23] + "…"
+
+
+def local_time(at: str) -> str:
+    """A stored UTC time in the machine's local time with its zone: 2026-11-30 14:36 +08:00."""
+    try:
+        when = dt.datetime.fromisoformat(at).astimezone()
+    except ValueError:
+        return at
+    zone = when.strftime("%z")
+    return when.strftime("%Y-%m-%d %H:%M ") + (f"{zone[:3]}:{zone[3:]}" if zone else "")
 
 
 def change(before: dict | None, after: dict | None) -> str:
@@ -31,5 +61,5 @@ def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
         before = json.loads(r["before"]) if r["before"] else None
         after = json.loads(r["after"]) if r["after"] else None
         rows.append(dict(r) | {"before": before, "after": after, "change": change(before, after),
-                               "when": r["at"][:16].replace("T", " ")})
+                               "when": local_time(r["at"])})
     return rows

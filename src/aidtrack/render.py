@@ -12,9 +12,10 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from .i18n import N_, _, column
 from .model import label
@@ -92,29 +93,86 @@ def console(file: TextIO | None = None, stderr: bool = False):
     return con
 
 
+_NUMBER = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]+)?%?$")
+
+
+def _numeric(texts: Sequence[str]) -> bool:
+    """A column of numbers and amounts (right-aligned everywhere)."""
+    values = [t for t in texts if t]
+    return bool(values) and all(_NUMBER.match(t) for t in values)
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
           headers: Sequence[str] | None = None, title: str | None = None,
-          styles: dict[str, str] | None = None):
-    """A rich Table (wide Chinese characters measured correctly); user text escaped, headers translated."""
+          styles: dict[str, str] | None = None, width: int = 150):
+    """A rich Table that fits WIDTH without cropping a column or breaking a code, date or number
+    (layout.fit); long text wraps by Chinese rules (layout.wrap). None when no layout fits: the
+    caller prints one record per block instead (to_lines)."""
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
-    from rich.cells import cell_len
+    from .layout import fit, unbreakable, wrap
 
-    justify: Literal["left", "right"]
-    for c, h in zip(columns, headers or columns):
-        h = column(h)
-        justify = "right" if rows and isinstance(rows[0].get(c), (int, float)) else "left"
-        widest = max([cell_len(h)] + [cell_len(shown(c, r.get(c))) for r in rows[:200]])
-        longest = max([0] + [cell_len(shown(c, r.get(c))) for r in rows[:200]])
-        # Codes, dates and kinds keep their width; long text (situations, notes) folds.
-        t.add_column(escape(h), justify=justify, overflow="fold",
-                     min_width=longest if longest <= 10 else min(widest, 12))
-    for row in rows:
-        style = (styles or {}).get(row.get("_style", ""), None)
-        t.add_row(*(escape(shown(c, row.get(c))) for c in columns), style=style)
+    names = [column(h) for h in (headers or columns)]
+    texts = [[shown(c, r.get(c)) for r in rows] for c in columns]
+    widths = fit(texts, names, width)
+    if widths is not None:
+        t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
+    else:  # no borders between columns: two cells a column instead of three
+        widths = fit(texts, names, width, chrome=2, edge=-2)
+        if widths is None:
+            return None
+        t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold underline",
+                  box=None, padding=(0, 1), pad_edge=False)
+    for h, w, col in zip(names, widths, texts):
+        t.add_column(Text(h), justify="right" if _numeric(col) else "left", overflow="fold", width=w)
+    for i, row in enumerate(rows):
+        row_style = (styles or {}).get(row.get("_style", ""), None) or ("bold" if row.get("_bold") else None)
+        states = row.get("_styles", {})
+        cells = []
+        for c, w, col in zip(columns, widths, texts):
+            text = col[i]
+            cells.append(Text(text if unbreakable(text) else "\n".join(wrap(text, w)),
+                              style=_STATE_STYLE.get(states.get(c, ""), "")))
+        t.add_row(*cells, style=row_style)
     return t
+
+
+def print_table(con: Any, rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                headers: Sequence[str] | None = None, title: str | None = None) -> None:
+    """A table on the console when one fits its width, else one record per block."""
+    t = table(rows, columns, headers, title, width=con.width)
+    if t is not None:
+        if con.is_terminal:
+            con.print(t)
+        else:  # piped: the same lines without the padding that fills them to the table's width
+            with con.capture() as captured:
+                con.print(t)
+            con.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+        return
+    if title:
+        con.file.write(title + "\n\n")
+    con.file.write(to_lines(rows, columns, headers, con.width))
+
+
+def to_lines(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None,
+             width: int = 80) -> str:
+    """One record per block, `label  value` a line: what a narrow terminal shows instead of a table."""
+    from .layout import width_of, wrap
+
+    names = [column(h) for h in (headers or columns)]
+    pad = max([width_of(n) for n in names] + [0])
+    blocks = []
+    for row in rows:
+        lines = []
+        for c, name in zip(columns, names):
+            text = shown(c, row.get(c))
+            body = wrap(text, max(width - pad - 2, 10)) if text else [""]
+            lines.append(name + " " * (pad - width_of(name) + 2) + body[0])
+            lines += [" " * (pad + 2) + more for more in body[1:]]
+        blocks.append("\n".join(line.rstrip() for line in lines))
+    return "\n\n".join(blocks) + "\n"
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
@@ -131,7 +189,11 @@ def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
     elif not rows:
         out.write((empty or _("Nothing recorded.")) + "\n")
     else:
-        console(out).print(table(rows, columns, headers, title))
+        con = console(out)
+        if fmt == "lines":
+            out.write(to_lines(rows, columns, headers, con.width))
+        else:
+            print_table(con, rows, columns, headers, title)
 
 
 def emit_one(record: dict[str, Any], fmt: str, out: TextIO | None = None) -> None:
@@ -271,16 +333,7 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
         elif len(s["rows"]) > _BIG_TABLE:
             out.write(_plain_table(s, color=con.is_terminal and not con.no_color))
         else:
-            t = Table(show_lines=False, header_style="bold")
-            first = s["rows"][0]
-            for c, h in zip(s["columns"], s["headers"]):
-                numeric = isinstance(first.get(c), (int, float)) and not isinstance(first.get(c), bool)
-                t.add_column(Text(column(h)), justify="right" if numeric else "left", overflow="fold")
-            for row in s["rows"]:
-                styles = row.get("_styles", {})
-                t.add_row(*(Text(shown(c, row.get(c)), style=_STATE_STYLE.get(styles.get(c, ""), ""))
-                            for c in s["columns"]), style="bold" if row.get("_bold") else None)
-            con.print(t)
+            print_table(con, s["rows"], s["columns"], s["headers"])
             if s.get("legend"):
                 con.print(Text(s["legend"], style="dim"))
 

@@ -9,9 +9,9 @@ import typer
 from ..i18n import _
 from .common import (
     DateOpt,
-    Format,
     HouseholdFilter,
     HouseholdRef,
+    ListFormat,
     RecordId,
     Yes,
     command,
@@ -47,7 +47,7 @@ def add(household: HouseholdRef, kind: Kind = None, value: Value = None, date: D
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+def list_(household: HouseholdFilter = None, fmt: ListFormat = "table") -> None:
     """List aid records.
 
     Example: aidtrack aid list --household H01 --format csv

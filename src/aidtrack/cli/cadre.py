@@ -10,6 +10,7 @@ from ..i18n import _
 from .common import (
     CadreRef,
     Format,
+    ListFormat,
     Search,
     Yes,
     command,
@@ -43,7 +44,7 @@ def add(name: Annotated[str, typer.Argument(help=_("The cadre's name."))], code:
 
 
 @command(app, "list")
-def list_(search: Search = None, fmt: Format = "table") -> None:
+def list_(search: Search = None, fmt: ListFormat = "table") -> None:
     """List the cadres.
 
     Example: aidtrack cadre list --search 局长 --format json

@@ -31,7 +31,7 @@ def _print_sections(sections) -> None:
     from rich.markup import escape
 
     from ..checks.common import NOTHING
-    from ..render import console, table
+    from ..render import console, print_table
 
     out = console(sys.stdout)
     for i, s in enumerate(sections):
@@ -39,7 +39,7 @@ def _print_sections(sections) -> None:
             out.print()
         out.print(f"[bold]{escape(s.title)}[/bold]")
         if s.rows:
-            out.print(table(s.rows, s.columns, s.headers))
+            print_table(out, s.rows, s.columns, s.headers)
         else:
             out.print(escape(_(NOTHING)))
 

@@ -220,6 +220,9 @@ def confirm_delete(what: str, yes: bool) -> None:
 
 # Shared option aliases (one definition, used by every command module).
 Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))]
+ListFormat = Annotated[str, typer.Option(
+    "--format", "-f", help=_("table, json, csv or lines (one record per block; a table too wide for the"
+                             " terminal prints so by itself)."))]
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]
@@ -242,7 +245,7 @@ def list_records(kind: str, fmt: str, **filters: Any) -> None:
     from ..ops import records
     from ..render import emit
 
-    fmt = check_format(fmt)
+    fmt = check_format(fmt, ("table", "json", "csv", "lines"))
     rows = records.select(open_db(), kind, **filters)
     emit(rows, REGISTRY[kind].list_columns, fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
 

@@ -12,6 +12,7 @@ from .common import (
     DateOpt,
     Format,
     HouseholdRef,
+    ListFormat,
     Search,
     Yes,
     command,
@@ -71,7 +72,7 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))]
     = None,
     search: Search = None,
-    fmt: Format = "table",
+    fmt: ListFormat = "table",
 ) -> None:
     """List households with their current status and cadre.
 

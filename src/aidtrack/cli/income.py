@@ -8,9 +8,9 @@ import typer
 
 from ..i18n import _
 from .common import (
-    Format,
     HouseholdFilter,
     HouseholdRef,
+    ListFormat,
     RecordId,
     Yes,
     command,
@@ -44,7 +44,7 @@ def add(household: HouseholdRef, month: Month = None, amount: Amount = None,
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+def list_(household: HouseholdFilter = None, fmt: ListFormat = "table") -> None:
     """List income records.
 
     Example: aidtrack income list --household H01

@@ -10,8 +10,8 @@ from ..i18n import _
 from .common import (
     CadreRef,
     DateOpt,
-    Format,
     HouseholdRef,
+    ListFormat,
     RecordId,
     Yes,
     command,
@@ -56,7 +56,7 @@ def end(household: HouseholdRef, date: DateOpt = None) -> None:
 
 @command(app, "list")
 def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings not ended."))] = False,
-          fmt: Format = "table") -> None:
+          fmt: ListFormat = "table") -> None:
     """List pairings.
 
     Example: aidtrack pair list --active

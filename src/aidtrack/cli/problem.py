@@ -9,7 +9,7 @@ import typer
 from ..i18n import _
 from .common import (
     DateOpt,
-    Format,
+    ListFormat,
     RecordId,
     Yes,
     command,
@@ -28,7 +28,7 @@ app = typer.Typer(no_args_is_help=True)
 def list_(open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved problems."))] = False,
           escalated: Annotated[bool, typer.Option("--escalated", help=_("Only escalated ones."))]
           = False,
-          fmt: Format = "table") -> None:
+          fmt: ListFormat = "table") -> None:
     """List problems raised at visits.
 
     Example: aidtrack problem list --open --escalated

@@ -10,9 +10,9 @@ from ..i18n import _
 from .common import (
     CadreFilter,
     DateOpt,
-    Format,
     HouseholdFilter,
     HouseholdRef,
+    ListFormat,
     RecordId,
     Search,
     Yes,
@@ -63,7 +63,7 @@ def add(household: HouseholdRef,
 @command(app, "list")
 def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
           quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
-          search: Search = None, fmt: Format = "table") -> None:
+          search: Search = None, fmt: ListFormat = "table") -> None:
     """List visits, oldest first.
 
     Example: aidtrack visit list --household H01 --quarter 2004Q3

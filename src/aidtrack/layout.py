@@ -1,0 +1,121 @@
+"""Fitting text to a terminal: column widths that never break a code, a date or a number, and
+line breaks that follow Chinese typesetting (no line starts with closing punctuation, a term of the
+glossary stays whole). Pure: no I/O; rich is asked only for the width of wide characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .model import ZH_NAMES
+
+#: Punctuation that may not start a line (it closes what came before) …
+NO_START = frozenset("，。、；：！？）」』”’》〉】,.;:!?)]}%")
+#: … and that may not end one (it opens what follows).
+NO_END = frozenset("（「『“‘《〈【([{¥")
+#: Terms kept whole when a line breaks (评定脱贫, not 评定脱/贫): the glossary's Chinese names.
+_MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
+TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
+_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*]+")
+
+
+def width_of(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def unbreakable(text: str) -> bool:
+    """A code, a date, a number or an amount: printed whole or not at all."""
+    return bool(text) and " " not in text and text.isascii()
+
+
+def _tokens(text: str) -> list[str]:
+    out, i = [], 0
+    while i < len(text):
+        m = _ATOM.match(text, i)
+        if m:
+            out.append(m.group())
+            i = m.end()
+            continue
+        for term in TERMS:
+            if text.startswith(term, i):
+                out.append(term)
+                i += len(term)
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return out
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most WIDTH cells: breaks between tokens, punctuation kept off the wrong line end."""
+    if width < 2:
+        return [text]
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line: list[str] = []
+        used = 0
+        for tok in _tokens(para):
+            w = width_of(tok)
+            if w > width:  # a token longer than the line: cut it (only a very narrow column does this)
+                for ch in tok:
+                    if used + width_of(ch) > width:
+                        lines.append("".join(line))
+                        line, used = [], 0
+                    line.append(ch)
+                    used += width_of(ch)
+                continue
+            if used + w > width and line:
+                carry: list[str] = []
+                # closing punctuation may not start the next line: take the last token down with it
+                if tok[0] in NO_START and len(line) > 1:
+                    carry.insert(0, line.pop())
+                elif tok[0] in NO_START and len(line[0]) > 1:  # one long term: its last character goes
+                    carry.insert(0, line[0][-1])
+                    line[0] = line[0][:-1]
+                # opening punctuation may not end this line
+                while len(line) > 1 and line[-1][-1] in NO_END:
+                    carry.insert(0, line.pop())
+                lines.append("".join(line).rstrip())
+                line = carry
+                used = sum(width_of(t) for t in line)
+                if tok == " " and not line:
+                    continue
+            line.append(tok)
+            used += w
+        lines.append("".join(line).rstrip())
+    return lines
+
+
+def fit(columns: Sequence[Sequence[str]], headers: Sequence[str], width: int,
+        chrome: int = 3, edge: int = 1) -> list[int] | None:
+    """Column widths that fit WIDTH, or None when even the narrowest layout does not.
+
+    A column whose every value is unbreakable (codes, dates, numbers) gets its longest value; text
+    columns share the rest, down to 8 cells (or their longest value). `chrome` is the cells a column
+    costs besides its text (padding and a border), `edge` the table's last border.
+    """
+    longest, fixed = [], []
+    for texts, header in zip(columns, headers):
+        lines = [ln for t in texts for ln in t.split("\n")]
+        long_ = max([width_of(t) for t in lines] + [0])
+        whole = all(unbreakable(t) or not t for t in lines)
+        # a header is kept whole when there is room (codes' headers up to 12 cells), else it folds
+        longest.append(max(long_, min(width_of(header), 12) if whole else width_of(header), 1))
+        fixed.append(whole)
+    mins = [lng if whole else min(lng, 8) for lng, whole in zip(longest, fixed)]
+    room = width - chrome * len(mins) - edge
+    if sum(mins) > room:
+        return None
+    widths = list(mins)
+    spare = room - sum(widths)
+    # share the spare cells among text columns, the least needy first: short text stays on one line
+    needy = sorted((i for i, whole in enumerate(fixed) if not whole), key=lambda i: longest[i] - mins[i])
+    for n, i in enumerate(needy):
+        share = min(longest[i] - widths[i], spare // (len(needy) - n))
+        widths[i] += share
+        spare -= share
+    return widths

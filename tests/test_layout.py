@@ -1,0 +1,86 @@
+"""The clerk's screen: tables at 80 columns never crop a column nor break a code, a date or a number;
+Chinese text breaks by Chinese rules; narrow terminals get one record per block."""
+
+from __future__ import annotations
+
+import pytest
+
+from aidtrack.layout import NO_START, fit, width_of, wrap
+
+
+def test_wrap_never_starts_a_line_with_closing_punctuation():
+    text = "吴局长用车送医院请外科专家复查，买药品200元；经局党委研究评定脱贫。"
+    for width in range(4, 30):
+        lines = wrap(text, width)
+        assert "".join(lines) == text
+        assert all(width_of(ln) <= width for ln in lines), (width, lines)
+        assert not any(ln[0] in NO_START for ln in lines if ln), (width, lines)
+
+
+def test_wrap_keeps_terms_numbers_and_amounts_whole():
+    lines = wrap("经局党委研究评定脱贫", 7)   # 评定脱/贫 was the old break
+    assert "脱贫" in "".join(ln for ln in lines if "脱" in ln)
+    assert any("200元" in ln or ln.startswith("200") for ln in wrap("买药品200元", 8))
+    assert all("2004-09-20" in ln or "2004" not in ln for ln in wrap("复查日期2004-09-20下午", 12))
+
+
+def test_fit_gives_codes_and_dates_their_width_or_nothing():
+    widths = fit([["H01"], ["2004-09-20"], ["很长的情况说明" * 5]], ["code", "date", "situation"], 40)
+    assert widths is not None and widths[0] >= 4 and widths[1] == 10
+    assert sum(widths) + 3 * 3 + 1 <= 40
+    assert fit([["2004-09-20"]] * 9, ["date"] * 9, 80) is None  # nine dates cannot fit 80 cells
+
+
+@pytest.fixture
+def narrow(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def _lines(out: str) -> list[str]:
+    return out.splitlines()
+
+
+def test_lists_at_80_columns_keep_every_column_whole(story, narrow):
+    story("household", "edit", "H01", "--address", "解放路3号")
+    story("visit", "add", "H01", "--date", "2004-09-20", "--kind", "followup", "--event", "illness",
+          "--situation", "胃穿孔手术，在家休养，生活又陷入困境，吴局长用车送医院请外科专家复查，买药品200元",
+          "--solved", "局长陪同住院")
+    story("income", "add", "H01", "--month", "2004-09", "--amount", "1200")
+    for args in (("household", "list"), ("visit", "list"), ("income", "list"), ("cadre", "list")):
+        out = story(*args).stdout
+        lines = _lines(out)
+        assert all(width_of(ln) <= 80 for ln in lines), (args, max(map(width_of, lines)))
+        assert all(ln == ln.rstrip() for ln in lines), args  # no trailing padding when piped
+        # codes, dates, kinds and amounts are printed whole, on one line each
+        if args[0] == "visit":
+            assert "2004-09-20" in out and "followup" in out and "H01" in out
+        if args[0] == "income":
+            assert "1200.00" in out and "2004-09" in out
+        if args[0] == "household":
+            assert "解放路3号" in out.replace("\n", "").replace(" ", "") and "H01" in out
+
+
+def test_amounts_right_aligned(story, narrow):
+    story("income", "add", "H01", "--month", "2004-08", "--amount", "50")
+    story("income", "add", "H01", "--month", "2004-09", "--amount", "1200")
+    out = story("income", "list").stdout
+    rows = [ln for ln in _lines(out) if "2004-0" in ln]
+    ends = {ln.index("50.00") + len("50.00") if "50.00" in ln else ln.index("1200.00") + 7 for ln in rows}
+    assert len(ends) == 1, rows  # the amounts end in one column
+
+
+def test_too_narrow_for_a_table_prints_one_record_per_block(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    story("visit", "add", "H01", "--date", "2004-09-20", "--situation", "胃穿孔手术，在家休养")
+    out = story("visit", "list").stdout
+    assert "date            2004-09-20" in out or "date" in out.splitlines()[1]
+    assert all(width_of(ln) <= 40 for ln in out.splitlines())
+    assert out == story("visit", "list", "--format", "lines").stdout
+
+
+def test_chinese_headers_at_80_columns(story, narrow):
+    story("--lang", "zh", "visit", "add", "H01", "--date", "2004-09-20", "--situation", "生活稳定")
+    out = story("--lang", "zh", "visit", "list").stdout
+    assert all(width_of(ln) <= 80 for ln in out.splitlines())
+    assert "2004-09-20" in out
+

@@ -48,3 +48,27 @@ def test_cadre_and_visit_search(story):
 def test_empty_search_is_an_error(story):
     r = story("household", "list", "--search", "  ", code=2)
     assert r.stderr.startswith("Error: search:")
+
+
+def test_shell_completion_offers_codes_and_values(story, monkeypatch):
+    """Completion reads the register named by --db (read-only) and the fixed lists of values."""
+    def complete(line: str) -> str:
+        monkeypatch.setenv("_AIDTRACK_COMPLETE", "complete_zsh")
+        monkeypatch.setenv("_TYPER_COMPLETE_ARGS", line)
+        try:
+            return story.invoke(line.split()[1:]).output
+        finally:
+            monkeypatch.delenv("_AIDTRACK_COMPLETE")
+            monkeypatch.delenv("_TYPER_COMPLETE_ARGS")
+
+    before = story.checksum()
+    out = complete(f"aidtrack --db {story.db} household show H")
+    assert '"H01":"刘香福"' in out and '"H02":"满运良"' in out
+    assert '"H01"' not in complete(f"aidtrack --db {story.db} household show H02")
+    assert '"C01":"吴局长"' in complete(f"aidtrack --db {story.db} visit list --cadre C")
+    assert "followup" in complete(f"aidtrack --db {story.db} visit add H01 --kind f")
+    assert "lines" in complete(f"aidtrack --db {story.db} household list --format l")
+    assert story.checksum() == before
+    missing = story.db.parent / "nowhere.db"
+    assert '"H01"' not in complete(f"aidtrack --db {missing} household show H")
+    assert not missing.exists()

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
+from ..model import AID_KINDS
 from .common import (
     DateOpt,
     HouseholdFilter,
@@ -14,6 +15,7 @@ from .common import (
     ListFormat,
     RecordId,
     Yes,
+    choices,
     command,
     delete_record,
     edit_record,
@@ -26,7 +28,8 @@ NAME = "aid"
 app = typer.Typer(no_args_is_help=True)
 
 Kind = Annotated[str | None, typer.Option(
-    "--kind", help=_("project (帮项目), funds (帮资金), job (帮就业), goods, medical, other."))]
+    "--kind", autocompletion=choices(*AID_KINDS),
+    help=_("project (帮项目), funds (帮资金), job (帮就业), goods, medical, other."))]
 Value = Annotated[str | None, typer.Option("--value", help=_("Value in yuan."))]
 Giver = Annotated[str | None, typer.Option(
     "--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委)."))]

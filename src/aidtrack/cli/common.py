@@ -218,20 +218,73 @@ def confirm_delete(what: str, yes: bool) -> None:
         fail(_("not confirmed; nothing was deleted"), 1)
 
 
+# Shell completion: values from their lists, codes from the register (read-only, never created).
+
+def _register_codes(ctx: typer.Context, table: str, incomplete: str) -> list[tuple[str, str]]:
+    """(code, name) of the register's cadres or households starting with what is typed."""
+    from urllib.parse import quote
+
+    root = ctx.find_root()
+    path = root.params.get("db") or os.environ.get("AIDTRACK_DB")
+    if not path:
+        from ..store import default_path
+
+        path = default_path()
+    if not Path(path).is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\'"
+                                " OR name LIKE ? ESCAPE '\\' ORDER BY code LIMIT 50",
+                                [_like(incomplete), _like(incomplete)]).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    return [(code, name) for code, name in rows]
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def complete_household(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _register_codes(ctx, "households", incomplete)
+
+
+def complete_cadre(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _register_codes(ctx, "cadres", incomplete)
+
+
+def choices(*options: str) -> Callable[[str], list[str]]:
+    """A completion of fixed values (a format, a kind, a status)."""
+    def complete(incomplete: str) -> list[str]:
+        return [o for o in options if o.startswith(incomplete)]
+
+    return complete
+
+
 # Shared option aliases (one definition, used by every command module).
-Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))]
+Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."),
+                                     autocompletion=choices("table", "json", "csv"))]
 ListFormat = Annotated[str, typer.Option(
-    "--format", "-f", help=_("table, json, csv or lines (one record per block; a table too wide for the"
+    "--format", "-f", autocompletion=choices("table", "json", "csv", "lines"),
+    help=_("table, json, csv or lines (one record per block; a table too wide for the"
                              " terminal prints so by itself)."))]
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]
-HouseholdRef = Annotated[str, typer.Argument(help=_("Household code (H01) or exact name."))]
-CadreRef = Annotated[str, typer.Argument(help=_("Cadre code (C01) or exact name."))]
+HouseholdRef = Annotated[str, typer.Argument(help=_("Household code (H01) or exact name."),
+                                             autocompletion=complete_household)]
+CadreRef = Annotated[str, typer.Argument(help=_("Cadre code (C01) or exact name."),
+                                         autocompletion=complete_cadre)]
 HouseholdFilter = Annotated[
-    str | None, typer.Option("--household", help=_("Only this household (code or name)."))
+    str | None, typer.Option("--household", help=_("Only this household (code or name)."),
+                             autocompletion=complete_household)
 ]
-CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this cadre (code or name)."))]
+CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this cadre (code or name)."),
+                                                 autocompletion=complete_cadre)]
 Search = Annotated[str | None, typer.Option(
     "--search", "-s", metavar="TEXT",
     help=_("Only records whose name, code, phone, ID number, address, tag or cadre contains TEXT;"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
+from ..model import STATUSES
 from .common import (
     DateOpt,
     Format,
@@ -15,6 +16,7 @@ from .common import (
     ListFormat,
     Search,
     Yes,
+    choices,
     command,
     edit_record,
     list_records,
@@ -109,7 +111,8 @@ def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] 
 @command(app)
 def status(ref: HouseholdRef,
            set_: Annotated[str | None, typer.Option(
-               "--set", help=_("enrolled, exited, prosperous or relapsed."))] = None,
+               "--set", help=_("enrolled, exited, prosperous or relapsed."),
+               autocompletion=choices(*STATUSES))] = None,
            date: DateOpt = None,
            reason: Annotated[str | None, typer.Option("--reason")] = None,
            fmt: Format = "table") -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
+from ..model import EVENTS, VISIT_KINDS
 from .common import (
     CadreFilter,
     DateOpt,
@@ -16,6 +17,7 @@ from .common import (
     RecordId,
     Search,
     Yes,
+    choices,
     command,
     delete_record,
     edit_record,
@@ -29,11 +31,13 @@ NAME = "visit"
 app = typer.Typer(no_args_is_help=True)
 
 Kind = Annotated[str | None, typer.Option(
-    "--kind", help=_("initial (对接), regular (走访, default) or followup (回访)."))]
+    "--kind", autocompletion=choices(*VISIT_KINDS),
+    help=_("initial (对接), regular (走访, default) or followup (回访)."))]
 Situation = Annotated[str | None, typer.Option("--situation", help=_("What the cadre found."))]
 Solved = Annotated[str | None, typer.Option("--solved", help=_("What was solved at the visit."))]
 Event = Annotated[str | None, typer.Option(
-    "--event", help=_("A shock found: illness, injury, job_loss, disaster, family, other."))]
+    "--event", autocompletion=choices(*EVENTS),
+    help=_("A shock found: illness, injury, job_loss, disaster, family, other."))]
 
 
 @command(app)

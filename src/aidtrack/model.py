@@ -19,12 +19,16 @@ GENDERS = ("male", "female")
 ZH_NAMES: dict[str, str] = {
     "enrolled": "帮扶中", "exited": "脱贫", "prosperous": "致富", "relapsed": "返贫",
     "initial": "对接", "regular": "走访", "followup": "回访",
-    "project": "帮项目", "funds": "帮资金", "job": "帮就业", "goods": "物资", "medical": "医疗",
+    "project": "项目扶持", "funds": "资金扶持", "job": "就业安置", "goods": "物资慰问", "medical": "医疗救助",
     "commerce": "商服业", "husbandry": "养殖业", "transport": "运输", "employment": "安置就业",
     "illness": "疾病", "injury": "受伤", "job_loss": "失业", "disaster": "灾害", "family": "家庭变故",
     "male": "男", "female": "女", "other": "其他",
 }
-FROM_ZH: dict[str, str] = {zh: en for en, zh in ZH_NAMES.items()}
+FROM_ZH: dict[str, str] = {
+    # the seed's own words for the three helps, still read as typed
+    "帮项目": "project", "帮资金": "funds", "帮就业": "job", "物资": "goods", "医疗": "medical",
+    **{zh: en for en, zh in ZH_NAMES.items()},
+}
 
 #: How a clerk's roster describes a livelihood, read as the enumeration (docs/import-format.md).
 LIVELIHOOD_WORDS: dict[str, str] = {

@@ -29,7 +29,8 @@ app = typer.Typer(no_args_is_help=True)
 
 Kind = Annotated[str | None, typer.Option(
     "--kind", autocompletion=choices(*AID_KINDS),
-    help=_("project (帮项目), funds (帮资金), job (帮就业), goods, medical, other."))]
+    help=_("project (项目扶持), funds (资金扶持), job (就业安置), goods (物资慰问), medical (医疗救助),"
+           " other."))]
 Value = Annotated[str | None, typer.Option("--value", help=_("Value in yuan."))]
 Giver = Annotated[str | None, typer.Option(
     "--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委)."))]

@@ -126,7 +126,7 @@ def status(ref: HouseholdRef,
     from ..ops.refs import Refs
     from .common import list_records
 
-    db = open_db()
+    db = open_db(create=set_ is not None)  # listing the history must not create a missing register
     if set_ is not None:
         actions.set_status(db, ref, set_, date, reason, today())
     list_records("statuses", fmt if set_ is None else "table", ["s.household_id = ?"],

@@ -301,3 +301,35 @@ def test_doctor_reports_an_id_number_in_two_households(reg):
     conn.close()
     r = reg("doctor", "--format", "json", code=1)
     assert "H01, H02" in r.stdout and "1234" in r.stdout and "110101195001011234" not in r.stdout
+
+
+def test_a_read_only_folder_without_shm_reads_immutable_unless_a_wal_is_pending(reg, tmp_path, monkeypatch):
+    """No -shm can be made on read-only media: a clean file is read immutable; a file with writes
+    still in its -wal is refused (immutable would silently read it without them)."""
+    from aidtrack.store import db as store_db
+
+    real = sqlite3.connect
+
+    def connect(target, *args, **kw):
+        if "mode=ro" in str(target) and "immutable" not in str(target):
+            raise sqlite3.OperationalError("unable to open database file")
+        return real(target, *args, **kw)
+
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    reg("backup", str(folder / "copy.db"))
+    monkeypatch.setattr(store_db.sqlite3, "connect", connect)
+    monkeypatch.setattr(store_db, "_writable", lambda path: False)
+    monkeypatch.setattr(store_db, "_folder_writable", lambda folder: False)
+    before = files_of(folder)
+    assert "刘香福" in Cli(folder / "copy.db")("household", "list").stdout
+    assert files_of(folder) == before
+    writer = real(reg.db)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("UPDATE households SET address = '道外区'")
+        writer.commit()
+        r = Cli(reg.db)("household", "list", code=2)
+        assert "-wal" in one_error_line(r)
+    finally:
+        writer.close()

@@ -59,7 +59,7 @@ def test_ctrl_c_after_the_import_committed_says_so(reg, tmp_path, monkeypatch):
 
     monkeypatch.setattr(transfer, "_report", interrupt)
     r = reg("import", "income", str(f), code=130)
-    assert r.stderr.strip() == "Error: interrupted after the change was written (2 row(s))"
+    assert r.stderr.strip() == "Error: interrupted after the import was written (2 row(s))"
     assert reg.scalar("SELECT count(*) FROM income") == 2
 
 

@@ -71,8 +71,13 @@ _committed = committed_rows
 def interrupted() -> int:
     """Say what a Ctrl-C left behind; the exit status (130)."""
     n = committed_rows()
-    _say(_("Error: {message}").format(message=_("interrupted after the change was written ({n} row(s))")
-                                      .format(n=n) if n else _("interrupted; nothing was written")))
+    if n and state.written is not None:
+        message = _("interrupted after the import was written ({n} row(s))").format(n=n)
+    elif n:
+        message = _("interrupted after the change was written ({n} row(s))").format(n=n)
+    else:
+        message = _("interrupted; nothing was written")
+    _say(_("Error: {message}").format(message=message))
     return 130
 
 

@@ -122,8 +122,9 @@ def status(ref: HouseholdRef,
     """
     from ..ops import actions
 
+    db = open_db(create=set_ is not None)  # listing the history must not create a missing register
     if set_ is not None:
-        actions.set_status(open_db(), ref, set_, date, reason, today())
+        actions.set_status(db, ref, set_, date, reason, today())
     list_records("statuses", fmt if set_ is None else "table", household=ref)
 
 

@@ -117,14 +117,21 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     A WAL-mode file in a read-only folder (a USB stick, a CD) without its -shm opens only as immutable.
     """
     uri = Path(path).resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+    conn = None
     try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return conn
     except sqlite3.OperationalError:
-        conn.close()
-        if os.access(Path(path).resolve().parent, os.W_OK):
+        if conn is not None:
+            conn.close()
+        if _folder_writable(Path(path).resolve().parent):
             raise
+    wal = Path(f"{Path(path).resolve()}-wal")
+    if wal.exists() and wal.stat().st_size > 0:  # immutable would read the file without these writes
+        raise AidtrackError("db", str(path), _(
+            "has writes in its -wal that cannot be read from a read-only folder: copy the file and"
+            " its -wal somewhere writable first"))
     conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
@@ -165,8 +172,12 @@ def identify(path: Path) -> list[str] | None:
     return applied
 
 
+def _folder_writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
 def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+    return os.access(path, os.W_OK) and _folder_writable(path.resolve().parent)
 
 
 def open_store(

@@ -237,9 +237,9 @@ def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[in
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
-            yield from _csv(_lines(text), kind, report, "\t" if source.fmt == "tsv" else ",")
+            yield from _csv(_Lines(text), kind, report, "\t" if source.fmt == "tsv" else ",")
         elif source.fmt == "jsonl":
-            yield from _jsonl(_lines(text), kind, report)
+            yield from _jsonl(_Lines(text), kind, report)
         else:
             yield from _json(text, kind, report)
         reader = source._reader
@@ -253,18 +253,31 @@ def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[in
         source.close(text)
 
 
-def _lines(text: IO[str] | Any) -> Iterator[str]:
-    """The file's lines, each at most MAX_LINE characters: a longer one is refused, never held whole."""
-    n = 0
-    while True:
-        line = text.readline(MAX_LINE + 1)
-        if not line:
-            return
-        n += 1
-        if len(line) > MAX_LINE and not line.endswith("\n"):
-            raise FileFault(n, "file", _("has a line longer than {limit} characters (the most a line may"
-                                         " hold)").format(limit=f"{MAX_LINE:,}"))
-        yield line
+class _Lines:
+    """The file's lines, each at most MAX_LINE characters: a longer one is refused, never held whole.
+
+    `quoted` turns true once a line holds a `'`: until then no cell can carry the quote CSV export
+    puts before a formula start, and rows skip the unquoting (parse.csv_typed).
+    """
+
+    def __init__(self, text: IO[str] | Any):
+        self.text = text
+        self.n = 0
+        self.quoted = False
+
+    def __iter__(self) -> Iterator[str]:
+        readline, limit = self.text.readline, MAX_LINE
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            self.n += 1
+            if len(line) > limit and not line.endswith("\n"):
+                raise FileFault(self.n, "file", _("has a line longer than {limit} characters (the most a"
+                                                  " line may hold)").format(limit=f"{limit:,}"))
+            if not self.quoted and "'" in line:
+                self.quoted = True
+            yield line
 
 
 def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
@@ -296,7 +309,7 @@ def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> boo
     return not (unknown or twice or missing)
 
 
-def _csv(text: Iterator[str], kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
     csv.field_size_limit(MAX_CELL)
     reader = csv.reader(text, delimiter=delimiter)
     try:
@@ -320,7 +333,8 @@ def _csv(text: Iterator[str], kind: str, report: Report, delimiter: str) -> Iter
         for row in reader:
             line = prev + 1
             prev = reader.line_num
-            row = [typed(c) if c[:1] == "'" else c for c in row]
+            if text.quoted:
+                row = [typed(c) if c[:1] == "'" else c for c in row]
             if len(row) == width:
                 yield line, dict(zip(header, row))
             elif not any(cell.strip() for cell in row):
@@ -354,7 +368,7 @@ def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] 
     return data
 
 
-def _jsonl(text: Iterator[str], kind: str, report: Report) -> Iterator[tuple[int, dict]]:
+def _jsonl(text: _Lines, kind: str, report: Report) -> Iterator[tuple[int, dict]]:
     for line, raw in enumerate(text, 1):
         if not raw.strip():
             continue

@@ -548,3 +548,29 @@ def test_report_options_refused_with_one_line(cli, units):
         r = cli("report", "quarter", "2004Q3", *args, code=2)
         assert word in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert cli.checksum() == before
+
+
+def _generator():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate_merge", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_units_give_everyone_an_id_number_of_their_own(tmp_path):
+    import csv
+    import datetime as dt
+
+    gen = _generator()
+    gen.generate(tmp_path, households=60, years=1, seed=7, units=120, end=dt.date(2026, 9, 30))
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert folders[:2] == ["unit001", "unit002"] and folders[-1] == "unit120"
+    numbers = []
+    for folder in folders:
+        with (tmp_path / folder / "households.csv").open(encoding="utf-8", newline="") as f:
+            numbers += [r["id_number"] for r in csv.DictReader(f)]
+    assert len(numbers) == 120 * 60 == len(set(numbers))
+    assert {n[:6] for n in numbers} == {f"{230000 + u:06d}" for u in range(1, 121)}

@@ -289,7 +289,8 @@ class City:
                       if rng.random() < 0.7 else "平房"))
         h.row = (h.code, name, h.members, address, rng.choice(EMPLOYERS) if rng.random() < 0.8 else "",
                  h.livelihood or "", born.isoformat(), "male" if male else "female",
-                 f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", id_number(rng, born, male, self.region, self.used_ids),
+                 f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                 id_number(rng, born, male, self.region, self.used_ids),
                  ",".join(tags), self.iso[h.enrol])
         return h
 

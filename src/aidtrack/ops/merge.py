@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import queue
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -169,7 +171,7 @@ def check_health(conn: sqlite3.Connection) -> None:
     """doctor's checks that matter for copying: integrity, foreign keys and the invariants."""
     from .maintenance import INVARIANTS
 
-    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
     if rows != ["ok"]:
         raise Refused(_("fails doctor: integrity: {detail}").format(detail="; ".join(rows[:3])))
     fk = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -306,7 +308,7 @@ class People:
 # -- merging -------------------------------------------------------------------------------------
 
 
-def _writer(city: Store) -> Store:
+def _writer(city: Store, cache_kib: int | None = None) -> Store:
     """A second connection to the city file that takes URI filenames, so ATTACH can say mode=ro."""
     conn = sqlite3.connect(Path(city.path).resolve().as_uri(), uri=True, timeout=30)
     db = Store(conn, execute_plugins=False)
@@ -314,13 +316,14 @@ def _writer(city: Store) -> Store:
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    if cache_kib:
+        db.execute(f"PRAGMA cache_size = -{cache_kib}")
     return db
 
 
-#: The writer's page cache: the date-first indexes (visits_date, income_month, aid_date) take one
-#: unit's rows all over; a cache that holds their dirty pages writes each once per transaction.
-CACHE_KIB = 192 * 1024
+#: The copier's page cache: the date-first indexes (visits_date, income_month, aid_date) take one
+#: unit's rows all over; a cache that holds more of their dirty pages writes each fewer times.
+CACHE_KIB = 64 * 1024
 #: Unit files copied in one write transaction (each in its own savepoint): SQLite attaches at most
 #: 10 databases at once.
 BATCH_UNITS = 8
@@ -338,14 +341,20 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
     "warnings": [same shape]}. A refused unit leaves the city file as it was; the others still
     merge. A left-out household (enrolled by another unit) is not copied, with its pairings, visits,
     problems, statuses, income and aid; the rest of its unit is.
+
+    The files are read and checked here, one after the other, while a second thread (`_Copier`,
+    with its own connection) copies the ones checked before: on two cores reading and writing
+    overlap. Everything written is written by that thread, in the order the files were given.
     """
     files = [Path(f) for f in files]
     names = unit_names(files, unit_name)
     db = _writer(city)
+    copier = _Copier(city)
+    copier.start()
     try:
         people = People(db)
         seen: set[str] = set()
-        results, plans = [], []
+        results = []
         for path, name in zip(files, names):
             result = {"unit": name, "file": str(path), "status": "refused", "households": None,
                       "visits": None, "records": None, "reason": None, "left_out": [], "warnings": []}
@@ -358,15 +367,58 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 seen.add(name)
                 plan = _prepare(db, path, name, people, result)
                 if plan is not None:
-                    plans.append(plan)
+                    copier.queue.put(plan)
             except Refused as e:
                 result["reason"] = str(e)
             results.append(result)
-        for i in range(0, len(plans), BATCH_UNITS):
-            _copy_batch(db, plans[i:i + BATCH_UNITS])
-        return results
+            if copier.error is not None:
+                break
     finally:
+        copier.queue.put(None)
+        copier.join()
         db.close()
+    if copier.error is not None:
+        raise copier.error
+    return results
+
+
+class _Copier(threading.Thread):
+    """Writes the prepared units into the city file, in the order received, up to BATCH_UNITS in
+    one transaction; also the new fingerprints of unchanged files. None on the queue ends it."""
+
+    def __init__(self, city: Store):
+        super().__init__(name="aidtrack-merge-copier", daemon=True)
+        self.city = city
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        db = None
+        try:
+            db = _writer(self.city, CACHE_KIB)
+            done = False
+            while not done:
+                item = self.queue.get()
+                if item is None:
+                    break
+                batch = [item]
+                while len(batch) < BATCH_UNITS:
+                    try:
+                        item = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        done = True
+                        break
+                    batch.append(item)
+                _copy_batch(db, batch)
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread, raised there
+            self.error = e
+            while self.queue.get() is not None:  # let the main thread finish putting
+                pass
+        finally:
+            if db is not None:
+                db.close()
 
 
 def _unit_counts(db: Store, uid: int) -> tuple[int, int]:
@@ -406,9 +458,8 @@ def _prepare(db: Store, path: Path, name: str, people: People, result: dict) -> 
                        "left_out": left_out, "warnings": warnings})
         if before and before[2] == sha:
             result.update(_unchanged(before, result["households"], visits))
-            if print_ != before[5]:
-                with db.write():
-                    db.execute("UPDATE units SET fingerprint = ? WHERE id = ?", [print_, before[0]])
+            if print_ != before[5]:  # written by the copier: a file touched, its records not
+                return {"fingerprint": print_, "id": before[0], "result": result}
             return None
         check_health(conn)
         longest = conn.execute("SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
@@ -424,7 +475,7 @@ def _prepare(db: Store, path: Path, name: str, people: People, result: dict) -> 
         if code not in left_codes:
             people.add(name, f"{name}/{code}", hname, born, idn)
     left_ids = [h[0] for h in households if h[1] in left_codes]
-    return {"uri": uri, "name": name, "sha": sha, "fingerprint": print_, "path": path,
+    return {"uri": uri, "name": name, "sha": sha, "fingerprint": print_, "path": path, "copy": True,
             "before": before, "left_ids": left_ids, "result": result}
 
 
@@ -436,6 +487,15 @@ def _unchanged(before: tuple, households: int, visits: int) -> dict[str, Any]:
 def _copy_batch(db: Store, plans: list[dict]) -> None:
     """Copy some units in ONE write transaction, each in a savepoint: one that fails is rolled back
     alone and refused, the others are kept."""
+    touched = [p for p in plans if not p.get("copy")]
+    plans = [p for p in plans if p.get("copy")]
+    if touched:
+        try:
+            with db.write():
+                for p in touched:
+                    db.execute("UPDATE units SET fingerprint = ? WHERE id = ?", [p["fingerprint"], p["id"]])
+        except sqlite3.DatabaseError:  # only a shortcut for the next merge: it will digest instead
+            pass
     attached = []
     try:
         for i, plan in enumerate(plans):

@@ -314,6 +314,7 @@ def test_people_are_told_apart_by_id_number(cli, units, tmp_path):
     # 财政局's H01 孙秀英 has an ID number, 教育局's H02 (merged first) has none: one person
     assert [(h["household"], h["other"]) for h in summary["财政局"]["left_out"]] == [("H01", "教育局/H02")]
     assert summary["财政局"]["status"] == "added" and summary["财政局"]["households"] == 0
+    assert summary["财政局"]["visits"] == 0  # its 3 visits were its left-out household's
     assert "Warning: unit 教育局: H01 刘香福 and 交通局/H01" in r.stderr
     assert "Left out: unit 财政局: H01 孙秀英" in r.stderr
     assert cli.rows("SELECT code FROM households ORDER BY code") == [

@@ -454,6 +454,10 @@ def _prepare(db: Store, path: Path, name: str, people: People, result: dict) -> 
         sha = digest(conn)
         if left_codes:  # the same records with other households left out are another copy
             sha = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
+            left = [h[0] for h in households if h[1] in left_codes]
+            visits -= conn.execute(
+                "SELECT count(*) FROM visits WHERE pairing_id IN (SELECT id FROM pairings WHERE"
+                f" household_id IN ({', '.join('?' * len(left))}))", left).fetchone()[0]
         result.update({"households": len(households) - len(left_codes), "visits": visits,
                        "left_out": left_out, "warnings": warnings})
         if before and before[2] == sha:

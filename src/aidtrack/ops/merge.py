@@ -352,7 +352,7 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
     copier = _Copier(city)
     copier.start()
     try:
-        people = People(db)
+        people = _Lazy(lambda: People(db))  # not built when every file is unchanged
         seen: set[str] = set()
         results = []
         for path, name in zip(files, names):
@@ -429,7 +429,19 @@ def _unit_counts(db: Store, uid: int) -> tuple[int, int]:
         " WHERE h.unit_id = :u))", {"u": uid}).fetchone()
 
 
-def _prepare(db: Store, path: Path, name: str, people: People, result: dict) -> dict | None:
+class _Lazy:
+    """The People index, built on first use."""
+
+    def __init__(self, build):
+        self.build, self.value = build, None
+
+    def __call__(self) -> People:
+        if self.value is None:
+            self.value = self.build()
+        return self.value
+
+
+def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dict | None:
     """Read and check one unit file; fill `result` and return what to copy (None: unchanged)."""
     if path.resolve() == Path(db.path).resolve():
         raise Refused(_("is the city file itself"))
@@ -449,6 +461,7 @@ def _prepare(db: Store, path: Path, name: str, people: People, result: dict) -> 
         check_schema(conn)
         households = conn.execute("SELECT id, code, name, born, id_number FROM households").fetchall()
         visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+        people = lazy()
         left_out, warnings = people.check(name, households)
         left_codes = {h["household"] for h in left_out}
         sha = digest(conn)

@@ -546,6 +546,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: WRAPPER, also printing the child's CPU time (user + system): on a machine shared with other
+#: work the wall time says how busy the machine was, the CPU time what the command cost.
+WRAPPER_CPU = WRAPPER.replace('"maxrss_kib": rss,', '"maxrss_kib": rss, "cpu": sum(resource.getrusage('
+                              'resource.RUSAGE_CHILDREN)[:2]),')
+
+
+def measure_cpu(label: str, argv: list[str], out: Path, ok=(0,)) -> dict:
+    """One run of `argv` (see measure), with its CPU time in "cpu"."""
+    p = subprocess.run([sys.executable, "-c", WRAPPER_CPU, *argv], capture_output=True, text=True, env=ENV)
+    if p.returncode != 0 or not p.stdout.strip():
+        raise RuntimeError(f"wrapper failed: {p.stderr.strip()[-500:]}")
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    if r["rc"] not in ok:
+        res = skipped(label, f"exit {r['rc']}: " + (r["stderr"].strip().splitlines() or [""])[-1],
+                      shown(argv, out))
+        res["status"] = "error"
+        return res
+    res = summary(label, shown(argv, out), [r["wall"]], [r["maxrss_kib"]])
+    res["cpu"] = r["cpu"]
+    return res
+
+
 def unit_scales(text: str) -> list[int]:
     """--units: one count or a comma list (10,50,100,200,500), ascending."""
     scales = sorted({int(x) for x in str(text).split(",") if x.strip()})
@@ -616,9 +638,10 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
     shutil.rmtree(handoff, ignore_errors=True)
     label = f"merge {n} unit files"
     argv = [*AIDTRACK, "--db", str(city), "merge", *map(str, files), "--format", "json"]
-    first = measure(label, argv, 1, out, ok=(0, 1))
+    first = measure_cpu(label, argv, out, ok=(0, 1))
     first["command"] = shown([*AIDTRACK, "--db", str(city), "merge", str(files[0]), "…", str(files[-1])], out)
-    row: dict = {"units": n, "first_merge": first.get("median"), "first_merge_mib": first.get("peak_rss_mib")}
+    row: dict = {"units": n, "first_merge": first.get("median"), "first_merge_mib": first.get("peak_rss_mib"),
+                 "first_merge_cpu": first.get("cpu")}
     if first["status"] != "ok":
         row["note"] = first["note"]
         return row, first
@@ -631,8 +654,9 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
     finally:
         conn.close()
     row["city_mib"] = round(city.stat().st_size / MIB / MIB, 1)
-    again = measure("re-merge, nothing changed", argv, 1, out, ok=(0, 1))
+    again = measure_cpu("re-merge, nothing changed", argv, out, ok=(0, 1))
     row["unchanged"], row["unchanged_mib"] = again.get("median"), again.get("peak_rss_mib")
+    row["unchanged_cpu"] = again.get("cpu")
     # one unit changed: a copy of the last unit's file (same name) with one visit more
     changed_dir = work / "changed"
     changed_dir.mkdir(exist_ok=True)
@@ -645,16 +669,17 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
         os.utime(copy, (time.time() - 60, time.time() - 60))
         argv_one = [*AIDTRACK, "--db", str(city), "merge", *map(str, files[:-1]), str(copy),
                     "--format", "json"]
-        one = measure("re-merge, one unit changed", argv_one, 1, out, ok=(0, 1))
+        one = measure_cpu("re-merge, one unit changed", argv_one, out, ok=(0, 1))
         row["one_changed"], row["one_changed_mib"] = one.get("median"), one.get("peak_rss_mib")
+        row["one_changed_cpu"] = one.get("cpu")
     remove_db(copy)
     q = f"{end.year}Q{(end.month - 1) // 3 + 1}"
-    rep = measure("report quarter --by unit", [*AIDTRACK, "--db", str(city), "report", "quarter", q, "--by",
-                                               "unit", "--format", "json"], 1, out)
-    row["report"], row["report_mib"] = rep.get("median"), rep.get("peak_rss_mib")
-    exp = measure("export parquet", [*AIDTRACK, "--db", str(city), "export", "all", "--format", "parquet",
-                                     "--partition", "unit,year", "--out", str(handoff)], 1, out)
-    row["export"], row["export_mib"] = exp.get("median"), exp.get("peak_rss_mib")
+    rep = measure_cpu("report quarter --by unit", [*AIDTRACK, "--db", str(city), "report", "quarter", q,
+                                                   "--by", "unit", "--format", "json"], out)
+    row.update(report=rep.get("median"), report_mib=rep.get("peak_rss_mib"), report_cpu=rep.get("cpu"))
+    exp = measure_cpu("export parquet", [*AIDTRACK, "--db", str(city), "export", "all", "--format", "parquet",
+                                         "--partition", "unit,year", "--out", str(handoff)], out)
+    row.update(export=exp.get("median"), export_mib=exp.get("peak_rss_mib"), export_cpu=exp.get("cpu"))
     if exp["status"] == "ok":
         row["duckdb"], row["duckdb_equal"] = duckdb_rollup(city, handoff, q, end)
     remove_db(city)
@@ -696,15 +721,18 @@ def rollup_markdown(res: dict) -> str:
     rows = res.get("scales") or []
     if not rows:
         return ""
-    lines = ["", "| units | first merge s | s per unit | peak MiB | nothing changed s | one changed s |"
-             " city MiB | left out | report --by unit s (MiB) | Parquet export s (MiB) | DuckDB s |",
+    lines = ["", "| units | first merge s (CPU s) | s per unit | peak MiB | nothing changed s (CPU s) |"
+             " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) |"
+             " Parquet export s (MiB) | DuckDB s |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         equal = {True: "", False: " (NOT EQUAL)", None: ""}[r.get("duckdb_equal")]
         lines.append(
-            f"| {r['units']} | {_fmt(r.get('first_merge'), 1)} | {_fmt(r.get('per_unit'), 3)} |"
-            f" {_fmt(r.get('first_merge_mib'), 0)} | {_fmt(r.get('unchanged'), 1)} |"
-            f" {_fmt(r.get('one_changed'), 1)} | {_fmt(r.get('city_mib'), 0)} |"
+            f"| {r['units']} | {_fmt(r.get('first_merge'), 1)} ({_fmt(r.get('first_merge_cpu'), 1)}) |"
+            f" {_fmt(r.get('per_unit'), 3)} | {_fmt(r.get('first_merge_mib'), 0)} |"
+            f" {_fmt(r.get('unchanged'), 1)} ({_fmt(r.get('unchanged_cpu'), 1)}) |"
+            f" {_fmt(r.get('one_changed'), 1)} ({_fmt(r.get('one_changed_cpu'), 1)}) |"
+            f" {_fmt(r.get('city_mib'), 0)} |"
             f" {r.get('left_out', '–')} |"
             f" {_fmt(r.get('report'), 1)} ({_fmt(r.get('report_mib'), 0)}) |"
             f" {_fmt(r.get('export'), 1)} ({_fmt(r.get('export_mib'), 0)}) |"

@@ -29,12 +29,14 @@ replaced with it at its next merge.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -241,68 +243,98 @@ class People:
 
     Same ID number: the same person. Two different ID numbers: two people, whatever the names (a
     warning when name and born date agree). Name and born date decide only where an ID number is
-    missing on either side. Each unit's entries are kept apart, so dropping a unit's old copy costs
-    its own households, not the city's.
+    missing on either side. The index is a temp table of the main thread's connection (indexed by
+    ID number, by name and born date, and by unit), not Python objects: its memory stays SQLite's
+    page cache at any city size, and replacing a unit's entries costs its own households.
     """
 
     def __init__(self, db: Store):
-        self.by_id: dict[str, list[tuple[str, str]]] = {}
-        self.by_person: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
-        self.keys: dict[str, list[tuple[str, Any]]] = {}
-        for code, name, born, idn, unit in db.execute(
-            "SELECT h.code, h.name, h.born, h.id_number, u.name FROM households h"
-            " LEFT JOIN units u ON u.id = h.unit_id"
-        ):
-            self.add(unit or OWN, code, name, born, idn)
+        self.conn = conn = db.conn
+        conn.create_function("aidtrack_idn", 1, _idn, deterministic=True)
+        conn.create_function("aidtrack_name", 1, _name, deterministic=True)
+        with _temp(conn):
+            for sql in (
+                "CREATE TEMP TABLE IF NOT EXISTS merge_people"
+                " (idn TEXT, name TEXT, born TEXT, unit TEXT NOT NULL, code TEXT NOT NULL)",
+                "DELETE FROM temp.merge_people",
+                "CREATE TEMP TABLE IF NOT EXISTS merge_candidates"
+                " (seq INTEGER PRIMARY KEY, idn TEXT, name TEXT, born TEXT)",
+            ):
+                conn.execute(sql)
+            conn.execute("INSERT INTO temp.merge_people SELECT aidtrack_idn(h.id_number),"
+                         " aidtrack_name(h.name), h.born, coalesce(u.name, ?), h.code FROM households h"
+                         " LEFT JOIN units u ON u.id = h.unit_id ORDER BY h.id", [OWN])
+            for sql in ("CREATE INDEX IF NOT EXISTS temp.merge_people_idn ON merge_people(idn)",
+                        "CREATE INDEX IF NOT EXISTS temp.merge_people_person ON merge_people(name, born)",
+                        "CREATE INDEX IF NOT EXISTS temp.merge_people_unit ON merge_people(unit)"):
+                conn.execute(sql)
 
-    def add(self, unit: str, code: str, name: str | None, born: str | None, idn: str | None) -> None:
-        idn = _idn(idn)
-        keys = self.keys.setdefault(unit, [])
-        if idn:
-            self.by_id.setdefault(idn, []).append((unit, code))
-            keys.append(("id", idn))
-        if name and born:
-            person = (name.strip(), born)
-            self.by_person.setdefault(person, []).append((unit, code, idn))
-            keys.append(("person", person))
-
-    def drop(self, unit: str) -> None:
-        for kind, key in self.keys.pop(unit, ()):
-            index: dict = self.by_id if kind == "id" else self.by_person
-            kept = [o for o in index.get(key, ()) if o[0] != unit]
-            if kept:
-                index[key] = kept
-            else:
-                index.pop(key, None)
+    def replace(self, unit: str, households: list[tuple]) -> None:
+        """The unit's entries become these households' (id, code, name, born, id_number)."""
+        with _temp(self.conn):
+            self.conn.execute("DELETE FROM temp.merge_people WHERE unit = ?", [unit])
+            self.conn.executemany(
+                "INSERT INTO temp.merge_people (idn, name, born, unit, code) VALUES (?, ?, ?, ?, ?)",
+                [(_idn(idn), _name(name), born, unit, f"{unit}/{code}") for _h, code, name, born, idn
+                 in households])
 
     def check(self, unit: str, households: list[tuple]) -> tuple[list[dict], list[dict]]:
         """The unit's households enrolled by another unit (left out), and the warnings: same name
         and born date as another unit's household, but a different ID number (kept: two people)."""
+        with _temp(self.conn):
+            self.conn.execute("DELETE FROM temp.merge_candidates")
+            self.conn.executemany(
+                "INSERT INTO temp.merge_candidates (seq, idn, name, born) VALUES (?, ?, ?, ?)",
+                [(i, _idn(idn), _name(name), born) for i, (_h, _c, name, born, idn) in enumerate(households)])
+        same_id: dict[int, tuple[str, str]] = {}
+        for seq, other_unit, other in self.conn.execute(
+                "SELECT c.seq, p.unit, p.code FROM temp.merge_candidates c JOIN temp.merge_people p"
+                " ON p.idn = c.idn WHERE c.idn IS NOT NULL AND p.unit != ? ORDER BY c.seq, p.rowid", [unit]):
+            same_id.setdefault(seq, (other_unit, other))
+        same_person: dict[int, list[tuple[str, str, str | None]]] = {}
+        for seq, other_unit, other, other_idn in self.conn.execute(
+                "SELECT c.seq, p.unit, p.code, p.idn FROM temp.merge_candidates c JOIN temp.merge_people p"
+                " ON p.name = c.name AND p.born = c.born WHERE c.name != '' AND p.unit != ?"
+                " ORDER BY c.seq, p.rowid", [unit]):
+            same_person.setdefault(seq, []).append((other_unit, other, other_idn))
         left_out, warnings = [], []
-        for _hid, code, name, born, idn in households:
+        for seq, (_hid, code, name, _born, idn) in enumerate(households):
             idn = _idn(idn)
-            found = None
-            if idn:
-                found = next((((o[0], o[1]), "id") for o in self.by_id.get(idn, ()) if o[0] != unit), None)
-            if found is None and name and born:
-                for o in self.by_person.get((name.strip(), born), ()):
-                    if o[0] == unit:
-                        continue
-                    if idn and o[2] and o[2] != idn:
-                        warnings.append({"household": code, "name": name, "unit": o[0], "other": o[1],
+            found = (same_id[seq], "id") if seq in same_id else None
+            if found is None:
+                for other_unit, other, other_idn in same_person.get(seq, ()):
+                    if idn and other_idn and other_idn != idn:
+                        warnings.append({"household": code, "name": name, "unit": other_unit, "other": other,
                                          "reason": _("same name and born date, different ID numbers:"
                                                      " two people")})
                         continue
-                    found = ((o[0], o[1]), "person")
+                    found = ((other_unit, other), "person")
                     break
             if found is not None:
-                (other_unit, other_code), why = found
+                (other_unit, other), why = found
                 left_out.append({
-                    "household": code, "name": name, "unit": other_unit, "other": other_code,
+                    "household": code, "name": name, "unit": other_unit, "other": other,
                     "reason": _("already enrolled by {unit} as {other} ({why})").format(
-                        unit=other_unit, other=other_code,
+                        unit=other_unit, other=other,
                         why=_("same ID number") if why == "id" else _("same name and born date"))})
         return left_out, warnings
+
+
+def _name(value: str | None) -> str:
+    return (value or "").strip()
+
+
+@contextlib.contextmanager
+def _temp(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction of the main thread's connection on its temp tables (never on the city file's
+    tables: every write to those is the copier's)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 # -- merging -------------------------------------------------------------------------------------
@@ -487,10 +519,7 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
         conn.close()
     if len(name) + 1 + longest > CODE_MAX:
         raise Refused(_("the unit name and its codes together exceed {n} characters").format(n=CODE_MAX))
-    people.drop(name)
-    for _hid, code, hname, born, idn in households:
-        if code not in left_codes:
-            people.add(name, f"{name}/{code}", hname, born, idn)
+    people.replace(name, [h for h in households if h[1] not in left_codes])
     left_ids = [h[0] for h in households if h[1] in left_codes]
     return {"uri": uri, "name": name, "sha": sha, "fingerprint": print_, "path": path, "copy": True,
             "before": before, "left_ids": left_ids, "result": result}

@@ -623,6 +623,7 @@ def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out:
         row, first = rollup_scale(files[:n], n, work, end, out, log)
         rows.append(row)
         res = first
+        (out / "rollup-scales.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     if not args.unit_files:
         for f in files:
             remove_db(Path(f))

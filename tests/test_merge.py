@@ -396,8 +396,9 @@ def test_unchanged_unit_files_are_skipped_without_reading_their_records(cli, uni
 
     monkeypatch.setattr(ops_merge, "digest", no_digest)
     summary = json.loads(merge(cli, *files(units)).stdout)
+    # households in the city file; visits not counted (on a cold 3 GB city file that is the slow part)
     assert [(s["status"], s["households"], s["visits"]) for s in summary] == [
-        ("unchanged", 1, 3), ("unchanged", 2, 3), ("unchanged", 1, 3)]
+        ("unchanged", 1, None), ("unchanged", 2, None), ("unchanged", 1, None)]
     assert cli.checksum() == kept
     monkeypatch.undo()
     # a unit file written since is read again: its fingerprint differs

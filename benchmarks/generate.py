@@ -16,7 +16,8 @@ Standalone on purpose (standard library only): the column lists below must equal
 `--visits-only N` writes only visits.csv, about N rows for the same households and pairings as the
 bundle made with the same --households/--years/--seed/--end: a bigger file for the memory test.
 `--units U` writes U bundles OUT_DIR/unit01 … each with its own codes (C00001, H00001 …) and seed;
---households is then the count per unit.
+--households is then the count per unit. Every generated person has an ID number of their own: each
+unit's start with its own region (230001, 230002 …), and none repeats within a unit.
 """
 
 from __future__ import annotations
@@ -145,11 +146,27 @@ def yuan_text(fen: int) -> str:
     return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
-def id_number(rng: random.Random, born: dt.date, male: bool) -> str:
-    seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
-    body = f"{rng.choice(REGIONS)}{born:%Y%m%d}{seq:03d}"
+def id_number(rng: random.Random, born: dt.date, male: bool, region: str | None = None,
+              used: set[str] | None = None) -> str:
+    """A valid 18-character ID number; `region` fixes its first 6 digits (a unit's own), `used`
+    holds the numbers already given (another sequence number is drawn until it is new)."""
+    while True:
+        seq = rng.randrange(0, 500) * 2 + (1 if male else 0)
+        body = f"{region or rng.choice(REGIONS)}{born:%Y%m%d}{seq:03d}"
+        if used is None or body not in used:
+            break
+    if used is not None:
+        used.add(body)
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+
+
+def unit_region(u: int) -> str:
+    """Unit u's ID-number region (its first 6 digits), one per unit: 230001, 230002 …, so that no
+    two generated people of a multi-unit city share an ID number."""
+    if not 1 <= u <= 69999:
+        raise ValueError(f"unit {u}: at most 69,999 units")
+    return f"{230000 + u:06d}"
 
 
 def weighted(rng: random.Random, table) -> str:
@@ -171,8 +188,11 @@ class Household:
 class City:
     """The plan of one unit: households, their pairings and status changes. Small (no visits)."""
 
-    def __init__(self, households: int, years: int, seed: int, end: dt.date, unit: str):
+    def __init__(self, households: int, years: int, seed: int, end: dt.date, unit: str,
+                 region: str | None = None):
         self.n, self.years, self.seed, self.unit = households, years, seed, unit
+        self.region = region  # the ID numbers' first 6 digits: each unit its own, so none repeats
+        self.used_ids: set[str] = set()
         q = quarter_starts(end, years)
         self.start, self.end = q[0], end
         self.quarters = [((a - q[0]).days, (b - q[0]).days - 1) for a, b in zip(q, q[1:])]
@@ -269,7 +289,8 @@ class City:
                       if rng.random() < 0.7 else "平房"))
         h.row = (h.code, name, h.members, address, rng.choice(EMPLOYERS) if rng.random() < 0.8 else "",
                  h.livelihood or "", born.isoformat(), "male" if male else "female",
-                 f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", id_number(rng, born, male),
+                 f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                 id_number(rng, born, male, self.region, self.used_ids),
                  ",".join(tags), self.iso[h.enrol])
         return h
 
@@ -523,9 +544,10 @@ def generate(out: Path, households: int = 20000, years: int = 5, seed: int = 1, 
     end = end or default_end()
     result = {}
     for u in range(1, units + 1):
-        target = out / f"unit{u:02d}" if units > 1 else out
+        target = out / f"unit{u:0{max(2, len(str(units)))}d}" if units > 1 else out
         unit_seed = seed if units == 1 else seed * 1000 + u
-        city = City(households, years, unit_seed, end, UNIT_NAMES[(u - 1) % len(UNIT_NAMES)])
+        city = City(households, years, unit_seed, end, UNIT_NAMES[(u - 1) % len(UNIT_NAMES)],
+                    unit_region(u) if units > 1 else None)
         if visits_only is not None:
             result[str(target)] = write_visits_only(city, target, visits_only)
         else:

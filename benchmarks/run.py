@@ -356,13 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--skip-big", action="store_true", help="skip the 5×-larger visits file")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--units", type=int, default=50, help="unit files merged into a city file")
+    ap.add_argument("--units", type=unit_scales, default=[50],
+                    help="unit files merged into a city file: a count or a comma list (10,50,100,200,500)")
+    ap.add_argument("--unit-files", type=Path, default=None,
+                    help="use the unit*.db files of this folder instead of building them")
+    ap.add_argument("--rollup-only", action="store_true", help="only the city roll-up measurements")
     ap.add_argument("--unit-households", type=int, default=400, help="households per merged unit")
     ap.add_argument("--keep-city", type=Path, default=None,
                     help="also copy the imported city database to this path")
     args = ap.parse_args(argv)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.rollup_only:
+        return rollup_main(args, out)
     data = out / "data"
     work = out / "db"
     work.mkdir(parents=True, exist_ok=True)
@@ -532,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"meta": meta, "measurements": m, "targets": targets}
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
                                       encoding="utf-8")
-    md = markdown(results)
+    md = markdown(results) + rollup_markdown(m["merge_units"])
     (out / "results.md").write_text(md, encoding="utf-8")
     print(md)
     for path in (work / "base.db", work / "visit.db"):
@@ -540,44 +546,218 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out: Path, log) -> dict:
-    """`aidtrack merge` of --units unit files (each --unit-households × --years) into an empty city file.
+#: WRAPPER, also printing the child's CPU time (user + system): on a machine shared with other
+#: work the wall time says how busy the machine was, the CPU time what the command cost.
+WRAPPER_CPU = WRAPPER.replace('"maxrss_kib": rss,', '"maxrss_kib": rss, "cpu": sum(resource.getrusage('
+                              'resource.RUSAGE_CHILDREN)[:2]),')
 
-    The unit files are built once with `aidtrack import bundle` (untimed); the merge is timed once.
-    A unit refused for a conflict (the generator can give two units' people the same ID number) is
-    reported in the note, and the merge still counts: exit 0 or 2.
-    """
-    label = f"merge {args.units} unit files ({args.unit_households} households × {args.years} years)"
-    if not (cmds.has("merge") and cmds.has("import", "bundle")):
-        return skipped(label, "`aidtrack merge` or `aidtrack import bundle` not available")
-    log(f"building {args.units} unit files")
+
+def measure_cpu(label: str, argv: list[str], out: Path, ok=(0,)) -> dict:
+    """One run of `argv` (see measure), with its CPU time in "cpu"."""
+    p = subprocess.run([sys.executable, "-c", WRAPPER_CPU, *argv], capture_output=True, text=True, env=ENV)
+    if p.returncode != 0 or not p.stdout.strip():
+        raise RuntimeError(f"wrapper failed: {p.stderr.strip()[-500:]}")
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    if r["rc"] not in ok:
+        res = skipped(label, f"exit {r['rc']}: " + (r["stderr"].strip().splitlines() or [""])[-1],
+                      shown(argv, out))
+        res["status"] = "error"
+        return res
+    res = summary(label, shown(argv, out), [r["wall"]], [r["maxrss_kib"]])
+    res["cpu"] = r["cpu"]
+    return res
+
+
+def unit_scales(text: str) -> list[int]:
+    """--units: one count or a comma list (10,50,100,200,500), ascending."""
+    scales = sorted({int(x) for x in str(text).split(",") if x.strip()})
+    if not scales or scales[0] < 1:
+        raise argparse.ArgumentTypeError("--units: unit counts of at least 1, such as 10,50,100")
+    return scales
+
+
+def build_unit_files(args, data: Path, work: Path, end: dt.date, count: int, log) -> list[Path] | str:
+    """`count` unit files (unitNNN.db), each --unit-households × --years, built with `aidtrack import
+    bundle` (untimed); or those already in --unit-files DIR. A string says what failed."""
+    if args.unit_files:
+        files = sorted(Path(args.unit_files).glob("unit*.db"))
+        if len(files) < count:
+            return f"--unit-files has {len(files)} unit files, {count} needed"
+        return files[:count]
+    log(f"building {count} unit files")
     units_dir = data / "units"
     shutil.rmtree(units_dir, ignore_errors=True)
-    generate.generate(units_dir, args.unit_households, args.years, args.seed, units=args.units, end=end)
+    generate.generate(units_dir, args.unit_households, args.years, args.seed, units=count, end=end)
     files = []
     for unit in sorted(p for p in units_dir.iterdir() if p.is_dir()):
         db = work / f"{unit.name}.db"
         remove_db(db)
         r = aidtrack(db, "import", "bundle", str(unit))
         if r.returncode != 0:
-            return skipped(label, f"building {unit.name} failed: {r.stderr.strip()[-200:]}")
-        files.append(str(db))
-    log("timing aidtrack merge")
-    city = work / "merged.db"
-    res = measure(label, [*AIDTRACK, "--db", str(city), "merge", *files], 1, out, ok=(0, 2),
-                  prepare=lambda: remove_db(city))
-    if len(files) > 2:
-        res["command"] = shown([*AIDTRACK, "--db", str(city), "merge", files[0], "…", files[-1]], out)
-    if res["status"] == "ok":
-        conn = sqlite3.connect(city)
-        try:
-            merged = conn.execute("SELECT count(*) FROM units").fetchone()[0]
-        finally:
-            conn.close()
-        res["note"] = f"{merged} of {len(files)} units merged"
-    for f in [*files, str(city)]:
-        remove_db(Path(f))
+            return f"building {unit.name} failed: {r.stderr.strip()[-200:]}"
+        files.append(db)
+    shutil.rmtree(units_dir, ignore_errors=True)
+    return files
+
+
+def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out: Path, log) -> dict:
+    """The city roll-up at each scale of --units (10,50,…): unit files merged into an empty city file.
+
+    Per scale: the first merge, a nothing-changed re-merge, a re-merge with one unit changed (a
+    copy of the last unit's file with one visit more), `report quarter --by unit`, the Parquet
+    hand-off (`export all --partition unit,year`) and DuckDB's quarter roll-up over it
+    (examples/duckdb/quarter.sql, in-process), each with its wall time and peak memory; the city
+    file's size and the units left out. The measurement is the largest scale's first merge; every
+    scale is in its "scales" list (the roll-up table of results.md).
+    """
+    scales = args.units
+    label = (f"merge {scales[-1]} unit files ({args.unit_households} households × {args.years} years)")
+    if not (cmds.has("merge") and cmds.has("import", "bundle")):
+        return skipped(label, "`aidtrack merge` or `aidtrack import bundle` not available")
+    files = build_unit_files(args, data, work, end, scales[-1], log)
+    if isinstance(files, str):
+        return skipped(label, files)
+    rows, res = [], None
+    for n in scales:
+        log(f"roll-up: {n} units")
+        row, first = rollup_scale(files[:n], n, work, end, out, log)
+        rows.append(row)
+        res = first
+        (out / "rollup-scales.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if not args.unit_files:
+        for f in files:
+            remove_db(Path(f))
+    res["scales"] = rows
     return res
+
+
+def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path, log) -> tuple[dict, dict]:
+    """One scale of the roll-up (see merge_units): its row, and the first merge's measurement."""
+    city = work / f"merged{n}.db"
+    handoff = work / f"handoff{n}"
+    remove_db(city)
+    shutil.rmtree(handoff, ignore_errors=True)
+    label = f"merge {n} unit files"
+    argv = [*AIDTRACK, "--db", str(city), "merge", *map(str, files), "--format", "json"]
+    first = measure_cpu(label, argv, out, ok=(0, 1))
+    first["command"] = shown([*AIDTRACK, "--db", str(city), "merge", str(files[0]), "…", str(files[-1])], out)
+    row: dict = {"units": n, "first_merge": first.get("median"), "first_merge_mib": first.get("peak_rss_mib"),
+                 "first_merge_cpu": first.get("cpu")}
+    if first["status"] != "ok":
+        row["note"] = first["note"]
+        return row, first
+    row["per_unit"] = first["median"] / n
+    conn = sqlite3.connect(city)
+    try:
+        row["merged"], row["left_out"] = conn.execute(
+            "SELECT count(*), coalesce(sum(left_out), 0) FROM units").fetchone()
+        row["visits"] = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
+    finally:
+        conn.close()
+    row["city_mib"] = round(city.stat().st_size / MIB / MIB, 1)
+    again = measure_cpu("re-merge, nothing changed", argv, out, ok=(0, 1))
+    row["unchanged"], row["unchanged_mib"] = again.get("median"), again.get("peak_rss_mib")
+    row["unchanged_cpu"] = again.get("cpu")
+    # one unit changed: a copy of the last unit's file (same name) with one visit more
+    changed_dir = work / "changed"
+    changed_dir.mkdir(exist_ok=True)
+    copy = changed_dir / files[-1].name
+    copy_db(files[-1], copy)
+    r = aidtrack(copy, "visit", "add", "H" + "1".zfill(5), "--date", end.isoformat(), "--situation", "增补")
+    if r.returncode != 0:
+        row["note"] = "one-unit change failed: " + r.stderr.strip()[-200:]
+    else:
+        os.utime(copy, (time.time() - 60, time.time() - 60))
+        argv_one = [*AIDTRACK, "--db", str(city), "merge", *map(str, files[:-1]), str(copy),
+                    "--format", "json"]
+        one = measure_cpu("re-merge, one unit changed", argv_one, out, ok=(0, 1))
+        row["one_changed"], row["one_changed_mib"] = one.get("median"), one.get("peak_rss_mib")
+        row["one_changed_cpu"] = one.get("cpu")
+    remove_db(copy)
+    q = f"{end.year}Q{(end.month - 1) // 3 + 1}"
+    rep = measure_cpu("report quarter --by unit", [*AIDTRACK, "--db", str(city), "report", "quarter", q,
+                                                   "--by", "unit", "--format", "json"], out)
+    row.update(report=rep.get("median"), report_mib=rep.get("peak_rss_mib"), report_cpu=rep.get("cpu"))
+    exp = measure_cpu("export parquet", [*AIDTRACK, "--db", str(city), "export", "all", "--format", "parquet",
+                                         "--partition", "unit,year", "--out", str(handoff)], out)
+    row.update(export=exp.get("median"), export_mib=exp.get("peak_rss_mib"), export_cpu=exp.get("cpu"))
+    if exp["status"] == "ok":
+        row["duckdb"], row["duckdb_equal"] = duckdb_rollup(city, handoff, q, end)
+    remove_db(city)
+    shutil.rmtree(handoff, ignore_errors=True)
+    return row, first
+
+
+def duckdb_rollup(city: Path, handoff: Path, quarter: str, end: dt.date) -> tuple[float | None, bool | None]:
+    """DuckDB's quarter roll-up over the hand-off (in-process, seconds), and whether every unit's
+    figures equal `report quarter --by unit`'s (None: duckdb is not installed)."""
+    try:
+        import duckdb
+    except ImportError:
+        return None, None
+    start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    sql = (HERE.parent / "examples" / "duckdb" / "quarter.sql").read_text(encoding="utf-8")
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET VARIABLE handoff = '{handoff}'")
+    con.execute(f"SET VARIABLE quarter_start = DATE '{start}'")
+    con.execute(f"SET VARIABLE quarter_end = DATE '{end}'")
+    con.execute("SET VARIABLE visits_per_quarter = 2")
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    got = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    wall = time.perf_counter() - t
+    r = aidtrack(city, "report", "quarter", quarter, "--by", "unit", "--format", "json")
+    if r.returncode != 0:
+        return wall, None
+    keys = ("pairings", "compliant", "visits", "visits_cumulative", "households", "problems_open_escalated")
+    equal = all(row["unit"] in got and all(got[row["unit"]][k] == row[k] for k in keys)
+                and float(got[row["unit"]]["aid_value"]) == row["aid_value"]
+                for row in json.loads(r.stdout)["by_unit"])
+    return wall, equal
+
+
+def rollup_markdown(res: dict) -> str:
+    """The roll-up table: one row per scale of --units."""
+    rows = res.get("scales") or []
+    if not rows:
+        return ""
+    lines = ["", "| units | first merge s (CPU s) | s per unit | peak MiB | nothing changed s (CPU s) |"
+             " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) |"
+             " Parquet export s (MiB) | DuckDB s |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        equal = {True: "", False: " (NOT EQUAL)", None: ""}[r.get("duckdb_equal")]
+        lines.append(
+            f"| {r['units']} | {_fmt(r.get('first_merge'), 1)} ({_fmt(r.get('first_merge_cpu'), 1)}) |"
+            f" {_fmt(r.get('per_unit'), 3)} | {_fmt(r.get('first_merge_mib'), 0)} |"
+            f" {_fmt(r.get('unchanged'), 1)} ({_fmt(r.get('unchanged_cpu'), 1)}) |"
+            f" {_fmt(r.get('one_changed'), 1)} ({_fmt(r.get('one_changed_cpu'), 1)}) |"
+            f" {_fmt(r.get('city_mib'), 0)} |"
+            f" {r.get('left_out', '–')} |"
+            f" {_fmt(r.get('report'), 1)} ({_fmt(r.get('report_mib'), 0)}) |"
+            f" {_fmt(r.get('export'), 1)} ({_fmt(r.get('export_mib'), 0)}) |"
+            f" {_fmt(r.get('duckdb'), 2)}{equal} |")
+    return "\n".join(lines) + "\n"
+
+
+def rollup_main(args, out: Path) -> int:
+    """--rollup-only: the roll-up measurements alone (results-rollup.json and .md in --out)."""
+    data, work = out / "data", out / "db"
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - started:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    cmds = Commands([("import", "bundle"), ("merge",)])
+    res = merge_units(cmds, args, data, work, generate.default_end(), out, log)
+    (out / "results-rollup.json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n",
+                                             encoding="utf-8")
+    md = f"{res['label']}: {res['status']} {res.get('note', '')}\n" + rollup_markdown(res)
+    (out / "results-rollup.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0
 
 
 def _width(args) -> int:

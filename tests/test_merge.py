@@ -184,7 +184,7 @@ def test_unit_name_option_for_a_single_file(cli, units, tmp_path):
     assert cli.rows("SELECT code FROM households") == [("交通局/H01",)]
     assert cli.rows("SELECT name, source, records FROM units") == [
         # cadre 1, household 1, status 1, pairing 1, visits 3, problem 1, income 1, aid 1
-        ("交通局", str(other.resolve()), 10)]
+        ("交通局", "unit-a.db", 10)]  # the file's name: no path of this machine
     r = cli("merge", str(other), str(units["民政局"].db), "--unit-name", "x", code=2)
     assert "unit-name" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = cli("merge", str(other), "--unit-name", "a/b", code=2)
@@ -257,40 +257,156 @@ def conflicting_units(units, tmp_path) -> list[Path]:
     return [same_id.db, same_person.db, future, broken]
 
 
-def test_conflicts_are_refused_one_line_each_and_the_others_merge(cli, units, tmp_path):
+def test_conflicts_leave_out_households_or_refuse_units_one_line_each(cli, units, tmp_path):
     refused = conflicting_units(units, tmp_path)
     before = {p: digest(p) for p in [*files(units), *refused]}
     r = merge(cli, *files(units), *refused, code=2)
     summary = {s["unit"]: s for s in json.loads(r.stdout)}
     assert {u: s["status"] for u, s in summary.items()} == {
         "交通局": "added", "民政局": "added", "财政局": "added",
-        "教育局": "refused", "卫生局": "refused", "公安局": "refused", "税务局": "refused"}
+        "教育局": "added", "卫生局": "added", "公安局": "refused", "税务局": "refused"}
+    # 教育局's and 卫生局's only household is 交通局's H01: left out, their cadres-less rest merged
+    assert [(h["household"], h["unit"], h["other"]) for h in summary["教育局"]["left_out"]] == [
+        ("H01", "交通局", "交通局/H01")]
+    assert "same ID number" in summary["教育局"]["left_out"][0]["reason"]
+    assert "same name and born date" in summary["卫生局"]["left_out"][0]["reason"]
+    assert summary["教育局"]["households"] == 0 and summary["卫生局"]["households"] == 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 4
-    assert "教育局" in lines[0] and "交通局/H01" in lines[0] and "same ID number" in lines[0]
-    assert "卫生局" in lines[1] and "交通局/H01" in lines[1] and "same name and born date" in lines[1]
+    assert lines[0].startswith("Left out: unit 教育局: H01 刘祥富") and "交通局/H01" in lines[0]
+    assert lines[1].startswith("Left out: unit 卫生局: H07 刘香福") and "same name and born date" in lines[1]
     assert "公安局" in lines[2] and "newer aidtrack" in lines[2] and "0099_from_the_future" in lines[2]
     assert "税务局" in lines[3] and "fails doctor" in lines[3] and "one active pairing" in lines[3]
-    assert cli.rows("SELECT name FROM units ORDER BY id") == [(u,) for u in UNITS]
+    assert cli.rows("SELECT name, left_out FROM units ORDER BY id") == [
+        *((u, 0) for u in UNITS), ("教育局", 1), ("卫生局", 1)]
     assert cli.scalar("SELECT count(*) FROM households") == 4
-    assert cli.scalar("SELECT count(*) FROM audit") == 3
+    assert cli.scalar("SELECT count(*) FROM statuses") == 5  # none of the left-out households'
+    assert cli.scalar("SELECT count(*) FROM audit") == 5
     assert {p: digest(p) for p in [*files(units), *refused]} == before
 
 
-def test_conflict_within_one_merge_call_and_refusal_keeps_the_old_copy(cli, units, tmp_path):
-    """The second of two new units enrolling one person is refused; so is a later copy of a
-    merged unit that now enrols someone another unit has: its old copy stays."""
+def unit_file(units, tmp_path, name: str):
+    cli_type = type(units["交通局"])
+    return cli_type(tmp_path / f"{name}.db")
+
+
+def test_people_are_told_apart_by_id_number(cli, units, tmp_path):
+    """Same ID number: one person (left out). Different ID numbers: two people whatever the names
+    (a warning). Name and born date decide only where an ID number is missing."""
+    merge(cli, units["交通局"].db)  # H01 刘香福 1952-03-04, ID …1234
+    twin = unit_file(units, tmp_path, "教育局")  # same name and born date, another ID number
+    twin("household", "add", "刘香福", "--code", "H01", "--born", "1952-03-04",
+         "--id-number", "230103195203045678", "--enrolled", "2004-01-01")
+    twin("household", "add", "孙秀英", "--code", "H02", "--born", "1955-01-01",  # 财政局's, no ID
+         "--enrolled", "2004-01-01")
+    r = merge(cli, twin.db, units["财政局"].db, code=1)
+    summary = {s["unit"]: s for s in json.loads(r.stdout)}
+    assert summary["教育局"]["status"] == "added" and summary["教育局"]["left_out"] == []
+    assert [(w["household"], w["other"]) for w in summary["教育局"]["warnings"]] == [("H01", "交通局/H01")]
+    # 财政局's H01 孙秀英 has an ID number, 教育局's H02 (merged first) has none: one person
+    assert [(h["household"], h["other"]) for h in summary["财政局"]["left_out"]] == [("H01", "教育局/H02")]
+    assert summary["财政局"]["status"] == "added" and summary["财政局"]["households"] == 0
+    assert summary["财政局"]["visits"] == 0  # its 3 visits were its left-out household's
+    assert "Warning: unit 教育局: H01 刘香福 and 交通局/H01" in r.stderr
+    assert "Left out: unit 财政局: H01 孙秀英" in r.stderr
+    assert cli.rows("SELECT code FROM households ORDER BY code") == [
+        ("交通局/H01",), ("教育局/H01",), ("教育局/H02",)]
+    # 财政局's cadre merged; its household's pairing, visits, aid and status did not
+    assert cli.rows("SELECT code FROM cadres WHERE code LIKE '财政局/%'") == [("财政局/C01",)]
+    assert cli.scalar("SELECT count(*) FROM pairings") == 1
+    assert cli.scalar("SELECT count(*) FROM visits") == 3
+    assert cli.scalar("SELECT count(*) FROM aid") == 1
+    table = cli("merge", str(units["财政局"].db), code=1)
+    assert "Left out" in table.stderr and "unchanged" in table.stdout  # the same copy: unchanged
+
+
+def test_conflict_within_one_merge_call_leaves_the_later_household_out(cli, units, tmp_path):
+    """The second of two units enrolling one person (no ID number on one side) has it left out;
+    a later copy of a merged unit that now enrols someone another unit has: the same."""
     merge(cli, units["交通局"].db, units["财政局"].db)
-    kept = cli.checksum()
     units["财政局"]("household", "add", "满运良", "--code", "H02", "--born", "1960-05-06",
                     "--enrolled", "2004-01-01")
-    r = merge(cli, units["民政局"].db, units["财政局"].db, code=2)
-    assert [(s["unit"], s["status"]) for s in json.loads(r.stdout)] == [
-        ("民政局", "added"), ("财政局", "refused")]
+    units["财政局"]("household", "add", "新住户", "--code", "H03", "--enrolled", "2004-01-01")
+    r = merge(cli, units["民政局"].db, units["财政局"].db, code=1)
+    summary = json.loads(r.stdout)
+    assert [(s["unit"], s["status"], len(s["left_out"])) for s in summary] == [
+        ("民政局", "added", 0), ("财政局", "replaced", 1)]
     assert "财政局" in r.stderr and "H02 满运良" in r.stderr and "民政局/H01" in r.stderr
-    assert cli.scalar("SELECT count(*) FROM households WHERE code LIKE '财政局/%'") == 1
-    assert cli.checksum() != kept  # 民政局 was added
+    assert cli.rows("SELECT code FROM households WHERE code LIKE '财政局/%' ORDER BY code") == [
+        ("财政局/H01",), ("财政局/H03",)]
     assert cli.rows("SELECT name FROM units ORDER BY id") == [("交通局",), ("财政局",), ("民政局",)]
+
+
+def test_stable_ids_when_a_unit_is_merged_again(cli, units):
+    merge(cli, *files(units))
+    tables = ("cadres", "households", "statuses", "pairings", "visits", "problems", "income", "aid")
+    ids = {t: cli.rows(f"SELECT id, source_id FROM {t} ORDER BY id") for t in tables}
+    # every record keeps its id in its unit's file
+    assert cli.rows("SELECT h.source_id, h.code FROM households h ORDER BY h.id") == [
+        (1, "交通局/H01"), (1, "民政局/H01"), (2, "民政局/H02"), (1, "财政局/H01")]
+    top = cli.scalar("SELECT max(id) FROM visits")
+    units["民政局"]("visit", "add", "H01", "--date", "2004-09-25")
+    units["民政局"]("household", "edit", "H02", "--address", "道外区")
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    assert [s["status"] for s in summary] == ["unchanged", "replaced", "unchanged"]
+    for t in tables:
+        now = cli.rows(f"SELECT id, source_id FROM {t} ORDER BY id")
+        assert now[:len(ids[t])] == ids[t], t  # every record before kept its id
+    assert cli.rows("SELECT id, source_id, date FROM visits WHERE id > ?", [top]) == [
+        (top + 1, 4, "2004-09-25")]  # the new visit: the unit file's visit 4, after the largest id
+    assert cli.scalar("SELECT address FROM households WHERE code = '民政局/H02'") == "道外区"
+    # a visit deleted in the unit file (民政局's visit 1, H01 on 07-20) goes; the others keep their ids
+    before = cli.rows("SELECT id, source_id FROM visits ORDER BY id")
+    units["民政局"]("visit", "delete", "1", "--yes")
+    merge(cli, *files(units))
+    gone = [r for r in before if r not in cli.rows("SELECT id, source_id FROM visits ORDER BY id")]
+    assert len(gone) == 1 and gone[0][1] == 1
+    assert cli.scalar("SELECT count(*) FROM visits") == len(before) - 1
+
+
+def age(*paths: Path, seconds: int = 60) -> None:
+    """Set the files' times back, as for unit files copied in the day before the merge."""
+    import os
+    import time
+
+    for p in paths:
+        for f in (p, Path(f"{p}-wal")):
+            if f.exists():
+                t = time.time() - seconds
+                os.utime(f, (t, t))
+
+
+def test_unchanged_unit_files_are_skipped_without_reading_their_records(cli, units, monkeypatch):
+    age(*files(units))
+    merge(cli, *files(units))
+    assert all(fp for (fp,) in cli.rows("SELECT fingerprint FROM units"))
+    kept = cli.checksum()
+    import aidtrack.ops.merge as ops_merge
+
+    def no_digest(*args):
+        raise AssertionError("digested an unchanged file")
+
+    monkeypatch.setattr(ops_merge, "digest", no_digest)
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    # households in the city file; visits not counted (on a cold 3 GB city file that is the slow part)
+    assert [(s["status"], s["households"], s["visits"]) for s in summary] == [
+        ("unchanged", 1, None), ("unchanged", 2, None), ("unchanged", 1, None)]
+    assert cli.checksum() == kept
+    monkeypatch.undo()
+    # a unit file written since is read again: its fingerprint differs
+    units["财政局"]("visit", "add", "H01", "--date", "2004-09-25")
+    age(units["财政局"].db)
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    assert [s["status"] for s in summary] == ["unchanged", "unchanged", "replaced"]
+    # a file whose bytes changed but not its records (VACUUM) is digested once, then skipped
+    conn = sqlite3.connect(units["民政局"].db)
+    conn.execute("VACUUM")
+    conn.close()
+    age(units["民政局"].db)
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    assert [s["status"] for s in summary] == ["unchanged"] * 3
+    monkeypatch.setattr(ops_merge, "digest", no_digest)
+    assert [s["status"] for s in json.loads(merge(cli, *files(units)).stdout)] == ["unchanged"] * 3
 
 
 def test_unreadable_and_self_are_refused(cli, units, tmp_path):
@@ -426,3 +542,29 @@ def test_report_options_refused_with_one_line(cli, units):
         r = cli("report", "quarter", "2004Q3", *args, code=2)
         assert word in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert cli.checksum() == before
+
+
+def _generator():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("bench_generate_merge", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_units_give_everyone_an_id_number_of_their_own(tmp_path):
+    import csv
+    import datetime as dt
+
+    gen = _generator()
+    gen.generate(tmp_path, households=60, years=1, seed=7, units=120, end=dt.date(2026, 9, 30))
+    folders = sorted(p.name for p in tmp_path.iterdir())
+    assert folders[:2] == ["unit001", "unit002"] and folders[-1] == "unit120"
+    numbers = []
+    for folder in folders:
+        with (tmp_path / folder / "households.csv").open(encoding="utf-8", newline="") as f:
+            numbers += [r["id_number"] for r in csv.DictReader(f)]
+    assert len(numbers) == 120 * 60 == len(set(numbers))
+    assert {n[:6] for n in numbers} == {f"{230000 + u:06d}" for u in range(1, 121)}

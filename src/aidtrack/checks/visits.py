@@ -28,7 +28,7 @@ from typing import Any
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter
 from ..ops import facts
-from ..ops.merge import Units
+from ..ops.units import Units
 from ..store import Store
 from .common import Basis, Section, cadres_at, households
 
@@ -36,7 +36,7 @@ SECTIONS = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "ov
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """Every section's findings. `unit` keeps one unit's (ops.merge.Units.find); `by_unit` counts
+    """Every section's findings. `unit` keeps one unit's (ops.units.Units.find); `by_unit` counts
     each unit's findings per section instead, with the totals."""
     basis = Basis.of(db, as_of)
     active = facts.pairings_between(db, as_of, as_of)

@@ -97,6 +97,15 @@ def register(app: typer.Typer) -> None:
         headers: Annotated[str, typer.Option(
             "--headers", help=_("en (default): field names; zh: Chinese column names and values"
                                 " (户主, 脱贫 …), which import reads back as well."))] = "en",
+        partition: Annotated[str | None, typer.Option(
+            "--partition", help=_("Parquet, export all: unit or unit,year: a hive-partitioned folder"
+                                  " (TABLE/unit=…/year=…/), each unit's folder replaced whole."))] = None,
+        changed_since: Annotated[str | None, typer.Option(
+            "--changed-since", metavar="DATE", help=_("Parquet, export all: only the units merged (or"
+                                                      " the file's own records changed) on or after"
+                                                      " DATE."))] = None,
+        unit: Annotated[str | None, typer.Option(
+            "--unit", help=_("Parquet, export all: only this unit's records."))] = None,
     ) -> None:
         """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
@@ -107,9 +116,14 @@ def register(app: typer.Typer) -> None:
         Example: aidtrack export all --format xlsx --headers zh --out 登记表.xlsx
 
         Example: aidtrack export all --format parquet --out warehouse/2004/
+
+        Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
         """
         import contextlib
 
+        if partition is not None or changed_since is not None or unit is not None:
+            _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
+            return
         from ..ops.exporter import export as run_export
         from ..ops.redact import people_masked
 
@@ -124,6 +138,20 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             for name, n in written.items():
                 sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+
+
+def _handoff(kind: str, fmt: str | None, out: str | None, partition: str | None,
+             changed_since: str | None, unit: str | None, redact: bool, headers: str) -> None:
+    """`export all --format parquet` with --partition, --changed-since or --unit: ops.parquet.handoff."""
+    from ..ops import parquet
+    from ..parse import date
+
+    if kind != "all" or (fmt or "parquet") != "parquet" or out is None or headers != "en":
+        fail(_("--partition, --changed-since and --unit go with `export all --format parquet --out DIR`"))
+    since = None if changed_since is None else date(changed_since, "changed-since")
+    written = parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
+    for name, n in written.items():
+        sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
 
 
 def _quiet_stdout() -> None:

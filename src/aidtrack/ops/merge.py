@@ -29,9 +29,14 @@ replaced with it at its next merge.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import queue
 import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +45,7 @@ from ..kinds import REGISTRY
 from ..model import AidtrackError
 from ..store import Store
 from ..store.schema import KNOWN
-
-#: How the file's own records (unit_id NULL) are named in reports and in `--unit`.
-OWN = "(this file)"
+from .units import OWN
 
 #: The columns copied from a unit file, in dependency order: every stored column of each kind
 #: (kinds.py). A unit file missing one (an older aidtrack) is refused by check_schema, never migrated.
@@ -161,7 +164,7 @@ def check_health(conn: sqlite3.Connection) -> None:
     """doctor's checks that matter for copying: integrity, foreign keys and the invariants."""
     from .maintenance import INVARIANTS
 
-    rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
     if rows != ["ok"]:
         raise Refused(_("fails doctor: integrity: {detail}").format(detail="; ".join(rows[:3])))
     fk = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -187,59 +190,148 @@ def digest(conn: sqlite3.Connection, schema: str = "main") -> str:
     return h.hexdigest()
 
 
-# -- people enrolled by two units ----------------------------------------------------------------
+# -- a unit file's fingerprint: unchanged files are skipped without being read ---------------------
+
+#: A file modified less than this many seconds before it is looked at may still be changing within
+#: the same tick of its modification time: its fingerprint is not trusted (its records are digested).
+RACY_SECONDS = 2.0
 
 
-def _keys(name: str | None, born: str | None, id_number: str | None) -> list[tuple[str, ...]]:
-    keys: list[tuple[str, ...]] = []
-    if id_number and id_number.strip():
-        keys.append(("id", id_number.strip().upper()))
-    if name and born:
-        keys.append(("name", name.strip(), born))
-    return keys
+def fingerprint(path: Path, now: float | None = None) -> str | None:
+    """What says, without reading a record, that a unit file is the same as when last merged: its
+    device and inode, size, modification time, SQLite's file change counter (header bytes 24–27)
+    and its -wal's size and time when the -wal holds anything. None when it cannot be trusted."""
+    now = time.time() if now is None else now
+    try:
+        st = path.stat()
+        with path.open("rb") as f:
+            header = f.read(100)
+        wal = Path(f"{path}-wal")
+        ws = wal.stat() if wal.exists() else None
+    except OSError:
+        return None
+    if len(header) < 28 or now - st.st_mtime < RACY_SECONDS:
+        return None
+    wal_part = "0"
+    if ws is not None and ws.st_size > 0:
+        if now - ws.st_mtime < RACY_SECONDS:
+            return None
+        wal_part = f"{ws.st_size}.{ws.st_mtime_ns}"
+    counter = int.from_bytes(header[24:28], "big")
+    return f"{st.st_dev}.{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{counter}:{wal_part}"
+
+
+# -- people: one person is one ID number ---------------------------------------------------------
+
+
+def _idn(value: str | None) -> str | None:
+    value = (value or "").strip().upper()
+    return value or None
 
 
 class People:
-    """Who is enrolled where in the city file: the households by ID number and by name and born date."""
+    """Who is enrolled where in the city file, by ID number and by name and born date.
+
+    Same ID number: the same person. Two different ID numbers: two people, whatever the names (a
+    warning when name and born date agree). Name and born date decide only where an ID number is
+    missing on either side. The index is a temp table of the main thread's connection (indexed by
+    ID number, by name and born date, and by unit), not Python objects: its memory stays SQLite's
+    page cache at any city size, and replacing a unit's entries costs its own households.
+    """
 
     def __init__(self, db: Store):
-        self.owner: dict[tuple[str, ...], list[tuple[str, str]]] = {}
-        for code, name, born, idn, unit in db.execute(
-            "SELECT h.code, h.name, h.born, h.id_number, u.name FROM households h"
-            " LEFT JOIN units u ON u.id = h.unit_id"
-        ):
-            self.add(unit or OWN, code, name, born, idn)
+        self.conn = conn = db.conn
+        conn.create_function("aidtrack_idn", 1, _idn, deterministic=True)
+        conn.create_function("aidtrack_name", 1, _name, deterministic=True)
+        with _temp(conn):
+            for sql in (
+                "CREATE TEMP TABLE IF NOT EXISTS merge_people"
+                " (idn TEXT, name TEXT, born TEXT, unit TEXT NOT NULL, code TEXT NOT NULL)",
+                "DELETE FROM temp.merge_people",
+                "CREATE TEMP TABLE IF NOT EXISTS merge_candidates"
+                " (seq INTEGER PRIMARY KEY, idn TEXT, name TEXT, born TEXT)",
+            ):
+                conn.execute(sql)
+            conn.execute("INSERT INTO temp.merge_people SELECT aidtrack_idn(h.id_number),"
+                         " aidtrack_name(h.name), h.born, coalesce(u.name, ?), h.code FROM households h"
+                         " LEFT JOIN units u ON u.id = h.unit_id ORDER BY h.id", [OWN])
+            for sql in ("CREATE INDEX IF NOT EXISTS temp.merge_people_idn ON merge_people(idn)",
+                        "CREATE INDEX IF NOT EXISTS temp.merge_people_person ON merge_people(name, born)",
+                        "CREATE INDEX IF NOT EXISTS temp.merge_people_unit ON merge_people(unit)"):
+                conn.execute(sql)
 
-    def add(self, unit: str, code: str, name: str, born: str | None, idn: str | None) -> None:
-        for key in _keys(name, born, idn):
-            self.owner.setdefault(key, []).append((unit, code))
+    def replace(self, unit: str, households: list[tuple]) -> None:
+        """The unit's entries become these households' (id, code, name, born, id_number)."""
+        with _temp(self.conn):
+            self.conn.execute("DELETE FROM temp.merge_people WHERE unit = ?", [unit])
+            self.conn.executemany(
+                "INSERT INTO temp.merge_people (idn, name, born, unit, code) VALUES (?, ?, ?, ?, ?)",
+                [(_idn(idn), _name(name), born, unit, f"{unit}/{code}") for _h, code, name, born, idn
+                 in households])
 
-    def drop(self, unit: str) -> None:
-        for key, owners in list(self.owner.items()):
-            kept = [o for o in owners if o[0] != unit]
-            if kept:
-                self.owner[key] = kept
-            else:
-                del self.owner[key]
-
-    def conflicts(self, unit: str, households: list[tuple]) -> list[str]:
-        """One line per household of the unit enrolled by another unit too."""
-        out = []
-        for code, name, born, idn in households:
-            for key in _keys(name, born, idn):
-                others = [o for o in self.owner.get(key, ()) if o[0] != unit]
-                if others:
-                    why = _("same ID number") if key[0] == "id" else _("same name and born date")
-                    out.append(_("{code} {name} is already enrolled by {unit} as {other} ({why})").format(
-                        code=code, name=name, unit=others[0][0], other=others[0][1], why=why))
+    def check(self, unit: str, households: list[tuple]) -> tuple[list[dict], list[dict]]:
+        """The unit's households enrolled by another unit (left out), and the warnings: same name
+        and born date as another unit's household, but a different ID number (kept: two people)."""
+        with _temp(self.conn):
+            self.conn.execute("DELETE FROM temp.merge_candidates")
+            self.conn.executemany(
+                "INSERT INTO temp.merge_candidates (seq, idn, name, born) VALUES (?, ?, ?, ?)",
+                [(i, _idn(idn), _name(name), born) for i, (_h, _c, name, born, idn) in enumerate(households)])
+        same_id: dict[int, tuple[str, str]] = {}
+        for seq, other_unit, other in self.conn.execute(
+                "SELECT c.seq, p.unit, p.code FROM temp.merge_candidates c JOIN temp.merge_people p"
+                " ON p.idn = c.idn WHERE c.idn IS NOT NULL AND p.unit != ? ORDER BY c.seq, p.rowid", [unit]):
+            same_id.setdefault(seq, (other_unit, other))
+        same_person: dict[int, list[tuple[str, str, str | None]]] = {}
+        for seq, other_unit, other, other_idn in self.conn.execute(
+                "SELECT c.seq, p.unit, p.code, p.idn FROM temp.merge_candidates c JOIN temp.merge_people p"
+                " ON p.name = c.name AND p.born = c.born WHERE c.name != '' AND p.unit != ?"
+                " ORDER BY c.seq, p.rowid", [unit]):
+            same_person.setdefault(seq, []).append((other_unit, other, other_idn))
+        left_out, warnings = [], []
+        for seq, (_hid, code, name, _born, idn) in enumerate(households):
+            idn = _idn(idn)
+            found = (same_id[seq], "id") if seq in same_id else None
+            if found is None:
+                for other_unit, other, other_idn in same_person.get(seq, ()):
+                    if idn and other_idn and other_idn != idn:
+                        warnings.append({"household": code, "name": name, "unit": other_unit, "other": other,
+                                         "reason": _("same name and born date, different ID numbers:"
+                                                     " two people")})
+                        continue
+                    found = ((other_unit, other), "person")
                     break
-        return out
+            if found is not None:
+                (other_unit, other), why = found
+                left_out.append({
+                    "household": code, "name": name, "unit": other_unit, "other": other,
+                    "reason": _("already enrolled by {unit} as {other} ({why})").format(
+                        unit=other_unit, other=other,
+                        why=_("same ID number") if why == "id" else _("same name and born date"))})
+        return left_out, warnings
+
+
+def _name(value: str | None) -> str:
+    return (value or "").strip()
+
+
+@contextlib.contextmanager
+def _temp(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction of the main thread's connection on its temp tables (never on the city file's
+    tables: every write to those is the copier's)."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 # -- merging -------------------------------------------------------------------------------------
 
 
-def _writer(city: Store) -> Store:
+def _writer(city: Store, cache_kib: int | None = None) -> Store:
     """A second connection to the city file that takes URI filenames, so ATTACH can say mode=ro."""
     conn = sqlite3.connect(Path(city.path).resolve().as_uri(), uri=True, timeout=30)
     db = Store(conn, execute_plugins=False)
@@ -247,7 +339,17 @@ def _writer(city: Store) -> Store:
     db.execute("PRAGMA busy_timeout = 30000")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    if cache_kib:
+        db.execute(f"PRAGMA cache_size = -{cache_kib}")
     return db
+
+
+#: The copier's page cache: the date-first indexes (visits_date, income_month, aid_date) take one
+#: unit's rows all over; a cache that holds more of their dirty pages writes each fewer times.
+CACHE_KIB = 64 * 1024
+#: Unit files copied in one write transaction (each in its own savepoint): SQLite attaches at most
+#: 10 databases at once.
+BATCH_UNITS = 8
 
 
 def _now() -> str:
@@ -258,18 +360,27 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
     """Merge each unit file into the city file; one result per file, in the order given.
 
     Result: {"unit", "file", "status": added|replaced|unchanged|refused, "households", "visits",
-    "records", "reason"}. A refused unit leaves the city file as it was; the others still merge.
+    "records", "reason", "left_out": [{"household", "name", "unit", "other", "reason"}],
+    "warnings": [same shape]}. A refused unit leaves the city file as it was; the others still
+    merge. A left-out household (enrolled by another unit) is not copied, with its pairings, visits,
+    problems, statuses, income and aid; the rest of its unit is.
+
+    The files are read and checked here, one after the other, while a second thread (`_Copier`,
+    with its own connection) copies the ones checked before: on two cores reading and writing
+    overlap. Everything written is written by that thread, in the order the files were given.
     """
     files = [Path(f) for f in files]
     names = unit_names(files, unit_name)
     db = _writer(city)
+    copier = _Copier(city)
+    copier.start()
     try:
-        people = People(db)
+        people = _Lazy(lambda: People(db))  # not built when every file is unchanged
         seen: set[str] = set()
         results = []
         for path, name in zip(files, names):
-            result = {"unit": name, "file": str(path), "status": "refused", "households": None,
-                      "visits": None, "records": None, "reason": None}
+            result: dict[str, Any] = {"unit": name, "file": str(path), "status": "refused", "households": None,
+                      "visits": None, "records": None, "reason": None, "left_out": [], "warnings": []}
             try:
                 problem = name_problem(name)
                 if problem:
@@ -277,18 +388,86 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 if name in seen:
                     raise Refused(_("another file of this merge has the same unit name"))
                 seen.add(name)
-                result.update(_merge_one(db, path, name, people))
+                plan = _prepare(db, path, name, people, result)
+                if plan is not None:
+                    copier.queue.put(plan)
             except Refused as e:
                 result["reason"] = str(e)
             results.append(result)
-        return results
+            if copier.error is not None:
+                break
     finally:
+        copier.queue.put(None)
+        copier.join()
         db.close()
+    if copier.error is not None:
+        raise copier.error
+    return results
 
 
-def _merge_one(db: Store, path: Path, name: str, people: People) -> dict[str, Any]:
+class _Copier(threading.Thread):
+    """Writes the prepared units into the city file, in the order received, up to BATCH_UNITS in
+    one transaction; also the new fingerprints of unchanged files. None on the queue ends it."""
+
+    def __init__(self, city: Store):
+        super().__init__(name="aidtrack-merge-copier", daemon=True)
+        self.city = city
+        self.queue: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        db = None
+        try:
+            db = _writer(self.city, CACHE_KIB)
+            done = False
+            while not done:
+                item = self.queue.get()
+                if item is None:
+                    break
+                batch = [item]
+                while len(batch) < BATCH_UNITS:
+                    try:
+                        item = self.queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        done = True
+                        break
+                    batch.append(item)
+                _copy_batch(db, batch)
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread, raised there
+            self.error = e
+            while self.queue.get() is not None:  # let the main thread finish putting
+                pass
+        finally:
+            if db is not None:
+                db.close()
+
+
+class _Lazy:
+    """The People index, built on first use."""
+
+    def __init__(self, build):
+        self.build, self.value = build, None
+
+    def __call__(self) -> People:
+        if self.value is None:
+            self.value = self.build()
+        return self.value
+
+
+def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dict | None:
+    """Read and check one unit file; fill `result` and return what to copy (None: unchanged)."""
     if path.resolve() == Path(db.path).resolve():
         raise Refused(_("is the city file itself"))
+    print_ = fingerprint(path)
+    before = db.execute("SELECT id, source, sha256, merged_at, records, fingerprint, left_out"
+                        " FROM units WHERE name = ?", [name]).fetchone()
+    if before and print_ is not None and before[5] == print_ and not before[6]:
+        households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?",
+                                [before[0]]).fetchone()[0]
+        result.update(_unchanged(before, households, None))  # visits not counted: slow on a cold file
+        return None
     try:
         conn, uri = open_ro(path)
     except sqlite3.DatabaseError as e:
@@ -296,16 +475,25 @@ def _merge_one(db: Store, path: Path, name: str, people: People) -> dict[str, An
     try:
         conn.execute("BEGIN")  # one snapshot for every read below
         check_schema(conn)
-        households = conn.execute("SELECT code, name, born, id_number FROM households").fetchall()
+        households = conn.execute("SELECT id, code, name, born, id_number FROM households").fetchall()
         visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
-        counts = {"households": len(households), "visits": visits}
+        people = lazy()
+        left_out, warnings = people.check(name, households)
+        left_codes = {h["household"] for h in left_out}
         sha = digest(conn)
-        before = db.execute("SELECT id, source, sha256, merged_at, records FROM units WHERE name = ?",
-                            [name]).fetchone()
+        if left_codes:  # the same records with other households left out are another copy
+            sha = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
+            left = [h[0] for h in households if h[1] in left_codes]
+            visits -= conn.execute(
+                "SELECT count(*) FROM visits WHERE pairing_id IN (SELECT id FROM pairings WHERE"
+                f" household_id IN ({', '.join('?' * len(left))}))", left).fetchone()[0]
+        result.update({"households": len(households) - len(left_codes), "visits": visits,
+                       "left_out": left_out, "warnings": warnings})
         if before and before[2] == sha:
-            return counts | {"status": "unchanged", "records": before[4],
-                             "reason": _("no record changed since its merge on {when}").format(
-                                 when=(before[3] or "")[:10])}
+            result.update(_unchanged(before, result["households"], visits))
+            if print_ != before[5]:  # written by the copier: a file touched, its records not
+                return {"fingerprint": print_, "id": before[0], "result": result}
+            return None
         check_health(conn)
         longest = conn.execute("SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
                                " (SELECT coalesce(max(length(code)), 0) FROM cadres))").fetchone()[0]
@@ -315,114 +503,185 @@ def _merge_one(db: Store, path: Path, name: str, people: People) -> dict[str, An
         conn.close()
     if len(name) + 1 + longest > CODE_MAX:
         raise Refused(_("the unit name and its codes together exceed {n} characters").format(n=CODE_MAX))
-    clashes = people.conflicts(name, households)
-    if clashes:
-        more = len(clashes) - 1
-        raise Refused(clashes[0] + (_("; {n} more household(s) enrolled elsewhere").format(n=more)
-                                    if more else ""))
-    records = _copy(db, uri, name, sha, path, before)
-    people.drop(name)
-    for code, hname, born, idn in households:
-        people.add(name, f"{name}/{code}", hname, born, idn)
-    return counts | {"status": "replaced" if before else "added", "records": records}
+    people.replace(name, [h for h in households if h[1] not in left_codes])
+    left_ids = [h[0] for h in households if h[1] in left_codes]
+    return {"uri": uri, "name": name, "sha": sha, "fingerprint": print_, "path": path, "copy": True,
+            "before": before, "left_ids": left_ids, "result": result}
 
 
-def _copy(db: Store, uri: str, name: str, sha: str, path: Path, before: tuple | None) -> int:
-    """Replace the unit's records by the file's, in one transaction; the number of records copied."""
+def _unchanged(before: tuple, households: int, visits: int | None) -> dict[str, Any]:
+    return {"status": "unchanged", "records": before[4], "households": households, "visits": visits,
+            "reason": _("no record changed since its merge on {when}").format(when=(before[3] or "")[:10])}
+
+
+def _copy_batch(db: Store, plans: list[dict]) -> None:
+    """Copy some units in ONE write transaction, each in a savepoint: one that fails is rolled back
+    alone and refused, the others are kept."""
+    touched = [p for p in plans if not p.get("copy")]
+    plans = [p for p in plans if p.get("copy")]
+    if touched:
+        try:
+            with db.write():
+                for p in touched:
+                    db.execute("UPDATE units SET fingerprint = ? WHERE id = ?", [p["fingerprint"], p["id"]])
+        except sqlite3.DatabaseError:  # only a shortcut for the next merge: it will digest instead
+            pass
+    attached = []
     try:
-        db.execute("ATTACH DATABASE ? AS u", [uri])
-    except sqlite3.DatabaseError as e:
-        raise Refused(_("cannot be read ({error})").format(error=e)) from None
-    try:
+        for i, plan in enumerate(plans):
+            schema = f"u{i}"
+            try:
+                db.execute(f"ATTACH DATABASE ? AS {schema}", [plan["uri"]])
+            except sqlite3.DatabaseError as e:
+                _refuse(plan, _("cannot be read ({error})").format(error=e))
+                continue
+            attached.append((schema, plan))
+        if not attached:
+            return
         with db.write():
-            if before:
-                uid = before[0]
-                for sql in _DELETE:
-                    db.execute(sql, {"u": uid})
-            else:
-                uid = db.execute("INSERT INTO units (name) VALUES (?)", [name]).lastrowid
-            records = 0
-            offsets = {t: db.execute(f"SELECT coalesce(max(id), 0) FROM main.{t}").fetchone()[0]
-                       for t in COLUMNS}
-            for table, columns in COLUMNS.items():
-                exprs = []
-                for c in columns:
-                    if c == "id":
-                        exprs.append(f"id + {offsets[table]}")
-                    elif c in _TARGET:
-                        exprs.append(f"{c} + {offsets[_TARGET[c]]}")
-                    elif c == "code":
-                        exprs.append(":prefix || code")
-                    else:
-                        exprs.append(c)
-                cols = list(columns)
-                if table in ("cadres", "households"):
-                    cols.append("unit_id")
-                    exprs.append(":u")
-                records += db.execute(
-                    f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(exprs)}"
-                    f" FROM u.{table} ORDER BY id", {"prefix": f"{name}/", "u": uid}).rowcount
-            after = {"source": str(path.resolve()), "sha256": sha, "merged_at": _now(), "records": records}
-            db.execute("UPDATE units SET source = :source, sha256 = :sha256, merged_at = :merged_at,"
-                       " records = :records WHERE id = :id", after | {"id": uid})
-            old = None if before is None else dict(zip(("source", "sha256", "merged_at", "records"),
-                                                       before[1:]))
-            db.audit("merge", "units", name, old, after)
-    except sqlite3.DatabaseError as e:  # a code taken in the city file, the city file locked…
-        raise Refused(_("cannot be copied into the city file ({error})").format(error=e)) from None
+            for schema, plan in attached:
+                db.execute("SAVEPOINT unit")
+                try:
+                    records = _copy(db, schema, plan)
+                except sqlite3.DatabaseError as e:  # a code taken in the city file…
+                    db.execute("ROLLBACK TO unit")
+                    db.execute("RELEASE unit")
+                    _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))
+                    continue
+                db.execute("RELEASE unit")
+                plan["result"].update({"status": "replaced" if plan["before"] else "added",
+                                       "records": records})
+    except sqlite3.DatabaseError as e:  # the city file locked for 30 s, the commit failed…
+        for _schema, plan in attached:
+            _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))
     finally:
-        db.execute("DETACH DATABASE u")
+        for schema, _plan in attached:
+            db.execute(f"DETACH DATABASE {schema}")
+
+
+def _refuse(plan: dict, reason: str) -> None:
+    plan["result"].update({"status": "refused", "records": None, "reason": reason})
+
+
+def _kept(table: str, schema: str) -> str:
+    """The WHERE clause keeping a unit file's rows of one table that do not belong to a left-out
+    household (their ids in temp.merge_left_out)."""
+    left = "SELECT id FROM temp.merge_left_out"
+    pairings = f"SELECT id FROM {schema}.pairings WHERE household_id IN ({left})"
+    visits = f"SELECT id FROM {schema}.visits WHERE pairing_id IN ({pairings})"
+    return {"cadres": "1", "households": f"t.id NOT IN ({left})",
+            "visits": f"t.pairing_id NOT IN ({pairings})", "problems": f"t.visit_id NOT IN ({visits})",
+            }.get(table, f"t.household_id NOT IN ({left})")
+
+
+def _copy(db: Store, schema: str, plan: dict) -> int:
+    """Replace one unit's records by its file's; the number of records copied.
+
+    A new unit's ids are its file's shifted by one offset per table (no lookup per row). A unit
+    merged before keeps each record's id: the old (source_id → id) pairs are kept in temp tables,
+    the unit's old rows deleted, and its rows inserted again under the same ids; records new in the
+    unit file get ids after the city's largest.
+    """
+    name, before = plan["name"], plan["before"]
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS merge_left_out (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM temp.merge_left_out")
+    db.conn.executemany("INSERT INTO temp.merge_left_out (id) VALUES (?)", [(i,) for i in plan["left_ids"]])
+    left = bool(plan["left_ids"])
+    if before:
+        uid = before[0]
+        _keep_ids(db, uid)
+        for sql in _DELETE:
+            db.execute(sql, {"u": uid})
+    else:
+        uid = db.execute("INSERT INTO units (name) VALUES (?)", [name]).lastrowid
+    records = 0
+    prefix = f"{name}/"
+    offset = None if before else _offsets(db)
+    for table, columns in COLUMNS.items():
+        if offset is None:
+            records += _insert_mapped(db, schema, table, columns, uid, prefix, left)
+        else:
+            records += _insert_shifted(db, schema, table, columns, uid, prefix, left, offset)
+    now = _now()
+    after = {"source": plan["path"].name, "sha256": plan["sha"], "merged_at": now, "records": records,
+             "left_out": len(plan["left_ids"])}
+    db.execute("UPDATE units SET source = :source, sha256 = :sha256, merged_at = :merged_at,"
+               " records = :records, left_out = :left_out, fingerprint = :fingerprint,"
+               " changed_at = :merged_at WHERE id = :id",
+               after | {"id": uid, "fingerprint": plan["fingerprint"]})
+    old = None if before is None else dict(zip(("source", "sha256", "merged_at", "records"), before[1:5]))
+    db.audit("merge", "units", name, old, after)
     return records
 
 
-# -- reading a merged file: which unit each record belongs to ------------------------------------
+def _offsets(db: Store) -> dict[str, int]:
+    """Each table's largest id before the unit's rows go in: a new unit's ids are shifted by it."""
+    return {t: db.execute(f"SELECT coalesce(max(id), 0) FROM main.{t}").fetchone()[0] for t in COLUMNS}
 
 
-class Units:
-    """The units of a file and which one each household and cadre belongs to (None: the file's own)."""
+def _insert_shifted(db: Store, schema: str, table: str, columns: tuple[str, ...], uid: int,
+                    prefix: str, left: bool, offset: dict[str, int]) -> int:
+    exprs = []
+    for c in columns:
+        if c == "id":
+            exprs.append(f"t.id + {offset[table]}")
+        elif c in _TARGET:
+            exprs.append(f"t.{c} + {offset[_TARGET[c]]}")
+        else:
+            exprs.append(":prefix || t.code" if c == "code" else f"t.{c}")
+    return _insert(db, schema, table, columns, exprs, uid, prefix, left)
 
-    def __init__(self, db: Store):
-        self.db = db
-        self.names: dict[int | None, str] = {None: OWN}
-        self.names.update(db.execute("SELECT id, name FROM units ORDER BY name").fetchall())
-        self.household: dict[int, int | None] = {}
-        self.household_code: dict[str, int | None] = {}
-        for hid, code, uid in db.execute("SELECT id, code, unit_id FROM households"):
-            self.household[hid] = uid
-            self.household_code[code] = uid
-        self.cadre: dict[int, int | None] = {}
-        self.cadre_code: dict[str, int | None] = {}
-        for cid, code, uid in db.execute("SELECT id, code, unit_id FROM cadres"):
-            self.cadre[cid] = uid
-            self.cadre_code[code] = uid
 
-    def find(self, name: str | None) -> int | None:
-        """The id of the unit named (None for the file's own records: "(this file)" or empty)."""
-        name = (name or "").strip()
-        if name in ("", OWN, _(OWN)):
-            return None
-        for uid, known in self.names.items():
-            if known == name:
-                return uid
-        listed = ", ".join(self.names.values())
-        raise AidtrackError("unit", name, _("no unit of this name in this file (units: {names})")
-                            .format(names=listed))
+#: One unit's rows of each table in the city file (:u is its unit id).
+_UNIT_ROWS = {
+    "cadres": "SELECT id, source_id FROM main.cadres WHERE unit_id = :u",
+    "households": "SELECT id, source_id FROM main.households WHERE unit_id = :u",
+    "pairings": f"SELECT id, source_id FROM main.pairings WHERE household_id IN ({_UNIT_HOUSEHOLDS})",
+    "visits": f"SELECT id, source_id FROM main.visits WHERE pairing_id IN ({_UNIT_PAIRINGS})",
+    "problems": f"SELECT id, source_id FROM main.problems WHERE visit_id IN ({_UNIT_VISITS})",
+}
 
-    def listed(self) -> list[int | None]:
-        """Every unit, the file's own records first when there are any (or when nothing was merged)."""
-        own = (None in self.household.values() or None in self.cadre.values()
-               or len(self.names) == 1)
-        return ([None] if own else []) + [u for u in self.names if u is not None]
 
-    def pairings(self) -> dict[int, int | None]:
-        """Each pairing's unit: its household's."""
-        return {pid: self.household.get(hid) for pid, hid in
-                self.db.execute("SELECT id, household_id FROM pairings")}
+def _keep_ids(db: Store, uid: int) -> None:
+    """temp.merge_map_TABLE: the (source_id → id) of the unit's records already in the city file."""
+    for table in COLUMNS:
+        rows = _UNIT_ROWS.get(table, f"SELECT id, source_id FROM main.{table}"
+                                     f" WHERE household_id IN ({_UNIT_HOUSEHOLDS})")
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS merge_map_{table}"
+                   " (source_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        db.execute(f"DELETE FROM temp.merge_map_{table}")
+        db.execute(f"INSERT INTO temp.merge_map_{table} (source_id, id) SELECT source_id, id"
+                   f" FROM ({rows}) WHERE source_id IS NOT NULL", {"u": uid})
 
-    def visits_until(self, day: str) -> dict[int | None, int]:
-        """Visits dated on or before a day, per unit: counted per pairing first, on the (pairing_id,
-        date, kind) index, then per unit (joining a million visits to their households is 10× slower)."""
-        return dict(self.db.execute(
-            "SELECT h.unit_id, sum(v.n) FROM (SELECT pairing_id, count(*) AS n FROM visits WHERE date <= ?"
-            " GROUP BY pairing_id) v JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id GROUP BY h.unit_id", [day]).fetchall())
+
+def _insert_mapped(db: Store, schema: str, table: str, columns: tuple[str, ...], uid: int,
+                   prefix: str, left: bool) -> int:
+    """Rows under the ids their records had (temp.merge_map_TABLE); new records after the largest."""
+    top = db.execute(f"SELECT max(coalesce((SELECT max(id) FROM main.{table}), 0),"
+                     f" coalesce((SELECT max(id) FROM temp.merge_map_{table}), 0))").fetchone()[0]
+    db.execute(f"INSERT INTO temp.merge_map_{table} (source_id, id)"
+               f" SELECT id, {top} + row_number() OVER (ORDER BY id) FROM {schema}.{table}"
+               f" WHERE id NOT IN (SELECT source_id FROM temp.merge_map_{table})")
+    exprs = []
+    for c in columns:
+        if c == "id":
+            exprs.append("m.id")
+        elif c in _TARGET:
+            exprs.append(f"(SELECT id FROM temp.merge_map_{_TARGET[c]} WHERE source_id = t.{c})")
+        else:
+            exprs.append(":prefix || t.code" if c == "code" else f"t.{c}")
+    return _insert(db, schema, table, columns, exprs, uid, prefix, left,
+                   f" JOIN temp.merge_map_{table} m ON m.source_id = t.id")
+
+
+def _insert(db: Store, schema: str, table: str, columns: tuple[str, ...], exprs: list[str], uid: int,
+            prefix: str, left: bool, join: str = "") -> int:
+    cols = [*columns, "source_id"]
+    exprs = [*exprs, "t.id"]
+    if table in ("cadres", "households"):
+        cols.append("unit_id")
+        exprs.append(":u")
+    where = f" WHERE {_kept(table, schema)}" if left else ""
+    return db.execute(
+        f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(exprs)}"
+        f" FROM {schema}.{table} t{join}{where} ORDER BY t.id", {"prefix": prefix, "u": uid}).rowcount

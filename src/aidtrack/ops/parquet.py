@@ -1,18 +1,30 @@
-"""Parquet hand-off: one file per table, typed, for DuckDB and other column stores (a province's).
+"""Parquet hand-off: typed files for DuckDB and other column stores (a province's warehouse).
 
 Each kind is written in its public shape (the registry's fields: codes for references, as `export` writes
-CSV) plus its `id`, and every row of the table: statuses.parquet includes each household's first
-`enrolled` status, which a CSV bundle leaves to households' `enrolled` column. Cadres and
-households carry `unit_id` once the city roll-up exists, and the `units` table is written as is.
-Types: dates date32, months 'YYYY-MM' strings, money decimal128(12, 2) yuan (exact: built from the
-fen), integers int64, flags bool, tags a list of strings, everything else strings. Rows are fetched
-and written in record batches of BATCH rows under one fixed schema, so memory stays flat.
+CSV) plus its `id`, its link columns (a status's, income's and aid's `household_id`, a pairing's
+`cadre_id` and `household_id`, a visit's `pairing_id`, a problem's `visit_id`, aid's
+`giver_cadre_id`), `source_id` (a merged record's id in its unit's file) and `unit` (the unit it was
+merged from; NULL for the file's own records). Ids are stable: a re-merged unit keeps them, so a
+warehouse can update rows by (unit, source_id) or by id. Every row of the table: statuses include
+each household's first `enrolled` status, which a CSV bundle leaves to households' `enrolled`
+column. The `units` table is written with its file's name only (no path of this machine).
+Types: dates date32, timestamps timestamp[s, UTC], months 'YYYY-MM' strings, money
+decimal128(12, 2) yuan (exact: built from the fen), integers int64, flags bool, tags a list of
+strings, everything else strings. Rows are fetched and written in record batches of BATCH rows
+under one fixed schema, so memory stays flat.
+
+`handoff()` writes the hive-partitioned folder (`TABLE/unit=…/year=…/data.parquet`) and exports
+only some units (`--unit`, `--changed-since`): see docs/merge.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from ..i18n import _
@@ -26,6 +38,19 @@ BATCH = 100_000
 #: decimal128(12, 2) holds up to 9,999,999,999.99 yuan.
 MONEY_PRECISION = 12
 MAX_FEN = 10 ** MONEY_PRECISION - 1
+
+#: The link columns (ids of the records a record points to) exported beside the public fields.
+LINKS: dict[str, tuple[str, ...]] = {
+    k.name: tuple(c for c in k.columns if c.endswith("_id")) for k in REGISTRY.values()}
+#: The column a record's year is taken from, for `--partition year` (cadres and households have none).
+YEAR_OF = {k.name: f.name for k in REGISTRY.values()
+           for f in reversed(k.fields) if f.type in ("date", "month") and (f.dated or f.required)}
+PARTITIONS = ("unit", "year")
+#: The hive folder name of the file's own records (unit NULL), as Hive and DuckDB name a NULL value.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+#: The units table's columns in the hand-off (its fingerprint names the machine's inode: left out).
+UNIT_COLUMNS = ("id", "name", "source", "sha256", "merged_at", "changed_at", "records", "left_out")
+TIMESTAMPS = ("merged_at", "changed_at")
 
 
 def require() -> tuple[Any, Any]:
@@ -47,26 +72,54 @@ def tables(db: Store) -> list[str]:
 def _arrow_types(pa) -> dict[str, Any]:
     """Arrow types by the column type words of _query (headers.TYPES, and int/real for the others)."""
     return {"int": pa.int64(), "real": pa.float64(), "date": pa.date32(),
-            "money": pa.decimal128(MONEY_PRECISION, 2), "flag": pa.bool_(), "tags": pa.list_(pa.string())}
+            "money": pa.decimal128(MONEY_PRECISION, 2), "flag": pa.bool_(), "tags": pa.list_(pa.string()),
+            "timestamp": pa.timestamp("s", tz="UTC"), "unit": pa.string()}
 
 
-def _query(db: Store, table: str) -> tuple[str, list[str], dict[str, str]]:
-    """The SELECT, its columns, and their type names (headers.TYPES words, `int` for ids)."""
+def _has_units(db: Store) -> bool:
+    return "units" in db.table_names() and "source_id" in db["households"].columns_dict
+
+
+def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[str], dict[str, str]]:
+    """The SELECT, its columns, and their type names (headers.TYPES words, `int` for ids).
+
+    `unit` is selected as the unit's id (named by the converter). only_units: keep the records of
+    the households and cadres listed in temp.handoff_households / temp.handoff_cadres (on their
+    indexes: each kind's public query joins its household as `h`, cadres are `c`).
+    """
     if table not in KINDS:
         info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
-        columns = [r[1] for r in info]
+        have = [r[1] for r in info]
+        columns = [c for c in UNIT_COLUMNS if c in have] if table == "units" else have
         types = {r[1]: "int" if "INT" in (r[2] or "").upper() else
                  "real" if (r[2] or "").upper() in ("REAL", "FLOAT", "DOUBLE") else "text" for r in info}
+        if table == "units":
+            types.update({c: "timestamp" for c in TIMESTAMPS})
         return f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] ORDER BY rowid", columns, types
-    columns = ["id", *REGISTRY[table].field_names]
-    selected = ", ".join(f"p.{c}" for c in columns)
-    sql = f"SELECT {selected} FROM ({REGISTRY[table].select}) p"
-    if table in ("cadres", "households") and "unit_id" in db[table].columns_dict:
-        columns.append("unit_id")
-        sql = (f"SELECT {selected}, t.unit_id FROM ({REGISTRY[table].select}) p"
-               f" JOIN {table} t ON t.id = p.id")
-    types = {c: "int" if c in ("id", "unit_id") else TYPES.get(c, "text") for c in columns}
-    return sql + " ORDER BY p.id", columns, types
+    alias = REGISTRY[table].alias
+    fields = list(REGISTRY[table].field_names)
+    columns = ["id", *fields, *LINKS[table]]
+    extras = [f"{alias}.{c} AS {c}" for c in LINKS[table]]
+    owner = "c" if table == "cadres" else "h"
+    if _has_units(db):
+        columns += ["source_id", "unit"]
+        extras += [f"{alias}.source_id AS source_id", f"{owner}.unit_id AS merged_unit"]
+    public = REGISTRY[table].select
+    inner = public.replace("SELECT ", f"SELECT {', '.join(extras)}, ", 1) if extras else public
+    if only_units:
+        listed = "temp.handoff_cadres" if table == "cadres" else "temp.handoff_households"
+        inner += f" WHERE {owner}.id IN (SELECT id FROM {listed})"
+    types = {c: "int" if c in ("id", "source_id", *LINKS[table]) else TYPES.get(c, "text") for c in columns}
+    selected = list(columns)
+    if table == "cadres":  # the cadre's own `unit` (the bureau as typed) beside the merged-from unit
+        at = columns.index("unit")
+        columns[at] = "cadre_unit"
+        types["cadre_unit"] = "text"
+    if "source_id" in columns:
+        selected[-1] = "merged_unit"
+        types["unit"] = "unit"
+    outer = ", ".join(f"{s} AS {c}" if s != c else c for s, c in zip(selected, columns))
+    return f"SELECT {outer} FROM ({inner}) ORDER BY id", columns, types
 
 
 def _yuan(column: str):
@@ -88,33 +141,194 @@ def _converter(column: str, kind: str):
         return lambda v: None if v is None else bool(v)
     if kind == "tags":
         return lambda v: v.split(",") if v else []
+    if kind == "timestamp":
+        return lambda v: None if v is None else dt.datetime.fromisoformat(v).astimezone(dt.timezone.utc)
+    if kind == "unit":
+        return None  # set by _Table: the unit's name
+    if column == "source":  # units.source: the file's name, never a path of this machine
+        return lambda v: None if v is None else Path(v.replace("\\", "/")).name
     return None
+
+
+class _Table:
+    """One table's columns, Arrow schema and row converters."""
+
+    def __init__(self, db: Store, table: str, redact: bool, only_units: bool = False,
+                 drop: tuple[str, ...] = ()):
+        pa, self.pq = require()
+        from .redact import HIDDEN_FIELDS, mask_name
+
+        self.pa = pa
+        self.sql, self.columns, types = _query(db, table, only_units)
+        arrow = _arrow_types(pa)
+        self.kept = [i for i, c in enumerate(self.columns) if c not in drop]
+        self.schema = pa.schema([pa.field(self.columns[i], arrow.get(types[self.columns[i]], pa.string()),
+                                          nullable=self.columns[i] != "id") for i in self.kept])
+        self.converters = [_converter(c, types[c]) for c in self.columns]
+        if "unit" in self.columns:
+            names = dict(db.execute("SELECT id, name FROM units").fetchall())
+            self.converters[self.columns.index("unit")] = lambda v: None if v is None else names[v]
+        if redact:
+            for i, c in enumerate(self.columns):
+                if c == "name" and table in ("cadres", "households"):
+                    self.converters[i] = mask_name
+                elif c in HIDDEN_FIELDS:
+                    self.converters[i] = lambda v: None
+
+    def batch(self, rows: list[tuple]):
+        arrays = []
+        for j, i in enumerate(self.kept):
+            values = [r[i] for r in rows]
+            convert = self.converters[i]
+            data = values if convert is None else [convert(v) for v in values]
+            arrays.append(self.pa.array(data, type=self.schema.field(j).type))
+        return self.pa.record_batch(arrays, schema=self.schema)
 
 
 def write(db: Store, table: str, out: IO[bytes] | str, redact: bool = False) -> int:
     """Write one table to a Parquet file; returns the rows written."""
-    pa, pq = require()
-    from .redact import HIDDEN_FIELDS, mask_name
-
-    sql, columns, types = _query(db, table)
-    arrow = _arrow_types(pa)
-    schema = pa.schema([pa.field(c, arrow.get(types[c], pa.string()), nullable=c != "id") for c in columns])
-    converters = [_converter(c, types[c]) for c in columns]
-    if redact:
-        for i, c in enumerate(columns):
-            if c == "name" and table in ("cadres", "households"):
-                converters[i] = mask_name
-            elif c in HIDDEN_FIELDS:
-                converters[i] = lambda v: None
-    cur = db.execute(sql)
+    t = _Table(db, table, redact)
+    cur = db.execute(t.sql)
     n = 0
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+    with t.pq.ParquetWriter(out, t.schema, compression="zstd") as writer:
         while batch := cur.fetchmany(BATCH):
-            arrays = []
-            for i, values in enumerate(zip(*batch)):
-                convert = converters[i]
-                data = values if convert is None else [convert(v) for v in values]
-                arrays.append(pa.array(data, type=schema.field(i).type))
-            writer.write_batch(pa.record_batch(arrays, schema=schema))
+            writer.write_batch(t.batch(batch))
             n += len(batch)
+    return n
+
+
+# -- the hand-off: partitioned, only what changed --------------------------------------------------
+
+
+def chosen_units(db: Store, unit: str | None = None,
+                 changed_since: dt.date | None = None) -> list[int | None]:
+    """The units to hand off (None: the file's own records): all of them, one (--unit), or those
+    changed on or after a day (--changed-since: merged since, or for the file's own records an
+    audited change since, other than a merge)."""
+    from .units import Units
+
+    if not _has_units(db):
+        return [None]
+    units = Units(db)
+    listed = units.listed()
+    if unit is not None:
+        listed = [units.find(unit)]
+    if changed_since is not None:
+        day = changed_since.isoformat()
+        changed = {u for (u,) in db.execute("SELECT id FROM units WHERE changed_at >= ?", [day])}
+        own = db.execute("SELECT 1 FROM audit WHERE at >= ? AND action != 'merge' LIMIT 1", [day]).fetchone()
+        listed = [u for u in listed if (u in changed if u is not None else bool(own))]
+    return listed
+
+
+def _fill(db: Store, units: list[int | None]) -> None:
+    """temp.handoff_households and temp.handoff_cadres: the records of these units."""
+    for table in ("households", "cadres"):
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS handoff_{table} (id INTEGER PRIMARY KEY)")
+        db.execute(f"DELETE FROM temp.handoff_{table}")
+        ids = [u for u in units if u is not None]
+        if ids:
+            db.execute(f"INSERT INTO temp.handoff_{table} SELECT id FROM {table}"
+                       f" WHERE unit_id IN ({', '.join('?' * len(ids))})", ids)
+        if None in units:
+            db.execute(f"INSERT INTO temp.handoff_{table} SELECT id FROM {table} WHERE unit_id IS NULL")
+
+
+def partition_names(text: str | None) -> tuple[str, ...]:
+    """--partition: `unit` or `unit,year`."""
+    if text is None:
+        return ()
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    if names not in (("unit",), ("unit", "year")):
+        raise AidtrackError("partition", text, _("is unit or unit,year"))
+    return names
+
+
+def handoff(db: Store, out: str | os.PathLike, partition: tuple[str, ...] = (), unit: str | None = None,
+            changed_since: dt.date | None = None, redact: bool = False) -> dict[str, int]:
+    """Write every table for the chosen units; the rows written per table (and units.parquet whole).
+
+    Partitioned by unit: OUT/TABLE/unit=NAME[/year=YYYY]/data.parquet, each unit's folder replaced
+    whole (written beside it, then renamed), the others left as they are; the file's own records
+    are unit=__HIVE_DEFAULT_PARTITION__ (NULL). Not partitioned: OUT/TABLE.parquet with the chosen
+    units' records.
+    """
+    require()
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
+    folder.mkdir(parents=True, exist_ok=True)
+    units = chosen_units(db, unit, changed_since)
+    names: dict[int | None, str] = {None: NULL_PARTITION}
+    if _has_units(db):
+        names.update(db.execute("SELECT id, name FROM units").fetchall())
+    counts: dict[str, int] = {}
+    for table in KINDS:
+        counts[table] = 0
+        if not partition:
+            _fill(db, units)
+            counts[table] = _write_file(db, table, folder / f"{table}.parquet", redact)
+            continue
+        for u in units:
+            _fill(db, [u])
+            counts[table] += _write_unit(db, table, folder / table, f"unit={names[u]}",
+                                         "year" in partition, redact)
+    if "units" in tables(db):
+        counts["units"] = _write_file(db, "units", folder / "units.parquet", redact, only_units=False)
+    return counts
+
+
+def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: bool = True) -> int:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            t = _Table(db, table, redact, only_units=only_units and table in KINDS)
+            cur = db.execute(t.sql)
+            n = 0
+            with t.pq.ParquetWriter(f, t.schema, compression="zstd") as writer:
+                while batch := cur.fetchmany(BATCH):
+                    writer.write_batch(t.batch(batch))
+                    n += len(batch)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, redact: bool) -> int:
+    """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one."""
+    parent.mkdir(parents=True, exist_ok=True)
+    by_year = by_year and table in YEAR_OF
+    t = _Table(db, table, redact, only_units=True, drop=("unit",))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))
+    try:
+        writers: dict[str, Any] = {}
+        year_at = t.columns.index(YEAR_OF[table]) if by_year else None
+        cur = db.execute(t.sql)
+        n = 0
+        while batch := cur.fetchmany(BATCH):
+            groups: dict[str, list[tuple]] = {}
+            for row in batch:
+                groups.setdefault(row[year_at][:4] if by_year else "", []).append(row)
+            for year, rows in groups.items():
+                if year not in writers:
+                    target = tmp / f"year={year}" if by_year else tmp
+                    target.mkdir(exist_ok=True)
+                    writers[year] = t.pq.ParquetWriter(target / "data.parquet", t.schema, compression="zstd")
+                writers[year].write_batch(t.batch(rows))
+            n += len(batch)
+        for w in writers.values():
+            w.close()
+        final = parent / name
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{name}.old.", dir=parent))
+            os.replace(final, old / "x")
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return n

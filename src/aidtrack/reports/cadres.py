@@ -9,9 +9,9 @@ from typing import Any
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, label, yuan
 from ..ops import facts
-from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
+from ..ops.units import Units
 from ..store import Store
 from .common import cells, problem_counts, quarters_of, ratio, span
 
@@ -62,7 +62,7 @@ def score(weights: dict[str, int], made: int, required: int, compliant: int, pai
 def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | None = None,
           redact: bool = False, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """The assessment of every cadre of the period. `unit` keeps one unit's cadres
-    (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead."""
+    (ops.units.Units.find); `by_unit` gives each unit's cadres and average score instead."""
     today = today or dt.date.today()
     policy = Policy(db)
     weights = {k: policy.value(k, end) for k in (

@@ -14,9 +14,9 @@ from typing import Any
 from ..i18n import N_, _
 from ..model import AID_KINDS, STATUSES, Quarter, label, yuan
 from ..ops import facts
-from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
+from ..ops.units import Units
 from ..store import Store
 from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows
 
@@ -57,7 +57,7 @@ def _income(cur: tuple[int, int] | None, prev: tuple[int, int] | None,
 
 def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False,
           unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.merge.Units.find);
+    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
     `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings."""
     today = today or dt.date.today()
     start, end = q.start, q.end

@@ -157,5 +157,33 @@ def m0002_units(db: Database) -> None:
     _run(db, _V2)
 
 
+
+
+_V3 = """
+ALTER TABLE units ADD COLUMN fingerprint TEXT;
+ALTER TABLE units ADD COLUMN changed_at TEXT;
+ALTER TABLE units ADD COLUMN left_out INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cadres ADD COLUMN source_id INTEGER;
+ALTER TABLE households ADD COLUMN source_id INTEGER;
+ALTER TABLE statuses ADD COLUMN source_id INTEGER;
+ALTER TABLE pairings ADD COLUMN source_id INTEGER;
+ALTER TABLE visits ADD COLUMN source_id INTEGER;
+ALTER TABLE problems ADD COLUMN source_id INTEGER;
+ALTER TABLE income ADD COLUMN source_id INTEGER;
+ALTER TABLE aid ADD COLUMN source_id INTEGER;
+UPDATE units SET changed_at = merged_at
+"""
+
+
+@migrations(name="0003_unit_identity")
+def m0003_unit_identity(db: Database) -> None:
+    """Stable ids for merged records: each keeps its id in its unit's file (`source_id`), so a
+    re-merge updates it in place; a unit's file fingerprint (size, times, change counter) skips an
+    unchanged file without reading it, and `changed_at` dates its last change (for --changed-since).
+    Records merged before this migration have source_id NULL: their unit's next merge renumbers them
+    once."""
+    _run(db, _V3)
+
+
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
-KNOWN = ["0001_initial", "0002_units"]
+KNOWN = ["0001_initial", "0002_units", "0003_unit_identity"]

@@ -156,7 +156,8 @@ TIMED_BY = {
     "import visits": "import_visits", "import bundle": "import_bundle", "report quarter": "report_quarter",
     "report cadres": "report_cadres", "report household": "report_household",
     "check relapse": "check_relapse", "check visits": "check_visits", "visit add": "visit_add",
-    "merge": "merge_units", "check": "check_all", "income add": "income_add", "import problems": "import_problems",
+    "merge": "merge_units", "check": "check_all", "income add": "income_add",
+    "import problems": "import_problems",
 }
 
 
@@ -182,8 +183,8 @@ def test_run_at_tiny_scale(tmp_path):
     assert "DIFFER" not in m["import_bundle"]["note"]
     assert m["import_visits_big"]["status"] == "skipped"
     assert {t["name"] for t in results["targets"]} >= {
-        "import_vs_sqlite3", "import_vs_same_end_state", "history_10x", "report_cadres_vs_sql", "check_all_vs_sql",
-        "visit_add_vs_floor_run", "income_add_vs_floor_run", "import_problems"}
+        "import_vs_sqlite3", "import_vs_same_end_state", "history_10x", "report_cadres_vs_sql",
+        "check_all_vs_sql", "visit_add_vs_floor_run", "income_add_vs_floor_run", "import_problems"}
     # the same-end-state SQL stores what aidtrack stores
     if m["same_end_state"]["status"] == "ok" and m["import_visits"]["status"] == "ok":
         assert m["same_end_state"]["rows"] == m["import_visits"]["rows"] == results["meta"]["rows"]["visits"]

@@ -27,7 +27,7 @@ def _as_of(text: str | None):
     return date(text or today(), "as-of", today=today())
 
 
-def _print_sections(sections) -> None:
+def print_sections(sections) -> None:
     from rich.markup import escape
 
     from ..checks.common import NOTHING
@@ -62,7 +62,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
         columns, rows = check.csv_rows(result)
         sys.stdout.write(to_csv(rows, columns))
     else:
-        _print_sections(check.sections(result))
+        print_sections(check.sections(result))
     if check.found(result):
         raise typer.Exit(1)
 
@@ -94,7 +94,7 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
     if fmt == "json":
         sys.stdout.write(to_json({n: module(n).public(r) for n, r in results.items()}) + "\n")
     else:
-        _print_sections([s for n, r in results.items() for s in module(n).sections(r)])
+        print_sections([s for n, r in results.items() for s in module(n).sections(r)])
     if any(module(n).found(r) for n, r in results.items()):
         raise typer.Exit(1)
 

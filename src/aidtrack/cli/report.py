@@ -38,7 +38,7 @@ def by_unit(by: str | None, unit: str | None) -> bool:
     return True
 
 
-def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
+def show(module: Any, data: dict[str, Any], fmt: str) -> None:
     from ..render import emit_document, to_csv, to_json_records
 
     if fmt == "json":
@@ -69,7 +69,7 @@ def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
         if text is not None:
             f.write(text)
         else:
-            _show(module, data, fmt)
+            show(module, data, fmt)
 
 
 @command(app)
@@ -122,7 +122,7 @@ def cadres(
     fmt = choice(fmt, FORMATS, "format")
     grouped = by_unit(by, unit)
     start, end, label = parse_period(period or str(Quarter.of(today())))
-    _show(report, report.build(open_db(), start, end, label, today(), redact, unit=unit, by_unit=grouped),
+    show(report, report.build(open_db(), start, end, label, today(), redact, unit=unit, by_unit=grouped),
           fmt)
 
 
@@ -148,7 +148,7 @@ def grid(
         if label != str(start.year):
             raise AidtrackError("year", year, _("is not a year: use e.g. 2004"))
         y = start.year
-    _show(report, report.build(open_db(), y, today(), redact), fmt)
+    show(report, report.build(open_db(), y, today(), redact), fmt)
 
 
 @command(app)
@@ -194,4 +194,4 @@ def outcomes(
     fmt = choice(fmt, FORMATS, "format")
     grouped = by_unit(by, unit)
     day = date(as_of or today(), "as-of", today=today())
-    _show(report, report.build(open_db(), day, redact, unit=unit, by_unit=grouped), fmt)
+    show(report, report.build(open_db(), day, redact, unit=unit, by_unit=grouped), fmt)

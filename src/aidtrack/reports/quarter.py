@@ -18,7 +18,7 @@ from ..ops.merge import Units
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
 from ..store import Store
-from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows
+from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
 
 CSV_COLUMNS = (
     "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
@@ -72,8 +72,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     income, income_before = income_in(db, q), income_in(db, q.prev())
     status = facts.status_at(db, end)
     if units is None:
-        cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?",
-                                [end.isoformat()]).fetchone()[0]
+        cumulative = visits_until(db, end)
     else:
         pairing_unit = units.pairings()
         visits_by_unit = units.visits_until(end.isoformat())

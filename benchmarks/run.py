@@ -686,7 +686,7 @@ WITH pq AS (SELECT id, cadre_id, household_id FROM pairings
             WHERE since <= :end AND (until IS NULL OR until >= :start)),
 vis AS (SELECT pairing_id, count(*) AS n FROM visits WHERE date BETWEEN :start AND :end GROUP BY pairing_id),
 pr AS (SELECT v.pairing_id, sum(v.date >= :start) AS raised, sum(pr.resolved_on BETWEEN :start AND :end)
-       AS solved FROM problems pr JOIN visits v ON v.id = pr.visit_id
+       AS solved FROM problems pr CROSS JOIN visits v ON v.id = pr.visit_id
        WHERE v.date <= :end AND (v.date >= :start OR pr.resolved_on >= :start) GROUP BY v.pairing_id),
 mv AS (SELECT household_id, sum(status = 'exited') AS ex, sum(status = 'prosperous') AS pro,
               sum(status = 'relapsed') AS re FROM statuses WHERE date BETWEEN :start AND :end

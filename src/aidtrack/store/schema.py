@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-migrations = Migrations("aidtrack")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class _Migrations:
+    """sqlite-utils' Migrations("aidtrack"), registered the same way (`@migrations(name=…)`) but built
+    on first use: opening an up-to-date register (store.db) does not import sqlite-utils."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._steps: list[tuple[str, Callable[[Database], None]]] = []
+        self._real: Any = None
+
+    def __call__(self, *, name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+        def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+            self._steps.append((name, fn))
+            return fn
+
+        return register
+
+    def __getattr__(self, attr: str) -> Any:  # pending, applied, apply, …: sqlite-utils'
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for name, fn in self._steps:
+                real(name=name)(fn)
+            self._real = real
+        return getattr(self._real, attr)
+
+
+migrations = _Migrations("aidtrack")
 
 _V1 = """
 CREATE TABLE cadres (
@@ -179,7 +212,7 @@ _V4 = (
         INSERT INTO visit_months (month, visits) VALUES (substr(NEW.date, 1, 7), 1)
         ON CONFLICT (month) DO UPDATE SET visits = visits + 1;
     END""",
-    "CREATE INDEX problems_resolved ON problems(resolved_on, visit_id)",
+    "CREATE INDEX problems_resolved ON problems(resolved_on, visit_id, escalated)",
 )
 
 

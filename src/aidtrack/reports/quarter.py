@@ -84,22 +84,27 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
     rows = []
+    no_problems: dict[str, int] = {}
     for p in pairings:
         hid = p["household_id"]
         cell = quarter_cells[(p["id"], label)]
-        first, last = span(p, start_iso, end_iso)
-        pr = problems.get(p["id"], {})
-        aid_fen = sum(v for day, _, v in aid.get(hid, ()) if first <= day <= last)
+        pr = problems.get(p["id"], no_problems)
+        entries = aid.get(hid)
+        if entries:
+            first, last = span(p, start_iso, end_iso)
+            aid_fen = sum(v for day, _, v in entries if first <= day <= last)
+        else:
+            aid_fen = 0
         avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
         rows.append({
             "cadre": p["cadre"], "cadre_name": p["cadre_name"],
             "household": p["household"], "household_name": p["household_name"],
             "since": p["since"], "until": p["until"],
-            "visits": cell.visits, "required": cell.required, "compliant": cell.met,
+            "visits": cell.visits, "required": cell.required, "compliant": cell.visits >= cell.required,
             "state": cell.state,
             "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
             "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
-            "aid_value": yuan(aid_fen),
+            "aid_value": round(aid_fen / 100, 2),
             "income_monthly_avg": yuan(avg), "income_per_person": yuan(per_person),
             "income_change": yuan(change),
             "status": status.get(hid),

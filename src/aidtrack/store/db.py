@@ -51,7 +51,8 @@ class Store:
     operator: str = "unknown"
     path: Path | None = None
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, execute_plugins: bool = False):
+        """`execute_plugins` as sqlite-utils' Database takes it (never used: no plugins run here)."""
         self.conn = conn
         self._utils: Database | None = None
         conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it

@@ -365,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-city", type=Path, default=None,
                     help="also copy the imported city database to this path")
     ap.add_argument("--quick", action="store_true",
-                    help="the tiny run CI makes: " + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items()
-                                                              if v is not True) + ", --skip-big")
+                    help="the tiny run CI makes: " + ", ".join(
+                        f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items() if v is not True)
+                    + ", --skip-big")
     args = ap.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -721,11 +722,11 @@ WITH s AS (SELECT household_id, date, status IN ('exited', 'prosperous') AS out_
 last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id),
 ex AS (SELECT s.household_id, min(s.date) AS since FROM s LEFT JOIN last_in USING (household_id)
        WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id),
-lv AS (SELECT p.household_id, max(v.date) AS last FROM ex JOIN pairings p ON p.household_id = ex.household_id
-       JOIN visits v ON v.pairing_id = p.id AND v.date <= :asof GROUP BY p.household_id)
-SELECT h.code, h.name, ex.since, lv.last FROM ex JOIN households h ON h.id = ex.household_id
-LEFT JOIN lv ON lv.household_id = ex.household_id
-WHERE max(ex.since, coalesce(lv.last, '')) < :followup_from ORDER BY h.code
+lv AS (SELECT ex.household_id, ex.since,
+              (SELECT max(v.date) FROM pairings p JOIN visits v ON v.pairing_id = p.id AND v.date <= :asof
+               WHERE p.household_id = ex.household_id) AS last FROM ex)
+SELECT h.code, h.name, lv.since, lv.last FROM lv JOIN households h ON h.id = lv.household_id
+WHERE max(lv.since, coalesce(lv.last, '')) < :followup_from ORDER BY h.code
 """,
     """
 SELECT pr.id, pr.problem, v.date, h.code, h.name, c.code, c.name FROM problems pr
@@ -751,7 +752,8 @@ WITH st AS (SELECT household_id, status, max(date || printf('%012d', id)) FROM s
             WHERE date <= :asof GROUP BY household_id),
 m AS (SELECT i.household_id, i.month, sum(i.amount) AS amount,
              row_number() OVER (PARTITION BY i.household_id ORDER BY i.month DESC) AS k
-      FROM income i JOIN st ON st.household_id = i.household_id AND st.status IN ('enrolled', 'relapsed')
+      FROM income i CROSS JOIN st
+      ON st.household_id = i.household_id AND st.status IN ('enrolled', 'relapsed')
       WHERE i.month BETWEEN :window_month AND :last_month GROUP BY i.household_id, i.month)
 SELECT h.code, h.name, count(*), min(m.amount) FROM m JOIN households h ON h.id = m.household_id
 WHERE m.k <= :need GROUP BY m.household_id HAVING count(*) >= :need AND min(m.amount) >= :line * h.members
@@ -798,9 +800,11 @@ def hand_sql(m: dict, db: Path, end: dt.date, R: int) -> None:
     c = check_params(db, end)
     m["sql_quarter"] = measure_sql("hand-written SQL: quarter rollup", db, SQL_QUARTER, q, R)
     m["sql_cadres"] = measure_sql("hand-written SQL: cadre assessment", db, SQL_CADRES, q, R)
-    m["sql_relapse"] = measure_sql("hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end), R)
+    m["sql_relapse"] = measure_sql("hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end),
+                                   R)
     m["sql_check"] = measure_sqls("hand-written SQL: every check (relapse, visits, exits)", db,
-                                  [(SQL_RELAPSE, c), *((s, c) for s in SQL_CHECK_VISITS), (SQL_CHECK_EXITS, c)],
+                                  [(SQL_RELAPSE, c), *((s, c) for s in SQL_CHECK_VISITS),
+                                   (SQL_CHECK_EXITS, c)],
                                   R)
 
 
@@ -844,8 +848,9 @@ FLOOR_RUN = [sys.executable, str(HERE / "floor_app.py"), "--household", "H00001"
              "--situation", "测试"]
 
 
-def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm: bool, out: Path, args) -> None:
-    """`visit add` and `income add` into (a copy of) the city register, beside a minimal Typer command's run."""
+def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm: bool, out: Path,
+                 args) -> None:
+    """`visit add` and `income add` into copies of the city register, beside a minimal Typer command's run."""
     m["floor_run"] = measure("floor: minimal Typer command run", FLOOR_RUN, R, out, warmup=warm)
     m["visit_add"] = time_visit_add(city_db, work / "visit.db", end, R, warm, out, args)
     code = "H" + "1".zfill(_width(args))
@@ -873,8 +878,9 @@ def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm:
     finally:
         conn.close()
     want = R + (1 if warm else 0)
-    m["income_add"] = summary("income add (one row)", shown(argv, out).replace("SOURCE", "测试<n>"), times, rss,
-                              f"{added} rows added" if added == want else f"ADDED {added} ROWS, EXPECTED {want}")
+    note = f"{added} rows added" if added == want else f"ADDED {added} ROWS, EXPECTED {want}"
+    command = shown(argv, out).replace("SOURCE", "测试<n>")
+    m["income_add"] = summary("income add (one row)", command, times, rss, note)
     remove_db(db)
 
 
@@ -917,15 +923,18 @@ def judge_second_pass(m: dict, t: list) -> None:
         cli, base = m[key].get("median"), m[sql].get("median")
         limit = None if floor is None or base is None else 1.5 * (floor + base)
         fig = None if cli is None or limit is None else cli / (floor + base)
-        target(t, f"{key}_vs_sql", f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)", fig, 1.5, "max", "×",
+        target(t, f"{key}_vs_sql", f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)", fig, 1.5, "max",
+               "×",
                "" if limit is None else f"limit {limit:.3f} s")
     for key in ("visit_add", "income_add"):
         target(t, f"{key}_vs_floor_run", f"{m[key]['label']} ≤ 1.2 × minimal Typer command run",
                ratio(m[key], m["floor_run"]), 1.2, "max", "×")
-    target(t, "help_vs_floor", "aidtrack --help ≤ 1.3 × floor --help", ratio(m["help"], m["floor"]), 1.3, "max", "×")
+    target(t, "help_vs_floor", "aidtrack --help ≤ 1.3 × floor --help", ratio(m["help"], m["floor"]), 1.3,
+           "max", "×")
     target(t, "history_10x", "report quarter with 10× history ≤ 1.2 × normal",
            ratio(m["history_10x"], m["history_1x"]), 1.2, "max", "×")
-    target(t, "import_problems", f"{m['import_problems']['label']} ≤ 2 s", m["import_problems"].get("median"), 2,
+    target(t, "import_problems", f"{m['import_problems']['label']} ≤ 2 s", m["import_problems"].get("median"),
+           2,
            "max", "s")
 
 

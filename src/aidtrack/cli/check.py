@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import Format, check_format, command, guarded, open_db, today
+from .common import Format, check_format, command, format_option, guarded, open_db, today
 from .report import By, UnitOpt, by_unit
 
 NAME = "check"
@@ -70,7 +70,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 @app.callback(invoke_without_command=True)
 @guarded
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
-               fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table",
+               fmt: Annotated[str, format_option(_("table or json."))] = "table",
                ) -> None:
     """Run every check (relapse, visits, exits), one section each; exit 1 if any finds something.
 

@@ -113,8 +113,13 @@ def confirm_delete(what: str, yes: bool) -> None:
         fail(_("not confirmed; nothing was deleted"), 1)
 
 
+def format_option(help: str) -> Any:
+    """The one `--format` / `-f` option: `fmt: Annotated[str, format_option(_("table or json."))]`."""
+    return typer.Option("--format", "-f", help=help)
+
+
 # Shared option aliases (one definition, used by every command module).
-Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))]
+Format = Annotated[str, format_option(_("table, json or csv."))]
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]

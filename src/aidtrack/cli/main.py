@@ -21,7 +21,7 @@ from .. import __version__, i18n
 i18n.choose(i18n.detect())  # `--lang` of this command line, before any help text is built
 
 from ..i18n import N_, _  # noqa: E402
-from .common import close_db, command, open_db, state  # noqa: E402
+from .common import close_db, command, format_option, open_db, state  # noqa: E402
 
 #: The named groups (`aidtrack visit …`) and their help; each module's docstring says the same
 #: (tests/test_docs.py checks that they agree), here so that listing a group needs no import.
@@ -129,7 +129,7 @@ def demo() -> None:
 
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
+    fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
 ) -> None:
     """The audit log: who changed what, when, with the values before and after.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import check_format, command, fail, open_db, state
+from .common import check_format, command, fail, format_option, open_db, state
 
 #: Mounted on the main app with `add_typer` and no name: its commands are top-level
 #: (`aidtrack backup`, `aidtrack restore`, `aidtrack doctor`).
@@ -49,7 +49,7 @@ def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtra
 
 
 @command(app)
-def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table"
+def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table"
            ) -> None:
     """Check the file and the programme's invariants; exit 1 when anything is wrong.
 

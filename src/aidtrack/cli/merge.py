@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import check_format, command, open_db
+from .common import check_format, command, format_option, open_db
 
 #: Mounted on the main app with `add_typer` and no name: its commands are top-level
 #: (`aidtrack merge`).
@@ -30,7 +30,7 @@ def merge(
                                        " its unit."), dir_okay=False)],
     unit_name: Annotated[str | None, typer.Option(
         "--unit-name", help=_("The unit's name, for a single file (default: the file's name)."))] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
+    fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
 ) -> None:
     from ..ops.merge import merge as run_merge
     from ..render import emit

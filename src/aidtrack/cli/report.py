@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _
-from .common import command, open_db, today
+from .common import command, format_option, open_db, today
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv", "markdown")
-Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json, csv or markdown."))]
+Format = Annotated[str, format_option(_("table, json, csv or markdown."))]
 Redact = Annotated[bool, typer.Option(
     "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden."))]
 By = Annotated[str | None, typer.Option(
@@ -76,8 +76,7 @@ def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
 def quarter(
     period: Annotated[str | None, typer.Argument(
         metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter)."))] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help=_("table, json, csv, markdown or html (a printable A4 page).")
+    fmt: Annotated[str, format_option(_("table, json, csv, markdown or html (a printable A4 page).")
     )] = "table",
     redact: Redact = False, by: By = None, unit: UnitOpt = None, out: Out = None,
 ) -> None:
@@ -154,8 +153,7 @@ def grid(
 @command(app)
 def household(
     ref: Annotated[str, typer.Argument(metavar="REF", help=_("Household code (H01) or exact name."))],
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help=_("table, json, markdown or html (the printable A4 form).")
+    fmt: Annotated[str, format_option(_("table, json, markdown or html (the printable A4 form).")
     )] = "table",
     redact: Redact = False, out: Out = None,
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import command, fail, open_db, today
+from .common import command, fail, format_option, open_db, today
 
 #: How many errors are printed before the rest are only counted.
 SHOWN_ERRORS = 50
@@ -28,8 +28,7 @@ def import_(
     file: Annotated[str, typer.Argument(
         help=_("The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
                " workbook with a sheet per kind."))],
-    fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's"
+    fmt: Annotated[str | None, format_option(_("csv, tsv, json, jsonl or xlsx (default: from the file's"
                                  " extension)."))]
     = None,
     dry_run: Annotated[bool, typer.Option(
@@ -80,8 +79,7 @@ def import_(
 def export(
     kind: Annotated[str, typer.Argument(
         help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))],
-    fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help=_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
+    fmt: Annotated[str | None, format_option(_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
                                  " --out file's extension also says."))]
     = None,
     out: Annotated[str | None, typer.Option(

@@ -267,14 +267,18 @@ def _insert_batch(db, kind: str, batch: list[dict]) -> None:
 
 # -- the hand-written SQL baselines ------------------------------------------------------------
 
-#: Each pairing active in the quarter with its cadre, household and visits made in the quarter.
+#: Each pairing active in the quarter with its cadre and household: visits made in the quarter and since
+#: the programme began, income this quarter and the quarter before (the figures `report quarter` is
+#: mostly made of; its problems, aid and statuses are not in this floor).
 SQL_QUARTER = """
-SELECT p.id, c.code, c.name, h.code, h.name, p.since, p.until, coalesce(v.n, 0)
+SELECT p.id, c.code, c.name, h.code, h.name, h.members, p.since, p.until,
+       (SELECT count(*) FROM visits v WHERE v.pairing_id = p.id AND v.date BETWEEN :start AND :end),
+       (SELECT count(*) FROM visits v WHERE v.pairing_id = p.id AND v.date <= :end),
+       (SELECT sum(i.amount) FROM income i WHERE i.household_id = h.id AND i.month BETWEEN :m1 AND :m3),
+       (SELECT sum(i.amount) FROM income i WHERE i.household_id = h.id AND i.month BETWEEN :p1 AND :p3)
 FROM pairings p
 JOIN cadres c ON c.id = p.cadre_id
 JOIN households h ON h.id = p.household_id
-LEFT JOIN (SELECT pairing_id, count(*) AS n FROM visits WHERE date BETWEEN :start AND :end
-           GROUP BY pairing_id) v ON v.pairing_id = p.id
 WHERE p.since <= :end AND (p.until IS NULL OR p.until >= :start)
 ORDER BY h.code, p.since
 """
@@ -364,7 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unit-households", type=int, default=400, help="households per merged unit")
     ap.add_argument("--keep-city", type=Path, default=None,
                     help="also copy the imported city database to this path")
+    ap.add_argument("--quick", action="store_true",
+                    help="the tiny run CI makes: " + ", ".join(
+                        f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items() if v is not True)
+                    + ", --skip-big")
     args = ap.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     if args.rollup_only:
@@ -390,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cmds = Commands([("import", "visits"), ("import", "bundle"), ("report", "quarter"),
                      ("report", "cadres"), ("report", "household"), ("check", "relapse"),
-                     ("check", "visits"), ("visit", "add"), ("merge",)])
+                     ("check", "visits"), ("visit", "add"), ("merge",), ("check",), ("income", "add"),
+                     ("import", "problems")])
     meta["available"] = {" ".join(k): v is not None for k, v in cmds.help.items()}
     can_import = cmds.has("import", "visits")  # `import KIND FILE`: one command for every kind
 
@@ -452,6 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         m["sqlite3_import"] = skipped(label, "sqlite3 not on PATH")
 
+    if base_ok:
+        log("timing the same-end-state SQL")
+        m["same_end_state"] = same_end_state(base, visits_csv, work, R, out, counts["visits"])
+    else:
+        m["same_end_state"] = skipped("same-end-state SQL", note)
+
     su = Path(sys.executable).parent / "sqlite-utils"
     su_bin = str(su) if su.exists() else shutil.which("sqlite-utils")
     label = f"sqlite-utils insert --csv ({counts['visits']:,} rows)"
@@ -502,9 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         ("check_relapse", ("check", "relapse"), lambda n: cmds.asof_args(n, end.isoformat()), (0, 1)),
         ("check_visits", ("check", "visits"), lambda n: cmds.asof_args(n, end.isoformat()), (0, 1)),
         ("report_household", ("report", "household"), lambda n: ["H" + "1".zfill(_width(args))], (0,)),
+        ("check_all", ("check",), lambda n: cmds.asof_args(n, end.isoformat()), (0, 1)),
     ]
     for key, name, extra, ok in reports:
-        label = " ".join(name)
+        label = " ".join(name) + (" (every check)" if name == ("check",) else "")
         if not cmds.has(*name):
             m[key] = skipped(label, f"`aidtrack {label}` not available")
         else:
@@ -513,19 +532,16 @@ def main(argv: list[str] | None = None) -> int:
             m[key] = measure(label, argv_r, R, out, ok=ok, warmup=warm)
 
     log("timing the hand-written SQL")
-    q_start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
-    m["sql_quarter"] = measure_sql("hand-written SQL: quarter rollup", city_db, SQL_QUARTER,
-                                   {"start": q_start.isoformat(), "end": end.isoformat()}, R)
-    m["sql_relapse"] = measure_sql("hand-written SQL: relapse risk", city_db, SQL_RELAPSE,
-                                   relapse_params(city_db, end), R)
+    hand_sql(m, city_db, end, R)
 
     # 5. start-up: --help and one visit added
     log("timing aidtrack --help and visit add")
     m["help"] = measure("aidtrack --help", [*AIDTRACK, "--help"], R, out, warmup=warm)
-    if not cmds.has("visit", "add"):
-        m["visit_add"] = skipped("visit add (one row)", "`aidtrack visit add` not available")
-    else:
-        m["visit_add"] = time_visit_add(city_db, work / "visit.db", end, R, warm, out, args)
+    one_row_adds(m, city_db, work, end, R, warm, out, args)
+
+    # 5b. import problems (about 50,000 rows at the default scale) into the city without its problems
+    log("timing import problems")
+    m["import_problems"] = import_problems(city_db, city_dir / "problems.csv", work, R, out)
 
     # 6. report quarter when the history is 10× longer, with the same activity per quarter
     m["history_1x"], m["history_10x"] = history(cmds, args, data, work, end, last_q, R, warm, out, log)
@@ -841,9 +857,271 @@ def history(cmds: Commands, args, data: Path, work: Path, end: dt.date, last_q: 
     return results[0], results[1]
 
 
+
+# -- issue 16: the second pass's measures (each beside its floor) ---------------------------------
+
+#: Per cadre of the period: pairings, visits made, problems raised and solved at its pairings, status
+#: moves of its households, aid it gave, households out of poverty at the end (report cadres' inputs).
+SQL_CADRES = """
+WITH pq AS (SELECT id, cadre_id, household_id FROM pairings
+            WHERE since <= :end AND (until IS NULL OR until >= :start)),
+vis AS (SELECT pairing_id, count(*) AS n FROM visits WHERE date BETWEEN :start AND :end GROUP BY pairing_id),
+pr AS (SELECT v.pairing_id, sum(v.date >= :start) AS raised, sum(pr.resolved_on BETWEEN :start AND :end)
+       AS solved FROM problems pr CROSS JOIN visits v ON v.id = pr.visit_id
+       WHERE v.date <= :end AND (v.date >= :start OR pr.resolved_on >= :start) GROUP BY v.pairing_id),
+mv AS (SELECT household_id, sum(status = 'exited') AS ex, sum(status = 'prosperous') AS pro,
+              sum(status = 'relapsed') AS re FROM statuses WHERE date BETWEEN :start AND :end
+       GROUP BY household_id),
+st AS (SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :end
+       GROUP BY household_id),
+given AS (SELECT giver_cadre_id, sum(value) AS v FROM aid WHERE date BETWEEN :start AND :end
+          AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id)
+SELECT c.code, c.name, count(*), sum(coalesce(vis.n, 0)), sum(coalesce(pr.raised, 0)),
+       sum(coalesce(pr.solved, 0)), sum(coalesce(mv.ex, 0)), sum(coalesce(mv.pro, 0)),
+       sum(coalesce(mv.re, 0)), sum(st.status IN ('exited', 'prosperous')), max(given.v)
+FROM pq JOIN cadres c ON c.id = pq.cadre_id
+LEFT JOIN vis ON vis.pairing_id = pq.id LEFT JOIN pr ON pr.pairing_id = pq.id
+LEFT JOIN mv ON mv.household_id = pq.household_id LEFT JOIN st ON st.household_id = pq.household_id
+LEFT JOIN given ON given.giver_cadre_id = c.id
+GROUP BY c.id ORDER BY c.code
+"""
+
+#: `check visits`: pairings active at as-of with their visits this quarter so far; exited households
+#: with their exit date and latest visit; escalations open too long; poor households left unpaired.
+SQL_CHECK_VISITS = (
+    """
+SELECT p.id, h.code, h.name, c.code, c.name, p.since, p.until,
+       (SELECT count(*) FROM visits v WHERE v.pairing_id = p.id AND v.date BETWEEN :qstart AND :asof)
+FROM pairings p JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id
+WHERE p.since <= :asof AND (p.until IS NULL OR p.until >= :asof) ORDER BY h.code
+""",
+    """
+WITH s AS (SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,
+           row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n FROM statuses
+           WHERE date <= :asof),
+last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id),
+ex AS (SELECT s.household_id, min(s.date) AS since FROM s LEFT JOIN last_in USING (household_id)
+       WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id),
+lv AS (SELECT ex.household_id, ex.since,
+              (SELECT max(v.date) FROM pairings p JOIN visits v ON v.pairing_id = p.id AND v.date <= :asof
+               WHERE p.household_id = ex.household_id) AS last FROM ex)
+SELECT h.code, h.name, lv.since, lv.last FROM lv JOIN households h ON h.id = lv.household_id
+WHERE max(lv.since, coalesce(lv.last, '')) < :followup_from ORDER BY h.code
+""",
+    """
+SELECT pr.id, pr.problem, v.date, h.code, h.name, c.code, c.name FROM problems pr
+CROSS JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id
+JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id
+WHERE pr.escalated = 1 AND v.date < :escalated_before AND (pr.resolved_on IS NULL OR pr.resolved_on > :asof)
+ORDER BY v.date, pr.id
+""",
+    """
+WITH st AS (SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses
+            WHERE date <= :asof GROUP BY household_id)
+SELECT h.code, h.name, st.status FROM st JOIN households h ON h.id = st.household_id
+WHERE st.status IN ('enrolled', 'relapsed') AND NOT EXISTS (
+  SELECT 1 FROM pairings p WHERE p.household_id = st.household_id AND p.since <= :asof
+  AND (p.until IS NULL OR p.until >= :asof)) ORDER BY h.code
+""",
+)
+
+#: `check exits`: enrolled or relapsed households whose last exit_months recorded months (of the last
+#: 24) are each at or above the line per person (the line in force at as-of for every month).
+SQL_CHECK_EXITS = """
+WITH st AS (SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses
+            WHERE date <= :asof GROUP BY household_id),
+m AS (SELECT i.household_id, i.month, sum(i.amount) AS amount,
+             row_number() OVER (PARTITION BY i.household_id ORDER BY i.month DESC) AS k
+      FROM income i CROSS JOIN st
+      ON st.household_id = i.household_id AND st.status IN ('enrolled', 'relapsed')
+      WHERE i.month BETWEEN :window_month AND :last_month GROUP BY i.household_id, i.month)
+SELECT h.code, h.name, count(*), min(m.amount) FROM m JOIN households h ON h.id = m.household_id
+WHERE m.k <= :need GROUP BY m.household_id HAVING count(*) >= :need AND min(m.amount) >= :line * h.members
+ORDER BY h.code
+"""
+
+
+def measure_sqls(label: str, db: Path, queries: list[tuple[str, dict]], repeat: int) -> dict:
+    """Several hand-written queries in one connection, in-process: connect, run each, fetch every row."""
+    times = []
+    rows = 0
+    for _ in range(repeat + 1):
+        t = time.perf_counter()
+        conn = sqlite3.connect(db)
+        try:
+            rows = sum(len(conn.execute(sql, params).fetchall()) for sql, params in queries)
+        finally:
+            conn.close()
+        times.append(time.perf_counter() - t)
+    res = summary(label, "(in-process sqlite3)", times[1:], [], f"{rows} rows")
+    res["rows"] = rows
+    return res
+
+
+def quarter_params(end: dt.date) -> dict:
+    start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    m1 = f"{start.year:04d}-{start.month:02d}"
+    return {"start": start.isoformat(), "end": end.isoformat(), "m1": m1, "m3": add_months(m1, 2),
+            "p1": add_months(m1, -3), "p3": add_months(m1, -1)}
+
+
+def check_params(db: Path, asof: dt.date) -> dict:
+    """Every check's parameters with the default policy (the generator sets none but the line)."""
+    rel = relapse_params(db, asof)
+    q = quarter_params(asof)
+    return {**rel, "qstart": q["start"], "followup_from": (asof - dt.timedelta(days=90)).isoformat(),
+            "escalated_before": (asof - dt.timedelta(days=30)).isoformat(),
+            "window_month": add_months(rel["last_month"], -23), "need": 6}
+
+
+def hand_sql(m: dict, db: Path, end: dt.date, R: int) -> None:
+    """The hand-written floors of `report quarter`, `report cadres`, `check relapse`, `check`."""
+    q = quarter_params(end)
+    c = check_params(db, end)
+    m["sql_quarter"] = measure_sql("hand-written SQL: quarter rollup", db, SQL_QUARTER, q, R)
+    m["sql_cadres"] = measure_sql("hand-written SQL: cadre assessment", db, SQL_CADRES, q, R)
+    m["sql_relapse"] = measure_sql("hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end),
+                                   R)
+    m["sql_check"] = measure_sqls("hand-written SQL: every check (relapse, visits, exits)", db,
+                                  [(SQL_RELAPSE, c), *((s, c) for s in SQL_CHECK_VISITS),
+                                   (SQL_CHECK_EXITS, c)],
+                                  R)
+
+
+#: The same end state as `aidtrack import visits`, in SQL alone (the sqlite3 shell): the CSV into a TEMP
+#: table, then one INSERT … SELECT into the register's own `visits` (foreign keys on, its indexes and
+#: unique key), each row's pairing found by a join, in the order of the unique index.
+SAME_END_STATE = """PRAGMA foreign_keys = ON;
+CREATE TEMP TABLE staged (household TEXT, cadre TEXT, date TEXT, kind TEXT, situation TEXT, solved TEXT,
+                          event TEXT);
+.import --csv --skip 1 "{csv}" staged
+INSERT INTO visits (pairing_id, date, kind, situation, solved, event)
+SELECT p.id, s.date, coalesce(nullif(s.kind, ''), 'regular'), nullif(s.situation, ''), nullif(s.solved, ''),
+       nullif(s.event, '')
+FROM staged s JOIN households h ON h.code = s.household
+JOIN pairings p ON p.household_id = h.id AND p.since <= s.date AND (p.until IS NULL OR p.until >= s.date)
+JOIN cadres c ON c.id = p.cadre_id AND c.code = s.cadre
+ORDER BY p.id, s.date;
+"""
+
+
+def same_end_state(base: Path, visits_csv: Path, work: Path, R: int, out: Path, rows: int) -> dict:
+    """`import visits`' limit: the same rows in the same table, by the sqlite3 shell (on a copy of base)."""
+    label = f"same-end-state SQL, sqlite3 shell ({rows:,} rows)"
+    sqlite3_bin = shutil.which("sqlite3")
+    if not sqlite3_bin:
+        return skipped(label, "sqlite3 not on PATH")
+    script = work / "same_end_state.sql"
+    script.write_text(SAME_END_STATE.format(csv=visits_csv), encoding="utf-8")
+    target_db = work / "same.db"
+    res = measure(label, [sqlite3_bin, "-bail", str(target_db), f".read {script}"], R, out,
+                  prepare=lambda: copy_db(base, target_db))
+    if res["status"] == "ok":
+        got = table_counts(target_db)["visits"]
+        res["rows"] = got
+        res["note"] = "ORDER BY pairing, date" if got == rows else f"VISITS STORED {got}, CSV HAS {rows}"
+    remove_db(target_db)
+    return res
+
+
+FLOOR_RUN = [sys.executable, str(HERE / "floor_app.py"), "--household", "H00001", "--date", "2026-09-30",
+             "--situation", "测试"]
+
+
+def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm: bool, out: Path,
+                 args) -> None:
+    """`visit add` and `income add` into copies of the city register, beside a minimal Typer command's run."""
+    m["floor_run"] = measure("floor: minimal Typer command run", FLOOR_RUN, R, out, warmup=warm)
+    m["visit_add"] = time_visit_add(city_db, work / "visit.db", end, R, warm, out, args)
+    code = "H" + "1".zfill(_width(args))
+    db = work / "income.db"
+    copy_db(city_db, db)
+    n = iter(range(10_000))
+    argv = [*AIDTRACK, "--db", str(db), "income", "add", code, "--month", f"{end.year:04d}-{end.month:02d}",
+            "--amount", "123.45", "--source", "SOURCE"]
+    times, rss = [], []
+    for i in range(R + (1 if warm else 0)):
+        r = wrapped([x if x != "SOURCE" else f"测试{next(n)}" for x in argv])
+        if r["rc"] != 0:
+            last = (r["stderr"].strip().splitlines() or [""])[-1]
+            res = skipped("income add (one row)", f"exit {r['rc']}: {last}", shown(argv, out))
+            res["status"] = "error"
+            m["income_add"] = res
+            remove_db(db)
+            return
+        if not (warm and i == 0):
+            times.append(r["wall"])
+            rss.append(r["maxrss_kib"])
+    conn = sqlite3.connect(db)
+    try:
+        added = conn.execute("SELECT count(*) FROM income WHERE source LIKE '测试%'").fetchone()[0]
+    finally:
+        conn.close()
+    want = R + (1 if warm else 0)
+    note = f"{added} rows added" if added == want else f"ADDED {added} ROWS, EXPECTED {want}"
+    command = shown(argv, out).replace("SOURCE", "测试<n>")
+    m["income_add"] = summary("income add (one row)", command, times, rss, note)
+    remove_db(db)
+
+
+def import_problems(city_db: Path, problems_csv: Path, work: Path, R: int, out: Path) -> dict:
+    """`import problems` of the city's problems file into a copy of the city register without its problems."""
+    rows = csv_rows(problems_csv)
+    label = f"import problems ({rows:,} rows)"
+    base = work / "noproblems.db"
+    copy_db(city_db, base)
+    conn = sqlite3.connect(base)
+    try:
+        conn.execute("DELETE FROM problems")
+        conn.commit()
+    finally:
+        conn.close()
+    target_db = work / "problems.db"
+    res = measure(label, [*AIDTRACK, "--db", str(target_db), "import", "problems", str(problems_csv)], R, out,
+                  prepare=lambda: copy_db(base, target_db))
+    if res["status"] == "ok":
+        got = table_counts(target_db)["problems"]
+        res["rows"] = got
+        if got != rows:
+            res["note"] = f"PROBLEMS STORED {got}, CSV HAS {rows}"
+    for path in (base, target_db):
+        remove_db(path)
+    return res
+
+
+#: `--quick`: the tiny run CI and tests/test_benchmarks.py make (seconds, not minutes).
+QUICK = {"households": 200, "years": 2, "repeat": 1, "skip_big": True, "units": 3, "unit_households": 20}
+
+
+def judge_second_pass(m: dict, t: list) -> None:
+    """Issue 16's targets, each a ratio of medians measured in this run."""
+    target(t, "import_vs_same_end_state", "import visits ≤ 1.3 × same-end-state SQL",
+           ratio(m["import_visits"], m["same_end_state"]), 1.3, "max", "×")
+    floor = m["floor"].get("median")
+    for key, sql in (("report_quarter", "sql_quarter"), ("report_cadres", "sql_cadres"),
+                     ("check_relapse", "sql_relapse"), ("check_all", "sql_check")):
+        cli, base = m[key].get("median"), m[sql].get("median")
+        limit = None if floor is None or base is None else 1.5 * (floor + base)
+        fig = None if cli is None or limit is None else cli / (floor + base)
+        target(t, f"{key}_vs_sql", f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)", fig, 1.5, "max",
+               "×",
+               "" if limit is None else f"limit {limit:.3f} s")
+    for key in ("visit_add", "income_add"):
+        target(t, f"{key}_vs_floor_run", f"{m[key]['label']} ≤ 1.2 × minimal Typer command run",
+               ratio(m[key], m["floor_run"]), 1.2, "max", "×")
+    target(t, "help_vs_floor", "aidtrack --help ≤ 1.3 × floor --help", ratio(m["help"], m["floor"]), 1.3,
+           "max", "×")
+    target(t, "history_10x", "report quarter with 10× history ≤ 1.2 × normal",
+           ratio(m["history_10x"], m["history_1x"]), 1.2, "max", "×")
+    target(t, "import_problems", f"{m['import_problems']['label']} ≤ 2 s", m["import_problems"].get("median"),
+           2,
+           "max", "s")
+
+
 def judge(m: dict) -> list[dict]:
     t: list[dict] = []
-    target(t, "import_vs_sqlite3", "import visits ≤ 2.5 × sqlite3 .import",
+    judge_second_pass(m, t)
+    target(t, "import_vs_sqlite3", "import visits ≤ 2.5 × sqlite3 .import (first pass)",
            ratio(m["import_visits"], m["sqlite3_import"]), 2.5, "max", "×")
     target(t, "sqlite_utils_vs_import", "sqlite-utils insert ≥ 8 × import visits",
            ratio(m["sqlite_utils_insert"], m["import_visits"]), 8, "min", "×")
@@ -851,19 +1129,6 @@ def judge(m: dict) -> list[dict]:
         rows = m[key].get("rows")
         target(t, f"memory_{key}", f"peak memory, import visits ({f'{rows:,}' if rows else size} rows)"
                " ≤ 100 MiB", m[key].get("peak_rss_mib"), 100, "max", "MiB")
-    floor = m["floor"].get("median")
-    for key, sql in (("report_quarter", "sql_quarter"), ("check_relapse", "sql_relapse")):
-        cli, base = m[key].get("median"), m[sql].get("median")
-        limit = None if floor is None or base is None else 1.5 * (floor + base)
-        fig = None if cli is None or limit is None else cli / (floor + base)
-        target(t, f"{key}_vs_sql", f"{key.replace('_', ' ')} ≤ 1.5 × (floor + hand-written SQL)", fig, 1.5,
-               "max", "×", "" if limit is None else f"limit {limit:.3f} s")
-        target(t, f"{key}_seconds", f"{key.replace('_', ' ')} well under half a second", cli, 0.5, "max", "s")
-    for key in ("help", "visit_add"):
-        target(t, f"{key}_vs_floor", f"{m[key]['label']} ≤ 1.3 × floor", ratio(m[key], m["floor"]), 1.3,
-               "max", "×")
-    target(t, "history_10x", "report quarter with 10× history ≤ 1.2 × normal",
-           ratio(m["history_10x"], m["history_1x"]), 1.2, "max", "×")
     return t
 
 

@@ -149,13 +149,15 @@ MEASUREMENTS = {
     "import_visits", "sqlite3_import", "sqlite_utils_insert", "import_visits_big", "import_bundle",
     "floor", "report_quarter", "report_cadres", "check_relapse", "check_visits", "report_household",
     "sql_quarter", "sql_relapse", "help", "visit_add", "history_1x", "history_10x", "merge_units",
+    "same_end_state", "check_all", "sql_cadres", "sql_check", "floor_run", "income_add", "import_problems",
 }
 #: Which measurement times each command, when the command exists.
 TIMED_BY = {
     "import visits": "import_visits", "import bundle": "import_bundle", "report quarter": "report_quarter",
     "report cadres": "report_cadres", "report household": "report_household",
     "check relapse": "check_relapse", "check visits": "check_visits", "visit add": "visit_add",
-    "merge": "merge_units",
+    "merge": "merge_units", "check": "check_all", "income add": "income_add",
+    "import problems": "import_problems",
 }
 
 
@@ -165,9 +167,8 @@ def test_run_at_tiny_scale(tmp_path):
     Its time is the harness's forty-odd `python -m aidtrack` processes, not the data: the scale is the
     smallest that still has exits, re-pairings and a merge of two units."""
     p = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--households", "60", "--years", "2", "--repeat", "1",
-         "--skip-big", "--units", "2", "--unit-households", "10", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=120)
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300)  # a guard against a hang, not a speed test
     assert p.returncode == 0, p.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(results) == {"meta", "measurements", "targets"}
@@ -178,14 +179,19 @@ def test_run_at_tiny_scale(tmp_path):
         assert r["status"] in ("ok", "skipped"), (key, r["note"])
         if r["status"] == "ok":
             assert r["times"] and all(t > 0 for t in r["times"]) and r["median"] > 0, key
-    for key in ("floor", "help", "sql_quarter", "sql_relapse"):
+    for key in ("floor", "floor_run", "help", "sql_quarter", "sql_relapse", "sql_cadres", "sql_check"):
         assert m[key]["status"] == "ok", key
     for command, available in results["meta"]["available"].items():
         if available and command in TIMED_BY:
             assert m[TIMED_BY[command]]["status"] == "ok", command
     assert "DIFFER" not in m["import_bundle"]["note"]
     assert m["import_visits_big"]["status"] == "skipped"
-    assert {t["name"] for t in results["targets"]} >= {"import_vs_sqlite3", "history_10x"}
+    assert {t["name"] for t in results["targets"]} >= {
+        "import_vs_sqlite3", "import_vs_same_end_state", "history_10x", "report_cadres_vs_sql",
+        "check_all_vs_sql", "visit_add_vs_floor_run", "income_add_vs_floor_run", "import_problems"}
+    # the same-end-state SQL stores what aidtrack stores
+    if m["same_end_state"]["status"] == "ok" and m["import_visits"]["status"] == "ok":
+        assert m["same_end_state"]["rows"] == m["import_visits"]["rows"] == results["meta"]["rows"]["visits"]
     assert all(t["pass"] in (True, False, None) for t in results["targets"])
     md = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "| target |" in md and md in p.stdout

@@ -28,3 +28,30 @@ def test_every_command_help_has_an_example():
 def test_python_dash_m_runs(tmp_path):
     r = subprocess.run([sys.executable, "-m", "aidtrack", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("aidtrack ")
+
+
+def test_group_help_is_the_module_docstring():
+    """cli.main lists each group without importing it: its help there must be the module's docstring."""
+    import importlib
+    import inspect
+
+    from aidtrack.cli.main import GROUPS
+
+    for name, text in GROUPS.items():
+        assert text == inspect.cleandoc(importlib.import_module(f"aidtrack.cli.{name}").__doc__), name
+
+
+def test_a_command_line_loads_only_its_group():
+    code = ("import sys; from aidtrack.cli import main; sys.argv = ['aidtrack', *sys.argv[1:]];"
+            " import contextlib\nwith contextlib.suppress(SystemExit): main.run()\n"
+            "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('aidtrack.cli.')))")
+    argv = ["--db", str(ROOT / "nothing.db"), "visit", "add", "--help"]
+    r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert "Record a visit" in r.stdout
+    loaded = eval(r.stdout.strip().splitlines()[-1])
+    assert "visit" in loaded and not {"report", "check", "household", "transfer"} & set(loaded), loaded
+    from aidtrack.cli.main import wanted
+
+    assert wanted(["--db", "x.db", "--lang", "zh", "report", "quarter"]) == "report"
+    assert wanted(["--db", "visit", "import", "visits", "f.csv"]) == "transfer"
+    assert wanted(["--help"]) is None and wanted(["init"]) is None

@@ -242,3 +242,16 @@ def test_chinese_error_from_the_in_process_cli(story):
     r = story("--lang", "zh", "household", "status", "H01", "--set", "脱贫", "--date", "2099-01-01", code=2)
     assert "晚于今天" in r.output
     assert story.scalar("SELECT count(*) FROM statuses WHERE status = 'exited'") == 0
+
+
+def test_importing_the_library_leaves_the_host_alone():
+    """The library only asks for the language: gettext's domain and LANGUAGE stay the host's."""
+    code = ("import gettext, os, sys; gettext.textdomain('host'); sys.argv = ['host', '--lang', 'zh'];"
+            " import aidtrack.i18n, aidtrack.store, aidtrack.ops.records, aidtrack.reports.quarter,"
+            " aidtrack.checks.relapse; print(gettext.textdomain(), os.environ.get('LANGUAGE'),"
+            " aidtrack.i18n.language())")
+    r = run_python(code, "en")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["host", "None", "en"]
+    r = run_python(code, "zh")  # the environment asks for Chinese: aidtrack's own messages follow
+    assert r.stdout.split() == ["host", "None", "zh"]

@@ -384,3 +384,78 @@ def test_bad_arguments(cli):
     assert "quarter" in cli("report", "quarter", "2004Q5", code=2).stderr
     assert "year" in cli("report", "grid", "2004Q3", code=2).stderr
     assert "format" in cli("report", "quarter", Q3, "--format", "xml", code=2).stderr
+
+
+def _generated(cli, tmp_path):
+    """A small register from the benchmark generator: problems open across quarters, re-pairings."""
+    import datetime as dt
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_generate", Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    generate.generate(tmp_path / "bundle", households=40, years=2, seed=5, end=dt.date(2026, 9, 30))
+    cli("import", "bundle", str(tmp_path / "bundle"))
+
+
+#: The one-query definition problem_counts replaced (it read every problem): the expected figures.
+_ALL_PROBLEMS = (
+    "SELECT v.pairing_id, sum(v.date >= :s), sum(pr.resolved_on BETWEEN :s AND :e),"
+    " sum(v.date >= :s AND pr.escalated = 1), sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+    " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
+    " FROM problems pr JOIN visits v ON v.id = pr.visit_id"
+    " WHERE v.date <= :e AND (v.date >= :s OR pr.resolved_on IS NULL OR pr.resolved_on >= :s)"
+    " GROUP BY v.pairing_id")
+
+
+def test_problem_counts_and_visits_to_date_read_the_history_right(cli, tmp_path):
+    import datetime as dt
+
+    from aidtrack.model import Quarter
+    from aidtrack.reports.common import PROBLEM_KEYS, problem_counts, visits_until
+    from aidtrack.store import open_store
+
+    _generated(cli, tmp_path)
+    db = open_store(cli.db)
+    try:
+        q = Quarter.of(dt.date(2024, 10, 1))
+        checked = 0
+        while q.start <= dt.date(2026, 9, 30):
+            s, e = q.start.isoformat(), q.end.isoformat()
+            want = {r[0]: {k: int(v or 0) for k, v in zip(PROBLEM_KEYS, r[1:])}
+                    for r in cli.rows(_ALL_PROBLEMS, {"s": s, "e": e})}
+            assert problem_counts(db, q.start, q.end) == want, str(q)
+            checked += sum(c["open"] for c in want.values())
+            for day in (s, e, (q.start + dt.timedelta(days=40)).isoformat()):
+                direct = cli.scalar("SELECT count(*) FROM visits WHERE date <= ?", [day])
+                assert visits_until(db, day) == direct
+            q = q.next()
+        assert checked > 0  # problems open across quarter ends were there to count
+    finally:
+        db.close()
+
+
+def test_visits_per_month_follow_every_change(cli, tmp_path):
+    """The tally behind "visits since the programme began" follows adds, date corrections, deletes."""
+    _generated(cli, tmp_path)
+
+    def tally_is_the_count():
+        kept = dict(cli.rows("SELECT month, visits FROM visit_months WHERE visits <> 0"))
+        counted = dict(cli.rows("SELECT substr(date, 1, 7), count(*) FROM visits GROUP BY 1"))
+        return kept == counted
+
+    assert tally_is_the_count()
+    vid, household = cli.rows("SELECT v.id, h.code FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+                              " JOIN households h ON h.id = p.household_id WHERE p.until IS NULL"
+                              " ORDER BY v.date DESC LIMIT 1")[0]
+    cli("visit", "edit", str(vid), "--date", cli.scalar("SELECT since FROM pairings p JOIN households h"
+                                                        " ON h.id = p.household_id WHERE h.code = ?"
+                                                        " AND p.until IS NULL", [household]))
+    assert tally_is_the_count()
+    cli("visit", "delete", str(vid), "--yes")
+    assert tally_is_the_count()
+    data = json.loads(cli("report", "quarter", "2026Q3", "--format", "json").stdout)
+    assert data["totals"]["visits_cumulative"] == cli.scalar(
+        "SELECT count(*) FROM visits WHERE date <= '2026-09-30'")

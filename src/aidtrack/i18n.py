@@ -1,8 +1,11 @@
 """The interface language: English, or Chinese when the locale says so.
 
-`--lang zh`, else AIDTRACK_LANG, else LC_ALL / LC_MESSAGES / LANG (zh_CN.UTF-8 → zh). It is decided
-when this module is first imported, before any help text is built, because Typer evaluates help
-strings at import time. Catalogs are standard gettext .mo files shipped in aidtrack/locale.
+`--lang zh`, else AIDTRACK_LANG, else LC_ALL / LC_MESSAGES / LANG (zh_CN.UTF-8 → zh). The library
+only asks: importing aidtrack picks its messages' language from the environment and changes nothing
+in the host process. The command line sets it: cli.main chooses the language from the command line
+before any help text is built (Typer evaluates help strings at import), and `set_language` (called
+when a command runs) also points the process's gettext at our catalog for Typer's own texts.
+Catalogs are standard gettext .mo files shipped in aidtrack/locale.
 """
 
 from __future__ import annotations
@@ -38,18 +41,24 @@ def _norm(value: str) -> str:
     return "zh" if value.lower().startswith("zh") else "en"
 
 
-_lang = detect()
+_lang = "en"
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 
-
+#: The host's gettext domain and LANGUAGE, read (not changed) at import, restored for English.
 _FOREIGN = {"domain": gettext.textdomain(), "LANGUAGE": os.environ.get("LANGUAGE")}
 
 
-def set_language(lang: str) -> None:
+def choose(lang: str) -> None:
+    """Translate aidtrack's own messages into `lang`; nothing global changes."""
     global _lang, _translation
     _lang = _norm(lang)
     _translation = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[_lang], fallback=True)
                     if _lang != "en" else gettext.NullTranslations())
+
+
+def set_language(lang: str) -> None:
+    """The command line's choice: aidtrack's messages and Typer's own texts (the process's gettext)."""
+    choose(lang)
     _third_party(_lang)
 
 
@@ -95,4 +104,4 @@ def N_(message: str) -> str:
     return message
 
 
-set_language(_lang)
+choose(detect(argv=[]))  # the environment's language; the command line's `--lang` is cli.main's business

@@ -123,9 +123,11 @@ def test_upgrading_migration_backs_up_the_old_file_first(tmp_path, monkeypatch):
     old = tmp_path / "unit.db"
     shutil.copy(Path(__file__).parent.parent / "data" / "v1.db", old)
     open_store(old).close()  # today's migrations first: the test adds one from "tomorrow"
-    extra = schema.Migrations._Migration("0099_test_column", lambda d: d.execute(
-        "ALTER TABLE cadres ADD COLUMN note TEXT"))
-    monkeypatch.setattr(schema.migrations, "_migrations", [*schema.migrations._migrations, extra])
+    tomorrow = schema._Migrations("aidtrack")
+    for name, fn in schema.migrations._steps:
+        tomorrow(name=name)(fn)
+    tomorrow(name="0099_test_column")(lambda d: d.execute("ALTER TABLE cadres ADD COLUMN note TEXT"))
+    monkeypatch.setattr(store_db, "migrations", tomorrow)
     monkeypatch.setattr(store_db, "KNOWN", [*schema.KNOWN, "0099_test_column"])
     db = open_store(old)
     assert "note" in db["cadres"].columns_dict

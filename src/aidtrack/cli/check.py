@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import Format, check_format, command, guarded, open_db, today
+from .common import Format, check_format, command, format_option, guarded, open_db, today
 from .report import By, UnitOpt, by_unit
 
 NAME = "check"
@@ -27,7 +27,7 @@ def _as_of(text: str | None):
     return date(text or today(), "as-of", today=today())
 
 
-def _print_sections(sections) -> None:
+def print_sections(sections) -> None:
     from rich.markup import escape
 
     from ..checks.common import NOTHING
@@ -62,7 +62,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
         columns, rows = check.csv_rows(result)
         sys.stdout.write(to_csv(rows, columns))
     else:
-        _print_sections(check.sections(result))
+        print_sections(check.sections(result))
     if check.found(result):
         raise typer.Exit(1)
 
@@ -70,7 +70,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 @app.callback(invoke_without_command=True)
 @guarded
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
-               fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table",
+               fmt: Annotated[str, format_option(_("table or json."))] = "table",
                ) -> None:
     """Run every check (relapse, visits, exits), one section each; exit 1 if any finds something.
 
@@ -94,7 +94,7 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
     if fmt == "json":
         sys.stdout.write(to_json({n: module(n).public(r) for n, r in results.items()}) + "\n")
     else:
-        _print_sections([s for n, r in results.items() for s in module(n).sections(r)])
+        print_sections([s for n, r in results.items() for s in module(n).sections(r)])
     if any(module(n).found(r) for n, r in results.items()):
         raise typer.Exit(1)
 

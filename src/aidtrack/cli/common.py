@@ -270,13 +270,17 @@ def choices(*options: str) -> Callable[[str], list[str]]:
     return complete
 
 
+def format_option(help: str, *values: str) -> Any:
+    """The one `--format` / `-f` option: `fmt: Annotated[str, format_option(_("table or json."))]`."""
+    return typer.Option("--format", "-f", help=help, autocompletion=choices(*values) if values else None)
+
+
 # Shared option aliases (one definition, used by every command module).
-Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."),
-                                     autocompletion=choices("table", "json", "csv"))]
-ListFormat = Annotated[str, typer.Option(
-    "--format", "-f", autocompletion=choices("table", "json", "csv", "lines"),
-    help=_("table, json, csv or lines (one record per block; a table too wide for the"
-                             " terminal prints so by itself)."))]
+Format = Annotated[str, format_option(_("table, json or csv."), "table", "json", "csv")]
+ListFormat = Annotated[str, format_option(
+    _("table, json, csv or lines (one record per block; a table too wide for the terminal prints so by"
+      " itself)."), "table", "json", "csv", "lines")]
+
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]

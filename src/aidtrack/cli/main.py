@@ -1,43 +1,55 @@
-"""The `aidtrack` command: global options and the command groups, each in its own module."""
+"""The `aidtrack` command: global options and the command groups, each in its own module.
+
+The groups are loaded lazily: `run()` imports only the module of the group the command line names
+(`aidtrack visit add …` imports cli/visit.py and builds only its commands); every other group is
+mounted as an empty stand-in with the same name and help, so `aidtrack --help` still lists them
+all. `app` (for tests, `typer … utils docs` and scripts) is the whole tree, built on first use.
+"""
 
 from __future__ import annotations
 
-import inspect
+import os
+import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .. import __version__, i18n
-from ..i18n import N_, _
-from . import (
-    aid,
-    cadre,
-    check,
-    household,
-    income,
-    maintenance,
-    merge,
-    pair,
-    policy,
-    problem,
-    report,
-    transfer,
-    visit,
-)
-from .common import close_db, command, open_db, state
 
-app = typer.Typer(
-    name="aidtrack",
-    help=_(
-        "The register of a one-helps-one (一帮一) poverty-relief programme: cadres paired with"
-        " households, visits, aid, income, relapse checks.\n\n"
-        "Example: aidtrack --db unit.db visit add H01 --date 2004-10-12 --situation 生活稳定"
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+i18n.choose(i18n.detect())  # `--lang` of this command line, before any help text is built
+
+from ..i18n import N_, _  # noqa: E402
+from .common import close_db, command, format_option, open_db, state  # noqa: E402
+
+#: The named groups (`aidtrack visit …`) and their help; each module's docstring says the same
+#: (tests/test_docs.py checks that they agree), here so that listing a group needs no import.
+GROUPS: dict[str, str] = {
+    "cadre": N_("Cadres (帮扶干部): the unit's staff, each paired with a household."),
+    "household": N_("Households (帮扶对象): the destitute families, their status and its history."),
+    "pair": N_("Pairings (帮扶对子): one cadre helps one household, from a date until the pairing ends."),
+    "visit": N_("Visits (走访): the tracking register (跟踪问效登记表) of what each visit found and solved."),
+    "income": N_("Monthly income records: how much a household earned in a month, from which source."),
+    "aid": N_("Aid (三帮 and more): projects, funds, jobs, goods and medical help given to a household."),
+    "problem": N_("Problems raised at visits; those a cadre cannot solve are escalated to the party"
+                  " committee."),
+    "policy": N_("Policy settings (poverty line, visits per quarter, …), each with an effective-from date."),
+    "report": N_("Reports: the quarter rollup, cadre assessment, year grid, household register, outcomes."),
+    "check": N_("Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
+                " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
+                " cron and CI."),
+}
+
+#: Modules mounted without a name (their commands are top-level), with the commands each holds.
+TOP_LEVEL: dict[str, tuple[str, ...]] = {
+    "transfer": ("import", "export"),
+    "maintenance": ("backup", "restore", "doctor"),
+    "merge": ("merge",),
+}
+
+#: Global options that take a value: skipped when looking for the command's name on the command line.
+_VALUED = ("--db", "--operator", "--lang")
 
 
 def _version(value: bool) -> None:
@@ -46,7 +58,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     db: Annotated[
@@ -71,7 +82,7 @@ def main(
         from .common import fail
 
         fail(_("--lang: must be en or zh (got {value!r})").format(value=lang))
-    # Help texts were built at import in the language found then; messages follow this call's choice.
+    # Help texts were built in the language found then; messages follow this call's choice.
     i18n.set_language(lang or i18n.detect())
     state.db = db
     state.operator = operator
@@ -81,14 +92,6 @@ def main(
     ctx.call_on_close(close_db)
 
 
-for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
-    app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__ or "")))
-transfer.register(app)
-maintenance.register(app)
-merge.register(app)
-
-
-@command(app)
 def init() -> None:
     """Create the register file (0600, it holds personal data) or bring an old one up to date.
 
@@ -98,7 +101,6 @@ def init() -> None:
     print(db.path)
 
 
-@command(app)
 def demo() -> None:
     """Load the seed story (a bureau's ten households, 2003-2004) into its own demo.db and show it.
 
@@ -118,19 +120,18 @@ def demo() -> None:
          "table", title=_("What the story holds"))
     from ..checks import relapse
     from ..reports import quarter as quarter_report
-    from .check import _print_sections
-    from .report import _show
+    from .check import print_sections
+    from .report import show
 
     print(f"\n$ aidtrack --db {db.path} report quarter {quarter}")
-    _show(quarter_report, quarter_report.build(db, quarter, today=as_of), "table")
+    show(quarter_report, quarter_report.build(db, quarter, today=as_of), "table")
     print(f"\n$ aidtrack --db {db.path} check relapse --as-of {as_of}")
-    _print_sections(relapse.sections(relapse.run(db, as_of)))
+    print_sections(relapse.sections(relapse.run(db, as_of)))
 
 
-@command(app, "log")
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
-    fmt: Annotated[str, typer.Option("--format", "-f", help=_("table, json or csv."))] = "table",
+    fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
     redact: Annotated[bool, typer.Option(
         "--redact", help=_("Mask personal data in the values: names keep their first character; phone,"
                            " ID, address hidden; the register's people masked inside free text."))] = False,
@@ -165,6 +166,72 @@ def log(
          fmt, empty=_("The audit log is empty."))
 
 
+def build(only: str | None = None) -> typer.Typer:
+    """The `aidtrack` Typer app. `only` names the one group (or top-level module) to load; the other
+    groups are empty stand-ins with their name and help, and the top-level modules are loaded only
+    when no group is named. None: the whole tree."""
+    root = typer.Typer(
+        name="aidtrack",
+        help=_(
+            "The register of a one-helps-one (一帮一) poverty-relief programme: cadres paired with"
+            " households, visits, aid, income, relapse checks.\n\n"
+            "Example: aidtrack --db unit.db visit add H01 --date 2004-10-12 --situation 生活稳定"
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root.callback()(main)
+    for name in TOP_LEVEL:
+        if only is None or only == name or only not in GROUPS:
+            root.add_typer(import_module(f"{__package__}.{name}").app)
+    own = typer.Typer()  # mounted after those, as the help has always listed them
+    command(own)(init)
+    command(own)(demo)
+    command(own, "log")(log)
+    root.add_typer(own)
+    for name, text in GROUPS.items():
+        if only is None or only == name:
+            root.add_typer(import_module(f"{__package__}.{name}").app, name=name, help=_(text))
+        else:  # a stand-in: listed with its help; never run (its command line loads the real one)
+            root.add_typer(typer.Typer(), name=name, help=_(text))
+    return root
+
+
+def wanted(argv: list[str]) -> str | None:
+    """The group or top-level module a command line runs, or None (help, version, init, …: all of it)."""
+    if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return None  # shell completion walks the whole tree
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            if arg in GROUPS:
+                return arg
+            return next((m for m, names in TOP_LEVEL.items() if arg in names), None)
+    return None
+
+
+_whole: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the whole tree, built once on first use (tests, docs, scripts)."""
+    global _whole
+    if name == "app":
+        if _whole is None:
+            _whole = build()
+        return _whole
+    raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    return [*globals(), "app"]
+
+
 #: Help of the options click and Typer add by themselves, which they do not translate.
 _CHROME = {
     "--help": N_("Show this message and exit."),
@@ -193,9 +260,10 @@ _USAGE_ERRORS = (
 )
 
 
-def command_tree():
-    """The click command of `app`, the help of click's and Typer's own options in the interface language."""
-    root = typer.main.get_command(app)
+def command_tree(only: str | None = None):
+    """The click command of the app (of `build(only)` if given), the help of click's and Typer's own
+    options in the interface language."""
+    root = typer.main.get_command(__getattr__("app") if only is None else build(only))
     todo = [root]
     while todo:
         cmd = todo.pop()
@@ -230,7 +298,6 @@ def _usable_streams() -> None:
     instead of a traceback.
     """
     import os
-    import sys
 
     for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
@@ -249,13 +316,14 @@ def run() -> None:
     (AIDTRACK_DEBUG=1 shows the traceback).
     """
     import os
-    import sys
 
     from .common import committed_rows, interrupted
 
+    i18n.set_language(i18n.detect())  # before any help text is built
+    only = wanted(sys.argv[1:])
     try:
         _usable_streams()
-        rc = command_tree()(prog_name="aidtrack", standalone_mode=False)
+        rc = command_tree(only or "")(prog_name="aidtrack", standalone_mode=False)
         sys.stdout.flush()
     except KeyboardInterrupt:
         sys.exit(interrupted())

@@ -9,63 +9,69 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import check_format, command, fail, open_db, state
+from .common import check_format, command, fail, format_option, open_db, state
+
+#: Mounted on the main app with `add_typer` and no name: its commands are top-level
+#: (`aidtrack backup`, `aidtrack restore`, `aidtrack doctor`).
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    @command(app)
-    def backup(dest: Annotated[Path, typer.Argument(help=_("Where to write the copy."))],
-               force: Annotated[bool, typer.Option("--force", help=_("Replace DEST if it exists."))]
-               = False) -> None:
-        """Write a consistent copy of the register (0600), even while clerks are writing to it.
+@command(app)
+def backup(dest: Annotated[Path, typer.Argument(help=_("Where to write the copy."))],
+           force: Annotated[bool, typer.Option("--force", help=_("Replace DEST if it exists."))]
+           = False) -> None:
+    """Write a consistent copy of the register (0600), even while clerks are writing to it.
 
-        Example: aidtrack backup /mnt/usb/unit-2004-10-15.db
-        """
-        from ..ops.maintenance import backup as run_backup
+    Example: aidtrack backup /mnt/usb/unit-2004-10-15.db
+    """
+    from ..ops.maintenance import backup as run_backup
 
-        print(run_backup(open_db(create=False), dest, force))
+    print(run_backup(open_db(create=False), dest, force))
 
-    @command(app)
-    def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
-                yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False) -> None:
-        """Replace the register with a checked backup; the replaced file is kept beside it.
 
-        Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
-        """
-        from ..ops.maintenance import check_source
-        from ..ops.maintenance import restore as run_restore
-        from ..store import default_path
-        from .common import confirm_delete
+@command(app)
+def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
+            yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False) -> None:
+    """Replace the register with a checked backup; the replaced file is kept beside it.
 
-        target = state.db or default_path()
-        check_source(src)
-        confirm_delete(_("the contents of {target} (replaced by {src})").format(target=target, src=src), yes)
-        kept = run_restore(target, src, state.operator)
-        kept_note = _("; the replaced file is kept at {path}").format(path=kept) if kept else ""
-        sys.stderr.write(_("Restored {target} from {src}").format(target=target, src=src) + kept_note + "\n")
+    Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
+    """
+    from ..ops.maintenance import check_source
+    from ..ops.maintenance import restore as run_restore
+    from ..store import default_path
+    from .common import confirm_delete
 
-    @command(app)
-    def doctor(fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table"
-               ) -> None:
-        """Check the file and the programme's invariants; exit 1 when anything is wrong.
+    target = state.db or default_path()
+    check_source(src)
+    confirm_delete(_("the contents of {target} (replaced by {src})").format(target=target, src=src), yes)
+    kept = run_restore(target, src, state.operator)
+    kept_note = _("; the replaced file is kept at {path}").format(path=kept) if kept else ""
+    sys.stderr.write(_("Restored {target} from {src}").format(target=target, src=src) + kept_note + "\n")
 
-        Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
-        household, visits inside their pairing, no money below zero.
 
-        Example: aidtrack doctor
-        """
-        from ..ops.maintenance import doctor as run_doctor
-        from ..render import emit
-        from ..store import default_path
+@command(app)
+def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table"
+           ) -> None:
+    """Check the file and the programme's invariants; exit 1 when anything is wrong.
 
-        fmt = check_format(fmt, ("table", "json"))
-        path = state.db or default_path()
-        if not path.exists():
-            fail(_("db: {path} does not exist").format(path=path))
-        findings = run_doctor(path)
-        rows = [f | {"result": "ok" if f["ok"] else "PROBLEM"} for f in findings]
-        if fmt == "table":
-            rows = [r | {"check": _(r["check"])} for r in rows]
-        emit(rows, ("check", "result", "detail"), fmt)
-        if not all(f["ok"] for f in findings):
-            raise typer.Exit(1)
+    Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
+    household, visits inside their pairing, no money below zero.
+
+    Example: aidtrack doctor
+    """
+    from ..ops.maintenance import doctor as run_doctor
+    from ..render import emit
+    from ..store import default_path
+
+    fmt = check_format(fmt, ("table", "json"))
+    path = state.db or default_path()
+    if not path.exists():
+        fail(_("db: {path} does not exist").format(path=path))
+    findings = run_doctor(path)
+    rows = [f | {"result": "ok" if f["ok"] else "PROBLEM"} for f in findings]
+    if fmt == "table":
+        rows = [r | {"check": _(r["check"])} for r in rows]
+    emit(rows, ("check", "result", "detail"), fmt)
+    if not all(f["ok"] for f in findings):
+        raise typer.Exit(1)
+

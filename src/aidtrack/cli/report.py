@@ -10,13 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _
-from .common import command, open_db, today
+from .common import command, format_option, open_db, today
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv", "markdown")
-Format = Annotated[str, typer.Option("--format", "-f", help=_("table, json, csv or markdown."))]
+Format = Annotated[str, format_option(_("table, json, csv or markdown."))]
 Redact = Annotated[bool, typer.Option(
     "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden."))]
 By = Annotated[str | None, typer.Option(
@@ -49,7 +49,7 @@ def _redacting(redact: bool):
     return db, (people_masked(db) if redact else contextlib.nullcontext())
 
 
-def _show(module: Any, data: dict[str, Any], fmt: str) -> None:
+def show(module: Any, data: dict[str, Any], fmt: str) -> None:
     from ..render import emit_document, to_csv, to_json_records
 
     if fmt == "json":
@@ -80,7 +80,7 @@ def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
         if text is not None:
             sys.stdout.write(text)
         else:
-            _show(module, data, fmt)
+            show(module, data, fmt)
         return
     from ..store.files import atomic_write, guard_output
 
@@ -89,15 +89,14 @@ def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
         if text is not None:
             f.write(text)
         else:
-            _show(module, data, fmt)
+            show(module, data, fmt)
 
 
 @command(app)
 def quarter(
     period: Annotated[str | None, typer.Argument(
         metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter)."))] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help=_("table, json, csv, markdown or html (a printable A4 page).")
+    fmt: Annotated[str, format_option(_("table, json, csv, markdown or html (a printable A4 page).")
     )] = "table",
     redact: Redact = False, by: By = None, unit: UnitOpt = None, out: Out = None,
 ) -> None:
@@ -145,7 +144,7 @@ def cadres(
     start, end, label = parse_period(period or str(Quarter.of(today())))
     db, masking = _redacting(redact)
     with masking:
-        _show(report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt)
+        show(report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt)
 
 
 @command(app)
@@ -172,14 +171,13 @@ def grid(
         y = start.year
     db, masking = _redacting(redact)
     with masking:
-        _show(report, report.build(db, y, today(), redact), fmt)
+        show(report, report.build(db, y, today(), redact), fmt)
 
 
 @command(app)
 def household(
     ref: Annotated[str, typer.Argument(metavar="REF", help=_("Household code (H01) or exact name."))],
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help=_("table, json, markdown or html (the printable A4 form).")
+    fmt: Annotated[str, format_option(_("table, json, markdown or html (the printable A4 form).")
     )] = "table",
     redact: Redact = False, out: Out = None,
 ) -> None:
@@ -221,4 +219,4 @@ def outcomes(
     day = date(as_of or today(), "as-of", today=today())
     db, masking = _redacting(redact)
     with masking:
-        _show(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt)
+        show(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt)

@@ -20,124 +20,125 @@ SHOWN_ERRORS = 50
 KINDS_HELP = "cadres, households, statuses, pairings, visits, problems, income, aid"
 
 
-def register(app: typer.Typer) -> None:
-    """Mount `aidtrack import` and `aidtrack export` on the main app."""
+#: Mounted on the main app with `add_typer` and no name: its commands are top-level
+#: (`aidtrack import`, `aidtrack export`).
+app = typer.Typer()
 
-    @command(app, "import")
-    def import_(
-        kind: Annotated[str, typer.Argument(
-            help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))],
-        file: Annotated[str, typer.Argument(
-            help=_("The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
-                   " workbook with a sheet per kind."))],
-        fmt: Annotated[str | None, typer.Option(
-            "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's"
-                                     " extension)."))]
-        = None,
-        dry_run: Annotated[bool, typer.Option(
-            "--dry-run", help=_("Check everything and print the summary; write nothing."))] = False,
-        on_conflict: Annotated[str, typer.Option(
-            "--on-conflict", help=_("A row whose natural key is stored with other values: error (default,"
-                                    " write nothing), skip (keep the stored record) or replace (overwrite"
-                                    " it)."))] = "error",
-        encoding: Annotated[str, typer.Option(
-            "--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))] = "utf-8",
-        summary: Annotated[str, typer.Option(
-            "--summary", help=_("The summary as a table (default) or json."))] = "table",
-    ) -> None:
-        """Import records from a file, all checked first and written in one transaction.
+@command(app, "import")
+def import_(
+    kind: Annotated[str, typer.Argument(
+        help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))],
+    file: Annotated[str, typer.Argument(
+        help=_("The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
+               " workbook with a sheet per kind."))],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's"
+                                 " extension)."))]
+    = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=_("Check everything and print the summary; write nothing."))] = False,
+    on_conflict: Annotated[str, typer.Option(
+        "--on-conflict", help=_("A row whose natural key is stored with other values: error (default,"
+                                " write nothing), skip (keep the stored record) or replace (overwrite"
+                                " it)."))] = "error",
+    encoding: Annotated[str, typer.Option(
+        "--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))] = "utf-8",
+    summary: Annotated[str, typer.Option(
+        "--summary", help=_("The summary as a table (default) or json."))] = "table",
+) -> None:
+    """Import records from a file, all checked first and written in one transaction.
 
-        Columns are the add commands' field names or their Chinese names (户主, 日期, 金额 …);
-        households and cadres by code or exact name. An .xlsx workbook (needs openpyxl, the
-        xlsx extra) is read from its first non-empty row, errors named by spreadsheet row.
-        A file with any error writes nothing (exit 2); importing it again adds nothing.
+    Columns are the add commands' field names or their Chinese names (户主, 日期, 金额 …);
+    households and cadres by code or exact name. An .xlsx workbook (needs openpyxl, the
+    xlsx extra) is read from its first non-empty row, errors named by spreadsheet row.
+    A file with any error writes nothing (exit 2); importing it again adds nothing.
 
-        Example: aidtrack import visits visits.csv --dry-run
+    Example: aidtrack import visits visits.csv --dry-run
 
-        Example: aidtrack import income 收入.xlsx
+    Example: aidtrack import income 收入.xlsx
 
-        Example: aidtrack import bundle ./export --on-conflict skip
-        """
-        from ..kinds import KINDS
-        from ..ops.importer import import_bundle, import_file
-        from ..parse import choice
+    Example: aidtrack import bundle ./export --on-conflict skip
+    """
+    from ..kinds import KINDS
+    from ..ops.importer import import_bundle, import_file
+    from ..parse import choice
 
-        kind = choice(kind, (*KINDS, "bundle"), "kind")
-        summary = choice(summary, ("table", "json"), "summary")
-        db = open_db()
-        with _progress() as progress:
-            if kind == "bundle":
-                if fmt:
-                    fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
-                result = import_bundle(db, file, on_conflict=on_conflict, dry_run=dry_run,
-                                       today=today(), encoding=encoding, progress=progress)
-            else:
-                result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
-                                     dry_run=dry_run, encoding=encoding, today=today(),
-                                     progress=progress)
-        if result.written:
-            state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
-        _report(result, summary)
+    kind = choice(kind, (*KINDS, "bundle"), "kind")
+    summary = choice(summary, ("table", "json"), "summary")
+    db = open_db()
+    with _progress() as progress:
+        if kind == "bundle":
+            if fmt:
+                fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
+            result = import_bundle(db, file, on_conflict=on_conflict, dry_run=dry_run,
+                                   today=today(), encoding=encoding, progress=progress)
+        else:
+            result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
+                                 dry_run=dry_run, encoding=encoding, today=today(),
+                                 progress=progress)
+    if result.written:
+        state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
+    _report(result, summary)
 
-    @command(app, "export")
-    def export(
-        kind: Annotated[str, typer.Argument(
-            help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))],
-        fmt: Annotated[str | None, typer.Option(
-            "--format", "-f", help=_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
-                                     " --out file's extension also says."))]
-        = None,
-        out: Annotated[str | None, typer.Option(
-            "--out", "-o", help=_("The file (for all: the directory, or one FILE.xlsx with a sheet per"
-                                  " kind); standard output if left out."))]
-        = None,
-        redact: Annotated[bool, typer.Option(
-            "--redact", help=_("Mask personal data: names keep the first character (刘**); phone,"
-                               " ID number and address left empty."))] = False,
-        headers: Annotated[str, typer.Option(
-            "--headers", help=_("en (default): field names; zh: Chinese column names and values"
-                                " (户主, 脱贫 …), which import reads back as well."))] = "en",
-        partition: Annotated[str | None, typer.Option(
-            "--partition", help=_("Parquet, export all: unit or unit,year: a hive-partitioned folder"
-                                  " (TABLE/unit=…/year=…/), each unit's folder replaced whole."))] = None,
-        changed_since: Annotated[str | None, typer.Option(
-            "--changed-since", metavar="DATE", help=_("Parquet, export all: only the units merged (or"
-                                                      " the file's own records changed) on or after"
-                                                      " DATE."))] = None,
-        unit: Annotated[str | None, typer.Option(
-            "--unit", help=_("Parquet, export all: only this unit's records."))] = None,
-    ) -> None:
-        """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
+@command(app, "export")
+def export(
+    kind: Annotated[str, typer.Argument(
+        help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", help=_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
+                                 " --out file's extension also says."))]
+    = None,
+    out: Annotated[str | None, typer.Option(
+        "--out", "-o", help=_("The file (for all: the directory, or one FILE.xlsx with a sheet per"
+                              " kind); standard output if left out."))]
+    = None,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help=_("Mask personal data: names keep the first character (刘**); phone,"
+                           " ID number and address left empty."))] = False,
+    headers: Annotated[str, typer.Option(
+        "--headers", help=_("en (default): field names; zh: Chinese column names and values"
+                            " (户主, 脱贫 …), which import reads back as well."))] = "en",
+    partition: Annotated[str | None, typer.Option(
+        "--partition", help=_("Parquet, export all: unit or unit,year: a hive-partitioned folder"
+                              " (TABLE/unit=…/year=…/), each unit's folder replaced whole."))] = None,
+    changed_since: Annotated[str | None, typer.Option(
+        "--changed-since", metavar="DATE", help=_("Parquet, export all: only the units merged (or"
+                                                  " the file's own records changed) on or after"
+                                                  " DATE."))] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help=_("Parquet, export all: only this unit's records."))] = None,
+) -> None:
+    """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
-        Example: aidtrack export visits --out visits.csv
+    Example: aidtrack export visits --out visits.csv
 
-        Example: aidtrack export all --out backup/ && aidtrack --db new.db import bundle backup/
+    Example: aidtrack export all --out backup/ && aidtrack --db new.db import bundle backup/
 
-        Example: aidtrack export all --format xlsx --headers zh --out 登记表.xlsx
+    Example: aidtrack export all --format xlsx --headers zh --out 登记表.xlsx
 
-        Example: aidtrack export all --format parquet --out warehouse/2004/
+    Example: aidtrack export all --format parquet --out warehouse/2004/
 
-        Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
-        """
-        import contextlib
+    Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
+    """
+    import contextlib
 
-        if partition is not None or changed_since is not None or unit is not None:
-            _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
-            return
-        from ..ops.exporter import export as run_export
-        from ..ops.redact import people_masked
+    if partition is not None or changed_since is not None or unit is not None:
+        _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
+        return
+    from ..ops.exporter import export as run_export
+    from ..ops.redact import people_masked
 
-        db = open_db()
-        db.redact = redact
-        try:
-            with people_masked(db) if redact else contextlib.nullcontext():
-                written = run_export(db, kind, out, fmt, redact, headers)
-        except BrokenPipeError:
-            _quiet_stdout()
-            raise typer.Exit(0) from None
-        if out is not None:
-            for name, n in written.items():
-                sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+    db = open_db()
+    db.redact = redact
+    try:
+        with people_masked(db) if redact else contextlib.nullcontext():
+            written = run_export(db, kind, out, fmt, redact, headers)
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(0) from None
+    if out is not None:
+        for name, n in written.items():
+            sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
 
 
 def _handoff(kind: str, fmt: str | None, out: str | None, partition: str | None,

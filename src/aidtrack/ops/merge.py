@@ -379,8 +379,9 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
         seen: set[str] = set()
         results = []
         for path, name in zip(files, names):
-            result: dict[str, Any] = {"unit": name, "file": str(path), "status": "refused", "households": None,
-                      "visits": None, "records": None, "reason": None, "left_out": [], "warnings": []}
+            result: dict[str, Any] = {
+                "unit": name, "file": str(path), "status": "refused", "households": None, "visits": None,
+                "records": None, "reason": None, "left_out": [], "warnings": []}
             try:
                 problem = name_problem(name)
                 if problem:

@@ -44,18 +44,21 @@ def score(weights: dict[str, int], made: int, required: int, compliant: int, pai
     relapsed for the cadre when a `relapsed` status is dated in the period while the cadre's
     pairing with it was active.
     """
-    parts = [
+    parts = (
         ("visits", weights["score_visits"], min(1.0, ratio(made, required))),
         ("compliance", weights["score_compliance"], ratio(compliant, pairing_quarters)),
         ("problems", weights["score_problems"], min(1.0, ratio(solved, raised))),
         ("outcomes", weights["score_outcomes"], ratio(out_of_poverty, households, 0.0)),
-    ]
-    components = [{"name": n, "weight": w, "ratio": round(r, 4), "points": round(w * r, 2)}
-                  for n, w, r in parts]
+    )
     penalty = weights["score_relapse_penalty"]
+    components = []
+    total = 0.0
+    for n, w, r in parts:
+        components.append({"name": n, "weight": w, "ratio": round(r, 4), "points": round(w * r, 2)})
+        total += w * r
     components.append({"name": "relapse", "weight": -penalty, "count": relapsed,
                        "points": float(-penalty * relapsed)})
-    total = sum(w * r for _, w, r in parts) - penalty * relapsed
+    total -= penalty * relapsed
     return round(max(0.0, total), 2), components
 
 
@@ -90,33 +93,44 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     for (pid, _quarter), cell in grid.items():
         cells_of[pid].append(cell)
     by_cadre: dict[int, dict[str, Any]] = {}
+    no_problems: dict[str, int] = {}
     for p in pairings:
-        c = by_cadre.setdefault(p["cadre_id"], {
-            "cadre": p["cadre"], "cadre_name": p["cadre_name"], "pairings": 0, "visits": 0, "required": 0,
-            "quarters_compliant": 0, "quarters": 0, "problems": Counter(), "households": set(),
-            "moved": {m: set() for m in MOVES},
-        })
+        c = by_cadre.get(p["cadre_id"])
+        if c is None:  # built once per cadre, not once per pairing
+            c = by_cadre[p["cadre_id"]] = {
+                "cadre": p["cadre"], "cadre_name": p["cadre_name"], "pairings": 0, "visits": 0, "required": 0,
+                "quarters_compliant": 0, "quarters": 0, "problems": Counter(), "households": set(),
+                "moved": None,  # {move: households}, made when the first move is seen
+            }
         c["pairings"] += 1
         for cell in cells_of[p["id"]]:
             c["visits"] += cell.visits
             c["required"] += cell.required
             c["quarters"] += 1
-            c["quarters_compliant"] += cell.met
-        c["problems"].update(problems.get(p["id"], {}))
+            c["quarters_compliant"] += cell.visits >= cell.required
+        counts = problems.get(p["id"], no_problems)
+        if counts:
+            c["problems"].update(counts)
         c["households"].add(p["household_id"])
-        active = span(p, start, end)
-        assert active is not None  # pairings_between: only pairings active in the period
-        first, last = active
-        for status, day in moves.get(p["household_id"], ()):
-            if first <= day <= last:
-                c["moved"][status].add(p["household_id"])
+        moved = moves.get(p["household_id"])
+        if moved:
+            active = span(p, start, end)
+            assert active is not None  # pairings_between: only pairings active in the period
+            first, last = active
+            for status, day in moved:
+                if first <= day <= last:
+                    if c["moved"] is None:
+                        c["moved"] = {m: set() for m in MOVES}
+                    c["moved"][status].add(p["household_id"])
 
     rows = []
+    none_moved = {m: () for m in MOVES}
     for cid, c in by_cadre.items():
+        moved = c["moved"] or none_moved
         helped = len(c["households"])
         out = sum(status_end.get(h) in OUT_OF_POVERTY for h in c["households"])
         pr = c["problems"]
-        relapsed = len(c["moved"]["relapsed"])
+        relapsed = len(moved["relapsed"])
         total, components = score(weights, c["visits"], c["required"], c["quarters_compliant"],
                                   c["quarters"], pr["solved"], pr["raised"], out, helped, relapsed)
         rows.append({
@@ -125,8 +139,8 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
             "quarters_compliant": c["quarters_compliant"], "quarters": c["quarters"],
             "problems_raised": pr["raised"], "problems_solved": pr["solved"],
             "problems_escalated": pr["escalated"],
-            "households": helped, "exited": len(c["moved"]["exited"]),
-            "prosperous": len(c["moved"]["prosperous"]), "relapsed": relapsed, "out_of_poverty": out,
+            "households": helped, "exited": len(moved["exited"]),
+            "prosperous": len(moved["prosperous"]), "relapsed": relapsed, "out_of_poverty": out,
             "aid_given": yuan(given.get(cid, 0)), "score": total, "components": components,
         })
     rows.sort(key=lambda r: (-r["score"], r["cadre"]))

@@ -99,22 +99,50 @@ PROBLEM_KEYS = ("raised", "solved", "escalated", "open", "open_escalated")
 def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
     """Per pairing id: problems raised at its visits in [start, end], solved (resolved_on in it),
     escalated (raised in it and escalated), open and open escalated at `end` (raised on or before
-    `end`, not resolved by then). Pairings with none are absent. One query.
+    `end`, not resolved by then). Pairings with none are absent.
+
+    Two queries, neither reading the whole history: the problems of the visits in [start, end] (a
+    range of visits_date), and those raised before `start` still open at it (the problems_resolved
+    index: unresolved ones and those resolved on or after `start`).
     """
     s, e = start.isoformat(), end.isoformat()
-    rows = db.execute(
-        "SELECT v.pairing_id,"
-        " sum(v.date >= :s),"
-        " sum(pr.resolved_on BETWEEN :s AND :e),"
-        " sum(v.date >= :s AND pr.escalated = 1),"
+    params = {"s": s, "e": e}
+    out: dict[int, dict[str, int]] = {}
+
+    def add(rows) -> None:
+        for pid, *counts in rows:
+            have = out.setdefault(pid, dict.fromkeys(PROBLEM_KEYS, 0))
+            for k, v in zip(PROBLEM_KEYS, counts):
+                have[k] += int(v or 0)
+
+    add(db.execute(
+        "SELECT v.pairing_id, count(*), sum(pr.resolved_on BETWEEN :s AND :e), sum(pr.escalated = 1),"
         " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
         " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
-        " FROM problems pr CROSS JOIN visits v ON v.id = pr.visit_id"
-        " WHERE v.date <= :e AND (v.date >= :s OR pr.resolved_on IS NULL OR pr.resolved_on >= :s)"
-        " GROUP BY v.pairing_id",
-        {"s": s, "e": e},
-    )
-    return {r[0]: {k: int(v or 0) for k, v in zip(PROBLEM_KEYS, r[1:])} for r in rows}
+        " FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id"
+        " WHERE v.date BETWEEN :s AND :e GROUP BY v.pairing_id", params))
+    add(db.execute(
+        "SELECT v.pairing_id, 0, sum(pr.resolved_on BETWEEN :s AND :e), 0,"
+        " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+        " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
+        " FROM (SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
+        "       WHERE resolved_on IS NULL"
+        "       UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
+        "       WHERE resolved_on >= :s) pr"
+        " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :s GROUP BY v.pairing_id", params))
+    return out
+
+
+def visits_until(db: Store, day: dt.date | str) -> int:
+    """Visits dated on or before `day` ("since the programme began"): the tally per month, and the
+    days of `day`'s month after it subtracted (a range of visits_date)."""
+    day = str(day)
+    month = day[:7]
+    upto = db.execute("SELECT coalesce(sum(visits), 0) FROM visit_months WHERE month <= ?",
+                      [month]).fetchone()[0]
+    after = db.execute("SELECT count(*) FROM visits INDEXED BY visits_date WHERE date > ? AND date < ?",
+                       [day, month + "-32"]).fetchone()[0]
+    return upto - after
 
 
 def aid_by_household(db: Store, start: dt.date, end: dt.date) -> dict[int, list[tuple[str, str, int]]]:

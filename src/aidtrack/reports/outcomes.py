@@ -12,7 +12,7 @@ from ..ops import facts
 from ..ops.redact import redact_rows
 from ..ops.units import Units
 from ..store import Store
-from .common import half_up, unit_rows
+from .common import half_up, unit_rows, visits_until
 
 
 def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None,
@@ -40,7 +40,7 @@ def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = No
     by_status = Counter(status.values())
     by_livelihood = Counter(livelihood.get(h) or "unrecorded" for h in status)
     if units is None:
-        visits = db.execute("SELECT count(*) FROM visits WHERE date <= ?", [day]).fetchone()[0]
+        visits = visits_until(db, day)
     else:
         visits = units.visits_until(day).get(uid, 0)
     by_kind = dict(db.execute(

@@ -18,7 +18,7 @@ from ..ops.policy import Policy
 from ..ops.redact import redact_rows
 from ..ops.units import Units
 from ..store import Store
-from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows
+from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
 
 CSV_COLUMNS = (
     "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
@@ -72,8 +72,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     income, income_before = income_in(db, q), income_in(db, q.prev())
     status = facts.status_at(db, end)
     if units is None:
-        cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?",
-                                [end.isoformat()]).fetchone()[0]
+        cumulative = visits_until(db, end)
     else:
         pairing_unit = units.pairings()
         visits_by_unit = units.visits_until(end.isoformat())
@@ -85,24 +84,29 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
     rows = []
+    no_problems: dict[str, int] = {}
     for p in pairings:
         hid = p["household_id"]
         cell = quarter_cells[(p["id"], label)]
-        active = span(p, start_iso, end_iso)
-        assert active is not None  # pairings_between: only pairings active in the quarter
-        first, last = active
-        pr = problems.get(p["id"], {})
-        aid_fen = sum(v for day, _, v in aid.get(hid, ()) if first <= day <= last)
+        pr = problems.get(p["id"], no_problems)
+        entries = aid.get(hid)
+        if entries:
+            active = span(p, start_iso, end_iso)
+            assert active is not None  # pairings_between: only pairings active in the quarter
+            first, last = active
+            aid_fen = sum(v for day, _, v in entries if first <= day <= last)
+        else:
+            aid_fen = 0
         avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
         rows.append({
             "cadre": p["cadre"], "cadre_name": p["cadre_name"],
             "household": p["household"], "household_name": p["household_name"],
             "since": p["since"], "until": p["until"],
-            "visits": cell.visits, "required": cell.required, "compliant": cell.met,
+            "visits": cell.visits, "required": cell.required, "compliant": cell.visits >= cell.required,
             "state": cell.state,
             "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
             "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
-            "aid_value": yuan(aid_fen),
+            "aid_value": round(aid_fen / 100, 2),
             "income_monthly_avg": yuan(avg), "income_per_person": yuan(per_person),
             "income_change": yuan(change),
             "status": status.get(hid),

@@ -11,12 +11,14 @@ import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import _
 from ..model import AidtrackError
 from .schema import KNOWN, migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -34,8 +36,18 @@ def default_operator() -> str:
         return "unknown"
 
 
-class Store(Database):
-    """A sqlite-utils Database that knows who is writing and writes only through `write()`."""
+#: Where sqlite-utils' Migrations record what was applied (read directly, as ops/merge.py does).
+MIGRATIONS_TABLE = "_sqlite_migrations"
+_CONTROL = ("BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+class Store:
+    """The register: a connection that knows who is writing and writes only through `write()`.
+
+    It behaves as a sqlite-utils Database on the same connection (anything not defined here is
+    that Database's), but sqlite-utils is imported only when first needed (migrations, bulk writes,
+    `db[table]`): a one-row command such as `visit add` does not pay for it.
+    """
 
     operator: str = "unknown"
     path: Path  # set by open_store (and by merge for its second connection)
@@ -44,6 +56,56 @@ class Store(Database):
     _audited: int = 0
     #: Set by a command given --redact: messages (a reference's "did you mean" hint) mask names too.
     redact: bool = False
+
+    def __init__(self, conn: sqlite3.Connection, execute_plugins: bool = False):
+        """`execute_plugins` as sqlite-utils' Database takes it (never used: no plugins run here)."""
+        self.conn = conn
+        self._utils: Database | None = None
+        conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
+
+    @property
+    def utils(self) -> Database:
+        """sqlite-utils' Database on this connection, made on first use."""
+        if self._utils is None:
+            from sqlite_utils import Database
+
+            self._utils = Database(self.conn, execute_plugins=False)
+        return self._utils
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.utils, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.utils[name]
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """sqlite-utils' execute: a write outside a transaction is committed at once; a failed one
+        leaves no transaction open."""
+        was_in = self.conn.in_transaction
+        try:
+            cursor = self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
+        except Exception:
+            if not was_in and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        if (not was_in and self.conn.in_transaction and cursor.description is None
+                and not sql.lstrip(" \t\r\n;\ufeff").upper().startswith(_CONTROL)):
+            self.conn.execute("COMMIT")
+        return cursor
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        cursor = self.execute(sql, params)
+        keys = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(keys, row))
+
+    def table(self, name: str, **kwargs: Any) -> Any:
+        return _Table(self, name) if not kwargs else self.utils.table(name, **kwargs)
+
+    def close(self) -> None:
+        self.conn.close()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Store]:
@@ -214,7 +276,7 @@ def open_store(
             conn = connect_readonly(path)
         else:
             conn = sqlite3.connect(str(path), timeout=30)
-        store = Store(conn, execute_plugins=False)
+        store = Store(conn)
         store.path = path
         store.operator = operator or default_operator()
         store.execute("PRAGMA busy_timeout = 30000")
@@ -236,8 +298,13 @@ def open_store(
     return store
 
 
-def schema_version(db: Database) -> list[str]:
-    return [m.name for m in migrations.applied(db)]
+def schema_version(db: Store | Database) -> list[str]:
+    """The migrations applied to the file, in the order they were."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                      [MIGRATIONS_TABLE]).fetchone():
+        return []
+    return [name for (name,) in db.execute(
+        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
 
 
 def _migrate(store: Store, path: Path) -> None:
@@ -248,17 +315,19 @@ def _migrate(store: Store, path: Path) -> None:
             "db", str(path), _("was written by a newer aidtrack (migration {name}); upgrade").format(
                 name=unknown[-1])
         )
-    if not applied and store.table_names():
+    if set(applied) == set(KNOWN):
+        return  # up to date: no sqlite-utils needed
+    if not applied and store.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone():
         raise AidtrackError("db", str(path), _("is a database, but not an aidtrack register"))
-    pending = migrations.pending(store)
+    pending = migrations.pending(store.utils)
     if not pending:
         return
     if applied:
         backup_to(store, path.with_name(f"{path.name}.before-{pending[0].name}.bak"), replace=True)
-    migrations.apply(store)
+    migrations.apply(store.utils)
 
 
-def backup_to(db: Database, dest: str | Path, replace: bool = False) -> Path:
+def backup_to(db: Store | Database, dest: str | Path, replace: bool = False) -> Path:
     """A consistent copy through SQLite's online backup: 0600, in rollback-journal mode (so it opens
     from read-only media), written under a temporary name and renamed into place.
 
@@ -286,3 +355,34 @@ def backup_to(db: Database, dest: str | Path, replace: bool = False) -> Path:
             os.unlink(tmp)
         raise
     return dest
+
+
+class _Table:
+    """`db.table(name)`: the one-row insert and update of ops/records.py in plain SQL; anything else
+    is sqlite-utils' Table."""
+
+    def __init__(self, store: Store, name: str):
+        self.store, self.name = store, name
+        self.last_pk: int | None = None
+
+    def insert(self, row: dict[str, Any]) -> _Table:
+        cols = list(row)
+        cur = self.store.execute(
+            f"INSERT INTO [{self.name}] ({', '.join(f'[{c}]' for c in cols)})"
+            f" VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+        self.last_pk = cur.lastrowid
+        return self
+
+    def update(self, pk: int, updates: dict[str, Any]) -> _Table:
+        if updates:
+            cols = list(updates)
+            sets = ", ".join(f"[{c}] = ?" for c in cols)
+            self.store.execute(f"UPDATE [{self.name}] SET {sets} WHERE id = ?",
+                               [*(updates[c] for c in cols), pk])
+        self.last_pk = pk
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.store.utils.table(self.name), name)

@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-migrations = Migrations("aidtrack")
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class _Migrations:
+    """sqlite-utils' Migrations("aidtrack"), registered the same way (`@migrations(name=…)`) but built
+    on first use: opening an up-to-date register (store.db) does not import sqlite-utils."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._steps: list[tuple[str, Callable[[Database], None]]] = []
+        self._real: Any = None
+
+    def __call__(self, *, name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+        def register(fn: Callable[[Database], None]) -> Callable[[Database], None]:
+            self._steps.append((name, fn))
+            return fn
+
+        return register
+
+    def __getattr__(self, attr: str) -> Any:  # pending, applied, apply, …: sqlite-utils'
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if self._real is None:
+            from sqlite_utils.migrations import Migrations
+
+            real = Migrations(self.name)
+            for name, fn in self._steps:
+                real(name=name)(fn)
+            self._real = real
+        return getattr(self._real, attr)
+
+
+migrations = _Migrations("aidtrack")
 
 _V1 = """
 CREATE TABLE cadres (
@@ -185,5 +218,39 @@ def m0003_unit_identity(db: Database) -> None:
     _run(db, _V3)
 
 
+
+#: 0004_perf: a tally of visits per month kept by triggers, so that "visits since the programme
+#: began" reads a row per month instead of every visit; an index on when problems were resolved, so
+#: that the problems still open at a day are found without reading them all.
+_V4 = (
+    """CREATE TABLE visit_months (
+        month TEXT PRIMARY KEY,
+        visits INTEGER NOT NULL
+    )""",
+    "INSERT INTO visit_months (month, visits) SELECT substr(date, 1, 7), count(*) FROM visits GROUP BY 1",
+    """CREATE TRIGGER visit_months_insert AFTER INSERT ON visits BEGIN
+        INSERT INTO visit_months (month, visits) VALUES (substr(NEW.date, 1, 7), 1)
+        ON CONFLICT (month) DO UPDATE SET visits = visits + 1;
+    END""",
+    """CREATE TRIGGER visit_months_delete AFTER DELETE ON visits BEGIN
+        UPDATE visit_months SET visits = visits - 1 WHERE month = substr(OLD.date, 1, 7);
+    END""",
+    """CREATE TRIGGER visit_months_update AFTER UPDATE OF date ON visits
+    WHEN substr(OLD.date, 1, 7) IS NOT substr(NEW.date, 1, 7) BEGIN
+        UPDATE visit_months SET visits = visits - 1 WHERE month = substr(OLD.date, 1, 7);
+        INSERT INTO visit_months (month, visits) VALUES (substr(NEW.date, 1, 7), 1)
+        ON CONFLICT (month) DO UPDATE SET visits = visits + 1;
+    END""",
+    "CREATE INDEX problems_resolved ON problems(resolved_on, visit_id, escalated)",
+)
+
+
+@migrations(name="0004_perf")
+def m0004_perf(db: Database) -> None:
+    """Reads that stay cheap however long the history: a visits-per-month tally and an index."""
+    for statement in _V4:  # one by one: a trigger's body holds semicolons
+        db.execute(statement)
+
+
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
-KNOWN = ["0001_initial", "0002_units", "0003_unit_identity"]
+KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf"]

@@ -63,7 +63,7 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
     stored = parse.money(value, key) if spec.kind == "money" else parse.integer(value, key, minimum=0)
     if spec.kind == "int" and key.endswith(("_months", "_days", "_quarter")) and stored < 1:
         raise AidtrackError(key, value, _("must be at least {minimum}").format(minimum=1))
-    if key == "drop_pct" and stored > 100:
+    if key.endswith("_pct") and stored > 100:
         raise AidtrackError(key, value, _("is a percentage: at most 100"))
     when = parse.date(since or today, "from", today=today).isoformat()
     before = Policy(db).value(key, when)

@@ -12,6 +12,7 @@ from .. import __version__, i18n
 from ..i18n import N_, _
 from . import (
     aid,
+    assess,
     cadre,
     check,
     household,
@@ -79,7 +80,7 @@ def main(
     ctx.call_on_close(close_db)
 
 
-for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
+for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check, assess):
     app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
 transfer.register(app)
 maintenance.register(app)

@@ -39,7 +39,8 @@ def close(year: Year, quarter: QuarterOpt = None) -> None:
 
 @command(app)
 def reopen(year: Year, quarter: QuarterOpt = None,
-           reason: Annotated[str, typer.Option("--reason", help=_("Why it is reopened (kept)."))] = "") -> None:
+           reason: Annotated[str, typer.Option("--reason", help=_("Why it is reopened (kept)."))]
+           = "") -> None:
     """Reopen a closed assessment (audited). The closed record is kept; close it again to freeze anew.
 
     Example: aidtrack assess reopen 2004 --reason "H05 visits corrected"

@@ -130,7 +130,8 @@ def cadres(
 def assessment(
     year: Annotated[str, typer.Argument(metavar="YEAR", help=_("The year, e.g. 2004."))],
     quarter: Annotated[str | None, typer.Option(
-        "--quarter", "-q", metavar="QUARTER", help=_("One quarter of the year instead: 2004Q3 (or Q3)."))] = None,
+        "--quarter", "-q", metavar="QUARTER",
+        help=_("One quarter of the year instead: 2004Q3 (or Q3)."))] = None,
     fmt: Annotated[str, typer.Option(
         "--format", "-f", help=_("table, json, csv, markdown or html (the A4 form, in Chinese).")
     )] = "table",

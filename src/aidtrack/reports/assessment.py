@@ -41,7 +41,8 @@ def build(db: Store, label: str, start: dt.date, end: dt.date, today: dt.date,
         "reopen_reason": rec["reopen_reason"], "digest": rec["digest"],
         "policy": frozen["policy"], "weights": frozen["weights"],
         "cadres": redact_rows(rows) if redact else rows,
-        "rewards": [r | {"amount": None if r["amount"] is None else r["amount"] / 100} for r in rec["rewards"]],
+        "rewards": [r | {"amount": None if r["amount"] is None else r["amount"] / 100}
+                    for r in rec["rewards"]],
         "changed_since_closing": changes, "policy_changed_since_closing": policy_changed,
     }
 
@@ -64,7 +65,8 @@ def diff(frozen: dict[str, Any], now: dict[str, Any]) -> tuple[list[dict[str, An
 
 def _rewards_of(data: dict[str, Any], code: str) -> str:
     return _("; ").join(
-        f"{_(KIND_NAMES[r['kind']])} {r['measure']}" + (f" {format_yuan(round(r['amount'] * 100))}" if r["amount"] else "")
+        f"{_(KIND_NAMES[r['kind']])} {r['measure']}"
+        + (f" {format_yuan(round(r['amount'] * 100))}" if r["amount"] else "")
         for r in data["rewards"] if r["cadre"] == code)
 
 
@@ -79,7 +81,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         title += _(", REOPENED {at} by {by}: {reason}").format(
             at=data["reopened_at"], by=data["reopened_by"], reason=data["reopen_reason"])
     year = any("quarters" in r for r in data["cadres"])
-    rows = [{"rank": r["rank"], "cadre": f"{r['cadre']} {r['cadre_name']}", "held": f"{r['days_held']}/{r['days']}",
+    rows = [{"rank": r["rank"], "cadre": f"{r['cadre']} {r['cadre_name']}",
+             "held": f"{r['days_held']}/{r['days']}",
              **{c["name"]: rule._cell(c) for c in r["components"]},
              "quarters": _quarters(r),
              "score": f"{r['score']:.2f}", "rate": f"{r['rate']:.2f}", "grade": rule.grade_name(r["grade"]),
@@ -103,8 +106,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         sections.append({"kind": "text", "text": "\n".join(lines)})
     else:
         sections.append({"kind": "text", "text": _("No change in the register since closing.")})
-    sections.append({"kind": "text", "text": _("Digest {digest}. Approved by the director: ______  Date: ______")
-                     .format(digest=data["digest"][:16])})
+    sign = _("Digest {digest}. Approved by the director: ______  Date: ______")
+    sections.append({"kind": "text", "text": sign.format(digest=data["digest"][:16])})
     return {"title": title, "sections": sections}
 
 
@@ -114,7 +117,8 @@ RULE_ZH = (
     "考核办法：按季度计分，各项得分 = 分值 × 完成比例 × 在岗天数 ÷ 本期天数。"
     "走访 {visits} 分：每个对子每季走访计至应访次数为止（多访不抵他季缺访）；"
     "达标 {compliance} 分：本季达到应访次数的对子占比；"
-    "问题 {problems} 分：已处理问题（已解决或已提交局党委会）÷（已处理 + 超过 {days} 天未处理），未登记问题不加分；"
+    "问题 {problems} 分：已处理问题（已解决或已提交局党委会）÷（已处理 + 超过 {days} 天未处理），"
+    "未登记问题不加分；"
     "成效 {outcomes} 分：致富户计满分，脱贫户计 {exited}%，返贫户按返贫前状态计；"
     "一户一策措施 {plans} 分（帮扶计划启用后计分）；"
     "发生冲击或收入骤降后 {followup} 天内未回访的，每户扣 {penalty} 分（及时发现、如实登记返贫不扣分）。"
@@ -133,7 +137,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     title = "帮扶干部目标责任制考核结果"
     pol = list(data["policy"].values())[-1]
     cols = [("序号", "4%", ""), ("帮扶干部", "10%", ""), ("在岗天数", "7%", "num"), ("走访", "8%", "num"),
-            ("达标", "7%", "num"), ("问题处理", "8%", "num"), ("帮扶成效", "8%", "num"), ("迟访扣分", "6%", "num"),
+            ("达标", "7%", "num"), ("问题处理", "8%", "num"), ("帮扶成效", "8%", "num"),
+            ("迟访扣分", "6%", "num"),
             *([("各季度得分", "12%", "")] if year else []), ("得分", "6%", "num"), ("得分率", "6%", "num"),
             ("等次", "7%", "c"), ("奖惩", "11%" if year else "23%", "")]
     rows = []
@@ -143,7 +148,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
             ("奖励" if x["kind"] == "reward" else "处罚") + " " + x["measure"]
             + (f" {format_yuan(round(x['amount'] * 100))}元" if x["amount"] else "")
             for x in data["rewards"] if x["cadre"] == r["cadre"])
-        cells = [f'<td class="c">{r["rank"]}</td>', f"<td>{escape(r['cadre'])} {escape(r['cadre_name'])}</td>",
+        cells = [f'<td class="c">{r["rank"]}</td>',
+                 f"<td>{escape(r['cadre'])} {escape(r['cadre_name'])}</td>",
                  f'<td class="num">{r["days_held"]}/{r["days"]}</td>',
                  *(f'<td class="num">{escape(rule._cell(comps[n]))}</td>'
                    for n in ("visits", "compliance", "problems", "outcomes", "late_followup")),
@@ -153,7 +159,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     state = (f"（{escape(data['reopened_at'][:10])} 已重新开启：{escape(data['reopen_reason'] or '')}）"
              if data["state"] == "reopened" else "")
-    head = ('<header class="form"><div class="top"><div>单位：' + (escape(unit) if unit else '<span class="fill"></span>')
+    unit_text = escape(unit) if unit else '<span class="fill"></span>'
+    head = ('<header class="form"><div class="top"><div>单位：' + unit_text
             + f"</div><div>封存日期：{escape(data['closed_on'])}</div></div>"
             f'<h1 lang="zh-CN">{title}</h1><div class="sub">{escape(data["period"])} {kind}'
             f"（{escape(data['start'])} 至 {escape(data['end'])}）{state}</div></header>")
@@ -167,7 +174,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     if changes or data["policy_changed_since_closing"]:
         items = "".join(
             f"<li>{escape(c['cadre'])}：得分 {c['score_closed']} → {c['score_now']}，"
-            f"等次 {rule.GRADE_ZH.get(c['grade_closed'] or '', '-')} → {rule.GRADE_ZH.get(c['grade_now'] or '', '-')}"
+            f"等次 {rule.GRADE_ZH.get(c['grade_closed'] or '', '-')} → "
+            f"{rule.GRADE_ZH.get(c['grade_now'] or '', '-')}"
             f"（{escape('、'.join(_zh_part(p) for p in c['components']))}）</li>" for c in changes)
         if data["policy_changed_since_closing"]:
             items += "<li>本期适用的政策参数在封存后有变动。</li>"
@@ -175,7 +183,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     else:
         changed = '<p class="none">封存后登记表无变动。</p>'
     sign = ('<footer class="sign"><div>填表人：<span></span></div><div>审核人：<span></span></div>'
-            '<div>局长（签字）：<span></span></div><div>日期：<span class="date">　　年　　月　　日</span></div>'
+            '<div>局长（签字）：<span></span></div>'
+            '<div>日期：<span class="date">　　年　　月　　日</span></div>'
             "</footer>")
     body = [head, _table(cols, rows, cls="assessment"), f'<p class="rule">{escape(explain)}</p>', changed,
             f'<p class="mark">校验码 {escape(data["digest"][:16])}</p>', sign]

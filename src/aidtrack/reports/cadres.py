@@ -315,6 +315,7 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
         " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id", [start.isoformat(), last.isoformat()]
     ).fetchall())
     pol_end = {k: policy.value(k, end) for k in POLICY_USED}
+    single = len(quarters_of(start, end)) == 1  # a quarter; a year (even one begun) lists its quarters
     cadre_ids = list(dict.fromkeys(p["cadre_id"] for p in pairings))
     rows = []
     for cid in cadre_ids:
@@ -322,7 +323,7 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
         one = next(r for _q, r in qs if r is not None)
         held = sum(r["days_held"] for _q, r in qs if r)
         coverage = held / total_days if total_days else 0.0
-        if len(qs) == 1:
+        if single:
             components, score = one["components"], one["score"]
         else:
             components = _mean_components([(r, qdays[ql]) for ql, r in qs], total_days)
@@ -346,10 +347,10 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
             "outcome_credit": pts["outcomes"]["ratio"],
             "late_followups": _sum(qs, "late_followup", "households"),
             "aid_given": yuan(given.get(cid, 0)), "score": score, "rate": rate,
-            "grade": one["grade"] if len(qs) == 1 else grade_of(rate, coverage, pol_end),
+            "grade": one["grade"] if single else grade_of(rate, coverage, pol_end),
             "components": components,
         }
-        if len(qs) > 1:
+        if not single:
             row["quarters"] = [{"quarter": ql, "days": qdays[ql], "days_held": r["days_held"] if r else 0,
                                 "score": r["score"] if r else 0.0, "rate": r["rate"] if r else 0.0,
                                 "grade": r["grade"] if r else "ungraded"} for ql, r in qs]
@@ -473,7 +474,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                          _("Average score")]}]}
     if not data["cadres"]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["period"])}
-    year = len(data["quarters"]) > 1
+    year = len(data["period"]) == 4
     rows = []
     for r in data["cadres"]:
         comps = {c["name"]: c for c in r["components"]}

@@ -164,7 +164,8 @@ KNOWN = ["0001_initial", "0002_units"]
 _V7 = """
 CREATE TABLE assessments (
     id INTEGER PRIMARY KEY,
-    period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]' OR period GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
+    period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]'
+                                OR period GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
     closed_on TEXT NOT NULL CHECK (date(closed_on) = closed_on),
     closed_at TEXT NOT NULL,
     closed_by TEXT NOT NULL,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ..i18n import _
+from ..i18n import N_, _
 from .common import Format, check_format, command, open_db, today
 
 NAME = "assess"
@@ -87,5 +87,10 @@ def list_(fmt: Format = "table") -> None:
     from ..render import emit
 
     fmt = check_format(fmt)
-    emit(assess.listed(open_db()), ("id", "period", "state", "closed_on", "closed_by", "reopened_at",
-                                    "cadres", "rewards"), fmt, empty=_("No assessment has been closed."))
+    rows = assess.listed(open_db())
+    if fmt == "table":
+        rows = [r | {"state": _(r["state"])} for r in rows]
+    emit(rows, ("id", "period", "state", "closed_on", "closed_by", "reopened_at", "cadres", "rewards"), fmt,
+         headers=("id", N_("Period"), N_("State"), N_("Closed on"), N_("Closed by"), N_("Reopened at"),
+                  N_("Cadres"), N_("Rewards and penalties")),
+         empty=_("No assessment has been closed."))

@@ -15,11 +15,13 @@ import json
 from typing import Any
 
 from .. import parse
-from ..i18n import _
+from ..i18n import N_, _
 from ..model import AidtrackError, Quarter
 from ..store import Store
 
 KINDS = ("reward", "penalty")
+#: The states of an assessment record, as `assess list` shows them.
+STATES = (N_("closed"), N_("reopened"))
 
 
 def period(year: str, quarter: str | None = None) -> tuple[dt.date, dt.date, str]:

@@ -21,7 +21,7 @@ from ..store import Store
 from . import cadres as rule
 
 KIND_NAMES = {"reward": N_("reward"), "penalty": N_("penalty")}
-COMPONENT_NAMES = {"visits": N_("Visits"), "compliance": N_("Qtrs OK"), "problems": N_("Problems"),
+COMPONENT_NAMES = {"visits": N_("Visits"), "compliance": N_("Pairings met"), "problems": N_("Problems"),
                    "outcomes": N_("Outcomes"), "plans": N_("Plans"), "late_followup": N_("Late")}
 
 
@@ -89,7 +89,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
              "rewards": _rewards_of(data, r["cadre"]) or None} for r in data["cadres"]]
     columns = ["rank", "cadre", "held", "visits", "compliance", "problems", "outcomes", "late_followup",
                *(["quarters"] if year else []), "score", "rate", "grade", "rewards"]
-    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Qtrs OK"), N_("Problems"), N_("Outcomes"),
+    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Pairings met"), N_("Problems"), N_("Outcomes"),
                N_("Late"), *([N_("Quarters")] if year else []), N_("Score"), N_("Rate"), N_("Grade"),
                N_("Rewards and penalties")]
     sections: list[dict[str, Any]] = [{"kind": "table", "columns": columns, "headers": headers, "rows": rows}]

@@ -504,7 +504,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     columns = ["rank", "cadre", "held", "visits", "compliance", "problems", "outcomes",
                *(["plans"] if plans else []), "late_followup", *(["quarters"] if year else []),
                "score", "rate", "grade"]
-    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Qtrs OK"), N_("Problems"),
+    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Pairings met"), N_("Problems"),
                N_("Outcomes"), *([N_("Plans")] if plans else []), N_("Late"),
                *([N_("Quarters")] if year else []), N_("Score"), N_("Rate"), N_("Grade")]
     return {"title": title, "sections": [

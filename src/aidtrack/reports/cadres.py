@@ -91,6 +91,9 @@ class Register:
     def __init__(self, db: Store, pairings: list[dict[str, Any]], start: dt.date, last: dt.date,
                  policy: Policy):
         self.db, self.policy, self.pairings = db, policy, pairings
+        self.by_household: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for p in pairings:
+            self.by_household[p["household_id"]].append(p)
         households = sorted({p["household_id"] for p in pairings})
         ids = facts._ids_json(households)
         pids = facts._ids_json(p["id"] for p in pairings)
@@ -184,15 +187,17 @@ class Register:
         return status, {"prosperous": 1.0, "exited": exited_pct / 100}.get(counted, 0.0)
 
 
-def handled_on(raised: str, escalated: bool, resolved: str | None, decided: str | None = None) -> str | None:
-    """The day a problem counts as handled: resolved, or escalated to the party committee.
+def handled_on(raised: str, escalated: bool, resolved: str | None, decided: str | None = None) -> list[str]:
+    """The days a problem counts as handled: the day it was resolved, and for a problem escalated to
+    the party committee the day of its escalation. It is handled in every quarter holding one of
+    these days, so escalating a problem adds a handled day and never takes one away.
 
-    An escalated problem counts as handled on the day it was raised (the day of its visit) until the
-    committee's decisions are recorded (meetings); then `decided`, the day the committee decided it,
-    will be passed here and an escalation will count from its decision (or its resolution).
+    Until the committee's decisions are recorded (meetings), an escalation counts on the day it was
+    raised (the day of its visit). Then `decided`, the day the committee decided it, is to be passed
+    here, and the escalation counts on that day instead.
     """
-    days = [d for d in (resolved, raised if escalated and decided is None else decided) if d]
-    return min(days) if days else None
+    escalation = (decided or raised) if escalated else None
+    return sorted({d for d in (resolved, escalation) if d})
 
 
 def plan_measures(db: Store, start: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
@@ -235,10 +240,10 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         for pr in reg.problems.get(p["id"], ()):
             if pr["raised"] > ql:
                 continue
-            if pr["handled"] is not None and qs <= pr["handled"] <= ql:
+            if any(qs <= d <= ql for d in pr["handled"]):
                 c["handled"] += 1
-                c["escalated"] += pr["escalated"]
-            elif pr["raised"] <= overdue_before and (pr["handled"] is None or pr["handled"] > ql):
+                c["escalated"] += pr["escalated"] and qs <= pr["raised"]
+            elif pr["raised"] <= overdue_before and not any(d <= ql for d in pr["handled"]):
                 c["overdue"] += 1
         status, credit = reg.credit(p["household_id"], end.isoformat(), pol["outcome_exited_pct"])
         c["households"].add(p["household_id"])
@@ -248,10 +253,10 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         c["held_pair_days"] += span_days
     for w in reg.warnings:
         if q.start <= w["deadline"] <= last and not w["followed"]:
-            for p in reg.pairings:
-                if (p["household_id"] == w["household_id"] and p["since"] <= w["deadline"].isoformat()
-                        and (p["until"] is None or p["until"] >= w["deadline"].isoformat())
-                        and p["cadre_id"] in cadres):
+            due = w["deadline"].isoformat()
+            for p in reg.by_household[w["household_id"]]:
+                held = p["since"] <= due and (p["until"] is None or p["until"] >= due)
+                if held and p["cadre_id"] in cadres:
                     cadres[p["cadre_id"]]["late"].add(w["household_id"])
     out = {}
     for cid, c in cadres.items():

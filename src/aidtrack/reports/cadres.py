@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import OUT_OF_POVERTY, Quarter, yuan
+from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, yuan
 from ..ops import facts
 from ..ops.merge import Units
 from ..ops.policy import Policy
@@ -21,6 +21,8 @@ from ..ops.redact import redact_rows
 from ..store import Store
 from .common import quarters_of
 
+#: How many months before a month its income-drop baseline may reach (as the relapse check's window).
+WINDOW = 24
 #: The components, in the order they are shown; each weighted one is `weight × ratio × coverage`.
 WEIGHTED = ("visits", "compliance", "problems", "outcomes", "plans")
 WEIGHT_KEYS = {"visits": "score_visits", "compliance": "score_compliance", "problems": "score_problems",
@@ -91,12 +93,12 @@ class Register:
     def __init__(self, db: Store, pairings: list[dict[str, Any]], start: dt.date, last: dt.date,
                  policy: Policy):
         self.db, self.policy, self.pairings = db, policy, pairings
+        self.spans = [(p, _d(p["since"]), _d(p["until"]) if p["until"] else None) for p in pairings]
         self.by_household: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for p in pairings:
             self.by_household[p["household_id"]].append(p)
         households = sorted({p["household_id"] for p in pairings})
         ids = facts._ids_json(households)
-        pids = facts._ids_json(p["id"] for p in pairings)
         # Statuses of the households, in order: for outcomes and the first exit.
         self.statuses: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
         for hid, status, day, sid in db.execute(
@@ -109,13 +111,15 @@ class Register:
                            for h, rows in self.statuses.items()}
         # Problems of the pairings that may count in the period: raised by its end, not settled before it.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for pid, raised, escalated, resolved in db.execute(
+        wanted = {p["id"] for p in pairings}
+        for pid, raised, escalated, resolved in db.execute(  # problems first: one probe per problem
             "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on FROM problems pr"
-            " JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
-            " AND (pr.resolved_on IS NULL OR pr.resolved_on >= ? OR v.date >= ?)"
-            " AND v.pairing_id IN (SELECT value FROM json_each(?))",
-            [last.isoformat(), start.isoformat(), start.isoformat(), pids],
+            " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
+            " AND (pr.resolved_on IS NULL OR pr.resolved_on >= ? OR v.date >= ?)",
+            [last.isoformat(), start.isoformat(), start.isoformat()],
         ):
+            if pid not in wanted:
+                continue
             self.problems[pid].append({"raised": raised, "escalated": bool(escalated), "resolved": resolved,
                                        "handled": handled_on(raised, bool(escalated), resolved)})
         self.warnings = self._warnings(start, last, households, ids)
@@ -134,28 +138,10 @@ class Register:
             [first.isoformat(), last.isoformat(), ids],
         ):
             out.append({"household_id": hid, "kind": "shock", "what": event, "day": _d(day)})
-        baseline_max = max(v for _s, v in self.policy.history["drop_baseline_months"])
-        months: dict[int, list[tuple[str, int]]] = defaultdict(list)
-        lo = first.replace(day=1) - dt.timedelta(days=31 * (baseline_max + 1))
-        for hid, month, amount in self.db.execute(
-            "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
-            " AND household_id IN (SELECT value FROM json_each(?)) GROUP BY household_id, month"
-            " ORDER BY household_id, month",
-            [lo.isoformat()[:7], last.isoformat()[:7], ids],
-        ):
-            months[hid].append((month, amount))
-        for hid, rows in months.items():
-            for i in range(1, len(rows)):
-                month, amount = rows[i]
-                y, m = int(month[:4]), int(month[5:7])
-                known = dt.date(y + m // 12, m % 12 + 1, 1)  # the drop is known once the month is over
-                if not first <= known <= last:
-                    continue
-                n = self.policy.value("drop_baseline_months", known)
-                base = [fen for _m, fen in rows[max(0, i - n):i]]
-                total, pct = sum(base), self.policy.value("drop_pct", known)
-                if total > 0 and 100 * (total - amount * len(base)) >= pct * total:
-                    out.append({"household_id": hid, "kind": "income_drop", "what": month, "day": known})
+        exited = facts._ids_json(h for h, d in self.first_exit.items()
+                                 if d is not None and d <= last.isoformat())
+        for hid, month, known in self._drops(first, last, exited):
+            out.append({"household_id": hid, "kind": "income_drop", "what": month, "day": known})
         out = [w for w in out if self.first_exit.get(w["household_id"]) is not None
                and w["day"].isoformat() >= self.first_exit[w["household_id"]]]
         for w in out:
@@ -176,6 +162,38 @@ class Register:
             days = visits.get(w["household_id"], [])
             i = bisect.bisect_right(days, w["day"].isoformat())
             w["followed"] = i < len(days) and days[i] <= w["deadline"].isoformat()
+        return out
+
+    def _drops(self, first: dt.date, last: dt.date, ids: str) -> list[tuple[int, str, dt.date]]:
+        """(household id, month, day known) of each income drop known in [first, last]: the month's
+        income (sources added) drop_pct % or more under the mean of the up to drop_baseline_months
+        recorded months before it (within WINDOW months), known on the first day of the next month,
+        with the policy in force that day. One windowed query per policy setting in the span."""
+        groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+        month = month_of(first - dt.timedelta(days=1))
+        while True:
+            known = dt.date.fromisoformat(add_months(month, 1) + "-01")
+            if known > last:
+                break
+            if known >= first:
+                groups[(self.policy.value("drop_baseline_months", known),
+                        self.policy.value("drop_pct", known))].append(month)
+            month = add_months(month, 1)
+        out = []
+        for (n, pct), months in groups.items():
+            rows = self.db.execute(
+                "WITH m AS (SELECT household_id, month, sum(amount) AS amt FROM income"
+                "  WHERE month BETWEEN ? AND ? AND household_id IN (SELECT value FROM json_each(?))"
+                "  GROUP BY household_id, month),"
+                " w AS (SELECT household_id, month, amt, sum(amt) OVER win AS base, count(*) OVER win AS k"
+                f"  FROM m WINDOW win AS (PARTITION BY household_id ORDER BY month"
+                f"  ROWS BETWEEN {int(n)} PRECEDING AND 1 PRECEDING))"
+                " SELECT household_id, month FROM w WHERE month BETWEEN ? AND ? AND base > 0"
+                " AND 100 * (base - amt * k) >= ? * base",
+                [add_months(months[0], -WINDOW), months[-1], ids, months[0], months[-1], pct])
+            wanted = set(months)
+            out += [(hid, m, dt.date.fromisoformat(add_months(m, 1) + "-01"))
+                    for hid, m in rows if m in wanted]
         return out
 
     def credit(self, hid: int, day: str, exited_pct: int) -> tuple[str | None, float]:
@@ -208,30 +226,38 @@ def plan_measures(db: Store, start: dt.date, last: dt.date) -> dict[int, tuple[i
 
 def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[str, Any]]:
     """Per cadre id: the quarter's components (inputs, ratio, points), days held, score, rate, grade."""
-    pol = {k: reg.policy.value(k, q.end) for k in POLICY_USED}
-    last = min(q.end, today)
-    days = _days(q.start, last)
-    qs, ql = q.start.isoformat(), last.isoformat()
-    made = facts.visits_by_pairing(reg.db, q.start, last)
+    qstart, qend, qdays_ = q.start, q.end, q.days
+    pol = {k: reg.policy.value(k, qend) for k in POLICY_USED}
+    last = min(qend, today)
+    days = _days(qstart, last)
+    qs, ql = qstart.isoformat(), last.isoformat()
+    made = facts.visits_by_pairing(reg.db, qstart, last)
     per_q = pol["visits_per_quarter"]
-    plans = plan_measures(reg.db, q.start, last)
+    plans = plan_measures(reg.db, qstart, last)
     overdue_before = (last - dt.timedelta(days=pol["escalation_days"])).isoformat()
     cadres: dict[int, dict[str, Any]] = {}
-    for p in reg.pairings:
-        first = max(_d(p["since"]), q.start)
-        end = min(_d(p["until"]), last) if p["until"] else last
+    for p, since, until in reg.spans:
+        first = since if since > qstart else qstart
+        end = until if until is not None and until < last else last
         if end < first:
             continue
-        c = cadres.setdefault(p["cadre_id"], {
-            "cadre": p["cadre"], "cadre_name": p["cadre_name"], "spans": [], "pairings": 0,
-            "visits": 0, "credited": 0, "required": 0, "met": 0, "handled": 0, "escalated": 0,
-            "overdue": 0, "households": set(), "credit_days": 0.0, "held_pair_days": 0,
-            "statuses": defaultdict(int), "late": set()})
+        c = cadres.get(p["cadre_id"])
+        if c is None:
+            c = cadres[p["cadre_id"]] = {
+                "cadre": p["cadre"], "cadre_name": p["cadre_name"], "spans": [], "pairings": 0,
+                "visits": 0, "credited": 0, "required": 0, "met": 0, "handled": 0, "escalated": 0,
+                "overdue": 0, "households": set(), "credit_days": 0.0, "held_pair_days": 0,
+                "statuses": defaultdict(int), "late": set()}
         c["spans"].append((first, end))
         c["pairings"] += 1
-        required = facts.required_visits(per_q, p["since"], p["until"], q.start, q.end)
-        if last < q.end:  # a running quarter asks only for the share already due
-            required = min(required, per_q * _days(first, end) // q.days)
+        span_days = (end - first).days + 1
+        if first == qstart and (until is None or until >= qend):
+            required = per_q
+        else:  # ceil(per_q × days active in the quarter ÷ days in the quarter), as facts.required_visits
+            full_end = until if until is not None and until < qend else qend
+            required = -(-per_q * ((full_end - first).days + 1) // qdays_)
+        if last < qend:  # a running quarter asks only for the share already due
+            required = min(required, per_q * span_days // qdays_)
         n = made.get(p["id"], 0)
         c["visits"] += n
         c["credited"] += min(n, required)
@@ -248,11 +274,10 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         status, credit = reg.credit(p["household_id"], end.isoformat(), pol["outcome_exited_pct"])
         c["households"].add(p["household_id"])
         c["statuses"][status or "none"] += 1
-        span_days = _days(first, end)
         c["credit_days"] += credit * span_days
         c["held_pair_days"] += span_days
     for w in reg.warnings:
-        if q.start <= w["deadline"] <= last and not w["followed"]:
+        if qstart <= w["deadline"] <= last and not w["followed"]:
             due = w["deadline"].isoformat()
             for p in reg.by_household[w["household_id"]]:
                 held = p["since"] <= due and (p["until"] is None or p["until"] >= due)
@@ -292,7 +317,8 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         out[cid] = {"cadre": c["cadre"], "cadre_name": c["cadre_name"], "days_held": held, "days": days,
                     "coverage": round(coverage, 4), "pairings": c["pairings"], "components": components,
                     "score": score, "rate": rate, "grade": grade_of(rate, coverage, pol),
-                    "households": c["households"], "statuses": dict(c["statuses"])}
+                    "households": c["households"], "statuses": dict(c["statuses"]),
+                    "inputs": {x["name"]: x["inputs"] for x in components}}
     return out
 
 
@@ -322,6 +348,9 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     pol_end = {k: policy.value(k, end) for k in POLICY_USED}
     single = len(quarters_of(start, end)) == 1  # a quarter; a year (even one begun) lists its quarters
     cadre_ids = list(dict.fromkeys(p["cadre_id"] for p in pairings))
+    npairings: dict[int, int] = defaultdict(int)
+    for p in pairings:
+        npairings[p["cadre_id"]] += 1
     rows = []
     for cid in cadre_ids:
         qs = [(ql, per_quarter[ql].get(cid)) for ql in per_quarter]
@@ -335,22 +364,29 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
             score = round(sum(r["score"] * qdays[ql] for ql, r in qs if r) / total_days, 2)
         rate = round(score / coverage, 2) if coverage else 0.0
         pts = {c["name"]: c for c in components}
-        households = set().union(*(r["households"] for _q, r in qs if r))
+        households: set[int] = set()
+        tot: dict[tuple[str, str], int] = defaultdict(int)  # each input summed over the quarters
+        for _q, r in qs:
+            if r:
+                households |= r["households"]
+                for comp, inputs in r["inputs"].items():
+                    for k, v in inputs.items():
+                        tot[comp, k] += v
         row = {
             "cadre": one["cadre"], "cadre_name": one["cadre_name"], "provisional": provisional,
             "days_held": held, "days": total_days, "coverage": round(coverage, 4),
-            "pairings": len({p["id"] for p in pairings if p["cadre_id"] == cid}),
-            "visits": _sum(qs, "visits", "made"), "visits_credited": _sum(qs, "visits", "credited"),
-            "visits_required": _sum(qs, "visits", "required"),
-            "pairings_met": _sum(qs, "compliance", "met"),
-            "pairing_quarters": _sum(qs, "compliance", "pairings"),
-            "problems_handled": _sum(qs, "problems", "handled"),
-            "problems_escalated": _sum(qs, "problems", "escalated"),
-            "problems_overdue": _sum(qs, "problems", "overdue"),
+            "pairings": npairings[cid],
+            "visits": tot["visits", "made"], "visits_credited": tot["visits", "credited"],
+            "visits_required": tot["visits", "required"],
+            "pairings_met": tot["compliance", "met"],
+            "pairing_quarters": tot["compliance", "pairings"],
+            "problems_handled": tot["problems", "handled"],
+            "problems_escalated": tot["problems", "escalated"],
+            "problems_overdue": tot["problems", "overdue"],
             "households": len(households), "exited": len(moves[cid]["exited"]),
             "prosperous": len(moves[cid]["prosperous"]), "relapsed": len(moves[cid]["relapsed"]),
             "outcome_credit": pts["outcomes"]["ratio"],
-            "late_followups": _sum(qs, "late_followup", "households"),
+            "late_followups": tot["late_followup", "households"],
             "aid_given": yuan(given.get(cid, 0)), "score": score, "rate": rate,
             "grade": one["grade"] if single else grade_of(rate, coverage, pol_end),
             "components": components,
@@ -376,11 +412,6 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
         return head | {"by_unit": [{"unit": units.names[u], **_unit_figures(g)} for u, g in groups.items()],
                        "totals": _unit_figures(rows)}
     return head | {"cadres": redact_rows(rows) if redact else rows}
-
-
-def _sum(qs, component: str, key: str) -> int:
-    return sum(next(c for c in r["components"] if c["name"] == component)["inputs"].get(key, 0)
-               for _q, r in qs if r)
 
 
 def _mean_components(qs: list[tuple[dict | None, int]], total_days: int) -> list[dict[str, Any]]:

@@ -39,6 +39,8 @@ GROUPS: dict[str, str] = {
     "check": N_("Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
                 " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
                 " cron and CI."),
+    "assess": N_("Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and"
+                 " penalties."),
 }
 
 #: Modules mounted without a name (their commands are top-level), with the commands each holds.

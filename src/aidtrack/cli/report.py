@@ -148,6 +148,36 @@ def cadres(
 
 
 @command(app)
+def assessment(
+    year: Annotated[str, typer.Argument(metavar="YEAR", help=_("The year, e.g. 2004."))],
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", "-q", metavar="QUARTER",
+        help=_("One quarter of the year instead: 2004Q3 (or Q3)."))] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help=_("table, json, csv, markdown or html (the A4 form, in Chinese).")
+    )] = "table",
+    redact: Redact = False, out: Out = None,
+) -> None:
+    """A closed assessment as filed: scores, grades, rewards and penalties, changes since closing.
+
+    Example: aidtrack report assessment 2004 --format html -o 2004.html
+    """
+    from ..ops.assess import period
+    from ..parse import choice
+    from ..reports import assessment as report
+
+    fmt = choice(fmt, (*FORMATS, "html"), "format")
+    start, end, label = period(year, quarter)
+    db = open_db()
+    data = report.build(db, label, start, end, today(), redact)
+
+    def page() -> str:
+        return report.html_page(db, data)
+
+    _emit(report, data, fmt, out, page)
+
+
+@command(app)
 def grid(
     year: Annotated[str | None, typer.Argument(
         metavar="YEAR", help=_("e.g. 2004 (default: this year)."))] = None,

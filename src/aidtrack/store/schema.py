@@ -253,4 +253,40 @@ def m0004_perf(db: Database) -> None:
 
 
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
-KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf"]
+_V7 = """
+CREATE TABLE assessments (
+    id INTEGER PRIMARY KEY,
+    period TEXT NOT NULL CHECK (period GLOB '[0-9][0-9][0-9][0-9]'
+                                OR period GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
+    closed_on TEXT NOT NULL CHECK (date(closed_on) = closed_on),
+    closed_at TEXT NOT NULL,
+    closed_by TEXT NOT NULL,
+    result TEXT NOT NULL CHECK (json_valid(result)),
+    digest TEXT NOT NULL,
+    reopened_at TEXT,
+    reopened_by TEXT,
+    reopen_reason TEXT
+);
+CREATE UNIQUE INDEX assessments_closed ON assessments(period) WHERE reopened_at IS NULL;
+CREATE TABLE assessment_rewards (
+    id INTEGER PRIMARY KEY,
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+    cadre TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('reward', 'penalty')),
+    measure TEXT NOT NULL CHECK (length(measure) >= 1),
+    amount INTEGER CHECK (amount IS NULL OR (typeof(amount) = 'integer' AND amount >= 0)),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    note TEXT
+);
+CREATE INDEX assessment_rewards_assessment ON assessment_rewards(assessment_id)
+"""
+
+
+@migrations(name="0007_assessments")
+def m0007_assessments(db: Database) -> None:
+    """Closed cadre assessments (目标责任制考核): the frozen result of a period (scores, grades, the
+    inputs and the policy in force, as JSON) and the rewards and penalties (奖惩) recorded against it."""
+    _run(db, _V7)
+
+
+KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0007_assessments"]

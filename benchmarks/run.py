@@ -1090,7 +1090,7 @@ def import_problems(city_db: Path, problems_csv: Path, work: Path, R: int, out: 
 
 
 #: `--quick`: the tiny run CI and tests/test_benchmarks.py make (seconds, not minutes).
-QUICK = {"households": 200, "years": 2, "repeat": 1, "skip_big": True, "units": 3, "unit_households": 20}
+QUICK = {"households": 200, "years": 2, "repeat": 1, "skip_big": True, "units": [3], "unit_households": 20}
 
 
 def judge_second_pass(m: dict, t: list) -> None:

@@ -172,7 +172,7 @@ def test_run_at_tiny_scale(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(results) == {"meta", "measurements", "targets"}
-    assert results["meta"]["households"] == 60 and results["meta"]["rows"]["visits"] > 0
+    assert results["meta"]["households"] == 200 and results["meta"]["rows"]["visits"] > 0  # --quick
     m = results["measurements"]
     assert set(m) == MEASUREMENTS
     for key, r in m.items():

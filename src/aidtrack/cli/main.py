@@ -25,6 +25,9 @@ from . import (
     transfer,
     visit,
 )
+from . import job as job_cli
+from . import monitor as monitor_cli
+from . import plan as plan_cli
 from .common import close_db, command, open_db, state
 
 app = typer.Typer(
@@ -80,6 +83,8 @@ def main(
 
 
 for module in (cadre, household, pair, visit, income, aid, problem, policy, report, check):
+    app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
+for module in (plan_cli, job_cli, monitor_cli):
     app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
 transfer.register(app)
 maintenance.register(app)

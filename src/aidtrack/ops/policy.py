@@ -60,7 +60,10 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
     today = today or dt.date.today()
     key = parse.choice(key, tuple(POLICY_KEYS), "key")
     spec = POLICY_KEYS[key]
-    stored = parse.money(value, key) if spec.kind == "money" else parse.integer(value, key, minimum=0)
+    if spec.kind == "pct":
+        stored = _percent(value, key)
+    else:
+        stored = parse.money(value, key) if spec.kind == "money" else parse.integer(value, key, minimum=0)
     if spec.kind == "int" and key.endswith(("_months", "_days", "_quarter")) and stored < 1:
         raise AidtrackError(key, value, _("must be at least {minimum}").format(minimum=1))
     if key == "drop_pct" and stored > 100:
@@ -76,3 +79,21 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
         db.audit("set", "policy", key, {"value": before, "from": when},
                  {"value": stored, "from": when})
     return {"key": key, "value": stored, "effective_from": when}
+
+
+def _percent(value: str, key: str) -> int:
+    """A ratio to the poverty line as a whole percent: 1.5 (a ratio, it has a point) or 150 (a percent).
+
+    A monitoring line under the poverty line would watch nobody the relapse check does not already
+    see: at least 100 (1.0).
+    """
+    text = parse.normalise(str(value)).rstrip("%")
+    if "." in text:
+        fen = parse.money(text, key)  # two decimals at most, whole fen: 1.5 -> 150
+        stored = fen
+    else:
+        stored = parse.integer(text, key, minimum=0)
+    if stored < 100:
+        raise AidtrackError(key, value, _("is a ratio to the poverty line: at least 1.0 (100%);"
+                                          " 1.5 and 150 both mean 1.5 times"))
+    return stored

@@ -122,10 +122,12 @@ def demo() -> None:
     from ..checks import relapse
     from ..reports import quarter as quarter_report
     from .check import _print_sections
-    from .report import _show
+    from .report import _show, attend
 
     print(f"\n$ aidtrack --db {db.path} report quarter {quarter}")
-    _show(quarter_report, quarter_report.build(db, quarter, today=as_of), "table")
+    data = quarter_report.build(db, quarter, today=as_of)
+    attend(db, data, quarter.end)
+    _show(quarter_report, data, "table")
     print(f"\n$ aidtrack --db {db.path} check relapse --as-of {as_of}")
     _print_sections(relapse.sections(relapse.run(db, as_of)))
 

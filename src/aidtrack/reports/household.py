@@ -72,7 +72,22 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
         household = redact_record(household)
         pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
     return {"household": household, "pairings": pairings, "visits": visits, "aid": aid,
-            "income": income, "statuses": statuses}
+            "income": income, "statuses": statuses, **plan_of(db, hid, redact)}
+
+
+def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
+    """The household's causes of poverty, plan (一户一策), job placements and monitoring history."""
+    own = ("id", "household", "household_name")
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k not in own} for r in records.select(db, kind, household=hid)]
+
+    jobs = rows("jobs")
+    measures = rows("measures")
+    if redact:
+        jobs = redact_rows(jobs, names=("member",))
+        measures = redact_rows(measures, names=("member", "cadre_name"))
+    return {"causes": rows("causes"), "measures": measures, "jobs": jobs, "monitoring": rows("monitoring")}
 
 
 def trend(income: list[dict[str, Any]]) -> list[float | None]:
@@ -131,6 +146,23 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
          "columns": ["month", "amount", "per_person", "sources"],
          "headers": [N_("Month"), N_("Income ¥"), N_("Per person ¥"), N_("Sources")],
          "empty": _("No income recorded.")},
+        {"kind": "table", "title": _("Causes of poverty"), "rows": data.get("causes", []),
+         "columns": ["cause", "date", "note"], "headers": [N_("Cause"), N_("Date"), N_("Note")],
+         "empty": _("No cause of poverty recorded.")},
+        {"kind": "table", "title": _("Plan (一户一策)"), "rows": data.get("measures", []),
+         "columns": ["what", "kind", "cause", "member", "cadre", "due", "status", "done_on", "result"],
+         "headers": [N_("Measure"), N_("Kind"), N_("Cause"), N_("Member"), N_("Cadre"), N_("Due"),
+                     N_("Status"), N_("Done"), N_("Result")],
+         "empty": _("No measure planned.")},
+        {"kind": "table", "title": _("Jobs"), "rows": data.get("jobs", []),
+         "columns": ["member", "employer", "started", "ended", "wage", "insured", "found_by"],
+         "headers": [N_("Member"), N_("Employer"), N_("Started"), N_("Ended"), N_("Wage ¥"),
+                     N_("Insured"), N_("Found by")],
+         "empty": _("No job placement recorded.")},
+        {"kind": "table", "title": _("Monitoring"), "rows": data.get("monitoring", []),
+         "columns": ["category", "date", "reason", "ended_on", "end_reason"],
+         "headers": [N_("Category"), N_("Since"), N_("Reason"), N_("Ended"), N_("Risk elimination")],
+         "empty": _("Never monitored.")},
         {"kind": "table", "title": _("Status history"), "rows": data["statuses"],
          "columns": ["date", "status", "reason"], "headers": [N_("Date"), N_("Status"), N_("Reason")],
          "empty": _("No status recorded.")},

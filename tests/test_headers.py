@@ -109,7 +109,7 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
     else:
         aid = json.loads((out / "aid.json").read_text(encoding="utf-8"))
         assert aid[0] == {"帮扶对象": "H01", "日期": "2003-07-08", "帮扶类型": "物资", "金额": 100,
-                          "捐助人": "局党委", "备注": "对接送米、面、油"}
+                          "捐助人": "局党委", "备注": "对接送米、面、油", "帮扶措施": None}
     copy = Cli(tmp_path / "copy.db")
     copy("import", "bundle", str(out))
     original, restored = public_records(cli.db), public_records(copy.db)

@@ -110,8 +110,6 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     _measures(db, pairings, rows, start_iso, end_iso)
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
-    for key in ("measures_due", "measures_done", "measures_overdue"):
-        totals[key] = sum(r[key] for r in rows)
     if by_unit:
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
                 "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
@@ -142,6 +140,7 @@ def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, 
         "households": len(households),
         "households_by_status": dict(sorted(by_status.items())),
         "problems_open_escalated": sum(c["open_escalated"] for c in problems),
+        **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
     }
 
 

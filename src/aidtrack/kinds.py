@@ -400,7 +400,7 @@ MEASURES = Kind(
     natural_key=("household_id", "what"),
     source=("measures m JOIN households h ON h.id = m.household_id"
             " LEFT JOIN cadres c ON c.id = m.cadre_id"),
-    order="h.code, m.due, m.id",
+    order="h.code, m.due IS NULL, m.due, m.id",
     list_columns=("id", "household", "household_name", "what", "kind", "cause", "cadre", "due", "status",
                   "done_on"),
     sheet_zh=("帮扶措施", "一户一策"), unique_key=True, key_words="household, what",

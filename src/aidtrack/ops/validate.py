@@ -156,7 +156,15 @@ def _rules_cadres(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
     pass
 
 
+#: What `--enrolled` says for a household recorded but never enrolled (monitored as marginal).
+NOT_ENROLLED = ("none", "未纳入")
+
+
 def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    if str(data.get("enrolled") or "").strip().lower() in NOT_ENROLLED and not data.get("id"):
+        # Recorded, never enrolled: no first status (docs/monitoring.md). Only when adding.
+        f.errors = [e for e in f.errors if e.field != "enrolled"]
+        v["enrolled"] = None
     row["enrolled"] = v["enrolled"]
     if v["born"] and v["enrolled"] and v["enrolled"] < v["born"]:
         f.fail("enrolled", v["enrolled"], _("is before the head was born ({born})").format(born=v["born"]))

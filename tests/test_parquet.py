@@ -47,16 +47,16 @@ def test_every_table_counted_and_summed_exactly(demo, tmp_path):
     for table in tables(demo):
         stored = demo.scalar(f"SELECT count(*) FROM {table}")
         assert one(f"SELECT count(*) FROM read_parquet('{out}/{table}.parquet')")[0] == stored
-    # Every status, the first `enrolled` ones included: 10 enrolments + 15 changes.
-    assert one(f"SELECT count(*) FROM '{out}/statuses.parquet'")[0] == 25
+    # Every status, the first `enrolled` ones included: 10 enrolments + 17 changes.
+    assert one(f"SELECT count(*) FROM '{out}/statuses.parquet'")[0] == 27
     for table, money in (("aid", "value"), ("income", "amount")):
         n, fen = demo.rows(f"SELECT count(*), sum({money}) FROM {table}")[0]
         count, total = one(f"SELECT count(*), sum({money}) FROM read_parquet('{out}/{table}.parquet')")
         assert (count, total) == (n, Decimal(fen) / 100)
         assert isinstance(total, Decimal)
-    # The demo's aid: 60 records worth 18,650 yuan.
+    # The demo's aid: 57 records worth 17,740 yuan.
     assert one(f"SELECT count(*), sum(value) FROM read_parquet('{out}/aid.parquet')") == (
-        60, Decimal("18650.00"))
+        57, Decimal("17740.00"))
 
 
 def test_column_types(demo, tmp_path):
@@ -64,7 +64,7 @@ def test_column_types(demo, tmp_path):
     demo("export", "all", "--format", "parquet", "--out", str(out))
     assert types(out / "aid.parquet") == {
         "id": "BIGINT", "household": "VARCHAR", "date": "DATE", "kind": "VARCHAR",
-        "value": "DECIMAL(12,2)", "giver": "VARCHAR", "note": "VARCHAR"}
+        "value": "DECIMAL(12,2)", "giver": "VARCHAR", "note": "VARCHAR", "measure": "VARCHAR"}
     assert types(out / "income.parquet") == {
         "id": "BIGINT", "household": "VARCHAR", "month": "VARCHAR", "amount": "DECIMAL(12,2)",
         "source": "VARCHAR"}
@@ -98,7 +98,7 @@ def test_a_province_reads_many_cities_at_once(demo, tmp_path):
                 " filename=true)")
     rows = con.execute("SELECT regexp_extract(filename, 'cities/([^/]+)/', 1) AS city, count(*) FROM visits"
                        " GROUP BY city ORDER BY city").fetchall()
-    assert rows == [("伊春", 118), ("鹤岗", 118)]
+    assert rows == [("伊春", 148), ("鹤岗", 148)]
 
 
 def test_redact_refusals_and_missing_pyarrow(demo, tmp_path, monkeypatch):
@@ -115,4 +115,4 @@ def test_redact_refusals_and_missing_pyarrow(demo, tmp_path, monkeypatch):
     assert r.output.strip().splitlines() == [
         "Error: format: parquet needs pyarrow, which is not installed: pip install 'aidtrack[parquet]'"]
     assert not (tmp_path / "y").exists()
-    assert sqlite3.connect(demo.db).execute("SELECT count(*) FROM aid").fetchone()[0] == 60
+    assert sqlite3.connect(demo.db).execute("SELECT count(*) FROM aid").fetchone()[0] == 57

@@ -317,8 +317,8 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         f.fail("category", "marginal", _("is for a household never enrolled by {date} (it is {status});"
                                          " an exited one is unstable").format(date=day, status=status))
     for odate, oend in refs.db.execute(
-            "SELECT date, ended_on FROM monitoring WHERE household_id = ? AND id IS NOT ?",
-            [hid, data.get("id")]):
+            "SELECT date, ended_on FROM monitoring WHERE household_id = ? AND id IS NOT ? AND date <> ?",
+            [hid, data.get("id"), day]):  # the same date is the same entry (an import restating it)
         if odate <= (ended or "9999") and day <= (oend or "9999"):
             f.fail("date", day, _("overlaps the household's monitoring from {since} to {until}"
                                   " (end it first with `monitor end`)").format(

@@ -85,9 +85,14 @@ def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
     jobs = rows("jobs")
     measures = rows("measures")
     if redact:
-        jobs = redact_rows(jobs, names=("member",))
-        measures = redact_rows(measures, names=("member", "cadre_name"))
+        jobs, measures = redact_rows(jobs), redact_rows(measures)
     return {"causes": rows("causes"), "measures": measures, "jobs": jobs, "monitoring": rows("monitoring")}
+
+
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Enumeration values (cause, kind, status, found_by, category) as a person reads them."""
+    enums = ("cause", "kind", "status", "found_by", "category")
+    return [{k: label(v) if k in enums else v for k, v in r.items()} for r in rows]
 
 
 def trend(income: list[dict[str, Any]]) -> list[float | None]:
@@ -146,20 +151,20 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
          "columns": ["month", "amount", "per_person", "sources"],
          "headers": [N_("Month"), N_("Income ¥"), N_("Per person ¥"), N_("Sources")],
          "empty": _("No income recorded.")},
-        {"kind": "table", "title": _("Causes of poverty"), "rows": data.get("causes", []),
+        {"kind": "table", "title": _("Causes of poverty"), "rows": _labelled(data.get("causes", [])),
          "columns": ["cause", "date", "note"], "headers": [N_("Cause"), N_("Date"), N_("Note")],
          "empty": _("No cause of poverty recorded.")},
-        {"kind": "table", "title": _("Plan (一户一策)"), "rows": data.get("measures", []),
+        {"kind": "table", "title": _("Plan (一户一策)"), "rows": _labelled(data.get("measures", [])),
          "columns": ["what", "kind", "cause", "member", "cadre", "due", "status", "done_on", "result"],
          "headers": [N_("Measure"), N_("Kind"), N_("Cause"), N_("Member"), N_("Cadre"), N_("Due"),
                      N_("Status"), N_("Done"), N_("Result")],
          "empty": _("No measure planned.")},
-        {"kind": "table", "title": _("Jobs"), "rows": data.get("jobs", []),
+        {"kind": "table", "title": _("Jobs"), "rows": _labelled(data.get("jobs", [])),
          "columns": ["member", "employer", "started", "ended", "wage", "insured", "found_by"],
          "headers": [N_("Member"), N_("Employer"), N_("Started"), N_("Ended"), N_("Wage ¥"),
                      N_("Insured"), N_("Found by")],
          "empty": _("No job placement recorded.")},
-        {"kind": "table", "title": _("Monitoring"), "rows": data.get("monitoring", []),
+        {"kind": "table", "title": _("Monitoring"), "rows": _labelled(data.get("monitoring", [])),
          "columns": ["category", "date", "reason", "ended_on", "end_reason"],
          "headers": [N_("Category"), N_("Since"), N_("Reason"), N_("Ended"), N_("Risk elimination")],
          "empty": _("Never monitored.")},

@@ -119,7 +119,7 @@ def demo() -> None:
     print(_("Explore it:    aidtrack --db {path} household list").format(path=db.path))
     emit([{"records": k, "count": v} for k, v in story.counts(db).items()], ("records", "count"),
          "table", title=_("What the story holds"))
-    from ..checks import relapse
+    from ..checks import monitor
     from ..reports import quarter as quarter_report
     from .check import _print_sections
     from .report import _show, attend
@@ -128,8 +128,8 @@ def demo() -> None:
     data = quarter_report.build(db, quarter, today=as_of)
     attend(db, data, quarter.end)
     _show(quarter_report, data, "table")
-    print(f"\n$ aidtrack --db {db.path} check relapse --as-of {as_of}")
-    _print_sections(relapse.sections(relapse.run(db, as_of)))
+    print(f"\n$ aidtrack --db {db.path} check monitor --as-of {as_of}")
+    _print_sections(monitor.sections(monitor.run(db, as_of)))
 
 
 @command(app, "log")

@@ -135,19 +135,22 @@ def test_demo_escalating_is_not_penalised(demo):
 
 
 def test_demo_honest_relapse_report_costs_nothing(demo):
-    before = by_cadre(as_json(demo, "cadres", Q3))["C01"]
-    demo("check", "relapse", "--as-of", "2004-09-30", "--mark", code=1)
-    assert demo.scalar("SELECT count(*) FROM statuses WHERE status = 'relapsed'") == 1
-    after = by_cadre(as_json(demo, "cadres", Q3))["C01"]
-    # The shock (09-20) and the drop (known 09-01) were followed by visits within 90 days: not late.
-    assert after["score"] == before["score"] == 92.0
-    assert points(after)["late_followup"] == 0.0 and after["relapsed"] == 1
+    # The retold demo (STORY.md): the follow-up of 2003-10-16 finds Liu's surgery; the check of
+    # 2003-10-17 finds him at risk. Marking it (a second relapsed entry) changes nothing in C01's score.
+    before = by_cadre(as_json(demo, "cadres", "2003Q4"))["C01"]
+    relapsed = demo.scalar("SELECT count(*) FROM statuses WHERE status = 'relapsed'")
+    demo("check", "relapse", "--as-of", "2003-10-17", "--mark", code=1)
+    assert demo.scalar("SELECT count(*) FROM statuses WHERE status = 'relapsed'") == relapsed + 1
+    after = by_cadre(as_json(demo, "cadres", "2003Q4"))["C01"]
+    assert after["score"] == before["score"]
+    assert points(after)["late_followup"] == points(before)["late_followup"]
 
 
 def test_demo_missed_quarter_shows(demo):
     c04 = by_cadre(as_json(demo, "cadres", "2004"))["C04"]
-    # Q1 3/2, Q2 3/2, Q3 2/2, Q4 0/2: credited 2 + 2 + 2 + 0 = 6 of 8; the extra visits do not fill Q4.
-    assert (c04["visits"], c04["visits_credited"], c04["visits_required"]) == (8, 6, 8)
+    # 10 visits in Q1–Q3 (STORY.md), none in Q4: credited 2 + 2 + 2 + 0 = 6 of 8; the extra visits do
+    # not fill Q4.
+    assert (c04["visits"], c04["visits_credited"], c04["visits_required"]) == (10, 6, 8)
     assert [q["score"] for q in c04["quarters"]][3] < 100
     assert points(c04)["visits"] < 40
 

@@ -438,7 +438,7 @@ def test_exits_six_months_at_or_above_the_line(cli):
 def test_all_checks_json_and_table(cli):
     cli("init")
     data = check(cli, "--as-of", "2004-10-15", code=0)
-    assert set(data) == {"relapse", "visits", "exits"}
+    assert set(data) == {"relapse", "visits", "exits", "plans", "monitor"}
     assert data["relapse"]["at_risk"] == [] and data["exits"]["candidates"] == []
     _drop_and_shock(cli, "H01", "C01")
     data = check(cli, "--as-of", "2004-10-15", code=1)
@@ -460,19 +460,27 @@ def test_demo_story(cli):
     from aidtrack.ops import demo
 
     demo.build(cli.db).close()
-    # STORY.md: nothing at 2004-07-31 (H01's May-Jul average 225.56 a person; July = the average).
-    assert check(cli, "relapse", "--as-of", "2004-07-31", code=0)["at_risk"] == []
-    [f] = check(cli, "relapse", "--as-of", "2004-10-15", code=1)["at_risk"]
-    assert (f["household"], f["household_name"], f["cadre"]) == ("H01", "刘香福", "C01")
+    # STORY.md: H01 exited 2003-09-30 with 07-09 exactly on the line (400 + 700 + 700 = 1,800).
+    assert check(cli, "relapse", "--as-of", "2003-09-30", code=0)["at_risk"] == []
+    [f] = check(cli, "relapse", "--as-of", "2003-10-17", code=1)["at_risk"]
+    assert (f["household"], f["household_name"], f["cadre"], f["status"]) == (
+        "H01", "刘香福", "C01", "exited")
     assert f["reasons"] == ["shock", "income_drop", "below_line"]
     d = f["details"]
-    # Jul-Sep 650 + 150 + 150 = 950 for 3 people over 3 months: 105.56 a person.
-    assert d["below_line"]["average_per_person"] == 105.56
-    # Sep 150 against Mar-Aug 3480 / 6 = 580: (580 - 150) / 580 = 74.14%.
+    # Aug-Oct 700 + 700 + 150 = 1,550 for 3 people over 3 months: 172.22 a person.
+    assert d["below_line"]["average_per_person"] == 172.22
+    # Oct 150 against Jul-Sep 1,800 / 3 = 600: (600 - 150) / 600 = 75%.
     assert (d["income_drop"]["latest_amount"], d["income_drop"]["baseline_average"],
-            d["income_drop"]["drop_pct"]) == (150.0, 580.0, 74.14)
-    assert (d["shock"]["date"], d["shock"]["event"], d["shock"]["days_ago"]) == ("2004-09-20", "illness", 25)
+            d["income_drop"]["drop_pct"]) == (150.0, 600.0, 75.0)
+    assert (d["shock"]["date"], d["shock"]["event"], d["shock"]["days_ago"]) == ("2003-10-16", "illness", 1)
+    # Everyone stable at the end.
+    assert check(cli, "relapse", "--as-of", "2004-10-15", code=0)["at_risk"] == []
     visits = check(cli, "visits", "--as-of", "2004-10-15", code=1)
     assert visits["followup_overdue"] == []
     assert [(e["household"], e["raised"]) for e in visits["escalations_overdue"]] == [("H10", "2004-07-13")]
     assert check(cli, "visits", "--as-of", "2004-09-30", code=1)["behind"] == []
+    # H01 proposed for its second exit from 2004-05-31 (Dec-May, each month 650 or more).
+    def exits(day: str) -> list[str]:
+        return [c["household"] for c in check(cli, "exits", "--as-of", day, code=1)["candidates"]]
+
+    assert "H01" in exits("2004-05-31") and "H01" not in exits("2004-04-30")

@@ -109,14 +109,15 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
     else:
         aid = json.loads((out / "aid.json").read_text(encoding="utf-8"))
         assert aid[0] == {"帮扶对象": "H01", "日期": "2003-07-08", "帮扶类型": "物资慰问", "金额": 100,
-                          "捐助人": "局党委", "备注": "对接送米、面、油"}
+                          "捐助人": "局党委", "备注": "对接送米、面、油", "帮扶措施": None}
     copy = Cli(tmp_path / "copy.db")
     copy("import", "bundle", str(out))
     original, restored = public_records(cli.db), public_records(copy.db)
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
     # Each household's first status comes from its enrolled column: 10 + 15 statuses.
-    assert sum(len(v) for v in original.values()) == 11 + 10 + 25 + 11 + 118 + 16 + 165 + 60
+    assert sum(len(v) for v in original.values()) == (11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57
+                                                      + 5 + 1)
 
 
 def test_single_kind_to_standard_output_in_chinese(story):

@@ -61,18 +61,18 @@ def test_h01_register_has_every_visit_in_date_order(demo):
     db_dates = [d for (d,) in demo.rows(
         "SELECT v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
         " JOIN households h ON h.id = p.household_id WHERE h.code = 'H01' ORDER BY v.date")]
-    assert len(db_dates) == 12                                       # STORY.md: H01's twelve visits
+    assert len(db_dates) == 18                                       # STORY.md: H01's 18 visits
     dates = [cells(r)[0] for r in rows]
     assert dates == db_dates == sorted(dates)
 
     # The follow-up that found the relapse: situation, the two problems, what was solved, the event.
-    found = cells(rows[dates.index("2004-09-20")])
+    found = cells(rows[dates.index("2003-10-16")])
     assert found[1] == "followup"
-    assert found[2] == "胃穿孔手术，在家休养，生活又陷入困境"
+    assert found[2] == "脱贫回访：到外地亲戚家串门时做了胃穿孔手术，在家休养，刘家又陷入危机"
     assert "胃穿孔手术后需复查，无钱买药" in found[3] and "术后不能蹬三轮车，家庭失去收入来源" in found[3]
-    assert "吴局长用车送医院请外科专家复查，买药品200元" in found[4]
+    assert "吴局长当即用车送医院，请外科专家复查，买药品200元" in found[4]
     assert found[5] == "illness" and found[6] == ""                # the signature is left blank
-    assert html.count('<td class="sign"></td>') == 12
+    assert html.count('<td class="sign"></td>') == 18
     assert html.count('<tr class="blank">') == 2                   # room for the next visits by hand
 
 
@@ -80,25 +80,25 @@ def test_h01_aid_total_and_income_chart(demo):
     html = page(demo, "household", "H01")
     fen = demo.scalar("SELECT sum(value) FROM aid WHERE household_id = (SELECT id FROM households"
                       " WHERE code = 'H01')")
-    assert fen == 298500                          # 100 + 700 + 150 + 435 + 400 + 200 + 1000 = 2985 yuan
-    assert 'id="aid-total">2985.00<' in html
-    assert len(re.findall(r'<tr class="aid">', html)) == 7
+    assert fen == 327000              # 100 + 700 + 200 + 1000 + 150 + 300 + 400 + 420 = 3270 yuan
+    assert 'id="aid-total">3270.00<' in html
+    assert len(re.findall(r'<tr class="aid">', html)) == 8
 
     months = [m for (m,) in demo.rows("SELECT DISTINCT month FROM income WHERE household_id ="
                                       " (SELECT id FROM households WHERE code = 'H01') ORDER BY month")]
     assert len(months) == 15                                         # 2003-07 … 2004-09, none missing
     assert html.count("<svg") == 1
     assert re.findall(r'<rect class="bar[^"]*" data-month="([0-9-]+)"', html) == months
-    # Below the line: 3 people × 200 yuan = 600 a month; 180 and 480 at the start, 150 after the
-    # operation in 2004-08 and 2004-09; 2004-07's 650 is above it.
+    # Below the line: 3 people × 200 yuan = 600 a month; 400 at the start, 150 after the operation
+    # in 2003-10 and 420 in 2003-11; 2003-12's 650 is above it.
     below = re.findall(r'<rect class="bar below" data-month="([0-9-]+)"', html)
-    assert below == ["2003-07", "2003-08", "2004-08", "2004-09"]
+    assert below == ["2003-07", "2003-10", "2003-11"]
     assert '<path class="line"' in html and "stroke-dasharray" in html
     assert "Poverty line × 3 members" in html
     # The income table: a row per month with the line of that month (default 200 yuan a person).
     incomes = re.findall(r'<tr class="income[^"]*">(.*?)</tr>', html, re.S)
     assert [cells(r)[0] for r in incomes] == months
-    assert cells(incomes[-1])[:4] == ["2004-09", "150.00", "50.00", "200.00"]     # 150 / 3 = 50
+    assert cells(incomes[-1])[:4] == ["2004-09", "860.00", "286.67", "200.00"]    # 860 / 3
 
 
 def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
@@ -109,14 +109,18 @@ def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
     assert len(rows) == 10                                           # STORY.md: ten pairings in 2004Q3
     assert {state for state, _ in rows} == {"met"}
     first = cells(rows[0][1])
-    assert first[1:3] == ["C01 吴振国", "H01 刘香福"] and first[4] == "3 / 2"
-    assert first[10] == "1600.00"                                    # 400 + 200 + 1000 for H01
+    assert first[1:3] == ["C01 吴振国", "H01 刘香福"] and first[4] == "4 / 2"
+    assert first[10] == "820.00"                                     # 400 + 420 for H01
     totals = dict(re.findall(r"<th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
     assert totals["Pairings"] == "10" and totals["Compliant pairings"] == "10 (100%)"
-    assert totals["Visits this quarter"] == "23" and totals["Visits since the programme began"] == "118"
+    assert totals["Visits this quarter"] == "30" and totals["Visits since the programme began"] == "148"
     assert totals["Escalated problems open at quarter end"] == "1"
-    # Aid: project 1000 + funds 400 + medical 4600 = 6000 yuan.
-    assert "6000.00 (project 1000.00, funds 400.00, medical 4600.00)" in html
+    # Aid: funds 400 + medical 4000 + 420 + 420 = 5240 yuan.
+    assert "5240.00 (funds 400.00, medical 4840.00)" in html
+    assert totals["Measures due / done / overdue this quarter"] == "3 / 3 / 1"
+    attention = dict(re.findall(r'<tr class="attention"><th>([^<]*)</th><td>([^<]*)</td>', html))
+    assert attention["Measures overdue"] == "H07 赵桂芝: 添置冰柜扩大经营 (due 2004-09-15)"
+    assert attention["At risk of relapse"] == "none"
 
 
 def test_quarter_2004q2_marks_the_pairings_short_of_visits(demo):
@@ -135,7 +139,7 @@ def test_out_writes_the_file_and_nothing_on_stdout(demo, tmp_path):
     assert out.read_text(encoding="utf-8") == page(demo, "household", "H01")
     data = tmp_path / "2004Q3.json"
     assert demo("report", "quarter", "2004Q3", "--format", "json", "--out", str(data)).stdout == ""
-    assert json.loads(data.read_text(encoding="utf-8"))["totals"]["visits"] == 23   # STORY.md
+    assert json.loads(data.read_text(encoding="utf-8"))["totals"]["visits"] == 30   # STORY.md
     missing = tmp_path / "H99.html"
     demo("report", "household", "H99", "--format", "html", "--out", str(missing), code=2)
     assert not missing.exists()

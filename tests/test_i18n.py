@@ -129,7 +129,7 @@ commands = [
     "report quarter 2004Q3", "report quarter 2004Q3 --format markdown", "report cadres 2004",
     "report cadres 2004 --format markdown", "report grid 2004", "report household H01",
     "report household H01 --format markdown", "report outcomes --as-of 2004-12-31",
-    "report outcomes --as-of 2004-12-31 --format markdown", "check relapse --as-of 2004-10-15",
+    "report outcomes --as-of 2004-12-31 --format markdown", "check relapse --as-of 2003-10-17",
     "check visits --as-of 2004-09-15", "check exits --as-of 2004-12-31", "check --as-of 2004-10-15",
     "household list", "visit list --household H01", "aid list --household H01", "policy show",
     "household show H01", "pair list",
@@ -181,8 +181,8 @@ def test_reports_and_checks_speak_chinese(screens):
     assert "目标责任制考核" in zh["report cadres 2004"]["output"]
     assert "跟踪问效登记表" in zh["report household H01"]["output"]
     assert "状态变化记录" in zh["report household H01 --format markdown"]["output"]
-    assert "返贫风险" in zh["check relapse --as-of 2004-10-15"]["output"]
-    relapse = zh["check relapse --as-of 2004-10-15"]["output"]
+    assert "返贫风险" in zh["check relapse --as-of 2003-10-17"]["output"]
+    relapse = zh["check relapse --as-of 2003-10-17"]["output"]
     assert "突发变故" in relapse and "脱贫" in relapse           # H01: reason and status by name
     assert "回访" in zh["visit list --household H01"]["output"]  # visit kind followup
     assert "贫困线" in zh["policy show"]["output"]
@@ -195,7 +195,7 @@ def test_reports_and_checks_speak_english(screens):
     assert "Quarter report 2004Q3" in en["report quarter 2004Q3"]["output"]
     assert "| Cadre |" in en["report quarter 2004Q3 --format markdown"]["output"]
     assert "Register (跟踪问效登记表): H01" in en["report household H01"]["output"]
-    assert "Relapse risk at 2004-10-15" in en["check relapse --as-of 2004-10-15"]["output"]
+    assert "Relapse risk at 2003-10-17" in en["check relapse --as-of 2003-10-17"]["output"]
     assert "followup" in en["visit list --household H01"]["output"]
     assert not re.search(r"│ 回访 +│", en["visit list --household H01"]["output"])
     for command, r in en.items():

@@ -62,13 +62,14 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.xlsx" for k in KINDS)
 
     copy = Cli(tmp_path / "copy.db")
-    assert counts(copy("import", "bundle", str(out), "--summary", "json"))["visits"]["added"] == 118 + 1
+    assert counts(copy("import", "bundle", str(out), "--summary", "json"))["visits"]["added"] == 148 + 1
     original, restored = public_records(cli.db), public_records(copy.db)
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
-    # 11 + 1 cadres, 10 + 1 households, 25 + 1 statuses, 11 pairings, 119 visits, 16 problems,
-    # 166 income, 61 aid.
-    assert sum(len(v) for v in original.values()) == 12 + 11 + 26 + 11 + 119 + 16 + 166 + 61
+    # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
+    # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring.
+    assert sum(len(v) for v in original.values()) == (12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58
+                                                      + 5 + 1)
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")]
     # Importing the same workbooks again adds nothing.
@@ -81,7 +82,7 @@ def test_exported_cells_are_typed(cli, tmp_path):
     path = tmp_path / "aid.xlsx"
     cli("export", "aid", "--out", str(path))  # the extension says xlsx
     ws = openpyxl.load_workbook(path)["aid"]
-    assert [c.value for c in ws[1]] == ["household", "date", "kind", "value", "giver", "note"]
+    assert [c.value for c in ws[1]] == ["household", "date", "kind", "value", "giver", "note", "measure"]
     assert ws["A1"].font.b
     # First aid row of the demo: H01, 2003-07-08, goods, 100 yuan, 局党委.
     assert ws["B2"].value == dt.datetime(2003, 7, 8) and ws["B2"].is_date
@@ -102,7 +103,8 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     path = tmp_path / "登记表.xlsx"
     cli("export", "all", "--headers", "zh", "--out", str(path))
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "帮扶记录"]
+    assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "致贫原因",
+                             "帮扶措施", "帮扶记录", "就业安置", "监测对象"]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()
     copy = Cli(tmp_path / "copy.db")
@@ -110,7 +112,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     original, restored = public_records(cli.db), public_records(copy.db)
     assert restored == original
     copy("import", "visits", str(path))  # one kind from the workbook: its sheet
-    assert copy.scalar("SELECT count(*) FROM visits") == 118
+    assert copy.scalar("SELECT count(*) FROM visits") == 148
 
 
 # --- reading what Excel stores -------------------------------------------------------------------

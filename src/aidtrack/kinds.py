@@ -16,7 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .model import AID_KINDS, EVENTS, GENDERS, LIVELIHOODS, STATUSES, VISIT_KINDS
+from .model import (
+    AID_KINDS,
+    CAUSES,
+    EVENTS,
+    FOUND_BY,
+    GENDERS,
+    LIVELIHOODS,
+    MEASURE_KINDS,
+    MEASURE_STATUSES,
+    MONITOR_CATEGORIES,
+    STATUSES,
+    VISIT_KINDS,
+)
 
 #: What a field holds: how it is parsed from text or JSON, and how typed files (xlsx, Parquet) store it.
 FieldType = Literal["text", "int", "money", "date", "month", "flag", "tags", "enum", "ref"]
@@ -102,6 +114,10 @@ class Kind:
     #: The words of the natural key in a file, for messages.
     key_words: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)
+    #: Copied by `merge` into a city file (with `source_id`, its id in the unit's file).
+    merged: bool = True
+    #: Stored columns a merge leaves out (a link to a kind that is not merged).
+    unmerged_columns: tuple[str, ...] = ()
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -154,6 +170,10 @@ def _f(name: str, type: FieldType = "text", zh: tuple[str, ...] = (), *, alias: 
 def _ref(name: str, zh: tuple[str, ...], sql: str, *, stored: bool = True, **kw) -> Field:
     return Field(name, "ref", zh, ref=name, column=f"{name}_id" if stored else None, sql=sql, **kw)
 
+
+#: Chinese headers of a measure named by an aid or job record, and the SELECT giving its text.
+_MEASURE_ZH = ("帮扶措施", "措施")
+_MEASURE_OF = "(SELECT m.what FROM measures m WHERE m.id = {a}.measure_id)"
 
 _CURRENT_STATUS = (
     "(SELECT s.status FROM statuses s WHERE s.household_id = h.id ORDER BY s.date DESC, s.id DESC LIMIT 1)"
@@ -341,8 +361,10 @@ AID = Kind(
         # A cadre by code or unique name (giver_cadre_id), anything else (the unit, a drive) as text.
         _f("giver", zh=("捐助人", "帮扶人"), max_len=200, column=False, sql="coalesce(c.code, a.giver)"),
         _f("note", zh=("备注",), alias="a"),
+        # The measure of the household's plan it carries out (by its text or id): plan vs. done.
+        _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="a")),
     ),
-    columns=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
+    columns=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note", "measure_id"),
     # Two equal gifts of one day (two bags of rice from two drives) are told apart by their note.
     natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
     source="aid a JOIN households h ON h.id = a.household_id LEFT JOIN cadres c ON c.id = a.giver_cadre_id",
@@ -350,11 +372,119 @@ AID = Kind(
     list_columns=("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
     sheet_zh=("帮扶记录",), key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
+    unmerged_columns=("measure_id",),
+)
+
+# --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
+
+CAUSES_KIND = Kind(
+    name="causes", singular="cause", table="causes", alias="cs",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("cause", "enum", ("致贫原因", "原因"), required=True, choices=CAUSES, alias="cs"),
+        _f("date", "date", ("认定日期", "日期"), default="today", dated=True, not_future=True, alias="cs"),
+        _f("note", zh=("备注", "说明"), max_len=1000, alias="cs"),
+    ),
+    columns=("household_id", "cause", "date", "note"),
+    natural_key=("household_id", "cause"),
+    source="causes cs JOIN households h ON h.id = cs.household_id", order="h.code, cs.date, cs.id",
+    list_columns=("id", "household", "household_name", "cause", "date", "note"),
+    sheet_zh=("致贫原因",), unique_key=True, key_words="household, cause",
+    filters={"household": Filter("cs.household_id = ?", "household")},
+    merged=False,
+)
+
+_OPEN = "m.status IN ('planned', 'in_progress')"
+
+MEASURES = Kind(
+    name="measures", singular="measure", table="measures", alias="m",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("what", zh=("措施", "帮扶措施", "措施内容"), required=True, max_len=500, alias="m"),
+        _f("kind", "enum", ("措施类型", "类型"), required=True, choices=MEASURE_KINDS, alias="m"),
+        _f("cause", "enum", ("致贫原因", "针对原因"), choices=CAUSES, alias="m"),
+        _f("member", zh=("帮扶成员", "家庭成员"), max_len=100, alias="m"),
+        _ref("cadre", ("责任人", *_CADRE_ZH), "c.code"),
+        Extra("cadre_name", "c.name"),
+        _f("date", "date", ("制定日期", "日期"), default="today", dated=True, not_future=True, alias="m"),
+        _f("due", "date", ("完成时限", "期限"), alias="m"),
+        _f("status", "enum", ("状态", "进展"), choices=MEASURE_STATUSES, default="planned", alias="m"),
+        _f("done_on", "date", ("完成日期", "结束日期"), not_future=True, alias="m"),
+        _f("result", zh=("成效", "结果"), max_len=1000, alias="m"),
+    ),
+    columns=("household_id", "what", "kind", "cause", "member", "cadre_id", "date", "due", "status",
+             "done_on", "result"),
+    natural_key=("household_id", "what"),
+    source=("measures m JOIN households h ON h.id = m.household_id"
+            " LEFT JOIN cadres c ON c.id = m.cadre_id"),
+    order="h.code, m.due IS NULL, m.due, m.id",
+    list_columns=("id", "household", "household_name", "what", "kind", "cause", "cadre", "due", "status",
+                  "done_on"),
+    sheet_zh=("帮扶措施", "一户一策"), unique_key=True, key_words="household, what",
+    filters={"household": Filter("m.household_id = ?", "household"),
+             "cadre": Filter("m.cadre_id = ?", "cadre"),
+             "open": Filter(_OPEN)},
+    merged=False,
+)
+
+JOBS = Kind(
+    name="jobs", singular="job", table="jobs", alias="j",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        # A name for now: household members are records of their own in another branch.
+        _f("member", zh=("就业人员", "姓名", "家庭成员"), required=True, max_len=100, alias="j"),
+        _f("employer", zh=("就业单位", "用工单位", "单位"), max_len=200, alias="j"),
+        _f("started", "date", ("上岗日期", "开始日期"), default="today", dated=True, not_future=True,
+           alias="j"),
+        _f("ended", "date", ("离岗日期", "结束日期"), not_future=True, alias="j"),
+        _f("wage", "money", ("月工资", "工资"), alias="j"),
+        _f("insured", "flag", ("社会保险", "参保"), default=False, alias="j"),
+        _f("found_by", "enum", ("就业途径", "介绍"), choices=FOUND_BY, alias="j"),
+        _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="j")),
+    ),
+    columns=("household_id", "member", "employer", "started", "ended", "wage", "insured", "found_by",
+             "measure_id"),
+    natural_key=("household_id", "member", "started"),
+    source="jobs j JOIN households h ON h.id = j.household_id", order="j.started, h.code, j.id",
+    list_columns=("id", "household", "household_name", "member", "employer", "started", "ended", "wage",
+                  "insured", "found_by"),
+    sheet_zh=("就业安置",), unique_key=True, key_words="household, member, started",
+    filters={"household": Filter("j.household_id = ?", "household"),
+             "current": Filter("j.ended IS NULL")},
+    merged=False,
+)
+
+MONITORING = Kind(
+    name="monitoring", singular="monitoring", table="monitoring", alias="mo",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("category", "enum", ("监测对象类型", "类型"), required=True, choices=MONITOR_CATEGORIES,
+           alias="mo"),
+        _f("date", "date", ("纳入监测日期", "日期"), default="today", dated=True, not_future=True,
+           alias="mo"),
+        _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo"),
+        _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo"),
+        _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo"),
+    ),
+    columns=("household_id", "category", "date", "reason", "ended_on", "end_reason"),
+    natural_key=("household_id", "date"),
+    source="monitoring mo JOIN households h ON h.id = mo.household_id", order="h.code, mo.date, mo.id",
+    list_columns=("id", "household", "household_name", "category", "date", "reason", "ended_on",
+                  "end_reason"),
+    sheet_zh=("监测对象",), unique_key=True, key_words="household, date",
+    filters={"household": Filter("mo.household_id = ?", "household"),
+             "open": Filter("mo.ended_on IS NULL")},
+    merged=False,
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, AID)}
+    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, CAUSES_KIND, MEASURES, AID,
+    JOBS, MONITORING)}
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 #: The kind a singular names (household -> households), for references and messages.

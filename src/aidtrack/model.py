@@ -196,3 +196,42 @@ def format_yuan(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+# --- one household, one plan (一户一策) and the monitoring after exit (防止返贫动态监测) ---------------
+
+#: Causes of poverty (致贫原因), a fixed list.
+CAUSES = ("illness", "disability", "schooling", "disaster", "laid_off", "lack_labour", "lack_skills",
+          "lack_funds", "weak_motivation", "other")
+#: Kinds of measure (帮扶措施) of a plan.
+MEASURE_KINDS = ("project", "funds", "job", "goods", "medical", "schooling", "housing", "social_security",
+                 "training", "other")
+MEASURE_STATUSES = ("planned", "in_progress", "done", "dropped")
+#: Measures still to be carried out.
+OPEN_MEASURES = ("planned", "in_progress")
+#: Who found a job placement.
+FOUND_BY = ("cadre", "unit", "self")
+#: Monitoring categories (监测对象类型).
+MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
+
+ZH_NAMES.update({
+    "disability": "残疾", "schooling": "教育", "laid_off": "失业下岗", "lack_labour": "缺劳动力",
+    "lack_skills": "缺技术", "lack_funds": "缺资金", "weak_motivation": "自身发展动力不足",
+    "housing": "住房", "social_security": "社会保障", "training": "技能培训",
+    "planned": "计划", "in_progress": "实施中", "done": "已完成", "dropped": "已取消",
+    "cadre": "帮扶干部", "unit": "帮扶单位", "self": "自主",
+    "unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户",
+})
+FROM_ZH.update({zh: en for en, zh in ZH_NAMES.items()})
+FROM_ZH.update({"因病": "illness", "因残": "disability", "因学": "schooling", "因灾": "disaster"})
+
+POLICY_KEYS.update({
+    k.name: k
+    for k in (
+        PolicyKey("watch_ratio", "pct", 150,
+                  N_("monitoring line as % of the poverty line (150 = 1.5 times); 1.5 is read as 150"),
+                  100, 1_000),
+        PolicyKey("stable_months", "int", 6,
+                  N_("ended months above the monitoring line before risk elimination"), 1, 120),
+    )
+})

@@ -72,7 +72,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
                fmt: Annotated[str, format_option(_("table or json."))] = "table",
                ) -> None:
-    """Run every check (relapse, visits, exits), one section each; exit 1 if any finds something.
+    """Run every check (relapse, visits, exits, plans, monitor), one section each; exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
@@ -135,3 +135,24 @@ def exits(as_of: AsOf = None, fmt: Format = "table") -> None:
     Example: aidtrack check exits --as-of 2004-12-31 --format csv
     """
     _run("exits", as_of, fmt)
+
+
+@command(app)
+def plans(as_of: AsOf = None, fmt: Format = "table") -> None:
+    """Plans (一户一策): measures past due, causes with no open measure, households with no plan.
+
+    Example: aidtrack check plans --as-of 2004-09-30
+    """
+    _run("plans", as_of, fmt)
+
+
+@command(app)
+def monitor(as_of: AsOf = None, fmt: Format = "table") -> None:
+    """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
+
+    Watch band: income per person over the last 12 ended months under watch_ratio × the poverty
+    line. Ready: stable_months ended months above that line and no open measure.
+
+    Example: aidtrack check monitor --as-of 2004-10-15
+    """
+    _run("monitor", as_of, fmt)

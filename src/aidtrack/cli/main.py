@@ -39,6 +39,11 @@ GROUPS: dict[str, str] = {
     "check": N_("Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
                 " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
                 " cron and CI."),
+    "plan": N_("One household, one plan (一户一策): causes of poverty and the measures (帮扶措施) against"
+               " them."),
+    "job": N_("Job placements (帮就业): who was placed where, from when, at what wage, found by whom."),
+    "monitor": N_("Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk"
+                  " elimination."),
     "assess": N_("Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and"
                  " penalties."),
 }
@@ -120,15 +125,17 @@ def demo() -> None:
     print(_("Explore it:    aidtrack --db {path} household list").format(path=db.path))
     emit([{"records": k, "count": v} for k, v in story.counts(db).items()], ("records", "count"),
          "table", title=_("What the story holds"))
-    from ..checks import relapse
+    from ..checks import monitor
     from ..reports import quarter as quarter_report
     from .check import print_sections
-    from .report import show
+    from .report import attend, show
 
     print(f"\n$ aidtrack --db {db.path} report quarter {quarter}")
-    show(quarter_report, quarter_report.build(db, quarter, today=as_of), "table")
-    print(f"\n$ aidtrack --db {db.path} check relapse --as-of {as_of}")
-    print_sections(relapse.sections(relapse.run(db, as_of)))
+    data = quarter_report.build(db, quarter, today=as_of)
+    attend(db, data, quarter.end)
+    show(quarter_report, data, "table")
+    print(f"\n$ aidtrack --db {db.path} check monitor --as-of {as_of}")
+    print_sections(monitor.sections(monitor.run(db, as_of)))
 
 
 def log(

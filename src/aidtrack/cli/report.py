@@ -92,6 +92,18 @@ def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
             show(module, data, fmt)
 
 
+def attend(db: Any, data: dict[str, Any], day: Any, redact: bool = False) -> None:
+    """Add what needs the director's attention at the quarter's end (checks.attention) to the report."""
+    from ..checks import attention
+
+    att = attention.run(db, day)
+    if redact:
+        from ..ops.redact import redact_rows
+
+        att = {k: redact_rows(v) if isinstance(v, list) else v for k, v in att.items()}
+    data["attention"] = att
+
+
 @command(app)
 def quarter(
     period: Annotated[str | None, typer.Argument(
@@ -115,6 +127,8 @@ def quarter(
     db, masking = _redacting(redact)
     with masking:
         data = report.build(db, q, today(), redact, unit=unit, by_unit=grouped)
+        if not grouped and unit is None:
+            attend(db, data, q.end, redact)
 
         def page() -> str:
             from ..reports import html

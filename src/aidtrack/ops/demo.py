@@ -39,4 +39,5 @@ def story_dates(db: Store) -> tuple[Quarter, dt.date]:
 
 def counts(db: Store) -> dict[str, int]:
     return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("cadres", "households", "pairings", "visits", "problems", "income", "aid")}
+            for t in ("cadres", "households", "pairings", "visits", "problems", "income", "aid", "causes",
+                      "measures", "jobs", "monitoring")}

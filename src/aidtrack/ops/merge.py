@@ -49,7 +49,9 @@ from .units import OWN
 
 #: The columns copied from a unit file, in dependency order: every stored column of each kind
 #: (kinds.py). A unit file missing one (an older aidtrack) is refused by check_schema, never migrated.
-COLUMNS: dict[str, tuple[str, ...]] = {k.table: ("id", *k.columns) for k in REGISTRY.values()}
+COLUMNS: dict[str, tuple[str, ...]] = {
+    k.table: ("id", *(c for c in k.columns if c not in k.unmerged_columns))
+    for k in REGISTRY.values() if k.merged}
 
 #: The table each id column points into: its ids are shifted by that table's offset.
 _TARGET = {"household_id": "households", "cadre_id": "cadres", "giver_cadre_id": "cadres",

@@ -101,7 +101,7 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
     columns = ["id", *fields, *LINKS[table]]
     extras = [f"{alias}.{c} AS {c}" for c in LINKS[table]]
     owner = "c" if table == "cadres" else "h"
-    if _has_units(db):
+    if _has_units(db) and REGISTRY[table].merged:
         columns += ["source_id", "unit"]
         extras += [f"{alias}.source_id AS source_id", f"{owner}.unit_id AS merged_unit"]
     public = REGISTRY[table].select
@@ -263,7 +263,7 @@ def handoff(db: Store, out: str | os.PathLike, partition: tuple[str, ...] = (), 
     if _has_units(db):
         names.update(db.execute("SELECT id, name FROM units").fetchall())
     counts: dict[str, int] = {}
-    for table in KINDS:
+    for table in (k for k in KINDS if REGISTRY[k].merged):  # what a city merges is what it hands off
         counts[table] = 0
         if not partition:
             _fill(db, units)

@@ -60,8 +60,11 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
     today = today or dt.date.today()
     key = parse.choice(key, tuple(POLICY_KEYS), "key")
     spec = POLICY_KEYS[key]
-    stored = parse.money(value, key) if spec.kind == "money" else parse.integer(
-        value, key, minimum=spec.minimum, maximum=spec.maximum)
+    if spec.kind == "pct":
+        stored = _percent(value, key)
+    else:
+        stored = parse.money(value, key) if spec.kind == "money" else parse.integer(
+            value, key, minimum=spec.minimum, maximum=spec.maximum)
     if not spec.minimum <= stored <= spec.maximum:
         shown = (lambda v: format_yuan(v)) if spec.kind == "money" else str
         raise AidtrackError(key, value, _("must be between {minimum} and {maximum}").format(
@@ -77,3 +80,21 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
         db.audit("set", "policy", key, {"value": before, "from": when},
                  {"value": stored, "from": when})
     return {"key": key, "value": stored, "effective_from": when}
+
+
+def _percent(value: str, key: str) -> int:
+    """A ratio to the poverty line as a whole percent: 1.5 (a ratio, it has a point) or 150 (a percent).
+
+    A monitoring line under the poverty line would watch nobody the relapse check does not already
+    see: at least 100 (1.0).
+    """
+    text = parse.normalise(str(value)).rstrip("%")
+    if "." in text:
+        fen = parse.money(text, key)  # two decimals at most, whole fen: 1.5 -> 150
+        stored = fen
+    else:
+        stored = parse.integer(text, key, minimum=0)
+    if stored < 100:
+        raise AidtrackError(key, value, _("is a ratio to the poverty line: at least 1.0 (100%);"
+                                          " 1.5 and 150 both mean 1.5 times"))
+    return stored

@@ -232,7 +232,7 @@ def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
                              list(stored.values())).lastrowid or 0)
     except sqlite3.IntegrityError as e:
         raise _integrity(kind, stored, e) from None
-    if kind == "households":
+    if kind == "households" and row["enrolled"] is not None:  # None: never enrolled (monitoring)
         db.execute(ENROL, [rid, row["enrolled"]])
     elif kind == "pairings" and row.get("enrolled"):
         move_enrolment(db, stored["household_id"], row["enrolled"])

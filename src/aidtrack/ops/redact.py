@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-#: Keys holding a person's name (household heads and cadres), wherever a report or export has them.
-NAME_FIELDS = ("name", "household_name", "cadre_name", "giver_name")
+#: Keys holding a person's name (household heads, members, cadres), wherever a report or export has them.
+NAME_FIELDS = ("name", "household_name", "cadre_name", "giver_name", "member")
 #: Keys whose value is withheld altogether.
 HIDDEN_FIELDS = ("phone", "id_number", "address")
 HIDDEN = "***"

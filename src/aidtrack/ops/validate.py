@@ -160,7 +160,15 @@ def _rules_cadres(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
     pass
 
 
+#: What `--enrolled` says for a household recorded but never enrolled (monitored as marginal).
+NOT_ENROLLED = ("none", "未纳入")
+
+
 def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    if str(data.get("enrolled") or "").strip().lower() in NOT_ENROLLED and not data.get("id"):
+        # Recorded, never enrolled: no first status (docs/monitoring.md). Only when adding.
+        f.errors = [e for e in f.errors if e.field != "enrolled"]
+        v["enrolled"] = None
     row["enrolled"] = v["enrolled"]
     if v["born"] and v["enrolled"] and v["enrolled"] < v["born"]:
         f.fail("enrolled", v["enrolled"], _("is before the head was born ({born})").format(born=v["born"]))
@@ -231,6 +239,7 @@ def _rules_income(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
 def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
     row["giver_cadre_id"], row["giver"] = f.attempt(lambda: resolve_giver(refs, v["giver"])) or (None, None)
+    row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
 def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]:
@@ -243,6 +252,83 @@ def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]
         raise
     except AidtrackError:
         return None, text
+
+
+# --- one household, one plan (一户一策), job placements, monitoring (docs/plans.md, monitoring.md) --
+
+def _measure(f: _Fields, refs: Refs, hid: int | None, text: str | None) -> int | None:
+    """The measure of the household's plan an aid or job record carries out: by its text or its id."""
+    if hid is None or text is None:
+        return None
+    rows = refs.db.execute("SELECT id, what FROM measures WHERE household_id = ?", [hid]).fetchall()
+    for mid, what in rows:
+        if what == text:
+            return mid
+    for mid, _what in rows:
+        if str(mid) == text:
+            return mid
+    f.fail("measure", text, _("is not a measure of this household's plan (its text or id: see"
+                              " `aidtrack plan show {code}`)").format(code=refs.code("household", hid)))
+    return None
+
+
+def _rules_causes(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A cause may predate enrolment: it is why the household was enrolled."""
+
+
+def _rules_measures(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """Closed (done, dropped) exactly when a done date is given; no due date before the plan's date."""
+    _not_before_enrolment(f, refs, v["household"], "date", v["date"])
+    status, done_on = v["status"], v["done_on"]
+    if v["due"] and v["date"] and v["due"] < v["date"]:
+        f.fail("due", v["due"], _("is before the measure was planned ({date})").format(date=v["date"]))
+    if status in ("done", "dropped") and not done_on:
+        f.fail("done_on", "", _("is required when the measure is {status}").format(status=status))
+    elif done_on and status not in ("done", "dropped"):
+        f.fail("done_on", done_on, _("is only given when the measure is done or dropped"))
+    elif done_on and v["date"] and done_on < v["date"]:
+        f.fail("done_on", done_on, _("is before the measure was planned ({date})").format(date=v["date"]))
+
+
+def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A job may predate enrolment (the household's history); it may not end before it starts."""
+    if v["ended"] and v["started"] and v["ended"] < v["started"]:
+        f.fail("ended", v["ended"], _("is before the job started ({started})").format(started=v["started"]))
+    row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
+
+
+def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """Monitoring is not help: it needs no enrolment (a marginal household was never enrolled).
+
+    unstable: out of poverty (exited, prosperous) on the date; marginal: not enrolled by the date;
+    sudden: any household. One open monitoring entry at a time (docs/monitoring.md).
+    """
+    hid, day, ended = v["household"], v["date"], v["ended_on"]
+    if ended and day and ended < day:
+        f.fail("ended_on", ended, _("is before the monitoring began ({date})").format(date=day))
+        return
+    if v["end_reason"] and not ended:
+        f.fail("end_reason", v["end_reason"], _("is only given with ended_on"))
+    if hid is None or day is None:
+        return
+    status = refs.db.execute(
+        "SELECT status FROM statuses WHERE household_id = ? AND date <= ? ORDER BY date DESC, id DESC"
+        " LIMIT 1", [hid, day]).fetchone()
+    status = status[0] if status else None
+    if v["category"] == "unstable" and status not in ("exited", "prosperous"):
+        f.fail("category", "unstable", _("is for a household out of poverty on {date} (it is {status})")
+               .format(date=day, status=status or _("not enrolled")))
+    elif v["category"] == "marginal" and status is not None:
+        f.fail("category", "marginal", _("is for a household never enrolled by {date} (it is {status});"
+                                         " an exited one is unstable").format(date=day, status=status))
+    for odate, oend in refs.db.execute(
+            "SELECT date, ended_on FROM monitoring WHERE household_id = ? AND id IS NOT ? AND date <> ?",
+            [hid, data.get("id"), day]):  # the same date is the same entry (an import restating it)
+        if odate <= (ended or "9999") and day <= (oend or "9999"):
+            f.fail("date", day, _("overlaps the household's monitoring from {since} to {until}"
+                                  " (end it first with `monitor end`)").format(
+                                      since=odate, until=oend or _("now")))
+            return
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

@@ -30,6 +30,16 @@ LABELS = {
 _OWN = ("id", "household", "household_name")
 VISIT_COLUMNS = [c for c in REGISTRY["visits"].list_columns if c not in _OWN] + ["problems"]
 AID_COLUMNS = [c for c in REGISTRY["aid"].list_columns if c not in _OWN]
+MEASURE_COLUMNS = [c for c in REGISTRY["measures"].list_columns if c not in _OWN] + ["result"]
+JOB_COLUMNS = [c for c in REGISTRY["jobs"].list_columns if c not in _OWN]
+MONITOR_COLUMNS = [c for c in REGISTRY["monitoring"].list_columns if c not in _OWN]
+LABELS.update({
+    "what": N_("Measure"), "cause": N_("Cause"), "member": N_("Member"), "due": N_("Due"),
+    "done_on": N_("Done"), "result": N_("Result"), "employer": N_("Employer"), "started": N_("Started"),
+    "ended": N_("Ended"), "wage": N_("Wage ¥"), "insured": N_("Insured"), "found_by": N_("Found by"),
+    "category": N_("Category"), "reason": N_("Reason"), "ended_on": N_("Ended"),
+    "end_reason": N_("Risk elimination")})
+MONITOR_LABELS = {"date": N_("Since")}
 
 
 def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
@@ -80,7 +90,27 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
         household = redact_record(household)
         pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
     return {"household": household, "pairings": pairings, "visits": visits, "aid": aid,
-            "income": income, "statuses": statuses}
+            "income": income, "statuses": statuses, **plan_of(db, hid, redact)}
+
+
+def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
+    """The household's causes of poverty, plan (一户一策), job placements and monitoring history."""
+    own = ("id", "household", "household_name")
+
+    def rows(kind: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if k not in own} for r in records.select(db, kind, household=hid)]
+
+    jobs = rows("jobs")
+    measures = rows("measures")
+    if redact:
+        jobs, measures = redact_rows(jobs), redact_rows(measures)
+    return {"causes": rows("causes"), "measures": measures, "jobs": jobs, "monitoring": rows("monitoring")}
+
+
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Enumeration values (cause, kind, status, found_by, category) as a person reads them."""
+    enums = ("cause", "kind", "status", "found_by", "category")
+    return [{k: label(v) if k in enums else v for k, v in r.items()} for r in rows]
 
 
 def trend(income: list[dict[str, Any]]) -> list[float | None]:
@@ -136,6 +166,18 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
          "columns": ["month", "amount", "per_person", "sources"],
          "headers": [N_("Month"), N_("Income ¥"), N_("Per person ¥"), N_("Sources")],
          "empty": _("No income recorded.")},
+        {"kind": "table", "title": _("Causes of poverty"), "rows": _labelled(data.get("causes", [])),
+         "columns": ["cause", "date", "note"], "headers": [N_("Cause"), N_("Date"), N_("Note")],
+         "empty": _("No cause of poverty recorded.")},
+        {"kind": "table", "title": _("Plan (一户一策)"), "rows": _labelled(data.get("measures", [])),
+         "columns": MEASURE_COLUMNS, "headers": [LABELS[c] for c in MEASURE_COLUMNS],
+         "empty": _("No measure planned.")},
+        {"kind": "table", "title": _("Jobs"), "rows": _labelled(data.get("jobs", [])),
+         "columns": JOB_COLUMNS, "headers": [LABELS[c] for c in JOB_COLUMNS],
+         "empty": _("No job placement recorded.")},
+        {"kind": "table", "title": _("Monitoring"), "rows": _labelled(data.get("monitoring", [])),
+         "columns": MONITOR_COLUMNS, "headers": [MONITOR_LABELS.get(c) or LABELS[c] for c in MONITOR_COLUMNS],
+         "empty": _("Never monitored.")},
         {"kind": "table", "title": _("Status history"), "rows": data["statuses"],
          "columns": ["date", "status", "reason"], "headers": [N_("Date"), N_("Status"), N_("Reason")],
          "empty": _("No status recorded.")},

@@ -117,6 +117,30 @@ ZH = {
     "Reported by": "填报人",
     "Read by the director": "局长审阅",
     "unrecorded": "未登记",
+    "Causes of poverty": "致贫原因",
+    "Cause": "致贫原因",
+    "No cause of poverty recorded.": "未登记致贫原因。",
+    "Plan (one household, one plan)": "帮扶计划（一户一策）",
+    "Measure": "帮扶措施",
+    "Responsible": "责任人",
+    "Due": "完成时限",
+    "Done": "完成日期",
+    "Result": "成效",
+    "No measure planned.": "未制定帮扶措施。",
+    "Job placements": "就业安置",
+    "Member": "就业人员",
+    "Employer": "就业单位",
+    "Started": "上岗日期",
+    "Ended": "离岗日期",
+    "Wage (yuan)": "月工资（元）",
+    "Insured": "参保",
+    "Found by": "就业途径",
+    "Monitoring": "防止返贫监测",
+    "Category": "监测对象类型",
+    "Since": "纳入监测日期",
+    "Risk eliminated": "风险消除日期",
+    "Measures due / done / overdue this quarter": "本季措施 到期/完成/逾期",
+    "What needs the director's attention": "需局长关注的事项",
 }
 
 
@@ -327,6 +351,12 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
                  f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, h["members"])]
     else:
         body.append(f'<p class="none">{_("No income recorded.")}</p>')
+    body += [f'<h2>{_("Causes of poverty")}</h2>', _causes(data.get("causes", [])),
+             f'<h2>{_("Plan (one household, one plan)")}</h2>', _plan(data.get("measures", []))]
+    if data.get("jobs"):
+        body += [f'<h2>{_("Job placements")}</h2>', _jobs(data["jobs"])]
+    if data.get("monitoring"):
+        body += [f'<h2>{_("Monitoring")}</h2>', _monitoring(data["monitoring"])]
     body += [f'<h2>{_("Status history")}</h2>', _statuses(data["statuses"]),
              _signatures(_("Filled in by"), _("Checked by"))]
     title = f"{FORM_TITLE} {_e(h['code'])} {_e(h['name'])}"
@@ -519,6 +549,56 @@ def _statuses(statuses: list[dict[str, Any]]) -> str:
     return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
 
 
+def _none(columns: list, text: str) -> str:
+    return _table(columns, [f'<tr><td colspan="{len(columns)}" class="none">{_e(text)}</td></tr>'])
+
+
+def _causes(causes: list[dict[str, Any]]) -> str:
+    columns = [(_("Cause"), "30%", ""), (_("Date"), "16%", ""), (_("Note"), "54%", "")]
+    if not causes:
+        return _none(columns, _("No cause of poverty recorded."))
+    return _table(columns, [f'<tr class="cause"><td>{_word(c["cause"])}</td><td>{_e(c["date"])}</td>'
+                            f'<td>{_e(c["note"])}</td></tr>' for c in causes])
+
+
+def _plan(measures: list[dict[str, Any]]) -> str:
+    columns = [(_("Measure"), "26%", ""), (_("Kind"), "9%", ""), (_("Cause"), "10%", ""),
+               (_("Responsible"), "10%", ""), (_("Due"), "11%", ""), (_("Status"), "9%", ""),
+               (_("Done"), "11%", ""), (_("Result"), "14%", "")]
+    if not measures:
+        return _none(columns, _("No measure planned."))
+    rows = []
+    for m in measures:
+        who = " ".join(_e(x) for x in (m.get("cadre"), m.get("cadre_name")) if x)
+        what = _e(m["what"]) + (_paren(_e(m["member"])) if m.get("member") else "")
+        rows.append(f'<tr class="measure"><td>{what}</td><td class="c">{_word(m["kind"])}</td>'
+                    f'<td class="c">{_word(m["cause"])}</td><td>{who}</td><td>{_e(m["due"])}</td>'
+                    f'<td class="c">{_word(m["status"])}</td><td>{_e(m["done_on"])}</td>'
+                    f'<td>{_e(m["result"])}</td></tr>')
+    return _table(columns, rows)
+
+
+def _jobs(jobs: list[dict[str, Any]]) -> str:
+    columns = [(_("Member"), "14%", ""), (_("Employer"), "26%", ""), (_("Started"), "13%", ""),
+               (_("Ended"), "13%", ""), (_("Wage (yuan)"), "12%", "num"), (_("Insured"), "10%", "c"),
+               (_("Found by"), "12%", "")]
+    return _table(columns, [
+        f'<tr class="job"><td>{_e(j["member"])}</td><td>{_e(j["employer"])}</td>'
+        f'<td>{_e(j["started"])}</td>'
+        f'<td>{_e(j["ended"])}</td><td class="num">{_money(_fen(j["wage"]))}</td>'
+        f'<td class="c">{"✓" if j["insured"] else ""}</td><td>{_word(j["found_by"])}</td></tr>'
+        for j in jobs])
+
+
+def _monitoring(entries: list[dict[str, Any]]) -> str:
+    columns = [(_("Category"), "18%", ""), (_("Since"), "13%", ""), (_("Reason"), "30%", ""),
+               (_("Risk eliminated"), "13%", ""), (_("Note"), "26%", "")]
+    return _table(columns, [
+        f'<tr class="monitoring"><td>{_word(m["category"])}</td><td>{_e(m["date"])}</td>'
+        f'<td>{_e(m["reason"])}</td><td>{_e(m["ended_on"])}</td><td>{_e(m["end_reason"])}</td></tr>'
+        for m in entries])
+
+
 # --- the quarter summary -------------------------------------------------------------------------
 
 
@@ -540,8 +620,11 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
         body.append(f'<p class="none">{_e(_("Nothing recorded for {quarter}.").format(**data))}</p>')
     else:
         body += [f'<h2>{_("Pairings")}</h2>', _pairings(data["pairings"])]
-    body += [f'<h2>{_("Totals")}</h2>', _totals(data["totals"]),
-             _signatures(_("Reported by"), _("Read by the director"))]
+    body += [f'<h2>{_("Totals")}</h2>', _totals(data["totals"])]
+    if data.get("attention") is not None:
+        heading = _("What needs the director's attention")
+        body += [f"<h2>{_e(heading)}</h2>", _attention(data["attention"])]
+    body.append(_signatures(_("Reported by"), _("Read by the director")))
     return _page(f"{QUARTER_TITLE} {_e(data['quarter'])}", body, landscape=True)
 
 
@@ -606,6 +689,9 @@ def _totals(t: dict[str, Any]) -> str:
          _("Visits since the programme began"), _e(t["visits_cumulative"])),
         (_("Households by status at quarter end"), statuses,
          _("Escalated problems open at quarter end"), _e(t["problems_open_escalated"])),
+        (_("Measures due / done / overdue this quarter"),
+         f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
+         "", ""),
     ]
     return ('<table class="info totals"><colgroup><col style="width:22%"><col style="width:28%">'
             '<col style="width:22%"><col style="width:28%"></colgroup><tbody>'
@@ -613,6 +699,16 @@ def _totals(t: dict[str, Any]) -> str:
                       for a, b, c, d in pairs)
             + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
             f'<td colspan="3">{aid}</td></tr></tbody></table>')
+
+
+def _attention(att: dict[str, Any]) -> str:
+    """The checks' findings at the quarter's end, one row per kind of finding."""
+    from .quarter import attention_lines
+
+    rows = "".join(f'<tr class="attention"><th>{_e(head)}</th><td>{_e(text)}</td></tr>'
+                   for head, text in attention_lines(att))
+    return ('<table class="info attention"><colgroup><col style="width:22%"><col style="width:78%">'
+            f'</colgroup><tbody>{rows}</tbody></table>')
 
 
 def _unit_table(data: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ statuses, and one count of the visits since the programme began. Nothing is quer
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from typing import Any
 
@@ -24,6 +25,7 @@ CSV_COLUMNS = (
     "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
     "compliant", "problems_raised", "problems_solved", "problems_escalated", "problems_open",
     "aid_value", "income_monthly_avg", "income_per_person", "income_change", "status",
+    "measures_due", "measures_done", "measures_overdue",
 )
 
 
@@ -112,6 +114,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
             "status": status.get(hid),
         })
 
+    _measures(db, pairings, rows, start_iso, end_iso)
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
     if by_unit:
         assert units is not None
@@ -144,6 +147,7 @@ def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, 
         "households": len(households),
         "households_by_status": dict(sorted(by_status.items())),
         "problems_open_escalated": sum(c["open_escalated"] for c in problems),
+        **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
     }
 
 
@@ -212,6 +216,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "aid": r["aid_value"], "income": r["income_monthly_avg"],
         "per_person": r["income_per_person"], "change": _signed(r["income_change"]),
         "status": r["status"],
+        "measures": f"{r.get('measures_due', 0)}/{r.get('measures_done', 0)}/{r.get('measures_overdue', 0)}",
         "_styles": {"visits": "met" if r["compliant"] else r["state"]},
     } for r in data["pairings"]]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
@@ -226,13 +231,72 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
          _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items())),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
     ]
+    plan = [(_("Measures due / done / overdue this quarter"),
+             f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}")]
+    attention = []
+    if data.get("attention") is not None:
+        attention = [{"kind": "fields",
+                      "title": _("What needs the director's attention at {day}").format(
+                          day=data["attention"]["as_of"]),
+                      "rows": attention_lines(data["attention"])}]
     return {"title": title, "sections": [
         {"kind": "table", "title": _("Pairings"),
          "columns": ["cadre", "household", "visits", "compliant", "raised", "solved", "escalated", "open",
-                     "aid", "income", "per_person", "change", "status"],
+                     "aid", "income", "per_person", "change", "status", "measures"],
          "headers": [N_("Cadre"), N_("Household"), N_("Visits"), N_("OK"), N_("Raised"), N_("Solved"),
                      N_("Esc."), N_("Open"), N_("Aid ¥"), N_("Income/mo"), N_("/person"), N_("Change"),
-                     N_("Status")],
+                     N_("Status"), N_("Measures d/d/o")],
          "rows": rows},
-        {"kind": "fields", "title": _("Totals"), "rows": totals},
+        {"kind": "fields", "title": _("Totals"), "rows": totals + plan},
+        *attention,
     ]}
+
+
+def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: str, end: str) -> None:
+    """Each pairing's measures of its household (one query for all): due within the pairing's days of
+    the quarter, done within them, and overdue at their last day (planned by then, due before it, not
+    done or dropped by then). A household paired twice in the quarter has each count in the pairing
+    whose days it fell in."""
+    by_household: dict[int, list[tuple]] = {}
+    for hid, planned, due, status, closed in db.execute(
+        "SELECT household_id, date, due, status, done_on FROM measures"
+        " WHERE date <= ? AND household_id IN (SELECT value FROM json_each(?))",
+        [end, json.dumps(sorted({p["household_id"] for p in pairings}))]):
+        by_household.setdefault(hid, []).append((planned, due, status, closed))
+    for p, r in zip(pairings, rows):
+        active = span(p, start, end)
+        assert active is not None  # pairings_between: only pairings active in the quarter
+        first, last = active
+        due = done = overdue = 0
+        for planned, due_on, status, closed in by_household.get(p["household_id"], ()):
+            if due_on and first <= due_on <= last:
+                due += 1
+            if status == "done" and first <= closed <= last:
+                done += 1
+            if due_on and due_on < last and planned <= last and (closed is None or closed > last):
+                overdue += 1
+        r.update(measures_due=due, measures_done=done, measures_overdue=overdue)
+
+
+def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
+    """One (heading, text) per kind of finding, for a fields section; "none" where nothing is found."""
+    def join(items: list[str]) -> str:
+        return _("; ").join(items) or _("none")
+
+    return [
+        (_("At risk of relapse"), join([f"{r['household']} {r['household_name']} ("
+                                        + _(", ").join(_(x) for x in r["reasons"]) + ")"
+                                        for r in att["relapse_risk"]])),
+        (_("Follow-ups overdue"), join([f"{r['household']} {r['household_name']}"
+                                        + (_(" (last visit {date})").format(date=r["last_visit"])
+                                           if r.get("last_visit") else "")
+                                        for r in att["followups_overdue"]])),
+        (_("Escalations open"), join([_("{household} {name}: {problem} (raised {raised}, {days} days{late})")
+                                      .format(household=r["household"], name=r["household_name"],
+                                              problem=r["problem"], raised=r["raised"], days=r["days_open"],
+                                              late=_(", past the deadline") if r["overdue"] else "")
+                                      for r in att["escalations_open"]])),
+        (_("Measures overdue"), join([_("{household} {name}: {what} (due {due})").format(
+            household=r["household"], name=r["household_name"], what=r["what"], due=r["due"])
+            for r in att["measures_overdue"]])),
+    ]

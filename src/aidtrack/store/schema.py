@@ -253,6 +253,76 @@ def m0004_perf(db: Database) -> None:
 
 
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
+_V6 = """
+CREATE TABLE causes (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    cause TEXT NOT NULL CHECK (cause IN ('illness','disability','schooling','disaster','laid_off',
+        'lack_labour','lack_skills','lack_funds','weak_motivation','other')),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    note TEXT,
+    UNIQUE (household_id, cause)
+);
+CREATE TABLE measures (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    what TEXT NOT NULL CHECK (length(what) >= 1),
+    kind TEXT NOT NULL CHECK (kind IN ('project','funds','job','goods','medical','schooling','housing',
+        'social_security','training','other')),
+    cause TEXT CHECK (cause IN ('illness','disability','schooling','disaster','laid_off',
+        'lack_labour','lack_skills','lack_funds','weak_motivation','other')),
+    member TEXT,
+    cadre_id INTEGER REFERENCES cadres(id),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    due TEXT CHECK (due IS NULL OR date(due) = due),
+    status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned','in_progress','done','dropped')),
+    done_on TEXT CHECK (done_on IS NULL OR date(done_on) = done_on),
+    result TEXT,
+    UNIQUE (household_id, what),
+    CHECK ((status IN ('done','dropped')) = (done_on IS NOT NULL))
+);
+CREATE INDEX measures_due ON measures(status, due, household_id);
+CREATE INDEX measures_cadre ON measures(cadre_id);
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    member TEXT NOT NULL CHECK (length(member) >= 1),
+    employer TEXT,
+    started TEXT NOT NULL CHECK (date(started) = started),
+    ended TEXT CHECK (ended IS NULL OR (date(ended) = ended AND ended >= started)),
+    wage INTEGER CHECK (wage IS NULL OR (typeof(wage) = 'integer' AND wage >= 0)),
+    insured INTEGER NOT NULL DEFAULT 0 CHECK (insured IN (0, 1)),
+    found_by TEXT CHECK (found_by IN ('cadre','unit','self')),
+    measure_id INTEGER REFERENCES measures(id),
+    UNIQUE (household_id, member, started)
+);
+CREATE INDEX jobs_started ON jobs(started, household_id);
+CREATE TABLE monitoring (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    category TEXT NOT NULL CHECK (category IN ('unstable','marginal','sudden')),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    reason TEXT,
+    ended_on TEXT CHECK (ended_on IS NULL OR (date(ended_on) = ended_on AND ended_on >= date)),
+    end_reason TEXT,
+    UNIQUE (household_id, date)
+);
+CREATE INDEX monitoring_household ON monitoring(household_id, date);
+ALTER TABLE aid ADD COLUMN measure_id INTEGER REFERENCES measures(id);
+CREATE INDEX aid_measure ON aid(measure_id)
+"""
+
+
+@migrations(name="0006_plans_monitoring")
+def m0006_plans_monitoring(db: Database) -> None:
+    """One household, one plan (一户一策): causes of poverty, measures, job placements, and the
+    monitoring after exit (防止返贫动态监测); aid may name the measure it carries out."""
+    _run(db, _V6)
+
+
+
+
+
 _V7 = """
 CREATE TABLE assessments (
     id INTEGER PRIMARY KEY,
@@ -289,4 +359,6 @@ def m0007_assessments(db: Database) -> None:
     _run(db, _V7)
 
 
-KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0007_assessments"]
+
+KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0006_plans_monitoring",
+         "0007_assessments"]

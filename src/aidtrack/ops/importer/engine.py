@@ -266,7 +266,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         f"INSERT INTO {kind} (id, code, {', '.join(own)}) VALUES ({', '.join('?' * (len(own) + 2))})",
         [(rid, code, *values[:len(own)]) for rid, code, values in inserts])
     if kind == "households":
-        db.conn.executemany(ENROL, [(rid, values[-1]) for rid, _, values in inserts])
+        db.conn.executemany(ENROL, [(rid, values[-1]) for rid, _, values in inserts if values[-1]])
     idn = columns.index("id_number") if "id_number" in columns else None
     for rid, code, values in inserts:
         run.refs.remember(entity, rid, code, values[0], enrolled=values[-1] if kind == "households" else None,

@@ -1,0 +1,90 @@
+"""Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk elimination."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..i18n import _
+from .common import (
+    DateOpt,
+    Format,
+    HouseholdFilter,
+    HouseholdRef,
+    command,
+    edit_record,
+    list_records,
+    open_db,
+    today,
+)
+
+NAME = "monitor"
+app = typer.Typer(no_args_is_help=True)
+
+Reason = Annotated[str | None, typer.Option("--reason", help=_("Why (free text)."))]
+
+
+@command(app)
+def add(household: HouseholdRef,
+        category: Annotated[str | None, typer.Option(
+            "--category", help=_("unstable (脱贫不稳定户), marginal (边缘易致贫户) or sudden"
+                                 " (突发严重困难户)."))] = None,
+        date: DateOpt = None, reason: Reason = None) -> None:
+    """Put a household under monitoring with a category; prints the entry's id.
+
+    A household never enrolled may be monitored (marginal). See `aidtrack check monitor`.
+
+    Example: aidtrack monitor add H01 --category unstable --date 2004-10-15 --reason 胃穿孔术后收入骤降
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "monitoring", {"household": household, "category": category,
+                                                "date": date, "reason": reason}, today()))
+
+
+@command(app)
+def end(household: HouseholdRef, date: DateOpt = None, reason: Reason = None,
+        override: Annotated[bool, typer.Option(
+            "--override", help=_("End it although `check monitor` does not find it ready (say why)."))]
+        = False) -> None:
+    """End a household's monitoring by risk elimination (风险消除), audited.
+
+    Refused unless `aidtrack check monitor` finds it ready on that day: income above the monitoring
+    line for stable_months ended months and no open measure. --override (with --reason) ends it anyway.
+
+    Example: aidtrack monitor end H01 --date 2005-05-10 --reason 收入稳定六个月以上
+    """
+    from ..checks import monitor
+    from ..model import AidtrackError
+    from ..ops.refs import Refs
+    from ..parse import date as parse_date
+
+    db = open_db()
+    day = parse_date(date or today(), "date", today=today())
+    hid = Refs(db).household(household)
+    entry = monitor.open_entries(db, day).get(hid)
+    if entry is None:
+        raise AidtrackError("household", household, _("is not monitored on {day}").format(day=day))
+    if override and not reason:
+        raise AidtrackError("reason", "", _("is required with --override"))
+    if not override:
+        result = monitor.run(db, day)
+        if not any(r["_id"] == hid for r in result["ready"]):
+            why = next((monitor._staying(r) for r in result["monitored"] if r["_id"] == hid), "")
+            raise AidtrackError("household", household, _(
+                "is not ready for risk elimination on {day}: {why} (--override to end it anyway)").format(
+                    day=day, why=why))
+    edit_record("monitoring", str(entry["id"]), {"ended_on": day.isoformat(),
+                                                 "end_reason": reason or _("risk eliminated")})
+
+
+@command(app, "list")
+def list_(household: HouseholdFilter = None,
+          open_: Annotated[bool, typer.Option("--open", help=_("Only monitoring not ended."))] = False,
+          fmt: Format = "table") -> None:
+    """List monitoring entries (history kept: ended ones stay).
+
+    Example: aidtrack monitor list --open
+    """
+    list_records("monitoring", fmt, household=household, open=open_)

@@ -1,0 +1,188 @@
+"""One household, one plan (一户一策): causes of poverty and the measures (帮扶措施) against them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..i18n import _
+from .common import (
+    CadreFilter,
+    DateOpt,
+    Format,
+    HouseholdFilter,
+    HouseholdRef,
+    RecordId,
+    Yes,
+    check_format,
+    command,
+    delete_record,
+    edit_record,
+    list_records,
+    open_db,
+    today,
+)
+
+NAME = "plan"
+app = typer.Typer(no_args_is_help=True)
+
+Cause = Annotated[str | None, typer.Option(
+    "--cause", help=_("illness, disability, schooling, disaster, laid_off (失业下岗), lack_labour,"
+                      " lack_skills, lack_funds, weak_motivation, other."))]
+What = Annotated[str | None, typer.Option("--what", help=_("What is to be done (free text)."))]
+MKind = Annotated[str | None, typer.Option(
+    "--kind", help=_("project, funds, job, goods, medical, schooling, housing, social_security,"
+                     " training, other."))]
+Member = Annotated[str | None, typer.Option("--member", help=_("The household member it is for."))]
+Cadre = Annotated[str | None, typer.Option("--cadre", help=_("The cadre responsible (code or name)."))]
+Due = Annotated[str | None, typer.Option("--due", help=_("Date it is to be done by."))]
+Note = Annotated[str | None, typer.Option("--note")]
+
+
+@command(app)
+def add(household: HouseholdRef, what: What = None, kind: MKind = None, cause: Cause = None,
+        member: Member = None, cadre: Cadre = None, date: DateOpt = None, due: Due = None) -> None:
+    """Add a measure to a household's plan (status planned); prints its id.
+
+    Example: aidtrack plan add H01 --what 买三轮车跑运输 --kind project --cause laid_off --cadre C01
+    --due 2003-08-31
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "measures", {
+        "household": household, "what": what, "kind": kind, "cause": cause, "member": member,
+        "cadre": cadre, "date": date, "due": due}, today()))
+
+
+@command(app)
+def edit(ident: RecordId, what: What = None, kind: MKind = None, cause: Cause = None,
+         member: Member = None, cadre: Cadre = None, date: DateOpt = None, due: Due = None,
+         status: Annotated[str | None, typer.Option(
+             "--status", help=_("planned, in_progress, done or dropped."))] = None,
+         done_on: Annotated[str | None, typer.Option("--done-on", help=_("Day it was done or dropped."))]
+         = None,
+         result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
+         ) -> None:
+    """Correct a measure, or move it to in_progress (audited).
+
+    Example: aidtrack plan edit 3 --status in_progress
+    """
+    edit_record("measures", ident, {"what": what, "kind": kind, "cause": cause, "member": member,
+                                    "cadre": cadre, "date": date, "due": due, "status": status,
+                                    "done_on": done_on, "result": result})
+
+
+@command(app)
+def done(ident: RecordId, date: DateOpt = None,
+         result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
+         ) -> None:
+    """Mark a measure done on a day, with its result (audited).
+
+    Example: aidtrack plan done 3 --date 2003-08-20 --result 三轮车已购，每月收入600元
+    """
+    from ..parse import date as parse_date
+
+    edit_record("measures", ident, {"status": "done", "result": result,
+                                    "done_on": parse_date(date or today(), "date", today=today())})
+
+
+@command(app)
+def drop(ident: RecordId, date: DateOpt = None,
+         reason: Annotated[str | None, typer.Option("--reason", help=_("Why it was dropped."))] = None,
+         ) -> None:
+    """Drop a measure that will not be carried out, with why (audited).
+
+    Example: aidtrack plan drop 4 --date 2004-03-01 --reason 本人另谋出路
+    """
+    from ..parse import date as parse_date
+
+    edit_record("measures", ident, {"status": "dropped", "result": reason,
+                                    "done_on": parse_date(date or today(), "date", today=today())})
+
+
+@command(app, "list")
+def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
+          open_: Annotated[bool, typer.Option("--open", help=_("Only measures planned or in progress."))]
+          = False,
+          fmt: Format = "table") -> None:
+    """List measures of the plans, by household and due date.
+
+    Example: aidtrack plan list --open --cadre C01
+    """
+    list_records("measures", fmt, household=household, cadre=cadre, open=open_)
+
+
+@command(app)
+def show(household: HouseholdRef, fmt: Format = "table") -> None:
+    """A household's plan: its causes of poverty and its measures, with the aid and jobs that carry
+    them out.
+
+    Example: aidtrack plan show H01
+    """
+    from ..render import emit
+    from ..reports import plans
+
+    fmt = check_format(fmt)
+    data = plans.household_plan(open_db(), household)
+    if fmt == "json":
+        from ..render import to_json
+
+        print(to_json(data))
+        return
+    emit(data["causes"], ("cause", "date", "note"), fmt,
+         title=_("Causes of poverty: {household} {name}").format(**data),
+         empty=_("No cause of poverty recorded."))
+    from ..kinds import REGISTRY
+
+    columns = [c for c in REGISTRY["measures"].list_columns if c not in ("household", "household_name")]
+    emit(data["measures"], (*columns, "carried_out", "result"), fmt, title=_("Plan (一户一策)"),
+         empty=_("No measure planned."))
+
+
+@command(app)
+def delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete a measure entered by mistake (audited); dropping keeps it in the plan.
+
+    Example: aidtrack plan delete 4 --yes
+    """
+    delete_record("measures", ident, yes)
+
+
+@command(app)
+def cause(household: HouseholdRef, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
+    """Record a cause of poverty (致贫原因) of a household; prints its id.
+
+    Example: aidtrack plan cause H01 --cause laid_off --date 2003-07-01 --note 木材公司倒闭下岗
+    """
+    from ..ops import records
+
+    print(records.add(open_db(), "causes", {"household": household, "cause": cause, "date": date,
+                                            "note": note}, today()))
+
+
+@command(app)
+def causes(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+    """List the recorded causes of poverty.
+
+    Example: aidtrack plan causes --household H01
+    """
+    list_records("causes", fmt, household=household)
+
+
+@command(app, "cause-edit")
+def cause_edit(ident: RecordId, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
+    """Correct a cause of poverty (audited).
+
+    Example: aidtrack plan cause-edit 2 --cause illness
+    """
+    edit_record("causes", ident, {"cause": cause, "date": date, "note": note})
+
+
+@command(app, "cause-delete")
+def cause_delete(ident: RecordId, yes: Yes = False) -> None:
+    """Delete a cause of poverty entered by mistake (audited).
+
+    Example: aidtrack plan cause-delete 2 --yes
+    """
+    delete_record("causes", ident, yes)

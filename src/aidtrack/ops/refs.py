@@ -33,8 +33,16 @@ class Refs:
         self._enrolled: dict[int, str] | None = None
         self._id_numbers: dict[str, tuple[int, str]] | None = None
         self._visits: dict[int, list[tuple[str, str, int]]] = {}
+        #: Bumped whenever what a code or name resolves to may change: a validator's caches of
+        #: resolved references (ops/validate.py) start over then.
+        self.generation = 0
+
+    @property
+    def preloaded(self) -> bool:
+        return self._codes is not None
 
     def preload(self) -> Refs:
+        self.generation += 1
         self._codes = {}
         for entity, table in _TABLES.items():
             codes: dict[str, int] = {}
@@ -61,6 +69,7 @@ class Refs:
     def remember(self, entity: str, rid: int, code: str, name: str, enrolled: str | None = None,
                  id_number: str | None = None) -> None:
         """Make a record added during an import resolvable by the rows after it."""
+        self.generation += 1
         if self._codes is not None:
             self._codes[entity][code] = rid
             self._names[entity].setdefault(name, []).append((rid, code))

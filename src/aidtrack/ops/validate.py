@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import parse
@@ -126,11 +127,88 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
 def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> Checked:
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
+    fields = _FIELDS[kind]
     f = _Fields(data)
-    values = {spec.name: _read(f, spec, refs, today) for spec in k.fields}
-    row = {spec.column: values[spec.name] for spec in k.fields if spec.column}
+    values = {spec.name: _read(f, spec, refs, today) for spec in fields}
+    row = {spec.column: values[spec.name] for spec in fields if spec.column}
     _RULES[kind](k, values, row, f, refs, data)
     return Checked(row, f.errors)
+
+
+#: Marks a value not (yet) in a field's cache, or not read without an error.
+_MISS = object()
+#: Distinct texts a field's cache holds before it starts over: memory stays flat on any file.
+_CACHE_MAX = 1 << 15
+
+
+def _read_one(spec: Field, value: str, refs: Refs, today: dt.date) -> Any:
+    """One field's text read by the full path: its value, or _MISS if that found an error."""
+    f = _Fields({spec.name: value})
+    got = _read(f, spec, refs, today)
+    return _MISS if f.errors else got
+
+
+def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, Any]], Checked]:
+    """`validate` bound to one kind, its references and the day: what an import calls per row.
+
+    The same validation (the same `_read`, the same `_rules_*`), with a fast path for what repeats in
+    a file: each field's text is looked up in a cache of what `_read` returned for that same text
+    earlier in the file without an error (a date, a choice, a household's code: a few thousand
+    distinct texts among a million rows); free text is stripped and checked inline. A value not in
+    the cache is read by `_read` (and cached if it had no error); a row holding any value that is not
+    text (JSON types), or that `_read` refuses, is validated whole by `validate`, so that its errors
+    are exactly the full path's. Resolved references are forgotten when the references change
+    (Refs.generation); a reference is only cached against preloaded references (an import).
+    """
+    if not refs.preloaded:
+        return partial(_validate_data, kind, refs, today)
+    k = REGISTRY[kind]
+    rules = _RULES[kind]
+    plan = [(spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
+    ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
+    stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
+    generation = refs.generation
+
+    def check(data: Mapping[str, Any]) -> Checked:
+        nonlocal generation
+        if refs.generation != generation:
+            generation = refs.generation
+            for cache in ref_caches:
+                cache.clear()
+        get = data.get
+        values: dict[str, Any] = {}
+        for name, text, max_len, cache, spec in plan:
+            value = get(name)
+            if value.__class__ is not str:
+                if value is not None:  # a typed JSON value: the full path
+                    return validate(kind, data, refs, today)
+                value = ""  # a column the file leaves out reads as empty
+            got = cache.get(value, _MISS)
+            if got is _MISS:
+                t = value.strip() if text else None
+                if t and len(t) <= max_len and t.isprintable():
+                    got = t  # free text, well formed: not cached (it rarely repeats)
+                else:
+                    got = _read_one(spec, value, refs, today)
+                    if got is _MISS:
+                        return validate(kind, data, refs, today)
+                    if text and t:
+                        values[name] = got
+                        continue
+                    if len(cache) >= _CACHE_MAX:
+                        cache.clear()
+                    cache[value] = got
+            values[name] = got
+        row = {column: values[name] for column, name in stored}
+        f = _Fields(data)
+        rules(k, values, row, f, refs, data)
+        return Checked(row, f.errors)
+
+    return check
+
+
+def _validate_data(kind: str, refs: Refs, today: dt.date, data: Mapping[str, Any]) -> Checked:
+    return validate(kind, data, refs, today)
 
 
 # --- the rules between fields and records, one function per kind ---------------------------------
@@ -243,3 +321,5 @@ def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {
     name: globals()[f"_rules_{name}"] for name in REGISTRY
 }
+#: Each kind's fields, computed once (Kind.fields is a property).
+_FIELDS: dict[str, tuple[Field, ...]] = {name: k.fields for name, k in REGISTRY.items()}

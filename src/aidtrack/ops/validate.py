@@ -161,20 +161,43 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
     (Refs.generation); a reference is only cached against preloaded references (an import).
     """
     if not refs.preloaded:
-        return partial(_validate_data, kind, refs, today)
+        check = partial(_validate_data, kind, refs, today)
+        check.prefetch = lambda records: None  # type: ignore[attr-defined]
+        return check
     k = REGISTRY[kind]
     rules = _RULES[kind]
     plan = [(spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
+    by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
     ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
     stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
     generation = refs.generation
 
-    def check(data: Mapping[str, Any]) -> Checked:
+    def current() -> None:
         nonlocal generation
         if refs.generation != generation:
             generation = refs.generation
             for cache in ref_caches:
                 cache.clear()
+
+    def read(name: str, value: Any) -> Any:
+        """One (not free text) field's value as `check` reads it, or _MISS where `_read` refuses it."""
+        current()
+        cache, spec = by_name[name]
+        if value.__class__ is not str:
+            if value is not None:
+                return _MISS
+            value = ""
+        got = cache.get(value, _MISS)
+        if got is _MISS:
+            got = _read_one(spec, value, refs, today)
+            if got is not _MISS:
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[value] = got
+        return got
+
+    def check(data: Mapping[str, Any]) -> Checked:
+        current()
         get = data.get
         values: dict[str, Any] = {}
         for name, text, max_len, cache, spec in plan:
@@ -204,6 +227,12 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
         rules(k, values, row, f, refs, data)
         return Checked(row, f.errors)
 
+    def prefetch(records: list[Mapping[str, Any]]) -> None:
+        """Look up set-based what the rules of this batch of rows will ask (see prefetches)."""
+        if kind in _PREFETCH:
+            _PREFETCH[kind](refs, read, records)
+
+    check.prefetch = prefetch  # type: ignore[attr-defined]
     return check
 
 
@@ -295,6 +324,16 @@ def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"]))
 
 
+def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: list[Mapping[str, Any]]) -> None:
+    """The visits a batch of problems may name, fetched in one query (what `visit_on` then answers)."""
+    days = set()
+    for data in records:
+        hid, day = read("household", data.get("household")), read("date", data.get("date"))
+        if hid is not _MISS and day is not _MISS and hid is not None and day is not None:
+            days.add((hid, day))
+    refs.prefetch_visits(days)
+
+
 def _rules_income(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Income before enrolment is allowed: it is the household's baseline."""
     if row["source"] is None:
@@ -321,5 +360,15 @@ def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {
     name: globals()[f"_rules_{name}"] for name in REGISTRY
 }
+#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
+#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
+_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {
+    "problems": _prefetch_problems}
+
+
+def prefetches(kind: str) -> bool:
+    return kind in _PREFETCH
+
+
 #: Each kind's fields, computed once (Kind.fields is a property).
 _FIELDS: dict[str, tuple[Field, ...]] = {name: k.fields for name, k in REGISTRY.items()}

@@ -17,7 +17,7 @@ from ...model import AidtrackError, format_yuan
 from ...store import Store
 from ..records import ENROL, move_enrolment
 from ..refs import Refs
-from ..validate import validator
+from ..validate import prefetches, validator
 from .readers import FileFault, Source, records
 
 COUNTS = ("added", "unchanged", "replaced", "skipped")
@@ -106,8 +106,11 @@ class Run:
         def report(line: int | None, field: str, text: str) -> None:
             error(name, line, field, text)
 
+        stream = records(source, kind, report)
+        if prefetches(kind):
+            stream = _prefetched(stream, validate.prefetch)  # type: ignore[attr-defined]
         try:
-            for line, data in records(source, kind, report):
+            for line, data in stream:
                 count += 1
                 if progress is not None and not count % PROGRESS_EVERY:
                     progress(name, source.done, size)
@@ -145,6 +148,25 @@ class Run:
                 "{what} is stored with other values ({diff}); --on-conflict skip keeps the stored record,"
                 " replace overwrites it").format(what=what(), diff=diff()))
         return False
+
+
+def _prefetched(stream: Iterator[tuple[int, dict]],
+                prefetch: Callable[[list[dict]], None]) -> Iterator[tuple[int, dict]]:
+    """The records in batches whose lookups (a problem's visit) are made set-based, one query a batch."""
+    batch: list[tuple[int, dict]] = []
+    try:
+        for item in stream:
+            batch.append(item)
+            if len(batch) >= BATCH:
+                prefetch([data for _, data in batch])
+                yield from batch
+                batch = []
+    except FileFault:
+        prefetch([data for _, data in batch])
+        yield from batch
+        raise
+    prefetch([data for _, data in batch])
+    yield from batch
 
 
 class Names:

@@ -33,8 +33,18 @@ class Refs:
         self._enrolled: dict[int, str] | None = None
         self._id_numbers: dict[str, tuple[int, str]] | None = None
         self._visits: dict[int, list[tuple[str, str, int]]] = {}
+        #: (household id, day) -> that day's visits, fetched set-based for a batch of rows (prefetch_visits).
+        self._visit_days: dict[tuple[int, str], list[tuple[str, str, int]]] = {}
+        #: Bumped whenever what a code or name resolves to may change: a validator's caches of
+        #: resolved references (ops/validate.py) start over then.
+        self.generation = 0
+
+    @property
+    def preloaded(self) -> bool:
+        return self._codes is not None
 
     def preload(self) -> Refs:
+        self.generation += 1
         self._codes = {}
         for entity, table in _TABLES.items():
             codes: dict[str, int] = {}
@@ -56,11 +66,13 @@ class Refs:
             number: (rid, code) for rid, code, number in self.db.execute(
                 "SELECT id, code, id_number FROM households WHERE id_number IS NOT NULL ORDER BY id DESC")}
         self._visits = {}
+        self._visit_days = {}
         return self
 
     def remember(self, entity: str, rid: int, code: str, name: str, enrolled: str | None = None,
                  id_number: str | None = None) -> None:
         """Make a record added during an import resolvable by the rows after it."""
+        self.generation += 1
         if self._codes is not None:
             self._codes[entity][code] = rid
             self._names[entity].setdefault(name, []).append((rid, code))
@@ -100,9 +112,13 @@ class Refs:
     def visit_on(self, household_id: int, day: str, kind: str | None) -> int:
         """The id of the household's visit that day (of that kind, where there are several).
 
-        An import asks for each household's visits once (cached); a CLI call asks the database.
+        An import fetches the visits of a batch of rows' (household, day) in one query first
+        (prefetch_visits), else asks for each household's visits once (cached); a CLI call asks the
+        database.
         """
-        visits = self._visits.get(household_id)
+        visits = self._visit_days.get((household_id, day))
+        if visits is None:
+            visits = self._visits.get(household_id)
         if visits is None:
             visits = self.db.execute(
                 "SELECT v.date, v.kind, v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id"
@@ -115,6 +131,22 @@ class Refs:
         if not found:
             raise AidtrackError("date", day, _("no visit to this household on that day"))
         raise AidtrackError("kind", kind or "", _("several visits that day: give the visit kind"))
+
+    def prefetch_visits(self, days: set[tuple[int, str]]) -> None:
+        """The visits of these (household id, ISO day) pairs, in one query: what visit_on answers from
+        next (replacing the previous batch's, so memory stays flat)."""
+        import json
+
+        found: dict[tuple[int, str], list[tuple[str, str, int]]] = {key: [] for key in days}
+        for hid, day, kind, vid in self.db.execute(
+                # CROSS JOIN keeps this order (pair, its pairings, the unique index on pairing and
+                # day): left to itself SQLite reads every visit of the day through visits_date.
+                "SELECT p.household_id, v.date, v.kind, v.id FROM json_each(?) j"
+                " CROSS JOIN pairings p ON p.household_id = j.value ->> 0"
+                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date = j.value ->> 1",
+                [json.dumps(sorted(days))]):
+            found[(hid, day)].append((day, kind, vid))
+        self._visit_days = found
 
     def remember_pairing(self, pid: int, hid: int, cid: int, since: str, until: str | None) -> None:
         if self._pairings is not None:

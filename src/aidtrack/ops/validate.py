@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import parse
@@ -130,11 +131,117 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
 def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> Checked:
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
+    fields = _FIELDS[kind]
     f = _Fields(data)
-    values = {spec.name: _read(f, spec, refs, today) for spec in k.fields}
-    row = {spec.column: values[spec.name] for spec in k.fields if spec.column}
+    values = {spec.name: _read(f, spec, refs, today) for spec in fields}
+    row = {spec.column: values[spec.name] for spec in fields if spec.column}
     _RULES[kind](k, values, row, f, refs, data)
     return Checked(row, f.errors)
+
+
+#: Marks a value not (yet) in a field's cache, or not read without an error.
+_MISS = object()
+#: Distinct texts a field's cache holds before it starts over: memory stays flat on any file.
+_CACHE_MAX = 1 << 15
+
+
+def _read_one(spec: Field, value: str, refs: Refs, today: dt.date) -> Any:
+    """One field's text read by the full path: its value, or _MISS if that found an error."""
+    f = _Fields({spec.name: value})
+    got = _read(f, spec, refs, today)
+    return _MISS if f.errors else got
+
+
+def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, Any]], Checked]:
+    """`validate` bound to one kind, its references and the day: what an import calls per row.
+
+    The same validation (the same `_read`, the same `_rules_*`), with a fast path for what repeats in
+    a file: each field's text is looked up in a cache of what `_read` returned for that same text
+    earlier in the file without an error (a date, a choice, a household's code: a few thousand
+    distinct texts among a million rows); free text is stripped and checked inline. A value not in
+    the cache is read by `_read` (and cached if it had no error); a row holding any value that is not
+    text (JSON types), or that `_read` refuses, is validated whole by `validate`, so that its errors
+    are exactly the full path's. Resolved references are forgotten when the references change
+    (Refs.generation); a reference is only cached against preloaded references (an import).
+    """
+    if not refs.preloaded:
+        slow = partial(_validate_data, kind, refs, today)
+        slow.prefetch = lambda records: None  # type: ignore[attr-defined]
+        return slow
+    k = REGISTRY[kind]
+    rules = _RULES[kind]
+    plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [(spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
+    by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
+    ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
+    stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
+    generation = refs.generation
+
+    def current() -> None:
+        nonlocal generation
+        if refs.generation != generation:
+            generation = refs.generation
+            for cache in ref_caches:
+                cache.clear()
+
+    def read(name: str, value: Any) -> Any:
+        """One (not free text) field's value as `check` reads it, or _MISS where `_read` refuses it."""
+        current()
+        cache, spec = by_name[name]
+        if value.__class__ is not str:
+            if value is not None:
+                return _MISS
+            value = ""
+        got = cache.get(value, _MISS)
+        if got is _MISS:
+            got = _read_one(spec, value, refs, today)
+            if got is not _MISS:
+                if len(cache) >= _CACHE_MAX:
+                    cache.clear()
+                cache[value] = got
+        return got
+
+    def check(data: Mapping[str, Any]) -> Checked:
+        current()
+        get = data.get
+        values: dict[str, Any] = {}
+        for name, text, max_len, cache, spec in plan:
+            value = get(name)
+            if value.__class__ is not str:
+                if value is not None:  # a typed JSON value: the full path
+                    return validate(kind, data, refs, today)
+                value = ""  # a column the file leaves out reads as empty
+            got = cache.get(value, _MISS)
+            if got is _MISS:
+                t = value.strip() if text else None
+                if t and len(t) <= max_len and t.isprintable():
+                    got = t  # free text, well formed: not cached (it rarely repeats)
+                else:
+                    got = _read_one(spec, value, refs, today)
+                    if got is _MISS:
+                        return validate(kind, data, refs, today)
+                    if text and t:
+                        values[name] = got
+                        continue
+                    if len(cache) >= _CACHE_MAX:
+                        cache.clear()
+                    cache[value] = got
+            values[name] = got
+        row = {column: values[name] for column, name in stored}
+        f = _Fields(data)
+        rules(k, values, row, f, refs, data)
+        return Checked(row, f.errors)
+
+    def prefetch(records: list[Mapping[str, Any]]) -> None:
+        """Look up set-based what the rules of this batch of rows will ask (see prefetches)."""
+        if kind in _PREFETCH:
+            _PREFETCH[kind](refs, read, records)
+
+    check.prefetch = prefetch  # type: ignore[attr-defined]
+    return check
+
+
+def _validate_data(kind: str, refs: Refs, today: dt.date, data: Mapping[str, Any]) -> Checked:
+    return validate(kind, data, refs, today)
 
 
 # --- the rules between fields and records, one function per kind ---------------------------------
@@ -228,6 +335,16 @@ def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
     row["visit_id"] = None
     if hid is not None and day is not None:
         row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"]))
+
+
+def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: list[Mapping[str, Any]]) -> None:
+    """The visits a batch of problems may name, fetched in one query (what `visit_on` then answers)."""
+    days = set()
+    for data in records:
+        hid, day = read("household", data.get("household")), read("date", data.get("date"))
+        if hid is not _MISS and day is not _MISS and hid is not None and day is not None:
+            days.add((hid, day))
+    refs.prefetch_visits(days)
 
 
 def _rules_income(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
@@ -334,3 +451,15 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {
     name: globals()[f"_rules_{name}"] for name in REGISTRY
 }
+#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
+#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
+_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {
+    "problems": _prefetch_problems}
+
+
+def prefetches(kind: str) -> bool:
+    return kind in _PREFETCH
+
+
+#: Each kind's fields, computed once (Kind.fields is a property).
+_FIELDS: dict[str, tuple[Field, ...]] = {name: k.fields for name, k in REGISTRY.items()}

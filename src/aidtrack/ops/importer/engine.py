@@ -17,7 +17,7 @@ from ...model import AidtrackError, format_yuan
 from ...store import Store
 from ..records import ENROL, move_enrolment
 from ..refs import Refs
-from ..validate import validate
+from ..validate import prefetches, validator
 from .formats import records
 from .readers import FileFault, Source
 
@@ -98,22 +98,26 @@ class Run:
     def rows(self, kind: str, source: Source,
              prepare: Callable[[dict], dict] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line, stored row) of every valid record of the file; the invalid ones become errors."""
-        refs, today, name, error = self.refs, self.today, source.name, self.error
+        name, error = source.name, self.error
         dated = REGISTRY[kind].dated_field
+        validate = validator(kind, self.refs, self.today)
         progress, size = self.progress, source.size
         count = 0
 
         def report(line: int | None, field: str, text: str) -> None:
             error(name, line, field, text)
 
+        stream = records(source, kind, report)
+        if prefetches(kind):
+            stream = _prefetched(stream, validate.prefetch)  # type: ignore[attr-defined]
         try:
-            for line, data in records(source, kind, report):
+            for line, data in stream:
                 count += 1
                 if progress is not None and not count % PROGRESS_EVERY:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
-                checked = validate(kind, data, refs, today)
+                checked = validate(data)
                 bad = False
                 if dated is not None:
                     value = data.get(dated)
@@ -145,6 +149,25 @@ class Run:
                 "{what} is stored with other values ({diff}); --on-conflict skip keeps the stored record,"
                 " replace overwrites it").format(what=what(), diff=diff()))
         return False
+
+
+def _prefetched(stream: Iterator[tuple[int, dict]],
+                prefetch: Callable[[list[dict]], None]) -> Iterator[tuple[int, dict]]:
+    """The records in batches whose lookups (a problem's visit) are made set-based, one query a batch."""
+    batch: list[tuple[int, dict]] = []
+    try:
+        for item in stream:
+            batch.append(item)
+            if len(batch) >= BATCH:
+                prefetch([data for _, data in batch])
+                yield from batch
+                batch = []
+    except FileFault:
+        prefetch([data for _, data in batch])
+        yield from batch
+        raise
+    prefetch([data for _, data in batch])
+    yield from batch
 
 
 class Names:
@@ -368,22 +391,55 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         if not staged:
             return
         matched = 0
-        if db.execute(f"SELECT 1 FROM {kind} LIMIT 1").fetchone():
+        stored = db.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
+        if stored:
             matched = _match(run, kind, name, keys, values, counts)
+        # A unique key's table is written in the order of its key (the file's order within a day or
+        # a month): its unique index grows at its end instead of being rewritten page by page at
+        # random. The other kinds keep the file's order (their ids follow it).
+        order = ", ".join((keys[0], *(c for c in ("date", "month") if c in keys), "line")
+                          if k.unique_key else ("line",))
         insert = (f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM temp._import_stage"
-                  " WHERE sid IS NULL ORDER BY line")
+                  f" WHERE sid IS NULL ORDER BY {order}")
         if k.unique_key:
             insert += " ON CONFLICT DO NOTHING"
+        # A file larger than the table: its other indexes are built once, sorted, after the rows.
+        rebuilt = _secondary_indexes(db, kind) if staged - matched > stored else []
+        for index, _sql in rebuilt:
+            db.execute(f"DROP INDEX main.{index}")
         try:
             added = db.execute(insert).rowcount
         except sqlite3.IntegrityError as e:
             run.error(name, None, kind, _("refused by the database: {error}").format(error=e))
             return
+        finally:
+            for _index, sql in rebuilt:
+                db.execute(sql)
+        if added > stored:
+            _analyze(db, kind)
         counts["added"] += added
         if matched or added < staged - matched or not k.unique_key:
             _duplicates(run, kind, name, keys)
     finally:
         db.execute("DROP TABLE IF EXISTS temp._import_stage")
+
+
+def _secondary_indexes(db: Store, kind: str) -> list[tuple[str, str]]:
+    """(name, CREATE sql) of the table's indexes that no constraint relies on (not UNIQUE, not partial)."""
+    return [(name, sql) for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        [kind]) if not sql.lstrip().upper().startswith("CREATE UNIQUE") and " WHERE " not in sql.upper()]
+
+
+def _analyze(db: Store, kind: str) -> None:
+    """Keep the planner's statistics current where the register has them (ANALYZE was run once)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        limit = db.execute("PRAGMA analysis_limit").fetchone()[0]
+        db.execute("PRAGMA analysis_limit = 1000")
+        try:
+            db.execute(f"ANALYZE main.{kind}")
+        finally:
+            db.execute(f"PRAGMA analysis_limit = {limit}")
 
 
 def _key_match(keys: tuple[str, ...], left: str, right: str) -> str:

@@ -170,7 +170,8 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
         return slow
     k = REGISTRY[kind]
     rules = _RULES[kind]
-    plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [(spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
+    plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [
+        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
     by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
     ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
     stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]

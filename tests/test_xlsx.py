@@ -67,8 +67,8 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
     # 11 + 1 cadres, 10 + 1 households, 25 + 1 statuses, 11 pairings, 119 visits, 16 problems,
-    # 166 income, 61 aid.
-    assert sum(len(v) for v in original.values()) == 12 + 11 + 26 + 11 + 119 + 16 + 166 + 61
+    # 166 income, 61 aid, 28 + 1 members (each household's counted people, #1 …).
+    assert sum(len(v) for v in original.values()) == 12 + 11 + 26 + 11 + 119 + 16 + 166 + 61 + 29
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")]
     # Importing the same workbooks again adds nothing.
@@ -102,7 +102,8 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     path = tmp_path / "登记表.xlsx"
     cli("export", "all", "--headers", "zh", "--out", str(path))
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "帮扶记录"]
+    assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "帮扶记录",
+                             "家庭成员"]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()
     copy = Cli(tmp_path / "copy.db")

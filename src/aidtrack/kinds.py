@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .model import AID_KINDS, EVENTS, GENDERS, LIVELIHOODS, STATUSES, VISIT_KINDS
+from .model import AID_KINDS, EVENTS, GENDERS, HEALTH, LIVELIHOODS, RELATIONS, STATUSES, VISIT_KINDS
 
 #: What a field holds: how it is parsed from text or JSON, and how typed files (xlsx, Parquet) store it.
 FieldType = Literal["text", "int", "money", "date", "month", "flag", "tags", "enum", "ref"]
@@ -339,9 +339,43 @@ AID = Kind(
     filters={"household": Filter("a.household_id = ?", "household")},
 )
 
+MEMBERS = Kind(
+    name="members", singular="member", table="members", alias="m",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        # A member named #1, #2 … stands for a person a register counted but never named.
+        _f("name", zh=("姓名", "成员姓名"), required=True, max_len=100, alias="m"),
+        _f("relation", "enum", ("与户主关系", "关系"), choices=RELATIONS, alias="m"),
+        _f("born", "date", ("出生日期",), not_future=True, alias="m"),
+        _f("gender", "enum", ("性别",), choices=GENDERS, alias="m"),
+        _f("id_number", zh=("身份证号", "身份证号码"), max_len=40, alias="m"),
+        _f("health", "enum", ("健康状况",), choices=HEALTH, alias="m"),
+        _f("schooling", zh=("文化程度", "在校情况"), max_len=200, alias="m"),
+        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m"),
+        _f("work_from", "date", ("务工开始",), alias="m"),
+        _f("work_to", "date", ("务工结束",), alias="m"),
+        _f("dibao_from", "date", ("低保开始",), alias="m"),
+        _f("dibao_to", "date", ("低保结束",), alias="m"),
+        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m"),
+        _f("joined", "date", ("加入日期", "入户日期"), default="today", dated=True, not_future=True,
+           alias="m"),
+        _f("left_on", "date", ("离开日期", "迁出日期"), not_future=True, alias="m"),
+    ),
+    columns=("household_id", "name", "relation", "born", "gender", "id_number", "health", "schooling",
+             "work", "work_from", "work_to", "dibao_from", "dibao_to", "dibao_amount", "joined", "left_on"),
+    natural_key=("household_id", "name", "joined"),
+    source="members m JOIN households h ON h.id = m.household_id", order="h.code, m.joined, m.id",
+    list_columns=("id", "household", "name", "relation", "born", "gender", "health", "work", "joined",
+                  "left_on"),
+    sheet_zh=("家庭成员",), key_words="household, name, joined",
+    filters={"household": Filter("m.household_id = ?", "household"),
+             "present": Filter("m.left_on IS NULL")},
+)
+
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, AID)}
+    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, AID, MEMBERS)}
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 #: The kind a singular names (household -> households), for references and messages.

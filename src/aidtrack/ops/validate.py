@@ -228,6 +228,15 @@ def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappin
     row["giver_cadre_id"], row["giver"] = f.attempt(lambda: resolve_giver(refs, v["giver"])) or (None, None)
 
 
+def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A member's spans run forwards; a member may have joined before enrolment (born into it)."""
+    for start, end in (("joined", "left_on"), ("work_from", "work_to"), ("dibao_from", "dibao_to")):
+        if v[start] and v[end] and v[end] < v[start]:
+            f.fail(end, v[end], _("is before {field} ({day})").format(field=start, day=v[start]))
+    if v["born"] and v["joined"] and v["joined"] < v["born"]:
+        f.fail("joined", v["joined"], _("is before the member was born ({born})").format(born=v["born"]))
+
+
 def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]:
     """A cadre by code or unique name; anything else (the unit, a drive) is kept as text."""
     if text is None:

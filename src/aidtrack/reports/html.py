@@ -319,8 +319,9 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
             f'<h2>{_("Aid received")}</h2>', _aid(data["aid"]),
             f'<h2>{_("Income by month")}</h2>']
     if data["income"]:
-        body += [_income(data["income"], lines, h["members"]),
-                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, h["members"])]
+        sizes = data["sizes"]
+        body += [_income(data["income"], lines, sizes),
+                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, sizes)]
     else:
         body.append(f'<p class="none">{_("No income recorded.")}</p>')
     body += [f'<h2>{_("Status history")}</h2>', _statuses(data["statuses"]),
@@ -408,7 +409,8 @@ def _aid(aid: list[dict[str, Any]]) -> str:
     return _table(columns, rows, foot)
 
 
-def _income(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
+def _income(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str, int]) -> str:
+    """Each month against the line × the household's size in that month."""
     columns = [(_("Month"), "12%", ""), (_("Income (yuan)"), "15%", "num"), (_("Per person"), "14%", "num"),
                (_("Poverty line per person"), "16%", "num"), (_("Sources"), "43%", "")]
     by_month = {i["month"]: i for i in income}
@@ -420,7 +422,7 @@ def _income(income: list[dict[str, Any]], lines: dict[str, int], members: int) -
             rows.append(f'<tr class="gap"><td>{m}</td><td colspan="2" class="c">{_("not recorded")}</td>'
                         f'<td class="num">{_money(line)}</td><td></td></tr>')
             continue
-        below = line is not None and _fen(i["amount"]) < line * members
+        below = line is not None and _fen(i["amount"]) < line * sizes[m]
         mark = f' <span class="mark">▼ {_("below the line")}</span>' if below else ""
         cls = ' class="income below"' if below else ' class="income"'
         rows.append(f'<tr{cls}><td>{_e(m)}</td><td class="num">{_money(_fen(i["amount"]))}</td>'
@@ -440,11 +442,12 @@ def _nice_step(top: float) -> float:
     return 10 * base
 
 
-def _chart(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
-    """Bars of the monthly income (yuan) with the household's poverty line as a dashed step line."""
+def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str, int]) -> str:
+    """Bars of the monthly income (yuan) with the household's poverty line (× its size that month)
+    as a dashed step line."""
     months = _months(income)
     amounts = {i["month"]: _fen(i["amount"]) for i in income}
-    limits = {m: lines[m] * members for m in months if lines.get(m) is not None}
+    limits = {m: lines[m] * sizes[m] for m in months if lines.get(m) is not None}
     width, height, left, right, top, bottom = 680, 260, 52, 12, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     highest = max([*amounts.values(), *limits.values(), 1]) / 100
@@ -497,7 +500,10 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], members: int) ->
     base = top + plot_h
     out.append(f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
                f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>')
-    line_label = _e(_("Poverty line × {members} members").format(members=members))
+    counts = sorted(set(sizes[m] for m in months))
+    line_label = _e(_("Poverty line × {members} members").format(members=counts[0]) if len(counts) == 1
+                    else _("Poverty line × members that month ({members})").format(
+                        members="–".join(str(c) for c in (counts[0], counts[-1]))))
     out.append(f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
                f'<text x="{left + 27}" y="15" font-size="10">{_("Monthly income")}</text>'
                f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'

@@ -27,32 +27,41 @@ CSV_COLUMNS = (
 )
 
 
-def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int]]:
-    """(fen in total, months with a record) per household in the quarter: one range query.
+def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int, str]]:
+    """(fen in total, months with a record, those months comma-joined) per household in the quarter:
+    one range query.
 
     A month without a record is unknown and not counted; two sources in one month add up.
     """
     months = q.months()
-    return {hid: (total, n) for hid, total, n in db.execute(
-        "SELECT household_id, sum(amount), count(DISTINCT month) FROM income INDEXED BY income_month"
+    return {hid: (total, n, recorded) for hid, total, n, recorded in db.execute(
+        "SELECT household_id, sum(amount), count(DISTINCT month), group_concat(DISTINCT month)"
+        " FROM income INDEXED BY income_month"
         " WHERE month BETWEEN ? AND ? GROUP BY household_id", [months[0], months[-1]])}
 
 
-def _income(cur: tuple[int, int] | None, prev: tuple[int, int] | None,
-            members: int) -> tuple[int | None, int | None, int | None]:
+def _income(cur: tuple[int, int, str] | None, prev: tuple[int, int, str] | None,
+            person_months: int) -> tuple[int | None, int | None, int | None]:
     """Average month, per person and change against the quarter before, in fen (None if unknown).
 
-    Each is computed exactly from whole fen and rounded once, half up: the change is
-    total/months − previous total/previous months, so it may differ by a fen from the difference
-    of the two rounded averages.
+    Per person is the total over the person-months of the recorded months (each month's size:
+    facts.Sizes), so a size changed later leaves this quarter as it was. Each is computed exactly
+    from whole fen and rounded once, half up: the change is total/months − previous
+    total/previous months, so it may differ by a fen from the difference of the two rounded
+    averages.
     """
     if cur is None:
         return None, None, None
-    total, months = cur
+    total, months, _recorded = cur
     change = None
     if prev is not None:
         change = half_up(total * prev[1] - prev[0] * months, months * prev[1])
-    return half_up(total, months), half_up(total, months * members), change
+    return half_up(total, months), half_up(total, person_months), change
+
+
+def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None) -> int:
+    """Σ over the household's recorded months of its size in that month."""
+    return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
 
 
 def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False,
@@ -71,6 +80,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     aid = aid_by_household(db, start, end)
     income, income_before = income_in(db, q), income_in(db, q.prev())
     status = facts.status_at(db, end)
+    sizes = facts.sizes(db, {p["household_id"] for p in pairings})
     if units is None:
         cumulative = db.execute("SELECT count(*) FROM visits WHERE date <= ?",
                                 [end.isoformat()]).fetchone()[0]
@@ -91,7 +101,8 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
         first, last = span(p, start_iso, end_iso)
         pr = problems.get(p["id"], {})
         aid_fen = sum(v for day, _, v in aid.get(hid, ()) if first <= day <= last)
-        avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
+        cur = income.get(hid)
+        avg, per_person, change = _income(cur, income_before.get(hid), person_months(sizes, hid, cur))
         rows.append({
             "cadre": p["cadre"], "cadre_name": p["cadre_name"],
             "household": p["household"], "household_name": p["household_name"],

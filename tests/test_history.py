@@ -162,3 +162,128 @@ def test_a_register_with_only_a_count_migrates_to_unnamed_members(tmp_path):
     con = sqlite3.connect(path)
     rows = con.execute("SELECT name, joined, left_on FROM members ORDER BY id").fetchall()
     assert rows == [("#1", "2003-07-01", None), ("#2", "2003-07-01", None), ("#3", "2003-07-01", None)]
+
+
+# --- back-filling a paper register without --enrolled ------------------------------------------
+
+
+def test_two_year_paper_register_typed_without_enrolled_is_consistent(cli):
+    """A clerk types 2003-2004 from paper; the household is added today without --enrolled."""
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("cadre", "add", "陈立华", "--code", "C02")
+    cli("household", "add", "刘香福", "--code", "H01", "--members", "3")
+    # The first pairing moves the enrolment back to its start (and the people counted with it).
+    cli("pair", "add", "C01", "H01", "--since", "2003-01-05")
+    assert cli.scalar("SELECT min(date) FROM statuses") == "2003-01-05"
+    assert {j for _, j, _ in members_of(cli, "H01")} == {"2003-01-05"}
+    for day in ("2003-02-10", "2003-03-20", "2003-05-08", "2003-06-18", "2004-01-12", "2004-03-02"):
+        cli("visit", "add", "H01", "--date", day, "--situation", "走访")
+    cli("aid", "add", "H01", "--date", "2003-02-10", "--kind", "goods", "--value", "100", "--giver", "C01")
+    income(cli, "H01", {m: "450" for m in months("2002-10", "2004-06")})  # baseline before enrolment too
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-06-30")
+    cli("pair", "end", "H01", "--date", "2004-06-30")
+    cli("pair", "add", "C02", "H01", "--since", "2004-07-01")
+    cli("visit", "add", "H01", "--date", "2004-08-15", "--kind", "followup")
+    cli("household", "edit", "H01", "--members", "4", "--from", "2004-04-01")
+    # Nothing was refused halfway: every record is in.
+    assert cli.scalar("SELECT count(*) FROM visits") == 7
+    assert cli.scalar("SELECT count(*) FROM statuses") == 2
+    assert cli.scalar("SELECT count(*) FROM income") == 21
+    # 2003Q1: 2 visits of 2 required; income 1350 / (3 months × 3 people) = 150.00.
+    row = row_of(cli, "2003Q1", "H01")
+    assert (row["visits"], row["required"], row["income_per_person"], row["status"]) == (2, 2, 150.0, "enrolled")
+    # 2004Q2: 4 people from 2004-04-01, so 1350 / (3 months × 4 people) = 112.50.
+    assert row_of(cli, "2004Q2", "H01")["income_per_person"] == 112.5
+    assert cli.scalar("SELECT members FROM households") == 4
+
+    # A status before the enrolment is refused, naming the fix …
+    r = cli("household", "status", "H01", "--set", "relapsed", "--date", "2002-12-01", code=2)
+    assert "aidtrack household edit H01 --enrolled 2002-12-01" in r.stderr
+    assert cli.scalar("SELECT count(*) FROM statuses") == 2
+    # … which works, and then the entry goes in.
+    cli("household", "edit", "H01", "--enrolled", "2002-12-01")
+    assert cli.scalar("SELECT min(date) FROM statuses") == "2002-12-01"
+    assert {j for _, j, _ in members_of(cli, "H01")} == {"2002-12-01", "2004-04-01"}
+    cli("household", "status", "H01", "--set", "relapsed", "--date", "2002-12-15")
+    # Moving the enrolment after the first record is refused.
+    r = cli("household", "edit", "H01", "--enrolled", "2003-03-01", code=2)
+    assert "enrolled" in r.stderr
+
+
+# --- months in progress -------------------------------------------------------------------------
+
+
+def test_no_income_at_month_and_year_end(cli):
+    cli("household", "add", "户H01", "--code", "H01", "--enrolled", "2004-01-01")
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-06-30")
+    income(cli, "H01", {m: "500" for m in months("2004-01", "2004-09")})  # nothing Oct-Dec
+
+    def flagged(day: str) -> bool:
+        r = cli("check", "relapse", "--as-of", day, "--format", "json", ok=False)
+        return any("no_income" in e["reasons"] for e in json.loads(r.stdout)["at_risk"])
+
+    # 12-30: December has not ended; Sep-Nov are the 3 ended months and September has income.
+    assert not flagged("2004-12-30")
+    # 12-31: December ends that day; Oct-Dec have nothing.
+    assert flagged("2004-12-31")
+    assert flagged("2005-01-01")
+    data = json.loads(cli("check", "relapse", "--as-of", "2004-12-31", "--format", "json", code=1).stdout)
+    assert data["at_risk"][0]["details"]["no_income"]["months_without_record"] == [
+        "2004-10", "2004-11", "2004-12"]
+
+
+def test_a_month_in_progress_is_not_read(cli):
+    cli("household", "add", "户H01", "--code", "H01", "--enrolled", "2004-01-01")
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-12-31")
+    income(cli, "H01", {**{m: "500" for m in months("2005-01", "2005-05")}, "2005-06": "0"})
+    # June is being recorded on 06-15 (0 so far): not read, nothing found.
+    cli("check", "relapse", "--as-of", "2005-06-15", code=0)
+    # On 06-30 June has ended: 0 against 500 is a drop, and Apr-Jun average 333.33 ≥ 200.
+    data = json.loads(cli("check", "relapse", "--as-of", "2005-06-30", "--format", "json", code=1).stdout)
+    assert data["at_risk"][0]["reasons"] == ["income_drop"]
+
+
+def test_exits_need_consecutive_months_and_the_policy_says_whether_equal_counts(cli):
+    cli("household", "add", "户H01", "--code", "H01", "--enrolled", "2004-01-01")
+    cli("household", "add", "户H02", "--code", "H02", "--enrolled", "2004-01-01")
+    cli("household", "add", "户H03", "--code", "H03", "--enrolled", "2004-01-01")
+    # H01: 6 recorded months above the line but April missing: not 6 consecutive months.
+    income(cli, "H01", {m: "300" for m in months("2004-01", "2004-07") if m != "2004-04"})
+    # H02: exactly at the line (200) for Feb-Jul; H03: above it.
+    income(cli, "H02", {m: "200" for m in months("2004-02", "2004-07")})
+    income(cli, "H03", {m: "200.01" for m in months("2004-02", "2004-07")})
+    data = json.loads(cli("check", "exits", "--as-of", "2004-07-31", "--format", "json", code=1).stdout)
+    assert [c["household"] for c in data["candidates"]] == ["H02", "H03"]
+    # July in progress on 07-30: only Feb-Jun ended, 5 months: nobody.
+    cli("check", "exits", "--as-of", "2004-07-30", code=0)
+    cli("policy", "set", "exit_at_line", "0", "--from", "2004-01-01")
+    data = json.loads(cli("check", "exits", "--as-of", "2004-07-31", "--format", "json", code=1).stdout)
+    assert [c["household"] for c in data["candidates"]] == ["H03"]
+
+
+def test_the_quarter_in_progress_is_pending_not_failed(cli):
+    import datetime as dt
+
+    from aidtrack.model import Quarter
+
+    today = dt.date.today()
+    q = Quarter(today.year, (today.month - 1) // 3 + 1)
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", q.prev().start.isoformat())
+    cli("pair", "add", "C01", "H01", "--since", q.prev().start.isoformat())
+    data = json.loads(cli("report", "quarter", str(q), "--format", "json").stdout)
+    assert data["pairings"][0]["compliant"] == "pending"
+    assert data["totals"]["in_progress"] is True and data["totals"]["pending"] == 1
+    assert data["totals"]["compliant"] == 0
+    csv = cli("report", "quarter", str(q), "--format", "csv").stdout.splitlines()
+    header, row = csv[0].split(","), csv[1].split(",")
+    assert row[header.index("compliant")] == "pending"
+    table = cli("report", "quarter", str(q)).stdout
+    assert "(in progress)" in table and "1 pending" in table
+    html = cli("report", "quarter", str(q), "--format", "html").stdout
+    assert "1 pending" in html
+    # The quarter before has ended: a pairing without visits there is not compliant ("no").
+    past = json.loads(cli("report", "quarter", str(q.prev()), "--format", "json").stdout)
+    assert past["pairings"][0]["compliant"] is False and past["totals"]["in_progress"] is False
+    grid = json.loads(cli("report", "grid", str(today.year), "--format", "json").stdout)
+    assert grid["in_progress"] is True and grid["quarters_in_progress"] == [str(q)]

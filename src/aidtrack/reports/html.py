@@ -567,7 +567,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
               "future": _e(_("future"))}
     body = []
     for n, r in enumerate(rows, 1):
-        state = "met" if r["compliant"] else r["state"]
+        state = r["state"]
         mark = states.get(state, _e(state))
         paired = (_("{since} – {until}").format(since=r["since"], until=r["until"]) if r["until"]
                   else _("{since} –").format(since=r["since"]))
@@ -583,7 +583,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
             f'<td class="num">{_money(_fen(r["income_monthly_avg"]))}</td>'
             f'<td class="num">{_money(_fen(r["income_per_person"]))}</td><td class="num">{change}</td>'
             f'<td class="c">{_word(r["status"])}</td><td></td></tr>')
-    compliant = sum(1 for r in rows if r["compliant"])
+    compliant = sum(1 for r in rows if r["compliant"] is True)
     foot = [
         f'<tr class="total"><td colspan="4">{_("Total")}</td>'
         f'<td class="c">{sum(r["visits"] for r in rows)} / {sum(r["required"] for r in rows)}</td>'
@@ -603,7 +603,8 @@ def _totals(t: dict[str, Any]) -> str:
                            for k, v in t["households_by_status"].items())
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
     pairs = [
-        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}" + (
+            " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else "")),
         (_("Visits this quarter"), _e(t["visits"]),
          _("Visits since the programme began"), _e(t["visits_cumulative"])),
         (_("Households by status at quarter end"), statuses,

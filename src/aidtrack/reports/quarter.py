@@ -107,7 +107,9 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
             "cadre": p["cadre"], "cadre_name": p["cadre_name"],
             "household": p["household"], "household_name": p["household_name"],
             "since": p["since"], "until": p["until"],
-            "visits": cell.visits, "required": cell.required, "compliant": cell.met,
+            # A quarter still running is not failed yet: "pending" (every format), never "no".
+            "visits": cell.visits, "required": cell.required,
+            "compliant": True if cell.met else "pending" if cell.state in ("pending", "future") else False,
             "state": cell.state,
             "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
             "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
@@ -118,6 +120,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
         })
 
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
+    totals["in_progress"] = end >= today
     if by_unit:
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
                 "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
@@ -140,7 +143,8 @@ def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, 
     by_status = Counter(status.get(h) or "unrecorded" for h in households)
     return {
         "pairings": len(rows),
-        "compliant": sum(r["compliant"] for r in rows),
+        "compliant": sum(r["compliant"] is True for r in rows),
+        "pending": sum(r["compliant"] == "pending" for r in rows),
         "visits": sum(r["visits"] for r in rows),
         "visits_cumulative": cumulative,
         "aid_value": yuan(sum(by_kind.values())),
@@ -202,6 +206,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     """The report laid out for a terminal table or a Markdown page (see render.emit_document)."""
     t = data["totals"]
     title = _("Quarter report {quarter} ({start} – {end})").format(**data)
+    if t.get("in_progress"):
+        title += " " + _("(in progress)")
     if "by_unit" in data:
         return _unit_document(data)
     if not data["pairings"]:
@@ -216,13 +222,14 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "aid": r["aid_value"], "income": r["income_monthly_avg"],
         "per_person": r["income_per_person"], "change": _signed(r["income_change"]),
         "status": r["status"],
-        "_styles": {"visits": "met" if r["compliant"] else r["state"]},
+        "_styles": {"visits": r["state"]},
     } for r in data["pairings"]]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _(", ").join(f"{label(k)} {v:.2f}" for k, v in t["aid_by_kind"].items())
     totals = [
         (_("Pairings"), t["pairings"]),
-        (_("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Compliant pairings"), f"{t['compliant']}{rate}" + (
+            " " + _("(in progress: {n} pending)").format(n=t["pending"]) if t.get("in_progress") else "")),
         (_("Visits this quarter"), t["visits"]),
         (_("Visits since the programme began"), t["visits_cumulative"]),
         (_("Aid given this quarter (yuan)"), f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),

@@ -602,9 +602,9 @@ def _totals(t: dict[str, Any]) -> str:
     statuses = _sep().join(f"{_word(k) if k != 'unrecorded' else _('unrecorded')} {v}"
                            for k, v in t["households_by_status"].items())
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
+    running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
     pairs = [
-        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}" + (
-            " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else "")),
+        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
         (_("Visits this quarter"), _e(t["visits"]),
          _("Visits since the programme began"), _e(t["visits_cumulative"])),
         (_("Households by status at quarter end"), statuses,

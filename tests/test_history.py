@@ -288,3 +288,60 @@ def test_the_quarter_in_progress_is_pending_not_failed(cli):
     assert past["pairings"][0]["compliant"] is False and past["totals"]["in_progress"] is False
     grid = json.loads(cli("report", "grid", str(today.year), "--format", "json").stdout)
     assert grid["in_progress"] is True and grid["quarters_in_progress"] == [str(q)]
+
+
+# --- escalations and meetings ---------------------------------------------------------------------
+
+
+def test_problem_life_cycle_through_meetings(cli, tmp_path):
+    from conftest import Cli
+
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("cadre", "add", "李局长", "--code", "C09")
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2004-07-01")
+    cli("pair", "add", "C01", "H01", "--since", "2004-07-01")
+    cli("visit", "add", "H01", "--date", "2004-07-05", "--problem", "医药费无力承担")
+    pid = cli.scalar("SELECT id FROM problems")
+    # Escalated later than it was raised: ageing counts from 2004-08-20, not from the visit.
+    cli("problem", "escalate", str(pid), "--date", "2004-08-20", "--by", "吴振国")
+    assert cli.rows("SELECT escalated, escalated_on, escalated_by FROM problems") == [
+        (1, "2004-08-20", "吴振国")]
+    # 2004-09-15: 26 days since escalation (< 30): nothing yet; 2004-09-20: 31 days: not studied.
+    cli("check", "escalations", "--as-of", "2004-09-15", code=0)
+    data = json.loads(cli("check", "escalations", "--as-of", "2004-09-20", "--format", "json", code=1).stdout)
+    assert [(r["problem_id"], r["days_since_escalated"]) for r in data["not_studied"]] == [(pid, 31)]
+    r = cli("meeting", "item", "1", str(pid), code=2)  # no meeting yet
+    mid = cli("meeting", "add", "2004-09-28", "--attendees", "局党委全体成员").stdout.strip()
+    cli("meeting", "item", mid, str(pid), "--decision", "局里承担医药费", "--leader", "C09",
+        "--due", "2004-10-31")
+    assert cli.rows("SELECT mt.date, mt.kind, mi.decision, c.code, mi.due FROM meeting_items mi"
+                    " JOIN meetings mt ON mt.id = mi.meeting_id JOIN cadres c ON c.id = mi.leader_id") == [
+        ("2004-09-28", "committee", "局里承担医药费", "C09", "2004-10-31")]
+    cli("check", "escalations", "--as-of", "2004-10-31", code=0)
+    data = json.loads(cli("check", "escalations", "--as-of", "2004-11-01", "--format", "json", code=1).stdout)
+    assert [(r["due"], r["leader"], r["days_overdue"]) for r in data["decision_overdue"]] == [
+        ("2004-10-31", "C09", 1)]
+    # The quarter report's record: 2004Q3 studied 1, decided 1; overdue at Q4's end while open.
+    q3 = json.loads(cli("report", "quarter", "2004Q3", "--format", "json").stdout)["totals"]["meetings"]
+    assert q3 == {"held": 1, "studied": 1, "decided": 1, "overdue": 0}
+    q4 = json.loads(cli("report", "quarter", "2004Q4", "--format", "json").stdout)["totals"]["meetings"]
+    assert q4 == {"held": 0, "studied": 0, "decided": 0, "overdue": 1}
+    assert "1 problem(s) at 1 meeting(s), 1 decided, 0 overdue" in cli("report", "quarter", "2004Q3").stdout
+    md = cli("report", "household", "H01", "--format", "markdown").stdout
+    assert "escalated 2004-08-20" in md and "studied 2004-09-28: 局里承担医药费 (due 2004-10-31)" in md
+    cli("problem", "resolve", str(pid), "--date", "2004-11-05", "--note", "局里报销")
+    cli("check", "escalations", "--as-of", "2004-11-10", code=0)
+    # A meeting cannot study a problem before it was escalated.
+    cli("visit", "add", "H01", "--date", "2004-10-02", "--problem", "住房漏雨")
+    p2 = cli.scalar("SELECT max(id) FROM problems")
+    r = cli("meeting", "item", mid, str(p2), code=2)
+    assert "escalate" in r.stderr
+    # Export and import carry meetings and what they studied.
+    out = tmp_path / "out"
+    cli("export", "all", "--out", str(out))
+    copy = Cli(tmp_path / "copy.db")
+    copy("import", "bundle", str(out))
+    assert copy.rows("SELECT mt.date, mi.decision, mi.due FROM meeting_items mi JOIN meetings mt"
+                     " ON mt.id = mi.meeting_id") == [("2004-09-28", "局里承担医药费", "2004-10-31")]
+    assert copy.rows("SELECT escalated_on, escalated_by FROM problems WHERE escalated = 1") == [
+        ("2004-08-20", "吴振国")]

@@ -295,7 +295,7 @@ def test_household_register_markdown(unit):
                     "## Income trend", "## Income by month", "## Status history"):
         assert f"\n{heading}\n" in md
     assert "| Date | Kind | Cadre | Situation | Solved | Event | Problems |" in md
-    assert "| 2004-07-01 | regular | C01 吴局长 | 胃病 |  |  | 医药费 (escalated, open) |" in md
+    assert "| 2004-07-01 | regular | C01 吴局长 | 胃病 |  |  | 医药费 (escalated 2004-07-01, open) |" in md
     # Months 04 … 08 scaled 500 … 700: 500 ▁, 600 -> 3.5 -> ▅, 06 missing ' ', 650 -> 5.25 -> ▆, 700 █.
     assert "2004-04 `▁▅ ▆█` 2004-08" in md
     assert "| 2004-07 | 650.00 | 3 | 216.67 | 三轮车; 低保 |" in md     # 650 / 3 people

@@ -72,7 +72,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
                fmt: Annotated[str, typer.Option("--format", "-f", help=_("table or json."))] = "table",
                ) -> None:
-    """Run every check (relapse, visits, exits), one section each; exit 1 if any finds something.
+    """Run every check (relapse, visits, exits, escalations), one section each; exit 1 if any finds something.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
@@ -135,3 +135,15 @@ def exits(as_of: AsOf = None, fmt: Format = "table") -> None:
     Example: aidtrack check exits --as-of 2004-12-31 --format csv
     """
     _run("exits", as_of, fmt)
+
+
+@command(app)
+def escalations(as_of: AsOf = None, fmt: Format = "table") -> None:
+    """Escalated problems not studied within escalation_days, and decisions past their deadline.
+
+    Ageing counts from the escalation's own date (aidtrack problem escalate); a meeting studies a
+    problem with `aidtrack meeting item`.
+
+    Example: aidtrack check escalations --as-of 2004-11-30
+    """
+    _run("escalations", as_of, fmt)

@@ -17,6 +17,7 @@ from . import (
     household,
     income,
     maintenance,
+    meeting,
     member,
     merge,
     pair,
@@ -80,7 +81,8 @@ def main(
     ctx.call_on_close(close_db)
 
 
-for module in (cadre, household, member, pair, visit, income, aid, problem, policy, report, check):
+for module in (cadre, household, member, pair, visit, income, aid, problem, meeting, policy, report,
+               check):
     app.add_typer(module.app, name=module.NAME, help=_(inspect.cleandoc(module.__doc__)))
 transfer.register(app)
 maintenance.register(app)

@@ -228,7 +228,8 @@ def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[st
     with db.write():
         vid = insert(db, "visits", row)
         for text in texts:
-            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate)})
+            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate),
+                                    "escalated_on": row["date"] if escalate else None})
     return vid
 
 

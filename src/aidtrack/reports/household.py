@@ -43,8 +43,13 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
         " WHERE p.household_id = ? ORDER BY v.date, v.id"), [hid])
     problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pr in _query(db, (
-        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.resolved_on, pr.resolution"
-        " FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.escalated_on, pr.resolved_on, pr.resolution,"
+        " s.date AS studied_on, s.decision, s.due FROM problems pr JOIN visits v ON v.id = pr.visit_id"
+        " JOIN pairings p ON p.id = v.pairing_id"
+        " LEFT JOIN (SELECT mi.problem_id, mt.date, mi.decision, mi.due,"
+        "  row_number() OVER (PARTITION BY mi.problem_id ORDER BY mt.date DESC, mi.id DESC) AS n"
+        "  FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id)"
+        " s ON s.problem_id = pr.id AND s.n = 1"
         " WHERE p.household_id = ? ORDER BY pr.id"), [hid]):
         pr["escalated"] = bool(pr["escalated"])
         problems[pr.pop("visit_id")].append(pr)
@@ -102,7 +107,12 @@ def trend(income: list[dict[str, Any]]) -> list[float | None]:
 def _problem_text(p: dict[str, Any]) -> str:
     marks = []
     if p["escalated"]:
-        marks.append(_("escalated"))
+        marks.append(_("escalated {date}").format(date=p["escalated_on"]) if p.get("escalated_on")
+                     else _("escalated"))
+    if p.get("studied_on"):
+        marks.append(_("studied {date}").format(date=p["studied_on"]) + (
+            _(": {decision}").format(decision=p["decision"]) if p.get("decision") else "") + (
+            " " + _("(due {due})").format(due=p["due"]) if p.get("due") else ""))
     marks.append(_("resolved {date}").format(date=p["resolved_on"]) if p["resolved_on"] else _("open"))
     text = _("{problem} ({marks})").format(problem=p["problem"], marks=_(", ").join(marks))
     return text + (_(": {resolution}").format(resolution=p["resolution"]) if p.get("resolution") else "")

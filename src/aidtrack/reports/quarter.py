@@ -121,6 +121,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
     totals["in_progress"] = end >= today
+    totals["meetings"] = meetings_in(db, start, end)
     if by_unit:
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
                 "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
@@ -131,6 +132,23 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
         "pairings": redact_rows(rows) if redact else rows,
         "totals": totals,
     }
+
+
+def meetings_in(db: Store, start: dt.date, end: dt.date) -> dict[str, int]:
+    """The party committee's record of the quarter: meetings held, problems studied at them, those
+    decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
+    still open then), whichever meeting took them. Two queries."""
+    first, last = start.isoformat(), end.isoformat()
+    held, studied, decided = db.execute(
+        "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
+        " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
+        " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
+        " WHERE mt.date BETWEEN ? AND ?", [first, last]).fetchone()
+    overdue = db.execute(
+        "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
+        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)", {"end": last}).fetchone()[0]
+    return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
 
 
 def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, str],
@@ -236,6 +254,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         (_("Households by status at quarter end"),
          _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items())),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
+        (_("Studied by the party committee this quarter"),
+         _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+             **t["meetings"])),
     ]
     return {"title": title, "sections": [
         {"kind": "table", "title": _("Pairings"),

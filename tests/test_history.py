@@ -345,3 +345,35 @@ def test_problem_life_cycle_through_meetings(cli, tmp_path):
                      " ON mt.id = mi.meeting_id") == [("2004-09-28", "局里承担医药费", "2004-10-31")]
     assert copy.rows("SELECT escalated_on, escalated_by FROM problems WHERE escalated = 1") == [
         ("2004-08-20", "吴振国")]
+
+
+# --- corrections that say what they do ------------------------------------------------------------
+
+
+def test_delete_names_what_it_takes_and_the_audit_keeps_it(cli):
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2004-07-01")
+    cli("pair", "add", "C01", "H01", "--since", "2004-07-01")
+    vid = cli("visit", "add", "H01", "--date", "2004-07-05", "--problem", "医药费无力承担",
+              "--problem", "住房漏雨", "--escalate").stdout.strip()
+    mid = cli("meeting", "add", "2004-07-20").stdout.strip()
+    p1 = cli.scalar("SELECT min(id) FROM problems")
+    cli("meeting", "item", mid, str(p1), "--decision", "局里承担")
+    # Off a terminal without --yes the prompt's text is in the refusal: it names everything taken.
+    r = cli("visit", "delete", vid, code=2)
+    assert f"visit {vid} (H01 刘香福, 2004-07-05, regular)" in r.stderr
+    assert f"problem {p1} (H01 刘香福, 2004-07-05: 医药费无力承担)" in r.stderr
+    assert "住房漏雨" in r.stderr and "meeting item" in r.stderr
+    assert cli.scalar("SELECT count(*) FROM problems") == 2
+    r = cli("visit", "delete", vid, "--yes")
+    assert "Deleted visit" in r.stderr
+    assert cli.scalar("SELECT count(*) FROM problems") == 0
+    assert cli.scalar("SELECT count(*) FROM meeting_items") == 0
+    before = json.loads(cli.scalar("SELECT before FROM audit WHERE action = 'delete' AND entity = 'visits'"))
+    assert [p["problem"] for p in before["cascaded"]["problems"]] == ["医药费无力承担", "住房漏雨"]
+    assert [i["decision"] for i in before["cascaded"]["meeting_items"]] == ["局里承担"]
+    # A delete that will be refused is refused before it asks (no --yes, no terminal: same refusal).
+    r = cli("household", "delete", "H01", code=2)
+    assert "H01 刘香福 is still referred to by 1 pairings" in r.stderr and "--yes" not in r.stderr
+    r = cli("cadre", "delete", "C01", code=2)
+    assert "C01 吴振国" in r.stderr and "--yes" not in r.stderr

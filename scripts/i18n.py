@@ -82,12 +82,11 @@ def help_texts() -> list[tuple[str, str]]:
 
 
 def runtime_codes() -> list[tuple[str, str]]:
-    from aidtrack.cli.common import COLUMNS as RECORD_COLUMNS
-    from aidtrack.kinds import KINDS
+    from aidtrack.kinds import KINDS, REGISTRY
     from aidtrack.model import ZH_NAMES
-    from aidtrack.ops.rows import FIELDS
 
-    columns = {c for cols in (*RECORD_COLUMNS.values(), *FIELDS.values(), COLUMNS) for c in cols}
+    shapes = [(*k.list_columns, *(c.name for c in k.shape)) for k in REGISTRY.values()]
+    columns = {c for cols in (*shapes, COLUMNS) for c in cols}
     return ([(k, "runtime:model.ZH_NAMES") for k in ZH_NAMES] + [(k, "runtime:kinds.KINDS") for k in KINDS]
             + [(c, "runtime:columns") for c in sorted(columns)] + [(c, "runtime:codes") for c in CODES])
 

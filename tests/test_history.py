@@ -377,3 +377,16 @@ def test_delete_names_what_it_takes_and_the_audit_keeps_it(cli):
     assert "H01 刘香福 is still referred to by 1 pairings" in r.stderr and "--yes" not in r.stderr
     r = cli("cadre", "delete", "C01", code=2)
     assert "C01 吴振国" in r.stderr and "--yes" not in r.stderr
+
+
+def test_committee_record_in_the_html_reports(cli):
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2004-07-01")
+    cli("pair", "add", "C01", "H01", "--since", "2004-07-01")
+    cli("visit", "add", "H01", "--date", "2004-07-05", "--problem", "医药费无力承担", "--escalate")
+    mid = cli("meeting", "add", "2004-08-10").stdout.strip()
+    cli("meeting", "item", mid, "1", "--decision", "局里承担", "--due", "2004-08-31")
+    html = cli("report", "quarter", "2004Q3", "--format", "html").stdout
+    assert "1 problem(s) at 1 meeting(s), 1 decided, 1 overdue" in html
+    page = cli("report", "household", "H01", "--format", "html").stdout
+    assert "2004-07-05" in page and "studied 2004-08-10: 局里承担 (due 2004-08-31)" in page

@@ -103,7 +103,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     cli("export", "all", "--headers", "zh", "--out", str(path))
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "帮扶记录",
-                             "家庭成员"]
+                             "家庭成员", "会议", "会议议题"]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()
     copy = Cli(tmp_path / "copy.db")

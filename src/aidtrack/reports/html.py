@@ -356,7 +356,13 @@ def _info(h: dict[str, Any], pairings: list[dict[str, Any]]) -> str:
 def _problem(p: dict[str, Any], solved: str | None) -> str:
     marks = []
     if p["escalated"]:
-        marks.append(f'<span class="esc">〔{_("escalated to the party committee")}〕</span>')
+        when = f' <span class="nb">{_e(p["escalated_on"])}</span>' if p.get("escalated_on") else ""
+        marks.append(f'<span class="esc">〔{_("escalated to the party committee")}{when}〕</span>')
+    if p.get("studied_on"):  # the latest meeting that studied it, and its decision
+        studied = _("studied {date}").format(date=p["studied_on"]) + (
+            _(": {decision}").format(decision=p["decision"]) if p.get("decision") else "") + (
+            " " + _("(due {due})").format(due=p["due"]) if p.get("due") else "")
+        marks.append(f'<span class="mark">〔{_e(studied)}〕</span>')
     if p["resolved_on"]:
         text = _e(_("resolved {date}")).format(date=f'<span class="nb">{_e(p["resolved_on"])}</span>')
     else:
@@ -603,6 +609,8 @@ def _totals(t: dict[str, Any]) -> str:
                            for k, v in t["households_by_status"].items())
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
     running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
+    committee = (_("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+        **t["meetings"]) if t.get("meetings") else "")
     pairs = [
         (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
         (_("Visits this quarter"), _e(t["visits"]),
@@ -615,7 +623,9 @@ def _totals(t: dict[str, Any]) -> str:
             + "".join(f'<tr class="totals-row"><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>'
                       for a, b, c, d in pairs)
             + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
-            f'<td colspan="3">{aid}</td></tr></tbody></table>')
+            f'<td colspan="3">{aid}</td></tr>' + (
+                f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
+                f'<td colspan="3">{_e(committee)}</td></tr>' if committee else "") + '</tbody></table>')
 
 
 def _unit_table(data: dict[str, Any]) -> str:

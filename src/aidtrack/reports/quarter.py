@@ -120,12 +120,14 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
         })
 
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
-    totals["in_progress"] = end >= today
-    totals["meetings"] = meetings_in(db, start, end)
+    # The quarter still running, and the party committee's record (meetings are the file's, not a
+    # unit's: each unit's row carries the same).
+    extra = {"in_progress": end >= today, "meetings": meetings_in(db, start, end)}
+    totals.update(extra)
     if by_unit:
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
-                "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
-                                    visits_by_unit),
+                "by_unit": [{**u, **extra} for u in _by_unit(units, pairings, rows, status, aid, problems,
+                                                              pairing_unit, visits_by_unit)],
                 "totals": totals}
     return {
         "quarter": label, "start": start.isoformat(), "end": end.isoformat(),

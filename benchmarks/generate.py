@@ -41,9 +41,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "statuses": ("household", "status", "date", "reason"),
     "pairings": ("cadre", "household", "since", "until"),
     "visits": ("household", "cadre", "date", "kind", "situation", "solved", "event"),
-    "problems": ("household", "date", "kind", "problem", "escalated", "resolved_on", "resolution"),
+    "problems": ("household", "date", "kind", "problem", "escalated", "escalated_on", "escalated_by",
+                 "resolved_on", "resolution"),
     "income": ("household", "month", "amount", "source"),
     "aid": ("household", "date", "kind", "value", "giver", "note"),
+    # Written with their headers only: the households' counted members (#1 …) come from their
+    # `members` column; a generated city has no named members and no meetings yet.
+    "members": ("household", "name", "relation", "born", "gender", "id_number", "health", "schooling", "work",
+                "work_from", "work_to", "dibao_from", "dibao_to", "dibao_amount", "joined", "left_on"),
+    "meetings": ("date", "kind", "attendees", "note"),
+    "meeting_items": ("meeting_date", "meeting_kind", "household", "date", "problem", "decision", "leader",
+                      "due"),
 }
 
 #: Visits planned per pairing per quarter: 2.6, so that about 2.5 are made once the 4% of
@@ -410,7 +418,8 @@ class City:
                         r = day + prng.randint(10 if escalated else 2, 90 if escalated else 45)
                         resolved = iso[r] if r <= last else ""
                     wp.writerow((hcode, iso[day], kind, prng.choice(PROBLEMS), "1" if escalated else "0",
-                                 resolved, prng.choice(RESOLUTIONS) if resolved else ""))
+                                 iso[day] if escalated else "", "", resolved,
+                                 prng.choice(RESOLUTIONS) if resolved else ""))
                     npr += 1
             nv += len(batch)
         return nv, npr

@@ -194,10 +194,15 @@ def table_counts(db: Path) -> dict[str, int]:
 
 
 def bundle_mismatches(db: Path, bundle: Path) -> list[str]:
-    """Tables whose row count differs from the bundle's CSV (statuses add one `enrolled` per household)."""
+    """Tables whose row count differs from the bundle's CSV (statuses add one `enrolled` per household,
+    members the people each household's `members` counts)."""
+    import csv
+
     counts = table_counts(db)
     expected = {k: csv_rows(bundle / f"{k}.csv") for k in generate.FIELDS}
     expected["statuses"] += expected["households"]
+    with (bundle / "households.csv").open(encoding="utf-8") as f:
+        expected["members"] += sum(int(r["members"]) for r in csv.DictReader(f))
     return [f"{k}: {counts[k]} rows, expected {expected[k]}" for k in expected if counts[k] != expected[k]]
 
 

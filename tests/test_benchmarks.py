@@ -146,6 +146,9 @@ def test_bundle_imports_row_for_row(bundle, cli):
         lines = sum(1 for _ in (bundle / f"{kind}.csv").open(encoding="utf-8")) - 1
         if kind == "statuses":  # each household's `enrolled` date is its first status
             lines += sum(1 for _ in (bundle / "households.csv").open(encoding="utf-8")) - 1
+        if kind == "members":  # each household's `members` count: that many unnamed members
+            with (bundle / "households.csv").open(encoding="utf-8") as f:
+                lines += sum(int(r["members"]) for r in csv.DictReader(f))
         assert cli.scalar(f"SELECT count(*) FROM {kind}") == lines, kind
 
 

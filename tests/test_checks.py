@@ -152,8 +152,9 @@ def test_relapse_no_income_and_enrolment_guard(cli):
     income(cli, "H04", {**{m: "1000" for m in months("2004-03", "2004-06")}, "2004-10": "1000"})
     data = check(cli, "relapse", "--as-of", "2004-10-15", code=1)
     found = by_household(data["at_risk"])
-    # H04 has a record in as-of's own month: its income is being recorded, so not stale.
-    assert sorted(found) == ["H01", "H03"]
+    # H04's only later record is in October, still in progress on 10-15: a check reads ended
+    # months only, so Jul-Sep have nothing and H04 is stale too (issue 13).
+    assert sorted(found) == ["H01", "H03", "H04"]
     assert found["H01"]["reasons"] == ["no_income"]
     assert found["H01"]["details"]["no_income"] == {
         "months_without_record": ["2004-07", "2004-08", "2004-09"],
@@ -438,7 +439,7 @@ def test_exits_six_months_at_or_above_the_line(cli):
 def test_all_checks_json_and_table(cli):
     cli("init")
     data = check(cli, "--as-of", "2004-10-15", code=0)
-    assert set(data) == {"relapse", "visits", "exits", "plans", "monitor"}
+    assert set(data) == {"relapse", "visits", "exits", "escalations", "plans", "monitor"}
     assert data["relapse"]["at_risk"] == [] and data["exits"]["candidates"] == []
     _drop_and_shock(cli, "H01", "C01")
     data = check(cli, "--as-of", "2004-10-15", code=1)

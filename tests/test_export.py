@@ -68,7 +68,8 @@ def test_csv_columns_codes_and_yuan(register):
         "H03,2004-01-20,goods,99.99,局党委,春节米面油,\n")
     header, *rows = register("export", "problems").stdout.splitlines()
     assert header.split(",") == list(FIELDS["problems"])
-    assert rows[0] == "H01,2003-07-10,initial,无收入,1,2003-07-22,买三轮车"
+    # Escalated at the visit: the escalation's date is the visit's.
+    assert rows[0] == "H01,2003-07-10,initial,无收入,1,2003-07-10,,2003-07-22,买三轮车"
     households = register("export", "households").stdout
     assert households.splitlines()[0].split(",") == list(FIELDS["households"])
     assert ('H03,张桂兰,4,"向阳区""十委"", 3号",,,1960-05-12,female,,239001196005120021,'

@@ -104,7 +104,7 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
         assert lines[0] == "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期"
         assert lines[1].startswith("H01,刘香福,3,") and ",运输,1952-04-17,男," in lines[1]
         problems = (out / "problems.csv").read_text(encoding="utf-8").splitlines()
-        assert problems[0] == "帮扶对象,日期,走访类型,问题,提交党委会,解决日期,解决办法"
+        assert problems[0] == "帮扶对象,日期,走访类型,问题,提交党委会,提交日期,提交人,解决日期,解决办法"
         assert problems[1].startswith("H01,2003-07-08,对接,") and ",否," in problems[1]
     else:
         aid = json.loads((out / "aid.json").read_text(encoding="utf-8"))
@@ -116,8 +116,9 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
     # Each household's first status comes from its enrolled column: 10 + 15 statuses.
+    # … and the 28 members are the demo households' counted people (#1 … from each enrolment).
     assert sum(len(v) for v in original.values()) == (11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57
-                                                      + 5 + 1)
+                                                      + 5 + 1 + 28)
 
 
 def test_single_kind_to_standard_output_in_chinese(story):

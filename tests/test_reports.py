@@ -245,14 +245,14 @@ def test_household_register_json(unit):
 def test_household_register_markdown(unit):
     md = unit("report", "household", "H01", "--format", "markdown").stdout
     assert md.startswith("# Register (跟踪问效登记表): H01 刘香福\n")
-    for heading in ("## Household", "## Pairings", "## Visits", "## Aid received", "## Income trend",
-                    "## Income by month", "## Status history"):
+    for heading in ("## Household", "## Members", "## Pairings", "## Visits", "## Aid received",
+                    "## Income trend", "## Income by month", "## Status history"):
         assert f"\n{heading}\n" in md
     assert "| Date | Cadre | Kind | Event | Situation | Solved | Problems |" in md
-    assert "| 2004-07-01 | C01 吴局长 | regular |  | 胃病 |  | 医药费 (escalated, open) |" in md
+    assert "| 2004-07-01 | C01 吴局长 | regular |  | 胃病 |  | 医药费 (escalated 2004-07-01, open) |" in md
     # Months 04 … 08 scaled 500 … 700: 500 ▁, 600 -> 3.5 -> ▅, 06 missing ' ', 650 -> 5.25 -> ▆, 700 █.
     assert "2004-04 `▁▅ ▆█` 2004-08" in md
-    assert "| 2004-07 | 650.00 | 216.67 | 三轮车; 低保 |" in md     # 650 / 3 people
+    assert "| 2004-07 | 650.00 | 3 | 216.67 | 三轮车; 低保 |" in md     # 650 / 3 people
     table = unit("report", "household", "H01").stdout
     assert "▁▅ ▆█" in table
     unit("report", "household", "H01", "--format", "csv", code=2)

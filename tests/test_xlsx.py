@@ -67,9 +67,10 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
     # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
-    # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring.
+    # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
+    # household's counted people, #1 …).
     assert sum(len(v) for v in original.values()) == (12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58
-                                                      + 5 + 1)
+                                                      + 5 + 1 + 29)
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")]
     # Importing the same workbooks again adds nothing.
@@ -104,7 +105,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     cli("export", "all", "--headers", "zh", "--out", str(path))
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "致贫原因",
-                             "帮扶措施", "帮扶记录", "就业安置", "监测对象"]
+                             "帮扶措施", "帮扶记录", "就业安置", "监测对象", "家庭成员", "会议", "会议议题"]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()
     copy = Cli(tmp_path / "copy.db")

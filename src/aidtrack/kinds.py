@@ -22,10 +22,13 @@ from .model import (
     EVENTS,
     FOUND_BY,
     GENDERS,
+    HEALTH,
     LIVELIHOODS,
     MEASURE_KINDS,
     MEASURE_STATUSES,
+    MEETING_KINDS,
     MONITOR_CATEGORIES,
+    RELATIONS,
     STATUSES,
     VISIT_KINDS,
 )
@@ -317,15 +320,18 @@ PROBLEMS = Kind(
         _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, column=False, sql="v.kind"),
         _f("problem", zh=("问题",), required=True, alias="pr"),
         _f("escalated", "flag", ("提交党委会", "提交局党委会"), default=False, alias="pr"),
+        # The escalation's own date (ageing counts from it; the visit's date when not given).
+        _f("escalated_on", "date", ("提交日期",), not_future=True, alias="pr"),
+        _f("escalated_by", zh=("提交人",), max_len=100, alias="pr"),
         _f("resolved_on", "date", ("解决日期",), not_future=True, alias="pr"),
         _f("resolution", zh=("解决办法", "解决情况"), alias="pr"),
     ),
-    columns=("visit_id", "problem", "escalated", "resolved_on", "resolution"),
+    columns=("visit_id", "problem", "escalated", "escalated_on", "escalated_by", "resolved_on", "resolution"),
     natural_key=("visit_id", "problem"),
     source=("problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
             " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"),
     order="v.date, pr.id",
-    list_columns=("id", "date", "household", "cadre", "problem", "escalated", "resolved_on", "resolution"),
+    list_columns=("id", "date", "household", "cadre", "problem", "escalated_on", "resolved_on", "resolution"),
     sheet_zh=("问题",), key_words="household, date, kind, problem",
     filters={"household": Filter("p.household_id = ?", "household"),
              "cadre": Filter("p.cadre_id = ?", "cadre"),
@@ -481,10 +487,88 @@ MONITORING = Kind(
     merged=False,
 )
 
+MEMBERS = Kind(
+    name="members", singular="member", table="members", alias="m",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        # A member named #1, #2 … stands for a person a register counted but never named.
+        _f("name", zh=("姓名", "成员姓名"), required=True, max_len=100, alias="m"),
+        _f("relation", "enum", ("与户主关系", "关系"), choices=RELATIONS, alias="m"),
+        _f("born", "date", ("出生日期",), not_future=True, alias="m"),
+        _f("gender", "enum", ("性别",), choices=GENDERS, alias="m"),
+        _f("id_number", zh=("身份证号", "身份证号码"), max_len=40, alias="m"),
+        _f("health", "enum", ("健康状况",), choices=HEALTH, alias="m"),
+        _f("schooling", zh=("文化程度", "在校情况"), max_len=200, alias="m"),
+        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m"),
+        _f("work_from", "date", ("务工开始",), alias="m"),
+        _f("work_to", "date", ("务工结束",), alias="m"),
+        _f("dibao_from", "date", ("低保开始",), alias="m"),
+        _f("dibao_to", "date", ("低保结束",), alias="m"),
+        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m"),
+        _f("joined", "date", ("加入日期", "入户日期"), default="today", dated=True, not_future=True,
+           alias="m"),
+        _f("left_on", "date", ("离开日期", "迁出日期"), not_future=True, alias="m"),
+    ),
+    columns=("household_id", "name", "relation", "born", "gender", "id_number", "health", "schooling",
+             "work", "work_from", "work_to", "dibao_from", "dibao_to", "dibao_amount", "joined", "left_on"),
+    natural_key=("household_id", "name", "joined"),
+    source="members m JOIN households h ON h.id = m.household_id", order="h.code, m.joined, m.id",
+    list_columns=("id", "household", "name", "relation", "born", "gender", "health", "work", "joined",
+                  "left_on"),
+    sheet_zh=("家庭成员",), key_words="household, name, joined",
+    filters={"household": Filter("m.household_id = ?", "household"),
+             "present": Filter("m.left_on IS NULL")},
+)
+
+MEETINGS = Kind(
+    name="meetings", singular="meeting", table="meetings", alias="mt",
+    shape=(
+        _f("date", "date", ("日期", "会议日期"), default="today", dated=True, not_future=True, alias="mt"),
+        _f("kind", "enum", ("会议类型", "类型"), choices=MEETING_KINDS, default="committee", alias="mt"),
+        _f("attendees", zh=("参会人员", "出席"), max_len=1000, alias="mt"),
+        _f("note", zh=("备注", "会议记录"), alias="mt"),
+        Extra("items", "(SELECT count(*) FROM meeting_items mi WHERE mi.meeting_id = mt.id)"),
+    ),
+    columns=("date", "kind", "attendees", "note"),
+    natural_key=("date", "kind"), source="meetings mt", order="mt.date, mt.kind",
+    list_columns=("id", "date", "kind", "items", "attendees", "note"),
+    sheet_zh=("会议",), unique_key=True, key_words="date, kind",
+)
+
+MEETING_ITEMS = Kind(
+    name="meeting_items", singular="meeting_item", table="meeting_items", alias="mi",
+    shape=(
+        # The meeting by its date and kind; the problem by its household, visit date and text.
+        _f("meeting_date", "date", ("会议日期",), required=True, column=False, sql="mt.date"),
+        _f("meeting_kind", "enum", ("会议类型",), choices=MEETING_KINDS, default="committee",
+           column=False, sql="mt.kind"),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
+        _f("date", "date", ("走访日期",), required=True, column=False, sql="v.date"),
+        _f("problem", zh=("问题",), required=True, column=False, sql="pr.problem"),
+        _f("decision", zh=("决定", "研究意见"), alias="mi"),
+        Field("leader", "ref", ("责任领导", "负责领导"), ref="cadre", column="leader_id", sql="lc.code"),
+        _f("due", "date", ("期限", "完成期限"), alias="mi"),
+        Extra("meeting_id", "mt.id"),
+        Extra("problem_id", "pr.id"),
+        Extra("resolved_on", "pr.resolved_on"),
+    ),
+    columns=("meeting_id", "problem_id", "decision", "leader_id", "due"),
+    natural_key=("meeting_id", "problem_id"),
+    source=("meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+            " JOIN problems pr ON pr.id = mi.problem_id"
+            " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id LEFT JOIN cadres lc ON lc.id = mi.leader_id"),
+    order="mt.date, mi.id",
+    list_columns=("id", "meeting_date", "household", "problem_id", "problem", "decision", "leader", "due",
+                  "resolved_on"),
+    sheet_zh=("会议议题",), unique_key=True, key_words="meeting, problem",
+)
+
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
     CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, CAUSES_KIND, MEASURES, AID,
-    JOBS, MONITORING)}
+    JOBS, MONITORING, MEMBERS, MEETINGS, MEETING_ITEMS)}
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 #: The kind a singular names (household -> households), for references and messages.

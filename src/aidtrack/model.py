@@ -14,6 +14,12 @@ EVENTS = ("illness", "injury", "job_loss", "disaster", "family", "other")
 AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")
 LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
 GENDERS = ("male", "female")
+#: A household member's relation to the head (户主 / 配偶 / 子女 / 父母 / 其他).
+RELATIONS = ("head", "spouse", "child", "parent", "other")
+#: A member's health (健康 / 慢性病 / 大病 / 残疾).
+HEALTH = ("healthy", "chronic", "serious", "disabled")
+#: Where escalated problems are studied: the bureau's party committee or its leading group.
+MEETING_KINDS = ("committee", "leading-group")
 
 #: Chinese names of the enumeration values (docs/glossary.md): shown in Chinese, accepted as input.
 ZH_NAMES: dict[str, str] = {
@@ -23,6 +29,9 @@ ZH_NAMES: dict[str, str] = {
     "commerce": "商服业", "husbandry": "养殖业", "transport": "运输", "employment": "安置就业",
     "illness": "疾病", "injury": "受伤", "job_loss": "失业", "disaster": "灾害", "family": "家庭变故",
     "male": "男", "female": "女", "other": "其他",
+    "head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母",
+    "healthy": "健康", "chronic": "慢性病", "serious": "大病", "disabled": "残疾",
+    "committee": "局党委会", "leading-group": "领导小组",
 }
 FROM_ZH: dict[str, str] = {
     # the seed's own words for the three helps, still read as typed
@@ -102,8 +111,10 @@ POLICY_KEYS: dict[str, PolicyKey] = {
                   1, 3_660),
         PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income"),
                   1, 120),
-        PolicyKey("exit_months", "int", 6, N_("recorded months at or above the line to propose exit"),
+        PolicyKey("exit_months", "int", 6, N_("consecutive months above the line to propose exit"),
                   1, 120),
+        PolicyKey("exit_at_line", "int", 1,
+                  N_("1: a month exactly at the line counts towards exit; 0: only above it"), 0, 1),
         PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"),
                   1, 3_660),
         PolicyKey("score_visits", "int", 40,
@@ -235,3 +246,11 @@ POLICY_KEYS.update({
                   N_("ended months above the monitoring line before risk elimination"), 1, 120),
     )
 })
+
+
+def month_end(month: str) -> str:
+    """The last day of a YYYY-MM month, as ISO text."""
+    import calendar
+
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{month}-{calendar.monthrange(y, m)[1]:02d}"

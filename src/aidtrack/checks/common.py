@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,10 @@ class Basis:
 
     @property
     def month(self) -> str:
-        return month_of(self.as_of)
+        """The last month ended by as-of (as-of's own month when as-of is its last day): a check
+        reads only ended months, never a month still in progress."""
+        own = month_of(self.as_of)
+        return own if (self.as_of + dt.timedelta(days=1)).day == 1 else add_months(own, -1)
 
     def value(self, key: str) -> int:
         return self.policy.value(key, self.as_of)
@@ -86,9 +90,10 @@ def per_person(fen: int, members: int) -> float | None:
     return yuan(round(fen / members))
 
 
-def month_figures(months: list[tuple[str, int]], members: int, basis: Basis) -> list[dict[str, Any]]:
-    """Each month's income, income per person and poverty line, in yuan."""
-    return [{"month": m, "income": yuan(fen), "per_person": per_person(fen, members),
+def month_figures(months: list[tuple[str, int]], size: Callable[[str], int],
+                  basis: Basis) -> list[dict[str, Any]]:
+    """Each month's income, household size that month, income per person and poverty line, in yuan."""
+    return [{"month": m, "income": yuan(fen), "members": size(m), "per_person": per_person(fen, size(m)),
              "line": yuan(basis.line(m))} for m, fen in months]
 
 

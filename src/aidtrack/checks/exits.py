@@ -1,18 +1,24 @@
-"""Exit candidates (脱贫): households whose income has stayed at or above the poverty line.
+"""Exit candidates (脱贫): households whose income has stayed above the poverty line.
 
-Households enrolled or relapsed at as-of whose income per person was at or above the poverty line
-of each month (the line in force on the month's first day) in every one of their last
-``exit_months`` recorded months (at least that many needed, within the last WINDOW_MONTHS months up
-to as-of's month). In whole fen: income ≥ members × line, month by month. The check proposes; a
-person decides with `aidtrack household status H01 --set exited`.
+Households enrolled or relapsed at as-of whose income per person was above the poverty line of
+each month (the line in force on the month's first day) in each of ``exit_months`` consecutive
+calendar months, the last of them the latest recorded month ended by as-of (within the last
+WINDOW_MONTHS months; a month still in progress is never read). A month without an income record
+breaks the run. Whether a month exactly at the line counts is the policy ``exit_at_line`` (1, the
+default: it counts, as such a month is not below the line either). Income per person divides by
+the household's size in that month. In whole fen: income ≥ size × line (or > when exit_at_line
+is 0). The check proposes; a person decides with
+`aidtrack household status H01 --set exited`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from ..i18n import N_, _
+from ..model import add_months
 from ..ops import facts
 from ..store import Store
 from .common import (
@@ -27,26 +33,49 @@ from .common import (
 )
 
 
+def _run_above(months: list[tuple[str, int]], ok) -> list[tuple[str, int]]:
+    """The months of the unbroken run of consecutive calendar months, each passing `ok`, that ends
+    at the latest recorded month (empty when that month does not pass)."""
+    run: list[tuple[str, int]] = []
+    for month, fen in reversed(months):
+        if not ok(month, fen) or (run and add_months(month, 1) != run[-1][0]):
+            break
+        run.append((month, fen))
+    return run[::-1]
+
+
 def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     basis = Basis.of(db, as_of)
     status = facts.status_at(db, as_of)
     poor = [hid for hid, s in status.items() if s in ("enrolled", "relapsed")]
     need = basis.value("exit_months")
+    at_line = bool(basis.value("exit_at_line"))
     income = facts.latest_recorded_months(db, basis.month, need, max(WINDOW_MONTHS, need), poor)
-    members = facts.members(db)
-    chosen = {hid: months for hid, months in income.items()
-              if len(months) >= need and all(fen >= members[hid] * basis.line(m) for m, fen in months)}
+    sizes = facts.sizes(db, poor)
+
+    def above(hid: int, month: str, fen: int) -> bool:
+        limit = sizes.month(hid, month) * basis.line(month)
+        return fen >= limit if at_line else fen > limit
+
+    chosen = {}
+    for hid, months in income.items():
+        streak = _run_above(months, partial(above, hid))
+        if len(streak) >= need:
+            chosen[hid] = streak
     labels = households(db, chosen)
     cadres = cadres_at(db, as_of, chosen)
     out = []
-    for hid, months in chosen.items():
+    for hid, streak in chosen.items():
         cadre = cadres.get(hid, {})
+        months = streak[-need:]
+        size = partial(sizes.month, hid)
         out.append({
             "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-            "members": members[hid], "cadre": cadre.get("cadre"), "cadre_name": cadre.get("cadre_name"),
-            "status": status[hid], "exit_months": need,
-            "months": month_figures(months, members[hid], basis),
-            "lowest_per_person": per_person(min(fen for _, fen in months), members[hid]),
+            "members": size(months[-1][0]),
+            "cadre": cadre.get("cadre"), "cadre_name": cadre.get("cadre_name"),
+            "status": status[hid], "exit_months": need, "exit_at_line": at_line,
+            "months": month_figures(months, size, basis),
+            "lowest_per_person": min(v for m, fen in months if (v := per_person(fen, size(m))) is not None),
         })
     out.sort(key=lambda r: r["household"])
     return {"as_of": as_of.isoformat(), "candidates": out}

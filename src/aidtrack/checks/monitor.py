@@ -54,9 +54,9 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     stable = basis.value("stable_months")
     last = last_ended_month(as_of)
     status = facts.status_at(db, as_of)
-    members = facts.members(db)
+    sizes = facts.sizes(db)  # the household's size in each month (docs/rules.md)
     monitored = open_entries(db, as_of)
-    never = [hid for hid in members if hid not in status]
+    never = [hid for (hid,) in db.execute("SELECT id FROM households") if hid not in status]
     out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
     watch_ids = [h for h in out + never if h not in monitored]
     income = facts.latest_recorded_months(db, last, WATCH_MONTHS, WATCH_MONTHS, watch_ids)
@@ -71,12 +71,14 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             continue
         total = sum(fen for _, fen in months)
         lines = sum(watch_line(m) for m, _ in months)
-        if 100 * total < members[hid] * lines:
+        people = sum(sizes.month(hid, m) for m, _ in months)  # person-months
+        # below the band on average per person: Σ income ÷ Σ person-months < Σ lines ÷ months
+        if 100 * total * len(months) < people * lines:
             candidates[hid] = {
                 "category": "unstable" if hid in status else "marginal",
                 "reasons": ["watch_band"],
                 "months": len(months), "first_month": months[0][0], "last_month": months[-1][0],
-                "average_per_person": yuan(round(total / (members[hid] * len(months)))),
+                "average_per_person": yuan(round(total / people)),
                 "watch_line": yuan(round(lines / (100 * len(months)))),
             }
     risk = relapse.run(db, as_of)
@@ -97,7 +99,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     staying: list[dict[str, Any]] = []
     for hid, entry in monitored.items():
         months = [m for m in stable_income.get(hid, ()) if m[0] >= first]
-        below = [m for m, fen in months if 100 * fen < members[hid] * watch_line(m)]
+        below = [m for m, fen in months if 100 * fen < sizes.month(hid, m) * watch_line(m)]
         recorded = {m for m, _ in months}
         missing = [add_months(first, i) for i in range(stable) if add_months(first, i) not in recorded]
         row = {"_id": hid, "category": entry["category"], "since": entry["date"], "reason": entry["reason"],

@@ -9,17 +9,23 @@ For every household exited or prosperous at as-of, with the policy in force at a
 - ``below_line``: over the last ``relapse_months`` recorded months (fewer if fewer are recorded),
   the average of (income per person − the poverty line of that month) is below zero. Each month
   is held against its own line, so a line raised between the months compared is applied only to
-  the months after the change. In whole fen: Σ income < members × Σ line.
-- ``no_income``: nothing recorded in the ``stale_months`` full calendar months before as-of's month,
-  nor in as-of's month itself, for a household enrolled before the first of those months.
+  the months after the change. Income per person divides by the household's size in that month
+  (the members present on its last day). Exactly: Σ (income ÷ size) < Σ line.
+- ``no_income``: nothing recorded in the ``stale_months`` calendar months ended by as-of (the
+  last of them is as-of's month only when as-of is its last day), for a household enrolled before
+  the first of those months.
 
-"Recorded months" are months up to as-of's month that have an income record (sources added),
-within the last WINDOW_MONTHS months. A month's poverty line is the one in force on its first day.
+"Recorded months" are months ended by as-of that have an income record (sources added), within
+the last WINDOW_MONTHS months: a month still in progress is never read. A month's poverty line is
+the one in force on its first day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from ..i18n import N_, _
@@ -45,12 +51,12 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     stale = basis.value("stale_months")
     want = max(months_avg, baseline + 1)
     income = facts.latest_recorded_months(db, basis.month, want, max(WINDOW_MONTHS, want, stale + 1), out)
-    members = facts.members(db)
+    sizes = facts.sizes(db, out)
 
     details: dict[int, dict[str, Any]] = {}
     for hid, shock in _shocks(db, basis, out).items():
         details.setdefault(hid, {})["shock"] = shock
-    first_stale = basis.months_back(stale)
+    first_stale = basis.months_back(stale - 1)
     drop_pct = basis.value("drop_pct")
     maybe_stale = []
     for hid in out:
@@ -66,8 +72,10 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             if total > 0 and 100 * (total - amounts[-1] * len(base)) >= drop_pct * total:
                 details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1):], drop_pct)
         recent = months[-months_avg:]
-        if sum(amounts[-months_avg:]) < members[hid] * sum(basis.line(m) for m, _ in recent):
-            details.setdefault(hid, {})["below_line"] = _below_line(recent, members[hid], basis)
+        per_person = sum(Fraction(fen, sizes.month(hid, m)) for m, fen in recent)
+        if per_person < sum(basis.line(m) for m, _ in recent):
+            details.setdefault(hid, {})["below_line"] = _below_line(
+                recent, partial(sizes.month, hid), basis)
     enrolled = facts.enrolled_on(db, maybe_stale)
     for hid in maybe_stale:
         if enrolled.get(hid, "9999") < f"{first_stale}-01":
@@ -89,7 +97,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         at_risk.append({
             "household": labels[hid]["household"],
             "household_name": labels[hid]["household_name"],
-            "members": labels[hid]["members"],
+            "members": sizes.on(hid, as_of.isoformat()),
             "cadre": cadre.get("cadre"),
             "cadre_name": cadre.get("cadre_name"),
             "status": status[hid],
@@ -135,18 +143,19 @@ def _income_drop(months: list[tuple[str, int]], drop_pct: int) -> dict[str, Any]
     }
 
 
-def _below_line(months: list[tuple[str, int]], members: int, basis: Basis) -> dict[str, Any]:
-    """The figures of a household found below the line: Σ income < members × Σ line, in whole fen."""
-    income = sum(fen for _, fen in months)
+def _below_line(months: list[tuple[str, int]], size: Callable[[str], int], basis: Basis) -> dict[str, Any]:
+    """The figures of a household found below the line: Σ income/size < Σ line, exactly (fractions of
+    a fen), each month with the household's size in that month."""
+    per_person = sum(fen / size(m) for m, fen in months)
     lines = sum(basis.line(m) for m, _ in months)
     n = len(months)
     return {
         "rule": BELOW_LINE_RULE,
-        "members": members,
-        "months": month_figures(months, members, basis),
-        "average_per_person": yuan(round(income / (members * n))),
+        "members": size(months[-1][0]),
+        "months": month_figures(months, size, basis),
+        "average_per_person": yuan(round(per_person / n)),
         "average_line": yuan(round(lines / n)),
-        "average_gap": yuan(round(income / (members * n) - lines / n)),
+        "average_gap": yuan(round(per_person / n - lines / n)),
     }
 
 

@@ -13,8 +13,8 @@ With the policy in force at as-of:
   has 0); can_still_meet = days_left ≥ visits still owed.
 - ``followup_overdue``: households exited or prosperous at as-of whose latest visit (any kind) or
   exit date, whichever is later, is more than ``followup_days`` days before as-of.
-- ``escalations_overdue``: escalated problems not resolved on or before as-of, raised (at their
-  visit) more than ``escalation_days`` days before as-of.
+- ``escalations_overdue``: escalated problems not resolved on or before as-of, escalated (on their
+  own date, else their visit's) more than ``escalation_days`` days before as-of.
 - ``unpaired``: households enrolled or relapsed at as-of with no pairing active at as-of.
 - ``overloaded_cadres``: cadres with more than one pairing active at as-of (reported, not refused).
 """
@@ -128,17 +128,19 @@ def _followups(db: Store, basis: Basis, status: dict[int, str]) -> list[dict[str
 def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
     days = basis.value("escalation_days")
     rows = db.execute(
-        "SELECT pr.id, pr.problem, v.date, h.code, h.name, c.code, c.name FROM problems pr"
+        "SELECT pr.id, pr.problem, v.date, coalesce(pr.escalated_on, v.date), h.code, h.name, c.code, c.name"
+        " FROM problems pr"
         " CROSS JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
         " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
-        " WHERE pr.escalated = 1 AND v.date < ? AND (pr.resolved_on IS NULL OR pr.resolved_on > ?)"
-        " ORDER BY v.date, pr.id",
+        " WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < ?"
+        " AND (pr.resolved_on IS NULL OR pr.resolved_on > ?)"
+        " ORDER BY 4, pr.id",
         [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat()],
     )
-    return [{"problem_id": pid, "problem": text, "raised": raised, "household": hcode,
-             "household_name": hname, "cadre": ccode, "cadre_name": cname,
-             "days_open": (basis.as_of - dt.date.fromisoformat(raised)).days, "escalation_days": days}
-            for pid, text, raised, hcode, hname, ccode, cname in rows]
+    return [{"problem_id": pid, "problem": text, "raised": raised, "escalated_on": escalated,
+             "household": hcode, "household_name": hname, "cadre": ccode, "cadre_name": cname,
+             "days_open": (basis.as_of - dt.date.fromisoformat(escalated)).days, "escalation_days": days}
+            for pid, text, raised, escalated, hcode, hname, ccode, cname in rows]
 
 
 def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict]) -> list[dict[str, Any]]:

@@ -72,7 +72,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 def all_checks(ctx: typer.Context, as_of: AsOf = None,
                fmt: Annotated[str, format_option(_("table or json."))] = "table",
                ) -> None:
-    """Run every check (relapse, visits, exits, plans, monitor), one section each; exit 1 on a finding.
+    """Run every check (relapse, visits, exits, escalations, plans, monitor); exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
@@ -156,3 +156,15 @@ def monitor(as_of: AsOf = None, fmt: Format = "table") -> None:
     Example: aidtrack check monitor --as-of 2004-10-15
     """
     _run("monitor", as_of, fmt)
+
+
+@command(app)
+def escalations(as_of: AsOf = None, fmt: Format = "table") -> None:
+    """Escalated problems not studied within escalation_days, and decisions past their deadline.
+
+    Ageing counts from the escalation's own date (aidtrack problem escalate); a meeting studies a
+    problem with `aidtrack meeting item`.
+
+    Example: aidtrack check escalations --as-of 2004-11-30
+    """
+    _run("escalations", as_of, fmt)

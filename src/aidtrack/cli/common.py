@@ -329,11 +329,15 @@ def edit_record(kind: str, ident: str, changes: dict[str, Any]) -> None:
 
 
 def delete_record(kind: str, ident: str, yes: bool) -> None:
-    from ..ops import records
+    """Name the record and what goes with it, refuse before asking when it is still referred to."""
+    from ..ops import deletion
 
     db = open_db()
-    record = records.get(db, kind, ident)
-    what = _("{kind} record {id}").format(kind=_(kind), id=record["id"])
+    plan = deletion.plan(db, kind, ident)
+    what = plan.what
+    taken = plan.names()
+    if taken:
+        what = _("{what} and with it: {records}").format(what=what, records=_("; ").join(taken))
     confirm_delete(what, yes)
-    records.delete(db, kind, ident)
+    deletion.carry_out(db, plan)
     sys.stderr.write(_("Deleted {what}.").format(what=what) + "\n")

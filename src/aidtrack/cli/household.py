@@ -97,15 +97,33 @@ def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] 
          code: Code = None, members: Members = None, address: Address = None,
          employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
          gender: Gender = None, phone: Phone = None, id_number: IdNumber = None,
-         tag: Tags = None) -> None:
+         tag: Tags = None,
+         from_: Annotated[str | None, typer.Option("--from", help=_(
+             "With --members: the day the new size holds from (today); the months before keep"
+             " theirs."))] = None,
+         enrolled: Annotated[str | None, typer.Option("--enrolled", help=_(
+             "Move the enrolment to this day (to record earlier history: back-filling)."))] = None) -> None:
     """Correct a household's details (audited). --tag replaces the tags.
 
-    Example: aidtrack household edit H01 --members 4
+    --members N sets the size from a day on (--from, else today): people counted but not named
+    (#1, #2 …) join or leave that day, so past months keep their size. Named members join and
+    leave with `aidtrack member`.
+
+    Example: aidtrack household edit H02 --members 5 --from 2005-04-01
     """
-    edit_record("households", ref, _fields(
+    if from_ is not None and members is None:
+        from .common import fail
+
+        fail(_("--from: goes with --members (the day the new size holds from)"))
+    changes = _fields(
         name=name, code=code, members=members, address=address, employer=employer,
         livelihood=livelihood, born=born, gender=gender, phone=phone, id_number=id_number,
-        tag=tag))
+        tag=tag, enrolled=enrolled)
+    if from_ is not None:
+        from ..parse import date as parse_date
+
+        changes["members_from"] = parse_date(from_, "from", today=today()).isoformat()
+    edit_record("households", ref, changes)
 
 
 @command(app)

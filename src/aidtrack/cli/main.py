@@ -39,6 +39,10 @@ GROUPS: dict[str, str] = {
     "check": N_("Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
                 " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
                 " cron and CI."),
+    "member": N_("Household members (家庭成员): who lives in a household and when; its size on a day is the"
+                 " count present."),
+    "meeting": N_("Meetings (局党委会, 领导小组) that study escalated problems: decision, leader responsible,"
+                  " deadline."),
     "plan": N_("One household, one plan (一户一策): causes of poverty and the measures (帮扶措施) against"
                " them."),
     "job": N_("Job placements (帮就业): who was placed where, from when, at what wage, found by whom."),

@@ -51,6 +51,17 @@ def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
 
 
 @command(app)
+def escalate(ident: RecordId, date: DateOpt = None,
+             by: Annotated[str | None, typer.Option("--by", help=_("Who escalated it."))] = None) -> None:
+    """Escalate a problem to the party committee on its own date (audited); ageing counts from it.
+
+    Example: aidtrack problem escalate 4 --date 2004-09-25 --by 吴振国
+    """
+    edit_record("problems", ident, {"escalated": True, "escalated_on": date or today().isoformat(),
+                                    "escalated_by": by})
+
+
+@command(app)
 def edit(ident: RecordId,
          problem: Annotated[str | None, typer.Option("--problem", help=_("The problem's text."))] = None,
          escalate: Annotated[bool | None, typer.Option(
@@ -63,8 +74,11 @@ def edit(ident: RecordId,
 
     Example: aidtrack problem edit 4 --escalate
     """
-    edit_record("problems", ident, {"problem": problem, "escalated": escalate, "resolution": resolution,
-                                    "resolved_on": resolved_on})
+    changes = {"problem": problem, "escalated": escalate, "resolution": resolution,
+               "resolved_on": resolved_on}
+    if escalate is False:  # no longer escalated: nor on a date
+        changes["escalated_on"] = changes["escalated_by"] = ""
+    edit_record("problems", ident, changes)
 
 
 @command(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from ..model import month_end
 from ..store import Store
 
 
@@ -19,8 +20,51 @@ def status_at(db: Store, day: dt.date | str) -> dict[int, str]:
     return {hid: status for hid, status, _ in rows}
 
 
-def members(db: Store) -> dict[int, int]:
-    return dict(db.execute("SELECT id, members FROM households").fetchall())
+class Sizes:
+    """Household size at a date: the count of members present then (joined ≤ day ≤ left).
+
+    A month's size is the size on its last day. Before the first member joined (income recorded
+    as a baseline before enrolment) the size at that first joining stands; a household with no
+    member present (none recorded, or all gone) counts as its stored size, at least 1. Every
+    per-person figure asks here, so correcting today's size never changes a past month.
+    One query for all households (or the given ones).
+    """
+
+    def __init__(self, db: Store, household_ids=None):
+        sql = "SELECT household_id, joined, left_on FROM members"
+        args: list = []
+        if household_ids is not None:
+            sql += " WHERE household_id IN (SELECT value FROM json_each(?))"
+            args.append(_ids_json(household_ids))
+        self._spans: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        for hid, joined, left in db.execute(sql, args):
+            self._spans[hid].append((joined, left))
+        self._first = {hid: min(j for j, _ in spans) for hid, spans in self._spans.items()}
+        sql = "SELECT id, members FROM households"
+        if household_ids is not None:
+            sql += " WHERE id IN (SELECT value FROM json_each(?))"
+        self._stored = dict(db.execute(sql, args).fetchall())
+        self._memo: dict[tuple[int, str], int] = {}
+
+    def on(self, hid: int, day: str) -> int:
+        """The size on a day (ISO text)."""
+        key = (hid, day)
+        if key not in self._memo:
+            spans = self._spans.get(hid)
+            n = 0
+            if spans:
+                day = max(day, self._first[hid])
+                n = sum(1 for joined, left in spans if joined <= day and (left is None or left >= day))
+            self._memo[key] = n or max(1, self._stored.get(hid) or 1)
+        return self._memo[key]
+
+    def month(self, hid: int, month: str) -> int:
+        """The size in a YYYY-MM month: on its last day."""
+        return self.on(hid, month_end(month))
+
+
+def sizes(db: Store, household_ids=None) -> Sizes:
+    return Sizes(db, household_ids)
 
 
 def pairings_between(db: Store, start: dt.date | str, end: dt.date | str) -> list[dict]:

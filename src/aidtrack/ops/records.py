@@ -199,6 +199,7 @@ _CHECKED_KEYS = {
               " a second gift of the same day needs a note of its own (a receipt number, the drive)"),
     "statuses": N_("this status on this day is already recorded (status entry {id})"),
     "problems": N_("this problem is already recorded at that visit (problem {id})"),
+    "members": N_("a member of this name who joined that day is already recorded (member {id})"),
 }
 
 
@@ -234,6 +235,9 @@ def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
         raise _integrity(kind, stored, e) from None
     if kind == "households" and row["enrolled"] is not None:  # None: never enrolled (monitoring)
         db.execute(ENROL, [rid, row["enrolled"]])
+        from .members import add_unnamed
+
+        add_unnamed(db, rid, stored["members"] or 1, row["enrolled"])
     elif kind == "pairings" and row.get("enrolled"):
         move_enrolment(db, stored["household_id"], row["enrolled"])
     ident = str(stored["code"]) if k.code_prefix else str(rid)
@@ -273,7 +277,8 @@ def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[st
         found = slips(db, "visits", row) if warn else []
         vid = insert(db, "visits", row)
         for text in texts:
-            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate)})
+            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate),
+                                    "escalated_on": row["date"] if escalate else None})
     if warn is not None:
         for message in found:
             warn(message)
@@ -320,6 +325,14 @@ def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
             _visits_inside(db, before["id"])
         if kind == "households" and row["enrolled"] != before["enrolled"]:
             move_enrolment(db, before["id"], row["enrolled"])
+        if kind == "households" and "members" in changes:
+            # The size from a date (today unless --from): the months before keep their size.
+            from .members import set_size
+
+            day = str(changes.get("members_from") or today)
+            if day > today.isoformat():
+                raise AidtrackError("from", day, _("is after today ({today})").format(today=today))
+            set_size(db, before["id"], row["members"], day)
         elif kind == "pairings" and row.get("enrolled"):
             move_enrolment(db, row["household_id"], row["enrolled"])
         after = _public_by_id(db, kind, before["id"])
@@ -339,8 +352,13 @@ def move_enrolment(db: Store, household_id: int, day: str) -> None:
         raise AidtrackError("enrolled", day, _(
             "is after the household's first record ({first}): {code}'s history would start before its"
             " enrolment").format(first=first, code=code))
+    old = db.execute("SELECT min(date) FROM statuses WHERE household_id = ?", [household_id]).fetchone()[0]
     db.execute("UPDATE statuses SET date = ? WHERE id = (SELECT id FROM statuses WHERE household_id = ?"
                " ORDER BY date, id LIMIT 1)", [day, household_id])
+    # The people counted at enrolment (unnamed members #k) were there from the enrolment on.
+    db.execute("UPDATE members SET joined = :new WHERE household_id = :h AND joined = :old"
+               " AND name GLOB '#[0-9]*' AND (left_on IS NULL OR left_on >= :new)",
+               {"new": day, "h": household_id, "old": old})
 
 
 def _visits_inside(db: Store, pairing_id: int) -> None:

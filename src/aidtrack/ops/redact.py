@@ -25,6 +25,8 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     name = name.strip()
+    if name[:1] == "#" and name[1:].isdigit():  # a counted, unnamed member (#1): no one's name
+        return name
     return name[:1] + "*" * (len(name) - 1)
 
 

@@ -336,6 +336,15 @@ def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
     row["visit_id"] = None
     if hid is not None and day is not None:
         row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"]))
+    # An escalation has its own date (ageing counts from it): the visit's day unless given.
+    if v["escalated_on"] and not v["escalated"]:
+        row["escalated"] = 1
+    if row["escalated"]:
+        row["escalated_on"] = v["escalated_on"] or day
+        if day and row["escalated_on"] < day:
+            f.fail("escalated_on", row["escalated_on"], _("is before the visit ({day})").format(day=day))
+    else:
+        row["escalated_on"] = row["escalated_by"] = None
 
 
 def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: list[Mapping[str, Any]]) -> None:
@@ -358,6 +367,51 @@ def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappin
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
     row["giver_cadre_id"], row["giver"] = f.attempt(lambda: resolve_giver(refs, v["giver"])) or (None, None)
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
+
+
+def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A member's spans run forwards; a member may have joined before enrolment (born into it)."""
+    for start, end in (("joined", "left_on"), ("work_from", "work_to"), ("dibao_from", "dibao_to")):
+        if v[start] and v[end] and v[end] < v[start]:
+            f.fail(end, v[end], _("is before {field} ({day})").format(field=start, day=v[start]))
+    if v["born"] and v["joined"] and v["joined"] < v["born"]:
+        f.fail("joined", v["joined"], _("is before the member was born ({born})").format(born=v["born"]))
+
+
+def _rules_meetings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    pass
+
+
+def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A problem studied at a meeting: the meeting exists, the problem was escalated by then."""
+    row["meeting_id"] = row["problem_id"] = None
+    day, kind = v["meeting_date"], v["meeting_kind"] or "committee"
+    if day:
+        found = refs.db.execute("SELECT id FROM meetings WHERE date = ? AND kind = ?", [day, kind]).fetchone()
+        if found is None:
+            f.fail("meeting_date", day, _("no {kind} meeting is recorded on this day: add it first with"
+                                          " `aidtrack meeting add {day}`").format(kind=kind, day=day))
+        else:
+            row["meeting_id"] = found[0]
+    if v["due"] and day and v["due"] < day:
+        f.fail("due", v["due"], _("is before the meeting ({day})").format(day=day))
+    hid, visit_day, text = v["household"], v["date"], v["problem"]
+    if hid is None or visit_day is None or text is None:
+        return
+    hit = refs.db.execute(
+        "SELECT pr.id, pr.escalated_on FROM problems pr JOIN visits v ON v.id = pr.visit_id"
+        " JOIN pairings p ON p.id = v.pairing_id WHERE p.household_id = ? AND v.date = ? AND pr.problem = ?"
+        " ORDER BY pr.id LIMIT 1", [hid, visit_day, text]).fetchone()
+    if hit is None:
+        f.fail("problem", text, _("no such problem was raised at a visit to this household on {day}").format(
+            day=visit_day))
+        return
+    row["problem_id"], escalated_on = hit
+    if escalated_on is None:
+        f.fail("problem", text, _("was not escalated: escalate it first with"
+                                  " `aidtrack problem escalate {id}`").format(id=hit[0]))
+    elif day and day < escalated_on:
+        f.fail("meeting_date", day, _("is before the problem was escalated ({day})").format(day=escalated_on))
 
 
 def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]:

@@ -42,7 +42,8 @@ def build(db: Store, year: int, today: dt.date | None = None, redact: bool = Fal
         compliance[label] = (round(sum(c.met for c in active) / len(active), 4)
                              if active and q.start <= today else None)
     return {"year": year, "quarters": labels, "rows": redact_rows(rows) if redact else rows,
-            "compliance": compliance}
+            "compliance": compliance, "in_progress": quarters[-1].end >= today,
+            "quarters_in_progress": [lb for q, lb in zip(quarters, labels) if q.start <= today <= q.end]}
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
@@ -58,6 +59,8 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Visits grid {year}: visits made / required per quarter").format(year=data["year"])
+    if data.get("in_progress"):
+        title += " " + _("(in progress)")
     if not data["rows"]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["year"])}
     rows = []
@@ -73,7 +76,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     rate: dict[str, Any] = {"cadre": _("Compliance"), "household": "", "_bold": True}
     for label in data["quarters"]:
         value = data["compliance"][label]
-        rate[label] = None if value is None else f"{100 * value:.0f}%"
+        rate[label] = None if value is None else f"{100 * value:.0f}%" + (
+            " " + _("(in progress)") if label in data.get("quarters_in_progress", ()) else "")
     rows.append(rate)
     return {"title": title, "sections": [{
         "kind": "table", "columns": ["cadre", "household", *data["quarters"]],

@@ -8,7 +8,7 @@ from typing import Any
 from ..i18n import N_, _
 from ..kinds import REGISTRY
 from ..model import add_months, label, yuan
-from ..ops import records
+from ..ops import facts, records
 from ..ops.redact import redact_record, redact_rows
 from ..ops.refs import Refs
 from ..store import Store
@@ -61,8 +61,13 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
         " WHERE p.household_id = ? ORDER BY v.date, v.id"), [hid])
     problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pr in _query(db, (
-        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.resolved_on, pr.resolution"
-        " FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.escalated_on, pr.resolved_on, pr.resolution,"
+        " s.date AS studied_on, s.decision, s.due FROM problems pr JOIN visits v ON v.id = pr.visit_id"
+        " JOIN pairings p ON p.id = v.pairing_id"
+        " LEFT JOIN (SELECT mi.problem_id, mt.date, mi.decision, mi.due,"
+        "  row_number() OVER (PARTITION BY mi.problem_id ORDER BY mt.date DESC, mi.id DESC) AS n"
+        "  FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id)"
+        " s ON s.problem_id = pr.id AND s.n = 1"
         " WHERE p.household_id = ? ORDER BY pr.id"), [hid]):
         pr["escalated"] = bool(pr["escalated"])
         problems[pr.pop("visit_id")].append(pr)
@@ -77,20 +82,33 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
         a["giver"] = a["giver"] or text
         a["value"] = yuan(a["value"])
     income = []
+    size = facts.sizes(db, [hid])
     for month, amount, sources in db.execute(
         "SELECT month, sum(amount), group_concat(nullif(source, ''), '; ') FROM income"
         " WHERE household_id = ? GROUP BY month ORDER BY month", [hid]
     ):
-        income.append({"month": month, "amount": yuan(amount),
-                       "per_person": yuan(half_up(amount, person["members"])),
-                       "sources": sources})
+        n = size.month(hid, month)
+        income.append({"month": month, "amount": yuan(amount), "members": n,
+                       "per_person": yuan(half_up(amount, n)), "sources": sources})
+    # The household's size in every month from the first recorded income to the last (gaps too).
+    sizes = {}
+    if income:
+        month = income[0]["month"]
+        while month <= income[-1]["month"]:
+            sizes[month] = size.month(hid, month)
+            month = add_months(month, 1)
+    members = _query(db, (
+        "SELECT name, relation, born, gender, id_number, health, schooling, work, joined, left_on"
+        " FROM members WHERE household_id = ? ORDER BY joined, id"), [hid])
     statuses = _query(db, "SELECT date, status, reason FROM statuses WHERE household_id = ?"
                           " ORDER BY date, id", [hid])
     if redact:
         household = redact_record(household)
         pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
+        members = redact_rows(members)
     return {"household": household, "pairings": pairings, "visits": visits, "aid": aid,
-            "income": income, "statuses": statuses, **plan_of(db, hid, redact)}
+            "income": income, "sizes": sizes, "members": members, "statuses": statuses,
+            **plan_of(db, hid, redact)}
 
 
 def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
@@ -128,7 +146,12 @@ def trend(income: list[dict[str, Any]]) -> list[float | None]:
 def _problem_text(p: dict[str, Any]) -> str:
     marks = []
     if p["escalated"]:
-        marks.append(_("escalated"))
+        marks.append(_("escalated {date}").format(date=p["escalated_on"]) if p.get("escalated_on")
+                     else _("escalated"))
+    if p.get("studied_on"):
+        marks.append(_("studied {date}").format(date=p["studied_on"]) + (
+            _(": {decision}").format(decision=p["decision"]) if p.get("decision") else "") + (
+            " " + _("(due {due})").format(due=p["due"]) if p.get("due") else ""))
     marks.append(_("resolved {date}").format(date=p["resolved_on"]) if p["resolved_on"] else _("open"))
     text = _("{problem} ({marks})").format(problem=p["problem"], marks=_(", ").join(marks))
     return text + (_(": {resolution}").format(resolution=p["resolution"]) if p.get("resolution") else "")
@@ -147,8 +170,15 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     aid = [{**a, "giver": " ".join(x for x in (a["giver"], a.get("giver_name")) if x) or None}
            for a in data["aid"]]
     income = data["income"]
+    members = [{**m, "relation": label(m["relation"]), "health": label(m["health"])}
+               for m in data.get("members", [])]
     sections: list[dict[str, Any]] = [
         {"kind": "fields", "title": _("Household"), "rows": fields},
+        {"kind": "table", "title": _("Members"), "rows": members,
+         "columns": ["name", "relation", "born", "health", "work", "joined", "left_on"],
+         "headers": [N_("Name"), N_("Relation"), N_("Born"), N_("Health"), N_("Work"), N_("Joined"),
+                     N_("Left")],
+         "empty": _("No members recorded.")},
         {"kind": "table", "title": _("Pairings"), "columns": ["cadre", "since", "until"],
          "headers": [N_("Cadre"), N_("Since"), N_("Until")], "rows": pairings, "empty": _("Never paired.")},
         {"kind": "table", "title": _("Visits"), "rows": visits,
@@ -163,8 +193,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                          "first": income[0]["month"], "last": income[-1]["month"]})
     sections += [
         {"kind": "table", "title": _("Income by month"), "rows": income,
-         "columns": ["month", "amount", "per_person", "sources"],
-         "headers": [N_("Month"), N_("Income ¥"), N_("Per person ¥"), N_("Sources")],
+         "columns": ["month", "amount", "members", "per_person", "sources"],
+         "headers": [N_("Month"), N_("Income ¥"), N_("Members"), N_("Per person ¥"), N_("Sources")],
          "empty": _("No income recorded.")},
         {"kind": "table", "title": _("Causes of poverty"), "rows": _labelled(data.get("causes", [])),
          "columns": ["cause", "date", "note"], "headers": [N_("Cause"), N_("Date"), N_("Note")],

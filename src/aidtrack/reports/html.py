@@ -347,8 +347,9 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
             f'<h2>{_("Aid received")}</h2>', _aid(data["aid"]),
             f'<h2>{_("Income by month")}</h2>']
     if data["income"]:
-        body += [_income(data["income"], lines, h["members"]),
-                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, h["members"])]
+        sizes = data["sizes"]
+        body += [_income(data["income"], lines, sizes),
+                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, sizes)]
     else:
         body.append(f'<p class="none">{_("No income recorded.")}</p>')
     body += [f'<h2>{_("Causes of poverty")}</h2>', _causes(data.get("causes", [])),
@@ -389,7 +390,13 @@ def _info(h: dict[str, Any], pairings: list[dict[str, Any]]) -> str:
 def _problem(p: dict[str, Any], solved: str | None) -> str:
     marks = []
     if p["escalated"]:
-        marks.append(f'<span class="esc">〔{_("escalated to the party committee")}〕</span>')
+        when = f' <span class="nb">{_e(p["escalated_on"])}</span>' if p.get("escalated_on") else ""
+        marks.append(f'<span class="esc">〔{_("escalated to the party committee")}{when}〕</span>')
+    if p.get("studied_on"):  # the latest meeting that studied it, and its decision
+        studied = _("studied {date}").format(date=p["studied_on"]) + (
+            _(": {decision}").format(decision=p["decision"]) if p.get("decision") else "") + (
+            " " + _("(due {due})").format(due=p["due"]) if p.get("due") else "")
+        marks.append(f'<span class="mark">〔{_e(studied)}〕</span>')
     if p["resolved_on"]:
         text = _e(_("resolved {date}")).format(date=f'<span class="nb">{_e(p["resolved_on"])}</span>')
     else:
@@ -442,7 +449,8 @@ def _aid(aid: list[dict[str, Any]]) -> str:
     return _table(columns, rows, foot)
 
 
-def _income(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
+def _income(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str, int]) -> str:
+    """Each month against the line × the household's size in that month."""
     columns = [(_("Month"), "12%", ""), (_("Income (yuan)"), "15%", "num"), (_("Per person"), "14%", "num"),
                (_("Poverty line per person"), "16%", "num"), (_("Sources"), "43%", "")]
     by_month = {i["month"]: i for i in income}
@@ -454,7 +462,7 @@ def _income(income: list[dict[str, Any]], lines: dict[str, int], members: int) -
             rows.append(f'<tr class="gap"><td>{m}</td><td colspan="2" class="c">{_("not recorded")}</td>'
                         f'<td class="num">{_money(line)}</td><td></td></tr>')
             continue
-        below = line is not None and _fen(i["amount"]) < line * members
+        below = line is not None and _fen(i["amount"]) < line * sizes[m]
         mark = f' <span class="mark">▼ {_("below the line")}</span>' if below else ""
         cls = ' class="income below"' if below else ' class="income"'
         rows.append(f'<tr{cls}><td>{_e(m)}</td><td class="num">{_money(_fen(i["amount"]))}</td>'
@@ -474,11 +482,12 @@ def _nice_step(top: float) -> float:
     return 10 * base
 
 
-def _chart(income: list[dict[str, Any]], lines: dict[str, int], members: int) -> str:
-    """Bars of the monthly income (yuan) with the household's poverty line as a dashed step line."""
+def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str, int]) -> str:
+    """Bars of the monthly income (yuan) with the household's poverty line (× its size that month)
+    as a dashed step line."""
     months = _months(income)
     amounts = {i["month"]: _fen(i["amount"]) for i in income}
-    limits = {m: lines[m] * members for m in months if lines.get(m) is not None}
+    limits = {m: lines[m] * sizes[m] for m in months if lines.get(m) is not None}
     width, height, left, right, top, bottom = 680, 260, 52, 12, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     highest = max([*amounts.values(), *limits.values(), 1]) / 100
@@ -531,7 +540,10 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], members: int) ->
     base = top + plot_h
     out.append(f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
                f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>')
-    line_label = _e(_("Poverty line × {members} members").format(members=members))
+    counts = sorted(set(sizes[m] for m in months))
+    line_label = _e(_("Poverty line × {members} members").format(members=counts[0]) if len(counts) == 1
+                    else _("Poverty line × members that month ({members})").format(
+                        members="–".join(str(c) for c in (counts[0], counts[-1]))))
     out.append(f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
                f'<text x="{left + 27}" y="15" font-size="10">{_("Monthly income")}</text>'
                f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'
@@ -648,7 +660,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
               "future": _e(_("future"))}
     body = []
     for n, r in enumerate(rows, 1):
-        state = "met" if r["compliant"] else r["state"]
+        state = r["state"]
         mark = states.get(state, _e(state))
         paired = (_("{since} – {until}").format(since=r["since"], until=r["until"]) if r["until"]
                   else _("{since} –").format(since=r["since"]))
@@ -664,7 +676,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
             f'<td class="num">{_money(_fen(r["income_monthly_avg"]))}</td>'
             f'<td class="num">{_money(_fen(r["income_per_person"]))}</td><td class="num">{change}</td>'
             f'<td class="c">{_word(r["status"])}</td><td></td></tr>')
-    compliant = sum(1 for r in rows if r["compliant"])
+    compliant = sum(1 for r in rows if r["compliant"] is True)
     foot = [
         f'<tr class="total"><td colspan="4">{_("Total")}</td>'
         f'<td class="c">{sum(r["visits"] for r in rows)} / {sum(r["required"] for r in rows)}</td>'
@@ -683,8 +695,11 @@ def _totals(t: dict[str, Any]) -> str:
     statuses = _sep().join(f"{_word(k) if k != 'unrecorded' else _('unrecorded')} {v}"
                            for k, v in t["households_by_status"].items())
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
+    running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
+    committee = (_("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+        **t["meetings"]) if t.get("meetings") else "")
     pairs = [
-        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
         (_("Visits this quarter"), _e(t["visits"]),
          _("Visits since the programme began"), _e(t["visits_cumulative"])),
         (_("Households by status at quarter end"), statuses,
@@ -698,7 +713,9 @@ def _totals(t: dict[str, Any]) -> str:
             + "".join(f'<tr class="totals-row"><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>'
                       for a, b, c, d in pairs)
             + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
-            f'<td colspan="3">{aid}</td></tr></tbody></table>')
+            f'<td colspan="3">{aid}</td></tr>' + (
+                f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
+                f'<td colspan="3">{_e(committee)}</td></tr>' if committee else "") + '</tbody></table>')
 
 
 def _attention(att: dict[str, Any]) -> str:

@@ -29,32 +29,41 @@ CSV_COLUMNS = (
 )
 
 
-def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int]]:
-    """(fen in total, months with a record) per household in the quarter: one range query.
+def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int, str]]:
+    """(fen in total, months with a record, those months comma-joined) per household in the quarter:
+    one range query.
 
     A month without a record is unknown and not counted; two sources in one month add up.
     """
     months = q.months()
-    return {hid: (total, n) for hid, total, n in db.execute(
-        "SELECT household_id, sum(amount), count(DISTINCT month) FROM income INDEXED BY income_month"
+    return {hid: (total, n, recorded) for hid, total, n, recorded in db.execute(
+        "SELECT household_id, sum(amount), count(DISTINCT month), group_concat(DISTINCT month)"
+        " FROM income INDEXED BY income_month"
         " WHERE month BETWEEN ? AND ? GROUP BY household_id", [months[0], months[-1]])}
 
 
-def _income(cur: tuple[int, int] | None, prev: tuple[int, int] | None,
-            members: int) -> tuple[int | None, int | None, int | None]:
+def _income(cur: tuple[int, int, str] | None, prev: tuple[int, int, str] | None,
+            person_months: int) -> tuple[int | None, int | None, int | None]:
     """Average month, per person and change against the quarter before, in fen (None if unknown).
 
-    Each is computed exactly from whole fen and rounded once, half up: the change is
-    total/months − previous total/previous months, so it may differ by a fen from the difference
-    of the two rounded averages.
+    Per person is the total over the person-months of the recorded months (each month's size:
+    facts.Sizes), so a size changed later leaves this quarter as it was. Each is computed exactly
+    from whole fen and rounded once, half up: the change is total/months − previous
+    total/previous months, so it may differ by a fen from the difference of the two rounded
+    averages.
     """
     if cur is None:
         return None, None, None
-    total, months = cur
+    total, months, _recorded = cur
     change = None
     if prev is not None:
         change = half_up(total * prev[1] - prev[0] * months, months * prev[1])
-    return half_up(total, months), half_up(total, months * members), change
+    return half_up(total, months), half_up(total, person_months), change
+
+
+def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None) -> int:
+    """Σ over the household's recorded months of its size in that month."""
+    return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
 
 
 def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False,
@@ -73,6 +82,7 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     aid = aid_by_household(db, start, end)
     income, income_before = income_in(db, q), income_in(db, q.prev())
     status = facts.status_at(db, end)
+    sizes = facts.sizes(db, {p["household_id"] for p in pairings})
     if units is None:
         cumulative = visits_until(db, end)
     else:
@@ -99,12 +109,15 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
             aid_fen = sum(v for day, _, v in entries if first <= day <= last)
         else:
             aid_fen = 0
-        avg, per_person, change = _income(income.get(hid), income_before.get(hid), p["members"])
+        cur = income.get(hid)
+        avg, per_person, change = _income(cur, income_before.get(hid), person_months(sizes, hid, cur))
         rows.append({
             "cadre": p["cadre"], "cadre_name": p["cadre_name"],
             "household": p["household"], "household_name": p["household_name"],
             "since": p["since"], "until": p["until"],
-            "visits": cell.visits, "required": cell.required, "compliant": cell.visits >= cell.required,
+            # A quarter still running is not failed yet: "pending" (every format), never "no".
+            "visits": cell.visits, "required": cell.required,
+            "compliant": True if cell.met else "pending" if cell.state in ("pending", "future") else False,
             "state": cell.state,
             "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
             "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
@@ -116,17 +129,38 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
 
     _measures(db, pairings, rows, start_iso, end_iso)
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
+    # The quarter still running, and the party committee's record (meetings are the file's, not a
+    # unit's: each unit's row carries the same).
+    extra = {"in_progress": end >= today, "meetings": meetings_in(db, start, end)}
+    totals.update(extra)
     if by_unit:
         assert units is not None
         return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
-                "by_unit": _by_unit(units, pairings, rows, status, aid, problems, pairing_unit,
-                                    visits_by_unit),
+                "by_unit": [{**u, **extra} for u in _by_unit(units, pairings, rows, status, aid, problems,
+                                                              pairing_unit, visits_by_unit)],
                 "totals": totals}
     return {
         "quarter": label, "start": start.isoformat(), "end": end.isoformat(),
         "pairings": redact_rows(rows) if redact else rows,
         "totals": totals,
     }
+
+
+def meetings_in(db: Store, start: dt.date, end: dt.date) -> dict[str, int]:
+    """The party committee's record of the quarter: meetings held, problems studied at them, those
+    decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
+    still open then), whichever meeting took them. Two queries."""
+    first, last = start.isoformat(), end.isoformat()
+    held, studied, decided = db.execute(
+        "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
+        " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
+        " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
+        " WHERE mt.date BETWEEN ? AND ?", [first, last]).fetchone()
+    overdue = db.execute(
+        "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
+        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)", {"end": last}).fetchone()[0]
+    return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
 
 
 def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, str],
@@ -139,7 +173,8 @@ def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, 
     by_status = Counter(status.get(h) or "unrecorded" for h in households)
     return {
         "pairings": len(rows),
-        "compliant": sum(r["compliant"] for r in rows),
+        "compliant": sum(r["compliant"] is True for r in rows),
+        "pending": sum(r["compliant"] == "pending" for r in rows),
         "visits": sum(r["visits"] for r in rows),
         "visits_cumulative": cumulative,
         "aid_value": yuan(sum(by_kind.values())),
@@ -202,6 +237,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     """The report laid out for a terminal table or a Markdown page (see render.emit_document)."""
     t = data["totals"]
     title = _("Quarter report {quarter} ({start} – {end})").format(**data)
+    if t.get("in_progress"):
+        title += " " + _("(in progress)")
     if "by_unit" in data:
         return _unit_document(data)
     if not data["pairings"]:
@@ -217,19 +254,23 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "per_person": r["income_per_person"], "change": _signed(r["income_change"]),
         "status": r["status"],
         "measures": f"{r.get('measures_due', 0)}/{r.get('measures_done', 0)}/{r.get('measures_overdue', 0)}",
-        "_styles": {"visits": "met" if r["compliant"] else r["state"]},
+        "_styles": {"visits": r["state"]},
     } for r in data["pairings"]]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _(", ").join(f"{label(k)} {v:.2f}" for k, v in t["aid_by_kind"].items())
     totals = [
         (_("Pairings"), t["pairings"]),
-        (_("Compliant pairings"), f"{t['compliant']}{rate}"),
+        (_("Compliant pairings"), f"{t['compliant']}{rate}" + (
+            " " + _("(in progress: {n} pending)").format(n=t["pending"]) if t.get("in_progress") else "")),
         (_("Visits this quarter"), t["visits"]),
         (_("Visits since the programme began"), t["visits_cumulative"]),
         (_("Aid given this quarter (yuan)"), f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
         (_("Households by status at quarter end"),
          _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items())),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
+        (_("Studied by the party committee this quarter"),
+         _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+             **t["meetings"])),
     ]
     plan = [(_("Measures due / done / overdue this quarter"),
              f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}")]

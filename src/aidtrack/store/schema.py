@@ -253,6 +253,87 @@ def m0004_perf(db: Database) -> None:
 
 
 #: Migration names this program knows; a file with any other applied is from a newer aidtrack.
+_V5 = """
+CREATE TABLE members (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+    name TEXT,
+    relation TEXT CHECK (relation IN ('head','spouse','child','parent','other')),
+    born TEXT CHECK (born IS NULL OR date(born) = born),
+    gender TEXT CHECK (gender IN ('male','female')),
+    id_number TEXT,
+    health TEXT CHECK (health IN ('healthy','chronic','serious','disabled')),
+    schooling TEXT,
+    work TEXT,
+    work_from TEXT CHECK (work_from IS NULL OR date(work_from) = work_from),
+    work_to TEXT CHECK (work_to IS NULL OR date(work_to) = work_to),
+    dibao_from TEXT CHECK (dibao_from IS NULL OR date(dibao_from) = dibao_from),
+    dibao_to TEXT CHECK (dibao_to IS NULL OR date(dibao_to) = dibao_to),
+    dibao_amount INTEGER CHECK (dibao_amount IS NULL
+                                OR (typeof(dibao_amount) = 'integer' AND dibao_amount >= 0)),
+    joined TEXT NOT NULL CHECK (date(joined) = joined),
+    left_on TEXT CHECK (left_on IS NULL OR (date(left_on) = left_on AND left_on >= joined))
+);
+CREATE INDEX members_household ON members(household_id, joined);
+
+ALTER TABLE problems ADD COLUMN escalated_on TEXT
+    CHECK (escalated_on IS NULL OR date(escalated_on) = escalated_on);
+ALTER TABLE problems ADD COLUMN escalated_by TEXT;
+UPDATE problems SET escalated_on = (SELECT v.date FROM visits v WHERE v.id = problems.visit_id)
+    WHERE escalated = 1;
+
+CREATE TABLE meetings (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL CHECK (date(date) = date),
+    kind TEXT NOT NULL DEFAULT 'committee' CHECK (kind IN ('committee','leading-group')),
+    attendees TEXT,
+    note TEXT,
+    UNIQUE (date, kind)
+);
+CREATE TABLE meeting_items (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    problem_id INTEGER NOT NULL REFERENCES problems(id) ON DELETE CASCADE,
+    decision TEXT,
+    leader_id INTEGER REFERENCES cadres(id),
+    due TEXT CHECK (due IS NULL OR date(due) = due),
+    UNIQUE (meeting_id, problem_id)
+);
+CREATE INDEX meeting_items_problem ON meeting_items(problem_id)
+"""
+
+
+#: households.members is the size today (members who have not left; at least 1), kept by triggers
+#: so that every path that writes members (add, edit, import, delete) keeps it true.
+_SIZE = ("UPDATE households SET members = max(1, (SELECT count(*) FROM members m"
+         " WHERE m.household_id = {row}.household_id AND m.left_on IS NULL)) WHERE id = {row}.household_id")
+_V5_TRIGGERS = (
+    f"CREATE TRIGGER members_size_insert AFTER INSERT ON members BEGIN {_SIZE.format(row='NEW')}; END",
+    f"CREATE TRIGGER members_size_update AFTER UPDATE OF household_id, left_on ON members BEGIN"
+    f" {_SIZE.format(row='OLD')}; {_SIZE.format(row='NEW')}; END",
+    f"CREATE TRIGGER members_size_delete AFTER DELETE ON members BEGIN {_SIZE.format(row='OLD')}; END",
+)
+
+
+@migrations(name="0005_members_meetings")
+def m0005_members_meetings(db: Database) -> None:
+    """Dated household members (the size at a date is the count present; a register with only a
+    count gets that many unnamed members from its enrolment), the date an escalation was made,
+    and the meetings that study escalated problems."""
+    for statement in _V5.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    rows = db.execute(
+        "SELECT h.id, h.members, coalesce((SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id),"
+        " '1900-01-01') FROM households h").fetchall()
+    db.conn.executemany("INSERT INTO members (household_id, name, joined) VALUES (?, ?, ?)",
+                        [(hid, f"#{k}", day) for hid, n, day in rows for k in range(1, n + 1)])
+    for statement in _V5_TRIGGERS:
+        db.execute(statement)
+
+
+
+
 _V6 = """
 CREATE TABLE causes (
     id INTEGER PRIMARY KEY,
@@ -360,5 +441,5 @@ def m0007_assessments(db: Database) -> None:
 
 
 
-KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0006_plans_monitoring",
-         "0007_assessments"]
+KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0005_members_meetings",
+         "0006_plans_monitoring", "0007_assessments"]

@@ -15,6 +15,7 @@ from ...i18n import _
 from ...kinds import REGISTRY
 from ...model import AidtrackError, format_yuan
 from ...store import Store
+from ..members import add_unnamed, set_size
 from ..records import ENROL, move_enrolment
 from ..refs import Refs
 from ..validate import prefetches, validator
@@ -290,6 +291,9 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         [(rid, code, *values[:len(own)]) for rid, code, values in inserts])
     if kind == "households":
         db.conn.executemany(ENROL, [(rid, values[-1]) for rid, _, values in inserts if values[-1]])
+        size = columns.index("members")
+        for rid, _code, values in inserts:  # the people counted, from the enrolment on
+            add_unnamed(db, rid, values[size] or 1, values[-1] or run.today.isoformat())
     idn = columns.index("id_number") if "id_number" in columns else None
     for rid, code, values in inserts:
         run.refs.remember(entity, rid, code, values[0], enrolled=values[-1] if kind == "households" else None,
@@ -299,7 +303,13 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
             [(*new[:len(own)], rid) for rid, _, new in updates])
         if kind == "households":
+            size = columns.index("members")
             for rid, old, new in updates:
+                if old[size] != new[size]:  # a count without a date: the size from today
+                    try:
+                        set_size(db, rid, new[size] or 1, run.today.isoformat())
+                    except AidtrackError as e:
+                        run.error(name, None, e.field, message(e))
                 if old[-1] != new[-1]:
                     try:
                         move_enrolment(db, rid, new[-1])

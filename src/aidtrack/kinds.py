@@ -519,6 +519,7 @@ MEMBERS = Kind(
     sheet_zh=("家庭成员",), key_words="household, name, joined",
     filters={"household": Filter("m.household_id = ?", "household"),
              "present": Filter("m.left_on IS NULL")},
+    merged=False,
 )
 
 MEETINGS = Kind(
@@ -534,6 +535,7 @@ MEETINGS = Kind(
     natural_key=("date", "kind"), source="meetings mt", order="mt.date, mt.kind",
     list_columns=("id", "date", "kind", "items", "attendees", "note"),
     sheet_zh=("会议",), unique_key=True, key_words="date, kind",
+    merged=False,
 )
 
 MEETING_ITEMS = Kind(
@@ -563,6 +565,7 @@ MEETING_ITEMS = Kind(
     list_columns=("id", "meeting_date", "household", "problem_id", "problem", "decision", "leader", "due",
                   "resolved_on"),
     sheet_zh=("会议议题",), unique_key=True, key_words="meeting, problem",
+    merged=False,
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.

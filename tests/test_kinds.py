@@ -33,8 +33,9 @@ def _string_sequences(tree: ast.AST):
 
 
 def test_the_registry_is_the_only_list_of_a_kinds_fields():
-    """A literal naming four or more of a kind's fields outside kinds.py is a second list (a bug
-    waiting: the next field added to the registry would be missing from it)."""
+    """A literal made of four or more of a kind's fields (over 80 % of it) outside kinds.py is a
+    second list (a bug waiting: the next field added to the registry would be missing from it). A
+    report's or check's own columns mixing in figures of its own are not."""
     fields = {k.name: set(k.field_names) | set(k.columns) for k in REGISTRY.values()}
     found = []
     for path in SRC.rglob("*.py"):
@@ -43,7 +44,7 @@ def test_the_registry_is_the_only_list_of_a_kinds_fields():
         for line, items in _string_sequences(ast.parse(path.read_text(encoding="utf-8"))):
             for kind, names in fields.items():
                 hits = [i for i in items if i in names]
-                if len(hits) >= 4 and len(hits) >= 0.75 * len(items):
+                if len(hits) >= 4 and len(hits) > 0.8 * len(items):  # mostly one kind's fields
                     found.append(f"{path.relative_to(SRC)}:{line} lists {kind} fields {hits}")
     assert not found, "\n".join(found)
 

@@ -40,6 +40,9 @@ LABELS.update({
     "category": N_("Category"), "reason": N_("Reason"), "ended_on": N_("Ended"),
     "end_reason": N_("Risk elimination")})
 MONITOR_LABELS = {"date": N_("Since")}
+MEMBER_COLUMNS = [c for c in REGISTRY["members"].list_columns if c not in _OWN]
+MEMBER_LABELS = {"name": N_("Name"), "relation": N_("Relation"), "born": N_("Born"), "health": N_("Health"),
+                 "work": N_("Work"), "joined": N_("Joined"), "left_on": N_("Left")}
 
 
 def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
@@ -175,9 +178,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     sections: list[dict[str, Any]] = [
         {"kind": "fields", "title": _("Household"), "rows": fields},
         {"kind": "table", "title": _("Members"), "rows": members,
-         "columns": ["name", "relation", "born", "health", "work", "joined", "left_on"],
-         "headers": [N_("Name"), N_("Relation"), N_("Born"), N_("Health"), N_("Work"), N_("Joined"),
-                     N_("Left")],
+         "columns": MEMBER_COLUMNS,
+         "headers": [MEMBER_LABELS.get(c) or LABELS.get(c, c) for c in MEMBER_COLUMNS],
          "empty": _("No members recorded.")},
         {"kind": "table", "title": _("Pairings"), "columns": ["cadre", "since", "until"],
          "headers": [N_("Cadre"), N_("Since"), N_("Until")], "rows": pairings, "empty": _("Never paired.")},

@@ -11,8 +11,9 @@ app = typer.Typer()
 
 
 @app.command()
-def hello(name: str = "world", household: str | None = None, date: str | None = None,
-          situation: str | None = None) -> None:
+def hello(
+    name: str = "world", household: str | None = None, date: str | None = None, situation: str | None = None
+) -> None:
     """Greet someone: all that a Typer command-line program does at the least."""
     print(f"hello {household or name} {date or ''} {situation or ''}")
 

@@ -77,8 +77,9 @@ def log(text: str) -> None:
 
 
 def wrapped(argv: list[str]) -> dict:
-    p = subprocess.run([sys.executable, "-c", WRAPPER, *map(str, argv)], capture_output=True, text=True,
-                       env=ENV)
+    p = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *map(str, argv)], capture_output=True, text=True, env=ENV
+    )
     if p.returncode != 0 or not p.stdout.strip():
         raise RuntimeError(f"wrapper failed: {p.stderr.strip()[-500:]}")
     r = json.loads(p.stdout.strip().splitlines()[-1])
@@ -119,8 +120,10 @@ def visits_digest(db: Path) -> tuple[int, str]:
     try:
         h = hashlib.sha256()
         n = 0
-        for row in conn.execute("SELECT pairing_id, date, kind, situation, solved, event FROM visits"
-                                " ORDER BY pairing_id, date, kind"):
+        for row in conn.execute(
+            "SELECT pairing_id, date, kind, situation, solved, event FROM visits"
+            " ORDER BY pairing_id, date, kind"
+        ):
             h.update(repr(row).encode())
             n += 1
         return n, h.hexdigest()
@@ -137,11 +140,15 @@ def count(db: Path, table: str) -> int:
 
 
 def summary(label: str, runs: list[dict]) -> dict:
-    return {"label": label, "runs": len(runs),
-            "wall": [round(r["wall"], 2) for r in runs], "cpu": [round(r["cpu"], 2) for r in runs],
-            "median_wall": round(statistics.median(r["wall"] for r in runs), 2),
-            "median_cpu": round(statistics.median(r["cpu"] for r in runs), 2),
-            "peak_rss_mib": round(max(r["maxrss_kib"] for r in runs) / 1024, 1)}
+    return {
+        "label": label,
+        "runs": len(runs),
+        "wall": [round(r["wall"], 2) for r in runs],
+        "cpu": [round(r["cpu"], 2) for r in runs],
+        "median_wall": round(statistics.median(r["wall"] for r in runs), 2),
+        "median_cpu": round(statistics.median(r["cpu"] for r in runs), 2),
+        "peak_rss_mib": round(max(r["maxrss_kib"] for r in runs) / 1024, 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,8 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 9, 30))
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--big", type=int, default=None, metavar="N",
-                    help="also import a visits-only file of about N rows once (peak memory)")
+    ap.add_argument(
+        "--big",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also import a visits-only file of about N rows once (peak memory)",
+    )
     ap.add_argument("--reuse", action="store_true", help="keep the generated files and base register")
     ap.add_argument("--skip-problems", action="store_true")
     args = ap.parse_args(argv)
@@ -179,9 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     script = work / "limit.sql"
     script.write_text(LIMIT_SQL.format(csv=visits_csv))
 
-    meta = {"rows": rows, "sqlite": sqlite3.sqlite_version, "python": sys.version.split()[0],
-            "cpus": os.cpu_count(), "started": dt.datetime.now().isoformat(timespec="seconds"),
-            "load_before": os.getloadavg()}
+    meta = {
+        "rows": rows,
+        "sqlite": sqlite3.sqlite_version,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "load_before": os.getloadavg(),
+    }
     runs: dict[str, list[dict]] = {"limit": [], "aidtrack": [], "raw": []}
     lim_db, imp_db, raw_db = work / "limit.db", work / "import.db", work / "raw.db"
     for i in range(args.repeat):
@@ -199,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     meta["stored"] = {"limit": lim_state[0], "aidtrack": imp_state[0]}
     meta["same_end_state"] = lim_state == imp_state
     results = {
-        "limit": summary(f"limit: sqlite3 .import into TEMP + INSERT … SELECT ({rows['visits']:,} rows)",
-                         runs["limit"]),
+        "limit": summary(
+            f"limit: sqlite3 .import into TEMP + INSERT … SELECT ({rows['visits']:,} rows)", runs["limit"]
+        ),
         "aidtrack": summary(f"aidtrack import visits ({rows['visits']:,} rows)", runs["aidtrack"]),
         "raw": summary("sqlite3 .import --csv, bare table", runs["raw"]),
     }
@@ -241,23 +259,31 @@ def main(argv: list[str] | None = None) -> int:
     targets = {
         "import ≤ 1.3 × limit (wall)": (round(imp["median_wall"] / lim["median_wall"], 2), 1.3),
         "import ≤ 1.3 × limit (cpu)": (round(imp["median_cpu"] / lim["median_cpu"], 2), 1.3),
-        "peak memory ≤ 100 MiB": (max(r["peak_rss_mib"] for k, r in results.items()
-                                      if k in ("aidtrack", "big")), 100),
+        "peak memory ≤ 100 MiB": (
+            max(r["peak_rss_mib"] for k, r in results.items() if k in ("aidtrack", "big")),
+            100,
+        ),
     }
     if "problems" in results:
         targets["import problems ≤ 2 s (wall)"] = (results["problems"]["median_wall"], 2.0)
-    report = {"meta": meta, "results": results,
-              "targets": {k: {"figure": v, "limit": most, "pass": v <= most}
-                          for k, (v, most) in targets.items()}}
+    report = {
+        "meta": meta,
+        "results": results,
+        "targets": {k: {"figure": v, "limit": most, "pass": v <= most} for k, (v, most) in targets.items()},
+    }
     (out / "import_limit.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
-    print(f"rows: {rows}; sqlite {meta['sqlite']}, python {meta['python']}, {meta['cpus']} cpus,"
-          f" load {meta['load_before'][0]:.1f} → {meta['load_after'][0]:.1f}")
+    print(
+        f"rows: {rows}; sqlite {meta['sqlite']}, python {meta['python']}, {meta['cpus']} cpus,"
+        f" load {meta['load_before'][0]:.1f} → {meta['load_after'][0]:.1f}"
+    )
     print("\n| what | median wall s | median cpu s | wall runs | peak RSS MiB |")
     print("| --- | ---: | ---: | --- | ---: |")
     for r in results.values():
-        print(f"| {r['label']} | {r['median_wall']:.2f} | {r['median_cpu']:.2f} |"
-              f" {', '.join(f'{w:.2f}' for w in r['wall'])} | {r['peak_rss_mib']} |")
+        print(
+            f"| {r['label']} | {r['median_wall']:.2f} | {r['median_cpu']:.2f} |"
+            f" {', '.join(f'{w:.2f}' for w in r['wall'])} | {r['peak_rss_mib']} |"
+        )
     print(f"\nsame end state as the limit: {meta['same_end_state']} (stored {meta['stored']})")
     print("\n| target | figure | limit | met |")
     print("| --- | ---: | ---: | --- |")

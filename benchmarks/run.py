@@ -78,18 +78,36 @@ def shown(argv: list[str], out: Path) -> str:
 
 
 def skipped(label: str, note: str, command: str = "") -> dict:
-    return {"label": label, "command": command, "status": "skipped", "note": note, "times": [],
-            "median": None, "min": None, "max": None, "peak_rss_mib": None}
+    return {
+        "label": label,
+        "command": command,
+        "status": "skipped",
+        "note": note,
+        "times": [],
+        "median": None,
+        "min": None,
+        "max": None,
+        "peak_rss_mib": None,
+    }
 
 
 def summary(label: str, command: str, times: list[float], rss: list[int], note: str = "") -> dict:
-    return {"label": label, "command": command, "status": "ok", "note": note, "times": times,
-            "median": statistics.median(times), "min": min(times), "max": max(times),
-            "peak_rss_mib": round(max(rss) / MIB, 1) if rss else None}
+    return {
+        "label": label,
+        "command": command,
+        "status": "ok",
+        "note": note,
+        "times": times,
+        "median": statistics.median(times),
+        "min": min(times),
+        "max": max(times),
+        "peak_rss_mib": round(max(rss) / MIB, 1) if rss else None,
+    }
 
 
-def measure(label: str, argv: list[str], repeat: int, out: Path, ok=(0,), prepare=None,
-            warmup: bool = False) -> dict:
+def measure(
+    label: str, argv: list[str], repeat: int, out: Path, ok=(0,), prepare=None, warmup: bool = False
+) -> dict:
     """Run `argv` `repeat` times (after `prepare()`, untimed, each time); an unexpected exit is an error."""
     command = shown(argv, out)
     times, rss = [], []
@@ -130,8 +148,16 @@ class Commands:
     """Which aidtrack commands exist: `aidtrack GROUP CMD --help` exits 0 and is not a stub."""
 
     def __init__(self, names: list[tuple[str, ...]]):
-        procs = {n: subprocess.Popen([*AIDTRACK, *n, "--help"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, env=ENV) for n in names}
+        procs = {
+            n: subprocess.Popen(
+                [*AIDTRACK, *n, "--help"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=ENV,
+            )
+            for n in names
+        }
         self.help = {}
         for n, p in procs.items():
             text, _ = p.communicate()
@@ -224,12 +250,20 @@ def import_bundle(cmds: Commands, db: Path, bundle: Path, label: str) -> dict:
             bad = bundle_mismatches(db, bundle)
             note = "row counts equal the CSV files" if not bad else "ROW COUNTS DIFFER: " + "; ".join(bad)
             return summary(label, shown(argv, db.parent.parent), [r["wall"]], [r["maxrss_kib"]], note)
-        res = skipped(label, f"exit {r['rc']}: " + (r["stderr"].strip().splitlines() or [""])[-1]
-                      + "; database built by run.py's stand-in loader", shown(argv, db.parent.parent))
+        res = skipped(
+            label,
+            f"exit {r['rc']}: "
+            + (r["stderr"].strip().splitlines() or [""])[-1]
+            + "; database built by run.py's stand-in loader",
+            shown(argv, db.parent.parent),
+        )
         res["status"] = "error"
     else:
-        res = skipped(label, "`aidtrack import bundle` not available; database built by run.py's stand-in"
-                      " loader (the shared validators, no audit)")
+        res = skipped(
+            label,
+            "`aidtrack import bundle` not available; database built by run.py's stand-in"
+            " loader (the shared validators, no audit)",
+        )
     load_direct(db, bundle)
     return res
 
@@ -261,13 +295,16 @@ def _insert_batch(db, kind: str, batch: list[dict]) -> None:
     if not batch:
         return
     cols = [c for c in batch[0] if c != "enrolled"]
-    db.conn.executemany(f"INSERT INTO {kind} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [tuple(r[c] for c in cols) for r in batch])
+    db.conn.executemany(
+        f"INSERT INTO {kind} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [tuple(r[c] for c in cols) for r in batch],
+    )
     if kind == "households":
         db.conn.executemany(
             "INSERT INTO statuses (household_id, status, date, reason)"
             " SELECT id, 'enrolled', ?, 'enrolled' FROM households WHERE code = ?",
-            [(r["enrolled"], r["code"]) for r in batch])
+            [(r["enrolled"], r["code"]) for r in batch],
+        )
 
 
 # -- the hand-written SQL baselines ------------------------------------------------------------
@@ -330,14 +367,22 @@ def add_months(month: str, n: int) -> str:
 def relapse_params(db: Path, asof: dt.date) -> dict:
     conn = sqlite3.connect(db)
     try:
-        row = conn.execute("SELECT value FROM policy WHERE key = 'poverty_line' AND effective_from <= ?"
-                           " ORDER BY effective_from DESC LIMIT 1", [asof.isoformat()]).fetchone()
+        row = conn.execute(
+            "SELECT value FROM policy WHERE key = 'poverty_line' AND effective_from <= ?"
+            " ORDER BY effective_from DESC LIMIT 1",
+            [asof.isoformat()],
+        ).fetchone()
     finally:
         conn.close()
     month = f"{asof.year:04d}-{asof.month:02d}"
-    return {"asof": asof.isoformat(), "first_month": add_months(month, -12), "last_month": month,
-            "shock_from": (asof - dt.timedelta(days=90)).isoformat(), "stale_month": add_months(month, -3),
-            "line": row[0] if row else 200_00}
+    return {
+        "asof": asof.isoformat(),
+        "first_month": add_months(month, -12),
+        "last_month": month,
+        "shock_from": (asof - dt.timedelta(days=90)).isoformat(),
+        "stale_month": add_months(month, -3),
+        "line": row[0] if row else 200_00,
+    }
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -349,12 +394,28 @@ def ratio(a: dict | None, b: dict | None) -> float | None:
     return a["median"] / b["median"]
 
 
-def target(targets: list, name: str, label: str, figure: float | None, limit: float, kind: str,
-           unit: str = "", note: str = "") -> None:
+def target(
+    targets: list,
+    name: str,
+    label: str,
+    figure: float | None,
+    limit: float,
+    kind: str,
+    unit: str = "",
+    note: str = "",
+) -> None:
     ok = None if figure is None else (figure <= limit if kind == "max" else figure >= limit)
-    targets.append({"name": name, "label": label, "figure": None if figure is None else round(figure, 3),
-                    "limit": limit, "unit": unit, "pass": ok,
-                    "note": note if figure is not None or note else "not measured"})
+    targets.append(
+        {
+            "name": name,
+            "label": label,
+            "figure": None if figure is None else round(figure, 3),
+            "limit": limit,
+            "unit": unit,
+            "pass": ok,
+            "note": note if figure is not None or note else "not measured",
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -365,18 +426,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--skip-big", action="store_true", help="skip the 5×-larger visits file")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--units", type=unit_scales, default=[50],
-                    help="unit files merged into a city file: a count or a comma list (10,50,100,200,500)")
-    ap.add_argument("--unit-files", type=Path, default=None,
-                    help="use the unit*.db files of this folder instead of building them")
+    ap.add_argument(
+        "--units",
+        type=unit_scales,
+        default=[50],
+        help="unit files merged into a city file: a count or a comma list (10,50,100,200,500)",
+    )
+    ap.add_argument(
+        "--unit-files",
+        type=Path,
+        default=None,
+        help="use the unit*.db files of this folder instead of building them",
+    )
     ap.add_argument("--rollup-only", action="store_true", help="only the city roll-up measurements")
     ap.add_argument("--unit-households", type=int, default=400, help="households per merged unit")
-    ap.add_argument("--keep-city", type=Path, default=None,
-                    help="also copy the imported city database to this path")
-    ap.add_argument("--quick", action="store_true",
-                    help="the tiny run CI makes: " + ", ".join(
-                        f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items() if v is not True)
-                    + ", --skip-big")
+    ap.add_argument(
+        "--keep-city", type=Path, default=None, help="also copy the imported city database to this path"
+    )
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="the tiny run CI makes: "
+        + ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items() if v is not True)
+        + ", --skip-big",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         for key, value in QUICK.items():
@@ -398,16 +471,35 @@ def main(argv: list[str] | None = None) -> int:
 
     m: dict[str, dict] = {}
     meta = {
-        "households": args.households, "years": args.years, "repeat": R, "seed": args.seed,
-        "end": end.isoformat(), "quarter": last_q, "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version, "platform": platform.platform(), "cpus": os.cpu_count(),
+        "households": args.households,
+        "years": args.years,
+        "repeat": R,
+        "seed": args.seed,
+        "end": end.isoformat(),
+        "quarter": last_q,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
         "started": dt.datetime.now().isoformat(timespec="seconds"),
     }
 
-    cmds = Commands([("import", "visits"), ("import", "bundle"), ("report", "quarter"),
-                     ("report", "cadres"), ("report", "household"), ("check", "relapse"),
-                     ("check", "visits"), ("visit", "add"), ("merge",), ("check",), ("income", "add"),
-                     ("import", "problems")])
+    cmds = Commands(
+        [
+            ("import", "visits"),
+            ("import", "bundle"),
+            ("report", "quarter"),
+            ("report", "cadres"),
+            ("report", "household"),
+            ("check", "relapse"),
+            ("check", "visits"),
+            ("visit", "add"),
+            ("merge",),
+            ("check",),
+            ("income", "add"),
+            ("import", "problems"),
+        ]
+    )
     meta["available"] = {" ".join(k): v is not None for k, v in cmds.help.items()}
     can_import = cmds.has("import", "visits")  # `import KIND FILE`: one command for every kind
 
@@ -425,11 +517,11 @@ def main(argv: list[str] | None = None) -> int:
         log("generating the big visits file")
         big_dir = data / "big"
         shutil.rmtree(big_dir, ignore_errors=True)
-        big = generate.generate(big_dir, args.households, args.years, args.seed, end=end,
-                                visits_only=5 * counts["visits"])[str(big_dir)]
+        big = generate.generate(
+            big_dir, args.households, args.years, args.seed, end=end, visits_only=5 * counts["visits"]
+        )[str(big_dir)]
         meta["rows"]["visits_big"] = big["visits"]
         big_csv = big_dir / "visits.csv"
-
 
     # 2. importing the visits file: aidtrack against sqlite3 .import (the limit) and sqlite-utils
     base = work / "base.db"
@@ -463,8 +555,13 @@ def main(argv: list[str] | None = None) -> int:
     if sqlite3_bin:
         log("timing sqlite3 .import")
         raw = work / "raw.db"
-        m["sqlite3_import"] = measure(label, [sqlite3_bin, str(raw), f'.import --csv "{visits_csv}" visits'],
-                                      R, out, prepare=lambda: remove_db(raw))
+        m["sqlite3_import"] = measure(
+            label,
+            [sqlite3_bin, str(raw), f'.import --csv "{visits_csv}" visits'],
+            R,
+            out,
+            prepare=lambda: remove_db(raw),
+        )
         remove_db(raw)
     else:
         m["sqlite3_import"] = skipped(label, "sqlite3 not on PATH")
@@ -481,8 +578,13 @@ def main(argv: list[str] | None = None) -> int:
     if su_bin:
         log("timing sqlite-utils insert (once)")
         raw = work / "su.db"
-        m["sqlite_utils_insert"] = measure(label, [su_bin, "insert", str(raw), "visits", str(visits_csv),
-                                                   "--csv"], 1, out, prepare=lambda: remove_db(raw))
+        m["sqlite_utils_insert"] = measure(
+            label,
+            [su_bin, "insert", str(raw), "visits", str(visits_csv), "--csv"],
+            1,
+            out,
+            prepare=lambda: remove_db(raw),
+        )
         remove_db(raw)
     else:
         m["sqlite_utils_insert"] = skipped(label, "sqlite-utils not installed")
@@ -497,8 +599,11 @@ def main(argv: list[str] | None = None) -> int:
         big_rows = meta["rows"]["visits_big"]
         m["import_visits_big"] = measure(
             f"import visits ({big_rows:,} rows)",
-            [*AIDTRACK, "--db", str(target_db), "import", "visits", str(big_csv)], 1, out,
-            prepare=lambda: copy_db(base, target_db))
+            [*AIDTRACK, "--db", str(target_db), "import", "visits", str(big_csv)],
+            1,
+            out,
+            prepare=lambda: copy_db(base, target_db),
+        )
         if m["import_visits_big"]["status"] == "ok":
             got = table_counts(target_db)["visits"]
             m["import_visits_big"]["rows"] = got
@@ -557,8 +662,9 @@ def main(argv: list[str] | None = None) -> int:
     meta["seconds"] = round(time.perf_counter() - started, 1)
     targets = judge(m)
     results = {"meta": meta, "measurements": m, "targets": targets}
-    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
-                                      encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     md = markdown(results) + rollup_markdown(m["merge_units"])
     (out / "results.md").write_text(md, encoding="utf-8")
     print(md)
@@ -569,8 +675,9 @@ def main(argv: list[str] | None = None) -> int:
 
 #: WRAPPER, also printing the child's CPU time (user + system): on a machine shared with other
 #: work the wall time says how busy the machine was, the CPU time what the command cost.
-WRAPPER_CPU = WRAPPER.replace('"maxrss_kib": rss,', '"maxrss_kib": rss, "cpu": sum(resource.getrusage('
-                              'resource.RUSAGE_CHILDREN)[:2]),')
+WRAPPER_CPU = WRAPPER.replace(
+    '"maxrss_kib": rss,', '"maxrss_kib": rss, "cpu": sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),'
+)
 
 
 def measure_cpu(label: str, argv: list[str], out: Path, ok=(0,)) -> dict:
@@ -580,8 +687,9 @@ def measure_cpu(label: str, argv: list[str], out: Path, ok=(0,)) -> dict:
         raise RuntimeError(f"wrapper failed: {p.stderr.strip()[-500:]}")
     r = json.loads(p.stdout.strip().splitlines()[-1])
     if r["rc"] not in ok:
-        res = skipped(label, f"exit {r['rc']}: " + (r["stderr"].strip().splitlines() or [""])[-1],
-                      shown(argv, out))
+        res = skipped(
+            label, f"exit {r['rc']}: " + (r["stderr"].strip().splitlines() or [""])[-1], shown(argv, out)
+        )
         res["status"] = "error"
         return res
     res = summary(label, shown(argv, out), [r["wall"]], [r["maxrss_kib"]])
@@ -632,7 +740,7 @@ def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out:
     scale is in its "scales" list (the roll-up table of results.md).
     """
     scales = args.units
-    label = (f"merge {scales[-1]} unit files ({args.unit_households} households × {args.years} years)")
+    label = f"merge {scales[-1]} unit files ({args.unit_households} households × {args.years} years)"
     if not (cmds.has("merge") and cmds.has("import", "bundle")):
         return skipped(label, "`aidtrack merge` or `aidtrack import bundle` not available")
     files = build_unit_files(args, data, work, end, scales[-1], log)
@@ -662,8 +770,12 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
     argv = [*AIDTRACK, "--db", str(city), "merge", *map(str, files), "--format", "json"]
     first = measure_cpu(label, argv, out, ok=(0, 1))
     first["command"] = shown([*AIDTRACK, "--db", str(city), "merge", str(files[0]), "…", str(files[-1])], out)
-    row: dict = {"units": n, "first_merge": first.get("median"), "first_merge_mib": first.get("peak_rss_mib"),
-                 "first_merge_cpu": first.get("cpu")}
+    row: dict = {
+        "units": n,
+        "first_merge": first.get("median"),
+        "first_merge_mib": first.get("peak_rss_mib"),
+        "first_merge_cpu": first.get("cpu"),
+    }
     if first["status"] != "ok":
         row["note"] = first["note"]
         return row, first
@@ -671,7 +783,8 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
     conn = sqlite3.connect(city)
     try:
         row["merged"], row["left_out"] = conn.execute(
-            "SELECT count(*), coalesce(sum(left_out), 0) FROM units").fetchone()
+            "SELECT count(*), coalesce(sum(left_out), 0) FROM units"
+        ).fetchone()
         row["visits"] = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
     finally:
         conn.close()
@@ -689,18 +802,44 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
         row["note"] = "one-unit change failed: " + r.stderr.strip()[-200:]
     else:
         os.utime(copy, (time.time() - 60, time.time() - 60))
-        argv_one = [*AIDTRACK, "--db", str(city), "merge", *map(str, files[:-1]), str(copy),
-                    "--format", "json"]
+        argv_one = [
+            *AIDTRACK,
+            "--db",
+            str(city),
+            "merge",
+            *map(str, files[:-1]),
+            str(copy),
+            "--format",
+            "json",
+        ]
         one = measure_cpu("re-merge, one unit changed", argv_one, out, ok=(0, 1))
         row["one_changed"], row["one_changed_mib"] = one.get("median"), one.get("peak_rss_mib")
         row["one_changed_cpu"] = one.get("cpu")
     remove_db(copy)
     q = f"{end.year}Q{(end.month - 1) // 3 + 1}"
-    rep = measure_cpu("report quarter --by unit", [*AIDTRACK, "--db", str(city), "report", "quarter", q,
-                                                   "--by", "unit", "--format", "json"], out)
+    rep = measure_cpu(
+        "report quarter --by unit",
+        [*AIDTRACK, "--db", str(city), "report", "quarter", q, "--by", "unit", "--format", "json"],
+        out,
+    )
     row.update(report=rep.get("median"), report_mib=rep.get("peak_rss_mib"), report_cpu=rep.get("cpu"))
-    exp = measure_cpu("export parquet", [*AIDTRACK, "--db", str(city), "export", "all", "--format", "parquet",
-                                         "--partition", "unit,year", "--out", str(handoff)], out)
+    exp = measure_cpu(
+        "export parquet",
+        [
+            *AIDTRACK,
+            "--db",
+            str(city),
+            "export",
+            "all",
+            "--format",
+            "parquet",
+            "--partition",
+            "unit,year",
+            "--out",
+            str(handoff),
+        ],
+        out,
+    )
     row.update(export=exp.get("median"), export_mib=exp.get("peak_rss_mib"), export_cpu=exp.get("cpu"))
     if exp["status"] == "ok":
         row["duckdb"], row["duckdb_equal"] = duckdb_rollup(city, handoff, q, end)
@@ -732,9 +871,12 @@ def duckdb_rollup(city: Path, handoff: Path, quarter: str, end: dt.date) -> tupl
     if r.returncode != 0:
         return wall, None
     keys = ("pairings", "compliant", "visits", "visits_cumulative", "households", "problems_open_escalated")
-    equal = all(row["unit"] in got and all(got[row["unit"]][k] == row[k] for k in keys)
-                and float(got[row["unit"]]["aid_value"]) == row["aid_value"]
-                for row in json.loads(r.stdout)["by_unit"])
+    equal = all(
+        row["unit"] in got
+        and all(got[row["unit"]][k] == row[k] for k in keys)
+        and float(got[row["unit"]]["aid_value"]) == row["aid_value"]
+        for row in json.loads(r.stdout)["by_unit"]
+    )
     return wall, equal
 
 
@@ -743,10 +885,13 @@ def rollup_markdown(res: dict) -> str:
     rows = res.get("scales") or []
     if not rows:
         return ""
-    lines = ["", "| units | first merge s (CPU s) | s per unit | peak MiB | nothing changed s (CPU s) |"
-             " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) |"
-             " Parquet export s (MiB) | DuckDB s |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "",
+        "| units | first merge s (CPU s) | s per unit | peak MiB | nothing changed s (CPU s) |"
+        " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) |"
+        " Parquet export s (MiB) | DuckDB s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
         equal = {True: "", False: " (NOT EQUAL)", None: ""}[r.get("duckdb_equal")]
         lines.append(
@@ -758,7 +903,8 @@ def rollup_markdown(res: dict) -> str:
             f" {r.get('left_out', '–')} |"
             f" {_fmt(r.get('report'), 1)} ({_fmt(r.get('report_mib'), 0)}) |"
             f" {_fmt(r.get('export'), 1)} ({_fmt(r.get('export_mib'), 0)}) |"
-            f" {_fmt(r.get('duckdb'), 2)}{equal} |")
+            f" {_fmt(r.get('duckdb'), 2)}{equal} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -773,8 +919,9 @@ def rollup_main(args, out: Path) -> int:
 
     cmds = Commands([("import", "bundle"), ("merge",)])
     res = merge_units(cmds, args, data, work, generate.default_end(), out, log)
-    (out / "results-rollup.json").write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n",
-                                             encoding="utf-8")
+    (out / "results-rollup.json").write_text(
+        json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     md = f"{res['label']}: {res['status']} {res.get('note', '')}\n" + rollup_markdown(res)
     (out / "results-rollup.md").write_text(md, encoding="utf-8")
     print(md)
@@ -791,10 +938,21 @@ def time_visit_add(city_db: Path, db: Path, end: dt.date, R: int, warm: bool, ou
     copy_db(city_db, db)
     conn = sqlite3.connect(db)
     try:
-        row = conn.execute("SELECT p.id, p.since FROM pairings p JOIN households h ON h.id = p.household_id"
-                           " WHERE h.code = ? AND p.until IS NULL", [code]).fetchone()
-        used = {d for (d,) in conn.execute(
-            "SELECT date FROM visits WHERE pairing_id = ? AND kind = 'regular'", [row[0]])} if row else set()
+        row = conn.execute(
+            "SELECT p.id, p.since FROM pairings p JOIN households h ON h.id = p.household_id"
+            " WHERE h.code = ? AND p.until IS NULL",
+            [code],
+        ).fetchone()
+        used = (
+            {
+                d
+                for (d,) in conn.execute(
+                    "SELECT date FROM visits WHERE pairing_id = ? AND kind = 'regular'", [row[0]]
+                )
+            }
+            if row
+            else set()
+        )
     finally:
         conn.close()
     if not row:
@@ -829,12 +987,23 @@ def time_visit_add(city_db: Path, db: Path, end: dt.date, R: int, warm: bool, ou
         conn.close()
     n = R + (1 if warm else 0)
     note = f"{added} rows added" if added == n else f"ADDED {added} ROWS, EXPECTED {n}"
-    return summary("visit add (one row)", shown(argv, out).replace("DATE", "<free day>"), res["times"],
-                   res["rss"], note)
+    return summary(
+        "visit add (one row)", shown(argv, out).replace("DATE", "<free day>"), res["times"], res["rss"], note
+    )
 
 
-def history(cmds: Commands, args, data: Path, work: Path, end: dt.date, last_q: str, R: int, warm: bool,
-            out: Path, log) -> tuple[dict, dict]:
+def history(
+    cmds: Commands,
+    args,
+    data: Path,
+    work: Path,
+    end: dt.date,
+    last_q: str,
+    R: int,
+    warm: bool,
+    out: Path,
+    log,
+) -> tuple[dict, dict]:
     """report quarter on N/10 households over Y years, and over 10×Y years.
 
     Every household stays paired from its enrolment to the end, so both registers have the same
@@ -855,12 +1024,19 @@ def history(cmds: Commands, args, data: Path, work: Path, end: dt.date, last_q: 
         generate.generate(bundle, n, years, args.seed, end=end)
         db = work / f"history{years}y.db"
         import_bundle(cmds, db, bundle, label)
-        argv = [*AIDTRACK, "--db", str(db), "report", "quarter",
-                *cmds.period_args(("report", "quarter"), last_q), "--format", "json"]
+        argv = [
+            *AIDTRACK,
+            "--db",
+            str(db),
+            "report",
+            "quarter",
+            *cmds.period_args(("report", "quarter"), last_q),
+            "--format",
+            "json",
+        ]
         results.append(measure(label, argv, R, out, warmup=warm))
         remove_db(db)
     return results[0], results[1]
-
 
 
 # -- issue 16: the second pass's measures (each beside its floor) ---------------------------------
@@ -966,17 +1142,28 @@ def measure_sqls(label: str, db: Path, queries: list[tuple[str, dict]], repeat: 
 def quarter_params(end: dt.date) -> dict:
     start = dt.date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
     m1 = f"{start.year:04d}-{start.month:02d}"
-    return {"start": start.isoformat(), "end": end.isoformat(), "m1": m1, "m3": add_months(m1, 2),
-            "p1": add_months(m1, -3), "p3": add_months(m1, -1)}
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "m1": m1,
+        "m3": add_months(m1, 2),
+        "p1": add_months(m1, -3),
+        "p3": add_months(m1, -1),
+    }
 
 
 def check_params(db: Path, asof: dt.date) -> dict:
     """Every check's parameters with the default policy (the generator sets none but the line)."""
     rel = relapse_params(db, asof)
     q = quarter_params(asof)
-    return {**rel, "qstart": q["start"], "followup_from": (asof - dt.timedelta(days=90)).isoformat(),
-            "escalated_before": (asof - dt.timedelta(days=30)).isoformat(),
-            "window_month": add_months(rel["last_month"], -23), "need": 6}
+    return {
+        **rel,
+        "qstart": q["start"],
+        "followup_from": (asof - dt.timedelta(days=90)).isoformat(),
+        "escalated_before": (asof - dt.timedelta(days=30)).isoformat(),
+        "window_month": add_months(rel["last_month"], -23),
+        "need": 6,
+    }
 
 
 def hand_sql(m: dict, db: Path, end: dt.date, R: int) -> None:
@@ -985,12 +1172,15 @@ def hand_sql(m: dict, db: Path, end: dt.date, R: int) -> None:
     c = check_params(db, end)
     m["sql_quarter"] = measure_sql("hand-written SQL: quarter rollup", db, SQL_QUARTER, q, R)
     m["sql_cadres"] = measure_sql("hand-written SQL: cadre assessment", db, SQL_CADRES, q, R)
-    m["sql_relapse"] = measure_sql("hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end),
-                                   R)
-    m["sql_check"] = measure_sqls("hand-written SQL: every check (relapse, visits, exits)", db,
-                                  [(SQL_RELAPSE, c), *((s, c) for s in SQL_CHECK_VISITS),
-                                   (SQL_CHECK_EXITS, c)],
-                                  R)
+    m["sql_relapse"] = measure_sql(
+        "hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end), R
+    )
+    m["sql_check"] = measure_sqls(
+        "hand-written SQL: every check (relapse, visits, exits)",
+        db,
+        [(SQL_RELAPSE, c), *((s, c) for s in SQL_CHECK_VISITS), (SQL_CHECK_EXITS, c)],
+        R,
+    )
 
 
 #: The same end state as `aidtrack import visits`, in SQL alone (the sqlite3 shell): the CSV into a TEMP
@@ -1019,8 +1209,13 @@ def same_end_state(base: Path, visits_csv: Path, work: Path, R: int, out: Path, 
     script = work / "same_end_state.sql"
     script.write_text(SAME_END_STATE.format(csv=visits_csv), encoding="utf-8")
     target_db = work / "same.db"
-    res = measure(label, [sqlite3_bin, "-bail", str(target_db), f".read {script}"], R, out,
-                  prepare=lambda: copy_db(base, target_db))
+    res = measure(
+        label,
+        [sqlite3_bin, "-bail", str(target_db), f".read {script}"],
+        R,
+        out,
+        prepare=lambda: copy_db(base, target_db),
+    )
     if res["status"] == "ok":
         got = table_counts(target_db)["visits"]
         res["rows"] = got
@@ -1029,12 +1224,21 @@ def same_end_state(base: Path, visits_csv: Path, work: Path, R: int, out: Path, 
     return res
 
 
-FLOOR_RUN = [sys.executable, str(HERE / "floor_app.py"), "--household", "H00001", "--date", "2026-09-30",
-             "--situation", "测试"]
+FLOOR_RUN = [
+    sys.executable,
+    str(HERE / "floor_app.py"),
+    "--household",
+    "H00001",
+    "--date",
+    "2026-09-30",
+    "--situation",
+    "测试",
+]
 
 
-def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm: bool, out: Path,
-                 args) -> None:
+def one_row_adds(
+    m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm: bool, out: Path, args
+) -> None:
     """`visit add` and `income add` into copies of the city register, beside a minimal Typer command's run."""
     m["floor_run"] = measure("floor: minimal Typer command run", FLOOR_RUN, R, out, warmup=warm)
     m["visit_add"] = time_visit_add(city_db, work / "visit.db", end, R, warm, out, args)
@@ -1042,8 +1246,20 @@ def one_row_adds(m: dict, city_db: Path, work: Path, end: dt.date, R: int, warm:
     db = work / "income.db"
     copy_db(city_db, db)
     n = iter(range(10_000))
-    argv = [*AIDTRACK, "--db", str(db), "income", "add", code, "--month", f"{end.year:04d}-{end.month:02d}",
-            "--amount", "123.45", "--source", "SOURCE"]
+    argv = [
+        *AIDTRACK,
+        "--db",
+        str(db),
+        "income",
+        "add",
+        code,
+        "--month",
+        f"{end.year:04d}-{end.month:02d}",
+        "--amount",
+        "123.45",
+        "--source",
+        "SOURCE",
+    ]
     times, rss = [], []
     for i in range(R + (1 if warm else 0)):
         r = wrapped([x if x != "SOURCE" else f"测试{next(n)}" for x in argv])
@@ -1082,8 +1298,13 @@ def import_problems(city_db: Path, problems_csv: Path, work: Path, R: int, out: 
     finally:
         conn.close()
     target_db = work / "problems.db"
-    res = measure(label, [*AIDTRACK, "--db", str(target_db), "import", "problems", str(problems_csv)], R, out,
-                  prepare=lambda: copy_db(base, target_db))
+    res = measure(
+        label,
+        [*AIDTRACK, "--db", str(target_db), "import", "problems", str(problems_csv)],
+        R,
+        out,
+        prepare=lambda: copy_db(base, target_db),
+    )
     if res["status"] == "ok":
         got = table_counts(target_db)["problems"]
         res["rows"] = got
@@ -1100,40 +1321,106 @@ QUICK = {"households": 200, "years": 2, "repeat": 1, "skip_big": True, "units": 
 
 def judge_second_pass(m: dict, t: list) -> None:
     """Issue 16's targets, each a ratio of medians measured in this run."""
-    target(t, "import_vs_same_end_state", "import visits ≤ 1.3 × same-end-state SQL",
-           ratio(m["import_visits"], m["same_end_state"]), 1.3, "max", "×")
+    target(
+        t,
+        "import_vs_same_end_state",
+        "import visits ≤ 1.3 × same-end-state SQL",
+        ratio(m["import_visits"], m["same_end_state"]),
+        1.3,
+        "max",
+        "×",
+    )
     floor = m["floor"].get("median")
-    for key, sql in (("report_quarter", "sql_quarter"), ("report_cadres", "sql_cadres"),
-                     ("check_relapse", "sql_relapse"), ("check_all", "sql_check")):
+    for key, sql in (
+        ("report_quarter", "sql_quarter"),
+        ("report_cadres", "sql_cadres"),
+        ("check_relapse", "sql_relapse"),
+        ("check_all", "sql_check"),
+    ):
         cli, base = m[key].get("median"), m[sql].get("median")
         limit = None if floor is None or base is None else 1.5 * (floor + base)
         fig = None if cli is None or limit is None else cli / (floor + base)
-        target(t, f"{key}_vs_sql", f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)", fig, 1.5, "max",
-               "×",
-               "" if limit is None else f"limit {limit:.3f} s")
+        target(
+            t,
+            f"{key}_vs_sql",
+            f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)",
+            fig,
+            1.5,
+            "max",
+            "×",
+            "" if limit is None else f"limit {limit:.3f} s",
+        )
     for key in ("visit_add", "income_add"):
-        target(t, f"{key}_vs_floor_run", f"{m[key]['label']} ≤ 1.2 × minimal Typer command run",
-               ratio(m[key], m["floor_run"]), 1.2, "max", "×")
-    target(t, "help_vs_floor", "aidtrack --help ≤ 1.3 × floor --help", ratio(m["help"], m["floor"]), 1.3,
-           "max", "×")
-    target(t, "history_10x", "report quarter with 10× history ≤ 1.2 × normal",
-           ratio(m["history_10x"], m["history_1x"]), 1.2, "max", "×")
-    target(t, "import_problems", f"{m['import_problems']['label']} ≤ 2 s", m["import_problems"].get("median"),
-           2,
-           "max", "s")
+        target(
+            t,
+            f"{key}_vs_floor_run",
+            f"{m[key]['label']} ≤ 1.2 × minimal Typer command run",
+            ratio(m[key], m["floor_run"]),
+            1.2,
+            "max",
+            "×",
+        )
+    target(
+        t,
+        "help_vs_floor",
+        "aidtrack --help ≤ 1.3 × floor --help",
+        ratio(m["help"], m["floor"]),
+        1.3,
+        "max",
+        "×",
+    )
+    target(
+        t,
+        "history_10x",
+        "report quarter with 10× history ≤ 1.2 × normal",
+        ratio(m["history_10x"], m["history_1x"]),
+        1.2,
+        "max",
+        "×",
+    )
+    target(
+        t,
+        "import_problems",
+        f"{m['import_problems']['label']} ≤ 2 s",
+        m["import_problems"].get("median"),
+        2,
+        "max",
+        "s",
+    )
 
 
 def judge(m: dict) -> list[dict]:
     t: list[dict] = []
     judge_second_pass(m, t)
-    target(t, "import_vs_sqlite3", "import visits ≤ 2.5 × sqlite3 .import (first pass)",
-           ratio(m["import_visits"], m["sqlite3_import"]), 2.5, "max", "×")
-    target(t, "sqlite_utils_vs_import", "sqlite-utils insert ≥ 8 × import visits",
-           ratio(m["sqlite_utils_insert"], m["import_visits"]), 8, "min", "×")
+    target(
+        t,
+        "import_vs_sqlite3",
+        "import visits ≤ 2.5 × sqlite3 .import (first pass)",
+        ratio(m["import_visits"], m["sqlite3_import"]),
+        2.5,
+        "max",
+        "×",
+    )
+    target(
+        t,
+        "sqlite_utils_vs_import",
+        "sqlite-utils insert ≥ 8 × import visits",
+        ratio(m["sqlite_utils_insert"], m["import_visits"]),
+        8,
+        "min",
+        "×",
+    )
     for key, size in (("import_visits", "~1M"), ("import_visits_big", "~5M")):
         rows = m[key].get("rows")
-        target(t, f"memory_{key}", f"peak memory, import visits ({f'{rows:,}' if rows else size} rows)"
-               " ≤ 100 MiB", m[key].get("peak_rss_mib"), 100, "max", "MiB")
+        target(
+            t,
+            f"memory_{key}",
+            f"peak memory, import visits ({f'{rows:,}' if rows else size} rows) ≤ 100 MiB",
+            m[key].get("peak_rss_mib"),
+            100,
+            "max",
+            "MiB",
+        )
     return t
 
 

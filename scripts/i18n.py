@@ -35,20 +35,71 @@ STAMP = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 #: Column names shown as table headers where a command passes no headers of its own (besides the
 #: record kinds' list columns and fields in the registry, kinds.py).
 COLUMNS = (
-    "id", "field", "value", "key", "effective_from", "default", "meaning", "check", "result", "detail",
-    "when", "operator", "action", "entity", "record", "change", "records", "count", "kind", "added",
-    "unchanged", "replaced", "skipped", "household_name", "cadre_name", "born", "resolved_on",
+    "id",
+    "field",
+    "value",
+    "key",
+    "effective_from",
+    "default",
+    "meaning",
+    "check",
+    "result",
+    "detail",
+    "when",
+    "operator",
+    "action",
+    "entity",
+    "record",
+    "change",
+    "records",
+    "count",
+    "kind",
+    "added",
+    "unchanged",
+    "replaced",
+    "skipped",
+    "household_name",
+    "cadre_name",
+    "born",
+    "resolved_on",
 )
 #: Column names that mean something else as a plain message (`enrolled` the date, not the status):
 #: their header is looked up in context "column" first (i18n.column).
 COLUMN_CONTEXT = ("enrolled", "exited")
 #: Codes shown by name in tables (render.ENUM_COLUMNS) besides model.ZH_NAMES and kinds.KINDS.
-CODES = ("add", "edit", "delete", "status", "end", "resolve", "set", "import", "merge", "bundle", "ok",
-         "PROBLEM", "policy", "unrecorded")
+CODES = (
+    "add",
+    "edit",
+    "delete",
+    "status",
+    "end",
+    "resolve",
+    "set",
+    "import",
+    "merge",
+    "bundle",
+    "ok",
+    "PROBLEM",
+    "policy",
+    "unrecorded",
+)
 #: Typer's own messages that show on aidtrack's help screens (it translates them with gettext).
-TYPER = ("Arguments", "Options", "Commands", "[required]", "[default: {}]", "[env var: {}]", "Error",
-         "Aborted.", "Aborted!", "default: {default}", "required", "env var: {var}", "(dynamic)",
-         "(deprecated) ")
+TYPER = (
+    "Arguments",
+    "Options",
+    "Commands",
+    "[required]",
+    "[default: {}]",
+    "[env var: {}]",
+    "Error",
+    "Aborted.",
+    "Aborted!",
+    "default: {default}",
+    "required",
+    "env var: {var}",
+    "(dynamic)",
+    "(deprecated) ",
+)
 
 
 def extracted() -> list[tuple[str, str]]:
@@ -57,7 +108,8 @@ def extracted() -> list[tuple[str, str]]:
 
     out = []
     for filename, _lineno, message, _comments, _context in extract_from_dir(
-            SRC, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+        SRC, method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+    ):
         if isinstance(message, str) and message:
             out.append((message, f"src/aidtrack/{filename}"))
     return out
@@ -75,7 +127,9 @@ def help_texts() -> list[tuple[str, str]]:
             out.append((cmd.help, "typer:" + path))
         for param in cmd.params:
             if getattr(param, "help", None):
-                name = min(param.opts, key=lambda o: (not o.startswith("--"), o)) if param.opts else param.name
+                name = (
+                    min(param.opts, key=lambda o: (not o.startswith("--"), o)) if param.opts else param.name
+                )
                 out.append((param.help, f"typer:{path}/{name}"))
         todo += [(f"{path}/{name}", sub) for name, sub in getattr(cmd, "commands", {}).items()]
     return out
@@ -87,16 +141,19 @@ def runtime_codes() -> list[tuple[str, str]]:
 
     shapes = [(*k.list_columns, *(c.name for c in k.shape)) for k in REGISTRY.values()]
     columns = {c for cols in (*shapes, COLUMNS) for c in cols}
-    return ([(k, "runtime:model.ZH_NAMES") for k in ZH_NAMES] + [(k, "runtime:kinds.KINDS") for k in KINDS]
-            + [(c, "runtime:columns") for c in sorted(columns)] + [(c, "runtime:codes") for c in CODES])
+    return (
+        [(k, "runtime:model.ZH_NAMES") for k in ZH_NAMES]
+        + [(k, "runtime:kinds.KINDS") for k in KINDS]
+        + [(c, "runtime:columns") for c in sorted(columns)]
+        + [(c, "runtime:codes") for c in CODES]
+    )
 
 
 def typer_messages() -> list[tuple[str, str]]:
     import typer
     from babel.messages.extract import extract_from_dir
 
-    found = {m for _f, _l, m, _c, _x in extract_from_dir(Path(typer.__file__).parent)
-             if isinstance(m, str)}
+    found = {m for _f, _l, m, _c, _x in extract_from_dir(Path(typer.__file__).parent) if isinstance(m, str)}
     missing = [m for m in TYPER if m not in found]
     if missing:
         print(f"note: this Typer no longer has {missing}", file=sys.stderr)
@@ -108,8 +165,14 @@ def template():
 
     from aidtrack import __version__
 
-    pot = Catalog(project="aidtrack", version=__version__, creation_date=STAMP, revision_date=STAMP,
-                  fuzzy=False, charset="utf-8")
+    pot = Catalog(
+        project="aidtrack",
+        version=__version__,
+        creation_date=STAMP,
+        revision_date=STAMP,
+        fuzzy=False,
+        charset="utf-8",
+    )
     for message, where in [*extracted(), *help_texts(), *runtime_codes(), *typer_messages()]:
         if message in pot:
             known = pot[message]
@@ -151,8 +214,14 @@ def build() -> dict[Path, bytes]:
         with PO.open("rb") as f:
             zh = read_po(f, locale="zh_CN", domain="aidtrack")
     else:
-        zh = Catalog(locale="zh_CN", domain="aidtrack", project="aidtrack", creation_date=STAMP,
-                     fuzzy=False, charset="utf-8")
+        zh = Catalog(
+            locale="zh_CN",
+            domain="aidtrack",
+            project="aidtrack",
+            creation_date=STAMP,
+            fuzzy=False,
+            charset="utf-8",
+        )
     zh.update(pot, no_fuzzy_matching=True, update_creation_date=False)
     zh.revision_date = STAMP
     zh.creation_date = STAMP

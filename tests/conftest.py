@@ -65,8 +65,16 @@ def invoke(runner: CliRunner, args: Sequence[str], input: str | None = None) -> 
             sys.stdout.flush()
             sys.stderr.flush()
             streams = stdout.getvalue(), stderr.getvalue(), output.getvalue()
-    return Result(runner=runner, stdout_bytes=streams[0], stderr_bytes=streams[1], output_bytes=streams[2],
-                  return_value=value, exit_code=exit_code, exception=exception, exc_info=exc_info)
+    return Result(
+        runner=runner,
+        stdout_bytes=streams[0],
+        stderr_bytes=streams[1],
+        output_bytes=streams[2],
+        return_value=value,
+        exit_code=exit_code,
+        exception=exception,
+        exc_info=exc_info,
+    )
 
 
 class Cli:
@@ -102,8 +110,9 @@ class Cli:
         conn = sqlite3.connect(self.db)
         try:
             h = hashlib.sha256()
-            tables = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            tables = [
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            ]
             for t in tables:
                 h.update(t.encode())
                 for row in conn.execute(f"SELECT * FROM [{t}] ORDER BY rowid"):
@@ -161,8 +170,21 @@ def story(cli: Cli) -> Cli:
     """A small register: two cadres, two households, pairings, a visit, income and aid."""
     cli("cadre", "add", "吴局长", "--code", "C01", "--title", "局长")
     cli("cadre", "add", "李副局长", "--code", "C02")
-    cli("household", "add", "刘香福", "--code", "H01", "--members", "3", "--tag", "4050",
-        "--livelihood", "transport", "--enrolled", "2003-07-01")
+    cli(
+        "household",
+        "add",
+        "刘香福",
+        "--code",
+        "H01",
+        "--members",
+        "3",
+        "--tag",
+        "4050",
+        "--livelihood",
+        "transport",
+        "--enrolled",
+        "2003-07-01",
+    )
     cli("household", "add", "满运良", "--code", "H02", "--members", "2", "--enrolled", "2003-07-01")
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     cli("pair", "add", "C02", "H02", "--since", "2003-07-10")

@@ -65,8 +65,14 @@ def test_quarter_by_hand(unit):
     # resolved 07-20 and 医药费 escalated 07-01 are both handled, none overdue: 2/2 -> 20. H01 exited
     # 09-15: credit 60 % -> 12. No warning. 92, rate 92 -> excellent (>= 90).
     c01 = c["C01"]
-    assert points(c01) == {"visits": 40.0, "compliance": 20.0, "problems": 20.0, "outcomes": 12.0,
-                           "plans": 0.0, "late_followup": 0.0}
+    assert points(c01) == {
+        "visits": 40.0,
+        "compliance": 20.0,
+        "problems": 20.0,
+        "outcomes": 12.0,
+        "plans": 0.0,
+        "late_followup": 0.0,
+    }
     assert c01["components"][2]["inputs"] == {"handled": 2, "escalated": 1, "overdue": 0}
     assert (c01["score"], c01["rate"], c01["grade"], c01["days_held"]) == (92.0, 92.0, "excellent", 92)
     # C02: H02 07-01..08-14 (45 days) and H03 from 09-01 (30 days): held 75 of 92 days.
@@ -74,8 +80,14 @@ def test_quarter_by_hand(unit):
     # outcomes: H02 enrolled (0) for 45 days, H03 prosperous (1) for 30: 30/75 = 0.4 -> 20 × 0.4 ×
     # 75/92 = 6.52. Score 71.73; rate 71.73 × 92/75 = 87.99 -> pass (75 <= rate < 90).
     c02 = c["C02"]
-    assert points(c02) == {"visits": 32.61, "compliance": 16.3, "problems": 16.3, "outcomes": 6.52,
-                           "plans": 0.0, "late_followup": 0.0}
+    assert points(c02) == {
+        "visits": 32.61,
+        "compliance": 16.3,
+        "problems": 16.3,
+        "outcomes": 6.52,
+        "plans": 0.0,
+        "late_followup": 0.0,
+    }
     assert (c02["score"], c02["rate"], c02["grade"], c02["days_held"]) == (71.73, 87.99, "pass", 75)
     # C03: H02 08-15..09-30 = 47 days, owes ceil(2 × 47/92) = 2, made 1: 40 × 1/2 × 47/92 = 10.22;
     # not met: 0; 找工作 solved 09-20: 20 × 47/92 = 10.22; H02 enrolled: 0. 20.44; rate 40.01 -> fail.
@@ -165,13 +177,17 @@ def test_demo_part_year_cadre_and_provisional_period(demo):
 
     db = open_store(demo.db)
     try:
-        early = rule.build(db, dt.date(2004, 1, 1), dt.date(2004, 12, 31), "2004",
-                           today=dt.date(2004, 10, 15))
+        early = rule.build(
+            db, dt.date(2004, 1, 1), dt.date(2004, 12, 31), "2004", today=dt.date(2004, 10, 15)
+        )
     finally:
         db.close()
     # On 2004-10-15: provisional, 289 days elapsed; Q4 has 15 days, floor(2 × 15/92) = 0 visits due.
     assert (early["provisional"], early["scored_to"], early["quarters"]["2004Q4"]) == (
-        True, "2004-10-15", {"days": 15})
+        True,
+        "2004-10-15",
+        {"days": 15},
+    )
     c02 = by_cadre(early)["C02"]
     assert c02["days"] == 289 and c02["quarters"][3]["score"] == 100.0
 
@@ -194,32 +210,43 @@ def test_close_survives_corrections_and_is_audited(unit):
     report = as_json(unit, "assessment", "2004", "--quarter", Q3)
     assert report["changed_since_closing"] == [] and not report["policy_changed_since_closing"]
     # A correction: C03's visit of 09-01 is deleted (its problem goes with it).
-    vid = unit.scalar("SELECT v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-                      " JOIN cadres c ON c.id = p.cadre_id WHERE c.code = 'C03'")
+    vid = unit.scalar(
+        "SELECT v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN cadres c ON c.id = p.cadre_id WHERE c.code = 'C03'"
+    )
     unit("visit", "delete", str(vid), "--yes")
     assert unit.scalar("SELECT result FROM assessments WHERE period = ?", [Q3]) == stored
     report = as_json(unit, "assessment", "2004", "--quarter", Q3)
     assert [r["score"] for r in report["cadres"] if r["cadre"] == "C03"] == [20.44]
     # 0/2 visits, 0 problems handled: 20 × 47/92 (no problem left) = 10.22.
-    assert report["changed_since_closing"] == [{
-        "cadre": "C03", "score_closed": 20.44, "score_now": 10.22, "grade_closed": "fail",
-        "grade_now": "fail", "components": ["visits", "problems"]}]
+    assert report["changed_since_closing"] == [
+        {
+            "cadre": "C03",
+            "score_closed": 20.44,
+            "score_now": 10.22,
+            "grade_closed": "fail",
+            "grade_now": "fail",
+            "components": ["visits", "problems"],
+        }
+    ]
     assert "Changed since closing" in unit("report", "assessment", "2004", "-q", "Q3").stdout
     r = unit("assess", "close", "2004", "--quarter", Q3, code=2)
     assert "already closed" in r.output
     unit("assess", "reopen", "2004", "--quarter", Q3, "--reason", "C03 的走访更正")
     unit("assess", "close", "2004", "--quarter", Q3)
     assert unit.rows("SELECT period, reopened_at IS NOT NULL FROM assessments ORDER BY id") == [
-        (Q3, 1), (Q3, 0)]
+        (Q3, 1),
+        (Q3, 0),
+    ]
     actions = unit.rows("SELECT action, record FROM audit WHERE entity = 'assessments' ORDER BY id")
     assert actions == [("close", Q3), ("reopen", Q3), ("close", Q3)]
 
 
 def test_rewards_and_refusals(unit):
     before = unit.checksum()
-    r = unit("assess", "reward", "2004", "C01", "通报表扬", code=2)     # nothing closed yet
+    r = unit("assess", "reward", "2004", "C01", "通报表扬", code=2)  # nothing closed yet
     assert "is not closed" in r.output
-    r = unit("assess", "close", "2026", code=2)                      # not over (dates are real today)
+    r = unit("assess", "close", "2026", code=2)  # not over (dates are real today)
     assert "not over yet" in r.output
     r = unit("assess", "close", "2004", "--quarter", "2005Q1", code=2)
     assert "is not in 2004" in r.output
@@ -230,7 +257,9 @@ def test_rewards_and_refusals(unit):
     r = unit("assess", "reward", "2004", "C09", "表扬", code=2)
     assert "C09" in r.output
     assert unit.rows("SELECT cadre, kind, measure, amount FROM assessment_rewards ORDER BY id") == [
-        ("C01", "reward", "通报表扬", 50050), ("C03", "penalty", "诫勉谈话", None)]
+        ("C01", "reward", "通报表扬", 50050),
+        ("C03", "penalty", "诫勉谈话", None),
+    ]
     assert unit.scalar("SELECT count(*) FROM audit WHERE entity = 'assessment_rewards'") == 2
     data = as_json(unit, "assessment", "2004")
     assert [(r["cadre"], r["amount"]) for r in data["rewards"]] == [("C01", 500.5), ("C03", None)]
@@ -246,8 +275,11 @@ def test_rewards_and_refusals(unit):
 YEAR = (dt.date(2004, 1, 1), dt.date(2004, 12, 31), "2004")
 QUARTERS = [(q.start, q.end, str(q)) for q in (rule.Quarter(2004, n) for n in (1, 2, 3, 4))]
 #: Few examples: the suite's budget is tight. AIDTRACK_PROPERTY_EXAMPLES=200 for a deeper run.
-FAST = settings(max_examples=int(os.environ.get("AIDTRACK_PROPERTY_EXAMPLES", "8")), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FAST = settings(
+    max_examples=int(os.environ.get("AIDTRACK_PROPERTY_EXAMPLES", "8")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def scores(db, today=TODAY, periods=(*QUARTERS, YEAR)):
@@ -259,8 +291,12 @@ def scores(db, today=TODAY, periods=(*QUARTERS, YEAR)):
 
 
 @FAST
-@given(plan=steps, pick=st.integers(0, 1000), day=st.integers(0, 365), solved=st.one_of(
-    st.none(), st.integers(0, 120)))
+@given(
+    plan=steps,
+    pick=st.integers(0, 1000),
+    day=st.integers(0, 365),
+    solved=st.one_of(st.none(), st.integers(0, 120)),
+)
 def test_adding_an_escalation_never_lowers_a_score(tmp_path_factory, plan, pick, day, solved):
     from aidtrack.ops import actions
 
@@ -270,12 +306,18 @@ def test_adding_an_escalation_never_lowers_a_score(tmp_path_factory, plan, pick,
     try:
         raised = dt.date(2004, 1, 1) + dt.timedelta(days=day)
         try:  # one more problem, not escalated, solved some days later or never
-            records.add_visit(db, {"household": f"H0{pick % 4}", "date": raised.isoformat(),
-                                   "kind": "regular"}, ["问题"], False, TODAY)
+            records.add_visit(
+                db,
+                {"household": f"H0{pick % 4}", "date": raised.isoformat(), "kind": "regular"},
+                ["问题"],
+                False,
+                TODAY,
+            )
             if solved is not None:
                 pid = db.execute("SELECT max(id) FROM problems").fetchone()[0]
-                actions.resolve_problem(db, pid, "解决", (raised + dt.timedelta(days=solved)).isoformat(),
-                                        TODAY)
+                actions.resolve_problem(
+                    db, pid, "解决", (raised + dt.timedelta(days=solved)).isoformat(), TODAY
+                )
         except AidtrackError:
             pass
         ids = [r[0] for r in db.execute("SELECT id FROM problems WHERE escalated = 0 ORDER BY id")]
@@ -292,10 +334,16 @@ def test_adding_an_escalation_never_lowers_a_score(tmp_path_factory, plan, pick,
 
 
 @FAST
-@given(plan=steps, as_of=st.sampled_from([dt.date(2004, 6, 30), dt.date(2004, 9, 30), dt.date(2004, 11, 20)]),
-       who=st.integers(0, 3), exit_days=st.integers(20, 200), shock_days=st.integers(0, 150))
-def test_marking_a_relapse_the_check_found_never_lowers_a_score(tmp_path_factory, plan, as_of, who, exit_days,
-                                                                 shock_days):
+@given(
+    plan=steps,
+    as_of=st.sampled_from([dt.date(2004, 6, 30), dt.date(2004, 9, 30), dt.date(2004, 11, 20)]),
+    who=st.integers(0, 3),
+    exit_days=st.integers(20, 200),
+    shock_days=st.integers(0, 150),
+)
+def test_marking_a_relapse_the_check_found_never_lowers_a_score(
+    tmp_path_factory, plan, as_of, who, exit_days, shock_days
+):
     from aidtrack.checks import relapse
     from aidtrack.ops import actions
 
@@ -304,10 +352,21 @@ def test_marking_a_relapse_the_check_found_never_lowers_a_score(tmp_path_factory
     db = open_store(path, operator="hypothesis")
     try:
         try:  # one household out of poverty before as-of, with a shock found at a visit (maybe too early)
-            actions.set_status(db, f"H0{who}", "exited", (as_of - dt.timedelta(days=exit_days)).isoformat(),
-                               None, TODAY)
-            records.add_visit(db, {"household": f"H0{who}", "date": (as_of - dt.timedelta(days=shock_days))
-                                   .isoformat(), "kind": "followup", "event": "illness"}, (), False, TODAY)
+            actions.set_status(
+                db, f"H0{who}", "exited", (as_of - dt.timedelta(days=exit_days)).isoformat(), None, TODAY
+            )
+            records.add_visit(
+                db,
+                {
+                    "household": f"H0{who}",
+                    "date": (as_of - dt.timedelta(days=shock_days)).isoformat(),
+                    "kind": "followup",
+                    "event": "illness",
+                },
+                (),
+                False,
+                TODAY,
+            )
         except AidtrackError:
             pass
         found = relapse.run(db, as_of)
@@ -324,10 +383,16 @@ def test_marking_a_relapse_the_check_found_never_lowers_a_score(tmp_path_factory
 
 
 @FAST
-@given(plan=steps, counts=st.lists(st.integers(0, 4), min_size=4, max_size=4),
-       src=st.integers(0, 3), dst=st.integers(0, 3), pick=st.integers(0, 100))
-def test_moving_an_extra_visit_into_a_missed_quarter_never_lowers_a_score(tmp_path_factory, plan, counts,
-                                                                           src, dst, pick):
+@given(
+    plan=steps,
+    counts=st.lists(st.integers(0, 4), min_size=4, max_size=4),
+    src=st.integers(0, 3),
+    dst=st.integers(0, 3),
+    pick=st.integers(0, 100),
+)
+def test_moving_an_extra_visit_into_a_missed_quarter_never_lowers_a_score(
+    tmp_path_factory, plan, counts, src, dst, pick
+):
     assume(src != dst)
     counts[src], counts[dst] = max(counts[src], 3), min(counts[dst], 1)
     path = tmp_path_factory.mktemp("move") / "unit.db"
@@ -336,13 +401,26 @@ def test_moving_an_extra_visit_into_a_missed_quarter_never_lowers_a_score(tmp_pa
     try:
         for n, q in enumerate(QUARTERS):
             for i in range(counts[n]):
-                records.add_visit(db, {"household": "H00", "date": (q[0] + dt.timedelta(days=7 * i + 3))
-                                       .isoformat(), "kind": "regular"}, (), False, TODAY)
+                records.add_visit(
+                    db,
+                    {
+                        "household": "H00",
+                        "date": (q[0] + dt.timedelta(days=7 * i + 3)).isoformat(),
+                        "kind": "regular",
+                    },
+                    (),
+                    False,
+                    TODAY,
+                )
         qs, qd = QUARTERS[src], QUARTERS[dst]
-        moved = [r[0] for r in db.execute(
-            "SELECT v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN households h"
-            " ON h.id = p.household_id WHERE h.code = 'H00' AND v.date BETWEEN ? AND ? ORDER BY v.date",
-            [qs[0].isoformat(), qs[1].isoformat()])]
+        moved = [
+            r[0]
+            for r in db.execute(
+                "SELECT v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN households h"
+                " ON h.id = p.household_id WHERE h.code = 'H00' AND v.date BETWEEN ? AND ? ORDER BY v.date",
+                [qs[0].isoformat(), qs[1].isoformat()],
+            )
+        ]
         before = scores(db)
         target = qd[0] + dt.timedelta(days=60 + pick % 20)
         records.edit(db, "visits", moved[pick % len(moved)], {"date": target.isoformat()}, TODAY)
@@ -368,9 +446,12 @@ def test_a_years_score_is_the_day_weighted_mean_of_its_quarters(tmp_path_factory
             data = rule.build(db, start, end, str(year), today)
             quarters = [q for q in (rule.Quarter(year, n) for n in (1, 2, 3, 4)) if q.start <= today]
             days = {str(q): (min(q.end, today) - q.start).days + 1 for q in quarters}
-            per = {str(q): {r["cadre"]: r["score"]
-                            for r in rule.build(db, q.start, q.end, str(q), today)["cadres"]}
-                   for q in quarters}
+            per = {
+                str(q): {
+                    r["cadre"]: r["score"] for r in rule.build(db, q.start, q.end, str(q), today)["cadres"]
+                }
+                for q in quarters
+            }
             assert data["provisional"] == (end >= today)
             for r in data["cadres"]:
                 mean = sum(per[q].get(r["cadre"], 0.0) * d for q, d in days.items()) / sum(days.values())

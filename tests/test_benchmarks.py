@@ -48,8 +48,8 @@ def test_columns_are_the_import_fields(bundle):
     registry's fields of that kind, in order, less optional trailing ones it never fills."""
     assert set(generate.FIELDS) <= set(FIELDS)
     for kind, columns in generate.FIELDS.items():
-        assert FIELDS[kind][:len(columns)] == columns, kind
-        assert all(f not in REQUIRED[kind] for f in FIELDS[kind][len(columns):]), kind
+        assert FIELDS[kind][: len(columns)] == columns, kind
+        assert all(f not in REQUIRED[kind] for f in FIELDS[kind][len(columns) :]), kind
         with (bundle / f"{kind}.csv").open(encoding="utf-8") as f:
             assert tuple(next(csv.reader(f))) == columns
 
@@ -153,17 +153,45 @@ def test_bundle_imports_row_for_row(bundle, cli):
 
 
 MEASUREMENTS = {
-    "import_visits", "sqlite3_import", "sqlite_utils_insert", "import_visits_big", "import_bundle",
-    "floor", "report_quarter", "report_cadres", "check_relapse", "check_visits", "report_household",
-    "sql_quarter", "sql_relapse", "help", "visit_add", "history_1x", "history_10x", "merge_units",
-    "same_end_state", "check_all", "sql_cadres", "sql_check", "floor_run", "income_add", "import_problems",
+    "import_visits",
+    "sqlite3_import",
+    "sqlite_utils_insert",
+    "import_visits_big",
+    "import_bundle",
+    "floor",
+    "report_quarter",
+    "report_cadres",
+    "check_relapse",
+    "check_visits",
+    "report_household",
+    "sql_quarter",
+    "sql_relapse",
+    "help",
+    "visit_add",
+    "history_1x",
+    "history_10x",
+    "merge_units",
+    "same_end_state",
+    "check_all",
+    "sql_cadres",
+    "sql_check",
+    "floor_run",
+    "income_add",
+    "import_problems",
 }
 #: Which measurement times each command, when the command exists.
 TIMED_BY = {
-    "import visits": "import_visits", "import bundle": "import_bundle", "report quarter": "report_quarter",
-    "report cadres": "report_cadres", "report household": "report_household",
-    "check relapse": "check_relapse", "check visits": "check_visits", "visit add": "visit_add",
-    "merge": "merge_units", "check": "check_all", "income add": "income_add",
+    "import visits": "import_visits",
+    "import bundle": "import_bundle",
+    "report quarter": "report_quarter",
+    "report cadres": "report_cadres",
+    "report household": "report_household",
+    "check relapse": "check_relapse",
+    "check visits": "check_visits",
+    "visit add": "visit_add",
+    "merge": "merge_units",
+    "check": "check_all",
+    "income add": "income_add",
     "import problems": "import_problems",
 }
 
@@ -175,7 +203,10 @@ def test_run_at_tiny_scale(tmp_path):
     smallest that still has exits, re-pairings and a merge of two units."""
     p = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=300)  # a guard against a hang, not a speed test
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # a guard against a hang, not a speed test
     assert p.returncode == 0, p.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(results) == {"meta", "measurements", "targets"}
@@ -194,8 +225,15 @@ def test_run_at_tiny_scale(tmp_path):
     assert "DIFFER" not in m["import_bundle"]["note"]
     assert m["import_visits_big"]["status"] == "skipped"
     assert {t["name"] for t in results["targets"]} >= {
-        "import_vs_sqlite3", "import_vs_same_end_state", "history_10x", "report_cadres_vs_sql",
-        "check_all_vs_sql", "visit_add_vs_floor_run", "income_add_vs_floor_run", "import_problems"}
+        "import_vs_sqlite3",
+        "import_vs_same_end_state",
+        "history_10x",
+        "report_cadres_vs_sql",
+        "check_all_vs_sql",
+        "visit_add_vs_floor_run",
+        "income_add_vs_floor_run",
+        "import_problems",
+    }
     # the same-end-state SQL stores what aidtrack stores
     if m["same_end_state"]["status"] == "ok" and m["import_visits"]["status"] == "ok":
         assert m["same_end_state"]["rows"] == m["import_visits"]["rows"] == results["meta"]["rows"]["visits"]

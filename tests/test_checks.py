@@ -12,8 +12,15 @@ import json
 import pytest
 
 
-def household(cli, code: str, members: int = 1, enrolled: str = "2003-01-01", cadre: str | None = None,
-              since: str = "2003-01-10", exited: str | None = "2004-03-31") -> None:
+def household(
+    cli,
+    code: str,
+    members: int = 1,
+    enrolled: str = "2003-01-01",
+    cadre: str | None = None,
+    since: str = "2003-01-10",
+    exited: str | None = "2004-03-31",
+) -> None:
     """A household, paired with `cadre` (created here) if given, exited on `exited` if given."""
     cli("household", "add", f"户{code}", "--code", code, "--members", str(members), "--enrolled", enrolled)
     if cadre:
@@ -94,9 +101,12 @@ def test_relapse_income_drop_alone_and_threshold(cli):
     [f] = data["at_risk"]
     assert f["household"] == "H01" and f["reasons"] == ["income_drop"] and f["cadre"] is None
     assert f["details"]["income_drop"] == {
-        "latest_month": "2004-09", "latest_amount": 700.0,
-        "baseline_months": months("2004-03", "2004-08"), "baseline_average": 1000.0,
-        "drop_pct": 30.0, "threshold_pct": 30,
+        "latest_month": "2004-09",
+        "latest_amount": 700.0,
+        "baseline_months": months("2004-03", "2004-08"),
+        "baseline_average": 1000.0,
+        "drop_pct": 30.0,
+        "threshold_pct": 30,
     }
 
 
@@ -114,15 +124,20 @@ def test_relapse_recorded_months_skip_gaps_within_24_months(cli):
     assert found["H01"]["reasons"] == ["income_drop"]
     drop = found["H01"]["details"]["income_drop"]
     assert (drop["baseline_months"], drop["baseline_average"], drop["drop_pct"]) == (
-        months("2003-09", "2004-02"), 1000.0, 50.0)
+        months("2003-09", "2004-02"),
+        1000.0,
+        50.0,
+    )
     assert found["H02"]["reasons"] == ["below_line"]
     assert [m["month"] for m in found["H02"]["details"]["below_line"]["months"]] == ["2004-09"]
 
 
 def test_relapse_shock_alone_within_90_days(cli):
-    for code, cadre, day, event in (("H01", "C01", "2004-09-20", "illness"),
-                                    ("H02", "C02", "2004-07-17", "job_loss"),
-                                    ("H03", "C03", "2004-07-16", "injury")):
+    for code, cadre, day, event in (
+        ("H01", "C01", "2004-09-20", "illness"),
+        ("H02", "C02", "2004-07-17", "job_loss"),
+        ("H03", "C03", "2004-07-16", "injury"),
+    ):
         household(cli, code, cadre=cadre)
         income(cli, code, {m: "1000" for m in months("2004-04", "2004-09")})
         cli("visit", "add", code, "--date", day, "--event", event, "--situation", "胃穿孔手术")
@@ -136,7 +151,11 @@ def test_relapse_shock_alone_within_90_days(cli):
     assert found["H01"]["reasons"] == ["shock"]
     shock = found["H01"]["details"]["shock"]
     assert (shock["date"], shock["event"], shock["situation"], shock["days_ago"]) == (
-        "2004-09-20", "illness", "胃穿孔手术", 25)
+        "2004-09-20",
+        "illness",
+        "胃穿孔手术",
+        25,
+    )
     assert shock["events_in_window"] == 1
     assert found["H02"]["details"]["shock"]["days_ago"] == 90
     assert found["H01"]["last_visit"] == "2004-09-20"
@@ -158,7 +177,9 @@ def test_relapse_no_income_and_enrolment_guard(cli):
     assert found["H01"]["reasons"] == ["no_income"]
     assert found["H01"]["details"]["no_income"] == {
         "months_without_record": ["2004-07", "2004-08", "2004-09"],
-        "last_recorded_month": "2004-06", "enrolled": "2003-01-01"}
+        "last_recorded_month": "2004-06",
+        "enrolled": "2003-01-01",
+    }
     assert found["H03"]["details"]["no_income"]["last_recorded_month"] is None
 
 
@@ -179,7 +200,10 @@ def test_relapse_poverty_line_changed_between_months(cli):
     assert [m["line"] for m in below["months"]] == [200.0, 200.0, 300.0]
     # (210 + 210 + 250) / 3 = 223.33; (200 + 200 + 300) / 3 = 233.33; gap -10.
     assert (below["average_per_person"], below["average_line"], below["average_gap"]) == (
-        223.33, 233.33, -10.0)
+        223.33,
+        233.33,
+        -10.0,
+    )
     # As of 2004-08-31 the change is not in force and September is not yet recorded: nothing.
     assert check(cli, "relapse", "--as-of", "2004-08-31", code=0)["at_risk"] == []
 
@@ -201,13 +225,18 @@ def test_relapse_mark_writes_status_and_audit_only_when_asked(cli):
     audits = cli.scalar("SELECT count(*) FROM audit")
     r = cli("check", "relapse", "--as-of", "2004-10-15", "--mark", code=1)
     assert "Marked 2 household(s) relapsed" in r.stderr
-    assert cli.rows("SELECT h.code, s.status, s.date, s.reason FROM statuses s JOIN households h"
-                    " ON h.id = s.household_id WHERE s.status = 'relapsed' ORDER BY h.code") == [
+    assert cli.rows(
+        "SELECT h.code, s.status, s.date, s.reason FROM statuses s JOIN households h"
+        " ON h.id = s.household_id WHERE s.status = 'relapsed' ORDER BY h.code"
+    ) == [
         ("H01", "relapsed", "2004-10-15", "check relapse: shock, income_drop"),
-        ("H02", "relapsed", "2004-10-15", "check relapse: shock, income_drop")]
+        ("H02", "relapsed", "2004-10-15", "check relapse: shock, income_drop"),
+    ]
     entries = cli.rows("SELECT action, entity, record, after FROM audit WHERE id > ? ORDER BY id", [audits])
-    assert [(a, e, r) for a, e, r, _ in entries] == [("status", "households", "H01"),
-                                                    ("status", "households", "H02")]
+    assert [(a, e, r) for a, e, r, _ in entries] == [
+        ("status", "households", "H01"),
+        ("status", "households", "H02"),
+    ]
     assert json.loads(entries[0][3])["status"] == "relapsed"
     # Relapsed now: no longer the check's business.
     assert check(cli, "relapse", "--as-of", "2004-10-15", code=0)["at_risk"] == []
@@ -218,13 +247,21 @@ def test_relapse_csv_one_row_per_household(cli):
     r = cli("check", "relapse", "--as-of", "2004-10-15", "--format", "csv", code=1)
     lines = r.stdout.splitlines()
     assert lines[0].startswith("household,household_name,cadre,status,reasons,last_visit")
-    assert lines[1].startswith("H01,户H01,C01,exited,shock;income_drop,2004-10-01,2004-10-01,illness,"
-                               "2004-09,500.00,1000.00,50.00")
+    assert lines[1].startswith(
+        "H01,户H01,C01,exited,shock;income_drop,2004-10-01,2004-10-01,illness,2004-09,500.00,1000.00,50.00"
+    )
     assert len(lines) == 2
 
 
-@pytest.mark.parametrize("args", [("relapse", "--as-of", "2004-13-01"), ("relapse", "--format", "xml"),
-                                  ("visits", "--as-of", "soon"), ("--format", "csv")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("relapse", "--as-of", "2004-13-01"),
+        ("relapse", "--format", "xml"),
+        ("visits", "--as-of", "soon"),
+        ("--format", "csv"),
+    ],
+)
 def test_errors_exit_2_and_write_nothing(cli, args):
     cli("init")
     before = cli.checksum()
@@ -278,17 +315,28 @@ def test_visits_behind(cli):
     # H02: Aug 1 to Sep 30 = 61 days: ceil(2 x 61/92) = ceil(1.33) = 2 required;
     #      31 of its 61 days past: due floor(2 x 31/61) = 1, none made. 08-31 to 09-30: 30 days left.
     assert sorted(behind) == ["H02"]
-    assert {k: behind["H02"][k] for k in ("cadre", "visits", "required", "due_by_now", "owed",
-                                          "days_left", "can_still_meet")} == {
-        "cadre": "C02", "visits": 0, "required": 2, "due_by_now": 1, "owed": 2, "days_left": 30,
-        "can_still_meet": True}
+    assert {
+        k: behind["H02"][k]
+        for k in ("cadre", "visits", "required", "due_by_now", "owed", "days_left", "can_still_meet")
+    } == {
+        "cadre": "C02",
+        "visits": 0,
+        "required": 2,
+        "due_by_now": 1,
+        "owed": 2,
+        "days_left": 30,
+        "can_still_meet": True,
+    }
 
     data = check(cli, "visits", "--as-of", "2004-09-30", code=1)
     behind = by_household(data["behind"])
     # H01 now has 07-20 and 08-20: met. H04: Sep 20 to 30 = 11 days: ceil(2 x 11/92) = 1.
     assert sorted(behind) == ["H02", "H04"]
     assert (behind["H04"]["required"], behind["H04"]["days_left"], behind["H04"]["can_still_meet"]) == (
-        1, 0, False)
+        1,
+        0,
+        False,
+    )
     assert behind["H02"]["can_still_meet"] is False
 
 
@@ -312,11 +360,19 @@ def test_visits_followup_overdue(cli):
     # H04: left poverty 2004-06-01 (prosperous since 08-01 keeps that exit date): 29+31+31+30 = 121.
     assert sorted(late) == ["H01", "H02", "H04"]
     assert {k: late["H01"][k] for k in ("cadre", "status", "exited", "last_visit", "days_since", "due")} == {
-        "cadre": "C01", "status": "exited", "exited": "2004-03-31", "last_visit": "2004-05-01",
-        "days_since": 152, "due": "2004-07-30"}
+        "cadre": "C01",
+        "status": "exited",
+        "exited": "2004-03-31",
+        "last_visit": "2004-05-01",
+        "days_since": 152,
+        "due": "2004-07-30",
+    }
     assert (late["H02"]["last_visit"], late["H02"]["days_since"]) == ("2003-12-01", 273)
     assert (late["H04"]["status"], late["H04"]["exited"], late["H04"]["days_since"]) == (
-        "prosperous", "2004-06-01", 121)
+        "prosperous",
+        "2004-06-01",
+        121,
+    )
 
 
 def _problem_ids(cli) -> dict[str, int]:
@@ -325,9 +381,14 @@ def _problem_ids(cli) -> dict[str, int]:
 
 def test_visits_escalations_overdue(cli):
     household(cli, "H01", cadre="C01", exited=None)
-    for day, text, escalate in (("2004-08-01", "医药费", True), ("2004-09-10", "新问题", True),
-                                ("2004-08-31", "三十天", True), ("2004-07-01", "已解决", True),
-                                ("2004-07-05", "后来解决", True), ("2004-07-10", "未上报", False)):
+    for day, text, escalate in (
+        ("2004-08-01", "医药费", True),
+        ("2004-09-10", "新问题", True),
+        ("2004-08-31", "三十天", True),
+        ("2004-07-01", "已解决", True),
+        ("2004-07-05", "后来解决", True),
+        ("2004-07-10", "未上报", False),
+    ):
         cli("visit", "add", "H01", "--date", day, "--problem", text, *(["--escalate"] if escalate else []))
     ids = _problem_ids(cli)
     cli("problem", "resolve", str(ids["已解决"]), "--date", "2004-09-01", "--note", "解决")
@@ -335,13 +396,16 @@ def test_visits_escalations_overdue(cli):
     data = check(cli, "visits", "--as-of", "2004-09-30", code=1)
     # 08-01: 30 + 30 = 60 days open; 07-05, resolved only after as-of: 26 + 31 + 30 = 87 days. 09-10: 20 days;
     # 08-31: exactly 30 (not more); 07-01: resolved before as-of; 07-10: not escalated.
-    assert [(e["problem"], e["raised"], e["days_open"], e["household"], e["cadre"])
-            for e in data["escalations_overdue"]] == [
-        ("后来解决", "2004-07-05", 87, "H01", "C01"), ("医药费", "2004-08-01", 60, "H01", "C01")]
+    assert [
+        (e["problem"], e["raised"], e["days_open"], e["household"], e["cadre"])
+        for e in data["escalations_overdue"]
+    ] == [("后来解决", "2004-07-05", 87, "H01", "C01"), ("医药费", "2004-08-01", 60, "H01", "C01")]
     r = cli("check", "visits", "--as-of", "2004-09-30", "--format", "csv", code=1)
     rows = [line.split(",") for line in r.stdout.splitlines()]
     assert [(row[0], row[1], row[14], row[16]) for row in rows if row[0] == "escalations_overdue"] == [
-        ("escalations_overdue", "H01", "后来解决", "87"), ("escalations_overdue", "H01", "医药费", "60")]
+        ("escalations_overdue", "H01", "后来解决", "87"),
+        ("escalations_overdue", "H01", "医药费", "60"),
+    ]
 
 
 def test_visits_unpaired(cli):
@@ -360,11 +424,15 @@ def test_visits_unpaired(cli):
     unpaired = by_household(data["unpaired"])
     assert sorted(unpaired) == ["H01", "H02", "H05"]
     assert {k: unpaired["H02"][k] for k in ("status", "last_cadre", "paired_until")} == {
-        "status": "relapsed", "last_cadre": "C01", "paired_until": "2004-06-30"}
+        "status": "relapsed",
+        "last_cadre": "C01",
+        "paired_until": "2004-06-30",
+    }
     assert (unpaired["H01"]["status"], unpaired["H01"]["last_cadre"]) == ("enrolled", None)
     # C02 has two households (H04, H07): reported, not refused.
     assert [(c["cadre"], [h["household"] for h in c["households"]]) for c in data["overloaded_cadres"]] == [
-        ("C02", ["H04", "H07"])]
+        ("C02", ["H04", "H07"])
+    ]
 
 
 def test_visits_overloaded_cadres(cli):
@@ -382,10 +450,17 @@ def test_visits_overloaded_cadres(cli):
     cli("pair", "add", "C03", "H06", "--since", "2003-02-01")
     data = check(cli, "visits", "--as-of", "2004-09-30", code=1)
     # C01: H01 and H02 both active. C02: H03 ended before H04 began. C03: H05 begins after as-of.
-    assert data["overloaded_cadres"] == [{
-        "cadre": "C01", "cadre_name": "干部C01", "pairings": 2,
-        "households": [{"household": "H01", "household_name": "户H01", "since": "2003-01-10"},
-                       {"household": "H02", "household_name": "户H02", "since": "2004-02-01"}]}]
+    assert data["overloaded_cadres"] == [
+        {
+            "cadre": "C01",
+            "cadre_name": "干部C01",
+            "pairings": 2,
+            "households": [
+                {"household": "H01", "household_name": "户H01", "since": "2003-01-10"},
+                {"household": "H02", "household_name": "户H02", "since": "2004-02-01"},
+            ],
+        }
+    ]
 
 
 def test_visits_nothing_found_exit_0(cli):
@@ -393,8 +468,10 @@ def test_visits_nothing_found_exit_0(cli):
     cli("visit", "add", "H01", "--date", "2004-07-05")
     cli("visit", "add", "H01", "--date", "2004-08-05")
     data = check(cli, "visits", "--as-of", "2004-09-30", code=0)
-    assert all(data[s] == [] for s in ("behind", "followup_overdue", "escalations_overdue", "unpaired",
-                                       "overloaded_cadres"))
+    assert all(
+        data[s] == []
+        for s in ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
+    )
 
 
 # --- check exits -------------------------------------------------------------------------------
@@ -405,8 +482,15 @@ def test_exits_six_months_at_or_above_the_line(cli):
     household(cli, "H01", members=2, exited=None, cadre="C01")
     # 2 people: the line is 400 a household (520 from September). Apr 400 = exactly 200 a person.
     # Mar 100 is the 7th month back: not among the last 6.
-    ok = {"2004-03": "100", "2004-04": "400", "2004-05": "500", "2004-06": "600", "2004-07": "700",
-          "2004-08": "800", "2004-09": "900"}
+    ok = {
+        "2004-03": "100",
+        "2004-04": "400",
+        "2004-05": "500",
+        "2004-06": "600",
+        "2004-07": "700",
+        "2004-08": "800",
+        "2004-09": "900",
+    }
     income(cli, "H01", ok)
     household(cli, "H02", members=2, exited=None)
     income(cli, "H02", {**ok, "2004-06": "399.99"})  # 199.995 a person < 200 in June
@@ -424,10 +508,19 @@ def test_exits_six_months_at_or_above_the_line(cli):
     assert sorted(found) == ["H01", "H04"]
     h01 = found["H01"]
     assert (h01["cadre"], h01["status"], h01["members"], h01["lowest_per_person"]) == (
-        "C01", "enrolled", 2, 200.0)
+        "C01",
+        "enrolled",
+        2,
+        200.0,
+    )
     assert [(m["month"], m["per_person"], m["line"]) for m in h01["months"]] == [
-        ("2004-04", 200.0, 200.0), ("2004-05", 250.0, 200.0), ("2004-06", 300.0, 200.0),
-        ("2004-07", 350.0, 200.0), ("2004-08", 400.0, 200.0), ("2004-09", 450.0, 260.0)]
+        ("2004-04", 200.0, 200.0),
+        ("2004-05", 250.0, 200.0),
+        ("2004-06", 300.0, 200.0),
+        ("2004-07", 350.0, 200.0),
+        ("2004-08", 400.0, 200.0),
+        ("2004-09", 450.0, 260.0),
+    ]
     assert found["H04"]["status"] == "relapsed"
     r = cli("check", "exits", "--as-of", "2004-10-15", "--format", "csv", code=1)
     assert r.stdout.splitlines()[1].startswith("H01,户H01,C01,enrolled,2,2004-04,2004-09,200.00,")
@@ -447,8 +540,12 @@ def test_all_checks_json_and_table(cli):
     # H01 exited 2004-03-31; its only visit (10-01) is 14 days before as-of: no follow-up overdue.
     assert data["visits"]["followup_overdue"] == []
     r = cli("check", "--as-of", "2004-10-15", code=1)
-    for title in ("Relapse risk at 2004-10-15", "Pairings behind on visits in 2004Q4",
-                  "Follow-up visits overdue", "Exit candidates at 2004-10-15"):
+    for title in (
+        "Relapse risk at 2004-10-15",
+        "Pairings behind on visits in 2004Q4",
+        "Follow-up visits overdue",
+        "Exit candidates at 2004-10-15",
+    ):
         assert title in r.stdout
     assert "Nothing found." in r.stdout
 
@@ -465,7 +562,11 @@ def test_demo_story(cli):
     assert check(cli, "relapse", "--as-of", "2003-09-30", code=0)["at_risk"] == []
     [f] = check(cli, "relapse", "--as-of", "2003-10-17", code=1)["at_risk"]
     assert (f["household"], f["household_name"], f["cadre"], f["status"]) == (
-        "H01", "刘香福", "C01", "exited")
+        "H01",
+        "刘香福",
+        "C01",
+        "exited",
+    )
     # Only ended months count (docs/rules.md): October's 150 is not a month yet on 10-17, so the
     # follow-up's shock alone finds him; the drop (150 against 600) shows from 2003-11-01 on.
     assert f["reasons"] == ["shock"]
@@ -477,6 +578,7 @@ def test_demo_story(cli):
     assert visits["followup_overdue"] == []
     assert [(e["household"], e["raised"]) for e in visits["escalations_overdue"]] == [("H10", "2004-07-13")]
     assert check(cli, "visits", "--as-of", "2004-09-30", code=1)["behind"] == []
+
     # H01 proposed for its second exit from 2004-05-31 (Dec-May, each month 650 or more).
     def exits(day: str) -> list[str]:
         return [c["household"] for c in check(cli, "exits", "--as-of", day, code=1)["candidates"]]

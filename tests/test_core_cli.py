@@ -18,28 +18,61 @@ def test_add_prints_code_and_stores_row(cli):
     r = cli("cadre", "add", "吴局长", "--title", "局长", "--phone", "13800000001")
     assert r.stdout.strip() == "C01"
     assert cli.rows("SELECT code, name, title, phone FROM cadres") == [
-        ("C01", "吴局长", "局长", "13800000001")]
+        ("C01", "吴局长", "局长", "13800000001")
+    ]
     r = cli("cadre", "add", "李科长")
     assert r.stdout.strip() == "C02"
 
 
 def test_household_add_enrols(cli):
-    r = cli("household", "add", "刘香福", "--members", "3", "--tag", "4050", "--tag", "低保",
-            "--born", "1952-03-04", "--gender", "male", "--enrolled", "2003-07-01")
+    r = cli(
+        "household",
+        "add",
+        "刘香福",
+        "--members",
+        "3",
+        "--tag",
+        "4050",
+        "--tag",
+        "低保",
+        "--born",
+        "1952-03-04",
+        "--gender",
+        "male",
+        "--enrolled",
+        "2003-07-01",
+    )
     assert r.stdout.strip() == "H01"
     assert cli.rows("SELECT name, members, tags, born, gender FROM households") == [
-        ("刘香福", 3, "4050,低保", "1952-03-04", "male")]
+        ("刘香福", 3, "4050,低保", "1952-03-04", "male")
+    ]
     assert cli.rows("SELECT status, date FROM statuses") == [("enrolled", "2003-07-01")]
 
 
 def test_visit_add_finds_pairing_and_problems(story):
-    r = story("visit", "add", "H01", "--date", "2003-07-10", "--kind", "initial",
-              "--situation", "送米面油", "--problem", "无收入", "--problem", "看病难", "--escalate")
+    r = story(
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2003-07-10",
+        "--kind",
+        "initial",
+        "--situation",
+        "送米面油",
+        "--problem",
+        "无收入",
+        "--problem",
+        "看病难",
+        "--escalate",
+    )
     vid = int(r.stdout.strip())
-    assert story.rows("SELECT v.date, v.kind, p.cadre_id FROM visits v JOIN pairings p"
-                      " ON p.id = v.pairing_id WHERE v.id = ?", [vid]) == [("2003-07-10", "initial", 1)]
-    assert story.rows("SELECT problem, escalated FROM problems ORDER BY id") == [
-        ("无收入", 1), ("看病难", 1)]
+    assert story.rows(
+        "SELECT v.date, v.kind, p.cadre_id FROM visits v JOIN pairings p"
+        " ON p.id = v.pairing_id WHERE v.id = ?",
+        [vid],
+    ) == [("2003-07-10", "initial", 1)]
+    assert story.rows("SELECT problem, escalated FROM problems ORDER BY id") == [("无收入", 1), ("看病难", 1)]
 
 
 def test_visit_by_wrong_cadre_refused(story):
@@ -56,27 +89,41 @@ def test_second_active_pairing_refused_until_ended(story):
     assert story.checksum() == before
     story("pair", "end", "H01", "--date", "2003-12-31")
     story("pair", "add", "C02", "H01", "--since", "2004-01-01")
-    assert story.rows("SELECT cadre_id, since, until FROM pairings WHERE household_id = 1"
-                      " ORDER BY since") == [(1, "2003-07-10", "2003-12-31"), (2, "2004-01-01", None)]
+    assert story.rows(
+        "SELECT cadre_id, since, until FROM pairings WHERE household_id = 1 ORDER BY since"
+    ) == [(1, "2003-07-10", "2003-12-31"), (2, "2004-01-01", None)]
 
 
 def test_income_duplicate_refused_with_hint(story):
     story("income", "add", "H01", "--month", "2004-09", "--amount", "¥650.5", "--source", "三轮车")
     assert story.rows("SELECT month, amount, source FROM income") == [("2004-09", 65050, "三轮车")]
     before = story.checksum()
-    r = story("income", "add", "H01", "--month", "2004-09", "--amount", "600", "--source", "三轮车",
-              code=2)
+    r = story("income", "add", "H01", "--month", "2004-09", "--amount", "600", "--source", "三轮车", code=2)
     assert "income edit" in r.stderr
     assert story.checksum() == before
 
 
 def test_aid_giver_cadre_or_text(story):
-    story("aid", "add", "H01", "--kind", "funds", "--value", "700", "--giver", "吴局长",
-          "--date", "2003-08-01")
-    story("aid", "add", "H01", "--kind", "goods", "--value", "120元", "--giver", "局党委",
-          "--date", "2004-01-20")
+    story(
+        "aid", "add", "H01", "--kind", "funds", "--value", "700", "--giver", "吴局长", "--date", "2003-08-01"
+    )
+    story(
+        "aid",
+        "add",
+        "H01",
+        "--kind",
+        "goods",
+        "--value",
+        "120元",
+        "--giver",
+        "局党委",
+        "--date",
+        "2004-01-20",
+    )
     assert story.rows("SELECT kind, value, giver_cadre_id, giver FROM aid ORDER BY id") == [
-        ("funds", 70000, 1, None), ("goods", 12000, None, "局党委")]
+        ("funds", 70000, 1, None),
+        ("goods", 12000, None, "局党委"),
+    ]
     data = json.loads(story("aid", "list", "--format", "json").stdout)
     assert [(a["giver"], a["value"]) for a in data] == [("C01", 700.0), ("局党委", 120.0)]
 
@@ -98,7 +145,9 @@ def test_list_csv(story):
 def test_status_history_and_filter(story):
     story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31", "--reason", "稳定")
     assert story.rows("SELECT status, date FROM statuses WHERE household_id = 1 ORDER BY id") == [
-        ("enrolled", "2003-07-01"), ("exited", "2004-03-31")]
+        ("enrolled", "2003-07-01"),
+        ("exited", "2004-03-31"),
+    ]
     data = json.loads(story("household", "list", "--status", "exited", "--format", "json").stdout)
     assert [h["code"] for h in data] == ["H01"]
 
@@ -132,18 +181,24 @@ def test_problem_resolve(story):
 def test_policy_set_with_effective_date(story):
     story("policy", "set", "poverty_line", "220", "--from", "2005-01-01")
     assert story.rows("SELECT key, value, effective_from FROM policy") == [
-        ("poverty_line", 22000, "2005-01-01")]
-    old = {r["key"]: r["value"] for r in json.loads(
-        story("policy", "show", "--as-of", "2004-12-31", "--format", "json").stdout)}
-    new = {r["key"]: r["value"] for r in json.loads(
-        story("policy", "show", "--as-of", "2005-01-01", "--format", "json").stdout)}
+        ("poverty_line", 22000, "2005-01-01")
+    ]
+    old = {
+        r["key"]: r["value"]
+        for r in json.loads(story("policy", "show", "--as-of", "2004-12-31", "--format", "json").stdout)
+    }
+    new = {
+        r["key"]: r["value"]
+        for r in json.loads(story("policy", "show", "--as-of", "2005-01-01", "--format", "json").stdout)
+    }
     assert old["poverty_line"] == 200.0 and new["poverty_line"] == 220.0
 
 
 def test_log_operator(story):
     story("--operator", "张会计", "cadre", "add", "王干部")
     assert story.rows("SELECT operator, action, entity, record FROM audit ORDER BY id DESC LIMIT 1") == [
-        ("张会计", "add", "cadres", "C03")]
+        ("张会计", "add", "cadres", "C03")
+    ]
     out = json.loads(story("log", "--limit", "1", "--format", "json").stdout)
     assert out[0]["operator"] == "张会计" and out[0]["after"]["name"] == "王干部"
 
@@ -159,14 +214,40 @@ def test_records_an_import_could_not_tell_apart_are_refused(story):
     that every register's export imports back."""
     story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01", "--date", "2004-01-20")
     before = story.checksum()
-    r = story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "吴局长",
-              "--date", "2004-01-20", code=2)
+    r = story(
+        "aid",
+        "add",
+        "H01",
+        "--kind",
+        "funds",
+        "--value",
+        "200",
+        "--giver",
+        "吴局长",
+        "--date",
+        "2004-01-20",
+        code=2,
+    )
     assert "aid 1" in r.stderr and story.checksum() == before
     # a note of its own tells a second equal gift apart (two bags of rice from two drives)
-    story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "C01",
-          "--date", "2004-01-20", "--note", "另一笔")
-    story("aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "局党委",
-          "--date", "2004-01-20")
+    story(
+        "aid",
+        "add",
+        "H01",
+        "--kind",
+        "funds",
+        "--value",
+        "200",
+        "--giver",
+        "C01",
+        "--date",
+        "2004-01-20",
+        "--note",
+        "另一笔",
+    )
+    story(
+        "aid", "add", "H01", "--kind", "funds", "--value", "200", "--giver", "局党委", "--date", "2004-01-20"
+    )
     story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31")
     before = story.checksum()
     story("household", "status", "H01", "--set", "exited", "--date", "2004-03-31", code=2)
@@ -193,8 +274,9 @@ def test_pairing_problem_cadre_household_corrections(story):
     story("household", "delete", "H09", "--yes")
     story("cadre", "delete", "C09", "--yes")
     assert story.rows("SELECT count(*) FROM households WHERE code = 'H09'") == [(0,)]
-    assert story.rows("SELECT count(*) FROM statuses WHERE household_id NOT IN (SELECT id FROM households)") \
-        == [(0,)]
+    assert story.rows(
+        "SELECT count(*) FROM statuses WHERE household_id NOT IN (SELECT id FROM households)"
+    ) == [(0,)]
     r = story("household", "delete", "H01", "--yes", code=2)  # its pairing and visit refer to it
     assert "refer" in r.stderr
     # a problem can be corrected and deleted

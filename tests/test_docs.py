@@ -11,11 +11,25 @@ ROOT = Path(__file__).parent.parent
 
 def test_cli_reference_is_current(tmp_path):
     out = tmp_path / "cli.md"
-    subprocess.run([sys.executable, "-m", "typer", "aidtrack.cli.main", "utils", "docs",
-                    "--name", "aidtrack", "--output", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "typer",
+            "aidtrack.cli.main",
+            "utils",
+            "docs",
+            "--name",
+            "aidtrack",
+            "--output",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     assert out.read_text() == (ROOT / "docs" / "cli.md").read_text(), (
-        "docs/cli.md is stale: run `typer aidtrack.cli.main utils docs --name aidtrack"
-        " --output docs/cli.md`")
+        "docs/cli.md is stale: run `typer aidtrack.cli.main utils docs --name aidtrack --output docs/cli.md`"
+    )
 
 
 def test_every_command_help_has_an_example():
@@ -42,9 +56,11 @@ def test_group_help_is_the_module_docstring():
 
 
 def test_a_command_line_loads_only_its_group():
-    code = ("import sys; from aidtrack.cli import main; sys.argv = ['aidtrack', *sys.argv[1:]];"
-            " import contextlib\nwith contextlib.suppress(SystemExit): main.run()\n"
-            "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('aidtrack.cli.')))")
+    code = (
+        "import sys; from aidtrack.cli import main; sys.argv = ['aidtrack', *sys.argv[1:]];"
+        " import contextlib\nwith contextlib.suppress(SystemExit): main.run()\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('aidtrack.cli.')))"
+    )
     argv = ["--db", str(ROOT / "nothing.db"), "visit", "add", "--help"]
     r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert "Record a visit" in r.stdout

@@ -91,8 +91,10 @@ def test_foreign_database_refused(tmp_path, cli):
 def test_newer_database_refused(tmp_path, cli):
     cli("init")
     conn = sqlite3.connect(cli.db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('aidtrack', '9999_from_the_future', 'x')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('aidtrack', '9999_from_the_future', 'x')"
+    )
     conn.commit()
     conn.close()
     before = cli.checksum()
@@ -120,10 +122,16 @@ def test_usage_errors_are_one_line_from_the_console_script(tmp_path):
     import subprocess
     import sys
 
-    for args, needle in ((["policy", "set", "poverty_line", "-1"], "-1"),
-                         (["visit", "add"], "household"), (["cadre", "frobnicate"], "frobnicate")):
-        r = subprocess.run([sys.executable, "-m", "aidtrack", "--db", str(tmp_path / "x.db"), *args],
-                           capture_output=True, text=True)
+    for args, needle in (
+        (["policy", "set", "poverty_line", "-1"], "-1"),
+        (["visit", "add"], "household"),
+        (["cadre", "frobnicate"], "frobnicate"),
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "aidtrack", "--db", str(tmp_path / "x.db"), *args],
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 2, r
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0], r.stderr

@@ -19,15 +19,48 @@ from conftest import public_records
 def register(story):
     """The story fixture grown to every kind, with text that CSV must quote."""
     story("cadre", "add", "王科长", "--code", "C03", "--phone", "13900000003")
-    story("household", "add", "张桂兰", "--code", "H03", "--members", "4", "--tag", "4050",
-          "--tag", "低保", "--address", '向阳区"十委", 3号', "--id-number", "239001196005120021",
-          "--born", "1960-05-12", "--gender", "female", "--enrolled", "2003-08-01")
+    story(
+        "household",
+        "add",
+        "张桂兰",
+        "--code",
+        "H03",
+        "--members",
+        "4",
+        "--tag",
+        "4050",
+        "--tag",
+        "低保",
+        "--address",
+        '向阳区"十委", 3号',
+        "--id-number",
+        "239001196005120021",
+        "--born",
+        "1960-05-12",
+        "--gender",
+        "female",
+        "--enrolled",
+        "2003-08-01",
+    )
     story("pair", "add", "C03", "H03", "--since", "2003-08-05")
     story("pair", "end", "H03", "--date", "2004-06-30")
     story("pair", "add", "C02", "H03", "--since", "2004-07-01")  # a cadre may help two households
-    story("visit", "add", "H01", "--date", "2003-07-10", "--kind", "initial",
-          "--situation", "三口人,靠打零工\n月收入不足200元", "--problem", "无收入", "--problem", "看病难",
-          "--escalate")
+    story(
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2003-07-10",
+        "--kind",
+        "initial",
+        "--situation",
+        "三口人,靠打零工\n月收入不足200元",
+        "--problem",
+        "无收入",
+        "--problem",
+        "看病难",
+        "--escalate",
+    )
     story("visit", "add", "H01", "--date", "2004-09-20", "--kind", "followup", "--event", "illness")
     story("visit", "add", "H03", "--date", "2003-08-05", "--kind", "initial", "--solved", "送米面油")
     story("problem", "resolve", "1", "--date", "2003-07-22", "--note", "买三轮车")
@@ -35,11 +68,22 @@ def register(story):
     story("income", "add", "H01", "--month", "2004-09", "--amount", "650.5", "--source", "三轮车")
     story("income", "add", "H01", "--month", "2004-09", "--amount", "120")
     story("aid", "add", "H01", "--kind", "funds", "--value", "700", "--giver", "C01", "--date", "2003-07-22")
-    story("aid", "add", "H03", "--kind", "goods", "--value", "99.99", "--giver", "局党委",
-          "--date", "2004-01-20", "--note", "春节米面油")
+    story(
+        "aid",
+        "add",
+        "H03",
+        "--kind",
+        "goods",
+        "--value",
+        "99.99",
+        "--giver",
+        "局党委",
+        "--date",
+        "2004-01-20",
+        "--note",
+        "春节米面油",
+    )
     return story
-
-
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
@@ -59,28 +103,30 @@ def test_export_all_then_import_bundle_reproduces_every_record(register, tmp_pat
 
 def test_csv_columns_codes_and_yuan(register):
     assert register("export", "income").stdout == (
-        "household,month,amount,source\n"
-        "H01,2004-09,120.00,\n"
-        "H01,2004-09,650.50,三轮车\n")
+        "household,month,amount,source\nH01,2004-09,120.00,\nH01,2004-09,650.50,三轮车\n"
+    )
     assert register("export", "aid").stdout == (
         "household,date,kind,value,giver,note,measure\n"
         "H01,2003-07-22,funds,700.00,C01,,\n"
-        "H03,2004-01-20,goods,99.99,局党委,春节米面油,\n")
+        "H03,2004-01-20,goods,99.99,局党委,春节米面油,\n"
+    )
     header, *rows = register("export", "problems").stdout.splitlines()
     assert header.split(",") == list(FIELDS["problems"])
     # Escalated at the visit: the escalation's date is the visit's.
     assert rows[0] == "H01,2003-07-10,initial,无收入,1,2003-07-10,,2003-07-22,买三轮车"
     households = register("export", "households").stdout
     assert households.splitlines()[0].split(",") == list(FIELDS["households"])
-    assert ('H03,张桂兰,4,"向阳区""十委"", 3号",,,1960-05-12,female,,239001196005120021,'
-            '"4050,低保",2003-08-01') in households
+    assert (
+        'H03,张桂兰,4,"向阳区""十委"", 3号",,,1960-05-12,female,,239001196005120021,"4050,低保",2003-08-01'
+    ) in households
 
 
 def test_json_numbers_and_jsonl_lines(register):
     data = json.loads(register("export", "income", "--format", "json").stdout)
     assert data == [
         {"household": "H01", "month": "2004-09", "amount": 120.0, "source": ""},
-        {"household": "H01", "month": "2004-09", "amount": 650.5, "source": "三轮车"}]
+        {"household": "H01", "month": "2004-09", "amount": 650.5, "source": "三轮车"},
+    ]
     lines = register("export", "problems", "--format", "jsonl").stdout.splitlines()
     assert [json.loads(line)["escalated"] for line in lines] == [True, True]
     h = json.loads(register("export", "households", "-f", "json").stdout)
@@ -91,7 +137,8 @@ def test_statuses_leave_out_the_enrolment_households_import_writes(register):
     # Each household has its automatic enrolled entry (3); only the later ones are exported.
     assert register.scalar("SELECT count(*) FROM statuses") == 3 + 1
     assert register("export", "statuses").stdout == (
-        "household,status,date,reason\nH01,exited,2004-03-10,运输\n")
+        "household,status,date,reason\nH01,exited,2004-03-10,运输\n"
+    )
 
 
 def test_redact_masks_personal_data(register, tmp_path):

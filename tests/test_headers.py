@@ -22,8 +22,6 @@ def put(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-
-
 def test_one_table_names_every_field_once():
     for kind in KINDS:
         assert set(HEADERS[kind]) == set(FIELDS[kind]), kind
@@ -38,40 +36,89 @@ def test_one_table_names_every_field_once():
 
 
 ZH_CASES = [
-    ("cadres", "编号,姓名,单位,职务,电话\nC09,王干事,市直某局,科员,13900000009\n", [],
-     "SELECT code, name, unit, title, phone FROM cadres WHERE code = 'C09'",
-     [("C09", "王干事", "市直某局", "科员", "13900000009")]),
-    ("households", "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期\n"
-                   'H09,赵桂兰,4,红旗街1号,木材公司,养殖业,1960-05-12,女,8210000,239001196005120021,'
-                   '"4050,低保",2003-08-01\n', [],
-     "SELECT h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born, h.gender, h.phone,"
-     " h.id_number, h.tags, s.status, s.date FROM households h JOIN statuses s ON s.household_id = h.id"
-     " WHERE h.code = 'H09'",
-     [("H09", "赵桂兰", 4, "红旗街1号", "木材公司", "husbandry", "1960-05-12", "female", "8210000",
-       "239001196005120021", "4050,低保", "enrolled", "2003-08-01")]),
-    ("statuses", "户主,状态,日期,原因\nH01,脱贫,2004-03-10,三轮车运输\n满运良,致富,2004-04-01,\n", [],
-     "SELECT household_id, status, date, reason FROM statuses WHERE status != 'enrolled' ORDER BY id",
-     [(1, "exited", "2004-03-10", "三轮车运输"), (2, "prosperous", "2004-04-01", None)]),
-    ("pairings", "帮扶干部,帮扶对象,开始日期,结束日期\nC02,H01,2003-07-01,2003-07-09\n", [],
-     "SELECT cadre_id, household_id, since, until FROM pairings WHERE id > 2",
-     [(2, 1, "2003-07-01", "2003-07-09")]),
+    (
+        "cadres",
+        "编号,姓名,单位,职务,电话\nC09,王干事,市直某局,科员,13900000009\n",
+        [],
+        "SELECT code, name, unit, title, phone FROM cadres WHERE code = 'C09'",
+        [("C09", "王干事", "市直某局", "科员", "13900000009")],
+    ),
+    (
+        "households",
+        "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期\n"
+        "H09,赵桂兰,4,红旗街1号,木材公司,养殖业,1960-05-12,女,8210000,239001196005120021,"
+        '"4050,低保",2003-08-01\n',
+        [],
+        "SELECT h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born, h.gender, h.phone,"
+        " h.id_number, h.tags, s.status, s.date FROM households h JOIN statuses s ON s.household_id = h.id"
+        " WHERE h.code = 'H09'",
+        [
+            (
+                "H09",
+                "赵桂兰",
+                4,
+                "红旗街1号",
+                "木材公司",
+                "husbandry",
+                "1960-05-12",
+                "female",
+                "8210000",
+                "239001196005120021",
+                "4050,低保",
+                "enrolled",
+                "2003-08-01",
+            )
+        ],
+    ),
+    (
+        "statuses",
+        "户主,状态,日期,原因\nH01,脱贫,2004-03-10,三轮车运输\n满运良,致富,2004-04-01,\n",
+        [],
+        "SELECT household_id, status, date, reason FROM statuses WHERE status != 'enrolled' ORDER BY id",
+        [(1, "exited", "2004-03-10", "三轮车运输"), (2, "prosperous", "2004-04-01", None)],
+    ),
+    (
+        "pairings",
+        "帮扶干部,帮扶对象,开始日期,结束日期\nC02,H01,2003-07-01,2003-07-09\n",
+        [],
+        "SELECT cadre_id, household_id, since, until FROM pairings WHERE id > 2",
+        [(2, 1, "2003-07-01", "2003-07-09")],
+    ),
     # Mixed English and Chinese headers, a header with spaces around it.
-    ("visits", "户主, 帮扶干部 ,走访日期,走访类型,情况,解决问题,event\n"
-               "H01,C01,2004-09-20,回访,胃穿孔手术后在家休养,局长陪同住院并买药,疾病\n", [],
-     "SELECT pairing_id, date, kind, situation, solved, event FROM visits",
-     [(1, "2004-09-20", "followup", "胃穿孔手术后在家休养", "局长陪同住院并买药", "illness")]),
-    ("problems", "帮扶对象,日期,走访类型,问题,提交党委会,解决日期,解决办法\n"
-                 "H01,2004-09-20,回访,医药费无力承担,是,2004-10-05,局党委研究解决\n",
-     [("visit", "add", "H01", "--date", "2004-09-20", "--kind", "followup")],
-     "SELECT visit_id, problem, escalated, resolved_on, resolution FROM problems",
-     [(1, "医药费无力承担", 1, "2004-10-05", "局党委研究解决")]),
-    ("income", "户主,月份,金额,来源\nH01,2004-10,¥150.50,低保\n", [],
-     "SELECT household_id, month, amount, source FROM income", [(1, "2004-10", 15050, "低保")]),
-    ("aid", "帮扶对象,日期,帮扶类型,金额,捐助人,备注\nH01,2003-07-22,帮资金,700,C01,买三轮车\n"
-            "H02,2004-01-20,物资,99.99,局党委,\n", [],
-     "SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid ORDER BY id",
-     [(1, "2003-07-22", "funds", 70000, 1, None, "买三轮车"),
-      (2, "2004-01-20", "goods", 9999, None, "局党委", None)]),
+    (
+        "visits",
+        "户主, 帮扶干部 ,走访日期,走访类型,情况,解决问题,event\n"
+        "H01,C01,2004-09-20,回访,胃穿孔手术后在家休养,局长陪同住院并买药,疾病\n",
+        [],
+        "SELECT pairing_id, date, kind, situation, solved, event FROM visits",
+        [(1, "2004-09-20", "followup", "胃穿孔手术后在家休养", "局长陪同住院并买药", "illness")],
+    ),
+    (
+        "problems",
+        "帮扶对象,日期,走访类型,问题,提交党委会,解决日期,解决办法\n"
+        "H01,2004-09-20,回访,医药费无力承担,是,2004-10-05,局党委研究解决\n",
+        [("visit", "add", "H01", "--date", "2004-09-20", "--kind", "followup")],
+        "SELECT visit_id, problem, escalated, resolved_on, resolution FROM problems",
+        [(1, "医药费无力承担", 1, "2004-10-05", "局党委研究解决")],
+    ),
+    (
+        "income",
+        "户主,月份,金额,来源\nH01,2004-10,¥150.50,低保\n",
+        [],
+        "SELECT household_id, month, amount, source FROM income",
+        [(1, "2004-10", 15050, "低保")],
+    ),
+    (
+        "aid",
+        "帮扶对象,日期,帮扶类型,金额,捐助人,备注\nH01,2003-07-22,帮资金,700,C01,买三轮车\n"
+        "H02,2004-01-20,物资,99.99,局党委,\n",
+        [],
+        "SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid ORDER BY id",
+        [
+            (1, "2003-07-22", "funds", 70000, 1, None, "买三轮车"),
+            (2, "2004-01-20", "goods", 9999, None, "局党委", None),
+        ],
+    ),
 ]
 
 
@@ -108,8 +155,15 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
         assert problems[1].startswith("H01,2003-07-08,对接,") and ",否," in problems[1]
     else:
         aid = json.loads((out / "aid.json").read_text(encoding="utf-8"))
-        assert aid[0] == {"帮扶对象": "H01", "日期": "2003-07-08", "帮扶类型": "物资慰问", "金额": 100,
-                          "捐助人": "局党委", "备注": "对接送米、面、油", "帮扶措施": None}
+        assert aid[0] == {
+            "帮扶对象": "H01",
+            "日期": "2003-07-08",
+            "帮扶类型": "物资慰问",
+            "金额": 100,
+            "捐助人": "局党委",
+            "备注": "对接送米、面、油",
+            "帮扶措施": None,
+        }
     copy = Cli(tmp_path / "copy.db")
     copy("import", "bundle", str(out))
     original, restored = public_records(cli.db), public_records(copy.db)
@@ -117,13 +171,15 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
         assert restored[kind] == original[kind], kind
     # Each household's first status comes from its enrolled column: 10 + 15 statuses.
     # … and the 28 members are the demo households' counted people (#1 … from each enrolment).
-    assert sum(len(v) for v in original.values()) == (11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57
-                                                      + 5 + 1 + 28)
+    assert sum(len(v) for v in original.values()) == (
+        11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57 + 5 + 1 + 28
+    )
 
 
 def test_single_kind_to_standard_output_in_chinese(story):
     story("household", "status", "H01", "--set", "exited", "--date", "2004-03-10")
     assert story("export", "statuses", "--headers", "zh").stdout == (
-        "帮扶对象,状态,日期,原因\nH01,脱贫,2004-03-10,\n")
+        "帮扶对象,状态,日期,原因\nH01,脱贫,2004-03-10,\n"
+    )
     r = story("export", "statuses", "--headers", "fr", code=2)
     assert "headers: must be one of en, zh" in r.output

@@ -23,8 +23,11 @@ def months(first: str, last: str) -> list[str]:
 
 
 def members_of(cli, code: str) -> list[tuple]:
-    return cli.rows("SELECT m.name, m.joined, m.left_on FROM members m JOIN households h"
-                    " ON h.id = m.household_id WHERE h.code = ? ORDER BY m.id", [code])
+    return cli.rows(
+        "SELECT m.name, m.joined, m.left_on FROM members m JOIN households h"
+        " ON h.id = m.household_id WHERE h.code = ? ORDER BY m.id",
+        [code],
+    )
 
 
 def quarter_outputs(cli, q: str) -> list[str]:
@@ -54,18 +57,26 @@ def test_editing_the_size_in_2005q2_leaves_2005q1_byte_identical(cli):
     assert quarter_outputs(cli, "2005Q1") == before
     # Three more people from 2005-04-01: 2005Q2 is 3090 over 3 months × 5 people = 206.00.
     assert row_of(cli, "2005Q2", "H02")["income_per_person"] == 206.0
-    assert members_of(cli, "H02")[2:] == [("#3", "2005-04-01", None), ("#4", "2005-04-01", None),
-                                          ("#5", "2005-04-01", None)]
+    assert members_of(cli, "H02")[2:] == [
+        ("#3", "2005-04-01", None),
+        ("#4", "2005-04-01", None),
+        ("#5", "2005-04-01", None),
+    ]
     assert cli.scalar("SELECT members FROM households WHERE code = 'H02'") == 5
     audit = cli.rows("SELECT before, after FROM audit WHERE action = 'size'")
     assert [(json.loads(b), json.loads(a)) for b, a in audit] == [
-        ({"members": 2, "from": "2005-04-01"}, {"members": 5, "from": "2005-04-01"})]
+        ({"members": 2, "from": "2005-04-01"}, {"members": 5, "from": "2005-04-01"})
+    ]
 
     # Down to 1 from 2005-06-01: the latest joined leave first, the day before.
     cli("household", "edit", "H02", "--members", "1", "--from", "2005-06-01")
     assert members_of(cli, "H02") == [
-        ("#1", "2004-12-01", None), ("#2", "2004-12-01", "2005-05-31"), ("#3", "2005-04-01", "2005-05-31"),
-        ("#4", "2005-04-01", "2005-05-31"), ("#5", "2005-04-01", "2005-05-31")]
+        ("#1", "2004-12-01", None),
+        ("#2", "2004-12-01", "2005-05-31"),
+        ("#3", "2005-04-01", "2005-05-31"),
+        ("#4", "2005-04-01", "2005-05-31"),
+        ("#5", "2005-04-01", "2005-05-31"),
+    ]
     assert quarter_outputs(cli, "2005Q1") == before
     # 2005Q2: person-months 5 + 5 + 1 = 11; 3090 / 11 = 280.909… -> 280.91.
     assert row_of(cli, "2005Q2", "H02")["income_per_person"] == 280.91
@@ -86,9 +97,24 @@ def test_size_without_from_holds_from_today_and_past_is_unchanged(cli):
 
 def test_members_named_join_and_leave(cli):
     cli("household", "add", "刘香福", "--code", "H01", "--members", "1", "--enrolled", "2004-01-01")
-    mid = cli("member", "add", "H01", "刘小明", "--relation", "子女", "--born", "1985-03-02",
-              "--joined", "2004-01-01", "--health", "chronic", "--dibao-amount", "120.5",
-              "--dibao-from", "2004-01-01").stdout.strip()
+    mid = cli(
+        "member",
+        "add",
+        "H01",
+        "刘小明",
+        "--relation",
+        "子女",
+        "--born",
+        "1985-03-02",
+        "--joined",
+        "2004-01-01",
+        "--health",
+        "chronic",
+        "--dibao-amount",
+        "120.5",
+        "--dibao-from",
+        "2004-01-01",
+    ).stdout.strip()
     row = cli.rows("SELECT name, relation, health, dibao_amount, joined FROM members WHERE id = ?", [mid])
     assert row == [("刘小明", "child", "chronic", 12050, "2004-01-01")]
     assert cli.scalar("SELECT members FROM households WHERE code = 'H01'") == 2
@@ -125,7 +151,10 @@ def test_relapse_below_line_uses_the_size_of_each_month(cli):
     assert found["reasons"] == ["below_line"]
     below = found["details"]["below_line"]
     assert [(m["month"], m["members"], m["per_person"]) for m in below["months"]] == [
-        ("2005-04", 3, 166.67), ("2005-05", 3, 166.67), ("2005-06", 3, 166.67)]
+        ("2005-04", 3, 166.67),
+        ("2005-05", 3, 166.67),
+        ("2005-06", 3, 166.67),
+    ]
     assert below["average_per_person"] == 166.67
     assert found["members"] == 1  # the size on the as-of day
 
@@ -230,7 +259,10 @@ def test_no_income_at_month_and_year_end(cli):
     assert flagged("2005-01-01")
     data = json.loads(cli("check", "relapse", "--as-of", "2004-12-31", "--format", "json", code=1).stdout)
     assert data["at_risk"][0]["details"]["no_income"]["months_without_record"] == [
-        "2004-10", "2004-11", "2004-12"]
+        "2004-10",
+        "2004-11",
+        "2004-12",
+    ]
 
 
 def test_a_month_in_progress_is_not_read(cli):
@@ -305,22 +337,35 @@ def test_problem_life_cycle_through_meetings(cli, tmp_path):
     # Escalated later than it was raised: ageing counts from 2004-08-20, not from the visit.
     cli("problem", "escalate", str(pid), "--date", "2004-08-20", "--by", "吴振国")
     assert cli.rows("SELECT escalated, escalated_on, escalated_by FROM problems") == [
-        (1, "2004-08-20", "吴振国")]
+        (1, "2004-08-20", "吴振国")
+    ]
     # 2004-09-15: 26 days since escalation (< 30): nothing yet; 2004-09-20: 31 days: not studied.
     cli("check", "escalations", "--as-of", "2004-09-15", code=0)
     data = json.loads(cli("check", "escalations", "--as-of", "2004-09-20", "--format", "json", code=1).stdout)
     assert [(r["problem_id"], r["days_since_escalated"]) for r in data["not_studied"]] == [(pid, 31)]
     r = cli("meeting", "item", "1", str(pid), code=2)  # no meeting yet
     mid = cli("meeting", "add", "2004-09-28", "--attendees", "局党委全体成员").stdout.strip()
-    cli("meeting", "item", mid, str(pid), "--decision", "局里承担医药费", "--leader", "C09",
-        "--due", "2004-10-31")
-    assert cli.rows("SELECT mt.date, mt.kind, mi.decision, c.code, mi.due FROM meeting_items mi"
-                    " JOIN meetings mt ON mt.id = mi.meeting_id JOIN cadres c ON c.id = mi.leader_id") == [
-        ("2004-09-28", "committee", "局里承担医药费", "C09", "2004-10-31")]
+    cli(
+        "meeting",
+        "item",
+        mid,
+        str(pid),
+        "--decision",
+        "局里承担医药费",
+        "--leader",
+        "C09",
+        "--due",
+        "2004-10-31",
+    )
+    assert cli.rows(
+        "SELECT mt.date, mt.kind, mi.decision, c.code, mi.due FROM meeting_items mi"
+        " JOIN meetings mt ON mt.id = mi.meeting_id JOIN cadres c ON c.id = mi.leader_id"
+    ) == [("2004-09-28", "committee", "局里承担医药费", "C09", "2004-10-31")]
     cli("check", "escalations", "--as-of", "2004-10-31", code=0)
     data = json.loads(cli("check", "escalations", "--as-of", "2004-11-01", "--format", "json", code=1).stdout)
     assert [(r["due"], r["leader"], r["days_overdue"]) for r in data["decision_overdue"]] == [
-        ("2004-10-31", "C09", 1)]
+        ("2004-10-31", "C09", 1)
+    ]
     # The quarter report's record: 2004Q3 studied 1, decided 1; overdue at Q4's end while open.
     q3 = json.loads(cli("report", "quarter", "2004Q3", "--format", "json").stdout)["totals"]["meetings"]
     assert q3 == {"held": 1, "studied": 1, "decided": 1, "overdue": 0}
@@ -341,10 +386,12 @@ def test_problem_life_cycle_through_meetings(cli, tmp_path):
     cli("export", "all", "--out", str(out))
     copy = Cli(tmp_path / "copy.db")
     copy("import", "bundle", str(out))
-    assert copy.rows("SELECT mt.date, mi.decision, mi.due FROM meeting_items mi JOIN meetings mt"
-                     " ON mt.id = mi.meeting_id") == [("2004-09-28", "局里承担医药费", "2004-10-31")]
+    assert copy.rows(
+        "SELECT mt.date, mi.decision, mi.due FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+    ) == [("2004-09-28", "局里承担医药费", "2004-10-31")]
     assert copy.rows("SELECT escalated_on, escalated_by FROM problems WHERE escalated = 1") == [
-        ("2004-08-20", "吴振国")]
+        ("2004-08-20", "吴振国")
+    ]
 
 
 # --- corrections that say what they do ------------------------------------------------------------
@@ -354,8 +401,18 @@ def test_delete_names_what_it_takes_and_the_audit_keeps_it(cli):
     cli("cadre", "add", "吴振国", "--code", "C01")
     cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2004-07-01")
     cli("pair", "add", "C01", "H01", "--since", "2004-07-01")
-    vid = cli("visit", "add", "H01", "--date", "2004-07-05", "--problem", "医药费无力承担",
-              "--problem", "住房漏雨", "--escalate").stdout.strip()
+    vid = cli(
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2004-07-05",
+        "--problem",
+        "医药费无力承担",
+        "--problem",
+        "住房漏雨",
+        "--escalate",
+    ).stdout.strip()
     mid = cli("meeting", "add", "2004-07-20").stdout.strip()
     p1 = cli.scalar("SELECT min(id) FROM problems")
     cli("meeting", "item", mid, str(p1), "--decision", "局里承担")

@@ -38,10 +38,13 @@ def self_contained(html: str) -> None:
     assert "<style>" in html
     for bad in ("<script", "http://", "https://", "<link", "@import", "url(", "@font-face"):
         assert bad not in html.lower(), bad
-    assert not re.search(r"<[^>]*\s(src|href)=", html)                # no tag loads anything
-    for rule in ("table-layout: fixed", "thead { display: table-header-group; }", "break-inside: avoid",
-                 '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei",'
-                 " SimSun,"):
+    assert not re.search(r"<[^>]*\s(src|href)=", html)  # no tag loads anything
+    for rule in (
+        "table-layout: fixed",
+        "thead { display: table-header-group; }",
+        "break-inside: avoid",
+        '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", SimSun,',
+    ):
         assert rule in html, rule
 
 
@@ -54,14 +57,18 @@ def test_h01_register_has_every_visit_in_date_order(demo):
     self_contained(html)
     assert "@page { size: A4; margin: 15mm;" in html
     assert "跟踪问效登记表" in html and "Tracking register" in html
-    assert "市直某局" in html                                       # the unit, from the cadre's record
-    assert "C01 吴振国 (2003-07-08 –)" in html                      # the cadre and since when
+    assert "市直某局" in html  # the unit, from the cadre's record
+    assert "C01 吴振国 (2003-07-08 –)" in html  # the cadre and since when
 
     rows = re.findall(r'<tr class="visit">(.*?)</tr>', html, re.S)
-    db_dates = [d for (d,) in demo.rows(
-        "SELECT v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-        " JOIN households h ON h.id = p.household_id WHERE h.code = 'H01' ORDER BY v.date")]
-    assert len(db_dates) == 18                                       # STORY.md: H01's 18 visits
+    db_dates = [
+        d
+        for (d,) in demo.rows(
+            "SELECT v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id WHERE h.code = 'H01' ORDER BY v.date"
+        )
+    ]
+    assert len(db_dates) == 18  # STORY.md: H01's 18 visits
     dates = [cells(r)[0] for r in rows]
     assert dates == db_dates == sorted(dates)
 
@@ -71,22 +78,28 @@ def test_h01_register_has_every_visit_in_date_order(demo):
     assert found[2] == "脱贫回访：到外地亲戚家串门时做了胃穿孔手术，在家休养，刘家又陷入危机"
     assert "胃穿孔手术后需复查，无钱买药" in found[3] and "术后不能蹬三轮车，家庭失去收入来源" in found[3]
     assert "吴局长当即用车送医院，请外科专家复查，买药品200元" in found[4]
-    assert found[5] == "illness" and found[6] == ""                # the signature is left blank
+    assert found[5] == "illness" and found[6] == ""  # the signature is left blank
     assert html.count('<td class="sign"></td>') == 18
-    assert html.count('<tr class="blank">') == 2                   # room for the next visits by hand
+    assert html.count('<tr class="blank">') == 2  # room for the next visits by hand
 
 
 def test_h01_aid_total_and_income_chart(demo):
     html = page(demo, "household", "H01")
-    fen = demo.scalar("SELECT sum(value) FROM aid WHERE household_id = (SELECT id FROM households"
-                      " WHERE code = 'H01')")
-    assert fen == 327000              # 100 + 700 + 200 + 1000 + 150 + 300 + 400 + 420 = 3270 yuan
+    fen = demo.scalar(
+        "SELECT sum(value) FROM aid WHERE household_id = (SELECT id FROM households WHERE code = 'H01')"
+    )
+    assert fen == 327000  # 100 + 700 + 200 + 1000 + 150 + 300 + 400 + 420 = 3270 yuan
     assert 'id="aid-total">3270.00<' in html
     assert len(re.findall(r'<tr class="aid">', html)) == 8
 
-    months = [m for (m,) in demo.rows("SELECT DISTINCT month FROM income WHERE household_id ="
-                                      " (SELECT id FROM households WHERE code = 'H01') ORDER BY month")]
-    assert len(months) == 15                                         # 2003-07 … 2004-09, none missing
+    months = [
+        m
+        for (m,) in demo.rows(
+            "SELECT DISTINCT month FROM income WHERE household_id ="
+            " (SELECT id FROM households WHERE code = 'H01') ORDER BY month"
+        )
+    ]
+    assert len(months) == 15  # 2003-07 … 2004-09, none missing
     assert html.count("<svg") == 1
     assert re.findall(r'<rect class="bar[^"]*" data-month="([0-9-]+)"', html) == months
     # Below the line: 3 people × 200 yuan = 600 a month; 400 at the start, 150 after the operation
@@ -98,7 +111,7 @@ def test_h01_aid_total_and_income_chart(demo):
     # The income table: a row per month with the line of that month (default 200 yuan a person).
     incomes = re.findall(r'<tr class="income[^"]*">(.*?)</tr>', html, re.S)
     assert [cells(r)[0] for r in incomes] == months
-    assert cells(incomes[-1])[:4] == ["2004-09", "860.00", "286.67", "200.00"]    # 860 / 3
+    assert cells(incomes[-1])[:4] == ["2004-09", "860.00", "286.67", "200.00"]  # 860 / 3
 
 
 def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
@@ -106,11 +119,11 @@ def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
     self_contained(html)
     assert "@page { size: A4 landscape; margin: 15mm;" in html
     rows = re.findall(r'<tr class="pairing (\w+)">(.*?)</tr>', html, re.S)
-    assert len(rows) == 10                                           # STORY.md: ten pairings in 2004Q3
+    assert len(rows) == 10  # STORY.md: ten pairings in 2004Q3
     assert {state for state, _ in rows} == {"met"}
     first = cells(rows[0][1])
     assert first[1:3] == ["C01 吴振国", "H01 刘香福"] and first[4] == "4 / 2"
-    assert first[10] == "820.00"                                     # 400 + 420 for H01
+    assert first[10] == "820.00"  # 400 + 420 for H01
     totals = dict(re.findall(r"<th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
     assert totals["Pairings"] == "10" and totals["Compliant pairings"] == "10 (100%)"
     assert totals["Visits this quarter"] == "30" and totals["Visits since the programme began"] == "148"
@@ -126,7 +139,7 @@ def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
 def test_quarter_2004q2_marks_the_pairings_short_of_visits(demo):
     html = page(demo, "quarter", "2004Q2")
     rows = re.findall(r'<tr class="pairing (\w+)">(.*?)</tr>', html, re.S)
-    assert len(rows) == 11                                           # H07 changed cadre on 05-11
+    assert len(rows) == 11  # H07 changed cadre on 05-11
     short = [cells(r)[1:3] + [cells(r)[4]] for state, r in rows if state == "short"]
     assert short == [["C05 赵淑兰", "H05 杨玉山", "1 / 2"], ["C08 郑秀梅", "H08 张福海", "1 / 2"]]
     assert html.count("✗ not met") == 2
@@ -139,7 +152,7 @@ def test_out_writes_the_file_and_nothing_on_stdout(demo, tmp_path):
     assert out.read_text(encoding="utf-8") == page(demo, "household", "H01")
     data = tmp_path / "2004Q3.json"
     assert demo("report", "quarter", "2004Q3", "--format", "json", "--out", str(data)).stdout == ""
-    assert json.loads(data.read_text(encoding="utf-8"))["totals"]["visits"] == 30   # STORY.md
+    assert json.loads(data.read_text(encoding="utf-8"))["totals"]["visits"] == 30  # STORY.md
     missing = tmp_path / "H99.html"
     demo("report", "household", "H99", "--format", "html", "--out", str(missing), code=2)
     assert not missing.exists()
@@ -149,15 +162,24 @@ def test_chinese_labels(demo):
     html = page(demo, "household", "H01", lang="zh")
     assert '<html lang="zh-CN">' in html and "跟踪问效登记表" in html
     assert "Signature" not in html and "Tracking register" not in html
-    assert ">回访<" in html and ">对接<" in html and ">脱贫<" in html          # kinds and status in Chinese
+    assert ">回访<" in html and ">对接<" in html and ">脱贫<" in html  # kinds and status in Chinese
     quarter = page(demo, "quarter", "2004Q2", lang="zh")
     assert "每季汇总向局长汇报" in quarter and "Compliant" not in quarter
 
 
 def test_hostile_names_are_escaped(story):
     story("household", "edit", "H01", "--name", "<script>alert(1)</script>", "--address", "[red]x&y")
-    story("visit", "add", "H01", "--date", "2004-01-10", "--situation", "<img src=x onerror=alert(1)>",
-          "--problem", "[bold]问题</td>")
+    story(
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2004-01-10",
+        "--situation",
+        "<img src=x onerror=alert(1)>",
+        "--problem",
+        "[bold]问题</td>",
+    )
     story("income", "add", "H01", "--month", "2004-01", "--amount", "700", "--source", "<b>")
     story("income", "add", "H01", "--month", "2004-03", "--amount", "500")
     story("policy", "set", "poverty_line", "250", "--from", "2004-03-01")
@@ -200,11 +222,24 @@ def test_chromium_prints_the_register_on_a4(demo, tmp_path):
     demo("report", "household", "H01", "--format", "html", "--out", str(source))
     pdf = tmp_path / "H01.pdf"
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-         source.as_uri()],
-        capture_output=True, timeout=60, check=False)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            source.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert pdf.read_bytes().startswith(b"%PDF")
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout

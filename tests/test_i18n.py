@@ -32,8 +32,9 @@ MO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "aidtrack.mo"
 def run_python(code: str, lang: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
     env |= {"AIDTRACK_LANG": lang, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def run_both(code: str, *args: str) -> dict[str, subprocess.CompletedProcess]:
@@ -50,6 +51,7 @@ def english_after():
 
 
 # (a) ------------------------------------------------------------------------------------------------
+
 
 def test_compiled_catalog_matches_the_po():
     """The shipped .mo holds exactly the .po's translations: run `python scripts/i18n.py` after editing."""
@@ -95,7 +97,8 @@ ALLOWED = re.compile(
     r"^(Example|示例)[:：].*$|--?[\w-]+|`[^`]*`|\b[A-Z]\d{2}\b|\b\d{4}(-?Q\d|-\d\d(-\d\d)?)?\b|YYYY-MM(-DD)?"
     r"|\b(csv|tsv|json|jsonl|xlsx|parquet|markdown|html|table|utf-8|gbk|gb18030|BOM|en|zh|aidtrack"
     r"|AIDTRACK_\w+|LANG|shell|CI|A4|ID|DEST|Excel|Parquet|SQLite)\b",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
 
 def untranslated(english: str, chinese: str) -> bool:
@@ -107,7 +110,7 @@ def test_every_help_text_has_its_chinese():
     assert en.returncode == 0 and zh.returncode == 0, en.stderr + zh.stderr
     english, chinese = json.loads(en.stdout), json.loads(zh.stdout)
     assert english.keys() == chinese.keys()
-    assert len(english) > 150                          # every group, command, argument and option
+    assert len(english) > 150  # every group, command, argument and option
     missing = {k: v for k, v in english.items() if untranslated(v, chinese[k])}
     assert not missing, f"help texts without Chinese ({len(missing)}): {missing}"
     # Spot checks: a docstring, an option alias of cli.common, Typer's own --help option.
@@ -183,7 +186,7 @@ def test_reports_and_checks_speak_chinese(screens):
     assert "状态变化记录" in zh["report household H01 --format markdown"]["output"]
     assert "返贫风险" in zh["check relapse --as-of 2003-10-17"]["output"]
     relapse = zh["check relapse --as-of 2003-10-17"]["output"]
-    assert "突发变故" in relapse and "脱贫" in relapse           # H01: reason and status by name
+    assert "突发变故" in relapse and "脱贫" in relapse  # H01: reason and status by name
     assert "回访" in zh["visit list --household H01"]["output"]  # visit kind followup
     assert "贫困线" in zh["policy show"]["output"]
 
@@ -204,6 +207,7 @@ def test_reports_and_checks_speak_english(screens):
 
 # (d) ------------------------------------------------------------------------------------------------
 
+
 def test_an_error_in_chinese_is_one_line_and_exit_2(tmp_path):
     db = str(tmp_path / "unit.db")
     cli = "import sys; from aidtrack.cli.main import run; sys.argv[0] = 'aidtrack'; run()"
@@ -222,9 +226,23 @@ def test_an_error_in_chinese_is_one_line_and_exit_2(tmp_path):
 
 # (e) ------------------------------------------------------------------------------------------------
 
+
 def test_enumeration_values_in_chinese_in_and_out(story):
-    story("--lang", "zh", "visit", "add", "H01", "--date", "2004-09-20", "--kind", "回访",
-          "--event", "疾病", "--situation", "胃穿孔手术")
+    story(
+        "--lang",
+        "zh",
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2004-09-20",
+        "--kind",
+        "回访",
+        "--event",
+        "疾病",
+        "--situation",
+        "胃穿孔手术",
+    )
     assert story.rows("SELECT kind, event FROM visits") == [("followup", "illness")]
     shown = story("--lang", "zh", "visit", "list").stdout
     assert "回访" in shown and "疾病" in shown and "户主姓名" in shown
@@ -246,10 +264,12 @@ def test_chinese_error_from_the_in_process_cli(story):
 
 def test_importing_the_library_leaves_the_host_alone():
     """The library only asks for the language: gettext's domain and LANGUAGE stay the host's."""
-    code = ("import gettext, os, sys; gettext.textdomain('host'); sys.argv = ['host', '--lang', 'zh'];"
-            " import aidtrack.i18n, aidtrack.store, aidtrack.ops.records, aidtrack.reports.quarter,"
-            " aidtrack.checks.relapse; print(gettext.textdomain(), os.environ.get('LANGUAGE'),"
-            " aidtrack.i18n.language())")
+    code = (
+        "import gettext, os, sys; gettext.textdomain('host'); sys.argv = ['host', '--lang', 'zh'];"
+        " import aidtrack.i18n, aidtrack.store, aidtrack.ops.records, aidtrack.reports.quarter,"
+        " aidtrack.checks.relapse; print(gettext.textdomain(), os.environ.get('LANGUAGE'),"
+        " aidtrack.i18n.language())"
+    )
     r = run_python(code, "en")
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["host", "None", "en"]

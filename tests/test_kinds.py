@@ -24,6 +24,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "aidtrack"
 
 # --- one list of fields ---------------------------------------------------------------------------
 
+
 def _string_sequences(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
@@ -74,8 +75,19 @@ CASES = [
     ("cadres", {"name": "", "code": "C07"}, "name"),
     ("cadres", {"name": "赵干部", "code": "C01"}, "code"),
     ("cadres", {"name": "赵干部", "phone": "1" * 41}, "phone"),
-    ("households", {"name": "王桂芝", "code": "H07", "members": "3", "born": "1955-03-02",
-                    "gender": "female", "enrolled": "2003-07-01", "tags": "4050"}, None),
+    (
+        "households",
+        {
+            "name": "王桂芝",
+            "code": "H07",
+            "members": "3",
+            "born": "1955-03-02",
+            "gender": "female",
+            "enrolled": "2003-07-01",
+            "tags": "4050",
+        },
+        None,
+    ),
     ("households", {"name": "王桂芝", "members": "0"}, "members"),
     ("households", {"name": "王桂芝", "livelihood": "mining"}, "livelihood"),
     ("households", {"name": "王桂芝", "born": "1955-02-30"}, "born"),
@@ -90,8 +102,17 @@ CASES = [
     ("pairings", {"cadre": "C02", "household": "H01", "since": "2004-01-01"}, "since"),
     ("pairings", {"cadre": "C02", "household": "H01", "since": "2003-07-02"}, "since"),
     ("pairings", {"cadre": "C09", "household": "H03", "since": "2004-01-01"}, "cadre"),
-    ("visits", {"household": "H01", "date": "2004-09-20", "kind": "followup", "event": "illness",
-                "situation": "住院"}, None),
+    (
+        "visits",
+        {
+            "household": "H01",
+            "date": "2004-09-20",
+            "kind": "followup",
+            "event": "illness",
+            "situation": "住院",
+        },
+        None,
+    ),
     ("visits", {"household": "H01", "date": "2003-07-01"}, "date"),
     ("visits", {"household": "H01", "date": "2004-09-20", "cadre": "C02"}, "cadre"),
     ("visits", {"household": "H01", "date": "2004-09-20", "event": "flood"}, "event"),
@@ -100,8 +121,18 @@ CASES = [
     ("income", {"household": "H01", "month": "2004-09", "amount": "65.505"}, "amount"),
     ("income", {"household": "H01", "month": "2004-13", "amount": "650"}, "month"),
     ("income", {"household": "H01", "month": "2004-09", "amount": "9999999999999"}, "amount"),
-    ("aid", {"household": "H01", "date": "2004-08-24", "kind": "medical", "value": "300",
-             "giver": "C01", "note": "药品"}, None),
+    (
+        "aid",
+        {
+            "household": "H01",
+            "date": "2004-08-24",
+            "kind": "medical",
+            "value": "300",
+            "giver": "C01",
+            "note": "药品",
+        },
+        None,
+    ),
     ("aid", {"household": "H01", "date": "2003-06-30", "kind": "goods", "value": "100"}, "date"),
     ("aid", {"household": "H01", "date": "2004-08-24", "kind": "cash", "value": "100"}, "kind"),
     ("aid", {"household": "H01", "date": "2004-08-24", "kind": "funds", "value": "-5"}, "value"),
@@ -110,6 +141,7 @@ CASES = [
 
 def _cli_args(kind: str, rec: dict) -> list[str]:
     """The add command that records REC, as a clerk would type it."""
+
     def opts(*names: str) -> list[str]:
         out = []
         for n in names:
@@ -120,16 +152,35 @@ def _cli_args(kind: str, rec: dict) -> list[str]:
     if kind == "cadres":
         return ["cadre", "add", rec["name"], *opts("code", "unit", "title", "phone")]
     if kind == "households":
-        return ["household", "add", rec["name"], *opts("code", "members", "address", "employer", "livelihood",
-                                                        "born", "gender", "phone", "id_number", "tags",
-                                                        "enrolled")]
+        return [
+            "household",
+            "add",
+            rec["name"],
+            *opts(
+                "code",
+                "members",
+                "address",
+                "employer",
+                "livelihood",
+                "born",
+                "gender",
+                "phone",
+                "id_number",
+                "tags",
+                "enrolled",
+            ),
+        ]
     if kind == "statuses":
         return ["household", "status", rec["household"], "--set", rec["status"], *opts("date", "reason")]
     if kind == "pairings":
         return ["pair", "add", rec["cadre"], rec["household"], *opts("since")]
     if kind == "visits":
-        return ["visit", "add", rec["household"],
-                *opts("cadre", "date", "kind", "situation", "solved", "event")]
+        return [
+            "visit",
+            "add",
+            rec["household"],
+            *opts("cadre", "date", "kind", "situation", "solved", "event"),
+        ]
     if kind == "income":
         return ["income", "add", rec["household"], *opts("month", "amount", "source")]
     if kind == "aid":
@@ -144,8 +195,17 @@ def base(tmp_path_factory) -> Path:
     cli = Cli(path)
     cli("cadre", "add", "吴局长", "--code", "C01")
     cli("cadre", "add", "李副局长", "--code", "C02")
-    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2003-07-01",
-        "--id-number", "230102195001011234")
+    cli(
+        "household",
+        "add",
+        "刘香福",
+        "--code",
+        "H01",
+        "--enrolled",
+        "2003-07-01",
+        "--id-number",
+        "230102195001011234",
+    )
     cli("household", "add", "满运良", "--code", "H02", "--enrolled", "2003-07-01")
     cli("household", "add", "张桂兰", "--code", "H03", "--enrolled", "2003-12-01")
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
@@ -176,8 +236,7 @@ def _refused_field(result) -> str | None:
     raise AssertionError(result.stderr)
 
 
-@pytest.mark.parametrize("kind,rec,refused", CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("kind,rec,refused", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_add_and_import_accept_and_refuse_alike(base, tmp_path, kind, rec, refused):
     by_cli = _copy(base, tmp_path / "cli.db")
     r = by_cli(*_cli_args(kind, rec), ok=False)
@@ -194,8 +253,10 @@ def test_add_and_import_accept_and_refuse_alike(base, tmp_path, kind, rec, refus
         assert _refused_field(r) == refused, (fmt, r.stderr)
         if refused is None:  # the same record stored either way
             table = REGISTRY[kind].table
-            assert by_import.rows(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 1")[0][1:] == \
-                by_cli.rows(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 1")[0][1:]
+            assert (
+                by_import.rows(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 1")[0][1:]
+                == by_cli.rows(f"SELECT * FROM {table} ORDER BY id DESC LIMIT 1")[0][1:]
+            )
 
 
 #: JSON values no typed text can be: refused by import, as the CLI refuses the text forms.
@@ -211,8 +272,9 @@ JSON_TYPES = [
 ]
 
 
-@pytest.mark.parametrize("kind,rec,refused", JSON_TYPES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(JSON_TYPES)])
+@pytest.mark.parametrize(
+    "kind,rec,refused", JSON_TYPES, ids=[f"{c[0]}-{i}" for i, c in enumerate(JSON_TYPES)]
+)
 def test_import_refuses_json_types_the_cli_cannot_type(base, tmp_path, kind, rec, refused):
     cli = _copy(base, tmp_path / "t.db")
     before = cli.checksum()
@@ -226,11 +288,20 @@ def test_import_refuses_json_types_the_cli_cannot_type(base, tmp_path, kind, rec
 def test_json_whole_yuan_is_accepted(base, tmp_path):
     cli = _copy(base, tmp_path / "t.db")
     f = tmp_path / "income.json"
-    f.write_text(json.dumps([{"household": "H01", "month": "2004-09", "amount": 650},
-                             {"household": "H01", "month": "2004-10", "amount": 650.5}]), encoding="utf-8")
+    f.write_text(
+        json.dumps(
+            [
+                {"household": "H01", "month": "2004-09", "amount": 650},
+                {"household": "H01", "month": "2004-10", "amount": 650.5},
+            ]
+        ),
+        encoding="utf-8",
+    )
     cli("import", "income", str(f))
     assert cli.rows("SELECT month, amount FROM income ORDER BY month") == [
-        ("2004-09", 65000), ("2004-10", 65050)]
+        ("2004-09", 65000),
+        ("2004-10", 65050),
+    ]
 
 
 def test_status_rule_holds_on_every_path(base, tmp_path):
@@ -250,8 +321,9 @@ def test_first_pairing_moves_a_fresh_households_enrolment_back(base, tmp_path):
     cli = _copy(base, tmp_path / "t.db")
     cli("household", "add", "周大成", "--code", "H08")
     cli("pair", "add", "C01", "H08", "--since", "2010-01-05")
-    assert cli.rows("SELECT min(date) FROM statuses s JOIN households h ON h.id = s.household_id"
-                    " WHERE h.code = 'H08'") == [("2010-01-05",)]
+    assert cli.rows(
+        "SELECT min(date) FROM statuses s JOIN households h ON h.id = s.household_id WHERE h.code = 'H08'"
+    ) == [("2010-01-05",)]
     cli("household", "status", "H08", "--set", "exited", "--date", "2010-09-30")
     # a second pairing earlier than the enrolment is refused, naming the fix
     r = cli("pair", "add", "C02", "H08", "--since", "2009-01-01", code=2)
@@ -281,6 +353,12 @@ def test_no_import_loops_in_ops():
                 found.add(mod)
                 found.update(f"{mod}.{a.name}" for a in node.names)
         deps[info.name] = found
-    loops = sorted({tuple(sorted((a, b))) for a, targets in deps.items() for b in targets
-                    if b in deps and b != a and a in deps[b]})
+    loops = sorted(
+        {
+            tuple(sorted((a, b)))
+            for a, targets in deps.items()
+            for b in targets
+            if b in deps and b != a and a in deps[b]
+        }
+    )
     assert not loops, loops

@@ -18,7 +18,7 @@ def test_wrap_never_starts_a_line_with_closing_punctuation():
 
 
 def test_wrap_keeps_terms_numbers_and_amounts_whole():
-    lines = wrap("经局党委研究评定脱贫", 7)   # 评定脱/贫 was the old break
+    lines = wrap("经局党委研究评定脱贫", 7)  # 评定脱/贫 was the old break
     assert "脱贫" in "".join(ln for ln in lines if "脱" in ln)
     assert any("200元" in ln or ln.startswith("200") for ln in wrap("买药品200元", 8))
     assert all("2004-09-20" in ln or "2004" not in ln for ln in wrap("复查日期2004-09-20下午", 12))
@@ -42,9 +42,21 @@ def _lines(out: str) -> list[str]:
 
 def test_lists_at_80_columns_keep_every_column_whole(story, narrow):
     story("household", "edit", "H01", "--address", "解放路3号")
-    story("visit", "add", "H01", "--date", "2004-09-20", "--kind", "followup", "--event", "illness",
-          "--situation", "胃穿孔手术，在家休养，生活又陷入困境，吴局长用车送医院请外科专家复查，买药品200元",
-          "--solved", "局长陪同住院")
+    story(
+        "visit",
+        "add",
+        "H01",
+        "--date",
+        "2004-09-20",
+        "--kind",
+        "followup",
+        "--event",
+        "illness",
+        "--situation",
+        "胃穿孔手术，在家休养，生活又陷入困境，吴局长用车送医院请外科专家复查，买药品200元",
+        "--solved",
+        "局长陪同住院",
+    )
     story("income", "add", "H01", "--month", "2004-09", "--amount", "1200")
     for args in (("household", "list"), ("visit", "list"), ("income", "list"), ("cadre", "list")):
         out = story(*args).stdout
@@ -83,4 +95,3 @@ def test_chinese_headers_at_80_columns(story, narrow):
     out = story("--lang", "zh", "visit", "list").stdout
     assert all(width_of(ln) <= 80 for ln in out.splitlines())
     assert "2004-09-20" in out
-

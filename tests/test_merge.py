@@ -19,8 +19,21 @@ UNITS = ("交通局", "民政局", "财政局")
 def build_jiaotong(cli) -> None:
     """2004Q3: one pairing all quarter, 2 visits (07-15, 08-20) of 2 required; 700 yuan funds."""
     cli("cadre", "add", "吴局长", "--code", "C01")
-    cli("household", "add", "刘香福", "--code", "H01", "--members", "3", "--born", "1952-03-04",
-        "--id-number", "230102195203041234", "--enrolled", "2003-07-01")
+    cli(
+        "household",
+        "add",
+        "刘香福",
+        "--code",
+        "H01",
+        "--members",
+        "3",
+        "--born",
+        "1952-03-04",
+        "--id-number",
+        "230102195203041234",
+        "--enrolled",
+        "2003-07-01",
+    )
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     cli("visit", "add", "H01", "--date", "2003-07-10", "--kind", "initial")
     cli("visit", "add", "H01", "--date", "2004-07-15", "--problem", "看病难", "--escalate")
@@ -34,8 +47,21 @@ def build_minzheng(cli) -> None:
     ceil(2 × 61 / 92) = 2 required, 2 made (08-05, 09-10); 120 yuan goods. H01 exited 2004-06-30."""
     cli("cadre", "add", "李科长", "--code", "C01")
     cli("cadre", "add", "王干部", "--code", "C02")
-    cli("household", "add", "满运良", "--code", "H01", "--members", "2", "--born", "1960-05-06",
-        "--id-number", "230102196005061111", "--enrolled", "2003-07-01")
+    cli(
+        "household",
+        "add",
+        "满运良",
+        "--code",
+        "H01",
+        "--members",
+        "2",
+        "--born",
+        "1960-05-06",
+        "--id-number",
+        "230102196005061111",
+        "--enrolled",
+        "2003-07-01",
+    )
     cli("household", "add", "张桂兰", "--code", "H02", "--members", "4", "--enrolled", "2004-01-01")
     cli("household", "status", "H01", "--set", "exited", "--date", "2004-06-30")
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
@@ -49,8 +75,21 @@ def build_minzheng(cli) -> None:
 def build_caizheng(cli) -> None:
     """2004Q3: one pairing from 07-01 (the whole quarter), 3 visits of 2; 300 yuan medical."""
     cli("cadre", "add", "赵处长", "--code", "C01")
-    cli("household", "add", "孙秀英", "--code", "H01", "--members", "1", "--born", "1955-01-01",
-        "--id-number", "23010219550101222X", "--enrolled", "2004-06-01")
+    cli(
+        "household",
+        "add",
+        "孙秀英",
+        "--code",
+        "H01",
+        "--members",
+        "1",
+        "--born",
+        "1955-01-01",
+        "--id-number",
+        "23010219550101222X",
+        "--enrolled",
+        "2004-06-01",
+    )
     cli("pair", "add", "C01", "H01", "--since", "2004-07-01")
     for day in ("2004-07-02", "2004-09-01", "2004-09-20"):
         cli("visit", "add", "H01", "--date", day)
@@ -94,32 +133,56 @@ def test_merge_copies_each_unit_with_prefixed_codes(cli, units):
     r = merge(cli, *files(units))
     summary = json.loads(r.stdout)
     assert [(s["unit"], s["status"], s["households"], s["visits"]) for s in summary] == [
-        ("交通局", "added", 1, 3), ("民政局", "added", 2, 3), ("财政局", "added", 1, 3)]
+        ("交通局", "added", 1, 3),
+        ("民政局", "added", 2, 3),
+        ("财政局", "added", 1, 3),
+    ]
     assert cli.rows("SELECT code FROM households ORDER BY code") == [
-        ("交通局/H01",), ("民政局/H01",), ("民政局/H02",), ("财政局/H01",)]
+        ("交通局/H01",),
+        ("民政局/H01",),
+        ("民政局/H02",),
+        ("财政局/H01",),
+    ]
     assert cli.rows("SELECT code FROM cadres ORDER BY code") == [
-        ("交通局/C01",), ("民政局/C01",), ("民政局/C02",), ("财政局/C01",)]
+        ("交通局/C01",),
+        ("民政局/C01",),
+        ("民政局/C02",),
+        ("财政局/C01",),
+    ]
     # every pairing joins a cadre and a household of the same unit
-    assert cli.rows("SELECT c.code, h.code, p.since FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
-                    " JOIN households h ON h.id = p.household_id ORDER BY h.code") == [
-        ("交通局/C01", "交通局/H01", "2003-07-10"), ("民政局/C01", "民政局/H01", "2003-07-10"),
-        ("民政局/C02", "民政局/H02", "2004-08-01"), ("财政局/C01", "财政局/H01", "2004-07-01")]
+    assert cli.rows(
+        "SELECT c.code, h.code, p.since FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
+        " JOIN households h ON h.id = p.household_id ORDER BY h.code"
+    ) == [
+        ("交通局/C01", "交通局/H01", "2003-07-10"),
+        ("民政局/C01", "民政局/H01", "2003-07-10"),
+        ("民政局/C02", "民政局/H02", "2004-08-01"),
+        ("财政局/C01", "财政局/H01", "2004-07-01"),
+    ]
     # visits: 3 + 3 + 3; one problem; aid 3 with the cadre giver mapped; statuses: 4 enrolled + 1 exit
     assert cli.scalar("SELECT count(*) FROM visits") == 9
-    assert cli.rows("SELECT h.code, v.date, pr.problem, pr.escalated FROM problems pr"
-                    " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
-                    " JOIN households h ON h.id = p.household_id") == [
-        ("交通局/H01", "2004-07-15", "看病难", 1)]
-    assert cli.rows("SELECT h.code, a.value, c.code, a.giver FROM aid a"
-                    " JOIN households h ON h.id = a.household_id"
-                    " LEFT JOIN cadres c ON c.id = a.giver_cadre_id ORDER BY a.date") == [
-        ("交通局/H01", 70000, "交通局/C01", None), ("民政局/H02", 12000, None, "局党委"),
-        ("财政局/H01", 30000, None, None)]
+    assert cli.rows(
+        "SELECT h.code, v.date, pr.problem, pr.escalated FROM problems pr"
+        " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id"
+    ) == [("交通局/H01", "2004-07-15", "看病难", 1)]
+    assert cli.rows(
+        "SELECT h.code, a.value, c.code, a.giver FROM aid a"
+        " JOIN households h ON h.id = a.household_id"
+        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id ORDER BY a.date"
+    ) == [
+        ("交通局/H01", 70000, "交通局/C01", None),
+        ("民政局/H02", 12000, None, "局党委"),
+        ("财政局/H01", 30000, None, None),
+    ]
     assert cli.scalar("SELECT count(*) FROM statuses") == 5
-    assert cli.rows("SELECT u.name, count(*) FROM households h JOIN units u ON u.id = h.unit_id"
-                    " GROUP BY u.name ORDER BY u.name") == [("交通局", 1), ("民政局", 2), ("财政局", 1)]
+    assert cli.rows(
+        "SELECT u.name, count(*) FROM households h JOIN units u ON u.id = h.unit_id"
+        " GROUP BY u.name ORDER BY u.name"
+    ) == [("交通局", 1), ("民政局", 2), ("财政局", 1)]
     assert cli.rows("SELECT action, entity, record FROM audit ORDER BY id") == [
-        ("merge", "units", name) for name in UNITS]
+        ("merge", "units", name) for name in UNITS
+    ]
     # a reference by prefixed code works like any code
     shown = json.loads(cli("household", "show", "民政局/H02", "--format", "json").stdout)
     assert shown["name"] == "张桂兰" and shown["cadre"] == "民政局/C02"
@@ -184,7 +247,8 @@ def test_unit_name_option_for_a_single_file(cli, units, tmp_path):
     assert cli.rows("SELECT code FROM households") == [("交通局/H01",)]
     assert cli.rows("SELECT name, source, records FROM units") == [
         # cadre 1, household 1, status 1, pairing 1, visits 3, problem 1, income 1, aid 1
-        ("交通局", "unit-a.db", 10)]  # the file's name: no path of this machine
+        ("交通局", "unit-a.db", 10)
+    ]  # the file's name: no path of this machine
     r = cli("merge", str(other), str(units["民政局"].db), "--unit-name", "x", code=2)
     assert "unit-name" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = cli("merge", str(other), "--unit-name", "a/b", code=2)
@@ -193,17 +257,23 @@ def test_unit_name_option_for_a_single_file(cli, units, tmp_path):
 
 def test_newer_copy_of_a_unit_replaces_only_that_unit(cli, units):
     merge(cli, *files(units))
-    others = ("SELECT h.code, v.id, v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-              " JOIN households h ON h.id = p.household_id WHERE h.code NOT LIKE '民政局/%' ORDER BY v.id")
+    others = (
+        "SELECT h.code, v.id, v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id WHERE h.code NOT LIKE '民政局/%' ORDER BY v.id"
+    )
     kept = cli.rows(others)
     units["民政局"]("visit", "add", "H01", "--date", "2004-09-25")
     summary = json.loads(merge(cli, *files(units)).stdout)
     assert [(s["unit"], s["status"]) for s in summary] == [
-        ("交通局", "unchanged"), ("民政局", "replaced"), ("财政局", "unchanged")]
+        ("交通局", "unchanged"),
+        ("民政局", "replaced"),
+        ("财政局", "unchanged"),
+    ]
     assert cli.rows(others) == kept  # the other units' records untouched, ids and all
-    assert cli.rows("SELECT v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-                    " JOIN households h ON h.id = p.household_id WHERE h.code = '民政局/H01'") == [
-        ("2004-07-20",), ("2004-09-25",)]
+    assert cli.rows(
+        "SELECT v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id WHERE h.code = '民政局/H01'"
+    ) == [("2004-07-20",), ("2004-09-25",)]
     assert cli.scalar("SELECT count(*) FROM visits") == 10  # 9 + 1
     assert cli.scalar("SELECT count(*) FROM households") == 4
     # cadres 2, households 2, statuses 3, pairings 2, visits 4, aid 1
@@ -232,17 +302,29 @@ def conflicting_units(units, tmp_path) -> list[Path]:
     """Four more unit files, each to be refused for its own reason."""
     cli_type = type(units["交通局"])
     same_id = cli_type(tmp_path / "教育局.db")  # the ID number of 交通局's H01, another name
-    same_id("household", "add", "刘祥富", "--code", "H01", "--id-number", "230102195203041234",
-            "--enrolled", "2004-01-01")
+    same_id(
+        "household",
+        "add",
+        "刘祥富",
+        "--code",
+        "H01",
+        "--id-number",
+        "230102195203041234",
+        "--enrolled",
+        "2004-01-01",
+    )
     same_person = cli_type(tmp_path / "卫生局.db")  # 交通局's H01 by name and born date, no ID number
-    same_person("household", "add", "刘香福", "--code", "H07", "--born", "1952-03-04",
-                "--enrolled", "2004-01-01")
+    same_person(
+        "household", "add", "刘香福", "--code", "H07", "--born", "1952-03-04", "--enrolled", "2004-01-01"
+    )
     future = tmp_path / "公安局.db"
     shutil.copy(units["财政局"].db, future)
     conn = sqlite3.connect(future)
     conn.execute("UPDATE households SET id_number = NULL, born = NULL")
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('aidtrack', '0099_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('aidtrack', '0099_from_the_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     broken = tmp_path / "税务局.db"
@@ -250,8 +332,10 @@ def conflicting_units(units, tmp_path) -> list[Path]:
     conn = sqlite3.connect(broken)
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("UPDATE households SET id_number = NULL, born = NULL")
-    conn.execute("INSERT INTO pairings (cadre_id, household_id, since, until)"
-                 " VALUES (1, 1, '2004-06-01', '2004-07-15')")  # overlaps the pairing since 07-01
+    conn.execute(
+        "INSERT INTO pairings (cadre_id, household_id, since, until)"
+        " VALUES (1, 1, '2004-06-01', '2004-07-15')"
+    )  # overlaps the pairing since 07-01
     conn.commit()
     conn.close()
     return [same_id.db, same_person.db, future, broken]
@@ -263,11 +347,18 @@ def test_conflicts_leave_out_households_or_refuse_units_one_line_each(cli, units
     r = merge(cli, *files(units), *refused, code=2)
     summary = {s["unit"]: s for s in json.loads(r.stdout)}
     assert {u: s["status"] for u, s in summary.items()} == {
-        "交通局": "added", "民政局": "added", "财政局": "added",
-        "教育局": "added", "卫生局": "added", "公安局": "refused", "税务局": "refused"}
+        "交通局": "added",
+        "民政局": "added",
+        "财政局": "added",
+        "教育局": "added",
+        "卫生局": "added",
+        "公安局": "refused",
+        "税务局": "refused",
+    }
     # 教育局's and 卫生局's only household is 交通局's H01: left out, their cadres-less rest merged
     assert [(h["household"], h["unit"], h["other"]) for h in summary["教育局"]["left_out"]] == [
-        ("H01", "交通局", "交通局/H01")]
+        ("H01", "交通局", "交通局/H01")
+    ]
     assert "same ID number" in summary["教育局"]["left_out"][0]["reason"]
     assert "same name and born date" in summary["卫生局"]["left_out"][0]["reason"]
     assert summary["教育局"]["households"] == 0 and summary["卫生局"]["households"] == 0
@@ -278,7 +369,10 @@ def test_conflicts_leave_out_households_or_refuse_units_one_line_each(cli, units
     assert "公安局" in lines[2] and "newer aidtrack" in lines[2] and "0099_from_the_future" in lines[2]
     assert "税务局" in lines[3] and "fails doctor" in lines[3] and "one active pairing" in lines[3]
     assert cli.rows("SELECT name, left_out FROM units ORDER BY id") == [
-        *((u, 0) for u in UNITS), ("教育局", 1), ("卫生局", 1)]
+        *((u, 0) for u in UNITS),
+        ("教育局", 1),
+        ("卫生局", 1),
+    ]
     assert cli.scalar("SELECT count(*) FROM households") == 4
     assert cli.scalar("SELECT count(*) FROM statuses") == 5  # none of the left-out households'
     assert cli.scalar("SELECT count(*) FROM audit") == 5
@@ -295,10 +389,30 @@ def test_people_are_told_apart_by_id_number(cli, units, tmp_path):
     (a warning). Name and born date decide only where an ID number is missing."""
     merge(cli, units["交通局"].db)  # H01 刘香福 1952-03-04, ID …1234
     twin = unit_file(units, tmp_path, "教育局")  # same name and born date, another ID number
-    twin("household", "add", "刘香福", "--code", "H01", "--born", "1952-03-04",
-         "--id-number", "230103195203045678", "--enrolled", "2004-01-01")
-    twin("household", "add", "孙秀英", "--code", "H02", "--born", "1955-01-01",  # 财政局's, no ID
-         "--enrolled", "2004-01-01")
+    twin(
+        "household",
+        "add",
+        "刘香福",
+        "--code",
+        "H01",
+        "--born",
+        "1952-03-04",
+        "--id-number",
+        "230103195203045678",
+        "--enrolled",
+        "2004-01-01",
+    )
+    twin(
+        "household",
+        "add",
+        "孙秀英",
+        "--code",
+        "H02",
+        "--born",
+        "1955-01-01",  # 财政局's, no ID
+        "--enrolled",
+        "2004-01-01",
+    )
     r = merge(cli, twin.db, units["财政局"].db, code=1)
     summary = {s["unit"]: s for s in json.loads(r.stdout)}
     assert summary["教育局"]["status"] == "added" and summary["教育局"]["left_out"] == []
@@ -310,7 +424,10 @@ def test_people_are_told_apart_by_id_number(cli, units, tmp_path):
     assert "Warning: unit 教育局: H01 刘香福 and 交通局/H01" in r.stderr
     assert "Left out: unit 财政局: H01 孙秀英" in r.stderr
     assert cli.rows("SELECT code FROM households ORDER BY code") == [
-        ("交通局/H01",), ("教育局/H01",), ("教育局/H02",)]
+        ("交通局/H01",),
+        ("教育局/H01",),
+        ("教育局/H02",),
+    ]
     # 财政局's cadre merged; its household's pairing, visits, aid and status did not
     assert cli.rows("SELECT code FROM cadres WHERE code LIKE '财政局/%'") == [("财政局/C01",)]
     assert cli.scalar("SELECT count(*) FROM pairings") == 1
@@ -324,16 +441,21 @@ def test_conflict_within_one_merge_call_leaves_the_later_household_out(cli, unit
     """The second of two units enrolling one person (no ID number on one side) has it left out;
     a later copy of a merged unit that now enrols someone another unit has: the same."""
     merge(cli, units["交通局"].db, units["财政局"].db)
-    units["财政局"]("household", "add", "满运良", "--code", "H02", "--born", "1960-05-06",
-                    "--enrolled", "2004-01-01")
+    units["财政局"](
+        "household", "add", "满运良", "--code", "H02", "--born", "1960-05-06", "--enrolled", "2004-01-01"
+    )
     units["财政局"]("household", "add", "新住户", "--code", "H03", "--enrolled", "2004-01-01")
     r = merge(cli, units["民政局"].db, units["财政局"].db, code=1)
     summary = json.loads(r.stdout)
     assert [(s["unit"], s["status"], len(s["left_out"])) for s in summary] == [
-        ("民政局", "added", 0), ("财政局", "replaced", 1)]
+        ("民政局", "added", 0),
+        ("财政局", "replaced", 1),
+    ]
     assert "财政局" in r.stderr and "H02 满运良" in r.stderr and "民政局/H01" in r.stderr
     assert cli.rows("SELECT code FROM households WHERE code LIKE '财政局/%' ORDER BY code") == [
-        ("财政局/H01",), ("财政局/H03",)]
+        ("财政局/H01",),
+        ("财政局/H03",),
+    ]
     assert cli.rows("SELECT name FROM units ORDER BY id") == [("交通局",), ("财政局",), ("民政局",)]
 
 
@@ -343,7 +465,11 @@ def test_stable_ids_when_a_unit_is_merged_again(cli, units):
     ids = {t: cli.rows(f"SELECT id, source_id FROM {t} ORDER BY id") for t in tables}
     # every record keeps its id in its unit's file
     assert cli.rows("SELECT h.source_id, h.code FROM households h ORDER BY h.id") == [
-        (1, "交通局/H01"), (1, "民政局/H01"), (2, "民政局/H02"), (1, "财政局/H01")]
+        (1, "交通局/H01"),
+        (1, "民政局/H01"),
+        (2, "民政局/H02"),
+        (1, "财政局/H01"),
+    ]
     top = cli.scalar("SELECT max(id) FROM visits")
     units["民政局"]("visit", "add", "H01", "--date", "2004-09-25")
     units["民政局"]("household", "edit", "H02", "--address", "道外区")
@@ -351,9 +477,10 @@ def test_stable_ids_when_a_unit_is_merged_again(cli, units):
     assert [s["status"] for s in summary] == ["unchanged", "replaced", "unchanged"]
     for t in tables:
         now = cli.rows(f"SELECT id, source_id FROM {t} ORDER BY id")
-        assert now[:len(ids[t])] == ids[t], t  # every record before kept its id
+        assert now[: len(ids[t])] == ids[t], t  # every record before kept its id
     assert cli.rows("SELECT id, source_id, date FROM visits WHERE id > ?", [top]) == [
-        (top + 1, 4, "2004-09-25")]  # the new visit: the unit file's visit 4, after the largest id
+        (top + 1, 4, "2004-09-25")
+    ]  # the new visit: the unit file's visit 4, after the largest id
     assert cli.scalar("SELECT address FROM households WHERE code = '民政局/H02'") == "道外区"
     # a visit deleted in the unit file (民政局's visit 1, H01 on 07-20) goes; the others keep their ids
     before = cli.rows("SELECT id, source_id FROM visits ORDER BY id")
@@ -390,7 +517,10 @@ def test_unchanged_unit_files_are_skipped_without_reading_their_records(cli, uni
     summary = json.loads(merge(cli, *files(units)).stdout)
     # households in the city file; visits not counted (on a cold 3 GB city file that is the slow part)
     assert [(s["status"], s["households"], s["visits"]) for s in summary] == [
-        ("unchanged", 1, None), ("unchanged", 2, None), ("unchanged", 1, None)]
+        ("unchanged", 1, None),
+        ("unchanged", 2, None),
+        ("unchanged", 1, None),
+    ]
     assert cli.checksum() == kept
     monkeypatch.undo()
     # a unit file written since is read again: its fingerprint differs
@@ -414,7 +544,7 @@ def test_unreadable_and_self_are_refused(cli, units, tmp_path):
     text.write_text("not a database")
     damaged = tmp_path / "damaged.db"
     data = units["民政局"].db.read_bytes()
-    damaged.write_bytes(data[:len(data) // 2])
+    damaged.write_bytes(data[: len(data) // 2])
     cli("init")
     r = merge(cli, units["交通局"].db, text, tmp_path / "missing.db", cli.db, damaged, code=2)
     assert [s["status"] for s in json.loads(r.stdout)] == ["added"] + ["refused"] * 4
@@ -468,7 +598,12 @@ def test_city_quarter_totals_are_the_sums_of_the_units(cli, units):
     # pairings 1 + 2 + 1; compliant 1 (2 of 2) + 1 (H02: 2 of 2; H01 1 of 2) + 1 (3 of 2);
     # visits 2 + 3 + 3; since the programme began 3 + 3 + 3; aid 700 + 120 + 300
     assert {k: city[k] for k in SUMMED} == {
-        "pairings": 4, "compliant": 3, "visits": 8, "visits_cumulative": 9, "aid_value": 1120.0}
+        "pairings": 4,
+        "compliant": 3,
+        "visits": 8,
+        "visits_cumulative": 9,
+        "aid_value": 1120.0,
+    }
     for k in SUMMED:
         assert city[k] == pytest.approx(sum(t[k] for t in own.values()))
     by = quarter(cli, "--by", "unit")
@@ -492,10 +627,13 @@ def test_other_reports_by_unit_equal_each_units_own(cli, units):
     for row in by["by_unit"]:
         own = json.loads(units[row["unit"]](*outcomes).stdout)
         assert {k: own[k] for k in ("households", "households_by_status", "visits", "aid_value")} == {
-            k: row[k] for k in ("households", "households_by_status", "visits", "aid_value")}
+            k: row[k] for k in ("households", "households_by_status", "visits", "aid_value")
+        }
     # households 1 + 2 + 1, one exited (民政局's H01); visits 3 + 3 + 3; aid 700 + 120 + 300
     assert by["totals"]["households"] == 4 and by["totals"]["households_by_status"] == {
-        "enrolled": 3, "exited": 1}
+        "enrolled": 3,
+        "exited": 1,
+    }
     assert (by["totals"]["visits"], by["totals"]["aid_value"]) == (9, 1120.0)
 
     cadres = ("report", "cadres", "2004Q3", "--format", "json")
@@ -528,7 +666,9 @@ def test_own_records_are_a_unit_of_their_own(cli, units):
     cli("pair", "add", "C01", "H01", "--since", "2004-01-01")
     by = quarter(cli, "--by", "unit")
     assert [(r["unit"], r["pairings"], r["visits"]) for r in by["by_unit"]] == [
-        ("(this file)", 1, 0), ("财政局", 1, 3)]
+        ("(this file)", 1, 0),
+        ("财政局", 1, 3),
+    ]
     assert [r["household"] for r in quarter(cli, "--unit", "(this file)")["pairings"]] == ["H01"]
     table = cli("report", "quarter", "2004Q3", "--by", "unit").stdout
     assert "(this file)" in table and "财政局" in table and "Total" in table
@@ -536,8 +676,11 @@ def test_own_records_are_a_unit_of_their_own(cli, units):
 
 def test_report_options_refused_with_one_line(cli, units):
     merge(cli, units["财政局"].db)
-    for args, word in ((("--unit", "外星局"), "外星局"), (("--by", "team"), "by"),
-                       (("--by", "unit", "--unit", "财政局"), "unit")):
+    for args, word in (
+        (("--unit", "外星局"), "外星局"),
+        (("--by", "team"), "by"),
+        (("--by", "unit", "--unit", "财政局"), "unit"),
+    ):
         before = cli.checksum()
         r = cli("report", "quarter", "2004Q3", *args, code=2)
         assert word in r.stderr and len(r.stderr.strip().splitlines()) == 1

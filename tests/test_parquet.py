@@ -57,31 +57,59 @@ def test_every_table_counted_and_summed_exactly(demo, tmp_path):
         assert isinstance(total, Decimal)
     # The demo's aid: 57 records worth 17,740 yuan.
     assert one(f"SELECT count(*), sum(value) FROM read_parquet('{out}/aid.parquet')") == (
-        57, Decimal("17740.00"))
+        57,
+        Decimal("17740.00"),
+    )
 
 
 def test_column_types(demo, tmp_path):
     out = tmp_path / "pq"
     demo("export", "all", "--format", "parquet", "--out", str(out))
     assert types(out / "aid.parquet") == {
-        "id": "BIGINT", "household": "VARCHAR", "date": "DATE", "kind": "VARCHAR",
-        "value": "DECIMAL(12,2)", "giver": "VARCHAR", "note": "VARCHAR", "measure": "VARCHAR",
-        "household_id": "BIGINT", "giver_cadre_id": "BIGINT", "measure_id": "BIGINT", "source_id": "BIGINT",
-        "unit": "VARCHAR"}
+        "id": "BIGINT",
+        "household": "VARCHAR",
+        "date": "DATE",
+        "kind": "VARCHAR",
+        "value": "DECIMAL(12,2)",
+        "giver": "VARCHAR",
+        "note": "VARCHAR",
+        "measure": "VARCHAR",
+        "household_id": "BIGINT",
+        "giver_cadre_id": "BIGINT",
+        "measure_id": "BIGINT",
+        "source_id": "BIGINT",
+        "unit": "VARCHAR",
+    }
     assert types(out / "income.parquet") == {
-        "id": "BIGINT", "household": "VARCHAR", "month": "VARCHAR", "amount": "DECIMAL(12,2)",
-        "source": "VARCHAR", "household_id": "BIGINT", "source_id": "BIGINT", "unit": "VARCHAR"}
+        "id": "BIGINT",
+        "household": "VARCHAR",
+        "month": "VARCHAR",
+        "amount": "DECIMAL(12,2)",
+        "source": "VARCHAR",
+        "household_id": "BIGINT",
+        "source_id": "BIGINT",
+        "unit": "VARCHAR",
+    }
     assert {k: v for k, v in types(out / "visits.parquet").items() if k.endswith("_id")} == {
-        "pairing_id": "BIGINT", "source_id": "BIGINT"}
+        "pairing_id": "BIGINT",
+        "source_id": "BIGINT",
+    }
     assert types(out / "problems.parquet")["visit_id"] == "BIGINT"
     households = types(out / "households.parquet")
     assert {k: households[k] for k in ("code", "members", "born", "tags", "enrolled")} == {
-        "code": "VARCHAR", "members": "BIGINT", "born": "DATE", "tags": "VARCHAR[]", "enrolled": "DATE"}
+        "code": "VARCHAR",
+        "members": "BIGINT",
+        "born": "DATE",
+        "tags": "VARCHAR[]",
+        "enrolled": "DATE",
+    }
     assert types(out / "problems.parquet")["escalated"] == "BOOLEAN"
     assert types(out / "pairings.parquet")["until"] == "DATE"
     # H02's tags were "工伤,低保" in the demo; its enrolment date survives as a date.
     assert one(f"SELECT tags, enrolled FROM '{out}/households.parquet' WHERE code = 'H02'") == (
-        ["工伤", "低保"], dt.date(2003, 7, 1))
+        ["工伤", "低保"],
+        dt.date(2003, 7, 1),
+    )
 
 
 def test_written_in_batches_with_one_schema(demo, tmp_path, monkeypatch):
@@ -100,18 +128,20 @@ def test_a_province_reads_many_cities_at_once(demo, tmp_path):
     for city in ("伊春", "鹤岗"):
         demo("export", "all", "--format", "parquet", "--out", str(cities / city))
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW visits AS SELECT * FROM read_parquet('{cities}/*/visits.parquet',"
-                " filename=true)")
-    rows = con.execute("SELECT regexp_extract(filename, 'cities/([^/]+)/', 1) AS city, count(*) FROM visits"
-                       " GROUP BY city ORDER BY city").fetchall()
+    con.execute(
+        f"CREATE VIEW visits AS SELECT * FROM read_parquet('{cities}/*/visits.parquet', filename=true)"
+    )
+    rows = con.execute(
+        "SELECT regexp_extract(filename, 'cities/([^/]+)/', 1) AS city, count(*) FROM visits"
+        " GROUP BY city ORDER BY city"
+    ).fetchall()
     assert rows == [("伊春", 148), ("鹤岗", 148)]
 
 
 def test_redact_refusals_and_missing_pyarrow(demo, tmp_path, monkeypatch):
     path = tmp_path / "households.parquet"
     demo("export", "households", "--format", "parquet", "--out", str(path), "--redact")
-    assert one(f"SELECT name, phone, id_number FROM '{path}' WHERE code = 'H01'") == (
-        "刘**", None, None)
+    assert one(f"SELECT name, phone, id_number FROM '{path}' WHERE code = 'H01'") == ("刘**", None, None)
     r = demo("export", "all", "--format", "parquet", "--headers", "zh", "--out", str(tmp_path / "x"), code=2)
     assert "Parquet columns keep the field names" in r.output
     r = demo("export", "aid", "--format", "parquet", code=2)
@@ -119,7 +149,8 @@ def test_redact_refusals_and_missing_pyarrow(demo, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     r = demo("export", "all", "--format", "parquet", "--out", str(tmp_path / "y"), code=2)
     assert r.output.strip().splitlines() == [
-        "Error: format: parquet needs pyarrow, which is not installed: pip install 'aidtrack[parquet]'"]
+        "Error: format: parquet needs pyarrow, which is not installed: pip install 'aidtrack[parquet]'"
+    ]
     assert not (tmp_path / "y").exists()
     assert sqlite3.connect(demo.db).execute("SELECT count(*) FROM aid").fetchone()[0] == 57
 
@@ -173,8 +204,15 @@ def city(cli, unit_files, tmp_path):
 
 
 QUARTER_SQL = Path(__file__).resolve().parents[1] / "examples" / "duckdb" / "quarter.sql"
-FIGURES = ("pairings", "compliant", "visits", "visits_cumulative", "aid_value", "households",
-           "problems_open_escalated")
+FIGURES = (
+    "pairings",
+    "compliant",
+    "visits",
+    "visits_cumulative",
+    "aid_value",
+    "households",
+    "problems_open_escalated",
+)
 
 
 def duckdb_quarter(folder, quarter: str, per_quarter: int = 2) -> dict:
@@ -203,8 +241,11 @@ def income_per_person(cli, quarter: str, unit: str | None) -> Decimal | None:
 
     args = ("report", "quarter", quarter, "--format", "json") + (("--unit", unit) if unit else ())
     rows = json.loads(cli(*args).stdout)["pairings"]
-    per = {r["household"]: Decimal(str(r["income_per_person"])) for r in rows
-           if r["income_per_person"] is not None}
+    per = {
+        r["household"]: Decimal(str(r["income_per_person"]))
+        for r in rows
+        if r["income_per_person"] is not None
+    }
     if not per:
         return None
     fen = sum(int(v * 100) for v in per.values())
@@ -219,8 +260,9 @@ def assert_quarter_equal(cli, folder, quarter: str) -> None:
     assert list(sql) == [r["unit"] for r in report["by_unit"]]
     for row in report["by_unit"]:
         got = sql[row["unit"]]
-        assert {k: row[k] for k in FIGURES} == {k: (float(got[k]) if k == "aid_value" else got[k])
-                                                for k in FIGURES}, row["unit"]
+        assert {k: row[k] for k in FIGURES} == {
+            k: (float(got[k]) if k == "aid_value" else got[k]) for k in FIGURES
+        }, row["unit"]
         unit = None if row["unit"] == "(this file)" else row["unit"]
         assert got["income_per_person"] == income_per_person(cli, quarter, unit), row["unit"]
 
@@ -233,7 +275,11 @@ def test_quarter_sql_equals_the_report_on_the_demo(demo, tmp_path):
     # the demo's 2004Q3 by hand (STORY.md): 10 pairings all compliant, 30 visits, 5,240 yuan of aid
     row = duckdb_quarter(out, "2004Q3")["(this file)"]
     assert (row["pairings"], row["compliant"], row["visits"], row["aid_value"]) == (
-        10, 10, 30, Decimal("5240.00"))
+        10,
+        10,
+        30,
+        Decimal("5240.00"),
+    )
 
 
 def test_quarter_sql_equals_the_report_on_a_generated_city(city, tmp_path):
@@ -253,32 +299,45 @@ def test_handoff_is_partitioned_with_units_links_and_stable_ids(city, tmp_path):
     assert (out / "units.parquet").is_file()
     for table in (k for k in KINDS if REGISTRY[k].merged):  # plans are not merged (yet): no unit
         glob = f"{out}/{table}/*/**/*.parquet"
-        n, units = one(f"SELECT count(*), count(DISTINCT unit) FROM read_parquet('{glob}',"
-                       " hive_partitioning = true)")
+        n, units = one(
+            f"SELECT count(*), count(DISTINCT unit) FROM read_parquet('{glob}', hive_partitioning = true)"
+        )
         assert (n, units) == (city.scalar(f"SELECT count(*) FROM {table}"), 3), table
     # the link columns join as the city file's tables do, on the city file's ids
     con = duckdb.connect()
     for table in ("visits", "pairings", "problems"):
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{out}/{table}/*/*/*.parquet',"
-                    " hive_partitioning = true)")
-    assert con.execute("SELECT count(*) FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-                       " WHERE p.unit = v.unit AND p.household = v.household").fetchone()[0] == (
-        city.scalar("SELECT count(*) FROM visits"))
-    assert con.execute("SELECT count(*) FROM problems pr JOIN visits v ON v.id = pr.visit_id"
-                       " WHERE v.date = pr.date").fetchone()[0] == city.scalar(
-        "SELECT count(*) FROM problems")
+        con.execute(
+            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{out}/{table}/*/*/*.parquet',"
+            " hive_partitioning = true)"
+        )
+    assert con.execute(
+        "SELECT count(*) FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+        " WHERE p.unit = v.unit AND p.household = v.household"
+    ).fetchone()[0] == (city.scalar("SELECT count(*) FROM visits"))
+    assert con.execute(
+        "SELECT count(*) FROM problems pr JOIN visits v ON v.id = pr.visit_id WHERE v.date = pr.date"
+    ).fetchone()[0] == city.scalar("SELECT count(*) FROM problems")
     # (unit, source_id) is each record's id in its unit's file
-    unit_visits = sqlite3.connect(city.units[1]).execute(
-        "SELECT v.id, v.date, h.code FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-        " JOIN households h ON h.id = p.household_id ORDER BY v.id").fetchall()
-    got = con.execute("SELECT source_id, date, household FROM visits WHERE unit = 'unit02'"
-                      " ORDER BY source_id").fetchall()
+    unit_visits = (
+        sqlite3.connect(city.units[1])
+        .execute(
+            "SELECT v.id, v.date, h.code FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id ORDER BY v.id"
+        )
+        .fetchall()
+    )
+    got = con.execute(
+        "SELECT source_id, date, household FROM visits WHERE unit = 'unit02' ORDER BY source_id"
+    ).fetchall()
     assert got == [(i, dt.date.fromisoformat(d), f"unit02/{c}") for i, d, c in unit_visits]
     # no path of this machine in any column; timestamps typed
     units = types(out / "units.parquet")
     assert (units["merged_at"], units["changed_at"]) == ("TIMESTAMP WITH TIME ZONE",) * 2
     assert [r[0] for r in duckdb.sql(f"SELECT source FROM '{out}/units.parquet' ORDER BY id").fetchall()] == [
-        "unit01.db", "unit02.db", "unit03.db"]
+        "unit01.db",
+        "unit02.db",
+        "unit03.db",
+    ]
     for path in out.rglob("*.parquet"):
         text = duckdb.sql(f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)").fetchall()
         assert str(tmp_path) not in repr(text), path
@@ -298,28 +357,53 @@ def test_handoff_of_only_what_changed(city, tmp_path):
     conn.close()
     # unit02 changes: one visit more; merged again; the nightly hand-off moves only unit02
     unit02 = type(city)(city.units[1])
-    code = unit02.scalar("SELECT h.code FROM pairings p JOIN households h ON h.id = p.household_id"
-                         " WHERE p.until IS NULL ORDER BY h.code LIMIT 1")
+    code = unit02.scalar(
+        "SELECT h.code FROM pairings p JOIN households h ON h.id = p.household_id"
+        " WHERE p.until IS NULL ORDER BY h.code LIMIT 1"
+    )
     unit02("visit", "add", code, "--date", "2026-09-29", "--situation", "夜间增补")
     city("merge", *map(str, city.units))
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
-    r = city("export", "all", "--format", "parquet", "--partition", "unit,year",
-             "--changed-since", today, "--out", str(out))
+    r = city(
+        "export",
+        "all",
+        "--format",
+        "parquet",
+        "--partition",
+        "unit,year",
+        "--changed-since",
+        today,
+        "--out",
+        str(out),
+    )
     assert "visits: " in r.stderr
     for path, mtime in kept.items():
         if "unit=unit02" in str(path) or path.name == "units.parquet":
             continue
         assert path.stat().st_mtime_ns == mtime, path  # the other units' files untouched
-    n = one(f"SELECT count(*) FROM read_parquet('{out}/visits/*/*/*.parquet', hive_partitioning = true)"
-            " WHERE situation = '夜间增补'")[0]
+    n = one(
+        f"SELECT count(*) FROM read_parquet('{out}/visits/*/*/*.parquet', hive_partitioning = true)"
+        " WHERE situation = '夜间增补'"
+    )[0]
     assert n == 1
     assert one(f"SELECT count(*) FROM read_parquet('{out}/visits/*/*/*.parquet')")[0] == city.scalar(
-        "SELECT count(*) FROM visits")
+        "SELECT count(*) FROM visits"
+    )
     # a day after the last merge: nothing changed since, nothing written but units.parquet
     tomorrow = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)).isoformat()
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet") if p.name != "units.parquet"}
-    city("export", "all", "--format", "parquet", "--partition", "unit,year", "--changed-since", tomorrow,
-         "--out", str(out))
+    city(
+        "export",
+        "all",
+        "--format",
+        "parquet",
+        "--partition",
+        "unit,year",
+        "--changed-since",
+        tomorrow,
+        "--out",
+        str(out),
+    )
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.parquet") if p.name != "units.parquet"} == before
     # --unit without partitioning: one file per table with that unit's rows only
     flat = tmp_path / "flat"

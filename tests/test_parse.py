@@ -12,18 +12,45 @@ from aidtrack import parse
 from aidtrack.model import AidtrackError, Quarter, add_months, format_yuan
 
 
-@pytest.mark.parametrize("text,fen", [
-    ("650", 65000), ("650.5", 65050), ("650.50", 65050), ("¥650", 65000), ("650元", 65000),
-    ("￥650", 65000), ("６５０", 65000), ("0", 0), ("0.01", 1), (" 12.3 ", 1230),
-])
+@pytest.mark.parametrize(
+    "text,fen",
+    [
+        ("650", 65000),
+        ("650.5", 65050),
+        ("650.50", 65050),
+        ("¥650", 65000),
+        ("650元", 65000),
+        ("￥650", 65000),
+        ("６５０", 65000),
+        ("0", 0),
+        ("0.01", 1),
+        (" 12.3 ", 1230),
+    ],
+)
 def test_money_accepted(text, fen):
     assert parse.money(text) == fen
 
 
-@pytest.mark.parametrize("text", [
-    "-5", "-0", "1e9", "NaN", "nan", "inf", "1,000.00", "650.505", "", "abc", "1.", ".5",
-    "12 34", "1" * 13, "0x10",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-5",
+        "-0",
+        "1e9",
+        "NaN",
+        "nan",
+        "inf",
+        "1,000.00",
+        "650.505",
+        "",
+        "abc",
+        "1.",
+        ".5",
+        "12 34",
+        "1" * 13,
+        "0x10",
+    ],
+)
 def test_money_refused(text):
     with pytest.raises(AidtrackError) as e:
         parse.money(text, "amount")
@@ -67,8 +94,7 @@ def test_date_words():
     assert parse.date("yesterday", today=today) == dt.date(2004, 10, 11)
 
 
-@given(st.integers(min_value=1900, max_value=2999), st.integers(min_value=1, max_value=4),
-       st.booleans())
+@given(st.integers(min_value=1900, max_value=2999), st.integers(min_value=1, max_value=4), st.booleans())
 def test_quarter_forms(year, q, dash):
     text = f"{year}{'-' if dash else ''}Q{q}"
     quarter = parse.quarter(text)
@@ -90,8 +116,11 @@ def test_quarter_days():
     assert Quarter(2004, 3).days == 92
 
 
-@given(st.integers(min_value=1900, max_value=2900), st.integers(min_value=1, max_value=12),
-       st.integers(min_value=-500, max_value=500))
+@given(
+    st.integers(min_value=1900, max_value=2900),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=-500, max_value=500),
+)
 def test_add_months_inverse(year, month, n):
     m = f"{year:04d}-{month:02d}"
     assert add_months(add_months(m, n), -n) == m

@@ -32,7 +32,7 @@ def as_json(cli, *args):
 def test_quarter_2004q2(demo):
     data = as_json(demo, "quarter", "2004Q2")
     rows = {(r["cadre"], r["household"]): r for r in data["pairings"]}
-    assert len(rows) == 11                                   # H07 changed cadre on 05-11
+    assert len(rows) == 11  # H07 changed cadre on 05-11
     # C07–H07 40 days: ceil(80/91) = 1; C11–H07 51 days: ceil(102/91) = 2.
     assert rows[("C07", "H07")]["required"] == 1 and rows[("C11", "H07")]["required"] == 2
     assert sorted(k for k, r in rows.items() if not r["compliant"]) == [("C05", "H05"), ("C08", "H08")]
@@ -40,7 +40,7 @@ def test_quarter_2004q2(demo):
     assert sum(r["visits"] for r in rows.values()) == 21
     assert sum(r["required"] for r in rows.values()) == 21
     assert data["totals"]["visits_cumulative"] == 118
-    assert data["totals"]["aid_value"] == 3000.0             # 全体党员: 10 × 300 of the 4,350
+    assert data["totals"]["aid_value"] == 3000.0  # 全体党员: 10 × 300 of the 4,350
     assert data["totals"]["households_by_status"] == {"exited": 9, "prosperous": 1}
 
 
@@ -50,33 +50,52 @@ def test_quarter_2004q3(demo):
     assert (t["pairings"], t["compliant"], t["visits"], t["visits_cumulative"]) == (10, 10, 30, 148)
     assert t["aid_value"] == 5240.0
     assert t["households_by_status"] == {"exited": 5, "prosperous": 5}
-    assert t["problems_open_escalated"] == 1                  # H10's pension contributions
+    assert t["problems_open_escalated"] == 1  # H10's pension contributions
     assert (t["measures_due"], t["measures_done"], t["measures_overdue"]) == (3, 3, 1)
     income = {r["household"]: (r["income_monthly_avg"], r["income_per_person"]) for r in data["pairings"]}
     assert income == {
-        "H01": (840.0, 280.0), "H02": (813.33, 406.67), "H03": (706.67, 235.56),
-        "H04": (876.67, 292.22), "H05": (690.0, 230.0), "H06": (800.0, 266.67), "H07": (800.0, 266.67),
-        "H08": (960.0, 240.0), "H09": (583.33, 291.67), "H10": (600.0, 300.0)}
+        "H01": (840.0, 280.0),
+        "H02": (813.33, 406.67),
+        "H03": (706.67, 235.56),
+        "H04": (876.67, 292.22),
+        "H05": (690.0, 230.0),
+        "H06": (800.0, 266.67),
+        "H07": (800.0, 266.67),
+        "H08": (960.0, 240.0),
+        "H09": (583.33, 291.67),
+        "H10": (600.0, 300.0),
+    }
     # H01: Q2 (760 + 780 + 800) / 3 = 780, Q3 (820 + 840 + 860) / 3 = 840: +60.00.
     assert data["pairings"][0]["income_change"] == 60.0
-    measures = {r["household"]: (r["measures_due"], r["measures_done"], r["measures_overdue"])
-                for r in data["pairings"] if r["measures_due"] or r["measures_done"] or r["measures_overdue"]}
+    measures = {
+        r["household"]: (r["measures_due"], r["measures_done"], r["measures_overdue"])
+        for r in data["pairings"]
+        if r["measures_due"] or r["measures_done"] or r["measures_overdue"]
+    }
     assert measures == {"H01": (1, 1, 0), "H02": (1, 1, 0), "H03": (0, 1, 0), "H07": (1, 0, 1)}
     att = data["attention"]
     assert att["as_of"] == "2004-09-30"
     assert att["relapse_risk"] == [] and att["followups_overdue"] == []
     assert [(e["household"], e["days_open"], e["overdue"]) for e in att["escalations_open"]] == [
-        ("H10", 79, True)]
+        ("H10", 79, True)
+    ]
     assert [(m["household"], m["what"], m["due"]) for m in att["measures_overdue"]] == [
-        ("H07", "添置冰柜扩大经营", "2004-09-15")]
+        ("H07", "添置冰柜扩大经营", "2004-09-15")
+    ]
 
 
 def test_quarter_measures_and_status_by_quarter(demo):
     figures = {}
     for q in ("2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3"):
         t = as_json(demo, "quarter", q)["totals"]
-        figures[q] = (t["visits"], t["visits_cumulative"], t["measures_due"], t["measures_done"],
-                      t["measures_overdue"], t["households_by_status"])
+        figures[q] = (
+            t["visits"],
+            t["visits_cumulative"],
+            t["measures_due"],
+            t["measures_done"],
+            t["measures_overdue"],
+            t["households_by_status"],
+        )
     assert figures == {
         "2003Q3": (31, 31, 10, 10, 0, {"enrolled": 9, "exited": 1}),
         "2003Q4": (34, 65, 7, 7, 0, {"enrolled": 9, "relapsed": 1}),
@@ -89,46 +108,76 @@ def test_quarter_measures_and_status_by_quarter(demo):
 
 
 def test_aid_by_quarter_and_giver(demo):
-    by_quarter = {q: as_json(demo, "quarter", q)["totals"]["aid_value"]
-                  for q in ("2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3")}
-    assert by_quarter == {"2003Q3": 6500.0, "2003Q4": 1200.0, "2004Q1": 1800.0, "2004Q2": 3000.0,
-                          "2004Q3": 5240.0}
+    by_quarter = {
+        q: as_json(demo, "quarter", q)["totals"]["aid_value"]
+        for q in ("2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3")
+    }
+    assert by_quarter == {
+        "2003Q3": 6500.0,
+        "2003Q4": 1200.0,
+        "2004Q1": 1800.0,
+        "2004Q2": 3000.0,
+        "2004Q3": 5240.0,
+    }
     out = as_json(demo, "outcomes", "--as-of", "2004-09-30")
     assert out["aid_value"] == 17740.0
     assert out["aid_by_kind"] == {"project": 4000.0, "funds": 6200.0, "goods": 2500.0, "medical": 5040.0}
     givers = {g["giver"]: g["value"] for g in out["aid_by_giver"]}
-    assert givers == {"局党委": 9240.0, "全体党员": 3000.0, "C01": 1900.0, "C02": 1000.0, "C08": 900.0,
-                      "C06": 500.0, "C07": 500.0, "C03": 300.0, "C04": 200.0, "C09": 200.0}
+    assert givers == {
+        "局党委": 9240.0,
+        "全体党员": 3000.0,
+        "C01": 1900.0,
+        "C02": 1000.0,
+        "C08": 900.0,
+        "C06": 500.0,
+        "C07": 500.0,
+        "C03": 300.0,
+        "C04": 200.0,
+        "C09": 200.0,
+    }
     assert (out["households"], out["out_of_poverty"], out["prosperous"], out["visits"]) == (10, 10, 5, 148)
-    assert out["households_by_livelihood"] == {"commerce": 2, "husbandry": 2, "transport": 4,
-                                               "employment": 2}
+    assert out["households_by_livelihood"] == {"commerce": 2, "husbandry": 2, "transport": 4, "employment": 2}
     # The check-ups of 2004-08-24: medicines of 420 to the surgery man (H01) and the leg-injury man (H02).
-    medicines = demo.rows("SELECT h.code, a.value FROM aid a JOIN households h ON h.id = a.household_id"
-                          " WHERE a.date = '2004-08-24' AND a.value <> 40000 ORDER BY h.code")
+    medicines = demo.rows(
+        "SELECT h.code, a.value FROM aid a JOIN households h ON h.id = a.household_id"
+        " WHERE a.date = '2004-08-24' AND a.value <> 40000 ORDER BY h.code"
+    )
     assert medicines == [("H01", 42000), ("H02", 42000)]
 
 
 def test_jobs_plans_and_monitoring(demo):
-    assert demo.rows("SELECT h.code, j.member, j.started, j.ended, j.wage FROM jobs j JOIN households h"
-                     " ON h.id = j.household_id WHERE h.code = 'H01' ORDER BY j.started") == [
-        ("H01", "刘香福", "2003-11-20", "2004-03-15", 30000), ("H01", "刘强", "2004-01-12", None, 45000)]
+    assert demo.rows(
+        "SELECT h.code, j.member, j.started, j.ended, j.wage FROM jobs j JOIN households h"
+        " ON h.id = j.household_id WHERE h.code = 'H01' ORDER BY j.started"
+    ) == [("H01", "刘香福", "2003-11-20", "2004-03-15", 30000), ("H01", "刘强", "2004-01-12", None, 45000)]
     assert demo.scalar("SELECT count(*) FROM jobs WHERE ended IS NULL OR ended > '2004-09-30'") == 4
     assert demo.scalar("SELECT count(*) FROM causes") == 16
     assert demo.scalar("SELECT count(*) FROM measures") == 24
     assert demo.rows("SELECT status, count(*) FROM measures GROUP BY status ORDER BY status") == [
-        ("done", 21), ("in_progress", 2), ("planned", 1)]
+        ("done", 21),
+        ("in_progress", 2),
+        ("planned", 1),
+    ]
     assert demo.scalar("SELECT count(*) FROM aid WHERE measure_id IS NOT NULL") == 15
     plans = json.loads(demo("check", "plans", "--as-of", "2004-10-15", "--format", "json", code=1).stdout)
     assert [(m["household"], m["days_overdue"]) for m in plans["overdue"]] == [("H07", 30)]
     assert plans["no_open_measure"] == [] and plans["no_plan"] == []
     mon = json.loads(demo("check", "monitor", "--as-of", "2004-10-15", "--format", "json", code=1).stdout)
     assert [(r["household"], r["category"], r["since"]) for r in mon["monitored"]] == [
-        ("H01", "unstable", "2004-06-10")]
+        ("H01", "unstable", "2004-06-10")
+    ]
     assert mon["monitored"][0]["months_below"] == [f"2004-0{m}" for m in range(4, 10)]
     assert mon["ready"] == []
     assert {c["household"]: c["average_per_person"] for c in mon["candidates"]} == {
-        "H03": 219.72, "H04": 247.5, "H05": 215.28, "H06": 226.94, "H07": 236.67, "H08": 220.62,
-        "H09": 246.67, "H10": 267.5}
+        "H03": 219.72,
+        "H04": 247.5,
+        "H05": 215.28,
+        "H06": 226.94,
+        "H07": 236.67,
+        "H08": 220.62,
+        "H09": 246.67,
+        "H10": 267.5,
+    }
 
 
 def test_grid_2004(demo):

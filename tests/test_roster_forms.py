@@ -29,12 +29,17 @@ def test_ambiguous_dates_refused():
 
 def test_roster_with_row_numbers_dotted_dates_and_words(story, tmp_path):
     f = tmp_path / "households.csv"
-    f.write_text("序号,户主,出生日期,生计,纳入日期\n"
-                 "1,王桂芝,1955.3.2,开小卖店,2003年7月1日\n"
-                 "2,赵大林,1949/11/20,三轮车运输,2003/7/1\n", encoding="utf-8")
+    f.write_text(
+        "序号,户主,出生日期,生计,纳入日期\n"
+        "1,王桂芝,1955.3.2,开小卖店,2003年7月1日\n"
+        "2,赵大林,1949/11/20,三轮车运输,2003/7/1\n",
+        encoding="utf-8",
+    )
     story("import", "households", str(f))
     assert story.rows("SELECT name, born, livelihood FROM households WHERE id > 2 ORDER BY id") == [
-        ("王桂芝", "1955-03-02", "commerce"), ("赵大林", "1949-11-20", "transport")]
+        ("王桂芝", "1955-03-02", "commerce"),
+        ("赵大林", "1949-11-20", "transport"),
+    ]
     assert story.rows("SELECT min(date) FROM statuses WHERE household_id > 2") == [("2003-07-01",)]
     bad = tmp_path / "bad.csv"
     bad.write_text("序号,户主,生计\n1,孙某,炒股\n", encoding="utf-8")

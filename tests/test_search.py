@@ -11,17 +11,26 @@ def codes(result) -> list[str]:
 
 def test_household_search_by_each_field(story):
     story("household", "edit", "H02", "--phone", "13904511234", "--address", "道里区安静街5号")
-    story("household", "add", "刘桂芝", "--code", "H03", "--id-number", "230102196503041122",
-          "--enrolled", "2003-07-01")
+    story(
+        "household",
+        "add",
+        "刘桂芝",
+        "--code",
+        "H03",
+        "--id-number",
+        "230102196503041122",
+        "--enrolled",
+        "2003-07-01",
+    )
     find = lambda text: codes(story("household", "list", "--search", text, "--format", "json"))  # noqa: E731
     assert find("刘") == ["H01", "H03"]
-    assert find("0451") == ["H02"]                 # phone
-    assert find("安静街") == ["H02"]                # address
-    assert find("19650304") == ["H03"]             # ID number
-    assert find("4050") == ["H01"]                 # tag
-    assert find("C02") == ["H02"]                  # active cadre
-    assert find("lxf") == ["H01"]                  # pinyin initials of 刘香福
-    assert find("LGZ") == ["H03"]                  # any case
+    assert find("0451") == ["H02"]  # phone
+    assert find("安静街") == ["H02"]  # address
+    assert find("19650304") == ["H03"]  # ID number
+    assert find("4050") == ["H01"]  # tag
+    assert find("C02") == ["H02"]  # active cadre
+    assert find("lxf") == ["H01"]  # pinyin initials of 刘香福
+    assert find("LGZ") == ["H03"]  # any case
     assert find("myl") == ["H02"]
     assert find("zzz") == []
 
@@ -34,10 +43,12 @@ def test_wildcards_are_literal(story):
 
 
 def test_cadre_and_visit_search(story):
-    assert [r["code"] for r in json.loads(story("cadre", "list", "-s", "局长", "--format", "json").stdout)] \
-        == ["C01", "C02"]
-    assert [r["code"] for r in json.loads(story("cadre", "list", "-s", "wjz", "--format", "json").stdout)] \
-        == ["C01"]
+    assert [
+        r["code"] for r in json.loads(story("cadre", "list", "-s", "局长", "--format", "json").stdout)
+    ] == ["C01", "C02"]
+    assert [
+        r["code"] for r in json.loads(story("cadre", "list", "-s", "wjz", "--format", "json").stdout)
+    ] == ["C01"]
     story("visit", "add", "H01", "--date", "2004-09-20", "--situation", "胃穿孔手术后在家休养")
     story("visit", "add", "H02", "--date", "2004-09-21", "--situation", "生活稳定")
     found = json.loads(story("visit", "list", "--search", "胃穿孔", "--format", "json").stdout)
@@ -52,6 +63,7 @@ def test_empty_search_is_an_error(story):
 
 def test_shell_completion_offers_codes_and_values(story, monkeypatch):
     """Completion reads the register named by --db (read-only) and the fixed lists of values."""
+
     def complete(line: str) -> str:
         monkeypatch.setenv("_AIDTRACK_COMPLETE", "complete_zsh")
         monkeypatch.setenv("_TYPER_COMPLETE_ARGS", line)

@@ -46,6 +46,7 @@ def counts(result) -> dict:
 
 # --- the done-when: an .xlsx export of the demo imports into an empty register and reproduces it ---
 
+
 def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     from conftest import Cli
 
@@ -69,10 +70,12 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
     # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
     # household's counted people, #1 …).
-    assert sum(len(v) for v in original.values()) == (12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58
-                                                      + 5 + 1 + 29)
+    assert sum(len(v) for v in original.values()) == (
+        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29
+    )
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
-        ("=SUM(A1:A2)", "#N/A")]
+        ("=SUM(A1:A2)", "#N/A")
+    ]
     # Importing the same workbooks again adds nothing.
     again = counts(copy("import", "bundle", str(out), "--summary", "json"))
     assert all(c["added"] == 0 for c in again.values())
@@ -104,8 +107,23 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     path = tmp_path / "登记表.xlsx"
     cli("export", "all", "--headers", "zh", "--out", str(path))
     wb = openpyxl.load_workbook(path, read_only=True)
-    assert wb.sheetnames == ["帮扶干部", "帮扶对象", "状态", "帮扶对子", "走访", "问题", "收入", "致贫原因",
-                             "帮扶措施", "帮扶记录", "就业安置", "监测对象", "家庭成员", "会议", "会议议题"]
+    assert wb.sheetnames == [
+        "帮扶干部",
+        "帮扶对象",
+        "状态",
+        "帮扶对子",
+        "走访",
+        "问题",
+        "收入",
+        "致贫原因",
+        "帮扶措施",
+        "帮扶记录",
+        "就业安置",
+        "监测对象",
+        "家庭成员",
+        "会议",
+        "会议议题",
+    ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()
     copy = Cli(tmp_path / "copy.db")
@@ -118,59 +136,101 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
 
 # --- reading what Excel stores -------------------------------------------------------------------
 
+
 def test_dates_months_money_and_numbers_however_excel_stored_them(story, tmp_path):
-    path = book(tmp_path / "clerk.xlsx", {"Sheet1": [
-        (3, ["户主", "月份", "金额", "来源"]),  # two empty rows above the header
-        (4, ["H01", dt.datetime(2004, 9, 1), 650.0, "三轮车"]),       # month typed as a date
-        (5, ["H01", 200410, 650.1000000001, "三轮车"]),              # yyyymm number, binary noise
-        (7, ["H02", "2004-09", 120, None]),                          # row 6 empty
-        (8, ["H02", 38261, "¥99.5", "低保"]),                        # a date serial: 2004-10-01
-    ]})
+    path = book(
+        tmp_path / "clerk.xlsx",
+        {
+            "Sheet1": [
+                (3, ["户主", "月份", "金额", "来源"]),  # two empty rows above the header
+                (4, ["H01", dt.datetime(2004, 9, 1), 650.0, "三轮车"]),  # month typed as a date
+                (5, ["H01", 200410, 650.1000000001, "三轮车"]),  # yyyymm number, binary noise
+                (7, ["H02", "2004-09", 120, None]),  # row 6 empty
+                (8, ["H02", 38261, "¥99.5", "低保"]),  # a date serial: 2004-10-01
+            ]
+        },
+    )
     r = story("import", "income", path, "--summary", "json")
     assert counts(r)["income"]["added"] == 4
     assert story.rows("SELECT household_id, month, amount, source FROM income ORDER BY id") == [
-        (1, "2004-09", 65000, "三轮车"), (1, "2004-10", 65010, "三轮车"),
-        (2, "2004-09", 12000, ""), (2, "2004-10", 9950, "低保")]
+        (1, "2004-09", 65000, "三轮车"),
+        (1, "2004-10", 65010, "三轮车"),
+        (2, "2004-09", 12000, ""),
+        (2, "2004-10", 9950, "低保"),
+    ]
 
-    aid = book(tmp_path / "aid.xlsx", {"aid": [
-        (1, ["household", "date", "kind", "value", "giver"]),
-        (2, ["H01", dt.datetime(2003, 8, 15), "帮资金", 700, "C01"]),
-        (3, ["H01", 37848, "goods", 0.1 + 0.2, None]),               # serial 2003-08-15; 0.30000000000000004
-        (4, ["H02", 20030815, "goods", 99.99, "局党委"]),             # typed as yyyymmdd
-        (5, ["H02", "2003-08-16", "medical", "400", None]),
-    ]})
+    aid = book(
+        tmp_path / "aid.xlsx",
+        {
+            "aid": [
+                (1, ["household", "date", "kind", "value", "giver"]),
+                (2, ["H01", dt.datetime(2003, 8, 15), "帮资金", 700, "C01"]),
+                (3, ["H01", 37848, "goods", 0.1 + 0.2, None]),  # serial 2003-08-15; 0.30000000000000004
+                (4, ["H02", 20030815, "goods", 99.99, "局党委"]),  # typed as yyyymmdd
+                (5, ["H02", "2003-08-16", "medical", "400", None]),
+            ]
+        },
+    )
     story("import", "aid", aid)
-    assert story.rows("SELECT household_id, date, kind, value, giver_cadre_id, giver FROM aid"
-                      " ORDER BY id") == [
-        (1, "2003-08-15", "funds", 70000, 1, None), (1, "2003-08-15", "goods", 30, None, None),
-        (2, "2003-08-15", "goods", 9999, None, "局党委"), (2, "2003-08-16", "medical", 40000, None, None)]
+    assert story.rows(
+        "SELECT household_id, date, kind, value, giver_cadre_id, giver FROM aid ORDER BY id"
+    ) == [
+        (1, "2003-08-15", "funds", 70000, 1, None),
+        (1, "2003-08-15", "goods", 30, None, None),
+        (2, "2003-08-15", "goods", 9999, None, "局党委"),
+        (2, "2003-08-16", "medical", 40000, None, None),
+    ]
 
-    households = book(tmp_path / "h.xlsx", {"households": [
-        (1, ["code", "name", "members", "born", "phone", "tags", "enrolled", "gender"]),
-        (2, ["H07", "孙秀兰", 3.0, dt.datetime(1958, 2, 3), 13904580101, "4050", dt.date(2003, 8, 1), "女"]),
-    ]})
+    households = book(
+        tmp_path / "h.xlsx",
+        {
+            "households": [
+                (1, ["code", "name", "members", "born", "phone", "tags", "enrolled", "gender"]),
+                (
+                    2,
+                    [
+                        "H07",
+                        "孙秀兰",
+                        3.0,
+                        dt.datetime(1958, 2, 3),
+                        13904580101,
+                        "4050",
+                        dt.date(2003, 8, 1),
+                        "女",
+                    ],
+                ),
+            ]
+        },
+    )
     story("import", "households", households)
-    assert story.rows("SELECT code, members, born, phone, tags, gender FROM households"
-                      " WHERE code = 'H07'") == [
-        ("H07", 3, "1958-02-03", "13904580101", "4050", "female")]
+    assert story.rows(
+        "SELECT code, members, born, phone, tags, gender FROM households WHERE code = 'H07'"
+    ) == [("H07", 3, "1958-02-03", "13904580101", "4050", "female")]
     assert story.scalar("SELECT min(date) FROM statuses WHERE household_id = 3") == "2003-08-01"
 
 
 def test_errors_name_the_spreadsheet_row_and_write_nothing(story, tmp_path):
     before = story.checksum()
-    path = book(tmp_path / "bad.xlsx", {"income": [
-        (2, ["household", "month", "amount", "source"]),
-        (3, ["H01", "2004-09", 650.123, None]),        # three decimals, not noise
-        (5, ["H01", "2004-13", 100, None]),
-        (6, ["H02", "2004-09", 100, None, "stray"]),  # a value beyond the header
-    ]})
+    path = book(
+        tmp_path / "bad.xlsx",
+        {
+            "income": [
+                (2, ["household", "month", "amount", "source"]),
+                (3, ["H01", "2004-09", 650.123, None]),  # three decimals, not noise
+                (5, ["H01", "2004-13", 100, None]),
+                (6, ["H02", "2004-09", 100, None, "stray"]),  # a value beyond the header
+            ]
+        },
+    )
     r = story("import", "income", path, code=2)
     assert f"{path}:3: amount: is not an amount of yuan" in r.output and "650.123" in r.output
     assert f"{path}:5: month: is not a month" in r.output
     assert f"{path}:6: column 5: holds a value but has no header" in r.output
     assert "3 error(s)" in r.output
-    ids = book(tmp_path / "ids.xlsx", {"households": [
-        (1, ["name", "id_number"]), (2, ["孙秀兰", 2.39001195802031e17])]})
+    ids = book(
+        tmp_path / "ids.xlsx",
+        {"households": [(1, ["name", "id_number"]), (2, ["孙秀兰", 2.39001195802031e17])]},
+    )
     r = story("import", "households", ids, code=2)
     assert f"{ids}:2: id_number: Excel stored this ID number as a number" in r.output
     assert story.checksum() == before
@@ -181,8 +241,10 @@ def test_not_a_workbook_and_unknown_sheets(story, tmp_path):
     fake.write_text("household,date\nH01,2004-09-20\n", encoding="utf-8")
     r = story("import", "visits", str(fake), code=2)
     assert "is not a readable .xlsx workbook" in r.output
-    path = book(tmp_path / "two.xlsx", {"income": [(1, ["household", "month", "amount"])],
-                                         "备注": [(1, ["随便写写"])]})
+    path = book(
+        tmp_path / "two.xlsx",
+        {"income": [(1, ["household", "month", "amount"])], "备注": [(1, ["随便写写"])]},
+    )
     r = story("import", "bundle", path, code=2)
     assert "sheet(s) 备注 are not named after a kind" in r.output
 
@@ -193,7 +255,8 @@ def test_missing_openpyxl_is_one_line_with_the_install_command(story, tmp_path, 
     for args in (("import", "income", path), ("export", "income", "--out", str(tmp_path / "x.xlsx"))):
         r = story(*args, code=2)
         assert r.output.strip().splitlines() == [
-            "Error: format: xlsx needs openpyxl, which is not installed: pip install 'aidtrack[xlsx]'"]
+            "Error: format: xlsx needs openpyxl, which is not installed: pip install 'aidtrack[xlsx]'"
+        ]
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -217,5 +280,6 @@ def test_more_records_than_a_sheet_holds_is_refused(story, tmp_path, monkeypatch
         story("income", "add", "H01", "--month", month, "--amount", "100")
     r = story("export", "income", "--out", str(tmp_path / "income.xlsx"), code=2)
     assert r.output.strip().splitlines() == [
-        "Error: income: more records than an Excel sheet holds (3 rows): export CSV or Parquet"]
+        "Error: income: more records than an Excel sheet holds (3 rows): export CSV or Parquet"
+    ]
     assert not list(tmp_path.glob("*income.xlsx*"))

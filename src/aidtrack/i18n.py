@@ -52,8 +52,11 @@ def choose(lang: str) -> None:
     """Translate aidtrack's own messages into `lang`; nothing global changes."""
     global _lang, _translation
     _lang = _norm(lang)
-    _translation = (gettext.translation(DOMAIN, LOCALE_DIR, languages=[_lang], fallback=True)
-                    if _lang != "en" else gettext.NullTranslations())
+    _translation = (
+        gettext.translation(DOMAIN, LOCALE_DIR, languages=[_lang], fallback=True)
+        if _lang != "en"
+        else gettext.NullTranslations()
+    )
 
 
 def set_language(lang: str) -> None:

@@ -163,8 +163,16 @@ class Kind:
         return frozenset(f.name for f in self.fields if f.type == "money")
 
 
-def _f(name: str, type: FieldType = "text", zh: tuple[str, ...] = (), *, alias: str = "",
-       column: str | None | bool = True, sql: str = "", **kw) -> Field:
+def _f(
+    name: str,
+    type: FieldType = "text",
+    zh: tuple[str, ...] = (),
+    *,
+    alias: str = "",
+    column: str | None | bool = True,
+    sql: str = "",
+    **kw,
+) -> Field:
     """A field whose stored column and SELECT expression default to its own name."""
     col = name if column is True else (None if column is False else column)
     return Field(name, type, zh, column=col, sql=sql or f"{alias}.{name}", **kw)
@@ -188,7 +196,10 @@ _ACTIVE_CADRE = (
 )
 
 CADRES = Kind(
-    name="cadres", singular="cadre", table="cadres", alias="c",
+    name="cadres",
+    singular="cadre",
+    table="cadres",
+    alias="c",
     shape=(
         _f("code", zh=("编号", "代码", "干部编号"), max_len=64, alias="c"),
         _f("name", zh=("姓名", "帮扶干部", "干部姓名"), required=True, max_len=100, alias="c"),
@@ -197,17 +208,29 @@ CADRES = Kind(
         _f("phone", zh=("电话", "联系电话"), max_len=40, alias="c"),
     ),
     columns=("code", "name", "unit", "title", "phone"),
-    natural_key=("code",), source="cadres c", order="c.code",
+    natural_key=("code",),
+    source="cadres c",
+    order="c.code",
     list_columns=("code", "name", "unit", "title", "phone"),
-    sheet_zh=("帮扶干部",), code_prefix="C", load="roster", unique_key=True, key_words="code",
-    filters={"search": Filter(
-        "(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\'"
-        " OR c.unit LIKE ? ESCAPE '\\' OR c.title LIKE ? ESCAPE '\\' OR aidtrack_initials(c.name) LIKE ?)",
-        "search")},
+    sheet_zh=("帮扶干部",),
+    code_prefix="C",
+    load="roster",
+    unique_key=True,
+    key_words="code",
+    filters={
+        "search": Filter(
+            "(c.name LIKE ? ESCAPE '\\' OR c.code LIKE ? ESCAPE '\\' OR c.phone LIKE ? ESCAPE '\\'"
+            " OR c.unit LIKE ? ESCAPE '\\' OR c.title LIKE ? ESCAPE '\\' OR aidtrack_initials(c.name) LIKE ?)",
+            "search",
+        )
+    },
 )
 
 HOUSEHOLDS = Kind(
-    name="households", singular="household", table="households", alias="h",
+    name="households",
+    singular="household",
+    table="households",
+    alias="h",
     shape=(
         _f("code", zh=("编号", "代码", "户主编号"), max_len=64, alias="h"),
         _f("name", zh=("户主", "姓名", "帮扶对象", "户主姓名"), required=True, max_len=100, alias="h"),
@@ -221,25 +244,56 @@ HOUSEHOLDS = Kind(
         _f("id_number", zh=("身份证号", "身份证号码", "身份证"), max_len=40, alias="h"),
         _f("tags", "tags", ("标签",), alias="h"),
         # Stored as the household's first status (enrolled), not in the households table.
-        _f("enrolled", "date", ("纳入日期", "纳入帮扶日期"), default="today", not_future=True,
-           column=False, sql=_ENROLLED),
+        _f(
+            "enrolled",
+            "date",
+            ("纳入日期", "纳入帮扶日期"),
+            default="today",
+            not_future=True,
+            column=False,
+            sql=_ENROLLED,
+        ),
         Extra("status", _CURRENT_STATUS),
         Extra("cadre", _ACTIVE_CADRE),
     ),
-    columns=("code", "name", "members", "address", "employer", "livelihood", "born", "gender", "phone",
-             "id_number", "tags"),
-    natural_key=("code",), source="households h", order="h.code",
+    columns=(
+        "code",
+        "name",
+        "members",
+        "address",
+        "employer",
+        "livelihood",
+        "born",
+        "gender",
+        "phone",
+        "id_number",
+        "tags",
+    ),
+    natural_key=("code",),
+    source="households h",
+    order="h.code",
     list_columns=("code", "name", "members", "livelihood", "status", "cadre", "tags", "address"),
-    sheet_zh=("帮扶对象",), code_prefix="H", load="roster", unique_key=True, key_words="code",
-    filters={"status": Filter(f"{_CURRENT_STATUS} = ?", "status"),
-             "search": Filter(
-                 "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR h.id_number LIKE ? ESCAPE '\\'"
-                 " OR h.phone LIKE ? ESCAPE '\\' OR h.address LIKE ? ESCAPE '\\' OR h.tags LIKE ? ESCAPE '\\'"
-                 f" OR {_ACTIVE_CADRE} LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)", "search")},
+    sheet_zh=("帮扶对象",),
+    code_prefix="H",
+    load="roster",
+    unique_key=True,
+    key_words="code",
+    filters={
+        "status": Filter(f"{_CURRENT_STATUS} = ?", "status"),
+        "search": Filter(
+            "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR h.id_number LIKE ? ESCAPE '\\'"
+            " OR h.phone LIKE ? ESCAPE '\\' OR h.address LIKE ? ESCAPE '\\' OR h.tags LIKE ? ESCAPE '\\'"
+            f" OR {_ACTIVE_CADRE} LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)",
+            "search",
+        ),
+    },
 )
 
 STATUSES_KIND = Kind(
-    name="statuses", singular="status", table="statuses", alias="s",
+    name="statuses",
+    singular="status",
+    table="statuses",
+    alias="s",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -249,14 +303,19 @@ STATUSES_KIND = Kind(
     ),
     columns=("household_id", "status", "date", "reason"),
     natural_key=("household_id", "status", "date"),
-    source="statuses s JOIN households h ON h.id = s.household_id", order="h.code, s.date, s.id",
+    source="statuses s JOIN households h ON h.id = s.household_id",
+    order="h.code, s.date, s.id",
     list_columns=("household", "household_name", "date", "status", "reason"),
-    sheet_zh=("状态",), key_words="household, status, date",
+    sheet_zh=("状态",),
+    key_words="household, status, date",
     filters={"household": Filter("s.household_id = ?", "household")},
 )
 
 PAIRINGS = Kind(
-    name="pairings", singular="pairing", table="pairings", alias="p",
+    name="pairings",
+    singular="pairing",
+    table="pairings",
+    alias="p",
     shape=(
         _ref("cadre", _CADRE_ZH, "c.code", required=True),
         Extra("cadre_name", "c.name"),
@@ -270,10 +329,15 @@ PAIRINGS = Kind(
     source="pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id",
     order="h.code, p.since",
     list_columns=("id", "cadre", "cadre_name", "household", "household_name", "since", "until"),
-    sheet_zh=("帮扶对子",), load="pairings", unique_key=True, key_words="cadre, household, since",
-    filters={"household": Filter("p.household_id = ?", "household"),
-             "cadre": Filter("p.cadre_id = ?", "cadre"),
-             "active": Filter("p.until IS NULL")},
+    sheet_zh=("帮扶对子",),
+    load="pairings",
+    unique_key=True,
+    key_words="cadre, household, since",
+    filters={
+        "household": Filter("p.household_id = ?", "household"),
+        "cadre": Filter("p.cadre_id = ?", "cadre"),
+        "active": Filter("p.until IS NULL"),
+    },
 )
 
 _VISIT_SOURCE = (
@@ -282,7 +346,10 @@ _VISIT_SOURCE = (
 )
 
 VISITS = Kind(
-    name="visits", singular="visit", table="visits", alias="v",
+    name="visits",
+    singular="visit",
+    table="visits",
+    alias="v",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
         Extra("household_name", "h.name"),
@@ -296,21 +363,40 @@ VISITS = Kind(
     ),
     columns=("pairing_id", "date", "kind", "situation", "solved", "event"),
     natural_key=("pairing_id", "date", "kind"),
-    source=_VISIT_SOURCE, order="v.date, h.code, v.id",
-    list_columns=("id", "date", "household", "household_name", "cadre", "kind", "event", "situation",
-                  "solved"),
-    sheet_zh=("走访",), unique_key=True, key_words="household, date, kind",
-    filters={"household": Filter("p.household_id = ?", "household"),
-             "cadre": Filter("p.cadre_id = ?", "cadre"),
-             "quarter": Filter("v.date BETWEEN ? AND ?", "quarter"),
-             "search": Filter(
-                 "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'"
-                 " OR c.code LIKE ? ESCAPE '\\' OR v.situation LIKE ? ESCAPE '\\'"
-                 " OR v.solved LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)", "search")},
+    source=_VISIT_SOURCE,
+    order="v.date, h.code, v.id",
+    list_columns=(
+        "id",
+        "date",
+        "household",
+        "household_name",
+        "cadre",
+        "kind",
+        "event",
+        "situation",
+        "solved",
+    ),
+    sheet_zh=("走访",),
+    unique_key=True,
+    key_words="household, date, kind",
+    filters={
+        "household": Filter("p.household_id = ?", "household"),
+        "cadre": Filter("p.cadre_id = ?", "cadre"),
+        "quarter": Filter("v.date BETWEEN ? AND ?", "quarter"),
+        "search": Filter(
+            "(h.name LIKE ? ESCAPE '\\' OR h.code LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'"
+            " OR c.code LIKE ? ESCAPE '\\' OR v.situation LIKE ? ESCAPE '\\'"
+            " OR v.solved LIKE ? ESCAPE '\\' OR aidtrack_initials(h.name) LIKE ?)",
+            "search",
+        ),
+    },
 )
 
 PROBLEMS = Kind(
-    name="problems", singular="problem", table="problems", alias="pr",
+    name="problems",
+    singular="problem",
+    table="problems",
+    alias="pr",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
         Extra("household_name", "h.name"),
@@ -328,21 +414,29 @@ PROBLEMS = Kind(
     ),
     columns=("visit_id", "problem", "escalated", "escalated_on", "escalated_by", "resolved_on", "resolution"),
     natural_key=("visit_id", "problem"),
-    source=("problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"),
+    source=(
+        "problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
+    ),
     order="v.date, pr.id",
     list_columns=("id", "date", "household", "cadre", "problem", "escalated_on", "resolved_on", "resolution"),
-    sheet_zh=("问题",), key_words="household, date, kind, problem",
-    filters={"household": Filter("p.household_id = ?", "household"),
-             "cadre": Filter("p.cadre_id = ?", "cadre"),
-             "open": Filter("pr.resolved_on IS NULL"),
-             "escalated": Filter("pr.escalated = 1")},
+    sheet_zh=("问题",),
+    key_words="household, date, kind, problem",
+    filters={
+        "household": Filter("p.household_id = ?", "household"),
+        "cadre": Filter("p.cadre_id = ?", "cadre"),
+        "open": Filter("pr.resolved_on IS NULL"),
+        "escalated": Filter("pr.escalated = 1"),
+    },
     # added with members and meetings (0005): not merged yet, so older unit files merge as they are
     unmerged_columns=("escalated_on", "escalated_by"),
 )
 
 INCOME = Kind(
-    name="income", singular="income", table="income", alias="i",
+    name="income",
+    singular="income",
+    table="income",
+    alias="i",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -352,14 +446,20 @@ INCOME = Kind(
     ),
     columns=("household_id", "month", "source", "amount"),
     natural_key=("household_id", "month", "source"),
-    source="income i JOIN households h ON h.id = i.household_id", order="h.code, i.month, i.source",
+    source="income i JOIN households h ON h.id = i.household_id",
+    order="h.code, i.month, i.source",
     list_columns=("id", "household", "household_name", "month", "amount", "source"),
-    sheet_zh=("收入",), unique_key=True, key_words="household, month, source",
+    sheet_zh=("收入",),
+    unique_key=True,
+    key_words="household, month, source",
     filters={"household": Filter("i.household_id = ?", "household")},
 )
 
 AID = Kind(
-    name="aid", singular="aid", table="aid", alias="a",
+    name="aid",
+    singular="aid",
+    table="aid",
+    alias="a",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -378,7 +478,8 @@ AID = Kind(
     source="aid a JOIN households h ON h.id = a.household_id LEFT JOIN cadres c ON c.id = a.giver_cadre_id",
     order="a.date, h.code, a.id",
     list_columns=("id", "date", "household", "household_name", "kind", "value", "giver", "note"),
-    sheet_zh=("帮扶记录",), key_words="household, date, kind, value, giver, note",
+    sheet_zh=("帮扶记录",),
+    key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
     unmerged_columns=("measure_id",),
 )
@@ -386,7 +487,10 @@ AID = Kind(
 # --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
 
 CAUSES_KIND = Kind(
-    name="causes", singular="cause", table="causes", alias="cs",
+    name="causes",
+    singular="cause",
+    table="causes",
+    alias="cs",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -396,9 +500,12 @@ CAUSES_KIND = Kind(
     ),
     columns=("household_id", "cause", "date", "note"),
     natural_key=("household_id", "cause"),
-    source="causes cs JOIN households h ON h.id = cs.household_id", order="h.code, cs.date, cs.id",
+    source="causes cs JOIN households h ON h.id = cs.household_id",
+    order="h.code, cs.date, cs.id",
     list_columns=("id", "household", "household_name", "cause", "date", "note"),
-    sheet_zh=("致贫原因",), unique_key=True, key_words="household, cause",
+    sheet_zh=("致贫原因",),
+    unique_key=True,
+    key_words="household, cause",
     filters={"household": Filter("cs.household_id = ?", "household")},
     merged=False,
 )
@@ -406,7 +513,10 @@ CAUSES_KIND = Kind(
 _OPEN = "m.status IN ('planned', 'in_progress')"
 
 MEASURES = Kind(
-    name="measures", singular="measure", table="measures", alias="m",
+    name="measures",
+    singular="measure",
+    table="measures",
+    alias="m",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -422,75 +532,153 @@ MEASURES = Kind(
         _f("done_on", "date", ("完成日期", "结束日期"), not_future=True, alias="m"),
         _f("result", zh=("成效", "结果"), max_len=1000, alias="m"),
     ),
-    columns=("household_id", "what", "kind", "cause", "member", "cadre_id", "date", "due", "status",
-             "done_on", "result"),
+    columns=(
+        "household_id",
+        "what",
+        "kind",
+        "cause",
+        "member",
+        "cadre_id",
+        "date",
+        "due",
+        "status",
+        "done_on",
+        "result",
+    ),
     natural_key=("household_id", "what"),
-    source=("measures m JOIN households h ON h.id = m.household_id"
-            " LEFT JOIN cadres c ON c.id = m.cadre_id"),
+    source=("measures m JOIN households h ON h.id = m.household_id LEFT JOIN cadres c ON c.id = m.cadre_id"),
     order="h.code, m.due IS NULL, m.due, m.id",
-    list_columns=("id", "household", "household_name", "what", "kind", "cause", "cadre", "due", "status",
-                  "done_on"),
-    sheet_zh=("帮扶措施", "一户一策"), unique_key=True, key_words="household, what",
-    filters={"household": Filter("m.household_id = ?", "household"),
-             "cadre": Filter("m.cadre_id = ?", "cadre"),
-             "open": Filter(_OPEN)},
+    list_columns=(
+        "id",
+        "household",
+        "household_name",
+        "what",
+        "kind",
+        "cause",
+        "cadre",
+        "due",
+        "status",
+        "done_on",
+    ),
+    sheet_zh=("帮扶措施", "一户一策"),
+    unique_key=True,
+    key_words="household, what",
+    filters={
+        "household": Filter("m.household_id = ?", "household"),
+        "cadre": Filter("m.cadre_id = ?", "cadre"),
+        "open": Filter(_OPEN),
+    },
     merged=False,
 )
 
 JOBS = Kind(
-    name="jobs", singular="job", table="jobs", alias="j",
+    name="jobs",
+    singular="job",
+    table="jobs",
+    alias="j",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
         # A name for now: household members are records of their own in another branch.
         _f("member", zh=("就业人员", "姓名", "家庭成员"), required=True, max_len=100, alias="j"),
         _f("employer", zh=("就业单位", "用工单位", "单位"), max_len=200, alias="j"),
-        _f("started", "date", ("上岗日期", "开始日期"), default="today", dated=True, not_future=True,
-           alias="j"),
+        _f(
+            "started",
+            "date",
+            ("上岗日期", "开始日期"),
+            default="today",
+            dated=True,
+            not_future=True,
+            alias="j",
+        ),
         _f("ended", "date", ("离岗日期", "结束日期"), not_future=True, alias="j"),
         _f("wage", "money", ("月工资", "工资"), alias="j"),
         _f("insured", "flag", ("社会保险", "参保"), default=False, alias="j"),
         _f("found_by", "enum", ("就业途径", "介绍"), choices=FOUND_BY, alias="j"),
         _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="j")),
     ),
-    columns=("household_id", "member", "employer", "started", "ended", "wage", "insured", "found_by",
-             "measure_id"),
+    columns=(
+        "household_id",
+        "member",
+        "employer",
+        "started",
+        "ended",
+        "wage",
+        "insured",
+        "found_by",
+        "measure_id",
+    ),
     natural_key=("household_id", "member", "started"),
-    source="jobs j JOIN households h ON h.id = j.household_id", order="j.started, h.code, j.id",
-    list_columns=("id", "household", "household_name", "member", "employer", "started", "ended", "wage",
-                  "insured", "found_by"),
-    sheet_zh=("就业安置",), unique_key=True, key_words="household, member, started",
-    filters={"household": Filter("j.household_id = ?", "household"),
-             "current": Filter("j.ended IS NULL")},
+    source="jobs j JOIN households h ON h.id = j.household_id",
+    order="j.started, h.code, j.id",
+    list_columns=(
+        "id",
+        "household",
+        "household_name",
+        "member",
+        "employer",
+        "started",
+        "ended",
+        "wage",
+        "insured",
+        "found_by",
+    ),
+    sheet_zh=("就业安置",),
+    unique_key=True,
+    key_words="household, member, started",
+    filters={"household": Filter("j.household_id = ?", "household"), "current": Filter("j.ended IS NULL")},
     merged=False,
 )
 
 MONITORING = Kind(
-    name="monitoring", singular="monitoring", table="monitoring", alias="mo",
+    name="monitoring",
+    singular="monitoring",
+    table="monitoring",
+    alias="mo",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
-        _f("category", "enum", ("监测对象类型", "类型"), required=True, choices=MONITOR_CATEGORIES,
-           alias="mo"),
-        _f("date", "date", ("纳入监测日期", "日期"), default="today", dated=True, not_future=True,
-           alias="mo"),
+        _f(
+            "category",
+            "enum",
+            ("监测对象类型", "类型"),
+            required=True,
+            choices=MONITOR_CATEGORIES,
+            alias="mo",
+        ),
+        _f(
+            "date", "date", ("纳入监测日期", "日期"), default="today", dated=True, not_future=True, alias="mo"
+        ),
         _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo"),
         _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo"),
         _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo"),
     ),
     columns=("household_id", "category", "date", "reason", "ended_on", "end_reason"),
     natural_key=("household_id", "date"),
-    source="monitoring mo JOIN households h ON h.id = mo.household_id", order="h.code, mo.date, mo.id",
-    list_columns=("id", "household", "household_name", "category", "date", "reason", "ended_on",
-                  "end_reason"),
-    sheet_zh=("监测对象",), unique_key=True, key_words="household, date",
-    filters={"household": Filter("mo.household_id = ?", "household"),
-             "open": Filter("mo.ended_on IS NULL")},
+    source="monitoring mo JOIN households h ON h.id = mo.household_id",
+    order="h.code, mo.date, mo.id",
+    list_columns=(
+        "id",
+        "household",
+        "household_name",
+        "category",
+        "date",
+        "reason",
+        "ended_on",
+        "end_reason",
+    ),
+    sheet_zh=("监测对象",),
+    unique_key=True,
+    key_words="household, date",
+    filters={"household": Filter("mo.household_id = ?", "household"), "open": Filter("mo.ended_on IS NULL")},
     merged=False,
 )
 
 MEMBERS = Kind(
-    name="members", singular="member", table="members", alias="m",
+    name="members",
+    singular="member",
+    table="members",
+    alias="m",
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
@@ -508,24 +696,61 @@ MEMBERS = Kind(
         _f("dibao_from", "date", ("低保开始",), alias="m"),
         _f("dibao_to", "date", ("低保结束",), alias="m"),
         _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m"),
-        _f("joined", "date", ("加入日期", "入户日期"), default="today", dated=True, not_future=True,
-           alias="m"),
+        _f(
+            "joined",
+            "date",
+            ("加入日期", "入户日期"),
+            default="today",
+            dated=True,
+            not_future=True,
+            alias="m",
+        ),
         _f("left_on", "date", ("离开日期", "迁出日期"), not_future=True, alias="m"),
     ),
-    columns=("household_id", "name", "relation", "born", "gender", "id_number", "health", "schooling",
-             "work", "work_from", "work_to", "dibao_from", "dibao_to", "dibao_amount", "joined", "left_on"),
+    columns=(
+        "household_id",
+        "name",
+        "relation",
+        "born",
+        "gender",
+        "id_number",
+        "health",
+        "schooling",
+        "work",
+        "work_from",
+        "work_to",
+        "dibao_from",
+        "dibao_to",
+        "dibao_amount",
+        "joined",
+        "left_on",
+    ),
     natural_key=("household_id", "name", "joined"),
-    source="members m JOIN households h ON h.id = m.household_id", order="h.code, m.joined, m.id",
-    list_columns=("id", "household", "name", "relation", "born", "gender", "health", "work", "joined",
-                  "left_on"),
-    sheet_zh=("家庭成员",), key_words="household, name, joined",
-    filters={"household": Filter("m.household_id = ?", "household"),
-             "present": Filter("m.left_on IS NULL")},
+    source="members m JOIN households h ON h.id = m.household_id",
+    order="h.code, m.joined, m.id",
+    list_columns=(
+        "id",
+        "household",
+        "name",
+        "relation",
+        "born",
+        "gender",
+        "health",
+        "work",
+        "joined",
+        "left_on",
+    ),
+    sheet_zh=("家庭成员",),
+    key_words="household, name, joined",
+    filters={"household": Filter("m.household_id = ?", "household"), "present": Filter("m.left_on IS NULL")},
     merged=False,
 )
 
 MEETINGS = Kind(
-    name="meetings", singular="meeting", table="meetings", alias="mt",
+    name="meetings",
+    singular="meeting",
+    table="meetings",
+    alias="mt",
     shape=(
         _f("date", "date", ("日期", "会议日期"), default="today", dated=True, not_future=True, alias="mt"),
         _f("kind", "enum", ("会议类型", "类型"), choices=MEETING_KINDS, default="committee", alias="mt"),
@@ -534,19 +759,33 @@ MEETINGS = Kind(
         Extra("items", "(SELECT count(*) FROM meeting_items mi WHERE mi.meeting_id = mt.id)"),
     ),
     columns=("date", "kind", "attendees", "note"),
-    natural_key=("date", "kind"), source="meetings mt", order="mt.date, mt.kind",
+    natural_key=("date", "kind"),
+    source="meetings mt",
+    order="mt.date, mt.kind",
     list_columns=("id", "date", "kind", "items", "attendees", "note"),
-    sheet_zh=("会议",), unique_key=True, key_words="date, kind",
+    sheet_zh=("会议",),
+    unique_key=True,
+    key_words="date, kind",
     merged=False,
 )
 
 MEETING_ITEMS = Kind(
-    name="meeting_items", singular="meeting_item", table="meeting_items", alias="mi",
+    name="meeting_items",
+    singular="meeting_item",
+    table="meeting_items",
+    alias="mi",
     shape=(
         # The meeting by its date and kind; the problem by its household, visit date and text.
         _f("meeting_date", "date", ("会议日期",), required=True, column=False, sql="mt.date"),
-        _f("meeting_kind", "enum", ("会议类型",), choices=MEETING_KINDS, default="committee",
-           column=False, sql="mt.kind"),
+        _f(
+            "meeting_kind",
+            "enum",
+            ("会议类型",),
+            choices=MEETING_KINDS,
+            default="committee",
+            column=False,
+            sql="mt.kind",
+        ),
         _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
         _f("date", "date", ("走访日期",), required=True, column=False, sql="v.date"),
         _f("problem", zh=("问题",), required=True, column=False, sql="pr.problem"),
@@ -559,21 +798,51 @@ MEETING_ITEMS = Kind(
     ),
     columns=("meeting_id", "problem_id", "decision", "leader_id", "due"),
     natural_key=("meeting_id", "problem_id"),
-    source=("meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
-            " JOIN problems pr ON pr.id = mi.problem_id"
-            " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id LEFT JOIN cadres lc ON lc.id = mi.leader_id"),
+    source=(
+        "meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " JOIN problems pr ON pr.id = mi.problem_id"
+        " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id LEFT JOIN cadres lc ON lc.id = mi.leader_id"
+    ),
     order="mt.date, mi.id",
-    list_columns=("id", "meeting_date", "household", "problem_id", "problem", "decision", "leader", "due",
-                  "resolved_on"),
-    sheet_zh=("会议议题",), unique_key=True, key_words="meeting, problem",
+    list_columns=(
+        "id",
+        "meeting_date",
+        "household",
+        "problem_id",
+        "problem",
+        "decision",
+        "leader",
+        "due",
+        "resolved_on",
+    ),
+    sheet_zh=("会议议题",),
+    unique_key=True,
+    key_words="meeting, problem",
     merged=False,
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
-REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    CADRES, HOUSEHOLDS, STATUSES_KIND, PAIRINGS, VISITS, PROBLEMS, INCOME, CAUSES_KIND, MEASURES, AID,
-    JOBS, MONITORING, MEMBERS, MEETINGS, MEETING_ITEMS)}
+REGISTRY: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        CADRES,
+        HOUSEHOLDS,
+        STATUSES_KIND,
+        PAIRINGS,
+        VISITS,
+        PROBLEMS,
+        INCOME,
+        CAUSES_KIND,
+        MEASURES,
+        AID,
+        JOBS,
+        MONITORING,
+        MEMBERS,
+        MEETINGS,
+        MEETING_ITEMS,
+    )
+}
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
 #: The kind a singular names (household -> households), for references and messages.

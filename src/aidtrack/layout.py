@@ -90,8 +90,9 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def fit(columns: Sequence[Sequence[str]], headers: Sequence[str], width: int,
-        chrome: int = 3, edge: int = 1) -> list[int] | None:
+def fit(
+    columns: Sequence[Sequence[str]], headers: Sequence[str], width: int, chrome: int = 3, edge: int = 1
+) -> list[int] | None:
     """Column widths that fit WIDTH, or None when even the narrowest layout does not.
 
     A column whose every value is unbreakable (codes, dates, numbers) gets its longest value; text

@@ -23,31 +23,81 @@ MEETING_KINDS = ("committee", "leading-group")
 
 #: Chinese names of the enumeration values (docs/glossary.md): shown in Chinese, accepted as input.
 ZH_NAMES: dict[str, str] = {
-    "enrolled": "帮扶中", "exited": "脱贫", "prosperous": "致富", "relapsed": "返贫",
-    "initial": "对接", "regular": "走访", "followup": "回访",
-    "project": "项目扶持", "funds": "资金扶持", "job": "就业安置", "goods": "物资慰问", "medical": "医疗救助",
-    "commerce": "商服业", "husbandry": "养殖业", "transport": "运输", "employment": "安置就业",
-    "illness": "疾病", "injury": "受伤", "job_loss": "失业", "disaster": "灾害", "family": "家庭变故",
-    "male": "男", "female": "女", "other": "其他",
-    "head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母",
-    "healthy": "健康", "chronic": "慢性病", "serious": "大病", "disabled": "残疾",
-    "committee": "局党委会", "leading-group": "领导小组",
+    "enrolled": "帮扶中",
+    "exited": "脱贫",
+    "prosperous": "致富",
+    "relapsed": "返贫",
+    "initial": "对接",
+    "regular": "走访",
+    "followup": "回访",
+    "project": "项目扶持",
+    "funds": "资金扶持",
+    "job": "就业安置",
+    "goods": "物资慰问",
+    "medical": "医疗救助",
+    "commerce": "商服业",
+    "husbandry": "养殖业",
+    "transport": "运输",
+    "employment": "安置就业",
+    "illness": "疾病",
+    "injury": "受伤",
+    "job_loss": "失业",
+    "disaster": "灾害",
+    "family": "家庭变故",
+    "male": "男",
+    "female": "女",
+    "other": "其他",
+    "head": "户主",
+    "spouse": "配偶",
+    "child": "子女",
+    "parent": "父母",
+    "healthy": "健康",
+    "chronic": "慢性病",
+    "serious": "大病",
+    "disabled": "残疾",
+    "committee": "局党委会",
+    "leading-group": "领导小组",
 }
 FROM_ZH: dict[str, str] = {
     # the seed's own words for the three helps, still read as typed
-    "帮项目": "project", "帮资金": "funds", "帮就业": "job", "物资": "goods", "医疗": "medical",
+    "帮项目": "project",
+    "帮资金": "funds",
+    "帮就业": "job",
+    "物资": "goods",
+    "医疗": "medical",
     **{zh: en for en, zh in ZH_NAMES.items()},
 }
 
 #: How a clerk's roster describes a livelihood, read as the enumeration (docs/import-format.md).
 LIVELIHOOD_WORDS: dict[str, str] = {
-    **dict.fromkeys(("商业", "服务业", "商服", "小卖店", "小卖部", "食杂店", "杂货店", "商店", "开商店",
-                     "开小卖店", "开食杂店", "摆摊", "小吃部", "饭店", "理发", "修车"), "commerce"),
+    **dict.fromkeys(
+        (
+            "商业",
+            "服务业",
+            "商服",
+            "小卖店",
+            "小卖部",
+            "食杂店",
+            "杂货店",
+            "商店",
+            "开商店",
+            "开小卖店",
+            "开食杂店",
+            "摆摊",
+            "小吃部",
+            "饭店",
+            "理发",
+            "修车",
+        ),
+        "commerce",
+    ),
     **dict.fromkeys(("养殖", "养狗", "养猪", "养鸡", "养鸭", "养羊", "养牛", "养鱼"), "husbandry"),
-    **dict.fromkeys(("运输业", "三轮车", "三轮车运输", "蹬三轮", "拉脚", "货运", "出租车", "人力三轮"),
-                    "transport"),
-    **dict.fromkeys(("就业", "再就业", "安置", "打工", "务工", "保安", "清雪", "环卫", "保洁", "上班"),
-                    "employment"),
+    **dict.fromkeys(
+        ("运输业", "三轮车", "三轮车运输", "蹬三轮", "拉脚", "货运", "出租车", "人力三轮"), "transport"
+    ),
+    **dict.fromkeys(
+        ("就业", "再就业", "安置", "打工", "务工", "保安", "清雪", "环卫", "保洁", "上班"), "employment"
+    ),
 }
 
 
@@ -59,6 +109,7 @@ def label(value: str | None) -> str | None:
     if value is None or language() == "en":
         return value
     return ZH_NAMES.get(value) or _(value)
+
 
 #: The date before any real one: the effective date of the built-in policy defaults.
 EPOCH = dt.date(1900, 1, 1)
@@ -76,8 +127,9 @@ class AidtrackError(Exception):
     def __str__(self) -> str:
         if self.value is None or self.value == "":
             return _("{field}: {message}").format(field=self.field, message=self.message)
-        return _("{field}: {message} (got {value})").format(field=self.field, message=self.message,
-                                                          value=repr(self.value))
+        return _("{field}: {message} (got {value})").format(
+            field=self.field, message=self.message, value=repr(self.value)
+        )
 
 
 @dataclass(frozen=True)
@@ -95,58 +147,99 @@ class PolicyKey:
 POLICY_KEYS: dict[str, PolicyKey] = {
     k.name: k
     for k in (
-        PolicyKey("poverty_line", "money", 200_00, N_("poverty line, yuan per person per month"),
-                  0, 10_000_000),
-        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter"),
-                  1, 90),
-        PolicyKey("followup_days", "int", 90, N_("longest gap between follow-ups of an exited household"),
-                  1, 3_660),
-        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test"),
-                  1, 120),
-        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop"),
-                  0, 100),
-        PolicyKey("drop_baseline_months", "int", 6, N_("months before the latest one it is compared to"),
-                  1, 120),
-        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk"),
-                  1, 3_660),
-        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income"),
-                  1, 120),
-        PolicyKey("exit_months", "int", 6, N_("consecutive months above the line to propose exit"),
-                  1, 120),
-        PolicyKey("exit_at_line", "int", 1,
-                  N_("1: a month exactly at the line counts towards exit; 0: only above it"), 0, 1),
-        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"),
-                  1, 3_660),
-        PolicyKey("score_visits", "int", 40,
-                  N_("assessment points for visits, each quarter's credited up to its requirement"),
-                  0, 100),
-        PolicyKey("score_compliance", "int", 20, N_("assessment points for pairings that met their quarter"),
-                  0, 100),
-        PolicyKey("score_problems", "int", 20,
-                  N_("assessment points for problems handled (solved or escalated) of handled + overdue"),
-                  0, 100),
-        PolicyKey("score_outcomes", "int", 20,
-                  N_("assessment points for outcomes: prosperous full credit, exited part of it"),
-                  0, 100),
-        PolicyKey("score_plans", "int", 0,
-                  N_("assessment points for plan measures done by their due date (0 until plans exist)"),
-                  0, 100),
-        PolicyKey("score_relapse_penalty", "int", 10, N_(
-            "points taken per household whose shock or income drop got no visit within followup_days"),
-                  0, 100),
-        PolicyKey("outcome_exited_pct", "int", 60,
-                  N_("credit of an exited household, in % of a prosperous one"),
-                  0, 100),
-        PolicyKey("grade_excellent", "int", 90, N_("lowest rate graded excellent (优秀)"),
-                  0, 101),
-        PolicyKey("grade_pass", "int", 75, N_("lowest rate graded pass (合格)"),
-                  0, 101),
-        PolicyKey("grade_basic", "int", 60,
-                  N_("lowest rate graded basic pass (基本合格); below it: fail (不合格)"),
-                  0, 101),
-        PolicyKey("grade_min_coverage_pct", "int", 50,
-                  N_("share of the period's days, in %, a cadre must have held pairings to be graded"),
-                  0, 100),
+        PolicyKey(
+            "poverty_line", "money", 200_00, N_("poverty line, yuan per person per month"), 0, 10_000_000
+        ),
+        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter"), 1, 90),
+        PolicyKey(
+            "followup_days", "int", 90, N_("longest gap between follow-ups of an exited household"), 1, 3_660
+        ),
+        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test"), 1, 120),
+        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop"), 0, 100),
+        PolicyKey(
+            "drop_baseline_months", "int", 6, N_("months before the latest one it is compared to"), 1, 120
+        ),
+        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk"), 1, 3_660),
+        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income"), 1, 120),
+        PolicyKey("exit_months", "int", 6, N_("consecutive months above the line to propose exit"), 1, 120),
+        PolicyKey(
+            "exit_at_line",
+            "int",
+            1,
+            N_("1: a month exactly at the line counts towards exit; 0: only above it"),
+            0,
+            1,
+        ),
+        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"), 1, 3_660),
+        PolicyKey(
+            "score_visits",
+            "int",
+            40,
+            N_("assessment points for visits, each quarter's credited up to its requirement"),
+            0,
+            100,
+        ),
+        PolicyKey(
+            "score_compliance", "int", 20, N_("assessment points for pairings that met their quarter"), 0, 100
+        ),
+        PolicyKey(
+            "score_problems",
+            "int",
+            20,
+            N_("assessment points for problems handled (solved or escalated) of handled + overdue"),
+            0,
+            100,
+        ),
+        PolicyKey(
+            "score_outcomes",
+            "int",
+            20,
+            N_("assessment points for outcomes: prosperous full credit, exited part of it"),
+            0,
+            100,
+        ),
+        PolicyKey(
+            "score_plans",
+            "int",
+            0,
+            N_("assessment points for plan measures done by their due date (0 until plans exist)"),
+            0,
+            100,
+        ),
+        PolicyKey(
+            "score_relapse_penalty",
+            "int",
+            10,
+            N_("points taken per household whose shock or income drop got no visit within followup_days"),
+            0,
+            100,
+        ),
+        PolicyKey(
+            "outcome_exited_pct",
+            "int",
+            60,
+            N_("credit of an exited household, in % of a prosperous one"),
+            0,
+            100,
+        ),
+        PolicyKey("grade_excellent", "int", 90, N_("lowest rate graded excellent (优秀)"), 0, 101),
+        PolicyKey("grade_pass", "int", 75, N_("lowest rate graded pass (合格)"), 0, 101),
+        PolicyKey(
+            "grade_basic",
+            "int",
+            60,
+            N_("lowest rate graded basic pass (基本合格); below it: fail (不合格)"),
+            0,
+            101,
+        ),
+        PolicyKey(
+            "grade_min_coverage_pct",
+            "int",
+            50,
+            N_("share of the period's days, in %, a cadre must have held pairings to be graded"),
+            0,
+            100,
+        ),
     )
 }
 
@@ -212,11 +305,31 @@ def format_yuan(fen: int | None) -> str:
 # --- one household, one plan (一户一策) and the monitoring after exit (防止返贫动态监测) ---------------
 
 #: Causes of poverty (致贫原因), a fixed list.
-CAUSES = ("illness", "disability", "schooling", "disaster", "laid_off", "lack_labour", "lack_skills",
-          "lack_funds", "weak_motivation", "other")
+CAUSES = (
+    "illness",
+    "disability",
+    "schooling",
+    "disaster",
+    "laid_off",
+    "lack_labour",
+    "lack_skills",
+    "lack_funds",
+    "weak_motivation",
+    "other",
+)
 #: Kinds of measure (帮扶措施) of a plan.
-MEASURE_KINDS = ("project", "funds", "job", "goods", "medical", "schooling", "housing", "social_security",
-                 "training", "other")
+MEASURE_KINDS = (
+    "project",
+    "funds",
+    "job",
+    "goods",
+    "medical",
+    "schooling",
+    "housing",
+    "social_security",
+    "training",
+    "other",
+)
 MEASURE_STATUSES = ("planned", "in_progress", "done", "dropped")
 #: Measures still to be carried out.
 OPEN_MEASURES = ("planned", "in_progress")
@@ -225,27 +338,56 @@ FOUND_BY = ("cadre", "unit", "self")
 #: Monitoring categories (监测对象类型).
 MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
 
-ZH_NAMES.update({
-    "disability": "残疾", "schooling": "教育", "laid_off": "失业下岗", "lack_labour": "缺劳动力",
-    "lack_skills": "缺技术", "lack_funds": "缺资金", "weak_motivation": "自身发展动力不足",
-    "housing": "住房", "social_security": "社会保障", "training": "技能培训",
-    "planned": "计划", "in_progress": "实施中", "done": "已完成", "dropped": "已取消",
-    "cadre": "帮扶干部", "unit": "帮扶单位", "self": "自主",
-    "unstable": "脱贫不稳定户", "marginal": "边缘易致贫户", "sudden": "突发严重困难户",
-})
+ZH_NAMES.update(
+    {
+        "disability": "残疾",
+        "schooling": "教育",
+        "laid_off": "失业下岗",
+        "lack_labour": "缺劳动力",
+        "lack_skills": "缺技术",
+        "lack_funds": "缺资金",
+        "weak_motivation": "自身发展动力不足",
+        "housing": "住房",
+        "social_security": "社会保障",
+        "training": "技能培训",
+        "planned": "计划",
+        "in_progress": "实施中",
+        "done": "已完成",
+        "dropped": "已取消",
+        "cadre": "帮扶干部",
+        "unit": "帮扶单位",
+        "self": "自主",
+        "unstable": "脱贫不稳定户",
+        "marginal": "边缘易致贫户",
+        "sudden": "突发严重困难户",
+    }
+)
 FROM_ZH.update({zh: en for en, zh in ZH_NAMES.items()})
 FROM_ZH.update({"因病": "illness", "因残": "disability", "因学": "schooling", "因灾": "disaster"})
 
-POLICY_KEYS.update({
-    k.name: k
-    for k in (
-        PolicyKey("watch_ratio", "pct", 150,
-                  N_("monitoring line as % of the poverty line (150 = 1.5 times); 1.5 is read as 150"),
-                  100, 1_000),
-        PolicyKey("stable_months", "int", 6,
-                  N_("ended months above the monitoring line before risk elimination"), 1, 120),
-    )
-})
+POLICY_KEYS.update(
+    {
+        k.name: k
+        for k in (
+            PolicyKey(
+                "watch_ratio",
+                "pct",
+                150,
+                N_("monitoring line as % of the poverty line (150 = 1.5 times); 1.5 is read as 150"),
+                100,
+                1_000,
+            ),
+            PolicyKey(
+                "stable_months",
+                "int",
+                6,
+                N_("ended months above the monitoring line before risk elimination"),
+                1,
+                120,
+            ),
+        )
+    }
+)
 
 
 def month_end(month: str) -> str:

@@ -66,9 +66,10 @@ def money(text: str | int | float, field: str = "amount") -> int:
     if isinstance(text, int):
         if text < 0:
             raise AidtrackError(field, text, _("must not be negative"))
-        if text >= 10 ** MAX_YUAN_DIGITS:
-            raise AidtrackError(field, text, _("is too large: at most {n} digits of yuan").format(
-                n=MAX_YUAN_DIGITS))
+        if text >= 10**MAX_YUAN_DIGITS:
+            raise AidtrackError(
+                field, text, _("is too large: at most {n} digits of yuan").format(n=MAX_YUAN_DIGITS)
+            )
         return text * 100
     if isinstance(text, float):
         text = repr(text)
@@ -76,8 +77,9 @@ def money(text: str | int | float, field: str = "amount") -> int:
     t = _numeric(text, field, _("is not an amount of yuan"))
     m = _MONEY.match(t)
     if not m and _TOO_MUCH.fullmatch(t):
-        raise AidtrackError(field, raw, _("is too large: at most {n} digits of yuan").format(
-            n=MAX_YUAN_DIGITS))
+        raise AidtrackError(
+            field, raw, _("is too large: at most {n} digits of yuan").format(n=MAX_YUAN_DIGITS)
+        )
     if not m:
         raise AidtrackError(
             field, raw, _("is not an amount of yuan: digits with at most 2 decimals, e.g. 650.50")
@@ -109,8 +111,9 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
     m = _DATE.match(t)
     if m:
         if not _year_ok(int(m.group(1))):
-            raise AidtrackError(field, raw, _("is out of range: years {low} to {high}").format(
-                low=MIN_YEAR, high=MAX_YEAR))
+            raise AidtrackError(
+                field, raw, _("is out of range: years {low} to {high}").format(low=MIN_YEAR, high=MAX_YEAR)
+            )
         try:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
@@ -142,8 +145,9 @@ def period(text: str, field: str = "period") -> tuple[dt.date, dt.date, str]:
     if m:
         y = int(m.group(1))
         if not 1900 <= y <= MAX_YEAR:
-            raise AidtrackError(field, text, _("is out of range: years {low} to {high}").format(
-                low=1900, high=MAX_YEAR))
+            raise AidtrackError(
+                field, text, _("is out of range: years {low} to {high}").format(low=1900, high=MAX_YEAR)
+            )
         return dt.date(y, 1, 1), dt.date(y, 12, 31), str(y)
     try:
         q = quarter(t, field)
@@ -163,8 +167,7 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     raise AidtrackError(field, text, _("must be one of {options}").format(options=", ".join(options)))
 
 
-def integer(text: str | int, field: str, minimum: int | None = None,
-            maximum: int = MAX_INTEGER) -> int:
+def integer(text: str | int, field: str, minimum: int | None = None, maximum: int = MAX_INTEGER) -> int:
     raw = text
     if isinstance(text, bool):
         raise AidtrackError(field, raw, _("is not a whole number"))
@@ -218,9 +221,14 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
             raise AidtrackError(field, value[:40], _("contains a control character"))
         if ch in INVISIBLE and field in NAME_FIELDS:
-            raise AidtrackError(field, value[:40], _(
-                "contains an invisible character (U+{code:04X}: a direction override or zero-width"
-                " character)").format(code=ord(ch)))
+            raise AidtrackError(
+                field,
+                value[:40],
+                _(
+                    "contains an invisible character (U+{code:04X}: a direction override or zero-width"
+                    " character)"
+                ).format(code=ord(ch)),
+            )
     return value
 
 
@@ -232,8 +240,12 @@ def visible(value: str, keep: str = "") -> str:
     """
     if value.isprintable() and INVISIBLE.isdisjoint(value):
         return value
-    return "".join(ch if (ch.isprintable() and ch not in INVISIBLE) or ch in keep
-                   else ch.encode("unicode_escape").decode("ascii") for ch in value)
+    return "".join(
+        ch
+        if (ch.isprintable() and ch not in INVISIBLE) or ch in keep
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in value
+    )
 
 
 #: A CSV cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection").
@@ -260,4 +272,3 @@ def csv_typed(value: str) -> str:
     if value and value[0] == "'" and _QUOTED_FORMULA.match(value):
         return value[1:]
     return value
-

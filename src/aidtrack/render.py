@@ -21,9 +21,24 @@ from .i18n import N_, _, column
 from .model import label
 
 #: Columns holding enumeration values or codes shown by name (脱贫 for exited in Chinese).
-ENUM_COLUMNS = frozenset({"status", "kind", "event", "livelihood", "gender", "state", "visit_kind",
-                          "shock_event", "action", "entity", "result", "section", "records",
-                          "reason"})  # `enrolled`, the reason the program gives the first status
+ENUM_COLUMNS = frozenset(
+    {
+        "status",
+        "kind",
+        "event",
+        "livelihood",
+        "gender",
+        "state",
+        "visit_kind",
+        "shock_event",
+        "action",
+        "entity",
+        "result",
+        "section",
+        "records",
+        "reason",
+    }
+)  # `enrolled`, the reason the program gives the first status
 
 
 def cell(value: Any) -> str:
@@ -70,8 +85,12 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def to_markdown(rows: Sequence[dict[str, Any]], columns: Sequence[str],
-                headers: Sequence[str] | None = None, title: str | None = None) -> str:
+def to_markdown(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    title: str | None = None,
+) -> str:
     def esc(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
@@ -102,9 +121,14 @@ def _numeric(texts: Sequence[str]) -> bool:
     return bool(values) and all(_NUMBER.match(t) for t in values)
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
-          headers: Sequence[str] | None = None, title: str | None = None,
-          styles: dict[str, str] | None = None, width: int = 150):
+def table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    title: str | None = None,
+    styles: dict[str, str] | None = None,
+    width: int = 150,
+):
     """A rich Table that fits WIDTH without cropping a column or breaking a code, date or number
     (layout.fit); long text wraps by Chinese rules (layout.wrap). None when no layout fits: the
     caller prints one record per block instead (to_lines)."""
@@ -123,8 +147,14 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
         widths = fit(texts, names, width, chrome=2, edge=-2)
         if widths is None:
             return None
-        t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold underline",
-                  box=None, padding=(0, 1), pad_edge=False)
+        t = Table(
+            title=escape(title) if title else None,
+            show_lines=False,
+            header_style="bold underline",
+            box=None,
+            padding=(0, 1),
+            pad_edge=False,
+        )
     for h, w, col in zip(names, widths, texts):
         t.add_column(Text(h), justify="right" if _numeric(col) else "left", overflow="fold", width=w)
     for i, row in enumerate(rows):
@@ -133,14 +163,23 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
         cells = []
         for c, w, col in zip(columns, widths, texts):
             text = col[i]
-            cells.append(Text(text if unbreakable(text) else "\n".join(wrap(text, w)),
-                              style=_STATE_STYLE.get(states.get(c, ""), "")))
+            cells.append(
+                Text(
+                    text if unbreakable(text) else "\n".join(wrap(text, w)),
+                    style=_STATE_STYLE.get(states.get(c, ""), ""),
+                )
+            )
         t.add_row(*cells, style=row_style)
     return t
 
 
-def print_table(con: Any, rows: Sequence[dict[str, Any]], columns: Sequence[str],
-                headers: Sequence[str] | None = None, title: str | None = None) -> None:
+def print_table(
+    con: Any,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    title: str | None = None,
+) -> None:
     """A table on the console when one fits its width, else one record per block."""
     t = table(rows, columns, headers, title, width=con.width)
     if t is not None:
@@ -156,8 +195,12 @@ def print_table(con: Any, rows: Sequence[dict[str, Any]], columns: Sequence[str]
     con.file.write(to_lines(rows, columns, headers, con.width))
 
 
-def to_lines(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None,
-             width: int = 80) -> str:
+def to_lines(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    width: int = 80,
+) -> str:
     """One record per block, `label  value` a line: what a narrow terminal shows instead of a table."""
     from .layout import width_of, wrap
 
@@ -175,9 +218,15 @@ def to_lines(rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Se
     return "\n\n".join(blocks) + "\n"
 
 
-def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
-         headers: Sequence[str] | None = None, title: str | None = None,
-         out: TextIO | None = None, empty: str | None = None) -> None:
+def emit(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    fmt: str,
+    headers: Sequence[str] | None = None,
+    title: str | None = None,
+    out: TextIO | None = None,
+    empty: str | None = None,
+) -> None:
     """Print a list in the chosen format. JSON is the whole records, CSV and tables the columns."""
     out = out or sys.stdout
     if fmt == "json":
@@ -202,13 +251,20 @@ def emit_one(record: dict[str, Any], fmt: str, out: TextIO | None = None) -> Non
     if fmt == "json":
         out.write(to_json(record) + "\n")
         return
-    pairs = [{"field": k, "value": v} for k, v in record.items() if not isinstance(v, list)
-             or not v or not isinstance(v[0], dict)]
+    pairs = [
+        {"field": k, "value": v}
+        for k, v in record.items()
+        if not isinstance(v, list) or not v or not isinstance(v[0], dict)
+    ]
     if fmt == "csv":
         out.write(to_csv(pairs, ["field", "value"]))
     elif fmt == "markdown":
-        out.write(to_markdown([{"field": column(p["field"]), "value": shown(p["field"], p["value"])}
-                               for p in pairs], ["field", "value"]))
+        out.write(
+            to_markdown(
+                [{"field": column(p["field"]), "value": shown(p["field"], p["value"])} for p in pairs],
+                ["field", "value"],
+            )
+        )
     else:
         from rich.markup import escape
         from rich.table import Table
@@ -276,8 +332,10 @@ def _markdown_document(doc: dict[str, Any]) -> str:
         if s.get("title"):
             lines += [f"## {markdown_escape(s['title'])}", ""]
         if s["kind"] == "fields":
-            lines += [f"- **{markdown_escape(label)}**: {markdown_escape(cell(value))}"
-                      for label, value in s["rows"]]
+            lines += [
+                f"- **{markdown_escape(label)}**: {markdown_escape(cell(value))}"
+                for label, value in s["rows"]
+            ]
         elif s["kind"] == "trend":
             lines.append(f"{s['first']} `{sparkline(s['values'])}` {s['last']}")
         elif s["kind"] == "text":
@@ -324,8 +382,12 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
                 t.add_row(Text(label), Text(cell(value)))
             con.print(t)
         elif s["kind"] == "trend":
-            con.print(Text(f"{s['first']} "), Text(sparkline(s["values"]), style="cyan"),
-                      Text(f" {s['last']}"), sep="")
+            con.print(
+                Text(f"{s['first']} "),
+                Text(sparkline(s["values"]), style="cyan"),
+                Text(f" {s['last']}"),
+                sep="",
+            )
         elif s["kind"] == "text":
             con.print(Text(s["text"]))
         elif not s["rows"]:
@@ -368,8 +430,7 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
     columns, rows = section["columns"], section["rows"]
     headers = [column(h) for h in section["headers"]]
     texts = [[shown(c, r.get(c)) for c in columns] for r in rows]
-    widths = [max([cell_len(h)] + [cell_len(t[i]) for t in texts])
-              for i, h in enumerate(headers)]
+    widths = [max([cell_len(h)] + [cell_len(t[i]) for t in texts]) for i, h in enumerate(headers)]
     first = rows[0]
     right = [isinstance(first.get(c), (int, float)) and not isinstance(first.get(c), bool) for c in columns]
 
@@ -377,8 +438,7 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
         gap = " " * (widths[i] - cell_len(text))
         return gap + text if right[i] else text + gap
 
-    lines = ["  ".join(pad(h, i) for i, h in enumerate(headers)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(pad(h, i) for i, h in enumerate(headers)).rstrip(), "  ".join("-" * w for w in widths)]
     for row, values in zip(rows, texts):
         styles = row.get("_styles", {})
         parts = []

@@ -37,10 +37,16 @@ def test_four_processes_writing_at_once_lose_nothing(cli):
         cli("cadre", "add", f"干部{n}", "--code", f"C0{n}")
         cli("household", "add", f"户主{n}", "--code", f"H0{n}", "--enrolled", "2000-01-01")
         cli("pair", "add", f"C0{n}", f"H0{n}", "--since", "2000-01-01")
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(cli.db), f"H0{n}", "2001-01-01",
-                               str(VISITS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-             for n in range(1, 5)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(cli.db), f"H0{n}", "2001-01-01", str(VISITS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(1, 5)
+    ]
     for p in procs:  # all imported and ready before any writes
         assert p.stdout.readline() == "ready\n", p.communicate()[1]
     for p in procs:
@@ -52,14 +58,20 @@ def test_four_processes_writing_at_once_lose_nothing(cli):
         assert "locked" not in err
     # The writes overlapped: in the order the visits landed, the household changes again and again
     # (one worker after another would change it 3 times).
-    order = [h for (h,) in cli.rows("SELECT p.household_id FROM visits v"
-                                    " JOIN pairings p ON p.id = v.pairing_id ORDER BY v.id")]
+    order = [
+        h
+        for (h,) in cli.rows(
+            "SELECT p.household_id FROM visits v JOIN pairings p ON p.id = v.pairing_id ORDER BY v.id"
+        )
+    ]
     assert sum(a != b for a, b in zip(order, order[1:])) >= 10, order
     # 4 workers x VISITS visits, each with one problem and audited once for the visit, once for the problem
     assert cli.scalar("SELECT count(*) FROM visits") == 4 * VISITS
     assert cli.scalar("SELECT count(*) FROM problems") == 4 * VISITS
-    assert cli.rows("SELECT p.household_id, count(*) FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-                    " GROUP BY 1 ORDER BY 1") == [(n, VISITS) for n in range(1, 5)]
+    assert cli.rows(
+        "SELECT p.household_id, count(*) FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+        " GROUP BY 1 ORDER BY 1"
+    ) == [(n, VISITS) for n in range(1, 5)]
     assert cli.scalar("SELECT count(*) FROM audit WHERE entity = 'visits'") == 4 * VISITS
     last = (dt.date(2001, 1, 1) + dt.timedelta(days=VISITS - 1)).isoformat()
     assert cli.scalar("SELECT max(date) FROM visits") == last

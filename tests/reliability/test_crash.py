@@ -23,19 +23,26 @@ N, DAYS = 100, 150  # 15,000 visits and 700 income rows: the import outlasts the
 def bundle(tmp_path_factory):
     d = tmp_path_factory.mktemp("bundle")
     (d / "cadres.csv").write_text("code,name\n" + "".join(f"C{i:03d},干部{i}\n" for i in range(N)))
-    (d / "households.csv").write_text("code,name,enrolled\n" + "".join(
-        f"H{i:03d},户主{i},2003-07-01\n" for i in range(N)))
-    (d / "pairings.csv").write_text("cadre,household,since\n" + "".join(
-        f"C{i:03d},H{i:03d},2003-07-10\n" for i in range(N)))
+    (d / "households.csv").write_text(
+        "code,name,enrolled\n" + "".join(f"H{i:03d},户主{i},2003-07-01\n" for i in range(N))
+    )
+    (d / "pairings.csv").write_text(
+        "cadre,household,since\n" + "".join(f"C{i:03d},H{i:03d},2003-07-10\n" for i in range(N))
+    )
     with (d / "visits.csv").open("w") as f:
         f.write("household,date,situation\n")
         for i in range(N):
-            f.writelines(f"H{i:03d},2004-{1 + d_ // 28:02d}-{1 + d_ % 28:02d},生活稳定\n"
-                         for d_ in range(DAYS))
-    (d / "income.csv").write_text("household,month,amount\n" + "".join(
-        f"H{i:03d},2004-0{m},{600 + m}\n" for i in range(N) for m in range(1, 8)))
-    (d / "aid.csv").write_text("household,date,kind,value,giver\n" + "".join(
-        f"H{i:03d},2004-02-01,goods,100,局党委\n" for i in range(N)))
+            f.writelines(
+                f"H{i:03d},2004-{1 + d_ // 28:02d}-{1 + d_ % 28:02d},生活稳定\n" for d_ in range(DAYS)
+            )
+    (d / "income.csv").write_text(
+        "household,month,amount\n"
+        + "".join(f"H{i:03d},2004-0{m},{600 + m}\n" for i in range(N) for m in range(1, 8))
+    )
+    (d / "aid.csv").write_text(
+        "household,date,kind,value,giver\n"
+        + "".join(f"H{i:03d},2004-02-01,goods,100,局党委\n" for i in range(N))
+    )
     return d
 
 
@@ -45,8 +52,11 @@ def counts(cli) -> dict[str, int]:
 
 def full_run_seconds(cli, bundle) -> float:
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "aidtrack", "--db", str(cli.db), "import", "bundle", str(bundle)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "aidtrack", "--db", str(cli.db), "import", "bundle", str(bundle)],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - t
 
 
@@ -61,8 +71,11 @@ def test_killed_bundle_import_is_all_or_nothing(cli, bundle, tmp_path):
     empty = counts(cli)
     outcomes = []
     for fraction in (0.4, 0.65, 0.9):
-        proc = subprocess.Popen([sys.executable, "-m", "aidtrack", "--db", str(cli.db), "import", "bundle",
-                                 str(bundle)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aidtrack", "--db", str(cli.db), "import", "bundle", str(bundle)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(duration * fraction)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -11,8 +11,10 @@ LONG = "长" * 1_000_000
 
 CLI_CORPUS = [
     ("sql in a reference", ["visit", "add", "'); DROP TABLE visits;--", "--date", "2004-01-05"]),
-    ("sql in a name with a bad member count", ["household", "add", "x'); DROP TABLE households;--",
-                                                "--members", "0"]),
+    (
+        "sql in a name with a bad member count",
+        ["household", "add", "x'); DROP TABLE households;--", "--members", "0"],
+    ),
     ("control character in a name", ["cadre", "add", "王\x07五"]),
     ("NUL-free escape sequence", ["cadre", "add", "\x1b[31m红\x1b[0m"]),
     ("1 MB name", ["cadre", "add", LONG]),
@@ -56,8 +58,10 @@ CLI_CORPUS = [
     ("policy pct over 100", ["policy", "set", "drop_pct", "150"]),
     ("policy bad date", ["policy", "set", "drop_pct", "20", "--from", "someday"]),
     ("format unknown", ["visit", "list", "--format", "yaml"]),
-    ("aid giver ambiguous", ["aid", "add", "H01", "--kind", "funds", "--value", "5", "--giver", "同名",
-                             "--date", "2004-01-05"]),
+    (
+        "aid giver ambiguous",
+        ["aid", "add", "H01", "--kind", "funds", "--value", "5", "--giver", "同名", "--date", "2004-01-05"],
+    ),
     ("household ambiguous", ["income", "add", "王大", "--month", "2004-01", "--amount", "5"]),
     ("mixed-width name lookup", ["household", "show", "Ｈ０１"]),
 ]

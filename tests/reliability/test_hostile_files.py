@@ -17,31 +17,56 @@ FILES = {
     "empty file": ("income.csv", b"", "empty"),
     "header only with BOM": ("income.csv", "\ufeffhousehold,month\n".encode(), "amount"),
     "binary file": ("visits.csv", bytes(range(256)) * 4, "encoding"),
-    "GBK without --encoding": ("income.csv", "household,month,amount,source\nH01,2004-01,5,工资\n"
-                               .encode("gbk"), "--encoding gbk"),
-    "SQL in a reference": ("visits.csv", "household,date\n'); DROP TABLE visits;--,2004-01-05\n"
-                           .encode(), "household"),
-    "bad values on several lines": ("income.csv", "household,month,amount\nH01,2004-13,5\n"
-                                    "H01,2004-02,1e9\nH01,2004-03,NaN\n".encode(), ":4:"),
-    "control character in text": ("visits.csv", "household,date,situation\nH01,2004-01-05,a\x07b\n"
-                                  .encode(), "control character"),
-    "1 MB cell": ("visits.csv", ("household,date,situation\nH01,2004-01-05," + "长" * 1_000_001 + "\n")
-                  .encode(), ":2:"),
-    "duplicate natural key": ("income.csv", "household,month,amount\nH01,2004-01,5\nH01,2004-01,5\n"
-                              .encode(), "line 2"),
+    "GBK without --encoding": (
+        "income.csv",
+        "household,month,amount,source\nH01,2004-01,5,工资\n".encode("gbk"),
+        "--encoding gbk",
+    ),
+    "SQL in a reference": (
+        "visits.csv",
+        "household,date\n'); DROP TABLE visits;--,2004-01-05\n".encode(),
+        "household",
+    ),
+    "bad values on several lines": (
+        "income.csv",
+        "household,month,amount\nH01,2004-13,5\nH01,2004-02,1e9\nH01,2004-03,NaN\n".encode(),
+        ":4:",
+    ),
+    "control character in text": (
+        "visits.csv",
+        "household,date,situation\nH01,2004-01-05,a\x07b\n".encode(),
+        "control character",
+    ),
+    "1 MB cell": (
+        "visits.csv",
+        ("household,date,situation\nH01,2004-01-05," + "长" * 1_000_001 + "\n").encode(),
+        ":2:",
+    ),
+    "duplicate natural key": (
+        "income.csv",
+        "household,month,amount\nH01,2004-01,5\nH01,2004-01,5\n".encode(),
+        "line 2",
+    ),
     "visit outside the pairing": ("visits.csv", "household,date\nH01,1999-01-01\n".encode(), "outside"),
     "truncated JSON": ("income.json", b'[{"household": "H01"', "JSON"),
     "JSON not an array of objects": ("income.json", b'{"household": "H01"}', "income.json"),
-    "one bad row among good": ("income.csv", ("household,month,amount\n" + "".join(
-        f"H01,{2000 + i // 12}-{i % 12 + 1:02d},100\n" for i in range(60)) + "H01,2010-01,-1\n").encode(),
-        ":62:"),
+    "one bad row among good": (
+        "income.csv",
+        (
+            "household,month,amount\n"
+            + "".join(f"H01,{2000 + i // 12}-{i % 12 + 1:02d},100\n" for i in range(60))
+            + "H01,2010-01,-1\n"
+        ).encode(),
+        ":62:",
+    ),
 }
 
 
 def export_digest(cli) -> str:
-    return hashlib.sha256(cli("export", "all", "--format", "jsonl", "--out", str(cli.db.parent / "x"))
-                          .stdout.encode() + b"".join(
-        p.read_bytes() for p in sorted((cli.db.parent / "x").iterdir()))).hexdigest()
+    return hashlib.sha256(
+        cli("export", "all", "--format", "jsonl", "--out", str(cli.db.parent / "x")).stdout.encode()
+        + b"".join(p.read_bytes() for p in sorted((cli.db.parent / "x").iterdir()))
+    ).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,13 @@ from aidtrack.ops import importer
 from aidtrack.store import open_store
 
 DEMO = Path(aidtrack.__file__).parent / "demo_data"
-REPORTS = [("report", "quarter", "2004Q3"), ("report", "cadres", "2004"), ("report", "grid", "2004"),
-           ("report", "household", "H01"), ("report", "outcomes", "--as-of", "2004-10-15")]
+REPORTS = [
+    ("report", "quarter", "2004Q3"),
+    ("report", "cadres", "2004"),
+    ("report", "grid", "2004"),
+    ("report", "household", "H01"),
+    ("report", "outcomes", "--as-of", "2004-10-15"),
+]
 
 
 def secrets() -> list[str]:

@@ -37,8 +37,17 @@ def one_error_line(r) -> str:
 @pytest.fixture
 def reg(cli: Cli) -> Cli:
     cli("cadre", "add", "吴局长", "--code", "C01")
-    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2003-07-01", "--id-number",
-        "110101195001011234")
+    cli(
+        "household",
+        "add",
+        "刘香福",
+        "--code",
+        "H01",
+        "--enrolled",
+        "2003-07-01",
+        "--id-number",
+        "110101195001011234",
+    )
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     conn = sqlite3.connect(cli.db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -47,6 +56,7 @@ def reg(cli: Cli) -> Cli:
 
 
 # -- Output paths ---------------------------------------------------------------------------------
+
 
 def private_full(folder: Path) -> Path:
     """A character device like /dev/full, made in the test's folder: a buggy build that replaced it
@@ -67,10 +77,16 @@ def _targets(db: Path) -> dict[str, Path]:
     hard = db.parent / "hard.db"
     if not hard.exists():
         os.link(db, hard)
-    return {"register": db, "symlink": link, "hard link": hard,
-            "wal": db.with_name(db.name + "-wal"), "shm": db.with_name(db.name + "-shm"),
-            "journal": db.with_name(db.name + "-journal"), "device": private_full(db.parent.parent),
-            "directory": db.parent}
+    return {
+        "register": db,
+        "symlink": link,
+        "hard link": hard,
+        "wal": db.with_name(db.name + "-wal"),
+        "shm": db.with_name(db.name + "-shm"),
+        "journal": db.with_name(db.name + "-journal"),
+        "device": private_full(db.parent.parent),
+        "directory": db.parent,
+    }
 
 
 OUT_COMMANDS = {
@@ -83,8 +99,9 @@ OUT_COMMANDS = {
 }
 
 
-@pytest.mark.parametrize("target", ["register", "symlink", "hard link", "wal", "shm", "journal", "device",
-                                    "directory"])
+@pytest.mark.parametrize(
+    "target", ["register", "symlink", "hard link", "wal", "shm", "journal", "device", "directory"]
+)
 @pytest.mark.parametrize("command", list(OUT_COMMANDS))
 def test_output_never_lands_on_the_register(reg, command, target):
     dest = _targets(reg.db)[target]
@@ -137,11 +154,27 @@ def test_report_out_over_an_old_public_file_leaves_it_private(reg, tmp_path):
 # -- Missing register -----------------------------------------------------------------------------
 
 READERS = [
-    ["household", "list"], ["cadre", "list"], ["visit", "list"], ["income", "list"], ["aid", "list"],
-    ["pair", "list"], ["problem", "list"], ["household", "show", "H01"], ["report", "quarter", "2004Q1"],
-    ["report", "cadres", "2004"], ["report", "grid", "2004"], ["report", "outcomes"],
-    ["report", "household", "H01"], ["check", "relapse"], ["check", "visits"], ["check"],
-    ["export", "cadres"], ["export", "all", "--out", "OUT"], ["log"], ["policy", "show"], ["doctor"],
+    ["household", "list"],
+    ["cadre", "list"],
+    ["visit", "list"],
+    ["income", "list"],
+    ["aid", "list"],
+    ["pair", "list"],
+    ["problem", "list"],
+    ["household", "show", "H01"],
+    ["report", "quarter", "2004Q1"],
+    ["report", "cadres", "2004"],
+    ["report", "grid", "2004"],
+    ["report", "outcomes"],
+    ["report", "household", "H01"],
+    ["check", "relapse"],
+    ["check", "visits"],
+    ["check"],
+    ["export", "cadres"],
+    ["export", "all", "--out", "OUT"],
+    ["log"],
+    ["policy", "show"],
+    ["doctor"],
     ["backup", "OUT/copy.db"],
 ]
 
@@ -183,6 +216,7 @@ def test_an_empty_file_is_not_a_register_to_readers(tmp_path):
 
 # -- Identify before touching ---------------------------------------------------------------------
 
+
 def _foreign(path: Path) -> Path:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
@@ -195,15 +229,19 @@ def _foreign(path: Path) -> Path:
 def _newer(reg: Cli, path: Path) -> Path:
     reg("backup", str(path))
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('aidtrack', '0099_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('aidtrack', '0099_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     return path
 
 
-@pytest.mark.parametrize("args", [["household", "list"], ["cadre", "add", "王五"], ["init"],
-                                  ["report", "quarter", "2004Q1"], ["log"]])
+@pytest.mark.parametrize(
+    "args",
+    [["household", "list"], ["cadre", "add", "王五"], ["init"], ["report", "quarter", "2004Q1"], ["log"]],
+)
 @pytest.mark.parametrize("kind", ["foreign", "newer"])
 def test_a_foreign_or_newer_file_is_never_modified(reg, tmp_path, kind, args):
     folder = tmp_path / "other"
@@ -266,6 +304,7 @@ def test_a_register_in_a_read_only_folder_can_be_read(reg, tmp_path, monkeypatch
 
 # -- Backups --------------------------------------------------------------------------------------
 
+
 def test_a_failed_backup_leaves_no_dud(reg, tmp_path, monkeypatch):
     """A kill or a full disk during the copy leaves no file at DEST, so the retry is not blocked."""
     import aidtrack.store.db as store_db
@@ -292,6 +331,7 @@ def test_backup_force_replaces_only_a_file(reg, tmp_path):
 
 
 # -- doctor on an older file -----------------------------------------------------------------------
+
 
 def test_doctor_reports_an_id_number_in_two_households(reg):
     reg("household", "add", "满运良", "--code", "H02", "--enrolled", "2003-07-01")

@@ -47,8 +47,9 @@ def test_backup_while_another_process_writes(story, tmp_path):
             if os.path.exists({str(stop)!r}):
                 break
     """)
-    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", writer], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stderr.readline() == "writing\n"
     copies = []
     for n in range(3):
@@ -62,7 +63,8 @@ def test_backup_while_another_process_writes(story, tmp_path):
     for dest in copies:
         conn = sqlite3.connect(dest)
         visits, problems = conn.execute(
-            "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM problems)").fetchone()
+            "SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM problems)"
+        ).fetchone()
         assert visits == problems
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.close()
@@ -83,8 +85,9 @@ def test_restore_checks_source_and_keeps_replaced_file(story, tmp_path):
     assert r.stdout == "" and r.stderr.startswith("Restored ")  # messages on stderr, like every command
     assert story.scalar("SELECT count(*) FROM visits") == 0
     # the restore is in the restored register's audit log: who, from where
-    assert story.rows("SELECT operator, action, json_extract(after, '$.from') FROM audit"
-                      " ORDER BY id DESC LIMIT 1") == [("王会计", "restore", str(dest))]
+    assert story.rows(
+        "SELECT operator, action, json_extract(after, '$.from') FROM audit ORDER BY id DESC LIMIT 1"
+    ) == [("王会计", "restore", str(dest))]
     kept = [p for p in tmp_path.iterdir() if ".replaced-" in p.name]
     assert len(kept) == 1 and mode(kept[0]) == 0o600
     conn = sqlite3.connect(kept[0])

@@ -16,8 +16,13 @@ from conftest import Cli
 
 
 def run(db: Path, *args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aidtrack", "--db", str(db), *args], capture_output=True,
-                          text=True, env={**os.environ, "AIDTRACK_LANG": "en", **(env or {})}, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "aidtrack", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIDTRACK_LANG": "en", **(env or {})},
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -30,9 +35,13 @@ def reg(cli: Cli) -> Cli:
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_committed_add_is_reported_written_when_stdout_is_full(reg):
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "aidtrack", "--db", str(reg.db), "cadre", "add", "王五"],
-                           stdout=full, stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "AIDTRACK_LANG": "en"})
+        r = subprocess.run(
+            [sys.executable, "-m", "aidtrack", "--db", str(reg.db), "cadre", "add", "王五"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "AIDTRACK_LANG": "en"},
+        )
     assert r.returncode == 0, r.stderr
     assert "the change was written (1 row(s))" in r.stderr and "Traceback" not in r.stderr
     assert reg.scalar("SELECT count(*) FROM cadres WHERE name = '王五'") == 1
@@ -41,9 +50,13 @@ def test_a_committed_add_is_reported_written_when_stdout_is_full(reg):
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_reader_on_a_full_stdout_is_one_line_exit_2(reg):
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "aidtrack", "--db", str(reg.db), "cadre", "list"],
-                           stdout=full, stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "AIDTRACK_LANG": "en"})
+        r = subprocess.run(
+            [sys.executable, "-m", "aidtrack", "--db", str(reg.db), "cadre", "list"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "AIDTRACK_LANG": "en"},
+        )
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == ["Error: standard output: No space left on device"]
 
@@ -81,14 +94,19 @@ def test_ctrl_c_before_the_commit_says_nothing_was_written(reg, tmp_path, monkey
 
 @pytest.mark.parametrize("delay_ms", [0, 5, 10, 20, 30, 40, 50, 80])
 def test_ctrl_c_in_the_first_milliseconds_is_never_a_traceback(reg, delay_ms):
-    p = subprocess.Popen([sys.executable, "-m", "aidtrack", "--db", str(reg.db), "household", "list"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, "AIDTRACK_LANG": "en"})
+    p = subprocess.Popen(
+        [sys.executable, "-m", "aidtrack", "--db", str(reg.db), "household", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "AIDTRACK_LANG": "en"},
+    )
     time.sleep(delay_ms / 1000)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     if err.startswith("Could not import runpy module") or (
-            "Traceback" in err and "aidtrack" not in err and "<frozen" in err):
+        "Traceback" in err and "aidtrack" not in err and "<frozen" in err
+    ):
         pytest.skip("interrupted inside the interpreter's own start-up, before any aidtrack code ran")
     assert "Traceback" not in err, err
     if p.returncode == -signal.SIGINT:  # killed before the interpreter took the signal over
@@ -107,7 +125,12 @@ def test_latin1_output_is_one_line(reg):
 def test_closed_stdin_is_one_line(reg):
     r = run(reg.db, "household", "delete", "H01", stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    r = subprocess.run(f'"{sys.executable}" -m aidtrack --db "{reg.db}" household delete H01 <&-',
-                       shell=True, capture_output=True, text=True, env={**os.environ, "AIDTRACK_LANG": "en"})
+    r = subprocess.run(
+        f'"{sys.executable}" -m aidtrack --db "{reg.db}" household delete H01 <&-',
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIDTRACK_LANG": "en"},
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert reg.scalar("SELECT count(*) FROM households") == 1

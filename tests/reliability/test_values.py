@@ -75,9 +75,11 @@ def test_sums_of_the_largest_amounts_do_not_overflow(cli):
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     cli("aid", "add", "H01", "--kind", "funds", "--value", "999999999.99", "--date", "2004-01-05")
     conn = sqlite3.connect(cli.db)
-    conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 94999)"
-                 " INSERT INTO aid (household_id, date, kind, value, giver_cadre_id, giver, note)"
-                 " SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid, n")
+    conn.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 94999)"
+        " INSERT INTO aid (household_id, date, kind, value, giver_cadre_id, giver, note)"
+        " SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid, n"
+    )
     conn.commit()
     conn.close()
     r = cli("report", "quarter", "2004Q1", "--format", "json")
@@ -93,8 +95,10 @@ def test_an_overflowing_sum_in_an_older_file_is_one_line(cli):
     cli("aid", "add", "H01", "--kind", "funds", "--value", "1", "--date", "2004-01-05")
     conn = sqlite3.connect(cli.db)  # written by an older aidtrack that took 12 digits of yuan
     conn.execute("UPDATE aid SET value = 9000000000000000000")
-    conn.execute("INSERT INTO aid (household_id, date, kind, value, giver_cadre_id, giver, note)"
-                 " SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid")
+    conn.execute(
+        "INSERT INTO aid (household_id, date, kind, value, giver_cadre_id, giver, note)"
+        " SELECT household_id, date, kind, value, giver_cadre_id, giver, note FROM aid"
+    )
     conn.commit()
     conn.close()
     r = cli("report", "quarter", "2004Q1", code=2)

@@ -12,8 +12,14 @@ import pytest
 
 from conftest import Cli, public_records
 
-FORMULAS = ['=HYPERLINK("http://x","y")', "+86 138 0000 0000", "-吴", "@SUM(A1)", "'=already quoted",
-            "''@two quotes"]
+FORMULAS = [
+    '=HYPERLINK("http://x","y")',
+    "+86 138 0000 0000",
+    "-吴",
+    "@SUM(A1)",
+    "'=already quoted",
+    "''@two quotes",
+]
 
 
 @pytest.fixture
@@ -33,8 +39,12 @@ def cells(text: str) -> list[str]:
 def test_csv_output_neutralises_formulas_and_import_reads_them_back(reg, tmp_path):
     for i, name in enumerate(FORMULAS):
         reg("household", "add", "--code", f"F{i}", "--enrolled", "2003-07-01", "--", name)
-    for args in (["household", "list", "--format", "csv"], ["export", "households"],
-                 ["export", "households", "--redact"], ["report", "quarter", "2003Q3", "--format", "csv"]):
+    for args in (
+        ["household", "list", "--format", "csv"],
+        ["export", "households"],
+        ["export", "households", "--redact"],
+        ["report", "quarter", "2003Q3", "--format", "csv"],
+    ):
         out = reg(*args).stdout
         bad = [c for c in cells(out) if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
         assert bad == [], (args, bad)
@@ -101,16 +111,30 @@ def test_like_wildcards_in_a_reference_are_literal(reg):
 
 
 def test_redact_masks_peoples_names_inside_free_text(reg):
-    for args in (["report", "household", "H01", "--redact", "--format", "json"],
-                 ["export", "visits", "--redact"], ["log", "--redact", "--format", "json"]):
+    for args in (
+        ["report", "household", "H01", "--redact", "--format", "json"],
+        ["export", "visits", "--redact"],
+        ["log", "--redact", "--format", "json"],
+    ):
         out = reg(*args).stdout
         assert "刘香福" not in out and "满运良" not in out and "13800000000" not in out, (args, out)
         assert "满**来帮忙" in out, args
 
 
 def test_purge_erases_a_deleted_households_personal_data_from_the_log(reg):
-    reg("household", "add", "王秀英", "--code", "H03", "--enrolled", "2003-07-01", "--id-number",
-        "110101195001019999", "--phone", "13900000000")
+    reg(
+        "household",
+        "add",
+        "王秀英",
+        "--code",
+        "H03",
+        "--enrolled",
+        "2003-07-01",
+        "--id-number",
+        "110101195001019999",
+        "--phone",
+        "13900000000",
+    )
     reg("household", "edit", "H03", "--address", "道里区1号")
     reg("household", "purge", "H03", "--yes", code=2)  # still there: refused
     reg("household", "delete", "H03", "--yes")
@@ -121,5 +145,6 @@ def test_purge_erases_a_deleted_households_personal_data_from_the_log(reg):
         assert secret not in dump
     assert reg.scalar("SELECT count(*) FROM audit") == before + 1
     assert reg.rows("SELECT action, entity, record, before, after FROM audit ORDER BY id DESC LIMIT 1") == [
-        ("purge", "households", "H03", None, None)]
+        ("purge", "households", "H03", None, None)
+    ]
     assert "刘香福" in dump  # others' history is kept

@@ -28,20 +28,42 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
         " JOIN households h ON h.id = p.household_id"
         " WHERE pr.escalated = 1 AND v.date <= :d AND (pr.resolved_on IS NULL OR pr.resolved_on > :d)"
-        " ORDER BY v.date, pr.id", {"d": as_of.isoformat()}):
+        " ORDER BY v.date, pr.id",
+        {"d": as_of.isoformat()},
+    ):
         days = (as_of - dt.date.fromisoformat(day)).days
-        escalated.append({"household": code, "household_name": name, "problem_id": pid, "problem": problem,
-                          "raised": day, "days_open": days, "overdue": days > limit})
+        escalated.append(
+            {
+                "household": code,
+                "household_name": name,
+                "problem_id": pid,
+                "problem": problem,
+                "raised": day,
+                "days_open": days,
+                "overdue": days > limit,
+            }
+        )
     overdue = plans.run(db, as_of)["overdue"]
     return {
         "as_of": as_of.isoformat(),
-        "relapse_risk": [{"household": f["household"], "household_name": f["household_name"],
-                          "cadre": f["cadre"], "reasons": f["reasons"]} for f in risk["at_risk"]],
-        "followups_overdue": [{k: r.get(k) for k in ("household", "household_name", "cadre", "last_visit",
-                                                      "days_since")} for r in late],
+        "relapse_risk": [
+            {
+                "household": f["household"],
+                "household_name": f["household_name"],
+                "cadre": f["cadre"],
+                "reasons": f["reasons"],
+            }
+            for f in risk["at_risk"]
+        ],
+        "followups_overdue": [
+            {k: r.get(k) for k in ("household", "household_name", "cadre", "last_visit", "days_since")}
+            for r in late
+        ],
         "escalations_open": escalated,
-        "measures_overdue": [{k: r[k] for k in ("household", "household_name", "id", "what", "due",
-                                                "days_overdue", "cadre")} for r in overdue],
+        "measures_overdue": [
+            {k: r[k] for k in ("household", "household_name", "id", "what", "due", "days_overdue", "cadre")}
+            for r in overdue
+        ],
     }
 
 

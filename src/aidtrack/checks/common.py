@@ -74,8 +74,10 @@ def cadres_at(db: Store, day: dt.date, ids=None) -> dict[int, dict[str, Any]]:
 
     A pairing ending after the day counts as open: its end was not known then.
     """
-    sql = ("SELECT p.household_id, p.id, c.code, c.name, p.since FROM pairings p"
-           " JOIN cadres c ON c.id = p.cadre_id WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?)")
+    sql = (
+        "SELECT p.household_id, p.id, c.code, c.name, p.since FROM pairings p"
+        " JOIN cadres c ON c.id = p.cadre_id WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?)"
+    )
     args: list = [day.isoformat(), day.isoformat()]
     if ids is not None:
         sql += " AND p.household_id IN (SELECT value FROM json_each(?))"
@@ -90,11 +92,20 @@ def per_person(fen: int, members: int) -> float | None:
     return yuan(round(fen / members))
 
 
-def month_figures(months: list[tuple[str, int]], size: Callable[[str], int],
-                  basis: Basis) -> list[dict[str, Any]]:
+def month_figures(
+    months: list[tuple[str, int]], size: Callable[[str], int], basis: Basis
+) -> list[dict[str, Any]]:
     """Each month's income, household size that month, income per person and poverty line, in yuan."""
-    return [{"month": m, "income": yuan(fen), "members": size(m), "per_person": per_person(fen, size(m)),
-             "line": yuan(basis.line(m))} for m, fen in months]
+    return [
+        {
+            "month": m,
+            "income": yuan(fen),
+            "members": size(m),
+            "per_person": per_person(fen, size(m)),
+            "line": yuan(basis.line(m)),
+        }
+        for m, fen in months
+    ]
 
 
 def money(value: float | None) -> str:

@@ -25,8 +25,17 @@ _PROBLEM = (
     " FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
     " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
 )
-_COLUMNS = ("problem_id", "problem", "raised", "escalated_on", "escalated_by", "household", "household_name",
-            "cadre", "cadre_name")
+_COLUMNS = (
+    "problem_id",
+    "problem",
+    "raised",
+    "escalated_on",
+    "escalated_by",
+    "household",
+    "household_name",
+    "cadre",
+    "cadre_name",
+)
 
 
 def run(db: Store, as_of: dt.date) -> dict[str, Any]:
@@ -35,25 +44,41 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     day = as_of.isoformat()
     open_ = "(pr.resolved_on IS NULL OR pr.resolved_on > :day)"
     not_studied = [
-        {**dict(zip(_COLUMNS, r)), "days_since_escalated": (as_of - dt.date.fromisoformat(r[3])).days,
-         "escalation_days": days}
+        {
+            **dict(zip(_COLUMNS, r)),
+            "days_since_escalated": (as_of - dt.date.fromisoformat(r[3])).days,
+            "escalation_days": days,
+        }
         for r in db.execute(
             f"{_PROBLEM} WHERE pr.escalated = 1 AND pr.escalated_on < :limit AND {open_}"
             " AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
             " WHERE mi.problem_id = pr.id AND mt.date <= :day) ORDER BY pr.escalated_on, pr.id",
-            {"limit": (as_of - dt.timedelta(days=days)).isoformat(), "day": day})]
+            {"limit": (as_of - dt.timedelta(days=days)).isoformat(), "day": day},
+        )
+    ]
     overdue = []
     for r in db.execute(
-            "SELECT pr.id, pr.problem, v.date, pr.escalated_on, pr.escalated_by, h.code, h.name, c.code,"
-            " c.name, mt.date, mt.kind, mi.decision, lc.code, lc.name, mi.due FROM meeting_items mi"
-            " JOIN meetings mt ON mt.id = mi.meeting_id JOIN problems pr ON pr.id = mi.problem_id"
-            " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
-            " LEFT JOIN cadres lc ON lc.id = mi.leader_id"
-            f" WHERE mt.date <= :day AND mi.due < :day AND {open_} ORDER BY mi.due, pr.id", {"day": day}):
-        overdue.append({**dict(zip(_COLUMNS, r[:9])), "meeting": r[9], "meeting_kind": r[10],
-                        "decision": r[11], "leader": r[12], "leader_name": r[13], "due": r[14],
-                        "days_overdue": (as_of - dt.date.fromisoformat(r[14])).days})
+        "SELECT pr.id, pr.problem, v.date, pr.escalated_on, pr.escalated_by, h.code, h.name, c.code,"
+        " c.name, mt.date, mt.kind, mi.decision, lc.code, lc.name, mi.due FROM meeting_items mi"
+        " JOIN meetings mt ON mt.id = mi.meeting_id JOIN problems pr ON pr.id = mi.problem_id"
+        " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
+        " LEFT JOIN cadres lc ON lc.id = mi.leader_id"
+        f" WHERE mt.date <= :day AND mi.due < :day AND {open_} ORDER BY mi.due, pr.id",
+        {"day": day},
+    ):
+        overdue.append(
+            {
+                **dict(zip(_COLUMNS, r[:9])),
+                "meeting": r[9],
+                "meeting_kind": r[10],
+                "decision": r[11],
+                "leader": r[12],
+                "leader_name": r[13],
+                "due": r[14],
+                "days_overdue": (as_of - dt.date.fromisoformat(r[14])).days,
+            }
+        )
     return {"as_of": day, "not_studied": not_studied, "decision_overdue": overdue}
 
 
@@ -67,23 +92,42 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     return [
-        Section(_("Escalated problems not studied at a meeting (as of {as_of})").format(**result),
-                ("problem_id", "household", "household_name", "problem", "escalated_on",
-                 "days_since_escalated"),
-                result["not_studied"],
-                (N_("problem"), N_("household"), N_("name"), N_("problem text"), N_("escalated"),
-                 N_("days"))),
-        Section(_("Decisions past their deadline (as of {as_of})").format(**result),
-                ("problem_id", "household", "problem", "meeting", "decision", "leader", "due",
-                 "days_overdue"),
-                result["decision_overdue"],
-                (N_("problem"), N_("household"), N_("problem text"), N_("meeting"), N_("decision"),
-                 N_("leader"), N_("due"), N_("days overdue"))),
+        Section(
+            _("Escalated problems not studied at a meeting (as of {as_of})").format(**result),
+            ("problem_id", "household", "household_name", "problem", "escalated_on", "days_since_escalated"),
+            result["not_studied"],
+            (N_("problem"), N_("household"), N_("name"), N_("problem text"), N_("escalated"), N_("days")),
+        ),
+        Section(
+            _("Decisions past their deadline (as of {as_of})").format(**result),
+            ("problem_id", "household", "problem", "meeting", "decision", "leader", "due", "days_overdue"),
+            result["decision_overdue"],
+            (
+                N_("problem"),
+                N_("household"),
+                N_("problem text"),
+                N_("meeting"),
+                N_("decision"),
+                N_("leader"),
+                N_("due"),
+                N_("days overdue"),
+            ),
+        ),
     ]
 
 
-CSV_COLUMNS = ("finding", "problem_id", "household", "household_name", "problem", "escalated_on", "meeting",
-               "decision", "leader", "due")
+CSV_COLUMNS = (
+    "finding",
+    "problem_id",
+    "household",
+    "household_name",
+    "problem",
+    "escalated_on",
+    "meeting",
+    "decision",
+    "leader",
+    "due",
+)
 
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:

@@ -69,14 +69,22 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         cadre = cadres.get(hid, {})
         months = streak[-need:]
         size = partial(sizes.month, hid)
-        out.append({
-            "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-            "members": size(months[-1][0]),
-            "cadre": cadre.get("cadre"), "cadre_name": cadre.get("cadre_name"),
-            "status": status[hid], "exit_months": need, "exit_at_line": at_line,
-            "months": month_figures(months, size, basis),
-            "lowest_per_person": min(v for m, fen in months if (v := per_person(fen, size(m))) is not None),
-        })
+        out.append(
+            {
+                "household": labels[hid]["household"],
+                "household_name": labels[hid]["household_name"],
+                "members": size(months[-1][0]),
+                "cadre": cadre.get("cadre"),
+                "cadre_name": cadre.get("cadre_name"),
+                "status": status[hid],
+                "exit_months": need,
+                "exit_at_line": at_line,
+                "months": month_figures(months, size, basis),
+                "lowest_per_person": min(
+                    v for m, fen in months if (v := per_person(fen, size(m))) is not None
+                ),
+            }
+        )
     out.sort(key=lambda r: r["household"])
     return {"as_of": as_of.isoformat(), "candidates": out}
 
@@ -95,20 +103,47 @@ def _months_text(c: dict[str, Any]) -> str:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     rows = [{**c, "figures": _months_text(c)} for c in result["candidates"]]
-    return [Section(_("Exit candidates at {as_of} (income per person / line, by month)").format(**result),
-                    ("household", "household_name", "cadre", "status", "members", "lowest_per_person",
-                     "figures"),
-                    rows, (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("members"),
-                           N_("lowest per person"), N_("per person / line")))]
+    return [
+        Section(
+            _("Exit candidates at {as_of} (income per person / line, by month)").format(**result),
+            ("household", "household_name", "cadre", "status", "members", "lowest_per_person", "figures"),
+            rows,
+            (
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("status"),
+                N_("members"),
+                N_("lowest per person"),
+                N_("per person / line"),
+            ),
+        )
+    ]
 
 
-CSV_COLUMNS = ("household", "household_name", "cadre", "status", "members", "first_month", "last_month",
-               "lowest_per_person", "per_person", "lines")
+CSV_COLUMNS = (
+    "household",
+    "household_name",
+    "cadre",
+    "status",
+    "members",
+    "first_month",
+    "last_month",
+    "lowest_per_person",
+    "per_person",
+    "lines",
+)
 
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{**c, "first_month": c["months"][0]["month"], "last_month": c["months"][-1]["month"],
-             "per_person": ";".join(money(m["per_person"]) for m in c["months"]),
-             "lines": ";".join(money(m["line"]) for m in c["months"])}
-            for c in result["candidates"]]
+    rows = [
+        {
+            **c,
+            "first_month": c["months"][0]["month"],
+            "last_month": c["months"][-1]["month"],
+            "per_person": ";".join(money(m["per_person"]) for m in c["months"]),
+            "lines": ";".join(money(m["line"]) for m in c["months"]),
+        }
+        for c in result["candidates"]
+    ]
     return CSV_COLUMNS, rows

@@ -41,8 +41,11 @@ def last_ended_month(day: dt.date) -> str:
 
 def open_entries(db: Store, day: dt.date | str) -> dict[int, dict[str, Any]]:
     """The monitoring entry open on a day, per household."""
-    cur = db.execute("SELECT household_id, id, category, date, reason FROM monitoring"
-                     " WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)", {"d": str(day)})
+    cur = db.execute(
+        "SELECT household_id, id, category, date, reason FROM monitoring"
+        " WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)",
+        {"d": str(day)},
+    )
     return {hid: {"id": mid, "category": c, "date": d, "reason": r} for hid, mid, c, d, r in cur}
 
 
@@ -77,7 +80,9 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             candidates[hid] = {
                 "category": "unstable" if hid in status else "marginal",
                 "reasons": ["watch_band"],
-                "months": len(months), "first_month": months[0][0], "last_month": months[-1][0],
+                "months": len(months),
+                "first_month": months[0][0],
+                "last_month": months[-1][0],
                 "average_per_person": yuan(round(total / people)),
                 "watch_line": yuan(round(lines / (100 * len(months)))),
             }
@@ -88,9 +93,15 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             continue
         sudden = [r for r in f["reasons"] if r in ("shock", "income_drop")]
         if sudden:
-            candidates[hid] = {"category": "sudden", "reasons": sudden, "months": None,
-                               "first_month": None, "last_month": None, "average_per_person": None,
-                               "watch_line": None}
+            candidates[hid] = {
+                "category": "sudden",
+                "reasons": sudden,
+                "months": None,
+                "first_month": None,
+                "last_month": None,
+                "average_per_person": None,
+                "watch_line": None,
+            }
 
     first = add_months(last, 1 - stable)
     stable_income = facts.latest_recorded_months(db, last, stable, stable, list(monitored))
@@ -102,22 +113,38 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         below = [m for m, fen in months if 100 * fen < sizes.month(hid, m) * watch_line(m)]
         recorded = {m for m, _ in months}
         missing = [add_months(first, i) for i in range(stable) if add_months(first, i) not in recorded]
-        row = {"_id": hid, "category": entry["category"], "since": entry["date"], "reason": entry["reason"],
-               "stable_months": stable, "first_month": first, "last_month": last,
-               "months_below": below, "months_missing": missing, "open_measures": open_.get(hid, 0)}
+        row = {
+            "_id": hid,
+            "category": entry["category"],
+            "since": entry["date"],
+            "reason": entry["reason"],
+            "stable_months": stable,
+            "first_month": first,
+            "last_month": last,
+            "months_below": below,
+            "months_missing": missing,
+            "open_measures": open_.get(hid, 0),
+        }
         (ready if not below and not missing and not open_.get(hid) else staying).append(row)
 
     labels = households(db, set(candidates) | set(monitored))
 
     def named(hid: int, row: dict[str, Any]) -> dict[str, Any]:
-        return {"household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-                "members": labels[hid]["members"], "status": status.get(hid), **row}
+        return {
+            "household": labels[hid]["household"],
+            "household_name": labels[hid]["household_name"],
+            "members": labels[hid]["members"],
+            "status": status.get(hid),
+            **row,
+        }
 
     def by_code(rows):
         return sorted(rows, key=lambda r: r["household"])
 
     return {
-        "as_of": as_of.isoformat(), "watch_ratio": ratio, "stable_months": stable,
+        "as_of": as_of.isoformat(),
+        "watch_ratio": ratio,
+        "stable_months": stable,
         "candidates": by_code(named(h, r) for h, r in candidates.items()),
         "ready": by_code(named(r["_id"], r) for r in ready),
         "monitored": by_code(named(r["_id"], r) for r in staying),
@@ -133,16 +160,25 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
     def clean(rows):
         return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
 
-    return {**result, "candidates": clean(result["candidates"]), "ready": clean(result["ready"]),
-            "monitored": clean(result["monitored"])}
+    return {
+        **result,
+        "candidates": clean(result["candidates"]),
+        "ready": clean(result["ready"]),
+        "monitored": clean(result["monitored"]),
+    }
 
 
 def _why(r: dict[str, Any]) -> str:
     if r["reasons"] == ["watch_band"]:
-        return _("{amount} per person a month over {n} month(s) ({first} to {last}), monitoring line"
-                 " {line}").format(amount=f"{r['average_per_person']:.2f}", n=r["months"],
-                                   first=r["first_month"], last=r["last_month"],
-                                   line=f"{r['watch_line']:.2f}")
+        return _(
+            "{amount} per person a month over {n} month(s) ({first} to {last}), monitoring line {line}"
+        ).format(
+            amount=f"{r['average_per_person']:.2f}",
+            n=r["months"],
+            first=r["first_month"],
+            last=r["last_month"],
+            line=f"{r['watch_line']:.2f}",
+        )
     return _(", ").join(_(x) for x in r["reasons"])
 
 
@@ -159,33 +195,63 @@ def _staying(r: dict[str, Any]) -> str:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     cands = [{**r, "category": label(r["category"]), "why": _why(r)} for r in result["candidates"]]
-    ready = [{**r, "category": label(r["category"]),
-              "months": f"{r['first_month']} – {r['last_month']}"} for r in result["ready"]]
+    ready = [
+        {**r, "category": label(r["category"]), "months": f"{r['first_month']} – {r['last_month']}"}
+        for r in result["ready"]
+    ]
     staying = [{**r, "category": label(r["category"]), "why": _staying(r)} for r in result["monitored"]]
     return [
-        Section(_("Candidates for monitoring at {as_of} (monitoring line {ratio}% of the poverty line)")
-                .format(as_of=result["as_of"], ratio=result["watch_ratio"]),
-                ("household", "household_name", "status", "category", "why"), cands,
-                (N_("household"), N_("name"), N_("status"), N_("category"), N_("why"))),
-        Section(_("Ready for risk elimination at {as_of} ({n} ended months above the line, no open"
-                  " measure)").format(as_of=result["as_of"], n=result["stable_months"]),
-                ("household", "household_name", "category", "since", "months"), ready,
-                (N_("household"), N_("name"), N_("category"), N_("since"), N_("months"))),
-        Section(_("Monitored, not yet ready at {as_of}").format(as_of=result["as_of"]),
-                ("household", "household_name", "category", "since", "why"), staying,
-                (N_("household"), N_("name"), N_("category"), N_("since"), N_("why"))),
+        Section(
+            _("Candidates for monitoring at {as_of} (monitoring line {ratio}% of the poverty line)").format(
+                as_of=result["as_of"], ratio=result["watch_ratio"]
+            ),
+            ("household", "household_name", "status", "category", "why"),
+            cands,
+            (N_("household"), N_("name"), N_("status"), N_("category"), N_("why")),
+        ),
+        Section(
+            _(
+                "Ready for risk elimination at {as_of} ({n} ended months above the line, no open measure)"
+            ).format(as_of=result["as_of"], n=result["stable_months"]),
+            ("household", "household_name", "category", "since", "months"),
+            ready,
+            (N_("household"), N_("name"), N_("category"), N_("since"), N_("months")),
+        ),
+        Section(
+            _("Monitored, not yet ready at {as_of}").format(as_of=result["as_of"]),
+            ("household", "household_name", "category", "since", "why"),
+            staying,
+            (N_("household"), N_("name"), N_("category"), N_("since"), N_("why")),
+        ),
     ]
 
 
-CSV_COLUMNS = ("finding", "household", "household_name", "status", "category", "reasons", "since",
-               "average_per_person", "watch_line", "first_month", "last_month")
+CSV_COLUMNS = (
+    "finding",
+    "household",
+    "household_name",
+    "status",
+    "category",
+    "reasons",
+    "since",
+    "average_per_person",
+    "watch_line",
+    "first_month",
+    "last_month",
+)
 
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     rows = [{"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]]
     rows += [{"finding": "ready", **r} for r in result["ready"]]
-    rows += [{"finding": "monitored", **r,
-              "reasons": ";".join([*(f"below:{m}" for m in r["months_below"]),
-                                   *(f"missing:{m}" for m in r["months_missing"])])}
-             for r in result["monitored"]]
+    rows += [
+        {
+            "finding": "monitored",
+            **r,
+            "reasons": ";".join(
+                [*(f"below:{m}" for m in r["months_below"]), *(f"missing:{m}" for m in r["months_missing"])]
+            ),
+        }
+        for r in result["monitored"]
+    ]
     return CSV_COLUMNS, rows

@@ -30,20 +30,41 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         "SELECT m.id, h.code, h.name, m.what, m.kind, m.due, c.code, c.name"
         " FROM measures m JOIN households h ON h.id = m.household_id LEFT JOIN cadres c ON c.id = m.cadre_id"
         " WHERE m.date <= :d AND m.due < :d AND (m.done_on IS NULL OR m.done_on > :d)"
-        " ORDER BY m.due, h.code, m.id", {"d": day})
+        " ORDER BY m.due, h.code, m.id",
+        {"d": day},
+    )
     for mid, code, name, what, kind, due, ccode, cname in cur:
-        overdue.append({"id": mid, "household": code, "household_name": name, "what": what, "kind": kind,
-                        "due": due, "days_overdue": (as_of - dt.date.fromisoformat(due)).days,
-                        "cadre": ccode, "cadre_name": cname})
+        overdue.append(
+            {
+                "id": mid,
+                "household": code,
+                "household_name": name,
+                "what": what,
+                "kind": kind,
+                "due": due,
+                "days_overdue": (as_of - dt.date.fromisoformat(due)).days,
+                "cadre": ccode,
+                "cadre_name": cname,
+            }
+        )
     open_ = open_measures(db, as_of)
-    planned = {hid for (hid,) in db.execute("SELECT DISTINCT household_id FROM measures WHERE date <= ?",
-                                            [day])}
-    caused = {hid: n for hid, n in db.execute(
-        "SELECT household_id, group_concat(cause, ',') FROM causes WHERE date <= ? GROUP BY household_id",
-        [day])}
-    monitored = {hid for (hid,) in db.execute(
-        "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)",
-        {"d": day})}
+    planned = {
+        hid for (hid,) in db.execute("SELECT DISTINCT household_id FROM measures WHERE date <= ?", [day])
+    }
+    caused = {
+        hid: n
+        for hid, n in db.execute(
+            "SELECT household_id, group_concat(cause, ',') FROM causes WHERE date <= ? GROUP BY household_id",
+            [day],
+        )
+    }
+    monitored = {
+        hid
+        for (hid,) in db.execute(
+            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)",
+            {"d": day},
+        )
+    }
     poor = {hid for hid, s in status.items() if s in POOR}
     no_open = sorted(hid for hid in caused if (hid in poor or hid in monitored) and not open_.get(hid))
     no_plan = sorted(hid for hid in poor if hid not in planned)
@@ -52,14 +73,22 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
 
     def row(hid: int, **more) -> dict[str, Any]:
         c = cadres.get(hid, {})
-        return {"household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-                "status": status.get(hid), "cadre": c.get("cadre"), "cadre_name": c.get("cadre_name"), **more}
+        return {
+            "household": labels[hid]["household"],
+            "household_name": labels[hid]["household_name"],
+            "status": status.get(hid),
+            "cadre": c.get("cadre"),
+            "cadre_name": c.get("cadre_name"),
+            **more,
+        }
 
     return {
         "as_of": day,
         "overdue": overdue,
-        "no_open_measure": sorted((row(h, causes=caused[h].split(","), monitored=h in monitored)
-                                   for h in no_open), key=lambda r: r["household"]),
+        "no_open_measure": sorted(
+            (row(h, causes=caused[h].split(","), monitored=h in monitored) for h in no_open),
+            key=lambda r: r["household"],
+        ),
         "no_plan": sorted((row(h) for h in no_plan), key=lambda r: r["household"]),
     }
 
@@ -75,29 +104,58 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 def sections(result: dict[str, Any]) -> list[Section]:
     from ..model import label
 
-    no_open = [{**r, "causes": _(", ").join(label(c) or "" for c in r["causes"])}
-               for r in result["no_open_measure"]]
+    no_open = [
+        {**r, "causes": _(", ").join(label(c) or "" for c in r["causes"])} for r in result["no_open_measure"]
+    ]
     return [
-        Section(_("Measures overdue at {as_of}").format(**result),
-                ("household", "household_name", "id", "what", "due", "days_overdue", "cadre"),
-                result["overdue"], (N_("household"), N_("name"), N_("measure"), N_("what"), N_("due"),
-                                    N_("days overdue"), N_("cadre"))),
-        Section(_("Causes of poverty with no open measure at {as_of}").format(**result),
-                ("household", "household_name", "status", "causes", "cadre"), no_open,
-                (N_("household"), N_("name"), N_("status"), N_("causes"), N_("cadre"))),
-        Section(_("Households in poverty with no plan at {as_of}").format(**result),
-                ("household", "household_name", "status", "cadre"), result["no_plan"],
-                (N_("household"), N_("name"), N_("status"), N_("cadre"))),
+        Section(
+            _("Measures overdue at {as_of}").format(**result),
+            ("household", "household_name", "id", "what", "due", "days_overdue", "cadre"),
+            result["overdue"],
+            (
+                N_("household"),
+                N_("name"),
+                N_("measure"),
+                N_("what"),
+                N_("due"),
+                N_("days overdue"),
+                N_("cadre"),
+            ),
+        ),
+        Section(
+            _("Causes of poverty with no open measure at {as_of}").format(**result),
+            ("household", "household_name", "status", "causes", "cadre"),
+            no_open,
+            (N_("household"), N_("name"), N_("status"), N_("causes"), N_("cadre")),
+        ),
+        Section(
+            _("Households in poverty with no plan at {as_of}").format(**result),
+            ("household", "household_name", "status", "cadre"),
+            result["no_plan"],
+            (N_("household"), N_("name"), N_("status"), N_("cadre")),
+        ),
     ]
 
 
-CSV_COLUMNS = ("finding", "household", "household_name", "status", "cadre", "measure", "what", "due",
-               "days_overdue", "causes")
+CSV_COLUMNS = (
+    "finding",
+    "household",
+    "household_name",
+    "status",
+    "cadre",
+    "measure",
+    "what",
+    "due",
+    "days_overdue",
+    "causes",
+)
 
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     rows = [{"finding": "overdue", **r, "measure": r["id"]} for r in result["overdue"]]
-    rows += [{"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
-             for r in result["no_open_measure"]]
+    rows += [
+        {"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
+        for r in result["no_open_measure"]
+    ]
     rows += [{"finding": "no_plan", **r} for r in result["no_plan"]]
     return CSV_COLUMNS, rows

@@ -36,8 +36,12 @@ from .common import WINDOW_MONTHS, Basis, Section, cadres_at, households, ids_js
 
 REASONS = ("shock", "income_drop", "below_line", "no_income")
 #: The reasons as a table shows them (the codes stay in JSON and CSV).
-REASON_NAMES = {"shock": N_("shock"), "income_drop": N_("income_drop"), "below_line": N_("below_line"),
-                "no_income": N_("no_income")}
+REASON_NAMES = {
+    "shock": N_("shock"),
+    "income_drop": N_("income_drop"),
+    "below_line": N_("below_line"),
+    "no_income": N_("no_income"),
+}
 BELOW_LINE_RULE = "mean over the months of (income per person - that month's poverty line) < 0"
 
 
@@ -67,15 +71,14 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
                 continue
         amounts = [fen for _, fen in months]
         if len(amounts) > 1:
-            base = amounts[-(baseline + 1):-1]
+            base = amounts[-(baseline + 1) : -1]
             total = sum(base)
             if total > 0 and 100 * (total - amounts[-1] * len(base)) >= drop_pct * total:
-                details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1):], drop_pct)
+                details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1) :], drop_pct)
         recent = months[-months_avg:]
         per_person = sum(Fraction(fen, sizes.month(hid, m)) for m, fen in recent)
         if per_person < sum(basis.line(m) for m, _ in recent):
-            details.setdefault(hid, {})["below_line"] = _below_line(
-                recent, partial(sizes.month, hid), basis)
+            details.setdefault(hid, {})["below_line"] = _below_line(recent, partial(sizes.month, hid), basis)
     enrolled = facts.enrolled_on(db, maybe_stale)
     for hid in maybe_stale:
         if enrolled.get(hid, "9999") < f"{first_stale}-01":
@@ -94,18 +97,20 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     for hid in found:
         cadre = cadres.get(hid, {})
         reasons = [r for r in REASONS if r in details[hid]]
-        at_risk.append({
-            "household": labels[hid]["household"],
-            "household_name": labels[hid]["household_name"],
-            "members": sizes.on(hid, as_of.isoformat()),
-            "cadre": cadre.get("cadre"),
-            "cadre_name": cadre.get("cadre_name"),
-            "status": status[hid],
-            "reasons": reasons,
-            "details": {r: details[hid][r] for r in reasons},
-            "last_visit": visits.get(hid),
-            "_id": hid,
-        })
+        at_risk.append(
+            {
+                "household": labels[hid]["household"],
+                "household_name": labels[hid]["household_name"],
+                "members": sizes.on(hid, as_of.isoformat()),
+                "cadre": cadre.get("cadre"),
+                "cadre_name": cadre.get("cadre_name"),
+                "status": status[hid],
+                "reasons": reasons,
+                "details": {r: details[hid][r] for r in reasons},
+                "last_visit": visits.get(hid),
+                "_id": hid,
+            }
+        )
     at_risk.sort(key=lambda f: f["household"])
     return {"as_of": as_of.isoformat(), "at_risk": at_risk}
 
@@ -123,9 +128,15 @@ def _shocks(db: Store, basis: Basis, ids: list[int]) -> dict[int, dict[str, Any]
     out: dict[int, dict[str, Any]] = {}
     for hid, day, event, situation, kind in rows:
         count = out.get(hid, {}).get("events_in_window", 0) + 1
-        out[hid] = {"date": day, "event": event, "situation": situation, "visit_kind": kind,
-                    "days_ago": (basis.as_of - dt.date.fromisoformat(day)).days,
-                    "events_in_window": count, "shock_days": days}
+        out[hid] = {
+            "date": day,
+            "event": event,
+            "situation": situation,
+            "visit_kind": kind,
+            "days_ago": (basis.as_of - dt.date.fromisoformat(day)).days,
+            "events_in_window": count,
+            "shock_days": days,
+        }
     return out
 
 
@@ -167,15 +178,24 @@ def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
     """Set every household found to `relapsed` on the as-of day, in one transaction (audited)."""
     from ..ops.actions import set_status_many
 
-    entries = [{"household_id": f["_id"], "status": "relapsed", "date": result["as_of"],
-                "reason": "check relapse: " + ", ".join(f["reasons"])} for f in result["at_risk"]]
+    entries = [
+        {
+            "household_id": f["_id"],
+            "status": "relapsed",
+            "date": result["as_of"],
+            "reason": "check relapse: " + ", ".join(f["reasons"]),
+        }
+        for f in result["at_risk"]
+    ]
     return len(set_status_many(db, entries, today))
 
 
 def public(result: dict[str, Any]) -> dict[str, Any]:
     """The result without internal keys, for JSON."""
-    return {"as_of": result["as_of"],
-            "at_risk": [{k: v for k, v in f.items() if not k.startswith("_")} for f in result["at_risk"]]}
+    return {
+        "as_of": result["as_of"],
+        "at_risk": [{k: v for k, v in f.items() if not k.startswith("_")} for f in result["at_risk"]],
+    }
 
 
 def summary(finding: dict[str, Any]) -> str:
@@ -184,41 +204,80 @@ def summary(finding: dict[str, Any]) -> str:
     lines = []
     if "shock" in d:
         s = d["shock"]
-        lines.append(_("shock: {event} {date} ({days} days ago)").format(
-            event=label(s["event"]), date=s["date"], days=s["days_ago"])
-            + (_(": {situation}").format(situation=s["situation"]) if s["situation"] else ""))
+        lines.append(
+            _("shock: {event} {date} ({days} days ago)").format(
+                event=label(s["event"]), date=s["date"], days=s["days_ago"]
+            )
+            + (_(": {situation}").format(situation=s["situation"]) if s["situation"] else "")
+        )
     if "income_drop" in d:
         s = d["income_drop"]
-        lines.append(_("income_drop: {month} {amount} vs average {average} of {n} month(s), -{pct}%").format(
-            month=s["latest_month"], amount=money(s["latest_amount"]), average=money(s["baseline_average"]),
-            n=len(s["baseline_months"]), pct=s["drop_pct"]))
+        lines.append(
+            _("income_drop: {month} {amount} vs average {average} of {n} month(s), -{pct}%").format(
+                month=s["latest_month"],
+                amount=money(s["latest_amount"]),
+                average=money(s["baseline_average"]),
+                n=len(s["baseline_months"]),
+                pct=s["drop_pct"],
+            )
+        )
     if "below_line" in d:
         s = d["below_line"]
-        lines.append(_("below_line: {amount} per person a month over {n} month(s), line {line}").format(
-            amount=money(s["average_per_person"]), n=len(s["months"]), line=money(s["average_line"])))
+        lines.append(
+            _("below_line: {amount} per person a month over {n} month(s), line {line}").format(
+                amount=money(s["average_per_person"]), n=len(s["months"]), line=money(s["average_line"])
+            )
+        )
     if "no_income" in d:
         s = d["no_income"]
         gap = s["months_without_record"]
-        lines.append(_("no_income: no record {first} to {last}").format(first=gap[0], last=gap[-1])
-                     + (_(", last {month}").format(month=s["last_recorded_month"])
-                        if s["last_recorded_month"] else "")
-                     + _(" (enrolled {date})").format(date=s["enrolled"]))
+        lines.append(
+            _("no_income: no record {first} to {last}").format(first=gap[0], last=gap[-1])
+            + (_(", last {month}").format(month=s["last_recorded_month"]) if s["last_recorded_month"] else "")
+            + _(" (enrolled {date})").format(date=s["enrolled"])
+        )
     return "\n".join(lines)
 
 
 def sections(result: dict[str, Any]) -> list[Section]:
-    rows = [{**f, "reasons": _(", ").join(_(REASON_NAMES[r]) for r in f["reasons"]), "figures": summary(f)}
-            for f in result["at_risk"]]
-    return [Section(_("Relapse risk at {as_of}").format(**result),
-                    ("household", "household_name", "cadre", "status", "reasons", "figures", "last_visit"),
-                    rows, (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("reasons"),
-                           N_("figures"), N_("last visit")))]
+    rows = [
+        {**f, "reasons": _(", ").join(_(REASON_NAMES[r]) for r in f["reasons"]), "figures": summary(f)}
+        for f in result["at_risk"]
+    ]
+    return [
+        Section(
+            _("Relapse risk at {as_of}").format(**result),
+            ("household", "household_name", "cadre", "status", "reasons", "figures", "last_visit"),
+            rows,
+            (
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("status"),
+                N_("reasons"),
+                N_("figures"),
+                N_("last visit"),
+            ),
+        )
+    ]
 
 
 CSV_COLUMNS = (
-    "household", "household_name", "cadre", "status", "reasons", "last_visit",
-    "shock_date", "shock_event", "latest_month", "latest_amount", "baseline_average", "drop_pct",
-    "average_per_person", "average_line", "last_recorded_month",
+    "household",
+    "household_name",
+    "cadre",
+    "status",
+    "reasons",
+    "last_visit",
+    "shock_date",
+    "shock_event",
+    "latest_month",
+    "latest_amount",
+    "baseline_average",
+    "drop_pct",
+    "average_per_person",
+    "average_line",
+    "last_recorded_month",
 )
 
 
@@ -228,14 +287,23 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
         d = f["details"]
         shock, drop = d.get("shock", {}), d.get("income_drop", {})
         below, stale = d.get("below_line", {}), d.get("no_income", {})
-        rows.append({
-            "household": f["household"], "household_name": f["household_name"], "cadre": f["cadre"],
-            "status": f["status"], "reasons": ";".join(f["reasons"]), "last_visit": f["last_visit"],
-            "shock_date": shock.get("date"), "shock_event": shock.get("event"),
-            "latest_month": drop.get("latest_month"), "latest_amount": drop.get("latest_amount"),
-            "baseline_average": drop.get("baseline_average"), "drop_pct": drop.get("drop_pct"),
-            "average_per_person": below.get("average_per_person"),
-            "average_line": below.get("average_line"),
-            "last_recorded_month": stale.get("last_recorded_month"),
-        })
+        rows.append(
+            {
+                "household": f["household"],
+                "household_name": f["household_name"],
+                "cadre": f["cadre"],
+                "status": f["status"],
+                "reasons": ";".join(f["reasons"]),
+                "last_visit": f["last_visit"],
+                "shock_date": shock.get("date"),
+                "shock_event": shock.get("event"),
+                "latest_month": drop.get("latest_month"),
+                "latest_amount": drop.get("latest_amount"),
+                "baseline_average": drop.get("baseline_average"),
+                "drop_pct": drop.get("drop_pct"),
+                "average_per_person": below.get("average_per_person"),
+                "average_line": below.get("average_line"),
+                "last_recorded_month": stale.get("last_recorded_month"),
+            }
+        )
     return CSV_COLUMNS, rows

@@ -66,9 +66,12 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     for s in SECTIONS:
         for r in result[s]:
             counts.setdefault(unit_of(s, r), dict.fromkeys(SECTIONS, 0))[s] += 1
-    return {"as_of": result["as_of"], "quarter": result["quarter"],
-            "by_unit": [{"unit": units.names[u], **c} for u, c in counts.items()],
-            "totals": {s: len(result[s]) for s in SECTIONS}}
+    return {
+        "as_of": result["as_of"],
+        "quarter": result["quarter"],
+        "by_unit": [{"unit": units.names[u], **c} for u, c in counts.items()],
+        "totals": {s: len(result[s]) for s in SECTIONS},
+    }
 
 
 def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]:
@@ -79,8 +82,9 @@ def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]
     out = []
     for p in active:
         ends_today = p["until"] == today
-        required = facts.required_visits(per_quarter, p["since"], p["until"] if ends_today else None,
-                                         start, end)
+        required = facts.required_visits(
+            per_quarter, p["since"], p["until"] if ends_today else None, start, end
+        )
         made = counts.get((p["id"], label), 0)
         days_left = 0 if ends_today else (end - basis.as_of).days
         first = max(dt.date.fromisoformat(p["since"]), start)
@@ -89,20 +93,33 @@ def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]
         due = required * ((basis.as_of - first).days + 1) // max((last - first).days + 1, 1)
         if made >= min(due, required) and days_left >= required - made:
             continue
-        out.append({
-            "pairing": p["id"], "household": p["household"], "household_name": p["household_name"],
-            "cadre": p["cadre"], "cadre_name": p["cadre_name"], "since": p["since"],
-            "quarter": label, "visits": made, "required": required, "owed": required - made,
-            "due_by_now": min(due, required), "days_left": days_left,
-            "can_still_meet": days_left >= required - made,
-        })
+        out.append(
+            {
+                "pairing": p["id"],
+                "household": p["household"],
+                "household_name": p["household_name"],
+                "cadre": p["cadre"],
+                "cadre_name": p["cadre_name"],
+                "since": p["since"],
+                "quarter": label,
+                "visits": made,
+                "required": required,
+                "owed": required - made,
+                "due_by_now": min(due, required),
+                "days_left": days_left,
+                "can_still_meet": days_left >= required - made,
+            }
+        )
     return sorted(out, key=lambda r: (r["household"], r["pairing"]))
 
 
 def _followups(db: Store, basis: Basis, status: dict[int, str]) -> list[dict[str, Any]]:
     days = basis.value("followup_days")
-    exited = {h: d for h, d in facts.out_of_poverty_since(db, basis.as_of).items()
-              if status.get(h) in OUT_OF_POVERTY}
+    exited = {
+        h: d
+        for h, d in facts.out_of_poverty_since(db, basis.as_of).items()
+        if status.get(h) in OUT_OF_POVERTY
+    }
     last = facts.last_visits(db, basis.as_of, list(exited))
     late = {}
     for hid, exit_date in exited.items():
@@ -115,13 +132,20 @@ def _followups(db: Store, basis: Basis, status: dict[int, str]) -> list[dict[str
     out = []
     for hid, (exit_date, since, gap) in late.items():
         cadre = cadres.get(hid, {})
-        out.append({
-            "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-            "cadre": cadre.get("cadre"), "cadre_name": cadre.get("cadre_name"),
-            "status": status[hid], "exited": exit_date, "last_visit": last.get(hid),
-            "days_since": gap, "followup_days": days,
-            "due": (dt.date.fromisoformat(since) + dt.timedelta(days=days)).isoformat(),
-        })
+        out.append(
+            {
+                "household": labels[hid]["household"],
+                "household_name": labels[hid]["household_name"],
+                "cadre": cadre.get("cadre"),
+                "cadre_name": cadre.get("cadre_name"),
+                "status": status[hid],
+                "exited": exit_date,
+                "last_visit": last.get(hid),
+                "days_since": gap,
+                "followup_days": days,
+                "due": (dt.date.fromisoformat(since) + dt.timedelta(days=days)).isoformat(),
+            }
+        )
     return sorted(out, key=lambda r: r["household"])
 
 
@@ -137,10 +161,21 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
         " ORDER BY 4, pr.id",
         [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat()],
     )
-    return [{"problem_id": pid, "problem": text, "raised": raised, "escalated_on": escalated,
-             "household": hcode, "household_name": hname, "cadre": ccode, "cadre_name": cname,
-             "days_open": (basis.as_of - dt.date.fromisoformat(escalated)).days, "escalation_days": days}
-            for pid, text, raised, escalated, hcode, hname, ccode, cname in rows]
+    return [
+        {
+            "problem_id": pid,
+            "problem": text,
+            "raised": raised,
+            "escalated_on": escalated,
+            "household": hcode,
+            "household_name": hname,
+            "cadre": ccode,
+            "cadre_name": cname,
+            "days_open": (basis.as_of - dt.date.fromisoformat(escalated)).days,
+            "escalation_days": days,
+        }
+        for pid, text, raised, escalated, hcode, hname, ccode, cname in rows
+    ]
 
 
 def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict]) -> list[dict[str, Any]]:
@@ -153,17 +188,24 @@ def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict
     ended: dict[int, tuple[str, str, str]] = {}
     for hid, until, code, name in db.execute(
         "SELECT p.household_id, p.until, c.code, c.name FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
-        " WHERE p.until < ? ORDER BY p.until, p.id", [basis.as_of.isoformat()]
+        " WHERE p.until < ? ORDER BY p.until, p.id",
+        [basis.as_of.isoformat()],
     ):
         ended[hid] = (until, code, name)
     out = []
     for hid in alone:
         until, code, name = ended.get(hid, (None, None, None))
-        out.append({
-            "household": labels[hid]["household"], "household_name": labels[hid]["household_name"],
-            "status": status[hid], "enrolled": enrolled.get(hid),
-            "last_cadre": code, "last_cadre_name": name, "paired_until": until,
-        })
+        out.append(
+            {
+                "household": labels[hid]["household"],
+                "household_name": labels[hid]["household_name"],
+                "status": status[hid],
+                "enrolled": enrolled.get(hid),
+                "last_cadre": code,
+                "last_cadre_name": name,
+                "paired_until": until,
+            }
+        )
     return sorted(out, key=lambda r: r["household"])
 
 
@@ -174,11 +216,21 @@ def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
     out = []
     for code, pairings in sorted(by_cadre.items()):
         if len(pairings) > 1:
-            out.append({
-                "cadre": code, "cadre_name": pairings[0]["cadre_name"], "pairings": len(pairings),
-                "households": [{"household": p["household"], "household_name": p["household_name"],
-                                "since": p["since"]} for p in sorted(pairings, key=lambda p: p["household"])],
-            })
+            out.append(
+                {
+                    "cadre": code,
+                    "cadre_name": pairings[0]["cadre_name"],
+                    "pairings": len(pairings),
+                    "households": [
+                        {
+                            "household": p["household"],
+                            "household_name": p["household_name"],
+                            "since": p["since"],
+                        }
+                        for p in sorted(pairings, key=lambda p: p["household"])
+                    ],
+                }
+            )
     return out
 
 
@@ -195,46 +247,116 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 def sections(result: dict[str, Any]) -> list[Section]:
     q, as_of = result["quarter"], result["as_of"]
     if "by_unit" in result:
-        return [Section(_("Visits check by unit, {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
-                        ("unit", *SECTIONS), [*result["by_unit"], {"unit": _("Total"), **result["totals"]}],
-                        (_("unit"), _("behind"), _("follow-ups overdue"), _("escalations overdue"),
-                         _("unpaired"), _("overloaded cadres")))]
-    overloaded = [{**r, "households": ", ".join(f"{h['household']} {h['household_name']}"
-                                                 for h in r["households"])}
-                  for r in result["overloaded_cadres"]]
+        return [
+            Section(
+                _("Visits check by unit, {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
+                ("unit", *SECTIONS),
+                [*result["by_unit"], {"unit": _("Total"), **result["totals"]}],
+                (
+                    _("unit"),
+                    _("behind"),
+                    _("follow-ups overdue"),
+                    _("escalations overdue"),
+                    _("unpaired"),
+                    _("overloaded cadres"),
+                ),
+            )
+        ]
+    overloaded = [
+        {**r, "households": ", ".join(f"{h['household']} {h['household_name']}" for h in r["households"])}
+        for r in result["overloaded_cadres"]
+    ]
     return [
-        Section(_("Pairings behind on visits in {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
-                ("household", "household_name", "cadre", "cadre_name", "visits", "required", "owed",
-                 "days_left", "can_still_meet"),
-                result["behind"],
-                (N_("household"), N_("name"), N_("cadre"), N_("cadre name"), N_("visits"), N_("required"),
-                 N_("owed"), N_("days left"), N_("can still meet"))),
-        Section(_("Follow-up visits overdue (as of {as_of})").format(as_of=as_of),
-                ("household", "household_name", "cadre", "status", "exited", "last_visit", "days_since",
-                 "due"),
-                result["followup_overdue"],
-                (N_("household"), N_("name"), N_("cadre"), N_("status"), N_("exited"), N_("last visit"),
-                 N_("days since"), N_("due"))),
-        Section(_("Escalated problems overdue (as of {as_of})").format(as_of=as_of),
-                ("problem_id", "raised", "household", "household_name", "cadre", "problem", "days_open"),
-                result["escalations_overdue"],
-                (N_("id"), N_("raised"), N_("household"), N_("name"), N_("cadre"), N_("problem"),
-                 N_("days open"))),
-        Section(_("Households without a cadre (as of {as_of})").format(as_of=as_of),
-                ("household", "household_name", "status", "enrolled", "last_cadre", "paired_until"),
-                result["unpaired"],
-                (N_("household"), N_("name"), N_("status"), N_("enrolled"), N_("last cadre"),
-                 N_("paired until"))),
-        Section(_("Cadres paired with more than one household (as of {as_of})").format(as_of=as_of),
-                ("cadre", "cadre_name", "pairings", "households"), overloaded,
-                (N_("cadre"), N_("name"), N_("pairings"), N_("households"))),
+        Section(
+            _("Pairings behind on visits in {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
+            (
+                "household",
+                "household_name",
+                "cadre",
+                "cadre_name",
+                "visits",
+                "required",
+                "owed",
+                "days_left",
+                "can_still_meet",
+            ),
+            result["behind"],
+            (
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("cadre name"),
+                N_("visits"),
+                N_("required"),
+                N_("owed"),
+                N_("days left"),
+                N_("can still meet"),
+            ),
+        ),
+        Section(
+            _("Follow-up visits overdue (as of {as_of})").format(as_of=as_of),
+            ("household", "household_name", "cadre", "status", "exited", "last_visit", "days_since", "due"),
+            result["followup_overdue"],
+            (
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("status"),
+                N_("exited"),
+                N_("last visit"),
+                N_("days since"),
+                N_("due"),
+            ),
+        ),
+        Section(
+            _("Escalated problems overdue (as of {as_of})").format(as_of=as_of),
+            ("problem_id", "raised", "household", "household_name", "cadre", "problem", "days_open"),
+            result["escalations_overdue"],
+            (
+                N_("id"),
+                N_("raised"),
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("problem"),
+                N_("days open"),
+            ),
+        ),
+        Section(
+            _("Households without a cadre (as of {as_of})").format(as_of=as_of),
+            ("household", "household_name", "status", "enrolled", "last_cadre", "paired_until"),
+            result["unpaired"],
+            (N_("household"), N_("name"), N_("status"), N_("enrolled"), N_("last cadre"), N_("paired until")),
+        ),
+        Section(
+            _("Cadres paired with more than one household (as of {as_of})").format(as_of=as_of),
+            ("cadre", "cadre_name", "pairings", "households"),
+            overloaded,
+            (N_("cadre"), N_("name"), N_("pairings"), N_("households")),
+        ),
     ]
 
 
 CSV_COLUMNS = (
-    "section", "household", "household_name", "cadre", "cadre_name", "status", "visits", "required",
-    "days_left", "can_still_meet", "exited", "last_visit", "days_since", "problem_id", "problem",
-    "raised", "days_open", "enrolled", "paired_until",
+    "section",
+    "household",
+    "household_name",
+    "cadre",
+    "cadre_name",
+    "status",
+    "visits",
+    "required",
+    "days_left",
+    "can_still_meet",
+    "exited",
+    "last_visit",
+    "days_since",
+    "problem_id",
+    "problem",
+    "raised",
+    "days_open",
+    "enrolled",
+    "paired_until",
 )
 
 
@@ -246,7 +368,14 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
     for name in SECTIONS[:-1]:
         rows += [{"section": name, **r} for r in result[name]]
     for r in result["overloaded_cadres"]:
-        rows += [{"section": "overloaded_cadres", "cadre": r["cadre"], "cadre_name": r["cadre_name"],
-                  "household": h["household"], "household_name": h["household_name"]}
-                 for h in r["households"]]
+        rows += [
+            {
+                "section": "overloaded_cadres",
+                "cadre": r["cadre"],
+                "cadre_name": r["cadre_name"],
+                "household": h["household"],
+                "household_name": h["household_name"],
+            }
+            for h in r["households"]
+        ]
     return CSV_COLUMNS, rows

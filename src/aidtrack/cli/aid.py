@@ -27,30 +27,60 @@ from .common import (
 NAME = "aid"
 app = typer.Typer(no_args_is_help=True)
 
-Kind = Annotated[str | None, typer.Option(
-    "--kind", autocompletion=choices(*AID_KINDS),
-    help=_("project (项目扶持), funds (资金扶持), job (就业安置), goods (物资慰问), medical (医疗救助),"
-           " other."))]
+Kind = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        autocompletion=choices(*AID_KINDS),
+        help=_(
+            "project (项目扶持), funds (资金扶持), job (就业安置), goods (物资慰问), medical (医疗救助),"
+            " other."
+        ),
+    ),
+]
 Value = Annotated[str | None, typer.Option("--value", help=_("Value in yuan."))]
-Giver = Annotated[str | None, typer.Option(
-    "--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委)."))]
+Giver = Annotated[
+    str | None,
+    typer.Option("--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委).")),
+]
 Note = Annotated[str | None, typer.Option("--note")]
-Measure = Annotated[str | None, typer.Option(
-    "--measure", help=_("The measure of the plan it carries out (its text or id)."))]
+Measure = Annotated[
+    str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
+]
 
 
 @command(app)
-def add(household: HouseholdRef, kind: Kind = None, value: Value = None, date: DateOpt = None,
-        giver: Giver = None, note: Note = None, measure: Measure = None) -> None:
+def add(
+    household: HouseholdRef,
+    kind: Kind = None,
+    value: Value = None,
+    date: DateOpt = None,
+    giver: Giver = None,
+    note: Note = None,
+    measure: Measure = None,
+) -> None:
     """Record aid given to a household; prints the record id.
 
     Example: aidtrack aid add H01 --kind funds --value 700 --giver C01 --note 买三轮车
     """
     from ..ops import records
 
-    print(records.add(open_db(), "aid", {"household": household, "kind": kind, "value": value,
-                                         "date": date, "giver": giver, "note": note,
-                                         "measure": measure}, today()))
+    print(
+        records.add(
+            open_db(),
+            "aid",
+            {
+                "household": household,
+                "kind": kind,
+                "value": value,
+                "date": date,
+                "giver": giver,
+                "note": note,
+                "measure": measure,
+            },
+            today(),
+        )
+    )
 
 
 @command(app, "list")
@@ -63,14 +93,24 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table") -> None:
 
 
 @command(app)
-def edit(ident: RecordId, kind: Kind = None, value: Value = None, date: DateOpt = None,
-         giver: Giver = None, note: Note = None, measure: Measure = None) -> None:
+def edit(
+    ident: RecordId,
+    kind: Kind = None,
+    value: Value = None,
+    date: DateOpt = None,
+    giver: Giver = None,
+    note: Note = None,
+    measure: Measure = None,
+) -> None:
     """Correct an aid record (audited).
 
     Example: aidtrack aid edit 3 --value 750
     """
-    edit_record("aid", ident, {"kind": kind, "value": value, "date": date, "giver": giver,
-                               "note": note, "measure": measure})
+    edit_record(
+        "aid",
+        ident,
+        {"kind": kind, "value": value, "date": date, "giver": giver, "note": note, "measure": measure},
+    )
 
 
 @command(app)

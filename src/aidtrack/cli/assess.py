@@ -7,14 +7,18 @@ from typing import Annotated
 import typer
 
 from ..i18n import N_, _
-from .common import Format, check_format, command, open_db, today
+from .common import Format, command, open_db, today, validate_format
 
 NAME = "assess"
 app = typer.Typer(no_args_is_help=True)
 
 Year = Annotated[str, typer.Argument(metavar="YEAR", help=_("The year, e.g. 2004."))]
-QuarterOpt = Annotated[str | None, typer.Option(
-    "--quarter", "-q", metavar="QUARTER", help=_("One quarter of the year instead: 2004Q3 (or Q3)."))]
+QuarterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--quarter", "-q", metavar="QUARTER", help=_("One quarter of the year instead: 2004Q3 (or Q3).")
+    ),
+]
 
 
 @command(app)
@@ -33,14 +37,19 @@ def close(year: Year, quarter: QuarterOpt = None) -> None:
     db = open_db()
     result = cadres.build(db, start, end, label, today())
     out = assess.close(db, label, end, result, today())
-    print(_("Closed the assessment of {period}: {n} cadre(s), digest {digest}.").format(
-        period=label, n=out["cadres"], digest=out["digest"][:16]))
+    print(
+        _("Closed the assessment of {period}: {n} cadre(s), digest {digest}.").format(
+            period=label, n=out["cadres"], digest=out["digest"][:16]
+        )
+    )
 
 
 @command(app)
-def reopen(year: Year, quarter: QuarterOpt = None,
-           reason: Annotated[str, typer.Option("--reason", help=_("Why it is reopened (kept)."))]
-           = "") -> None:
+def reopen(
+    year: Year,
+    quarter: QuarterOpt = None,
+    reason: Annotated[str, typer.Option("--reason", help=_("Why it is reopened (kept)."))] = "",
+) -> None:
     """Reopen a closed assessment (audited). The closed record is kept; close it again to freeze anew.
 
     Example: aidtrack assess reopen 2004 --reason "H05 visits corrected"
@@ -58,8 +67,9 @@ def reward(
     cadre: Annotated[str, typer.Argument(metavar="CADRE", help=_("Cadre code, e.g. C01."))],
     measure: Annotated[str, typer.Argument(metavar="MEASURE", help=_("What was decided, e.g. 通报表扬."))],
     quarter: QuarterOpt = None,
-    penalty: Annotated[bool, typer.Option("--penalty", help=_("A penalty (惩) instead of a reward (奖)."))]
-    = False,
+    penalty: Annotated[
+        bool, typer.Option("--penalty", help=_("A penalty (惩) instead of a reward (奖)."))
+    ] = False,
     amount: Annotated[str | None, typer.Option("--amount", help=_("Money, in yuan, if any."))] = None,
     date: Annotated[str | None, typer.Option("--date", help=_("Day decided (today)."))] = None,
     note: Annotated[str | None, typer.Option("--note", help=_("A note."))] = None,
@@ -71,10 +81,14 @@ def reward(
     from ..ops import assess
 
     _start, _end, label = assess.period(year, quarter)
-    entry = assess.reward(open_db(), label, cadre, measure, "penalty" if penalty else "reward", amount,
-                          date, note, today())
-    print(_("Recorded {kind} #{id} for {cadre} against {period}.").format(
-        kind=_(entry["kind"]), id=entry["id"], cadre=entry["cadre"], period=label))
+    entry = assess.reward(
+        open_db(), label, cadre, measure, "penalty" if penalty else "reward", amount, date, note, today()
+    )
+    print(
+        _("Recorded {kind} #{id} for {cadre} against {period}.").format(
+            kind=_(entry["kind"]), id=entry["id"], cadre=entry["cadre"], period=label
+        )
+    )
 
 
 @command(app, "list")
@@ -86,11 +100,23 @@ def list_(fmt: Format = "table") -> None:
     from ..ops import assess
     from ..render import emit
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     rows = assess.listed(open_db())
     if fmt == "table":
         rows = [r | {"state": _(r["state"])} for r in rows]
-    emit(rows, ("id", "period", "state", "closed_on", "closed_by", "reopened_at", "cadres", "rewards"), fmt,
-         headers=("id", N_("Period"), N_("State"), N_("Closed on"), N_("Closed by"), N_("Reopened at"),
-                  N_("Cadres"), N_("Rewards and penalties")),
-         empty=_("No assessment has been closed."))
+    emit(
+        rows,
+        ("id", "period", "state", "closed_on", "closed_by", "reopened_at", "cadres", "rewards"),
+        fmt,
+        headers=(
+            "id",
+            N_("Period"),
+            N_("State"),
+            N_("Closed on"),
+            N_("Closed by"),
+            N_("Reopened at"),
+            N_("Cadres"),
+            N_("Rewards and penalties"),
+        ),
+        empty=_("No assessment has been closed."),
+    )

@@ -31,16 +31,27 @@ Phone = Annotated[str | None, typer.Option("--phone", help=_("Phone number."))]
 
 
 @command(app)
-def add(name: Annotated[str, typer.Argument(help=_("The cadre's name."))], code: Code = None,
-        unit: Unit = None, title: Title = None, phone: Phone = None) -> None:
+def add(
+    name: Annotated[str, typer.Argument(help=_("The cadre's name."))],
+    code: Code = None,
+    unit: Unit = None,
+    title: Title = None,
+    phone: Phone = None,
+) -> None:
     """Add a cadre; prints the new code.
 
     Example: aidtrack cadre add 吴局长 --code C01 --title 局长
     """
     from ..ops import records
 
-    print(records.add(open_db(), "cadres", {"name": name, "code": code, "unit": unit,
-                                            "title": title, "phone": phone}, today()))
+    print(
+        records.add(
+            open_db(),
+            "cadres",
+            {"name": name, "code": code, "unit": unit, "title": title, "phone": phone},
+            today(),
+        )
+    )
 
 
 @command(app, "list")
@@ -62,14 +73,19 @@ def show(ref: CadreRef, fmt: Format = "table") -> None:
 
 
 @command(app)
-def edit(ref: CadreRef, name: Annotated[str | None, typer.Option("--name")] = None,
-         code: Code = None, unit: Unit = None, title: Title = None, phone: Phone = None) -> None:
+def edit(
+    ref: CadreRef,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    code: Code = None,
+    unit: Unit = None,
+    title: Title = None,
+    phone: Phone = None,
+) -> None:
     """Correct a cadre's details (audited).
 
     Example: aidtrack cadre edit C01 --phone 13800000000
     """
-    edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title,
-                                "phone": phone})
+    edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title, "phone": phone})
 
 
 @command(app)

@@ -11,14 +11,16 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import Format, check_format, command, format_option, guarded, open_db, today
+from .common import Format, command, format_option, guarded, open_db, today, validate_format
 from .report import By, UnitOpt, by_unit
 
 NAME = "check"
 app = typer.Typer()
 
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help=_("Answer as of this day (default today): later data is ignored."))]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help=_("Answer as of this day (default today): later data is ignored.")),
+]
 
 
 def _as_of(text: str | None):
@@ -48,7 +50,7 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
     from ..checks import module
     from ..render import to_csv, to_json
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     day = _as_of(as_of)
     db = open_db(create=False)
     check = module(name)
@@ -69,9 +71,11 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 
 @app.callback(invoke_without_command=True)
 @guarded
-def all_checks(ctx: typer.Context, as_of: AsOf = None,
-               fmt: Annotated[str, format_option(_("table or json."))] = "table",
-               ) -> None:
+def all_checks(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    fmt: Annotated[str, format_option(_("table or json."))] = "table",
+) -> None:
     """Run every check (relapse, visits, exits, escalations, plans, monitor); exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
@@ -80,14 +84,18 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
         if as_of is not None or fmt != "table":
             from ..model import AidtrackError
 
-            raise AidtrackError("as-of" if as_of is not None else "format", as_of or fmt,
-                                _("give it after the check's name: aidtrack check {name}"
-                                  " --as-of … --format …").format(name=ctx.invoked_subcommand))
+            raise AidtrackError(
+                "as-of" if as_of is not None else "format",
+                as_of or fmt,
+                _("give it after the check's name: aidtrack check {name} --as-of … --format …").format(
+                    name=ctx.invoked_subcommand
+                ),
+            )
         return
     from ..checks import NAMES, module
     from ..render import to_json
 
-    fmt = check_format(fmt, ("table", "json"))
+    fmt = validate_format(fmt, ("table", "json"))
     day = _as_of(as_of)
     db = open_db(create=False)
     results = {name: module(name).run(db, day) for name in NAMES}
@@ -100,10 +108,13 @@ def all_checks(ctx: typer.Context, as_of: AsOf = None,
 
 
 @command(app)
-def relapse(as_of: AsOf = None, fmt: Format = "table",
-            mark: Annotated[bool, typer.Option(
-                "--mark", help=_("Set each household found to relapsed (dated as-of), audited."))] = False,
-            ) -> None:
+def relapse(
+    as_of: AsOf = None,
+    fmt: Format = "table",
+    mark: Annotated[
+        bool, typer.Option("--mark", help=_("Set each household found to relapsed (dated as-of), audited."))
+    ] = False,
+) -> None:
     """Households out of poverty at risk of relapse (返贫), with the figures behind each reason.
 
     Reasons: shock, income_drop, below_line, no_income. --mark records each household found as

@@ -52,10 +52,27 @@ def fail(message: str, code: int = 2) -> None:
 def warn(message: str) -> None:
     """A likely slip, said on stderr; the command still succeeds."""
     sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
+
+
 #: The commands (by function name) that write. Only these may create a missing register; every
 #: other command refuses one (a typo in --db must not leave an empty register a cron check reads).
-WRITERS = frozenset({"add", "edit", "delete", "status", "end", "resolve", "set_", "init", "demo",
-                     "import_", "merge", "purge", "restore"})
+WRITERS = frozenset(
+    {
+        "add",
+        "edit",
+        "delete",
+        "status",
+        "end",
+        "resolve",
+        "set_",
+        "init",
+        "demo",
+        "import_",
+        "merge",
+        "purge",
+        "restore",
+    }
+)
 
 
 def committed_rows() -> int:
@@ -84,20 +101,25 @@ def interrupted() -> int:
 def unexpected(e: BaseException) -> int:
     """A failure nothing else named: one line, exit 2 (or 0 with the truth once a change committed)."""
     if isinstance(e, UnicodeEncodeError):
-        message = _("cannot print {text!r} in the output encoding {encoding}: set"
-                    " PYTHONIOENCODING=utf-8").format(text=e.object[e.start:e.end], encoding=e.encoding)
+        message = _(
+            "cannot print {text!r} in the output encoding {encoding}: set PYTHONIOENCODING=utf-8"
+        ).format(text=e.object[e.start : e.end], encoding=e.encoding)
     elif isinstance(e, RecursionError):
         message = _("input nested too deeply")
     elif isinstance(e, MemoryError):
         message = _("out of memory")
     else:
         message = _("unexpected {kind}: {error} (AIDTRACK_DEBUG=1 shows where)").format(
-            kind=type(e).__name__, error=e)
+            kind=type(e).__name__, error=e
+        )
     n = committed_rows()
     if n:
         _quiet_stdout()
-        _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
-            n=n, error=message))
+        _say(
+            _("the change was written ({n} row(s)); printing the result failed: {error}").format(
+                n=n, error=message
+            )
+        )
         return 0
     _say(_("Error: {message}").format(message=message))
     return 2
@@ -122,8 +144,12 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(e))
         except sqlite3.Error as e:
             if "integer overflow" in str(e):
-                fail(_("db: a sum is too large to compute exactly: a stored amount is far too large"
-                       " (correct it; new amounts are at most 999,999,999.99 yuan)"))
+                fail(
+                    _(
+                        "db: a sum is too large to compute exactly: a stored amount is far too large"
+                        " (correct it; new amounts are at most 999,999,999.99 yuan)"
+                    )
+                )
             fail(f"db: {e}")
         except OverflowError as e:
             fail(_("a number is too large: {error}").format(error=e))
@@ -134,8 +160,11 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as e:
             if _committed():
                 _quiet_stdout()
-                _say(_("the change was written ({n} row(s)); printing the result failed: {error}").format(
-                    n=_committed(), error=e.strerror))
+                _say(
+                    _("the change was written ({n} row(s)); printing the result failed: {error}").format(
+                        n=_committed(), error=e.strerror
+                    )
+                )
                 raise typer.Exit(0) from None
             fail(f"{e.filename or _('standard output')}: {e.strerror}")
         except KeyboardInterrupt:
@@ -190,9 +219,12 @@ def open_db(create: bool | None = None) -> Store:
 
             state.operator = text(state.operator, "operator", required=True, max_len=100)
         writes = state.writes
-        state.store = open_store(state.db, operator=state.operator,
-                                 create=writes if create is None else create,
-                                 read_only_ok=not writes)
+        state.store = open_store(
+            state.db,
+            operator=state.operator,
+            create=writes if create is None else create,
+            read_only_ok=not writes,
+        )
     return state.store
 
 
@@ -208,7 +240,7 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
+def validate_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv")) -> str:
     from ..parse import choice
 
     return choice(fmt, allowed, "format")
@@ -225,6 +257,7 @@ def confirm_delete(what: str, yes: bool) -> None:
 
 # Shell completion: values from their lists, codes from the register (read-only, never created).
 
+
 def _register_codes(ctx: typer.Context, table: str, incomplete: str) -> list[tuple[str, str]]:
     """(code, name) of the register's cadres or households starting with what is typed."""
     from urllib.parse import quote
@@ -240,9 +273,11 @@ def _register_codes(ctx: typer.Context, table: str, incomplete: str) -> list[tup
     try:
         conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
         try:
-            rows = conn.execute(f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\'"
-                                " OR name LIKE ? ESCAPE '\\' ORDER BY code LIMIT 50",
-                                [_like(incomplete), _like(incomplete)]).fetchall()
+            rows = conn.execute(
+                f"SELECT code, name FROM {table} WHERE code LIKE ? ESCAPE '\\'"
+                " OR name LIKE ? ESCAPE '\\' ORDER BY code LIMIT 50",
+                [_like(incomplete), _like(incomplete)],
+            ).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:
@@ -264,6 +299,7 @@ def complete_cadre(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
 
 def choices(*options: str) -> Callable[[str], list[str]]:
     """A completion of fixed values (a format, a kind, a status)."""
+
     def complete(incomplete: str) -> list[str]:
         return [o for o in options if o.startswith(incomplete)]
 
@@ -277,29 +313,54 @@ def format_option(help: str, *values: str) -> Any:
 
 # Shared option aliases (one definition, used by every command module).
 Format = Annotated[str, format_option(_("table, json or csv."), "table", "json", "csv")]
-ListFormat = Annotated[str, format_option(
-    _("table, json, csv or lines (one record per block; a table too wide for the terminal prints so by"
-      " itself)."), "table", "json", "csv", "lines")]
+ListFormat = Annotated[
+    str,
+    format_option(
+        _(
+            "table, json, csv or lines (one record per block; a table too wide for the terminal prints so by"
+            " itself)."
+        ),
+        "table",
+        "json",
+        "csv",
+        "lines",
+    ),
+]
 
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))
 ]
-HouseholdRef = Annotated[str, typer.Argument(help=_("Household code (H01) or exact name."),
-                                             autocompletion=complete_household)]
-CadreRef = Annotated[str, typer.Argument(help=_("Cadre code (C01) or exact name."),
-                                         autocompletion=complete_cadre)]
-HouseholdFilter = Annotated[
-    str | None, typer.Option("--household", help=_("Only this household (code or name)."),
-                             autocompletion=complete_household)
+HouseholdRef = Annotated[
+    str, typer.Argument(help=_("Household code (H01) or exact name."), autocompletion=complete_household)
 ]
-CadreFilter = Annotated[str | None, typer.Option("--cadre", help=_("Only this cadre (code or name)."),
-                                                 autocompletion=complete_cadre)]
-Search = Annotated[str | None, typer.Option(
-    "--search", "-s", metavar="TEXT",
-    help=_("Only records whose name, code, phone, ID number, address, tag or cadre contains TEXT;"
-           " pinyin initials find names (lxf finds 刘香福)."))]
+CadreRef = Annotated[
+    str, typer.Argument(help=_("Cadre code (C01) or exact name."), autocompletion=complete_cadre)
+]
+HouseholdFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--household", help=_("Only this household (code or name)."), autocompletion=complete_household
+    ),
+]
+CadreFilter = Annotated[
+    str | None,
+    typer.Option("--cadre", help=_("Only this cadre (code or name)."), autocompletion=complete_cadre),
+]
+Search = Annotated[
+    str | None,
+    typer.Option(
+        "--search",
+        "-s",
+        metavar="TEXT",
+        help=_(
+            "Only records whose name, code, phone, ID number, address, tag or cadre contains TEXT;"
+            " pinyin initials find names (lxf finds 刘香福)."
+        ),
+    ),
+]
 RecordId = Annotated[str, typer.Argument(help=_("The record's id (see the list command)."))]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))]
+
 
 def list_records(kind: str, fmt: str, **filters: Any) -> None:
     """A kind's list: the registry's list columns in a table, the whole public shape in JSON."""
@@ -307,7 +368,7 @@ def list_records(kind: str, fmt: str, **filters: Any) -> None:
     from ..ops import records
     from ..render import emit
 
-    fmt = check_format(fmt, ("table", "json", "csv", "lines"))
+    fmt = validate_format(fmt, ("table", "json", "csv", "lines"))
     rows = records.select(open_db(), kind, **filters)
     emit(rows, REGISTRY[kind].list_columns, fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
 
@@ -316,7 +377,7 @@ def show_record(kind: str, ident: str, fmt: str) -> None:
     from ..ops import records
     from ..render import emit_one
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     emit_one(records.get(open_db(), kind, ident), fmt)
 
 

@@ -51,28 +51,46 @@ def _fields(**kw) -> dict:
 
 
 @command(app)
-def add(name: Annotated[str, typer.Argument(help=_("Name of the head of the household."))],
-        code: Code = None, members: Members = None, address: Address = None,
-        employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
-        gender: Gender = None, phone: Phone = None, id_number: IdNumber = None, tag: Tags = None,
-        enrolled: Annotated[str | None, typer.Option("--enrolled", help=_("Date enrolled (today)."))]
-        = None) -> None:
+def add(
+    name: Annotated[str, typer.Argument(help=_("Name of the head of the household."))],
+    code: Code = None,
+    members: Members = None,
+    address: Address = None,
+    employer: Employer = None,
+    livelihood: Livelihood = None,
+    born: Born = None,
+    gender: Gender = None,
+    phone: Phone = None,
+    id_number: IdNumber = None,
+    tag: Tags = None,
+    enrolled: Annotated[str | None, typer.Option("--enrolled", help=_("Date enrolled (today)."))] = None,
+) -> None:
     """Enrol a household (status enrolled); prints the new code.
 
     Example: aidtrack household add 刘香福 --code H01 --members 3 --tag 4050 --livelihood transport
     """
     from ..ops import records
 
-    data = _fields(name=name, code=code, members=members, address=address, employer=employer,
-                   livelihood=livelihood, born=born, gender=gender, phone=phone,
-                   id_number=id_number, tag=tag, enrolled=enrolled)
+    data = _fields(
+        name=name,
+        code=code,
+        members=members,
+        address=address,
+        employer=employer,
+        livelihood=livelihood,
+        born=born,
+        gender=gender,
+        phone=phone,
+        id_number=id_number,
+        tag=tag,
+        enrolled=enrolled,
+    )
     print(records.add(open_db(), "households", data, today(), warn=warn))
 
 
 @command(app, "list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))]
-    = None,
+    status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))] = None,
     search: Search = None,
     fmt: ListFormat = "table",
 ) -> None:
@@ -93,16 +111,33 @@ def show(ref: HouseholdRef, fmt: Format = "table") -> None:
 
 
 @command(app)
-def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] = None,
-         code: Code = None, members: Members = None, address: Address = None,
-         employer: Employer = None, livelihood: Livelihood = None, born: Born = None,
-         gender: Gender = None, phone: Phone = None, id_number: IdNumber = None,
-         tag: Tags = None,
-         from_: Annotated[str | None, typer.Option("--from", help=_(
-             "With --members: the day the new size holds from (today); the months before keep"
-             " theirs."))] = None,
-         enrolled: Annotated[str | None, typer.Option("--enrolled", help=_(
-             "Move the enrolment to this day (to record earlier history: back-filling)."))] = None) -> None:
+def edit(
+    ref: HouseholdRef,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    code: Code = None,
+    members: Members = None,
+    address: Address = None,
+    employer: Employer = None,
+    livelihood: Livelihood = None,
+    born: Born = None,
+    gender: Gender = None,
+    phone: Phone = None,
+    id_number: IdNumber = None,
+    tag: Tags = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help=_("With --members: the day the new size holds from (today); the months before keep theirs."),
+        ),
+    ] = None,
+    enrolled: Annotated[
+        str | None,
+        typer.Option(
+            "--enrolled", help=_("Move the enrolment to this day (to record earlier history: back-filling).")
+        ),
+    ] = None,
+) -> None:
     """Correct a household's details (audited). --tag replaces the tags.
 
     --members N sets the size from a day on (--from, else today): people counted but not named
@@ -116,9 +151,19 @@ def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] 
 
         fail(_("--from: goes with --members (the day the new size holds from)"))
     changes = _fields(
-        name=name, code=code, members=members, address=address, employer=employer,
-        livelihood=livelihood, born=born, gender=gender, phone=phone, id_number=id_number,
-        tag=tag, enrolled=enrolled)
+        name=name,
+        code=code,
+        members=members,
+        address=address,
+        employer=employer,
+        livelihood=livelihood,
+        born=born,
+        gender=gender,
+        phone=phone,
+        id_number=id_number,
+        tag=tag,
+        enrolled=enrolled,
+    )
     if from_ is not None:
         from ..parse import date as parse_date
 
@@ -127,13 +172,18 @@ def edit(ref: HouseholdRef, name: Annotated[str | None, typer.Option("--name")] 
 
 
 @command(app)
-def status(ref: HouseholdRef,
-           set_: Annotated[str | None, typer.Option(
-               "--set", help=_("enrolled, exited, prosperous or relapsed."),
-               autocompletion=choices(*STATUSES))] = None,
-           date: DateOpt = None,
-           reason: Annotated[str | None, typer.Option("--reason")] = None,
-           fmt: Format = "table") -> None:
+def status(
+    ref: HouseholdRef,
+    set_: Annotated[
+        str | None,
+        typer.Option(
+            "--set", help=_("enrolled, exited, prosperous or relapsed."), autocompletion=choices(*STATUSES)
+        ),
+    ] = None,
+    date: DateOpt = None,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    fmt: Format = "table",
+) -> None:
     """Record a status change (脱贫 exited, 致富 prosperous, 返贫 relapsed), or show the history.
 
     Example: aidtrack household status H01 --set exited --date 2004-03-31 --reason 三轮车运输收入稳定
@@ -158,8 +208,9 @@ def delete(ref: HouseholdRef, yes: Yes = False) -> None:
 
 
 @command(app)
-def purge(code: Annotated[str, typer.Argument(help=_("The deleted household's code."))],
-          yes: Yes = False) -> None:
+def purge(
+    code: Annotated[str, typer.Argument(help=_("The deleted household's code."))], yes: Yes = False
+) -> None:
     """Erase a deleted household's personal data from the audit log (a removal request).
 
     The log keeps when, who and what was done; the values are erased. The purge is audited without
@@ -173,4 +224,3 @@ def purge(code: Annotated[str, typer.Argument(help=_("The deleted household's co
     confirm_delete(_("the audit log's personal data of deleted household {code}").format(code=code), yes)
     n = purge_household(open_db(), code)
     sys.stderr.write(_("Purged {n} audit log entries of {code}.").format(n=n, code=code) + "\n")
-

@@ -31,16 +31,22 @@ Source = Annotated[str | None, typer.Option("--source", help=_("Where it came fr
 
 
 @command(app)
-def add(household: HouseholdRef, month: Month = None, amount: Amount = None,
-        source: Source = None) -> None:
+def add(household: HouseholdRef, month: Month = None, amount: Amount = None, source: Source = None) -> None:
     """Record a month's income of a household; prints the record id.
 
     Example: aidtrack income add H01 --month 2004-09 --amount 150 --source 三轮车运输
     """
     from ..ops import records
 
-    print(records.add(open_db(), "income", {"household": household, "month": month,
-                                            "amount": amount, "source": source}, today(), warn=warn))
+    print(
+        records.add(
+            open_db(),
+            "income",
+            {"household": household, "month": month, "amount": amount, "source": source},
+            today(),
+            warn=warn,
+        )
+    )
 
 
 @command(app, "list")

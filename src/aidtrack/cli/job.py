@@ -30,17 +30,27 @@ Employer = Annotated[str | None, typer.Option("--employer", help=_("Where."))]
 Started = Annotated[str | None, typer.Option("--started", help=_("First day of work (default today)."))]
 Ended = Annotated[str | None, typer.Option("--ended", help=_("Last day of work."))]
 Wage = Annotated[str | None, typer.Option("--wage", help=_("Monthly wage in yuan."))]
-Insured = Annotated[bool | None, typer.Option(
-    "--insured/--not-insured", help=_("Social insurance paid or not."))]
+Insured = Annotated[
+    bool | None, typer.Option("--insured/--not-insured", help=_("Social insurance paid or not."))
+]
 FoundBy = Annotated[str | None, typer.Option("--found-by", help=_("cadre, unit or self."))]
-Measure = Annotated[str | None, typer.Option(
-    "--measure", help=_("The measure of the plan it carries out (its text or id)."))]
+Measure = Annotated[
+    str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
+]
 
 
 @command(app)
-def add(household: HouseholdRef, member: Member = None, employer: Employer = None,
-        started: Started = None, ended: Ended = None, wage: Wage = None, insured: Insured = None,
-        found_by: FoundBy = None, measure: Measure = None) -> None:
+def add(
+    household: HouseholdRef,
+    member: Member = None,
+    employer: Employer = None,
+    started: Started = None,
+    ended: Ended = None,
+    wage: Wage = None,
+    insured: Insured = None,
+    found_by: FoundBy = None,
+    measure: Measure = None,
+) -> None:
     """Record a job placement of a household member; prints its id.
 
     Example: aidtrack job add H01 --member 刘强 --employer 绿色家园社区 --started 2004-01-10
@@ -48,10 +58,24 @@ def add(household: HouseholdRef, member: Member = None, employer: Employer = Non
     """
     from ..ops import records
 
-    print(records.add(open_db(), "jobs", {
-        "household": household, "member": member, "employer": employer, "started": started,
-        "ended": ended, "wage": wage, "insured": insured, "found_by": found_by, "measure": measure},
-        today()))
+    print(
+        records.add(
+            open_db(),
+            "jobs",
+            {
+                "household": household,
+                "member": member,
+                "employer": employer,
+                "started": started,
+                "ended": ended,
+                "wage": wage,
+                "insured": insured,
+                "found_by": found_by,
+                "measure": measure,
+            },
+            today(),
+        )
+    )
 
 
 @command(app)
@@ -66,9 +90,11 @@ def end(ident: RecordId, date: DateOpt = None) -> None:
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None,
-          current: Annotated[bool, typer.Option("--current", help=_("Only jobs not ended."))] = False,
-          fmt: Format = "table") -> None:
+def list_(
+    household: HouseholdFilter = None,
+    current: Annotated[bool, typer.Option("--current", help=_("Only jobs not ended."))] = False,
+    fmt: Format = "table",
+) -> None:
     """List job placements.
 
     Example: aidtrack job list --current
@@ -77,16 +103,35 @@ def list_(household: HouseholdFilter = None,
 
 
 @command(app)
-def edit(ident: RecordId, member: Member = None, employer: Employer = None, started: Started = None,
-         ended: Ended = None, wage: Wage = None, insured: Insured = None, found_by: FoundBy = None,
-         measure: Measure = None) -> None:
+def edit(
+    ident: RecordId,
+    member: Member = None,
+    employer: Employer = None,
+    started: Started = None,
+    ended: Ended = None,
+    wage: Wage = None,
+    insured: Insured = None,
+    found_by: FoundBy = None,
+    measure: Measure = None,
+) -> None:
     """Correct a job placement (audited).
 
     Example: aidtrack job edit 2 --wage 500
     """
-    edit_record("jobs", ident, {"member": member, "employer": employer, "started": started,
-                                "ended": ended, "wage": wage, "insured": insured, "found_by": found_by,
-                                "measure": measure})
+    edit_record(
+        "jobs",
+        ident,
+        {
+            "member": member,
+            "employer": employer,
+            "started": started,
+            "ended": ended,
+            "wage": wage,
+            "insured": insured,
+            "found_by": found_by,
+            "measure": measure,
+        },
+    )
 
 
 @command(app)

@@ -32,24 +32,33 @@ GROUPS: dict[str, str] = {
     "visit": N_("Visits (走访): the tracking register (跟踪问效登记表) of what each visit found and solved."),
     "income": N_("Monthly income records: how much a household earned in a month, from which source."),
     "aid": N_("Aid (三帮 and more): projects, funds, jobs, goods and medical help given to a household."),
-    "problem": N_("Problems raised at visits; those a cadre cannot solve are escalated to the party"
-                  " committee."),
+    "problem": N_(
+        "Problems raised at visits; those a cadre cannot solve are escalated to the party committee."
+    ),
     "policy": N_("Policy settings (poverty line, visits per quarter, …), each with an effective-from date."),
     "report": N_("Reports: the quarter rollup, cadre assessment, year grid, household register, outcomes."),
-    "check": N_("Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
-                " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
-                " cron and CI."),
-    "member": N_("Household members (家庭成员): who lives in a household and when; its size on a day is the"
-                 " count present."),
-    "meeting": N_("Meetings (局党委会, 领导小组) that study escalated problems: decision, leader responsible,"
-                  " deadline."),
-    "plan": N_("One household, one plan (一户一策): causes of poverty and the measures (帮扶措施) against"
-               " them."),
+    "check": N_(
+        "Checks: relapse risk, visits behind schedule, exit candidates. Exit 1 when something is"
+        " found.\n\nExit status 0: nothing found; 1: something found (printed); 2: an error. For"
+        " cron and CI."
+    ),
+    "member": N_(
+        "Household members (家庭成员): who lives in a household and when; its size on a day is the"
+        " count present."
+    ),
+    "meeting": N_(
+        "Meetings (局党委会, 领导小组) that study escalated problems: decision, leader responsible, deadline."
+    ),
+    "plan": N_(
+        "One household, one plan (一户一策): causes of poverty and the measures (帮扶措施) against them."
+    ),
     "job": N_("Job placements (帮就业): who was placed where, from when, at what wage, found by whom."),
-    "monitor": N_("Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk"
-                  " elimination."),
-    "assess": N_("Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and"
-                 " penalties."),
+    "monitor": N_(
+        "Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk elimination."
+    ),
+    "assess": N_(
+        "Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and penalties."
+    ),
 }
 
 #: Modules mounted without a name (their commands are top-level), with the commands each holds.
@@ -73,8 +82,12 @@ def main(
     ctx: typer.Context,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="AIDTRACK_DB", help=_("The register file (default: user data folder)."),
-                     dir_okay=False),
+        typer.Option(
+            "--db",
+            envvar="AIDTRACK_DB",
+            help=_("The register file (default: user data folder)."),
+            dir_okay=False,
+        ),
     ] = None,
     operator: Annotated[
         str | None,
@@ -82,8 +95,11 @@ def main(
     ] = None,
     lang: Annotated[
         str | None,
-        typer.Option("--lang", metavar="[en|zh]",
-                     help=_("Interface language, en or zh (default: AIDTRACK_LANG, else the locale: LANG).")),
+        typer.Option(
+            "--lang",
+            metavar="[en|zh]",
+            help=_("Interface language, en or zh (default: AIDTRACK_LANG, else the locale: LANG)."),
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help=_("Show the version."))
@@ -127,8 +143,12 @@ def demo() -> None:
     quarter, as_of = story.story_dates(db)
     print(_("Demo register: {path}").format(path=db.path))
     print(_("Explore it:    aidtrack --db {path} household list").format(path=db.path))
-    emit([{"records": k, "count": v} for k, v in story.counts(db).items()], ("records", "count"),
-         "table", title=_("What the story holds"))
+    emit(
+        [{"records": k, "count": v} for k, v in story.counts(db).items()],
+        ("records", "count"),
+        "table",
+        title=_("What the story holds"),
+    )
     from ..checks import monitor
     from ..reports import quarter as quarter_report
     from .check import print_sections
@@ -145,9 +165,16 @@ def demo() -> None:
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
     fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
-    redact: Annotated[bool, typer.Option(
-        "--redact", help=_("Mask personal data in the values: names keep their first character; phone,"
-                           " ID, address hidden; the register's people masked inside free text."))] = False,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help=_(
+                "Mask personal data in the values: names keep their first character; phone,"
+                " ID, address hidden; the register's people masked inside free text."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """The audit log: who changed what, when, with the values before and after.
 
@@ -156,12 +183,13 @@ def log(
     from ..model import AidtrackError
     from ..ops.audit import entries
     from ..render import emit
-    from .common import check_format
+    from .common import validate_format
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     if not 1 <= limit <= 1_000_000:
-        raise AidtrackError("limit", limit, _("must be between {minimum} and {maximum}").format(
-            minimum=1, maximum=1_000_000))
+        raise AidtrackError(
+            "limit", limit, _("must be between {minimum} and {maximum}").format(minimum=1, maximum=1_000_000)
+        )
     db = open_db()
     rows = entries(db, limit)
     if redact:
@@ -173,10 +201,19 @@ def log(
             for r in rows:
                 before = redact_record(r["before"]) if isinstance(r["before"], dict) else r["before"]
                 after = redact_record(r["after"]) if isinstance(r["after"], dict) else r["after"]
-                r.update(before=before, after=after, change=change(before, after),
-                         operator=mask_text(r["operator"]), record=mask_text(r["record"]))
-    emit(rows, ("id", "when", "operator", "action", "entity", "record", "change"),
-         fmt, empty=_("The audit log is empty."))
+                r.update(
+                    before=before,
+                    after=after,
+                    change=change(before, after),
+                    operator=mask_text(r["operator"]),
+                    record=mask_text(r["record"]),
+                )
+    emit(
+        rows,
+        ("id", "when", "operator", "action", "entity", "record", "change"),
+        fmt,
+        empty=_("The audit log is empty."),
+    )
 
 
 def build(only: str | None = None) -> typer.Typer:
@@ -250,26 +287,35 @@ _CHROME = {
     "--help": N_("Show this message and exit."),
     "--install-completion": N_("Install completion for the current shell."),
     "--show-completion": N_(
-        "Show completion for the current shell, to copy it or customize the installation."),
+        "Show completion for the current shell, to copy it or customize the installation."
+    ),
 }
 
 #: Usage errors of the click bundled in Typer (plain English there), as (pattern, message).
 _USAGE_ERRORS = (
     (r"Missing argument (?P<hint>.+)\.", N_("Missing argument {hint}.")),
     (r"Missing option (?P<hint>.+)\.", N_("Missing option {hint}.")),
-    (r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
-     N_("No such option: {name} (Possible options: {options})")),
+    (
+        r"No such option: (?P<name>\S+) \(Possible options: (?P<options>.+)\)",
+        N_("No such option: {name} (Possible options: {options})"),
+    ),
     (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
-    (r"No such command (?P<name>.+?)\. Did you mean (?P<options>.+)\?",
-     N_("No such command {name}. Did you mean {options}?")),
+    (
+        r"No such command (?P<name>.+?)\. Did you mean (?P<options>.+)\?",
+        N_("No such command {name}. Did you mean {options}?"),
+    ),
     (r"No such command (?P<name>.+)\.", N_("No such command {name}.")),
     (r"Missing command\.", N_("Missing command.")),
     (r"Option (?P<name>.+) requires an argument\.", N_("Option {name} requires an argument.")),
-    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
-     N_("Got unexpected extra argument(s) ({args})")),
+    (
+        r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
+        N_("Got unexpected extra argument(s) ({args})"),
+    ),
     (r"Invalid value for (?P<hint>.+?): (?P<message>.*)", N_("Invalid value for {hint}: {message}")),
-    (r"Input should be a valid integer, unable to parse string as an integer",
-     N_("Input should be a valid integer, unable to parse string as an integer")),
+    (
+        r"Input should be a valid integer, unable to parse string as an integer",
+        N_("Input should be a valid integer, unable to parse string as an integer"),
+    ),
 )
 
 
@@ -350,8 +396,11 @@ def run() -> None:
         if hasattr(e, "format_message") and hasattr(e, "exit_code") and isinstance(e.exit_code, int):
             if not e.format_message().strip():  # a group called bare: its help is already shown
                 sys.exit(e.exit_code)
-            sys.stderr.write(_("Error: {message}").format(message=usage_message(e.format_message()))
-                             + _(" (try --help)") + "\n")
+            sys.stderr.write(
+                _("Error: {message}").format(message=usage_message(e.format_message()))
+                + _(" (try --help)")
+                + "\n"
+            )
             sys.exit(e.exit_code)
         if os.environ.get("AIDTRACK_DEBUG"):
             raise

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import check_format, command, fail, format_option, open_db, state
+from .common import command, fail, format_option, open_db, state, validate_format
 
 #: Mounted on the main app with `add_typer` and no name: its commands are top-level
 #: (`aidtrack backup`, `aidtrack restore`, `aidtrack doctor`).
@@ -17,9 +17,10 @@ app = typer.Typer()
 
 
 @command(app)
-def backup(dest: Annotated[Path, typer.Argument(help=_("Where to write the copy."))],
-           force: Annotated[bool, typer.Option("--force", help=_("Replace DEST if it exists."))]
-           = False) -> None:
+def backup(
+    dest: Annotated[Path, typer.Argument(help=_("Where to write the copy."))],
+    force: Annotated[bool, typer.Option("--force", help=_("Replace DEST if it exists."))] = False,
+) -> None:
     """Write a consistent copy of the register (0600), even while clerks are writing to it.
 
     Example: aidtrack backup /mnt/usb/unit-2004-10-15.db
@@ -30,8 +31,10 @@ def backup(dest: Annotated[Path, typer.Argument(help=_("Where to write the copy.
 
 
 @command(app)
-def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
-            yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False) -> None:
+def restore(
+    src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False,
+) -> None:
     """Replace the register with a checked backup; the replaced file is kept beside it.
 
     Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
@@ -50,8 +53,7 @@ def restore(src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtra
 
 
 @command(app)
-def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table"
-           ) -> None:
+def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table") -> None:
     """Check the file and the programme's invariants; exit 1 when anything is wrong.
 
     Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
@@ -63,7 +65,7 @@ def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table"
     from ..render import emit
     from ..store import default_path
 
-    fmt = check_format(fmt, ("table", "json"))
+    fmt = validate_format(fmt, ("table", "json"))
     path = state.db or default_path()
     if not path.exists():
         fail(_("db: {path} does not exist").format(path=path))
@@ -74,4 +76,3 @@ def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table"
     emit(rows, ("check", "result", "detail"), fmt)
     if not all(f["ok"] for f in findings):
         raise typer.Exit(1)
-

@@ -14,30 +14,38 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app)
-def add(date: Annotated[str, typer.Argument(help=_("The meeting's day (ISO date, today or yesterday)."))],
-        kind: Annotated[str | None, typer.Option(
-            "--kind", help=_("committee (局党委会, default) or leading-group (领导小组)."))] = None,
-        attendees: Annotated[str | None, typer.Option("--attendees", help=_("Who attended."))] = None,
-        note: Annotated[str | None, typer.Option("--note", help=_("The meeting's record."))] = None) -> None:
+def add(
+    date: Annotated[str, typer.Argument(help=_("The meeting's day (ISO date, today or yesterday)."))],
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help=_("committee (局党委会, default) or leading-group (领导小组).")),
+    ] = None,
+    attendees: Annotated[str | None, typer.Option("--attendees", help=_("Who attended."))] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_("The meeting's record."))] = None,
+) -> None:
     """Record a meeting that studies escalated problems; prints the meeting id.
 
     Example: aidtrack meeting add 2004-10-08 --kind committee --attendees 局党委全体成员
     """
     from ..ops import records
 
-    print(records.add(open_db(), "meetings", {"date": date, "kind": kind, "attendees": attendees,
-                                              "note": note}, today()))
+    print(
+        records.add(
+            open_db(), "meetings", {"date": date, "kind": kind, "attendees": attendees, "note": note}, today()
+        )
+    )
 
 
 @command(app)
-def item(meeting: Annotated[str, typer.Argument(help=_("The meeting's id (see meeting list)."))],
-         problem: Annotated[str, typer.Argument(help=_("The escalated problem's id (see problem list)."))],
-         decision: Annotated[str | None, typer.Option("--decision", help=_("What the meeting decided."))]
-         = None,
-         leader: Annotated[str | None, typer.Option(
-             "--leader", help=_("The leader responsible: a cadre's code or name."))] = None,
-         due: Annotated[str | None, typer.Option("--due", help=_("Deadline of the decision."))] = None,
-         ) -> None:
+def item(
+    meeting: Annotated[str, typer.Argument(help=_("The meeting's id (see meeting list)."))],
+    problem: Annotated[str, typer.Argument(help=_("The escalated problem's id (see problem list)."))],
+    decision: Annotated[str | None, typer.Option("--decision", help=_("What the meeting decided."))] = None,
+    leader: Annotated[
+        str | None, typer.Option("--leader", help=_("The leader responsible: a cadre's code or name."))
+    ] = None,
+    due: Annotated[str | None, typer.Option("--due", help=_("Deadline of the decision."))] = None,
+) -> None:
     """Record that a meeting studied an escalated problem, with its decision; prints the item id.
 
     A decision past its deadline while the problem is open is overdue (aidtrack check escalations).
@@ -49,10 +57,23 @@ def item(meeting: Annotated[str, typer.Argument(help=_("The meeting's id (see me
     db = open_db()
     m = records.get(db, "meetings", meeting)
     p = records.get(db, "problems", problem)
-    print(records.add(db, "meeting_items", {
-        "meeting_date": m["date"], "meeting_kind": m["kind"], "household": p["household"],
-        "date": p["date"], "problem": p["problem"], "decision": decision, "leader": leader, "due": due,
-    }, today()))
+    print(
+        records.add(
+            db,
+            "meeting_items",
+            {
+                "meeting_date": m["date"],
+                "meeting_kind": m["kind"],
+                "household": p["household"],
+                "date": p["date"],
+                "problem": p["problem"],
+                "decision": decision,
+                "leader": leader,
+                "due": due,
+            },
+            today(),
+        )
+    )
 
 
 @command(app, "list")
@@ -73,9 +94,9 @@ def show(meeting: Annotated[str, typer.Argument(help=_("The meeting's id."))], f
     from ..kinds import REGISTRY
     from ..ops import records
     from ..render import emit, emit_one
-    from .common import check_format
+    from .common import validate_format
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     db = open_db()
     m = records.get(db, "meetings", meeting)
     items = [i for i in records.select(db, "meeting_items") if i["meeting_id"] == m["id"]]

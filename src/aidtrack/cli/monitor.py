@@ -26,11 +26,18 @@ Reason = Annotated[str | None, typer.Option("--reason", help=_("Why (free text).
 
 
 @command(app)
-def add(household: HouseholdRef,
-        category: Annotated[str | None, typer.Option(
-            "--category", help=_("unstable (脱贫不稳定户), marginal (边缘易致贫户) or sudden"
-                                 " (突发严重困难户)."))] = None,
-        date: DateOpt = None, reason: Reason = None) -> None:
+def add(
+    household: HouseholdRef,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help=_("unstable (脱贫不稳定户), marginal (边缘易致贫户) or sudden (突发严重困难户)."),
+        ),
+    ] = None,
+    date: DateOpt = None,
+    reason: Reason = None,
+) -> None:
     """Put a household under monitoring with a category; prints the entry's id.
 
     A household never enrolled may be monitored (marginal). See `aidtrack check monitor`.
@@ -39,15 +46,28 @@ def add(household: HouseholdRef,
     """
     from ..ops import records
 
-    print(records.add(open_db(), "monitoring", {"household": household, "category": category,
-                                                "date": date, "reason": reason}, today()))
+    print(
+        records.add(
+            open_db(),
+            "monitoring",
+            {"household": household, "category": category, "date": date, "reason": reason},
+            today(),
+        )
+    )
 
 
 @command(app)
-def end(household: HouseholdRef, date: DateOpt = None, reason: Reason = None,
-        override: Annotated[bool, typer.Option(
-            "--override", help=_("End it although `check monitor` does not find it ready (say why)."))]
-        = False) -> None:
+def end(
+    household: HouseholdRef,
+    date: DateOpt = None,
+    reason: Reason = None,
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override", help=_("End it although `check monitor` does not find it ready (say why).")
+        ),
+    ] = False,
+) -> None:
     """End a household's monitoring by risk elimination (风险消除), audited.
 
     Refused unless `aidtrack check monitor` finds it ready on that day: income above the monitoring
@@ -72,17 +92,26 @@ def end(household: HouseholdRef, date: DateOpt = None, reason: Reason = None,
         result = monitor.run(db, day)
         if not any(r["_id"] == hid for r in result["ready"]):
             why = next((monitor._staying(r) for r in result["monitored"] if r["_id"] == hid), "")
-            raise AidtrackError("household", household, _(
-                "is not ready for risk elimination on {day}: {why} (--override to end it anyway)").format(
-                    day=day, why=why))
-    edit_record("monitoring", str(entry["id"]), {"ended_on": day.isoformat(),
-                                                 "end_reason": reason or _("risk eliminated")})
+            raise AidtrackError(
+                "household",
+                household,
+                _("is not ready for risk elimination on {day}: {why} (--override to end it anyway)").format(
+                    day=day, why=why
+                ),
+            )
+    edit_record(
+        "monitoring",
+        str(entry["id"]),
+        {"ended_on": day.isoformat(), "end_reason": reason or _("risk eliminated")},
+    )
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None,
-          open_: Annotated[bool, typer.Option("--open", help=_("Only monitoring not ended."))] = False,
-          fmt: Format = "table") -> None:
+def list_(
+    household: HouseholdFilter = None,
+    open_: Annotated[bool, typer.Option("--open", help=_("Only monitoring not ended."))] = False,
+    fmt: Format = "table",
+) -> None:
     """List monitoring entries (history kept: ended ones stay).
 
     Example: aidtrack monitor list --open

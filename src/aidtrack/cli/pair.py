@@ -28,18 +28,26 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app)
-def add(cadre: CadreRef, household: HouseholdRef,
-        since: Annotated[str | None, typer.Option("--since", help=_("First day (today)."))] = None
-        ) -> None:
+def add(
+    cadre: CadreRef,
+    household: HouseholdRef,
+    since: Annotated[str | None, typer.Option("--since", help=_("First day (today)."))] = None,
+) -> None:
     """Pair a cadre with a household; prints the pairing id. A household has one pairing at a time.
 
     Example: aidtrack pair add C01 H01 --since 2003-07-10
     """
     from ..ops import records
 
-    print(records.add(open_db(), "pairings",
-                      {"cadre": cadre, "household": household, "since": since}, today(),
-                      warn=warn))
+    print(
+        records.add(
+            open_db(),
+            "pairings",
+            {"cadre": cadre, "household": household, "since": since},
+            today(),
+            warn=warn,
+        )
+    )
 
 
 @command(app)
@@ -55,8 +63,10 @@ def end(household: HouseholdRef, date: DateOpt = None) -> None:
 
 
 @command(app, "list")
-def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings not ended."))] = False,
-          fmt: ListFormat = "table") -> None:
+def list_(
+    active: Annotated[bool, typer.Option("--active", help=_("Only pairings not ended."))] = False,
+    fmt: ListFormat = "table",
+) -> None:
     """List pairings.
 
     Example: aidtrack pair list --active
@@ -65,10 +75,12 @@ def list_(active: Annotated[bool, typer.Option("--active", help=_("Only pairings
 
 
 @command(app)
-def edit(ident: RecordId,
-         cadre: Annotated[str | None, typer.Option("--cadre", help=_("The paired cadre."))] = None,
-         since: Annotated[str | None, typer.Option("--since", help=_("First day."))] = None,
-         until: Annotated[str | None, typer.Option("--until", help=_("Last day."))] = None) -> None:
+def edit(
+    ident: RecordId,
+    cadre: Annotated[str | None, typer.Option("--cadre", help=_("The paired cadre."))] = None,
+    since: Annotated[str | None, typer.Option("--since", help=_("First day."))] = None,
+    until: Annotated[str | None, typer.Option("--until", help=_("Last day."))] = None,
+) -> None:
     """Correct a pairing (audited); its visits must stay within its dates.
 
     Example: aidtrack pair edit 3 --since 2003-07-08

@@ -15,25 +15,36 @@ from .common import (
     HouseholdRef,
     RecordId,
     Yes,
-    check_format,
     command,
     delete_record,
     edit_record,
     list_records,
     open_db,
     today,
+    validate_format,
 )
 
 NAME = "plan"
 app = typer.Typer(no_args_is_help=True)
 
-Cause = Annotated[str | None, typer.Option(
-    "--cause", help=_("illness, disability, schooling, disaster, laid_off (失业下岗), lack_labour,"
-                      " lack_skills, lack_funds, weak_motivation, other."))]
+Cause = Annotated[
+    str | None,
+    typer.Option(
+        "--cause",
+        help=_(
+            "illness, disability, schooling, disaster, laid_off (失业下岗), lack_labour,"
+            " lack_skills, lack_funds, weak_motivation, other."
+        ),
+    ),
+]
 What = Annotated[str | None, typer.Option("--what", help=_("What is to be done (free text)."))]
-MKind = Annotated[str | None, typer.Option(
-    "--kind", help=_("project, funds, job, goods, medical, schooling, housing, social_security,"
-                     " training, other."))]
+MKind = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        help=_("project, funds, job, goods, medical, schooling, housing, social_security, training, other."),
+    ),
+]
 Member = Annotated[str | None, typer.Option("--member", help=_("The household member it is for."))]
 Cadre = Annotated[str | None, typer.Option("--cadre", help=_("The cadre responsible (code or name)."))]
 Due = Annotated[str | None, typer.Option("--due", help=_("Date it is to be done by."))]
@@ -41,8 +52,16 @@ Note = Annotated[str | None, typer.Option("--note")]
 
 
 @command(app)
-def add(household: HouseholdRef, what: What = None, kind: MKind = None, cause: Cause = None,
-        member: Member = None, cadre: Cadre = None, date: DateOpt = None, due: Due = None) -> None:
+def add(
+    household: HouseholdRef,
+    what: What = None,
+    kind: MKind = None,
+    cause: Cause = None,
+    member: Member = None,
+    cadre: Cadre = None,
+    date: DateOpt = None,
+    due: Due = None,
+) -> None:
     """Add a measure to a household's plan (status planned); prints its id.
 
     Example: aidtrack plan add H01 --what 买三轮车跑运输 --kind project --cause laid_off --cadre C01
@@ -50,62 +69,112 @@ def add(household: HouseholdRef, what: What = None, kind: MKind = None, cause: C
     """
     from ..ops import records
 
-    print(records.add(open_db(), "measures", {
-        "household": household, "what": what, "kind": kind, "cause": cause, "member": member,
-        "cadre": cadre, "date": date, "due": due}, today()))
+    print(
+        records.add(
+            open_db(),
+            "measures",
+            {
+                "household": household,
+                "what": what,
+                "kind": kind,
+                "cause": cause,
+                "member": member,
+                "cadre": cadre,
+                "date": date,
+                "due": due,
+            },
+            today(),
+        )
+    )
 
 
 @command(app)
-def edit(ident: RecordId, what: What = None, kind: MKind = None, cause: Cause = None,
-         member: Member = None, cadre: Cadre = None, date: DateOpt = None, due: Due = None,
-         status: Annotated[str | None, typer.Option(
-             "--status", help=_("planned, in_progress, done or dropped."))] = None,
-         done_on: Annotated[str | None, typer.Option("--done-on", help=_("Day it was done or dropped."))]
-         = None,
-         result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
-         ) -> None:
+def edit(
+    ident: RecordId,
+    what: What = None,
+    kind: MKind = None,
+    cause: Cause = None,
+    member: Member = None,
+    cadre: Cadre = None,
+    date: DateOpt = None,
+    due: Due = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help=_("planned, in_progress, done or dropped."))
+    ] = None,
+    done_on: Annotated[str | None, typer.Option("--done-on", help=_("Day it was done or dropped."))] = None,
+    result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
+) -> None:
     """Correct a measure, or move it to in_progress (audited).
 
     Example: aidtrack plan edit 3 --status in_progress
     """
-    edit_record("measures", ident, {"what": what, "kind": kind, "cause": cause, "member": member,
-                                    "cadre": cadre, "date": date, "due": due, "status": status,
-                                    "done_on": done_on, "result": result})
+    edit_record(
+        "measures",
+        ident,
+        {
+            "what": what,
+            "kind": kind,
+            "cause": cause,
+            "member": member,
+            "cadre": cadre,
+            "date": date,
+            "due": due,
+            "status": status,
+            "done_on": done_on,
+            "result": result,
+        },
+    )
 
 
 @command(app)
-def done(ident: RecordId, date: DateOpt = None,
-         result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
-         ) -> None:
+def done(
+    ident: RecordId,
+    date: DateOpt = None,
+    result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
+) -> None:
     """Mark a measure done on a day, with its result (audited).
 
     Example: aidtrack plan done 3 --date 2003-08-20 --result 三轮车已购，每月收入600元
     """
     from ..parse import date as parse_date
 
-    edit_record("measures", ident, {"status": "done", "result": result,
-                                    "done_on": parse_date(date or today(), "date", today=today())})
+    edit_record(
+        "measures",
+        ident,
+        {"status": "done", "result": result, "done_on": parse_date(date or today(), "date", today=today())},
+    )
 
 
 @command(app)
-def drop(ident: RecordId, date: DateOpt = None,
-         reason: Annotated[str | None, typer.Option("--reason", help=_("Why it was dropped."))] = None,
-         ) -> None:
+def drop(
+    ident: RecordId,
+    date: DateOpt = None,
+    reason: Annotated[str | None, typer.Option("--reason", help=_("Why it was dropped."))] = None,
+) -> None:
     """Drop a measure that will not be carried out, with why (audited).
 
     Example: aidtrack plan drop 4 --date 2004-03-01 --reason 本人另谋出路
     """
     from ..parse import date as parse_date
 
-    edit_record("measures", ident, {"status": "dropped", "result": reason,
-                                    "done_on": parse_date(date or today(), "date", today=today())})
+    edit_record(
+        "measures",
+        ident,
+        {
+            "status": "dropped",
+            "result": reason,
+            "done_on": parse_date(date or today(), "date", today=today()),
+        },
+    )
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
-          open_: Annotated[bool, typer.Option("--open", help=_("Only measures planned or in progress."))]
-          = False,
-          fmt: Format = "table") -> None:
+def list_(
+    household: HouseholdFilter = None,
+    cadre: CadreFilter = None,
+    open_: Annotated[bool, typer.Option("--open", help=_("Only measures planned or in progress."))] = False,
+    fmt: Format = "table",
+) -> None:
     """List measures of the plans, by household and due date.
 
     Example: aidtrack plan list --open --cadre C01
@@ -123,21 +192,30 @@ def show(household: HouseholdRef, fmt: Format = "table") -> None:
     from ..render import emit
     from ..reports import plans
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     data = plans.household_plan(open_db(), household)
     if fmt == "json":
         from ..render import to_json
 
         print(to_json(data))
         return
-    emit(data["causes"], ("cause", "date", "note"), fmt,
-         title=_("Causes of poverty: {household} {name}").format(**data),
-         empty=_("No cause of poverty recorded."))
+    emit(
+        data["causes"],
+        ("cause", "date", "note"),
+        fmt,
+        title=_("Causes of poverty: {household} {name}").format(**data),
+        empty=_("No cause of poverty recorded."),
+    )
     from ..kinds import REGISTRY
 
     columns = [c for c in REGISTRY["measures"].list_columns if c not in ("household", "household_name")]
-    emit(data["measures"], (*columns, "carried_out", "result"), fmt, title=_("Plan (一户一策)"),
-         empty=_("No measure planned."))
+    emit(
+        data["measures"],
+        (*columns, "carried_out", "result"),
+        fmt,
+        title=_("Plan (一户一策)"),
+        empty=_("No measure planned."),
+    )
 
 
 @command(app)
@@ -157,8 +235,11 @@ def cause(household: HouseholdRef, cause: Cause = None, date: DateOpt = None, no
     """
     from ..ops import records
 
-    print(records.add(open_db(), "causes", {"household": household, "cause": cause, "date": date,
-                                            "note": note}, today()))
+    print(
+        records.add(
+            open_db(), "causes", {"household": household, "cause": cause, "date": date, "note": note}, today()
+        )
+    )
 
 
 @command(app)

@@ -7,15 +7,17 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import Format, check_format, command, open_db, today
+from .common import Format, command, open_db, today, validate_format
 
 NAME = "policy"
 app = typer.Typer(no_args_is_help=True)
 
 
 @command(app)
-def show(as_of: Annotated[str | None, typer.Option("--as-of", help=_("Settings in force on this day."))]
-         = None, fmt: Format = "table") -> None:
+def show(
+    as_of: Annotated[str | None, typer.Option("--as-of", help=_("Settings in force on this day."))] = None,
+    fmt: Format = "table",
+) -> None:
     """Show the settings in force, with their meaning and history.
 
     Example: aidtrack policy show --as-of 2004-07-01
@@ -24,7 +26,7 @@ def show(as_of: Annotated[str | None, typer.Option("--as-of", help=_("Settings i
     from ..parse import date as parse_date
     from ..render import emit
 
-    fmt = check_format(fmt)
+    fmt = validate_format(fmt)
     rows = describe(open_db(), parse_date(as_of or today(), "as-of"))
     if fmt == "table":
         rows = [r | {"meaning": _(r["meaning"])} for r in rows]
@@ -32,10 +34,11 @@ def show(as_of: Annotated[str | None, typer.Option("--as-of", help=_("Settings i
 
 
 @command(app, "set")
-def set_(key: Annotated[str, typer.Argument(help=_("A key from `policy show`."))],
-         value: Annotated[str, typer.Argument(help=_("The new value (yuan for poverty_line)."))],
-         from_: Annotated[str | None, typer.Option("--from", help=_("Effective from (today)."))]
-         = None) -> None:
+def set_(
+    key: Annotated[str, typer.Argument(help=_("A key from `policy show`."))],
+    value: Annotated[str, typer.Argument(help=_("The new value (yuan for poverty_line)."))],
+    from_: Annotated[str | None, typer.Option("--from", help=_("Effective from (today)."))] = None,
+) -> None:
     """Change a setting from a date on; earlier periods keep the old value.
 
     Example: aidtrack policy set poverty_line 220 --from 2005-01-01
@@ -43,5 +46,6 @@ def set_(key: Annotated[str, typer.Argument(help=_("A key from `policy show`."))
     from ..ops.policy import set_value
 
     result = set_value(open_db(), key, value, from_, today())
-    print(_("{key} = {value} from {date}").format(key=result["key"], value=value,
-                                                  date=result["effective_from"]))
+    print(
+        _("{key} = {value} from {date}").format(key=result["key"], value=value, date=result["effective_from"])
+    )

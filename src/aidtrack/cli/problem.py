@@ -25,10 +25,11 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app, "list")
-def list_(open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved problems."))] = False,
-          escalated: Annotated[bool, typer.Option("--escalated", help=_("Only escalated ones."))]
-          = False,
-          fmt: ListFormat = "table") -> None:
+def list_(
+    open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved problems."))] = False,
+    escalated: Annotated[bool, typer.Option("--escalated", help=_("Only escalated ones."))] = False,
+    fmt: ListFormat = "table",
+) -> None:
     """List problems raised at visits.
 
     Example: aidtrack problem list --open --escalated
@@ -37,9 +38,11 @@ def list_(open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved 
 
 
 @command(app)
-def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
-                "--note", help=_("How it was resolved."))] = None,
-            date: DateOpt = None) -> None:
+def resolve(
+    ident: RecordId,
+    note: Annotated[str | None, typer.Option("--note", help=_("How it was resolved."))] = None,
+    date: DateOpt = None,
+) -> None:
     """Mark a problem resolved, with how (audited).
 
     Example: aidtrack problem resolve 4 --date 2004-10-05 --note 局党委研究解决医药费
@@ -51,31 +54,43 @@ def resolve(ident: RecordId, note: Annotated[str | None, typer.Option(
 
 
 @command(app)
-def escalate(ident: RecordId, date: DateOpt = None,
-             by: Annotated[str | None, typer.Option("--by", help=_("Who escalated it."))] = None) -> None:
+def escalate(
+    ident: RecordId,
+    date: DateOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help=_("Who escalated it."))] = None,
+) -> None:
     """Escalate a problem to the party committee on its own date (audited); ageing counts from it.
 
     Example: aidtrack problem escalate 4 --date 2004-09-25 --by 吴振国
     """
-    edit_record("problems", ident, {"escalated": True, "escalated_on": date or today().isoformat(),
-                                    "escalated_by": by})
+    edit_record(
+        "problems",
+        ident,
+        {"escalated": True, "escalated_on": date or today().isoformat(), "escalated_by": by},
+    )
 
 
 @command(app)
-def edit(ident: RecordId,
-         problem: Annotated[str | None, typer.Option("--problem", help=_("The problem's text."))] = None,
-         escalate: Annotated[bool | None, typer.Option(
-             "--escalate/--no-escalate", help=_("Escalated to the party committee or not."))] = None,
-         resolution: Annotated[str | None, typer.Option("--resolution", help=_("How it was resolved."))]
-         = None,
-         resolved_on: Annotated[str | None, typer.Option("--resolved-on", help=_("Day it was resolved."))]
-         = None) -> None:
+def edit(
+    ident: RecordId,
+    problem: Annotated[str | None, typer.Option("--problem", help=_("The problem's text."))] = None,
+    escalate: Annotated[
+        bool | None,
+        typer.Option("--escalate/--no-escalate", help=_("Escalated to the party committee or not.")),
+    ] = None,
+    resolution: Annotated[str | None, typer.Option("--resolution", help=_("How it was resolved."))] = None,
+    resolved_on: Annotated[str | None, typer.Option("--resolved-on", help=_("Day it was resolved."))] = None,
+) -> None:
     """Correct a problem (audited).
 
     Example: aidtrack problem edit 4 --escalate
     """
-    changes = {"problem": problem, "escalated": escalate, "resolution": resolution,
-               "resolved_on": resolved_on}
+    changes = {
+        "problem": problem,
+        "escalated": escalate,
+        "resolution": resolution,
+        "resolved_on": resolved_on,
+    }
     if escalate is False:  # no longer escalated: nor on a date
         changes["escalated_on"] = changes["escalated_by"] = ""
     edit_record("problems", ident, changes)

@@ -17,12 +17,24 @@ app = typer.Typer(no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv", "markdown")
 Format = Annotated[str, format_option(_("table, json, csv or markdown."))]
-Redact = Annotated[bool, typer.Option(
-    "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden."))]
-By = Annotated[str | None, typer.Option(
-    "--by", metavar="unit", help=_("unit: one row per unit merged into this file, then the totals."))]
-UnitOpt = Annotated[str | None, typer.Option(
-    "--unit", metavar="NAME", help=_("Only this unit's records (\"(this file)\" for the file's own)."))]
+Redact = Annotated[
+    bool,
+    typer.Option(
+        "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden.")
+    ),
+]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by", metavar="unit", help=_("unit: one row per unit merged into this file, then the totals.")
+    ),
+]
+UnitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--unit", metavar="NAME", help=_("Only this unit's records (\"(this file)\" for the file's own).")
+    ),
+]
 
 
 def by_unit(by: str | None, unit: str | None) -> bool:
@@ -61,13 +73,15 @@ def show(module: Any, data: dict[str, Any], fmt: str) -> None:
         emit_document(module.document(data), fmt)
 
 
-Out = Annotated[Path | None, typer.Option(
-    "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output).")
-)]
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output).")
+    ),
+]
 
 
-def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None,
-          page: Callable[[], str]) -> None:
+def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None, page: Callable[[], str]) -> None:
     """The report on standard output or in FILE; `html` is the printable page (reports.html).
 
     FILE is checked first (never the register, a device or a folder), then written 0600 under a
@@ -106,11 +120,17 @@ def attend(db: Any, data: dict[str, Any], day: Any, redact: bool = False) -> Non
 
 @command(app)
 def quarter(
-    period: Annotated[str | None, typer.Argument(
-        metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter)."))] = None,
-    fmt: Annotated[str, format_option(_("table, json, csv, markdown or html (a printable A4 page).")
-    )] = "table",
-    redact: Redact = False, by: By = None, unit: UnitOpt = None, out: Out = None,
+    period: Annotated[
+        str | None,
+        typer.Argument(metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter).")),
+    ] = None,
+    fmt: Annotated[
+        str, format_option(_("table, json, csv, markdown or html (a printable A4 page)."))
+    ] = "table",
+    redact: Redact = False,
+    by: By = None,
+    unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """The quarter's rollup for the director: each pairing's visits, problems, aid, income, status.
 
@@ -140,9 +160,14 @@ def quarter(
 
 @command(app)
 def cadres(
-    period: Annotated[str | None, typer.Argument(
-        metavar="QUARTER|YEAR", help=_("2004Q3 or 2004 (default: the current quarter)."))] = None,
-    fmt: Format = "table", redact: Redact = False, by: By = None, unit: UnitOpt = None,
+    period: Annotated[
+        str | None,
+        typer.Argument(metavar="QUARTER|YEAR", help=_("2004Q3 or 2004 (default: the current quarter).")),
+    ] = None,
+    fmt: Format = "table",
+    redact: Redact = False,
+    by: By = None,
+    unit: UnitOpt = None,
 ) -> None:
     """The cadre assessment (目标责任制考核): visits, compliance, problems, outcomes and a score.
 
@@ -164,13 +189,20 @@ def cadres(
 @command(app)
 def assessment(
     year: Annotated[str, typer.Argument(metavar="YEAR", help=_("The year, e.g. 2004."))],
-    quarter: Annotated[str | None, typer.Option(
-        "--quarter", "-q", metavar="QUARTER",
-        help=_("One quarter of the year instead: 2004Q3 (or Q3)."))] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help=_("table, json, csv, markdown or html (the A4 form, in Chinese).")
-    )] = "table",
-    redact: Redact = False, out: Out = None,
+    quarter: Annotated[
+        str | None,
+        typer.Option(
+            "--quarter", "-q", metavar="QUARTER", help=_("One quarter of the year instead: 2004Q3 (or Q3).")
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help=_("table, json, csv, markdown or html (the A4 form, in Chinese).")
+        ),
+    ] = "table",
+    redact: Redact = False,
+    out: Out = None,
 ) -> None:
     """A closed assessment as filed: scores, grades, rewards and penalties, changes since closing.
 
@@ -193,9 +225,11 @@ def assessment(
 
 @command(app)
 def grid(
-    year: Annotated[str | None, typer.Argument(
-        metavar="YEAR", help=_("e.g. 2004 (default: this year)."))] = None,
-    fmt: Format = "table", redact: Redact = False,
+    year: Annotated[
+        str | None, typer.Argument(metavar="YEAR", help=_("e.g. 2004 (default: this year)."))
+    ] = None,
+    fmt: Format = "table",
+    redact: Redact = False,
 ) -> None:
     """The year at a glance: visits made/required per pairing and quarter, with compliance.
 
@@ -221,9 +255,9 @@ def grid(
 @command(app)
 def household(
     ref: Annotated[str, typer.Argument(metavar="REF", help=_("Household code (H01) or exact name."))],
-    fmt: Annotated[str, format_option(_("table, json, markdown or html (the printable A4 form).")
-    )] = "table",
-    redact: Redact = False, out: Out = None,
+    fmt: Annotated[str, format_option(_("table, json, markdown or html (the printable A4 form)."))] = "table",
+    redact: Redact = False,
+    out: Out = None,
 ) -> None:
     """A household's register (跟踪问效登记表): pairings, visits, aid, income trend, status history.
 
@@ -247,9 +281,13 @@ def household(
 
 @command(app)
 def outcomes(
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help=_("The day to report on (default: today)."))] = None,
-    fmt: Format = "table", redact: Redact = False, by: By = None, unit: UnitOpt = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help=_("The day to report on (default: today)."))
+    ] = None,
+    fmt: Format = "table",
+    redact: Redact = False,
+    by: By = None,
+    unit: UnitOpt = None,
 ) -> None:
     """The meeting summary: households by status and livelihood, visits, aid, income then and now.
 

@@ -24,27 +24,47 @@ KINDS_HELP = "cadres, households, statuses, pairings, visits, problems, income, 
 #: (`aidtrack import`, `aidtrack export`).
 app = typer.Typer()
 
+
 @command(app, "import")
 def import_(
-    kind: Annotated[str, typer.Argument(
-        help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))],
-    file: Annotated[str, typer.Argument(
-        help=_("The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
-               " workbook with a sheet per kind."))],
-    fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's"
-                                 " extension)."))]
-    = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help=_("Check everything and print the summary; write nothing."))] = False,
-    on_conflict: Annotated[str, typer.Option(
-        "--on-conflict", help=_("A row whose natural key is stored with other values: error (default,"
-                                " write nothing), skip (keep the stored record) or replace (overwrite"
-                                " it)."))] = "error",
-    encoding: Annotated[str, typer.Option(
-        "--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))] = "utf-8",
-    summary: Annotated[str, typer.Option(
-        "--summary", help=_("The summary as a table (default) or json."))] = "table",
+    kind: Annotated[
+        str, typer.Argument(help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))
+    ],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help=_(
+                "The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
+                " workbook with a sheet per kind."
+            )
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's extension).")
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=_("Check everything and print the summary; write nothing."))
+    ] = False,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            "--on-conflict",
+            help=_(
+                "A row whose natural key is stored with other values: error (default,"
+                " write nothing), skip (keep the stored record) or replace (overwrite"
+                " it)."
+            ),
+        ),
+    ] = "error",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))
+    ] = "utf-8",
+    summary: Annotated[
+        str, typer.Option("--summary", help=_("The summary as a table (default) or json."))
+    ] = "table",
 ) -> None:
     """Import records from a file, all checked first and written in one transaction.
 
@@ -70,43 +90,104 @@ def import_(
         if kind == "bundle":
             if fmt:
                 fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
-            result = import_bundle(db, file, on_conflict=on_conflict, dry_run=dry_run,
-                                   today=today(), encoding=encoding, progress=progress)
+            result = import_bundle(
+                db,
+                file,
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                today=today(),
+                encoding=encoding,
+                progress=progress,
+            )
         else:
-            result = import_file(db, kind, file, fmt=fmt, on_conflict=on_conflict,
-                                 dry_run=dry_run, encoding=encoding, today=today(),
-                                 progress=progress)
+            result = import_file(
+                db,
+                kind,
+                file,
+                fmt=fmt,
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                encoding=encoding,
+                today=today(),
+                progress=progress,
+            )
     if result.written:
         state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
     _report(result, summary)
 
+
 @command(app, "export")
 def export(
-    kind: Annotated[str, typer.Argument(
-        help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))],
-    fmt: Annotated[str | None, typer.Option(
-        "--format", "-f", help=_("csv (default), json, jsonl, xlsx or parquet (needs --out); a"
-                                 " --out file's extension also says."))]
-    = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", "-o", help=_("The file (for all: the directory, or one FILE.xlsx with a sheet per"
-                              " kind); standard output if left out."))]
-    = None,
-    redact: Annotated[bool, typer.Option(
-        "--redact", help=_("Mask personal data: names keep the first character (刘**); phone,"
-                           " ID number and address left empty."))] = False,
-    headers: Annotated[str, typer.Option(
-        "--headers", help=_("en (default): field names; zh: Chinese column names and values"
-                            " (户主, 脱贫 …), which import reads back as well."))] = "en",
-    partition: Annotated[str | None, typer.Option(
-        "--partition", help=_("Parquet, export all: unit or unit,year: a hive-partitioned folder"
-                              " (TABLE/unit=…/year=…/), each unit's folder replaced whole."))] = None,
-    changed_since: Annotated[str | None, typer.Option(
-        "--changed-since", metavar="DATE", help=_("Parquet, export all: only the units merged (or"
-                                                  " the file's own records changed) on or after"
-                                                  " DATE."))] = None,
-    unit: Annotated[str | None, typer.Option(
-        "--unit", help=_("Parquet, export all: only this unit's records."))] = None,
+    kind: Annotated[
+        str, typer.Argument(help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=_(
+                "csv (default), json, jsonl, xlsx or parquet (needs --out); a"
+                " --out file's extension also says."
+            ),
+        ),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help=_(
+                "The file (for all: the directory, or one FILE.xlsx with a sheet per"
+                " kind); standard output if left out."
+            ),
+        ),
+    ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help=_(
+                "Mask personal data: names keep the first character (刘**); phone,"
+                " ID number and address left empty."
+            ),
+        ),
+    ] = False,
+    headers: Annotated[
+        str,
+        typer.Option(
+            "--headers",
+            help=_(
+                "en (default): field names; zh: Chinese column names and values"
+                " (户主, 脱贫 …), which import reads back as well."
+            ),
+        ),
+    ] = "en",
+    partition: Annotated[
+        str | None,
+        typer.Option(
+            "--partition",
+            help=_(
+                "Parquet, export all: unit or unit,year: a hive-partitioned folder"
+                " (TABLE/unit=…/year=…/), each unit's folder replaced whole."
+            ),
+        ),
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(
+            "--changed-since",
+            metavar="DATE",
+            help=_(
+                "Parquet, export all: only the units merged (or"
+                " the file's own records changed) on or after"
+                " DATE."
+            ),
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help=_("Parquet, export all: only this unit's records."))
+    ] = None,
 ) -> None:
     """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
@@ -141,8 +222,16 @@ def export(
             sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
 
 
-def _handoff(kind: str, fmt: str | None, out: str | None, partition: str | None,
-             changed_since: str | None, unit: str | None, redact: bool, headers: str) -> None:
+def _handoff(
+    kind: str,
+    fmt: str | None,
+    out: str | None,
+    partition: str | None,
+    changed_since: str | None,
+    unit: str | None,
+    redact: bool,
+    headers: str,
+) -> None:
     """`export all --format parquet` with --partition, --changed-since or --unit: ops.parquet.handoff."""
     from ..ops import parquet
     from ..parse import date
@@ -178,8 +267,14 @@ class _progress:
 
         from ..render import console
 
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                            TimeRemainingColumn(), console=console(stderr=True), transient=True)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        )
         self.bar.start()
         self.tasks: dict[str, TaskID] = {}
         return self.update
@@ -216,7 +311,10 @@ def _report(result, summary: str) -> None:
             more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
             if more > 0:
                 sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
-        fail(_("{n} error(s) in {source}; nothing was written").format(n=result.error_count,
-                                                                       source=result.source))
+        fail(
+            _("{n} error(s) in {source}; nothing was written").format(
+                n=result.error_count, source=result.source
+            )
+        )
     if result.dry_run:
         sys.stderr.write(_("Dry run: nothing was written.") + "\n")

@@ -30,27 +30,42 @@ from .common import (
 NAME = "visit"
 app = typer.Typer(no_args_is_help=True)
 
-Kind = Annotated[str | None, typer.Option(
-    "--kind", autocompletion=choices(*VISIT_KINDS),
-    help=_("initial (对接), regular (走访, default) or followup (回访)."))]
+Kind = Annotated[
+    str | None,
+    typer.Option(
+        "--kind",
+        autocompletion=choices(*VISIT_KINDS),
+        help=_("initial (对接), regular (走访, default) or followup (回访)."),
+    ),
+]
 Situation = Annotated[str | None, typer.Option("--situation", help=_("What the cadre found."))]
 Solved = Annotated[str | None, typer.Option("--solved", help=_("What was solved at the visit."))]
-Event = Annotated[str | None, typer.Option(
-    "--event", autocompletion=choices(*EVENTS),
-    help=_("A shock found: illness, injury, job_loss, disaster, family, other."))]
+Event = Annotated[
+    str | None,
+    typer.Option(
+        "--event",
+        autocompletion=choices(*EVENTS),
+        help=_("A shock found: illness, injury, job_loss, disaster, family, other."),
+    ),
+]
 
 
 @command(app)
-def add(household: HouseholdRef,
-        cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))]
-        = None,
-        date: DateOpt = None, kind: Kind = None, situation: Situation = None,
-        solved: Solved = None,
-        problem: Annotated[list[str] | None, typer.Option(
-            "--problem", help=_("A problem raised (repeatable)."))] = None,
-        escalate: Annotated[bool, typer.Option(
-            "--escalate", help=_("Escalate the problems to the party committee."))] = False,
-        event: Event = None) -> None:
+def add(
+    household: HouseholdRef,
+    cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))] = None,
+    date: DateOpt = None,
+    kind: Kind = None,
+    situation: Situation = None,
+    solved: Solved = None,
+    problem: Annotated[
+        list[str] | None, typer.Option("--problem", help=_("A problem raised (repeatable)."))
+    ] = None,
+    escalate: Annotated[
+        bool, typer.Option("--escalate", help=_("Escalate the problems to the party committee."))
+    ] = False,
+    event: Event = None,
+) -> None:
     """Record a visit to a household by its paired cadre; prints the visit id.
 
     Example: aidtrack visit add H01 --date 2004-09-20 --kind followup --event illness
@@ -58,16 +73,34 @@ def add(household: HouseholdRef,
     """
     from ..ops import records
 
-    print(records.add_visit(open_db(), {
-        "household": household, "cadre": cadre, "date": date, "kind": kind,
-        "situation": situation, "solved": solved, "event": event,
-    }, problem or [], escalate, today(), warn=warn))
+    print(
+        records.add_visit(
+            open_db(),
+            {
+                "household": household,
+                "cadre": cadre,
+                "date": date,
+                "kind": kind,
+                "situation": situation,
+                "solved": solved,
+                "event": event,
+            },
+            problem or [],
+            escalate,
+            today(),
+            warn=warn,
+        )
+    )
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
-          quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
-          search: Search = None, fmt: ListFormat = "table") -> None:
+def list_(
+    household: HouseholdFilter = None,
+    cadre: CadreFilter = None,
+    quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
+    search: Search = None,
+    fmt: ListFormat = "table",
+) -> None:
     """List visits, oldest first.
 
     Example: aidtrack visit list --household H01 --quarter 2004Q3
@@ -76,15 +109,31 @@ def list_(household: HouseholdFilter = None, cadre: CadreFilter = None,
 
 
 @command(app)
-def edit(ident: RecordId, date: DateOpt = None, kind: Kind = None, situation: Situation = None,
-         solved: Solved = None, event: Event = None,
-         cadre: Annotated[str | None, typer.Option("--cadre")] = None) -> None:
+def edit(
+    ident: RecordId,
+    date: DateOpt = None,
+    kind: Kind = None,
+    situation: Situation = None,
+    solved: Solved = None,
+    event: Event = None,
+    cadre: Annotated[str | None, typer.Option("--cadre")] = None,
+) -> None:
     """Correct a visit (audited).
 
     Example: aidtrack visit edit 12 --date 2004-09-21
     """
-    edit_record("visits", ident, {"date": date, "kind": kind, "situation": situation,
-                                  "solved": solved, "event": event, "cadre": cadre})
+    edit_record(
+        "visits",
+        ident,
+        {
+            "date": date,
+            "kind": kind,
+            "situation": situation,
+            "solved": solved,
+            "event": event,
+            "cadre": cadre,
+        },
+    )
 
 
 @command(app)
@@ -94,5 +143,3 @@ def delete(ident: RecordId, yes: Yes = False) -> None:
     Example: aidtrack visit delete 12 --yes
     """
     delete_record("visits", ident, yes)
-
-

@@ -12,8 +12,9 @@ from . import records
 from .refs import Refs
 
 
-def end_pairing(db: Store, household: str, day: dt.date | str | None = None,
-                today: dt.date | None = None) -> dict:
+def end_pairing(
+    db: Store, household: str, day: dt.date | str | None = None, today: dt.date | None = None
+) -> dict:
     today = today or dt.date.today()
     hid = Refs(db).household(household)
     end = parse.date(day or today, "date", today=today)
@@ -22,14 +23,16 @@ def end_pairing(db: Store, household: str, day: dt.date | str | None = None,
         raise AidtrackError("household", household, _("has no active pairing to end"))
     pairing = active[0]
     if end.isoformat() < pairing["since"]:
-        raise AidtrackError("date", end.isoformat(),
-                            _("is before the pairing began ({since})").format(since=pairing["since"]))
+        raise AidtrackError(
+            "date", end.isoformat(), _("is before the pairing began ({since})").format(since=pairing["since"])
+        )
     later = db.execute(
         "SELECT count(*) FROM visits WHERE pairing_id = ? AND date > ?", [pairing["id"], end.isoformat()]
     ).fetchone()[0]
     if later:
-        raise AidtrackError("date", end.isoformat(),
-                            _("{n} visit(s) of this pairing come after it").format(n=later))
+        raise AidtrackError(
+            "date", end.isoformat(), _("{n} visit(s) of this pairing come after it").format(n=later)
+        )
     with db.write():
         db.execute("UPDATE pairings SET until = ? WHERE id = ?", [end.isoformat(), pairing["id"]])
         after = records.select(db, "pairings", id=pairing["id"])[0]
@@ -37,27 +40,44 @@ def end_pairing(db: Store, household: str, day: dt.date | str | None = None,
     return after
 
 
-def set_status(db: Store, household: str, status: str, day: dt.date | str | None = None,
-               reason: str | None = None, today: dt.date | None = None) -> dict:
+def set_status(
+    db: Store,
+    household: str,
+    status: str,
+    day: dt.date | str | None = None,
+    reason: str | None = None,
+    today: dt.date | None = None,
+) -> dict:
     """Record a status change (enrolled / exited / prosperous / relapsed) in the history."""
-    return records.set_statuses(db, [{"household": household, "status": status, "date": day,
-                                      "reason": reason}], today)[0]
+    return records.set_statuses(
+        db, [{"household": household, "status": status, "date": day, "reason": reason}], today
+    )[0]
 
 
-def resolve_problem(db: Store, ident: str | int, note: str | None, day: dt.date | str | None = None,
-                    today: dt.date | None = None) -> dict:
+def resolve_problem(
+    db: Store,
+    ident: str | int,
+    note: str | None,
+    day: dt.date | str | None = None,
+    today: dt.date | None = None,
+) -> dict:
     today = today or dt.date.today()
     before = records.get(db, "problems", ident)
     when = parse.date(day or today, "date", today=today)
     note = parse.text(note, "note", required=True)
     if when.isoformat() < before["date"]:
-        raise AidtrackError("date", when.isoformat(),
-                            _("is before the problem was raised ({date})").format(date=before["date"]))
+        raise AidtrackError(
+            "date",
+            when.isoformat(),
+            _("is before the problem was raised ({date})").format(date=before["date"]),
+        )
     if when > today:
         raise AidtrackError("date", when.isoformat(), _("is after today ({today})").format(today=today))
     with db.write():
-        db.execute("UPDATE problems SET resolved_on = ?, resolution = ? WHERE id = ?",
-                   [when.isoformat(), note, before["id"]])
+        db.execute(
+            "UPDATE problems SET resolved_on = ?, resolution = ? WHERE id = ?",
+            [when.isoformat(), note, before["id"]],
+        )
         after = records.select(db, "problems", id=before["id"])[0]
         db.audit("resolve", "problems", str(before["id"]), before, after)
     return after
@@ -68,10 +88,22 @@ def set_status_many(db: Store, entries: list[dict], today: dt.date | None = None
     import json
 
     ids = sorted({int(e["household_id"]) for e in entries})
-    codes = dict(db.execute("SELECT id, code FROM households WHERE id IN (SELECT value FROM json_each(?))",
-                            [json.dumps(ids)]).fetchall())
+    codes = dict(
+        db.execute(
+            "SELECT id, code FROM households WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+        ).fetchall()
+    )
     missing = [i for i in ids if i not in codes]
     if missing:
         raise AidtrackError("household", missing[0], _("no household has this id"))
-    return records.set_statuses(db, [{**{k: v for k, v in e.items() if k != "household_id"},
-                                      "household": codes[int(e["household_id"])]} for e in entries], today)
+    return records.set_statuses(
+        db,
+        [
+            {
+                **{k: v for k, v in e.items() if k != "household_id"},
+                "household": codes[int(e["household_id"])],
+            }
+            for e in entries
+        ],
+        today,
+    )

@@ -49,28 +49,54 @@ def digest(value: Any) -> str:
 def inputs_of(result: dict[str, Any]) -> dict[str, Any]:
     """What a result was worked out from and came to, per cadre, and the policy: compared to spot
     changes since closing (ranks and names left out)."""
-    return {"policy": result.get("policy", {}),
-            "cadres": {r["cadre"]: {"components": r["components"], "quarters": r.get("quarters"),
-                                    "days_held": r["days_held"], "score": r["score"], "grade": r["grade"]}
-                       for r in result.get("cadres", [])}}
+    return {
+        "policy": result.get("policy", {}),
+        "cadres": {
+            r["cadre"]: {
+                "components": r["components"],
+                "quarters": r.get("quarters"),
+                "days_held": r["days_held"],
+                "score": r["score"],
+                "grade": r["grade"],
+            }
+            for r in result.get("cadres", [])
+        },
+    }
 
 
 def current(db: Store, label: str) -> dict[str, Any] | None:
     """The period's latest assessment record (closed, or reopened if it was), with its rewards."""
     row = db.execute(
         "SELECT id, period, closed_on, closed_at, closed_by, result, digest, reopened_at, reopened_by,"
-        " reopen_reason FROM assessments WHERE period = ? ORDER BY id DESC LIMIT 1", [label]).fetchone()
+        " reopen_reason FROM assessments WHERE period = ? ORDER BY id DESC LIMIT 1",
+        [label],
+    ).fetchone()
     if row is None:
         return None
-    keys = ("id", "period", "closed_on", "closed_at", "closed_by", "result", "digest", "reopened_at",
-            "reopened_by", "reopen_reason")
+    keys = (
+        "id",
+        "period",
+        "closed_on",
+        "closed_at",
+        "closed_by",
+        "result",
+        "digest",
+        "reopened_at",
+        "reopened_by",
+        "reopen_reason",
+    )
     out = dict(zip(keys, row))
     out["result"] = json.loads(out["result"])
     out["state"] = "reopened" if out["reopened_at"] else "closed"
     fields = ("id", "cadre", "kind", "measure", "amount", "date", "note")
-    out["rewards"] = [dict(zip(fields, r)) for r in db.execute(
-        "SELECT id, cadre, kind, measure, amount, date, note FROM assessment_rewards"
-        " WHERE assessment_id = ? ORDER BY date, id", [out["id"]])]
+    out["rewards"] = [
+        dict(zip(fields, r))
+        for r in db.execute(
+            "SELECT id, cadre, kind, measure, amount, date, note FROM assessment_rewards"
+            " WHERE assessment_id = ? ORDER BY date, id",
+            [out["id"]],
+        )
+    ]
     return out
 
 
@@ -79,58 +105,109 @@ def listed(db: Store) -> list[dict[str, Any]]:
     rows = db.execute(
         "SELECT a.id, a.period, a.closed_on, a.closed_by, a.reopened_at, a.reopened_by,"
         " (SELECT count(*) FROM assessment_rewards r WHERE r.assessment_id = a.id),"
-        " json_array_length(a.result, '$.cadres') FROM assessments a ORDER BY a.id DESC")
-    return [{"id": i, "period": p, "state": "reopened" if ra else "closed", "closed_on": co,
-             "closed_by": cb, "reopened_at": ra, "reopened_by": rb, "cadres": n, "rewards": k}
-            for i, p, co, cb, ra, rb, k, n in rows]
+        " json_array_length(a.result, '$.cadres') FROM assessments a ORDER BY a.id DESC"
+    )
+    return [
+        {
+            "id": i,
+            "period": p,
+            "state": "reopened" if ra else "closed",
+            "closed_on": co,
+            "closed_by": cb,
+            "reopened_at": ra,
+            "reopened_by": rb,
+            "cadres": n,
+            "rewards": k,
+        }
+        for i, p, co, cb, ra, rb, k, n in rows
+    ]
 
 
 def close(db: Store, label: str, end: dt.date, result: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """Freeze the period's result (one transaction, audited). The period must be over and not closed."""
     if end >= today:
-        raise AidtrackError("period", label, _("is not over yet (it ends {end}): a running period stays"
-                                                " provisional").format(end=end.isoformat()))
+        raise AidtrackError(
+            "period",
+            label,
+            _("is not over yet (it ends {end}): a running period stays provisional").format(
+                end=end.isoformat()
+            ),
+        )
     if not result.get("cadres"):
         raise AidtrackError("period", label, _("has no cadre to assess"))
     record = {k: v for k, v in result.items() if k != "by_unit"}
     sha = digest(inputs_of(record))
     with db.write():
-        open_ = db.execute("SELECT closed_on FROM assessments WHERE period = ? AND reopened_at IS NULL",
-                           [label]).fetchone()
+        open_ = db.execute(
+            "SELECT closed_on FROM assessments WHERE period = ? AND reopened_at IS NULL", [label]
+        ).fetchone()
         if open_:
-            raise AidtrackError("period", label, _("is already closed (on {day}): reopen it first").format(
-                day=open_[0]))
+            raise AidtrackError(
+                "period", label, _("is already closed (on {day}): reopen it first").format(day=open_[0])
+            )
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         cur = db.execute(
             "INSERT INTO assessments (period, closed_on, closed_at, closed_by, result, digest)"
-            " VALUES (?, ?, ?, ?, ?, ?)", [label, today.isoformat(), at, db.operator, canonical(record), sha])
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [label, today.isoformat(), at, db.operator, canonical(record), sha],
+        )
         rid = cur.lastrowid
-        db.audit("close", "assessments", label, None, {
-            "id": rid, "closed_on": today.isoformat(), "digest": sha,
-            "scores": {r["cadre"]: [r["score"], r["grade"]] for r in record["cadres"]}})
-    return {"id": rid, "period": label, "closed_on": today.isoformat(), "digest": sha,
-            "cadres": len(record["cadres"])}
+        db.audit(
+            "close",
+            "assessments",
+            label,
+            None,
+            {
+                "id": rid,
+                "closed_on": today.isoformat(),
+                "digest": sha,
+                "scores": {r["cadre"]: [r["score"], r["grade"]] for r in record["cadres"]},
+            },
+        )
+    return {
+        "id": rid,
+        "period": label,
+        "closed_on": today.isoformat(),
+        "digest": sha,
+        "cadres": len(record["cadres"]),
+    }
 
 
 def reopen(db: Store, label: str, reason: str | None) -> dict[str, Any]:
     """Reopen a closed assessment (audited): it is kept, marked reopened, and may be closed again."""
     reason = parse.text(reason, "reason", required=True, max_len=500)
     with db.write():
-        row = db.execute("SELECT id, digest FROM assessments WHERE period = ? AND reopened_at IS NULL",
-                         [label]).fetchone()
+        row = db.execute(
+            "SELECT id, digest FROM assessments WHERE period = ? AND reopened_at IS NULL", [label]
+        ).fetchone()
         if row is None:
             raise AidtrackError("period", label, _("is not closed"))
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        db.execute("UPDATE assessments SET reopened_at = ?, reopened_by = ?, reopen_reason = ?"
-                   " WHERE id = ?", [at, db.operator, reason, row[0]])
-        db.audit("reopen", "assessments", label, {"id": row[0], "state": "closed", "digest": row[1]},
-                 {"id": row[0], "state": "reopened", "reason": reason})
+        db.execute(
+            "UPDATE assessments SET reopened_at = ?, reopened_by = ?, reopen_reason = ? WHERE id = ?",
+            [at, db.operator, reason, row[0]],
+        )
+        db.audit(
+            "reopen",
+            "assessments",
+            label,
+            {"id": row[0], "state": "closed", "digest": row[1]},
+            {"id": row[0], "state": "reopened", "reason": reason},
+        )
     return {"id": row[0], "period": label, "reopened_at": at}
 
 
-def reward(db: Store, label: str, cadre: str, measure: str, kind: str = "reward",
-           amount: str | None = None, day: str | None = None, note: str | None = None,
-           today: dt.date | None = None) -> dict[str, Any]:
+def reward(
+    db: Store,
+    label: str,
+    cadre: str,
+    measure: str,
+    kind: str = "reward",
+    amount: str | None = None,
+    day: str | None = None,
+    note: str | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """Record a reward or penalty (奖惩) against a cadre's closed result (audited)."""
     today = today or dt.date.today()
     kind = parse.choice(kind, KINDS, "kind")
@@ -139,20 +216,35 @@ def reward(db: Store, label: str, cadre: str, measure: str, kind: str = "reward"
     when = parse.date(day or today, "date", today=today).isoformat()
     note = parse.text(note, "note", max_len=1000)
     with db.write():
-        row = db.execute("SELECT id, result FROM assessments WHERE period = ? AND reopened_at IS NULL",
-                         [label]).fetchone()
+        row = db.execute(
+            "SELECT id, result FROM assessments WHERE period = ? AND reopened_at IS NULL", [label]
+        ).fetchone()
         if row is None:
-            raise AidtrackError("period", label, _("is not closed: rewards and penalties go against a closed"
-                                                    " assessment (assess close)"))
+            raise AidtrackError(
+                "period",
+                label,
+                _("is not closed: rewards and penalties go against a closed assessment (assess close)"),
+            )
         cadres = {r["cadre"] for r in json.loads(row[1])["cadres"]}
         code = cadre if cadre in cadres else parse.normalise(cadre).upper()
         if code not in cadres:
-            raise AidtrackError("cadre", cadre, _("is not in the closed assessment of {period}").format(
-                period=label))
+            raise AidtrackError(
+                "cadre", cadre, _("is not in the closed assessment of {period}").format(period=label)
+            )
         cur = db.execute(
             "INSERT INTO assessment_rewards (assessment_id, cadre, kind, measure, amount, date, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)", [row[0], code, kind, measure, fen, when, note])
-        entry = {"id": cur.lastrowid, "assessment_id": row[0], "cadre": code, "kind": kind,
-                 "measure": measure, "amount": fen, "date": when, "note": note}
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [row[0], code, kind, measure, fen, when, note],
+        )
+        entry = {
+            "id": cur.lastrowid,
+            "assessment_id": row[0],
+            "cadre": code,
+            "kind": kind,
+            "measure": measure,
+            "amount": fen,
+            "date": when,
+            "note": note,
+        }
         db.audit("add", "assessment_rewards", str(cur.lastrowid), None, entry)
     return entry

@@ -48,11 +48,15 @@ def local_time(at: str) -> str:
 def change(before: dict | None, after: dict | None) -> str:
     """`field: old → new` for a correction; the record's own fields for an add or a delete."""
     if before and after:
-        return "; ".join(f"{k}: {_short(before.get(k))} → {_short(v)}" for k, v in after.items()
-                         if k not in _SKIP and before.get(k) != v)
+        return "; ".join(
+            f"{k}: {_short(before.get(k))} → {_short(v)}"
+            for k, v in after.items()
+            if k not in _SKIP and before.get(k) != v
+        )
     record = after or before or {}
-    return ", ".join(f"{k}={_short(v)}" for k, v in record.items()
-                     if k not in _SKIP and v not in (None, "", [], False))
+    return ", ".join(
+        f"{k}={_short(v)}" for k, v in record.items() if k not in _SKIP and v not in (None, "", [], False)
+    )
 
 
 def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
@@ -60,6 +64,8 @@ def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
     for r in db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [max(limit, 0)]):
         before = json.loads(r["before"]) if r["before"] else None
         after = json.loads(r["after"]) if r["after"] else None
-        rows.append(dict(r) | {"before": before, "after": after, "change": change(before, after),
-                               "when": local_time(r["at"])})
+        rows.append(
+            dict(r)
+            | {"before": before, "after": after, "change": change(before, after), "when": local_time(r["at"])}
+        )
     return rows

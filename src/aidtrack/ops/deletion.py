@@ -20,23 +20,34 @@ from . import records
 
 #: Records that refuse the delete while they exist: (kind, SQL counting them for the record id, what to do).
 _BLOCKERS: dict[str, tuple[tuple[str, str], ...]] = {
-    "households": (("pairings", "SELECT count(*) FROM pairings WHERE household_id = ?"),
-                   ("income", "SELECT count(*) FROM income WHERE household_id = ?"),
-                   ("aid", "SELECT count(*) FROM aid WHERE household_id = ?")),
-    "cadres": (("pairings", "SELECT count(*) FROM pairings WHERE cadre_id = ?"),
-               ("aid", "SELECT count(*) FROM aid WHERE giver_cadre_id = ?"),
-               ("meeting_items", "SELECT count(*) FROM meeting_items WHERE leader_id = ?")),
+    "households": (
+        ("pairings", "SELECT count(*) FROM pairings WHERE household_id = ?"),
+        ("income", "SELECT count(*) FROM income WHERE household_id = ?"),
+        ("aid", "SELECT count(*) FROM aid WHERE household_id = ?"),
+    ),
+    "cadres": (
+        ("pairings", "SELECT count(*) FROM pairings WHERE cadre_id = ?"),
+        ("aid", "SELECT count(*) FROM aid WHERE giver_cadre_id = ?"),
+        ("meeting_items", "SELECT count(*) FROM meeting_items WHERE leader_id = ?"),
+    ),
     "pairings": (("visits", "SELECT count(*) FROM visits WHERE pairing_id = ?"),),
 }
 
 #: Records the database deletes with the record (ON DELETE CASCADE): (kind, SQL of their ids).
 _CASCADES: dict[str, tuple[tuple[str, str], ...]] = {
-    "visits": (("problems", "SELECT id FROM problems WHERE visit_id = ?"),
-               ("meeting_items", "SELECT mi.id FROM meeting_items mi"
-                                 " JOIN problems pr ON pr.id = mi.problem_id WHERE pr.visit_id = ?")),
+    "visits": (
+        ("problems", "SELECT id FROM problems WHERE visit_id = ?"),
+        (
+            "meeting_items",
+            "SELECT mi.id FROM meeting_items mi"
+            " JOIN problems pr ON pr.id = mi.problem_id WHERE pr.visit_id = ?",
+        ),
+    ),
     "problems": (("meeting_items", "SELECT id FROM meeting_items WHERE problem_id = ?"),),
-    "households": (("members", "SELECT id FROM members WHERE household_id = ?"),
-                   ("statuses", "SELECT id FROM statuses WHERE household_id = ?")),
+    "households": (
+        ("members", "SELECT id FROM members WHERE household_id = ?"),
+        ("statuses", "SELECT id FROM statuses WHERE household_id = ?"),
+    ),
     "meetings": (("meeting_items", "SELECT id FROM meeting_items WHERE meeting_id = ?"),),
 }
 
@@ -49,27 +60,33 @@ def describe(kind: str, r: dict[str, Any]) -> str:
     if kind in ("households", "cadres"):
         return f"{r['code']} {r['name']}"
     if kind == "visits":
-        return _("visit {id} ({household}, {date}, {kind})").format(id=r["id"], household=h, date=r["date"],
-                                                                    kind=r["kind"])
+        return _("visit {id} ({household}, {date}, {kind})").format(
+            id=r["id"], household=h, date=r["date"], kind=r["kind"]
+        )
     if kind == "problems":
         return _("problem {id} ({household}, {date}: {problem})").format(
-            id=r["id"], household=h, date=r["date"], problem=r["problem"])
+            id=r["id"], household=h, date=r["date"], problem=r["problem"]
+        )
     if kind == "members":
         return _("member {id} ({household}: {name})").format(id=r["id"], household=h, name=r["name"])
     if kind == "statuses":
-        return _("status {status} of {household} on {date}").format(status=r["status"], household=h,
-                                                                    date=r["date"])
+        return _("status {status} of {household} on {date}").format(
+            status=r["status"], household=h, date=r["date"]
+        )
     if kind == "meetings":
         return _("meeting {id} ({kind}, {date})").format(id=r["id"], kind=r["kind"], date=r["date"])
     if kind == "meeting_items":
-        return _("meeting item {id} ({date}: {problem})").format(id=r["id"], date=r["meeting_date"],
-                                                                 problem=r["problem"])
+        return _("meeting item {id} ({date}: {problem})").format(
+            id=r["id"], date=r["meeting_date"], problem=r["problem"]
+        )
     if kind == "pairings":
         return _("pairing {id} ({cadre} {cadre_name} – {household}, since {since})").format(
-            id=r["id"], cadre=r["cadre"], cadre_name=r["cadre_name"], household=h, since=r["since"])
+            id=r["id"], cadre=r["cadre"], cadre_name=r["cadre_name"], household=h, since=r["since"]
+        )
     date = r.get("date") or r.get("month") or ""
     return _("{kind} record {id} ({household}, {date})").format(
-        kind=_(kind), id=r["id"], household=h, date=date)
+        kind=_(kind), id=r["id"], household=h, date=date
+    )
 
 
 @dataclass
@@ -94,8 +111,9 @@ def plan(db: Store, kind: str, ident: str | int) -> Plan:
         if n:
             blocking.append(f"{n} {_(other)}")
     if blocking:
-        raise AidtrackError(REGISTRY[kind].singular, "", _(_REFUSED).format(
-            what=what, records=_(", ").join(blocking)))
+        raise AidtrackError(
+            REGISTRY[kind].singular, "", _(_REFUSED).format(what=what, records=_(", ").join(blocking))
+        )
     cascaded = {}
     for other, sql in _CASCADES.get(kind, ()):
         ids = [rid for (rid,) in db.execute(sql, [record["id"]])]

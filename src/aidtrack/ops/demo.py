@@ -38,6 +38,19 @@ def story_dates(db: Store) -> tuple[Quarter, dt.date]:
 
 
 def counts(db: Store) -> dict[str, int]:
-    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("cadres", "households", "pairings", "visits", "problems", "income", "aid", "causes",
-                      "measures", "jobs", "monitoring")}
+    return {
+        t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in (
+            "cadres",
+            "households",
+            "pairings",
+            "visits",
+            "problems",
+            "income",
+            "aid",
+            "causes",
+            "measures",
+            "jobs",
+            "monitoring",
+        )
+    }

@@ -49,8 +49,9 @@ def _csv_cell(column: str, value: Any) -> Any:
     return value
 
 
-def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = False,
-          headers: str = "en") -> int:
+def write(
+    db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = False, headers: str = "en"
+) -> int:
     """Stream one kind to an open text stream; returns the number of records written.
 
     `headers="zh"` writes the Chinese column names and enumeration values (headers.HEADERS).
@@ -91,8 +92,14 @@ def write(db: Store, kind: str, out: IO[str], fmt: str = "csv", redact: bool = F
     return n
 
 
-def export(db: Store, kind: str, out: str | os.PathLike | IO[str] | None = None, fmt: str | None = "csv",
-           redact: bool = False, headers: str = "en") -> dict[str, int]:
+def export(
+    db: Store,
+    kind: str,
+    out: str | os.PathLike | IO[str] | None = None,
+    fmt: str | None = "csv",
+    redact: bool = False,
+    headers: str = "en",
+) -> dict[str, int]:
     """Export KIND to a file, a stream or stdout; `all` writes DIR/KIND.csv (etc.) for every kind.
 
     Returns the records written per kind. `fmt=None` follows the file's extension (else CSV).
@@ -119,8 +126,7 @@ def export(db: Store, kind: str, out: str | os.PathLike | IO[str] | None = None,
             folder = guard_output(folder, db.path, "out", directory=True)
             private_dir(folder)
             kinds = _parquet().tables(db) if fmt == "parquet" else KINDS
-            return {k: _to_path(db, k, folder / f"{k}{EXTENSIONS[fmt]}", fmt, redact, headers)
-                    for k in kinds}
+            return {k: _to_path(db, k, folder / f"{k}{EXTENSIONS[fmt]}", fmt, redact, headers) for k in kinds}
         if out is None:
             return {kind: write(db, kind, sys.stdout, fmt, redact, headers)}
         if isinstance(out, (str, os.PathLike)):
@@ -137,8 +143,9 @@ def _parquet():
 def _binary_ready(fmt: str, out: Any, headers: str) -> None:
     """A workbook or Parquet file goes to a named file, with its library installed."""
     if not isinstance(out, (str, os.PathLike)):
-        raise AidtrackError("out", "", _("{fmt} is written to a file: give --out FILE (or DIR for all)")
-                            .format(fmt=fmt))
+        raise AidtrackError(
+            "out", "", _("{fmt} is written to a file: give --out FILE (or DIR for all)").format(fmt=fmt)
+        )
     if fmt == "parquet":
         if headers != "en":
             raise AidtrackError("headers", headers, _("Parquet columns keep the field names (en)"))
@@ -153,8 +160,9 @@ def _to_path(db: Store, kind: str, path: Path, fmt: str, redact: bool, headers: 
     return _save(db, (kind,), path, fmt, redact, headers)[kind]
 
 
-def _save(db: Store, kinds: tuple[str, ...], path: Path, fmt: str, redact: bool,
-          headers: str) -> dict[str, int]:
+def _save(
+    db: Store, kinds: tuple[str, ...], path: Path, fmt: str, redact: bool, headers: str
+) -> dict[str, int]:
     """Write under a temporary name (0600) and rename when complete: never a half file.
 
     PATH is checked first: never the register or its journal, a device or a folder.

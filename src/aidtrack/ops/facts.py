@@ -80,8 +80,9 @@ def pairings_between(db: Store, start: dt.date | str, end: dt.date | str) -> lis
     return [dict(zip(names, r)) for r in cur]
 
 
-def required_visits(per_quarter: int, since: dt.date | str, until: dt.date | str | None,
-                    start: dt.date, end: dt.date) -> int:
+def required_visits(
+    per_quarter: int, since: dt.date | str, until: dt.date | str | None, start: dt.date, end: dt.date
+) -> int:
     """Visits a pairing owes in the quarter [start, end], pro-rated to the days it was active.
 
     ceil(per_quarter × days active ÷ days in the quarter), days counted inclusive of both ends and
@@ -115,8 +116,9 @@ def _ids_json(household_ids) -> str:
     return json.dumps(sorted(int(h) for h in household_ids))
 
 
-def latest_recorded_months(db: Store, last_month: str, want: int, bound: int,
-                           household_ids) -> dict[int, list[tuple[str, int]]]:
+def latest_recorded_months(
+    db: Store, last_month: str, want: int, bound: int, household_ids
+) -> dict[int, list[tuple[str, int]]]:
     """The latest `want` recorded months of each household, oldest first: [(month, fen), …].
 
     Only months among the `bound` months ending at `last_month` count (sources of a month added).
@@ -144,7 +146,7 @@ def latest_recorded_months(db: Store, last_month: str, want: int, bound: int,
         for hid, month, amount in db.execute(
             "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
             " AND household_id IN (SELECT value FROM json_each(?))"
-        " GROUP BY household_id, month ORDER BY household_id, month",
+            " GROUP BY household_id, month ORDER BY household_id, month",
             [add_months(last_month, 1 - bound), add_months(last_month, -short), _ids_json(sparse)],
         ).fetchall():
             older[hid].append((month, amount))
@@ -158,8 +160,10 @@ def last_visits(db: Store, day: dt.date | str, household_ids=None) -> dict[int, 
 
     One seek per pairing on the (pairing_id, date) index instead of a scan of every visit.
     """
-    sql = ("SELECT p.household_id, max((SELECT max(v.date) FROM visits v"
-           " WHERE v.pairing_id = p.id AND v.date <= ?)) FROM pairings p WHERE p.since <= ?")
+    sql = (
+        "SELECT p.household_id, max((SELECT max(v.date) FROM visits v"
+        " WHERE v.pairing_id = p.id AND v.date <= ?)) FROM pairings p WHERE p.since <= ?"
+    )
     args: list = [str(day), str(day)]
     if household_ids is not None:
         sql += " AND p.household_id IN (SELECT value FROM json_each(?))"
@@ -198,6 +202,10 @@ def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
 
 def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
     """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date."""
-    return dict(db.execute(
-        "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
-        " GROUP BY pairing_id", [str(start), str(end)]).fetchall())
+    return dict(
+        db.execute(
+            "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
+            " GROUP BY pairing_id",
+            [str(start), str(end)],
+        ).fetchall()
+    )

@@ -78,16 +78,24 @@ def doctor(path: Path) -> list[dict]:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
         note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
-        note(N_("foreign keys"), not fk,
-             "; ".join(_("{table} row {id} refers to a missing {parent}").format(
-                 table=t, id=rid, parent=parent) for t, rid, parent, _key in fk[:5]))
+        note(
+            N_("foreign keys"),
+            not fk,
+            "; ".join(
+                _("{table} row {id} refers to a missing {parent}").format(table=t, id=rid, parent=parent)
+                for t, rid, parent, _key in fk[:5]
+            ),
+        )
         applied = schema_version(db)
         pending = [m.name for m in migrations.pending(db)]
         unknown = [a for a in applied if a not in KNOWN]
-        note(N_("schema version"), not pending and not unknown,
-             _("applied {name}").format(name=applied[-1] if applied else _("none"))
-             + (_("; pending {names}").format(names=", ".join(pending)) if pending else "")
-             + (_("; from a newer aidtrack: {names}").format(names=", ".join(unknown)) if unknown else ""))
+        note(
+            N_("schema version"),
+            not pending and not unknown,
+            _("applied {name}").format(name=applied[-1] if applied else _("none"))
+            + (_("; pending {names}").format(names=", ".join(pending)) if pending else "")
+            + (_("; from a newer aidtrack: {names}").format(names=", ".join(unknown)) if unknown else ""),
+        )
         journal = db.execute("PRAGMA journal_mode").fetchone()[0]
         note(N_("journal mode WAL"), journal == "wal", _("journal mode is {mode}").format(mode=journal))
         if not pending:
@@ -116,8 +124,9 @@ def check_source(src: Path) -> None:
     try:
         candidate = Store(connect_readonly(src), execute_plugins=False)
     except sqlite3.DatabaseError as e:
-        raise AidtrackError("src", str(src),
-                            _("is not a usable database ({error})").format(error=e)) from None
+        raise AidtrackError(
+            "src", str(src), _("is not a usable database ({error})").format(error=e)
+        ) from None
     try:
         if [r[0] for r in candidate.execute("PRAGMA integrity_check")] != ["ok"]:
             raise AidtrackError("src", str(src), _("fails SQLite's integrity check"))
@@ -126,8 +135,9 @@ def check_source(src: Path) -> None:
             raise AidtrackError("src", str(src), _("is not an aidtrack register"))
         unknown = [a for a in applied if a not in KNOWN]
         if unknown:
-            raise AidtrackError("src", str(src),
-                                _("was written by a newer aidtrack ({name})").format(name=unknown[-1]))
+            raise AidtrackError(
+                "src", str(src), _("was written by a newer aidtrack ({name})").format(name=unknown[-1])
+            )
     finally:
         candidate.close()
 
@@ -162,8 +172,9 @@ def restore(target: Path, src: str | Path, operator: str | None = None) -> Path 
     store = open_store(target, operator=operator)  # brings an older backup's schema up to date
     try:
         with store.write():
-            store.audit("restore", "register", None, None,
-                        {"from": str(src), "kept": str(kept) if kept else None})
+            store.audit(
+                "restore", "register", None, None, {"from": str(src), "kept": str(kept) if kept else None}
+            )
     finally:
         store.close()
     return kept
@@ -183,8 +194,9 @@ def purge_household(db: Store, code: str) -> int:
         raise AidtrackError("household", code, _("is required"))
     if db.execute("SELECT 1 FROM households WHERE code = ?", [code]).fetchone():
         raise AidtrackError("household", code, _("still exists: delete it first (household delete)"))
-    row = db.execute("SELECT max(id) FROM audit WHERE action = 'delete' AND entity = 'households'"
-                     " AND record = ?", [code]).fetchone()
+    row = db.execute(
+        "SELECT max(id) FROM audit WHERE action = 'delete' AND entity = 'households' AND record = ?", [code]
+    ).fetchone()
     if row[0] is None:
         raise AidtrackError("household", code, _("was never deleted from this register"))
     with db.write():
@@ -192,8 +204,8 @@ def purge_household(db: Store, code: str) -> int:
             "UPDATE audit SET before = NULL, after = NULL WHERE id <= ? AND (before IS NOT NULL OR after IS"
             " NOT NULL) AND ((entity = 'households' AND record = ?)"
             " OR json_extract(before, '$.household') = ? OR json_extract(after, '$.household') = ?)",
-            [row[0], code, code, code])
+            [row[0], code, code, code],
+        )
         n = cur.rowcount
         db.audit("purge", "households", code, None, None)
     return n
-

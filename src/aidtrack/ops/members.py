@@ -23,16 +23,24 @@ def _present(db: Store, hid: int, day: str) -> list[tuple[int, str, str]]:
     return db.execute(
         "SELECT id, name, joined FROM members WHERE household_id = ? AND joined <= ?"
         " AND (left_on IS NULL OR left_on >= ?) ORDER BY joined DESC, id DESC",
-        [hid, day, day]).fetchall()
+        [hid, day, day],
+    ).fetchall()
 
 
 def add_unnamed(db: Store, hid: int, n: int, day: str) -> None:
     """N members counted but not named (#k, numbered after the household's last), joined on a day."""
-    top = max((int(m.group(1)) for (name,) in db.execute(
-        "SELECT name FROM members WHERE household_id = ?", [hid]) if (m := _UNNAMED.fullmatch(name or ""))),
-        default=0)
-    db.conn.executemany("INSERT INTO members (household_id, name, joined) VALUES (?, ?, ?)",
-                        [(hid, f"#{top + i}", day) for i in range(1, n + 1)])
+    top = max(
+        (
+            int(m.group(1))
+            for (name,) in db.execute("SELECT name FROM members WHERE household_id = ?", [hid])
+            if (m := _UNNAMED.fullmatch(name or ""))
+        ),
+        default=0,
+    )
+    db.conn.executemany(
+        "INSERT INTO members (household_id, name, joined) VALUES (?, ?, ?)",
+        [(hid, f"#{top + i}", day) for i in range(1, n + 1)],
+    )
 
 
 def set_size(db: Store, hid: int, n: int, day: str) -> int:
@@ -45,17 +53,22 @@ def set_size(db: Store, hid: int, n: int, day: str) -> int:
     change = n - len(present)
     if change:
         code = db.execute("SELECT code FROM households WHERE id = ?", [hid]).fetchone()[0]
-        db.audit("size", "households", code, {"members": len(present), "from": day},
-                 {"members": n, "from": day})
+        db.audit(
+            "size", "households", code, {"members": len(present), "from": day}, {"members": n, "from": day}
+        )
     if change > 0:
         add_unnamed(db, hid, change, day)
     elif change < 0:
         unnamed = [(mid, joined) for mid, name, joined in present if _UNNAMED.fullmatch(name or "")]
         if len(unnamed) < -change:
-            raise AidtrackError("members", n, _(
-                "{code} has {named} named member(s) present on {day}: say who left with"
-                " `aidtrack member leave ID --date DAY`").format(
-                    code=code, named=len(present) - len(unnamed), day=day))
+            raise AidtrackError(
+                "members",
+                n,
+                _(
+                    "{code} has {named} named member(s) present on {day}: say who left with"
+                    " `aidtrack member leave ID --date DAY`"
+                ).format(code=code, named=len(present) - len(unnamed), day=day),
+            )
         before = (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
         for mid, joined in unnamed[:-change]:
             if joined >= day:  # joined that very day: never present

@@ -51,11 +51,18 @@ from .units import OWN
 #: (kinds.py). A unit file missing one (an older aidtrack) is refused by check_schema, never migrated.
 COLUMNS: dict[str, tuple[str, ...]] = {
     k.table: ("id", *(c for c in k.columns if c not in k.unmerged_columns))
-    for k in REGISTRY.values() if k.merged}
+    for k in REGISTRY.values()
+    if k.merged
+}
 
 #: The table each id column points into: its ids are shifted by that table's offset.
-_TARGET = {"household_id": "households", "cadre_id": "cadres", "giver_cadre_id": "cadres",
-           "pairing_id": "pairings", "visit_id": "visits"}
+_TARGET = {
+    "household_id": "households",
+    "cadre_id": "cadres",
+    "giver_cadre_id": "cadres",
+    "pairing_id": "pairings",
+    "visit_id": "visits",
+}
 
 #: Deleting one unit's records, children first (:u is its unit id).
 _UNIT_HOUSEHOLDS = "SELECT id FROM households WHERE unit_id = :u"
@@ -141,8 +148,12 @@ def open_ro(path: Path) -> tuple[sqlite3.Connection, str]:
 def _applied(conn: sqlite3.Connection) -> list[str]:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = '_sqlite_migrations'").fetchone():
         return []
-    return [r[0] for r in conn.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = 'aidtrack' ORDER BY rowid")]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'aidtrack' ORDER BY rowid"
+        )
+    ]
 
 
 def check_schema(conn: sqlite3.Connection) -> None:
@@ -152,14 +163,20 @@ def check_schema(conn: sqlite3.Connection) -> None:
         raise Refused(_("is not an aidtrack register"))
     unknown = [a for a in applied if a not in KNOWN]
     if unknown:
-        raise Refused(_("was written by a newer aidtrack (migration {name}); upgrade aidtrack to merge it")
-                      .format(name=unknown[-1]))
+        raise Refused(
+            _("was written by a newer aidtrack (migration {name}); upgrade aidtrack to merge it").format(
+                name=unknown[-1]
+            )
+        )
     for table, columns in COLUMNS.items():
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
         missing = [c for c in columns if c not in have]
         if missing:
-            raise Refused(_("lacks {table}.{column}: open it once with aidtrack to upgrade it")
-                          .format(table=table, column=missing[0]))
+            raise Refused(
+                _("lacks {table}.{column}: open it once with aidtrack to upgrade it").format(
+                    table=table, column=missing[0]
+                )
+            )
 
 
 def check_health(conn: sqlite3.Connection) -> None:
@@ -172,8 +189,11 @@ def check_health(conn: sqlite3.Connection) -> None:
     fk = conn.execute("PRAGMA foreign_key_check").fetchall()
     if fk:
         t, rid, parent, _n = fk[0]
-        raise Refused(_("fails doctor: foreign keys: {table} row {id} refers to a missing {parent}")
-                      .format(table=t, id=rid, parent=parent))
+        raise Refused(
+            _("fails doctor: foreign keys: {table} row {id} refers to a missing {parent}").format(
+                table=t, id=rid, parent=parent
+            )
+        )
     for name, (sql, _kind) in INVARIANTS.items():
         bad = [r[0] for r in conn.execute(sql + " LIMIT 3")]
         if bad:
@@ -254,12 +274,17 @@ class People:
                 " (seq INTEGER PRIMARY KEY, idn TEXT, name TEXT, born TEXT)",
             ):
                 conn.execute(sql)
-            conn.execute("INSERT INTO temp.merge_people SELECT aidtrack_idn(h.id_number),"
-                         " aidtrack_name(h.name), h.born, coalesce(u.name, ?), h.code FROM households h"
-                         " LEFT JOIN units u ON u.id = h.unit_id ORDER BY h.id", [OWN])
-            for sql in ("CREATE INDEX IF NOT EXISTS temp.merge_people_idn ON merge_people(idn)",
-                        "CREATE INDEX IF NOT EXISTS temp.merge_people_person ON merge_people(name, born)",
-                        "CREATE INDEX IF NOT EXISTS temp.merge_people_unit ON merge_people(unit)"):
+            conn.execute(
+                "INSERT INTO temp.merge_people SELECT aidtrack_idn(h.id_number),"
+                " aidtrack_name(h.name), h.born, coalesce(u.name, ?), h.code FROM households h"
+                " LEFT JOIN units u ON u.id = h.unit_id ORDER BY h.id",
+                [OWN],
+            )
+            for sql in (
+                "CREATE INDEX IF NOT EXISTS temp.merge_people_idn ON merge_people(idn)",
+                "CREATE INDEX IF NOT EXISTS temp.merge_people_person ON merge_people(name, born)",
+                "CREATE INDEX IF NOT EXISTS temp.merge_people_unit ON merge_people(unit)",
+            ):
                 conn.execute(sql)
 
     def replace(self, unit: str, households: list[tuple]) -> None:
@@ -268,8 +293,11 @@ class People:
             self.conn.execute("DELETE FROM temp.merge_people WHERE unit = ?", [unit])
             self.conn.executemany(
                 "INSERT INTO temp.merge_people (idn, name, born, unit, code) VALUES (?, ?, ?, ?, ?)",
-                [(_idn(idn), _name(name), born, unit, f"{unit}/{code}") for _h, code, name, born, idn
-                 in households])
+                [
+                    (_idn(idn), _name(name), born, unit, f"{unit}/{code}")
+                    for _h, code, name, born, idn in households
+                ],
+            )
 
     def check(self, unit: str, households: list[tuple]) -> tuple[list[dict], list[dict]]:
         """The unit's households enrolled by another unit (left out), and the warnings: same name
@@ -278,17 +306,22 @@ class People:
             self.conn.execute("DELETE FROM temp.merge_candidates")
             self.conn.executemany(
                 "INSERT INTO temp.merge_candidates (seq, idn, name, born) VALUES (?, ?, ?, ?)",
-                [(i, _idn(idn), _name(name), born) for i, (_h, _c, name, born, idn) in enumerate(households)])
+                [(i, _idn(idn), _name(name), born) for i, (_h, _c, name, born, idn) in enumerate(households)],
+            )
         same_id: dict[int, tuple[str, str]] = {}
         for seq, other_unit, other in self.conn.execute(
-                "SELECT c.seq, p.unit, p.code FROM temp.merge_candidates c JOIN temp.merge_people p"
-                " ON p.idn = c.idn WHERE c.idn IS NOT NULL AND p.unit != ? ORDER BY c.seq, p.rowid", [unit]):
+            "SELECT c.seq, p.unit, p.code FROM temp.merge_candidates c JOIN temp.merge_people p"
+            " ON p.idn = c.idn WHERE c.idn IS NOT NULL AND p.unit != ? ORDER BY c.seq, p.rowid",
+            [unit],
+        ):
             same_id.setdefault(seq, (other_unit, other))
         same_person: dict[int, list[tuple[str, str, str | None]]] = {}
         for seq, other_unit, other, other_idn in self.conn.execute(
-                "SELECT c.seq, p.unit, p.code, p.idn FROM temp.merge_candidates c JOIN temp.merge_people p"
-                " ON p.name = c.name AND p.born = c.born WHERE c.name != '' AND p.unit != ?"
-                " ORDER BY c.seq, p.rowid", [unit]):
+            "SELECT c.seq, p.unit, p.code, p.idn FROM temp.merge_candidates c JOIN temp.merge_people p"
+            " ON p.name = c.name AND p.born = c.born WHERE c.name != '' AND p.unit != ?"
+            " ORDER BY c.seq, p.rowid",
+            [unit],
+        ):
             same_person.setdefault(seq, []).append((other_unit, other, other_idn))
         left_out, warnings = [], []
         for seq, (_hid, code, name, _born, idn) in enumerate(households):
@@ -297,19 +330,33 @@ class People:
             if found is None:
                 for other_unit, other, other_idn in same_person.get(seq, ()):
                     if idn and other_idn and other_idn != idn:
-                        warnings.append({"household": code, "name": name, "unit": other_unit, "other": other,
-                                         "reason": _("same name and born date, different ID numbers:"
-                                                     " two people")})
+                        warnings.append(
+                            {
+                                "household": code,
+                                "name": name,
+                                "unit": other_unit,
+                                "other": other,
+                                "reason": _("same name and born date, different ID numbers: two people"),
+                            }
+                        )
                         continue
                     found = ((other_unit, other), "person")
                     break
             if found is not None:
                 (other_unit, other), why = found
-                left_out.append({
-                    "household": code, "name": name, "unit": other_unit, "other": other,
-                    "reason": _("already enrolled by {unit} as {other} ({why})").format(
-                        unit=other_unit, other=other,
-                        why=_("same ID number") if why == "id" else _("same name and born date"))})
+                left_out.append(
+                    {
+                        "household": code,
+                        "name": name,
+                        "unit": other_unit,
+                        "other": other,
+                        "reason": _("already enrolled by {unit} as {other} ({why})").format(
+                            unit=other_unit,
+                            other=other,
+                            why=_("same ID number") if why == "id" else _("same name and born date"),
+                        ),
+                    }
+                )
         return left_out, warnings
 
 
@@ -382,8 +429,16 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
         results = []
         for path, name in zip(files, names):
             result: dict[str, Any] = {
-                "unit": name, "file": str(path), "status": "refused", "households": None, "visits": None,
-                "records": None, "reason": None, "left_out": [], "warnings": []}
+                "unit": name,
+                "file": str(path),
+                "status": "refused",
+                "households": None,
+                "visits": None,
+                "records": None,
+                "reason": None,
+                "left_out": [],
+                "warnings": [],
+            }
             try:
                 problem = name_problem(name)
                 if problem:
@@ -464,11 +519,14 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
     if path.resolve() == Path(db.path).resolve():
         raise Refused(_("is the city file itself"))
     print_ = fingerprint(path)
-    before = db.execute("SELECT id, source, sha256, merged_at, records, fingerprint, left_out"
-                        " FROM units WHERE name = ?", [name]).fetchone()
+    before = db.execute(
+        "SELECT id, source, sha256, merged_at, records, fingerprint, left_out FROM units WHERE name = ?",
+        [name],
+    ).fetchone()
     if before and print_ is not None and before[5] == print_ and not before[6]:
-        households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?",
-                                [before[0]]).fetchone()[0]
+        households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?", [before[0]]).fetchone()[
+            0
+        ]
         result.update(_unchanged(before, households, None))  # visits not counted: slow on a cold file
         return None
     try:
@@ -489,17 +547,27 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
             left = [h[0] for h in households if h[1] in left_codes]
             visits -= conn.execute(
                 "SELECT count(*) FROM visits WHERE pairing_id IN (SELECT id FROM pairings WHERE"
-                f" household_id IN ({', '.join('?' * len(left))}))", left).fetchone()[0]
-        result.update({"households": len(households) - len(left_codes), "visits": visits,
-                       "left_out": left_out, "warnings": warnings})
+                f" household_id IN ({', '.join('?' * len(left))}))",
+                left,
+            ).fetchone()[0]
+        result.update(
+            {
+                "households": len(households) - len(left_codes),
+                "visits": visits,
+                "left_out": left_out,
+                "warnings": warnings,
+            }
+        )
         if before and before[2] == sha:
             result.update(_unchanged(before, result["households"], visits))
             if print_ != before[5]:  # written by the copier: a file touched, its records not
                 return {"fingerprint": print_, "id": before[0], "result": result}
             return None
         check_health(conn)
-        longest = conn.execute("SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
-                               " (SELECT coalesce(max(length(code)), 0) FROM cadres))").fetchone()[0]
+        longest = conn.execute(
+            "SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
+            " (SELECT coalesce(max(length(code)), 0) FROM cadres))"
+        ).fetchone()[0]
     except sqlite3.DatabaseError as e:  # a damaged file: "database disk image is malformed"
         raise Refused(_("is not a usable database ({error})").format(error=e)) from None
     finally:
@@ -508,13 +576,27 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
         raise Refused(_("the unit name and its codes together exceed {n} characters").format(n=CODE_MAX))
     people.replace(name, [h for h in households if h[1] not in left_codes])
     left_ids = [h[0] for h in households if h[1] in left_codes]
-    return {"uri": uri, "name": name, "sha": sha, "fingerprint": print_, "path": path, "copy": True,
-            "before": before, "left_ids": left_ids, "result": result}
+    return {
+        "uri": uri,
+        "name": name,
+        "sha": sha,
+        "fingerprint": print_,
+        "path": path,
+        "copy": True,
+        "before": before,
+        "left_ids": left_ids,
+        "result": result,
+    }
 
 
 def _unchanged(before: tuple, households: int, visits: int | None) -> dict[str, Any]:
-    return {"status": "unchanged", "records": before[4], "households": households, "visits": visits,
-            "reason": _("no record changed since its merge on {when}").format(when=(before[3] or "")[:10])}
+    return {
+        "status": "unchanged",
+        "records": before[4],
+        "households": households,
+        "visits": visits,
+        "reason": _("no record changed since its merge on {when}").format(when=(before[3] or "")[:10]),
+    }
 
 
 def _copy_batch(db: Store, plans: list[dict]) -> None:
@@ -552,8 +634,9 @@ def _copy_batch(db: Store, plans: list[dict]) -> None:
                     _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))
                     continue
                 db.execute("RELEASE unit")
-                plan["result"].update({"status": "replaced" if plan["before"] else "added",
-                                       "records": records})
+                plan["result"].update(
+                    {"status": "replaced" if plan["before"] else "added", "records": records}
+                )
     except sqlite3.DatabaseError as e:  # the city file locked for 30 s, the commit failed…
         for _schema, plan in attached:
             _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))
@@ -572,9 +655,12 @@ def _kept(table: str, schema: str) -> str:
     left = "SELECT id FROM temp.merge_left_out"
     pairings = f"SELECT id FROM {schema}.pairings WHERE household_id IN ({left})"
     visits = f"SELECT id FROM {schema}.visits WHERE pairing_id IN ({pairings})"
-    return {"cadres": "1", "households": f"t.id NOT IN ({left})",
-            "visits": f"t.pairing_id NOT IN ({pairings})", "problems": f"t.visit_id NOT IN ({visits})",
-            }.get(table, f"t.household_id NOT IN ({left})")
+    return {
+        "cadres": "1",
+        "households": f"t.id NOT IN ({left})",
+        "visits": f"t.pairing_id NOT IN ({pairings})",
+        "problems": f"t.visit_id NOT IN ({visits})",
+    }.get(table, f"t.household_id NOT IN ({left})")
 
 
 def _copy(db: Store, schema: str, plan: dict) -> int:
@@ -606,12 +692,19 @@ def _copy(db: Store, schema: str, plan: dict) -> int:
         else:
             records += _insert_shifted(db, schema, table, columns, uid, prefix, left, offset)
     now = _now()
-    after = {"source": plan["path"].name, "sha256": plan["sha"], "merged_at": now, "records": records,
-             "left_out": len(plan["left_ids"])}
-    db.execute("UPDATE units SET source = :source, sha256 = :sha256, merged_at = :merged_at,"
-               " records = :records, left_out = :left_out, fingerprint = :fingerprint,"
-               " changed_at = :merged_at WHERE id = :id",
-               after | {"id": uid, "fingerprint": plan["fingerprint"]})
+    after = {
+        "source": plan["path"].name,
+        "sha256": plan["sha"],
+        "merged_at": now,
+        "records": records,
+        "left_out": len(plan["left_ids"]),
+    }
+    db.execute(
+        "UPDATE units SET source = :source, sha256 = :sha256, merged_at = :merged_at,"
+        " records = :records, left_out = :left_out, fingerprint = :fingerprint,"
+        " changed_at = :merged_at WHERE id = :id",
+        after | {"id": uid, "fingerprint": plan["fingerprint"]},
+    )
     old = None if before is None else dict(zip(("source", "sha256", "merged_at", "records"), before[1:5]))
     db.audit("merge", "units", name, old, after)
     return records
@@ -622,8 +715,16 @@ def _offsets(db: Store) -> dict[str, int]:
     return {t: db.execute(f"SELECT coalesce(max(id), 0) FROM main.{t}").fetchone()[0] for t in COLUMNS}
 
 
-def _insert_shifted(db: Store, schema: str, table: str, columns: tuple[str, ...], uid: int,
-                    prefix: str, left: bool, offset: dict[str, int]) -> int:
+def _insert_shifted(
+    db: Store,
+    schema: str,
+    table: str,
+    columns: tuple[str, ...],
+    uid: int,
+    prefix: str,
+    left: bool,
+    offset: dict[str, int],
+) -> int:
     exprs = []
     for c in columns:
         if c == "id":
@@ -648,23 +749,34 @@ _UNIT_ROWS = {
 def _keep_ids(db: Store, uid: int) -> None:
     """temp.merge_map_TABLE: the (source_id → id) of the unit's records already in the city file."""
     for table in COLUMNS:
-        rows = _UNIT_ROWS.get(table, f"SELECT id, source_id FROM main.{table}"
-                                     f" WHERE household_id IN ({_UNIT_HOUSEHOLDS})")
-        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS merge_map_{table}"
-                   " (source_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)")
+        rows = _UNIT_ROWS.get(
+            table, f"SELECT id, source_id FROM main.{table} WHERE household_id IN ({_UNIT_HOUSEHOLDS})"
+        )
+        db.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS merge_map_{table}"
+            " (source_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)"
+        )
         db.execute(f"DELETE FROM temp.merge_map_{table}")
-        db.execute(f"INSERT INTO temp.merge_map_{table} (source_id, id) SELECT source_id, id"
-                   f" FROM ({rows}) WHERE source_id IS NOT NULL", {"u": uid})
+        db.execute(
+            f"INSERT INTO temp.merge_map_{table} (source_id, id) SELECT source_id, id"
+            f" FROM ({rows}) WHERE source_id IS NOT NULL",
+            {"u": uid},
+        )
 
 
-def _insert_mapped(db: Store, schema: str, table: str, columns: tuple[str, ...], uid: int,
-                   prefix: str, left: bool) -> int:
+def _insert_mapped(
+    db: Store, schema: str, table: str, columns: tuple[str, ...], uid: int, prefix: str, left: bool
+) -> int:
     """Rows under the ids their records had (temp.merge_map_TABLE); new records after the largest."""
-    top = db.execute(f"SELECT max(coalesce((SELECT max(id) FROM main.{table}), 0),"
-                     f" coalesce((SELECT max(id) FROM temp.merge_map_{table}), 0))").fetchone()[0]
-    db.execute(f"INSERT INTO temp.merge_map_{table} (source_id, id)"
-               f" SELECT id, {top} + row_number() OVER (ORDER BY id) FROM {schema}.{table}"
-               f" WHERE id NOT IN (SELECT source_id FROM temp.merge_map_{table})")
+    top = db.execute(
+        f"SELECT max(coalesce((SELECT max(id) FROM main.{table}), 0),"
+        f" coalesce((SELECT max(id) FROM temp.merge_map_{table}), 0))"
+    ).fetchone()[0]
+    db.execute(
+        f"INSERT INTO temp.merge_map_{table} (source_id, id)"
+        f" SELECT id, {top} + row_number() OVER (ORDER BY id) FROM {schema}.{table}"
+        f" WHERE id NOT IN (SELECT source_id FROM temp.merge_map_{table})"
+    )
     exprs = []
     for c in columns:
         if c == "id":
@@ -673,12 +785,30 @@ def _insert_mapped(db: Store, schema: str, table: str, columns: tuple[str, ...],
             exprs.append(f"(SELECT id FROM temp.merge_map_{_TARGET[c]} WHERE source_id = t.{c})")
         else:
             exprs.append(":prefix || t.code" if c == "code" else f"t.{c}")
-    return _insert(db, schema, table, columns, exprs, uid, prefix, left,
-                   f" JOIN temp.merge_map_{table} m ON m.source_id = t.id")
+    return _insert(
+        db,
+        schema,
+        table,
+        columns,
+        exprs,
+        uid,
+        prefix,
+        left,
+        f" JOIN temp.merge_map_{table} m ON m.source_id = t.id",
+    )
 
 
-def _insert(db: Store, schema: str, table: str, columns: tuple[str, ...], exprs: list[str], uid: int,
-            prefix: str, left: bool, join: str = "") -> int:
+def _insert(
+    db: Store,
+    schema: str,
+    table: str,
+    columns: tuple[str, ...],
+    exprs: list[str],
+    uid: int,
+    prefix: str,
+    left: bool,
+    join: str = "",
+) -> int:
     cols = [*columns, "source_id"]
     exprs = [*exprs, "t.id"]
     if table in ("cadres", "households"):
@@ -687,4 +817,6 @@ def _insert(db: Store, schema: str, table: str, columns: tuple[str, ...], exprs:
     where = f" WHERE {_kept(table, schema)}" if left else ""
     return db.execute(
         f"INSERT INTO main.{table} ({', '.join(cols)}) SELECT {', '.join(exprs)}"
-        f" FROM {schema}.{table} t{join}{where} ORDER BY t.id", {"prefix": prefix, "u": uid}).rowcount
+        f" FROM {schema}.{table} t{join}{where} ORDER BY t.id",
+        {"prefix": prefix, "u": uid},
+    ).rowcount

@@ -37,14 +37,19 @@ INSTALL = "pip install 'aidtrack[parquet]'"
 BATCH = 100_000
 #: decimal128(12, 2) holds up to 9,999,999,999.99 yuan.
 MONEY_PRECISION = 12
-MAX_FEN = 10 ** MONEY_PRECISION - 1
+MAX_FEN = 10**MONEY_PRECISION - 1
 
 #: The link columns (ids of the records a record points to) exported beside the public fields.
 LINKS: dict[str, tuple[str, ...]] = {
-    k.name: tuple(c for c in k.columns if c.endswith("_id")) for k in REGISTRY.values()}
+    k.name: tuple(c for c in k.columns if c.endswith("_id")) for k in REGISTRY.values()
+}
 #: The column a record's year is taken from, for `--partition year` (cadres and households have none).
-YEAR_OF = {k.name: f.name for k in REGISTRY.values()
-           for f in reversed(k.fields) if f.type in ("date", "month") and (f.dated or f.required)}
+YEAR_OF = {
+    k.name: f.name
+    for k in REGISTRY.values()
+    for f in reversed(k.fields)
+    if f.type in ("date", "month") and (f.dated or f.required)
+}
 PARTITIONS = ("unit", "year")
 #: The hive folder name of the file's own records (unit NULL), as Hive and DuckDB name a NULL value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -59,8 +64,9 @@ def require() -> tuple[Any, Any]:
         import pyarrow
         import pyarrow.parquet
     except ImportError:
-        raise AidtrackError("format", "", _("parquet needs pyarrow, which is not installed: {cmd}")
-                            .format(cmd=INSTALL)) from None
+        raise AidtrackError(
+            "format", "", _("parquet needs pyarrow, which is not installed: {cmd}").format(cmd=INSTALL)
+        ) from None
     return pyarrow, pyarrow.parquet
 
 
@@ -71,9 +77,16 @@ def tables(db: Store) -> list[str]:
 
 def _arrow_types(pa) -> dict[str, Any]:
     """Arrow types by the column type words of _query (headers.TYPES, and int/real for the others)."""
-    return {"int": pa.int64(), "real": pa.float64(), "date": pa.date32(),
-            "money": pa.decimal128(MONEY_PRECISION, 2), "flag": pa.bool_(), "tags": pa.list_(pa.string()),
-            "timestamp": pa.timestamp("s", tz="UTC"), "unit": pa.string()}
+    return {
+        "int": pa.int64(),
+        "real": pa.float64(),
+        "date": pa.date32(),
+        "money": pa.decimal128(MONEY_PRECISION, 2),
+        "flag": pa.bool_(),
+        "tags": pa.list_(pa.string()),
+        "timestamp": pa.timestamp("s", tz="UTC"),
+        "unit": pa.string(),
+    }
 
 
 def _has_units(db: Store) -> bool:
@@ -91,8 +104,14 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
         info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
         have = [r[1] for r in info]
         columns = [c for c in UNIT_COLUMNS if c in have] if table == "units" else have
-        types = {r[1]: "int" if "INT" in (r[2] or "").upper() else
-                 "real" if (r[2] or "").upper() in ("REAL", "FLOAT", "DOUBLE") else "text" for r in info}
+        types = {
+            r[1]: "int"
+            if "INT" in (r[2] or "").upper()
+            else "real"
+            if (r[2] or "").upper() in ("REAL", "FLOAT", "DOUBLE")
+            else "text"
+            for r in info
+        }
         if table == "units":
             types.update({c: "timestamp" for c in TIMESTAMPS})
         return f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] ORDER BY rowid", columns, types
@@ -129,6 +148,7 @@ def _yuan(column: str):
         if not -MAX_FEN <= fen <= MAX_FEN:
             raise AidtrackError(column, fen / 100, _("is too large for Parquet's decimal(12, 2) yuan"))
         return Decimal(fen).scaleb(-2)
+
     return convert
 
 
@@ -153,8 +173,9 @@ def _converter(column: str, kind: str):
 class _Table:
     """One table's columns, Arrow schema and row converters."""
 
-    def __init__(self, db: Store, table: str, redact: bool, only_units: bool = False,
-                 drop: tuple[str, ...] = ()):
+    def __init__(
+        self, db: Store, table: str, redact: bool, only_units: bool = False, drop: tuple[str, ...] = ()
+    ):
         pa, self.pq = require()
         from .redact import HIDDEN_FIELDS, mask_name
 
@@ -162,8 +183,16 @@ class _Table:
         self.sql, self.columns, types = _query(db, table, only_units)
         arrow = _arrow_types(pa)
         self.kept = [i for i, c in enumerate(self.columns) if c not in drop]
-        self.schema = pa.schema([pa.field(self.columns[i], arrow.get(types[self.columns[i]], pa.string()),
-                                          nullable=self.columns[i] != "id") for i in self.kept])
+        self.schema = pa.schema(
+            [
+                pa.field(
+                    self.columns[i],
+                    arrow.get(types[self.columns[i]], pa.string()),
+                    nullable=self.columns[i] != "id",
+                )
+                for i in self.kept
+            ]
+        )
         self.converters = [_converter(c, types[c]) for c in self.columns]
         if "unit" in self.columns:
             names = dict(db.execute("SELECT id, name FROM units").fetchall())
@@ -200,8 +229,9 @@ def write(db: Store, table: str, out: IO[bytes] | str, redact: bool = False) -> 
 # -- the hand-off: partitioned, only what changed --------------------------------------------------
 
 
-def chosen_units(db: Store, unit: str | None = None,
-                 changed_since: dt.date | None = None) -> list[int | None]:
+def chosen_units(
+    db: Store, unit: str | None = None, changed_since: dt.date | None = None
+) -> list[int | None]:
     """The units to hand off (None: the file's own records): all of them, one (--unit), or those
     changed on or after a day (--changed-since: merged since, or for the file's own records an
     audited change since, other than a merge)."""
@@ -228,8 +258,11 @@ def _fill(db: Store, units: list[int | None]) -> None:
         db.execute(f"DELETE FROM temp.handoff_{table}")
         ids = [u for u in units if u is not None]
         if ids:
-            db.execute(f"INSERT INTO temp.handoff_{table} SELECT id FROM {table}"
-                       f" WHERE unit_id IN ({', '.join('?' * len(ids))})", ids)
+            db.execute(
+                f"INSERT INTO temp.handoff_{table} SELECT id FROM {table}"
+                f" WHERE unit_id IN ({', '.join('?' * len(ids))})",
+                ids,
+            )
         if None in units:
             db.execute(f"INSERT INTO temp.handoff_{table} SELECT id FROM {table} WHERE unit_id IS NULL")
 
@@ -244,8 +277,14 @@ def partition_names(text: str | None) -> tuple[str, ...]:
     return names
 
 
-def handoff(db: Store, out: str | os.PathLike, partition: tuple[str, ...] = (), unit: str | None = None,
-            changed_since: dt.date | None = None, redact: bool = False) -> dict[str, int]:
+def handoff(
+    db: Store,
+    out: str | os.PathLike,
+    partition: tuple[str, ...] = (),
+    unit: str | None = None,
+    changed_since: dt.date | None = None,
+    redact: bool = False,
+) -> dict[str, int]:
     """Write every table for the chosen units; the rows written per table (and units.parquet whole).
 
     Partitioned by unit: OUT/TABLE/unit=NAME[/year=YYYY]/data.parquet, each unit's folder replaced
@@ -271,8 +310,9 @@ def handoff(db: Store, out: str | os.PathLike, partition: tuple[str, ...] = (), 
             continue
         for u in units:
             _fill(db, [u])
-            counts[table] += _write_unit(db, table, folder / table, f"unit={names[u]}",
-                                         "year" in partition, redact)
+            counts[table] += _write_unit(
+                db, table, folder / table, f"unit={names[u]}", "year" in partition, redact
+            )
     if "units" in tables(db):
         counts["units"] = _write_file(db, "units", folder / "units.parquet", redact, only_units=False)
     return counts

@@ -21,13 +21,19 @@ def measure_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[st
         " sum(due BETWEEN :s AND :e),"
         " sum(status = 'done' AND done_on BETWEEN :s AND :e),"
         " sum(due <= :e AND date <= :e AND (done_on IS NULL OR done_on > :e))"
-        " FROM measures WHERE date <= :e GROUP BY household_id", {"s": s, "e": e}):
+        " FROM measures WHERE date <= :e GROUP BY household_id",
+        {"s": s, "e": e},
+    ):
         out[hid] = {"due": due or 0, "done": done or 0, "overdue": overdue or 0}
     return out
 
 
 def open_measures(db: Store, day: dt.date | str) -> dict[int, int]:
     """Measures planned on or before a day and not closed by then, per household."""
-    return dict(db.execute(
-        "SELECT household_id, count(*) FROM measures WHERE date <= ? AND (done_on IS NULL OR done_on > ?)"
-        " GROUP BY household_id", [str(day), str(day)]).fetchall())
+    return dict(
+        db.execute(
+            "SELECT household_id, count(*) FROM measures WHERE date <= ? AND (done_on IS NULL OR done_on > ?)"
+            " GROUP BY household_id",
+            [str(day), str(day)],
+        ).fetchall()
+    )

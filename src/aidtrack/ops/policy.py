@@ -41,34 +41,45 @@ def describe(db: Store, on: dt.date) -> list[dict]:
     for key, spec in POLICY_KEYS.items():
         value = pol.value(key, on)
         since = max((s for s, _ in pol.history[key] if s <= on.isoformat()), default=EPOCH.isoformat())
-        rows.append({
-            "key": key,
-            "value": float(format_yuan(value)) if spec.kind == "money" else value,
-            "effective_from": None if since == EPOCH.isoformat() else since,
-            "default": float(format_yuan(spec.default)) if spec.kind == "money" else spec.default,
-            "meaning": spec.help,
-            "history": [
-                {"from": s, "value": float(format_yuan(v)) if spec.kind == "money" else v}
-                for s, v in pol.history[key][1:]
-            ],
-        })
+        rows.append(
+            {
+                "key": key,
+                "value": float(format_yuan(value)) if spec.kind == "money" else value,
+                "effective_from": None if since == EPOCH.isoformat() else since,
+                "default": float(format_yuan(spec.default)) if spec.kind == "money" else spec.default,
+                "meaning": spec.help,
+                "history": [
+                    {"from": s, "value": float(format_yuan(v)) if spec.kind == "money" else v}
+                    for s, v in pol.history[key][1:]
+                ],
+            }
+        )
     return rows
 
 
-def set_value(db: Store, key: str, value: str, since: dt.date | str | None = None,
-              today: dt.date | None = None) -> dict:
+def set_value(
+    db: Store, key: str, value: str, since: dt.date | str | None = None, today: dt.date | None = None
+) -> dict:
     today = today or dt.date.today()
     key = parse.choice(key, tuple(POLICY_KEYS), "key")
     spec = POLICY_KEYS[key]
     if spec.kind == "pct":
         stored = _percent(value, key)
     else:
-        stored = parse.money(value, key) if spec.kind == "money" else parse.integer(
-            value, key, minimum=spec.minimum, maximum=spec.maximum)
+        stored = (
+            parse.money(value, key)
+            if spec.kind == "money"
+            else parse.integer(value, key, minimum=spec.minimum, maximum=spec.maximum)
+        )
     if not spec.minimum <= stored <= spec.maximum:
         shown = (lambda v: format_yuan(v)) if spec.kind == "money" else str
-        raise AidtrackError(key, value, _("must be between {minimum} and {maximum}").format(
-            minimum=shown(spec.minimum), maximum=shown(spec.maximum)))
+        raise AidtrackError(
+            key,
+            value,
+            _("must be between {minimum} and {maximum}").format(
+                minimum=shown(spec.minimum), maximum=shown(spec.maximum)
+            ),
+        )
     when = parse.date(since or today, "from", today=today).isoformat()
     before = Policy(db).value(key, when)
     with db.write():
@@ -77,8 +88,7 @@ def set_value(db: Store, key: str, value: str, since: dt.date | str | None = Non
             " ON CONFLICT (key, effective_from) DO UPDATE SET value = excluded.value",
             [key, stored, when],
         )
-        db.audit("set", "policy", key, {"value": before, "from": when},
-                 {"value": stored, "from": when})
+        db.audit("set", "policy", key, {"value": before, "from": when}, {"value": stored, "from": when})
     return {"key": key, "value": stored, "effective_from": when}
 
 
@@ -95,6 +105,9 @@ def _percent(value: str, key: str) -> int:
     else:
         stored = parse.integer(text, key, minimum=0)
     if stored < 100:
-        raise AidtrackError(key, value, _("is a ratio to the poverty line: at least 1.0 (100%);"
-                                          " 1.5 and 150 both mean 1.5 times"))
+        raise AidtrackError(
+            key,
+            value,
+            _("is a ratio to the poverty line: at least 1.0 (100%); 1.5 and 150 both mean 1.5 times"),
+        )
     return stored

@@ -21,8 +21,10 @@ from .refs import Refs
 from .slips import slips
 from .validate import validate
 
-_CODE_USED = {"cadres": N_("is already used by another cadre"),
-              "households": N_("is already used by another household")}
+_CODE_USED = {
+    "cadres": N_("is already used by another cadre"),
+    "households": N_("is already used by another household"),
+}
 
 
 def public(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,8 +106,10 @@ def _register_initials(db: Store, text: str) -> None:
         def initials(name: str | None) -> str | None:
             return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)) if name else None
     else:
+
         def initials(name: str | None) -> str | None:
             return None
+
     db.conn.create_function("aidtrack_initials", 1, initials, deterministic=True)
 
 
@@ -136,8 +140,9 @@ def _id(ident: str | int, kind: str) -> int:
     try:
         return int(str(ident).strip())
     except ValueError:
-        raise AidtrackError("id", ident,
-                            _("is not a {kind} record id (a whole number)").format(kind=_(kind))) from None
+        raise AidtrackError(
+            "id", ident, _("is not a {kind} record id (a whole number)").format(kind=_(kind))
+        ) from None
 
 
 def next_code(db: Store, kind: str) -> str:
@@ -159,14 +164,21 @@ def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> 
             return AidtrackError("code", row.get("code"), _(_CODE_USED[kind]))
         if kind == "income":
             return AidtrackError(
-                "month", row.get("month"),
-                _("income for this household, month and source is already recorded;"
-                  " correct it with `aidtrack income edit ID`"))
+                "month",
+                row.get("month"),
+                _(
+                    "income for this household, month and source is already recorded;"
+                    " correct it with `aidtrack income edit ID`"
+                ),
+            )
         if kind == "visits":
             return AidtrackError(
-                "date", row.get("date"),
+                "date",
+                row.get("date"),
                 _("a {kind} visit to this household on that day is already recorded").format(
-                    kind=label(row.get("kind"))))
+                    kind=label(row.get("kind"))
+                ),
+            )
         if kind == "pairings":
             return AidtrackError("household", "", _("already has an active pairing: `pair end` it first"))
         return AidtrackError(kind, "", _("the same record is already stored"))
@@ -175,8 +187,14 @@ def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> 
     return AidtrackError(kind, "", _("refused by the database: {error}").format(error=msg))
 
 
-def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = None,
-        refs: Refs | None = None, warn: Callable[[str], None] | None = None) -> str:
+def add(
+    db: Store,
+    kind: str,
+    data: Mapping[str, Any],
+    today: dt.date | None = None,
+    refs: Refs | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> str:
     """Validate and store one record; returns its code (cadres, households) or id.
 
     `warn` hears the likely slips (ops/slips.py) of a record that is stored all the same.
@@ -195,8 +213,10 @@ def add(db: Store, kind: str, data: Mapping[str, Any], today: dt.date | None = N
 #: Natural keys no UNIQUE constraint enforces (a nullable giver; text): checked here, so that what
 #: `add` accepts an import of the export accepts too.
 _CHECKED_KEYS = {
-    "aid": N_("the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
-              " a second gift of the same day needs a note of its own (a receipt number, the drive)"),
+    "aid": N_(
+        "the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
+        " a second gift of the same day needs a note of its own (a receipt number, the drive)"
+    ),
     "statuses": N_("this status on this day is already recorded (status entry {id})"),
     "problems": N_("this problem is already recorded at that visit (problem {id})"),
     "members": N_("a member of this name who joined that day is already recorded (member {id})"),
@@ -209,11 +229,15 @@ def refuse_duplicate(db: Store, kind: str, row: Mapping[str, Any], own_id: int |
         return
     keys = k.natural_key
     hit = db.execute(
-        f"SELECT id FROM {k.table} WHERE {' AND '.join(f'{c} IS ?' for c in keys)} AND id IS NOT ?"
-        " LIMIT 1", [*(row.get(c) for c in keys), own_id]).fetchone()
+        f"SELECT id FROM {k.table} WHERE {' AND '.join(f'{c} IS ?' for c in keys)} AND id IS NOT ? LIMIT 1",
+        [*(row.get(c) for c in keys), own_id],
+    ).fetchone()
     if hit:
-        raise AidtrackError(keys[1] if kind != "problems" else "problem", row.get(keys[1]),
-                            _(_CHECKED_KEYS[kind]).format(id=hit[0]))
+        raise AidtrackError(
+            keys[1] if kind != "problems" else "problem",
+            row.get(keys[1]),
+            _(_CHECKED_KEYS[kind]).format(id=hit[0]),
+        )
 
 
 def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
@@ -229,8 +253,13 @@ def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
         stored["code"] = next_code(db, kind)
     names = ", ".join(stored)
     try:
-        rid = int(db.execute(f"INSERT INTO {k.table} ({names}) VALUES ({', '.join('?' * len(stored))})",
-                             list(stored.values())).lastrowid or 0)
+        rid = int(
+            db.execute(
+                f"INSERT INTO {k.table} ({names}) VALUES ({', '.join('?' * len(stored))})",
+                list(stored.values()),
+            ).lastrowid
+            or 0
+        )
     except sqlite3.IntegrityError as e:
         raise _integrity(kind, stored, e) from None
     if kind == "households" and row["enrolled"] is not None:  # None: never enrolled (monitoring)
@@ -257,9 +286,14 @@ def _public_by_id(db: Store, kind: str, rid: int) -> dict[str, Any]:
     return select(db, kind, id=rid)[0]
 
 
-def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[str, ...] = (),
-              escalate: bool = False, today: dt.date | None = None,
-              warn: Callable[[str], None] | None = None) -> str:
+def add_visit(
+    db: Store,
+    data: Mapping[str, Any],
+    problems: list[str] | tuple[str, ...] = (),
+    escalate: bool = False,
+    today: dt.date | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> str:
     """A visit and the problems raised at it, in one transaction; escalating needs a problem."""
     today = today or dt.date.today()
     if escalate and not problems:
@@ -277,8 +311,16 @@ def add_visit(db: Store, data: Mapping[str, Any], problems: list[str] | tuple[st
         found = slips(db, "visits", row) if warn else []
         vid = insert(db, "visits", row)
         for text in texts:
-            insert(db, "problems", {"visit_id": int(vid), "problem": text, "escalated": int(escalate),
-                                    "escalated_on": row["date"] if escalate else None})
+            insert(
+                db,
+                "problems",
+                {
+                    "visit_id": int(vid),
+                    "problem": text,
+                    "escalated": int(escalate),
+                    "escalated_on": row["date"] if escalate else None,
+                },
+            )
     if warn is not None:
         for message in found:
             warn(message)
@@ -301,8 +343,9 @@ def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | N
     return done
 
 
-def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
-         today: dt.date | None = None) -> dict[str, Any]:
+def edit(
+    db: Store, kind: str, ident: str | int, changes: Mapping[str, Any], today: dt.date | None = None
+) -> dict[str, Any]:
     """Correct a record: its public shape with the changes laid over, checked like a new one."""
     today = today or dt.date.today()
     k = REGISTRY[kind]
@@ -317,8 +360,10 @@ def edit(db: Store, kind: str, ident: str | int, changes: Mapping[str, Any],
     with db.write():
         refuse_duplicate(db, kind, row, before["id"])
         try:
-            db.execute(f"UPDATE {k.table} SET {', '.join(f'{c} = ?' for c in k.columns)} WHERE id = ?",
-                       [*(row.get(c) for c in k.columns), before["id"]])
+            db.execute(
+                f"UPDATE {k.table} SET {', '.join(f'{c} = ?' for c in k.columns)} WHERE id = ?",
+                [*(row.get(c) for c in k.columns), before["id"]],
+            )
         except sqlite3.IntegrityError as e:
             raise _integrity(kind, row, e) from None
         if kind == "pairings":
@@ -347,28 +392,45 @@ def move_enrolment(db: Store, household_id: int, day: str) -> None:
         "SELECT min(d) FROM (SELECT date AS d FROM statuses WHERE household_id = :h AND id IS NOT"
         " (SELECT id FROM statuses WHERE household_id = :h ORDER BY date, id LIMIT 1)"
         " UNION ALL SELECT since FROM pairings WHERE household_id = :h"
-        " UNION ALL SELECT date FROM aid WHERE household_id = :h)", {"h": household_id}).fetchone()[0]
+        " UNION ALL SELECT date FROM aid WHERE household_id = :h)",
+        {"h": household_id},
+    ).fetchone()[0]
     if first is not None and first < day:
-        raise AidtrackError("enrolled", day, _(
-            "is after the household's first record ({first}): {code}'s history would start before its"
-            " enrolment").format(first=first, code=code))
+        raise AidtrackError(
+            "enrolled",
+            day,
+            _(
+                "is after the household's first record ({first}): {code}'s history would start before its"
+                " enrolment"
+            ).format(first=first, code=code),
+        )
     old = db.execute("SELECT min(date) FROM statuses WHERE household_id = ?", [household_id]).fetchone()[0]
-    db.execute("UPDATE statuses SET date = ? WHERE id = (SELECT id FROM statuses WHERE household_id = ?"
-               " ORDER BY date, id LIMIT 1)", [day, household_id])
+    db.execute(
+        "UPDATE statuses SET date = ? WHERE id = (SELECT id FROM statuses WHERE household_id = ?"
+        " ORDER BY date, id LIMIT 1)",
+        [day, household_id],
+    )
     # The people counted at enrolment (unnamed members #k) were there from the enrolment on.
-    db.execute("UPDATE members SET joined = :new WHERE household_id = :h AND joined = :old"
-               " AND name GLOB '#[0-9]*' AND (left_on IS NULL OR left_on >= :new)",
-               {"new": day, "h": household_id, "old": old})
+    db.execute(
+        "UPDATE members SET joined = :new WHERE household_id = :h AND joined = :old"
+        " AND name GLOB '#[0-9]*' AND (left_on IS NULL OR left_on >= :new)",
+        {"new": day, "h": household_id, "old": old},
+    )
 
 
 def _visits_inside(db: Store, pairing_id: int) -> None:
     """A pairing's corrected dates must still hold every visit made under it."""
     outside = db.execute(
         "SELECT count(*), min(v.date) FROM visits v JOIN pairings p ON p.id = v.pairing_id WHERE p.id = ?"
-        " AND (v.date < p.since OR (p.until IS NOT NULL AND v.date > p.until))", [pairing_id]).fetchone()
+        " AND (v.date < p.since OR (p.until IS NOT NULL AND v.date > p.until))",
+        [pairing_id],
+    ).fetchone()
     if outside[0]:
-        raise AidtrackError("since", outside[1], _("{n} visit(s) of this pairing would fall outside its"
-                                                   " dates").format(n=outside[0]))
+        raise AidtrackError(
+            "since",
+            outside[1],
+            _("{n} visit(s) of this pairing would fall outside its dates").format(n=outside[0]),
+        )
 
 
 def delete(db: Store, kind: str, ident: str | int) -> dict[str, Any]:

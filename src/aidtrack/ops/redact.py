@@ -45,8 +45,8 @@ class People:
         i, n = 0, len(text)
         while i < n:
             for size in self.lengths:
-                if i + size <= n and text[i:i + size] in self.names:
-                    out.append(mask_name(text[i:i + size]) or "")
+                if i + size <= n and text[i : i + size] in self.names:
+                    out.append(mask_name(text[i : i + size]) or "")
                     i += size
                     break
             else:
@@ -75,8 +75,12 @@ def mask_text(text: str) -> str:
     return people.mask(text) if people is not None and isinstance(text, str) else text
 
 
-def redact_record(record: Mapping[str, Any], names: Iterable[str] = NAME_FIELDS,
-                  hidden: Iterable[str] = HIDDEN_FIELDS, blank: str | None = HIDDEN) -> dict[str, Any]:
+def redact_record(
+    record: Mapping[str, Any],
+    names: Iterable[str] = NAME_FIELDS,
+    hidden: Iterable[str] = HIDDEN_FIELDS,
+    blank: str | None = HIDDEN,
+) -> dict[str, Any]:
     """A copy of one flat record with names masked and hidden fields replaced by `blank` (`***`).
 
     Only the named keys are touched (not nested values), so a caller decides which dicts hold
@@ -100,8 +104,11 @@ def redact_record(record: Mapping[str, Any], names: Iterable[str] = NAME_FIELDS,
     return out
 
 
-def redact_rows(rows: Iterable[Mapping[str, Any]], names: Iterable[str] = NAME_FIELDS,
-                hidden: Iterable[str] = HIDDEN_FIELDS) -> list[dict[str, Any]]:
+def redact_rows(
+    rows: Iterable[Mapping[str, Any]],
+    names: Iterable[str] = NAME_FIELDS,
+    hidden: Iterable[str] = HIDDEN_FIELDS,
+) -> list[dict[str, Any]]:
     names, hidden = tuple(names), tuple(hidden)
     return [redact_record(r, names, hidden) for r in rows]
 

@@ -14,10 +14,14 @@ from ..model import AidtrackError
 from ..store import Store
 
 _TABLES = {"cadre": "cadres", "household": "households"}
-_AMBIGUOUS = {"cadre": N_("matches more than one cadre: {codes}; use the code"),
-              "household": N_("matches more than one household: {codes}; use the code")}
-_UNKNOWN = {"cadre": N_("no cadre has this code or name"),
-            "household": N_("no household has this code or name")}
+_AMBIGUOUS = {
+    "cadre": N_("matches more than one cadre: {codes}; use the code"),
+    "household": N_("matches more than one household: {codes}; use the code"),
+}
+_UNKNOWN = {
+    "cadre": N_("no cadre has this code or name"),
+    "household": N_("no household has this code or name"),
+}
 
 
 class Ambiguous(AidtrackError):
@@ -60,17 +64,28 @@ class Refs:
         ):
             pairings[hid].append((since, until, pid, cid))
         self._pairings = pairings
-        self._enrolled = dict(self.db.execute(
-            "SELECT household_id, min(date) FROM statuses GROUP BY household_id").fetchall())
+        self._enrolled = dict(
+            self.db.execute("SELECT household_id, min(date) FROM statuses GROUP BY household_id").fetchall()
+        )
         self._id_numbers = {
-            number: (rid, code) for rid, code, number in self.db.execute(
-                "SELECT id, code, id_number FROM households WHERE id_number IS NOT NULL ORDER BY id DESC")}
+            number: (rid, code)
+            for rid, code, number in self.db.execute(
+                "SELECT id, code, id_number FROM households WHERE id_number IS NOT NULL ORDER BY id DESC"
+            )
+        }
         self._visits = {}
         self._visit_days = {}
         return self
 
-    def remember(self, entity: str, rid: int, code: str, name: str, enrolled: str | None = None,
-                 id_number: str | None = None) -> None:
+    def remember(
+        self,
+        entity: str,
+        rid: int,
+        code: str,
+        name: str,
+        enrolled: str | None = None,
+        id_number: str | None = None,
+    ) -> None:
         """Make a record added during an import resolvable by the rows after it."""
         self.generation += 1
         if self._codes is not None:
@@ -98,15 +113,17 @@ class Refs:
         """The household's enrolment date: its first status."""
         if self._enrolled is not None:
             return self._enrolled.get(household_id)
-        return self.db.execute("SELECT min(date) FROM statuses WHERE household_id = ?",
-                               [household_id]).fetchone()[0]
+        return self.db.execute(
+            "SELECT min(date) FROM statuses WHERE household_id = ?", [household_id]
+        ).fetchone()[0]
 
     def id_number_owner(self, number: str) -> tuple[int, str] | None:
         """(id, code) of the household holding this ID number, if any."""
         if self._id_numbers is not None:
             return self._id_numbers.get(number)
-        row = self.db.execute("SELECT id, code FROM households WHERE id_number = ? ORDER BY id LIMIT 1",
-                              [number]).fetchone()
+        row = self.db.execute(
+            "SELECT id, code FROM households WHERE id_number = ? ORDER BY id LIMIT 1", [number]
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     def visit_on(self, household_id: int, day: str, kind: str | None) -> int:
@@ -122,7 +139,9 @@ class Refs:
         if visits is None:
             visits = self.db.execute(
                 "SELECT v.date, v.kind, v.id FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-                " WHERE p.household_id = ?", [household_id]).fetchall()
+                " WHERE p.household_id = ?",
+                [household_id],
+            ).fetchall()
             if self._codes is not None:
                 self._visits[household_id] = visits
         found = [vid for d, k, vid in visits if d == day and (kind is None or k == kind)]
@@ -139,12 +158,13 @@ class Refs:
 
         found: dict[tuple[int, str], list[tuple[str, str, int]]] = {key: [] for key in days}
         for hid, day, kind, vid in self.db.execute(
-                # CROSS JOIN keeps this order (pair, its pairings, the unique index on pairing and
-                # day): left to itself SQLite reads every visit of the day through visits_date.
-                "SELECT p.household_id, v.date, v.kind, v.id FROM json_each(?) j"
-                " CROSS JOIN pairings p ON p.household_id = j.value ->> 0"
-                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date = j.value ->> 1",
-                [json.dumps(sorted(days))]):
+            # CROSS JOIN keeps this order (pair, its pairings, the unique index on pairing and
+            # day): left to itself SQLite reads every visit of the day through visits_date.
+            "SELECT p.household_id, v.date, v.kind, v.id FROM json_each(?) j"
+            " CROSS JOIN pairings p ON p.household_id = j.value ->> 0"
+            " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date = j.value ->> 1",
+            [json.dumps(sorted(days))],
+        ):
             found[(hid, day)].append((day, kind, vid))
         self._visit_days = found
 

@@ -23,13 +23,20 @@ def slips(db: Store, kind: str, row: Mapping[str, Any]) -> list[str]:
 
 def _household(db: Store, row: Mapping[str, Any]) -> list[str]:
     if row.get("born"):
-        hits = db.execute("SELECT code, name FROM households WHERE name = ? AND (born = ? OR born IS NULL)"
-                          " ORDER BY code", [row["name"], row["born"]]).fetchall()
+        hits = db.execute(
+            "SELECT code, name FROM households WHERE name = ? AND (born = ? OR born IS NULL) ORDER BY code",
+            [row["name"], row["born"]],
+        ).fetchall()
     else:
-        hits = db.execute("SELECT code, name FROM households WHERE name = ? ORDER BY code",
-                          [row["name"]]).fetchall()
-    return [_("household {code} {name} has the same name{born}: the same family entered twice?").format(
-        code=code, name=name, born=_(" and born date") if row.get("born") else "") for code, name in hits]
+        hits = db.execute(
+            "SELECT code, name FROM households WHERE name = ? ORDER BY code", [row["name"]]
+        ).fetchall()
+    return [
+        _("household {code} {name} has the same name{born}: the same family entered twice?").format(
+            code=code, name=name, born=_(" and born date") if row.get("born") else ""
+        )
+        for code, name in hits
+    ]
 
 
 def _pairing(db: Store, row: Mapping[str, Any]) -> list[str]:
@@ -38,29 +45,46 @@ def _pairing(db: Store, row: Mapping[str, Any]) -> list[str]:
     hits = db.execute(
         "SELECT c.code, h.code, h.name FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
         " JOIN households h ON h.id = p.household_id WHERE p.cadre_id = ? AND p.until IS NULL",
-        [row["cadre_id"]]).fetchall()
-    return [_("{cadre} already helps {code} {name}: one helps one").format(cadre=c, code=h, name=n)
-            for c, h, n in hits]
+        [row["cadre_id"]],
+    ).fetchall()
+    return [
+        _("{cadre} already helps {code} {name}: one helps one").format(cadre=c, code=h, name=n)
+        for c, h, n in hits
+    ]
 
 
 def _income(db: Store, row: Mapping[str, Any]) -> list[str]:
-    amounts = sorted(a for (a,) in db.execute(
-        "SELECT sum(amount) FROM income WHERE household_id = ? AND month != ? GROUP BY month",
-        [row["household_id"], row["month"]]))
+    amounts = sorted(
+        a
+        for (a,) in db.execute(
+            "SELECT sum(amount) FROM income WHERE household_id = ? AND month != ? GROUP BY month",
+            [row["household_id"], row["month"]],
+        )
+    )
     if len(amounts) < 3:
         return []
     usual = amounts[(len(amounts) - 1) // 2]  # the lower median: one odd month does not move it
     if usual > 0 and row["amount"] >= 10 * usual:
-        return [_("{amount} yuan is ten times this household's usual month ({usual} yuan): a slip of"
-                  " the decimal point?").format(amount=format_yuan(row["amount"]), usual=format_yuan(usual))]
+        return [
+            _(
+                "{amount} yuan is ten times this household's usual month ({usual} yuan): a slip of"
+                " the decimal point?"
+            ).format(amount=format_yuan(row["amount"]), usual=format_yuan(usual))
+        ]
     return []
 
 
 def _visit(db: Store, row: Mapping[str, Any]) -> list[str]:
-    hits = db.execute("SELECT id, kind FROM visits WHERE pairing_id = ? AND date = ? AND kind != ?",
-                      [row["pairing_id"], row["date"], row["kind"]]).fetchall()
-    return [_("visit {id} ({kind}) of this pairing is on the same day: the same visit twice?").format(
-        id=vid, kind=k) for vid, k in hits]
+    hits = db.execute(
+        "SELECT id, kind FROM visits WHERE pairing_id = ? AND date = ? AND kind != ?",
+        [row["pairing_id"], row["date"], row["kind"]],
+    ).fetchall()
+    return [
+        _("visit {id} ({kind}) of this pairing is on the same day: the same visit twice?").format(
+            id=vid, kind=k
+        )
+        for vid, k in hits
+    ]
 
 
 _SLIPS = {"households": _household, "pairings": _pairing, "income": _income, "visits": _visit}

@@ -41,24 +41,30 @@ class Units:
             if known == name:
                 return uid
         listed = ", ".join(self.names.values())
-        raise AidtrackError("unit", name, _("no unit of this name in this file (units: {names})")
-                            .format(names=listed))
+        raise AidtrackError(
+            "unit", name, _("no unit of this name in this file (units: {names})").format(names=listed)
+        )
 
     def listed(self) -> list[int | None]:
         """Every unit, the file's own records first when there are any (or when nothing was merged)."""
-        own = (None in self.household.values() or None in self.cadre.values()
-               or len(self.names) == 1)
+        own = None in self.household.values() or None in self.cadre.values() or len(self.names) == 1
         return ([None] if own else []) + [u for u in self.names if u is not None]
 
     def pairings(self) -> dict[int, int | None]:
         """Each pairing's unit: its household's."""
-        return {pid: self.household.get(hid) for pid, hid in
-                self.db.execute("SELECT id, household_id FROM pairings")}
+        return {
+            pid: self.household.get(hid)
+            for pid, hid in self.db.execute("SELECT id, household_id FROM pairings")
+        }
 
     def visits_until(self, day: str) -> dict[int | None, int]:
         """Visits dated on or before a day, per unit: counted per pairing first, on the (pairing_id,
         date, kind) index, then per unit (joining a million visits to their households is 10× slower)."""
-        return dict(self.db.execute(
-            "SELECT h.unit_id, sum(v.n) FROM (SELECT pairing_id, count(*) AS n FROM visits WHERE date <= ?"
-            " GROUP BY pairing_id) v JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id GROUP BY h.unit_id", [day]).fetchall())
+        return dict(
+            self.db.execute(
+                "SELECT h.unit_id, sum(v.n) FROM (SELECT pairing_id, count(*) AS n FROM visits WHERE date <= ?"
+                " GROUP BY pairing_id) v JOIN pairings p ON p.id = v.pairing_id"
+                " JOIN households h ON h.id = p.household_id GROUP BY h.unit_id",
+                [day],
+            ).fetchall()
+        )

@@ -36,7 +36,11 @@ class Checked:
 
 #: JSON types a field of each type accepts besides text (a CLI and a CSV always give text).
 _TYPED: dict[str, tuple[type, ...]] = {
-    "int": (int,), "money": (int, float), "flag": (bool, int), "tags": (list, tuple), "date": (dt.date,),
+    "int": (int,),
+    "money": (int, float),
+    "flag": (bool, int),
+    "tags": (list, tuple),
+    "date": (dt.date,),
 }
 
 
@@ -93,8 +97,13 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
             return today.isoformat() if spec.type == "date" else None
         return spec.default
     if value.__class__ is not str and not _typed_ok(value, spec.type):
-        f.fail(name, value, _("must be text") if spec.type in ("text", "ref") else
-               _("has the wrong type ({type}) for this field").format(type=type(value).__name__))
+        f.fail(
+            name,
+            value,
+            _("must be text")
+            if spec.type in ("text", "ref")
+            else _("has the wrong type ({type}) for this field").format(type=type(value).__name__),
+        )
         return None
     try:
         kind = spec.type
@@ -171,7 +180,8 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
     k = REGISTRY[kind]
     rules = _RULES[kind]
     plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [
-        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]]
+        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]
+    ]
     by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
     ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
     stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
@@ -247,12 +257,17 @@ def _validate_data(kind: str, refs: Refs, today: dt.date, data: Mapping[str, Any
 
 # --- the rules between fields and records, one function per kind ---------------------------------
 
+
 def enrolment_error(field: str, day: str, enrolled: str, code: str) -> AidtrackError:
     """A record dated before its household's enrolment: says how to move the enrolment."""
-    return AidtrackError(field, day, _(
-        "is before {code} was enrolled ({enrolled}); to record earlier history, move the enrolment"
-        " first: aidtrack household edit {code} --enrolled {day}").format(
-            code=code, enrolled=enrolled, day=day))
+    return AidtrackError(
+        field,
+        day,
+        _(
+            "is before {code} was enrolled ({enrolled}); to record earlier history, move the enrolment"
+            " first: aidtrack household edit {code} --enrolled {day}"
+        ).format(code=code, enrolled=enrolled, day=day),
+    )
 
 
 def _not_before_enrolment(f: _Fields, refs: Refs, hid: int | None, field: str, day: str | None) -> None:
@@ -284,8 +299,9 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
     if number:
         owner = refs.id_number_owner(number)
         if owner is not None and owner[0] != data.get("id") and owner[1] != (v["code"] or data.get("code")):
-            f.fail("id_number", number, _("is already the ID number of household {code}").format(
-                code=owner[1]))
+            f.fail(
+                "id_number", number, _("is already the ID number of household {code}").format(code=owner[1])
+            )
 
 
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
@@ -310,9 +326,14 @@ def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         row["enrolled"] = since
     for p_since, p_until, _pid, _cadre in others:
         if p_since <= (until or "9999") and since <= (p_until or "9999"):
-            f.fail("since", since, _("overlaps the household's pairing from {since} to {until}"
-                                     " (one helps one: end it first with `pair end`)").format(
-                                         since=p_since, until=p_until or _("now")))
+            f.fail(
+                "since",
+                since,
+                _(
+                    "overlaps the household's pairing from {since} to {until}"
+                    " (one helps one: end it first with `pair end`)"
+                ).format(since=p_since, until=p_until or _("now")),
+            )
             return
 
 
@@ -325,8 +346,9 @@ def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
     if found:
         row["pairing_id"], paired_cadre = found
         if cadre_id is not None and cadre_id != paired_cadre:
-            f.fail("cadre", data.get("cadre"),
-                   _("is not the household's paired cadre on {day}").format(day=day))
+            f.fail(
+                "cadre", data.get("cadre"), _("is not the household's paired cadre on {day}").format(day=day)
+            )
 
 
 def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
@@ -389,8 +411,14 @@ def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, da
     if day:
         found = refs.db.execute("SELECT id FROM meetings WHERE date = ? AND kind = ?", [day, kind]).fetchone()
         if found is None:
-            f.fail("meeting_date", day, _("no {kind} meeting is recorded on this day: add it first with"
-                                          " `aidtrack meeting add {day}`").format(kind=kind, day=day))
+            f.fail(
+                "meeting_date",
+                day,
+                _(
+                    "no {kind} meeting is recorded on this day: add it first with"
+                    " `aidtrack meeting add {day}`"
+                ).format(kind=kind, day=day),
+            )
         else:
             row["meeting_id"] = found[0]
     if v["due"] and day and v["due"] < day:
@@ -401,15 +429,23 @@ def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, da
     hit = refs.db.execute(
         "SELECT pr.id, pr.escalated_on FROM problems pr JOIN visits v ON v.id = pr.visit_id"
         " JOIN pairings p ON p.id = v.pairing_id WHERE p.household_id = ? AND v.date = ? AND pr.problem = ?"
-        " ORDER BY pr.id LIMIT 1", [hid, visit_day, text]).fetchone()
+        " ORDER BY pr.id LIMIT 1",
+        [hid, visit_day, text],
+    ).fetchone()
     if hit is None:
-        f.fail("problem", text, _("no such problem was raised at a visit to this household on {day}").format(
-            day=visit_day))
+        f.fail(
+            "problem",
+            text,
+            _("no such problem was raised at a visit to this household on {day}").format(day=visit_day),
+        )
         return
     row["problem_id"], escalated_on = hit
     if escalated_on is None:
-        f.fail("problem", text, _("was not escalated: escalate it first with"
-                                  " `aidtrack problem escalate {id}`").format(id=hit[0]))
+        f.fail(
+            "problem",
+            text,
+            _("was not escalated: escalate it first with `aidtrack problem escalate {id}`").format(id=hit[0]),
+        )
     elif day and day < escalated_on:
         f.fail("meeting_date", day, _("is before the problem was escalated ({day})").format(day=escalated_on))
 
@@ -428,6 +464,7 @@ def resolve_giver(refs: Refs, text: str | None) -> tuple[int | None, str | None]
 
 # --- one household, one plan (一户一策), job placements, monitoring (docs/plans.md, monitoring.md) --
 
+
 def _measure(f: _Fields, refs: Refs, hid: int | None, text: str | None) -> int | None:
     """The measure of the household's plan an aid or job record carries out: by its text or its id."""
     if hid is None or text is None:
@@ -439,8 +476,13 @@ def _measure(f: _Fields, refs: Refs, hid: int | None, text: str | None) -> int |
     for mid, _what in rows:
         if str(mid) == text:
             return mid
-    f.fail("measure", text, _("is not a measure of this household's plan (its text or id: see"
-                              " `aidtrack plan show {code}`)").format(code=refs.code("household", hid)))
+    f.fail(
+        "measure",
+        text,
+        _(
+            "is not a measure of this household's plan (its text or id: see `aidtrack plan show {code}`)"
+        ).format(code=refs.code("household", hid)),
+    )
     return None
 
 
@@ -485,21 +527,39 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         return
     status = refs.db.execute(
         "SELECT status FROM statuses WHERE household_id = ? AND date <= ? ORDER BY date DESC, id DESC"
-        " LIMIT 1", [hid, day]).fetchone()
+        " LIMIT 1",
+        [hid, day],
+    ).fetchone()
     status = status[0] if status else None
     if v["category"] == "unstable" and status not in ("exited", "prosperous"):
-        f.fail("category", "unstable", _("is for a household out of poverty on {date} (it is {status})")
-               .format(date=day, status=status or _("not enrolled")))
+        f.fail(
+            "category",
+            "unstable",
+            _("is for a household out of poverty on {date} (it is {status})").format(
+                date=day, status=status or _("not enrolled")
+            ),
+        )
     elif v["category"] == "marginal" and status is not None:
-        f.fail("category", "marginal", _("is for a household never enrolled by {date} (it is {status});"
-                                         " an exited one is unstable").format(date=day, status=status))
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "is for a household never enrolled by {date} (it is {status}); an exited one is unstable"
+            ).format(date=day, status=status),
+        )
     for odate, oend in refs.db.execute(
-            "SELECT date, ended_on FROM monitoring WHERE household_id = ? AND id IS NOT ? AND date <> ?",
-            [hid, data.get("id"), day]):  # the same date is the same entry (an import restating it)
+        "SELECT date, ended_on FROM monitoring WHERE household_id = ? AND id IS NOT ? AND date <> ?",
+        [hid, data.get("id"), day],
+    ):  # the same date is the same entry (an import restating it)
         if odate <= (ended or "9999") and day <= (oend or "9999"):
-            f.fail("date", day, _("overlaps the household's monitoring from {since} to {until}"
-                                  " (end it first with `monitor end`)").format(
-                                      since=odate, until=oend or _("now")))
+            f.fail(
+                "date",
+                day,
+                _(
+                    "overlaps the household's monitoring from {since} to {until}"
+                    " (end it first with `monitor end`)"
+                ).format(since=odate, until=oend or _("now")),
+            )
             return
 
 
@@ -509,7 +569,8 @@ _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = 
 #: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
 #: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
 _PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {
-    "problems": _prefetch_problems}
+    "problems": _prefetch_problems
+}
 
 
 def prefetches(kind: str) -> bool:

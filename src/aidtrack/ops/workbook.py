@@ -29,8 +29,9 @@ MAX_ROWS = 1_048_576
 WIDTH = {"date": 12, "month": 9, "money": 12, "int": 8, "flag": 8, "enum": 10}
 
 
-def write(db: Store, kinds: Sequence[str], out: IO[bytes], redact: bool = False,
-          headers: str = "en") -> dict[str, int]:
+def write(
+    db: Store, kinds: Sequence[str], out: IO[bytes], redact: bool = False, headers: str = "en"
+) -> dict[str, int]:
     """Write each kind to its own sheet of one workbook; returns the records written per kind."""
     from openpyxl import Workbook
 
@@ -39,8 +40,13 @@ def write(db: Store, kinds: Sequence[str], out: IO[bytes], redact: bool = False,
     require()
     for kind in kinds:
         if db.execute(f"SELECT count(*) FROM {kind}").fetchone()[0] >= MAX_ROWS:
-            raise AidtrackError(kind, "", _("more records than an Excel sheet holds ({limit:,} rows):"
-                                            " export CSV or Parquet").format(limit=MAX_ROWS))
+            raise AidtrackError(
+                kind,
+                "",
+                _("more records than an Excel sheet holds ({limit:,} rows): export CSV or Parquet").format(
+                    limit=MAX_ROWS
+                ),
+            )
     book = Workbook(write_only=True)
     try:
         return _fill(db, book, kinds, out, redact, headers)
@@ -51,8 +57,9 @@ def write(db: Store, kinds: Sequence[str], out: IO[bytes], redact: bool = False,
         raise
 
 
-def _fill(db: Store, book, kinds: Sequence[str], out: IO[bytes], redact: bool,
-          headers: str) -> dict[str, int]:
+def _fill(
+    db: Store, book, kinds: Sequence[str], out: IO[bytes], redact: bool, headers: str
+) -> dict[str, int]:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
@@ -95,8 +102,9 @@ def _makers(sheet, cell_class, error_codes):
 
     def text(value: str) -> Any:
         if ILLEGAL_CHARACTERS_RE.search(value):
-            raise AidtrackError("text", value[:40], _("contains a control character an Excel cell cannot"
-                                                      " hold: export CSV"))
+            raise AidtrackError(
+                "text", value[:40], _("contains a control character an Excel cell cannot hold: export CSV")
+            )
         if value.startswith("=") or value in error_codes:
             c = cell_class(sheet, value=value)
             c.data_type = "s"
@@ -113,6 +121,7 @@ def _makers(sheet, cell_class, error_codes):
 
 def _converter(kind: str, field: str, headers: str, text, money):
     """The function turning a stored value of this column into a cell value."""
+
     def date(v: Any) -> Any:
         if v is None:
             return None
@@ -129,5 +138,6 @@ def _converter(kind: str, field: str, headers: str, text, money):
             return None
         return text(v) if isinstance(v, str) else v
 
-    return {"date": date, "money": lambda v: None if v is None else money(v), "flag": flag,
-            "enum": enum}.get(kind, plain)
+    return {"date": date, "money": lambda v: None if v is None else money(v), "flag": flag, "enum": enum}.get(
+        kind, plain
+    )

@@ -21,12 +21,19 @@ from ..store import Store
 from . import cadres as rule
 
 KIND_NAMES = {"reward": N_("reward"), "penalty": N_("penalty")}
-COMPONENT_NAMES = {"visits": N_("Visits"), "compliance": N_("Pairings met"), "problems": N_("Problems"),
-                   "outcomes": N_("Outcomes"), "plans": N_("Plans"), "late_followup": N_("Late")}
+COMPONENT_NAMES = {
+    "visits": N_("Visits"),
+    "compliance": N_("Pairings met"),
+    "problems": N_("Problems"),
+    "outcomes": N_("Outcomes"),
+    "plans": N_("Plans"),
+    "late_followup": N_("Late"),
+}
 
 
-def build(db: Store, label: str, start: dt.date, end: dt.date, today: dt.date,
-          redact: bool = False) -> dict[str, Any]:
+def build(
+    db: Store, label: str, start: dt.date, end: dt.date, today: dt.date, redact: bool = False
+) -> dict[str, Any]:
     rec = assess.current(db, label)
     if rec is None:
         raise AidtrackError("period", label, _("has no closed assessment (aidtrack assess close)"))
@@ -35,15 +42,25 @@ def build(db: Store, label: str, start: dt.date, end: dt.date, today: dt.date,
     changes, policy_changed = diff(frozen, now)
     rows = frozen["cadres"]
     return {
-        "period": label, "start": frozen["start"], "end": frozen["end"], "state": rec["state"],
-        "closed_on": rec["closed_on"], "closed_at": rec["closed_at"], "closed_by": rec["closed_by"],
-        "reopened_at": rec["reopened_at"], "reopened_by": rec["reopened_by"],
-        "reopen_reason": rec["reopen_reason"], "digest": rec["digest"],
-        "policy": frozen["policy"], "weights": frozen["weights"],
+        "period": label,
+        "start": frozen["start"],
+        "end": frozen["end"],
+        "state": rec["state"],
+        "closed_on": rec["closed_on"],
+        "closed_at": rec["closed_at"],
+        "closed_by": rec["closed_by"],
+        "reopened_at": rec["reopened_at"],
+        "reopened_by": rec["reopened_by"],
+        "reopen_reason": rec["reopen_reason"],
+        "digest": rec["digest"],
+        "policy": frozen["policy"],
+        "weights": frozen["weights"],
         "cadres": redact_rows(rows) if redact else rows,
-        "rewards": [r | {"amount": None if r["amount"] is None else r["amount"] / 100}
-                    for r in rec["rewards"]],
-        "changed_since_closing": changes, "policy_changed_since_closing": policy_changed,
+        "rewards": [
+            r | {"amount": None if r["amount"] is None else r["amount"] / 100} for r in rec["rewards"]
+        ],
+        "changed_since_closing": changes,
+        "policy_changed_since_closing": policy_changed,
     }
 
 
@@ -56,10 +73,21 @@ def diff(frozen: dict[str, Any], now: dict[str, Any]) -> tuple[list[dict[str, An
         x, y = a["cadres"].get(code), b["cadres"].get(code)
         if x == y:
             continue
-        parts = ([] if x is None or y is None else
-                 [c["name"] for c, d in zip(x["components"], y["components"]) if c != d])
-        out.append({"cadre": code, "score_closed": x and x["score"], "score_now": y and y["score"],
-                    "grade_closed": x and x["grade"], "grade_now": y and y["grade"], "components": parts})
+        parts = (
+            []
+            if x is None or y is None
+            else [c["name"] for c, d in zip(x["components"], y["components"]) if c != d]
+        )
+        out.append(
+            {
+                "cadre": code,
+                "score_closed": x and x["score"],
+                "score_now": y and y["score"],
+                "grade_closed": x and x["grade"],
+                "grade_now": y and y["grade"],
+                "components": parts,
+            }
+        )
     return out, a["policy"] != b["policy"]
 
 
@@ -67,7 +95,9 @@ def _rewards_of(data: dict[str, Any], code: str) -> str:
     return _("; ").join(
         f"{_(KIND_NAMES[r['kind']])} {r['measure']}"
         + (f" {format_yuan(round(r['amount'] * 100))}" if r["amount"] else "")
-        for r in data["rewards"] if r["cadre"] == code)
+        for r in data["rewards"]
+        if r["cadre"] == code
+    )
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
@@ -79,28 +109,68 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Cadre assessment {period} ({start} – {end}), closed {closed_on} by {closed_by}").format(**data)
     if data["state"] == "reopened":
         title += _(", REOPENED {at} by {by}: {reason}").format(
-            at=data["reopened_at"], by=data["reopened_by"], reason=data["reopen_reason"])
+            at=data["reopened_at"], by=data["reopened_by"], reason=data["reopen_reason"]
+        )
     year = any("quarters" in r for r in data["cadres"])
-    rows = [{"rank": r["rank"], "cadre": f"{r['cadre']} {r['cadre_name']}",
-             "held": f"{r['days_held']}/{r['days']}",
-             **{c["name"]: rule._cell(c) for c in r["components"]},
-             "quarters": _quarters(r),
-             "score": f"{r['score']:.2f}", "rate": f"{r['rate']:.2f}", "grade": rule.grade_name(r["grade"]),
-             "rewards": _rewards_of(data, r["cadre"]) or None} for r in data["cadres"]]
-    columns = ["rank", "cadre", "held", "visits", "compliance", "problems", "outcomes", "late_followup",
-               *(["quarters"] if year else []), "score", "rate", "grade", "rewards"]
-    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Pairings met"), N_("Problems"),
-               N_("Outcomes"), N_("Late"), *([N_("Quarters")] if year else []), N_("Score"), N_("Rate"),
-               N_("Grade"), N_("Rewards and penalties")]
+    rows = [
+        {
+            "rank": r["rank"],
+            "cadre": f"{r['cadre']} {r['cadre_name']}",
+            "held": f"{r['days_held']}/{r['days']}",
+            **{c["name"]: rule._cell(c) for c in r["components"]},
+            "quarters": _quarters(r),
+            "score": f"{r['score']:.2f}",
+            "rate": f"{r['rate']:.2f}",
+            "grade": rule.grade_name(r["grade"]),
+            "rewards": _rewards_of(data, r["cadre"]) or None,
+        }
+        for r in data["cadres"]
+    ]
+    columns = [
+        "rank",
+        "cadre",
+        "held",
+        "visits",
+        "compliance",
+        "problems",
+        "outcomes",
+        "late_followup",
+        *(["quarters"] if year else []),
+        "score",
+        "rate",
+        "grade",
+        "rewards",
+    ]
+    headers = [
+        "#",
+        N_("Cadre"),
+        N_("Days held"),
+        N_("Visits"),
+        N_("Pairings met"),
+        N_("Problems"),
+        N_("Outcomes"),
+        N_("Late"),
+        *([N_("Quarters")] if year else []),
+        N_("Score"),
+        N_("Rate"),
+        N_("Grade"),
+        N_("Rewards and penalties"),
+    ]
     sections: list[dict[str, Any]] = [{"kind": "table", "columns": columns, "headers": headers, "rows": rows}]
     changes = data["changed_since_closing"]
     if changes or data["policy_changed_since_closing"]:
         lines = [_("Changed since closing (the closed result above stands):")]
-        lines += [_("{cadre}: score {a} → {b}, grade {ga} → {gb} ({parts})").format(
-            cadre=c["cadre"], a=c["score_closed"], b=c["score_now"],
-            ga=rule.grade_name(c["grade_closed"]) if c["grade_closed"] else "-",
-            gb=rule.grade_name(c["grade_now"]) if c["grade_now"] else "-",
-            parts=_(", ").join(_(COMPONENT_NAMES[p]) for p in c["components"])) for c in changes]
+        lines += [
+            _("{cadre}: score {a} → {b}, grade {ga} → {gb} ({parts})").format(
+                cadre=c["cadre"],
+                a=c["score_closed"],
+                b=c["score_now"],
+                ga=rule.grade_name(c["grade_closed"]) if c["grade_closed"] else "-",
+                gb=rule.grade_name(c["grade_now"]) if c["grade_now"] else "-",
+                parts=_(", ").join(_(COMPONENT_NAMES[p]) for p in c["components"]),
+            )
+            for c in changes
+        ]
         if data["policy_changed_since_closing"]:
             lines.append(_("The policy in force for the period has changed since closing."))
         sections.append({"kind": "text", "text": "\n".join(lines)})
@@ -136,58 +206,103 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     kind = "年度" if len(data["period"]) == 4 else "季度"
     title = "帮扶干部目标责任制考核结果"
     pol = list(data["policy"].values())[-1]
-    cols = [("序号", "4%", ""), ("帮扶干部", "10%", ""), ("在岗天数", "7%", "num"), ("走访", "8%", "num"),
-            ("达标", "7%", "num"), ("问题处理", "8%", "num"), ("帮扶成效", "8%", "num"),
-            ("迟访扣分", "6%", "num"),
-            *([("各季度得分", "12%", "")] if year else []), ("得分", "6%", "num"), ("得分率", "6%", "num"),
-            ("等次", "7%", "c"), ("奖惩", "11%" if year else "23%", "")]
+    cols = [
+        ("序号", "4%", ""),
+        ("帮扶干部", "10%", ""),
+        ("在岗天数", "7%", "num"),
+        ("走访", "8%", "num"),
+        ("达标", "7%", "num"),
+        ("问题处理", "8%", "num"),
+        ("帮扶成效", "8%", "num"),
+        ("迟访扣分", "6%", "num"),
+        *([("各季度得分", "12%", "")] if year else []),
+        ("得分", "6%", "num"),
+        ("得分率", "6%", "num"),
+        ("等次", "7%", "c"),
+        ("奖惩", "11%" if year else "23%", ""),
+    ]
     rows = []
     for r in data["cadres"]:
         comps = {c["name"]: c for c in r["components"]}
         rewards = "；".join(
-            ("奖励" if x["kind"] == "reward" else "处罚") + " " + x["measure"]
+            ("奖励" if x["kind"] == "reward" else "处罚")
+            + " "
+            + x["measure"]
             + (f" {format_yuan(round(x['amount'] * 100))}元" if x["amount"] else "")
-            for x in data["rewards"] if x["cadre"] == r["cadre"])
-        cells = [f'<td class="c">{r["rank"]}</td>',
-                 f"<td>{escape(r['cadre'])} {escape(r['cadre_name'])}</td>",
-                 f'<td class="num">{r["days_held"]}/{r["days"]}</td>',
-                 *(f'<td class="num">{escape(rule._cell(comps[n]))}</td>'
-                   for n in ("visits", "compliance", "problems", "outcomes", "late_followup")),
-                 *([f"<td>{escape(_quarters(r))}</td>"] if year else []),
-                 f'<td class="num">{r["score"]:.2f}</td>', f'<td class="num">{r["rate"]:.2f}</td>',
-                 f'<td class="c">{rule.GRADE_ZH[r["grade"]]}</td>', f"<td>{escape(rewards)}</td>"]
+            for x in data["rewards"]
+            if x["cadre"] == r["cadre"]
+        )
+        cells = [
+            f'<td class="c">{r["rank"]}</td>',
+            f"<td>{escape(r['cadre'])} {escape(r['cadre_name'])}</td>",
+            f'<td class="num">{r["days_held"]}/{r["days"]}</td>',
+            *(
+                f'<td class="num">{escape(rule._cell(comps[n]))}</td>'
+                for n in ("visits", "compliance", "problems", "outcomes", "late_followup")
+            ),
+            *([f"<td>{escape(_quarters(r))}</td>"] if year else []),
+            f'<td class="num">{r["score"]:.2f}</td>',
+            f'<td class="num">{r["rate"]:.2f}</td>',
+            f'<td class="c">{rule.GRADE_ZH[r["grade"]]}</td>',
+            f"<td>{escape(rewards)}</td>",
+        ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    state = (f"（{escape(data['reopened_at'][:10])} 已重新开启：{escape(data['reopen_reason'] or '')}）"
-             if data["state"] == "reopened" else "")
+    state = (
+        f"（{escape(data['reopened_at'][:10])} 已重新开启：{escape(data['reopen_reason'] or '')}）"
+        if data["state"] == "reopened"
+        else ""
+    )
     unit_text = escape(unit) if unit else '<span class="fill"></span>'
-    head = ('<header class="form"><div class="top"><div>单位：' + unit_text
-            + f"</div><div>封存日期：{escape(data['closed_on'])}</div></div>"
-            f'<h1 lang="zh-CN">{title}</h1><div class="sub">{escape(data["period"])} {kind}'
-            f"（{escape(data['start'])} 至 {escape(data['end'])}）{state}</div></header>")
+    head = (
+        '<header class="form"><div class="top"><div>单位：'
+        + unit_text
+        + f"</div><div>封存日期：{escape(data['closed_on'])}</div></div>"
+        f'<h1 lang="zh-CN">{title}</h1><div class="sub">{escape(data["period"])} {kind}'
+        f"（{escape(data['start'])} 至 {escape(data['end'])}）{state}</div></header>"
+    )
     explain = RULE_ZH.format(
-        visits=pol["score_visits"], compliance=pol["score_compliance"], problems=pol["score_problems"],
-        days=pol["escalation_days"], outcomes=pol["score_outcomes"], exited=pol["outcome_exited_pct"],
-        plans=pol["score_plans"], followup=pol["followup_days"], penalty=pol["score_relapse_penalty"],
-        excellent=pol["grade_excellent"], good=pol["grade_pass"], basic=pol["grade_basic"],
-        coverage=pol["grade_min_coverage_pct"])
+        visits=pol["score_visits"],
+        compliance=pol["score_compliance"],
+        problems=pol["score_problems"],
+        days=pol["escalation_days"],
+        outcomes=pol["score_outcomes"],
+        exited=pol["outcome_exited_pct"],
+        plans=pol["score_plans"],
+        followup=pol["followup_days"],
+        penalty=pol["score_relapse_penalty"],
+        excellent=pol["grade_excellent"],
+        good=pol["grade_pass"],
+        basic=pol["grade_basic"],
+        coverage=pol["grade_min_coverage_pct"],
+    )
     changes = data["changed_since_closing"]
     if changes or data["policy_changed_since_closing"]:
         items = "".join(
             f"<li>{escape(c['cadre'])}：得分 {c['score_closed']} → {c['score_now']}，"
             f"等次 {rule.GRADE_ZH.get(c['grade_closed'] or '', '-')} → "
             f"{rule.GRADE_ZH.get(c['grade_now'] or '', '-')}"
-            f"（{escape('、'.join(_zh_part(p) for p in c['components']))}）</li>" for c in changes)
+            f"（{escape('、'.join(_zh_part(p) for p in c['components']))}）</li>"
+            for c in changes
+        )
         if data["policy_changed_since_closing"]:
             items += "<li>本期适用的政策参数在封存后有变动。</li>"
         changed = f'<h2>封存后登记表的变动（以上封存结果不变）</h2><ul class="changes">{items}</ul>'
     else:
         changed = '<p class="none">封存后登记表无变动。</p>'
-    sign = ('<footer class="sign"><div>填表人：<span></span></div><div>审核人：<span></span></div>'
-            '<div>局长（签字）：<span></span></div>'
-            '<div>日期：<span class="date">　　年　　月　　日</span></div>'
-            "</footer>")
-    body = [head, _table(cols, rows, cls="assessment"), f'<p class="rule">{escape(explain)}</p>', changed,
-            f'<p class="mark">校验码 {escape(data["digest"][:16])}</p>', sign]
+    sign = (
+        '<footer class="sign"><div>填表人：<span></span></div><div>审核人：<span></span></div>'
+        "<div>局长（签字）：<span></span></div>"
+        '<div>日期：<span class="date">　　年　　月　　日</span></div>'
+        "</footer>"
+    )
+    body = [
+        head,
+        _table(cols, rows, cls="assessment"),
+        f'<p class="rule">{escape(explain)}</p>',
+        changed,
+        f'<p class="mark">校验码 {escape(data["digest"][:16])}</p>',
+        sign,
+    ]
     return _page(f"{title} {escape(data['period'])}", body, landscape=year)
 
 
@@ -196,5 +311,11 @@ def _quarters(row: dict[str, Any]) -> str:
 
 
 def _zh_part(name: str) -> str:
-    return {"visits": "走访", "compliance": "达标", "problems": "问题处理", "outcomes": "帮扶成效",
-            "plans": "一户一策", "late_followup": "迟访扣分"}[name]
+    return {
+        "visits": "走访",
+        "compliance": "达标",
+        "problems": "问题处理",
+        "outcomes": "帮扶成效",
+        "plans": "一户一策",
+        "late_followup": "迟访扣分",
+    }[name]

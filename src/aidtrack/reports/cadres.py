@@ -25,28 +25,77 @@ from .common import quarters_of
 WINDOW = 24
 #: The components, in the order they are shown; each weighted one is `weight × ratio × coverage`.
 WEIGHTED = ("visits", "compliance", "problems", "outcomes", "plans")
-WEIGHT_KEYS = {"visits": "score_visits", "compliance": "score_compliance", "problems": "score_problems",
-               "outcomes": "score_outcomes", "plans": "score_plans"}
+WEIGHT_KEYS = {
+    "visits": "score_visits",
+    "compliance": "score_compliance",
+    "problems": "score_problems",
+    "outcomes": "score_outcomes",
+    "plans": "score_plans",
+}
 PENALTY_KEY = "score_relapse_penalty"
 GRADE_KEYS = (("excellent", "grade_excellent"), ("pass", "grade_pass"), ("basic", "grade_basic"))
 #: Grades, best first (优秀 / 合格 / 基本合格 / 不合格), and `ungraded` (不定等次: held too few days).
 GRADES = ("excellent", "pass", "basic", "fail", "ungraded")
-GRADE_NAMES = {"excellent": N_("excellent"), "pass": N_("pass"), "basic": N_("basic pass"),
-               "fail": N_("fail"), "ungraded": N_("ungraded")}
-GRADE_ZH = {"excellent": "优秀", "pass": "合格", "basic": "基本合格", "fail": "不合格",
-            "ungraded": "不定等次"}
+GRADE_NAMES = {
+    "excellent": N_("excellent"),
+    "pass": N_("pass"),
+    "basic": N_("basic pass"),
+    "fail": N_("fail"),
+    "ungraded": N_("ungraded"),
+}
+GRADE_ZH = {
+    "excellent": "优秀",
+    "pass": "合格",
+    "basic": "基本合格",
+    "fail": "不合格",
+    "ungraded": "不定等次",
+}
 #: Every policy key the rule reads (frozen with a closed assessment).
-POLICY_USED = ("visits_per_quarter", "followup_days", "drop_pct", "drop_baseline_months", "escalation_days",
-               *WEIGHT_KEYS.values(), PENALTY_KEY, "outcome_exited_pct",
-               *(k for _g, k in GRADE_KEYS), "grade_min_coverage_pct")
+POLICY_USED = (
+    "visits_per_quarter",
+    "followup_days",
+    "drop_pct",
+    "drop_baseline_months",
+    "escalation_days",
+    *WEIGHT_KEYS.values(),
+    PENALTY_KEY,
+    "outcome_exited_pct",
+    *(k for _g, k in GRADE_KEYS),
+    "grade_min_coverage_pct",
+)
 
 CSV_COLUMNS = (
-    "rank", "cadre", "cadre_name", "provisional", "days_held", "days", "pairings",
-    "visits", "visits_credited", "visits_required", "pairings_met", "pairing_quarters",
-    "problems_handled", "problems_escalated", "problems_overdue", "households", "exited", "prosperous",
-    "relapsed", "outcome_credit", "late_followups", "aid_given",
-    "visits_points", "compliance_points", "problems_points", "outcomes_points", "plans_points",
-    "late_points", "score", "rate", "grade",
+    "rank",
+    "cadre",
+    "cadre_name",
+    "provisional",
+    "days_held",
+    "days",
+    "pairings",
+    "visits",
+    "visits_credited",
+    "visits_required",
+    "pairings_met",
+    "pairing_quarters",
+    "problems_handled",
+    "problems_escalated",
+    "problems_overdue",
+    "households",
+    "exited",
+    "prosperous",
+    "relapsed",
+    "outcome_credit",
+    "late_followups",
+    "aid_given",
+    "visits_points",
+    "compliance_points",
+    "problems_points",
+    "outcomes_points",
+    "plans_points",
+    "late_points",
+    "score",
+    "rate",
+    "grade",
 )
 
 
@@ -90,8 +139,9 @@ def _held_days(spans: list[tuple[dt.date, dt.date]]) -> int:
 class Register:
     """What the rule reads, loaded once for the whole period (a handful of queries, none per row)."""
 
-    def __init__(self, db: Store, pairings: list[dict[str, Any]], start: dt.date, last: dt.date,
-                 policy: Policy):
+    def __init__(
+        self, db: Store, pairings: list[dict[str, Any]], start: dt.date, last: dt.date, policy: Policy
+    ):
         self.db, self.policy, self.pairings = db, policy, pairings
         self.spans = [(p, _d(p["since"]), _d(p["until"]) if p["until"] else None) for p in pairings]
         self.by_household: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -107,8 +157,10 @@ class Register:
             [last.isoformat(), ids],
         ):
             self.statuses[hid].append((day, sid, status))
-        self.first_exit = {h: next((d for d, _i, s in rows if s in OUT_OF_POVERTY), None)
-                           for h, rows in self.statuses.items()}
+        self.first_exit = {
+            h: next((d for d, _i, s in rows if s in OUT_OF_POVERTY), None)
+            for h, rows in self.statuses.items()
+        }
         # Problems of the pairings that may count in the period: raised by its end, not settled before it.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
         wanted = {p["id"] for p in pairings}
@@ -120,8 +172,14 @@ class Register:
         ):
             if pid not in wanted:
                 continue
-            self.problems[pid].append({"raised": raised, "escalated": bool(escalated), "resolved": resolved,
-                                       "handled": handled_on(raised, bool(escalated), resolved)})
+            self.problems[pid].append(
+                {
+                    "raised": raised,
+                    "escalated": bool(escalated),
+                    "resolved": resolved,
+                    "handled": handled_on(raised, bool(escalated), resolved),
+                }
+            )
         self.warnings = self._warnings(start, last, households, ids)
 
     def _warnings(self, start: dt.date, last: dt.date, households: list[int], ids: str) -> list[dict]:
@@ -138,12 +196,17 @@ class Register:
             [first.isoformat(), last.isoformat(), ids],
         ):
             out.append({"household_id": hid, "kind": "shock", "what": event, "day": _d(day)})
-        exited = facts._ids_json(h for h, d in self.first_exit.items()
-                                 if d is not None and d <= last.isoformat())
+        exited = facts._ids_json(
+            h for h, d in self.first_exit.items() if d is not None and d <= last.isoformat()
+        )
         for hid, month, known in self._drops(first, last, exited):
             out.append({"household_id": hid, "kind": "income_drop", "what": month, "day": known})
-        out = [w for w in out if self.first_exit.get(w["household_id"]) is not None
-               and w["day"].isoformat() >= self.first_exit[w["household_id"]]]
+        out = [
+            w
+            for w in out
+            if self.first_exit.get(w["household_id"]) is not None
+            and w["day"].isoformat() >= self.first_exit[w["household_id"]]
+        ]
         for w in out:
             w["deadline"] = w["day"] + dt.timedelta(days=self.policy.value("followup_days", w["day"]))
         out = [w for w in out if start <= w["deadline"] <= last]
@@ -154,8 +217,11 @@ class Register:
             "SELECT p.household_id, v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
             " WHERE v.date BETWEEN ? AND ? AND p.household_id IN (SELECT value FROM json_each(?))"
             " ORDER BY v.date",
-            [min(w["day"] for w in out).isoformat(), last.isoformat(),
-             facts._ids_json({w["household_id"] for w in out})],
+            [
+                min(w["day"] for w in out).isoformat(),
+                last.isoformat(),
+                facts._ids_json({w["household_id"] for w in out}),
+            ],
         ):
             visits[hid].append(day)
         for w in out:
@@ -176,8 +242,9 @@ class Register:
             if known > last:
                 break
             if known >= first:
-                groups[(self.policy.value("drop_baseline_months", known),
-                        self.policy.value("drop_pct", known))].append(month)
+                groups[
+                    (self.policy.value("drop_baseline_months", known), self.policy.value("drop_pct", known))
+                ].append(month)
             month = add_months(month, 1)
         out = []
         for (n, pct), months in groups.items():
@@ -190,10 +257,12 @@ class Register:
                 f"  ROWS BETWEEN {int(n)} PRECEDING AND 1 PRECEDING))"
                 " SELECT household_id, month FROM w WHERE month BETWEEN ? AND ? AND base > 0"
                 " AND 100 * (base - amt * k) >= ? * base",
-                [add_months(months[0], -WINDOW), months[-1], ids, months[0], months[-1], pct])
+                [add_months(months[0], -WINDOW), months[-1], ids, months[0], months[-1], pct],
+            )
             wanted = set(months)
-            out += [(hid, m, dt.date.fromisoformat(add_months(m, 1) + "-01"))
-                    for hid, m in rows if m in wanted]
+            out += [
+                (hid, m, dt.date.fromisoformat(add_months(m, 1) + "-01")) for hid, m in rows if m in wanted
+            ]
         return out
 
     def credit(self, hid: int, day: str, exited_pct: int) -> tuple[str | None, float]:
@@ -244,10 +313,23 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         c = cadres.get(p["cadre_id"])
         if c is None:
             c = cadres[p["cadre_id"]] = {
-                "cadre": p["cadre"], "cadre_name": p["cadre_name"], "spans": [], "pairings": 0,
-                "visits": 0, "credited": 0, "required": 0, "met": 0, "handled": 0, "escalated": 0,
-                "overdue": 0, "households": set(), "credit_days": 0.0, "held_pair_days": 0,
-                "statuses": defaultdict(int), "late": set()}
+                "cadre": p["cadre"],
+                "cadre_name": p["cadre_name"],
+                "spans": [],
+                "pairings": 0,
+                "visits": 0,
+                "credited": 0,
+                "required": 0,
+                "met": 0,
+                "handled": 0,
+                "escalated": 0,
+                "overdue": 0,
+                "households": set(),
+                "credit_days": 0.0,
+                "held_pair_days": 0,
+                "statuses": defaultdict(int),
+                "late": set(),
+            }
         c["spans"].append((first, end))
         c["pairings"] += 1
         span_days = (end - first).days + 1
@@ -305,25 +387,55 @@ def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[s
         components = []
         for name in WEIGHTED:
             weight = pol[WEIGHT_KEYS[name]]
-            components.append({"name": name, "weight": weight, "inputs": inputs[name],
-                               "ratio": round(ratios[name], 4),
-                               "points": round(weight * ratios[name] * coverage, 2)})
+            components.append(
+                {
+                    "name": name,
+                    "weight": weight,
+                    "inputs": inputs[name],
+                    "ratio": round(ratios[name], 4),
+                    "points": round(weight * ratios[name] * coverage, 2),
+                }
+            )
         late = len(c["late"])
-        components.append({"name": "late_followup", "weight": -pol[PENALTY_KEY],
-                           "inputs": {"households": late},
-                           "ratio": None, "points": float(-pol[PENALTY_KEY] * late)})
+        components.append(
+            {
+                "name": "late_followup",
+                "weight": -pol[PENALTY_KEY],
+                "inputs": {"households": late},
+                "ratio": None,
+                "points": float(-pol[PENALTY_KEY] * late),
+            }
+        )
         score = round(max(0.0, sum(x["points"] for x in components)), 2)
         rate = round(score / coverage, 2) if coverage else 0.0
-        out[cid] = {"cadre": c["cadre"], "cadre_name": c["cadre_name"], "days_held": held, "days": days,
-                    "coverage": round(coverage, 4), "pairings": c["pairings"], "components": components,
-                    "score": score, "rate": rate, "grade": grade_of(rate, coverage, pol),
-                    "households": c["households"], "statuses": dict(c["statuses"]),
-                    "inputs": {x["name"]: x["inputs"] for x in components}}
+        out[cid] = {
+            "cadre": c["cadre"],
+            "cadre_name": c["cadre_name"],
+            "days_held": held,
+            "days": days,
+            "coverage": round(coverage, 4),
+            "pairings": c["pairings"],
+            "components": components,
+            "score": score,
+            "rate": rate,
+            "grade": grade_of(rate, coverage, pol),
+            "households": c["households"],
+            "statuses": dict(c["statuses"]),
+            "inputs": {x["name"]: x["inputs"] for x in components},
+        }
     return out
 
 
-def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | None = None,
-          redact: bool = False, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+def build(
+    db: Store,
+    start: dt.date,
+    end: dt.date,
+    label: str,
+    today: dt.date | None = None,
+    redact: bool = False,
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
     """The assessment of every cadre of the period. `unit` keeps one unit's cadres
     (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead."""
     today = today or dt.date.today()
@@ -341,10 +453,13 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
     qdays = {str(q): _days(q.start, min(q.end, today)) for q in quarters}
     total_days = sum(qdays.values())
     moves = _moves(db, pairings, start, last)
-    given = dict(db.execute(
-        "SELECT giver_cadre_id, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
-        " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id", [start.isoformat(), last.isoformat()]
-    ).fetchall())
+    given = dict(
+        db.execute(
+            "SELECT giver_cadre_id, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
+            " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id",
+            [start.isoformat(), last.isoformat()],
+        ).fetchall()
+    )
     pol_end = {k: policy.value(k, end) for k in POLICY_USED}
     single = len(quarters_of(start, end)) == 1  # a quarter; a year (even one begun) lists its quarters
     cadre_ids = list(dict.fromkeys(p["cadre_id"] for p in pairings))
@@ -373,45 +488,71 @@ def build(db: Store, start: dt.date, end: dt.date, label: str, today: dt.date | 
                     for k, v in inputs.items():
                         tot[comp, k] += v
         row = {
-            "cadre": one["cadre"], "cadre_name": one["cadre_name"], "provisional": provisional,
-            "days_held": held, "days": total_days, "coverage": round(coverage, 4),
+            "cadre": one["cadre"],
+            "cadre_name": one["cadre_name"],
+            "provisional": provisional,
+            "days_held": held,
+            "days": total_days,
+            "coverage": round(coverage, 4),
             "pairings": npairings[cid],
-            "visits": tot["visits", "made"], "visits_credited": tot["visits", "credited"],
+            "visits": tot["visits", "made"],
+            "visits_credited": tot["visits", "credited"],
             "visits_required": tot["visits", "required"],
             "pairings_met": tot["compliance", "met"],
             "pairing_quarters": tot["compliance", "pairings"],
             "problems_handled": tot["problems", "handled"],
             "problems_escalated": tot["problems", "escalated"],
             "problems_overdue": tot["problems", "overdue"],
-            "households": len(households), "exited": len(moves[cid]["exited"]),
-            "prosperous": len(moves[cid]["prosperous"]), "relapsed": len(moves[cid]["relapsed"]),
+            "households": len(households),
+            "exited": len(moves[cid]["exited"]),
+            "prosperous": len(moves[cid]["prosperous"]),
+            "relapsed": len(moves[cid]["relapsed"]),
             "outcome_credit": pts["outcomes"]["ratio"],
             "late_followups": tot["late_followup", "households"],
-            "aid_given": yuan(given.get(cid, 0)), "score": score, "rate": rate,
+            "aid_given": yuan(given.get(cid, 0)),
+            "score": score,
+            "rate": rate,
             "grade": one["grade"] if single else grade_of(rate, coverage, pol_end),
             "components": components,
         }
         if not single:
-            row["quarters"] = [{"quarter": ql, "days": qdays[ql], "days_held": r["days_held"] if r else 0,
-                                "score": r["score"] if r else 0.0, "rate": r["rate"] if r else 0.0,
-                                "grade": r["grade"] if r else "ungraded"} for ql, r in qs]
+            row["quarters"] = [
+                {
+                    "quarter": ql,
+                    "days": qdays[ql],
+                    "days_held": r["days_held"] if r else 0,
+                    "score": r["score"] if r else 0.0,
+                    "rate": r["rate"] if r else 0.0,
+                    "grade": r["grade"] if r else "ungraded",
+                }
+                for ql, r in qs
+            ]
         rows.append(row)
     rows.sort(key=lambda r: (-r["score"], r["cadre"]))
     for n, r in enumerate(rows, 1):
         r["rank"] = n
-    head = {"period": label, "start": start.isoformat(), "end": end.isoformat(), "in_progress": provisional,
-            "provisional": provisional, "scored_to": last.isoformat() if quarters else None,
-            "quarters": {ql: {"days": d} for ql, d in qdays.items()},
-            "weights": {k: pol_end[k] for k in (*WEIGHT_KEYS.values(), PENALTY_KEY)},
-            "policy": {ql: {k: policy.value(k, q.end) for k in POLICY_USED}
-                       for ql, q in ((str(q), q) for q in quarters)}}
+    head = {
+        "period": label,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "in_progress": provisional,
+        "provisional": provisional,
+        "scored_to": last.isoformat() if quarters else None,
+        "quarters": {ql: {"days": d} for ql, d in qdays.items()},
+        "weights": {k: pol_end[k] for k in (*WEIGHT_KEYS.values(), PENALTY_KEY)},
+        "policy": {
+            ql: {k: policy.value(k, q.end) for k in POLICY_USED} for ql, q in ((str(q), q) for q in quarters)
+        },
+    }
     if by_unit:
         assert units is not None  # by_unit reads the units
         groups: dict[Any, list[dict[str, Any]]] = {u: [] for u in units.listed()}
         for r in rows:
             groups.setdefault(units.cadre_code[r["cadre"]], []).append(r)
-        return head | {"by_unit": [{"unit": units.names[u], **_unit_figures(g)} for u, g in groups.items()],
-                       "totals": _unit_figures(rows)}
+        return head | {
+            "by_unit": [{"unit": units.names[u], **_unit_figures(g)} for u, g in groups.items()],
+            "totals": _unit_figures(rows),
+        }
     return head | {"cadres": redact_rows(rows) if redact else rows}
 
 
@@ -423,30 +564,43 @@ def _mean_components(qs: list[tuple[dict | None, int]], total_days: int) -> list
         points = sum(r["components"][i]["points"] * d for r, d in qs if r) / total_days
         held = [(r["components"][i], d * r["coverage"]) for r, d in qs if r]
         weight_days = sum(d for _c, d in held)
-        ratio = (round(sum(c["ratio"] * d for c, d in held) / weight_days, 4)
-                 if comp["ratio"] is not None and weight_days else None)
+        ratio = (
+            round(sum(c["ratio"] * d for c, d in held) / weight_days, 4)
+            if comp["ratio"] is not None and weight_days
+            else None
+        )
         inputs: dict[str, int] = defaultdict(int)
         for c, _d in held:
             for k, v in c["inputs"].items():
                 if k != "households" or comp["name"] == "late_followup":
                     inputs[k] += v
-        out.append({"name": comp["name"], "weight": comp["weight"], "inputs": dict(inputs),
-                    "ratio": ratio, "points": round(points, 2)})
+        out.append(
+            {
+                "name": comp["name"],
+                "weight": comp["weight"],
+                "inputs": dict(inputs),
+                "ratio": ratio,
+                "points": round(points, 2),
+            }
+        )
     return out
 
 
-def _moves(db: Store, pairings: list[dict[str, Any]], start: dt.date,
-           last: dt.date) -> dict[int, dict[str, set]]:
+def _moves(
+    db: Store, pairings: list[dict[str, Any]], start: dt.date, last: dt.date
+) -> dict[int, dict[str, set]]:
     """Per cadre id: the households whose exited / prosperous / relapsed entry is dated in the period
     while the cadre's pairing with them was active (information; the score reads statuses itself)."""
     out: dict[int, dict[str, set]] = defaultdict(
-        lambda: {m: set() for m in ("exited", "prosperous", "relapsed")})
+        lambda: {m: set() for m in ("exited", "prosperous", "relapsed")}
+    )
     by_household: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for p in pairings:
         by_household[p["household_id"]].append(p)
     for hid, status, day in db.execute(
         "SELECT household_id, status, date FROM statuses WHERE date BETWEEN ? AND ? AND status IN"
-        " ('exited', 'prosperous', 'relapsed')", [start.isoformat(), last.isoformat()]
+        " ('exited', 'prosperous', 'relapsed')",
+        [start.isoformat(), last.isoformat()],
     ):
         for p in by_household.get(hid, ()):
             if p["since"] <= day and (p["until"] is None or day <= p["until"]):
@@ -456,9 +610,13 @@ def _moves(db: Store, pairings: list[dict[str, Any]], start: dt.date,
 
 def _unit_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Cadres assessed, their pairings, visits made and required, and their average score."""
-    return {"cadres": len(rows), "pairings": sum(r["pairings"] for r in rows),
-            "visits": sum(r["visits"] for r in rows), "required": sum(r["visits_required"] for r in rows),
-            "average_score": round(sum(r["score"] for r in rows) / len(rows), 2) if rows else None}
+    return {
+        "cadres": len(rows),
+        "pairings": sum(r["pairings"] for r in rows),
+        "visits": sum(r["visits"] for r in rows),
+        "required": sum(r["visits_required"] for r in rows),
+        "average_score": round(sum(r["score"] for r in rows) / len(rows), 2) if rows else None,
+    }
 
 
 UNIT_COLUMNS = ("unit", "cadres", "pairings", "visits", "required", "average_score")
@@ -489,7 +647,8 @@ def _cell(comp: dict[str, Any]) -> str:
         text = f"{i['met']}/{i['pairings']}"
     elif n == "problems":
         text = f"{i['handled']}/{i['handled'] + i['overdue']}" + (
-            _(" ({n} esc.)").format(n=i["escalated"]) if i["escalated"] else "")
+            _(" ({n} esc.)").format(n=i["escalated"]) if i["escalated"] else ""
+        )
     elif n == "outcomes":
         text = f"{comp['ratio']:.2f}" if comp["ratio"] is not None else ""
     elif n == "plans":
@@ -503,12 +662,27 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Cadre assessment {period} ({start} – {end})").format(**data)
     if data["in_progress"]:
         title += _(", provisional: scored on the days to {day}").format(
-            day=data["scored_to"] or data["start"])
+            day=data["scored_to"] or data["start"]
+        )
     if "by_unit" in data:
-        return {"title": title + _(", by unit"), "sections": [
-            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": _unit_rows(data, _("Total")),
-             "headers": [_("Unit"), _("Cadres"), _("Pairings"), _("Visits"), _("Required"),
-                         _("Average score")]}]}
+        return {
+            "title": title + _(", by unit"),
+            "sections": [
+                {
+                    "kind": "table",
+                    "columns": list(UNIT_COLUMNS),
+                    "rows": _unit_rows(data, _("Total")),
+                    "headers": [
+                        _("Unit"),
+                        _("Cadres"),
+                        _("Pairings"),
+                        _("Visits"),
+                        _("Required"),
+                        _("Average score"),
+                    ],
+                }
+            ],
+        }
     if not data["cadres"]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["period"])}
     year = len(data["period"]) == 4
@@ -516,10 +690,13 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     for r in data["cadres"]:
         comps = {c["name"]: c for c in r["components"]}
         row = {
-            "rank": r["rank"], "cadre": f"{r['cadre']} {r['cadre_name']}",
+            "rank": r["rank"],
+            "cadre": f"{r['cadre']} {r['cadre_name']}",
             "held": f"{r['days_held']}/{r['days']}",
             **{n: _cell(comps[n]) for n in (*WEIGHTED, "late_followup")},
-            "score": f"{r['score']:.2f}", "rate": f"{r['rate']:.2f}", "grade": grade_name(r["grade"]),
+            "score": f"{r['score']:.2f}",
+            "rate": f"{r['rate']:.2f}",
+            "grade": grade_name(r["grade"]),
         }
         if year:
             row["quarters"] = " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in r["quarters"])
@@ -533,21 +710,55 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         " {exited}%, a relapse keeps the credit before it); plans {plans}; less {penalty} per household"
         " whose warning (shock, income drop) got no visit within {followup} days. Rate = score ÷ share of"
         " days held; grade from the rate. A year's score is the day-weighted mean of its quarters'."
-    ).format(visits=w["score_visits"], compliance=w["score_compliance"], problems=w["score_problems"],
-             outcomes=w["score_outcomes"], plans=w["score_plans"], penalty=w["score_relapse_penalty"],
-             days=_last_policy(data, "escalation_days"), exited=_last_policy(data, "outcome_exited_pct"),
-             followup=_last_policy(data, "followup_days"))
+    ).format(
+        visits=w["score_visits"],
+        compliance=w["score_compliance"],
+        problems=w["score_problems"],
+        outcomes=w["score_outcomes"],
+        plans=w["score_plans"],
+        penalty=w["score_relapse_penalty"],
+        days=_last_policy(data, "escalation_days"),
+        exited=_last_policy(data, "outcome_exited_pct"),
+        followup=_last_policy(data, "followup_days"),
+    )
     plans = w["score_plans"] > 0  # the plans component is shown once it carries points
-    columns = ["rank", "cadre", "held", "visits", "compliance", "problems", "outcomes",
-               *(["plans"] if plans else []), "late_followup", *(["quarters"] if year else []),
-               "score", "rate", "grade"]
-    headers = ["#", N_("Cadre"), N_("Days held"), N_("Visits"), N_("Pairings met"), N_("Problems"),
-               N_("Outcomes"), *([N_("Plans")] if plans else []), N_("Late"),
-               *([N_("Quarters")] if year else []), N_("Score"), N_("Rate"), N_("Grade")]
-    return {"title": title, "sections": [
-        {"kind": "table", "columns": columns, "headers": headers, "rows": rows},
-        {"kind": "text", "text": formula},
-    ]}
+    columns = [
+        "rank",
+        "cadre",
+        "held",
+        "visits",
+        "compliance",
+        "problems",
+        "outcomes",
+        *(["plans"] if plans else []),
+        "late_followup",
+        *(["quarters"] if year else []),
+        "score",
+        "rate",
+        "grade",
+    ]
+    headers = [
+        "#",
+        N_("Cadre"),
+        N_("Days held"),
+        N_("Visits"),
+        N_("Pairings met"),
+        N_("Problems"),
+        N_("Outcomes"),
+        *([N_("Plans")] if plans else []),
+        N_("Late"),
+        *([N_("Quarters")] if year else []),
+        N_("Score"),
+        N_("Rate"),
+        N_("Grade"),
+    ]
+    return {
+        "title": title,
+        "sections": [
+            {"kind": "table", "columns": columns, "headers": headers, "rows": rows},
+            {"kind": "text", "text": formula},
+        ],
+    }
 
 
 def _last_policy(data: dict[str, Any], key: str) -> int:

@@ -61,8 +61,13 @@ class Cell(NamedTuple):
         return {"visits": self.visits, "required": self.required, "state": self.state}
 
 
-def cells(db: Store, pairings: list[dict[str, Any]], quarters: list[Quarter], today: dt.date,
-          policy: Policy | None = None) -> dict[tuple[int, str], Cell]:
+def cells(
+    db: Store,
+    pairings: list[dict[str, Any]],
+    quarters: list[Quarter],
+    today: dt.date,
+    policy: Policy | None = None,
+) -> dict[tuple[int, str], Cell]:
     """Visits made and required per (pairing id, quarter label) for the pairings active in each quarter.
 
     Required visits use the policy `visits_per_quarter` in force on the quarter's LAST day, so a
@@ -115,21 +120,29 @@ def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[st
             for k, v in zip(PROBLEM_KEYS, counts):
                 have[k] += int(v or 0)
 
-    add(db.execute(
-        "SELECT v.pairing_id, count(*), sum(pr.resolved_on BETWEEN :s AND :e), sum(pr.escalated = 1),"
-        " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
-        " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
-        " FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id"
-        " WHERE v.date BETWEEN :s AND :e GROUP BY v.pairing_id", params))
-    add(db.execute(
-        "SELECT v.pairing_id, 0, sum(pr.resolved_on BETWEEN :s AND :e), 0,"
-        " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
-        " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
-        " FROM (SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
-        "       WHERE resolved_on IS NULL"
-        "       UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
-        "       WHERE resolved_on >= :s) pr"
-        " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :s GROUP BY v.pairing_id", params))
+    add(
+        db.execute(
+            "SELECT v.pairing_id, count(*), sum(pr.resolved_on BETWEEN :s AND :e), sum(pr.escalated = 1),"
+            " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+            " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
+            " FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id"
+            " WHERE v.date BETWEEN :s AND :e GROUP BY v.pairing_id",
+            params,
+        )
+    )
+    add(
+        db.execute(
+            "SELECT v.pairing_id, 0, sum(pr.resolved_on BETWEEN :s AND :e), 0,"
+            " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+            " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
+            " FROM (SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
+            "       WHERE resolved_on IS NULL"
+            "       UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
+            "       WHERE resolved_on >= :s) pr"
+            " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :s GROUP BY v.pairing_id",
+            params,
+        )
+    )
     return out
 
 
@@ -138,10 +151,12 @@ def visits_until(db: Store, day: dt.date | str) -> int:
     days of `day`'s month after it subtracted (a range of visits_date)."""
     day = str(day)
     month = day[:7]
-    upto = db.execute("SELECT coalesce(sum(visits), 0) FROM visit_months WHERE month <= ?",
-                      [month]).fetchone()[0]
-    after = db.execute("SELECT count(*) FROM visits INDEXED BY visits_date WHERE date > ? AND date < ?",
-                       [day, month + "-32"]).fetchone()[0]
+    upto = db.execute(
+        "SELECT coalesce(sum(visits), 0) FROM visit_months WHERE month <= ?", [month]
+    ).fetchone()[0]
+    after = db.execute(
+        "SELECT count(*) FROM visits INDEXED BY visits_date WHERE date > ? AND date < ?", [day, month + "-32"]
+    ).fetchone()[0]
     return upto - after
 
 

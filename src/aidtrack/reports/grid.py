@@ -33,17 +33,31 @@ def build(db: Store, year: int, today: dt.date | None = None, redact: bool = Fal
         for label in labels:
             cell = grid.get((p["id"], label))
             row_cells[label] = cell.as_dict() if cell else None
-        rows.append({"cadre": p["cadre"], "cadre_name": p["cadre_name"], "household": p["household"],
-                     "household_name": p["household_name"], "since": p["since"], "until": p["until"],
-                     "cells": row_cells})
+        rows.append(
+            {
+                "cadre": p["cadre"],
+                "cadre_name": p["cadre_name"],
+                "household": p["household"],
+                "household_name": p["household_name"],
+                "since": p["since"],
+                "until": p["until"],
+                "cells": row_cells,
+            }
+        )
     compliance: dict[str, float | None] = {}
     for q, label in zip(quarters, labels):
         active = [c for (_pid, lbl), c in grid.items() if lbl == label]
-        compliance[label] = (round(sum(c.met for c in active) / len(active), 4)
-                             if active and q.start <= today else None)
-    return {"year": year, "quarters": labels, "rows": redact_rows(rows) if redact else rows,
-            "compliance": compliance, "in_progress": quarters[-1].end >= today,
-            "quarters_in_progress": [lb for q, lb in zip(quarters, labels) if q.start <= today <= q.end]}
+        compliance[label] = (
+            round(sum(c.met for c in active) / len(active), 4) if active and q.start <= today else None
+        )
+    return {
+        "year": year,
+        "quarters": labels,
+        "rows": redact_rows(rows) if redact else rows,
+        "compliance": compliance,
+        "in_progress": quarters[-1].end >= today,
+        "quarters_in_progress": [lb for q, lb in zip(quarters, labels) if q.start <= today <= q.end],
+    }
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
@@ -65,8 +79,11 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["year"])}
     rows = []
     for r in data["rows"]:
-        row: dict[str, Any] = {"cadre": f"{r['cadre']} {r['cadre_name']}",
-                               "household": f"{r['household']} {r['household_name']}", "_styles": {}}
+        row: dict[str, Any] = {
+            "cadre": f"{r['cadre']} {r['cadre_name']}",
+            "household": f"{r['household']} {r['household_name']}",
+            "_styles": {},
+        }
         for label in data["quarters"]:
             cell = r["cells"][label]
             row[label] = f"{cell['visits']}/{cell['required']}" if cell else None
@@ -76,11 +93,24 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     rate: dict[str, Any] = {"cadre": _("Compliance"), "household": "", "_bold": True}
     for label in data["quarters"]:
         value = data["compliance"][label]
-        rate[label] = None if value is None else f"{100 * value:.0f}%" + (
-            " " + _("(in progress)") if label in data.get("quarters_in_progress", ()) else "")
+        rate[label] = (
+            None
+            if value is None
+            else f"{100 * value:.0f}%"
+            + (" " + _("(in progress)") if label in data.get("quarters_in_progress", ()) else "")
+        )
     rows.append(rate)
-    return {"title": title, "sections": [{
-        "kind": "table", "columns": ["cadre", "household", *data["quarters"]],
-        "headers": [N_("Cadre"), N_("Household"), *data["quarters"]], "rows": rows,
-        "legend": _("met: green; short: red; not yet due or future: dim; blank: not paired that quarter"),
-    }]}
+    return {
+        "title": title,
+        "sections": [
+            {
+                "kind": "table",
+                "columns": ["cadre", "household", *data["quarters"]],
+                "headers": [N_("Cadre"), N_("Household"), *data["quarters"]],
+                "rows": rows,
+                "legend": _(
+                    "met: green; short: red; not yet due or future: dim; blank: not paired that quarter"
+                ),
+            }
+        ],
+    }

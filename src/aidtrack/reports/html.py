@@ -193,8 +193,9 @@ def _money(fen: int | None) -> str:
     return format_yuan(fen)
 
 
-FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", SimSun,'
-         " sans-serif")
+FONTS = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", SimSun, sans-serif'
+)
 
 STYLE = """
 @page { size: %(page)s; margin: 15mm;
@@ -252,32 +253,50 @@ footer.sign span, .fill { display: inline-block; min-width: 35mm; border-bottom:
 
 def _page(title: str, body: list[str], landscape: bool = False) -> str:
     lang = "zh-CN" if language() == "zh" else "en"
-    style = STYLE % {"page": "A4 landscape" if landscape else "A4", "fonts": FONTS,
-                     "width": "267mm" if landscape else "180mm"}
-    return "\n".join([
-        "<!DOCTYPE html>",
-        f'<html lang="{lang}">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>{style}</style>",
-        "</head>",
-        "<body>",
-        *body,
-        "</body>",
-        "</html>",
-        "",
-    ])
+    style = STYLE % {
+        "page": "A4 landscape" if landscape else "A4",
+        "fonts": FONTS,
+        "width": "267mm" if landscape else "180mm",
+    }
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{lang}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{title}</title>",
+            f"<style>{style}</style>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
 
 
-def _table(columns: list[tuple[str, str, str]], rows: list[str], foot: list[str] | None = None,
-           head: list[str] | None = None, cls: str = "") -> str:
+def _table(
+    columns: list[tuple[str, str, str]],
+    rows: list[str],
+    foot: list[str] | None = None,
+    head: list[str] | None = None,
+    cls: str = "",
+) -> str:
     """columns: (header, width, class) each; rows: ready <tr> strings; head replaces the header row."""
     cols = "".join(f'<col style="width:{w}">' for _h, w, _c in columns)
     header = head or ["<tr>" + "".join(f'<th class="{c}">{h}</th>' for h, _w, c in columns) + "</tr>"]
-    out = [f'<table class="{cls}">' if cls else "<table>", f"<colgroup>{cols}</colgroup>",
-           "<thead>", *header, "</thead>", "<tbody>", *rows, "</tbody>"]
+    out = [
+        f'<table class="{cls}">' if cls else "<table>",
+        f"<colgroup>{cols}</colgroup>",
+        "<thead>",
+        *header,
+        "</thead>",
+        "<tbody>",
+        *rows,
+        "</tbody>",
+    ]
     if foot:
         out += ["<tfoot>", *foot, "</tfoot>"]
     out.append("</table>")
@@ -285,8 +304,11 @@ def _table(columns: list[tuple[str, str, str]], rows: list[str], foot: list[str]
 
 
 def _signatures(*labels: str) -> str:
-    return ('<footer class="sign">'
-            + "".join(f"<div>{label}{_colon()}<span></span></div>" for label in labels) + "</footer>")
+    return (
+        '<footer class="sign">'
+        + "".join(f"<div>{label}{_colon()}<span></span></div>" for label in labels)
+        + "</footer>"
+    )
 
 
 # --- the household register ----------------------------------------------------------------------
@@ -307,9 +329,15 @@ def unit_name(db: Store, cadres: list[str] | None = None) -> str | None:
     A city file merged from many units names the first three and counts the rest.
     """
     wanted = None if cadres is None else set(cadres)
-    names = sorted({unit for code, unit in db.execute(
-        "SELECT code, unit FROM cadres WHERE unit IS NOT NULL AND unit <> ''")
-        if wanted is None or code in wanted})
+    names = sorted(
+        {
+            unit
+            for code, unit in db.execute(
+                "SELECT code, unit FROM cadres WHERE unit IS NOT NULL AND unit <> ''"
+            )
+            if wanted is None or code in wanted
+        }
+    )
     if len(names) > 3:
         return _("{names} and {n} more").format(names=_sep().join(names[:3]), n=len(names) - 3)
     return _sep().join(names) or None
@@ -330,9 +358,11 @@ def _header(title: str, sub: str, unit: str | None, right: str) -> str:
     """The form's head: the unit (a blank to fill in by hand if unknown), the title, a subtitle."""
     unit_text = _e(unit) if unit else '<span class="fill"></span>'
     sub = f'<div class="sub">{sub}</div>' if sub else ""
-    return ('<header class="form">'
-            f'<div class="top"><div>{_("Unit")}{_colon()}{unit_text}</div><div>{right}</div></div>'
-            f'<h1 lang="zh-CN">{title}</h1>{sub}</header>')
+    return (
+        '<header class="form">'
+        f'<div class="top"><div>{_("Unit")}{_colon()}{unit_text}</div><div>{right}</div></div>'
+        f'<h1 lang="zh-CN">{title}</h1>{sub}</header>'
+    )
 
 
 def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None) -> str:
@@ -340,26 +370,40 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
     h = data["household"]
     english = _("Tracking register") != FORM_TITLE
     sub = _("Tracking register") if english else ""
-    head = _header(FORM_TITLE, sub, unit, f'{_("Code")}{_colon()}{_e(h["code"])}')
-    body = [head, _info(h, data["pairings"]),
-            f'<h2>{_("Visits")}</h2>',
-            _visits(data["visits"], len({p["cadre"] for p in data["pairings"]}) > 1),
-            f'<h2>{_("Aid received")}</h2>', _aid(data["aid"]),
-            f'<h2>{_("Income by month")}</h2>']
+    head = _header(FORM_TITLE, sub, unit, f"{_('Code')}{_colon()}{_e(h['code'])}")
+    body = [
+        head,
+        _info(h, data["pairings"]),
+        f"<h2>{_('Visits')}</h2>",
+        _visits(data["visits"], len({p["cadre"] for p in data["pairings"]}) > 1),
+        f"<h2>{_('Aid received')}</h2>",
+        _aid(data["aid"]),
+        f"<h2>{_('Income by month')}</h2>",
+    ]
     if data["income"]:
         sizes = data["sizes"]
-        body += [_income(data["income"], lines, sizes),
-                 f'<h2>{_("Income chart")}</h2>', _chart(data["income"], lines, sizes)]
+        body += [
+            _income(data["income"], lines, sizes),
+            f"<h2>{_('Income chart')}</h2>",
+            _chart(data["income"], lines, sizes),
+        ]
     else:
         body.append(f'<p class="none">{_("No income recorded.")}</p>')
-    body += [f'<h2>{_("Causes of poverty")}</h2>', _causes(data.get("causes", [])),
-             f'<h2>{_("Plan (one household, one plan)")}</h2>', _plan(data.get("measures", []))]
+    body += [
+        f"<h2>{_('Causes of poverty')}</h2>",
+        _causes(data.get("causes", [])),
+        f"<h2>{_('Plan (one household, one plan)')}</h2>",
+        _plan(data.get("measures", [])),
+    ]
     if data.get("jobs"):
-        body += [f'<h2>{_("Job placements")}</h2>', _jobs(data["jobs"])]
+        body += [f"<h2>{_('Job placements')}</h2>", _jobs(data["jobs"])]
     if data.get("monitoring"):
-        body += [f'<h2>{_("Monitoring")}</h2>', _monitoring(data["monitoring"])]
-    body += [f'<h2>{_("Status history")}</h2>', _statuses(data["statuses"]),
-             _signatures(_("Filled in by"), _("Checked by"))]
+        body += [f"<h2>{_('Monitoring')}</h2>", _monitoring(data["monitoring"])]
+    body += [
+        f"<h2>{_('Status history')}</h2>",
+        _statuses(data["statuses"]),
+        _signatures(_("Filled in by"), _("Checked by")),
+    ]
     title = f"{FORM_TITLE} {_e(h['code'])} {_e(h['name'])}"
     return _page(title, body)
 
@@ -367,20 +411,25 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
 def _info(h: dict[str, Any], pairings: list[dict[str, Any]]) -> str:
     cadres = []
     for p in pairings:
-        since = (_("{since} – {until}").format(since=p["since"], until=p["until"]) if p["until"]
-                 else _("{since} –").format(since=p["since"]))
+        since = (
+            _("{since} – {until}").format(since=p["since"], until=p["until"])
+            if p["until"]
+            else _("{since} –").format(since=p["since"])
+        )
         cadres.append(f"{_e(p['cadre'])} {_e(p['cadre_name'])}{_paren(_e(since))}")
     born = " ".join(x for x in (_word(h.get("gender")), _e(h.get("born"))) if x)
     rows = [
         (_("Head of household"), _e(h["name"]), _("Code"), _e(h["code"])),
-        (_("Members"), _e(h["members"]), f'{_("Gender")} / {_("Born")}', born),
+        (_("Members"), _e(h["members"]), f"{_('Gender')} / {_('Born')}", born),
         (_("Address"), _e(h.get("address")), _("Phone"), _e(h.get("phone"))),
         (_("Former employer"), _e(h.get("employer")), _("ID number"), _e(h.get("id_number"))),
         (_("Livelihood"), _word(h.get("livelihood")), _("Tags"), _e(h.get("tags"))),
         (_("Enrolled"), _e(h.get("enrolled")), _("Current status"), _word(h.get("status"))),
     ]
-    out = ['<table class="info"><colgroup><col style="width:16%"><col style="width:34%">'
-           '<col style="width:16%"><col style="width:34%"></colgroup><tbody>']
+    out = [
+        '<table class="info"><colgroup><col style="width:16%"><col style="width:34%">'
+        '<col style="width:16%"><col style="width:34%"></colgroup><tbody>'
+    ]
     out += [f"<tr><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>" for a, b, c, d in rows]
     out.append(f'<tr><th>{_("Cadres")}</th><td colspan="3">{"<br>".join(cadres)}</td></tr>')
     out.append("</tbody></table>")
@@ -393,9 +442,11 @@ def _problem(p: dict[str, Any], solved: str | None) -> str:
         when = f' <span class="nb">{_e(p["escalated_on"])}</span>' if p.get("escalated_on") else ""
         marks.append(f'<span class="esc">〔{_("escalated to the party committee")}{when}〕</span>')
     if p.get("studied_on"):  # the latest meeting that studied it, and its decision
-        studied = _("studied {date}").format(date=p["studied_on"]) + (
-            _(": {decision}").format(decision=p["decision"]) if p.get("decision") else "") + (
-            " " + _("(due {due})").format(due=p["due"]) if p.get("due") else "")
+        studied = (
+            _("studied {date}").format(date=p["studied_on"])
+            + (_(": {decision}").format(decision=p["decision"]) if p.get("decision") else "")
+            + (" " + _("(due {due})").format(due=p["due"]) if p.get("due") else "")
+        )
         marks.append(f'<span class="mark">〔{_e(studied)}〕</span>')
     if p["resolved_on"]:
         text = _e(_("resolved {date}")).format(date=f'<span class="nb">{_e(p["resolved_on"])}</span>')
@@ -412,20 +463,31 @@ def _visits(visits: list[dict[str, Any]], several_cadres: bool) -> str:
 
     The cadre gets a column only if the household had more than one: otherwise it is in the head.
     """
-    columns = [(_("Date"), "11%", ""), (_("Kind"), "8.5%", "small"),
-               (_("Situation found"), "21.5%", ""), (_("Problems raised"), "22.5%", ""),
-               (_("Solved"), "18.5%", ""), (_("Event"), "8%", "small"), (_("Signature"), "10%", "small")]
+    columns = [
+        (_("Date"), "11%", ""),
+        (_("Kind"), "8.5%", "small"),
+        (_("Situation found"), "21.5%", ""),
+        (_("Problems raised"), "22.5%", ""),
+        (_("Solved"), "18.5%", ""),
+        (_("Event"), "8%", "small"),
+        (_("Signature"), "10%", "small"),
+    ]
     if several_cadres:
-        columns[2:5] = [(_("Cadre"), "8%", ""), (_("Situation found"), "19%", ""),
-                        (_("Problems raised"), "20%", ""), (_("Solved"), "15.5%", "")]
+        columns[2:5] = [
+            (_("Cadre"), "8%", ""),
+            (_("Situation found"), "19%", ""),
+            (_("Problems raised"), "20%", ""),
+            (_("Solved"), "15.5%", ""),
+        ]
     rows = []
     for v in visits:
         problems = "".join(_problem(p, v["solved"]) for p in v["problems"])
-        cadre = f'<td>{_e(v["cadre"])}<br>{_e(v["cadre_name"])}</td>' if several_cadres else ""
+        cadre = f"<td>{_e(v['cadre'])}<br>{_e(v['cadre_name'])}</td>" if several_cadres else ""
         rows.append(
             f'<tr class="visit"><td>{_e(v["date"])}</td><td class="c small">{_word(v["kind"])}</td>'
-            f'{cadre}<td>{_e(v["situation"])}</td><td>{problems}</td><td>{_e(v["solved"])}</td>'
-            f'<td class="c small">{_word(v["event"])}</td><td class="sign"></td></tr>')
+            f"{cadre}<td>{_e(v['situation'])}</td><td>{problems}</td><td>{_e(v['solved'])}</td>"
+            f'<td class="c small">{_word(v["event"])}</td><td class="sign"></td></tr>'
+        )
     if not visits:
         rows.append(f'<tr><td colspan="{len(columns)}" class="none">{_("No visits recorded.")}</td></tr>')
     rows += ['<tr class="blank">' + "<td></td>" * len(columns) + "</tr>"] * 2
@@ -433,41 +495,59 @@ def _visits(visits: list[dict[str, Any]], several_cadres: bool) -> str:
 
 
 def _aid(aid: list[dict[str, Any]]) -> str:
-    columns = [(_("Date"), "13%", ""), (_("Kind"), "10%", ""), (_("Value (yuan)"), "13%", "num"),
-               (_("Giver"), "20%", ""), (_("Note"), "44%", "")]
+    columns = [
+        (_("Date"), "13%", ""),
+        (_("Kind"), "10%", ""),
+        (_("Value (yuan)"), "13%", "num"),
+        (_("Giver"), "20%", ""),
+        (_("Note"), "44%", ""),
+    ]
     if not aid:
         return _table(columns, [f'<tr><td colspan="5" class="none">{_("No aid recorded.")}</td></tr>'])
     rows = []
     for a in aid:
         giver = " ".join(_e(x) for x in (a["giver"], a.get("giver_name")) if x)
-        rows.append(f'<tr class="aid"><td>{_e(a["date"])}</td><td class="c">{_word(a["kind"])}</td>'
-                    f'<td class="num">{_money(_fen(a["value"]))}</td><td>{giver}</td>'
-                    f'<td>{_e(a["note"])}</td></tr>')
+        rows.append(
+            f'<tr class="aid"><td>{_e(a["date"])}</td><td class="c">{_word(a["kind"])}</td>'
+            f'<td class="num">{_money(_fen(a["value"]))}</td><td>{giver}</td>'
+            f"<td>{_e(a['note'])}</td></tr>"
+        )
     total = sum(_fen(a["value"]) for a in aid)
-    foot = [f'<tr class="total"><td colspan="2">{_("Total")}</td>'
-            f'<td class="num" id="aid-total">{_money(total)}</td><td colspan="2"></td></tr>']
+    foot = [
+        f'<tr class="total"><td colspan="2">{_("Total")}</td>'
+        f'<td class="num" id="aid-total">{_money(total)}</td><td colspan="2"></td></tr>'
+    ]
     return _table(columns, rows, foot)
 
 
 def _income(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str, int]) -> str:
     """Each month against the line × the household's size in that month."""
-    columns = [(_("Month"), "12%", ""), (_("Income (yuan)"), "15%", "num"), (_("Per person"), "14%", "num"),
-               (_("Poverty line per person"), "16%", "num"), (_("Sources"), "43%", "")]
+    columns = [
+        (_("Month"), "12%", ""),
+        (_("Income (yuan)"), "15%", "num"),
+        (_("Per person"), "14%", "num"),
+        (_("Poverty line per person"), "16%", "num"),
+        (_("Sources"), "43%", ""),
+    ]
     by_month = {i["month"]: i for i in income}
     rows = []
     for m in _months(income):
         line = lines.get(m)
         i = by_month.get(m)
         if i is None:
-            rows.append(f'<tr class="gap"><td>{m}</td><td colspan="2" class="c">{_("not recorded")}</td>'
-                        f'<td class="num">{_money(line)}</td><td></td></tr>')
+            rows.append(
+                f'<tr class="gap"><td>{m}</td><td colspan="2" class="c">{_("not recorded")}</td>'
+                f'<td class="num">{_money(line)}</td><td></td></tr>'
+            )
             continue
         below = line is not None and _fen(i["amount"]) < line * sizes[m]
         mark = f' <span class="mark">▼ {_("below the line")}</span>' if below else ""
         cls = ' class="income below"' if below else ' class="income"'
-        rows.append(f'<tr{cls}><td>{_e(m)}</td><td class="num">{_money(_fen(i["amount"]))}</td>'
-                    f'<td class="num">{_money(_fen(i["per_person"]))}</td>'
-                    f'<td class="num">{_money(line)}</td><td>{_e(i["sources"])}{mark}</td></tr>')
+        rows.append(
+            f'<tr{cls}><td>{_e(m)}</td><td class="num">{_money(_fen(i["amount"]))}</td>'
+            f'<td class="num">{_money(_fen(i["per_person"]))}</td>'
+            f'<td class="num">{_money(line)}</td><td>{_e(i["sources"])}{mark}</td></tr>'
+        )
     return _table(columns, rows)
 
 
@@ -503,8 +583,10 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str,
     while tick <= ceiling + 1e-9:
         ty = y(round(tick * 100))
         label = f"{tick:g}"
-        out.append(f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}"/>'
-                   f'<text x="{left - 5}" y="{ty + 3.5:.1f}" font-size="10" text-anchor="end">{label}</text>')
+        out.append(
+            f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}"/>'
+            f'<text x="{left - 5}" y="{ty + 3.5:.1f}" font-size="10" text-anchor="end">{label}</text>'
+        )
         tick += step
     out.append(f'<text x="{left - 5}" y="{top - 10}" font-size="10" text-anchor="end">{_("yuan")}</text>')
     every = max(1, math.ceil(len(months) / 24))
@@ -515,18 +597,26 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str,
             below = m in limits and fen < limits[m]
             bar_y = y(fen)
             cls = "bar below" if below else "bar"
-            out.append(f'<rect class="{cls}" data-month="{m}" x="{x + band * 0.18:.1f}" y="{bar_y:.1f}"'
-                       f' width="{band * 0.64:.1f}" height="{top + plot_h - bar_y:.1f}">'
-                       f"<title>{m}: {_money(fen)}</title></rect>")
+            out.append(
+                f'<rect class="{cls}" data-month="{m}" x="{x + band * 0.18:.1f}" y="{bar_y:.1f}"'
+                f' width="{band * 0.64:.1f}" height="{top + plot_h - bar_y:.1f}">'
+                f"<title>{m}: {_money(fen)}</title></rect>"
+            )
             if len(months) <= 24:
-                out.append(f'<text x="{x + band / 2:.1f}" y="{bar_y - 3:.1f}" font-size="8.5"'
-                           f' text-anchor="middle">{fen / 100:g}</text>')
+                out.append(
+                    f'<text x="{x + band / 2:.1f}" y="{bar_y - 3:.1f}" font-size="8.5"'
+                    f' text-anchor="middle">{fen / 100:g}</text>'
+                )
         if k % every == 0:
-            out.append(f'<text x="{x + band / 2:.1f}" y="{top + plot_h + 13}" font-size="9.5"'
-                       f' text-anchor="middle">{m[5:]}</text>')
+            out.append(
+                f'<text x="{x + band / 2:.1f}" y="{top + plot_h + 13}" font-size="9.5"'
+                f' text-anchor="middle">{m[5:]}</text>'
+            )
         if k == 0 or m.endswith("-01"):
-            out.append(f'<text x="{x + 2:.1f}" y="{top + plot_h + 27}" font-size="10"'
-                       f' font-weight="bold">{m[:4]}</text>')
+            out.append(
+                f'<text x="{x + 2:.1f}" y="{top + plot_h + 27}" font-size="10"'
+                f' font-weight="bold">{m[:4]}</text>'
+            )
     path, last_y = [], None
     for k, m in enumerate(months):
         if m not in limits:
@@ -538,26 +628,37 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str,
     if path:
         out.append(f'<path class="line" d="{" ".join(path)}"/>')
     base = top + plot_h
-    out.append(f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
-               f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>')
+    out.append(
+        f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
+        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>'
+    )
     counts = sorted(set(sizes[m] for m in months))
-    line_label = _e(_("Poverty line × {members} members").format(members=counts[0]) if len(counts) == 1
-                    else _("Poverty line × members that month ({members})").format(
-                        members="–".join(str(c) for c in (counts[0], counts[-1]))))
-    out.append(f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
-               f'<text x="{left + 27}" y="15" font-size="10">{_("Monthly income")}</text>'
-               f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'
-               f'<text x="{left + 156}" y="15" font-size="10">{line_label}</text>'
-               f'<rect class="key below" x="{left + 320}" y="6" width="12" height="10"/>'
-               f'<text x="{left + 337}" y="15" font-size="10">{_("below the line")}</text>')
+    line_label = _e(
+        _("Poverty line × {members} members").format(members=counts[0])
+        if len(counts) == 1
+        else _("Poverty line × members that month ({members})").format(
+            members="–".join(str(c) for c in (counts[0], counts[-1]))
+        )
+    )
+    out.append(
+        f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
+        f'<text x="{left + 27}" y="15" font-size="10">{_("Monthly income")}</text>'
+        f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'
+        f'<text x="{left + 156}" y="15" font-size="10">{line_label}</text>'
+        f'<rect class="key below" x="{left + 320}" y="6" width="12" height="10"/>'
+        f'<text x="{left + 337}" y="15" font-size="10">{_("below the line")}</text>'
+    )
     out.append("</svg>")
     return '<figure class="chart">' + "".join(out) + "</figure>"
 
 
 def _statuses(statuses: list[dict[str, Any]]) -> str:
     columns = [(_("Date"), "16%", ""), (_("Status"), "14%", ""), (_("Reason"), "70%", "")]
-    rows = [f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
-            f'<td>{_e(s["reason"])}</td></tr>' for s in statuses]
+    rows = [
+        f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
+        f"<td>{_e(s['reason'])}</td></tr>"
+        for s in statuses
+    ]
     return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
 
 
@@ -569,46 +670,80 @@ def _causes(causes: list[dict[str, Any]]) -> str:
     columns = [(_("Cause"), "30%", ""), (_("Date"), "16%", ""), (_("Note"), "54%", "")]
     if not causes:
         return _none(columns, _("No cause of poverty recorded."))
-    return _table(columns, [f'<tr class="cause"><td>{_word(c["cause"])}</td><td>{_e(c["date"])}</td>'
-                            f'<td>{_e(c["note"])}</td></tr>' for c in causes])
+    return _table(
+        columns,
+        [
+            f'<tr class="cause"><td>{_word(c["cause"])}</td><td>{_e(c["date"])}</td>'
+            f"<td>{_e(c['note'])}</td></tr>"
+            for c in causes
+        ],
+    )
 
 
 def _plan(measures: list[dict[str, Any]]) -> str:
-    columns = [(_("Measure"), "26%", ""), (_("Kind"), "9%", ""), (_("Cause"), "10%", ""),
-               (_("Responsible"), "10%", ""), (_("Due"), "11%", ""), (_("Status"), "9%", ""),
-               (_("Done"), "11%", ""), (_("Result"), "14%", "")]
+    columns = [
+        (_("Measure"), "26%", ""),
+        (_("Kind"), "9%", ""),
+        (_("Cause"), "10%", ""),
+        (_("Responsible"), "10%", ""),
+        (_("Due"), "11%", ""),
+        (_("Status"), "9%", ""),
+        (_("Done"), "11%", ""),
+        (_("Result"), "14%", ""),
+    ]
     if not measures:
         return _none(columns, _("No measure planned."))
     rows = []
     for m in measures:
         who = " ".join(_e(x) for x in (m.get("cadre"), m.get("cadre_name")) if x)
         what = _e(m["what"]) + (_paren(_e(m["member"])) if m.get("member") else "")
-        rows.append(f'<tr class="measure"><td>{what}</td><td class="c">{_word(m["kind"])}</td>'
-                    f'<td class="c">{_word(m["cause"])}</td><td>{who}</td><td>{_e(m["due"])}</td>'
-                    f'<td class="c">{_word(m["status"])}</td><td>{_e(m["done_on"])}</td>'
-                    f'<td>{_e(m["result"])}</td></tr>')
+        rows.append(
+            f'<tr class="measure"><td>{what}</td><td class="c">{_word(m["kind"])}</td>'
+            f'<td class="c">{_word(m["cause"])}</td><td>{who}</td><td>{_e(m["due"])}</td>'
+            f'<td class="c">{_word(m["status"])}</td><td>{_e(m["done_on"])}</td>'
+            f"<td>{_e(m['result'])}</td></tr>"
+        )
     return _table(columns, rows)
 
 
 def _jobs(jobs: list[dict[str, Any]]) -> str:
-    columns = [(_("Member"), "14%", ""), (_("Employer"), "26%", ""), (_("Started"), "13%", ""),
-               (_("Ended"), "13%", ""), (_("Wage (yuan)"), "12%", "num"), (_("Insured"), "10%", "c"),
-               (_("Found by"), "12%", "")]
-    return _table(columns, [
-        f'<tr class="job"><td>{_e(j["member"])}</td><td>{_e(j["employer"])}</td>'
-        f'<td>{_e(j["started"])}</td>'
-        f'<td>{_e(j["ended"])}</td><td class="num">{_money(_fen(j["wage"]))}</td>'
-        f'<td class="c">{"✓" if j["insured"] else ""}</td><td>{_word(j["found_by"])}</td></tr>'
-        for j in jobs])
+    columns = [
+        (_("Member"), "14%", ""),
+        (_("Employer"), "26%", ""),
+        (_("Started"), "13%", ""),
+        (_("Ended"), "13%", ""),
+        (_("Wage (yuan)"), "12%", "num"),
+        (_("Insured"), "10%", "c"),
+        (_("Found by"), "12%", ""),
+    ]
+    return _table(
+        columns,
+        [
+            f'<tr class="job"><td>{_e(j["member"])}</td><td>{_e(j["employer"])}</td>'
+            f"<td>{_e(j['started'])}</td>"
+            f'<td>{_e(j["ended"])}</td><td class="num">{_money(_fen(j["wage"]))}</td>'
+            f'<td class="c">{"✓" if j["insured"] else ""}</td><td>{_word(j["found_by"])}</td></tr>'
+            for j in jobs
+        ],
+    )
 
 
 def _monitoring(entries: list[dict[str, Any]]) -> str:
-    columns = [(_("Category"), "18%", ""), (_("Since"), "13%", ""), (_("Reason"), "30%", ""),
-               (_("Risk eliminated"), "13%", ""), (_("Note"), "26%", "")]
-    return _table(columns, [
-        f'<tr class="monitoring"><td>{_word(m["category"])}</td><td>{_e(m["date"])}</td>'
-        f'<td>{_e(m["reason"])}</td><td>{_e(m["ended_on"])}</td><td>{_e(m["end_reason"])}</td></tr>'
-        for m in entries])
+    columns = [
+        (_("Category"), "18%", ""),
+        (_("Since"), "13%", ""),
+        (_("Reason"), "30%", ""),
+        (_("Risk eliminated"), "13%", ""),
+        (_("Note"), "26%", ""),
+    ]
+    return _table(
+        columns,
+        [
+            f'<tr class="monitoring"><td>{_word(m["category"])}</td><td>{_e(m["date"])}</td>'
+            f"<td>{_e(m['reason'])}</td><td>{_e(m['ended_on'])}</td><td>{_e(m['end_reason'])}</td></tr>"
+            for m in entries
+        ],
+    )
 
 
 # --- the quarter summary -------------------------------------------------------------------------
@@ -631,8 +766,8 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     elif not data["pairings"]:
         body.append(f'<p class="none">{_e(_("Nothing recorded for {quarter}.").format(**data))}</p>')
     else:
-        body += [f'<h2>{_("Pairings")}</h2>', _pairings(data["pairings"])]
-    body += [f'<h2>{_("Totals")}</h2>', _totals(data["totals"])]
+        body += [f"<h2>{_('Pairings')}</h2>", _pairings(data["pairings"])]
+    body += [f"<h2>{_('Totals')}</h2>", _totals(data["totals"])]
     if data.get("attention") is not None:
         heading = _("What needs the director's attention")
         body += [f"<h2>{_e(heading)}</h2>", _attention(data["attention"])]
@@ -640,8 +775,24 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     return _page(f"{QUARTER_TITLE} {_e(data['quarter'])}", body, landscape=True)
 
 
-PAIRING_WIDTHS = ["3%", "7.5%", "7.5%", "10%", "6%", "7%", "5%", "6%", "6.5%", "4.5%",
-                  "6.5%", "6.5%", "5.5%", "5.5%", "7%", "5.5%"]
+PAIRING_WIDTHS = [
+    "3%",
+    "7.5%",
+    "7.5%",
+    "10%",
+    "6%",
+    "7%",
+    "5%",
+    "6%",
+    "6.5%",
+    "4.5%",
+    "6.5%",
+    "6.5%",
+    "5.5%",
+    "5.5%",
+    "7%",
+    "5.5%",
+]
 
 
 def _pairings(rows: list[dict[str, Any]]) -> str:
@@ -653,95 +804,166 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
         f'<th colspan="4">{_("Problems")}</th><th rowspan="2">{_("Aid (yuan)")}</th>'
         f'<th colspan="3">{_("Income")}</th><th rowspan="2">{_("Status")}</th>'
         f'<th rowspan="2">{_("Remarks")}</th></tr>',
-        f'<tr><th>{_("Raised")}</th><th>{_("Resolved")}</th><th>{_("Escalated")}</th><th>{_("Open")}</th>'
-        f'<th>{_("Monthly average")}</th><th>{_("Per person")}</th><th>{_("Change")}</th></tr>',
+        f"<tr><th>{_('Raised')}</th><th>{_('Resolved')}</th><th>{_('Escalated')}</th><th>{_('Open')}</th>"
+        f"<th>{_('Monthly average')}</th><th>{_('Per person')}</th><th>{_('Change')}</th></tr>",
     ]
-    states = {"met": "✓", "short": "✗ " + _e(_("not met")), "pending": _e(_("pending")),
-              "future": _e(_("future"))}
+    states = {
+        "met": "✓",
+        "short": "✗ " + _e(_("not met")),
+        "pending": _e(_("pending")),
+        "future": _e(_("future")),
+    }
     body = []
     for n, r in enumerate(rows, 1):
         state = r["state"]
         mark = states.get(state, _e(state))
-        paired = (_("{since} – {until}").format(since=r["since"], until=r["until"]) if r["until"]
-                  else _("{since} –").format(since=r["since"]))
+        paired = (
+            _("{since} – {until}").format(since=r["since"], until=r["until"])
+            if r["until"]
+            else _("{since} –").format(since=r["since"])
+        )
         change = "" if r["income_change"] is None else f"{r['income_change']:+.2f}"
         body.append(
             f'<tr class="pairing {state}"><td class="c">{n}</td>'
-            f'<td>{_e(r["cadre"])} {_e(r["cadre_name"])}</td>'
-            f'<td>{_e(r["household"])} {_e(r["household_name"])}</td><td>{_e(paired)}</td>'
+            f"<td>{_e(r['cadre'])} {_e(r['cadre_name'])}</td>"
+            f"<td>{_e(r['household'])} {_e(r['household_name'])}</td><td>{_e(paired)}</td>"
             f'<td class="c">{r["visits"]} / {r["required"]}</td><td class="c state">{mark}</td>'
             f'<td class="num">{r["problems_raised"]}</td><td class="num">{r["problems_solved"]}</td>'
             f'<td class="num">{r["problems_escalated"]}</td><td class="num">{r["problems_open"]}</td>'
             f'<td class="num">{_money(_fen(r["aid_value"]))}</td>'
             f'<td class="num">{_money(_fen(r["income_monthly_avg"]))}</td>'
             f'<td class="num">{_money(_fen(r["income_per_person"]))}</td><td class="num">{change}</td>'
-            f'<td class="c">{_word(r["status"])}</td><td></td></tr>')
+            f'<td class="c">{_word(r["status"])}</td><td></td></tr>'
+        )
     compliant = sum(1 for r in rows if r["compliant"] is True)
     foot = [
         f'<tr class="total"><td colspan="4">{_("Total")}</td>'
         f'<td class="c">{sum(r["visits"] for r in rows)} / {sum(r["required"] for r in rows)}</td>'
         f'<td class="c">{compliant} / {len(rows)}</td>'
-        + "".join(f'<td class="num">{sum(r[k] for r in rows)}</td>' for k in
-                  ("problems_raised", "problems_solved", "problems_escalated", "problems_open"))
+        + "".join(
+            f'<td class="num">{sum(r[k] for r in rows)}</td>'
+            for k in ("problems_raised", "problems_solved", "problems_escalated", "problems_open")
+        )
         + f'<td class="num">{_money(sum(_fen(r["aid_value"]) for r in rows))}</td>'
-        '<td colspan="5"></td></tr>']
-    return "\n".join(['<table class="pairings">', f"<colgroup>{cols}</colgroup>", "<thead>", *head,
-                      "</thead>", "<tbody>", *body, "</tbody>", "<tfoot>", *foot, "</tfoot>", "</table>"])
+        '<td colspan="5"></td></tr>'
+    ]
+    return "\n".join(
+        [
+            '<table class="pairings">',
+            f"<colgroup>{cols}</colgroup>",
+            "<thead>",
+            *head,
+            "</thead>",
+            "<tbody>",
+            *body,
+            "</tbody>",
+            "<tfoot>",
+            *foot,
+            "</tfoot>",
+            "</table>",
+        ]
+    )
 
 
 def _totals(t: dict[str, Any]) -> str:
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _sep().join(f"{_word(k)} {_money(_fen(v))}" for k, v in t["aid_by_kind"].items())
-    statuses = _sep().join(f"{_word(k) if k != 'unrecorded' else _('unrecorded')} {v}"
-                           for k, v in t["households_by_status"].items())
+    statuses = _sep().join(
+        f"{_word(k) if k != 'unrecorded' else _('unrecorded')} {v}"
+        for k, v in t["households_by_status"].items()
+    )
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
     running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
-    committee = (_("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
-        **t["meetings"]) if t.get("meetings") else "")
+    committee = (
+        _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+            **t["meetings"]
+        )
+        if t.get("meetings")
+        else ""
+    )
     pairs = [
         (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
-        (_("Visits this quarter"), _e(t["visits"]),
-         _("Visits since the programme began"), _e(t["visits_cumulative"])),
-        (_("Households by status at quarter end"), statuses,
-         _("Escalated problems open at quarter end"), _e(t["problems_open_escalated"])),
-        (_("Measures due / done / overdue this quarter"),
-         f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
-         "", ""),
+        (
+            _("Visits this quarter"),
+            _e(t["visits"]),
+            _("Visits since the programme began"),
+            _e(t["visits_cumulative"]),
+        ),
+        (
+            _("Households by status at quarter end"),
+            statuses,
+            _("Escalated problems open at quarter end"),
+            _e(t["problems_open_escalated"]),
+        ),
+        (
+            _("Measures due / done / overdue this quarter"),
+            f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
+            "",
+            "",
+        ),
     ]
-    return ('<table class="info totals"><colgroup><col style="width:22%"><col style="width:28%">'
-            '<col style="width:22%"><col style="width:28%"></colgroup><tbody>'
-            + "".join(f'<tr class="totals-row"><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>'
-                      for a, b, c, d in pairs)
-            + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
-            f'<td colspan="3">{aid}</td></tr>' + (
-                f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
-                f'<td colspan="3">{_e(committee)}</td></tr>' if committee else "") + '</tbody></table>')
+    return (
+        '<table class="info totals"><colgroup><col style="width:22%"><col style="width:28%">'
+        '<col style="width:22%"><col style="width:28%"></colgroup><tbody>'
+        + "".join(
+            f'<tr class="totals-row"><th>{a}</th><td>{b}</td><th>{c}</th><td>{d}</td></tr>'
+            for a, b, c, d in pairs
+        )
+        + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
+        f'<td colspan="3">{aid}</td></tr>'
+        + (
+            f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
+            f'<td colspan="3">{_e(committee)}</td></tr>'
+            if committee
+            else ""
+        )
+        + "</tbody></table>"
+    )
 
 
 def _attention(att: dict[str, Any]) -> str:
     """The checks' findings at the quarter's end, one row per kind of finding."""
     from .quarter import attention_lines
 
-    rows = "".join(f'<tr class="attention"><th>{_e(head)}</th><td>{_e(text)}</td></tr>'
-                   for head, text in attention_lines(att))
-    return ('<table class="info attention"><colgroup><col style="width:22%"><col style="width:78%">'
-            f'</colgroup><tbody>{rows}</tbody></table>')
+    rows = "".join(
+        f'<tr class="attention"><th>{_e(head)}</th><td>{_e(text)}</td></tr>'
+        for head, text in attention_lines(att)
+    )
+    return (
+        '<table class="info attention"><colgroup><col style="width:22%"><col style="width:78%">'
+        f"</colgroup><tbody>{rows}</tbody></table>"
+    )
 
 
 def _unit_table(data: dict[str, Any]) -> str:
     """`--by unit`: one row per unit, then the totals."""
-    columns = [(_("Unit"), "16%", ""), (_("Pairings"), "8%", "num"), (_("Compliant"), "8%", "num"),
-               (_("Visits this quarter"), "8%", "num"), (_("Visits since the programme began"), "10%", "num"),
-               (_("Aid (yuan)"), "10%", "num"),
-               *((_word(s), f"{(100 - 60 - 8) / len(STATUSES):.2f}%", "num") for s in STATUSES),
-               (_("Escalated, open"), "8%", "num")]
+    columns = [
+        (_("Unit"), "16%", ""),
+        (_("Pairings"), "8%", "num"),
+        (_("Compliant"), "8%", "num"),
+        (_("Visits this quarter"), "8%", "num"),
+        (_("Visits since the programme began"), "10%", "num"),
+        (_("Aid (yuan)"), "10%", "num"),
+        *((_word(s), f"{(100 - 60 - 8) / len(STATUSES):.2f}%", "num") for s in STATUSES),
+        (_("Escalated, open"), "8%", "num"),
+    ]
     rows = []
     for u in [*data["by_unit"], {"unit": _("Total"), **data["totals"], "_total": True}]:
         by_status = u["households_by_status"]
-        cells = [_e(u["unit"]), _e(u["pairings"]), _e(u["compliant"]), _e(u["visits"]),
-                 _e(u["visits_cumulative"]), _money(_fen(u["aid_value"])),
-                 *(_e(by_status.get(s, 0)) for s in STATUSES), _e(u["problems_open_escalated"])]
+        cells = [
+            _e(u["unit"]),
+            _e(u["pairings"]),
+            _e(u["compliant"]),
+            _e(u["visits"]),
+            _e(u["visits_cumulative"]),
+            _money(_fen(u["aid_value"])),
+            *(_e(by_status.get(s, 0)) for s in STATUSES),
+            _e(u["problems_open_escalated"]),
+        ]
         cls = "total" if u.get("_total") else "unit"
-        rows.append(f'<tr class="{cls}"><td>{cells[0]}</td>'
-                    + "".join(f'<td class="num">{c}</td>' for c in cells[1:]) + "</tr>")
+        rows.append(
+            f'<tr class="{cls}"><td>{cells[0]}</td>'
+            + "".join(f'<td class="num">{c}</td>' for c in cells[1:])
+            + "</tr>"
+        )
     return _table(columns, rows)

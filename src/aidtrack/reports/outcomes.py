@@ -15,8 +15,9 @@ from ..store import Store
 from .common import half_up, unit_rows, visits_until
 
 
-def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None,
-          by_unit: bool = False) -> dict[str, Any]:
+def build(
+    db: Store, as_of: dt.date, redact: bool = False, unit: str | None = None, by_unit: bool = False
+) -> dict[str, Any]:
     """Households enrolled by `as_of` (a status dated on or before it), by status then and by
     livelihood; visits and aid dated on or before it; and the average monthly income now (each
     household's latest recorded month up to as-of's month) against at enrolment (its first
@@ -43,14 +44,18 @@ def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = No
         visits = visits_until(db, day)
     else:
         visits = units.visits_until(day).get(uid, 0)
-    by_kind = dict(db.execute(
-        "SELECT a.kind, sum(a.value) FROM aid a WHERE a.date <= ?" + scope[0] + " GROUP BY a.kind",
-        [day, *scope[1]]).fetchall())
+    by_kind = dict(
+        db.execute(
+            "SELECT a.kind, sum(a.value) FROM aid a WHERE a.date <= ?" + scope[0] + " GROUP BY a.kind",
+            [day, *scope[1]],
+        ).fetchall()
+    )
     givers = []
     for code, name, text, value in db.execute(
         "SELECT c.code, c.name, a.giver, sum(a.value) FROM aid a"
-        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?" + scope[0] +
-        " GROUP BY a.giver_cadre_id, a.giver ORDER BY sum(a.value) DESC, c.code, a.giver",
+        " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?"
+        + scope[0]
+        + " GROUP BY a.giver_cadre_id, a.giver ORDER BY sum(a.value) DESC, c.code, a.giver",
         [day, *scope[1]],
     ):
         givers.append({"giver": code or text, "giver_name": name, "value": yuan(value)})
@@ -61,7 +66,8 @@ def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = No
         " SELECT s.household_id,"
         "  (SELECT sum(amount) FROM income i WHERE i.household_id = s.household_id AND i.month = s.first),"
         "  (SELECT sum(amount) FROM income i WHERE i.household_id = s.household_id AND i.month = s.last)"
-        " FROM span s", [month_of(as_of)]
+        " FROM span s",
+        [month_of(as_of)],
     ):
         if hid in status:
             first_total, last_total, n = first_total + first, last_total + last, n + 1
@@ -71,16 +77,21 @@ def build(db: Store, as_of: dt.date, redact: bool = False, unit: str | None = No
         "as_of": day,
         "households": len(status),
         "households_by_status": {s: by_status[s] for s in STATUSES if by_status[s]},
-        "households_by_livelihood": {k: by_livelihood[k] for k in (*LIVELIHOODS, "unrecorded")
-                                     if by_livelihood[k]},
+        "households_by_livelihood": {
+            k: by_livelihood[k] for k in (*LIVELIHOODS, "unrecorded") if by_livelihood[k]
+        },
         "out_of_poverty": sum(by_status[s] for s in OUT_OF_POVERTY),
         "prosperous": by_status["prosperous"],
         "visits": visits,
         "aid_value": yuan(sum(by_kind.values())),
         "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
         "aid_by_giver": redact_rows(givers) if redact else givers,
-        "income": {"households": n, "monthly_avg_now": yuan(now), "monthly_avg_enrolment": yuan(then),
-                   "change": yuan(half_up(last_total - first_total, n)) if n else None},
+        "income": {
+            "households": n,
+            "monthly_avg_now": yuan(now),
+            "monthly_avg_enrolment": yuan(then),
+            "change": yuan(half_up(last_total - first_total, n)) if n else None,
+        },
     }
 
 
@@ -105,7 +116,8 @@ def _by_unit(db: Store, units: Units, status: dict[int, str], day: str) -> dict[
     aid: dict[Any, dict[str, int]] = {}
     for uid, kind, value in db.execute(
         "SELECT h.unit_id, a.kind, sum(a.value) FROM aid a JOIN households h ON h.id = a.household_id"
-        " WHERE a.date <= ? GROUP BY h.unit_id, a.kind", [day]
+        " WHERE a.date <= ? GROUP BY h.unit_id, a.kind",
+        [day],
     ):
         aid.setdefault(uid, {})[kind] = value
     groups: dict[Any, dict[int, str]] = {u: {} for u in units.listed()}
@@ -116,8 +128,10 @@ def _by_unit(db: Store, units: Units, status: dict[int, str], day: str) -> dict[
         everything.update(kinds)
     return {
         "as_of": day,
-        "by_unit": [{"unit": units.names[u], **_figures(g, visits.get(u, 0), aid.get(u, {}))}
-                    for u, g in groups.items()],
+        "by_unit": [
+            {"unit": units.names[u], **_figures(g, visits.get(u, 0), aid.get(u, {}))}
+            for u, g in groups.items()
+        ],
         "totals": _figures(status, sum(visits.values()), dict(everything)),
     }
 
@@ -126,12 +140,25 @@ UNIT_COLUMNS = ("unit", "households", *STATUSES, "out_of_poverty", "visits", "ai
 
 
 #: Section titles and item names of the meeting summary (CSV keeps the English codes).
-SECTION_TITLES = {"households": N_("Households"), "status": N_("Status"), "livelihood": N_("Livelihood"),
-                  "visits": N_("Visits"), "aid by kind": N_("Aid by kind"),
-                  "aid by giver": N_("Aid by giver"), "income": N_("Income")}
-ITEM_NAMES = (N_("enrolled by as-of"), N_("out of poverty (exited or prosperous)"), N_("total"),
-              N_("(not recorded)"), N_("households with income recorded"), N_("average month now"),
-              N_("average month at enrolment"), N_("change"))
+SECTION_TITLES = {
+    "households": N_("Households"),
+    "status": N_("Status"),
+    "livelihood": N_("Livelihood"),
+    "visits": N_("Visits"),
+    "aid by kind": N_("Aid by kind"),
+    "aid by giver": N_("Aid by giver"),
+    "income": N_("Income"),
+}
+ITEM_NAMES = (
+    N_("enrolled by as-of"),
+    N_("out of poverty (exited or prosperous)"),
+    N_("total"),
+    N_("(not recorded)"),
+    N_("households with income recorded"),
+    N_("average month now"),
+    N_("average month at enrolment"),
+    N_("change"),
+)
 
 
 def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -146,13 +173,21 @@ def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
     out.append(("visits", "total", data["visits"]))
     out.append(("aid by kind", "total", data["aid_value"]))
     out += [("aid by kind", k, v) for k, v in data["aid_by_kind"].items()]
-    out += [("aid by giver", " ".join(x for x in (g["giver"], g["giver_name"]) if x) or "(not recorded)",
-             g["value"]) for g in data["aid_by_giver"]]
+    out += [
+        (
+            "aid by giver",
+            " ".join(x for x in (g["giver"], g["giver_name"]) if x) or "(not recorded)",
+            g["value"],
+        )
+        for g in data["aid_by_giver"]
+    ]
     inc = data["income"]
-    out += [("income", "households with income recorded", inc["households"]),
-            ("income", "average month now", inc["monthly_avg_now"]),
-            ("income", "average month at enrolment", inc["monthly_avg_enrolment"]),
-            ("income", "change", inc["change"])]
+    out += [
+        ("income", "households with income recorded", inc["households"]),
+        ("income", "average month now", inc["monthly_avg_now"]),
+        ("income", "average month at enrolment", inc["monthly_avg_enrolment"]),
+        ("income", "change", inc["change"]),
+    ]
     return out
 
 
@@ -165,10 +200,24 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Outcomes as of {as_of}").format(**data)
     if "by_unit" in data:
-        return {"title": _("Outcomes by unit as of {as_of}").format(**data), "sections": [
-            {"kind": "table", "columns": list(UNIT_COLUMNS), "rows": unit_rows(data, _("Total")),
-             "headers": [_("Unit"), _("Households"), *(_(s) for s in STATUSES), _("Out of poverty"),
-                         _("Visits"), _("Aid ¥")]}]}
+        return {
+            "title": _("Outcomes by unit as of {as_of}").format(**data),
+            "sections": [
+                {
+                    "kind": "table",
+                    "columns": list(UNIT_COLUMNS),
+                    "rows": unit_rows(data, _("Total")),
+                    "headers": [
+                        _("Unit"),
+                        _("Households"),
+                        *(_(s) for s in STATUSES),
+                        _("Out of poverty"),
+                        _("Visits"),
+                        _("Aid ¥"),
+                    ],
+                }
+            ],
+        }
     if not data["households"] and not data["visits"] and not data["aid_by_kind"]:
         return {"title": title, "empty": _("Nothing recorded as of {as_of}.").format(**data)}
     sections: list[dict[str, Any]] = []

@@ -18,11 +18,21 @@ def household_plan(db: Store, household: str | int) -> dict[str, Any]:
     code, name = db.execute("SELECT code, name FROM households WHERE id = ?", [hid]).fetchone()
     causes = records.select(db, "causes", household=hid)
     measures = records.select(db, "measures", household=hid)
-    aid = {mid: (n, v) for mid, n, v in db.execute(
-        "SELECT measure_id, count(*), sum(value) FROM aid WHERE household_id = ? AND measure_id IS NOT NULL"
-        " GROUP BY measure_id", [hid])}
-    jobs = dict(db.execute("SELECT measure_id, count(*) FROM jobs WHERE household_id = ?"
-                           " AND measure_id IS NOT NULL GROUP BY measure_id", [hid]).fetchall())
+    aid = {
+        mid: (n, v)
+        for mid, n, v in db.execute(
+            "SELECT measure_id, count(*), sum(value) FROM aid WHERE household_id = ? AND measure_id IS NOT NULL"
+            " GROUP BY measure_id",
+            [hid],
+        )
+    }
+    jobs = dict(
+        db.execute(
+            "SELECT measure_id, count(*) FROM jobs WHERE household_id = ?"
+            " AND measure_id IS NOT NULL GROUP BY measure_id",
+            [hid],
+        ).fetchall()
+    )
     for m in measures:
         n, value = aid.get(m["id"], (0, 0))
         m["aid_records"], m["aid_value"], m["jobs"] = n, yuan(value), jobs.get(m["id"], 0)

@@ -22,10 +22,27 @@ from ..store import Store
 from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
 
 CSV_COLUMNS = (
-    "cadre", "cadre_name", "household", "household_name", "since", "until", "visits", "required",
-    "compliant", "problems_raised", "problems_solved", "problems_escalated", "problems_open",
-    "aid_value", "income_monthly_avg", "income_per_person", "income_change", "status",
-    "measures_due", "measures_done", "measures_overdue",
+    "cadre",
+    "cadre_name",
+    "household",
+    "household_name",
+    "since",
+    "until",
+    "visits",
+    "required",
+    "compliant",
+    "problems_raised",
+    "problems_solved",
+    "problems_escalated",
+    "problems_open",
+    "aid_value",
+    "income_monthly_avg",
+    "income_per_person",
+    "income_change",
+    "status",
+    "measures_due",
+    "measures_done",
+    "measures_overdue",
 )
 
 
@@ -36,14 +53,20 @@ def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int, str]]:
     A month without a record is unknown and not counted; two sources in one month add up.
     """
     months = q.months()
-    return {hid: (total, n, recorded) for hid, total, n, recorded in db.execute(
-        "SELECT household_id, sum(amount), count(DISTINCT month), group_concat(DISTINCT month)"
-        " FROM income INDEXED BY income_month"
-        " WHERE month BETWEEN ? AND ? GROUP BY household_id", [months[0], months[-1]])}
+    return {
+        hid: (total, n, recorded)
+        for hid, total, n, recorded in db.execute(
+            "SELECT household_id, sum(amount), count(DISTINCT month), group_concat(DISTINCT month)"
+            " FROM income INDEXED BY income_month"
+            " WHERE month BETWEEN ? AND ? GROUP BY household_id",
+            [months[0], months[-1]],
+        )
+    }
 
 
-def _income(cur: tuple[int, int, str] | None, prev: tuple[int, int, str] | None,
-            person_months: int) -> tuple[int | None, int | None, int | None]:
+def _income(
+    cur: tuple[int, int, str] | None, prev: tuple[int, int, str] | None, person_months: int
+) -> tuple[int | None, int | None, int | None]:
     """Average month, per person and change against the quarter before, in fen (None if unknown).
 
     Per person is the total over the person-months of the recorded months (each month's size:
@@ -66,8 +89,14 @@ def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None
     return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
 
 
-def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = False,
-          unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+def build(
+    db: Store,
+    q: Quarter,
+    today: dt.date | None = None,
+    redact: bool = False,
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
     """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
     `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings."""
     today = today or dt.date.today()
@@ -111,21 +140,34 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
             aid_fen = 0
         cur = income.get(hid)
         avg, per_person, change = _income(cur, income_before.get(hid), person_months(sizes, hid, cur))
-        rows.append({
-            "cadre": p["cadre"], "cadre_name": p["cadre_name"],
-            "household": p["household"], "household_name": p["household_name"],
-            "since": p["since"], "until": p["until"],
-            # A quarter still running is not failed yet: "pending" (every format), never "no".
-            "visits": cell.visits, "required": cell.required,
-            "compliant": True if cell.met else "pending" if cell.state in ("pending", "future") else False,
-            "state": cell.state,
-            "problems_raised": pr.get("raised", 0), "problems_solved": pr.get("solved", 0),
-            "problems_escalated": pr.get("escalated", 0), "problems_open": pr.get("open", 0),
-            "aid_value": round(aid_fen / 100, 2),
-            "income_monthly_avg": yuan(avg), "income_per_person": yuan(per_person),
-            "income_change": yuan(change),
-            "status": status.get(hid),
-        })
+        rows.append(
+            {
+                "cadre": p["cadre"],
+                "cadre_name": p["cadre_name"],
+                "household": p["household"],
+                "household_name": p["household_name"],
+                "since": p["since"],
+                "until": p["until"],
+                # A quarter still running is not failed yet: "pending" (every format), never "no".
+                "visits": cell.visits,
+                "required": cell.required,
+                "compliant": True
+                if cell.met
+                else "pending"
+                if cell.state in ("pending", "future")
+                else False,
+                "state": cell.state,
+                "problems_raised": pr.get("raised", 0),
+                "problems_solved": pr.get("solved", 0),
+                "problems_escalated": pr.get("escalated", 0),
+                "problems_open": pr.get("open", 0),
+                "aid_value": round(aid_fen / 100, 2),
+                "income_monthly_avg": yuan(avg),
+                "income_per_person": yuan(per_person),
+                "income_change": yuan(change),
+                "status": status.get(hid),
+            }
+        )
 
     _measures(db, pairings, rows, start_iso, end_iso)
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
@@ -135,12 +177,20 @@ def build(db: Store, q: Quarter, today: dt.date | None = None, redact: bool = Fa
     totals.update(extra)
     if by_unit:
         assert units is not None
-        return {"quarter": label, "start": start.isoformat(), "end": end.isoformat(),
-                "by_unit": [{**u, **extra} for u in _by_unit(units, pairings, rows, status, aid, problems,
-                                                              pairing_unit, visits_by_unit)],
-                "totals": totals}
+        return {
+            "quarter": label,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "by_unit": [
+                {**u, **extra}
+                for u in _by_unit(units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit)
+            ],
+            "totals": totals,
+        }
     return {
-        "quarter": label, "start": start.isoformat(), "end": end.isoformat(),
+        "quarter": label,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
         "pairings": redact_rows(rows) if redact else rows,
         "totals": totals,
     }
@@ -155,16 +205,26 @@ def meetings_in(db: Store, start: dt.date, end: dt.date) -> dict[str, int]:
         "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
         " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
         " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
-        " WHERE mt.date BETWEEN ? AND ?", [first, last]).fetchone()
+        " WHERE mt.date BETWEEN ? AND ?",
+        [first, last],
+    ).fetchone()
     overdue = db.execute(
         "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
         " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
-        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)", {"end": last}).fetchone()[0]
+        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)",
+        {"end": last},
+    ).fetchone()[0]
     return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
 
 
-def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, str],
-            aid: dict[int, list[tuple[str, str, int]]], problems, cumulative: int) -> dict[str, Any]:
+def _totals(
+    rows: list[dict[str, Any]],
+    households: set[int],
+    status: dict[int, str],
+    aid: dict[int, list[tuple[str, str, int]]],
+    problems,
+    cumulative: int,
+) -> dict[str, Any]:
     """The totals of some pairing rows: of the whole file, or of one unit's."""
     by_kind: Counter[str] = Counter()
     for entries in aid.values():
@@ -186,11 +246,20 @@ def _totals(rows: list[dict[str, Any]], households: set[int], status: dict[int, 
     }
 
 
-def _by_unit(units: Units, pairings: list[dict], rows: list[dict], status: dict[int, str], aid: dict,
-             problems: dict, pairing_unit: dict, visits_by_unit: dict) -> list[dict[str, Any]]:
+def _by_unit(
+    units: Units,
+    pairings: list[dict],
+    rows: list[dict],
+    status: dict[int, str],
+    aid: dict,
+    problems: dict,
+    pairing_unit: dict,
+    visits_by_unit: dict,
+) -> list[dict[str, Any]]:
     """Each unit's totals, from the same pairing rows grouped by the household's unit."""
     groups: dict[Any, dict[str, Any]] = {
-        u: {"rows": [], "households": set(), "aid": {}, "problems": []} for u in units.listed()}
+        u: {"rows": [], "households": set(), "aid": {}, "problems": []} for u in units.listed()
+    }
 
     def group(u):
         return groups.setdefault(u, {"rows": [], "households": set(), "aid": {}, "problems": []})
@@ -203,24 +272,54 @@ def _by_unit(units: Units, pairings: list[dict], rows: list[dict], status: dict[
         group(units.household[h])["aid"][h] = entries
     for pid, counts in problems.items():
         group(pairing_unit[pid])["problems"].append(counts)
-    return [{"unit": units.names[u], **_totals(g["rows"], g["households"], status, g["aid"], g["problems"],
-                                               visits_by_unit.get(u, 0))}
-            for u, g in groups.items()]
+    return [
+        {
+            "unit": units.names[u],
+            **_totals(g["rows"], g["households"], status, g["aid"], g["problems"], visits_by_unit.get(u, 0)),
+        }
+        for u, g in groups.items()
+    ]
 
 
-UNIT_COLUMNS = ("unit", "pairings", "compliant", "visits", "visits_cumulative", "aid_value", "households",
-                *STATUSES, "problems_open_escalated")
+UNIT_COLUMNS = (
+    "unit",
+    "pairings",
+    "compliant",
+    "visits",
+    "visits_cumulative",
+    "aid_value",
+    "households",
+    *STATUSES,
+    "problems_open_escalated",
+)
 
 
 def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
     """One row per unit and the totals (households are the sum of the status columns)."""
-    return {"title": _("Quarter report {quarter} by unit ({start} – {end})").format(**data), "sections": [
-        {"kind": "table", "columns": [c for c in UNIT_COLUMNS if c != "households"],
-         "headers": [_("Unit"), _("Pairings"), _("OK"), _("Visits"), _("To date"), _("Aid ¥"),
-                     *(_(s) for s in STATUSES), _("Esc.")],
-         "rows": unit_rows(data, _("Total")),
-         "legend": _("OK: pairings compliant. To date: visits since the programme began. Esc.: escalated"
-                     " problems open at quarter end.")}]}
+    return {
+        "title": _("Quarter report {quarter} by unit ({start} – {end})").format(**data),
+        "sections": [
+            {
+                "kind": "table",
+                "columns": [c for c in UNIT_COLUMNS if c != "households"],
+                "headers": [
+                    _("Unit"),
+                    _("Pairings"),
+                    _("OK"),
+                    _("Visits"),
+                    _("To date"),
+                    _("Aid ¥"),
+                    *(_(s) for s in STATUSES),
+                    _("Esc."),
+                ],
+                "rows": unit_rows(data, _("Total")),
+                "legend": _(
+                    "OK: pairings compliant. To date: visits since the programme began. Esc.: escalated"
+                    " problems open at quarter end."
+                ),
+            }
+        ],
+    }
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
@@ -243,54 +342,111 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         return _unit_document(data)
     if not data["pairings"]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["quarter"])}
-    rows = [{
-        "cadre": f"{r['cadre']} {r['cadre_name']}",
-        "household": f"{r['household']} {r['household_name']}",
-        "visits": f"{r['visits']}/{r['required']}",
-        "compliant": r["compliant"],
-        "raised": r["problems_raised"], "solved": r["problems_solved"],
-        "escalated": r["problems_escalated"], "open": r["problems_open"],
-        "aid": r["aid_value"], "income": r["income_monthly_avg"],
-        "per_person": r["income_per_person"], "change": _signed(r["income_change"]),
-        "status": r["status"],
-        "measures": f"{r.get('measures_due', 0)}/{r.get('measures_done', 0)}/{r.get('measures_overdue', 0)}",
-        "_styles": {"visits": r["state"]},
-    } for r in data["pairings"]]
+    rows = [
+        {
+            "cadre": f"{r['cadre']} {r['cadre_name']}",
+            "household": f"{r['household']} {r['household_name']}",
+            "visits": f"{r['visits']}/{r['required']}",
+            "compliant": r["compliant"],
+            "raised": r["problems_raised"],
+            "solved": r["problems_solved"],
+            "escalated": r["problems_escalated"],
+            "open": r["problems_open"],
+            "aid": r["aid_value"],
+            "income": r["income_monthly_avg"],
+            "per_person": r["income_per_person"],
+            "change": _signed(r["income_change"]),
+            "status": r["status"],
+            "measures": f"{r.get('measures_due', 0)}/{r.get('measures_done', 0)}/{r.get('measures_overdue', 0)}",
+            "_styles": {"visits": r["state"]},
+        }
+        for r in data["pairings"]
+    ]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _(", ").join(f"{label(k)} {v:.2f}" for k, v in t["aid_by_kind"].items())
     totals = [
         (_("Pairings"), t["pairings"]),
-        (_("Compliant pairings"), f"{t['compliant']}{rate}" + (
-            " " + _("(in progress: {n} pending)").format(n=t["pending"]) if t.get("in_progress") else "")),
+        (
+            _("Compliant pairings"),
+            f"{t['compliant']}{rate}"
+            + (" " + _("(in progress: {n} pending)").format(n=t["pending"]) if t.get("in_progress") else ""),
+        ),
         (_("Visits this quarter"), t["visits"]),
         (_("Visits since the programme began"), t["visits_cumulative"]),
         (_("Aid given this quarter (yuan)"), f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
-        (_("Households by status at quarter end"),
-         _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items())),
+        (
+            _("Households by status at quarter end"),
+            _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items()),
+        ),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
-        (_("Studied by the party committee this quarter"),
-         _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
-             **t["meetings"])),
+        (
+            _("Studied by the party committee this quarter"),
+            _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
+                **t["meetings"]
+            ),
+        ),
     ]
-    plan = [(_("Measures due / done / overdue this quarter"),
-             f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}")]
+    plan = [
+        (
+            _("Measures due / done / overdue this quarter"),
+            f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
+        )
+    ]
     attention = []
     if data.get("attention") is not None:
-        attention = [{"kind": "fields",
-                      "title": _("What needs the director's attention at {day}").format(
-                          day=data["attention"]["as_of"]),
-                      "rows": attention_lines(data["attention"])}]
-    return {"title": title, "sections": [
-        {"kind": "table", "title": _("Pairings"),
-         "columns": ["cadre", "household", "visits", "compliant", "raised", "solved", "escalated", "open",
-                     "aid", "income", "per_person", "change", "status", "measures"],
-         "headers": [N_("Cadre"), N_("Household"), N_("Visits"), N_("OK"), N_("Raised"), N_("Solved"),
-                     N_("Esc."), N_("Open"), N_("Aid ¥"), N_("Income/mo"), N_("/person"), N_("Change"),
-                     N_("Status"), N_("Measures d/d/o")],
-         "rows": rows},
-        {"kind": "fields", "title": _("Totals"), "rows": totals + plan},
-        *attention,
-    ]}
+        attention = [
+            {
+                "kind": "fields",
+                "title": _("What needs the director's attention at {day}").format(
+                    day=data["attention"]["as_of"]
+                ),
+                "rows": attention_lines(data["attention"]),
+            }
+        ]
+    return {
+        "title": title,
+        "sections": [
+            {
+                "kind": "table",
+                "title": _("Pairings"),
+                "columns": [
+                    "cadre",
+                    "household",
+                    "visits",
+                    "compliant",
+                    "raised",
+                    "solved",
+                    "escalated",
+                    "open",
+                    "aid",
+                    "income",
+                    "per_person",
+                    "change",
+                    "status",
+                    "measures",
+                ],
+                "headers": [
+                    N_("Cadre"),
+                    N_("Household"),
+                    N_("Visits"),
+                    N_("OK"),
+                    N_("Raised"),
+                    N_("Solved"),
+                    N_("Esc."),
+                    N_("Open"),
+                    N_("Aid ¥"),
+                    N_("Income/mo"),
+                    N_("/person"),
+                    N_("Change"),
+                    N_("Status"),
+                    N_("Measures d/d/o"),
+                ],
+                "rows": rows,
+            },
+            {"kind": "fields", "title": _("Totals"), "rows": totals + plan},
+            *attention,
+        ],
+    }
 
 
 def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: str, end: str) -> None:
@@ -302,7 +458,8 @@ def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start
     for hid, planned, due, status, closed in db.execute(
         "SELECT household_id, date, due, status, done_on FROM measures"
         " WHERE date <= ? AND household_id IN (SELECT value FROM json_each(?))",
-        [end, json.dumps(sorted({p["household_id"] for p in pairings}))]):
+        [end, json.dumps(sorted({p["household_id"] for p in pairings}))],
+    ):
         by_household.setdefault(hid, []).append((planned, due, status, closed))
     for p, r in zip(pairings, rows):
         active = span(p, start, end)
@@ -321,23 +478,57 @@ def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start
 
 def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
     """One (heading, text) per kind of finding, for a fields section; "none" where nothing is found."""
+
     def join(items: list[str]) -> str:
         return _("; ").join(items) or _("none")
 
     return [
-        (_("At risk of relapse"), join([f"{r['household']} {r['household_name']} ("
-                                        + _(", ").join(_(x) for x in r["reasons"]) + ")"
-                                        for r in att["relapse_risk"]])),
-        (_("Follow-ups overdue"), join([f"{r['household']} {r['household_name']}"
-                                        + (_(" (last visit {date})").format(date=r["last_visit"])
-                                           if r.get("last_visit") else "")
-                                        for r in att["followups_overdue"]])),
-        (_("Escalations open"), join([_("{household} {name}: {problem} (raised {raised}, {days} days{late})")
-                                      .format(household=r["household"], name=r["household_name"],
-                                              problem=r["problem"], raised=r["raised"], days=r["days_open"],
-                                              late=_(", past the deadline") if r["overdue"] else "")
-                                      for r in att["escalations_open"]])),
-        (_("Measures overdue"), join([_("{household} {name}: {what} (due {due})").format(
-            household=r["household"], name=r["household_name"], what=r["what"], due=r["due"])
-            for r in att["measures_overdue"]])),
+        (
+            _("At risk of relapse"),
+            join(
+                [
+                    f"{r['household']} {r['household_name']} ("
+                    + _(", ").join(_(x) for x in r["reasons"])
+                    + ")"
+                    for r in att["relapse_risk"]
+                ]
+            ),
+        ),
+        (
+            _("Follow-ups overdue"),
+            join(
+                [
+                    f"{r['household']} {r['household_name']}"
+                    + (_(" (last visit {date})").format(date=r["last_visit"]) if r.get("last_visit") else "")
+                    for r in att["followups_overdue"]
+                ]
+            ),
+        ),
+        (
+            _("Escalations open"),
+            join(
+                [
+                    _("{household} {name}: {problem} (raised {raised}, {days} days{late})").format(
+                        household=r["household"],
+                        name=r["household_name"],
+                        problem=r["problem"],
+                        raised=r["raised"],
+                        days=r["days_open"],
+                        late=_(", past the deadline") if r["overdue"] else "",
+                    )
+                    for r in att["escalations_open"]
+                ]
+            ),
+        ),
+        (
+            _("Measures overdue"),
+            join(
+                [
+                    _("{household} {name}: {what} (due {due})").format(
+                        household=r["household"], name=r["household_name"], what=r["what"], due=r["due"]
+                    )
+                    for r in att["measures_overdue"]
+                ]
+            ),
+        ),
     ]

@@ -90,8 +90,12 @@ class Store:
             if not was_in and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        if (not was_in and self.conn.in_transaction and cursor.description is None
-                and not sql.lstrip(" \t\r\n;\ufeff").upper().startswith(_CONTROL)):
+        if (
+            not was_in
+            and self.conn.in_transaction
+            and cursor.description is None
+            and not sql.lstrip(" \t\r\n;\ufeff").upper().startswith(_CONTROL)
+        ):
             self.conn.execute("COMMIT")
         return cursor
 
@@ -191,9 +195,14 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
             raise
     wal = Path(f"{Path(path).resolve()}-wal")
     if wal.exists() and wal.stat().st_size > 0:  # immutable would read the file without these writes
-        raise AidtrackError("db", str(path), _(
-            "has writes in its -wal that cannot be read from a read-only folder: copy the file and"
-            " its -wal somewhere writable first"))
+        raise AidtrackError(
+            "db",
+            str(path),
+            _(
+                "has writes in its -wal that cannot be read from a read-only folder: copy the file and"
+                " its -wal somewhere writable first"
+            ),
+        )
     conn = sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
@@ -207,20 +216,26 @@ def identify(path: Path) -> list[str] | None:
     try:
         conn = connect_readonly(path)
     except sqlite3.DatabaseError as e:
-        raise AidtrackError("db", str(path),
-                            _("is not a usable database ({error})").format(error=e)) from None
+        raise AidtrackError(
+            "db", str(path), _("is not a usable database ({error})").format(error=e)
+        ) from None
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
             return None
         applied: list[str] = []
         if migrations.migrations_table in tables:
-            applied = [r[0] for r in conn.execute(
-                f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
-                [migrations.name])]
+            applied = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+                    [migrations.name],
+                )
+            ]
     except sqlite3.DatabaseError as e:
-        raise AidtrackError("db", str(path),
-                            _("is not a usable database ({error})").format(error=e)) from None
+        raise AidtrackError(
+            "db", str(path), _("is not a usable database ({error})").format(error=e)
+        ) from None
     finally:
         conn.close()
     if not applied:
@@ -228,8 +243,9 @@ def identify(path: Path) -> list[str] | None:
     unknown = [name for name in applied if name not in KNOWN]
     if unknown:
         raise AidtrackError(
-            "db", str(path), _("was written by a newer aidtrack (migration {name}); upgrade").format(
-                name=unknown[-1])
+            "db",
+            str(path),
+            _("was written by a newer aidtrack (migration {name}); upgrade").format(name=unknown[-1]),
         )
     return applied
 
@@ -284,8 +300,11 @@ def open_store(
         if readonly:
             if migrate and migrations.pending(store):
                 store.close()
-                raise AidtrackError("db", str(path), _(
-                    "needs an upgrade this read-only file cannot take: copy it somewhere writable first"))
+                raise AidtrackError(
+                    "db",
+                    str(path),
+                    _("needs an upgrade this read-only file cannot take: copy it somewhere writable first"),
+                )
             return store
         if store.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             store.execute("PRAGMA journal_mode = WAL")
@@ -293,18 +312,24 @@ def open_store(
         if migrate:
             _migrate(store, path)
     except sqlite3.DatabaseError as e:
-        raise AidtrackError("db", str(path),
-                            _("is not a usable database ({error})").format(error=e)) from None
+        raise AidtrackError(
+            "db", str(path), _("is not a usable database ({error})").format(error=e)
+        ) from None
     return store
 
 
 def schema_version(db: Store | Database) -> list[str]:
     """The migrations applied to the file, in the order they were."""
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                      [MIGRATIONS_TABLE]).fetchone():
+    if not db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [MIGRATIONS_TABLE]
+    ).fetchone():
         return []
-    return [name for (name,) in db.execute(
-        f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
+    return [
+        name
+        for (name,) in db.execute(
+            f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid", [migrations.name]
+        )
+    ]
 
 
 def _migrate(store: Store, path: Path) -> None:
@@ -312,8 +337,9 @@ def _migrate(store: Store, path: Path) -> None:
     unknown = [name for name in applied if name not in KNOWN]
     if unknown:
         raise AidtrackError(
-            "db", str(path), _("was written by a newer aidtrack (migration {name}); upgrade").format(
-                name=unknown[-1])
+            "db",
+            str(path),
+            _("was written by a newer aidtrack (migration {name}); upgrade").format(name=unknown[-1]),
         )
     if set(applied) == set(KNOWN):
         return  # up to date: no sqlite-utils needed
@@ -369,7 +395,9 @@ class _Table:
         cols = list(row)
         cur = self.store.execute(
             f"INSERT INTO [{self.name}] ({', '.join(f'[{c}]' for c in cols)})"
-            f" VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+            f" VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
         self.last_pk = cur.lastrowid
         return self
 
@@ -377,8 +405,9 @@ class _Table:
         if updates:
             cols = list(updates)
             sets = ", ".join(f"[{c}] = ?" for c in cols)
-            self.store.execute(f"UPDATE [{self.name}] SET {sets} WHERE id = ?",
-                               [*(updates[c] for c in cols), pk])
+            self.store.execute(
+                f"UPDATE [{self.name}] SET {sets} WHERE id = ?", [*(updates[c] for c in cols), pk]
+            )
         self.last_pk = pk
         return self
 

@@ -39,8 +39,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def guard_output(path: str | os.PathLike, register: str | os.PathLike | None, field: str = "out",
-                 *, directory: bool = False) -> Path:
+def guard_output(
+    path: str | os.PathLike,
+    register: str | os.PathLike | None,
+    field: str = "out",
+    *,
+    directory: bool = False,
+) -> Path:
     """The destination, checked: never the register, never anything but a regular file or a new path.
 
     `directory=True` checks a folder that files are written into (`export all --out DIR`).
@@ -53,8 +58,9 @@ def guard_output(path: str | os.PathLike, register: str | os.PathLike | None, fi
         raise AidtrackError(field, given, _("cannot be resolved: {error}").format(error=e)) from None
     for protected in _register_files(register):
         if resolved == protected or _same_file(resolved, protected):
-            raise AidtrackError(field, given, _("is the register itself (or its journal): refusing to write"
-                                                " over it"))
+            raise AidtrackError(
+                field, given, _("is the register itself (or its journal): refusing to write over it")
+            )
     try:
         st = os.stat(resolved)
     except FileNotFoundError:

@@ -190,8 +190,6 @@ def m0002_units(db: Database) -> None:
     _run(db, _V2)
 
 
-
-
 _V3 = """
 ALTER TABLE units ADD COLUMN fingerprint TEXT;
 ALTER TABLE units ADD COLUMN changed_at TEXT;
@@ -216,7 +214,6 @@ def m0003_unit_identity(db: Database) -> None:
     Records merged before this migration have source_id NULL: their unit's next merge renumbers them
     once."""
     _run(db, _V3)
-
 
 
 #: 0004_perf: a tally of visits per month kept by triggers, so that "visits since the programme
@@ -305,8 +302,10 @@ CREATE INDEX meeting_items_problem ON meeting_items(problem_id)
 
 #: households.members is the size today (members who have not left; at least 1), kept by triggers
 #: so that every path that writes members (add, edit, import, delete) keeps it true.
-_SIZE = ("UPDATE households SET members = max(1, (SELECT count(*) FROM members m"
-         " WHERE m.household_id = {row}.household_id AND m.left_on IS NULL)) WHERE id = {row}.household_id")
+_SIZE = (
+    "UPDATE households SET members = max(1, (SELECT count(*) FROM members m"
+    " WHERE m.household_id = {row}.household_id AND m.left_on IS NULL)) WHERE id = {row}.household_id"
+)
 _V5_TRIGGERS = (
     f"CREATE TRIGGER members_size_insert AFTER INSERT ON members BEGIN {_SIZE.format(row='NEW')}; END",
     f"CREATE TRIGGER members_size_update AFTER UPDATE OF household_id, left_on ON members BEGIN"
@@ -325,13 +324,14 @@ def m0005_members_meetings(db: Database) -> None:
             db.execute(statement)
     rows = db.execute(
         "SELECT h.id, h.members, coalesce((SELECT min(s.date) FROM statuses s WHERE s.household_id = h.id),"
-        " '1900-01-01') FROM households h").fetchall()
-    db.conn.executemany("INSERT INTO members (household_id, name, joined) VALUES (?, ?, ?)",
-                        [(hid, f"#{k}", day) for hid, n, day in rows for k in range(1, n + 1)])
+        " '1900-01-01') FROM households h"
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO members (household_id, name, joined) VALUES (?, ?, ?)",
+        [(hid, f"#{k}", day) for hid, n, day in rows for k in range(1, n + 1)],
+    )
     for statement in _V5_TRIGGERS:
         db.execute(statement)
-
-
 
 
 _V6 = """
@@ -401,9 +401,6 @@ def m0006_plans_monitoring(db: Database) -> None:
     _run(db, _V6)
 
 
-
-
-
 _V7 = """
 CREATE TABLE assessments (
     id INTEGER PRIMARY KEY,
@@ -440,6 +437,12 @@ def m0007_assessments(db: Database) -> None:
     _run(db, _V7)
 
 
-
-KNOWN = ["0001_initial", "0002_units", "0003_unit_identity", "0004_perf", "0005_members_meetings",
-         "0006_plans_monitoring", "0007_assessments"]
+KNOWN = [
+    "0001_initial",
+    "0002_units",
+    "0003_unit_identity",
+    "0004_perf",
+    "0005_members_meetings",
+    "0006_plans_monitoring",
+    "0007_assessments",
+]

@@ -75,8 +75,11 @@ class ImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "written": self.written, "dry_run": self.dry_run,
-            "counts": self.counts, "error_count": self.error_count,
+            "source": self.source,
+            "written": self.written,
+            "dry_run": self.dry_run,
+            "counts": self.counts,
+            "error_count": self.error_count,
             "errors": [str(e) for e in self.errors],
         }
 
@@ -84,15 +87,26 @@ class ImportResult:
         """For callers that want an exception: one AidtrackError naming the count and the first."""
         if self.errors or self.error_count:
             first = str(self.errors[0]) if self.errors else ""
-            raise AidtrackError("import", self.source,
-                                _("{n} error(s), nothing written; first: {first}").format(
-                                    n=self.error_count, first=first))
+            raise AidtrackError(
+                "import",
+                self.source,
+                _("{n} error(s), nothing written; first: {first}").format(n=self.error_count, first=first),
+            )
         return self
 
 
-def import_file(db: Store, kind: str, path_or_stream: str | os.PathLike | IO, *, fmt: str | None = None,
-                on_conflict: str = "error", dry_run: bool = False, encoding: str = "utf-8",
-                today: dt.date | None = None, progress: Progress | None = None) -> ImportResult:
+def import_file(
+    db: Store,
+    kind: str,
+    path_or_stream: str | os.PathLike | IO,
+    *,
+    fmt: str | None = None,
+    on_conflict: str = "error",
+    dry_run: bool = False,
+    encoding: str = "utf-8",
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import one file (or `-`, or an open stream) of one kind. Errors are returned, not raised."""
     kind = parse.choice(kind, KINDS, "kind")
     source = Source(path_or_stream, fmt, encoding)
@@ -102,9 +116,16 @@ def import_file(db: Store, kind: str, path_or_stream: str | os.PathLike | IO, *,
     return result
 
 
-def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str = "error",
-                  dry_run: bool = False, today: dt.date | None = None, encoding: str = "utf-8",
-                  progress: Progress | None = None) -> ImportResult:
+def import_bundle(
+    db: Store,
+    directory: str | os.PathLike,
+    *,
+    on_conflict: str = "error",
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    encoding: str = "utf-8",
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import DIR/KIND.csv (.tsv, .json, .jsonl, .xlsx) for each kind present, in the registry's order.
 
     `directory` may also be one .xlsx workbook with a sheet per kind (named after it).
@@ -117,14 +138,23 @@ def import_bundle(db: Store, directory: str | os.PathLike, *, on_conflict: str =
     for kind in () if book else KINDS:
         found = [folder / f"{kind}{ext}" for ext in EXTENSIONS if (folder / f"{kind}{ext}").is_file()]
         if len(found) > 1:
-            raise AidtrackError("dir", str(directory),
-                                _("holds several {kind} files: {files}; keep one").format(
-                                    kind=kind, files=", ".join(p.name for p in found)))
+            raise AidtrackError(
+                "dir",
+                str(directory),
+                _("holds several {kind} files: {files}; keep one").format(
+                    kind=kind, files=", ".join(p.name for p in found)
+                ),
+            )
         if found:
             plan.append((kind, Source(found[0], None, encoding)))
     if not plan:
-        raise AidtrackError("dir", str(directory), _("holds no KIND.csv/.tsv/.json/.jsonl/.xlsx file (KIND:"
-                                                     " {kinds})").format(kinds=", ".join(KINDS)))
+        raise AidtrackError(
+            "dir",
+            str(directory),
+            _("holds no KIND.csv/.tsv/.json/.jsonl/.xlsx file (KIND: {kinds})").format(
+                kinds=", ".join(KINDS)
+            ),
+        )
     result = ImportResult(str(directory), dry_run=dry_run)
     _transaction(db, result, plan, _options(on_conflict, today, progress), "bundle")
     digest = hashlib.sha256("".join(f"{s.name}:{s.sha256}\n" for _, s in plan).encode())
@@ -145,8 +175,11 @@ def _sheets(path: Path) -> list[tuple[str, Source]]:
 
 
 def _options(on_conflict: str, today: dt.date | None, progress: Progress | None) -> dict[str, Any]:
-    return {"on_conflict": parse.choice(on_conflict, CONFLICT_MODES, "on-conflict"),
-            "today": today or dt.date.today(), "progress": progress}
+    return {
+        "on_conflict": parse.choice(on_conflict, CONFLICT_MODES, "on-conflict"),
+        "today": today or dt.date.today(),
+        "progress": progress,
+    }
 
 
 #: 8 MiB: the rows go in in key order and a big file's other indexes are rebuilt sorted, so a larger
@@ -159,8 +192,9 @@ class _Discard(Exception):
     """Leave db.write() by rolling back: errors were found, or this is a dry run."""
 
 
-def _transaction(db: Store, result: ImportResult, plan: list[tuple[str, Source]],
-                 options: dict[str, Any], entity: str) -> None:
+def _transaction(
+    db: Store, result: ImportResult, plan: list[tuple[str, Source]], options: dict[str, Any], entity: str
+) -> None:
     run = None
     # A bulk insert updates three B-trees per visit: SQLite's default 2 MB page cache thrashes.
     cache = db.execute("PRAGMA cache_size").fetchone()[0]
@@ -177,7 +211,8 @@ def _transaction(db: Store, result: ImportResult, plan: list[tuple[str, Source]]
             if entity == "bundle":
                 after["files"] = {s.name: s.sha256 for _, s in plan}
                 after["sha256"] = hashlib.sha256(
-                    "".join(f"{s.name}:{s.sha256}\n" for _, s in plan).encode()).hexdigest()
+                    "".join(f"{s.name}:{s.sha256}\n" for _, s in plan).encode()
+                ).hexdigest()
             else:
                 after["sha256"] = plan[0][1].sha256
             db.audit("import", entity, result.source, None, after)

@@ -31,13 +31,17 @@ PROGRESS_EVERY = 10_000
 #: Stored columns that may be NULL in a natural key (compared with IS).
 NULLABLE = {"giver_cadre_id", "giver", "note"}
 #: How a stored link column is named in a file's words, for messages.
-PUBLIC_NAME = {"household_id": "household", "giver_cadre_id": "giver", "pairing_id": "household",
-               "visit_id": "visit"}
+PUBLIC_NAME = {
+    "household_id": "household",
+    "giver_cadre_id": "giver",
+    "pairing_id": "household",
+    "visit_id": "visit",
+}
 
 
 def message(e: AidtrackError) -> str:
     text, prefix = str(e), f"{e.field}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def _shown(column: str, value: Any) -> str:
@@ -52,16 +56,25 @@ def _shown(column: str, value: Any) -> str:
 
 def differences(columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
     return "; ".join(
-        _("{field}: stored {old}, file {new}").format(field=PUBLIC_NAME.get(c, c), old=_shown(c, old),
-                                                      new=_shown(c, val))
-        for c, old, val in zip(columns, stored, new) if old != val)
+        _("{field}: stored {old}, file {new}").format(
+            field=PUBLIC_NAME.get(c, c), old=_shown(c, old), new=_shown(c, val)
+        )
+        for c, old, val in zip(columns, stored, new)
+        if old != val
+    )
 
 
 class Run:
     """One import: the shared references, the counts per kind and the errors of every file."""
 
-    def __init__(self, db: Store, refs: Refs, on_conflict: str, today: dt.date,
-                 progress: Callable[[str, int, int | None], None] | None = None):
+    def __init__(
+        self,
+        db: Store,
+        refs: Refs,
+        on_conflict: str,
+        today: dt.date,
+        progress: Callable[[str, int, int | None], None] | None = None,
+    ):
         self.db = db
         self.refs = refs
         self.on_conflict = on_conflict
@@ -96,8 +109,9 @@ class Run:
         else:
             _staged(self, kind, source, counts)
 
-    def rows(self, kind: str, source: Source,
-             prepare: Callable[[dict], dict] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    def rows(
+        self, kind: str, source: Source, prepare: Callable[[dict], dict] | None = None
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line, stored row) of every valid record of the file; the invalid ones become errors."""
         name, error = source.name, self.error
         dated = REGISTRY[kind].dated_field
@@ -123,8 +137,12 @@ class Run:
                 if dated is not None:
                     value = data.get(dated)
                     if value is None or (isinstance(value, str) and not value.strip()):
-                        error(name, line, dated, _("is required in a file (today is only the add"
-                                                   " command's default)"))
+                        error(
+                            name,
+                            line,
+                            dated,
+                            _("is required in a file (today is only the add command's default)"),
+                        )
                         bad = True
                 if checked.errors:
                     for e in checked.errors:
@@ -137,8 +155,15 @@ class Run:
         if progress is not None:
             progress(name, source.done, size)
 
-    def settle(self, counts: dict[str, int], file: str, line: int, field: str,
-               what: Callable[[], str], diff: Callable[[], str]) -> bool:
+    def settle(
+        self,
+        counts: dict[str, int],
+        file: str,
+        line: int,
+        field: str,
+        what: Callable[[], str],
+        diff: Callable[[], str],
+    ) -> bool:
         """A conflict under --on-conflict: True if the stored record is to be replaced."""
         if self.on_conflict == "replace":
             counts["replaced"] += 1
@@ -146,14 +171,21 @@ class Run:
         if self.on_conflict == "skip":
             counts["skipped"] += 1
         else:
-            self.error(file, line, field, lambda: _(
-                "{what} is stored with other values ({diff}); --on-conflict skip keeps the stored record,"
-                " replace overwrites it").format(what=what(), diff=diff()))
+            self.error(
+                file,
+                line,
+                field,
+                lambda: _(
+                    "{what} is stored with other values ({diff}); --on-conflict skip keeps the stored record,"
+                    " replace overwrites it"
+                ).format(what=what(), diff=diff()),
+            )
         return False
 
 
-def _prefetched(stream: Iterator[tuple[int, dict]],
-                prefetch: Callable[[list[dict]], None]) -> Iterator[tuple[int, dict]]:
+def _prefetched(
+    stream: Iterator[tuple[int, dict]], prefetch: Callable[[list[dict]], None]
+) -> Iterator[tuple[int, dict]]:
     """The records in batches whose lookups (a problem's visit) are made set-based, one query a batch."""
     batch: list[tuple[int, dict]] = []
     try:
@@ -190,13 +222,16 @@ class Names:
         return self._map("c", "SELECT id, code FROM cadres").get(cid, str(cid))
 
     def pairing(self, pid: int) -> str:
-        return self._map("p", "SELECT p.id, h.code FROM pairings p JOIN households h"
-                              " ON h.id = p.household_id").get(pid, str(pid))
+        return self._map(
+            "p", "SELECT p.id, h.code FROM pairings p JOIN households h ON h.id = p.household_id"
+        ).get(pid, str(pid))
 
     def visit(self, vid: int) -> str:
         row = self.db.execute(
             "SELECT h.code, v.date, v.kind FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id WHERE v.id = ?", [vid]).fetchone()
+            " JOIN households h ON h.id = p.household_id WHERE v.id = ?",
+            [vid],
+        ).fetchone()
         return ", ".join(row) if row else _("visit {id}").format(id=vid)
 
     def key(self, kind: str, key: tuple) -> str:
@@ -219,6 +254,7 @@ class Names:
 
 # --- cadres and households -------------------------------------------------------------------
 
+
 def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
     """A roster is small: held whole, so codes are assigned after every explicit code is known."""
     k = REGISTRY[kind]
@@ -239,8 +275,9 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         code = row["code"]
         if code is not None:
             if code in lines:
-                run.error(name, line, "code",
-                          _("{code} is also on line {line}").format(code=code, line=lines[code]))
+                run.error(
+                    name, line, "code", _("{code} is also on line {line}").format(code=code, line=lines[code])
+                )
                 continue
             lines[code] = line
         pending.append((line, row))
@@ -262,14 +299,22 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 continue
             if len(namesakes) > 1:
                 codes = ", ".join(sorted(c for c, _, _ in namesakes))
-                run.error(name, line, "name", _("{name} matches {n} {kind} ({codes}), none with these values:"
-                                                " give the code").format(name=row["name"], n=len(namesakes),
-                                                                         kind=_(kind), codes=codes))
+                run.error(
+                    name,
+                    line,
+                    "name",
+                    _("{name} matches {n} {kind} ({codes}), none with these values: give the code").format(
+                        name=row["name"], n=len(namesakes), kind=_(kind), codes=codes
+                    ),
+                )
                 continue
             if namesakes:
                 code, rid, old = namesakes[0]
-                target, what, field = (rid, old), _("{name} (without code, matching {code})").format(
-                    name=row["name"], code=code), "name"
+                target, what, field = (
+                    (rid, old),
+                    _("{name} (without code, matching {code})").format(name=row["name"], code=code),
+                    "name",
+                )
             else:
                 top += 1
                 code = f"{prefix}{top:02d}"
@@ -281,14 +326,16 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             counts["added"] += 1
         elif target[1] == values:
             counts["unchanged"] += 1
-        elif run.settle(counts, name, line, field, partial(str, what),
-                        partial(differences, columns, target[1], values)):
+        elif run.settle(
+            counts, name, line, field, partial(str, what), partial(differences, columns, target[1], values)
+        ):
             updates.append((target[0], target[1], values))
 
     own = tuple(c for c in columns if c in k.columns)
     db.conn.executemany(
         f"INSERT INTO {kind} (id, code, {', '.join(own)}) VALUES ({', '.join('?' * (len(own) + 2))})",
-        [(rid, code, *values[:len(own)]) for rid, code, values in inserts])
+        [(rid, code, *values[: len(own)]) for rid, code, values in inserts],
+    )
     if kind == "households":
         db.conn.executemany(ENROL, [(rid, values[-1]) for rid, _, values in inserts if values[-1]])
         size = columns.index("members")
@@ -296,12 +343,19 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             add_unnamed(db, rid, values[size] or 1, values[-1] or run.today.isoformat())
     idn = columns.index("id_number") if "id_number" in columns else None
     for rid, code, values in inserts:
-        run.refs.remember(entity, rid, code, values[0], enrolled=values[-1] if kind == "households" else None,
-                          id_number=values[idn] if idn is not None else None)
+        run.refs.remember(
+            entity,
+            rid,
+            code,
+            values[0],
+            enrolled=values[-1] if kind == "households" else None,
+            id_number=values[idn] if idn is not None else None,
+        )
     if updates:
         db.conn.executemany(
             f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
-            [(*new[:len(own)], rid) for rid, _, new in updates])
+            [(*new[: len(own)], rid) for rid, _, new in updates],
+        )
         if kind == "households":
             size = columns.index("members")
             for rid, old, new in updates:
@@ -320,20 +374,25 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
 
 # --- pairings --------------------------------------------------------------------------------
 
+
 def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
     """Rows are remembered as they come, so the overlap check sees the file's earlier pairings."""
     db, refs, name = run.db, run.refs, source.name
     known: dict[tuple, list] = {}
     for pid, cid, hid, since, until in db.execute(
-            "SELECT id, cadre_id, household_id, since, until FROM pairings"):
+        "SELECT id, cadre_id, household_id, since, until FROM pairings"
+    ):
         known[(cid, hid, since)] = [pid, until, None]
     next_id = (db.execute("SELECT max(id) FROM pairings").fetchone()[0] or 0) + 1
 
     def prepare(data: dict) -> dict:
         """Name the stored pairing this row restates, so the overlap check passes it by."""
         try:
-            key = (refs.cadre(str(data.get("cadre") or "")), refs.household(str(data.get("household") or "")),
-                   parse.date(data.get("since") or "", "since", today=run.today).isoformat())
+            key = (
+                refs.cadre(str(data.get("cadre") or "")),
+                refs.household(str(data.get("household") or "")),
+                parse.date(data.get("since") or "", "since", today=run.today).isoformat(),
+            )
         except AidtrackError:
             return data
         hit = known.get(key)
@@ -353,18 +412,28 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
             next_id += 1
             counts["added"] += 1
         elif hit[2] is not None:
-            run.error(name, line, REGISTRY["pairings"].key_words,
-                      _("same cadre, household and since as line {line}").format(line=hit[2]))
+            run.error(
+                name,
+                line,
+                REGISTRY["pairings"].key_words,
+                _("same cadre, household and since as line {line}").format(line=hit[2]),
+            )
         else:
             hit[2] = line
             if hit[1] == row["until"]:
                 counts["unchanged"] += 1
-            elif run.settle(counts, name, line, REGISTRY["pairings"].key_words,
-                            partial(run.names.key, "pairings", key),
-                            partial(differences, ("until",), (hit[1],), (row["until"],))):
+            elif run.settle(
+                counts,
+                name,
+                line,
+                REGISTRY["pairings"].key_words,
+                partial(run.names.key, "pairings", key),
+                partial(differences, ("until",), (hit[1],), (row["until"],)),
+            ):
                 updates.append((row["until"], hit[0]))
     db.conn.executemany(
-        "INSERT INTO pairings (id, cadre_id, household_id, since, until) VALUES (?, ?, ?, ?, ?)", inserts)
+        "INSERT INTO pairings (id, cadre_id, household_id, since, until) VALUES (?, ?, ?, ?, ?)", inserts
+    )
     for hid, day in moves:
         move_enrolment(db, hid, day)
     if updates:
@@ -373,6 +442,7 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
 
 
 # --- the kinds that grow: staged in a TEMP table, classified and inserted set-based ----------
+
 
 def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
     db, name = run.db, source.name
@@ -407,10 +477,13 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         # A unique key's table is written in the order of its key (the file's order within a day or
         # a month): its unique index grows at its end instead of being rewritten page by page at
         # random. The other kinds keep the file's order (their ids follow it).
-        order = ", ".join((keys[0], *(c for c in ("date", "month") if c in keys), "line")
-                          if k.unique_key else ("line",))
-        insert = (f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM temp._import_stage"
-                  f" WHERE sid IS NULL ORDER BY {order}")
+        order = ", ".join(
+            (keys[0], *(c for c in ("date", "month") if c in keys), "line") if k.unique_key else ("line",)
+        )
+        insert = (
+            f"INSERT INTO {kind} ({cols}) SELECT {cols} FROM temp._import_stage"
+            f" WHERE sid IS NULL ORDER BY {order}"
+        )
         if k.unique_key:
             insert += " ON CONFLICT DO NOTHING"
         # A file larger than the table: its other indexes are built once, sorted, after the rows.
@@ -436,9 +509,14 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
 
 def _secondary_indexes(db: Store, kind: str) -> list[tuple[str, str]]:
     """(name, CREATE sql) of the table's indexes that no constraint relies on (not UNIQUE, not partial)."""
-    return [(name, sql) for name, sql in db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        [kind]) if not sql.lstrip().upper().startswith("CREATE UNIQUE") and " WHERE " not in sql.upper()]
+    return [
+        (name, sql)
+        for name, sql in db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            [kind],
+        )
+        if not sql.lstrip().upper().startswith("CREATE UNIQUE") and " WHERE " not in sql.upper()
+    ]
 
 
 def _analyze(db: Store, kind: str) -> None:
@@ -456,12 +534,15 @@ def _key_match(keys: tuple[str, ...], left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} {'IS' if k in NULLABLE else '='} {right}.{k}" for k in keys)
 
 
-def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[str, ...],
-           counts: dict[str, int]) -> int:
+def _match(
+    run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[str, ...], counts: dict[str, int]
+) -> int:
     """Pair staged rows with stored ones on the natural key; count unchanged, settle conflicts."""
     db = run.db
-    db.execute(f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
-               f" WHERE {_key_match(keys, 't', '_import_stage')})")
+    db.execute(
+        f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
+        f" WHERE {_key_match(keys, 't', '_import_stage')})"
+    )
     if not values:  # the key is the whole record (aid): a match is the same record
         matched = db.execute("SELECT count(*) FROM temp._import_stage WHERE sid IS NOT NULL").fetchone()[0]
         counts["unchanged"] += matched
@@ -470,17 +551,23 @@ def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[
     old = ", ".join(f"t.{c}" for c in values)
     cur = db.execute(
         f"SELECT s.line, {', '.join(f's.{k}' for k in keys)}, {new}, {old}"
-        f" FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid ORDER BY s.line")
+        f" FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid ORDER BY s.line"
+    )
     nk, nv = len(keys), len(values)
     matched = replace = 0
     for r in cur:
         matched += 1
-        fresh, stored = r[1 + nk:1 + nk + nv], r[1 + nk + nv:]
+        fresh, stored = r[1 + nk : 1 + nk + nv], r[1 + nk + nv :]
         if fresh == stored:
             counts["unchanged"] += 1
-        elif run.settle(counts, name, r[0], REGISTRY[kind].key_words,
-                        partial(run.names.key, kind, r[1:1 + nk]),
-                        partial(differences, values, stored, fresh)):
+        elif run.settle(
+            counts,
+            name,
+            r[0],
+            REGISTRY[kind].key_words,
+            partial(run.names.key, kind, r[1 : 1 + nk]),
+            partial(differences, values, stored, fresh),
+        ):
             replace += 1
     if replace:
         db.execute("CREATE INDEX temp._import_stage_sid ON _import_stage(sid, line)")
@@ -489,21 +576,25 @@ def _match(run: Run, kind: str, name: str, keys: tuple[str, ...], values: tuple[
             f"UPDATE main.{kind} SET ({', '.join(values)}) = (SELECT {new} FROM temp._import_stage s"
             f" WHERE s.sid = {kind}.id ORDER BY s.line LIMIT 1)"
             f" WHERE id IN (SELECT s.sid FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid"
-            f" WHERE NOT ({same}))")
+            f" WHERE NOT ({same}))"
+        )
     return matched
 
 
 def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:
     """Rows of one file sharing a natural key: each after the first is an error."""
     cols = ", ".join(keys)
-    for r in run.db.execute(f"SELECT group_concat(line), {cols} FROM temp._import_stage"
-                            f" GROUP BY {cols} HAVING count(*) > 1"):
+    for r in run.db.execute(
+        f"SELECT group_concat(line), {cols} FROM temp._import_stage GROUP BY {cols} HAVING count(*) > 1"
+    ):
         lines = sorted(int(n) for n in r[0].split(","))
         for line in lines[1:]:
-            run.error(name, line, REGISTRY[kind].key_words,
-                      partial(_also_on, run.names, kind, r[1:], lines[0]))
+            run.error(
+                name, line, REGISTRY[kind].key_words, partial(_also_on, run.names, kind, r[1:], lines[0])
+            )
 
 
 def _also_on(names: Names, kind: str, key: tuple, first: int) -> str:
     return _("{key} is also on line {line} (a natural key may appear once in a file)").format(
-        key=names.key(kind, key), line=first)
+        key=names.key(kind, key), line=first
+    )

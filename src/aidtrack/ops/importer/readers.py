@@ -25,8 +25,16 @@ from ...model import AidtrackError
 from ..headers import HEADERS, field_of
 
 FORMATS = ("csv", "tsv", "json", "jsonl", "xlsx")
-EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
-              ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
 #: --encoding values and the codec that reads them; utf-8-sig drops the BOM Excel writes.
 ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
 
@@ -71,14 +79,16 @@ def require() -> Any:
     try:
         import openpyxl
     except ImportError:
-        raise AidtrackError("format", "", _("xlsx needs openpyxl, which is not installed: {cmd}")
-                            .format(cmd=XLSX_INSTALL)) from None
+        raise AidtrackError(
+            "format", "", _("xlsx needs openpyxl, which is not installed: {cmd}").format(cmd=XLSX_INSTALL)
+        ) from None
     return openpyxl
 
 
 def codec(encoding: str) -> str:
-    return ENCODINGS[parse.choice(encoding.replace("_", "-").replace("utf8", "utf-8"),
-                                  tuple(ENCODINGS), "encoding")]
+    return ENCODINGS[
+        parse.choice(encoding.replace("_", "-").replace("utf8", "utf-8"), tuple(ENCODINGS), "encoding")
+    ]
 
 
 class _Hashing(io.RawIOBase):
@@ -155,8 +165,11 @@ class Source:
             self._path = Path(src)
             self.name = str(src)
             if not self._path.is_file():
-                what = (_("is a directory: use `import bundle DIR`") if self._path.is_dir()
-                        else _("does not exist"))
+                what = (
+                    _("is a directory: use `import bundle DIR`")
+                    if self._path.is_dir()
+                    else _("does not exist")
+                )
                 raise AidtrackError("file", self.name, what)
             self.size = self._path.stat().st_size
         else:
@@ -244,9 +257,14 @@ def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[in
             yield from _json(text, kind, report)
         reader = source._reader
         if isinstance(reader, _Hashing) and reader.was_utf8():
-            raise FileFault(None, "encoding", _(
-                "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
-                " import it without --encoding").format(encoding=source.encoding))
+            raise FileFault(
+                None,
+                "encoding",
+                _(
+                    "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
+                    " import it without --encoding"
+                ).format(encoding=source.encoding),
+            )
     except UnicodeDecodeError as e:
         raise FileFault(None, "encoding", _decode_hint(source, e)) from None
     finally:
@@ -273,20 +291,28 @@ class _Lines:
                 return
             self.n += 1
             if len(line) > limit and not line.endswith("\n"):
-                raise FileFault(self.n, "file", _("has a line longer than {limit} characters (the most a"
-                                                  " line may hold)").format(limit=f"{limit:,}"))
+                raise FileFault(
+                    self.n,
+                    "file",
+                    _("has a line longer than {limit} characters (the most a line may hold)").format(
+                        limit=f"{limit:,}"
+                    ),
+                )
             if not self.quoted and "'" in line:
                 self.quoted = True
             yield line
 
 
 def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
-    at = _("byte 0x{byte} cannot be decoded").format(byte=e.object[e.start:e.start + 1].hex())
+    at = _("byte 0x{byte} cannot be decoded").format(byte=e.object[e.start : e.start + 1].hex())
     if source.codec == "utf-8-sig":
-        return _("is not UTF-8 text ({at}); a file saved by Excel on Chinese Windows is usually GBK:"
-                 " import it with --encoding gbk (or gb18030)").format(at=at)
+        return _(
+            "is not UTF-8 text ({at}); a file saved by Excel on Chinese Windows is usually GBK:"
+            " import it with --encoding gbk (or gb18030)"
+        ).format(at=at)
     return _("is not {encoding} text ({at}); try --encoding utf-8 or gb18030").format(
-        encoding=source.encoding, at=at)
+        encoding=source.encoding, at=at
+    )
 
 
 #: Row-number columns a clerk's spreadsheet starts with (序号): read past, where no field has the name.
@@ -299,9 +325,14 @@ def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> boo
     twice = [n for i, n in enumerate(names) if n in names[:i] and n not in IGNORED]
     missing = [n for n in REQUIRED[kind] if n not in names]
     if unknown:
-        report(line, "columns", _("unknown column(s) {names}; {kind} columns are {columns}").format(
-            names=", ".join(unknown), kind=kind, columns=", ".join(fields))
-            + _(" (or in Chinese: {names})").format(names=", ".join(HEADERS[kind][f][0] for f in fields)))
+        report(
+            line,
+            "columns",
+            _("unknown column(s) {names}; {kind} columns are {columns}").format(
+                names=", ".join(unknown), kind=kind, columns=", ".join(fields)
+            )
+            + _(" (or in Chinese: {names})").format(names=", ".join(HEADERS[kind][f][0] for f in fields)),
+        )
     if twice:
         report(line, "columns", _("column(s) given twice: {names}").format(names=", ".join(twice)))
     if missing:
@@ -315,12 +346,16 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
     try:
         first = next(reader)
     except StopIteration:
-        report(1, "file", _("is empty: expected a header line ({columns})").format(
-            columns=", ".join(FIELDS[kind])))
+        report(
+            1,
+            "file",
+            _("is empty: expected a header line ({columns})").format(columns=", ".join(FIELDS[kind])),
+        )
         return
     except csv.Error as e:
-        raise FileFault(1, "file",
-                        _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)) from None
+        raise FileFault(
+            1, "file", _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)
+        ) from None
     header = [column(h, kind) for h in first]
     while header and header[-1] == "":
         header.pop()
@@ -342,8 +377,11 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
             elif len(row) > width and not any(cell.strip() for cell in row[width:]):
                 yield line, dict(zip(header, row))
             elif len(row) > width:
-                report(line, "columns", _("has {n} values, the header has {width} columns").format(
-                    n=len(row), width=width))
+                report(
+                    line,
+                    "columns",
+                    _("has {n} values, the header has {width} columns").format(n=len(row), width=width),
+                )
             else:
                 yield line, dict(zip(header, row + [""] * (width - len(row))))
     except csv.Error as e:
@@ -358,8 +396,13 @@ def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] 
     fields = FIELDS[kind]
     unknown = [k for k in data if k not in fields and k not in IGNORED]
     if unknown:
-        report(line, "fields", _("unknown field(s) {names}; {kind} fields are {fields}").format(
-            names=", ".join(unknown), kind=kind, fields=", ".join(fields)))
+        report(
+            line,
+            "fields",
+            _("unknown field(s) {names}; {kind} fields are {fields}").format(
+                names=", ".join(unknown), kind=kind, fields=", ".join(fields)
+            ),
+        )
         return None
     for k, v in data.items():
         if isinstance(v, dict) or (isinstance(v, list) and k != "tags"):
@@ -375,8 +418,9 @@ def _jsonl(text: _Lines, kind: str, report: Report) -> Iterator[tuple[int, dict]
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as e:
-            report(line, "json",
-                   _("is not valid JSON: {error} (character {n})").format(error=e.msg, n=e.pos + 1))
+            report(
+                line, "json", _("is not valid JSON: {error} (character {n})").format(error=e.msg, n=e.pos + 1)
+            )
             continue
         except RecursionError:
             report(line, "json", _("is nested too deeply (a record is one flat JSON object)"))
@@ -430,13 +474,18 @@ def _json(text: IO[str] | _HashingText, kind: str, report: Report) -> Iterator[t
             try:
                 value, end = decoder.raw_decode(buf, pos)
             except RecursionError:
-                raise FileFault(index, "json", _("is nested too deeply (a record is one flat JSON"
-                                                 " object)")) from None
+                raise FileFault(
+                    index, "json", _("is nested too deeply (a record is one flat JSON object)")
+                ) from None
             except json.JSONDecodeError as e:
                 if len(buf) - pos > MAX_LINE:
-                    raise FileFault(index, "json", _("is an element larger than {limit} characters (the"
-                                                     " most one record may hold)").format(
-                                                         limit=f"{MAX_LINE:,}")) from None
+                    raise FileFault(
+                        index,
+                        "json",
+                        _(
+                            "is an element larger than {limit} characters (the most one record may hold)"
+                        ).format(limit=f"{MAX_LINE:,}"),
+                    ) from None
                 if more():
                     continue
                 raise FileFault(index, "json", _("is not valid JSON: {error}").format(error=e.msg)) from None

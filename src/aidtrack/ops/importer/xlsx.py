@@ -47,9 +47,14 @@ def _check_parts(fh) -> None:
     finally:
         fh.seek(0)
     if big:
-        raise FileFault(None, "file", _("has a part ({name}) of {size:,} bytes uncompressed, over the limit"
-                                        " of {limit:,} bytes: a cell or sheet that large is not a register")
-                        .format(name=big[0].filename, size=big[0].file_size, limit=MAX_PART))
+        raise FileFault(
+            None,
+            "file",
+            _(
+                "has a part ({name}) of {size:,} bytes uncompressed, over the limit"
+                " of {limit:,} bytes: a cell or sheet that large is not a register"
+            ).format(name=big[0].filename, size=big[0].file_size, limit=MAX_PART),
+        )
 
 
 def _open(source: Source):
@@ -64,8 +69,13 @@ def _open(source: Source):
         return openpyxl.load_workbook(fh, read_only=True, data_only=True), fh
     except Exception as e:  # a zip error, or openpyxl's own InvalidFileException and friends
         fh.close()
-        raise FileFault(None, "file", _("is not a readable .xlsx workbook ({error}); an old .xls must be"
-                                        " saved as .xlsx or CSV first").format(error=e)) from None
+        raise FileFault(
+            None,
+            "file",
+            _(
+                "is not a readable .xlsx workbook ({error}); an old .xls must be saved as .xlsx or CSV first"
+            ).format(error=e),
+        ) from None
 
 
 def sheet_kinds(path: str | Path) -> list[tuple[str, str]]:
@@ -84,13 +94,21 @@ def sheet_kinds(path: str | Path) -> list[tuple[str, str]]:
         if kind is None:
             unknown.append(t)
         elif kind in found:
-            raise AidtrackError("file", str(path), _("has two {kind} sheets: {a}, {b}; keep one")
-                                .format(kind=kind, a=found[kind], b=t))
+            raise AidtrackError(
+                "file",
+                str(path),
+                _("has two {kind} sheets: {a}, {b}; keep one").format(kind=kind, a=found[kind], b=t),
+            )
         else:
             found[kind] = t
     if unknown:
-        raise AidtrackError("file", str(path), _("sheet(s) {names} are not named after a kind ({kinds})")
-                            .format(names=", ".join(unknown), kinds=", ".join(KINDS)))
+        raise AidtrackError(
+            "file",
+            str(path),
+            _("sheet(s) {names} are not named after a kind ({kinds})").format(
+                names=", ".join(unknown), kinds=", ".join(KINDS)
+            ),
+        )
     return [(k, found[k]) for k in KINDS if k in found]
 
 
@@ -120,8 +138,9 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _records(cells: Iterator[tuple], kind: str, report: Report, epoch: dt.datetime, source: Source,
-             total: int) -> Iterator[tuple[int, dict[str, Any]]]:
+def _records(
+    cells: Iterator[tuple], kind: str, report: Report, epoch: dt.datetime, source: Source, total: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
     at, header = 0, None
     for at, row in enumerate(cells, 1):  # noqa: B007 (`at` is the header's row after the loop)
         if any(not _blank(v) for v in row):
@@ -155,7 +174,7 @@ def _records(cells: Iterator[tuple], kind: str, report: Report, epoch: dt.dateti
         except CellFault as e:
             report(number, *e.args)
             continue
-        for name in names[len(row):]:
+        for name in names[len(row) :]:
             if name is not None:
                 record[name] = ""
         yield number, record
@@ -216,8 +235,13 @@ def cell(field: str, value: Any, epoch: dt.datetime) -> Any:
             cents = round(value, 2)
             return f"{cents:.2f}" if abs(value - cents) <= NOISE else repr(value)
         if field == "id_number" and abs(value) >= 1e15:
-            raise CellFault(field, _("Excel stored this ID number as a number and lost its last digits:"
-                                     " format the column as Text and type the numbers again"))
+            raise CellFault(
+                field,
+                _(
+                    "Excel stored this ID number as a number and lost its last digits:"
+                    " format the column as Text and type the numbers again"
+                ),
+            )
         return _number(value)
     if isinstance(value, dt.time):
         return value.isoformat()

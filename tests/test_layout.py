@@ -95,3 +95,11 @@ def test_chinese_headers_at_80_columns(story, narrow):
     out = story("--lang", "zh", "visit", "list").stdout
     assert all(width_of(ln) <= 80 for ln in out.splitlines())
     assert "2004-09-20" in out
+
+
+def test_help_names_option_values_not_python_types(cli):
+    out = cli.invoke(["household", "add", "--help"]).output
+    assert "TAG…" in out and "CODE" in out and "ENROLLED" in out
+    assert "<bool>" not in out and "<list[str]>" not in out
+    options = out[out.index("Options"):]
+    assert "<str>" not in options  # arguments still show their type column (Typer's own)

@@ -109,8 +109,9 @@ def test_ctrl_c_in_the_first_milliseconds_is_never_a_traceback(reg, delay_ms):
     ):
         pytest.skip("interrupted inside the interpreter's own start-up, before any aidtrack code ran")
     assert "Traceback" not in err, err
-    if p.returncode == -signal.SIGINT:  # killed before the interpreter took the signal over
-        assert err == ""
+    if p.returncode == -signal.SIGINT:  # killed before the interpreter took the signal over (or
+        # after aidtrack said so, while the interpreter was shutting down)
+        assert err in ("", "Error: interrupted; nothing was written\n"), err
     elif p.returncode != 0:  # it may have finished first
         assert p.returncode == 130, (p.returncode, err)
         assert err.strip().endswith("interrupted; nothing was written"), err

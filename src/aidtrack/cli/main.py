@@ -333,7 +333,19 @@ def command_tree(only: str | None = None):
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
+            if param is not None and param.metavar is None and param.param_type_name == "option":
+                param.metavar = _metavar(param)
     return root
+
+
+def _metavar(param: Any) -> str:
+    """What help shows after an option: its name (CODE, TAG…), never a Python type (<str>,
+    <list[str]>); nothing after a flag."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return ""
+    name = (param.name or "value").upper()
+    many = getattr(param, "multiple", False) or getattr(param, "nargs", 1) == -1
+    return name + ("…" if many else "")
 
 
 def usage_message(message: str) -> str:

@@ -101,5 +101,5 @@ def test_help_names_option_values_not_python_types(cli):
     out = cli.invoke(["household", "add", "--help"]).output
     assert "TAG…" in out and "CODE" in out and "ENROLLED" in out
     assert "<bool>" not in out and "<list[str]>" not in out
-    options = out[out.index("Options"):]
+    options = out[out.index("Options") :]
     assert "<str>" not in options  # arguments still show their type column (Typer's own)

@@ -114,7 +114,10 @@ def test_ctrl_c_in_the_first_milliseconds_is_never_a_traceback(reg, delay_ms):
         assert err in ("", "Error: interrupted; nothing was written\n"), err
     elif p.returncode != 0:  # it may have finished first
         assert p.returncode == 130, (p.returncode, err)
-        assert err.strip().endswith("interrupted; nothing was written"), err
+        if err == "":  # the signal came as the interpreter shut down: the list was printed whole
+            assert out.strip(), (p.returncode, out)
+        else:
+            assert err.strip().endswith("interrupted; nothing was written"), err
 
 
 def test_latin1_output_is_one_line(reg):

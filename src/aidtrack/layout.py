@@ -105,7 +105,7 @@ def fit(
         long_ = max([width_of(t) for t in lines] + [0])
         whole = all(unbreakable(t) or not t for t in lines)
         # a header is kept whole when there is room (codes' headers up to 12 cells), else it folds
-        longest.append(max(long_, min(width_of(header), 12) if whole else width_of(header), 1))
+        longest.append(max(long_, min(width_of(header), 16) if whole else width_of(header), 1))
         fixed.append(whole)
     mins = [lng if whole else min(lng, 8) for lng, whole in zip(longest, fixed)]
     room = width - chrome * len(mins) - edge

@@ -136,7 +136,7 @@ def table(
     from rich.table import Table
     from rich.text import Text
 
-    from .layout import fit, unbreakable, wrap
+    from .layout import fit, unbreakable, width_of, wrap
 
     names = [column(h) for h in (headers or columns)]
     texts = [[shown(c, r.get(c)) for r in rows] for c in columns]
@@ -156,7 +156,8 @@ def table(
             pad_edge=False,
         )
     for h, w, col in zip(names, widths, texts):
-        t.add_column(Text(h), justify="right" if _numeric(col) else "left", overflow="fold", width=w)
+        head = "\n".join(wrap(h, w)) if width_of(h) > w else h  # a header folds by Chinese rules too
+        t.add_column(Text(head), justify="right" if _numeric(col) else "left", overflow="fold", width=w)
     for i, row in enumerate(rows):
         row_style = (styles or {}).get(row.get("_style", ""), None) or ("bold" if row.get("_bold") else None)
         states = row.get("_styles", {})

@@ -272,3 +272,8 @@ def csv_typed(value: str) -> str:
     if value and value[0] == "'" and _QUOTED_FORMULA.match(value):
         return value[1:]
     return value
+
+
+def like_literal(text: str) -> str:
+    """TEXT for `LIKE ? ESCAPE '\\'` matching itself: a typed % or _ is a character, not a wildcard."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -286,7 +286,9 @@ def _register_codes(ctx: typer.Context, table: str, incomplete: str) -> list[tup
 
 
 def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    from ..parse import like_literal
+
+    return like_literal(text) + "%"
 
 
 def complete_household(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

@@ -89,7 +89,7 @@ def where(db: Store, kind: str, filters: Mapping[str, Any]) -> tuple[list[str], 
         elif spec.takes == "search":
             text = parse.text(value, name, required=True, max_len=100) or ""
             _register_initials(db, text)
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pattern = "%" + parse.like_literal(text) + "%"
             params += [pattern] * spec.sql.count("?")
         elif spec.takes == "status":
             from ..model import STATUSES

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from .. import parse
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store
@@ -204,7 +205,7 @@ class Refs:
     def _hint(self, entity: str, ref: str) -> str:
         if self._codes is not None or not ref:
             return ""
-        like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # typed, not wildcards
+        like = parse.like_literal(ref)  # typed, not wildcards
         rows = self.db.execute(
             f"SELECT code, name FROM {_TABLES[entity]}"
             " WHERE name LIKE ? ESCAPE '\\' OR code LIKE ? ESCAPE '\\' ORDER BY code LIMIT 5",

@@ -33,6 +33,7 @@ class Refs:
     def __init__(self, db: Store):
         self.db = db
         self._codes: dict[str, dict[str, int]] | None = None
+        self._code_of: dict[str, dict[int, str]] = {}
         self._names: dict[str, dict[str, list[tuple[int, str]]]] = {}
         self._pairings: dict[int, list[tuple[str, str | None, int, int]]] | None = None
         self._enrolled: dict[int, str] | None = None
@@ -51,6 +52,7 @@ class Refs:
     def preload(self) -> Refs:
         self.generation += 1
         self._codes = {}
+        self._code_of = {}
         for entity, table in _TABLES.items():
             codes: dict[str, int] = {}
             names: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -104,9 +106,12 @@ class Refs:
     def code(self, entity: str, rid: int) -> str:
         """The code of a cadre or household by id, for messages."""
         if self._codes is not None:
-            for code, i in self._codes[entity].items():
-                if i == rid:
-                    return code
+            codes = self._codes[entity]
+            by_id = self._code_of.get(entity)
+            if by_id is None or len(by_id) != len(codes):  # built once, again after `remember`
+                by_id = self._code_of[entity] = {i: code for code, i in codes.items()}
+            if rid in by_id:
+                return by_id[rid]
         row = self.db.execute(f"SELECT code FROM {_TABLES[entity]} WHERE id = ?", [rid]).fetchone()
         return row[0] if row else str(rid)
 

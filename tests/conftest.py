@@ -42,7 +42,9 @@ def invoke(runner: CliRunner, args: Sequence[str], input: str | None = None) -> 
     The process starts in the language the call would start in, as a fresh `aidtrack` process does.
     """
     from aidtrack import i18n
+    from aidtrack.cli.main import hoisted
 
+    args = hoisted(list(args))
     lang = i18n.detect(["aidtrack", *args])
     cmd = command(lang)
     i18n.set_language(lang)

@@ -124,7 +124,7 @@ def test_usage_errors_are_one_line_from_the_console_script(tmp_path):
 
     for args, needle in (
         (["policy", "set", "poverty_line", "-1"], "-1"),
-        (["visit", "add"], "household"),
+        (["visit", "add"], "HOUSEHOLD"),
         (["cadre", "frobnicate"], "frobnicate"),
     ):
         r = subprocess.run(

@@ -215,7 +215,7 @@ def test_an_error_in_chinese_is_one_line_and_exit_2(tmp_path):
     bad_date = run_python(cli, "zh", "--db", db, "visit", "list", "--quarter", "2004Q5")
     assert bad_date.returncode == 2 and bad_date.stdout == ""
     assert bad_date.stderr.count("\n") == 1
-    assert bad_date.stderr.startswith("错误：quarter: 不是季度"), bad_date.stderr
+    assert bad_date.stderr.startswith("错误：季度：不是季度"), bad_date.stderr
     usage = run_python(cli, "zh", "--db", db, "visit", "list", "--bogus")
     assert usage.returncode == 2 and usage.stderr.count("\n") == 1
     assert usage.stderr.startswith("错误：没有选项：--bogus"), usage.stderr

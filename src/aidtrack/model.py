@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .i18n import N_, _, language
+from .i18n import N_, _, column, language
 
 STATUSES = ("enrolled", "exited", "prosperous", "relapsed")
 OUT_OF_POVERTY = ("exited", "prosperous")
@@ -101,6 +101,31 @@ LIVELIHOOD_WORDS: dict[str, str] = {
 }
 
 
+#: Fields named in errors that are not a record's field (those take their column's Chinese name):
+#: options and arguments, marked here so that a Chinese error names them in Chinese too.
+OTHER_FIELDS = (
+    N_("as-of"),
+    N_("changed-since"),
+    N_("db"),
+    N_("dest"),
+    N_("dir"),
+    N_("escalate"),
+    N_("file"),
+    N_("format"),
+    N_("from"),
+    N_("headers"),
+    N_("limit"),
+    N_("out"),
+    N_("partition"),
+    N_("period"),
+    N_("quarter"),
+    N_("src"),
+    N_("text"),
+    N_("unit-name"),
+    N_("year"),
+)
+
+
 def label(value: str | None) -> str | None:
     """An enumeration value as a person reads it: 脱贫 for `exited` in Chinese, as stored in English.
 
@@ -125,10 +150,12 @@ class AidtrackError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """`born: …` in English; in Chinese the field's Chinese name (出生日期：…), never the English one."""
+        field = self.field if language() == "en" or self.field.startswith("-") else column(self.field)
         if self.value is None or self.value == "":
-            return _("{field}: {message}").format(field=self.field, message=self.message)
+            return _("{field}: {message}").format(field=field, message=self.message)
         return _("{field}: {message} (got {value})").format(
-            field=self.field, message=self.message, value=repr(self.value)
+            field=field, message=self.message, value=repr(self.value)
         )
 
 

@@ -10,8 +10,8 @@ import datetime as dt
 import re
 import unicodedata
 
-from .i18n import _
-from .model import FROM_ZH, LIVELIHOOD_WORDS, AidtrackError, Quarter
+from .i18n import _, language
+from .model import FROM_ZH, LIVELIHOOD_WORDS, AidtrackError, Quarter, label
 
 #: At most 999,999,999.99 yuan in one record: a sum over 92 million such records still fits SQLite's
 #: 64-bit integer, so no report's sum() can overflow (12 digits overflowed at 95,000 rows).
@@ -164,7 +164,15 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     t = FROM_ZH.get(t) or LIVELIHOOD_WORDS.get(t, t)
     if t in options:
         return t
-    raise AidtrackError(field, text, _("must be one of {options}").format(options=", ".join(options)))
+    raise AidtrackError(field, text, _("must be one of {options}").format(options=one_of(options)))
+
+
+def one_of(options: tuple[str, ...]) -> str:
+    """The choices as the interface names them: `project, funds` in English, 项目扶持、资金扶持 in Chinese
+    (either is accepted as input)."""
+    if language() == "en":
+        return ", ".join(options)
+    return "、".join(label(o) or o for o in options)
 
 
 def integer(text: str | int, field: str, minimum: int | None = None, maximum: int = MAX_INTEGER) -> int:

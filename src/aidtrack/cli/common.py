@@ -198,10 +198,25 @@ def command(app: typer.Typer, name: str | None = None, **kw: Any):
     """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        options = {"help": _(inspect.cleandoc(fn.__doc__))} if fn.__doc__ else {}
+        options = {"help": _(unwrapped(inspect.cleandoc(fn.__doc__)))} if fn.__doc__ else {}
         return app.command(name, **(options | kw))(guarded(fn))
 
     return register
+
+
+def unwrapped(help: str) -> str:
+    """Help text with each paragraph on one line, so that the terminal's width wraps it (Typer keeps a
+    docstring's line breaks after the first paragraph); lines of Chinese join without a space."""
+    paragraphs = []
+    for para in help.split("\n\n"):
+        lines = para.split("\n")
+        text = lines[0]
+        for line in lines[1:]:
+            line = line.strip()
+            cjk = text[-1:] > "\u2e7f" and line[:1] > "\u2e7f"
+            text += ("" if cjk else " ") + line
+        paragraphs.append(text)
+    return "\n\n".join(paragraphs)
 
 
 def open_db(create: bool | None = None) -> Store:
@@ -251,8 +266,15 @@ def confirm_delete(what: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         fail(_("--yes: deleting {what} needs --yes when not asked on a terminal").format(what=what))
-    if not typer.confirm(_("Delete {what}?").format(what=what)):
+    answer = typer.prompt(
+        _("Delete {what}? [y/N]").format(what=what), default="", show_default=False, prompt_suffix=" "
+    )
+    if answer.strip().lower() not in YES:
         fail(_("not confirmed; nothing was deleted"), 1)
+
+
+#: What a clerk types to say yes at a prompt, in either language.
+YES = frozenset({"y", "yes", "是", "是的", "确认", "确定"})
 
 
 # Shell completion: values from their lists, codes from the register (read-only, never created).

@@ -3,7 +3,7 @@
 The groups are loaded lazily: `run()` imports only the module of the group the command line names
 (`aidtrack visit add …` imports cli/visit.py and builds only its commands); every other group is
 mounted as an empty stand-in with the same name and help, so `aidtrack --help` still lists them
-all. `app` (for tests, `typer … utils docs` and scripts) is the whole tree, built on first use.
+all. `app` (for tests, scripts/cli_docs.py and scripts) is the whole tree, built on first use.
 """
 
 from __future__ import annotations
@@ -85,13 +85,19 @@ def main(
         typer.Option(
             "--db",
             envvar="AIDTRACK_DB",
+            metavar="FILE",
             help=_("The register file (default: user data folder)."),
             dir_okay=False,
         ),
     ] = None,
     operator: Annotated[
         str | None,
-        typer.Option("--operator", envvar="AIDTRACK_OPERATOR", help=_("Who is typing, for the audit log.")),
+        typer.Option(
+            "--operator",
+            envvar="AIDTRACK_OPERATOR",
+            metavar="NAME",
+            help=_("Who is typing, for the audit log."),
+        ),
     ] = None,
     lang: Annotated[
         str | None,
@@ -320,32 +326,86 @@ _USAGE_ERRORS = (
 
 
 def command_tree(only: str | None = None):
-    """The click command of the app (of `build(only)` if given), the help of click's and Typer's own
-    options in the interface language."""
+    """The click command of the app (of `build(only)` if given), its chrome in the interface language:
+    the help of click's and Typer's own options, `Usage:`, `[OPTIONS]`, and metavars that name the
+    value (HOUSEHOLD, TAG…) instead of a Python type (<str>)."""
+    from types import MethodType
+
     root = typer.main.get_command(__getattr__("app") if only is None else build(only))
     todo = [root]
     while todo:
         cmd = todo.pop()
         todo += list(getattr(cmd, "commands", {}).values())
+        cmd.format_usage = MethodType(_format_usage, cmd)
+        if cmd.options_metavar:
+            cmd.options_metavar = _("[OPTIONS]")
+        if getattr(cmd, "subcommand_metavar", None):
+            cmd.subcommand_metavar = _("COMMAND [ARGS]...")
         ctx = cmd.context_class(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
         params: list[Any] = [*cmd.params, cmd.get_help_option(ctx)]  # click's options, or None
         for param in params:
+            if param is None:
+                continue
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
-            if param is not None and param.metavar is None and param.param_type_name == "option":
+            if param.metavar is None:
                 param.metavar = _metavar(param)
+            if param.param_type_name == "argument":
+                # Typer shows an argument's Python type (<str>) beside its name whatever the metavar.
+                param.display_type_rich = _no_type
     return root
 
 
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
+def _format_usage(self: Any, ctx: Any, formatter: Any) -> None:
+    """Click's `format_usage` with the `Usage:` prefix in the interface language."""
+    formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=_("Usage: "))
+
+
 def _metavar(param: Any) -> str:
-    """What help shows after an option: its name (CODE, TAG…), never a Python type (<str>,
+    """What help shows for a value: its name (CODE, TAG…), never a Python type (<str>,
     <list[str]>); nothing after a flag."""
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
     name = (param.name or "value").upper()
     many = getattr(param, "multiple", False) or getattr(param, "nargs", 1) == -1
     return name + ("…" if many else "")
+
+
+def hoisted(argv: list[str]) -> list[str]:
+    """The command line with the global options (`--db`, `--operator`, `--lang`) given after the
+    subcommand moved before it, where Typer reads them: `aidtrack visit list --db unit.db` works
+    as `aidtrack --db unit.db visit list`. Nothing after `--` moves; no subcommand has options of
+    those names."""
+    out: list[str] = []
+    moved: list[str] = []
+    started = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out += argv[i:]
+            break
+        if arg in _VALUED and i + 1 < len(argv):
+            (moved if started else out).extend(argv[i : i + 2])
+            i += 2
+            continue
+        if started and arg.split("=", 1)[0] in _VALUED and "=" in arg:
+            moved.append(arg)
+        else:
+            started = started or not arg.startswith("-")
+            out.append(arg)
+        i += 1
+    if not moved:
+        return list(argv)
+    first = next(
+        k for k, a in enumerate(out) if not a.startswith("-") and (k == 0 or out[k - 1] not in _VALUED)
+    )
+    return out[:first] + moved + out[first:]
 
 
 def usage_message(message: str) -> str:
@@ -391,10 +451,11 @@ def run() -> None:
     from .common import committed_rows, interrupted
 
     i18n.set_language(i18n.detect())  # before any help text is built
-    only = wanted(sys.argv[1:])
+    argv = hoisted(sys.argv[1:])
+    only = wanted(argv)
     try:
         _usable_streams()
-        rc = command_tree(only or "")(prog_name="aidtrack", standalone_mode=False)
+        rc = command_tree(only or "")(args=argv, prog_name="aidtrack", standalone_mode=False)
         sys.stdout.flush()
     except KeyboardInterrupt:
         sys.exit(interrupted())

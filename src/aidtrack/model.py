@@ -418,8 +418,14 @@ POLICY_KEYS.update(
 
 
 def month_end(month: str) -> str:
-    """The last day of a YYYY-MM month, as ISO text."""
-    import calendar
+    """The last day of a YYYY-MM month, as ISO text (asked once per household-month by reports)."""
+    end = _MONTH_ENDS.get(month)
+    if end is None:
+        import calendar
 
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+        y, m = int(month[:4]), int(month[5:7])
+        end = _MONTH_ENDS[month] = f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+    return end
+
+
+_MONTH_ENDS: dict[str, str] = {}

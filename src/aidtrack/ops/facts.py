@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from ..model import month_end
 from ..store import Store
 
 
+def memo(db: Store, key: tuple, compute: Callable[[], Any]) -> Any:
+    """A fact computed once per command: the quarter report and the checks it runs for its attention
+    section ask for the same ones. Kept on the Store, emptied when the Store writes; callers must not
+    change what they get."""
+    if key not in db.facts:
+        db.facts[key] = compute()
+    return db.facts[key]
+
+
 def status_at(db: Store, day: dt.date | str) -> dict[int, str]:
     """Each household's status on a day: the latest status entry dated on or before it."""
-    # SQLite takes a bare column from the row holding the max(): one pass, no window sort.
-    rows = db.execute(
-        "SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses"
-        " WHERE date <= ? GROUP BY household_id",
-        [str(day)],
-    )
-    return {hid: status for hid, status, _ in rows}
+
+    def compute() -> dict[int, str]:
+        # SQLite takes a bare column from the row holding the max(): one pass, no window sort.
+        rows = db.execute(
+            "SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses"
+            " WHERE date <= ? GROUP BY household_id",
+            [str(day)],
+        )
+        return {hid: status for hid, status, _ in rows}
+
+    return memo(db, ("status_at", str(day)), compute)
 
 
 class Sizes:
@@ -40,6 +55,12 @@ class Sizes:
         for hid, joined, left in db.execute(sql, args):
             self._spans[hid].append((joined, left))
         self._first = {hid: min(j for j, _ in spans) for hid, spans in self._spans.items()}
+        #: Households no member has left: from the last joining on, the size is the count.
+        self._settled = {
+            hid: (max(j for j, _ in spans), len(spans))
+            for hid, spans in self._spans.items()
+            if all(left is None for _, left in spans)
+        }
         sql = "SELECT id, members FROM households"
         if household_ids is not None:
             sql += " WHERE id IN (SELECT value FROM json_each(?))"
@@ -48,6 +69,9 @@ class Sizes:
 
     def on(self, hid: int, day: str) -> int:
         """The size on a day (ISO text)."""
+        settled = self._settled.get(hid)
+        if settled is not None and day >= settled[0]:
+            return settled[1]
         key = (hid, day)
         if key not in self._memo:
             spans = self._spans.get(hid)

@@ -61,6 +61,8 @@ class Store:
         """`execute_plugins` as sqlite-utils' Database takes it (never used: no plugins run here)."""
         self.conn = conn
         self._utils: Database | None = None
+        #: Read-only facts computed once per command (ops.facts.memo); emptied by every write.
+        self.facts: dict[Any, Any] = {}
         conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
 
     @property
@@ -123,6 +125,7 @@ class Store:
                 yield self
             return
         before, audited = self.conn.total_changes, self._audited
+        self.facts.clear()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self

@@ -334,7 +334,7 @@ def command_tree(only: str | None = None):
     root = typer.main.get_command(__getattr__("app") if only is None else build(only))
     todo = [root]
     while todo:
-        cmd = todo.pop()
+        cmd: Any = todo.pop()
         todo += list(getattr(cmd, "commands", {}).values())
         cmd.format_usage = MethodType(_format_usage, cmd)
         if cmd.options_metavar:

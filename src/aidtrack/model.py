@@ -305,6 +305,13 @@ class Quarter:
         return f"{self.year}Q{self.q}"
 
 
+def quarter_name(label: str) -> str:
+    """A quarter as the interface names it: 2004Q3 in English, 2004年第三季度 in Chinese."""
+    if language() == "en" or len(label) != 6 or label[4] != "Q" or label[5] not in "1234":
+        return label
+    return f"{label[:4]}年第{'一二三四'[int(label[5]) - 1]}季度"
+
+
 def month_of(day: dt.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 

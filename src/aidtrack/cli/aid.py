@@ -43,7 +43,12 @@ Giver = Annotated[
     str | None,
     typer.Option("--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委).")),
 ]
-Note = Annotated[str | None, typer.Option("--note")]
+Note = Annotated[
+    str | None,
+    typer.Option(
+        "--note", help=_("What the aid was for (买三轮车); also tells two like gifts of a day apart.")
+    ),
+]
 Measure = Annotated[
     str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
 ]

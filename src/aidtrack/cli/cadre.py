@@ -75,7 +75,7 @@ def show(ref: CadreRef, fmt: Format = "table") -> None:
 @command(app)
 def edit(
     ref: CadreRef,
-    name: Annotated[str | None, typer.Option("--name")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_("The cadre's full name."))] = None,
     code: Code = None,
     unit: Unit = None,
     title: Title = None,

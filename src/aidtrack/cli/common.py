@@ -264,13 +264,18 @@ def validate_format(fmt: str, allowed: tuple[str, ...] = ("table", "json", "csv"
 def confirm_delete(what: str, yes: bool) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not on_terminal():
         fail(_("--yes: deleting {what} needs --yes when not asked on a terminal").format(what=what))
     answer = typer.prompt(
         _("Delete {what}? [y/N]").format(what=what), default="", show_default=False, prompt_suffix=" "
     )
     if answer.strip().lower() not in YES:
         fail(_("not confirmed; nothing was deleted"), 1)
+
+
+def on_terminal() -> bool:
+    """Whether a person can answer a question: standard input is a terminal."""
+    return sys.stdin.isatty()
 
 
 #: What a clerk types to say yes at a prompt, in either language.

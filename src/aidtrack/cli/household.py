@@ -31,14 +31,14 @@ app = typer.Typer(no_args_is_help=True)
 
 Code = Annotated[str | None, typer.Option("--code", help=_("Code such as H01 (assigned if left out)."))]
 Members = Annotated[str | None, typer.Option("--members", help=_("People in the household (>= 1)."))]
-Address = Annotated[str | None, typer.Option("--address")]
+Address = Annotated[str | None, typer.Option("--address", help=_("Home address (住址)."))]
 Employer = Annotated[str | None, typer.Option("--employer", help=_("Former employer."))]
 Livelihood = Annotated[
     str | None, typer.Option("--livelihood", help=_("commerce, husbandry, transport, employment, other."))
 ]
 Born = Annotated[str | None, typer.Option("--born", help=_("Birth date of the head, YYYY-MM-DD."))]
 Gender = Annotated[str | None, typer.Option("--gender", help=_("male or female."))]
-Phone = Annotated[str | None, typer.Option("--phone")]
+Phone = Annotated[str | None, typer.Option("--phone", help=_("Phone number."))]
 IdNumber = Annotated[str | None, typer.Option("--id-number", help=_("ID card number."))]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help=_("A tag such as 4050 (repeatable)."))]
 
@@ -113,7 +113,7 @@ def show(ref: HouseholdRef, fmt: Format = "table") -> None:
 @command(app)
 def edit(
     ref: HouseholdRef,
-    name: Annotated[str | None, typer.Option("--name")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_("The head of household's full name."))] = None,
     code: Code = None,
     members: Members = None,
     address: Address = None,
@@ -181,7 +181,9 @@ def status(
         ),
     ] = None,
     date: DateOpt = None,
-    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help=_("Why the status changed (kept in its history)."))
+    ] = None,
     fmt: Format = "table",
 ) -> None:
     """Record a status change (脱贫 exited, 致富 prosperous, 返贫 relapsed), or show the history.

@@ -126,7 +126,7 @@ def list_(
 @command(app)
 def edit(
     ident: RecordId,
-    name: Annotated[str | None, typer.Option("--name")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_("The member's full name."))] = None,
     relation: Relation = None,
     born: Born = None,
     gender: Gender = None,

@@ -48,7 +48,7 @@ MKind = Annotated[
 Member = Annotated[str | None, typer.Option("--member", help=_("The household member it is for."))]
 Cadre = Annotated[str | None, typer.Option("--cadre", help=_("The cadre responsible (code or name)."))]
 Due = Annotated[str | None, typer.Option("--due", help=_("Date it is to be done by."))]
-Note = Annotated[str | None, typer.Option("--note")]
+Note = Annotated[str | None, typer.Option("--note", help=_("A remark on the cause, in the clerk's words."))]
 
 
 @command(app)

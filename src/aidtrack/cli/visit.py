@@ -116,7 +116,7 @@ def edit(
     situation: Situation = None,
     solved: Solved = None,
     event: Event = None,
-    cadre: Annotated[str | None, typer.Option("--cadre")] = None,
+    cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))] = None,
 ) -> None:
     """Correct a visit (audited).
 

@@ -364,7 +364,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         {
             "kind": "table",
             "title": _("Status history"),
-            "rows": data["statuses"],
+            "rows": [s | {"reason": reason_shown(s["reason"])} for s in data["statuses"]],
             "columns": ["date", "status", "reason"],
             "headers": [N_("Date"), N_("Status"), N_("Reason")],
             "empty": _("No status recorded."),
@@ -374,3 +374,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "title": _("Register (跟踪问效登记表): {code} {name}").format(code=h["code"], name=h["name"]),
         "sections": sections,
     }
+
+
+def reason_shown(reason: str | None) -> str | None:
+    """A status entry's reason as a person reads it: the entry every household gets when it is
+    enrolled is stored with the reason `enrolled` (a code, kept in JSON), shown in words."""
+    return _("enrolled in the programme") if reason == "enrolled" else reason

@@ -17,9 +17,10 @@ from typing import Any, overload
 
 from ..i18n import _ as _catalog
 from ..i18n import language
-from ..model import STATUSES, ZH_NAMES, add_months, format_yuan
+from ..model import STATUSES, ZH_NAMES, add_months, format_yuan, quarter_name
 from ..ops.policy import Policy
 from ..store import Store
+from .household import reason_shown
 
 FORM_TITLE = "跟踪问效登记表"
 QUARTER_TITLE = "每季汇总向局长汇报"
@@ -86,7 +87,7 @@ ZH = {
     "No status recorded.": "无状态记录。",
     "Filled in by": "填表人",
     "Checked by": "审核人",
-    "Quarter {quarter} ({start} – {end})": "{quarter} 季度（{start} 至 {end}）",
+    "Quarter {quarter} ({start} – {end})": "{quarter}（{start} 至 {end}）",
     "Pairings": "帮扶对子",
     "No.": "序号",
     "Household": "帮扶对象",
@@ -656,7 +657,7 @@ def _statuses(statuses: list[dict[str, Any]]) -> str:
     columns = [(_("Date"), "16%", ""), (_("Status"), "14%", ""), (_("Reason"), "70%", "")]
     rows = [
         f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
-        f"<td>{_e(s['reason'])}</td></tr>"
+        f"<td>{_e(reason_shown(s['reason']))}</td></tr>"
         for s in statuses
     ]
     return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
@@ -757,7 +758,9 @@ def quarter_page(db: Store, data: dict[str, Any]) -> str:
 
 def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     english = _("Quarterly summary for the director") != QUARTER_TITLE
-    period = _("Quarter {quarter} ({start} – {end})").format(**data)
+    period = _("Quarter {quarter} ({start} – {end})").format(
+        **(data | {"quarter": quarter_name(data["quarter"])})
+    )
     sub = _e(_("Quarterly summary for the director")) + " · " + _e(period) if english else _e(period)
     head = _header(QUARTER_TITLE, sub, unit, "")
     body = [head]

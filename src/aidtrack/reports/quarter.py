@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import AID_KINDS, STATUSES, Quarter, label, yuan
+from ..model import AID_KINDS, STATUSES, Quarter, label, quarter_name, yuan
 from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
@@ -297,7 +297,9 @@ UNIT_COLUMNS = (
 def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
     """One row per unit and the totals (households are the sum of the status columns)."""
     return {
-        "title": _("Quarter report {quarter} by unit ({start} – {end})").format(**data),
+        "title": _("Quarter report {quarter} by unit ({start} – {end})").format(
+            **(data | {"quarter": quarter_name(data["quarter"])})
+        ),
         "sections": [
             {
                 "kind": "table",
@@ -335,7 +337,9 @@ def _signed(value: float | None) -> str | None:
 def document(data: dict[str, Any]) -> dict[str, Any]:
     """The report laid out for a terminal table or a Markdown page (see render.emit_document)."""
     t = data["totals"]
-    title = _("Quarter report {quarter} ({start} – {end})").format(**data)
+    title = _("Quarter report {quarter} ({start} – {end})").format(
+        **(data | {"quarter": quarter_name(data["quarter"])})
+    )
     if t.get("in_progress"):
         title += " " + _("(in progress)")
     if "by_unit" in data:

@@ -12,12 +12,14 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
 from ..i18n import _
+from ..kinds import KINDS
 from .common import command, fail, open_db, state, today
 
 #: How many errors are printed before the rest are only counted.
 SHOWN_ERRORS = 50
 
-KINDS_HELP = "cadres, households, statuses, pairings, visits, problems, income, aid"
+#: The record kinds, from the registry (kinds.py: a list of names, no import cost worth saving).
+KINDS_HELP = ", ".join(KINDS)
 
 
 #: Mounted on the main app with `add_typer` and no name: its commands are top-level
@@ -28,13 +30,18 @@ app = typer.Typer()
 @command(app, "import")
 def import_(
     kind: Annotated[
-        str, typer.Argument(help=_("{kinds}; or `bundle` to load a directory.").format(kinds=KINDS_HELP))
+        str,
+        typer.Argument(
+            help=_("{kinds}; or `all` (also `bundle`) to load what `export all` wrote.").format(
+                kinds=KINDS_HELP
+            )
+        ),
     ],
     file: Annotated[
         str,
         typer.Argument(
             help=_(
-                "The file (`-` for standard input); for `bundle` the directory, or one .xlsx"
+                "The file (`-` for standard input); for `all` the directory, or one .xlsx"
                 " workbook with a sheet per kind."
             )
         ),
@@ -77,13 +84,13 @@ def import_(
 
     Example: aidtrack import income 收入.xlsx
 
-    Example: aidtrack import bundle ./export --on-conflict skip
+    Example: aidtrack import all ./export --on-conflict skip
     """
-    from ..kinds import KINDS
     from ..ops.importer import import_bundle, import_file
     from ..parse import choice
 
-    kind = choice(kind, (*KINDS, "bundle"), "kind")
+    kind = choice(kind, (*KINDS, "all", "bundle"), "kind")
+    kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
     db = open_db()
     with _progress() as progress:

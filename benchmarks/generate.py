@@ -11,7 +11,7 @@ the income (6 months at or above the poverty line before an exit, a fall after a
 relapse). Visits, problems and income are written in date order, as an export of the register is.
 
 Standalone on purpose (standard library only): the column lists below must equal
-`aidtrack.ops.rows.FIELDS`, which tests/test_benchmarks.py checks.
+the registry's fields (`aidtrack.kinds`), which tests/test_benchmarks.py checks.
 
 `--visits-only N` writes only visits.csv, about N rows for the same households and pairings as the
 bundle made with the same --households/--years/--seed/--end: a bigger file for the memory test.

@@ -45,6 +45,7 @@ import generate  # noqa: E402
 AIDTRACK = [sys.executable, "-m", "aidtrack"]
 ENV = {**os.environ, "AIDTRACK_OPERATOR": "bench", "COLUMNS": "200", "TERM": "dumb"}
 ENV.pop("AIDTRACK_DB", None)
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode as an installed package has it (see run.py)
 
 WRAPPER = r"""
 import json, resource, subprocess, sys, time

@@ -139,3 +139,11 @@ def test_upgrading_migration_backs_up_the_old_file_first(tmp_path, monkeypatch):
     conn = sqlite3.connect(backup)
     assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(cadres)")]
     assert conn.execute("SELECT count(*) FROM visits").fetchone()[0] == 1
+
+
+def test_the_migrations_table_is_named_as_sqlite_utils_names_it():
+    """store.db reads the applied migrations without importing sqlite-utils, by the table's name."""
+    from aidtrack.store.db import MIGRATIONS_TABLE
+    from aidtrack.store.schema import migrations
+
+    assert migrations.migrations_table == MIGRATIONS_TABLE

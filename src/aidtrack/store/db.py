@@ -227,11 +227,11 @@ def identify(path: Path) -> list[str] | None:
         if not tables:
             return None
         applied: list[str] = []
-        if migrations.migrations_table in tables:
+        if MIGRATIONS_TABLE in tables:  # sqlite-utils' table, named without importing it
             applied = [
                 r[0]
                 for r in conn.execute(
-                    f"SELECT name FROM [{migrations.migrations_table}] WHERE migration_set = ? ORDER BY rowid",
+                    f"SELECT name FROM [{MIGRATIONS_TABLE}] WHERE migration_set = ? ORDER BY rowid",
                     [migrations.name],
                 )
             ]
@@ -301,7 +301,7 @@ def open_store(
         store.execute("PRAGMA busy_timeout = 30000")
         store.execute("PRAGMA foreign_keys = ON")
         if readonly:
-            if migrate and migrations.pending(store):
+            if migrate and set(schema_version(store)) != set(KNOWN):
                 store.close()
                 raise AidtrackError(
                     "db",

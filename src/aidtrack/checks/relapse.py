@@ -46,7 +46,14 @@ BELOW_LINE_RULE = "mean over the months of (income per person - that month's pov
 
 
 def run(db: Store, as_of: dt.date) -> dict[str, Any]:
-    """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code."""
+    """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code.
+
+    Computed once per command and day (facts.memo): `check` runs it, and so do the monitoring check
+    and the quarter report's attention section."""
+    return facts.memo(db, ("relapse", as_of.isoformat()), lambda: _run(db, as_of))
+
+
+def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
     basis = Basis.of(db, as_of)
     status = facts.status_at(db, as_of)
     out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]

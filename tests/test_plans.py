@@ -515,3 +515,52 @@ def test_quarter_counts_measures_and_ends_with_the_directors_attention(story):
     assert "H01 刘香福: 养狗 (due 2003-09-15)" in text
     page = cli("report", "quarter", "2003Q3", "--format", "html").stdout
     assert 'class="attention"' in page and "养狗" in page
+
+
+def test_the_assessment_scores_plan_measures_done_by_their_due_date(story):
+    """score_plans: per cadre, measures due in the period and done on or before their due date."""
+    cli = story
+    cli("policy", "set", "score_plans", "10", "--from", "2003-07-01")
+
+    def measure(household, what, due, cadre=None):
+        extra = ["--cadre", cadre] if cadre else []
+        cli(
+            "plan",
+            "add",
+            household,
+            "--what",
+            what,
+            "--kind",
+            "project",
+            "--date",
+            "2003-07-10",
+            "--due",
+            due,
+            *extra,
+        )
+        return cli.scalar("SELECT id FROM measures WHERE what = ?", [what])
+
+    on_time = measure("H01", "买三轮车", "2003-08-31", "C01")
+    late = measure("H01", "办低保", "2003-09-10")  # no cadre named: H01's paired cadre, C01
+    dropped_early = measure("H01", "养狗", "2003-09-20", "C01")
+    dropped_late = measure("H02", "修房", "2003-08-15")  # H02's cadre, C02: dropped once overdue
+    measure("H02", "培训", "2003-12-31")  # due in the next quarter: not in 2003Q3
+    cli("plan", "done", str(on_time), "--date", "2003-08-30")
+    cli("plan", "done", str(late), "--date", "2003-09-12")
+    cli("plan", "drop", str(dropped_early), "--date", "2003-09-01", "--reason", "不适合")
+    cli("plan", "drop", str(dropped_late), "--date", "2003-09-25", "--reason", "资金未到")
+    import json
+
+    data = json.loads(cli("report", "cadres", "2003Q3", "--format", "json").stdout)
+    rows = {r["cadre"]: r for r in data["cadres"]}
+
+    def plans(code):
+        return next(c for c in rows[code]["components"] if c["name"] == "plans")
+
+    # C01: 买三轮车 on time, 办低保 two days late, 养狗 dropped before it was due (not due): 1 of 2.
+    assert plans("C01")["inputs"] == {"done": 1, "due": 2} and plans("C01")["ratio"] == 0.5
+    # C02: 修房 dropped after its due date without being done: 0 of 1.
+    assert plans("C02")["inputs"] == {"done": 0, "due": 1} and plans("C02")["ratio"] == 0
+    coverage = rows["C01"]["coverage"]  # paired from 2003-07-10: 83 of 92 days
+    assert coverage == round(83 / 92, 4)
+    assert plans("C01")["points"] == round(10 * 0.5 * 83 / 92, 2)

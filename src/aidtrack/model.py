@@ -229,7 +229,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             "score_plans",
             "int",
             0,
-            N_("assessment points for plan measures done by their due date (0 until plans exist)"),
+            N_("assessment points for plan measures done by their due date (0: not scored)"),
             0,
             100,
         ),

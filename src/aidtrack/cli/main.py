@@ -371,7 +371,7 @@ def _metavar(param: Any) -> str:
     <list[str]>); nothing after a flag."""
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return ""
-    name = (param.name or "value").upper()
+    name = (param.name or "value").upper().rstrip("_")
     many = getattr(param, "multiple", False) or getattr(param, "nargs", 1) == -1
     return name + ("…" if many else "")
 

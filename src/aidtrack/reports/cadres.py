@@ -164,8 +164,8 @@ class Register:
         # Problems of the pairings that may count in the period: raised by its end, not settled before it.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
         wanted = {p["id"] for p in pairings}
-        for pid, raised, escalated, resolved in db.execute(  # problems first: one probe per problem
-            "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on FROM problems pr"
+        for pid, raised, escalated, resolved, escalated_on in db.execute(  # problems first: one probe each
+            "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on, pr.escalated_on FROM problems pr"
             " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
             " AND (pr.resolved_on IS NULL OR pr.resolved_on >= ? OR v.date >= ?)",
             [last.isoformat(), start.isoformat(), start.isoformat()],
@@ -177,7 +177,7 @@ class Register:
                     "raised": raised,
                     "escalated": bool(escalated),
                     "resolved": resolved,
-                    "handled": handled_on(raised, bool(escalated), resolved),
+                    "handled": handled_on(raised, bool(escalated), resolved, escalated_on),
                 }
             )
         self.warnings = self._warnings(start, last, households, ids)
@@ -274,23 +274,34 @@ class Register:
         return status, {"prosperous": 1.0, "exited": exited_pct / 100}.get(counted or "", 0.0)
 
 
-def handled_on(raised: str, escalated: bool, resolved: str | None, decided: str | None = None) -> list[str]:
+def handled_on(
+    raised: str, escalated: bool, resolved: str | None, escalated_on: str | None = None
+) -> list[str]:
     """The days a problem counts as handled: the day it was resolved, and for a problem escalated to
-    the party committee the day of its escalation. It is handled in every quarter holding one of
-    these days, so escalating a problem adds a handled day and never takes one away.
-
-    Until the committee's decisions are recorded (meetings), an escalation counts on the day it was
-    raised (the day of its visit). Then `decided`, the day the committee decided it, is to be passed
-    here, and the escalation counts on that day instead.
+    the party committee the day of its escalation (its own date, else the visit that raised it).
+    Escalating what a cadre cannot solve is doing the job (docs/rules.md): it is handled in every
+    quarter holding one of these days, so escalating adds a handled day and never takes one away;
+    when the committee decides is the committee's record (meetings), not the cadre's.
     """
-    escalation = (decided or raised) if escalated else None
+    escalation = (escalated_on or raised) if escalated else None
     return sorted({d for d in (resolved, escalation) if d})
 
 
 def plan_measures(db: Store, start: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
-    """HOOK for plans (一户一策): per cadre id, (measures done by their due date, measures due) in the
-    period. Plans are not recorded yet, so nothing is due; the component's weight `score_plans` is 0."""
-    return {}
+    """Per cadre id: (measures done by their due date, measures due) among the plan measures (一户一策)
+    due in [start, last]. A measure is the cadre's it names as responsible, else the cadre paired
+    with the household on its due date. One dropped on or before its due date is not due; one
+    dropped after it was due and not done counts as due and not done. Scored with weight
+    `score_plans` (0 by default: a unit turns it on with `policy set score_plans N --from DATE`)."""
+    rows = db.execute(
+        "SELECT coalesce(m.cadre_id, (SELECT p.cadre_id FROM pairings p WHERE p.household_id = m.household_id"
+        "   AND p.since <= m.due AND (p.until IS NULL OR p.until >= m.due) ORDER BY p.since DESC LIMIT 1)),"
+        " sum(m.status = 'done' AND m.done_on <= m.due), count(*)"
+        " FROM measures m WHERE m.due BETWEEN ? AND ?"
+        " AND NOT (m.status = 'dropped' AND m.done_on <= m.due) GROUP BY 1",
+        [start.isoformat(), last.isoformat()],
+    )
+    return {cid: (done, due) for cid, done, due in rows if cid is not None}
 
 
 def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[str, Any]]:

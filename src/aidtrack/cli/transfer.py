@@ -218,12 +218,8 @@ def export(
 
     db = open_db()
     db.redact = redact
-    try:
-        with people_masked(db) if redact else contextlib.nullcontext():
-            written = run_export(db, kind, out, fmt, redact, headers)
-    except BrokenPipeError:
-        _quiet_stdout()
-        raise typer.Exit(0) from None
+    with people_masked(db) if redact else contextlib.nullcontext():  # a closed pipe: common.guarded
+        written = run_export(db, kind, out, fmt, redact, headers)
     if out is not None:
         for name, n in written.items():
             sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
@@ -249,16 +245,6 @@ def _handoff(
     written = parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
     for name, n in written.items():
         sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
-
-
-def _quiet_stdout() -> None:
-    """The reader (`| head`) left early: that is not an error; keep the exit from printing one."""
-    import os
-
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 class _progress:

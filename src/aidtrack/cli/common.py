@@ -36,6 +36,8 @@ class State:
     committed: int = 0
     #: Records a command knows it wrote (an import's added + replaced): said instead of row counts.
     written: int | None = None
+    #: The Ctrl-C was said (interrupted()): a second "interrupted" line would repeat it.
+    interrupted: bool = False
 
 
 state = State()
@@ -94,7 +96,9 @@ def interrupted() -> int:
         message = _("interrupted after the change was written ({n} row(s))").format(n=n)
     else:
         message = _("interrupted; nothing was written")
-    _say(_("Error: {message}").format(message=message))
+    if not state.interrupted:
+        state.interrupted = True
+        _say(_("Error: {message}").format(message=message))
     return 130
 
 

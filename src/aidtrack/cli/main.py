@@ -122,6 +122,7 @@ def main(
     state.store = None
     state.committed = 0
     state.written = None
+    state.interrupted = False
     ctx.call_on_close(close_db)
 
 
@@ -480,4 +481,6 @@ def run() -> None:
         from .common import unexpected
 
         sys.exit(unexpected(e))
+    if rc == 130:  # Typer turns a Ctrl-C in its own code (parsing, after the command) into 130, silently
+        sys.exit(interrupted())
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -245,3 +245,47 @@ def test_chromium_prints_the_register_on_a4(demo, tmp_path):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         assert "(A4)" in info
         assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 2
+
+
+def test_the_register_lists_the_named_members(story):
+    """Who lives in the household: named members in a table; people only counted (#1 …) are not listed."""
+    story(
+        "member",
+        "add",
+        "H01",
+        "刘强",
+        "--relation",
+        "child",
+        "--born",
+        "1985-03-02",
+        "--work",
+        "保安",
+        "--joined",
+        "2003-07-01",
+    )
+    story(
+        "member",
+        "add",
+        "H01",
+        "王秀英",
+        "--relation",
+        "spouse",
+        "--health",
+        "chronic",
+        "--joined",
+        "2003-07-01",
+    )
+    story(
+        "member",
+        "leave",
+        str(story.scalar("SELECT id FROM members WHERE name = '王秀英'")),
+        "--date",
+        "2004-05-31",
+    )
+    html = story("--lang", "zh", "report", "household", "H01", "--format", "html").stdout
+    rows = [r for r in html.split("\n") if r.startswith('<tr class="member">')]
+    assert len(rows) == 2 and "#1" not in html.split("<h2>家庭成员</h2>")[1].split("</table>")[0]
+    assert "<td>刘强</td>" in rows[0] and "子女" in rows[0] and "1985-03-02" in rows[0] and "保安" in rows[0]
+    assert "<td>王秀英</td>" in rows[1] and "慢性病" in rows[1] and "<td>2004-05-31</td>" in rows[1]
+    bare = story("report", "household", "H02", "--format", "html").stdout
+    assert 'class="member"' not in bare  # H02: three people counted, none named

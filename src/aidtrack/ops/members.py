@@ -18,6 +18,11 @@ from ..store import Store
 _UNNAMED = re.compile(r"#(\d+)")
 
 
+def unnamed(name: str) -> bool:
+    """A person counted but not named (#1, #2 …: `household edit --members N`)."""
+    return _UNNAMED.fullmatch(name) is not None
+
+
 def _present(db: Store, hid: int, day: str) -> list[tuple[int, str, str]]:
     """(id, name, joined) of the members present on a day, the latest joined first."""
     return db.execute(

@@ -18,6 +18,7 @@ from typing import Any, overload
 from ..i18n import _ as _catalog
 from ..i18n import language
 from ..model import STATUSES, ZH_NAMES, add_months, format_yuan, quarter_name
+from ..ops.members import unnamed
 from ..ops.policy import Policy
 from ..store import Store
 from .household import reason_shown
@@ -83,6 +84,7 @@ ZH = {
     "Poverty line × {members} members": "贫困线 × {members} 人",
     "yuan": "元",
     "Status history": "状态变化",
+    "Household members": "家庭成员",
     "Reason": "原因",
     "No status recorded.": "无状态记录。",
     "Filled in by": "填表人",
@@ -375,6 +377,11 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
     body = [
         head,
         _info(h, data["pairings"]),
+    ]
+    named = [m for m in data.get("members", []) if not unnamed(m["name"])]
+    if named:  # people only counted (#1, #2 …) are in the size above, not listed
+        body += [f"<h2>{_('Household members')}</h2>", _members(named)]
+    body += [
         f"<h2>{_('Visits')}</h2>",
         _visits(data["visits"], len({p["cadre"] for p in data["pairings"]}) > 1),
         f"<h2>{_('Aid received')}</h2>",
@@ -725,6 +732,29 @@ def _jobs(jobs: list[dict[str, Any]]) -> str:
             f'<td>{_e(j["ended"])}</td><td class="num">{_money(_fen(j["wage"]))}</td>'
             f'<td class="c">{"✓" if j["insured"] else ""}</td><td>{_word(j["found_by"])}</td></tr>'
             for j in jobs
+        ],
+    )
+
+
+def _members(members: list[dict[str, Any]]) -> str:
+    """Who lives in the household and when (the size on a day is the count present)."""
+    columns = [
+        (_("Name"), "14%", ""),
+        (_("Relation"), "10%", "c"),
+        (_("Gender") + " / " + _("Born"), "16%", ""),
+        (_("Health"), "10%", "c"),
+        (_("Work"), "24%", ""),
+        (_("Joined"), "13%", ""),
+        (_("Left"), "13%", ""),
+    ]
+    return _table(
+        columns,
+        [
+            f'<tr class="member"><td>{_e(m["name"])}</td><td class="c">{_word(m.get("relation"))}</td>'
+            f"<td>{' '.join(x for x in (_word(m.get('gender')), _e(m.get('born'))) if x)}</td>"
+            f'<td class="c">{_word(m.get("health"))}</td><td>{_e(m.get("work"))}</td>'
+            f"<td>{_e(m.get('joined'))}</td><td>{_e(m.get('left_on'))}</td></tr>"
+            for m in members
         ],
     )
 

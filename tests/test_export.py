@@ -165,3 +165,21 @@ def test_files_are_private_and_all_needs_a_directory(register, tmp_path):
     assert "is a file" in r.stderr
     r = register("export", "visits", "--format", "xml", code=2)
     assert "format: must be one of csv, json, jsonl" in r.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_a_household_never_enrolled_stays_so_through_export_and_import(cli, tmp_path, fmt):
+    """An empty 纳入日期 would read back as an enrolment today: the export writes `none`."""
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
+    from conftest import Cli
+
+    cli("household", "add", "赵某", "--code", "H03", "--enrolled", "none")
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2003-07-01")
+    out = tmp_path / f"households.{fmt}"
+    cli("export", "households", "--out", str(out))
+    copy = Cli(tmp_path / "copy.db")
+    copy("import", "households", str(out))
+    assert copy.rows(
+        "SELECT h.code, s.status, s.date FROM households h LEFT JOIN statuses s ON s.household_id = h.id ORDER BY h.code"
+    ) == [("H01", "enrolled", "2003-07-01"), ("H03", None, None)]

@@ -67,6 +67,9 @@ class Field:
     column: str | None = None
     #: The SQL expression of the public SELECT giving this field (table aliases of the kind's FROM).
     sql: str = ""
+    #: What an export writes for a record without a value, when an empty cell would read back as
+    #: the default instead (a household never enrolled: `none`, not an enrolment today).
+    missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ class Kind:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def missing(self) -> dict[str, str]:
+        """Field → what a file holds where the record has no value (Field.missing)."""
+        return {f.name: f.missing for f in self.fields if f.missing is not None}
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -252,6 +260,7 @@ HOUSEHOLDS = Kind(
             not_future=True,
             column=False,
             sql=_ENROLLED,
+            missing="none",
         ),
         Extra("status", _CURRENT_STATUS),
         Extra("cadre", _ACTIVE_CADRE),

@@ -58,6 +58,9 @@ def write(
     """
     fields = REGISTRY[kind].field_names
     rows = stored_rows(db, kind)
+    missing = REGISTRY[kind].missing
+    if missing:
+        rows = ({**r, **{c: m for c, m in missing.items() if r.get(c) is None}} for r in rows)
     n = 0
     zh = headers == "zh"
     if fmt == "csv":

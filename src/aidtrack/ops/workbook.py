@@ -85,11 +85,17 @@ def _fill(
             c.font = bold
             head.append(c)
         sheet.append(head)
+        missing = REGISTRY[kind].missing  # a household never enrolled: `none`, not blank (= today)
         n = 0
         for row in stored_rows(db, kind):
             if redact:
                 row = _redacted(row)
-            sheet.append([convert(row.get(f)) for convert, f in zip(cells, fields)])
+            sheet.append(
+                [
+                    text(missing[f]) if f in missing and row.get(f) is None else convert(row.get(f))
+                    for convert, f in zip(cells, fields)
+                ]
+            )
             n += 1
         counts[kind] = n
     book.save(out)

@@ -259,7 +259,9 @@ def test_relapse_csv_one_row_per_household(cli):
         ("relapse", "--as-of", "2004-13-01"),
         ("relapse", "--format", "xml"),
         ("visits", "--as-of", "soon"),
-        ("--format", "csv"),
+        ("--format", "xml"),
+        ("exits", "--by", "team"),
+        ("plans", "--unit", "外星局"),
     ],
 )
 def test_errors_exit_2_and_write_nothing(cli, args):

@@ -649,11 +649,14 @@ def test_other_reports_by_unit_equal_each_units_own(cli, units):
     visits = ("check", "visits", "--as-of", "2004-09-15", "--format", "json")
     by = json.loads(cli(*visits, "--by", "unit", code=1).stdout)
     sections = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
-    for row in by["by_unit"]:
-        r = units[row["unit"]](*visits, ok=False)
-        own = json.loads(r.stdout)
-        assert {s: row[s] for s in sections} == {s: len(own[s]) for s in sections}
-    assert by["totals"] == {s: sum(r[s] for r in by["by_unit"]) for s in sections}
+    assert by["by"] == "unit"
+    for name, unit in units.items():
+        own = json.loads(unit(*visits, ok=False).stdout)
+        # each finding names its unit; a unit's findings are its own file's, codes prefixed
+        assert {s: [f["household"] for f in by[s] if f["unit"] == name] for s in sections[:-1]} == {
+            s: [f"{name}/{f['household']}" for f in own[s]] for s in sections[:-1]
+        }
+    assert {f["unit"] for s in sections for f in by[s]} <= set(UNITS)
     # 交通局's escalated problem of 07-15 is more than 30 days open on 09-15
     alone = json.loads(cli(*visits, "--unit", "交通局", ok=False).stdout)
     assert [e["household"] for e in alone["escalations_overdue"]] == ["交通局/H01"]

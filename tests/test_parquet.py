@@ -265,6 +265,9 @@ def assert_quarter_equal(cli, folder, quarter: str) -> None:
         }, row["unit"]
         unit = None if row["unit"] == "(this file)" else row["unit"]
         assert got["income_per_person"] == income_per_person(cli, quarter, unit), row["unit"]
+        # the report's own unit row says the same (`--by unit` carries income)
+        mine = row["income_per_person"]
+        assert got["income_per_person"] == (None if mine is None else Decimal(str(mine))), row["unit"]
 
 
 def test_quarter_sql_equals_the_report_on_the_demo(demo, tmp_path):

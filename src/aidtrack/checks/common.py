@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..i18n import N_
 from ..model import add_months, format_yuan, month_of, yuan
 from ..ops.policy import Policy
+from ..ops.units import scope
 from ..store import Store
 
 #: How far back "the last N recorded months" may reach: as-of's month and the 23 before it (or
@@ -121,3 +122,60 @@ class Section:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]] = field(default_factory=list)
     headers: tuple[str, ...] | None = None
+
+
+def in_units(
+    db: Store,
+    result: dict[str, Any],
+    findings: dict[str, str],
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
+    """A check's result for `--unit NAME` (only that unit's findings) or `--by unit` (each finding
+    with its `unit`, the findings of a section grouped by unit in ops.units.Units.listed() order).
+
+    `findings` names each list of findings and the key naming its record: "household" (a
+    household's code) or "cadre" (a cadre's code); a finding belongs to that record's unit. The
+    result says what it was asked: "unit" (the name given) or "by": "unit".
+    """
+    units, uid = scope(db, unit, by_unit)
+    if units is None:
+        return result
+    codes = {"household": units.household_code, "cadre": units.cadre_code}
+    out = dict(result)
+    for name, key in findings.items():
+
+        def unit_of(row: dict[str, Any], key: str = key) -> int | None:
+            return codes[key][row[key]]
+
+        if by_unit:
+            groups = units.grouped(result[name], unit_of)
+            out[name] = [{"unit": units.names[u], **r} for u, rows in groups.items() for r in rows]
+        else:
+            out[name] = [r for r in result[name] if unit_of(r) == uid]
+    if by_unit:
+        return {"by": "unit", **out}
+    return {"unit": units.names[uid], **out}
+
+
+def by_unit(result: dict[str, Any]) -> bool:
+    """Whether the findings carry their unit (`--by unit`)."""
+    return result.get("by") == "unit"
+
+
+def table_sections(module: Any, result: dict[str, Any]) -> list[Section]:
+    """The check's sections (module.sections), with the unit as the first column under `--by unit`."""
+    sections = module.sections(result)
+    if not by_unit(result):
+        return sections
+    return [
+        replace(s, columns=("unit", *s.columns), headers=(N_("unit"), *s.headers) if s.headers else None)
+        for s in sections
+    ]
+
+
+def csv_table(module: Any, result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    """The check's CSV columns and rows (module.csv_rows), `unit` first under `--by unit`: one
+    header row, then one row per finding."""
+    columns, rows = module.csv_rows(result)
+    return (("unit", *columns) if by_unit(result) else tuple(columns)), rows

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..store import Store
-from .common import Basis, Section
+from .common import Basis, Section, in_units
 
 _PROBLEM = (
     "SELECT pr.id, pr.problem, v.date, pr.escalated_on, pr.escalated_by, h.code, h.name, c.code, c.name"
@@ -38,7 +38,11 @@ _COLUMNS = (
 )
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {"not_studied": "household", "decision_overdue": "household"}
+
+
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     basis = Basis.of(db, as_of)
     days = basis.value("escalation_days")
     day = as_of.isoformat()
@@ -79,7 +83,8 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
                 "days_overdue": (as_of - dt.date.fromisoformat(r[14])).days,
             }
         )
-    return {"as_of": day, "not_studied": not_studied, "decision_overdue": overdue}
+    result = {"as_of": day, "not_studied": not_studied, "decision_overdue": overdue}
+    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def found(result: dict[str, Any]) -> bool:

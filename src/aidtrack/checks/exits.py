@@ -27,6 +27,7 @@ from .common import (
     Section,
     cadres_at,
     households,
+    in_units,
     money,
     month_figures,
     per_person,
@@ -44,7 +45,11 @@ def _run_above(months: list[tuple[str, int]], ok) -> list[tuple[str, int]]:
     return run[::-1]
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {"candidates": "household"}
+
+
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     basis = Basis.of(db, as_of)
     status = facts.status_at(db, as_of)
     poor = [hid for hid, s in status.items() if s in ("enrolled", "relapsed")]
@@ -86,7 +91,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             }
         )
     out.sort(key=lambda r: r["household"])
-    return {"as_of": as_of.isoformat(), "candidates": out}
+    return in_units(db, {"as_of": as_of.isoformat(), "candidates": out}, FINDINGS, unit, by_unit)
 
 
 def found(result: dict[str, Any]) -> bool:

@@ -28,7 +28,7 @@ from ..model import OUT_OF_POVERTY, add_months, label, month_of, yuan
 from ..ops import facts
 from ..ops.planfacts import open_measures
 from ..store import Store
-from .common import Basis, Section, households
+from .common import Basis, Section, households, in_units
 
 WATCH_MONTHS = 12
 
@@ -49,7 +49,11 @@ def open_entries(db: Store, day: dt.date | str) -> dict[int, dict[str, Any]]:
     return {hid: {"id": mid, "category": c, "date": d, "reason": r} for hid, mid, c, d, r in cur}
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {"candidates": "household", "ready": "household", "monitored": "household"}
+
+
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     from . import relapse
 
     basis = Basis.of(db, as_of)
@@ -141,7 +145,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     def by_code(rows):
         return sorted(rows, key=lambda r: r["household"])
 
-    return {
+    result = {
         "as_of": as_of.isoformat(),
         "watch_ratio": ratio,
         "stable_months": stable,
@@ -149,6 +153,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         "ready": by_code(named(r["_id"], r) for r in ready),
         "monitored": by_code(named(r["_id"], r) for r in staying),
     }
+    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def found(result: dict[str, Any]) -> bool:

@@ -17,12 +17,16 @@ from ..i18n import N_, _
 from ..ops import facts
 from ..ops.planfacts import open_measures
 from ..store import Store
-from .common import Section, cadres_at, households
+from .common import Section, cadres_at, households, in_units
 
 POOR = ("enrolled", "relapsed")
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {"overdue": "household", "no_open_measure": "household", "no_plan": "household"}
+
+
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     day = as_of.isoformat()
     status = facts.status_at(db, as_of)
     overdue = []
@@ -82,7 +86,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
             **more,
         }
 
-    return {
+    result = {
         "as_of": day,
         "overdue": overdue,
         "no_open_measure": sorted(
@@ -91,6 +95,7 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         ),
         "no_plan": sorted((row(h) for h in no_plan), key=lambda r: r["household"]),
     }
+    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def found(result: dict[str, Any]) -> bool:

@@ -32,7 +32,17 @@ from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, add_months, label, yuan
 from ..ops import facts
 from ..store import Store
-from .common import WINDOW_MONTHS, Basis, Section, cadres_at, households, ids_json, money, month_figures
+from .common import (
+    WINDOW_MONTHS,
+    Basis,
+    Section,
+    cadres_at,
+    households,
+    ids_json,
+    in_units,
+    money,
+    month_figures,
+)
 
 REASONS = ("shock", "income_drop", "below_line", "no_income")
 #: The reasons as a table shows them (the codes stay in JSON and CSV).
@@ -42,15 +52,19 @@ REASON_NAMES = {
     "below_line": N_("below_line"),
     "no_income": N_("no_income"),
 }
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {"at_risk": "household"}
 BELOW_LINE_RULE = "mean over the months of (income per person - that month's poverty line) < 0"
 
 
-def run(db: Store, as_of: dt.date) -> dict[str, Any]:
-    """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code.
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code. `unit` keeps
+    one unit's households, `by_unit` names each one's unit (checks.common.in_units).
 
     Computed once per command and day (facts.memo): `check` runs it, and so do the monitoring check
     and the quarter report's attention section."""
-    return facts.memo(db, ("relapse", as_of.isoformat()), lambda: _run(db, as_of))
+    result = facts.memo(db, ("relapse", as_of.isoformat()), lambda: _run(db, as_of))
+    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
@@ -200,7 +214,7 @@ def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
 def public(result: dict[str, Any]) -> dict[str, Any]:
     """The result without internal keys, for JSON."""
     return {
-        "as_of": result["as_of"],
+        **result,
         "at_risk": [{k: v for k, v in f.items() if not k.startswith("_")} for f in result["at_risk"]],
     }
 
@@ -296,6 +310,7 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
         below, stale = d.get("below_line", {}), d.get("no_income", {})
         rows.append(
             {
+                "unit": f.get("unit"),
                 "household": f["household"],
                 "household_name": f["household_name"],
                 "cadre": f["cadre"],

@@ -28,16 +28,18 @@ from typing import Any
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter
 from ..ops import facts
-from ..ops.units import Units
 from ..store import Store
-from .common import Basis, Section, cadres_at, households
+from .common import Basis, Section, cadres_at, households, in_units
 
 SECTIONS = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
+#: The lists of findings and the record each names (checks.common.in_units).
+FINDINGS = {s: "cadre" if s == "overloaded_cadres" else "household" for s in SECTIONS}
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """Every section's findings. `unit` keeps one unit's (ops.units.Units.find); `by_unit` counts
-    each unit's findings per section instead, with the totals."""
+    """Every section's findings. `unit` keeps one unit's, `by_unit` names each finding's unit
+    (checks.common.in_units): a cadre overloaded belongs to the cadre's unit, the rest to the
+    household's."""
     basis = Basis.of(db, as_of)
     active = facts.pairings_between(db, as_of, as_of)
     status = facts.status_at(db, as_of)
@@ -50,28 +52,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         "unpaired": _unpaired(db, basis, status, active),
         "overloaded_cadres": _overloaded(active),
     }
-    if unit is None and not by_unit:
-        return result
-    units = Units(db)
-
-    def unit_of(section: str, row: dict[str, Any]) -> int | None:
-        if section == "overloaded_cadres":
-            return units.cadre_code[row["cadre"]]
-        return units.household_code[row["household"]]
-
-    if not by_unit:
-        uid = units.find(unit)
-        return result | {s: [r for r in result[s] if unit_of(s, r) == uid] for s in SECTIONS}
-    counts: dict[Any, dict[str, int]] = {u: dict.fromkeys(SECTIONS, 0) for u in units.listed()}
-    for s in SECTIONS:
-        for r in result[s]:
-            counts.setdefault(unit_of(s, r), dict.fromkeys(SECTIONS, 0))[s] += 1
-    return {
-        "as_of": result["as_of"],
-        "quarter": result["quarter"],
-        "by_unit": [{"unit": units.names[u], **c} for u, c in counts.items()],
-        "totals": {s: len(result[s]) for s in SECTIONS},
-    }
+    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]:
@@ -235,8 +216,6 @@ def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
 
 
 def found(result: dict[str, Any]) -> bool:
-    if "by_unit" in result:
-        return any(result["totals"].values())
     return any(result[s] for s in SECTIONS)
 
 
@@ -246,22 +225,6 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 
 def sections(result: dict[str, Any]) -> list[Section]:
     q, as_of = result["quarter"], result["as_of"]
-    if "by_unit" in result:
-        return [
-            Section(
-                _("Visits check by unit, {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
-                ("unit", *SECTIONS),
-                [*result["by_unit"], {"unit": _("Total"), **result["totals"]}],
-                (
-                    _("unit"),
-                    _("behind"),
-                    _("follow-ups overdue"),
-                    _("escalations overdue"),
-                    _("unpaired"),
-                    _("overloaded cadres"),
-                ),
-            )
-        ]
     overloaded = [
         {**r, "households": ", ".join(f"{h['household']} {h['household_name']}" for h in r["households"])}
         for r in result["overloaded_cadres"]
@@ -362,8 +325,6 @@ CSV_COLUMNS = (
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     """One row per finding, the section named in the first column (a cadre overloaded: one per household)."""
-    if "by_unit" in result:
-        return ("unit", *SECTIONS), [*result["by_unit"], {"unit": "(total)", **result["totals"]}]
     rows = []
     for name in SECTIONS[:-1]:
         rows += [{"section": name, **r} for r in result[name]]
@@ -371,6 +332,7 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
         rows += [
             {
                 "section": "overloaded_cadres",
+                "unit": r.get("unit"),
                 "cadre": r["cadre"],
                 "cadre_name": r["cadre_name"],
                 "household": h["household"],

@@ -6,13 +6,26 @@ Exit status 0: nothing found; 1: something found (printed); 2: an error. For cro
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from ..i18n import _
-from .common import Format, command, format_option, guarded, open_db, today, validate_format
-from .report import By, UnitOpt, by_unit
+from .common import (
+    REPORT_FORMATS,
+    ByFinding,
+    Out,
+    ReportFormat,
+    UnitOpt,
+    by_unit,
+    command,
+    guarded,
+    open_db,
+    output,
+    today,
+    validate_format,
+)
 
 NAME = "check"
 app = typer.Typer()
@@ -29,10 +42,24 @@ def _as_of(text: str | None):
     return date(text or today(), "as-of", today=today())
 
 
-def print_sections(sections) -> None:
+def print_sections(sections, fmt: str = "table") -> None:
+    """Titled tables (checks.common.Section) on standard output, as a terminal table or Markdown;
+    a section without findings says "Nothing found."."""
+    from ..checks.common import NOTHING
+
+    if fmt == "markdown":
+        from ..render import to_markdown
+
+        parts = [
+            to_markdown(s.rows, s.columns, s.headers, s.title)
+            if s.rows
+            else f"## {s.title}\n\n{_(NOTHING)}\n"
+            for s in sections
+        ]
+        sys.stdout.write("\n".join(parts))
+        return
     from rich.markup import escape
 
-    from ..checks.common import NOTHING
     from ..render import console, print_table
 
     out = console(sys.stdout)
@@ -46,25 +73,55 @@ def print_sections(sections) -> None:
             out.print(escape(_(NOTHING)))
 
 
-def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) -> None:
+def _show(results: dict[str, Any], fmt: str, single: bool) -> None:
+    """Each check's result (by name) in the format; one check prints as itself, several as one
+    document: a JSON object by check, the sections one after the other, one CSV table with a
+    `check` column naming the check each row comes from."""
     from ..checks import module
+    from ..checks.common import csv_table, table_sections
     from ..render import to_csv, to_json
 
-    fmt = validate_format(fmt)
+    if fmt == "json":
+        public = {n: module(n).public(r) for n, r in results.items()}
+        sys.stdout.write(to_json(next(iter(public.values())) if single else public) + "\n")
+    elif fmt == "csv":
+        tables = {n: csv_table(module(n), r) for n, r in results.items()}
+        if single:
+            columns, rows = next(iter(tables.values()))
+            sys.stdout.write(to_csv(rows, columns))
+            return
+        every: dict[str, None] = {"check": None}
+        for columns, _rows in tables.values():
+            every.update(dict.fromkeys(columns))
+        sys.stdout.write(
+            to_csv([{"check": n, **r} for n, (_c, rows) in tables.items() for r in rows], list(every))
+        )
+    else:
+        print_sections([s for n, r in results.items() for s in table_sections(module(n), r)], fmt)
+
+
+def _run(
+    name: str,
+    as_of: str | None,
+    fmt: str,
+    out: Path | None,
+    by: str | None,
+    unit: str | None,
+    mark: bool = False,
+) -> None:
+    from ..checks import module
+
+    fmt = validate_format(fmt, REPORT_FORMATS)
+    grouped = by_unit(by, unit)
     day = _as_of(as_of)
     db = open_db(create=False)
     check = module(name)
-    result = check.run(db, day, **options)
-    if mark:
-        n = check.mark(db, result, today())
-        sys.stderr.write(_("Marked {n} household(s) relapsed on {day}.").format(n=n, day=day) + "\n")
-    if fmt == "json":
-        sys.stdout.write(to_json(check.public(result)) + "\n")
-    elif fmt == "csv":
-        columns, rows = check.csv_rows(result)
-        sys.stdout.write(to_csv(rows, columns))
-    else:
-        print_sections(check.sections(result))
+    with output(out):
+        result = check.run(db, day, unit=unit, by_unit=grouped)
+        if mark:
+            n = check.mark(db, result, today())
+            sys.stderr.write(_("Marked {n} household(s) relapsed on {day}.").format(n=n, day=day) + "\n")
+        _show({name: result}, fmt, single=True)
     if check.found(result):
         raise typer.Exit(1)
 
@@ -74,35 +131,44 @@ def _run(name: str, as_of: str | None, fmt: str, mark: bool = False, **options) 
 def all_checks(
     ctx: typer.Context,
     as_of: AsOf = None,
-    fmt: Annotated[str, format_option(_("table or json."))] = "table",
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """Run every check (relapse, visits, exits, escalations, plans, monitor); exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
     if ctx.invoked_subcommand is not None:
-        if as_of is not None or fmt != "table":
+        given = {
+            "as-of": as_of,
+            "format": None if fmt == "table" else fmt,
+            "by": by,
+            "unit": unit,
+            "out": out,
+        }
+        early = next(((k, v) for k, v in given.items() if v is not None), None)
+        if early is not None:
             from ..model import AidtrackError
 
             raise AidtrackError(
-                "as-of" if as_of is not None else "format",
-                as_of or fmt,
+                early[0],
+                str(early[1]),
                 _("give it after the check's name: aidtrack check {name} --as-of … --format …").format(
                     name=ctx.invoked_subcommand
                 ),
             )
         return
     from ..checks import NAMES, module
-    from ..render import to_json
 
-    fmt = validate_format(fmt, ("table", "json"))
+    fmt = validate_format(fmt, REPORT_FORMATS)
+    grouped = by_unit(by, unit)
     day = _as_of(as_of)
     db = open_db(create=False)
-    results = {name: module(name).run(db, day) for name in NAMES}
-    if fmt == "json":
-        sys.stdout.write(to_json({n: module(n).public(r) for n, r in results.items()}) + "\n")
-    else:
-        print_sections([s for n, r in results.items() for s in module(n).sections(r)])
+    with output(out):
+        results = {name: module(name).run(db, day, unit=unit, by_unit=grouped) for name in NAMES}
+        _show(results, fmt, single=False)
     if any(module(n).found(r) for n, r in results.items()):
         raise typer.Exit(1)
 
@@ -110,10 +176,13 @@ def all_checks(
 @command(app)
 def relapse(
     as_of: AsOf = None,
-    fmt: Format = "table",
+    fmt: ReportFormat = "table",
     mark: Annotated[
         bool, typer.Option("--mark", help=_("Set each household found to relapsed (dated as-of), audited."))
     ] = False,
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """Households out of poverty at risk of relapse (返贫), with the figures behind each reason.
 
@@ -122,22 +191,34 @@ def relapse(
 
     Example: aidtrack check relapse --as-of 2004-10-15 --mark
     """
-    _run("relapse", as_of, fmt, mark)
+    _run("relapse", as_of, fmt, out, by, unit, mark)
 
 
 @command(app)
-def visits(as_of: AsOf = None, fmt: Format = "table", by: By = None, unit: UnitOpt = None) -> None:
+def visits(
+    as_of: AsOf = None,
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+) -> None:
     """Visits owed this quarter, follow-ups and escalations overdue, unpaired households.
 
     Also lists cadres paired with more than one household (one helps one: reported, not refused).
 
     Example: aidtrack check visits --as-of 2004-09-15
     """
-    _run("visits", as_of, fmt, unit=unit, by_unit=by_unit(by, unit))
+    _run("visits", as_of, fmt, out, by, unit)
 
 
 @command(app)
-def exits(as_of: AsOf = None, fmt: Format = "table") -> None:
+def exits(
+    as_of: AsOf = None,
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+) -> None:
     """Candidates for exit (脱贫): income per person at or above the line for exit_months months.
 
     Enrolled or relapsed households only; the check proposes, a person decides with
@@ -145,20 +226,32 @@ def exits(as_of: AsOf = None, fmt: Format = "table") -> None:
 
     Example: aidtrack check exits --as-of 2004-12-31 --format csv
     """
-    _run("exits", as_of, fmt)
+    _run("exits", as_of, fmt, out, by, unit)
 
 
 @command(app)
-def plans(as_of: AsOf = None, fmt: Format = "table") -> None:
+def plans(
+    as_of: AsOf = None,
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+) -> None:
     """Plans (一户一策): measures past due, causes with no open measure, households with no plan.
 
     Example: aidtrack check plans --as-of 2004-09-30
     """
-    _run("plans", as_of, fmt)
+    _run("plans", as_of, fmt, out, by, unit)
 
 
 @command(app)
-def monitor(as_of: AsOf = None, fmt: Format = "table") -> None:
+def monitor(
+    as_of: AsOf = None,
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+) -> None:
     """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
 
     Watch band: income per person over the last 12 ended months under watch_ratio × the poverty
@@ -166,11 +259,17 @@ def monitor(as_of: AsOf = None, fmt: Format = "table") -> None:
 
     Example: aidtrack check monitor --as-of 2004-10-15
     """
-    _run("monitor", as_of, fmt)
+    _run("monitor", as_of, fmt, out, by, unit)
 
 
 @command(app)
-def escalations(as_of: AsOf = None, fmt: Format = "table") -> None:
+def escalations(
+    as_of: AsOf = None,
+    fmt: ReportFormat = "table",
+    by: ByFinding = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+) -> None:
     """Escalated problems not studied within escalation_days, and decisions past their deadline.
 
     Ageing counts from the escalation's own date (aidtrack problem escalate); a meeting studies a
@@ -178,4 +277,4 @@ def escalations(as_of: AsOf = None, fmt: Format = "table") -> None:
 
     Example: aidtrack check escalations --as-of 2004-11-30
     """
-    _run("escalations", as_of, fmt)
+    _run("escalations", as_of, fmt, out, by, unit)

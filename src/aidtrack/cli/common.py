@@ -6,13 +6,14 @@ sqlite-utils nor the operations.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import inspect
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -359,6 +360,73 @@ ListFormat = Annotated[
         "lines",
     ),
 ]
+
+#: The formats of every report and check (some reports add html, the printable page).
+REPORT_FORMATS = ("table", "json", "csv", "markdown")
+ReportFormat = Annotated[str, format_option(_("table, json, csv or markdown."), *REPORT_FORMATS)]
+
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        metavar="FILE",
+        help=_("Write the output to this file (default: standard output); never onto the register."),
+    ),
+]
+
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by", metavar="unit", help=_("unit: one row per unit merged into this file, then the totals.")
+    ),
+]
+ByFinding = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="unit",
+        help=_("unit: each finding names the unit merged into this file it belongs to."),
+    ),
+]
+UnitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--unit", metavar="NAME", help=_("Only this unit's records (\"(this file)\" for the file's own).")
+    ),
+]
+
+
+def by_unit(by: str | None, unit: str | None) -> bool:
+    """Whether `--by unit` was asked for (the only grouping there is); not together with --unit."""
+    from ..parse import choice
+
+    if by is None:
+        return False
+    choice(by, ("unit",), "by")
+    if unit is not None:
+        raise AidtrackError("unit", unit, _("goes without --by unit"))
+    return True
+
+
+@contextlib.contextmanager
+def output(out: Path | None) -> Iterator[None]:
+    """Standard output, or FILE (`--out`) for what the block prints to standard output.
+
+    FILE is checked first by store.files.guard_output (never the register or its -wal/-shm/-journal,
+    a folder or a device), then written 0600 under a temporary name and renamed when the block
+    ends without an error, so a failure leaves an existing FILE as it was. Enter it before any
+    work that writes (`check relapse --mark`): a refused FILE then stops the command first.
+    """
+    if out is None:
+        yield
+        return
+    from ..store.files import atomic_write, guard_output
+
+    dest = guard_output(out, open_db().path, "out")
+    with atomic_write(dest) as f, contextlib.redirect_stdout(f):
+        yield
+
 
 DateOpt = Annotated[
     str | None, typer.Option("--date", "-d", help=_("ISO date (2004-10-12), today or yesterday."))

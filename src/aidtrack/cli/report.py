@@ -10,44 +10,24 @@ from typing import Annotated, Any
 import typer
 
 from ..i18n import _
-from .common import command, format_option, open_db, today
+from .common import REPORT_FORMATS as FORMATS
+from .common import By, Out, UnitOpt, by_unit, command, format_option, open_db, output, today
+from .common import ReportFormat as Format
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
 
-FORMATS = ("table", "json", "csv", "markdown")
-Format = Annotated[str, format_option(_("table, json, csv or markdown."))]
+#: The formats of the reports that have a printable page, and of the household's register (one
+#: household's sections of different shapes: no CSV table).
+PAGE_FORMATS = (*FORMATS, "html")
+REGISTER_FORMATS = ("table", "json", "markdown", "html")
+
 Redact = Annotated[
     bool,
     typer.Option(
         "--redact", help=_("Mask personal data: names keep their first character; phone, ID, address hidden.")
     ),
 ]
-By = Annotated[
-    str | None,
-    typer.Option(
-        "--by", metavar="unit", help=_("unit: one row per unit merged into this file, then the totals.")
-    ),
-]
-UnitOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--unit", metavar="NAME", help=_("Only this unit's records (\"(this file)\" for the file's own).")
-    ),
-]
-
-
-def by_unit(by: str | None, unit: str | None) -> bool:
-    """Whether `--by unit` was asked for (the only grouping there is); not together with --unit."""
-    from ..model import AidtrackError
-    from ..parse import choice
-
-    if by is None:
-        return False
-    choice(by, ("unit",), "by")
-    if unit is not None:
-        raise AidtrackError("unit", unit, _("goes without --by unit"))
-    return True
 
 
 def _redacting(redact: bool):
@@ -73,35 +53,15 @@ def show(module: Any, data: dict[str, Any], fmt: str) -> None:
         emit_document(module.document(data), fmt)
 
 
-Out = Annotated[
-    Path | None,
-    typer.Option(
-        "--out", "-o", metavar="FILE", help=_("Write the report to this file (default: standard output).")
-    ),
-]
-
-
-def _emit(module: Any, data: dict[str, Any], fmt: str, out: Path | None, page: Callable[[], str]) -> None:
-    """The report on standard output or in FILE; `html` is the printable page (reports.html).
-
-    FILE is checked first (never the register, a device or a folder), then written 0600 under a
-    temporary name and renamed when complete, so a failure leaves an existing FILE as it was.
-    """
-    import contextlib
-
-    text = page() if fmt == "html" else None
-    if out is None:
+def _emit(
+    module: Any, data: dict[str, Any], fmt: str, out: Path | None, page: Callable[[], str] | None = None
+) -> None:
+    """The report on standard output or in FILE (cli.common.output); `html` is the printable page
+    (reports.html)."""
+    text = page() if page is not None and fmt == "html" else None
+    with output(out):
         if text is not None:
             sys.stdout.write(text)
-        else:
-            show(module, data, fmt)
-        return
-    from ..store.files import atomic_write, guard_output
-
-    dest = guard_output(out, open_db().path, "out")
-    with atomic_write(dest) as f, contextlib.redirect_stdout(f):
-        if text is not None:
-            f.write(text)
         else:
             show(module, data, fmt)
 
@@ -125,7 +85,7 @@ def quarter(
         typer.Argument(metavar="QUARTER", help=_("e.g. 2004Q3 or 2004-Q3 (default: the current quarter).")),
     ] = None,
     fmt: Annotated[
-        str, format_option(_("table, json, csv, markdown or html (a printable A4 page)."))
+        str, format_option(_("table, json, csv, markdown or html (a printable A4 page)."), *PAGE_FORMATS)
     ] = "table",
     redact: Redact = False,
     by: By = None,
@@ -141,7 +101,7 @@ def quarter(
     from ..parse import quarter as parse_quarter
     from ..reports import quarter as report
 
-    fmt = choice(fmt, (*FORMATS, "html"), "format")
+    fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
     q = parse_quarter(period) if period else Quarter.of(today())
     db, masking = _redacting(redact)
@@ -168,6 +128,7 @@ def cadres(
     redact: Redact = False,
     by: By = None,
     unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """The cadre assessment (目标责任制考核): visits, compliance, problems, outcomes and a score.
 
@@ -183,7 +144,9 @@ def cadres(
     start, end, label = parse_period(period or str(Quarter.of(today())))
     db, masking = _redacting(redact)
     with masking:
-        show(report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt)
+        _emit(
+            report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt, out
+        )
 
 
 @command(app)
@@ -196,10 +159,7 @@ def assessment(
         ),
     ] = None,
     fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", help=_("table, json, csv, markdown or html (the A4 form, in Chinese).")
-        ),
+        str, format_option(_("table, json, csv, markdown or html (the A4 form, in Chinese)."), *PAGE_FORMATS)
     ] = "table",
     redact: Redact = False,
     out: Out = None,
@@ -212,7 +172,7 @@ def assessment(
     from ..parse import choice
     from ..reports import assessment as report
 
-    fmt = choice(fmt, (*FORMATS, "html"), "format")
+    fmt = choice(fmt, PAGE_FORMATS, "format")
     start, end, label = period(year, quarter)
     db = open_db()
     data = report.build(db, label, start, end, today(), redact)
@@ -230,6 +190,9 @@ def grid(
     ] = None,
     fmt: Format = "table",
     redact: Redact = False,
+    by: By = None,
+    unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """The year at a glance: visits made/required per pairing and quarter, with compliance.
 
@@ -240,6 +203,7 @@ def grid(
     from ..reports import grid as report
 
     fmt = choice(fmt, FORMATS, "format")
+    grouped = by_unit(by, unit)
     if year is None:
         y = today().year
     else:
@@ -249,13 +213,15 @@ def grid(
         y = start.year
     db, masking = _redacting(redact)
     with masking:
-        show(report, report.build(db, y, today(), redact), fmt)
+        _emit(report, report.build(db, y, today(), redact, unit=unit, by_unit=grouped), fmt, out)
 
 
 @command(app)
 def household(
     ref: Annotated[str, typer.Argument(metavar="REF", help=_("Household code (H01) or exact name."))],
-    fmt: Annotated[str, format_option(_("table, json, markdown or html (the printable A4 form)."))] = "table",
+    fmt: Annotated[
+        str, format_option(_("table, json, markdown or html (the printable A4 form)."), *REGISTER_FORMATS)
+    ] = "table",
     redact: Redact = False,
     out: Out = None,
 ) -> None:
@@ -266,7 +232,7 @@ def household(
     from ..parse import choice
     from ..reports import household as report
 
-    fmt = choice(fmt, ("table", "json", "markdown", "html"), "format")
+    fmt = choice(fmt, REGISTER_FORMATS, "format")
     db, masking = _redacting(redact)
     with masking:
         data = report.build(db, ref, redact)
@@ -288,6 +254,7 @@ def outcomes(
     redact: Redact = False,
     by: By = None,
     unit: UnitOpt = None,
+    out: Out = None,
 ) -> None:
     """The meeting summary: households by status and livelihood, visits, aid, income then and now.
 
@@ -301,4 +268,4 @@ def outcomes(
     day = date(as_of or today(), "as-of", today=today())
     db, masking = _redacting(redact)
     with masking:
-        show(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt)
+        _emit(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt, out)

@@ -6,12 +6,17 @@ the `units` table. A file's own records (typed into it, not merged) have unit_id
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 from ..i18n import _
 from ..model import AidtrackError
 from ..store import Store
 
 #: How the file's own records (unit_id NULL) are named in reports and in `--unit`.
 OWN = "(this file)"
+
+T = TypeVar("T")
 
 
 class Units:
@@ -50,6 +55,14 @@ class Units:
         own = None in self.household.values() or None in self.cadre.values() or len(self.names) == 1
         return ([None] if own else []) + [u for u in self.names if u is not None]
 
+    def grouped(self, items: Iterable[T], unit_of: Callable[[T], int | None]) -> dict[int | None, list[T]]:
+        """Items by their unit, in the order of `listed()` (a unit with none has an empty list), each
+        unit's items in their given order: what `--by unit` shows, one group per unit."""
+        groups: dict[int | None, list[T]] = {u: [] for u in self.listed()}
+        for item in items:
+            groups.setdefault(unit_of(item), []).append(item)
+        return groups
+
     def pairings(self) -> dict[int, int | None]:
         """Each pairing's unit: its household's."""
         return {
@@ -68,3 +81,12 @@ class Units:
                 [day],
             ).fetchall()
         )
+
+
+def scope(db: Store, unit: str | None, by_unit: bool) -> tuple[Units | None, int | None]:
+    """What `--unit NAME` / `--by unit` need: the units (None when neither is asked for, so a file
+    without merged units reads nothing more) and the id of the unit named (None: the file's own)."""
+    if unit is None and not by_unit:
+        return None, None
+    units = Units(db)
+    return units, units.find(unit) if unit is not None else None

@@ -17,9 +17,9 @@ from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, yuan
 from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
-from ..ops.units import Units
+from ..ops.units import scope
 from ..store import Store
-from .common import quarters_of
+from .common import quarters_of, unit_rows
 
 #: How many months before a month its income-drop baseline may reach (as the relapse check's window).
 WINDOW = 24
@@ -455,9 +455,8 @@ def build(
     provisional = end >= today
     quarters = [q for q in quarters_of(start, end) if q.start <= last]
     pairings = facts.pairings_between(db, start, last) if quarters else []
-    units = Units(db) if unit is not None or by_unit else None
-    if units is not None and unit is not None:
-        uid = units.find(unit)
+    units, uid = scope(db, unit, by_unit)
+    if units is not None and not by_unit:
         pairings = [p for p in pairings if units.cadre[p["cadre_id"]] == uid]
     reg = Register(db, pairings, start, last, policy) if pairings else None
     per_quarter = {str(q): score_quarter(reg, q, today) for q in quarters} if reg else {}
@@ -557,9 +556,7 @@ def build(
     }
     if by_unit:
         assert units is not None  # by_unit reads the units
-        groups: dict[Any, list[dict[str, Any]]] = {u: [] for u in units.listed()}
-        for r in rows:
-            groups.setdefault(units.cadre_code[r["cadre"]], []).append(r)
+        groups = units.grouped(rows, lambda r: units.cadre_code[r["cadre"]])
         return head | {
             "by_unit": [{"unit": units.names[u], **_unit_figures(g)} for u, g in groups.items()],
             "totals": _unit_figures(rows),
@@ -633,13 +630,9 @@ def _unit_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
 UNIT_COLUMNS = ("unit", "cadres", "pairings", "visits", "required", "average_score")
 
 
-def _unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
-    return [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]
-
-
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     if "by_unit" in data:
-        return _unit_rows(data, "(total)"), UNIT_COLUMNS
+        return unit_rows(data, "(total)"), UNIT_COLUMNS
     rows = []
     for r in data["cadres"]:
         flat = {k: v for k, v in r.items() if k not in ("components", "quarters")}
@@ -682,7 +675,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 {
                     "kind": "table",
                     "columns": list(UNIT_COLUMNS),
-                    "rows": _unit_rows(data, _("Total")),
+                    "rows": unit_rows(data, _("Total")),
                     "headers": [
                         _("Unit"),
                         _("Cadres"),

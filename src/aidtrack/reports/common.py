@@ -173,9 +173,13 @@ def aid_by_household(db: Store, start: dt.date, end: dt.date) -> dict[int, list[
 
 
 def unit_rows(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
-    """A `--by unit` report's unit rows and its totals row, households by status spread into columns."""
+    """A `--by unit` report's unit rows and its totals row (named `total`, bold): every report's
+    table, Markdown and CSV by unit. Households by status, where a report counts them, are spread
+    into a column per status."""
     out = []
     for r in [*data["by_unit"], {"unit": total, **data["totals"], "_bold": True}]:
         flat = {k: v for k, v in r.items() if k not in ("households_by_status", "aid_by_kind")}
-        out.append(flat | {s: r["households_by_status"].get(s, 0) for s in STATUSES})
+        if "households_by_status" in r:
+            flat |= {s: r["households_by_status"].get(s, 0) for s in STATUSES}
+        out.append(flat)
     return out

@@ -12,21 +12,50 @@ from ..i18n import N_, _
 from ..model import Quarter
 from ..ops import facts
 from ..ops.redact import redact_rows
+from ..ops.units import scope
 from ..store import Store
-from .common import cells
+from .common import Cell, cells, unit_rows
 
 
-def build(db: Store, year: int, today: dt.date | None = None, redact: bool = False) -> dict[str, Any]:
+def build(
+    db: Store,
+    year: int,
+    today: dt.date | None = None,
+    redact: bool = False,
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
     """Rows of pairings active in the year; a cell per quarter (None where the pairing was not active).
 
     compliance per quarter: met cells ÷ cells of pairings active in it; None for a quarter not yet
-    begun or without pairings.
+    begun or without pairings. `unit` keeps one unit's pairings (its households'); `by_unit` gives
+    each unit's quarters instead (pairings, met, visits made and required, compliance), then the
+    totals.
     """
     today = today or dt.date.today()
     quarters = [Quarter(year, n) for n in (1, 2, 3, 4)]
     labels = [str(q) for q in quarters]
     pairings = facts.pairings_between(db, quarters[0].start, quarters[-1].end)
+    units, uid = scope(db, unit, by_unit)
+    if units is not None and not by_unit:
+        pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
     grid = cells(db, pairings, quarters, today)
+    head = {
+        "year": year,
+        "quarters": labels,
+        "in_progress": quarters[-1].end >= today,
+        "quarters_in_progress": [lb for q, lb in zip(quarters, labels) if q.start <= today <= q.end],
+    }
+    if by_unit:
+        assert units is not None
+        groups = units.grouped(pairings, lambda p: units.household[p["household_id"]])
+        return head | {
+            "by_unit": [
+                {"unit": units.names[u], "quarters": _quarter_figures(grid, g, quarters, today)}
+                for u, g in groups.items()
+            ],
+            "totals": {"quarters": _quarter_figures(grid, pairings, quarters, today)},
+        }
     rows = []
     for p in pairings:
         row_cells = {}
@@ -50,17 +79,52 @@ def build(db: Store, year: int, today: dt.date | None = None, redact: bool = Fal
         compliance[label] = (
             round(sum(c.met for c in active) / len(active), 4) if active and q.start <= today else None
         )
-    return {
-        "year": year,
-        "quarters": labels,
-        "rows": redact_rows(rows) if redact else rows,
-        "compliance": compliance,
-        "in_progress": quarters[-1].end >= today,
-        "quarters_in_progress": [lb for q, lb in zip(quarters, labels) if q.start <= today <= q.end],
-    }
+    return head | {"rows": redact_rows(rows) if redact else rows, "compliance": compliance}
+
+
+def _quarter_figures(
+    grid: dict[tuple[int, str], Cell], pairings: list[dict[str, Any]], quarters: list[Quarter], today: dt.date
+) -> dict[str, dict[str, Any]]:
+    """Per quarter, of some pairings: those active in it, those that met the requirement, visits made
+    and required, and compliance (met ÷ active, as the grid's compliance row: None for a quarter
+    not yet begun or without pairings)."""
+    out = {}
+    for q in quarters:
+        label = str(q)
+        active = [c for p in pairings if (c := grid.get((p["id"], label))) is not None]
+        met = sum(c.met for c in active)
+        out[label] = {
+            "pairings": len(active),
+            "met": met,
+            "visits": sum(c.visits for c in active),
+            "required": sum(c.required for c in active),
+            "compliance": round(met / len(active), 4) if active and q.start <= today else None,
+        }
+    return out
+
+
+UNIT_FIGURES = ("pairings", "met", "visits", "required")
+
+
+def _flat_units(data: dict[str, Any], total: str) -> list[dict[str, Any]]:
+    """`--by unit`: a row per unit and the totals row, each quarter's figures as `2004Q3_visits` …"""
+    out = []
+    for r in unit_rows(data, total):
+        flat = {"unit": r["unit"], "_bold": r.get("_bold", False)}
+        for label, figures in r["quarters"].items():
+            flat |= {f"{label}_{k}": figures[k] for k in (*UNIT_FIGURES, "compliance")}
+            pct = figures["compliance"]
+            flat[label] = f"{figures['visits']}/{figures['required']}" + (
+                f" ({100 * pct:.0f}%)" if pct is not None else ""
+            )
+        out.append(flat)
+    return out
 
 
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    if "by_unit" in data:
+        columns = [f"{q}_{k}" for q in data["quarters"] for k in (*UNIT_FIGURES, "compliance")]
+        return _flat_units(data, "(total)"), ("unit", *columns)
     rows = []
     for r in data["rows"]:
         flat = {k: r[k] for k in ("cadre", "cadre_name", "household", "household_name")}
@@ -75,6 +139,22 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     title = _("Visits grid {year}: visits made / required per quarter").format(year=data["year"])
     if data.get("in_progress"):
         title += " " + _("(in progress)")
+    if "by_unit" in data:
+        return {
+            "title": title + _(", by unit"),
+            "sections": [
+                {
+                    "kind": "table",
+                    "columns": ["unit", *data["quarters"]],
+                    "headers": [N_("Unit"), *data["quarters"]],
+                    "rows": _flat_units(data, _("Total")),
+                    "legend": _(
+                        "visits made / required by the unit's pairings; in brackets the share of its"
+                        " pairings that met the requirement"
+                    ),
+                }
+            ],
+        }
     if not data["rows"]:
         return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["year"])}
     rows = []

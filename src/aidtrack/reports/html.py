@@ -899,6 +899,8 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
 
 
 def _totals(t: dict[str, Any]) -> str:
+    from .quarter import income_text
+
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _sep().join(f"{_word(k)} {_money(_fen(v))}" for k, v in t["aid_by_kind"].items())
     statuses = _sep().join(
@@ -931,8 +933,8 @@ def _totals(t: dict[str, Any]) -> str:
         (
             _("Measures due / done / overdue this quarter"),
             f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
-            "",
-            "",
+            _("Income this quarter (yuan a month)") if "income_households" in t else "",
+            _e(income_text(t)) if "income_households" in t else "",
         ),
     ]
     return (
@@ -971,14 +973,16 @@ def _attention(att: dict[str, Any]) -> str:
 def _unit_table(data: dict[str, Any]) -> str:
     """`--by unit`: one row per unit, then the totals."""
     columns = [
-        (_("Unit"), "16%", ""),
-        (_("Pairings"), "8%", "num"),
-        (_("Compliant"), "8%", "num"),
-        (_("Visits this quarter"), "8%", "num"),
-        (_("Visits since the programme began"), "10%", "num"),
-        (_("Aid (yuan)"), "10%", "num"),
-        *((_word(s), f"{(100 - 60 - 8) / len(STATUSES):.2f}%", "num") for s in STATUSES),
-        (_("Escalated, open"), "8%", "num"),
+        (_("Unit"), "12%", ""),
+        (_("Pairings"), "6%", "num"),
+        (_("Compliant"), "6%", "num"),
+        (_("Visits this quarter"), "6%", "num"),
+        (_("Visits since the programme began"), "8%", "num"),
+        (_("Aid (yuan)"), "9%", "num"),
+        *((_word(s), f"{(100 - 47 - 6 - 17) / len(STATUSES):.2f}%", "num") for s in STATUSES),
+        (_("Escalated, open"), "6%", "num"),
+        (_("Income a month (yuan)"), "9%", "num"),
+        (_("Per person (yuan)"), "8%", "num"),
     ]
     rows = []
     for u in [*data["by_unit"], {"unit": _("Total"), **data["totals"], "_total": True}]:
@@ -992,6 +996,8 @@ def _unit_table(data: dict[str, Any]) -> str:
             _money(_fen(u["aid_value"])),
             *(_e(by_status.get(s, 0)) for s in STATUSES),
             _e(u["problems_open_escalated"]),
+            _money(_fen(u["income_monthly"])),
+            _money(_fen(u["income_per_person"])),
         ]
         cls = "total" if u.get("_total") else "unit"
         rows.append(

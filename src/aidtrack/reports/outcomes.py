@@ -10,7 +10,7 @@ from ..i18n import N_, _
 from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, label, month_of, yuan
 from ..ops import facts
 from ..ops.redact import redact_rows
-from ..ops.units import Units
+from ..ops.units import Units, scope
 from ..store import Store
 from .common import half_up, unit_rows, visits_until
 
@@ -28,15 +28,14 @@ def build(
     """
     day = as_of.isoformat()
     status = facts.status_at(db, day)
-    units = Units(db) if unit is not None or by_unit else None
+    units, uid = scope(db, unit, by_unit)
     if by_unit:
         assert units is not None
         return _by_unit(db, units, status, day)
-    scope: tuple[str, list] = ("", [])
+    only: tuple[str, list] = ("", [])
     if units is not None:
-        uid = units.find(unit)
         status = {h: s for h, s in status.items() if units.household[h] == uid}
-        scope = (" AND a.household_id IN (SELECT id FROM households WHERE unit_id IS ?)", [uid])
+        only = (" AND a.household_id IN (SELECT id FROM households WHERE unit_id IS ?)", [uid])
     livelihood = dict(db.execute("SELECT id, livelihood FROM households").fetchall())
     by_status = Counter(status.values())
     by_livelihood = Counter(livelihood.get(h) or "unrecorded" for h in status)
@@ -46,17 +45,17 @@ def build(
         visits = units.visits_until(day).get(uid, 0)
     by_kind = dict(
         db.execute(
-            "SELECT a.kind, sum(a.value) FROM aid a WHERE a.date <= ?" + scope[0] + " GROUP BY a.kind",
-            [day, *scope[1]],
+            "SELECT a.kind, sum(a.value) FROM aid a WHERE a.date <= ?" + only[0] + " GROUP BY a.kind",
+            [day, *only[1]],
         ).fetchall()
     )
     givers = []
     for code, name, text, value in db.execute(
         "SELECT c.code, c.name, a.giver, sum(a.value) FROM aid a"
         " LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.date <= ?"
-        + scope[0]
+        + only[0]
         + " GROUP BY a.giver_cadre_id, a.giver ORDER BY sum(a.value) DESC, c.code, a.giver",
-        [day, *scope[1]],
+        [day, *only[1]],
     ):
         givers.append({"giver": code or text, "giver_name": name, "value": yuan(value)})
     first_total = last_total = n = 0
@@ -120,16 +119,14 @@ def _by_unit(db: Store, units: Units, status: dict[int, str], day: str) -> dict[
         [day],
     ):
         aid.setdefault(uid, {})[kind] = value
-    groups: dict[Any, dict[int, str]] = {u: {} for u in units.listed()}
-    for h, s in status.items():
-        groups.setdefault(units.household[h], {})[h] = s
+    groups = units.grouped(status.items(), lambda hs: units.household[hs[0]])
     everything: Counter[str] = Counter()
     for kinds in aid.values():
         everything.update(kinds)
     return {
         "as_of": day,
         "by_unit": [
-            {"unit": units.names[u], **_figures(g, visits.get(u, 0), aid.get(u, {}))}
+            {"unit": units.names[u], **_figures(dict(g), visits.get(u, 0), aid.get(u, {}))}
             for u, g in groups.items()
         ],
         "totals": _figures(status, sum(visits.values()), dict(everything)),

@@ -17,7 +17,7 @@ from ..model import AID_KINDS, STATUSES, Quarter, label, quarter_name, yuan
 from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
-from ..ops.units import Units
+from ..ops.units import Units, scope
 from ..store import Store
 from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
 
@@ -102,9 +102,8 @@ def build(
     today = today or dt.date.today()
     start, end = q.start, q.end
     pairings = facts.pairings_between(db, start, end)
-    units = Units(db) if unit is not None or by_unit else None
-    if units is not None and unit is not None:
-        uid = units.find(unit)
+    units, uid = scope(db, unit, by_unit)
+    if units is not None and not by_unit:
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
     quarter_cells = cells(db, pairings, [q], today, Policy(db))
     problems = problem_counts(db, start, end)
@@ -125,6 +124,8 @@ def build(
 
     label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
     rows = []
+    #: Each paired household's average month and income per person in the quarter, in fen.
+    earned: dict[int, tuple[int, int]] = {}
     no_problems: dict[str, int] = {}
     for p in pairings:
         hid = p["household_id"]
@@ -140,6 +141,8 @@ def build(
             aid_fen = 0
         cur = income.get(hid)
         avg, per_person, change = _income(cur, income_before.get(hid), person_months(sizes, hid, cur))
+        if avg is not None and per_person is not None:
+            earned[hid] = (avg, per_person)
         rows.append(
             {
                 "cadre": p["cadre"],
@@ -170,7 +173,9 @@ def build(
         )
 
     _measures(db, pairings, rows, start_iso, end_iso)
-    totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
+    totals = _totals(
+        rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative, earned
+    )
     # The quarter still running, and the party committee's record (meetings are the file's, not a
     # unit's: each unit's row carries the same).
     extra = {"in_progress": end >= today, "meetings": meetings_in(db, start, end)}
@@ -183,7 +188,9 @@ def build(
             "end": end.isoformat(),
             "by_unit": [
                 {**u, **extra}
-                for u in _by_unit(units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit)
+                for u in _by_unit(
+                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned
+                )
             ],
             "totals": totals,
         }
@@ -224,8 +231,16 @@ def _totals(
     aid: dict[int, list[tuple[str, str, int]]],
     problems,
     cumulative: int,
+    earned: dict[int, tuple[int, int]],
 ) -> dict[str, Any]:
-    """The totals of some pairing rows: of the whole file, or of one unit's."""
+    """The totals of some pairing rows: of the whole file, or of one unit's.
+
+    Income, over the paired households with income recorded in the quarter, each counted once
+    (`earned`: a household's average month and income per person, in fen, as its pairing rows
+    show them): income_monthly is the sum of their average months, income_per_person the mean of
+    their incomes per person, to the fen, half up (as examples/duckdb/quarter.sql).
+    """
+    incomes = [earned[h] for h in sorted(households) if h in earned]
     by_kind: Counter[str] = Counter()
     for entries in aid.values():
         for _day, kind, value in entries:
@@ -242,6 +257,11 @@ def _totals(
         "households": len(households),
         "households_by_status": dict(sorted(by_status.items())),
         "problems_open_escalated": sum(c["open_escalated"] for c in problems),
+        "income_households": len(incomes),
+        "income_monthly": yuan(sum(avg for avg, _pp in incomes)) if incomes else None,
+        "income_per_person": yuan(half_up(sum(pp for _avg, pp in incomes), len(incomes)))
+        if incomes
+        else None,
         **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
     }
 
@@ -255,30 +275,26 @@ def _by_unit(
     problems: dict,
     pairing_unit: dict,
     visits_by_unit: dict,
+    earned: dict[int, tuple[int, int]],
 ) -> list[dict[str, Any]]:
     """Each unit's totals, from the same pairing rows grouped by the household's unit."""
-    groups: dict[Any, dict[str, Any]] = {
-        u: {"rows": [], "households": set(), "aid": {}, "problems": []} for u in units.listed()
-    }
-
-    def group(u):
-        return groups.setdefault(u, {"rows": [], "households": set(), "aid": {}, "problems": []})
-
-    for p, r in zip(pairings, rows):
-        g = group(units.household[p["household_id"]])
-        g["rows"].append(r)
-        g["households"].add(p["household_id"])
-    for h, entries in aid.items():
-        group(units.household[h])["aid"][h] = entries
-    for pid, counts in problems.items():
-        group(pairing_unit[pid])["problems"].append(counts)
-    return [
-        {
-            "unit": units.names[u],
-            **_totals(g["rows"], g["households"], status, g["aid"], g["problems"], visits_by_unit.get(u, 0)),
-        }
-        for u, g in groups.items()
-    ]
+    paired = units.grouped(zip(pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
+    given = units.grouped(aid.items(), lambda he: units.household[he[0]])
+    raised = units.grouped(problems.items(), lambda pc: pairing_unit[pc[0]])
+    out = []
+    for u in dict.fromkeys([*paired, *given, *raised]):
+        pairs = paired.get(u, [])
+        figures = _totals(
+            [r for _p, r in pairs],
+            {p["household_id"] for p, _r in pairs},
+            status,
+            dict(given.get(u, [])),
+            [c for _pid, c in raised.get(u, [])],
+            visits_by_unit.get(u, 0),
+            earned,
+        )
+        out.append({"unit": units.names[u], **figures})
+    return out
 
 
 UNIT_COLUMNS = (
@@ -291,6 +307,9 @@ UNIT_COLUMNS = (
     "households",
     *STATUSES,
     "problems_open_escalated",
+    "income_households",
+    "income_monthly",
+    "income_per_person",
 )
 
 
@@ -303,7 +322,7 @@ def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
         "sections": [
             {
                 "kind": "table",
-                "columns": [c for c in UNIT_COLUMNS if c != "households"],
+                "columns": [c for c in UNIT_COLUMNS if c not in ("households", "income_households")],
                 "headers": [
                     _("Unit"),
                     _("Pairings"),
@@ -313,11 +332,18 @@ def _unit_document(data: dict[str, Any]) -> dict[str, Any]:
                     _("Aid ¥"),
                     *(_(s) for s in STATUSES),
                     _("Esc."),
+                    _("Income/mo"),
+                    _("/person"),
                 ],
                 "rows": unit_rows(data, _("Total")),
                 "legend": _(
                     "OK: pairings compliant. To date: visits since the programme began. Esc.: escalated"
                     " problems open at quarter end."
+                )
+                + " "
+                + _(
+                    "Income/mo: the paired households' average months of income this quarter, added up;"
+                    " /person: the mean of their incomes per person a month."
                 ),
             }
         ],
@@ -328,6 +354,17 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
     if "by_unit" in data:
         return unit_rows(data, "(total)"), UNIT_COLUMNS
     return data["pairings"], CSV_COLUMNS
+
+
+def income_text(t: dict[str, Any]) -> str:
+    """The totals' income in a line: the households' months added up, per person, how many."""
+    if not t["income_households"]:
+        return _("none recorded")
+    return _("{monthly} (per person {per_person}), {n} household(s) with income recorded").format(
+        monthly=f"{t['income_monthly']:.2f}",
+        per_person=f"{t['income_per_person']:.2f}",
+        n=t["income_households"],
+    )
 
 
 def _signed(value: float | None) -> str | None:
@@ -383,6 +420,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items()),
         ),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
+        (_("Income this quarter (yuan a month)"), income_text(t)),
         (
             _("Studied by the party committee this quarter"),
             _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(

@@ -491,6 +491,9 @@ def test_quarter_counts_measures_and_ends_with_the_directors_attention(story):
     )
     cli("plan", "done", "1", "--date", "2003-08-20")
     cli("plan", "done", "3", "--date", "2003-09-10")
+    cli("job", "add", "H01", "--member", "刘强", "--started", "2003-08-01")
+    cli("job", "add", "H02", "--member", "满丽", "--started", "2003-09-30")
+    cli("job", "add", "H02", "--member", "满强", "--started", "2003-10-01")  # the next quarter
     # 2003Q3: H01 has 2 due (08-31, 09-15), 1 done (08-20), 1 overdue at 09-30 (养狗);
     # H02 has 0 due (10-15 is in Q4), 1 done (09-10), 0 overdue.
     data = show(cli, "report", "quarter", "2003Q3")
@@ -504,6 +507,7 @@ def test_quarter_counts_measures_and_ends_with_the_directors_attention(story):
         data["totals"]["measures_done"],
         data["totals"]["measures_overdue"],
     ) == (2, 2, 1)
+    assert data["totals"]["jobs_placed"] == 2  # begun 08-01 and 09-30; 10-01 is the next quarter's
     att = data["attention"]
     assert att["as_of"] == "2003-09-30"
     assert [(m["household"], m["what"], m["days_overdue"]) for m in att["measures_overdue"]] == [
@@ -513,6 +517,7 @@ def test_quarter_counts_measures_and_ends_with_the_directors_attention(story):
     text = cli("report", "quarter", "2003Q3").stdout
     assert "What needs the director's attention at 2003-09-30" in text
     assert "H01 刘香福: 养狗 (due 2003-09-15)" in text
+    assert "Job placements begun this quarter" in text
     page = cli("report", "quarter", "2003Q3", "--format", "html").stdout
     assert 'class="attention"' in page and "养狗" in page
 

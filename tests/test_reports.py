@@ -336,7 +336,24 @@ def test_household_register_markdown(unit):
 
 
 def test_outcomes(unit):
+    unit(
+        "job",
+        "add",
+        "H01",
+        "--member",
+        "刘强",
+        "--employer",
+        "物业公司",
+        "--started",
+        "2004-03-01",
+        "--ended",
+        "2004-08-31",
+    )
+    unit("job", "add", "H01", "--member", "刘强", "--employer", "绿色家园社区", "--started", "2004-09-01")
+    unit("job", "add", "H03", "--member", "张丽", "--started", "2004-10-05")  # after as-of
     data = as_json(unit, "outcomes", "--as-of", "2004-09-30")
+    # Placed by 09-30: H01's two; still in the job on 09-30: the second only.
+    assert data["jobs"] == {"placed": 2, "working": 1}
     assert data["households"] == 3
     assert data["households_by_status"] == {"enrolled": 1, "exited": 1, "prosperous": 1}
     assert data["households_by_livelihood"] == {"commerce": 1, "transport": 1, "unrecorded": 1}
@@ -359,8 +376,10 @@ def test_outcomes(unit):
     # Earlier: H03 not yet enrolled, H01's 10-01 goods not yet given.
     early = as_json(unit, "outcomes", "--as-of", "2004-07-31")
     assert early["households"] == 2 and early["visits"] == 4 and early["aid_by_kind"] == {}
+    assert early["jobs"] == {"placed": 1, "working": 1}  # 07-31: the first job, not yet ended
     csv = unit("report", "outcomes", "--as-of", "2004-09-30", "--format", "csv").stdout.splitlines()
     assert csv[0] == "section,item,value" and "aid by giver,C01 吴局长,700.00" in csv
+    assert "jobs,placed by as-of,2" in csv and "jobs,still in the job,1" in csv
     md = unit("report", "outcomes", "--as-of", "2004-09-30", "--format", "markdown").stdout
     assert "- **out of poverty (exited or prosperous)**: 2" in md
 

@@ -72,6 +72,11 @@ def build(
             first_total, last_total, n = first_total + first, last_total + last, n + 1
     now = half_up(last_total, n) if n else None
     then = half_up(first_total, n) if n else None
+    placed = working = 0
+    for hid, ended in db.execute("SELECT household_id, ended FROM jobs WHERE started <= ?", [day]):
+        if hid in status:
+            placed += 1
+            working += ended is None or ended >= day
     return {
         "as_of": day,
         "households": len(status),
@@ -85,6 +90,8 @@ def build(
         "aid_value": yuan(sum(by_kind.values())),
         "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
         "aid_by_giver": redact_rows(givers) if redact else givers,
+        # Job placements (帮就业) of the households' members: all placed by as-of, those still in the job.
+        "jobs": {"placed": placed, "working": working},
         "income": {
             "households": n,
             "monthly_avg_now": yuan(now),
@@ -144,6 +151,7 @@ SECTION_TITLES = {
     "visits": N_("Visits"),
     "aid by kind": N_("Aid by kind"),
     "aid by giver": N_("Aid by giver"),
+    "jobs": N_("Job placements"),
     "income": N_("Income"),
 }
 ITEM_NAMES = (
@@ -151,6 +159,8 @@ ITEM_NAMES = (
     N_("out of poverty (exited or prosperous)"),
     N_("total"),
     N_("(not recorded)"),
+    N_("placed by as-of"),
+    N_("still in the job"),
     N_("households with income recorded"),
     N_("average month now"),
     N_("average month at enrolment"),
@@ -177,6 +187,10 @@ def _items(data: dict[str, Any]) -> list[tuple[str, str, Any]]:
             g["value"],
         )
         for g in data["aid_by_giver"]
+    ]
+    out += [
+        ("jobs", "placed by as-of", data["jobs"]["placed"]),
+        ("jobs", "still in the job", data["jobs"]["working"]),
     ]
     inc = data["income"]
     out += [

@@ -173,8 +173,22 @@ def build(
         )
 
     _measures(db, pairings, rows, start_iso, end_iso)
+    # Job placements (帮就业) that began in the quarter, per household.
+    placed = dict(
+        db.execute(
+            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
+            [start_iso, end_iso],
+        ).fetchall()
+    )
     totals = _totals(
-        rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative, earned
+        rows,
+        {p["household_id"] for p in pairings},
+        status,
+        aid,
+        problems.values(),
+        cumulative,
+        earned,
+        placed,
     )
     # The quarter still running, and the party committee's record (meetings are the file's, not a
     # unit's: each unit's row carries the same).
@@ -189,7 +203,7 @@ def build(
             "by_unit": [
                 {**u, **extra}
                 for u in _by_unit(
-                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned
+                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned, placed
                 )
             ],
             "totals": totals,
@@ -232,6 +246,7 @@ def _totals(
     problems,
     cumulative: int,
     earned: dict[int, tuple[int, int]],
+    placed: dict[int, int],
 ) -> dict[str, Any]:
     """The totals of some pairing rows: of the whole file, or of one unit's.
 
@@ -263,6 +278,7 @@ def _totals(
         if incomes
         else None,
         **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
+        "jobs_placed": sum(placed.get(h, 0) for h in households),
     }
 
 
@@ -276,6 +292,7 @@ def _by_unit(
     pairing_unit: dict,
     visits_by_unit: dict,
     earned: dict[int, tuple[int, int]],
+    placed: dict[int, int],
 ) -> list[dict[str, Any]]:
     """Each unit's totals, from the same pairing rows grouped by the household's unit."""
     paired = units.grouped(zip(pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
@@ -292,6 +309,7 @@ def _by_unit(
             [c for _pid, c in raised.get(u, [])],
             visits_by_unit.get(u, 0),
             earned,
+            placed,
         )
         out.append({"unit": units.names[u], **figures})
     return out
@@ -432,7 +450,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         (
             _("Measures due / done / overdue this quarter"),
             f"{t.get('measures_due', 0)} / {t.get('measures_done', 0)} / {t.get('measures_overdue', 0)}",
-        )
+        ),
+        (_("Job placements begun this quarter"), t.get("jobs_placed", 0)),
     ]
     attention = []
     if data.get("attention") is not None:

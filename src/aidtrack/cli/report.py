@@ -42,10 +42,11 @@ def _redacting(redact: bool):
 
 
 def show(module: Any, data: dict[str, Any], fmt: str) -> None:
-    from ..render import emit_document, to_csv, to_json_records
+    from ..render import emit_document, to_csv, write_json_records
 
     if fmt == "json":
-        sys.stdout.write(to_json_records(data) + "\n")
+        write_json_records(data, sys.stdout)
+        sys.stdout.write("\n")
     elif fmt == "csv":
         rows, columns = module.csv_rows(data)
         sys.stdout.write(to_csv(rows, columns))

@@ -890,10 +890,15 @@ def duckdb_rollup(city: Path, handoff: Path, quarter: str, end: dt.date) -> tupl
     if r.returncode != 0:
         return wall, None
     keys = ("pairings", "compliant", "visits", "visits_cumulative", "households", "problems_open_escalated")
+
+    def money(value) -> float | None:
+        return None if value is None else float(value)
+
     equal = all(
         row["unit"] in got
         and all(got[row["unit"]][k] == row[k] for k in keys)
-        and float(got[row["unit"]]["aid_value"]) == row["aid_value"]
+        and money(got[row["unit"]]["aid_value"]) == row["aid_value"]
+        and money(got[row["unit"]]["income_per_person"]) == row.get("income_per_person")
         for row in json.loads(r.stdout)["by_unit"]
     )
     return wall, equal

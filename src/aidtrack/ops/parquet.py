@@ -97,8 +97,8 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
     """The SELECT, its columns, and their type names (headers.TYPES words, `int` for ids).
 
     `unit` is selected as the unit's id (named by the converter). only_units: keep the records of
-    the households and cadres listed in temp.handoff_households / temp.handoff_cadres (on their
-    indexes: each kind's public query joins its household as `h`, cadres are `c`).
+    the households, cadres and meetings listed in temp.handoff_TABLE (on their indexes: each kind's
+    public query joins its household as `h`; cadres are `c`, meetings `mt`).
     """
     if table not in KINDS:
         info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
@@ -119,14 +119,14 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
     fields = list(REGISTRY[table].field_names)
     columns = ["id", *fields, *LINKS[table]]
     extras = [f"{alias}.{c} AS {c}" for c in LINKS[table]]
-    owner = "c" if table == "cadres" else "h"
+    owner = alias if REGISTRY[table].unit_owned else "h"  # where the record's unit_id is
     if _has_units(db) and REGISTRY[table].merged:
         columns += ["source_id", "unit"]
         extras += [f"{alias}.source_id AS source_id", f"{owner}.unit_id AS merged_unit"]
     public = REGISTRY[table].select
     inner = public.replace("SELECT ", f"SELECT {', '.join(extras)}, ", 1) if extras else public
     if only_units:
-        listed = "temp.handoff_cadres" if table == "cadres" else "temp.handoff_households"
+        listed = f"temp.handoff_{table}" if REGISTRY[table].unit_owned else "temp.handoff_households"
         inner += f" WHERE {owner}.id IN (SELECT id FROM {listed})"
     types = {c: "int" if c in ("id", "source_id", *LINKS[table]) else TYPES.get(c, "text") for c in columns}
     selected = list(columns)
@@ -252,8 +252,9 @@ def chosen_units(
 
 
 def _fill(db: Store, units: list[int | None]) -> None:
-    """temp.handoff_households and temp.handoff_cadres: the records of these units."""
-    for table in ("households", "cadres"):
+    """temp.handoff_TABLE of each kind with a unit_id of its own (households, cadres, meetings): the
+    records of these units."""
+    for table in (k.table for k in REGISTRY.values() if k.unit_owned):
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS handoff_{table} (id INTEGER PRIMARY KEY)")
         db.execute(f"DELETE FROM temp.handoff_{table}")
         ids = [u for u in units if u is not None]

@@ -103,6 +103,7 @@ def build(
     start, end = q.start, q.end
     pairings = facts.pairings_between(db, start, end)
     units = Units(db) if unit is not None or by_unit else None
+    uid: int | None = None
     if units is not None and unit is not None:
         uid = units.find(unit)
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
@@ -171,10 +172,11 @@ def build(
 
     _measures(db, pairings, rows, start_iso, end_iso)
     totals = _totals(rows, {p["household_id"] for p in pairings}, status, aid, problems.values(), cumulative)
-    # The quarter still running, and the party committee's record (meetings are the file's, not a
-    # unit's: each unit's row carries the same).
-    extra = {"in_progress": end >= today, "meetings": meetings_in(db, start, end)}
-    totals.update(extra)
+    # The quarter still running, and the party committee's record: a merged unit's meetings are its
+    # own (meetings.unit_id), so each unit's row has its committee's and the totals the whole file's.
+    in_progress = end >= today
+    scope = uid if unit is not None else EVERY_UNIT
+    totals.update({"in_progress": in_progress, "meetings": meetings_in(db, start, end, scope)})
     if by_unit:
         assert units is not None
         return {
@@ -182,8 +184,10 @@ def build(
             "start": start.isoformat(),
             "end": end.isoformat(),
             "by_unit": [
-                {**u, **extra}
-                for u in _by_unit(units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit)
+                {**u, "in_progress": in_progress, "meetings": meetings_in(db, start, end, u_id)}
+                for u_id, u in _by_unit(
+                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit
+                )
             ],
             "totals": totals,
         }
@@ -196,23 +200,29 @@ def build(
     }
 
 
-def meetings_in(db: Store, start: dt.date, end: dt.date) -> dict[str, int]:
+#: meetings_in of the whole file (every unit's meetings).
+EVERY_UNIT = -1
+
+
+def meetings_in(db: Store, start: dt.date, end: dt.date, unit: int | None = EVERY_UNIT) -> dict[str, int]:
     """The party committee's record of the quarter: meetings held, problems studied at them, those
     decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
-    still open then), whichever meeting took them. Two queries."""
+    still open then), whichever meeting took them. Two queries. `unit`: one unit's committee (a
+    city file's merged meetings are their unit's; None: the file's own meetings)."""
     first, last = start.isoformat(), end.isoformat()
+    scope = "" if unit == EVERY_UNIT else " AND mt.unit_id IS :unit"
     held, studied, decided = db.execute(
         "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
         " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
         " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
-        " WHERE mt.date BETWEEN ? AND ?",
-        [first, last],
+        f" WHERE mt.date BETWEEN :first AND :end{scope}",
+        {"first": first, "end": last, "unit": unit},
     ).fetchone()
     overdue = db.execute(
         "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
         " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
-        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)",
-        {"end": last},
+        f" AND (pr.resolved_on IS NULL OR pr.resolved_on > :end){scope}",
+        {"end": last, "unit": unit},
     ).fetchone()[0]
     return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
 
@@ -255,8 +265,8 @@ def _by_unit(
     problems: dict,
     pairing_unit: dict,
     visits_by_unit: dict,
-) -> list[dict[str, Any]]:
-    """Each unit's totals, from the same pairing rows grouped by the household's unit."""
+) -> list[tuple[int | None, dict[str, Any]]]:
+    """Each unit's id and totals, from the same pairing rows grouped by the household's unit."""
     groups: dict[Any, dict[str, Any]] = {
         u: {"rows": [], "households": set(), "aid": {}, "problems": []} for u in units.listed()
     }
@@ -273,10 +283,15 @@ def _by_unit(
     for pid, counts in problems.items():
         group(pairing_unit[pid])["problems"].append(counts)
     return [
-        {
-            "unit": units.names[u],
-            **_totals(g["rows"], g["households"], status, g["aid"], g["problems"], visits_by_unit.get(u, 0)),
-        }
+        (
+            u,
+            {
+                "unit": units.names[u],
+                **_totals(
+                    g["rows"], g["households"], status, g["aid"], g["problems"], visits_by_unit.get(u, 0)
+                ),
+            },
+        )
         for u, g in groups.items()
     ]
 

@@ -31,6 +31,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError
 from ..store import Store
+from ..store.files import guard_output, private_dir
 from .headers import TYPES
 
 INSTALL = "pip install 'aidtrack[parquet]'"
@@ -297,7 +298,9 @@ def handoff(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
-    folder.mkdir(parents=True, exist_ok=True)
+    # never the register, nor a folder holding it: each unit's folder is replaced whole
+    folder = guard_output(folder, db.path, "out", directory=True, holds_no_register=True)
+    private_dir(folder)
     units = chosen_units(db, unit, changed_since)
     names: dict[int | None, str] = {None: NULL_PARTITION}
     if _has_units(db):
@@ -320,7 +323,9 @@ def handoff(
 
 
 def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: bool = True) -> int:
+    path = guard_output(path, db.path, "out")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             t = _Table(db, table, redact, only_units=only_units and table in KINDS)
@@ -339,10 +344,11 @@ def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: boo
 
 def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, redact: bool) -> int:
     """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one."""
-    parent.mkdir(parents=True, exist_ok=True)
+    private_dir(parent)
     by_year = by_year and table in YEAR_OF
     t = _Table(db, table, redact, only_units=True, drop=("unit",))
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))  # 0700
+    files: list[IO[bytes]] = []
     try:
         writers: dict[str, Any] = {}
         year_at = t.columns.index(YEAR_OF[table]) if by_year else None
@@ -355,12 +361,16 @@ def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, r
             for year, rows in groups.items():
                 if year not in writers:
                     target = tmp / f"year={year}" if by_year else tmp
-                    target.mkdir(exist_ok=True)
-                    writers[year] = t.pq.ParquetWriter(target / "data.parquet", t.schema, compression="zstd")
+                    target.mkdir(mode=0o700, exist_ok=True)
+                    fd = os.open(target / "data.parquet", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    files.append(os.fdopen(fd, "wb"))
+                    writers[year] = t.pq.ParquetWriter(files[-1], t.schema, compression="zstd")
                 writers[year].write_batch(t.batch(rows))
             n += len(batch)
         for w in writers.values():
             w.close()
+        for f in files:
+            f.close()
         final = parent / name
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{name}.old.", dir=parent))
@@ -370,6 +380,8 @@ def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, r
         else:
             os.replace(tmp, final)
     except BaseException:
+        for f in files:
+            f.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return n

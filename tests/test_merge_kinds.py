@@ -580,3 +580,96 @@ def test_handoff_never_writes_over_or_around_the_register(cli, units, tmp_path):
     modes = {oct(p.stat().st_mode & 0o777) for p in wh.rglob("*") if p.is_file()}
     folders = {oct(p.stat().st_mode & 0o777) for p in [wh, *wh.rglob("*")] if p.is_dir()}
     assert (modes, folders) == ({"0o600"}, {"0o700"})
+
+
+# -- files written before this migration -----------------------------------------------------------
+
+
+def test_migration_keeps_meetings_and_their_items(tmp_path):
+    """0008 rebuilds meetings (unique per unit) and meeting_items: every row and id is kept, none is
+    lost to the items' ON DELETE CASCADE, and a day's committee is still one per file."""
+    from aidtrack.store import open_store
+    from aidtrack.store.schema import migrations
+
+    from conftest import Cli
+
+    path = tmp_path / "old.db"
+    db = open_store(path, migrate=False)
+    migrations.apply(db, stop_before="0008_merge_all_kinds")
+    for sql in (
+        "INSERT INTO cadres (code, name) VALUES ('C01', '吴局长')",
+        "INSERT INTO households (code, name) VALUES ('H01', '刘香福')",
+        "INSERT INTO statuses (household_id, status, date) VALUES (1, 'enrolled', '2004-01-01')",
+        "INSERT INTO pairings (cadre_id, household_id, since) VALUES (1, 1, '2004-01-05')",
+        "INSERT INTO visits (pairing_id, date) VALUES (1, '2004-07-10'), (1, '2004-08-10')",
+        "INSERT INTO problems (visit_id, problem, escalated, escalated_on) VALUES"
+        " (1, '看病难', 1, '2004-07-10'), (2, '住房', 1, '2004-08-10')",
+        "INSERT INTO meetings (id, date, kind) VALUES (5, '2004-08-01', 'committee'),"
+        " (9, '2004-09-01', 'leading-group')",
+        "INSERT INTO meeting_items (id, meeting_id, problem_id, decision, leader_id, due) VALUES"
+        " (3, 5, 1, '局里承担', 1, '2004-09-15'), (7, 9, 2, '维修', NULL, NULL)",
+    ):
+        db.execute(sql)
+    db.conn.commit()
+    db.close()
+    db = open_store(path)
+    db.close()
+    cli = Cli(path)
+    assert cli.rows("SELECT id, date, kind, unit_id, source_id FROM meetings ORDER BY id") == [
+        (5, "2004-08-01", "committee", None, None),
+        (9, "2004-09-01", "leading-group", None, None),
+    ]
+    assert cli.rows(
+        "SELECT id, meeting_id, problem_id, decision, leader_id, due FROM meeting_items ORDER BY id"
+    ) == [
+        (3, 5, 1, "局里承担", 1, "2004-09-15"),
+        (7, 9, 2, "维修", None, None),
+    ]
+    assert cli.rows("PRAGMA foreign_key_check") == []
+    r = cli("meeting", "add", "2004-08-01", code=2)
+    assert "already stored" in r.output
+    cli("meeting", "add", "2004-08-01", "--kind", "leading-group")
+    assert cli.scalar("SELECT count(*) FROM meetings") == 3
+
+
+def test_an_older_unit_file_merges_as_it_is(cli, tmp_path):
+    """A unit file from before members and plans (0004): read as it is, not migrated; its kinds that
+    did not exist yet are none, an escalation is dated by its visit (as 0005 dates it), the size of a
+    household is its stored count (as the unit's own file will count it once upgraded)."""
+    import hashlib
+
+    from aidtrack.store import open_store
+    from aidtrack.store.schema import migrations
+
+    old = tmp_path / "老单位.db"
+    db = open_store(old, migrate=False)
+    migrations.apply(db, stop_before="0005_members_meetings")
+    for sql in (
+        "INSERT INTO cadres (code, name) VALUES ('C01', '老干部')",
+        "INSERT INTO households (code, name, members) VALUES ('H01', '老住户', 3)",
+        "INSERT INTO statuses (household_id, status, date) VALUES (1, 'enrolled', '2004-01-01')",
+        "INSERT INTO pairings (cadre_id, household_id, since) VALUES (1, 1, '2004-01-05')",
+        "INSERT INTO visits (pairing_id, date) VALUES (1, '2004-07-10')",
+        "INSERT INTO problems (visit_id, problem, escalated) VALUES (1, '看病难', 1)",
+        "INSERT INTO income (household_id, month, amount) VALUES (1, '2004-07', 90000)",
+    ):
+        db.execute(sql)
+    db.conn.commit()
+    db.close()
+    before = hashlib.sha256(old.read_bytes()).hexdigest()
+    assert merge(cli, type(cli)(old))[0]["status"] == "added"
+    assert hashlib.sha256(old.read_bytes()).hexdigest() == before
+    assert cli.rows("SELECT escalated_on, escalated_by FROM problems") == [("2004-07-10", None)]
+    assert [cli.scalar(f"SELECT count(*) FROM {t}") for t in ("members", "measures", "meetings")] == [0, 0, 0]
+    found = check(cli, "escalations")["not_studied"]
+    assert [(r["household"], r["escalated_on"], r["days_since_escalated"]) for r in found] == [
+        ("老单位/H01", "2004-07-10", 97)
+    ]
+    # 900 yuan for 3 people (the stored count): 300.00 a person
+    assert [r["income_per_person"] for r in quarter(cli)["pairings"]] == [300.0]
+    # upgraded and merged again: 0005 gives it 3 unnamed members, the same figures
+    open_store(old).close()
+    assert merge(cli, type(cli)(old))[0]["status"] == "replaced"
+    assert cli.scalar("SELECT count(*) FROM members") == 3
+    assert [r["income_per_person"] for r in quarter(cli)["pairings"]] == [300.0]
+    assert [r["escalated_on"] for r in check(cli, "escalations")["not_studied"]] == ["2004-07-10"]

@@ -1,8 +1,10 @@
 """The city roll-up: each unit keeps its own register; `merge` copies it, read-only, into the city's.
 
-A unit's records are stored in the city file with their codes prefixed by the unit's name
-(交通局/H01, 交通局/C01) and their cadres and households tagged with `unit_id`; everything else
-belongs to its unit through its household or cadre. The file's own records have unit_id NULL.
+Every kind of record is copied (kinds.py: `merged`). A unit's records are stored in the city file
+with their codes prefixed by the unit's name (交通局/H01, 交通局/C01); its cadres, households and
+meetings are tagged with `unit_id`, everything else belongs to its unit through its household (a
+visit through its pairing, a problem through its visit, a meeting item through its meeting). The
+file's own records have unit_id NULL. Every record keeps `source_id`, its id in its unit's file.
 
 Per unit file:
 
@@ -10,17 +12,20 @@ Per unit file:
    WAL mode (it may create an empty -wal/-shm beside it, as any reader does). Only if that open
    fails (a read-only medium where the -shm cannot be created) and no -wal holds unfinished writes
    is it opened `immutable=1`. Its schema, its record digest and its health are read in one snapshot.
-2. Refused, with one line, when: a migration this program does not know (a newer aidtrack); missing
-   columns (an older aidtrack this one cannot read as is); it fails doctor's checks (integrity,
-   foreign keys, the programme's invariants; file permissions and journal mode do not matter here);
-   a household already enrolled by another unit (same ID number, or same name and born date),
-   including the city file's own households and the units merged earlier in the same call.
+2. Refused, with one line, when: a migration this program does not know (a newer aidtrack); a
+   column missing from a file with every migration applied (a damaged file; a file from an older
+   aidtrack is read as it is: what a later migration added reads as none); it fails doctor's checks
+   (integrity, foreign keys, the programme's invariants; file permissions and journal mode do not
+   matter here). A household already enrolled by another unit (same ID number, or where one is
+   missing the same name and born date), including the city file's own households and the units
+   merged earlier in the same call, is left out with every record hanging from it.
 3. Unchanged (skipped) when the sha256 of its records equals the one stored at its last merge.
 4. Otherwise, in ONE write transaction: the unit's old records are deleted (children first) and its
    records copied with INSERT … SELECT from the ATTACHed file, table by table. Ids are mapped by an
-   offset per table (the city's largest id at that moment), so every reference — household, cadre,
-   pairing, visit — maps by the same offset without a lookup per row; the order of the rows (which
-   breaks ties between statuses of one day) is kept. One audit entry per merged unit.
+   offset per table (the city's largest id at that moment), so every link column (_TARGET: a
+   household, cadre, pairing, visit, problem, measure or meeting) maps by its table's offset without
+   a lookup per row; a unit merged before keeps its records' ids (source_id → id). The order of the
+   rows (which breaks ties between statuses of one day) is kept. One audit entry per merged unit.
 
 The unit's policy settings and audit log stay in its own file: the city's reports use the city's
 policy. Records typed into the city file against a merged unit's households are that unit's and are

@@ -1,10 +1,11 @@
 """Parquet hand-off: typed files for DuckDB and other column stores (a province's warehouse).
 
 Each kind is written in its public shape (the registry's fields: codes for references, as `export` writes
-CSV) plus its `id`, its link columns (a status's, income's and aid's `household_id`, a pairing's
+CSV) plus its `id`, its link columns (every stored `*_id`: a status's `household_id`, a pairing's
 `cadre_id` and `household_id`, a visit's `pairing_id`, a problem's `visit_id`, aid's
-`giver_cadre_id`), `source_id` (a merged record's id in its unit's file) and `unit` (the unit it was
-merged from; NULL for the file's own records). Ids are stable: a re-merged unit keeps them, so a
+`giver_cadre_id` and `measure_id`, a measure's `cadre_id`, a job's `measure_id`, a meeting item's
+`meeting_id`, `problem_id` and `leader_id` …: LINKS), `source_id` (a merged record's id in its unit's
+file) and `unit` (the unit it was merged from; NULL for the file's own records). Ids are stable: a re-merged unit keeps them, so a
 warehouse can update rows by (unit, source_id) or by id. Every row of the table: statuses include
 each household's first `enrolled` status, which a CSV bundle leaves to households' `enrolled`
 column. The `units` table is written with its file's name only (no path of this machine).

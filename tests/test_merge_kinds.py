@@ -673,3 +673,26 @@ def test_an_older_unit_file_merges_as_it_is(cli, tmp_path):
     assert cli.scalar("SELECT count(*) FROM members") == 3
     assert [r["income_per_person"] for r in quarter(cli)["pairings"]] == [300.0]
     assert [r["escalated_on"] for r in check(cli, "escalations")["not_studied"]] == ["2004-07-10"]
+
+
+def test_the_citys_own_meetings_are_a_unit_of_their_own(cli, units):
+    """A meeting typed into the city file is the file's own, beside its units' of the same day; the
+    quarter's totals are the sum of the unit rows, `(this file)` included."""
+    merge(cli, units["交通局"], units["民政局"])
+    cli("meeting", "add", "2004-08-01", "--attendees", "市委")  # the same day and kind as both units'
+    cli("meeting", "add", "2004-09-01", "--attendees", "市委")
+    cli("meeting", "item", str(cli.scalar("SELECT max(id) FROM meetings")), "3", "--decision", "市里协调")
+    by = quarter(cli, "--by", "unit")
+    assert [(r["unit"], r["meetings"]["held"], r["meetings"]["studied"]) for r in by["by_unit"]] == [
+        ("(this file)", 2, 1),
+        ("交通局", 1, 1),
+        ("民政局", 1, 1),
+    ]
+    assert by["totals"]["meetings"]["held"] == 4 == sum(r["meetings"]["held"] for r in by["by_unit"])
+    # 民政局's 子女上学 (problem 3) is studied now, by the city's meeting: no longer in its check
+    assert check(cli, "escalations")["not_studied"] == []
+    # a re-merge of 民政局 replaces its records, and with them what the city decided on its problems
+    units["民政局"]("visit", "add", "H01", "--date", "2004-09-20")
+    merge(cli, units["交通局"], units["民政局"])
+    assert cli.rows("SELECT decision FROM meeting_items WHERE decision = '市里协调'") == []
+    assert cli.scalar("SELECT count(*) FROM meetings WHERE unit_id IS NULL") == 2

@@ -246,8 +246,8 @@ def test_unit_name_option_for_a_single_file(cli, units, tmp_path):
     merge(cli, other, extra=("--unit-name", "交通局"))
     assert cli.rows("SELECT code FROM households") == [("交通局/H01",)]
     assert cli.rows("SELECT name, source, records FROM units") == [
-        # cadre 1, household 1, status 1, pairing 1, visits 3, problem 1, income 1, aid 1
-        ("交通局", "unit-a.db", 10)
+        # cadre 1, household 1, status 1, pairing 1, visits 3, problem 1, income 1, aid 1, members 3
+        ("交通局", "unit-a.db", 13)
     ]  # the file's name: no path of this machine
     r = cli("merge", str(other), str(units["民政局"].db), "--unit-name", "x", code=2)
     assert "unit-name" in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -276,8 +276,8 @@ def test_newer_copy_of_a_unit_replaces_only_that_unit(cli, units):
     ) == [("2004-07-20",), ("2004-09-25",)]
     assert cli.scalar("SELECT count(*) FROM visits") == 10  # 9 + 1
     assert cli.scalar("SELECT count(*) FROM households") == 4
-    # cadres 2, households 2, statuses 3, pairings 2, visits 4, aid 1
-    assert cli.scalar("SELECT records FROM units WHERE name = '民政局'") == 14
+    # cadres 2, households 2, statuses 3, pairings 2, visits 4, aid 1, members 2 + 4
+    assert cli.scalar("SELECT records FROM units WHERE name = '民政局'") == 20
     assert cli.rows("SELECT action, record FROM audit ORDER BY id")[-1] == ("merge", "民政局")
     assert cli.scalar("SELECT count(*) FROM audit") == 4
 

@@ -12,8 +12,11 @@
 -- days active in the quarter ÷ days in the quarter)); the visits made in the quarter at those
 -- pairings; all visits up to the quarter's end; the aid dated in the quarter (yuan); the households
 -- paired; the escalated problems still open at the quarter's end; and income per person: each
--- paired household's quarter income ÷ (months recorded × members), to the fen (half up), averaged
--- over the households with income recorded, to the fen (half up). Money is summed in whole fen.
+-- paired household's quarter income ÷ its person-months (Σ over the months recorded of its size
+-- that month), to the fen (half up), averaged over the households with income recorded, to the fen
+-- (half up). A month's size is the members present on its last day (joined ≤ day ≤ left_on; before
+-- the first member joined, the size at that joining; none present: the stored count, at least 1),
+-- as aidtrack's facts.Sizes counts it. Money is summed in whole fen.
 WITH
 pairings AS (SELECT * FROM read_parquet(getvariable('handoff') || '/pairings/*/*/*.parquet',
                                         hive_partitioning = true, union_by_name = true)),
@@ -25,6 +28,8 @@ income AS (SELECT * FROM read_parquet(getvariable('handoff') || '/income/*/*/*.p
                                       hive_partitioning = true, union_by_name = true)),
 aid AS (SELECT * FROM read_parquet(getvariable('handoff') || '/aid/*/*/*.parquet',
                                    hive_partitioning = true, union_by_name = true)),
+members AS (SELECT * FROM read_parquet(getvariable('handoff') || '/members/*/*/*.parquet',
+                                       hive_partitioning = true, union_by_name = true)),
 households AS (SELECT * FROM read_parquet(getvariable('handoff') || '/households/*/*.parquet',
                                           hive_partitioning = true, union_by_name = true)),
 cadres AS (SELECT * FROM read_parquet(getvariable('handoff') || '/cadres/*/*.parquet',
@@ -43,14 +48,24 @@ per_pairing AS (
   SELECT a.unit, a.household_id, coalesce(m.n, 0) AS visits,
          (q.per_quarter * a.days_active + q.days - 1) // q.days AS required
   FROM active a CROSS JOIN q LEFT JOIN made m ON m.pairing_id = a.id),
-income_pp AS (  -- per paired household with income in the quarter: fen per person per month
-  SELECT h.unit, h.id,
-         (2 * sum(CAST(i.amount * 100 AS BIGINT)) + count(DISTINCT i.month) * h.members)
-           // (2 * count(DISTINCT i.month) * h.members) AS fen
-  FROM income i JOIN households h ON h.id = i.household_id, q
+first_joined AS (SELECT household_id, min(joined) AS day FROM members GROUP BY ALL),
+income_months AS (  -- per paired household and month with income in the quarter: fen, the day sized
+  SELECT h.unit, h.id, h.members AS stored, sum(CAST(i.amount * 100 AS BIGINT)) AS fen,
+         greatest(last_day(CAST(i.month || '-01' AS DATE)),
+                  coalesce(f.day, last_day(CAST(i.month || '-01' AS DATE)))) AS day
+  FROM income i JOIN households h ON h.id = i.household_id
+       LEFT JOIN first_joined f ON f.household_id = h.id, q
   WHERE i.month BETWEEN strftime(q.s, '%Y-%m') AND strftime(q.e, '%Y-%m')
     AND h.id IN (SELECT household_id FROM active)
-  GROUP BY h.unit, h.id, h.members),
+  GROUP BY h.unit, h.id, h.members, i.month, f.day),
+sized AS (
+  SELECT im.unit, im.id, im.fen,
+         coalesce(nullif((SELECT count(*) FROM members m WHERE m.household_id = im.id
+                          AND m.joined <= im.day AND (m.left_on IS NULL OR m.left_on >= im.day)), 0),
+                  greatest(im.stored, 1)) AS size
+  FROM income_months im),
+income_pp AS (  -- per paired household with income in the quarter: fen per person-month, half up
+  SELECT unit, id, (2 * sum(fen) + sum(size)) // (2 * sum(size)) AS fen FROM sized GROUP BY unit, id),
 units AS (
   SELECT name AS unit FROM read_parquet(getvariable('handoff') || '/units.parquet')
   UNION SELECT unit FROM households WHERE unit IS NULL

@@ -120,10 +120,12 @@ class Kind:
     #: The words of the natural key in a file, for messages.
     key_words: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)
-    #: Copied by `merge` into a city file (with `source_id`, its id in the unit's file).
+    #: Copied by `merge` into a city file (with `source_id`, its id in the unit's file), with every
+    #: stored column; its link columns (`*_id`) are mapped to the city file's ids (ops/merge.py).
     merged: bool = True
-    #: Stored columns a merge leaves out (a link to a kind that is not merged).
-    unmerged_columns: tuple[str, ...] = ()
+    #: Belongs to a unit by its own `unit_id` (cadres, households, meetings); every other kind
+    #: belongs to its unit through its household (docs/merge.md).
+    unit_owned: bool = False
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -232,6 +234,7 @@ CADRES = Kind(
             "search",
         )
     },
+    unit_owned=True,
 )
 
 HOUSEHOLDS = Kind(
@@ -296,6 +299,7 @@ HOUSEHOLDS = Kind(
             "search",
         ),
     },
+    unit_owned=True,
 )
 
 STATUSES_KIND = Kind(
@@ -437,8 +441,6 @@ PROBLEMS = Kind(
         "open": Filter("pr.resolved_on IS NULL"),
         "escalated": Filter("pr.escalated = 1"),
     },
-    # added with members and meetings (0005): not merged yet, so older unit files merge as they are
-    unmerged_columns=("escalated_on", "escalated_by"),
 )
 
 INCOME = Kind(
@@ -490,7 +492,6 @@ AID = Kind(
     sheet_zh=("帮扶记录",),
     key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
-    unmerged_columns=("measure_id",),
 )
 
 # --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
@@ -516,7 +517,6 @@ CAUSES_KIND = Kind(
     unique_key=True,
     key_words="household, cause",
     filters={"household": Filter("cs.household_id = ?", "household")},
-    merged=False,
 )
 
 _OPEN = "m.status IN ('planned', 'in_progress')"
@@ -577,7 +577,6 @@ MEASURES = Kind(
         "cadre": Filter("m.cadre_id = ?", "cadre"),
         "open": Filter(_OPEN),
     },
-    merged=False,
 )
 
 JOBS = Kind(
@@ -636,7 +635,6 @@ JOBS = Kind(
     unique_key=True,
     key_words="household, member, started",
     filters={"household": Filter("j.household_id = ?", "household"), "current": Filter("j.ended IS NULL")},
-    merged=False,
 )
 
 MONITORING = Kind(
@@ -680,7 +678,6 @@ MONITORING = Kind(
     unique_key=True,
     key_words="household, date",
     filters={"household": Filter("mo.household_id = ?", "household"), "open": Filter("mo.ended_on IS NULL")},
-    merged=False,
 )
 
 MEMBERS = Kind(
@@ -752,7 +749,6 @@ MEMBERS = Kind(
     sheet_zh=("家庭成员",),
     key_words="household, name, joined",
     filters={"household": Filter("m.household_id = ?", "household"), "present": Filter("m.left_on IS NULL")},
-    merged=False,
 )
 
 MEETINGS = Kind(
@@ -775,7 +771,7 @@ MEETINGS = Kind(
     sheet_zh=("会议",),
     unique_key=True,
     key_words="date, kind",
-    merged=False,
+    unit_owned=True,
 )
 
 MEETING_ITEMS = Kind(
@@ -828,7 +824,6 @@ MEETING_ITEMS = Kind(
     sheet_zh=("会议议题",),
     unique_key=True,
     key_words="meeting, problem",
-    merged=False,
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.

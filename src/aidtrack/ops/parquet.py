@@ -1,10 +1,11 @@
 """Parquet hand-off: typed files for DuckDB and other column stores (a province's warehouse).
 
 Each kind is written in its public shape (the registry's fields: codes for references, as `export` writes
-CSV) plus its `id`, its link columns (a status's, income's and aid's `household_id`, a pairing's
+CSV) plus its `id`, its link columns (every stored `*_id`: a status's `household_id`, a pairing's
 `cadre_id` and `household_id`, a visit's `pairing_id`, a problem's `visit_id`, aid's
-`giver_cadre_id`), `source_id` (a merged record's id in its unit's file) and `unit` (the unit it was
-merged from; NULL for the file's own records). Ids are stable: a re-merged unit keeps them, so a
+`giver_cadre_id` and `measure_id`, a measure's `cadre_id`, a job's `measure_id`, a meeting item's
+`meeting_id`, `problem_id` and `leader_id` …: LINKS), `source_id` (a merged record's id in its unit's
+file) and `unit` (the unit it was merged from; NULL for the file's own records). Ids are stable: a re-merged unit keeps them, so a
 warehouse can update rows by (unit, source_id) or by id. Every row of the table: statuses include
 each household's first `enrolled` status, which a CSV bundle leaves to households' `enrolled`
 column. The `units` table is written with its file's name only (no path of this machine).
@@ -31,6 +32,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError
 from ..store import Store
+from ..store.files import guard_output, private_dir
 from .headers import TYPES
 
 INSTALL = "pip install 'aidtrack[parquet]'"
@@ -97,8 +99,8 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
     """The SELECT, its columns, and their type names (headers.TYPES words, `int` for ids).
 
     `unit` is selected as the unit's id (named by the converter). only_units: keep the records of
-    the households and cadres listed in temp.handoff_households / temp.handoff_cadres (on their
-    indexes: each kind's public query joins its household as `h`, cadres are `c`).
+    the households, cadres and meetings listed in temp.handoff_TABLE (on their indexes: each kind's
+    public query joins its household as `h`; cadres are `c`, meetings `mt`).
     """
     if table not in KINDS:
         info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
@@ -119,14 +121,14 @@ def _query(db: Store, table: str, only_units: bool = False) -> tuple[str, list[s
     fields = list(REGISTRY[table].field_names)
     columns = ["id", *fields, *LINKS[table]]
     extras = [f"{alias}.{c} AS {c}" for c in LINKS[table]]
-    owner = "c" if table == "cadres" else "h"
+    owner = alias if REGISTRY[table].unit_owned else "h"  # where the record's unit_id is
     if _has_units(db) and REGISTRY[table].merged:
         columns += ["source_id", "unit"]
         extras += [f"{alias}.source_id AS source_id", f"{owner}.unit_id AS merged_unit"]
     public = REGISTRY[table].select
     inner = public.replace("SELECT ", f"SELECT {', '.join(extras)}, ", 1) if extras else public
     if only_units:
-        listed = "temp.handoff_cadres" if table == "cadres" else "temp.handoff_households"
+        listed = f"temp.handoff_{table}" if REGISTRY[table].unit_owned else "temp.handoff_households"
         inner += f" WHERE {owner}.id IN (SELECT id FROM {listed})"
     types = {c: "int" if c in ("id", "source_id", *LINKS[table]) else TYPES.get(c, "text") for c in columns}
     selected = list(columns)
@@ -252,8 +254,9 @@ def chosen_units(
 
 
 def _fill(db: Store, units: list[int | None]) -> None:
-    """temp.handoff_households and temp.handoff_cadres: the records of these units."""
-    for table in ("households", "cadres"):
+    """temp.handoff_TABLE of each kind with a unit_id of its own (households, cadres, meetings): the
+    records of these units."""
+    for table in (k.table for k in REGISTRY.values() if k.unit_owned):
         db.execute(f"CREATE TEMP TABLE IF NOT EXISTS handoff_{table} (id INTEGER PRIMARY KEY)")
         db.execute(f"DELETE FROM temp.handoff_{table}")
         ids = [u for u in units if u is not None]
@@ -296,7 +299,9 @@ def handoff(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
-    folder.mkdir(parents=True, exist_ok=True)
+    # never the register, nor a folder holding it: each unit's folder is replaced whole
+    folder = guard_output(folder, db.path, "out", directory=True, holds_no_register=True)
+    private_dir(folder)
     units = chosen_units(db, unit, changed_since)
     names: dict[int | None, str] = {None: NULL_PARTITION}
     if _has_units(db):
@@ -319,7 +324,9 @@ def handoff(
 
 
 def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: bool = True) -> int:
+    path = guard_output(path, db.path, "out")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             t = _Table(db, table, redact, only_units=only_units and table in KINDS)
@@ -338,10 +345,11 @@ def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: boo
 
 def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, redact: bool) -> int:
     """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one."""
-    parent.mkdir(parents=True, exist_ok=True)
+    private_dir(parent)
     by_year = by_year and table in YEAR_OF
     t = _Table(db, table, redact, only_units=True, drop=("unit",))
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))  # 0700
+    files: list[IO[bytes]] = []
     try:
         writers: dict[str, Any] = {}
         year_at = t.columns.index(YEAR_OF[table]) if by_year else None
@@ -354,12 +362,16 @@ def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, r
             for year, rows in groups.items():
                 if year not in writers:
                     target = tmp / f"year={year}" if by_year else tmp
-                    target.mkdir(exist_ok=True)
-                    writers[year] = t.pq.ParquetWriter(target / "data.parquet", t.schema, compression="zstd")
+                    target.mkdir(mode=0o700, exist_ok=True)
+                    fd = os.open(target / "data.parquet", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    files.append(os.fdopen(fd, "wb"))
+                    writers[year] = t.pq.ParquetWriter(files[-1], t.schema, compression="zstd")
                 writers[year].write_batch(t.batch(rows))
             n += len(batch)
         for w in writers.values():
             w.close()
+        for f in files:
+            f.close()
         final = parent / name
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{name}.old.", dir=parent))
@@ -369,6 +381,8 @@ def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, r
         else:
             os.replace(tmp, final)
     except BaseException:
+        for f in files:
+            f.close()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return n

@@ -52,7 +52,12 @@ class Units:
 
     def listed(self) -> list[int | None]:
         """Every unit, the file's own records first when there are any (or when nothing was merged)."""
-        own = None in self.household.values() or None in self.cadre.values() or len(self.names) == 1
+        own = (
+            None in self.household.values()
+            or None in self.cadre.values()
+            or len(self.names) == 1
+            or self.db.execute("SELECT 1 FROM meetings WHERE unit_id IS NULL LIMIT 1").fetchone() is not None
+        )
         return ([None] if own else []) + [u for u in self.names if u is not None]
 
     def grouped(self, items: Iterable[T], unit_of: Callable[[T], int | None]) -> dict[int | None, list[T]]:

@@ -409,7 +409,10 @@ def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, da
     row["meeting_id"] = row["problem_id"] = None
     day, kind = v["meeting_date"], v["meeting_kind"] or "committee"
     if day:
-        found = refs.db.execute("SELECT id FROM meetings WHERE date = ? AND kind = ?", [day, kind]).fetchone()
+        # the file's own meeting: a unit's merged into a city file is changed in the unit's own file
+        found = refs.db.execute(
+            "SELECT id FROM meetings WHERE date = ? AND kind = ? AND unit_id IS NULL", [day, kind]
+        ).fetchone()
         if found is None:
             f.fail(
                 "meeting_date",

@@ -190,10 +190,11 @@ def build(
         earned,
         placed,
     )
-    # The quarter still running, and the party committee's record (meetings are the file's, not a
-    # unit's: each unit's row carries the same).
-    extra = {"in_progress": end >= today, "meetings": meetings_in(db, start, end)}
-    totals.update(extra)
+    # The quarter still running, and the party committee's record: a merged unit's meetings are its
+    # own (meetings.unit_id), so each unit's row has its committee's and the totals the whole file's.
+    in_progress = end >= today
+    committee = uid if unit is not None else EVERY_UNIT
+    totals.update({"in_progress": in_progress, "meetings": meetings_in(db, start, end, committee)})
     if by_unit:
         assert units is not None
         return {
@@ -201,8 +202,8 @@ def build(
             "start": start.isoformat(),
             "end": end.isoformat(),
             "by_unit": [
-                {**u, **extra}
-                for u in _by_unit(
+                {**u, "in_progress": in_progress, "meetings": meetings_in(db, start, end, u_id)}
+                for u_id, u in _by_unit(
                     units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned, placed
                 )
             ],
@@ -217,23 +218,29 @@ def build(
     }
 
 
-def meetings_in(db: Store, start: dt.date, end: dt.date) -> dict[str, int]:
+#: meetings_in of the whole file (every unit's meetings).
+EVERY_UNIT = -1
+
+
+def meetings_in(db: Store, start: dt.date, end: dt.date, unit: int | None = EVERY_UNIT) -> dict[str, int]:
     """The party committee's record of the quarter: meetings held, problems studied at them, those
     decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
-    still open then), whichever meeting took them. Two queries."""
+    still open then), whichever meeting took them. Two queries. `unit`: one unit's committee (a
+    city file's merged meetings are their unit's; None: the file's own meetings)."""
     first, last = start.isoformat(), end.isoformat()
+    scope = "" if unit == EVERY_UNIT else " AND mt.unit_id IS :unit"
     held, studied, decided = db.execute(
         "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
         " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
         " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
-        " WHERE mt.date BETWEEN ? AND ?",
-        [first, last],
+        f" WHERE mt.date BETWEEN :first AND :end{scope}",
+        {"first": first, "end": last, "unit": unit},
     ).fetchone()
     overdue = db.execute(
         "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
         " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
-        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)",
-        {"end": last},
+        f" AND (pr.resolved_on IS NULL OR pr.resolved_on > :end){scope}",
+        {"end": last, "unit": unit},
     ).fetchone()[0]
     return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
 
@@ -293,13 +300,14 @@ def _by_unit(
     visits_by_unit: dict,
     earned: dict[int, tuple[int, int]],
     placed: dict[int, int],
-) -> list[dict[str, Any]]:
-    """Each unit's totals, from the same pairing rows grouped by the household's unit."""
+) -> list[tuple[int | None, dict[str, Any]]]:
+    """Each unit's id and totals, from the same pairing rows grouped by the household's unit; every
+    listed unit has its row (one with only its committee's meetings too)."""
     paired = units.grouped(zip(pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
     given = units.grouped(aid.items(), lambda he: units.household[he[0]])
     raised = units.grouped(problems.items(), lambda pc: pairing_unit[pc[0]])
     out = []
-    for u in dict.fromkeys([*paired, *given, *raised]):
+    for u in dict.fromkeys([*units.listed(), *paired, *given, *raised]):
         pairs = paired.get(u, [])
         figures = _totals(
             [r for _p, r in pairs],
@@ -311,7 +319,7 @@ def _by_unit(
             earned,
             placed,
         )
-        out.append({"unit": units.names[u], **figures})
+        out.append((u, {"unit": units.names[u], **figures}))
     return out
 
 

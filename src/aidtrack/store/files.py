@@ -45,10 +45,13 @@ def guard_output(
     field: str = "out",
     *,
     directory: bool = False,
+    holds_no_register: bool = False,
 ) -> Path:
     """The destination, checked: never the register, never anything but a regular file or a new path.
 
-    `directory=True` checks a folder that files are written into (`export all --out DIR`).
+    `directory=True` checks a folder that files are written into (`export all --out DIR`);
+    `holds_no_register=True` also refuses a folder the register lies in, at any depth (the Parquet
+    hand-off replaces the folders inside its --out whole).
     """
     given = str(path)
     target = Path(path)
@@ -61,6 +64,16 @@ def guard_output(
             raise AidtrackError(
                 field, given, _("is the register itself (or its journal): refusing to write over it")
             )
+    if holds_no_register:
+        for protected in _register_files(register)[:1]:
+            if protected.is_relative_to(resolved):
+                raise AidtrackError(
+                    field,
+                    given,
+                    _("holds the register ({register}): give a folder of its own").format(
+                        register=protected.name
+                    ),
+                )
     try:
         st = os.stat(resolved)
     except FileNotFoundError:

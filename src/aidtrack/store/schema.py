@@ -437,6 +437,63 @@ def m0007_assessments(db: Database) -> None:
     _run(db, _V7)
 
 
+#: 0008_merge_all_kinds: every kind is merged into a city file. The kinds added by 0005 and 0006
+#: get `source_id` (stable ids, as 0003 gave the first eight); meetings belong to no household, so
+#: they get their unit's `unit_id` as cadres and households have it, and two units' committees may
+#: meet on the same day: the meetings table is rebuilt with its UNIQUE (date, kind) per unit (the
+#: file's own meetings, unit_id NULL, keep it among themselves). meeting_items is rebuilt with it
+#: (dropping meetings first would cascade into its rows); ids are kept. Every unit's fingerprint is
+#: cleared, so its next merge reads it again and copies the kinds it did not copy before.
+_V8 = """
+ALTER TABLE causes ADD COLUMN source_id INTEGER;
+ALTER TABLE measures ADD COLUMN source_id INTEGER;
+ALTER TABLE jobs ADD COLUMN source_id INTEGER;
+ALTER TABLE monitoring ADD COLUMN source_id INTEGER;
+ALTER TABLE members ADD COLUMN source_id INTEGER;
+CREATE TEMP TABLE m0008_meetings AS SELECT id, date, kind, attendees, note FROM main.meetings;
+CREATE TEMP TABLE m0008_items AS
+    SELECT id, meeting_id, problem_id, decision, leader_id, due FROM main.meeting_items;
+DROP TABLE main.meeting_items;
+DROP TABLE main.meetings;
+CREATE TABLE meetings (
+    id INTEGER PRIMARY KEY,
+    date TEXT NOT NULL CHECK (date(date) = date),
+    kind TEXT NOT NULL DEFAULT 'committee' CHECK (kind IN ('committee','leading-group')),
+    attendees TEXT,
+    note TEXT,
+    unit_id INTEGER REFERENCES units(id),
+    source_id INTEGER
+);
+CREATE UNIQUE INDEX meetings_own ON meetings(date, kind) WHERE unit_id IS NULL;
+CREATE UNIQUE INDEX meetings_unit ON meetings(unit_id, date, kind) WHERE unit_id IS NOT NULL;
+CREATE TABLE meeting_items (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    problem_id INTEGER NOT NULL REFERENCES problems(id) ON DELETE CASCADE,
+    decision TEXT,
+    leader_id INTEGER REFERENCES cadres(id),
+    due TEXT CHECK (due IS NULL OR date(due) = due),
+    source_id INTEGER,
+    UNIQUE (meeting_id, problem_id)
+);
+CREATE INDEX meeting_items_problem ON meeting_items(problem_id);
+INSERT INTO main.meetings (id, date, kind, attendees, note)
+    SELECT id, date, kind, attendees, note FROM temp.m0008_meetings ORDER BY id;
+INSERT INTO main.meeting_items (id, meeting_id, problem_id, decision, leader_id, due)
+    SELECT id, meeting_id, problem_id, decision, leader_id, due FROM temp.m0008_items ORDER BY id;
+DROP TABLE temp.m0008_meetings;
+DROP TABLE temp.m0008_items;
+UPDATE units SET fingerprint = NULL
+"""
+
+
+@migrations(name="0008_merge_all_kinds")
+def m0008_merge_all_kinds(db: Database) -> None:
+    """Every kind merged into a city file: stable ids (`source_id`) for the kinds added by 0005 and
+    0006, meetings owned by their unit (`unit_id`) and unique per unit."""
+    _run(db, _V8)
+
+
 KNOWN = [
     "0001_initial",
     "0002_units",
@@ -445,4 +502,5 @@ KNOWN = [
     "0005_members_meetings",
     "0006_plans_monitoring",
     "0007_assessments",
+    "0008_merge_all_kinds",
 ]

@@ -539,9 +539,11 @@ def _match(
 ) -> int:
     """Pair staged rows with stored ones on the natural key; count unchanged, settle conflicts."""
     db = run.db
+    # a city file's merged meetings are their units': the file's own are matched (unit_id NULL)
+    own = " AND t.unit_id IS NULL" if REGISTRY[kind].unit_owned else ""
     db.execute(
         f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
-        f" WHERE {_key_match(keys, 't', '_import_stage')})"
+        f" WHERE {_key_match(keys, 't', '_import_stage')}{own})"
     )
     if not values:  # the key is the whole record (aid): a match is the same record
         matched = db.execute("SELECT count(*) FROM temp._import_stage WHERE sid IS NOT NULL").fetchone()[0]

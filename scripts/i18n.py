@@ -78,6 +78,7 @@ CODES = (
     "import",
     "merge",
     "bundle",
+    "roster",
     "ok",
     "PROBLEM",
     "policy",

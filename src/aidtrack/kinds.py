@@ -452,7 +452,7 @@ INCOME = Kind(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
         _f("month", "month", ("月份",), required=True, not_future=True, alias="i"),
-        _f("amount", "money", ("金额", "收入", "月收入"), required=True, alias="i"),
+        _f("amount", "money", ("金额", "收入", "月收入", "家庭月收入", "家庭收入"), required=True, alias="i"),
         _f("source", zh=("来源", "收入来源"), max_len=200, default="", alias="i"),
     ),
     columns=("household_id", "month", "source", "amount"),

@@ -399,6 +399,20 @@ ZH_NAMES.update(
 FROM_ZH.update({zh: en for en, zh in ZH_NAMES.items()})
 FROM_ZH.update({"因病": "illness", "因残": "disability", "因学": "schooling", "因灾": "disaster"})
 
+#: How a clerk's roster words a cause of poverty (致贫原因), read as the enumeration (docs/roster.md).
+#: A cause's Chinese name and the FROM_ZH words (因病 …) are read as well.
+CAUSE_WORDS: dict[str, str] = {
+    **dict.fromkeys(("患病", "生病", "大病", "重病", "慢性病", "病"), "illness"),
+    **dict.fromkeys(("残疾人", "伤残", "肢残", "智残"), "disability"),
+    **dict.fromkeys(("上学", "子女上学", "学费", "供学生"), "schooling"),
+    **dict.fromkeys(("受灾", "自然灾害"), "disaster"),
+    **dict.fromkeys(("下岗", "失业", "下岗失业", "企业破产", "破产", "买断"), "laid_off"),
+    **dict.fromkeys(("缺劳力", "缺少劳动力", "无劳动力", "丧失劳动能力", "劳动力弱"), "lack_labour"),
+    **dict.fromkeys(("缺少技术", "无技术", "没技术", "缺技能"), "lack_skills"),
+    **dict.fromkeys(("缺少资金", "无资金", "没资金"), "lack_funds"),
+    **dict.fromkeys(("动力不足", "发展动力不足", "内生动力不足"), "weak_motivation"),
+}
+
 POLICY_KEYS.update(
     {
         k.name: k

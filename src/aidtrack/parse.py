@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from .i18n import _, language
-from .model import FROM_ZH, LIVELIHOOD_WORDS, AidtrackError, Quarter, label
+from .model import CAUSE_WORDS, FROM_ZH, LIVELIHOOD_WORDS, AidtrackError, Quarter, label
 
 #: At most 999,999,999.99 yuan in one record: a sum over 92 million such records still fits SQLite's
 #: 64-bit integer, so no report's sum() can overflow (12 digits overflowed at 95,000 rows).
@@ -161,9 +161,11 @@ def choice(text: str, options: tuple[str, ...], field: str) -> str:
     if text in options:
         return text
     t = normalise(str(text)).lower()
-    t = FROM_ZH.get(t) or LIVELIHOOD_WORDS.get(t, t)
     if t in options:
         return t
+    for words in (FROM_ZH, LIVELIHOOD_WORDS, CAUSE_WORDS):  # a word may mean one thing in each list
+        if words.get(t) in options:
+            return words[t]
     raise AidtrackError(field, text, _("must be one of {options}").format(options=one_of(options)))
 
 

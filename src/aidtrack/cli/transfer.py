@@ -32,9 +32,10 @@ def import_(
     kind: Annotated[
         str,
         typer.Argument(
-            help=_("{kinds}; or `all` (also `bundle`) to load what `export all` wrote.").format(
-                kinds=KINDS_HELP
-            )
+            help=_(
+                "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
+                " clerk's household roster (花名册: one row per household, docs/roster.md)."
+            ).format(kinds=KINDS_HELP)
         ),
     ],
     file: Annotated[
@@ -70,7 +71,11 @@ def import_(
         str, typer.Option("--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))
     ] = "utf-8",
     summary: Annotated[
-        str, typer.Option("--summary", help=_("The summary as a table (default) or json."))
+        str,
+        typer.Option(
+            "--summary",
+            help=_("The summary (for a roster: the columns' preview too) as a table (default) or json."),
+        ),
     ] = "table",
 ) -> None:
     """Import records from a file, all checked first and written in one transaction.
@@ -85,14 +90,26 @@ def import_(
     Example: aidtrack import income 收入.xlsx
 
     Example: aidtrack import all ./export --on-conflict skip
+
+    Example: aidtrack import roster 花名册.xlsx --dry-run
     """
     from ..ops.importer import import_bundle, import_file
     from ..parse import choice
 
-    kind = choice(kind, (*KINDS, "all", "bundle"), "kind")
+    kind = choice(kind, (*KINDS, "all", "bundle", "roster"), "kind")
     kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
     db = open_db()
+    if kind == "roster":
+        from ..ops.importer.roster import import_roster
+
+        roster = import_roster(
+            db, file, fmt=fmt, on_conflict=on_conflict, dry_run=dry_run, encoding=encoding, today=today()
+        )
+        if roster.written:
+            state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in roster.counts.values())
+        _report_roster(roster, summary)
+        return
     with _progress() as progress:
         if kind == "bundle":
             if fmt:
@@ -126,7 +143,13 @@ def import_(
 @command(app, "export")
 def export(
     kind: Annotated[
-        str, typer.Argument(help=_("{kinds}; or `all` (needs --out DIR).").format(kinds=KINDS_HELP))
+        str,
+        typer.Argument(
+            help=_(
+                "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
+                " (花名册) in the interface language, which `import roster` reads."
+            ).format(kinds=KINDS_HELP)
+        ),
     ],
     fmt: Annotated[
         str | None,
@@ -207,11 +230,16 @@ def export(
     Example: aidtrack export all --format parquet --out warehouse/2004/
 
     Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
+
+    Example: aidtrack export template --lang zh --out 花名册.xlsx
     """
     import contextlib
 
     if partition is not None or changed_since is not None or unit is not None:
         _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
+        return
+    if kind.strip().lower() == "template":
+        _template(fmt, out, headers)
         return
     from ..ops.exporter import export as run_export
     from ..ops.redact import people_masked
@@ -245,6 +273,75 @@ def _handoff(
     written = parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
     for name, n in written.items():
         sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+
+
+def _template(fmt: str | None, out: str | None, headers: str) -> None:
+    """`export template`: a blank roster, its headers in the interface language (or --headers zh);
+    needs no register, and is never written over one."""
+    from ..i18n import language
+    from ..ops.importer.roster import write_template
+    from ..parse import choice
+    from ..store import default_path
+    from ..store.files import atomic_write, guard_output
+
+    lang = "zh" if choice(headers, ("en", "zh"), "headers") == "zh" else language()
+    if fmt is None:
+        fmt = "xlsx" if out is not None and out.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    fmt = choice(fmt, ("csv", "xlsx"), "format")
+    if out is None:
+        if fmt == "xlsx":
+            fail(_("--out: an .xlsx template is written to a file: give --out FILE.xlsx"))
+        write_template(sys.stdout, lang, fmt)
+        return
+    if fmt == "xlsx":
+        from ..ops.importer.readers import require
+
+        require()
+    path = guard_output(out, state.db or default_path(), "out")
+    with atomic_write(path, binary=fmt == "xlsx") as f:
+        write_template(f, lang, fmt)
+    sys.stderr.write(_("{file}: a blank roster written").format(file=out) + "\n")
+
+
+def _report_roster(result, summary: str) -> None:
+    """The preview (each column and what it became), the counts, the warnings, the errors."""
+    from ..parse import visible
+    from ..render import emit, to_json
+
+    if summary == "json":
+        data = result.as_dict()
+        data["errors"] = data["errors"][:SHOWN_ERRORS]
+        sys.stdout.write(to_json(data) + "\n")
+    else:
+        if result.dry_run or not result.ok:
+            print(_("Columns of {file}:").format(file=visible(result.source)))
+            for c in result.columns:
+                what = _("{to} ({note})").format(to=c["to"], note=c["note"]) if c["note"] else c["to"]
+                print(f"  {visible(c['column'])} → {visible(what)}")
+            for row, why in result.skipped:
+                print("  " + _("row {row}: read past ({why})").format(row=row, why=why))
+        if result.ok:
+            title = _("Would be written") if result.dry_run else None
+            rows = [
+                {"kind": _("members (counted)") if kind == "members" else kind, **counts}
+                for kind, counts in result.counts.items()
+            ]
+            emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table", title=title)
+        for warning in result.warnings:
+            sys.stderr.write(_("Warning: {message}").format(message=visible(str(warning))) + "\n")
+        for error in result.errors[:SHOWN_ERRORS]:
+            sys.stderr.write(visible(str(error)) + "\n")
+        more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
+        if more > 0:
+            sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+    if not result.ok:
+        fail(
+            _("{n} error(s) in {source}; nothing was written").format(
+                n=result.error_count, source=result.source
+            )
+        )
+    if result.dry_run:
+        sys.stderr.write(_("Dry run: nothing was written.") + "\n")
 
 
 class _progress:

@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 from ... import parse
-from ...i18n import _
+from ...i18n import _, column
 from ...kinds import REGISTRY
 from ...model import AidtrackError, format_yuan
 from ...store import Store
@@ -40,8 +40,13 @@ PUBLIC_NAME = {
 
 
 def message(e: AidtrackError) -> str:
-    text, prefix = str(e), f"{e.field}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
+    """The error's text without its field (the report names the field itself), in either language."""
+    text = str(e)
+    for name in dict.fromkeys((e.field, column(e.field))):
+        prefix = _("{field}: {message}").format(field=name, message="")
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def _shown(column: str, value: Any) -> str:
@@ -57,7 +62,7 @@ def _shown(column: str, value: Any) -> str:
 def differences(columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
     return "; ".join(
         _("{field}: stored {old}, file {new}").format(
-            field=PUBLIC_NAME.get(c, c), old=_shown(c, old), new=_shown(c, val)
+            field=column(PUBLIC_NAME.get(c, c)), old=_shown(c, old), new=_shown(c, val)
         )
         for c, old, val in zip(columns, stored, new)
         if old != val
@@ -85,6 +90,9 @@ class Run:
         self._errors: list[tuple] = []
         self._file_no = 0
         self.names = Names(db)
+        #: Line -> code of the cadre or household each row of the last roster-kind file stands for
+        #: (added, unchanged, matched by name or conflicting): what a roster's later kinds refer to.
+        self.placed: dict[int, str] = {}
 
     def error(self, file: str, line: int | None, field: str, text: str | Callable[[], str]) -> None:
         """Count an error; keep it (its text built only then) while fewer than MAX_KEPT are kept."""
@@ -97,9 +105,18 @@ class Run:
     def sorted_errors(self) -> list[tuple[str, int | None, str, str]]:
         return [e[3:] for e in sorted(self._errors)]
 
+    def mark(self) -> int:
+        """Where the kept errors end now: `relabel` renames the fields of those kept after it."""
+        return len(self._errors)
+
+    def relabel(self, since: int, label: Callable[[str], str]) -> None:
+        """Name the fields of the errors kept since `mark` in a file's own words (a roster's headers)."""
+        self._errors[since:] = [(*e[:5], label(e[5]), e[6]) for e in self._errors[since:]]
+
     def load(self, kind: str, source: Source) -> None:
         self._file_no += 1
         self.names = Names(self.db)
+        self.placed = {}
         counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
         load = REGISTRY[kind].load
         if load == "roster":
@@ -271,6 +288,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
 
     pending: list[tuple[int, dict]] = []
     lines: dict[str, int] = {}
+    numbers: dict[str, int] = {}
     for line, row in run.rows(kind, source):
         code = row["code"]
         if code is not None:
@@ -280,6 +298,17 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 )
                 continue
             lines[code] = line
+        number = row.get("id_number")
+        if number:  # two households of one file with one ID number: the stored ones are the validator's
+            if number in numbers:
+                run.error(
+                    name,
+                    line,
+                    "id_number",
+                    _("the same ID number is on line {line}").format(line=numbers[number]),
+                )
+                continue
+            numbers[number] = line
         pending.append((line, row))
 
     prefix = k.code_prefix or ""
@@ -294,7 +323,9 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         target, what, field = None, code, "code"
         if code is None:
             namesakes = by_name.get(row["name"], [])
-            if any(v == values for _, _, v in namesakes):
+            same = [c for c, _, v in namesakes if v == values]
+            if same:
+                run.placed[line] = same[0]
                 counts["unchanged"] += 1
                 continue
             if len(namesakes) > 1:
@@ -320,6 +351,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 code = f"{prefix}{top:02d}"
         elif code in stored:
             target = stored[code]
+        run.placed[line] = code
         if target is None:
             inserts.append((next_id, code, values))
             next_id += 1

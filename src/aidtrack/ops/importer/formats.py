@@ -11,8 +11,22 @@ from typing import Any
 from .readers import Report, Source, text_records
 
 
+class Given(Source):
+    """Records already read from a file and split by kind (a roster's rows): (line, record) pairs,
+    named in messages by the file they came from."""
+
+    def __init__(self, name: str, items: list[tuple[int, dict[str, Any]]]):
+        self.name, self.fmt, self.items = name, "given", items
+        self.codec = self.encoding = "utf-8"
+        self.size, self.sheet = None, None
+        self._path, self._stream, self._reader = None, None, None
+
+
 def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, record) pairs of any supported file; the workbook reader (openpyxl) loads only for .xlsx."""
+    if isinstance(source, Given):
+        yield from source.items
+        return
     if source.fmt == "xlsx":
         from .xlsx import rows
 

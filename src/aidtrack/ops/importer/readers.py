@@ -255,20 +255,51 @@ def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[in
             yield from _jsonl(_Lines(text), kind, report)
         else:
             yield from _json(text, kind, report)
-        reader = source._reader
-        if isinstance(reader, _Hashing) and reader.was_utf8():
-            raise FileFault(
-                None,
-                "encoding",
-                _(
-                    "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
-                    " import it without --encoding"
-                ).format(encoding=source.encoding),
-            )
+        _not_utf8(source)
     except UnicodeDecodeError as e:
         raise FileFault(None, "encoding", _decode_hint(source, e)) from None
     finally:
         source.close(text)
+
+
+def _not_utf8(source: Source) -> None:
+    """A file read as GBK that was UTF-8 after all would be stored garbled: refused."""
+    reader = source._reader
+    if isinstance(reader, _Hashing) and reader.was_utf8():
+        raise FileFault(
+            None,
+            "encoding",
+            _(
+                "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
+                " import it without --encoding"
+            ).format(encoding=source.encoding),
+        )
+
+
+def csv_rows(source: Source) -> list[tuple[int, list[str]]]:
+    """Every row of a CSV or TSV file as text cells, with the line it starts on: a roster (one sheet
+    a clerk keeps, held whole: ops/importer/roster.py), read with the checks of every CSV import."""
+    text = source.open()
+    out: list[tuple[int, list[str]]] = []
+    try:
+        lines = _Lines(text)
+        csv.field_size_limit(MAX_CELL)
+        reader = csv.reader(lines, delimiter="\t" if source.fmt == "tsv" else ",")
+        prev = 0
+        try:
+            for row in reader:
+                if lines.quoted:
+                    row = [parse.csv_typed(c) if c[:1] == "'" else c for c in row]
+                out.append((prev + 1, row))
+                prev = reader.line_num
+        except csv.Error as e:
+            raise FileFault(prev + 1, "file", _("is not readable as CSV: {error}").format(error=e)) from None
+        _not_utf8(source)
+    except UnicodeDecodeError as e:
+        raise FileFault(None, "encoding", _decode_hint(source, e)) from None
+    finally:
+        source.close(text)
+    return out
 
 
 class _Lines:

@@ -18,7 +18,7 @@ from typing import Any
 from ...i18n import _
 from ...kinds import KINDS
 from ...model import AidtrackError
-from ..headers import TYPES, field_of, sheet_of
+from ..headers import TYPES, field_of, key, sheet_of
 from .readers import FileFault, Report, Source, header_ok, require
 
 #: Tolerance for a money float's binary noise: 650.1000000001 is 650.10, 650.105 is an error.
@@ -134,6 +134,21 @@ def rows(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[
         fh.close()
 
 
+def table(source: Source, titles: tuple[str, ...] = ()) -> tuple[list[tuple[int, tuple]], dt.datetime]:
+    """Every row of one sheet as stored, numbered as Excel numbers them, and the workbook's date
+    epoch (for serial dates): a roster, held whole (ops/importer/roster.py). The sheet is the first
+    named one of `titles`, else the active one."""
+    book, fh = _open(source)
+    try:
+        wanted = {key(t) for t in titles}
+        sheet = next((book[t] for t in book.sheetnames if key(t) in wanted), book.active)
+        sheet.reset_dimensions()
+        return list(enumerate(sheet.iter_rows(values_only=True), 1)), book.epoch
+    finally:
+        book.close()
+        fh.close()
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -205,13 +220,14 @@ def _number(value: int | float) -> str:
     return repr(value)
 
 
-def cell(field: str, value: Any, epoch: dt.datetime) -> Any:
-    """A cell's value as the validators read it (text, or a bool for a flag)."""
+def cell(field: str, value: Any, epoch: dt.datetime, type_: str | None = None) -> Any:
+    """A cell's value as the validators read it (text, or a bool for a flag); `type_` is what the
+    column holds where it is not the field's (kinds.FieldType)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    kind = TYPES.get(field, "text")
+    kind = type_ or TYPES.get(field, "text")
     if isinstance(value, bool):
         return value if kind == "flag" else ("TRUE" if value else "FALSE")
     if isinstance(value, (dt.datetime, dt.date)):

@@ -135,21 +135,47 @@ def init() -> None:
     print(db.path)
 
 
-def demo() -> None:
+def demo(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FILE",
+            help=_(
+                "Where to write the demo register (default: demo.db in the user data folder). It must"
+                " not exist yet, or be a demo register written before."
+            ),
+        ),
+    ] = None,
+) -> None:
     """Load the seed story (a bureau's ten households, 2003-2004) into its own demo.db and show it.
 
-    The demo file is rebuilt on each run, in the user data folder; your own register is untouched.
-    Explore it afterwards with the printed --db path.
+    The demo file is rebuilt on each run; your own register is untouched, and a file that is not a
+    demo register written before is refused. Explore it afterwards with the printed --db path.
 
-    Example: aidtrack demo
+    Example: aidtrack demo --out demo.db
     """
+    from ..ops import demo as story
+
+    db = story.build(out, register=state.db)
+    try:
+        _show_demo(db)
+    finally:
+        db.close()
+
+
+def _show_demo(db: Any) -> None:
+    """What the demo prints: the story's counts, its latest quarter report and the monitoring check."""
+    import shlex
+
     from ..ops import demo as story
     from ..render import emit
 
-    db = story.build()
     quarter, as_of = story.story_dates(db)
+    shown = shlex.quote(str(db.path))
     print(_("Demo register: {path}").format(path=db.path))
-    print(_("Explore it:    aidtrack --db {path} household list").format(path=db.path))
+    print(_("Explore it:    aidtrack --db {path} household list").format(path=shown))
     emit(
         [{"records": k, "count": v} for k, v in story.counts(db).items()],
         ("records", "count"),
@@ -161,11 +187,11 @@ def demo() -> None:
     from .check import print_sections
     from .report import attend, show
 
-    print(f"\n$ aidtrack --db {db.path} report quarter {quarter}")
+    print(f"\n$ aidtrack --db {shown} report quarter {quarter}")
     data = quarter_report.build(db, quarter, today=as_of)
     attend(db, data, quarter.end)
     show(quarter_report, data, "table")
-    print(f"\n$ aidtrack --db {db.path} check monitor --as-of {as_of}")
+    print(f"\n$ aidtrack --db {shown} check monitor --as-of {as_of}")
     print_sections(monitor.sections(monitor.run(db, as_of)))
 
 

@@ -103,3 +103,39 @@ def test_help_names_option_values_not_python_types(cli):
     assert "<bool>" not in out and "<list[str]>" not in out
     options = out[out.index("Options") :]
     assert "<str>" not in options  # arguments still show their type column (Typer's own)
+
+
+def test_a_key_and_its_value_stay_on_one_line():
+    # The audit log's changes: `date=2003-07-22,` is one piece, and `=` never ends a line.
+    text = "household=H01, date=2003-07-22, kind=funds, note=买三轮车"
+    for width in range(17, 40):
+        lines = wrap(text, width)
+        assert any("date=2003-07-22," in ln for ln in lines), (width, lines)
+        assert not any(ln.endswith("=") for ln in lines), (width, lines)
+
+
+def test_fit_keeps_an_english_header_and_a_dated_token_whole():
+    # household_name was folded as household / _name; a change's date=2003-07-22, cut at its comma.
+    texts = [["刘香福"], ["household=H01, date=2003-07-22, kind=funds"]]
+    widths = fit(texts, ["household_name", "change"], 60)
+    assert widths is not None and widths[0] >= len("household_name") and widths[1] >= len("date=2003-07-22,")
+    # Where that cannot be, no table at all (the caller prints one record per block).
+    assert fit(texts, ["household_name", "change"], 30) is None
+
+
+def test_report_fields_keep_their_labels_on_one_line_at_80_columns(story, narrow):
+    out = story("report", "quarter", "2003Q3").stdout
+    totals = out[out.index("Totals") :].splitlines()
+    assert any(ln.strip().startswith("Escalated problems open at quarter end") for ln in totals), totals
+    assert all(len(ln) <= 80 for ln in out.splitlines())
+
+
+def test_table_titles_start_at_the_margin():
+    import io
+
+    from aidtrack.render import console, print_table
+
+    buf = io.StringIO()
+    rows = [{"records": "cadres", "count": 2}]
+    print_table(console(buf), rows, ("records", "count"), title="Records")  # was " Records", centred
+    assert buf.getvalue().startswith("Records\n"), buf.getvalue()

@@ -13,11 +13,11 @@ from .model import ZH_NAMES
 #: Punctuation that may not start a line (it closes what came before) …
 NO_START = frozenset("，。、；：！？）」』”’》〉】,.;:!?)]}%")
 #: … and that may not end one (it opens what follows).
-NO_END = frozenset("（「『“‘《〈【([{¥")
+NO_END = frozenset("（「『“‘《〈【([{¥=")
 #: Terms kept whole when a line breaks (评定脱贫, not 评定脱/贫): the glossary's Chinese names.
 _MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
-_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*]+")
+_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=]+")
 
 
 def width_of(text: str) -> int:
@@ -90,6 +90,12 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+#: The narrowest a column of text gets (5 Chinese characters) before the table gives way to blocks.
+TEXT_MIN = 10
+#: The longest run of a code, date or amount inside a text that a column widens to keep whole.
+TOKEN_MAX = 24
+
+
 def fit(
     columns: Sequence[Sequence[str]], headers: Sequence[str], width: int, chrome: int = 3, edge: int = 1
 ) -> list[int] | None:
@@ -99,7 +105,7 @@ def fit(
     columns share the rest, down to 8 cells (or their longest value). `chrome` is the cells a column
     costs besides its text (padding and a border), `edge` the table's last border.
     """
-    longest, fixed = [], []
+    longest, fixed, words = [], [], []
     for texts, header in zip(columns, headers):
         lines = [ln for t in texts for ln in t.split("\n")]
         long_ = max([width_of(t) for t in lines] + [0])
@@ -107,7 +113,16 @@ def fit(
         # a header is kept whole when there is room (codes' headers up to 12 cells), else it folds
         longest.append(max(long_, min(width_of(header), 16) if whole else width_of(header), 1))
         fixed.append(whole)
-    mins = [lng if whole else min(lng, 8) for lng, whole in zip(longest, fixed)]
+        # an English header folds between its words, never inside one (household_name), and a text
+        # never inside a date, an amount or a key=value of it (up to TOKEN_MAX cells)
+        word = max(width_of(w) for w in header.split()) if header.isascii() and header.strip() else 0
+        if not whole:
+            word = max([word] + [width_of(m.group()) for t in lines for m in _ATOM.finditer(t)])
+        words.append(min(word, TOKEN_MAX))
+    mins = [
+        lng if whole else max(min(lng, TEXT_MIN), min(word, lng))
+        for lng, whole, word in zip(longest, fixed, words)
+    ]
     room = width - chrome * len(mins) - edge
     if sum(mins) > room:
         return None

@@ -142,13 +142,19 @@ def table(
     texts = [[shown(c, r.get(c)) for r in rows] for c in columns]
     widths = fit(texts, names, width)
     if widths is not None:
-        t = Table(title=escape(title) if title else None, show_lines=False, header_style="bold")
+        t = Table(
+            title=escape(title) if title else None,
+            title_justify="left",
+            show_lines=False,
+            header_style="bold",
+        )
     else:  # no borders between columns: two cells a column instead of three
         widths = fit(texts, names, width, chrome=2, edge=-2)
         if widths is None:
             return None
         t = Table(
             title=escape(title) if title else None,
+            title_justify="left",
             show_lines=False,
             header_style="bold underline",
             box=None,
@@ -376,11 +382,21 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
         if s.get("title"):
             con.print(Text(s["title"], style="bold underline"))
         if s["kind"] == "fields":
+            from .layout import unbreakable, width_of, wrap
+
+            # The labels whole on one line where they take at most half the width; the values fold
+            # by Chinese rules in the rest (padding: 2 cells each side of each column).
+            lw = min(max([width_of(label) for label, _ in s["rows"]] + [1]), con.width // 2)
+            vw = max(con.width - lw - 8, 10)
             t = Table(show_header=False, box=None, padding=(0, 2))
-            t.add_column(style="bold")
-            t.add_column(overflow="fold")
+            t.add_column(style="bold", width=lw)
+            t.add_column(width=vw)
             for label, value in s["rows"]:
-                t.add_row(Text(label), Text(cell(value)))
+                text = cell(value)
+                t.add_row(
+                    Text("\n".join(wrap(label, lw))),
+                    Text(text if unbreakable(text) else "\n".join(wrap(text, vw))),
+                )
             con.print(t)
         elif s["kind"] == "trend":
             con.print(

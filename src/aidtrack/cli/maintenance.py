@@ -27,7 +27,8 @@ def backup(
     """
     from ..ops.maintenance import backup as run_backup
 
-    print(run_backup(open_db(create=False), dest, force))
+    run_backup(open_db(create=False), dest, force)
+    print(dest)  # as given: a relative path stays relative
 
 
 @command(app)

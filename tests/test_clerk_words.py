@@ -179,3 +179,34 @@ def test_a_chinese_yes_at_the_delete_prompt(cli, monkeypatch, answer, deleted):
     assert "删除" in r.output and "[是/否，y/N]" in r.output and "[y/N]:" not in r.output
     assert r.exit_code == (0 if deleted else 1), r.output
     assert cli.scalar("SELECT count(*) FROM households") == (0 if deleted else 1)
+
+
+def test_every_list_and_report_takes_columns():
+    missing = [
+        " ".join(path)
+        for path, cmd in _walk(_tree("en"), ["aidtrack"])
+        if (path[-1] in ("list", "causes") or path[-2:-1] == ["report"])
+        and not any("--columns" in p.opts for p in cmd.params)
+    ]
+    assert not missing, missing
+
+
+def test_columns_picks_the_columns_of_a_list(story):
+    out = story("household", "list", "--format", "csv", "--columns", "code,status,name").stdout
+    assert out.splitlines()[0] == "code,status,name"
+    assert out.splitlines()[1] == "H01,enrolled,刘香福"
+    table = story("household", "list", "--columns", "name,code").stdout
+    assert "刘香福" in table and "4050" not in table and "members" not in table
+    bad = story("household", "list", "--columns", "code,nme", code=2)
+    assert "columns: no such column; one of code, name" in bad.output and "(got 'nme')" in bad.output
+
+
+def test_columns_picks_the_columns_of_a_report(story):
+    story("visit", "add", "H01", "--date", "2003-08-01")
+    csv = story("report", "quarter", "2003Q3", "--format", "csv", "--columns", "household,visits,required")
+    assert csv.stdout.splitlines() == ["household,visits,required", "H01,1,2", "H02,0,2"]
+    table = story("report", "quarter", "2003Q3", "--columns", "household,visits").stdout
+    pairings = table[table.index("Pairings") : table.index("Totals")]
+    assert "1/2" in pairings and "Cadre" not in pairings and "Status" not in pairings
+    assert "Totals" in table  # the other sections stay whole
+    story("report", "quarter", "2003Q3", "--columns", "nothing", code=2)

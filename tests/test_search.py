@@ -80,6 +80,8 @@ def test_shell_completion_offers_codes_and_values(story, monkeypatch):
     assert '"C01":"吴局长"' in complete(f"aidtrack --db {story.db} visit list --cadre C")
     assert "followup" in complete(f"aidtrack --db {story.db} visit add H01 --kind f")
     assert "lines" in complete(f"aidtrack --db {story.db} household list --format l")
+    assert "exited" in complete(f"aidtrack --db {story.db} household list --status e")
+    assert "zh" in complete("aidtrack --lang z")
     assert story.checksum() == before
     missing = story.db.parent / "nowhere.db"
     assert '"H01"' not in complete(f"aidtrack --db {missing} household show H")

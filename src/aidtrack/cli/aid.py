@@ -9,6 +9,7 @@ import typer
 from ..i18n import _
 from ..model import AID_KINDS
 from .common import (
+    Columns,
     DateOpt,
     HouseholdFilter,
     HouseholdRef,
@@ -89,7 +90,7 @@ def add(
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, fmt: ListFormat = "table") -> None:
+def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns: Columns = None) -> None:
     """List aid records.
 
     Example: aidtrack aid list --household H01 --format csv

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import N_, _
-from .common import Format, command, open_db, today, validate_format
+from .common import Columns, Format, command, open_db, picked, today, validate_format
 
 NAME = "assess"
 app = typer.Typer(no_args_is_help=True)
@@ -92,7 +92,7 @@ def reward(
 
 
 @command(app, "list")
-def list_(fmt: Format = "table") -> None:
+def list_(fmt: Format = "table", columns: Columns = None) -> None:
     """The assessments closed (and reopened), newest first.
 
     Example: aidtrack assess list
@@ -104,19 +104,15 @@ def list_(fmt: Format = "table") -> None:
     rows = assess.listed(open_db())
     if fmt == "table":
         rows = [r | {"state": _(r["state"])} for r in rows]
-    emit(
-        rows,
-        ("id", "period", "state", "closed_on", "closed_by", "reopened_at", "cadres", "rewards"),
-        fmt,
-        headers=(
-            "id",
-            N_("Period"),
-            N_("State"),
-            N_("Closed on"),
-            N_("Closed by"),
-            N_("Reopened at"),
-            N_("Cadres"),
-            N_("Rewards and penalties"),
-        ),
-        empty=_("No assessment has been closed."),
-    )
+    titles = {
+        "id": "id",
+        "period": N_("Period"),
+        "state": N_("State"),
+        "closed_on": N_("Closed on"),
+        "closed_by": N_("Closed by"),
+        "reopened_at": N_("Reopened at"),
+        "cadres": N_("Cadres"),
+        "rewards": N_("Rewards and penalties"),
+    }
+    shown = picked(list(titles)) or list(titles)
+    emit(rows, shown, fmt, headers=[titles[c] for c in shown], empty=_("No assessment has been closed."))

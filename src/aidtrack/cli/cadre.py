@@ -9,6 +9,7 @@ import typer
 from ..i18n import _
 from .common import (
     CadreRef,
+    Columns,
     Format,
     ListFormat,
     Search,
@@ -55,7 +56,7 @@ def add(
 
 
 @command(app, "list")
-def list_(search: Search = None, fmt: ListFormat = "table") -> None:
+def list_(search: Search = None, fmt: ListFormat = "table", columns: Columns = None) -> None:
     """List the cadres.
 
     Example: aidtrack cadre list --search 局长 --format json

@@ -13,7 +13,7 @@ import inspect
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -39,6 +39,8 @@ class State:
     written: int | None = None
     #: The Ctrl-C was said (interrupted()): a second "interrupted" line would repeat it.
     interrupted: bool = False
+    #: `--columns a,b,c` of a list or report (None: its own columns).
+    columns: list[str] | None = None
 
 
 state = State()
@@ -459,6 +461,38 @@ Search = Annotated[
         ),
     ),
 ]
+
+
+def _remember_columns(value: str | None) -> str | None:
+    state.columns = [c.strip() for c in value.split(",") if c.strip()] if value else None
+    return value
+
+
+Columns = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="A,B,…",
+        callback=_remember_columns,
+        help=_("Only these columns, in this order (names as in the CSV header); JSON keeps every field."),
+    ),
+]
+
+
+def picked(available: Sequence[str], where: str = "columns") -> list[str] | None:
+    """The columns asked for with --columns, each checked against AVAILABLE (None: not asked)."""
+    if state.columns is None:
+        return None
+    for name in state.columns:
+        if name not in available:
+            from ..model import AidtrackError
+
+            raise AidtrackError(
+                where, name, _("no such column; one of {names}").format(names=", ".join(available))
+            )
+    return list(state.columns)
+
+
 RecordId = Annotated[str, typer.Argument(help=_("The record's id (see the list command)."))]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirmation."))]
 
@@ -470,8 +504,10 @@ def list_records(kind: str, fmt: str, **filters: Any) -> None:
     from ..render import emit
 
     fmt = validate_format(fmt, ("table", "json", "csv", "lines"))
+    k = REGISTRY[kind]
+    columns = picked([c.name for c in k.shape if not c.name.endswith("_id")]) or k.list_columns
     rows = records.select(open_db(), kind, **filters)
-    emit(rows, REGISTRY[kind].list_columns, fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
+    emit(rows, columns, fmt, empty=_("No {kind} recorded.").format(kind=_(kind)))
 
 
 def show_record(kind: str, ident: str, fmt: str) -> None:

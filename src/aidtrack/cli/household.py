@@ -10,6 +10,7 @@ import typer
 from ..i18n import _
 from ..model import STATUSES
 from .common import (
+    Columns,
     DateOpt,
     Format,
     HouseholdRef,
@@ -90,9 +91,15 @@ def add(
 
 @command(app, "list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help=_("Only households in this status."))] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help=_("Only households in this status."), autocompletion=choices(*STATUSES)
+        ),
+    ] = None,
     search: Search = None,
     fmt: ListFormat = "table",
+    columns: Columns = None,
 ) -> None:
     """List households with their current status and cadre.
 

@@ -8,6 +8,7 @@ import typer
 
 from ..i18n import _
 from .common import (
+    Columns,
     HouseholdFilter,
     HouseholdRef,
     ListFormat,
@@ -50,7 +51,7 @@ def add(household: HouseholdRef, month: Month = None, amount: Amount = None, sou
 
 
 @command(app, "list")
-def list_(household: HouseholdFilter = None, fmt: ListFormat = "table") -> None:
+def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns: Columns = None) -> None:
     """List income records.
 
     Example: aidtrack income list --household H01

@@ -8,6 +8,7 @@ import typer
 
 from ..i18n import _
 from .common import (
+    Columns,
     DateOpt,
     Format,
     HouseholdFilter,
@@ -94,6 +95,7 @@ def list_(
     household: HouseholdFilter = None,
     current: Annotated[bool, typer.Option("--current", help=_("Only jobs not ended."))] = False,
     fmt: Format = "table",
+    columns: Columns = None,
 ) -> None:
     """List job placements.
 

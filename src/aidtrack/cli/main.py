@@ -21,7 +21,7 @@ from .. import __version__, i18n
 i18n.choose(i18n.detect())  # `--lang` of this command line, before any help text is built
 
 from ..i18n import N_, _  # noqa: E402
-from .common import close_db, command, format_option, open_db, state  # noqa: E402
+from .common import choices, close_db, command, format_option, open_db, state  # noqa: E402
 
 #: The named groups (`aidtrack visit …`) and their help; each module's docstring says the same
 #: (tests/test_docs.py checks that they agree), here so that listing a group needs no import.
@@ -104,6 +104,7 @@ def main(
         typer.Option(
             "--lang",
             metavar="[en|zh]",
+            autocompletion=choices(*i18n.LANGUAGES),
             help=_("Interface language, en or zh (default: AIDTRACK_LANG, else the locale: LANG)."),
         ),
     ] = None,
@@ -123,6 +124,7 @@ def main(
     state.committed = 0
     state.written = None
     state.interrupted = False
+    state.columns = None
     ctx.call_on_close(close_db)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from .common import Format, RecordId, Yes, command, delete_record, list_records, open_db, today
+from .common import Columns, Format, RecordId, Yes, command, delete_record, list_records, open_db, today
 
 NAME = "meeting"
 app = typer.Typer(no_args_is_help=True)
@@ -77,7 +77,7 @@ def item(
 
 
 @command(app, "list")
-def list_(fmt: Format = "table") -> None:
+def list_(fmt: Format = "table", columns: Columns = None) -> None:
     """List meetings with the number of problems each studied.
 
     Example: aidtrack meeting list

@@ -8,6 +8,7 @@ import typer
 
 from ..i18n import _
 from .common import (
+    Columns,
     Format,
     HouseholdFilter,
     HouseholdRef,
@@ -115,6 +116,7 @@ def list_(
     household: HouseholdFilter = None,
     present: Annotated[bool, typer.Option("--present", help=_("Only members who have not left."))] = False,
     fmt: Format = "table",
+    columns: Columns = None,
 ) -> None:
     """List household members (#1, #2 … are people a register counted but never named).
 

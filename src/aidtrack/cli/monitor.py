@@ -8,6 +8,7 @@ import typer
 
 from ..i18n import _
 from .common import (
+    Columns,
     DateOpt,
     Format,
     HouseholdFilter,
@@ -111,6 +112,7 @@ def list_(
     household: HouseholdFilter = None,
     open_: Annotated[bool, typer.Option("--open", help=_("Only monitoring not ended."))] = False,
     fmt: Format = "table",
+    columns: Columns = None,
 ) -> None:
     """List monitoring entries (history kept: ended ones stay).
 

@@ -9,6 +9,7 @@ import typer
 from ..i18n import _
 from .common import (
     CadreRef,
+    Columns,
     DateOpt,
     HouseholdRef,
     ListFormat,
@@ -66,6 +67,7 @@ def end(household: HouseholdRef, date: DateOpt = None) -> None:
 def list_(
     active: Annotated[bool, typer.Option("--active", help=_("Only pairings not ended."))] = False,
     fmt: ListFormat = "table",
+    columns: Columns = None,
 ) -> None:
     """List pairings.
 

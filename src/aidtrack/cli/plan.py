@@ -9,6 +9,7 @@ import typer
 from ..i18n import _
 from .common import (
     CadreFilter,
+    Columns,
     DateOpt,
     Format,
     HouseholdFilter,
@@ -174,6 +175,7 @@ def list_(
     cadre: CadreFilter = None,
     open_: Annotated[bool, typer.Option("--open", help=_("Only measures planned or in progress."))] = False,
     fmt: Format = "table",
+    columns: Columns = None,
 ) -> None:
     """List measures of the plans, by household and due date.
 
@@ -243,7 +245,7 @@ def cause(household: HouseholdRef, cause: Cause = None, date: DateOpt = None, no
 
 
 @command(app)
-def causes(household: HouseholdFilter = None, fmt: Format = "table") -> None:
+def causes(household: HouseholdFilter = None, fmt: Format = "table", columns: Columns = None) -> None:
     """List the recorded causes of poverty.
 
     Example: aidtrack plan causes --household H01

@@ -8,6 +8,7 @@ import typer
 
 from ..i18n import _
 from .common import (
+    Columns,
     DateOpt,
     ListFormat,
     RecordId,
@@ -29,6 +30,7 @@ def list_(
     open_: Annotated[bool, typer.Option("--open", help=_("Only unresolved problems."))] = False,
     escalated: Annotated[bool, typer.Option("--escalated", help=_("Only escalated ones."))] = False,
     fmt: ListFormat = "table",
+    columns: Columns = None,
 ) -> None:
     """List problems raised at visits.
 

@@ -11,7 +11,7 @@ import typer
 
 from ..i18n import _
 from .common import REPORT_FORMATS as FORMATS
-from .common import By, Out, UnitOpt, by_unit, command, format_option, open_db, output, today
+from .common import By, Columns, Out, UnitOpt, by_unit, command, format_option, open_db, output, picked, today
 from .common import ReportFormat as Format
 
 NAME = "report"
@@ -49,9 +49,27 @@ def show(module: Any, data: dict[str, Any], fmt: str) -> None:
         sys.stdout.write("\n")
     elif fmt == "csv":
         rows, columns = module.csv_rows(data)
-        sys.stdout.write(to_csv(rows, columns))
+        sys.stdout.write(to_csv(rows, picked(columns) or columns))
     else:
-        emit_document(module.document(data), fmt)
+        emit_document(_only_asked(module.document(data)), fmt)
+
+
+def _only_asked(doc: dict[str, Any]) -> dict[str, Any]:
+    """--columns on a report's table or Markdown: each table keeps the columns asked for that it has
+    (a table with none of them stays whole); a name no table has is refused."""
+    tables = [s for s in doc.get("sections", []) if s.get("kind") == "table"]
+    names = list(dict.fromkeys(c for t in tables for c in t["columns"]))
+    asked = picked(names)
+    if asked is None:
+        return doc
+    sections = []
+    for sec in doc.get("sections", []):
+        keep = [c for c in asked if sec.get("kind") == "table" and c in sec["columns"]]
+        if keep:
+            at = [sec["columns"].index(c) for c in keep]
+            sec = {**sec, "columns": keep, "headers": [sec["headers"][i] for i in at]}
+        sections.append(sec)
+    return {**doc, "sections": sections}
 
 
 def _emit(
@@ -92,6 +110,7 @@ def quarter(
     by: By = None,
     unit: UnitOpt = None,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """The quarter's rollup for the director: each pairing's visits, problems, aid, income, status.
 
@@ -130,6 +149,7 @@ def cadres(
     by: By = None,
     unit: UnitOpt = None,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """The cadre assessment (目标责任制考核): visits, compliance, problems, outcomes and a score.
 
@@ -164,6 +184,7 @@ def assessment(
     ] = "table",
     redact: Redact = False,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """A closed assessment as filed: scores, grades, rewards and penalties, changes since closing.
 
@@ -194,6 +215,7 @@ def grid(
     by: By = None,
     unit: UnitOpt = None,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """The year at a glance: visits made/required per pairing and quarter, with compliance.
 
@@ -225,6 +247,7 @@ def household(
     ] = "table",
     redact: Redact = False,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """A household's register (跟踪问效登记表): pairings, visits, aid, income trend, status history.
 
@@ -256,6 +279,7 @@ def outcomes(
     by: By = None,
     unit: UnitOpt = None,
     out: Out = None,
+    columns: Columns = None,
 ) -> None:
     """The meeting summary: households by status and livelihood, visits, aid, income then and now.
 

@@ -10,6 +10,7 @@ from ..i18n import _
 from ..model import EVENTS, VISIT_KINDS
 from .common import (
     CadreFilter,
+    Columns,
     DateOpt,
     HouseholdFilter,
     HouseholdRef,
@@ -100,6 +101,7 @@ def list_(
     quarter: Annotated[str | None, typer.Option("--quarter", help=_("e.g. 2004Q3."))] = None,
     search: Search = None,
     fmt: ListFormat = "table",
+    columns: Columns = None,
 ) -> None:
     """List visits, oldest first.
 

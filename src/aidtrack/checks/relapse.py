@@ -23,8 +23,8 @@ the one in force on its first day.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
-from fractions import Fraction
 from functools import partial
 from typing import Any
 
@@ -97,8 +97,11 @@ def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
             if total > 0 and 100 * (total - amounts[-1] * len(base)) >= drop_pct * total:
                 details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1) :], drop_pct)
         recent = months[-months_avg:]
-        per_person = sum(Fraction(fen, sizes.month(hid, m)) for m, fen in recent)
-        if per_person < sum(basis.line(m) for m, _ in recent):
+        # Σ fen ÷ size < Σ line, exactly: over the sizes' least common multiple, in integers.
+        people = [sizes.month(hid, m) for m, _ in recent]
+        common = math.lcm(*people)
+        per_person = sum(fen * (common // n) for (_, fen), n in zip(recent, people))
+        if per_person < common * sum(basis.line(m) for m, _ in recent):
             details.setdefault(hid, {})["below_line"] = _below_line(recent, partial(sizes.month, hid), basis)
     enrolled = facts.enrolled_on(db, maybe_stale)
     for hid in maybe_stale:

@@ -26,7 +26,7 @@ from ...store import Store
 from ..headers import HEADERS, key, shown
 from ..refs import Refs
 from ..validate import validate
-from . import CONFLICT_MODES, RowError
+from . import CONFLICT_MODES, ImportResult, RowError
 from .engine import COUNTS, Run, message
 from .formats import Given
 from .readers import IGNORED, FileFault, Source, csv_rows
@@ -304,39 +304,22 @@ def _column_problems(at: int, columns: list[Column]) -> list[Problem]:
 
 
 @dataclass
-class RosterResult:
-    """What a roster import did (or, with errors or a dry run, would have done)."""
+class RosterResult(ImportResult):
+    """What a roster import did (or, with errors or a dry run, would have done): an import's result
+    with the sheet's columns and what each became, the rows read past, and the warnings."""
 
-    source: str
-    dry_run: bool = False
-    written: bool = False
     #: Each column of the sheet and what it became: {"column", "to", "note"}.
     columns: list[dict[str, str]] = field(default_factory=list)
-    #: kind -> added, unchanged, replaced, skipped (members: the people counted, added with a household).
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
     rows: int = 0
     skipped: list[tuple[int, str]] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    error_count: int = 0
     warnings: list[RowError] = field(default_factory=list)
-    sha256: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error_count == 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "written": self.written,
-            "dry_run": self.dry_run,
+        return super().as_dict() | {
             "rows": self.rows,
             "columns": self.columns,
-            "counts": self.counts,
             "skipped": [{"row": n, "why": why} for n, why in self.skipped],
             "warnings": [str(w) for w in self.warnings],
-            "error_count": self.error_count,
-            "errors": [str(e) for e in self.errors],
         }
 
 

@@ -139,3 +139,18 @@ def test_table_titles_start_at_the_margin():
     rows = [{"records": "cadres", "count": 2}]
     print_table(console(buf), rows, ("records", "count"), title="Records")  # was " Records", centred
     assert buf.getvalue().startswith("Records\n"), buf.getvalue()
+
+
+def test_piped_reports_carry_no_padding(story):
+    """Every line of a report written to a pipe or file ends with its last character, totals too."""
+    story("visit", "add", "H01", "--date", "2003-08-01", "--situation", "生活困难")
+    for args in (("report", "quarter", "2003Q3"), ("report", "cadres", "2003Q3"), ("report", "outcomes")):
+        out = story(*args).stdout
+        assert not [ln for ln in out.splitlines() if ln != ln.rstrip()], args
+
+
+def test_chinese_titles_name_the_period_in_words(story):
+    out = story("--lang", "zh", "report", "cadres", "2004").stdout
+    assert out.splitlines()[0].startswith("2004年度目标责任制考核（2004-01-01 至 2004-12-31）")
+    empty = story("--lang", "zh", "report", "quarter", "2010Q1").stdout
+    assert "2010年第一季度" in empty.splitlines()[0]

@@ -305,6 +305,13 @@ class Quarter:
         return f"{self.year}Q{self.q}"
 
 
+def period_name(label: str) -> str:
+    """A quarter (2004Q3) or a year (2004) as the interface names it: 2004年第三季度, 2004年度."""
+    if language() != "en" and len(label) == 4 and label.isdigit():
+        return f"{label}年度"
+    return quarter_name(label)
+
+
 def quarter_name(label: str) -> str:
     """A quarter as the interface names it: 2004Q3 in English, 2004年第三季度 in Chinese."""
     if language() == "en" or len(label) != 6 or label[4] != "Q" or label[5] not in "1234":

@@ -180,6 +180,16 @@ def table(
     return t
 
 
+def _print_unpadded(con: Any, renderable: Any) -> None:
+    """Print; piped, without the spaces rich pads each line to the console's width with."""
+    if con.is_terminal:
+        con.print(renderable)
+        return
+    with con.capture() as captured:
+        con.print(renderable)
+    con.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
 def print_table(
     con: Any,
     rows: Sequence[dict[str, Any]],
@@ -190,12 +200,7 @@ def print_table(
     """A table on the console when one fits its width, else one record per block."""
     t = table(rows, columns, headers, title, width=con.width)
     if t is not None:
-        if con.is_terminal:
-            con.print(t)
-        else:  # piped: the same lines without the padding that fills them to the table's width
-            with con.capture() as captured:
-                con.print(t)
-            con.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+        _print_unpadded(con, t)
         return
     if title:
         con.file.write(title + "\n\n")
@@ -376,11 +381,11 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
     if doc.get("empty"):
         con.print(escape(doc["empty"]))
         return
-    con.print(Text(doc["title"], style="bold"))
+    _print_unpadded(con, Text(doc["title"], style="bold"))
     for s in doc.get("sections", []):
         con.print()
         if s.get("title"):
-            con.print(Text(s["title"], style="bold underline"))
+            _print_unpadded(con, Text(s["title"], style="bold underline"))
         if s["kind"] == "fields":
             from .layout import unbreakable, width_of, wrap
 
@@ -397,7 +402,7 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
                     Text("\n".join(wrap(label, lw))),
                     Text(text if unbreakable(text) else "\n".join(wrap(text, vw))),
                 )
-            con.print(t)
+            _print_unpadded(con, t)
         elif s["kind"] == "trend":
             con.print(
                 Text(f"{s['first']} "),
@@ -406,15 +411,15 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
                 sep="",
             )
         elif s["kind"] == "text":
-            con.print(Text(s["text"]))
+            _print_unpadded(con, Text(s["text"]))
         elif not s["rows"]:
-            con.print(Text(s.get("empty") or _("Nothing recorded.")))
+            _print_unpadded(con, Text(s.get("empty") or _("Nothing recorded.")))
         elif len(s["rows"]) > _BIG_TABLE:
             out.write(_plain_table(s, color=con.is_terminal and not con.no_color))
         else:
             print_table(con, s["rows"], s["columns"], s["headers"])
             if s.get("legend"):
-                con.print(Text(s["legend"], style="dim"))
+                _print_unpadded(con, Text(s["legend"], style="dim"))
 
 
 def to_json_records(data: dict[str, Any]) -> str:

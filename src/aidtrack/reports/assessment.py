@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import AidtrackError, format_yuan
+from ..model import AidtrackError, format_yuan, period_name
 from ..ops import assess
 from ..ops.redact import redact_rows
 from ..store import Store
@@ -106,7 +106,9 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
-    title = _("Cadre assessment {period} ({start} – {end}), closed {closed_on} by {closed_by}").format(**data)
+    title = _("Cadre assessment {period} ({start} – {end}), closed {closed_on} by {closed_by}").format(
+        **(data | {"period": period_name(data["period"])})
+    )
     if data["state"] == "reopened":
         title += _(", REOPENED {at} by {by}: {reason}").format(
             at=data["reopened_at"], by=data["reopened_by"], reason=data["reopen_reason"]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, yuan
+from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, period_name, yuan
 from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
@@ -663,7 +663,9 @@ def _cell(comp: dict[str, Any]) -> str:
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
-    title = _("Cadre assessment {period} ({start} – {end})").format(**data)
+    title = _("Cadre assessment {period} ({start} – {end})").format(
+        **(data | {"period": period_name(data["period"])})
+    )
     if data["in_progress"]:
         title += _(", provisional: scored on the days to {day}").format(
             day=data["scored_to"] or data["start"]
@@ -688,7 +690,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             ],
         }
     if not data["cadres"]:
-        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["period"])}
+        return {
+            "title": title,
+            "empty": _("Nothing recorded for {period}.").format(period=period_name(data["period"])),
+        }
     year = len(data["period"]) == 4
     rows = []
     for r in data["cadres"]:

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import Quarter
+from ..model import Quarter, period_name
 from ..ops import facts
 from ..ops.redact import redact_rows
 from ..ops.units import scope
@@ -156,7 +156,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             ],
         }
     if not data["rows"]:
-        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["year"])}
+        return {
+            "title": title,
+            "empty": _("Nothing recorded for {period}.").format(period=period_name(str(data["year"]))),
+        }
     rows = []
     for r in data["rows"]:
         row: dict[str, Any] = {

@@ -437,7 +437,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     if "by_unit" in data:
         return _unit_document(data)
     if not data["pairings"]:
-        return {"title": title, "empty": _("Nothing recorded for {period}.").format(period=data["quarter"])}
+        return {
+            "title": title,
+            "empty": _("Nothing recorded for {period}.").format(period=quarter_name(data["quarter"])),
+        }
     rows = [
         {
             "cadre": f"{r['cadre']} {r['cadre_name']}",

@@ -101,6 +101,16 @@ LIVELIHOOD_WORDS: dict[str, str] = {
 }
 
 
+#: Why a household out of poverty is at risk of relapse (checks.relapse), and the words a screen shows
+#: for each (the codes stay in JSON and CSV).
+REASONS = ("shock", "income_drop", "below_line", "no_income")
+REASON_NAMES = {
+    "shock": N_("shock"),
+    "income_drop": N_("income drop"),
+    "below_line": N_("below the line"),
+    "no_income": N_("no income recorded"),
+}
+
 #: Fields named in errors that are not a record's field (those take their column's Chinese name):
 #: options and arguments, marked here so that a Chinese error names them in Chinese too.
 OTHER_FIELDS = (

@@ -29,7 +29,7 @@ from functools import partial
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import OUT_OF_POVERTY, add_months, label, yuan
+from ..model import OUT_OF_POVERTY, REASON_NAMES, REASONS, add_months, label, yuan
 from ..ops import facts
 from ..store import Store
 from .common import (
@@ -44,14 +44,6 @@ from .common import (
     month_figures,
 )
 
-REASONS = ("shock", "income_drop", "below_line", "no_income")
-#: The reasons as a table shows them (the codes stay in JSON and CSV).
-REASON_NAMES = {
-    "shock": N_("shock"),
-    "income_drop": N_("income_drop"),
-    "below_line": N_("below_line"),
-    "no_income": N_("no_income"),
-}
 #: The lists of findings and the record each names (checks.common.in_units).
 FINDINGS = {"at_risk": "household"}
 BELOW_LINE_RULE = "mean over the months of (income per person - that month's poverty line) < 0"

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import AID_KINDS, STATUSES, Quarter, label, quarter_name, yuan
+from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, label, quarter_name, yuan
 from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
@@ -589,7 +589,7 @@ def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
             join(
                 [
                     f"{r['household']} {r['household_name']} ("
-                    + _(", ").join(_(x) for x in r["reasons"])
+                    + _(", ").join(_(REASON_NAMES[x]) for x in r["reasons"])
                     + ")"
                     for r in att["relapse_risk"]
                 ]

@@ -154,3 +154,14 @@ def test_chinese_titles_name_the_period_in_words(story):
     assert out.splitlines()[0].startswith("2004年度目标责任制考核（2004-01-01 至 2004-12-31）")
     empty = story("--lang", "zh", "report", "quarter", "2010Q1").stdout
     assert "2010年第一季度" in empty.splitlines()[0]
+
+
+def test_a_name_is_never_split_across_lines():
+    text = "H01 刘香福 (no income recorded); H02 满运良 (no income recorded); H03 王建军 (no income recorded)"
+    for width in range(8, 60):
+        lines = wrap(text, width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        for name in ("刘香福", "满运良", "王建军"):
+            assert any(name in ln for ln in lines), (width, lines)
+    # A long run of Chinese still breaks by Chinese rules (no line starts with closing punctuation).
+    assert len(wrap("吴局长用车送医院请外科专家复查，买药品200元", 10)) > 1

@@ -31,6 +31,12 @@ def unbreakable(text: str) -> bool:
     return bool(text) and " " not in text and text.isascii()
 
 
+#: A run of Chinese characters this short, between other characters, is a name or a word (王建军,
+#: 帮扶): kept whole when a line breaks.
+SHORT_RUN = 4
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
 def _tokens(text: str) -> list[str]:
     out, i = [], 0
     while i < len(text):
@@ -38,6 +44,11 @@ def _tokens(text: str) -> list[str]:
         if m:
             out.append(m.group())
             i = m.end()
+            continue
+        han = _HAN.match(text, i)
+        if han and len(han.group()) <= SHORT_RUN and (i == 0 or not _HAN.match(text[i - 1])):
+            out.append(han.group())
+            i = han.end()
             continue
         for term in TERMS:
             if text.startswith(term, i):

@@ -201,6 +201,8 @@ def test_log_operator(story):
     ]
     out = json.loads(story("log", "--limit", "1", "--format", "json").stdout)
     assert out[0]["operator"] == "张会计" and out[0]["after"]["name"] == "王干部"
+    lines = story("log", "--limit", "1", "--format", "lines").stdout.splitlines()
+    assert lines[2] == "operator  张会计" and lines[-1].startswith("change    code=C03, name=王干部")
 
 
 def test_markup_in_names_printed_as_typed(cli):

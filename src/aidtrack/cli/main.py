@@ -21,7 +21,7 @@ from .. import __version__, i18n
 i18n.choose(i18n.detect())  # `--lang` of this command line, before any help text is built
 
 from ..i18n import N_, _  # noqa: E402
-from .common import choices, close_db, command, format_option, open_db, state  # noqa: E402
+from .common import ListFormat, choices, close_db, command, open_db, state  # noqa: E402
 
 #: The named groups (`aidtrack visit …`) and their help; each module's docstring says the same
 #: (tests/test_docs.py checks that they agree), here so that listing a group needs no import.
@@ -199,7 +199,7 @@ def _show_demo(db: Any) -> None:
 
 def log(
     limit: Annotated[int, typer.Option("--limit", "-n", help=_("How many entries, newest first."))] = 20,
-    fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
+    fmt: ListFormat = "table",
     redact: Annotated[
         bool,
         typer.Option(
@@ -220,7 +220,7 @@ def log(
     from ..render import emit
     from .common import validate_format
 
-    fmt = validate_format(fmt)
+    fmt = validate_format(fmt, ("table", "json", "csv", "lines"))
     if not 1 <= limit <= 1_000_000:
         raise AidtrackError(
             "limit", limit, _("must be between {minimum} and {maximum}").format(minimum=1, maximum=1_000_000)

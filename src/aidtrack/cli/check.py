@@ -194,87 +194,58 @@ def relapse(
     _run("relapse", as_of, fmt, out, by, unit, mark)
 
 
-@command(app)
-def visits(
-    as_of: AsOf = None,
-    fmt: ReportFormat = "table",
-    by: ByFinding = None,
-    unit: UnitOpt = None,
-    out: Out = None,
-) -> None:
-    """Visits owed this quarter, follow-ups and escalations overdue, unpaired households.
+#: The checks without options of their own beside the shared ones (relapse has --mark): their help.
+HELP = {
+    "visits": """Visits owed this quarter, follow-ups and escalations overdue, unpaired households.
 
     Also lists cadres paired with more than one household (one helps one: reported, not refused).
 
     Example: aidtrack check visits --as-of 2004-09-15
-    """
-    _run("visits", as_of, fmt, out, by, unit)
-
-
-@command(app)
-def exits(
-    as_of: AsOf = None,
-    fmt: ReportFormat = "table",
-    by: ByFinding = None,
-    unit: UnitOpt = None,
-    out: Out = None,
-) -> None:
-    """Candidates for exit (脱贫): income per person at or above the line for exit_months months.
+    """,
+    "exits": """Candidates for exit (脱贫): income per person at or above the line for exit_months months.
 
     Enrolled or relapsed households only; the check proposes, a person decides with
     `aidtrack household status H01 --set exited`.
 
     Example: aidtrack check exits --as-of 2004-12-31 --format csv
-    """
-    _run("exits", as_of, fmt, out, by, unit)
-
-
-@command(app)
-def plans(
-    as_of: AsOf = None,
-    fmt: ReportFormat = "table",
-    by: ByFinding = None,
-    unit: UnitOpt = None,
-    out: Out = None,
-) -> None:
-    """Plans (一户一策): measures past due, causes with no open measure, households with no plan.
+    """,
+    "plans": """Plans (一户一策): measures past due, causes with no open measure, households with no plan.
 
     Example: aidtrack check plans --as-of 2004-09-30
-    """
-    _run("plans", as_of, fmt, out, by, unit)
-
-
-@command(app)
-def monitor(
-    as_of: AsOf = None,
-    fmt: ReportFormat = "table",
-    by: ByFinding = None,
-    unit: UnitOpt = None,
-    out: Out = None,
-) -> None:
-    """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
+    """,
+    "monitor": """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
 
     Watch band: income per person over the last 12 ended months under watch_ratio × the poverty
     line. Ready: stable_months ended months above that line and no open measure.
 
     Example: aidtrack check monitor --as-of 2004-10-15
-    """
-    _run("monitor", as_of, fmt, out, by, unit)
-
-
-@command(app)
-def escalations(
-    as_of: AsOf = None,
-    fmt: ReportFormat = "table",
-    by: ByFinding = None,
-    unit: UnitOpt = None,
-    out: Out = None,
-) -> None:
-    """Escalated problems not studied within escalation_days, and decisions past their deadline.
+    """,
+    "escalations": """Escalated problems not studied within escalation_days, and decisions past their deadline.
 
     Ageing counts from the escalation's own date (aidtrack problem escalate); a meeting studies a
     problem with `aidtrack meeting item`.
 
     Example: aidtrack check escalations --as-of 2004-11-30
-    """
-    _run("escalations", as_of, fmt, out, by, unit)
+    """,
+}
+
+
+def _register(name: str) -> None:
+    """One check command: the shared options, the help above."""
+
+    def run_check(
+        as_of: AsOf = None,
+        fmt: ReportFormat = "table",
+        by: ByFinding = None,
+        unit: UnitOpt = None,
+        out: Out = None,
+    ) -> None:
+        _run(name, as_of, fmt, out, by, unit)
+
+    run_check.__name__ = run_check.__qualname__ = name
+    run_check.__doc__ = HELP[name]
+    command(app)(run_check)
+
+
+for _name in HELP:
+    _register(_name)

@@ -569,3 +569,9 @@ def test_the_assessment_scores_plan_measures_done_by_their_due_date(story):
     coverage = rows["C01"]["coverage"]  # paired from 2003-07-10: 83 of 92 days
     assert coverage == round(83 / 92, 4)
     assert plans("C01")["points"] == round(10 * 0.5 * 83 / 92, 2)
+    # The closed assessment shows the same plans column as the live report, with its points.
+    cli("assess", "close", "2003", "--quarter", "2003Q3")
+    closed = cli("report", "assessment", "2003", "--quarter", "2003Q3", "--format", "csv").stdout
+    live = cli("report", "cadres", "2003Q3", "--format", "csv").stdout
+    assert "Plans" in cli("report", "assessment", "2003", "--quarter", "2003Q3").stdout
+    assert closed.splitlines()[0].split(",")[:3] == live.splitlines()[0].split(",")[:3]

@@ -128,36 +128,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         }
         for r in data["cadres"]
     ]
-    columns = [
-        "rank",
-        "cadre",
-        "held",
-        "visits",
-        "compliance",
-        "problems",
-        "outcomes",
-        "late_followup",
-        *(["quarters"] if year else []),
-        "score",
-        "rate",
-        "grade",
-        "rewards",
-    ]
-    headers = [
-        "#",
-        N_("Cadre"),
-        N_("Days held"),
-        N_("Visits"),
-        N_("Pairings met"),
-        N_("Problems"),
-        N_("Outcomes"),
-        N_("Late"),
-        *([N_("Quarters")] if year else []),
-        N_("Score"),
-        N_("Rate"),
-        N_("Grade"),
-        N_("Rewards and penalties"),
-    ]
+    columns, headers = rule.table_columns(plans=data["weights"].get("score_plans", 0) > 0, year=year)
+    columns.append("rewards")
+    headers.append(N_("Rewards and penalties"))
     sections: list[dict[str, Any]] = [{"kind": "table", "columns": columns, "headers": headers, "rows": rows}]
     changes = data["changed_since_closing"]
     if changes or data["policy_changed_since_closing"]:

@@ -730,37 +730,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         exited=_last_policy(data, "outcome_exited_pct"),
         followup=_last_policy(data, "followup_days"),
     )
-    plans = w["score_plans"] > 0  # the plans component is shown once it carries points
-    columns = [
-        "rank",
-        "cadre",
-        "held",
-        "visits",
-        "compliance",
-        "problems",
-        "outcomes",
-        *(["plans"] if plans else []),
-        "late_followup",
-        *(["quarters"] if year else []),
-        "score",
-        "rate",
-        "grade",
-    ]
-    headers = [
-        "#",
-        N_("Cadre"),
-        N_("Days held"),
-        N_("Visits"),
-        N_("Pairings met"),
-        N_("Problems"),
-        N_("Outcomes"),
-        *([N_("Plans")] if plans else []),
-        N_("Late"),
-        *([N_("Quarters")] if year else []),
-        N_("Score"),
-        N_("Rate"),
-        N_("Grade"),
-    ]
+    columns, headers = table_columns(plans=w["score_plans"] > 0, year=year)
     return {
         "title": title,
         "sections": [
@@ -768,6 +738,27 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             {"kind": "text", "text": formula},
         ],
     }
+
+
+def table_columns(plans: bool, year: bool) -> tuple[list[str], list[str]]:
+    """The assessment table's columns and headers, for the live report and the closed one alike:
+    the plans component once it carries points, the quarters of a year."""
+    named = [
+        ("rank", "#"),
+        ("cadre", N_("Cadre")),
+        ("held", N_("Days held")),
+        ("visits", N_("Visits")),
+        ("compliance", N_("Pairings met")),
+        ("problems", N_("Problems")),
+        ("outcomes", N_("Outcomes")),
+        *([("plans", N_("Plans"))] if plans else []),
+        ("late_followup", N_("Late")),
+        *([("quarters", N_("Quarters"))] if year else []),
+        ("score", N_("Score")),
+        ("rate", N_("Rate")),
+        ("grade", N_("Grade")),
+    ]
+    return [c for c, _h in named], [h for _c, h in named]
 
 
 def _last_policy(data: dict[str, Any], key: str) -> int:

@@ -52,8 +52,9 @@ class Sizes:
             sql += " WHERE household_id IN (SELECT value FROM json_each(?))"
             args.append(_ids_json(household_ids))
         self._spans: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
+        same: dict[str, str] = {}  # one string per distinct date: a city's members join on few days
         for hid, joined, left in db.execute(sql, args):
-            self._spans[hid].append((joined, left))
+            self._spans[hid].append((same.setdefault(joined, joined), left and same.setdefault(left, left)))
         self._first = {hid: min(j for j, _ in spans) for hid, spans in self._spans.items()}
         #: Households no member has left: from the last joining on, the size is the count.
         self._settled = {

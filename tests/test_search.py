@@ -82,6 +82,8 @@ def test_shell_completion_offers_codes_and_values(story, monkeypatch):
     assert "lines" in complete(f"aidtrack --db {story.db} household list --format l")
     assert "exited" in complete(f"aidtrack --db {story.db} household list --status e")
     assert "zh" in complete("aidtrack --lang z")
+    assert "roster" in complete(f"aidtrack --db {story.db} import r")
+    assert "template" in complete(f"aidtrack --db {story.db} export t")
     assert story.checksum() == before
     missing = story.db.parent / "nowhere.db"
     assert '"H01"' not in complete(f"aidtrack --db {missing} household show H")

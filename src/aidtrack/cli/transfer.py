@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 from ..i18n import _
 from ..kinds import KINDS
-from .common import command, fail, open_db, state, today
+from .common import choices, command, fail, open_db, state, today
 
 #: How many errors are printed before the rest are only counted.
 SHOWN_ERRORS = 50
@@ -32,10 +32,11 @@ def import_(
     kind: Annotated[
         str,
         typer.Argument(
+            autocompletion=choices(*KINDS, "all", "bundle", "roster"),
             help=_(
                 "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
                 " clerk's household roster (花名册: one row per household, docs/roster.md)."
-            ).format(kinds=KINDS_HELP)
+            ).format(kinds=KINDS_HELP),
         ),
     ],
     file: Annotated[
@@ -145,10 +146,11 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
+            autocompletion=choices(*KINDS, "all", "template"),
             help=_(
                 "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
                 " (花名册) in the interface language, which `import roster` reads."
-            ).format(kinds=KINDS_HELP)
+            ).format(kinds=KINDS_HELP),
         ),
     ],
     fmt: Annotated[

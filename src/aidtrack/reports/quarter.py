@@ -206,7 +206,7 @@ def build(
                 {
                     **u,
                     "in_progress": in_progress,
-                    "meetings": committees.get(u_id, {"held": 0, "studied": 0, "decided": 0, "overdue": 0}),
+                    "meetings": committees.get(u_id, dict(NO_MEETINGS)),
                 }
                 for u_id, u in _by_unit(
                     units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned, placed
@@ -225,52 +225,47 @@ def build(
 
 #: meetings_in of the whole file (every unit's meetings).
 EVERY_UNIT = -1
+#: A committee record with nothing in it.
+NO_MEETINGS = {"held": 0, "studied": 0, "decided": 0, "overdue": 0}
 
 
 def meetings_in(db: Store, start: dt.date, end: dt.date, unit: int | None = EVERY_UNIT) -> dict[str, int]:
     """The party committee's record of the quarter: meetings held, problems studied at them, those
     decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
-    still open then), whichever meeting took them. Two queries. `unit`: one unit's committee (a
-    city file's merged meetings are their unit's; None: the file's own meetings)."""
-    first, last = start.isoformat(), end.isoformat()
-    scope = "" if unit == EVERY_UNIT else " AND mt.unit_id IS :unit"
-    held, studied, decided = db.execute(
-        "SELECT count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
-        " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
-        " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
-        f" WHERE mt.date BETWEEN :first AND :end{scope}",
-        {"first": first, "end": last, "unit": unit},
-    ).fetchone()
-    overdue = db.execute(
-        "SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
-        " JOIN problems pr ON pr.id = mi.problem_id WHERE mt.date <= :end AND mi.due < :end"
-        f" AND (pr.resolved_on IS NULL OR pr.resolved_on > :end){scope}",
-        {"end": last, "unit": unit},
-    ).fetchone()[0]
-    return {"held": held, "studied": studied, "decided": decided, "overdue": overdue}
+    still open then), whichever meeting took them. `unit`: one unit's committee (a city file's
+    merged meetings are their unit's; None: the file's own meetings); EVERY_UNIT: the whole file."""
+    if unit == EVERY_UNIT:
+        return _committees(db, start, end, "0").get(0, dict(NO_MEETINGS))
+    return meetings_by_unit(db, start, end).get(unit, dict(NO_MEETINGS))
 
 
 def meetings_by_unit(db: Store, start: dt.date, end: dt.date) -> dict[int | None, dict[str, int]]:
     """meetings_in for every unit at once (unit id, None for the file's own): two grouped queries,
     not two per unit (a province has hundreds)."""
+    return _committees(db, start, end, "mt.unit_id")
+
+
+def _committees(db: Store, start: dt.date, end: dt.date, group: str) -> dict[Any, dict[str, int]]:
+    """The committee records grouped by `group` (a column of `meetings mt`, or a constant: the whole
+    file as one group). Two queries."""
     first, last = start.isoformat(), end.isoformat()
-    out: dict[int | None, dict[str, int]] = {}
-    for uid, held, studied, decided in db.execute(
-        "SELECT mt.unit_id, count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
+    out: dict[Any, dict[str, int]] = {}
+    for key, held, studied, decided in db.execute(
+        f"SELECT {group}, count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
         " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
         " FROM meetings mt LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
-        " WHERE mt.date BETWEEN :first AND :end GROUP BY mt.unit_id",
+        " WHERE mt.date BETWEEN :first AND :end GROUP BY 1",
         {"first": first, "end": last},
     ):
-        out[uid] = {"held": held, "studied": studied, "decided": decided, "overdue": 0}
-    for uid, overdue in db.execute(
-        "SELECT mt.unit_id, count(DISTINCT mi.problem_id) FROM meeting_items mi"
+        out[key] = {"held": held, "studied": studied, "decided": decided, "overdue": 0}
+    for key, overdue in db.execute(
+        f"SELECT {group}, count(DISTINCT mi.problem_id) FROM meeting_items mi"
         " JOIN meetings mt ON mt.id = mi.meeting_id JOIN problems pr ON pr.id = mi.problem_id"
         " WHERE mt.date <= :end AND mi.due < :end AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)"
-        " GROUP BY mt.unit_id",
+        " GROUP BY 1",
         {"end": last},
     ):
-        out.setdefault(uid, {"held": 0, "studied": 0, "decided": 0, "overdue": 0})["overdue"] = overdue
+        out.setdefault(key, dict(NO_MEETINGS))["overdue"] = overdue
     return out
 
 

@@ -146,10 +146,12 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
-            autocompletion=choices(*KINDS, "all", "template"),
+            autocompletion=choices(*KINDS, "all", "template", "xlsform"),
             help=_(
                 "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
-                " (花名册) in the interface language, which `import roster` reads."
+                " (花名册) in the interface language, which `import roster` reads; or `xlsform`: the"
+                " visit form for phones (ODK Collect, KoboToolbox) and its lists, into --out DIR"
+                " (docs/phones.md)."
             ).format(kinds=KINDS_HELP),
         ),
     ],
@@ -218,8 +220,20 @@ def export(
         ),
     ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", help=_("Parquet, export all: only this unit's records."))
+        str | None,
+        typer.Option(
+            "--unit", help=_("Parquet, export all: only this unit's records; xlsform: its households.")
+        ),
     ] = None,
+    cadre: Annotated[
+        str | None,
+        typer.Option(
+            "--cadre", help=_("xlsform: one cadre's form (their households only, the cadre filled in).")
+        ),
+    ] = None,
+    gps: Annotated[
+        bool, typer.Option("--gps", help=_("xlsform: the form records the place (a geopoint)."))
+    ] = False,
 ) -> None:
     """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
@@ -234,8 +248,16 @@ def export(
     Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
 
     Example: aidtrack export template --lang zh --out 花名册.xlsx
+
+    Example: aidtrack export xlsform --gps --out form/
     """
     import contextlib
+
+    if kind.strip().lower() == "xlsform":
+        _xlsform(out, unit, cadre, gps)
+        return
+    if cadre is not None or gps:
+        fail(_("--cadre and --gps go with `export xlsform`"))
 
     if partition is not None or changed_since is not None or unit is not None:
         _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
@@ -253,6 +275,32 @@ def export(
     if out is not None:
         for name, n in written.items():
             sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+
+
+def _xlsform(out: str | None, unit: str | None, cadre: str | None, gps: bool) -> None:
+    """`export xlsform --out DIR`: the visit form and its two lists (ops.xlsform)."""
+    from ..ops import xlsform
+    from ..store import default_path
+
+    if out is None:
+        fail(_("--out: the form is three files: give --out DIR"))
+        return
+    db = open_db()
+    form = xlsform.build(db, cadre=cadre, unit=unit, gps=gps)
+    written = xlsform.write(form, str(out), state.db or default_path())
+    for name in written:
+        sys.stderr.write(_("{file}: written").format(file=f"{out.rstrip('/')}/{name}") + "\n")
+    sys.stderr.write(
+        _("Form {id}, version {version}: {households} household(s), {cadres} cadre(s)").format(
+            id=xlsform.FORM_ID, version=form.version, households=form.households_n, cadres=form.cadres_n
+        )
+        + "\n"
+    )
+    if xlsform.FORM_FILE.replace(".xlsx", ".xml") not in written:
+        sys.stderr.write(
+            _("pyxform is not installed: the form was not checked ({cmd})").format(cmd=xlsform.ODK_INSTALL)
+            + "\n"
+        )
 
 
 def _handoff(

@@ -892,6 +892,7 @@ SUBMISSIONS = Kind(
         "records",
         "replaces",
         "visit_id",
+        "income_id",
     ),
     natural_key=("instance_id",),
     source="submissions sb",

@@ -301,7 +301,7 @@ def location(text: str, field: str = "location") -> str:
     lat, lon = float(m.group(1)), float(m.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise AidtrackError(field, text, _("is not a place on Earth (latitude −90…90, longitude −180…180)"))
-    return f"{round(lat, 7):g} {round(lon, 7):g}"
+    return " ".join(f"{x:.7f}".rstrip("0").rstrip(".") for x in (lat, lon))
 
 
 def timestamp(text: str, field: str) -> str:

@@ -101,6 +101,15 @@ def import_(
     kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
     db = open_db()
+    if kind == "submissions":
+        from ..ops.importer import submissions
+
+        if not submissions.is_ledger(file):  # a phone export; the ledger's own CSV is read below
+            phone = submissions.import_submissions(db, file, dry_run=dry_run, today=today())
+            if phone.written:
+                state.written = sum(c["added"] + c["corrected"] for c in phone.counts.values())
+            _report_submissions(phone, summary)
+            return
     if kind == "roster":
         from ..ops.importer.roster import import_roster
 
@@ -351,6 +360,37 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
     with atomic_write(path, binary=fmt == "xlsx") as f:
         write_template(f, lang, fmt)
     sys.stderr.write(_("{file}: a blank roster written").format(file=out) + "\n")
+
+
+def _report_submissions(result, summary: str) -> None:
+    """What `import submissions` did per kind, the submissions skipped and why, the errors."""
+    from ..ops.importer.submissions import COUNT_COLUMNS
+    from ..parse import visible
+    from ..render import emit, to_json
+
+    if summary == "json":
+        data = result.as_dict()
+        data["errors"] = data["errors"][:SHOWN_ERRORS]
+        sys.stdout.write(to_json(data) + "\n")
+    else:
+        if result.ok:
+            rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
+            emit(rows, COUNT_COLUMNS, "table", title=_("Would be written") if result.dry_run else None)
+        for note in result.notes:
+            sys.stderr.write(visible(note) + "\n")
+        for error in result.errors[:SHOWN_ERRORS]:
+            sys.stderr.write(visible(error) + "\n")
+        more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
+        if more > 0:
+            sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+    if not result.ok:
+        fail(
+            _("{n} error(s) in {source}; nothing was written").format(
+                n=result.error_count, source=result.source
+            )
+        )
+    if result.dry_run:
+        sys.stderr.write(_("Dry run: nothing was written.") + "\n")
 
 
 def _report_roster(result, summary: str) -> None:

@@ -527,7 +527,8 @@ CREATE TABLE submissions (
     digest TEXT,
     records TEXT,
     replaces TEXT,
-    visit_id INTEGER REFERENCES visits(id) ON DELETE SET NULL
+    visit_id INTEGER REFERENCES visits(id) ON DELETE SET NULL,
+    income_id INTEGER REFERENCES income(id) ON DELETE SET NULL
 );
 CREATE INDEX submissions_visit ON submissions(visit_id)
 """

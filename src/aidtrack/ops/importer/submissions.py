@@ -437,9 +437,10 @@ class _Run:
             visit["id"] = target["visit_id"]
             before = records.get(db, "visits", target["visit_id"])
         checked = validate("visits", visit, refs, self.today)
-        if checked.errors:
-            for e in checked.errors:
-                self.error(sub, e)
+        for e in checked.errors:
+            self.error(sub, e)
+        income = self.check_income(sub, visit, checked.row)  # its errors too, whatever the visit's
+        if checked.errors or income is False:
             return
         row = checked.row
         if before is None:
@@ -459,7 +460,7 @@ class _Run:
                 db.audit("edit", "visits", str(vid), before, after)
             r.count("visits", "corrected")
         problem_ids = self.problems(sub, visit, row, vid, corrected=before is not None)
-        income_id = self.income(sub, visit, row, target)
+        income_id = self.income(sub, income, target)
         self.record(sub, target, vid, problem_ids, income_id)
 
     def problems(self, sub: Submission, visit: dict, row: dict, vid: int, corrected: bool) -> list[int]:
@@ -515,20 +516,23 @@ class _Run:
                 r.count("problems", "corrected")
         return ids
 
-    def income(self, sub: Submission, visit: dict, row: dict, target: dict[str, Any] | None) -> int | None:
-        db, r = self.db, self.result
+    def check_income(self, sub: Submission, visit: dict, row: dict) -> dict[str, Any] | bool | None:
+        """The income row the form's income group gives (None: the group left empty; False: wrong)."""
         answers = {k: v for k, v in sub.income.items() if k in INCOME.field_names and v is not None}
         if not answers:
-            return target["income_id"] if target else None
-        month = answers.get("month") or row["date"]
-        data = {**answers, "household": visit.get("household"), "month": str(month)[:7]}
-        own = target["income_id"] if target else None
-        checked = validate("income", data, Refs(db), self.today)
-        if checked.errors:
-            for e in checked.errors:
-                self.error(sub, e, _("income"))
             return None
-        new = checked.row
+        month = answers.get("month") or row.get("date") or visit.get("date") or ""
+        data = {**answers, "household": visit.get("household"), "month": str(month)[:7]}
+        checked = validate("income", data, Refs(self.db), self.today)
+        for e in checked.errors:
+            self.error(sub, e, _("income"))
+        return False if checked.errors else checked.row
+
+    def income(self, sub: Submission, new: Any, target: dict[str, Any] | None) -> int | None:
+        db, r = self.db, self.result
+        if not new:
+            return target["income_id"] if target else None
+        own = target["income_id"] if target else None
         cols = INCOME.columns
         hit = db.execute(
             "SELECT id, amount FROM income WHERE household_id = ? AND month = ? AND source IS ?",

@@ -287,3 +287,68 @@ def test_a_file_of_neither_shape_is_refused(demo, tmp_path):
     other.write_text("household,date\nH01,2004-10-01\n", encoding="utf-8")
     result = demo("import", "submissions", str(other), code=2)
     assert "neither an ODK Central export" in result.output
+
+
+# --- evidence in the figures ---------------------------------------------------------------------
+
+
+def test_check_visits_asks_a_second_look_at_late_or_distant_evidence_only(demo):
+    demo("import", "submissions", str(DATA / "central.zip"))
+    demo("import", "submissions", str(DATA / "kobo.xlsx"))
+    # H05's home 0.01° of latitude (1,112 m) south of where its visit was recorded; H01's at the spot.
+    from aidtrack.ops import records
+    from aidtrack.store import open_store
+
+    db = open_store(demo.db)
+    try:
+        records.edit(db, "households", "H05", {"location": "45.7201 126.6502"})
+        records.edit(db, "households", "H01", {"location": "45.7612,126.6421"})
+    finally:
+        db.close()
+    import json
+
+    result = demo("check", "visits", "--as-of", "2004-10-31", "--format", "json", code=1)
+    found = json.loads(result.stdout)["evidence_doubtful"]
+    assert [(f["household"], f["days_late"], f["distance_m"]) for f in found] == [
+        ("H02", 5, None),  # the form started on 10-20 for a visit dated 10-15: 5 days > 2
+        ("H05", 0, 1112),  # haversine of 0.01° latitude: 6,371,008.8 m × 0.01 × π/180 = 1,111.95 m
+    ]
+    assert "recorded 1112 m from the household" in found[1]["why"]
+    demo("policy", "set", "evidence_late_days", "5", "--from", "2004-01-01")
+    demo("policy", "set", "evidence_distance_m", "1200", "--from", "2004-01-01")
+    result = demo("check", "visits", "--as-of", "2004-10-31", "--format", "json", ok=False)
+    assert json.loads(result.stdout)["evidence_doubtful"] == []
+
+
+def test_the_quarter_report_and_the_assessment_count_visits_with_evidence(demo):
+    import json
+
+    quiet = demo("report", "quarter", "2004Q3").stdout
+    assert "field evidence" not in quiet  # paper registers: nothing said, nothing marked down
+    before = json.loads(demo("report", "cadres", "2004Q4", "--format", "json").stdout)
+    demo("import", "submissions", str(DATA / "central.zip"))
+    demo("visit", "add", "H01", "--date", "2004-10-30", "--situation", "纸质登记")  # typed: no evidence
+    q = json.loads(demo("report", "quarter", "2004Q4", "--format", "json").stdout)
+    by_pair = {p["household"]: (p["visits"], p["visits_evidenced"]) for p in q["pairings"]}
+    assert by_pair["H01"] == (2, 1) and by_pair["H02"] == (1, 1) and by_pair["H03"] == (0, 0)
+    assert q["totals"]["visits_evidenced"] == 2
+    line = [t for t in demo("report", "quarter", "2004Q4").stdout.splitlines() if "field evidence" in t]
+    assert len(line) == 1 and line[0].split() == [
+        "Visits",
+        "with",
+        "field",
+        "evidence",
+        "(phone",
+        "form)",
+        "2",
+        "/",
+        "3",
+    ]
+    cadres = json.loads(demo("report", "cadres", "2004Q4", "--format", "json").stdout)["cadres"]
+    ev = {c["cadre"]: (c["visits"], c["visits_evidenced"]) for c in cadres}
+    assert ev["C01"] == (2, 1) and ev["C02"] == (1, 1) and ev["C03"] == (0, 0)
+    # Evidence is shown, never scored: C03's score is what it was before any phone form came in.
+    assert {c["cadre"]: c["score"] for c in cadres}["C03"] == {
+        c["cadre"]: c["score"] for c in before["cadres"]
+    }["C03"]
+    assert "Evidence" in demo("report", "cadres", "2004Q4").stdout

@@ -35,7 +35,9 @@ def import_(
             autocompletion=choices(*KINDS, "all", "bundle", "roster"),
             help=_(
                 "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
-                " clerk's household roster (花名册: one row per household, docs/roster.md)."
+                " clerk's household roster (花名册: one row per household, docs/roster.md);"
+                " `submissions` reads visits from phones: ODK Central's CSV export (.zip or its main"
+                " CSV) or KoboToolbox's (.xlsx or CSV), docs/phones.md."
             ).format(kinds=KINDS_HELP),
         ),
     ],
@@ -93,6 +95,8 @@ def import_(
     Example: aidtrack import all ./export --on-conflict skip
 
     Example: aidtrack import roster 花名册.xlsx --dry-run
+
+    Example: aidtrack import submissions aidtrack_visit.zip --dry-run
     """
     from ..ops.importer import import_bundle, import_file
     from ..parse import choice

@@ -352,3 +352,9 @@ def test_the_quarter_report_and_the_assessment_count_visits_with_evidence(demo):
         c["cadre"]: c["score"] for c in before["cadres"]
     }["C03"]
     assert "Evidence" in demo("report", "cadres", "2004Q4").stdout
+
+
+def test_the_tours_files_are_the_fixtures():
+    tour = DATA.parents[2] / "examples" / "phones"
+    for name in ("central.zip", "central-edited.csv", "kobo.xlsx"):
+        assert (tour / name).read_bytes() == (DATA / name).read_bytes(), name

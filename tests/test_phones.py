@@ -38,7 +38,7 @@ def demo(demo_file: Path, tmp_path: Path) -> Cli:
 
 def _visit(cli: Cli, household: str, day: str) -> dict:
     conn_rows = cli.rows(
-        "SELECT v.id, v.kind, v.situation, v.solved, c.code, v.device_start, v.device_end, v.device_id,"
+        "SELECT v.id, v.kind, v.situation, v.solved, c.code, v.device_start, v.device_end, v.device,"
         " v.location FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN households h"
         " ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id WHERE h.code = ? AND v.date = ?",
         (household, day),
@@ -80,7 +80,7 @@ def test_the_form_is_derived_from_the_registry_and_converts_with_pyxform(demo, t
     assert survey["household"]["type"] == "select_one_from_file households.csv"
     assert survey["household"]["choice_filter"] == "cadre=${cadre}"
     # Evidence is the device's to record, never a question.
-    assert "device_start" not in survey and "device_id" not in survey
+    assert "device_start" not in survey and "device" not in survey
     choices = _sheet(form / "visit.xlsx", "choices")
     assert {
         "list_name": "kind",

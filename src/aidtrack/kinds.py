@@ -385,7 +385,7 @@ VISITS = Kind(
         # the household. A visit typed from paper has none, and is not refused for it.
         _f("device_start", zh=("表单开始时间", "开始时间"), max_len=40, alias="v", device="start"),
         _f("device_end", zh=("表单结束时间", "结束时间"), max_len=40, alias="v", device="end"),
-        _f("device_id", zh=("设备编号", "设备号"), max_len=100, alias="v", device="deviceid"),
+        _f("device", zh=("设备编号", "设备号"), max_len=100, alias="v", device="deviceid"),
         _f("location", zh=("位置", "定位"), max_len=60, alias="v", device="geopoint"),
     ),
     columns=(
@@ -397,7 +397,7 @@ VISITS = Kind(
         "event",
         "device_start",
         "device_end",
-        "device_id",
+        "device",
         "location",
     ),
     natural_key=("pairing_id", "date", "kind"),

@@ -510,7 +510,7 @@ KNOWN = [
 _V12 = """
 ALTER TABLE visits ADD COLUMN device_start TEXT;
 ALTER TABLE visits ADD COLUMN device_end TEXT;
-ALTER TABLE visits ADD COLUMN device_id TEXT;
+ALTER TABLE visits ADD COLUMN device TEXT;
 ALTER TABLE visits ADD COLUMN location TEXT;
 ALTER TABLE households ADD COLUMN location TEXT;
 CREATE TABLE submissions (

@@ -358,3 +358,26 @@ def test_the_tours_files_are_the_fixtures():
     tour = DATA.parents[2] / "examples" / "phones"
     for name in ("central.zip", "central-edited.csv", "kobo.xlsx"):
         assert (tour / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_the_ledger_survives_export_all_and_import_all(demo, tmp_path):
+    demo("import", "submissions", str(DATA / "central.zip"))
+    demo("export", "all", "--out", str(tmp_path / "bundle"))
+    header = (tmp_path / "bundle" / "submissions.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("instance_id,source,household,date,kind,")
+    restored = Cli(tmp_path / "restored.db")
+    restored("import", "all", str(tmp_path / "bundle"))
+    # Linked back to the visits by household, date and kind (their ids are the new file's).
+    assert restored.rows(
+        "SELECT sb.instance_id, h.code, v.date FROM submissions sb JOIN visits v ON v.id = sb.visit_id"
+        " JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id ORDER BY sb.id"
+    ) == [(CENTRAL_A, "H01", "2004-10-12"), (CENTRAL_B, "H02", "2004-10-15")]
+    before = restored.checksum()
+    restored("import", "submissions", str(DATA / "central.zip"))
+    assert restored.checksum() == before
+    restored("import", "submissions", str(DATA / "central-edited.csv"))
+    assert _visit(restored, "H01", "2004-10-12")["situation"] == "三轮车活多，收入稳定；孩子学费已由单位解决"
+    assert restored.rows(
+        "SELECT amount FROM income i JOIN households h ON h.id = i.household_id"
+        " WHERE h.code = 'H01' AND month = '2004-10'"
+    ) == [(80000,)]

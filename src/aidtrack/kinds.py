@@ -863,6 +863,11 @@ SUBMISSIONS = Kind(
         # The form's instance ID without its `uuid:` prefix (Central's KEY, Kobo's _uuid).
         _f("instance_id", zh=("实例编号", "提交编号"), required=True, max_len=100, alias="sb"),
         _f("source", "enum", ("来源", "数据来源"), required=True, choices=SUBMISSION_SOURCES, alias="sb"),
+        # The visit it became, by household, date and kind (as a problem names its visit): what
+        # `import all` links it back by. Empty once the visit is deleted.
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False),
+        _f("date", "date", ("走访日期", "日期"), column=False, sql="v.date"),
+        _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, column=False, sql="v.kind"),
         _f("form_version", zh=("表单版本",), max_len=100, alias="sb"),
         _f("submitted", zh=("提交时间", "上传时间"), max_len=40, alias="sb"),
         _f("device_start", zh=("表单开始时间", "开始时间"), max_len=40, alias="sb"),
@@ -895,13 +900,17 @@ SUBMISSIONS = Kind(
         "income_id",
     ),
     natural_key=("instance_id",),
-    source="submissions sb",
+    source=(
+        "submissions sb LEFT JOIN visits v ON v.id = sb.visit_id LEFT JOIN pairings p ON p.id = v.pairing_id"
+        " LEFT JOIN households h ON h.id = p.household_id"
+    ),
     order="sb.submitted, sb.id",
     list_columns=(
         "id",
         "instance_id",
         "source",
-        "submitted",
+        "household",
+        "date",
         "submitter",
         "edits",
         "review_state",

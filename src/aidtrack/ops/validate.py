@@ -581,6 +581,10 @@ def _rules_submissions(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data
     if iid and iid.lower().startswith("uuid:"):
         row["instance_id"] = iid[5:]
     _evidence(v, row, f, ("device_start", "device_end"))
+    # The visit it became, found as a problem finds its visit; the income by the ledger's import.
+    hid, day = v["household"], v["date"]
+    row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"])) if hid and day else None
+    row.setdefault("income_id", None)
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

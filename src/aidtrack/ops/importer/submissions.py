@@ -36,7 +36,7 @@ from typing import Any
 
 from ...i18n import _
 from ...kinds import INCOME, PROBLEMS, SUBMISSIONS, VISITS
-from ...model import AidtrackError, yuan
+from ...model import AidtrackError, format_yuan
 from ...store import Store
 from .. import records
 from ..refs import Refs
@@ -538,16 +538,18 @@ class _Run:
             "SELECT id, amount FROM income WHERE household_id = ? AND month = ? AND source IS ?",
             [new["household_id"], new["month"], new["source"]],
         ).fetchone()
+        if hit is not None and own is None and target is not None:
+            own = int(hit[0])  # a ledger restored by `import all` links no income: its key does
         if hit is not None and hit[0] != own:
             if hit[1] != new["amount"]:
                 self.error(
                     sub,
                     AidtrackError(
                         "amount",
-                        yuan(new["amount"]),
+                        format_yuan(new["amount"]),
                         _(
                             "this month's income from this source is already recorded as {amount} (income {id})"
-                        ).format(amount=yuan(hit[1]), id=hit[0]),
+                        ).format(amount=format_yuan(hit[1]), id=hit[0]),
                     ),
                     _("income"),
                 )
@@ -582,9 +584,13 @@ class _Run:
             became.append(_("problems {ids}").format(ids=" ".join(map(str, problem_ids))))
         if income_id is not None:
             became.append(_("income {id}").format(id=income_id))
+        visit = records.get(db, "visits", vid)
         entry = {
             "instance_id": sub.instance_id,
             "source": sub.source,
+            "household": visit["household"],
+            "date": visit["date"],
+            "kind": visit["kind"],
             "form_version": sub.meta.get("form_version"),
             "submitted": sub.meta.get("submitted"),
             "device_start": sub.visit.get("start"),

@@ -148,7 +148,9 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
     cli("export", "all", "--headers", "zh", "--format", fmt, "--out", str(out))
     if fmt == "csv":
         lines = (out / "households.csv").read_text(encoding="utf-8").splitlines()
-        assert lines[0] == "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期"
+        assert (
+            lines[0] == "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期,位置"
+        )
         assert lines[1].startswith("H01,刘香福,3,") and ",运输,1952-04-17,男," in lines[1]
         problems = (out / "problems.csv").read_text(encoding="utf-8").splitlines()
         assert problems[0] == "帮扶对象,日期,走访类型,问题,提交党委会,提交日期,提交人,解决日期,解决办法"

@@ -70,6 +70,10 @@ class Field:
     #: What an export writes for a record without a value, when an empty cell would read back as
     #: the default instead (a household never enrolled: `none`, not an enrolment today).
     missing: str | None = None
+    #: Evidence a phone form records by itself instead of asking (docs/phones.md): the XLSForm
+    #: metadata or question type that fills it ("start", "end", "deviceid", "geopoint"). The form
+    #: (ops/xlsform.py) asks every other field and leaves these to the device.
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,9 @@ HOUSEHOLDS = Kind(
             sql=_ENROLLED,
             missing="none",
         ),
+        # Where the household lives, as "latitude longitude" (WGS 84): a phone visit's location is
+        # compared with it (check visits, evidence_distance_m).
+        _f("location", zh=("位置", "定位", "经纬度"), max_len=60, alias="h"),
         Extra("status", _CURRENT_STATUS),
         Extra("cadre", _ACTIVE_CADRE),
     ),
@@ -280,6 +287,7 @@ HOUSEHOLDS = Kind(
         "phone",
         "id_number",
         "tags",
+        "location",
     ),
     natural_key=("code",),
     source="households h",
@@ -373,8 +381,25 @@ VISITS = Kind(
         _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v"),
         _f("solved", zh=("解决问题", "解决的问题"), alias="v"),
         _f("event", "enum", ("事件",), choices=EVENTS, alias="v"),
+        # Field evidence (docs/phones.md): what the phone recorded when the form was filled in at
+        # the household. A visit typed from paper has none, and is not refused for it.
+        _f("device_start", zh=("表单开始时间", "开始时间"), max_len=40, alias="v", device="start"),
+        _f("device_end", zh=("表单结束时间", "结束时间"), max_len=40, alias="v", device="end"),
+        _f("device", zh=("设备编号", "设备号"), max_len=100, alias="v", device="deviceid"),
+        _f("location", zh=("位置", "定位"), max_len=60, alias="v", device="geopoint"),
     ),
-    columns=("pairing_id", "date", "kind", "situation", "solved", "event"),
+    columns=(
+        "pairing_id",
+        "date",
+        "kind",
+        "situation",
+        "solved",
+        "event",
+        "device_start",
+        "device_end",
+        "device",
+        "location",
+    ),
     natural_key=("pairing_id", "date", "kind"),
     source=_VISIT_SOURCE,
     order="v.date, h.code, v.id",
@@ -826,6 +851,78 @@ MEETING_ITEMS = Kind(
     key_words="meeting, problem",
 )
 
+#: Where a phone submission came from: ODK Central's CSV export or KoboToolbox's export.
+SUBMISSION_SOURCES = ("central", "kobo")
+
+SUBMISSIONS = Kind(
+    name="submissions",
+    singular="submission",
+    table="submissions",
+    alias="sb",
+    shape=(
+        # The form's instance ID without its `uuid:` prefix (Central's KEY, Kobo's _uuid).
+        _f("instance_id", zh=("实例编号", "提交编号"), required=True, max_len=100, alias="sb"),
+        _f("source", "enum", ("来源", "数据来源"), required=True, choices=SUBMISSION_SOURCES, alias="sb"),
+        # The visit it became, by household, date and kind (as a problem names its visit): what
+        # `import all` links it back by. Empty once the visit is deleted.
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False),
+        _f("date", "date", ("走访日期", "日期"), column=False, sql="v.date"),
+        _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, column=False, sql="v.kind"),
+        _f("form_version", zh=("表单版本",), max_len=100, alias="sb"),
+        _f("submitted", zh=("提交时间", "上传时间"), max_len=40, alias="sb"),
+        _f("device_start", zh=("表单开始时间", "开始时间"), max_len=40, alias="sb"),
+        _f("device_end", zh=("表单结束时间", "结束时间"), max_len=40, alias="sb"),
+        _f("submitter", zh=("提交人", "上报人"), max_len=200, alias="sb"),
+        _f("edits", "int", ("修改次数",), minimum=0, default=0, alias="sb"),
+        _f("review_state", zh=("审核状态",), max_len=40, alias="sb"),
+        # The sha256 of the file the submission was last read from.
+        _f("digest", zh=("文件摘要",), max_len=64, alias="sb"),
+        # What it became: "visit 12; problems 40 41; income 7".
+        _f("records", zh=("生成记录",), max_len=1000, alias="sb"),
+        # The instance ID an edit in Kobo replaced (its deprecatedID), when the edit came as a new ID.
+        _f("replaces", zh=("替代编号",), max_len=100, alias="sb"),
+        Extra("visit", "sb.visit_id"),
+    ),
+    columns=(
+        "instance_id",
+        "source",
+        "form_version",
+        "submitted",
+        "device_start",
+        "device_end",
+        "submitter",
+        "edits",
+        "review_state",
+        "digest",
+        "records",
+        "replaces",
+        "visit_id",
+        "income_id",
+    ),
+    natural_key=("instance_id",),
+    source=(
+        "submissions sb LEFT JOIN visits v ON v.id = sb.visit_id LEFT JOIN pairings p ON p.id = v.pairing_id"
+        " LEFT JOIN households h ON h.id = p.household_id"
+    ),
+    order="sb.submitted, sb.id",
+    list_columns=(
+        "id",
+        "instance_id",
+        "source",
+        "household",
+        "date",
+        "submitter",
+        "edits",
+        "review_state",
+        "records",
+    ),
+    sheet_zh=("手机提交",),
+    unique_key=True,
+    key_words="instance_id",
+    # The unit's own intake ledger: a city file holds the visits it became, not the unit's intake.
+    merged=False,
+)
+
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
 REGISTRY: dict[str, Kind] = {
     k.name: k
@@ -845,6 +942,7 @@ REGISTRY: dict[str, Kind] = {
         MEMBERS,
         MEETINGS,
         MEETING_ITEMS,
+        SUBMISSIONS,
     )
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)

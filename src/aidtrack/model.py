@@ -467,3 +467,30 @@ def month_end(month: str) -> str:
 
 
 _MONTH_ENDS: dict[str, str] = {}
+
+#: Field evidence of a visit filled in on a phone (docs/phones.md): when a second look is due.
+POLICY_KEYS.update(
+    {
+        k.name: k
+        for k in (
+            PolicyKey(
+                "evidence_late_days",
+                "int",
+                2,
+                N_("days after a visit's date its phone form may be started before check visits asks why"),
+                0,
+                3_660,
+            ),
+            PolicyKey(
+                "evidence_distance_m",
+                "int",
+                1_000,
+                N_(
+                    "metres between a visit's recorded place and the household's before check visits asks why"
+                ),
+                1,
+                20_000_000,
+            ),
+        )
+    }
+)

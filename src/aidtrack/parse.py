@@ -287,3 +287,30 @@ def csv_typed(value: str) -> str:
 def like_literal(text: str) -> str:
     """TEXT for `LIKE ? ESCAPE '\\'` matching itself: a typed % or _ is a character, not a wildcard."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_LOCATION = re.compile(r"^\s*(-?[0-9]{1,3}(?:\.[0-9]+)?)\s*[ ,，]\s*(-?[0-9]{1,3}(?:\.[0-9]+)?)(?:\s+.*)?$")
+
+
+def location(text: str, field: str = "location") -> str:
+    """A place as "latitude longitude" (WGS 84 degrees, 7 decimals at most): what an ODK geopoint
+    holds ("lat lon altitude accuracy", the last two dropped) or a clerk types ("45.75, 126.63")."""
+    m = _LOCATION.match(text)
+    if not m:
+        raise AidtrackError(field, text, _("must be a latitude and a longitude, like 45.7512 126.6315"))
+    lat, lon = float(m.group(1)), float(m.group(2))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise AidtrackError(field, text, _("is not a place on Earth (latitude −90…90, longitude −180…180)"))
+    return " ".join(f"{x:.7f}".rstrip("0").rstrip(".") for x in (lat, lon))
+
+
+def timestamp(text: str, field: str) -> str:
+    """A device's clock reading as ODK writes it (2004-09-20T09:12:03.000+08:00), checked, kept as
+    given: its first ten characters are the day on the phone's calendar."""
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AidtrackError(
+            field, text, _("must be a date and time, like 2004-09-20T09:12:03+08:00")
+        ) from None
+    return text

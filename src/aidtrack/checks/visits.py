@@ -16,6 +16,10 @@ With the policy in force at as-of:
 - ``escalations_overdue``: escalated problems not resolved on or before as-of, escalated (on their
   own date, else their visit's) more than ``escalation_days`` days before as-of.
 - ``unpaired``: households enrolled or relapsed at as-of with no pairing active at as-of.
+- ``evidence_doubtful``: visits of as-of's quarter, up to as-of, whose phone form was started
+  more than ``evidence_late_days`` days after the visit's date, or whose recorded place lies more
+  than ``evidence_distance_m`` metres from the household's (when the household has one): for a
+  second look, nothing more. A visit without evidence (typed from paper) is never listed.
 - ``overloaded_cadres``: cadres with more than one pairing active at as-of (reported, not refused).
 """
 
@@ -31,7 +35,14 @@ from ..ops import facts
 from ..store import Store
 from .common import Basis, Section, cadres_at, households, in_units
 
-SECTIONS = ("behind", "followup_overdue", "escalations_overdue", "unpaired", "overloaded_cadres")
+SECTIONS = (
+    "behind",
+    "followup_overdue",
+    "escalations_overdue",
+    "unpaired",
+    "evidence_doubtful",
+    "overloaded_cadres",
+)
 #: The lists of findings and the record each names (checks.common.in_units).
 FINDINGS = {s: "cadre" if s == "overloaded_cadres" else "household" for s in SECTIONS}
 
@@ -50,6 +61,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         "followup_overdue": _followups(db, basis, status),
         "escalations_overdue": _escalations(db, basis),
         "unpaired": _unpaired(db, basis, status, active),
+        "evidence_doubtful": _evidence(db, basis),
         "overloaded_cadres": _overloaded(active),
     }
     return in_units(db, result, FINDINGS, unit, by_unit)
@@ -190,6 +202,43 @@ def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict
     return sorted(out, key=lambda r: r["household"])
 
 
+def _evidence(db: Store, basis: Basis) -> list[dict[str, Any]]:
+    """Visits whose field evidence asks for a second look (see the module's docstring)."""
+    late, far = basis.value("evidence_late_days"), basis.value("evidence_distance_m")
+    q = Quarter.of(basis.as_of)
+    rows = db.execute(
+        "SELECT v.id, v.date, substr(v.device_start, 1, 10), v.location, h.location, h.code, h.name, c.code"
+        " FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id"
+        f" JOIN cadres c ON c.id = p.cadre_id WHERE v.date BETWEEN ? AND ? AND {facts.EVIDENCED}"
+        " ORDER BY v.date, h.code, v.id",
+        [q.start.isoformat(), basis.as_of.isoformat()],
+    )
+    out = []
+    for vid, day, started, place, home, hcode, hname, ccode in rows:
+        days_late = (dt.date.fromisoformat(started) - dt.date.fromisoformat(day)).days
+        distance = facts.distance_m(place, home) if place and home else None
+        reasons = []
+        if days_late > late:
+            reasons.append(_("form started {n} day(s) after the visit").format(n=days_late))
+        if distance is not None and distance > far:
+            reasons.append(_("recorded {m} m from the household").format(m=distance))
+        if reasons:
+            out.append(
+                {
+                    "visit_id": vid,
+                    "date": day,
+                    "household": hcode,
+                    "household_name": hname,
+                    "cadre": ccode,
+                    "started": started,
+                    "days_late": days_late,
+                    "distance_m": distance,
+                    "why": "; ".join(reasons),
+                }
+            )
+    return out
+
+
 def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
     by_cadre: dict[str, list[dict]] = defaultdict(list)
     for p in active:
@@ -292,6 +341,22 @@ def sections(result: dict[str, Any]) -> list[Section]:
             (N_("household"), N_("name"), N_("status"), N_("enrolled"), N_("last cadre"), N_("paired until")),
         ),
         Section(
+            _("Visits whose field evidence asks for a second look in {quarter} (as of {as_of})").format(
+                quarter=q, as_of=as_of
+            ),
+            ("visit_id", "date", "household", "household_name", "cadre", "started", "why"),
+            result["evidence_doubtful"],
+            (
+                N_("visit"),
+                N_("date"),
+                N_("household"),
+                N_("name"),
+                N_("cadre"),
+                N_("form started"),
+                N_("why"),
+            ),
+        ),
+        Section(
             _("Cadres paired with more than one household (as of {as_of})").format(as_of=as_of),
             ("cadre", "cadre_name", "pairings", "households"),
             overloaded,
@@ -320,6 +385,12 @@ CSV_COLUMNS = (
     "days_open",
     "enrolled",
     "paired_until",
+    "visit_id",
+    "date",
+    "started",
+    "days_late",
+    "distance_m",
+    "why",
 )
 
 

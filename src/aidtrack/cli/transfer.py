@@ -35,7 +35,9 @@ def import_(
             autocompletion=choices(*KINDS, "all", "bundle", "roster"),
             help=_(
                 "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
-                " clerk's household roster (花名册: one row per household, docs/roster.md)."
+                " clerk's household roster (花名册: one row per household, docs/roster.md);"
+                " `submissions` reads visits from phones: ODK Central's CSV export (.zip or its main"
+                " CSV) or KoboToolbox's (.xlsx or CSV), docs/phones.md."
             ).format(kinds=KINDS_HELP),
         ),
     ],
@@ -93,6 +95,8 @@ def import_(
     Example: aidtrack import all ./export --on-conflict skip
 
     Example: aidtrack import roster 花名册.xlsx --dry-run
+
+    Example: aidtrack import submissions aidtrack_visit.zip --dry-run
     """
     from ..ops.importer import import_bundle, import_file
     from ..parse import choice
@@ -101,6 +105,15 @@ def import_(
     kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
     db = open_db()
+    if kind == "submissions":
+        from ..ops.importer import submissions
+
+        if not submissions.is_ledger(file):  # a phone export; the ledger's own CSV is read below
+            phone = submissions.import_submissions(db, file, dry_run=dry_run, today=today())
+            if phone.written:
+                state.written = sum(c["added"] + c["corrected"] for c in phone.counts.values())
+            _report_submissions(phone, summary)
+            return
     if kind == "roster":
         from ..ops.importer.roster import import_roster
 
@@ -146,10 +159,12 @@ def export(
     kind: Annotated[
         str,
         typer.Argument(
-            autocompletion=choices(*KINDS, "all", "template"),
+            autocompletion=choices(*KINDS, "all", "template", "xlsform"),
             help=_(
                 "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
-                " (花名册) in the interface language, which `import roster` reads."
+                " (花名册) in the interface language, which `import roster` reads; or `xlsform`: the"
+                " visit form for phones (ODK Collect, KoboToolbox) and its lists, into --out DIR"
+                " (docs/phones.md)."
             ).format(kinds=KINDS_HELP),
         ),
     ],
@@ -218,8 +233,20 @@ def export(
         ),
     ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", help=_("Parquet, export all: only this unit's records."))
+        str | None,
+        typer.Option(
+            "--unit", help=_("Parquet, export all: only this unit's records; xlsform: its households.")
+        ),
     ] = None,
+    cadre: Annotated[
+        str | None,
+        typer.Option(
+            "--cadre", help=_("xlsform: one cadre's form (their households only, the cadre filled in).")
+        ),
+    ] = None,
+    gps: Annotated[
+        bool, typer.Option("--gps", help=_("xlsform: the form records the place (a geopoint)."))
+    ] = False,
 ) -> None:
     """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
@@ -234,8 +261,16 @@ def export(
     Example: aidtrack export all -f parquet --partition unit,year --changed-since 2026-11-29 --out wh/
 
     Example: aidtrack export template --lang zh --out 花名册.xlsx
+
+    Example: aidtrack export xlsform --gps --out form/
     """
     import contextlib
+
+    if kind.strip().lower() == "xlsform":
+        _xlsform(out, unit, cadre, gps)
+        return
+    if cadre is not None or gps:
+        fail(_("--cadre and --gps go with `export xlsform`"))
 
     if partition is not None or changed_since is not None or unit is not None:
         _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
@@ -253,6 +288,32 @@ def export(
     if out is not None:
         for name, n in written.items():
             sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+
+
+def _xlsform(out: str | None, unit: str | None, cadre: str | None, gps: bool) -> None:
+    """`export xlsform --out DIR`: the visit form and its two lists (ops.xlsform)."""
+    from ..ops import xlsform
+    from ..store import default_path
+
+    if out is None:
+        fail(_("--out: the form is three files: give --out DIR"))
+        return
+    db = open_db()
+    form = xlsform.build(db, cadre=cadre, unit=unit, gps=gps)
+    written = xlsform.write(form, str(out), state.db or default_path())
+    for name in written:
+        sys.stderr.write(_("{file}: written").format(file=f"{out.rstrip('/')}/{name}") + "\n")
+    sys.stderr.write(
+        _("Form {id}, version {version}: {households} household(s), {cadres} cadre(s)").format(
+            id=xlsform.FORM_ID, version=form.version, households=form.households_n, cadres=form.cadres_n
+        )
+        + "\n"
+    )
+    if xlsform.FORM_FILE.replace(".xlsx", ".xml") not in written:
+        sys.stderr.write(
+            _("pyxform is not installed: the form was not checked ({cmd})").format(cmd=xlsform.ODK_INSTALL)
+            + "\n"
+        )
 
 
 def _handoff(
@@ -303,6 +364,37 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
     with atomic_write(path, binary=fmt == "xlsx") as f:
         write_template(f, lang, fmt)
     sys.stderr.write(_("{file}: a blank roster written").format(file=out) + "\n")
+
+
+def _report_submissions(result, summary: str) -> None:
+    """What `import submissions` did per kind, the submissions skipped and why, the errors."""
+    from ..ops.importer.submissions import COUNT_COLUMNS
+    from ..parse import visible
+    from ..render import emit, to_json
+
+    if summary == "json":
+        data = result.as_dict()
+        data["errors"] = data["errors"][:SHOWN_ERRORS]
+        sys.stdout.write(to_json(data) + "\n")
+    else:
+        if result.ok:
+            rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
+            emit(rows, COUNT_COLUMNS, "table", title=_("Would be written") if result.dry_run else None)
+        for note in result.notes:
+            sys.stderr.write(visible(note) + "\n")
+        for error in result.errors[:SHOWN_ERRORS]:
+            sys.stderr.write(visible(error) + "\n")
+        more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
+        if more > 0:
+            sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+    if not result.ok:
+        fail(
+            _("{n} error(s) in {source}; nothing was written").format(
+                n=result.error_count, source=result.source
+            )
+        )
+    if result.dry_run:
+        sys.stderr.write(_("Dry run: nothing was written.") + "\n")
 
 
 def _report_roster(result, summary: str) -> None:

@@ -234,3 +234,28 @@ def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> di
             [str(start), str(end)],
         ).fetchall()
     )
+
+
+#: A visit carries field evidence when a phone form recorded it: the form's start on the device.
+#: One definition for the quarter report, the assessment and check visits (docs/phones.md).
+EVIDENCED = "v.device_start IS NOT NULL"
+
+
+def evidenced_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
+    """Visits dated in [start, end] that carry field evidence, per pairing (none: left out)."""
+    return dict(
+        db.execute(
+            f"SELECT v.pairing_id, count(*) FROM visits v WHERE v.date BETWEEN ? AND ? AND {EVIDENCED}"
+            " GROUP BY v.pairing_id",
+            [str(start), str(end)],
+        ).fetchall()
+    )
+
+
+def distance_m(a: str, b: str) -> int:
+    """Metres between two places given as "latitude longitude" (haversine, the Earth's mean radius)."""
+    import math
+
+    (lat1, lon1), (lat2, lon2) = ((math.radians(float(x)) for x in p.split()[:2]) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))))

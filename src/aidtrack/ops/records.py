@@ -187,6 +187,10 @@ def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> 
     return AidtrackError(kind, "", _("refused by the database: {error}").format(error=msg))
 
 
+#: The public name of the integrity message (an importer updating a record in place uses it).
+integrity_error = _integrity
+
+
 def add(
     db: Store,
     kind: str,

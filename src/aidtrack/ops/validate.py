@@ -293,6 +293,7 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         f.errors = [e for e in f.errors if e.field != "enrolled"]
         v["enrolled"] = None
     row["enrolled"] = v["enrolled"]
+    _evidence(v, row, f, ("location",))
     if v["born"] and v["enrolled"] and v["enrolled"] < v["born"]:
         f.fail("enrolled", v["enrolled"], _("is before the head was born ({born})").format(born=v["born"]))
     number = v["id_number"]
@@ -337,7 +338,16 @@ def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
             return
 
 
+def _evidence(v: dict, row: dict, f: _Fields, names: tuple[str, ...]) -> None:
+    """Field evidence read by its own form: a location as "lat lon", a device time as a timestamp."""
+    for name in names:
+        if v.get(name):
+            read = parse.location if name == "location" else parse.timestamp
+            row[name] = f.attempt(lambda n=name, r=read: r(v[n], n))  # type: ignore[misc]
+
+
 def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    _evidence(v, row, f, ("device_start", "device_end", "location"))
     hid, day, cadre_id = v["household"], v["date"], v["cadre"]
     row["pairing_id"] = None
     if hid is None or day is None:
@@ -564,6 +574,17 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
                 ).format(since=odate, until=oend or _("now")),
             )
             return
+
+
+def _rules_submissions(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    iid = v["instance_id"]
+    if iid and iid.lower().startswith("uuid:"):
+        row["instance_id"] = iid[5:]
+    _evidence(v, row, f, ("device_start", "device_end"))
+    # The visit it became, found as a problem finds its visit; the income by the ledger's import.
+    hid, day = v["household"], v["date"]
+    row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"])) if hid and day else None
+    row.setdefault("income_id", None)
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

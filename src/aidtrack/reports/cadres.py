@@ -87,6 +87,7 @@ CSV_COLUMNS = (
     "outcome_credit",
     "late_followups",
     "aid_given",
+    "visits_evidenced",
     "visits_points",
     "compliance_points",
     "problems_points",
@@ -538,6 +539,7 @@ def build(
                 for ql, r in qs
             ]
         rows.append(row)
+    _evidence_share(db, pairings, rows, start, last)
     rows.sort(key=lambda r: (-r["score"], r["cadre"]))
     for n, r in enumerate(rows, 1):
         r["rank"] = n
@@ -630,6 +632,19 @@ def _unit_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
 UNIT_COLUMNS = ("unit", "cadres", "pairings", "visits", "required", "average_score")
 
 
+def _evidence_share(
+    db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: dt.date, last: dt.date
+) -> None:
+    """Each cadre's visits of the period that carry field evidence (a phone form, facts.EVIDENCED):
+    shown beside the score, never part of it (a unit typing paper registers is not marked down)."""
+    by_pairing = facts.evidenced_by_pairing(db, start, last)
+    by_cadre: dict[str, int] = defaultdict(int)
+    for p in pairings:
+        by_cadre[p["cadre"]] += by_pairing.get(p["id"], 0)
+    for r in rows:
+        r["visits_evidenced"] = by_cadre.get(r["cadre"], 0)
+
+
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     if "by_unit" in data:
         return unit_rows(data, "(total)"), UNIT_COLUMNS
@@ -709,6 +724,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         }
         if year:
             row["quarters"] = " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in r["quarters"])
+        row["evidenced"] = f"{r.get('visits_evidenced', 0)}/{r['visits']}"
         rows.append(row)
     w = data["weights"]
     formula = _(
@@ -731,6 +747,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         followup=_last_policy(data, "followup_days"),
     )
     columns, headers = table_columns(plans=w["score_plans"] > 0, year=year)
+    if any(r.get("visits_evidenced") for r in data["cadres"]):  # once a phone form came in
+        columns.insert(columns.index("score"), "evidenced")
+        headers.insert(columns.index("score") - 1, N_("Evidence"))
     return {
         "title": title,
         "sections": [

@@ -43,6 +43,7 @@ CSV_COLUMNS = (
     "measures_due",
     "measures_done",
     "measures_overdue",
+    "visits_evidenced",
 )
 
 
@@ -173,6 +174,7 @@ def build(
         )
 
     _measures(db, pairings, rows, start_iso, end_iso)
+    _evidenced(db, pairings, rows, start_iso, end_iso)
     # Job placements (帮就业) that began in the quarter, per household.
     placed = dict(
         db.execute(
@@ -310,6 +312,7 @@ def _totals(
         else None,
         **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
         "jobs_placed": sum(placed.get(h, 0) for h in households),
+        "visits_evidenced": sum(r.get("visits_evidenced", 0) for r in rows),
     }
 
 
@@ -488,6 +491,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         ),
         (_("Job placements begun this quarter"), t.get("jobs_placed", 0)),
     ]
+    evidenced = _evidence_line(t)
     attention = []
     if data.get("attention") is not None:
         attention = [
@@ -539,10 +543,26 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 ],
                 "rows": rows,
             },
-            {"kind": "fields", "title": _("Totals"), "rows": totals + plan},
+            {"kind": "fields", "title": _("Totals"), "rows": totals + plan + evidenced},
             *attention,
         ],
     }
+
+
+def _evidenced(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: str, end: str) -> None:
+    """Each pairing's visits of the quarter that carry field evidence (a phone form: facts.EVIDENCED)."""
+    counts = facts.evidenced_by_pairing(db, start, end)
+    for p, r in zip(pairings, rows):
+        r["visits_evidenced"] = counts.get(p["id"], 0)
+
+
+def _evidence_line(t: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The totals' line of visits with field evidence, once any visit has it (docs/phones.md); the
+    pairings' counts are in the CSV and JSON (visits_evidenced)."""
+    n = t.get("visits_evidenced", 0)
+    if not n:
+        return []
+    return [(_("Visits with field evidence (phone form)"), f"{n} / {t['visits']}")]
 
 
 def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: str, end: str) -> None:

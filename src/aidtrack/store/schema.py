@@ -503,4 +503,40 @@ KNOWN = [
     "0006_plans_monitoring",
     "0007_assessments",
     "0008_merge_all_kinds",
+    "0012_submissions",
 ]
+
+
+_V12 = """
+ALTER TABLE visits ADD COLUMN device_start TEXT;
+ALTER TABLE visits ADD COLUMN device_end TEXT;
+ALTER TABLE visits ADD COLUMN device TEXT;
+ALTER TABLE visits ADD COLUMN location TEXT;
+ALTER TABLE households ADD COLUMN location TEXT;
+CREATE TABLE submissions (
+    id INTEGER PRIMARY KEY,
+    instance_id TEXT NOT NULL UNIQUE CHECK (length(instance_id) >= 1),
+    source TEXT NOT NULL CHECK (source IN ('central','kobo')),
+    form_version TEXT,
+    submitted TEXT,
+    device_start TEXT,
+    device_end TEXT,
+    submitter TEXT,
+    edits INTEGER NOT NULL DEFAULT 0 CHECK (edits >= 0),
+    review_state TEXT,
+    digest TEXT,
+    records TEXT,
+    replaces TEXT,
+    visit_id INTEGER REFERENCES visits(id) ON DELETE SET NULL,
+    income_id INTEGER REFERENCES income(id) ON DELETE SET NULL
+);
+CREATE INDEX submissions_visit ON submissions(visit_id)
+"""
+
+
+@migrations(name="0012_submissions")
+def m0012_submissions(db: Database) -> None:
+    """Visits entered at the household from a phone (docs/phones.md): the visit's field evidence
+    (the form's start and end, the device, the location), a household's location, and the ledger
+    of submissions imported from ODK Central or KoboToolbox."""
+    _run(db, _V12)

@@ -88,11 +88,11 @@ CSV_COLUMNS = (
     "outcomes_points",
     "plans_points",
     "late_points",
+    "vetoed",
+    "capped",
     "score",
     "rate",
     "grade",
-    "vetoed",
-    "capped",
 )
 
 

@@ -191,7 +191,19 @@ def test_weights_are_normalised_and_plans_cannot_be_gamed(cli):
     for h in ("H03", "H04"):
         cli("plan", "cause", h, "--cause", "laid_off", "--date", "2004-04-01")
     for h, what in (("H03", "养鸡"), ("H04", "养狗"), ("H04", "找工作")):
-        cli("plan", "add", h, "--what", what, "--kind", "project", "--date", "2004-04-02", "--due", "2004-05-31")
+        cli(
+            "plan",
+            "add",
+            h,
+            "--what",
+            what,
+            "--kind",
+            "project",
+            "--date",
+            "2004-04-02",
+            "--due",
+            "2004-05-31",
+        )
     ids = [str(r[0]) for r in cli.rows("SELECT id FROM measures ORDER BY id")]
     cli("plan", "drop", ids[0], "--date", "2004-05-30")
     cli("plan", "drop", ids[1], "--date", "2004-05-30", "--reason", "本人外出打工")
@@ -202,7 +214,11 @@ def test_weights_are_normalised_and_plans_cannot_be_gamed(cli):
         assert part(c[code], "plans")["points"] == 0.0, code
         assert (c[code]["score"], c[code]["grade"]) == (76.92, "pass"), code
     assert part(c["C02"], "plans")["inputs"] == {"done": 0, "due": 1, "no_plan": 1}
-    assert part(c["C04"], "plans")["inputs"] == {"done": 0, "due": 1, "no_plan": 0}  # the excused drop not due
+    assert part(c["C04"], "plans")["inputs"] == {
+        "done": 0,
+        "due": 1,
+        "no_plan": 0,
+    }  # the excused drop not due
     assert max(r["score"] for r in c.values()) <= 100
 
 

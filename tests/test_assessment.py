@@ -501,3 +501,217 @@ def test_a_years_score_is_the_day_weighted_mean_of_its_quarters(tmp_path_factory
                 assert [q["score"] for q in r["quarters"]] == [per[q].get(r["cadre"], 0.0) for q in days]
     finally:
         db.close()
+
+
+# --- issue 25: the promises, one property each -------------------------------------------------------
+
+
+def _register(tmp_path_factory, plan, name):
+    path = tmp_path_factory.mktemp(name) / "unit.db"
+    build_register(path, plan)
+    return open_store(path, operator="hypothesis")
+
+
+def _visit(db, household, day, kind="regular"):
+    records.add_visit(db, {"household": household, "date": day.isoformat(), "kind": kind}, (), False, TODAY)
+
+
+@FAST
+@given(
+    plan=steps,
+    who=st.integers(0, 3),
+    day=st.integers(0, 330),
+    after=st.integers(0, 30),
+    how=st.sampled_from(["resolve", "escalate"]),
+)
+def test_handling_a_problem_in_time_never_lowers_a_score(tmp_path_factory, plan, who, day, after, how):
+    from aidtrack.ops import actions
+
+    db = _register(tmp_path_factory, plan, "intime")
+    try:
+        raised = dt.date(2004, 1, 1) + dt.timedelta(days=day)
+        none = scores(db)  # nothing recorded
+        try:
+            records.add_visit(
+                db,
+                {"household": f"H0{who}", "date": raised.isoformat(), "kind": "regular"},
+                ["难题"],
+                False,
+                TODAY,
+            )
+        except AidtrackError:
+            return
+        pid = db.execute("SELECT max(id) FROM problems").fetchone()[0]
+        recorded = scores(db)
+        before = scores(db)
+        handled = (raised + dt.timedelta(days=after)).isoformat()  # within escalation_days (30)
+        if how == "resolve":
+            actions.resolve_problem(db, pid, "解决", handled, TODAY)
+        else:
+            records.edit(db, "problems", pid, {"escalated": True, "escalated_on": handled}, TODAY)
+        after_ = scores(db)
+    finally:
+        db.close()
+    for key, row in before.items():
+        assert after_[key]["score"] >= row["score"], key
+        # handled in time, it costs exactly what not recording it would (the visit itself aside)
+        points_now, points_none = points(after_[key]), points(recorded[key])
+        assert points_now["problems"] >= points_none["problems"], key
+    for key in none:
+        if key in after_:
+            assert points(after_[key])["problems"] == points(none[key])["problems"], key
+
+
+@FAST
+@given(plan=steps, pick=st.integers(0, 1000), kind=st.sampled_from(["regular", "followup", "initial"]))
+def test_a_second_visit_on_a_day_already_visited_adds_nothing(tmp_path_factory, plan, pick, kind):
+    db = _register(tmp_path_factory, plan, "sameday")
+    try:
+        rows = db.execute(
+            "SELECT h.code, v.date FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+            " JOIN households h ON h.id = p.household_id ORDER BY v.id"
+        ).fetchall()
+        assume(rows)
+        household, day = rows[pick % len(rows)]
+        before = scores(db)
+        try:
+            _visit(db, household, dt.date.fromisoformat(day), kind)
+        except AidtrackError:  # the same kind on the same day is refused as a duplicate
+            return
+        after = scores(db)
+    finally:
+        db.close()
+    assert {k: (r["score"], r["components"]) for k, r in after.items()} == {
+        k: (r["score"], r["components"]) for k, r in before.items()
+    }
+
+
+@FAST
+@given(missed=st.integers(0, 3), extra=st.integers(1, 4), other=st.integers(0, 3))
+def test_extra_visits_in_one_quarter_never_make_up_for_a_missed_one(tmp_path_factory, missed, extra, other):
+    assume(missed != other)
+    db = _register(tmp_path_factory, [], "extra")
+    try:
+        for n, (start, _end, _l) in enumerate(QUARTERS):
+            if n != missed:
+                _visit(db, "H00", start + dt.timedelta(days=10))
+                _visit(db, "H00", start + dt.timedelta(days=40))
+        before = scores(db)
+        for i in range(extra):
+            _visit(db, "H00", QUARTERS[other][0] + dt.timedelta(days=50 + i))
+        after = scores(db)
+    finally:
+        db.close()
+    for key, row in before.items():
+        assert after[key]["score"] == row["score"], key
+    year = after[("2004", "C00")]
+    assert year["vetoed"] and year["missed_quarters"] == [QUARTERS[missed][2]]
+    assert year["grade"] in ("basic", "fail")
+
+
+@FAST
+@given(
+    late=st.integers(1, 3),
+    per_quarter=st.integers(0, 3),
+    status=st.sampled_from([None, "exited", "prosperous"]),
+    plans=st.integers(0, 30),
+)
+def test_identical_behaviour_over_fewer_days_gives_the_same_rate(
+    tmp_path_factory, late, per_quarter, status, plans
+):
+    path = tmp_path_factory.mktemp("fewer") / "unit.db"
+    db = open_store(path, operator="hypothesis")
+    try:
+        records.add(db, "cadres", {"code": "C00", "name": "全年"}, TODAY)
+        records.add(db, "cadres", {"code": "C01", "name": "半途"}, TODAY)
+        for h in ("H00", "H01"):
+            records.add(
+                db, "households", {"code": h, "name": h, "members": "2", "enrolled": "2003-12-01"}, TODAY
+            )
+            if status:
+                from aidtrack.ops import actions
+
+                actions.set_status(db, h, status, "2003-12-15", None, TODAY)
+        from aidtrack.ops import policy
+
+        policy.set_value(db, "score_plans", str(plans), "2004-01-01", TODAY)
+        records.add(db, "pairings", {"cadre": "C00", "household": "H00", "since": "2004-01-01"}, TODAY)
+        since = QUARTERS[late][0]
+        records.add(db, "pairings", {"cadre": "C01", "household": "H01", "since": since.isoformat()}, TODAY)
+        for start, _end, _l in QUARTERS:
+            for i in range(per_quarter):
+                for h in ("H00", "H01"):
+                    if h == "H00" or start >= since:
+                        _visit(db, h, start + dt.timedelta(days=5 + 20 * i))
+        # the same quarters, for both: C00's year restricted to them
+        year = {r["cadre"]: r for r in rule.build(db, *YEAR, TODAY)["cadres"]}
+        span = rule.build(db, since, YEAR[1], "span", TODAY)
+    finally:
+        db.close()
+    rows = {r["cadre"]: r for r in span["cadres"]}
+    assert year["C01"]["rate"] == rows["C00"]["rate"] == rows["C01"]["rate"]
+
+
+@FAST
+@given(
+    plan=steps,
+    weights=st.lists(st.integers(0, 100), min_size=5, max_size=5),
+    penalty=st.integers(0, 30),
+    exited=st.integers(0, 100),
+)
+def test_the_rate_never_exceeds_100(tmp_path_factory, plan, weights, penalty, exited):
+    from aidtrack.ops import policy
+
+    db = _register(tmp_path_factory, plan, "cap")
+    try:
+        for key, w in zip(rule.WEIGHT_KEYS.values(), weights):
+            policy.set_value(db, key, str(w), "2004-01-01", TODAY)
+        policy.set_value(db, "score_relapse_penalty", str(penalty), "2004-01-01", TODAY)
+        policy.set_value(db, "outcome_exited_pct", str(exited), "2004-01-01", TODAY)
+        out = scores(db)
+    finally:
+        db.close()
+    for key, r in out.items():
+        assert 0 <= r["score"] <= 100 and 0 <= r["rate"] <= 100, key
+        assert sum(c["points"] for c in r["components"] if c["name"] != "late_followup") <= 100 + 0.03
+
+
+@FAST
+@given(
+    plan=steps,
+    change=st.sampled_from(["delete_visit", "add_visit", "status", "policy", "policy_later"]),
+    pick=st.integers(0, 1000),
+    day=st.integers(0, 365),
+)
+def test_a_closed_assessment_is_unchanged_by_any_later_correction(tmp_path_factory, plan, change, pick, day):
+    from aidtrack.ops import actions, assess, policy
+    from aidtrack.reports import assessment
+
+    db = _register(tmp_path_factory, plan, "closed")
+    try:
+        data = rule.build(db, *YEAR, TODAY)
+        assume(data["cadres"])
+        assess.close(db, "2004", YEAR[1], data, TODAY)
+        stored = db.execute("SELECT result, digest FROM assessments").fetchone()
+        shown = assessment.build(db, "2004", YEAR[0], YEAR[1], TODAY)["cadres"]
+        when = dt.date(2004, 1, 1) + dt.timedelta(days=day)
+        try:
+            if change == "delete_visit":
+                ids = [r[0] for r in db.execute("SELECT id FROM visits ORDER BY id")]
+                assume(ids)
+                records.delete(db, "visits", ids[pick % len(ids)])
+            elif change == "add_visit":
+                _visit(db, f"H0{pick % 4}", when)
+            elif change == "status":
+                actions.set_status(db, f"H0{pick % 4}", "prosperous", when.isoformat(), None, TODAY)
+            elif change == "policy":  # dated into the closed year: refused
+                with pytest.raises(AidtrackError):
+                    policy.set_value(db, "score_visits", str(pick % 100), when.isoformat(), TODAY)
+            else:
+                policy.set_value(db, "score_visits", str(pick % 100), "2005-01-01", TODAY)
+        except AidtrackError:
+            pass
+        assert db.execute("SELECT result, digest FROM assessments").fetchone() == stored
+        assert assessment.build(db, "2004", YEAR[0], YEAR[1], TODAY)["cadres"] == shown
+    finally:
+        db.close()

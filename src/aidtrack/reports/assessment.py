@@ -190,6 +190,7 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     title = "帮扶干部目标责任制考核结果"
     pol = list(data["policy"].values())[-1]
     zh = rule.GRADE_ZH[data.get("grade_set", 0)]
+    plans = data["weights"].get("score_plans", 0) > 0
     cols = [
         ("序号", "4%", ""),
         ("帮扶干部", "10%", ""),
@@ -198,6 +199,7 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
         ("达标", "7%", "num"),
         ("问题处理", "8%", "num"),
         ("帮扶成效", "8%", "num"),
+        *([("一户一策", "7%", "num")] if plans else []),
         ("迟访扣分", "6%", "num"),
         *([("各季度得分", "12%", "")] if year else []),
         ("得分", "6%", "num"),
@@ -222,7 +224,14 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
             f'<td class="num">{r["days_held"]}/{r["days"]}</td>',
             *(
                 f'<td class="num">{escape(rule._cell(comps[n]))}</td>'
-                for n in ("visits", "compliance", "problems", "outcomes", "late_followup")
+                for n in (
+                    "visits",
+                    "compliance",
+                    "problems",
+                    "outcomes",
+                    *(["plans"] if plans else []),
+                    "late_followup",
+                )
             ),
             *([f"<td>{escape(_quarters(r))}</td>"] if year else []),
             f'<td class="num">{r["score"]:.2f}</td>',

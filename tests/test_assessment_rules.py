@@ -311,3 +311,38 @@ def test_records_until_leaves_the_rest_of_the_year_provisional(demo):
     assert "records_until" in r.output
     shown = json.loads(demo("policy", "show", "--format", "json").stdout)
     assert next(x for x in shown if x["key"] == "records_until")["value"] == "2004-09-30"
+
+
+# --- one fact, one function -------------------------------------------------------------------------
+
+
+def test_the_income_drop_and_the_measure_counts_are_computed_once():
+    import inspect
+
+    from aidtrack.checks import relapse
+    from aidtrack.ops import facts, planfacts
+    from aidtrack.reports import cadres, quarter
+
+    # The drop: 600 after 1000, 1000 (40 % under) is one; 800 (20 %) is not; a zero baseline never is.
+    assert facts.income_drop([1000, 1000, 600], 6, 30) and not facts.income_drop([1000, 1000, 800], 6, 30)
+    assert not facts.income_drop([0, 0, 0], 6, 30) and not facts.income_drop([500], 6, 30)
+    assert "facts.income_drop" in inspect.getsource(relapse) and "facts.income_drop" in inspect.getsource(
+        cadres
+    )
+    assert "OVER win" not in inspect.getsource(cadres) and not hasattr(cadres, "WINDOW")
+    # The measures: one tally read by the quarter report, planfacts and the assessment.
+    for module in (quarter, cadres):
+        assert "planfacts.tally" in inspect.getsource(module)
+    m = [
+        ("2004-04-01", "2004-05-31", "done", "2004-05-30", None),  # due, done on time
+        ("2004-04-01", "2004-05-31", "dropped", "2004-05-30", None),  # dropped without a reason: owed
+        ("2004-04-01", "2004-05-31", "dropped", "2004-05-30", "外出"),  # excused
+        ("2004-04-01", "2004-06-10", "planned", None, None),  # overdue at 06-30
+    ]
+    assert planfacts.tally(m, "2004-04-01", "2004-06-30") == {
+        "due": 4,
+        "done": 1,
+        "overdue": 1,
+        "owed": 3,
+        "on_time": 1,
+    }

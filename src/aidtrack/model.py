@@ -207,7 +207,17 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             0,
             1,
         ),
-        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"), 1, 3_660),
+        PolicyKey(
+            "escalation_days",
+            "int",
+            30,
+            N_(
+                "days an escalated problem may stay open; in the assessment, days to solve or escalate a"
+                " problem in time"
+            ),
+            1,
+            3_660,
+        ),
         PolicyKey(
             "score_visits",
             "int",

@@ -344,84 +344,96 @@ def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exite
     return total + value.get(counted or "", 0) * _days(day, end)
 
 
+def _counts(p: dict[str, Any]) -> dict[str, Any]:
+    """A cadre's empty counts for a quarter."""
+    return {
+        "cadre": p["cadre"],
+        "cadre_name": p["cadre_name"],
+        "spans": [],
+        "pairings": 0,
+        **dict.fromkeys(("visits", "credited", "required", "met"), 0),
+        **dict.fromkeys(("handled", "escalated", "overdue", "overdue_days", "pair_days"), 0),
+        "households": set(),
+        "credit_days": Fraction(0),
+        "statuses": defaultdict(int),
+        "late": set(),
+        "missed": [],
+        "owed": 0,
+        "on_time": 0,
+        "no_plan": set(),
+    }
+
+
+def _add_pairing(
+    c: dict[str, Any],
+    reg: Register,
+    pairing: tuple[dict[str, Any], dt.date, dt.date | None],
+    q: Quarter,
+    last: dt.date,
+    first: dt.date,
+    end: dt.date,
+) -> None:
+    """Add one pairing's days [first, end] of the quarter (scored to `last`) to its cadre's counts."""
+    p, since, until = pairing
+    per_q = reg.policy.value("visits_per_quarter", q.end)
+    c["spans"].append((first, end))
+    c["pairings"] += 1
+    span_days = _days(first, end)
+    required = facts.required_visits(per_q, since, until, q.start, q.end)
+    if last < q.end:  # a running quarter asks only for the share already due
+        required = min(required, per_q * span_days // q.days)
+    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.start.isoformat() <= d <= last.isoformat())
+    c["visits"] += made
+    c["credited"] += min(made, required)
+    c["required"] += required
+    c["met"] += made >= required
+    if not made and last == q.end and since <= q.start and (until is None or until >= q.end):
+        c["missed"].append(p["household"])
+    for pr in reg.problems.get(p["id"], ()):
+        if pr["in_time"] and first.isoformat() <= pr["handled"] <= end.isoformat():
+            c["handled"] += 1
+            c["escalated"] += pr["by_escalation"]
+        if pr["overdue"]:
+            late_from, late_to = pr["overdue"]
+            days = _overlap(late_from, late_to, first, end)
+            c["overdue"] += days > 0
+            c["overdue_days"] += days
+    c["pair_days"] += span_days
+    rows = reg.statuses.get(p["household_id"], [])
+    exited = Fraction(reg.policy.value("outcome_exited_pct", q.end), 100)
+    c["credit_days"] += credit_days(rows, first, end, exited)
+    on_end = [s for d, s in rows if d <= end.isoformat()]
+    c["households"].add(p["household_id"])
+    c["statuses"][on_end[-1] if on_end else "none"] += 1
+    cause = reg.causes.get(p["household_id"])
+    planned = any(m[0] <= end.isoformat() for _c, m in reg.measures.get(p["household_id"], ()))
+    if cause and cause <= end.isoformat() and not planned:
+        c["no_plan"].add(p["household_id"])
+
+
 def quarter_inputs(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, dict[str, Any]]:
     """Per cadre id: the quarter's counts (pairings, visits, problems, outcome credit-days, plans,
     late follow-ups, quarters missed), from the register's facts."""
-    qstart, qend = q.start, q.end
-    last = min(qend, scored_to)
-    ql = last.isoformat()
-    per_q = reg.policy.value("visits_per_quarter", qend)
-    exited = Fraction(reg.policy.value("outcome_exited_pct", qend), 100)
+    last = min(q.end, scored_to)
     cadres: dict[int, dict[str, Any]] = {}
-    for p, since, until in reg.spans:
-        first = max(since, qstart)
+    for pairing in reg.spans:
+        p, since, until = pairing
+        first = max(since, q.start)
         end = until if until is not None and until < last else last
-        if end < first:
-            continue
-        c = cadres.get(p["cadre_id"])
-        if c is None:
-            c = cadres[p["cadre_id"]] = {
-                "cadre": p["cadre"],
-                "cadre_name": p["cadre_name"],
-                "spans": [],
-                "pairings": 0,
-                **dict.fromkeys(("visits", "credited", "required", "met"), 0),
-                **dict.fromkeys(("handled", "escalated", "overdue", "overdue_days", "pair_days"), 0),
-                "households": set(),
-                "credit_days": Fraction(0),
-                "statuses": defaultdict(int),
-                "late": set(),
-                "missed": [],
-                "owed": 0,
-                "on_time": 0,
-                "no_plan": set(),
-            }
-        c["spans"].append((first, end))
-        c["pairings"] += 1
-        span_days = _days(first, end)
-        required = facts.required_visits(per_q, since, until, qstart, qend)
-        if last < qend:  # a running quarter asks only for the share already due
-            required = min(required, per_q * span_days // q.days)
-        made = sum(1 for d in reg.visit_days.get(p["id"], ()) if qstart.isoformat() <= d <= ql)
-        c["visits"] += made
-        c["credited"] += min(made, required)
-        c["required"] += required
-        c["met"] += made >= required
-        if not made and last == qend and since <= qstart and (until is None or until >= qend):
-            c["missed"].append(p["household"])
-        for pr in reg.problems.get(p["id"], ()):
-            if pr["in_time"] and first.isoformat() <= pr["handled"] <= end.isoformat():
-                c["handled"] += 1
-                c["escalated"] += pr["by_escalation"]
-            if pr["overdue"]:
-                late_from, late_to = pr["overdue"]
-                days = _overlap(late_from, late_to, first, end)
-                c["overdue"] += days > 0
-                c["overdue_days"] += days
-        c["pair_days"] += span_days
-        rows = reg.statuses.get(p["household_id"], [])
-        c["credit_days"] += credit_days(rows, first, end, exited)
-        on_end = [s for d, s in rows if d <= end.isoformat()]
-        c["households"].add(p["household_id"])
-        c["statuses"][on_end[-1] if on_end else "none"] += 1
-        cause = reg.causes.get(p["household_id"])
-        if (
-            cause
-            and cause <= end.isoformat()
-            and not any(m[0] <= end.isoformat() for _c, m in reg.measures.get(p["household_id"], ()))
-        ):
-            c["no_plan"].add(p["household_id"])
+        if end >= first:
+            c = cadres.setdefault(p["cadre_id"], _counts(p))
+            _add_pairing(c, reg, pairing, q, last, first, end)
     by_cadre: dict[int, list[planfacts.Measure]] = defaultdict(list)
     for measures in reg.measures.values():
         for cid, m in measures:
             if cid in cadres:
                 by_cadre[cid].append(m)
     for cid, ms in by_cadre.items():
-        counts = planfacts.tally(ms, qstart.isoformat(), ql)
+        counts = planfacts.tally(ms, q.start.isoformat(), last.isoformat())
         cadres[cid]["owed"] += counts["owed"]
         cadres[cid]["on_time"] += counts["on_time"]
     for w in reg.warnings:
-        if qstart <= w["deadline"] <= last and not w["followed"]:
+        if q.start <= w["deadline"] <= last and not w["followed"]:
             cid = reg.cadre_on(w["household_id"], w["deadline"].isoformat())
             if cid in cadres:
                 cadres[cid]["late"].add(w["household_id"])

@@ -207,7 +207,17 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             0,
             1,
         ),
-        PolicyKey("escalation_days", "int", 30, N_("days an escalated problem may stay open"), 1, 3_660),
+        PolicyKey(
+            "escalation_days",
+            "int",
+            30,
+            N_(
+                "days an escalated problem may stay open; in the assessment, days to solve or escalate a"
+                " problem in time"
+            ),
+            1,
+            3_660,
+        ),
         PolicyKey(
             "score_visits",
             "int",
@@ -238,8 +248,11 @@ POLICY_KEYS: dict[str, PolicyKey] = {
         PolicyKey(
             "score_plans",
             "int",
-            0,
-            N_("assessment points for plan measures done by their due date (0: not scored)"),
+            10,
+            N_(
+                "assessment points for plan measures done by their due date; causes and no plan earn none"
+                " (0: not scored)"
+            ),
             0,
             100,
         ),
@@ -449,6 +462,59 @@ POLICY_KEYS.update(
                 N_("ended months above the monitoring line before risk elimination"),
                 1,
                 120,
+            ),
+            PolicyKey(
+                "problem_overdue_days",
+                "int",
+                90,
+                N_(
+                    "assessment: overdue days one unhandled problem may cost in all; each overdue day costs"
+                    " (problem days overdue ÷ pairing days) of the problems points"
+                ),
+                1,
+                3_660,
+            ),
+            PolicyKey(
+                "veto_missed_quarter",
+                "int",
+                3,
+                N_(
+                    "assessment veto: the best year grade for a cadre with a quarter of no visit to a household"
+                    " paired all that quarter: 2 pass, 3 basic pass, 4 fail, 0 no veto"
+                ),
+                0,
+                4,
+            ),
+            PolicyKey(
+                "grade_set",
+                "int",
+                0,
+                N_(
+                    "assessment grade names: 0 优秀/合格/基本合格/不合格, 1 优秀/称职/基本称职/不称职 (civil service)"
+                ),
+                0,
+                1,
+            ),
+            PolicyKey(
+                "excellent_share_pct",
+                "int",
+                0,
+                N_(
+                    "assessment: most cadres graded excellent, in % of those graded, by rank, ties shown (0: no cap)"
+                ),
+                0,
+                100,
+            ),
+            PolicyKey(
+                "records_until",
+                "date",
+                0,
+                N_(
+                    "the day the register's records stop (an archive's as-of day): reports score up to it,"
+                    " everything after it is provisional (0: none)"
+                ),
+                0,
+                99_991_231,
             ),
         )
     }

@@ -10,13 +10,14 @@ from typing import Any
 
 from ..i18n import N_
 from ..model import add_months, format_yuan, month_of, yuan
+from ..ops import facts
 from ..ops.policy import Policy
 from ..ops.units import scope
 from ..store import Store
 
 #: How far back "the last N recorded months" may reach: as-of's month and the 23 before it (or
 #: more when a policy asks for more months than that). Older records are ignored.
-WINDOW_MONTHS = 24
+WINDOW_MONTHS = facts.INCOME_WINDOW_MONTHS
 
 NOTHING = N_("Nothing found.")
 

@@ -82,12 +82,8 @@ def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
             maybe_stale.append(hid)
             if not months:
                 continue
-        amounts = [fen for _, fen in months]
-        if len(amounts) > 1:
-            base = amounts[-(baseline + 1) : -1]
-            total = sum(base)
-            if total > 0 and 100 * (total - amounts[-1] * len(base)) >= drop_pct * total:
-                details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1) :], drop_pct)
+        if facts.income_drop([fen for _, fen in months], baseline, drop_pct):
+            details.setdefault(hid, {})["income_drop"] = _income_drop(months[-(baseline + 1) :], drop_pct)
         recent = months[-months_avg:]
         # Σ fen ÷ size < Σ line, exactly: over the sizes' least common multiple, in integers.
         people = [sizes.month(hid, m) for m, _ in recent]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import N_, _
-from .common import Columns, Format, command, open_db, picked, today, validate_format
+from .common import Columns, Format, command, open_db, picked, today, validate_format, warn
 
 NAME = "assess"
 app = typer.Typer(no_args_is_help=True)
@@ -72,9 +72,13 @@ def reward(
     ] = False,
     amount: Annotated[str | None, typer.Option("--amount", help=_("Money, in yuan, if any."))] = None,
     date: Annotated[str | None, typer.Option("--date", help=_("Day decided (today)."))] = None,
-    note: Annotated[str | None, typer.Option("--note", help=_("A note."))] = None,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", help=_("A note; the reason, required when it contradicts the grade.")),
+    ] = None,
 ) -> None:
-    """Record a reward or a penalty (奖惩) against a cadre's closed result (audited).
+    """Record a reward or a penalty (奖惩) against a cadre's closed result (audited). A reward
+    fits 优秀, a penalty 基本合格 or 不合格; any other needs its reason in --note and is warned about.
 
     Example: aidtrack assess reward 2004 C01 通报表扬 --amount 500
     """
@@ -84,6 +88,19 @@ def reward(
     entry = assess.reward(
         open_db(), label, cadre, measure, "penalty" if penalty else "reward", amount, date, note, today()
     )
+    if entry["contradicts"]:
+        from ..ops.assess import grade_name
+
+        warn(
+            _(
+                "a {kind} contradicts {cadre}'s grade ({grade}); recorded with the reason given: {note}"
+            ).format(
+                kind=_(entry["kind"]),
+                cadre=entry["cadre"],
+                grade=grade_name(entry["grade"], entry["grade_set"]),
+                note=entry["note"],
+            )
+        )
     print(
         _("Recorded {kind} #{id} for {cadre} against {period}.").format(
             kind=_(entry["kind"]), id=entry["id"], cadre=entry["cadre"], period=label

@@ -20,6 +20,36 @@ from ..model import AidtrackError, Quarter
 from ..store import Store
 
 KINDS = ("reward", "penalty")
+#: Grades, best first, and `ungraded` (不定等次: held too few days); their names in the two grade
+#: sets a unit chooses between (policy `grade_set`): 0 the programme's, 1 the civil service's.
+GRADES = ("excellent", "pass", "basic", "fail", "ungraded")
+GRADE_NAMES = (
+    {
+        "excellent": N_("excellent"),
+        "pass": N_("pass"),
+        "basic": N_("basic pass"),
+        "fail": N_("fail"),
+        "ungraded": N_("ungraded"),
+    },
+    {
+        "excellent": N_("excellent"),
+        "pass": N_("competent"),
+        "basic": N_("basically competent"),
+        "fail": N_("incompetent"),
+        "ungraded": N_("ungraded"),
+    },
+)
+GRADE_ZH = (
+    {"excellent": "优秀", "pass": "合格", "basic": "基本合格", "fail": "不合格", "ungraded": "不定等次"},
+    {"excellent": "优秀", "pass": "称职", "basic": "基本称职", "fail": "不称职", "ungraded": "不定等次"},
+)
+
+
+def grade_name(grade: str, grade_set: int = 0) -> str:
+    """A grade as the interface names it, in the unit's grade set."""
+    return _(GRADE_NAMES[grade_set][grade])
+
+
 #: The states of an assessment record, as `assess list` shows them.
 STATES = (N_("closed"), N_("reopened"))
 
@@ -135,6 +165,14 @@ def close(db: Store, label: str, end: dt.date, result: dict[str, Any], today: dt
         )
     if not result.get("cadres"):
         raise AidtrackError("period", label, _("has no cadre to assess"))
+    if result.get("provisional"):
+        raise AidtrackError(
+            "period",
+            label,
+            _(
+                "is scored only to {day} (records_until): a period the records do not cover stays provisional"
+            ).format(day=result.get("scored_to")),
+        )
     record = {k: v for k, v in result.items() if k != "by_unit"}
     sha = digest(inputs_of(record))
     with db.write():
@@ -197,6 +235,35 @@ def reopen(db: Store, label: str, reason: str | None) -> dict[str, Any]:
     return {"id": row[0], "period": label, "reopened_at": at}
 
 
+#: Which grades a reward or a penalty fits: anything else contradicts the grade and needs a reason.
+FITS = {"reward": ("excellent",), "penalty": ("basic", "fail")}
+
+
+def contradicts(kind: str, grade: str) -> bool:
+    """Whether a reward (奖) or penalty (惩) contradicts the grade: a reward fits 优秀 only, a
+    penalty 基本合格 and 不合格 (基本称职, 不称职); 合格 and 不定等次 fit neither."""
+    return grade not in FITS[kind]
+
+
+def refuse_closed(db: Store, key: str, when: str) -> None:
+    """Refuse a policy change dated into a closed assessment's period (on or before its last day) for
+    a key that assessment was worked out with: reopen the assessment first (`assess reopen`)."""
+    for label, end in db.execute(
+        "SELECT period, json_extract(result, '$.end') FROM assessments WHERE reopened_at IS NULL"
+        " AND json_extract(result, '$.end') >= ? ORDER BY id",
+        [when],
+    ):
+        rec = current(db, label)
+        if rec and any(key in pol for pol in rec["result"].get("policy", {}).values()):
+            raise AidtrackError(
+                "from",
+                when,
+                _(
+                    "falls in {period}, whose assessment is closed (to {end}): reopen it first (assess reopen)"
+                ).format(period=label, end=end),
+            )
+
+
 def reward(
     db: Store,
     label: str,
@@ -208,7 +275,9 @@ def reward(
     note: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Record a reward or penalty (奖惩) against a cadre's closed result (audited)."""
+    """Record a reward or penalty (奖惩) against a cadre's closed result (audited). One that
+    contradicts the cadre's grade (`contradicts`) is refused without a note giving the reason, and
+    recorded with it, flagged `contradicts` for the caller to warn."""
     today = today or dt.date.today()
     kind = parse.choice(kind, KINDS, "kind")
     measure = parse.text(measure, "measure", required=True, max_len=200) or ""
@@ -219,17 +288,27 @@ def reward(
         row = db.execute(
             "SELECT id, result FROM assessments WHERE period = ? AND reopened_at IS NULL", [label]
         ).fetchone()
+        grade_set = json.loads(row[1]).get("grade_set", 0) if row else 0
         if row is None:
             raise AidtrackError(
                 "period",
                 label,
                 _("is not closed: rewards and penalties go against a closed assessment (assess close)"),
             )
-        cadres = {r["cadre"] for r in json.loads(row[1])["cadres"]}
+        cadres = {r["cadre"]: r["grade"] for r in json.loads(row[1])["cadres"]}
         code = cadre if cadre in cadres else parse.normalise(cadre).upper()
         if code not in cadres:
             raise AidtrackError(
                 "cadre", cadre, _("is not in the closed assessment of {period}").format(period=label)
+            )
+        against = contradicts(kind, cadres[code])
+        if against and not note:
+            raise AidtrackError(
+                "note",
+                None,
+                _("a {kind} contradicts {cadre}'s grade ({grade}): give the reason with --note").format(
+                    kind=_(kind), cadre=code, grade=grade_name(cadres[code], grade_set)
+                ),
             )
         cur = db.execute(
             "INSERT INTO assessment_rewards (assessment_id, cadre, kind, measure, amount, date, note)"
@@ -247,4 +326,4 @@ def reward(
             "note": note,
         }
         db.audit("add", "assessment_rewards", str(cur.lastrowid), None, entry)
-    return entry
+    return entry | {"contradicts": against, "grade": cadres[code], "grade_set": grade_set}

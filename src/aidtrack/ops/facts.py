@@ -259,3 +259,46 @@ def distance_m(a: str, b: str) -> int:
     (lat1, lon1), (lat2, lon2) = ((math.radians(float(x)) for x in p.split()[:2]) for p in (a, b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return round(2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h))))
+
+
+def visit_days_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, list[str]]:
+    """The distinct days with a visit per pairing id in [start, end], in order: one trip to a
+    household on a day is one visit, whatever its kind and however many rows record it."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for pid, day in db.execute(
+        "SELECT DISTINCT pairing_id, date FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
+        " ORDER BY pairing_id, date",
+        [str(start), str(end)],
+    ):
+        out[pid].append(day)
+    return dict(out)
+
+
+#: How many months back income is read (a month recorded longer ago is not part of any figure,
+#: an income drop's baseline included): the checks (checks.common.WINDOW_MONTHS) and the
+#: assessment's late follow-up read this one constant.
+INCOME_WINDOW_MONTHS = 24
+
+
+def income_drop(amounts: list[int], baseline: int, pct: int) -> bool:
+    """Whether the last of a household's recorded months (sources added, oldest first, within
+    INCOME_WINDOW_MONTHS) is a drop: `pct` % or more under the mean of the up to `baseline` recorded
+    months before it (at least one, their sum above 0). Exactly, in whole fen:
+    100 × (Σ base − n × latest) ≥ pct × Σ base. The one definition the relapse check
+    (checks/relapse.py) and the assessment's late follow-up (reports/cadres.py) share."""
+    base = amounts[-(baseline + 1) : -1] if len(amounts) > 1 else []
+    total = sum(base)
+    return total > 0 and 100 * (total - amounts[-1] * len(base)) >= pct * total
+
+
+def monthly_income(db: Store, first: str, last: str, household_ids) -> dict[int, list[tuple[str, int]]]:
+    """Each household's recorded months in [first, last] (YYYY-MM), sources added, oldest first."""
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for hid, month, amount in db.execute(
+        "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
+        " AND household_id IN (SELECT value FROM json_each(?)) GROUP BY household_id, month"
+        " ORDER BY household_id, month",
+        [first, last, _ids_json(household_ids)],
+    ):
+        out[hid].append((month, amount))
+    return dict(out)

@@ -34,6 +34,24 @@ class Policy:
     def at(self, on: dt.date | str) -> dict[str, int]:
         return {k: self.value(k, on) for k in self.history}
 
+    def records_until(self, today: dt.date) -> dt.date | None:
+        """The day the register's records stop (`records_until` in force today), if one is set."""
+        return as_date(self.value("records_until", today))
+
+
+def as_date(value: int) -> dt.date | None:
+    """A policy value of kind `date` (YYYYMMDD as an integer, 0 for none) as a date."""
+    return dt.date(value // 10_000, value // 100 % 100, value % 100) if value else None
+
+
+def _shown(kind: str, value: int) -> float | int | str | None:
+    if kind == "money":
+        return float(format_yuan(value))
+    if kind == "date":
+        day = as_date(value)
+        return day.isoformat() if day else None
+    return value
+
 
 def describe(db: Store, on: dt.date) -> list[dict]:
     pol = Policy(db)
@@ -44,14 +62,11 @@ def describe(db: Store, on: dt.date) -> list[dict]:
         rows.append(
             {
                 "key": key,
-                "value": float(format_yuan(value)) if spec.kind == "money" else value,
+                "value": _shown(spec.kind, value),
                 "effective_from": None if since == EPOCH.isoformat() else since,
-                "default": float(format_yuan(spec.default)) if spec.kind == "money" else spec.default,
+                "default": _shown(spec.kind, spec.default),
                 "meaning": spec.help,
-                "history": [
-                    {"from": s, "value": float(format_yuan(v)) if spec.kind == "money" else v}
-                    for s, v in pol.history[key][1:]
-                ],
+                "history": [{"from": s, "value": _shown(spec.kind, v)} for s, v in pol.history[key][1:]],
             }
         )
     return rows
@@ -65,6 +80,9 @@ def set_value(
     spec = POLICY_KEYS[key]
     if spec.kind == "pct":
         stored = _percent(value, key)
+    elif spec.kind == "date":
+        text = parse.normalise(str(value)).lower()
+        stored = 0 if text in ("0", "none", "") else int(parse.date(value, key).strftime("%Y%m%d"))
     else:
         stored = (
             parse.money(value, key)
@@ -83,6 +101,9 @@ def set_value(
     when = parse.date(since or today, "from", today=today).isoformat()
     before = Policy(db).value(key, when)
     with db.write():
+        from .assess import refuse_closed  # a closed assessment's policy is reopened first
+
+        refuse_closed(db, key, when)
         db.execute(
             "INSERT INTO policy (key, value, effective_from) VALUES (?, ?, ?)"
             " ON CONFLICT (key, effective_from) DO UPDATE SET value = excluded.value",

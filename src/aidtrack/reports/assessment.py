@@ -55,6 +55,9 @@ def build(
         "digest": rec["digest"],
         "policy": frozen["policy"],
         "weights": frozen["weights"],
+        "grade_set": frozen.get("grade_set", 0),
+        "excellent_share_pct": frozen.get("excellent_share_pct", 0),
+        "records_until": frozen.get("records_until"),
         "cadres": redact_rows(rows) if redact else rows,
         "rewards": [
             r | {"amount": None if r["amount"] is None else r["amount"] / 100} for r in rec["rewards"]
@@ -123,7 +126,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "quarters": _quarters(r),
             "score": f"{r['score']:.2f}",
             "rate": f"{r['rate']:.2f}",
-            "grade": rule.grade_name(r["grade"]),
+            "grade": rule.grade_cell(r, data["grade_set"]),
             "rewards": _rewards_of(data, r["cadre"]) or None,
         }
         for r in data["cadres"]
@@ -132,6 +135,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     columns.append("rewards")
     headers.append(N_("Rewards and penalties"))
     sections: list[dict[str, Any]] = [{"kind": "table", "columns": columns, "headers": headers, "rows": rows}]
+    notes = rule.grade_notes(data)
+    if notes:
+        sections.append({"kind": "text", "text": "\n".join(notes)})
     changes = data["changed_since_closing"]
     if changes or data["policy_changed_since_closing"]:
         lines = [_("Changed since closing (the closed result above stands):")]
@@ -140,8 +146,8 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 cadre=c["cadre"],
                 a=c["score_closed"],
                 b=c["score_now"],
-                ga=rule.grade_name(c["grade_closed"]) if c["grade_closed"] else "-",
-                gb=rule.grade_name(c["grade_now"]) if c["grade_now"] else "-",
+                ga=rule.grade_name(c["grade_closed"], data["grade_set"]) if c["grade_closed"] else "-",
+                gb=rule.grade_name(c["grade_now"], data["grade_set"]) if c["grade_now"] else "-",
                 parts=_(", ").join(_(COMPONENT_NAMES[p]) for p in c["components"]),
             )
             for c in changes
@@ -159,16 +165,18 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
 # --- the A4 form (always in Chinese: it is the bureau's filed copy) --------------------------------
 
 RULE_ZH = (
-    "考核办法：按季度计分，各项得分 = 分值 × 完成比例 × 在岗天数 ÷ 本期天数。"
-    "走访 {visits} 分：每个对子每季走访计至应访次数为止（多访不抵他季缺访）；"
+    "考核办法：按季度计分，各项分值按合计折算为百分制，各项得分 = 折算分值 × 完成比例 × 在岗天数 ÷ 本期天数，"
+    "全程按精确值计算，只在显示时四舍五入到两位小数，等次按精确得分率评定。"
+    "走访 {visits} 分：同一户同一天只计一次，每个对子每季走访计至应访次数为止（多访不抵他季缺访）；"
     "达标 {compliance} 分：本季达到应访次数的对子占比；"
-    "问题 {problems} 分：已处理问题（已解决或已提交局党委会）÷（已处理 + 超过 {days} 天未处理），"
-    "未登记问题不加分；"
-    "成效 {outcomes} 分：致富户计满分，脱贫户计 {exited}%，返贫户按返贫前状态计；"
-    "一户一策措施 {plans} 分（帮扶计划启用后计分）；"
+    "问题 {problems} 分：提出后 {days} 天内解决或提交局党委会的问题不扣分，超期未处理的按超期天数扣分"
+    "（超期问题天数 ÷ 对子天数），每个问题最多计 {cap} 天；"
+    "成效 {outcomes} 分：按本季各状态的天数计，致富户计满分，脱贫户计 {exited}%，返贫户按返贫前状态计；"
+    "一户一策措施 {plans} 分：到期措施中按期完成的占比，无理由撤销的按未完成计，已认定致贫原因而无帮扶计划的不得分；"
     "发生冲击或收入骤降后 {followup} 天内未回访的，每户扣 {penalty} 分（及时发现、如实登记返贫不扣分）。"
-    "得分率 = 得分 ÷ 在岗天数占比，按得分率评定等次：{excellent} 分以上为优秀，{good} 分以上为合格，"
-    "{basic} 分以上为基本合格，以下为不合格；在岗天数不足本期 {coverage}% 的不定等次。"
+    "得分率 = 得分 ÷ 在岗天数占比，按得分率评定等次并排名：{excellent} 分以上为{g0}，{good} 分以上为{g1}，"
+    "{basic} 分以上为{g2}，以下为{g3}；在岗天数不足本期 {coverage}% 的不定等次。"
+    "结对满一季而该季未走访的，本期等次最高为{veto}。"
     "年度得分为各季度得分按天数加权的平均数。"
 )
 
@@ -181,6 +189,8 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
     kind = "年度" if len(data["period"]) == 4 else "季度"
     title = "帮扶干部目标责任制考核结果"
     pol = list(data["policy"].values())[-1]
+    zh = rule.GRADE_ZH[data.get("grade_set", 0)]
+    plans = data["weights"].get("score_plans", 0) > 0
     cols = [
         ("序号", "4%", ""),
         ("帮扶干部", "10%", ""),
@@ -189,6 +199,7 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
         ("达标", "7%", "num"),
         ("问题处理", "8%", "num"),
         ("帮扶成效", "8%", "num"),
+        *([("一户一策", "7%", "num")] if plans else []),
         ("迟访扣分", "6%", "num"),
         *([("各季度得分", "12%", "")] if year else []),
         ("得分", "6%", "num"),
@@ -213,12 +224,19 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
             f'<td class="num">{r["days_held"]}/{r["days"]}</td>',
             *(
                 f'<td class="num">{escape(rule._cell(comps[n]))}</td>'
-                for n in ("visits", "compliance", "problems", "outcomes", "late_followup")
+                for n in (
+                    "visits",
+                    "compliance",
+                    "problems",
+                    "outcomes",
+                    *(["plans"] if plans else []),
+                    "late_followup",
+                )
             ),
             *([f"<td>{escape(_quarters(r))}</td>"] if year else []),
             f'<td class="num">{r["score"]:.2f}</td>',
             f'<td class="num">{r["rate"]:.2f}</td>',
-            f'<td class="c">{rule.GRADE_ZH[r["grade"]]}</td>',
+            f'<td class="c">{zh[r["grade"]]}{_zh_mark(r)}</td>',
             f"<td>{escape(rewards)}</td>",
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -249,13 +267,21 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
         good=pol["grade_pass"],
         basic=pol["grade_basic"],
         coverage=pol["grade_min_coverage_pct"],
+        cap=pol.get("problem_overdue_days", 90),
+        g0=zh["excellent"],
+        g1=zh["pass"],
+        g2=zh["basic"],
+        g3=zh["fail"],
+        veto=zh[rule.capped("excellent", pol.get("veto_missed_quarter", 0))],
     )
+    if data.get("excellent_share_pct"):
+        explain += f"优秀等次不超过参评人数的 {data['excellent_share_pct']}%，按排名确定，得分率并列的一并列明，由单位研究决定。"
     changes = data["changed_since_closing"]
     if changes or data["policy_changed_since_closing"]:
         items = "".join(
             f"<li>{escape(c['cadre'])}：得分 {c['score_closed']} → {c['score_now']}，"
-            f"等次 {rule.GRADE_ZH.get(c['grade_closed'] or '', '-')} → "
-            f"{rule.GRADE_ZH.get(c['grade_now'] or '', '-')}"
+            f"等次 {zh.get(c['grade_closed'] or '', '-')} → "
+            f"{zh.get(c['grade_now'] or '', '-')}"
             f"（{escape('、'.join(_zh_part(p) for p in c['components']))}）</li>"
             for c in changes
         )
@@ -283,6 +309,17 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
 
 def _quarters(row: dict[str, Any]) -> str:
     return " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in row.get("quarters", []))
+
+
+def _zh_mark(row: dict[str, Any]) -> str:
+    """Why a grade is held down, on the filed form: the veto of a missed quarter, the share cap."""
+    if row.get("tied_at_cap"):
+        return "（限额并列）"
+    if row.get("capped"):
+        return "（限额）"
+    if row.get("vetoed") and row["grade"] not in ("excellent", "ungraded"):
+        return "（缺访否决）"
+    return ""
 
 
 def _zh_part(name: str) -> str:

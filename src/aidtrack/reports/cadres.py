@@ -1,29 +1,35 @@
 """The cadre assessment (目标责任制考核) over a quarter or a year, with a score that shows its working.
 
-The rule (docs/reports.md, "The cadre assessment score") is worked out quarter by quarter; a year's
-score is the day-weighted mean of its quarters' scores. Every weight and threshold is a policy key
-read as in force on the quarter's last day. Read-only: plain data out, nothing written.
+The rule (docs/assessment.md) is worked out quarter by quarter; a year's score is the day-weighted
+mean of its quarters' scores. Every weight and threshold is a policy key read as in force on the
+quarter's last day. Three steps, kept apart: `Register` gathers the facts (a handful of queries),
+`quarter_inputs` / `quarter_score` / `period_row` / `rank_and_cap` compute from them alone, exactly
+(fractions, never a float), and `document` rounds once, for display. Read-only.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections import defaultdict
+from fractions import Fraction
 from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, period_name, yuan
-from ..ops import facts
+from ..ops import facts, planfacts
+from ..ops.assess import GRADE_NAMES, GRADE_ZH, GRADES, grade_name
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
 from ..ops.units import scope
 from ..store import Store
 from .common import quarters_of, unit_rows
 
-#: How many months before a month its income-drop baseline may reach (as the relapse check's window).
-WINDOW = 24
-#: The components, in the order they are shown; each weighted one is `weight × ratio × coverage`.
+__all__ = ["GRADES", "GRADE_NAMES", "GRADE_ZH", "Quarter", "build", "document", "grade_name"]
+
+#: The components, in the order they are shown; each weighted one is `weight × ratio × coverage`,
+#: its weight normalised so that the weights add up to 100.
 WEIGHTED = ("visits", "compliance", "problems", "outcomes", "plans")
 WEIGHT_KEYS = {
     "visits": "score_visits",
@@ -34,22 +40,6 @@ WEIGHT_KEYS = {
 }
 PENALTY_KEY = "score_relapse_penalty"
 GRADE_KEYS = (("excellent", "grade_excellent"), ("pass", "grade_pass"), ("basic", "grade_basic"))
-#: Grades, best first (优秀 / 合格 / 基本合格 / 不合格), and `ungraded` (不定等次: held too few days).
-GRADES = ("excellent", "pass", "basic", "fail", "ungraded")
-GRADE_NAMES = {
-    "excellent": N_("excellent"),
-    "pass": N_("pass"),
-    "basic": N_("basic pass"),
-    "fail": N_("fail"),
-    "ungraded": N_("ungraded"),
-}
-GRADE_ZH = {
-    "excellent": "优秀",
-    "pass": "合格",
-    "basic": "基本合格",
-    "fail": "不合格",
-    "ungraded": "不定等次",
-}
 #: Every policy key the rule reads (frozen with a closed assessment).
 POLICY_USED = (
     "visits_per_quarter",
@@ -57,11 +47,15 @@ POLICY_USED = (
     "drop_pct",
     "drop_baseline_months",
     "escalation_days",
+    "problem_overdue_days",
     *WEIGHT_KEYS.values(),
     PENALTY_KEY,
     "outcome_exited_pct",
     *(k for _g, k in GRADE_KEYS),
     "grade_min_coverage_pct",
+    "veto_missed_quarter",
+    "grade_set",
+    "excellent_share_pct",
 )
 
 CSV_COLUMNS = (
@@ -80,6 +74,7 @@ CSV_COLUMNS = (
     "problems_handled",
     "problems_escalated",
     "problems_overdue",
+    "problems_overdue_days",
     "households",
     "exited",
     "prosperous",
@@ -94,16 +89,24 @@ CSV_COLUMNS = (
     "outcomes_points",
     "plans_points",
     "late_points",
+    "vetoed",
+    "capped",
     "score",
     "rate",
     "grade",
 )
 
 
-def grade_of(rate: float, coverage: float, pol: dict[str, int]) -> str:
-    """The grade of a score: from its rate (score ÷ coverage) against the thresholds; `ungraded`
-    when the cadre held pairings on fewer than grade_min_coverage_pct % of the period's days."""
-    if coverage * 100 < pol["grade_min_coverage_pct"] or coverage == 0:
+def shown(x: Fraction | int, places: int = 2) -> float:
+    """An exact value rounded once, half up, for display."""
+    scale = 10**places
+    return math.floor(Fraction(x) * scale + Fraction(1, 2)) / scale
+
+
+def grade_of(rate: Fraction, coverage: Fraction, pol: dict[str, int]) -> str:
+    """The grade of an exact rate (score ÷ coverage) against the thresholds; `ungraded` when the
+    cadre held pairings on fewer than grade_min_coverage_pct % of the period's days."""
+    if coverage == 0 or coverage * 100 < pol["grade_min_coverage_pct"]:
         return "ungraded"
     for grade, key in GRADE_KEYS:
         if rate >= pol[key]:
@@ -111,8 +114,11 @@ def grade_of(rate: float, coverage: float, pol: dict[str, int]) -> str:
     return "fail"
 
 
-def grade_name(grade: str) -> str:
-    return _(GRADE_NAMES[grade])
+def capped(grade: str, veto: int) -> str:
+    """A grade held to at most the veto's (2 pass, 3 basic pass, 4 fail; 0 none)."""
+    if not veto or grade == "ungraded":
+        return grade
+    return GRADES[max(GRADES.index(grade), veto - 1)]
 
 
 def _days(first: dt.date, last: dt.date) -> int:
@@ -137,6 +143,13 @@ def _held_days(spans: list[tuple[dt.date, dt.date]]) -> int:
     return total
 
 
+def _overlap(a: dt.date, b: dt.date, c: dt.date, d: dt.date) -> int:
+    return _days(max(a, c), min(b, d))
+
+
+# --- gathering the facts ---------------------------------------------------------------------------
+
+
 class Register:
     """What the rule reads, loaded once for the whole period (a handful of queries, none per row)."""
 
@@ -150,38 +163,62 @@ class Register:
             self.by_household[p["household_id"]].append(p)
         households = sorted({p["household_id"] for p in pairings})
         ids = facts._ids_json(households)
-        # Statuses of the households, in order: for outcomes and the first exit.
-        self.statuses: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
-        for hid, status, day, sid in db.execute(
-            "SELECT household_id, status, date, id FROM statuses WHERE date <= ?"
+        #: Statuses of the households, in order: (date, status).
+        self.statuses: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for hid, status, day in db.execute(
+            "SELECT household_id, status, date FROM statuses WHERE date <= ?"
             " AND household_id IN (SELECT value FROM json_each(?)) ORDER BY household_id, date, id",
             [last.isoformat(), ids],
         ):
-            self.statuses[hid].append((day, sid, status))
+            self.statuses[hid].append((day, status))
         self.first_exit = {
-            h: next((d for d, _i, s in rows if s in OUT_OF_POVERTY), None)
-            for h, rows in self.statuses.items()
+            h: next((d for d, s in rows if s in OUT_OF_POVERTY), None) for h, rows in self.statuses.items()
         }
-        # Problems of the pairings that may count in the period: raised by its end, not settled before it.
+        #: One trip to a household on a day is one visit: the distinct visit days per pairing.
+        self.visit_days = facts.visit_days_by_pairing(db, start, last)
+        #: Every problem raised by the period's end at a visit of its pairings.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        wanted = {p["id"] for p in pairings}
-        for pid, raised, escalated, resolved, escalated_on in db.execute(  # problems first: one probe each
+        for pid, raised, escalated, resolved, escalated_on in db.execute(
             "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on, pr.escalated_on FROM problems pr"
-            " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
-            " AND (pr.resolved_on IS NULL OR pr.resolved_on >= ? OR v.date >= ?)",
-            [last.isoformat(), start.isoformat(), start.isoformat()],
+            " JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
+            " AND v.pairing_id IN (SELECT value FROM json_each(?))",
+            [last.isoformat(), facts._ids_json(p["id"] for p in pairings)],
         ):
-            if pid not in wanted:
-                continue
             self.problems[pid].append(
-                {
-                    "raised": raised,
-                    "escalated": bool(escalated),
-                    "resolved": resolved,
-                    "handled": handled_on(raised, bool(escalated), resolved, escalated_on),
-                }
+                problem_timing(
+                    raised,
+                    (escalated_on or raised) if escalated else None,
+                    resolved,
+                    policy.value("escalation_days", raised),
+                    policy.value("problem_overdue_days", raised),
+                )
             )
+        #: Plan measures (一户一策) with the cadre responsible: named, else paired on the due date.
+        self.measures: dict[int, list[tuple[int | None, planfacts.Measure]]] = defaultdict(list)
+        for hid, cid, *m in db.execute(
+            "SELECT household_id, cadre_id, date, due, status, done_on, result FROM measures"
+            " WHERE date <= ? AND household_id IN (SELECT value FROM json_each(?))",
+            [last.isoformat(), ids],
+        ):
+            measure: planfacts.Measure = tuple(m)
+            self.measures[hid].append((cid or self.cadre_on(hid, m[1]), measure))
+        #: The first day causes of poverty were recorded for each household.
+        self.causes = dict(
+            db.execute(
+                "SELECT household_id, min(date) FROM causes WHERE household_id IN (SELECT value FROM json_each(?))"
+                " GROUP BY household_id",
+                [ids],
+            ).fetchall()
+        )
         self.warnings = self._warnings(start, last, households, ids)
+
+    def cadre_on(self, hid: int, day: str | None) -> int | None:
+        if not day:
+            return None
+        for p in self.by_household.get(hid, ()):
+            if p["since"] <= day and (p["until"] is None or p["until"] >= day):
+                return p["cadre_id"]
+        return None
 
     def _warnings(self, start: dt.date, last: dt.date, households: list[int], ids: str) -> list[dict]:
         """Shocks (visit events) and income drops of households that had left poverty, whose follow-up
@@ -197,9 +234,7 @@ class Register:
             [first.isoformat(), last.isoformat(), ids],
         ):
             out.append({"household_id": hid, "kind": "shock", "what": event, "day": _d(day)})
-        exited = facts._ids_json(
-            h for h, d in self.first_exit.items() if d is not None and d <= last.isoformat()
-        )
+        exited = [h for h, d in self.first_exit.items() if d is not None and d <= last.isoformat()]
         for hid, month, known in self._drops(first, last, exited):
             out.append({"household_id": hid, "kind": "income_drop", "what": month, "day": known})
         out = [
@@ -231,211 +266,346 @@ class Register:
             w["followed"] = i < len(days) and days[i] <= w["deadline"].isoformat()
         return out
 
-    def _drops(self, first: dt.date, last: dt.date, ids: str) -> list[tuple[int, str, dt.date]]:
-        """(household id, month, day known) of each income drop known in [first, last]: the month's
-        income (sources added) drop_pct % or more under the mean of the up to drop_baseline_months
-        recorded months before it (within WINDOW months), known on the first day of the next month,
-        with the policy in force that day. One windowed query per policy setting in the span."""
-        groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    def _drops(self, first: dt.date, last: dt.date, exited: list[int]) -> list[tuple[int, str, dt.date]]:
+        """(household id, month, day known) of each income drop known in [first, last]: the month is
+        a drop by `facts.income_drop` (the relapse check's one definition) over the household's
+        recorded months within facts.INCOME_WINDOW_MONTHS, with the policy in force the day it is
+        known, the first day of the next month."""
+        months = []
         month = month_of(first - dt.timedelta(days=1))
-        while True:
-            known = dt.date.fromisoformat(add_months(month, 1) + "-01")
-            if known > last:
-                break
+        while (known := _d(add_months(month, 1) + "-01")) <= last:
             if known >= first:
-                groups[
-                    (self.policy.value("drop_baseline_months", known), self.policy.value("drop_pct", known))
-                ].append(month)
+                months.append((month, known))
             month = add_months(month, 1)
+        if not months or not exited:
+            return []
+        window = facts.INCOME_WINDOW_MONTHS
+        income = facts.monthly_income(self.db, add_months(months[0][0], -window), months[-1][0], exited)
         out = []
-        for (n, pct), months in groups.items():
-            rows = self.db.execute(
-                "WITH m AS (SELECT household_id, month, sum(amount) AS amt FROM income"
-                "  WHERE month BETWEEN ? AND ? AND household_id IN (SELECT value FROM json_each(?))"
-                "  GROUP BY household_id, month),"
-                " w AS (SELECT household_id, month, amt, sum(amt) OVER win AS base, count(*) OVER win AS k"
-                f"  FROM m WINDOW win AS (PARTITION BY household_id ORDER BY month"
-                f"  ROWS BETWEEN {int(n)} PRECEDING AND 1 PRECEDING))"
-                " SELECT household_id, month FROM w WHERE month BETWEEN ? AND ? AND base > 0"
-                " AND 100 * (base - amt * k) >= ? * base",
-                [add_months(months[0], -WINDOW), months[-1], ids, months[0], months[-1], pct],
-            )
-            wanted = set(months)
-            out += [
-                (hid, m, dt.date.fromisoformat(add_months(m, 1) + "-01")) for hid, m in rows if m in wanted
-            ]
+        for hid, rows in income.items():
+            recorded = [m for m, _a in rows]
+            for month, known in months:
+                i = bisect.bisect_right(recorded, month)
+                if not i or recorded[i - 1] != month:
+                    continue
+                lo = bisect.bisect_left(recorded, add_months(month, -window))
+                amounts = [a for _m, a in rows[lo:i]]
+                n, pct = (self.policy.value(k, known) for k in ("drop_baseline_months", "drop_pct"))
+                if facts.income_drop(amounts, n, pct):
+                    out.append((hid, month, known))
         return out
 
-    def credit(self, hid: int, day: str, exited_pct: int) -> tuple[str | None, float]:
-        """The household's status on a day and its outcome credit: prosperous 1, exited exited_pct %,
-        enrolled 0; a relapsed household counts as it stood before the relapse."""
-        before = [s for d, _i, s in self.statuses.get(hid, ()) if d <= day]
-        status = before[-1] if before else None
-        counted = next((s for s in reversed(before) if s != "relapsed"), None)
-        return status, {"prosperous": 1.0, "exited": exited_pct / 100}.get(counted or "", 0.0)
 
+def problem_timing(
+    raised: str, escalated: str | None, resolved: str | None, limit: int, cap: int
+) -> dict[str, Any]:
+    """When a problem counts as handled and when it is overdue.
 
-def handled_on(
-    raised: str, escalated: bool, resolved: str | None, escalated_on: str | None = None
-) -> list[str]:
-    """The days a problem counts as handled: the day it was resolved, and for a problem escalated to
-    the party committee the day of its escalation (its own date, else the visit that raised it).
-    Escalating what a cadre cannot solve is doing the job (docs/rules.md): it is handled in every
-    quarter holding one of these days, so escalating adds a handled day and never takes one away;
-    when the committee decides is the committee's record (meetings), not the cadre's.
+    It is handled on the first day it was resolved or escalated to the party committee; handled
+    **in time** when that day is within `limit` (escalation_days) days of it being raised. One not
+    handled in time is overdue from the day after the limit until the day before it is handled,
+    for at most `cap` (problem_overdue_days) days: what one unhandled problem can cost is bounded.
     """
-    escalation = (escalated_on or raised) if escalated else None
-    return sorted({d for d in (resolved, escalation) if d})
+    handled = min((d for d in (resolved, escalated) if d), default=None)
+    deadline = _d(raised) + dt.timedelta(days=limit)
+    in_time = handled is not None and _d(handled) <= deadline
+    overdue = None
+    if not in_time:
+        stop = deadline + dt.timedelta(days=cap)
+        if handled is not None:
+            stop = min(stop, _d(handled) - dt.timedelta(days=1))
+        overdue = (deadline + dt.timedelta(days=1), stop)
+    return {
+        "raised": raised,
+        "handled": handled,
+        "in_time": in_time,
+        "by_escalation": in_time and handled == escalated,
+        "overdue": overdue,
+    }
 
 
-def plan_measures(db: Store, start: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
-    """Per cadre id: (measures done by their due date, measures due) among the plan measures (一户一策)
-    due in [start, last]. A measure is the cadre's it names as responsible, else the cadre paired
-    with the household on its due date. One dropped on or before its due date is not due; one
-    dropped after it was due and not done counts as due and not done. Scored with weight
-    `score_plans` (0 by default: a unit turns it on with `policy set score_plans N --from DATE`)."""
-    rows = db.execute(
-        "SELECT coalesce(m.cadre_id, (SELECT p.cadre_id FROM pairings p WHERE p.household_id = m.household_id"
-        "   AND p.since <= m.due AND (p.until IS NULL OR p.until >= m.due) ORDER BY p.since DESC LIMIT 1)),"
-        " sum(m.status = 'done' AND m.done_on <= m.due), count(*)"
-        " FROM measures m WHERE m.due BETWEEN ? AND ?"
-        " AND NOT (m.status = 'dropped' AND m.done_on <= m.due) GROUP BY 1",
-        [start.isoformat(), last.isoformat()],
-    )
-    return {cid: (done, due) for cid, done, due in rows if cid is not None}
+# --- the computation: exact, from the facts alone --------------------------------------------------
 
 
-def score_quarter(reg: Register, q: Quarter, today: dt.date) -> dict[int, dict[str, Any]]:
-    """Per cadre id: the quarter's components (inputs, ratio, points), days held, score, rate, grade."""
-    qstart, qend, qdays_ = q.start, q.end, q.days
-    pol = {k: reg.policy.value(k, qend) for k in POLICY_USED}
-    last = min(qend, today)
-    days = _days(qstart, last)
-    qs, ql = qstart.isoformat(), last.isoformat()
-    made = facts.visits_by_pairing(reg.db, qstart, last)
-    per_q = pol["visits_per_quarter"]
-    plans = plan_measures(reg.db, qstart, last)
-    overdue_before = (last - dt.timedelta(days=pol["escalation_days"])).isoformat()
+def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exited: Fraction) -> Fraction:
+    """Σ over the days [first, end] of the household's outcome credit that day: prosperous 1, exited
+    `exited`, enrolled 0. A relapsed household counts as it stood before the relapse (an honest
+    relapse never costs); brought out again it counts as exited or prosperous again."""
+    value = {"prosperous": Fraction(1), "exited": exited}
+    counted, total, day = None, Fraction(0), first
+    for when, status in rows:
+        d = _d(when)
+        if d > end:
+            break
+        if d > day:
+            total += value.get(counted or "", 0) * _days(day, d - dt.timedelta(days=1))
+            day = d
+        if status != "relapsed":
+            counted = status
+    return total + value.get(counted or "", 0) * _days(day, end)
+
+
+def _counts(p: dict[str, Any]) -> dict[str, Any]:
+    """A cadre's empty counts for a quarter."""
+    return {
+        "cadre": p["cadre"],
+        "cadre_name": p["cadre_name"],
+        "spans": [],
+        "pairings": 0,
+        **dict.fromkeys(("visits", "credited", "required", "met"), 0),
+        **dict.fromkeys(("handled", "escalated", "overdue", "overdue_days", "pair_days"), 0),
+        "households": set(),
+        "credit_days": Fraction(0),
+        "statuses": defaultdict(int),
+        "late": set(),
+        "missed": [],
+        "owed": 0,
+        "on_time": 0,
+        "no_plan": set(),
+    }
+
+
+def _add_pairing(
+    c: dict[str, Any],
+    reg: Register,
+    pairing: tuple[dict[str, Any], dt.date, dt.date | None],
+    q: Quarter,
+    last: dt.date,
+    first: dt.date,
+    end: dt.date,
+) -> None:
+    """Add one pairing's days [first, end] of the quarter (scored to `last`) to its cadre's counts."""
+    p, since, until = pairing
+    per_q = reg.policy.value("visits_per_quarter", q.end)
+    c["spans"].append((first, end))
+    c["pairings"] += 1
+    span_days = _days(first, end)
+    required = facts.required_visits(per_q, since, until, q.start, q.end)
+    if last < q.end:  # a running quarter asks only for the share already due
+        required = min(required, per_q * span_days // q.days)
+    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.start.isoformat() <= d <= last.isoformat())
+    c["visits"] += made
+    c["credited"] += min(made, required)
+    c["required"] += required
+    c["met"] += made >= required
+    if not made and last == q.end and since <= q.start and (until is None or until >= q.end):
+        c["missed"].append(p["household"])
+    for pr in reg.problems.get(p["id"], ()):
+        if pr["in_time"] and first.isoformat() <= pr["handled"] <= end.isoformat():
+            c["handled"] += 1
+            c["escalated"] += pr["by_escalation"]
+        if pr["overdue"]:
+            late_from, late_to = pr["overdue"]
+            days = _overlap(late_from, late_to, first, end)
+            c["overdue"] += days > 0
+            c["overdue_days"] += days
+    c["pair_days"] += span_days
+    rows = reg.statuses.get(p["household_id"], [])
+    exited = Fraction(reg.policy.value("outcome_exited_pct", q.end), 100)
+    c["credit_days"] += credit_days(rows, first, end, exited)
+    on_end = [s for d, s in rows if d <= end.isoformat()]
+    c["households"].add(p["household_id"])
+    c["statuses"][on_end[-1] if on_end else "none"] += 1
+    cause = reg.causes.get(p["household_id"])
+    planned = any(m[0] <= end.isoformat() for _c, m in reg.measures.get(p["household_id"], ()))
+    if cause and cause <= end.isoformat() and not planned:
+        c["no_plan"].add(p["household_id"])
+
+
+def quarter_inputs(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, dict[str, Any]]:
+    """Per cadre id: the quarter's counts (pairings, visits, problems, outcome credit-days, plans,
+    late follow-ups, quarters missed), from the register's facts."""
+    last = min(q.end, scored_to)
     cadres: dict[int, dict[str, Any]] = {}
-    for p, since, until in reg.spans:
-        first = since if since > qstart else qstart
+    for pairing in reg.spans:
+        p, since, until = pairing
+        first = max(since, q.start)
         end = until if until is not None and until < last else last
-        if end < first:
-            continue
-        c = cadres.get(p["cadre_id"])
-        if c is None:
-            c = cadres[p["cadre_id"]] = {
-                "cadre": p["cadre"],
-                "cadre_name": p["cadre_name"],
-                "spans": [],
-                "pairings": 0,
-                "visits": 0,
-                "credited": 0,
-                "required": 0,
-                "met": 0,
-                "handled": 0,
-                "escalated": 0,
-                "overdue": 0,
-                "households": set(),
-                "credit_days": 0.0,
-                "held_pair_days": 0,
-                "statuses": defaultdict(int),
-                "late": set(),
-            }
-        c["spans"].append((first, end))
-        c["pairings"] += 1
-        span_days = (end - first).days + 1
-        if first == qstart and (until is None or until >= qend):
-            required = per_q
-        else:  # ceil(per_q × days active in the quarter ÷ days in the quarter), as facts.required_visits
-            full_end = until if until is not None and until < qend else qend
-            required = -(-per_q * ((full_end - first).days + 1) // qdays_)
-        if last < qend:  # a running quarter asks only for the share already due
-            required = min(required, per_q * span_days // qdays_)
-        n = made.get(p["id"], 0)
-        c["visits"] += n
-        c["credited"] += min(n, required)
-        c["required"] += required
-        c["met"] += n >= required
-        for pr in reg.problems.get(p["id"], ()):
-            if pr["raised"] > ql:
-                continue
-            if any(qs <= d <= ql for d in pr["handled"]):
-                c["handled"] += 1
-                c["escalated"] += pr["escalated"] and qs <= pr["raised"]
-            elif pr["raised"] <= overdue_before and not any(d <= ql for d in pr["handled"]):
-                c["overdue"] += 1
-        status, credit = reg.credit(p["household_id"], end.isoformat(), pol["outcome_exited_pct"])
-        c["households"].add(p["household_id"])
-        c["statuses"][status or "none"] += 1
-        c["credit_days"] += credit * span_days
-        c["held_pair_days"] += span_days
+        if end >= first:
+            c = cadres.setdefault(p["cadre_id"], _counts(p))
+            _add_pairing(c, reg, pairing, q, last, first, end)
+    by_cadre: dict[int, list[planfacts.Measure]] = defaultdict(list)
+    for measures in reg.measures.values():
+        for cid, m in measures:
+            if cid in cadres:
+                by_cadre[cid].append(m)
+    for cid, ms in by_cadre.items():
+        counts = planfacts.tally(ms, q.start.isoformat(), last.isoformat())
+        cadres[cid]["owed"] += counts["owed"]
+        cadres[cid]["on_time"] += counts["on_time"]
     for w in reg.warnings:
-        if qstart <= w["deadline"] <= last and not w["followed"]:
-            due = w["deadline"].isoformat()
-            for p in reg.by_household[w["household_id"]]:
-                held = p["since"] <= due and (p["until"] is None or p["until"] >= due)
-                if held and p["cadre_id"] in cadres:
-                    cadres[p["cadre_id"]]["late"].add(w["household_id"])
-    out = {}
-    for cid, c in cadres.items():
-        held = _held_days(c["spans"])
-        coverage = held / days if days else 0.0
-        done, due = plans.get(cid, (0, 0))
-        ratios = {
-            "visits": (c["credited"] / c["required"]) if c["required"] else 1.0,
-            "compliance": c["met"] / c["pairings"],
-            "problems": c["handled"] / (c["handled"] + c["overdue"]) if c["handled"] + c["overdue"] else 1.0,
-            "outcomes": c["credit_days"] / c["held_pair_days"] if c["held_pair_days"] else 0.0,
-            "plans": done / due if due else 1.0,
+        if q.start <= w["deadline"] <= last and not w["followed"]:
+            cid = reg.cadre_on(w["household_id"], w["deadline"].isoformat())
+            if cid in cadres:
+                cadres[cid]["late"].add(w["household_id"])
+    return cadres
+
+
+def weights(pol: dict[str, int]) -> dict[str, Fraction]:
+    """The weights normalised to add up to 100 (all 0 when every weight is 0)."""
+    total = sum(pol[k] for k in WEIGHT_KEYS.values())
+    return {n: Fraction(100 * pol[k], total) if total else Fraction(0) for n, k in WEIGHT_KEYS.items()}
+
+
+def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str, Any]:
+    """A cadre's quarter from its counts: each part = normalised weight × ratio × coverage, less
+    the late follow-ups; score, rate and grade exact."""
+    held = _held_days(c["spans"])
+    coverage = Fraction(held, days) if days else Fraction(0)
+    owed = c["owed"] + len(c["no_plan"])
+    ratios = {
+        "visits": Fraction(c["credited"], c["required"]) if c["required"] else Fraction(1),
+        "compliance": Fraction(c["met"], c["pairings"]),
+        "problems": 1 - min(Fraction(1), Fraction(c["overdue_days"], c["pair_days"])),
+        "outcomes": c["credit_days"] / c["pair_days"],
+        "plans": Fraction(c["on_time"], owed) if owed else Fraction(1),
+    }
+    inputs = {
+        "visits": {"credited": c["credited"], "required": c["required"], "made": c["visits"]},
+        "compliance": {"met": c["met"], "pairings": c["pairings"]},
+        "problems": {
+            "handled": c["handled"],
+            "escalated": c["escalated"],
+            "overdue": c["overdue"],
+            "overdue_days": c["overdue_days"],
+            "pair_days": c["pair_days"],
+        },
+        "outcomes": {"households": len(c["households"]), **dict(c["statuses"])},
+        "plans": {"done": c["on_time"], "due": owed, "no_plan": len(c["no_plan"])},
+    }
+    norm = weights(pol)
+    parts = {n: norm[n] * ratios[n] * coverage for n in WEIGHTED}
+    late = len(c["late"])
+    parts["late_followup"] = Fraction(-pol[PENALTY_KEY] * late)
+    score = max(Fraction(0), sum(parts.values(), Fraction(0)))
+    rate = score / coverage if coverage else Fraction(0)
+    components = [
+        {
+            "name": n,
+            "weight": pol[WEIGHT_KEYS[n]],
+            "inputs": inputs[n],
+            "ratio": shown(ratios[n], 4),
+            "points": shown(parts[n]),
         }
-        inputs = {
-            "visits": {"credited": c["credited"], "required": c["required"], "made": c["visits"]},
-            "compliance": {"met": c["met"], "pairings": c["pairings"]},
-            "problems": {"handled": c["handled"], "escalated": c["escalated"], "overdue": c["overdue"]},
-            "outcomes": {"households": len(c["households"]), **dict(c["statuses"])},
-            "plans": {"done": done, "due": due},
+        for n in WEIGHTED
+    ]
+    components.append(
+        {
+            "name": "late_followup",
+            "weight": -pol[PENALTY_KEY],
+            "inputs": {"households": late},
+            "ratio": None,
+            "points": shown(parts["late_followup"]),
         }
-        components = []
-        for name in WEIGHTED:
-            weight = pol[WEIGHT_KEYS[name]]
-            components.append(
-                {
-                    "name": name,
-                    "weight": weight,
-                    "inputs": inputs[name],
-                    "ratio": round(ratios[name], 4),
-                    "points": round(weight * ratios[name] * coverage, 2),
-                }
-            )
-        late = len(c["late"])
+    )
+    grade = capped(grade_of(rate, coverage, pol), pol["veto_missed_quarter"] if c["missed"] else 0)
+    return {
+        "cadre": c["cadre"],
+        "cadre_name": c["cadre_name"],
+        "days_held": held,
+        "days": days,
+        "components": components,
+        "pairings": c["pairings"],
+        "households": c["households"],
+        "missed": c["missed"],
+        "grade": grade,
+        # exact, for the year and the ranking; never shown as such
+        "_parts": parts,
+        "_ratios": ratios,
+        "_coverage": coverage,
+        "_score": score,
+        "_rate": rate,
+    }
+
+
+def score_quarter(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, dict[str, Any]]:
+    """Per cadre id: the quarter's components (inputs, ratio, points), days held, score, rate, grade."""
+    pol = {k: reg.policy.value(k, q.end) for k in POLICY_USED}
+    days = _days(q.start, min(q.end, scored_to))
+    return {cid: quarter_score(c, days, pol) for cid, c in quarter_inputs(reg, q, scored_to).items()}
+
+
+def period_row(
+    qs: list[tuple[str, dict | None]], qdays: dict[str, int], pol: dict[str, int], single: bool = False
+) -> dict:
+    """A cadre's period from its quarters: the day-weighted mean of their exact parts and score; the
+    grade from the exact rate, held down by the veto when a quarter was missed."""
+    total = sum(qdays.values())
+    held = [(r, qdays[ql]) for ql, r in qs if r]
+    one = held[0][0]
+    if single:
+        return one | {"_veto": bool(one["missed"])}
+    days_held = sum(r["days_held"] for r, _d in held)
+    coverage = Fraction(days_held, total)
+    parts = {n: sum((r["_parts"][n] * d for r, d in held), Fraction(0)) / total for n in one["_parts"]}
+    score = sum((r["_score"] * d for r, d in held), Fraction(0)) / total
+    rate = score / coverage if coverage else Fraction(0)
+    components = []
+    for i, comp in enumerate(one["components"]):
+        n = comp["name"]
+        weight_days = sum(r["_coverage"] * d for r, d in held)
+        ratio = (
+            sum((r["_ratios"][n] * r["_coverage"] * d for r, d in held), Fraction(0)) / weight_days
+            if n != "late_followup" and weight_days
+            else None
+        )
+        inputs: dict[str, int] = defaultdict(int)
+        for r, _d in held:
+            for k, v in r["components"][i]["inputs"].items():
+                if k != "households" or n == "late_followup":
+                    inputs[k] += v
         components.append(
             {
-                "name": "late_followup",
-                "weight": -pol[PENALTY_KEY],
-                "inputs": {"households": late},
-                "ratio": None,
-                "points": float(-pol[PENALTY_KEY] * late),
+                "name": n,
+                "weight": comp["weight"],
+                "inputs": dict(inputs),
+                "ratio": None if ratio is None else shown(ratio, 4),
+                "points": shown(parts[n]),
             }
         )
-        score = round(max(0.0, sum(x["points"] for x in components)), 2)
-        rate = round(score / coverage, 2) if coverage else 0.0
-        out[cid] = {
-            "cadre": c["cadre"],
-            "cadre_name": c["cadre_name"],
-            "days_held": held,
-            "days": days,
-            "coverage": round(coverage, 4),
-            "pairings": c["pairings"],
-            "components": components,
-            "score": score,
-            "rate": rate,
-            "grade": grade_of(rate, coverage, pol),
-            "households": c["households"],
-            "statuses": dict(c["statuses"]),
-            "inputs": {x["name"]: x["inputs"] for x in components},
-        }
-    return out
+    missed = [ql for ql, r in qs if r and r["missed"]]
+    grade = capped(grade_of(rate, coverage, pol), pol["veto_missed_quarter"] if missed else 0)
+    households: set[int] = set()
+    for r, _d in held:
+        households |= r["households"]
+    return {
+        "cadre": one["cadre"],
+        "cadre_name": one["cadre_name"],
+        "days_held": days_held,
+        "days": total,
+        "components": components,
+        "households": households,
+        "grade": grade,
+        "_coverage": coverage,
+        "_score": score,
+        "_rate": rate,
+        "_veto": bool(missed),
+        "_missed": missed,
+    }
+
+
+def rank_and_cap(rows: list[dict[str, Any]], share_pct: int) -> None:
+    """Rank by the exact rate (the graded first, then the ungraded), and with a share cap on 优秀
+    keep at most ⌊graded × share_pct ÷ 100⌋ excellent by rank. Cadres tied on the rate at the cut
+    are all held to 合格 and flagged `tied_at_cap` (no tie is broken by a code or a name)."""
+    rows.sort(key=lambda r: (r["grade"] == "ungraded", -r["_rate"], r["cadre"]))
+    for n, r in enumerate(rows, 1):
+        r["rank"] = n
+        r["capped"] = r["tied_at_cap"] = False
+    excellent = [r for r in rows if r["grade"] == "excellent"]
+    if not share_pct:
+        return
+    quota = sum(r["grade"] != "ungraded" for r in rows) * share_pct // 100
+    if len(excellent) <= quota:
+        return
+    cut = excellent[quota]["_rate"]
+    for r in excellent:
+        if r["_rate"] <= cut:
+            r["grade"], r["capped"] = "pass", True
+            r["tied_at_cap"] = r["_rate"] == cut and any(x["_rate"] == cut for x in excellent[:quota])
+
+
+# --- the period: facts, computation, then the plain data out ----------------------------------------
 
 
 def build(
@@ -449,107 +619,35 @@ def build(
     by_unit: bool = False,
 ) -> dict[str, Any]:
     """The assessment of every cadre of the period. `unit` keeps one unit's cadres
-    (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead."""
+    (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead. A register
+    whose records stop (policy `records_until`) is scored to that day, the rest provisional."""
     today = today or dt.date.today()
     policy = Policy(db)
-    last = min(end, today)
-    provisional = end >= today
-    quarters = [q for q in quarters_of(start, end) if q.start <= last]
-    pairings = facts.pairings_between(db, start, last) if quarters else []
+    until = policy.records_until(today)
+    scored_to = min(end, today, until) if until else min(end, today)
+    provisional = end >= today or (until is not None and end > until)
+    quarters = [q for q in quarters_of(start, end) if q.start <= scored_to]
+    pairings = facts.pairings_between(db, start, scored_to) if quarters else []
     units, uid = scope(db, unit, by_unit)
     if units is not None and not by_unit:
         pairings = [p for p in pairings if units.cadre[p["cadre_id"]] == uid]
-    reg = Register(db, pairings, start, last, policy) if pairings else None
-    per_quarter = {str(q): score_quarter(reg, q, today) for q in quarters} if reg else {}
-    qdays = {str(q): _days(q.start, min(q.end, today)) for q in quarters}
-    total_days = sum(qdays.values())
-    moves = _moves(db, pairings, start, last)
-    given = dict(
-        db.execute(
-            "SELECT giver_cadre_id, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
-            " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id",
-            [start.isoformat(), last.isoformat()],
-        ).fetchall()
-    )
+    reg = Register(db, pairings, start, scored_to, policy) if pairings else None
+    per_quarter = {str(q): score_quarter(reg, q, scored_to) for q in quarters} if reg else {}
+    qdays = {str(q): _days(q.start, min(q.end, scored_to)) for q in quarters}
     pol_end = {k: policy.value(k, end) for k in POLICY_USED}
     single = len(quarters_of(start, end)) == 1  # a quarter; a year (even one begun) lists its quarters
-    cadre_ids = list(dict.fromkeys(p["cadre_id"] for p in pairings))
-    npairings: dict[int, int] = defaultdict(int)
-    for p in pairings:
-        npairings[p["cadre_id"]] += 1
-    rows = []
-    for cid in cadre_ids:
-        qs = [(ql, per_quarter[ql].get(cid)) for ql in per_quarter]
-        one = next(r for _q, r in qs if r is not None)
-        held = sum(r["days_held"] for _q, r in qs if r)
-        coverage = held / total_days if total_days else 0.0
-        if single:
-            components, score = one["components"], one["score"]
-        else:
-            components = _mean_components([(r, qdays[ql]) for ql, r in qs], total_days)
-            score = round(sum(r["score"] * qdays[ql] for ql, r in qs if r) / total_days, 2)
-        rate = round(score / coverage, 2) if coverage else 0.0
-        pts = {c["name"]: c for c in components}
-        households: set[int] = set()
-        tot: dict[tuple[str, str], int] = defaultdict(int)  # each input summed over the quarters
-        for _q, r in qs:
-            if r:
-                households |= r["households"]
-                for comp, inputs in r["inputs"].items():
-                    for k, v in inputs.items():
-                        tot[comp, k] += v
-        row = {
-            "cadre": one["cadre"],
-            "cadre_name": one["cadre_name"],
-            "provisional": provisional,
-            "days_held": held,
-            "days": total_days,
-            "coverage": round(coverage, 4),
-            "pairings": npairings[cid],
-            "visits": tot["visits", "made"],
-            "visits_credited": tot["visits", "credited"],
-            "visits_required": tot["visits", "required"],
-            "pairings_met": tot["compliance", "met"],
-            "pairing_quarters": tot["compliance", "pairings"],
-            "problems_handled": tot["problems", "handled"],
-            "problems_escalated": tot["problems", "escalated"],
-            "problems_overdue": tot["problems", "overdue"],
-            "households": len(households),
-            "exited": len(moves[cid]["exited"]),
-            "prosperous": len(moves[cid]["prosperous"]),
-            "relapsed": len(moves[cid]["relapsed"]),
-            "outcome_credit": pts["outcomes"]["ratio"],
-            "late_followups": tot["late_followup", "households"],
-            "aid_given": yuan(given.get(cid, 0)),
-            "score": score,
-            "rate": rate,
-            "grade": one["grade"] if single else grade_of(rate, coverage, pol_end),
-            "components": components,
-        }
-        if not single:
-            row["quarters"] = [
-                {
-                    "quarter": ql,
-                    "days": qdays[ql],
-                    "days_held": r["days_held"] if r else 0,
-                    "score": r["score"] if r else 0.0,
-                    "rate": r["rate"] if r else 0.0,
-                    "grade": r["grade"] if r else "ungraded",
-                }
-                for ql, r in qs
-            ]
-        rows.append(row)
-    _evidence_share(db, pairings, rows, start, last)
-    rows.sort(key=lambda r: (-r["score"], r["cadre"]))
-    for n, r in enumerate(rows, 1):
-        r["rank"] = n
+    rows = _rows(db, pairings, per_quarter, qdays, pol_end, start, scored_to, provisional, single)
+    _evidence_share(db, pairings, rows, start, scored_to)
     head = {
         "period": label,
         "start": start.isoformat(),
         "end": end.isoformat(),
         "in_progress": provisional,
         "provisional": provisional,
-        "scored_to": last.isoformat() if quarters else None,
+        "scored_to": scored_to.isoformat() if quarters else None,
+        "records_until": until.isoformat() if until else None,
+        "grade_set": pol_end["grade_set"],
+        "excellent_share_pct": pol_end["excellent_share_pct"],
         "quarters": {ql: {"days": d} for ql, d in qdays.items()},
         "weights": {k: pol_end[k] for k in (*WEIGHT_KEYS.values(), PENALTY_KEY)},
         "policy": {
@@ -566,34 +664,84 @@ def build(
     return head | {"cadres": redact_rows(rows) if redact else rows}
 
 
-def _mean_components(qs: list[tuple[dict | None, int]], total_days: int) -> list[dict[str, Any]]:
-    """A year's components: each quarter's points weighted by its days (a quarter not held counts 0)."""
-    first = next(r for r, _d in qs if r)
-    out = []
-    for i, comp in enumerate(first["components"]):
-        points = sum(r["components"][i]["points"] * d for r, d in qs if r) / total_days
-        held = [(r["components"][i], d * r["coverage"]) for r, d in qs if r]
-        weight_days = sum(d for _c, d in held)
-        ratio = (
-            round(sum(c["ratio"] * d for c, d in held) / weight_days, 4)
-            if comp["ratio"] is not None and weight_days
-            else None
-        )
-        inputs: dict[str, int] = defaultdict(int)
-        for c, _d in held:
-            for k, v in c["inputs"].items():
-                if k != "households" or comp["name"] == "late_followup":
-                    inputs[k] += v
-        out.append(
-            {
-                "name": comp["name"],
-                "weight": comp["weight"],
-                "inputs": dict(inputs),
-                "ratio": ratio,
-                "points": round(points, 2),
-            }
-        )
-    return out
+def _rows(
+    db: Store,
+    pairings: list[dict[str, Any]],
+    per_quarter: dict[str, dict[int, dict[str, Any]]],
+    qdays: dict[str, int],
+    pol: dict[str, int],
+    start: dt.date,
+    last: dt.date,
+    provisional: bool,
+    single: bool,
+) -> list[dict[str, Any]]:
+    """One row per cadre: the period computed from its quarters, ranked, rounded once for display."""
+    moves = _moves(db, pairings, start, last)
+    given = dict(
+        db.execute(
+            "SELECT giver_cadre_id, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
+            " AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id",
+            [start.isoformat(), last.isoformat()],
+        ).fetchall()
+    )
+    npairings: dict[int, int] = defaultdict(int)
+    for p in pairings:
+        npairings[p["cadre_id"]] += 1
+    rows = []
+    for cid in dict.fromkeys(p["cadre_id"] for p in pairings):
+        qs = [(ql, per_quarter[ql].get(cid)) for ql in per_quarter]
+        r = period_row(qs, qdays, pol, single)
+        comps = {c["name"]: c for c in r["components"]}
+        row = {
+            "cadre": r["cadre"],
+            "cadre_name": r["cadre_name"],
+            "provisional": provisional,
+            "days_held": r["days_held"],
+            "days": r["days"],
+            "coverage": shown(r["_coverage"], 4),
+            "pairings": npairings[cid],
+            "visits": comps["visits"]["inputs"]["made"],
+            "visits_credited": comps["visits"]["inputs"]["credited"],
+            "visits_required": comps["visits"]["inputs"]["required"],
+            "pairings_met": comps["compliance"]["inputs"]["met"],
+            "pairing_quarters": comps["compliance"]["inputs"]["pairings"],
+            "problems_handled": comps["problems"]["inputs"]["handled"],
+            "problems_escalated": comps["problems"]["inputs"]["escalated"],
+            "problems_overdue": comps["problems"]["inputs"]["overdue"],
+            "problems_overdue_days": comps["problems"]["inputs"]["overdue_days"],
+            "households": len(r["households"]),
+            "exited": len(moves[cid]["exited"]),
+            "prosperous": len(moves[cid]["prosperous"]),
+            "relapsed": len(moves[cid]["relapsed"]),
+            "outcome_credit": comps["outcomes"]["ratio"],
+            "late_followups": comps["late_followup"]["inputs"]["households"],
+            "aid_given": yuan(given.get(cid, 0)),
+            "score": shown(r["_score"]),
+            "rate": shown(r["_rate"]),
+            "grade": r["grade"],
+            "vetoed": r["_veto"],
+            "missed_quarters": r.get("_missed", [ql for ql, x in qs if x and x["missed"]]),
+            "components": r["components"],
+            "_rate": r["_rate"],
+        }
+        if not single:
+            row["quarters"] = [
+                {
+                    "quarter": ql,
+                    "days": qdays[ql],
+                    "days_held": x["days_held"] if x else 0,
+                    "score": shown(x["_score"]) if x else 0.0,
+                    "rate": shown(x["_rate"]) if x else 0.0,
+                    "grade": x["grade"] if x else "ungraded",
+                    "missed": x["missed"] if x else [],
+                }
+                for ql, x in qs
+            ]
+        rows.append(row)
+    rank_and_cap(rows, pol["excellent_share_pct"])
+    for row in rows:
+        del row["_rate"]
+    return rows
 
 
 def _moves(
@@ -665,13 +813,17 @@ def _cell(comp: dict[str, Any]) -> str:
     elif n == "compliance":
         text = f"{i['met']}/{i['pairings']}"
     elif n == "problems":
-        text = f"{i['handled']}/{i['handled'] + i['overdue']}" + (
+        text = _("{handled} in time").format(handled=i["handled"]) + (
             _(" ({n} esc.)").format(n=i["escalated"]) if i["escalated"] else ""
         )
+        if i.get("overdue_days"):
+            text += _(", {n} overdue {days} d").format(n=i["overdue"], days=i["overdue_days"])
     elif n == "outcomes":
         text = f"{comp['ratio']:.2f}" if comp["ratio"] is not None else ""
     elif n == "plans":
-        text = f"{i.get('done', 0)}/{i.get('due', 0)}"
+        text = f"{i.get('done', 0)}/{i.get('due', 0)}" + (
+            _(" ({n} no plan)").format(n=i["no_plan"]) if i.get("no_plan") else ""
+        )
     else:
         return f"{i['households']} → {comp['points']:g}" if i["households"] else "0"
     return f"{text} → {comp['points']:g}"
@@ -720,7 +872,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             **{n: _cell(comps[n]) for n in (*WEIGHTED, "late_followup")},
             "score": f"{r['score']:.2f}",
             "rate": f"{r['rate']:.2f}",
-            "grade": grade_name(r["grade"]),
+            "grade": grade_cell(r, data.get("grade_set", 0)),
         }
         if year:
             row["quarters"] = " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in r["quarters"])
@@ -728,13 +880,16 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         rows.append(row)
     w = data["weights"]
     formula = _(
-        "Per quarter, each part = weight × ratio × days held ÷ days: visits {visits} × credited/required"
-        " (each pairing's visits capped at its requirement); compliance {compliance} × pairings that met"
-        " theirs; problems {problems} × handled/(handled + overdue) (solved or escalated is handled; over"
-        " {days} days open is overdue; none: full); outcomes {outcomes} × credit (prosperous 1, exited"
-        " {exited}%, a relapse keeps the credit before it); plans {plans}; less {penalty} per household"
+        "Per quarter, each part = weight × 100 ÷ (sum of the weights) × ratio × days held ÷ days: visits"
+        " {visits} × credited/required (one visit per household and day, each pairing's capped at its"
+        " requirement); compliance {compliance} × pairings that met theirs; problems {problems} × (1 −"
+        " overdue problem-days ÷ pairing-days): a problem solved or escalated within {days} days never"
+        " costs; outcomes {outcomes} × the credit of each day held (prosperous 1, exited {exited}%, a"
+        " relapse keeps the credit before it); plans {plans} × measures done by their due date ÷ measures"
+        " due (a drop without a reason is due; causes and no plan: nothing); less {penalty} per household"
         " whose warning (shock, income drop) got no visit within {followup} days. Rate = score ÷ share of"
-        " days held; grade from the rate. A year's score is the day-weighted mean of its quarters'."
+        " days held; grade from the exact rate, ranked by it. A quarter with no visit to a household"
+        " paired all of it caps the grade. A year's score is the day-weighted mean of its quarters'."
     ).format(
         visits=w["score_visits"],
         compliance=w["score_compliance"],
@@ -750,13 +905,60 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     if any(r.get("visits_evidenced") for r in data["cadres"]):  # once a phone form came in
         columns.insert(columns.index("score"), "evidenced")
         headers.insert(columns.index("score") - 1, N_("Evidence"))
-    return {
-        "title": title,
-        "sections": [
-            {"kind": "table", "columns": columns, "headers": headers, "rows": rows},
-            {"kind": "text", "text": formula},
-        ],
-    }
+    sections = [{"kind": "table", "columns": columns, "headers": headers, "rows": rows}]
+    notes = grade_notes(data)
+    if notes:
+        sections.append({"kind": "text", "text": "\n".join(notes)})
+    sections.append({"kind": "text", "text": formula})
+    return {"title": title, "sections": sections}
+
+
+def grade_cell(row: dict[str, Any], grade_set: int) -> str:
+    """The grade as shown: its name in the unit's grade set, marked when held down by the veto (*)
+    or by the share cap on 优秀 (†, ‡ for a tie at the cut)."""
+    mark = ("*" if row.get("vetoed") and row["grade"] not in ("excellent", "ungraded") else "") + (
+        "‡" if row.get("tied_at_cap") else "†" if row.get("capped") else ""
+    )
+    return grade_name(row["grade"], grade_set) + mark
+
+
+def grade_notes(data: dict[str, Any]) -> list[str]:
+    """The lines under the table that explain a grade held down: the veto, the cap, the ties."""
+    rows = data.get("cadres", [])
+    gs = data.get("grade_set", 0)
+    out = []
+    for r in rows:
+        if r.get("vetoed") and r.get("missed_quarters"):
+            out.append(
+                _(
+                    "* {cadre}: no visit in {quarters} to a household paired all that quarter: at most {grade}."
+                ).format(
+                    cadre=r["cadre"],
+                    quarters=", ".join(r["missed_quarters"]),
+                    grade=grade_name(capped("excellent", _last_policy(data, "veto_missed_quarter")), gs),
+                )
+            )
+    held = [r["cadre"] for r in rows if r.get("capped")]
+    if held:
+        out.append(
+            _("† Share cap on excellent ({pct}%): held to {grade} by rank: {cadres}.").format(
+                pct=data.get("excellent_share_pct"), grade=grade_name("pass", gs), cadres=", ".join(held)
+            )
+        )
+    tied = [r["cadre"] for r in rows if r.get("tied_at_cap")]
+    if tied:
+        out.append(
+            _(
+                "‡ Tied on the rate at the cap, none preferred by code or name: {cadres}; the unit decides."
+            ).format(cadres=", ".join(tied))
+        )
+    if data.get("records_until"):
+        out.append(
+            _("The register's records stop on {day}: later days are provisional.").format(
+                day=data["records_until"]
+            )
+        )
+    return out
 
 
 def table_columns(plans: bool, year: bool) -> tuple[list[str], list[str]]:

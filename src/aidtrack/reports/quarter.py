@@ -8,13 +8,12 @@ statuses, and one count of the visits since the programme began. Nothing is quer
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from typing import Any
 
 from ..i18n import N_, _
 from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, label, quarter_name, yuan
-from ..ops import facts
+from ..ops import facts, planfacts
 from ..ops.policy import Policy
 from ..ops.redact import redact_rows
 from ..ops.units import Units, scope
@@ -570,26 +569,12 @@ def _measures(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start
     the quarter, done within them, and overdue at their last day (planned by then, due before it, not
     done or dropped by then). A household paired twice in the quarter has each count in the pairing
     whose days it fell in."""
-    by_household: dict[int, list[tuple]] = {}
-    for hid, planned, due, status, closed in db.execute(
-        "SELECT household_id, date, due, status, done_on FROM measures"
-        " WHERE date <= ? AND household_id IN (SELECT value FROM json_each(?))",
-        [end, json.dumps(sorted({p["household_id"] for p in pairings}))],
-    ):
-        by_household.setdefault(hid, []).append((planned, due, status, closed))
+    by_household = planfacts.measures_by_household(db, end, {p["household_id"] for p in pairings})
     for p, r in zip(pairings, rows):
         active = span(p, start, end)
         assert active is not None  # pairings_between: only pairings active in the quarter
-        first, last = active
-        due = done = overdue = 0
-        for planned, due_on, status, closed in by_household.get(p["household_id"], ()):
-            if due_on and first <= due_on <= last:
-                due += 1
-            if status == "done" and first <= closed <= last:
-                done += 1
-            if due_on and due_on < last and planned <= last and (closed is None or closed > last):
-                overdue += 1
-        r.update(measures_due=due, measures_done=done, measures_overdue=overdue)
+        n = planfacts.tally(by_household.get(p["household_id"], ()), *active)
+        r.update(measures_due=n["due"], measures_done=n["done"], measures_overdue=n["overdue"])
 
 
 def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:

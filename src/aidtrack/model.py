@@ -202,8 +202,10 @@ POLICY_KEYS: dict[str, PolicyKey] = {
         PolicyKey(
             "exit_at_line",
             "int",
-            1,
-            N_("1: a month exactly at the line counts towards exit; 0: only above it"),
+            0,
+            N_(
+                "0 (default): only a month strictly above the line counts towards exit; 1: one at it counts too"
+            ),
             0,
             1,
         ),

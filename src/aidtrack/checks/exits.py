@@ -2,12 +2,13 @@
 
 Households enrolled or relapsed at as-of whose income per person was above the poverty line of
 each month (the line in force on the month's first day) in each of ``exit_months`` consecutive
-calendar months, the last of them the latest recorded month ended by as-of (within the last
-WINDOW_MONTHS months; a month still in progress is never read). A month without an income record
-breaks the run. Whether a month exactly at the line counts is the policy ``exit_at_line`` (1, the
-default: it counts, as such a month is not below the line either). Income per person divides by
-the household's size in that month. In whole fen: income ≥ size × line (or > when exit_at_line
-is 0). The check proposes; a person decides with
+calendar months, the last of them **the last month ended by as-of** (a month still in progress
+is never read; a household whose income stops earlier is not proposed on stale months: on
+2005-01-31 a run ending June 2004 proposes nothing). A month without an income record breaks the
+run. Whether a month exactly at the line counts is the policy ``exit_at_line`` (0, the default:
+only strictly above; 1: at the line counts too). Income per person divides by the household's
+size in that month. In whole fen: income > size × line (or ≥ when exit_at_line is 1). The check
+proposes; a person decides with
 `aidtrack household status H01 --set exited`.
 """
 
@@ -64,6 +65,8 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
     chosen = {}
     for hid, months in income.items():
+        if not months or months[-1][0] != basis.month:
+            continue  # the run must reach the last ended month: no proposal on stale months
         streak = _run_above(months, partial(above, hid))
         if len(streak) >= need:
             chosen[hid] = streak

@@ -202,8 +202,10 @@ HELP = {
 
     Example: aidtrack check visits --as-of 2004-09-15
     """,
-    "exits": """Candidates for exit (脱贫): income per person at or above the line for exit_months months.
+    "exits": """Candidates for exit (脱贫): income per person above the line for exit_months months.
 
+    The months are consecutive and end at the last month ended by the as-of date (no proposal on
+    stale months); a month exactly at the line counts only with policy exit_at_line 1.
     Enrolled or relapsed households only; the check proposes, a person decides with
     `aidtrack household status H01 --set exited`.
 

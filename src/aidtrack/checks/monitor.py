@@ -137,7 +137,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         return {
             "household": labels[hid]["household"],
             "household_name": labels[hid]["household_name"],
-            "members": labels[hid]["members"],
+            "members": sizes.on(hid, as_of.isoformat()),  # the size then, not today's
             "status": status.get(hid),
             **row,
         }

@@ -5,10 +5,19 @@ opened; figures worked out by hand (poverty line 200 yuan a person a month, moni
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 
 import pytest
+
+from aidtrack.model import add_months, month_of
+from test_checks import income, months
+
+TODAY = dt.date.today()
+#: The last month ended before today, and the six months ending at it.
+LAST = add_months(month_of(TODAY), -1)
+SIX = months(add_months(LAST, -5), LAST)
 
 
 def show(cli, *args, code=0):
@@ -48,3 +57,70 @@ def test_check_monitor_shows_the_household_size_of_its_date(demo):
     assert h08["members"] == 4
     data = show(cli, "check", "monitor", "--as-of", "2004-09-30", code=1)
     assert {c["household"]: c for c in data["candidates"]}["H08"]["members"] == 6
+
+
+# --- 致富 (prosperous) -----------------------------------------------------------------------------
+
+
+def _poor_three(cli, per_month: str) -> None:
+    """H03, 3 people, enrolled two years ago, with `per_month` yuan in each of the last six months."""
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    income(cli, "H03", dict.fromkeys(SIX, per_month))
+
+
+def prosperous(cli) -> list[tuple]:
+    return cli.rows("SELECT date, reason FROM statuses WHERE status = 'prosperous'")
+
+
+def test_prosperous_at_150_a_head_is_refused_with_the_way_through(cli):
+    """The issue's trial: line 200, 450 a month for 3 people = 150 a head, under 2 × 200 = 400."""
+    _poor_three(cli, "450")
+    before = cli.checksum()
+    r = cli("household", "status", "H03", "--set", "prosperous", code=2)
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "150.00" in r.stderr and "400.00" in r.stderr and "--reason" in r.stderr
+    assert cli.checksum() == before
+    # The way through: an explicit reason saying why it is prosperous otherwise.
+    cli("household", "status", "H03", "--set", "prosperous", "--reason", "开饭店，收入未登记")
+    assert prosperous(cli) == [(TODAY.isoformat(), "开饭店，收入未登记")]
+
+
+def test_prosperous_boundary_at_the_ratio(cli):
+    # 1,200 for 3 people = 400.00 a head = exactly 200% of the line: allowed ("at or above").
+    _poor_three(cli, "1200")
+    cli("household", "status", "H03", "--set", "prosperous")
+    assert prosperous(cli) == [(TODAY.isoformat(), None)]
+
+
+def test_prosperous_one_fen_under_the_ratio_or_a_month_short_is_refused(cli):
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    # 7,199.99 over 18 person-months: one fen short of 18 × 400 = 7,200.
+    income(cli, "H03", {**dict.fromkeys(SIX, "1200"), SIX[0]: "1199.99"})
+    r = cli("household", "status", "H03", "--set", "prosperous", code=2)
+    assert "at least 200% of the poverty line (400.00)" in r.stderr
+    cli("policy", "set", "prosper_ratio", "1.5", "--from", "2000-01-01")  # 300 a head: now it holds
+    cli("household", "status", "H03", "--set", "prosperous")
+    assert len(prosperous(cli)) == 1
+
+
+def test_prosperous_needs_the_months_recorded(cli):
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    income(cli, "H03", dict.fromkeys(SIX[1:], "3000"))  # 5 of the 6 months: a gap is not evidence
+    r = cli("household", "status", "H03", "--set", "prosperous", code=2)
+    assert "needs 6 recorded months" in r.stderr and "has 5" in r.stderr
+    assert prosperous(cli) == []
+
+
+def test_prosperous_history_from_paper_is_recorded_with_a_warning(cli):
+    """Dated more than 90 days ago: history typed from paper, kept as the paper says, warned."""
+    _poor_three(cli, "450")
+    old = (TODAY - dt.timedelta(days=91)).isoformat()
+    edge = (TODAY - dt.timedelta(days=90)).isoformat()
+    r = cli("household", "status", "H03", "--set", "prosperous", "--date", edge, code=2)
+    assert "--reason" in r.stderr
+    r = cli("household", "status", "H03", "--set", "prosperous", "--date", old)
+    assert "Warning: recorded as history from paper" in r.stderr
+    assert prosperous(cli) == [(old, None)]

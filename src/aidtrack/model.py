@@ -445,6 +445,25 @@ POLICY_KEYS.update(
                 1_000,
             ),
             PolicyKey(
+                "prosper_ratio",
+                "pct",
+                200,
+                N_(
+                    "致富 (prosperous): income per person over the last prosper_months recorded months at"
+                    " least this % of the poverty line (200 = twice the line), or a --reason saying why"
+                ),
+                100,
+                1_000,
+            ),
+            PolicyKey(
+                "prosper_months",
+                "int",
+                6,
+                N_("recorded months (ended by the status's date) the 致富 income test averages"),
+                1,
+                24,
+            ),
+            PolicyKey(
                 "stable_months",
                 "int",
                 6,

@@ -201,7 +201,7 @@ def status(
 
     db = open_db(create=set_ is not None)  # listing the history must not create a missing register
     if set_ is not None:
-        actions.set_status(db, ref, set_, date, reason, today())
+        actions.set_status(db, ref, set_, date, reason, today(), warn=warn)
     list_records("statuses", fmt if set_ is None else "table", household=ref)
 
 

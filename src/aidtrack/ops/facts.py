@@ -234,3 +234,48 @@ def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> di
             [str(start), str(end)],
         ).fetchall()
     )
+
+
+# --- the rules a decision about a household applies (docs/rules.md "Decisions") ------------------
+
+
+def last_ended_month(day: dt.date | str) -> str:
+    """The latest month whose last day is on or before the day (a month in progress is not read)."""
+    from ..model import add_months
+
+    d = dt.date.fromisoformat(str(day))
+    own = f"{d.year:04d}-{d.month:02d}"
+    return own if (d + dt.timedelta(days=1)).day == 1 else add_months(own, -1)
+
+
+def prosper_test(db: Store, hid: int, day: dt.date | str) -> dict[str, Any]:
+    """Whether a household's income allows 致富 (prosperous) on a day, with the figures.
+
+    The latest `prosper_months` recorded months ended by the day (within WINDOW months): their income
+    must reach `prosper_ratio` % of what the poverty line gives the household over them, in whole
+    fen 100 × Σ income ≥ ratio × Σ (size that month × line that month). Fewer recorded months than
+    `prosper_months` fails the test (missing income is a gap, not evidence of prosperity).
+    Returns {"ok", "need", "months", "first", "last", "per_person", "required", "ratio"} (money in fen
+    per person a month, averaged over the person-months).
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    need = policy.value("prosper_months", day)
+    ratio = policy.value("prosper_ratio", day)
+    last = last_ended_month(day)
+    months = latest_recorded_months(db, last, need, max(24, need), [hid]).get(hid, [])
+    size = Sizes(db, [hid])
+    people = sum(size.month(hid, m) for m, _ in months)
+    total = sum(fen for _, fen in months)
+    owed = sum(size.month(hid, m) * policy.value("poverty_line", f"{m}-01") for m, _ in months)
+    return {
+        "ok": len(months) >= need and 100 * total >= ratio * owed,
+        "need": need,
+        "months": len(months),
+        "first": months[0][0] if months else None,
+        "last": months[-1][0] if months else last,
+        "per_person": round(total / people) if people else None,
+        "required": round(ratio * owed / (100 * people)) if people else None,
+        "ratio": ratio,
+    }

@@ -327,7 +327,12 @@ def add_visit(
     return vid
 
 
-def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | None = None) -> list[dict]:
+def set_statuses(
+    db: Store,
+    entries: list[Mapping[str, Any]],
+    today: dt.date | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[dict]:
     """Record status changes (the CLI's one, the relapse check's many) in one transaction.
 
     Each entry is a status in its public shape (household, status, date, reason): validated as
@@ -337,9 +342,14 @@ def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | N
     refs = Refs(db).preload() if len(entries) > 20 else Refs(db)
     rows = [validate("statuses", e, refs, today).raise_first() for e in entries]
     done = []
+    found: list[str] = []
     with db.write():
         for row in rows:
+            if warn is not None:
+                found += slips(db, "statuses", row)
             done.append(_public_by_id(db, "statuses", int(insert(db, "statuses", row))))
+    for message in found:
+        warn(message)  # type: ignore[misc]
     return done
 
 

@@ -87,4 +87,21 @@ def _visit(db: Store, row: Mapping[str, Any]) -> list[str]:
     ]
 
 
-_SLIPS = {"households": _household, "pairings": _pairing, "income": _income, "visits": _visit}
+def _status(db: Store, row: Mapping[str, Any]) -> list[str]:
+    """History typed from paper (dated HISTORY_DAYS or more ago) where 致富's income test fails."""
+    from .refs import Refs
+    from .validate import prosper_refusal
+
+    if row.get("status") != "prosperous" or row.get("reason"):
+        return []
+    why = prosper_refusal(Refs(db), row["household_id"], row["date"])
+    return [_("recorded as history from paper, but it {why}").format(why=why)] if why else []
+
+
+_SLIPS = {
+    "statuses": _status,
+    "households": _household,
+    "pairings": _pairing,
+    "income": _income,
+    "visits": _visit,
+}

@@ -47,9 +47,11 @@ _TYPED: dict[str, tuple[type, ...]] = {
 class _Fields:
     """Reads fields of one input record, collecting errors instead of stopping at the first."""
 
-    def __init__(self, data: Mapping[str, Any]):
+    def __init__(self, data: Mapping[str, Any], today: dt.date | None = None):
         self.data = data
         self.errors: list[AidtrackError] = []
+        #: The day the record is checked on (the rules that spare history dated long enough ago).
+        self.today = today or dt.date.today()
 
     def raw(self, name: str) -> Any:
         value = self.data.get(name)
@@ -141,7 +143,7 @@ def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> 
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
     fields = _FIELDS[kind]
-    f = _Fields(data)
+    f = _Fields(data, today)
     values = {spec.name: _read(f, spec, refs, today) for spec in fields}
     row = {spec.column: values[spec.name] for spec in fields if spec.column}
     _RULES[kind](k, values, row, f, refs, data)
@@ -238,7 +240,7 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
                     cache[value] = got
             values[name] = got
         row = {column: values[name] for column, name in stored}
-        f = _Fields(data)
+        f = _Fields(data, today)
         rules(k, values, row, f, refs, data)
         return Checked(row, f.errors)
 
@@ -304,8 +306,51 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             )
 
 
+#: A decision dated this many days or more before today is history typed from paper: a rule it
+#: breaks is a warning (ops/slips.py), not a refusal (docs/rules.md "Decisions").
+HISTORY_DAYS = 90
+
+
+def is_history(day: str, today: dt.date) -> bool:
+    return day < (today - dt.timedelta(days=HISTORY_DAYS)).isoformat()
+
+
+def prosper_refusal(refs: Refs, hid: int, day: str) -> str | None:
+    """Why 致富 (prosperous) does not hold for a household on a day, with the way through; None if it holds."""
+    from ..model import format_yuan
+    from .facts import prosper_test
+
+    t = prosper_test(refs.db, hid, day)
+    if t["ok"]:
+        return None
+    code = refs.code("household", hid)
+    if t["months"] < t["need"]:
+        return _(
+            "needs {need} recorded months of income up to {last} for 致富 ({code} has {n}); record the"
+            " income, or give --reason saying why it is prosperous otherwise"
+        ).format(need=t["need"], last=t["last"], code=code, n=t["months"])
+    return _(
+        "needs income per person of at least {ratio}% of the poverty line ({required}) over {first} to"
+        " {last} for 致富; {code} had {got}: give --reason saying why it is prosperous otherwise"
+    ).format(
+        ratio=t["ratio"],
+        required=format_yuan(t["required"]),
+        first=t["first"],
+        last=t["last"],
+        code=code,
+        got=format_yuan(t["per_person"]),
+    )
+
+
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A status is a decision (docs/rules.md "Decisions"): 致富 needs the income or a reason."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
+    hid, day = v["household"], v["date"]
+    if v["status"] == "prosperous" and hid is not None and day and not v["reason"]:
+        if not is_history(day, f.today):  # older: history typed from paper, warned (ops/slips.py)
+            why = prosper_refusal(refs, hid, day)
+            if why:
+                f.fail("status", "prosperous", why)
 
 
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:

@@ -124,3 +124,69 @@ def test_prosperous_history_from_paper_is_recorded_with_a_warning(cli):
     r = cli("household", "status", "H03", "--set", "prosperous", "--date", old)
     assert "Warning: recorded as history from paper" in r.stderr
     assert prosperous(cli) == [(old, None)]
+
+
+# --- livelihood dated like status; spending (支出) ----------------------------------------------
+
+
+def test_livelihood_change_is_dated_and_reports_read_it_at_their_date(demo):
+    """H01's register says transport; it lived on dogs and the son's wage from 2003-11-01 (demo)."""
+    cli = demo
+    assert cli.rows("SELECT livelihood FROM households WHERE code = 'H01'") == [("transport",)]
+    before = show(cli, "report", "outcomes", "--as-of", "2003-10-31")["households_by_livelihood"]
+    after = show(cli, "report", "outcomes", "--as-of", "2003-11-01")["households_by_livelihood"]
+    assert (before["transport"], before["husbandry"]) == (4, 2)
+    assert (after["transport"], after["husbandry"]) == (3, 3)
+    # A later change through the CLI: a dated record; the months before keep theirs.
+    cli("household", "edit", "H03", "--livelihood", "employment", "--from", "2004-10-01")
+    assert cli.rows(
+        "SELECT lv.livelihood, lv.date FROM livelihoods lv JOIN households h ON h.id = lv.household_id"
+        " WHERE h.code = 'H03'"
+    ) == [("employment", "2004-10-01")]
+    assert cli.rows("SELECT livelihood FROM households WHERE code = 'H03'") == [("transport",)]
+    assert (
+        show(cli, "report", "outcomes", "--as-of", "2004-09-30")["households_by_livelihood"]["transport"] == 3
+    )
+    assert (
+        show(cli, "report", "outcomes", "--as-of", "2004-10-01")["households_by_livelihood"]["transport"] == 2
+    )
+    r = cli(
+        "household",
+        "edit",
+        "H03",
+        "--livelihood",
+        "commerce",
+        "--from",
+        "2004-11-01",
+        "--members",
+        "2",
+        code=2,
+    )
+    assert "give it alone" in r.stderr
+
+
+def test_spending_add_list_and_reimbursed_not_above_the_amount(cli):
+    cli("household", "add", "刘香福", "--code", "H01", "--enrolled", "2003-07-01")
+    cli(
+        "spending",
+        "add",
+        "H01",
+        "--date",
+        "2003-10-16",
+        "--kind",
+        "医疗",
+        "--amount",
+        "8000",
+        "--reimbursed",
+        "3000",
+    )
+    assert cli.rows("SELECT date, kind, amount, reimbursed FROM spending") == [
+        ("2003-10-16", "medical", 800000, 300000)
+    ]
+    before = cli.checksum()
+    r = cli(
+        "spending", "add", "H01", "--kind", "schooling", "--amount", "100", "--reimbursed", "100.01", code=2
+    )
+    assert "reimbursed" in r.stderr and "100.00" in r.stderr
+    assert cli.checksum() == before
+    assert [s["amount"] for s in show(cli, "spending", "list")] == [8000.0]

@@ -123,6 +123,8 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
         "家庭成员",
         "会议",
         "会议议题",
+        "支出",
+        "生计变更",
     ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()

@@ -390,6 +390,8 @@ OPEN_MEASURES = ("planned", "in_progress")
 FOUND_BY = ("cadre", "unit", "self")
 #: Monitoring categories (监测对象类型).
 MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
+#: Kinds of spending (支出): 医疗, 教育, 住房, 灾害, 其他 (medical and schooling are unavoidable costs).
+SPENDING_KINDS = ("medical", "schooling", "housing", "disaster", "other")
 
 ZH_NAMES.update(
     {

@@ -279,3 +279,18 @@ def prosper_test(db: Store, hid: int, day: dt.date | str) -> dict[str, Any]:
         "required": round(ratio * owed / (100 * people)) if people else None,
         "ratio": ratio,
     }
+
+
+def livelihood_at(db: Store, day: dt.date | str) -> dict[int, str | None]:
+    """Each household's livelihood on a day: its latest dated change (kind `livelihoods`) on or before
+    the day, else the household's own `livelihood` (as first recorded). One query."""
+
+    def compute() -> dict[int, str | None]:
+        rows = db.execute(
+            "SELECT h.id, coalesce((SELECT lv.livelihood FROM livelihoods lv WHERE lv.household_id = h.id"
+            " AND lv.date <= ? ORDER BY lv.date DESC, lv.id DESC LIMIT 1), h.livelihood) FROM households h",
+            [str(day)],
+        )
+        return dict(rows.fetchall())
+
+    return memo(db, ("livelihood_at", str(day)), compute)

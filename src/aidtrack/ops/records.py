@@ -220,6 +220,10 @@ _CHECKED_KEYS = {
     "statuses": N_("this status on this day is already recorded (status entry {id})"),
     "problems": N_("this problem is already recorded at that visit (problem {id})"),
     "members": N_("a member of this name who joined that day is already recorded (member {id})"),
+    "spending": N_(
+        "the same spending (household, date, kind, amount, note) is already recorded as spending {id};"
+        " a second bill of the same day needs a note of its own (a receipt number)"
+    ),
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from .. import parse
 from ..i18n import _
 from ..kinds import REGISTRY, Field, Kind
-from ..model import AidtrackError, month_of
+from ..model import AidtrackError, format_yuan, month_of
 from .refs import Ambiguous, Refs
 
 
@@ -317,7 +317,6 @@ def is_history(day: str, today: dt.date) -> bool:
 
 def prosper_refusal(refs: Refs, hid: int, day: str) -> str | None:
     """Why 致富 (prosperous) does not hold for a household on a day, with the way through; None if it holds."""
-    from ..model import format_yuan
     from .facts import prosper_test
 
     t = prosper_test(refs.db, hid, day)
@@ -609,6 +608,20 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
                 ).format(since=odate, until=oend or _("now")),
             )
             return
+
+
+def _rules_spending(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A cost may predate enrolment (it may be why the household is poor); reimbursed ≤ the amount."""
+    if v["amount"] is not None and v["reimbursed"] is not None and v["reimbursed"] > v["amount"]:
+        f.fail(
+            "reimbursed",
+            data.get("reimbursed"),
+            _("is more than the amount ({amount})").format(amount=format_yuan(v["amount"])),
+        )
+
+
+def _rules_livelihoods(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A livelihood change, dated like a status; history before enrolment is allowed."""
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

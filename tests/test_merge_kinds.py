@@ -234,6 +234,8 @@ def build_caizheng(cli) -> None:
         "推荐工作",
     )
     cli("job", "add", "H01", "--member", "刘小红", "--started", "2004-03-10", "--measure", "推荐工作")
+    # out of poverty first: a household in the programme is already helped, never monitored
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-06-30")
     cli("monitor", "add", "H01", "--category", "sudden", "--date", "2004-07-01")
     cli("spending", "add", "H01", "--date", "2004-07-01", "--kind", "housing", "--amount", "900")
     cli("household", "edit", "H01", "--livelihood", "employment", "--from", "2004-03-10")

@@ -190,3 +190,147 @@ def test_spending_add_list_and_reimbursed_not_above_the_amount(cli):
     assert "reimbursed" in r.stderr and "100.00" in r.stderr
     assert cli.checksum() == before
     assert [s["amount"] for s in show(cli, "spending", "list")] == [8000.0]
+
+
+# --- monitoring (防止返贫动态监测): categories and risk elimination -------------------------------
+
+
+def _never(cli, code: str, per_month: str, members: int = 1) -> None:
+    """A household recorded, never enrolled, with `per_month` in each month of 2004-01..2004-09."""
+    cli("household", "add", f"户{code}", "--code", code, "--members", str(members), "--enrolled", "none")
+    income(cli, code, dict.fromkeys(months("2004-01", "2004-09"), per_month))
+
+
+def test_marginal_only_between_the_poverty_line_and_the_monitoring_line(cli):
+    """The issue's trial: never enrolled at 75 a head is proposed for enrolment, never as marginal."""
+    _never(cli, "H01", "150", members=2)  # 75.00 a head: under the line 200
+    _never(cli, "H02", "400", members=2)  # 200.00: exactly at the line, in the band
+    _never(cli, "H03", "599.98", members=2)  # 299.99: one fen under the monitoring line 300
+    _never(cli, "H04", "600", members=2)  # 300.00: at the monitoring line, not watched
+    data = show(cli, "check", "monitor", "--as-of", "2004-10-15", code=1)
+    assert {c["household"]: c["category"] for c in data["candidates"]} == {
+        "H02": "marginal",
+        "H03": "marginal",
+    }
+    [e] = data["enrolment"]
+    assert (e["household"], e["average_per_person"], e["line"], e["months"]) == ("H01", 75.0, 200.0, 9)
+    table = cli("check", "monitor", "--as-of", "2004-10-15", code=1).stdout
+    assert "propose enrolment or 低保" in table
+    # monitor add follows the same rule, whatever path.
+    before = cli.checksum()
+    r = cli("monitor", "add", "H01", "--category", "marginal", "--date", "2004-10-15", code=2)
+    assert "75.00 a person is under the poverty line (200.00)" in r.stderr and "低保" in r.stderr
+    r = cli("monitor", "add", "H04", "--category", "marginal", "--date", "2004-10-15", code=2)
+    assert "at or above the monitoring line (300.00)" in r.stderr
+    assert cli.checksum() == before
+    cli("monitor", "add", "H02", "--category", "marginal", "--date", "2004-10-15")
+    cli("monitor", "add", "H03", "--category", "marginal", "--date", "2004-10-15")
+    assert cli.scalar("SELECT count(*) FROM monitoring WHERE category = 'marginal'") == 2
+    # No income in the 12 months before: a gap, never evidence either way.
+    cli("household", "add", "户H05", "--code", "H05", "--enrolled", "none")
+    r = cli("monitor", "add", "H05", "--category", "marginal", "--date", "2004-10-15", code=2)
+    assert "record it first" in r.stderr
+
+
+def test_a_household_in_poverty_cannot_be_monitored(cli):
+    """The issue's trial: `monitor add --category sudden` for a household still in poverty."""
+    cli("household", "add", "王建军", "--code", "H03", "--enrolled", "2003-07-01")
+    before = cli.checksum()
+    r = cli("monitor", "add", "H03", "--category", "sudden", "--date", "2004-10-15", code=2)
+    assert len(r.stderr.strip().splitlines()) == 1 and "already helped" in r.stderr
+    cli("household", "status", "H03", "--set", "exited", "--date", "2004-06-01", "--reason", "就业")
+    cli("household", "status", "H03", "--set", "relapsed", "--date", "2004-09-01")
+    r = cli("monitor", "add", "H03", "--category", "sudden", "--date", "2004-10-15", code=2)
+    assert "(relapsed)" in r.stderr
+    assert cli.checksum() != before and cli.scalar("SELECT count(*) FROM monitoring") == 0
+    # The day before it relapsed it was out of poverty: monitoring then is allowed.
+    cli("monitor", "add", "H03", "--category", "sudden", "--date", "2004-08-31")
+    assert cli.rows("SELECT category, date FROM monitoring") == [("sudden", "2004-08-31")]
+
+
+def test_a_large_cost_not_settled_is_a_sudden_hardship_lead(cli):
+    """large_cost 5,000 yuan left after reimbursement; settled when reimbursed or 12 months old."""
+    cli("household", "add", "刘香福", "--code", "H01", "--members", "2", "--enrolled", "2003-01-01")
+    cli("household", "status", "H01", "--set", "exited", "--date", "2003-06-30", "--reason", "运输")
+    income(cli, "H01", dict.fromkeys(months("2003-10", "2004-09"), "1000"))  # 500 a head: above
+    cli(
+        "spending",
+        "add",
+        "H01",
+        "--date",
+        "2004-09-01",
+        "--kind",
+        "medical",
+        "--amount",
+        "8000",
+        "--reimbursed",
+        "3000.01",
+    )
+    cli("check", "monitor", "--as-of", "2004-10-15", code=0)  # 4,999.99 left: not large
+    cli("spending", "edit", "1", "--reimbursed", "3000")  # 5,000.00 left: large
+    data = show(cli, "check", "monitor", "--as-of", "2004-10-15", code=1)
+    [c] = data["candidates"]
+    assert (c["household"], c["category"], c["reasons"]) == ("H01", "sudden", ["large_cost"])
+    assert c["large_costs"] == [
+        {"date": "2004-09-01", "kind": "medical", "amount": 8000.0, "reimbursed": 3000.0}
+    ]
+    # 12 months on it counts as borne: 2005-09-01 is the last day it is unsettled.
+    income(cli, "H01", dict.fromkeys(months("2004-10", "2005-08"), "1000"))
+    assert (
+        show(cli, "check", "monitor", "--as-of", "2005-08-31", code=1)["candidates"][0]["household"] == "H01"
+    )
+    cli("check", "monitor", "--as-of", "2005-09-01", code=0)
+
+
+def _monitored(cli) -> None:
+    """H01, 2 people, exited 2004-03-31, monitored from 2004-10-15; 700 a month (350 a head) after."""
+    cli("household", "add", "刘香福", "--code", "H01", "--members", "2", "--enrolled", "2003-01-01")
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-03-31", "--reason", "运输")
+    income(cli, "H01", dict.fromkeys(months("2004-04", "2004-10"), "500"))
+    cli("monitor", "add", "H01", "--category", "unstable", "--date", "2004-10-15")
+    income(cli, "H01", dict.fromkeys(months("2004-11", "2005-05"), "700"))
+
+
+def test_risk_elimination_needs_a_measure_done_and_the_months(cli):
+    _monitored(cli)
+    # 2005-04-30: 2004-11..2005-04 all 700 ≥ 2 × 300, monitored since 2004-10-15 (≥ 6 months), but no
+    # measure was done since monitoring began.
+    r = cli("monitor", "end", "H01", "--date", "2005-04-30", code=2)
+    assert "no measure done since monitoring began" in r.stderr
+    cli("plan", "add", "H01", "--what", "找工作", "--kind", "job", "--date", "2004-10-16")
+    cli("plan", "done", "1", "--date", "2005-04-20", "--result", "保安")
+    # 2005-04-14: 6 months before is 2004-10-14, the day before monitoring began: too soon.
+    gaps = show(cli, "check", "monitor", "--as-of", "2005-04-14")["monitored"][0]
+    assert gaps["too_soon"] is True
+    # 2005-04-30 now ready; ended, the entry keeps its history.
+    data = show(cli, "check", "monitor", "--as-of", "2005-04-30", code=1)
+    assert [r["household"] for r in data["ready"]] == ["H01"]
+    cli("monitor", "end", "H01", "--date", "2005-04-30")
+    assert cli.rows("SELECT ended_on FROM monitoring") == [("2005-04-30",)]
+
+
+def test_risk_elimination_needs_costs_settled_and_a_member_able_to_work(cli):
+    _monitored(cli)
+    cli("plan", "add", "H01", "--what", "找工作", "--kind", "job", "--date", "2004-10-16")
+    cli("plan", "done", "1", "--date", "2005-04-20", "--result", "保安")
+    cli("spending", "add", "H01", "--date", "2005-03-01", "--kind", "schooling", "--amount", "6000")
+    r = cli("monitor", "end", "H01", "--date", "2005-04-30", code=2)
+    assert "large cost(s) not settled: 2005-03-01 6000.00" in r.stderr
+    cli("spending", "edit", "1", "--reimbursed", "1000.01")  # 4,999.99 left: settled
+    # Both people (the two counted at enrolment, #1 and #2) named: one 60 on the day, one disabled.
+    ids = [r[0] for r in cli.rows("SELECT id FROM members ORDER BY id")]
+    cli("member", "edit", str(ids[0]), "--born", "1945-04-30")
+    cli("member", "edit", str(ids[1]), "--health", "disabled")
+    r = cli("monitor", "end", "H01", "--date", "2005-04-30", code=2)
+    assert "no member able to work" in r.stderr
+    cli("member", "edit", str(ids[0]), "--born", "1945-05-01")  # 59 on 2005-04-30: of working age
+    cli("monitor", "end", "H01", "--date", "2005-04-30")
+    assert cli.rows("SELECT ended_on FROM monitoring") == [("2005-04-30",)]
+
+
+def test_check_plans_covers_a_monitored_household(cli):
+    cli("household", "add", "户H01", "--code", "H01", "--members", "2", "--enrolled", "none")
+    income(cli, "H01", dict.fromkeys(months("2004-01", "2004-09"), "500"))
+    cli("monitor", "add", "H01", "--category", "marginal", "--date", "2004-10-15")
+    data = show(cli, "check", "plans", "--as-of", "2004-12-31", code=1)
+    assert "H01" in json.dumps(data)

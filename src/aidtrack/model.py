@@ -466,10 +466,32 @@ POLICY_KEYS.update(
                 24,
             ),
             PolicyKey(
+                "large_cost",
+                "money",
+                5_000_00,
+                N_(
+                    "a cost (支出) left after reimbursement of at least this many yuan is large: a"
+                    " sudden-hardship lead (突发严重困难户), unsettled for settle_months"
+                ),
+                1_00,
+                10_000_000_00,
+            ),
+            PolicyKey(
+                "settle_months",
+                "int",
+                12,
+                N_("months after which a large cost not reimbursed counts as settled (borne)"),
+                1,
+                120,
+            ),
+            PolicyKey(
                 "stable_months",
                 "int",
                 6,
-                N_("ended months above the monitoring line before risk elimination"),
+                N_(
+                    "risk elimination (风险消除) needs this many months under monitoring and its ended"
+                    " months at or above the monitoring line"
+                ),
                 1,
                 120,
             ),

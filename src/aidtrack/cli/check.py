@@ -218,7 +218,10 @@ HELP = {
     "monitor": """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
 
     Watch band: income per person over the last 12 ended months under watch_ratio × the poverty
-    line. Ready: stable_months ended months above that line and no open measure.
+    line (never enrolled and under the poverty line itself: proposed for enrolment or 低保, not
+    marginal); a large cost not settled (spending) is a sudden-hardship lead. Households in the
+    programme are not candidates. Ready: stable_months monitored and above that line, a measure
+    done, none open, large costs settled, a member able to work.
 
     Example: aidtrack check monitor --as-of 2004-10-15
     """,

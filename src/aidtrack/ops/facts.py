@@ -294,3 +294,181 @@ def livelihood_at(db: Store, day: dt.date | str) -> dict[int, str | None]:
         return dict(rows.fetchall())
 
     return memo(db, ("livelihood_at", str(day)), compute)
+
+
+#: Months of income the monitoring rules look at (the income of the past year).
+WATCH_MONTHS = 12
+
+
+def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[str, Any]]:
+    """Where each household's income per person stands on a day against the poverty line and the
+    monitoring line (`watch_ratio` % of it): the recorded months among the WATCH_MONTHS months ended
+    by the day. Households without any such month are left out (a gap, not evidence).
+
+    Per household: {"months", "first", "last", "per_person" (fen, over the person-months), "line"
+    and "watch_line" (fen, averaged over the months), "band"}: "below_line" when Σ income × n <
+    Σ person-months × Σ line, else "watch" when 100 × Σ income × n < Σ person-months × ratio × Σ line,
+    else "above". The one rule behind `check monitor`'s candidates and `monitor add`'s categories.
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    ratio = policy.value("watch_ratio", day)
+    ids = list(household_ids)
+    income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
+    size = Sizes(db, ids)
+    out: dict[int, dict[str, Any]] = {}
+    for hid, months in income.items():
+        if not months:
+            continue
+        n = len(months)
+        total = sum(fen for _, fen in months)
+        people = sum(size.month(hid, m) for m, _ in months)
+        lines = sum(policy.value("poverty_line", f"{m}-01") for m, _ in months)
+        if total * n < people * lines:
+            band = "below_line"
+        elif 100 * total * n < people * ratio * lines:
+            band = "watch"
+        else:
+            band = "above"
+        out[hid] = {
+            "months": n,
+            "first": months[0][0],
+            "last": months[-1][0],
+            "per_person": round(total / people),
+            "line": round(lines / n),
+            "watch_line": round(ratio * lines / (100 * n)),
+            "band": band,
+        }
+    return out
+
+
+def months_before(day: dt.date | str, n: int) -> str:
+    """The same day n months earlier (the month's last day when it is shorter), as ISO text."""
+    import calendar
+
+    d = dt.date.fromisoformat(str(day))
+    idx = d.year * 12 + d.month - 1 - n
+    y, m = idx // 12, idx % 12 + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1])).isoformat()
+
+
+def large_costs(db: Store, day: dt.date | str, household_ids=None) -> dict[int, list[dict[str, Any]]]:
+    """Each household's unsettled large costs on a day (docs/monitoring.md "Spending").
+
+    A spending record is a large cost when what is left after reimbursement (amount − reimbursed)
+    is at least `large_cost`; it is settled when reimbursed down below that, or once it is
+    `settle_months` months old (dated on or before the day that many months back). The reimbursed
+    amount is as recorded now (a later reimbursement has no date of its own).
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    limit = policy.value("large_cost", day)
+    since = months_before(day, policy.value("settle_months", day))
+    sql = (
+        "SELECT household_id, id, date, kind, amount, reimbursed FROM spending"
+        " WHERE date <= ? AND date > ? AND amount - reimbursed >= ?"
+    )
+    args: list = [str(day), since, limit]
+    if household_ids is not None:
+        sql += " AND household_id IN (SELECT value FROM json_each(?))"
+        args.append(_ids_json(household_ids))
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for hid, sid, date, kind, amount, reimbursed in db.execute(sql + " ORDER BY date, id", args):
+        out[hid].append({"id": sid, "date": date, "kind": kind, "amount": amount, "reimbursed": reimbursed})
+    return dict(out)
+
+
+#: Ages between which a member counts as able to work (在劳动年龄), and the health that rules it out.
+WORK_AGES = (16, 60)
+UNABLE_HEALTH = ("serious", "disabled")
+
+
+def able_to_work(db: Store, day: dt.date | str, household_ids) -> dict[int, int]:
+    """Members present on a day who are able to work, per household: aged 16 to 59 (unknown age
+    counts: a gap is not evidence) and neither seriously ill nor disabled. Households with none are
+    left out (or 0)."""
+    d = str(day)
+    low = months_before(d, 12 * WORK_AGES[1])  # born after this: under 60
+    high = months_before(d, 12 * WORK_AGES[0])  # born on or before this: 16 or older
+    rows = db.execute(
+        "SELECT household_id, count(*) FROM members WHERE household_id IN (SELECT value FROM json_each(?))"
+        " AND joined <= ? AND (left_on IS NULL OR left_on >= ?)"
+        " AND (born IS NULL OR (born > ? AND born <= ?))"
+        " AND (health IS NULL OR health NOT IN ('serious', 'disabled'))"
+        " GROUP BY household_id",
+        [_ids_json(household_ids), d, d, low, high],
+    )
+    return dict(rows.fetchall())
+
+
+def elimination_gaps(db: Store, day: dt.date | str, entries: dict[int, dict[str, Any]]) -> dict[int, dict]:
+    """What each monitored household still lacks for risk elimination (风险消除) on a day.
+
+    `entries`: the open monitoring entry per household ({"date": …}). Per household: {"first",
+    "last" (the stable_months ended months), "monitored_since", "too_soon" (monitored less than
+    stable_months), "months_below", "months_missing" (under the monitoring line / no income),
+    "open_measures", "measures_done" (done since monitoring began), "large_costs" (unsettled),
+    "able_to_work"}; ready when every list is empty, too_soon is false, measures_done ≥ 1 and
+    able_to_work ≥ 1 (docs/monitoring.md). One rule for `check monitor` and `monitor end`.
+    """
+    from ..model import add_months
+    from .planfacts import open_measures
+    from .policy import Policy
+
+    policy = Policy(db)
+    stable = policy.value("stable_months", day)
+    ratio = policy.value("watch_ratio", day)
+    last = last_ended_month(day)
+    first = add_months(last, 1 - stable)
+    ids = list(entries)
+    income = latest_recorded_months(db, last, stable, stable, ids)
+    size = Sizes(db, ids)
+    open_ = open_measures(db, day)
+    costs = large_costs(db, day, ids)
+    able = able_to_work(db, day, ids)
+    done: dict[int, int] = defaultdict(int)
+    for hid, done_on in db.execute(
+        "SELECT household_id, done_on FROM measures WHERE status = 'done' AND done_on <= ?"
+        " AND household_id IN (SELECT value FROM json_each(?))",
+        [str(day), _ids_json(ids)],
+    ):
+        if done_on >= entries[hid]["date"]:
+            done[hid] += 1
+    cutoff = months_before(day, stable)
+    out: dict[int, dict] = {}
+    for hid, entry in entries.items():
+        months = [m for m in income.get(hid, ()) if m[0] >= first]
+        recorded = {m for m, _ in months}
+        out[hid] = {
+            "first": first,
+            "last": last,
+            "monitored_since": entry["date"],
+            "too_soon": entry["date"] > cutoff,
+            "months_below": [
+                m
+                for m, fen in months
+                if 100 * fen < size.month(hid, m) * ratio * policy.value("poverty_line", f"{m}-01")
+            ],
+            "months_missing": [
+                add_months(first, i) for i in range(stable) if add_months(first, i) not in recorded
+            ],
+            "open_measures": open_.get(hid, 0),
+            "measures_done": done.get(hid, 0),
+            "large_costs": costs.get(hid, []),
+            "able_to_work": able.get(hid, 0),
+        }
+    return out
+
+
+def eliminable(gaps: dict[str, Any]) -> bool:
+    return not (
+        gaps["too_soon"]
+        or gaps["months_below"]
+        or gaps["months_missing"]
+        or gaps["open_measures"]
+        or gaps["large_costs"]
+        or not gaps["measures_done"]
+        or not gaps["able_to_work"]
+    )

@@ -558,11 +558,47 @@ def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappi
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
+def _marginal_band(f: _Fields, refs: Refs, hid: int, day: str) -> None:
+    """边缘易致贫户 only between the poverty line and the monitoring line (facts.income_band)."""
+    from .facts import WATCH_MONTHS, income_band
+
+    b = income_band(refs.db, day, [hid]).get(hid)
+    if b is None:
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "needs income recorded in the {n} months before {date} to show the household between the"
+                " poverty line and the monitoring line: record it first"
+            ).format(n=WATCH_MONTHS, date=day),
+        )
+    elif b["band"] == "below_line":
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "is for income between the poverty line and the monitoring line; {got} a person is under the"
+                " poverty line ({line}): propose enrolment (household status --set enrolled) or 低保"
+            ).format(got=format_yuan(b["per_person"]), line=format_yuan(b["line"])),
+        )
+    elif b["band"] == "above":
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "is for income between the poverty line and the monitoring line; {got} a person is at or"
+                " above the monitoring line ({line})"
+            ).format(got=format_yuan(b["per_person"]), line=format_yuan(b["watch_line"])),
+        )
+
+
 def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Monitoring is not help: it needs no enrolment (a marginal household was never enrolled).
 
-    unstable: out of poverty (exited, prosperous) on the date; marginal: not enrolled by the date;
-    sudden: any household. One open monitoring entry at a time (docs/monitoring.md).
+    A household in the programme (enrolled, relapsed) on the date is already helped: never
+    monitored. unstable: out of poverty (exited, prosperous) on the date; marginal: not enrolled by
+    the date, its income between the poverty line and the monitoring line; sudden: out of poverty
+    or never enrolled. One open monitoring entry at a time (docs/monitoring.md).
     """
     hid, day, ended = v["household"], v["date"], v["ended_on"]
     if ended and day and ended < day:
@@ -578,6 +614,18 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         [hid, day],
     ).fetchone()
     status = status[0] if status else None
+    if status in ("enrolled", "relapsed"):
+        f.fail(
+            "household",
+            data.get("household"),
+            _(
+                "is in the programme ({status}) on {date}: it is already helped, not monitored; monitoring"
+                " is for a household out of poverty or never enrolled"
+            ).format(status=status, date=day),
+        )
+        return
+    if v["category"] == "marginal" and status is None:
+        _marginal_band(f, refs, hid, day)
     if v["category"] == "unstable" and status not in ("exited", "prosperous"):
         f.fail(
             "category",

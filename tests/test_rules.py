@@ -334,3 +334,16 @@ def test_check_plans_covers_a_monitored_household(cli):
     cli("monitor", "add", "H01", "--category", "marginal", "--date", "2004-10-15")
     data = show(cli, "check", "plans", "--as-of", "2004-12-31", code=1)
     assert "H01" in json.dumps(data)
+
+
+def test_a_household_without_members_recorded_is_not_held_back_for_lack_of_workers(cli):
+    """Never enrolled: no member recorded at all. Unknown is a gap, not evidence of no worker."""
+    cli("household", "add", "户H01", "--code", "H01", "--members", "2", "--enrolled", "none")
+    assert cli.scalar("SELECT count(*) FROM members") == 0
+    income(cli, "H01", dict.fromkeys(months("2004-01", "2004-09"), "500"))  # 250 a head
+    cli("monitor", "add", "H01", "--category", "marginal", "--date", "2004-10-15")
+    cli("plan", "add", "H01", "--what", "技能培训", "--kind", "training", "--date", "2004-10-16")
+    cli("plan", "done", "1", "--date", "2005-01-10", "--result", "结业")
+    income(cli, "H01", dict.fromkeys(months("2004-10", "2005-04"), "700"))  # 350 a head
+    cli("monitor", "end", "H01", "--date", "2005-04-30")
+    assert cli.rows("SELECT ended_on FROM monitoring") == [("2005-04-30",)]

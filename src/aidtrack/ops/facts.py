@@ -388,8 +388,17 @@ UNABLE_HEALTH = ("serious", "disabled")
 def able_to_work(db: Store, day: dt.date | str, household_ids) -> dict[int, int]:
     """Members present on a day who are able to work, per household: aged 16 to 59 (unknown age
     counts: a gap is not evidence) and neither seriously ill nor disabled. Households with none are
-    left out (or 0)."""
+    left out (or 0). A household with no member recorded at all (one recorded but never enrolled)
+    counts 1: nothing says it has no working member."""
     d = str(day)
+    ids = _ids_json(household_ids)
+    recorded = {
+        hid
+        for (hid,) in db.execute(
+            "SELECT DISTINCT household_id FROM members WHERE household_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        )
+    }
     low = months_before(d, 12 * WORK_AGES[1])  # born after this: under 60
     high = months_before(d, 12 * WORK_AGES[0])  # born on or before this: 16 or older
     rows = db.execute(
@@ -398,9 +407,9 @@ def able_to_work(db: Store, day: dt.date | str, household_ids) -> dict[int, int]
         " AND (born IS NULL OR (born > ? AND born <= ?))"
         " AND (health IS NULL OR health NOT IN ('serious', 'disabled'))"
         " GROUP BY household_id",
-        [_ids_json(household_ids), d, d, low, high],
+        [ids, d, d, low, high],
     )
-    return dict(rows.fetchall())
+    return {**{int(h): 1 for h in household_ids if int(h) not in recorded}, **dict(rows.fetchall())}
 
 
 def elimination_gaps(db: Store, day: dt.date | str, entries: dict[int, dict[str, Any]]) -> dict[int, dict]:

@@ -347,3 +347,25 @@ def test_a_household_without_members_recorded_is_not_held_back_for_lack_of_worke
     income(cli, "H01", dict.fromkeys(months("2004-10", "2005-04"), "700"))  # 350 a head
     cli("monitor", "end", "H01", "--date", "2005-04-30")
     assert cli.rows("SELECT ended_on FROM monitoring") == [("2005-04-30",)]
+
+
+def test_the_register_shows_spending_and_livelihood_changes(demo):
+    cli = demo
+    cli(
+        "spending",
+        "add",
+        "H01",
+        "--date",
+        "2003-10-16",
+        "--kind",
+        "medical",
+        "--amount",
+        "8000",
+        "--note",
+        "胃穿孔手术",
+    )
+    data = show(cli, "report", "household", "H01")
+    assert [(s["date"], s["amount"]) for s in data["spending"]] == [("2003-10-16", 8000.0)]
+    assert [(lv["date"], lv["livelihood"]) for lv in data["livelihoods"]] == [("2003-11-01", "husbandry")]
+    page = cli("report", "household", "H01").stdout
+    assert "Livelihood changes (生计变更)" in page and "胃穿孔手术" in page

@@ -369,3 +369,33 @@ def test_the_register_shows_spending_and_livelihood_changes(demo):
     assert [(lv["date"], lv["livelihood"]) for lv in data["livelihoods"]] == [("2003-11-01", "husbandry")]
     page = cli("report", "household", "H01").stdout
     assert "Livelihood changes (生计变更)" in page and "胃穿孔手术" in page
+
+
+# --- 脱贫 (exit) as a status ------------------------------------------------------------------------
+
+
+def test_exited_needs_the_exit_checks_months_strictly_above_the_line(cli):
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    # 600 for 3 people = exactly 200.00 a head in each of the last six months: not above the line.
+    income(cli, "H03", dict.fromkeys(SIX, "600"))
+    before = cli.checksum()
+    r = cli("household", "status", "H03", "--set", "exited", code=2)
+    assert "above the poverty line in 6 consecutive months" in r.stderr and "has 0" in r.stderr
+    assert cli.checksum() == before
+    # The policy may relax "above" to "at": then the six months hold.
+    cli("policy", "set", "exit_at_line", "1", "--from", "2000-01-01")
+    cli("household", "status", "H03", "--set", "exited")
+    assert cli.rows("SELECT status, date FROM statuses WHERE status = 'exited'") == [
+        ("exited", TODAY.isoformat())
+    ]
+
+
+def test_exited_one_fen_above_in_five_of_six_months_is_refused(cli):
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    income(cli, "H03", {**dict.fromkeys(SIX, "600.03"), SIX[0]: "600"})  # the oldest month at the line
+    r = cli("household", "status", "H03", "--set", "exited", code=2)
+    assert "has 5" in r.stderr
+    cli("income", "add", "H03", "--month", SIX[0], "--amount", "0.01", "--source", "补录")  # 600.01: above
+    cli("household", "status", "H03", "--set", "exited")

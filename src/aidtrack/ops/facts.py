@@ -481,3 +481,36 @@ def eliminable(gaps: dict[str, Any]) -> bool:
         or not gaps["measures_done"]
         or not gaps["able_to_work"]
     )
+
+
+def exit_runs(db: Store, day: dt.date | str, household_ids) -> dict[int, list[tuple[str, int]]]:
+    """The 脱贫 (exit) test on a day, for the given households: each one's unbroken run of
+    consecutive recorded months above the poverty line ending at the last month ended by the day
+    (empty when that month is not recorded or not above), oldest first, [(month, fen)].
+
+    "Above" is strictly above (income > size that month × the month's line) unless policy
+    `exit_at_line` (in force on the day) is 1 (≥). The exit holds when the run has at least
+    `exit_months` months. The one rule of `check exits` and of an exited status.
+    """
+    from ..model import add_months
+    from .policy import Policy
+
+    policy = Policy(db)
+    need = policy.value("exit_months", day)
+    at_line = bool(policy.value("exit_at_line", day))
+    last = last_ended_month(day)
+    ids = list(household_ids)
+    income = latest_recorded_months(db, last, need, max(24, need), ids)
+    size = Sizes(db, ids)
+    out: dict[int, list[tuple[str, int]]] = {}
+    for hid in ids:
+        run: list[tuple[str, int]] = []
+        expected = last
+        for month, fen in reversed(income.get(hid, [])):
+            limit = size.month(hid, month) * policy.value("poverty_line", f"{month}-01")
+            if month != expected or not (fen >= limit if at_line else fen > limit):
+                break
+            run.append((month, fen))
+            expected = add_months(month, -1)
+        out[hid] = run[::-1]
+    return out

@@ -88,13 +88,15 @@ def _visit(db: Store, row: Mapping[str, Any]) -> list[str]:
 
 
 def _status(db: Store, row: Mapping[str, Any]) -> list[str]:
-    """History typed from paper (dated HISTORY_DAYS or more ago) where 致富's income test fails."""
+    """History typed from paper (dated HISTORY_DAYS or more ago) where 致富's or 脱贫's income test
+    fails: recorded as the paper says, with a warning."""
     from .refs import Refs
-    from .validate import prosper_refusal
+    from .validate import _DECISION_RULES
 
-    if row.get("status") != "prosperous" or row.get("reason"):
+    rule = _DECISION_RULES.get(row.get("status") or "")
+    if rule is None or row.get("reason"):
         return []
-    why = prosper_refusal(Refs(db), row["household_id"], row["date"])
+    why = rule(Refs(db), row["household_id"], row["date"])
     return [_("recorded as history from paper, but it {why}").format(why=why)] if why else []
 
 

@@ -341,15 +341,45 @@ def prosper_refusal(refs: Refs, hid: int, day: str) -> str | None:
     )
 
 
+def exit_refusal(refs: Refs, hid: int, day: str) -> str | None:
+    """Why 脱贫 (exited) does not hold for a household on a day (facts.exit_runs); None if it holds."""
+    from .facts import exit_runs, last_ended_month
+    from .policy import Policy
+
+    policy = Policy(refs.db)
+    need = policy.value("exit_months", day)
+    run = exit_runs(refs.db, day, [hid])[hid]
+    if len(run) >= need:
+        return None
+    return _(
+        "needs income per person {above} the poverty line in {need} consecutive months up to {last} for"
+        " 脱贫 ({code} has {n}; see `aidtrack check exits`); or give --reason saying why it exited otherwise"
+    ).format(
+        above=_("at or above") if policy.value("exit_at_line", day) else _("above"),
+        need=need,
+        last=last_ended_month(day),
+        code=refs.code("household", hid),
+        n=len(run),
+    )
+
+
+#: The statuses whose rule reads the household's income, and the function saying why it fails.
+_DECISION_RULES: dict[str, Callable[[Refs, int, str], str | None]] = {
+    "prosperous": prosper_refusal,
+    "exited": exit_refusal,
+}
+
+
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    """A status is a decision (docs/rules.md "Decisions"): 致富 needs the income or a reason."""
+    """A status is a decision (docs/rules.md "Decisions"): 致富 and 脱贫 need the income or a reason."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
-    hid, day = v["household"], v["date"]
-    if v["status"] == "prosperous" and hid is not None and day and not v["reason"]:
+    hid, day, status = v["household"], v["date"], v["status"]
+    rule = _DECISION_RULES.get(status)
+    if rule is not None and hid is not None and day and not v["reason"]:
         if not is_history(day, f.today):  # older: history typed from paper, warned (ops/slips.py)
-            why = prosper_refusal(refs, hid, day)
+            why = rule(refs, hid, day)
             if why:
-                f.fail("status", "prosperous", why)
+                f.fail("status", status, why)
 
 
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:

@@ -399,3 +399,18 @@ def test_exited_one_fen_above_in_five_of_six_months_is_refused(cli):
     assert "has 5" in r.stderr
     cli("income", "add", "H03", "--month", SIX[0], "--amount", "0.01", "--source", "补录")  # 600.01: above
     cli("household", "status", "H03", "--set", "exited")
+
+
+def test_an_import_restates_history_a_bundle_round_trip_of_a_recent_exit_holds(cli, tmp_path):
+    """A recent exit typed with its income exports and imports back: the bundle's statuses come
+    before its income, and an import is history, not a decision made now."""
+    from conftest import Cli, public_records
+
+    start = (TODAY - dt.timedelta(days=730)).isoformat()
+    cli("household", "add", "王建军", "--code", "H03", "--members", "3", "--enrolled", start)
+    income(cli, "H03", dict.fromkeys(SIX, "900"))
+    cli("household", "status", "H03", "--set", "exited")
+    cli("export", "all", "--out", str(tmp_path / "b"))
+    copy = Cli(tmp_path / "copy.db")
+    copy("import", "bundle", str(tmp_path / "b"))
+    assert public_records(copy.db) == public_records(cli.db)

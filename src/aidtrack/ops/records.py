@@ -19,7 +19,7 @@ from ..model import AidtrackError, Quarter, label, yuan
 from ..store import Store
 from .refs import Refs
 from .slips import slips
-from .validate import validate
+from .validate import decision_refusal, validate
 
 _CODE_USED = {
     "cadres": N_("is already used by another cadre"),
@@ -345,6 +345,10 @@ def set_statuses(
     today = today or dt.date.today()
     refs = Refs(db).preload() if len(entries) > 20 else Refs(db)
     rows = [validate("statuses", e, refs, today).raise_first() for e in entries]
+    for row in rows:
+        refused = decision_refusal(refs, row, today)
+        if refused is not None:
+            raise refused
     done = []
     found: list[str] = []
     with db.write():

@@ -370,16 +370,21 @@ _DECISION_RULES: dict[str, Callable[[Refs, int, str], str | None]] = {
 }
 
 
+def decision_refusal(refs: Refs, row: Mapping[str, Any], today: dt.date) -> AidtrackError | None:
+    """A status decided now (`household status --set`, a check's marks, a decision's approval):
+    致富 and 脱贫 need the income (or a reason) unless the status is history dated HISTORY_DAYS or
+    more ago (then ops/slips.py warns). An import restates history and is not refused: a bundle
+    imports statuses before the income that supports them (docs/rules.md "Decisions")."""
+    rule = _DECISION_RULES.get(row.get("status") or "")
+    if rule is None or row.get("reason") or is_history(row["date"], today):
+        return None
+    why = rule(refs, row["household_id"], row["date"])
+    return AidtrackError("status", row["status"], why) if why else None
+
+
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    """A status is a decision (docs/rules.md "Decisions"): 致富 and 脱贫 need the income or a reason."""
+    """A status on any path: not before enrolment. A status decided now: decision_refusal."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
-    hid, day, status = v["household"], v["date"], v["status"]
-    rule = _DECISION_RULES.get(status)
-    if rule is not None and hid is not None and day and not v["reason"]:
-        if not is_history(day, f.today):  # older: history typed from paper, warned (ops/slips.py)
-            why = rule(refs, hid, day)
-            if why:
-                f.fail("status", status, why)
 
 
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:

@@ -481,6 +481,7 @@ def test_visits_nothing_found_exit_0(cli):
 
 def test_exits_six_months_at_or_above_the_line(cli):
     cli("policy", "set", "poverty_line", "260", "--from", "2004-09-01")
+    cli("policy", "set", "exit_at_line", "1", "--from", "2004-01-01")  # at the line counts here
     household(cli, "H01", members=2, exited=None, cadre="C01")
     # 2 people: the line is 400 a household (520 from September). Apr 400 = exactly 200 a person.
     # Mar 100 is the 7th month back: not among the last 6.

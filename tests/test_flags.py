@@ -190,9 +190,9 @@ def test_checks_in_markdown(city):
     assert md.startswith("## Measures overdue at 2004-10-15\n\nNothing found.\n")
     assert f"| {A}/H01 | 刘香福 | enrolled |" in md and f"| {B}/H01 | 张桂兰 | enrolled |" in md
     every = city("check", "--as-of", AS_OF, "--format", "markdown", code=1).stdout
-    assert (
-        every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 3
-    )  # the sections (visits: 6, with evidence_doubtful)
+    # the sections of every check: visits has 6 (with evidence_doubtful); monitor has 4 (its
+    # `enrolment` list: never enrolled, under the line)
+    assert every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 4
 
 
 # --- --unit and --by unit on the checks -----------------------------------------------------------

@@ -160,15 +160,15 @@ def test_relapse_below_line_uses_the_size_of_each_month(cli):
 
 
 def test_exits_use_the_size_of_each_month(cli):
-    # 2 people Jan-Jun 2005 at 400 = 200 a person (at the line, which counts by default); a
-    # third person joins 2005-07-01: today's size 3 would put every month below the line.
+    # 2 people Jan-Jun 2005 at 402 = 201 a person (above the line); a third person joins
+    # 2005-07-01: today's size 3 would put every month below the line (134 a person).
     cli("household", "add", "户H01", "--code", "H01", "--members", "2", "--enrolled", "2004-01-01")
-    income(cli, "H01", {m: "400" for m in months("2005-01", "2005-06")})
+    income(cli, "H01", {m: "402" for m in months("2005-01", "2005-06")})
     cli("household", "edit", "H01", "--members", "3", "--from", "2005-07-01")
     data = json.loads(cli("check", "exits", "--as-of", "2005-07-10", "--format", "json", code=1).stdout)
     [c] = data["candidates"]
     assert [m["members"] for m in c["months"]] == [2] * 6
-    assert c["lowest_per_person"] == 200.0
+    assert c["lowest_per_person"] == 201.0
 
 
 def test_a_register_with_only_a_count_migrates_to_unnamed_members(tmp_path):
@@ -282,16 +282,36 @@ def test_exits_need_consecutive_months_and_the_policy_says_whether_equal_counts(
     cli("household", "add", "户H03", "--code", "H03", "--enrolled", "2004-01-01")
     # H01: 6 recorded months above the line but April missing: not 6 consecutive months.
     income(cli, "H01", {m: "300" for m in months("2004-01", "2004-07") if m != "2004-04"})
-    # H02: exactly at the line (200) for Feb-Jul; H03: above it.
+    # H02: exactly at the line (200) for Feb-Jul; H03: one fen above it.
     income(cli, "H02", {m: "200" for m in months("2004-02", "2004-07")})
     income(cli, "H03", {m: "200.01" for m in months("2004-02", "2004-07")})
-    data = json.loads(cli("check", "exits", "--as-of", "2004-07-31", "--format", "json", code=1).stdout)
-    assert [c["household"] for c in data["candidates"]] == ["H02", "H03"]
-    # July in progress on 07-30: only Feb-Jun ended, 5 months: nobody.
-    cli("check", "exits", "--as-of", "2004-07-30", code=0)
-    cli("policy", "set", "exit_at_line", "0", "--from", "2004-01-01")
+    # Strictly above by default: exactly 200.00 with a line of 200 is not above it.
     data = json.loads(cli("check", "exits", "--as-of", "2004-07-31", "--format", "json", code=1).stdout)
     assert [c["household"] for c in data["candidates"]] == ["H03"]
+    assert data["candidates"][0]["exit_at_line"] is False
+    # July in progress on 07-30: only Feb-Jun ended, 5 months: nobody.
+    cli("check", "exits", "--as-of", "2004-07-30", code=0)
+    # The policy may relax it: a month at the line counts.
+    cli("policy", "set", "exit_at_line", "1", "--from", "2004-01-01")
+    data = json.loads(cli("check", "exits", "--as-of", "2004-07-31", "--format", "json", code=1).stdout)
+    assert [c["household"] for c in data["candidates"]] == ["H02", "H03"]
+
+
+def test_exits_propose_only_on_the_last_ended_months(cli):
+    """On 2005-01-31 income of January-June 2004 (none since) is seven months stale: no proposal."""
+    cli("household", "add", "户H01", "--code", "H01", "--enrolled", "2004-01-01")
+    income(cli, "H01", {m: "300" for m in months("2004-01", "2004-06")})
+    # 2004-06-30: June has ended and the run Jan-Jun ends at it: proposed.
+    data = json.loads(cli("check", "exits", "--as-of", "2004-06-30", "--format", "json", code=1).stdout)
+    assert [c["household"] for c in data["candidates"]] == ["H01"]
+    # 2004-07-31: July ended without a record: the run ends a month early, nothing proposed.
+    cli("check", "exits", "--as-of", "2004-07-31", code=0)
+    cli("check", "exits", "--as-of", "2005-01-31", code=0)
+    # July to December recorded: the run again reaches the last ended month.
+    income(cli, "H01", {m: "300" for m in months("2004-07", "2004-12")})
+    cli("check", "exits", "--as-of", "2005-01-31", code=0)  # January 2005 ended, not recorded
+    data = json.loads(cli("check", "exits", "--as-of", "2004-12-31", "--format", "json", code=1).stdout)
+    assert [m["month"] for m in data["candidates"][0]["months"]] == months("2004-07", "2004-12")
 
 
 def test_the_quarter_in_progress_is_pending_not_failed(cli):

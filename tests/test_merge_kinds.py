@@ -132,6 +132,8 @@ def build_jiaotong(cli) -> None:
         cli("income", "add", "H01", "--month", month, "--amount", "900")
         cli("income", "add", "H02", "--month", month, "--amount", "200")
     cli("monitor", "add", "H02", "--category", "unstable", "--date", "2004-06-01", "--reason", "收入骤降")
+    cli("spending", "add", "H01", "--date", "2004-08-01", "--kind", "medical", "--amount", "3000")
+    cli("household", "edit", "H01", "--livelihood", "husbandry", "--from", "2004-09-01")
 
 
 def build_minzheng(cli) -> None:
@@ -232,7 +234,11 @@ def build_caizheng(cli) -> None:
         "推荐工作",
     )
     cli("job", "add", "H01", "--member", "刘小红", "--started", "2004-03-10", "--measure", "推荐工作")
+    # out of poverty first: a household in the programme is already helped, never monitored
+    cli("household", "status", "H01", "--set", "exited", "--date", "2004-06-30")
     cli("monitor", "add", "H01", "--category", "sudden", "--date", "2004-07-01")
+    cli("spending", "add", "H01", "--date", "2004-07-01", "--kind", "housing", "--amount", "900")
+    cli("household", "edit", "H01", "--livelihood", "employment", "--from", "2004-03-10")
 
 
 UNITS = {"交通局": build_jiaotong, "民政局": build_minzheng}
@@ -445,9 +451,9 @@ def test_a_re_merge_updates_the_changed_row_under_its_id(cli, units, monkeypatch
     merge(cli, units["交通局"], units["民政局"])
     records = cli.rows("SELECT name, records FROM units ORDER BY id")
     # 交通局: cadres 2, households 2, statuses 3, pairings 2, visits 3, problems 1, income 6, causes 2,
-    # measures 2, aid 1, jobs 1, monitoring 1, members 4, meetings 1, meeting items 1 = 32;
-    # 民政局: 1, 1, 1, 1, 2, 2, 3, 1, 1, 0, 0, 0, 3, 1, 1 = 18
-    assert records == [("交通局", 32), ("民政局", 18)]
+    # measures 2, aid 1, jobs 1, monitoring 1, members 4, meetings 1, meeting items 1, spending 1,
+    # livelihoods 1 = 34; 民政局: 1, 1, 1, 1, 2, 2, 3, 1, 1, 0, 0, 0, 3, 1, 1, 0, 0 = 18
+    assert records == [("交通局", 34), ("民政局", 18)]
     before = table_rows(cli)
     mid = cli.scalar("SELECT id FROM measures WHERE what = '联系保安工作'")
     units["交通局"]("plan", "edit", "2", "--status", "in_progress")

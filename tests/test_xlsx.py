@@ -69,9 +69,9 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
         assert restored[kind] == original[kind], kind
     # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
     # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
-    # household's counted people, #1 …).
+    # household's counted people, #1 …), 1 livelihood change.
     assert sum(len(v) for v in original.values()) == (
-        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29
+        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29 + 1
     )
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")
@@ -124,6 +124,8 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
         "会议",
         "会议议题",
         "手机提交",
+        "支出",
+        "生计变更",
     ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()

@@ -29,6 +29,7 @@ from .model import (
     MEETING_KINDS,
     MONITOR_CATEGORIES,
     RELATIONS,
+    SPENDING_KINDS,
     STATUSES,
     VISIT_KINDS,
 )
@@ -705,6 +706,54 @@ MONITORING = Kind(
     filters={"household": Filter("mo.household_id = ?", "household"), "open": Filter("mo.ended_on IS NULL")},
 )
 
+SPENDING = Kind(
+    name="spending",
+    singular="spending",
+    table="spending",
+    alias="sp",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("date", "date", ("日期", "支出日期"), default="today", dated=True, not_future=True, alias="sp"),
+        _f("kind", "enum", ("支出类型", "类型"), required=True, choices=SPENDING_KINDS, alias="sp"),
+        _f("amount", "money", ("金额", "支出金额"), required=True, alias="sp"),
+        _f("reimbursed", "money", ("报销金额", "已报销", "报销"), default=0, alias="sp"),
+        _f("note", zh=("备注", "说明"), max_len=1000, alias="sp"),
+    ),
+    columns=("household_id", "date", "kind", "amount", "reimbursed", "note"),
+    # Two bills of one day and kind are told apart by their amount or note (a receipt number).
+    natural_key=("household_id", "date", "kind", "amount", "note"),
+    source="spending sp JOIN households h ON h.id = sp.household_id",
+    order="sp.date, h.code, sp.id",
+    list_columns=("id", "date", "household", "household_name", "kind", "amount", "reimbursed", "note"),
+    sheet_zh=("支出",),
+    key_words="household, date, kind, amount, note",
+    filters={"household": Filter("sp.household_id = ?", "household")},
+)
+
+LIVELIHOODS_KIND = Kind(
+    name="livelihoods",
+    singular="livelihood",
+    table="livelihoods",
+    alias="lv",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("livelihood", "enum", ("生计", "生计类型"), required=True, choices=LIVELIHOODS, alias="lv"),
+        _f("date", "date", ("日期", "变更日期"), default="today", dated=True, not_future=True, alias="lv"),
+        _f("note", zh=("备注", "说明"), max_len=1000, alias="lv"),
+    ),
+    columns=("household_id", "livelihood", "date", "note"),
+    natural_key=("household_id", "date"),
+    source="livelihoods lv JOIN households h ON h.id = lv.household_id",
+    order="h.code, lv.date, lv.id",
+    list_columns=("household", "household_name", "date", "livelihood", "note"),
+    sheet_zh=("生计变更",),
+    unique_key=True,
+    key_words="household, date",
+    filters={"household": Filter("lv.household_id = ?", "household")},
+)
+
 MEMBERS = Kind(
     name="members",
     singular="member",
@@ -943,6 +992,8 @@ REGISTRY: dict[str, Kind] = {
         MEETINGS,
         MEETING_ITEMS,
         SUBMISSIONS,
+        SPENDING,
+        LIVELIHOODS_KIND,
     )
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)

@@ -202,8 +202,10 @@ POLICY_KEYS: dict[str, PolicyKey] = {
         PolicyKey(
             "exit_at_line",
             "int",
-            1,
-            N_("1: a month exactly at the line counts towards exit; 0: only above it"),
+            0,
+            N_(
+                "0 (default): only a month strictly above the line counts towards exit; 1: one at it counts too"
+            ),
             0,
             1,
         ),
@@ -401,6 +403,8 @@ OPEN_MEASURES = ("planned", "in_progress")
 FOUND_BY = ("cadre", "unit", "self")
 #: Monitoring categories (监测对象类型).
 MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
+#: Kinds of spending (支出): 医疗, 教育, 住房, 灾害, 其他 (medical and schooling are unavoidable costs).
+SPENDING_KINDS = ("medical", "schooling", "housing", "disaster", "other")
 
 ZH_NAMES.update(
     {
@@ -456,10 +460,51 @@ POLICY_KEYS.update(
                 1_000,
             ),
             PolicyKey(
+                "prosper_ratio",
+                "pct",
+                200,
+                N_(
+                    "致富 (prosperous): income per person over the last prosper_months recorded months at"
+                    " least this % of the poverty line (200 = twice the line), or a --reason saying why"
+                ),
+                100,
+                1_000,
+            ),
+            PolicyKey(
+                "prosper_months",
+                "int",
+                6,
+                N_("recorded months (ended by the status's date) the 致富 income test averages"),
+                1,
+                24,
+            ),
+            PolicyKey(
+                "large_cost",
+                "money",
+                5_000_00,
+                N_(
+                    "a cost (支出) left after reimbursement of at least this many yuan is large: a"
+                    " sudden-hardship lead (突发严重困难户), unsettled for settle_months"
+                ),
+                1_00,
+                10_000_000_00,
+            ),
+            PolicyKey(
+                "settle_months",
+                "int",
+                12,
+                N_("months after which a large cost not reimbursed counts as settled (borne)"),
+                1,
+                120,
+            ),
+            PolicyKey(
                 "stable_months",
                 "int",
                 6,
-                N_("ended months above the monitoring line before risk elimination"),
+                N_(
+                    "risk elimination (风险消除) needs this many months under monitoring and its ended"
+                    " months at or above the monitoring line"
+                ),
                 1,
                 120,
             ),

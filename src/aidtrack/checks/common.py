@@ -63,7 +63,10 @@ def ids_json(ids) -> str:
 
 
 def households(db: Store, ids) -> dict[int, dict[str, Any]]:
-    """Code, name and members of the given households (one query)."""
+    """Code, name and members of the given households (one query).
+
+    `members` is the size stored today: a check as of a date shows facts.Sizes.on(hid, as_of).
+    """
     rows = db.execute(
         "SELECT id, code, name, members FROM households WHERE id IN (SELECT value FROM json_each(?))",
         [ids_json(ids)],

@@ -2,12 +2,13 @@
 
 Households enrolled or relapsed at as-of whose income per person was above the poverty line of
 each month (the line in force on the month's first day) in each of ``exit_months`` consecutive
-calendar months, the last of them the latest recorded month ended by as-of (within the last
-WINDOW_MONTHS months; a month still in progress is never read). A month without an income record
-breaks the run. Whether a month exactly at the line counts is the policy ``exit_at_line`` (1, the
-default: it counts, as such a month is not below the line either). Income per person divides by
-the household's size in that month. In whole fen: income ≥ size × line (or > when exit_at_line
-is 0). The check proposes; a person decides with
+calendar months, the last of them **the last month ended by as-of** (a month still in progress
+is never read; a household whose income stops earlier is not proposed on stale months: on
+2005-01-31 a run ending June 2004 proposes nothing). A month without an income record breaks the
+run. Whether a month exactly at the line counts is the policy ``exit_at_line`` (0, the default:
+only strictly above; 1: at the line counts too). Income per person divides by the household's
+size in that month. In whole fen: income > size × line (or ≥ when exit_at_line is 1). The check
+proposes; a person decides with
 `aidtrack household status H01 --set exited`.
 """
 
@@ -18,11 +19,9 @@ from functools import partial
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import add_months
 from ..ops import facts
 from ..store import Store
 from .common import (
-    WINDOW_MONTHS,
     Basis,
     Section,
     cadres_at,
@@ -32,18 +31,6 @@ from .common import (
     month_figures,
     per_person,
 )
-
-
-def _run_above(months: list[tuple[str, int]], ok) -> list[tuple[str, int]]:
-    """The months of the unbroken run of consecutive calendar months, each passing `ok`, that ends
-    at the latest recorded month (empty when that month does not pass)."""
-    run: list[tuple[str, int]] = []
-    for month, fen in reversed(months):
-        if not ok(month, fen) or (run and add_months(month, 1) != run[-1][0]):
-            break
-        run.append((month, fen))
-    return run[::-1]
-
 
 #: The lists of findings and the record each names (checks.common.in_units).
 FINDINGS = {"candidates": "household"}
@@ -55,18 +42,9 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     poor = [hid for hid, s in status.items() if s in ("enrolled", "relapsed")]
     need = basis.value("exit_months")
     at_line = bool(basis.value("exit_at_line"))
-    income = facts.latest_recorded_months(db, basis.month, need, max(WINDOW_MONTHS, need), poor)
     sizes = facts.sizes(db, poor)
-
-    def above(hid: int, month: str, fen: int) -> bool:
-        limit = sizes.month(hid, month) * basis.line(month)
-        return fen >= limit if at_line else fen > limit
-
-    chosen = {}
-    for hid, months in income.items():
-        streak = _run_above(months, partial(above, hid))
-        if len(streak) >= need:
-            chosen[hid] = streak
+    # the one exit test (ops/facts.py), also what an exited status is checked against
+    chosen = {hid: run for hid, run in facts.exit_runs(db, as_of, poor).items() if len(run) >= need}
     labels = households(db, chosen)
     cadres = cadres_at(db, as_of, chosen)
     out = []

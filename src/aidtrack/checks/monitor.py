@@ -5,17 +5,19 @@ risk elimination (风险消除). docs/monitoring.md explains each rule with its 
 is ``watch_ratio`` % (in force at as-of) of that month's poverty line; in whole fen a month is
 above it when 100 × income ≥ members × watch_ratio × line.
 
-Candidates (households without an open monitoring entry at as-of):
+Candidates (households without an open monitoring entry at as-of, and not in the programme: a
+household enrolled or relapsed is already helped and is never a candidate):
 
 - ``unstable`` (脱贫不稳定户): exited or prosperous, and the income per person over the recorded
   months among the last 12 ended months averages under the monitoring line (the watch band).
-- ``marginal`` (边缘易致贫户): never enrolled by as-of (no status), income in the watch band.
+- ``marginal`` (边缘易致贫户): never enrolled by as-of (no status), income between the poverty line
+  and the monitoring line. Under the poverty line it is listed under ``enrolment`` instead
+  (propose enrolment or 低保), never as marginal.
 - ``sudden`` (突发严重困难户): out of poverty or never enrolled, not in the watch band, but the
-  relapse check finds a shock or an income drop at as-of (whatever the income level).
+  relapse check finds a shock or an income drop at as-of, or it bore a large cost not settled
+  (spending, policy ``large_cost``; whatever the income level).
 
-Ready for risk elimination (households with an open monitoring entry at as-of): each of the last
-``stable_months`` ended months has income recorded and above the monitoring line, and no measure of
-the household's plan is open at as-of.
+Ready for risk elimination: ops.facts.elimination_gaps, the one rule `monitor end` applies too.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from typing import Any
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, add_months, label, month_of, yuan
 from ..ops import facts
-from ..ops.planfacts import open_measures
 from ..store import Store
 from .common import Basis, Section, households, in_units
 
 WATCH_MONTHS = 12
+#: The reason code of a sudden-hardship lead from spending, as a screen shows it.
+N_("large_cost")
 
 
 def last_ended_month(day: dt.date) -> str:
@@ -50,7 +53,12 @@ def open_entries(db: Store, day: dt.date | str) -> dict[int, dict[str, Any]]:
 
 
 #: The lists of findings and the record each names (checks.common.in_units).
-FINDINGS = {"candidates": "household", "ready": "household", "monitored": "household"}
+FINDINGS = {
+    "candidates": "household",
+    "enrolment": "household",
+    "ready": "household",
+    "monitored": "household",
+}
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
@@ -59,37 +67,39 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     basis = Basis.of(db, as_of)
     ratio = basis.value("watch_ratio")
     stable = basis.value("stable_months")
-    last = last_ended_month(as_of)
     status = facts.status_at(db, as_of)
-    sizes = facts.sizes(db)  # the household's size in each month (docs/rules.md)
+    sizes = facts.sizes(db)  # the household's size on a day (docs/rules.md)
     monitored = open_entries(db, as_of)
     never = [hid for (hid,) in db.execute("SELECT id FROM households") if hid not in status]
     out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
+    # In the programme and not exited (enrolled, relapsed): already helped, never monitored.
     watch_ids = [h for h in out + never if h not in monitored]
-    income = facts.latest_recorded_months(db, last, WATCH_MONTHS, WATCH_MONTHS, watch_ids)
-
-    def watch_line(month: str) -> int:
-        return basis.line(month) * ratio  # ×100: compared with 100 × income
+    band = facts.income_band(db, as_of, watch_ids)
 
     candidates: dict[int, dict[str, Any]] = {}
+    enrol: dict[int, dict[str, Any]] = {}
     for hid in watch_ids:
-        months = income.get(hid)
-        if not months:
+        b = band.get(hid)
+        if b is None:
             continue
-        total = sum(fen for _, fen in months)
-        lines = sum(watch_line(m) for m, _ in months)
-        people = sum(sizes.month(hid, m) for m, _ in months)  # person-months
-        # below the band on average per person: Σ income ÷ Σ person-months < Σ lines ÷ months
-        if 100 * total * len(months) < people * lines:
+        figures = {
+            "months": b["months"],
+            "first_month": b["first"],
+            "last_month": b["last"],
+            "average_per_person": yuan(b["per_person"]),
+            "line": yuan(b["line"]),
+            "watch_line": yuan(b["watch_line"]),
+        }
+        if hid not in status and b["band"] == "below_line":
+            # never enrolled and under the poverty line: enrolment or 低保, never marginal
+            enrol[hid] = figures
+        elif b["band"] != "above":
             candidates[hid] = {
                 "category": "unstable" if hid in status else "marginal",
                 "reasons": ["watch_band"],
-                "months": len(months),
-                "first_month": months[0][0],
-                "last_month": months[-1][0],
-                "average_per_person": yuan(round(total / people)),
-                "watch_line": yuan(round(lines / (100 * len(months)))),
+                **figures,
             }
+    empty = dict.fromkeys(("months", "first_month", "last_month", "average_per_person", "line", "watch_line"))
     risk = relapse.run(db, as_of)
     for f in risk["at_risk"]:
         hid = f["_id"]
@@ -97,47 +107,46 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
             continue
         sudden = [r for r in f["reasons"] if r in ("shock", "income_drop")]
         if sudden:
-            candidates[hid] = {
-                "category": "sudden",
-                "reasons": sudden,
-                "months": None,
-                "first_month": None,
-                "last_month": None,
-                "average_per_person": None,
-                "watch_line": None,
-            }
+            candidates[hid] = {"category": "sudden", "reasons": sudden, **empty}
+    # A large cost not settled: a sudden-hardship lead (突发严重困难户), whatever the income.
+    for hid, costs in facts.large_costs(db, as_of, watch_ids).items():
+        if hid in candidates and candidates[hid]["category"] == "sudden":
+            candidates[hid]["reasons"].append("large_cost")
+        elif hid not in candidates and hid not in enrol:
+            candidates[hid] = {"category": "sudden", "reasons": ["large_cost"], **empty}
+        if hid in candidates:
+            candidates[hid]["large_costs"] = [_cost(c) for c in costs]
 
-    first = add_months(last, 1 - stable)
-    stable_income = facts.latest_recorded_months(db, last, stable, stable, list(monitored))
-    open_ = open_measures(db, as_of)
+    gaps = facts.elimination_gaps(db, as_of, monitored)
     ready: list[dict[str, Any]] = []
     staying: list[dict[str, Any]] = []
     for hid, entry in monitored.items():
-        months = [m for m in stable_income.get(hid, ()) if m[0] >= first]
-        below = [m for m, fen in months if 100 * fen < sizes.month(hid, m) * watch_line(m)]
-        recorded = {m for m, _ in months}
-        missing = [add_months(first, i) for i in range(stable) if add_months(first, i) not in recorded]
+        g = gaps[hid]
         row = {
             "_id": hid,
             "category": entry["category"],
             "since": entry["date"],
             "reason": entry["reason"],
             "stable_months": stable,
-            "first_month": first,
-            "last_month": last,
-            "months_below": below,
-            "months_missing": missing,
-            "open_measures": open_.get(hid, 0),
+            "first_month": g["first"],
+            "last_month": g["last"],
+            "too_soon": g["too_soon"],
+            "months_below": g["months_below"],
+            "months_missing": g["months_missing"],
+            "open_measures": g["open_measures"],
+            "measures_done": g["measures_done"],
+            "large_costs": [_cost(c) for c in g["large_costs"]],
+            "able_to_work": g["able_to_work"],
         }
-        (ready if not below and not missing and not open_.get(hid) else staying).append(row)
+        (ready if facts.eliminable(g) else staying).append(row)
 
-    labels = households(db, set(candidates) | set(monitored))
+    labels = households(db, set(candidates) | set(monitored) | set(enrol))
 
     def named(hid: int, row: dict[str, Any]) -> dict[str, Any]:
         return {
             "household": labels[hid]["household"],
             "household_name": labels[hid]["household_name"],
-            "members": labels[hid]["members"],
+            "members": sizes.on(hid, as_of.isoformat()),  # the size then, not today's
             "status": status.get(hid),
             **row,
         }
@@ -150,15 +159,25 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         "watch_ratio": ratio,
         "stable_months": stable,
         "candidates": by_code(named(h, r) for h, r in candidates.items()),
+        "enrolment": by_code(named(h, r) for h, r in enrol.items()),
         "ready": by_code(named(r["_id"], r) for r in ready),
         "monitored": by_code(named(r["_id"], r) for r in staying),
     }
     return in_units(db, result, FINDINGS, unit, by_unit)
 
 
+def _cost(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "date": c["date"],
+        "kind": c["kind"],
+        "amount": yuan(c["amount"]),
+        "reimbursed": yuan(c["reimbursed"]),
+    }
+
+
 def found(result: dict[str, Any]) -> bool:
-    """Something to act on: a household to add to monitoring, or one ready to leave it."""
-    return bool(result["candidates"] or result["ready"])
+    """Something to act on: a household to add to monitoring or to enrol, or one ready to leave it."""
+    return bool(result["candidates"] or result["enrolment"] or result["ready"])
 
 
 def public(result: dict[str, Any]) -> dict[str, Any]:
@@ -168,9 +187,20 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
     return {
         **result,
         "candidates": clean(result["candidates"]),
+        "enrolment": clean(result["enrolment"]),
         "ready": clean(result["ready"]),
         "monitored": clean(result["monitored"]),
     }
+
+
+def _enrol_why(r: dict[str, Any]) -> str:
+    return _("{amount} per person a month over {n} month(s) ({first} to {last}), poverty line {line}").format(
+        amount=f"{r['average_per_person']:.2f}",
+        n=r["months"],
+        first=r["first_month"],
+        last=r["last_month"],
+        line=f"{r['line']:.2f}",
+    )
 
 
 def _why(r: dict[str, Any]) -> str:
@@ -188,13 +218,28 @@ def _why(r: dict[str, Any]) -> str:
 
 
 def _staying(r: dict[str, Any]) -> str:
+    """What a monitored household still lacks for risk elimination, in words (one line)."""
     parts = []
+    if r["too_soon"]:
+        parts.append(
+            _("monitored since {since}, less than {n} months").format(since=r["since"], n=r["stable_months"])
+        )
     if r["months_below"]:
         parts.append(_("below the line: {months}").format(months=", ".join(r["months_below"])))
     if r["months_missing"]:
         parts.append(_("no income: {months}").format(months=", ".join(r["months_missing"])))
     if r["open_measures"]:
         parts.append(_("{n} open measure(s)").format(n=r["open_measures"]))
+    if not r["measures_done"]:
+        parts.append(_("no measure done since monitoring began"))
+    if r["large_costs"]:
+        parts.append(
+            _("large cost(s) not settled: {costs}").format(
+                costs=", ".join(f"{c['date']} {c['amount']:.2f}" for c in r["large_costs"])
+            )
+        )
+    if not r["able_to_work"]:
+        parts.append(_("no member able to work (stays helped, or 低保)"))
     return "; ".join(parts)
 
 
@@ -216,7 +261,16 @@ def sections(result: dict[str, Any]) -> list[Section]:
         ),
         Section(
             _(
-                "Ready for risk elimination at {as_of} ({n} ended months above the line, no open measure)"
+                "Never enrolled, under the poverty line at {as_of}: propose enrolment or 低保 (not marginal)"
+            ).format(as_of=result["as_of"]),
+            ("household", "household_name", "why"),
+            [{**r, "why": _enrol_why(r)} for r in result["enrolment"]],
+            (N_("household"), N_("name"), N_("why")),
+        ),
+        Section(
+            _(
+                "Ready for risk elimination at {as_of} ({n} months monitored and above the line, a measure"
+                " done, none open, large costs settled, a member able to work)"
             ).format(as_of=result["as_of"], n=result["stable_months"]),
             ("household", "household_name", "category", "since", "months"),
             ready,
@@ -248,6 +302,7 @@ CSV_COLUMNS = (
 
 def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
     rows = [{"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]]
+    rows += [{"finding": "enrolment", **r, "reasons": "below_line"} for r in result["enrolment"]]
     rows += [{"finding": "ready", **r} for r in result["ready"]]
     rows += [
         {

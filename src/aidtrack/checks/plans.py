@@ -5,7 +5,8 @@ As of a day, reading only what was recorded on or before it (docs/plans.md):
 - ``overdue``: a measure planned on or before as-of, due before as-of, not done or dropped by as-of.
 - ``no_open_measure``: a household in poverty at as-of (enrolled or relapsed) or monitored then, with
   a cause of poverty recorded and no measure open at as-of (a cause nobody is working on).
-- ``no_plan``: a household in poverty at as-of (enrolled or relapsed) with no measure at all.
+- ``no_plan``: a household in poverty at as-of (enrolled or relapsed) or monitored then, with no
+  measure at all (a monitored household needs a plan like a household in poverty).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     }
     poor = {hid for hid, s in status.items() if s in POOR}
     no_open = sorted(hid for hid in caused if (hid in poor or hid in monitored) and not open_.get(hid))
-    no_plan = sorted(hid for hid in poor if hid not in planned)
+    no_plan = sorted(hid for hid in poor | monitored if hid not in planned)
     labels = households(db, set(no_open) | set(no_plan))
     cadres = cadres_at(db, as_of, set(no_open) | set(no_plan))
 
@@ -93,7 +94,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
             (row(h, causes=caused[h].split(","), monitored=h in monitored) for h in no_open),
             key=lambda r: r["household"],
         ),
-        "no_plan": sorted((row(h) for h in no_plan), key=lambda r: r["household"]),
+        "no_plan": sorted((row(h, monitored=h in monitored) for h in no_plan), key=lambda r: r["household"]),
     }
     return in_units(db, result, FINDINGS, unit, by_unit)
 
@@ -134,7 +135,7 @@ def sections(result: dict[str, Any]) -> list[Section]:
             (N_("household"), N_("name"), N_("status"), N_("causes"), N_("cadre")),
         ),
         Section(
-            _("Households in poverty with no plan at {as_of}").format(**result),
+            _("Households in poverty or monitored with no plan at {as_of}").format(**result),
             ("household", "household_name", "status", "cadre"),
             result["no_plan"],
             (N_("household"), N_("name"), N_("status"), N_("cadre")),

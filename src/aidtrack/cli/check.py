@@ -202,8 +202,10 @@ HELP = {
 
     Example: aidtrack check visits --as-of 2004-09-15
     """,
-    "exits": """Candidates for exit (脱贫): income per person at or above the line for exit_months months.
+    "exits": """Candidates for exit (脱贫): income per person above the line for exit_months months.
 
+    The months are consecutive and end at the last month ended by the as-of date (no proposal on
+    stale months); a month exactly at the line counts only with policy exit_at_line 1.
     Enrolled or relapsed households only; the check proposes, a person decides with
     `aidtrack household status H01 --set exited`.
 
@@ -216,7 +218,10 @@ HELP = {
     "monitor": """Monitoring (防止返贫动态监测): candidates by category, and households ready for risk elimination.
 
     Watch band: income per person over the last 12 ended months under watch_ratio × the poverty
-    line. Ready: stable_months ended months above that line and no open measure.
+    line (never enrolled and under the poverty line itself: proposed for enrolment or 低保, not
+    marginal); a large cost not settled (spending) is a sudden-hardship lead. Households in the
+    programme are not candidates. Ready: stable_months monitored and above that line, a measure
+    done, none open, large costs settled, a member able to work.
 
     Example: aidtrack check monitor --as-of 2004-10-15
     """,

@@ -135,7 +135,10 @@ def edit(
         str | None,
         typer.Option(
             "--from",
-            help=_("With --members: the day the new size holds from (today); the months before keep theirs."),
+            help=_(
+                "With --members or --livelihood: the day the new size or livelihood holds from (today);"
+                " the months before keep theirs."
+            ),
         ),
     ] = None,
     enrolled: Annotated[
@@ -149,14 +152,27 @@ def edit(
 
     --members N sets the size from a day on (--from, else today): people counted but not named
     (#1, #2 …) join or leave that day, so past months keep their size. Named members join and
-    leave with `aidtrack member`.
+    leave with `aidtrack member`. --livelihood X --from DATE records a livelihood change dated
+    DATE (the livelihood as first recorded stays for the months before); without --from it
+    corrects the livelihood as first recorded.
 
     Example: aidtrack household edit H02 --members 5 --from 2005-04-01
     """
-    if from_ is not None and members is None:
+    if from_ is not None and members is None and livelihood is None:
         from .common import fail
 
-        fail(_("--from: goes with --members (the day the new size holds from)"))
+        fail(_("--from: goes with --members or --livelihood (the day the change holds from)"))
+    if from_ is not None and livelihood is not None:
+        from ..ops import records
+        from .common import fail
+
+        others = (name, code, members, address, employer, born, gender, phone, id_number, tag, enrolled)
+        if any(v is not None for v in others):
+            fail(_("--livelihood: with --from it is a dated change (one record): give it alone"))
+        records.add(
+            open_db(), "livelihoods", {"household": ref, "livelihood": livelihood, "date": from_}, today()
+        )
+        return
     changes = _fields(
         name=name,
         code=code,
@@ -171,7 +187,7 @@ def edit(
         tag=tag,
         enrolled=enrolled,
     )
-    if from_ is not None:
+    if from_ is not None and members is not None:
         from ..parse import date as parse_date
 
         changes["members_from"] = parse_date(from_, "from", today=today()).isoformat()
@@ -201,7 +217,7 @@ def status(
 
     db = open_db(create=set_ is not None)  # listing the history must not create a missing register
     if set_ is not None:
-        actions.set_status(db, ref, set_, date, reason, today())
+        actions.set_status(db, ref, set_, date, reason, today(), warn=warn)
     list_records("statuses", fmt if set_ is None else "table", household=ref)
 
 

@@ -56,6 +56,10 @@ GROUPS: dict[str, str] = {
     "monitor": N_(
         "Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk elimination."
     ),
+    "spending": N_(
+        "Spending (支出): a household's costs — medical, schooling, housing, disaster — and what was"
+        " reimbursed."
+    ),
     "assess": N_(
         "Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and penalties."
     ),

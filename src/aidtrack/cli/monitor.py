@@ -41,7 +41,9 @@ def add(
 ) -> None:
     """Put a household under monitoring with a category; prints the entry's id.
 
-    A household never enrolled may be monitored (marginal). See `aidtrack check monitor`.
+    A household in the programme and not exited (enrolled, relapsed) is already helped: refused.
+    A household never enrolled may be monitored as marginal only with income between the poverty
+    line and the monitoring line (under the line: enrol it, or 低保). See `aidtrack check monitor`.
 
     Example: aidtrack monitor add H01 --category unstable --date 2004-10-15 --reason 胃穿孔术后收入骤降
     """
@@ -71,8 +73,10 @@ def end(
 ) -> None:
     """End a household's monitoring by risk elimination (风险消除), audited.
 
-    Refused unless `aidtrack check monitor` finds it ready on that day: income above the monitoring
-    line for stable_months ended months and no open measure. --override (with --reason) ends it anyway.
+    Refused unless `aidtrack check monitor` finds it ready on that day: monitored at least
+    stable_months, income at or above the monitoring line in those ended months, a measure done
+    since monitoring began and none open, large costs settled (spending), and a member able to
+    work. --override (with --reason) ends it anyway.
 
     Example: aidtrack monitor end H01 --date 2005-05-10 --reason 收入稳定六个月以上
     """

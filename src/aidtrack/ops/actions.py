@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from .. import parse
 from ..i18n import _
@@ -47,10 +48,11 @@ def set_status(
     day: dt.date | str | None = None,
     reason: str | None = None,
     today: dt.date | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict:
     """Record a status change (enrolled / exited / prosperous / relapsed) in the history."""
     return records.set_statuses(
-        db, [{"household": household, "status": status, "date": day, "reason": reason}], today
+        db, [{"household": household, "status": status, "date": day, "reason": reason}], today, warn
     )[0]
 
 

@@ -302,3 +302,283 @@ def monthly_income(db: Store, first: str, last: str, household_ids) -> dict[int,
     ):
         out[hid].append((month, amount))
     return dict(out)
+
+
+# --- the rules a decision about a household applies (docs/rules.md "Decisions") ------------------
+
+
+def last_ended_month(day: dt.date | str) -> str:
+    """The latest month whose last day is on or before the day (a month in progress is not read)."""
+    from ..model import add_months
+
+    d = dt.date.fromisoformat(str(day))
+    own = f"{d.year:04d}-{d.month:02d}"
+    return own if (d + dt.timedelta(days=1)).day == 1 else add_months(own, -1)
+
+
+def prosper_test(db: Store, hid: int, day: dt.date | str) -> dict[str, Any]:
+    """Whether a household's income allows 致富 (prosperous) on a day, with the figures.
+
+    The latest `prosper_months` recorded months ended by the day (within WINDOW months): their income
+    must reach `prosper_ratio` % of what the poverty line gives the household over them, in whole
+    fen 100 × Σ income ≥ ratio × Σ (size that month × line that month). Fewer recorded months than
+    `prosper_months` fails the test (missing income is a gap, not evidence of prosperity).
+    Returns {"ok", "need", "months", "first", "last", "per_person", "required", "ratio"} (money in fen
+    per person a month, averaged over the person-months).
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    need = policy.value("prosper_months", day)
+    ratio = policy.value("prosper_ratio", day)
+    last = last_ended_month(day)
+    months = latest_recorded_months(db, last, need, max(24, need), [hid]).get(hid, [])
+    size = Sizes(db, [hid])
+    people = sum(size.month(hid, m) for m, _ in months)
+    total = sum(fen for _, fen in months)
+    owed = sum(size.month(hid, m) * policy.value("poverty_line", f"{m}-01") for m, _ in months)
+    return {
+        "ok": len(months) >= need and 100 * total >= ratio * owed,
+        "need": need,
+        "months": len(months),
+        "first": months[0][0] if months else None,
+        "last": months[-1][0] if months else last,
+        "per_person": round(total / people) if people else None,
+        "required": round(ratio * owed / (100 * people)) if people else None,
+        "ratio": ratio,
+    }
+
+
+def livelihood_at(db: Store, day: dt.date | str) -> dict[int, str | None]:
+    """Each household's livelihood on a day: its latest dated change (kind `livelihoods`) on or before
+    the day, else the household's own `livelihood` (as first recorded). One query."""
+
+    def compute() -> dict[int, str | None]:
+        rows = db.execute(
+            "SELECT h.id, coalesce((SELECT lv.livelihood FROM livelihoods lv WHERE lv.household_id = h.id"
+            " AND lv.date <= ? ORDER BY lv.date DESC, lv.id DESC LIMIT 1), h.livelihood) FROM households h",
+            [str(day)],
+        )
+        return dict(rows.fetchall())
+
+    return memo(db, ("livelihood_at", str(day)), compute)
+
+
+#: Months of income the monitoring rules look at (the income of the past year).
+WATCH_MONTHS = 12
+
+
+def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[str, Any]]:
+    """Where each household's income per person stands on a day against the poverty line and the
+    monitoring line (`watch_ratio` % of it): the recorded months among the WATCH_MONTHS months ended
+    by the day. Households without any such month are left out (a gap, not evidence).
+
+    Per household: {"months", "first", "last", "per_person" (fen, over the person-months), "line"
+    and "watch_line" (fen, averaged over the months), "band"}: "below_line" when Σ income × n <
+    Σ person-months × Σ line, else "watch" when 100 × Σ income × n < Σ person-months × ratio × Σ line,
+    else "above". The one rule behind `check monitor`'s candidates and `monitor add`'s categories.
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    ratio = policy.value("watch_ratio", day)
+    ids = list(household_ids)
+    income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
+    size = Sizes(db, ids)
+    out: dict[int, dict[str, Any]] = {}
+    for hid, months in income.items():
+        if not months:
+            continue
+        n = len(months)
+        total = sum(fen for _, fen in months)
+        people = sum(size.month(hid, m) for m, _ in months)
+        lines = sum(policy.value("poverty_line", f"{m}-01") for m, _ in months)
+        if total * n < people * lines:
+            band = "below_line"
+        elif 100 * total * n < people * ratio * lines:
+            band = "watch"
+        else:
+            band = "above"
+        out[hid] = {
+            "months": n,
+            "first": months[0][0],
+            "last": months[-1][0],
+            "per_person": round(total / people),
+            "line": round(lines / n),
+            "watch_line": round(ratio * lines / (100 * n)),
+            "band": band,
+        }
+    return out
+
+
+def months_before(day: dt.date | str, n: int) -> str:
+    """The same day n months earlier (the month's last day when it is shorter), as ISO text."""
+    import calendar
+
+    d = dt.date.fromisoformat(str(day))
+    idx = d.year * 12 + d.month - 1 - n
+    y, m = idx // 12, idx % 12 + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1])).isoformat()
+
+
+def large_costs(db: Store, day: dt.date | str, household_ids=None) -> dict[int, list[dict[str, Any]]]:
+    """Each household's unsettled large costs on a day (docs/monitoring.md "Spending").
+
+    A spending record is a large cost when what is left after reimbursement (amount − reimbursed)
+    is at least `large_cost`; it is settled when reimbursed down below that, or once it is
+    `settle_months` months old (dated on or before the day that many months back). The reimbursed
+    amount is as recorded now (a later reimbursement has no date of its own).
+    """
+    from .policy import Policy
+
+    policy = Policy(db)
+    limit = policy.value("large_cost", day)
+    since = months_before(day, policy.value("settle_months", day))
+    sql = (
+        "SELECT household_id, id, date, kind, amount, reimbursed FROM spending"
+        " WHERE date <= ? AND date > ? AND amount - reimbursed >= ?"
+    )
+    args: list = [str(day), since, limit]
+    if household_ids is not None:
+        sql += " AND household_id IN (SELECT value FROM json_each(?))"
+        args.append(_ids_json(household_ids))
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for hid, sid, date, kind, amount, reimbursed in db.execute(sql + " ORDER BY date, id", args):
+        out[hid].append({"id": sid, "date": date, "kind": kind, "amount": amount, "reimbursed": reimbursed})
+    return dict(out)
+
+
+#: Ages between which a member counts as able to work (在劳动年龄), and the health that rules it out.
+WORK_AGES = (16, 60)
+UNABLE_HEALTH = ("serious", "disabled")
+
+
+def able_to_work(db: Store, day: dt.date | str, household_ids) -> dict[int, int]:
+    """Members present on a day who are able to work, per household: aged 16 to 59 (unknown age
+    counts: a gap is not evidence) and neither seriously ill nor disabled. Households with none are
+    left out (or 0). A household with no member recorded at all (one recorded but never enrolled)
+    counts 1: nothing says it has no working member."""
+    d = str(day)
+    ids = _ids_json(household_ids)
+    recorded = {
+        hid
+        for (hid,) in db.execute(
+            "SELECT DISTINCT household_id FROM members WHERE household_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        )
+    }
+    low = months_before(d, 12 * WORK_AGES[1])  # born after this: under 60
+    high = months_before(d, 12 * WORK_AGES[0])  # born on or before this: 16 or older
+    rows = db.execute(
+        "SELECT household_id, count(*) FROM members WHERE household_id IN (SELECT value FROM json_each(?))"
+        " AND joined <= ? AND (left_on IS NULL OR left_on >= ?)"
+        " AND (born IS NULL OR (born > ? AND born <= ?))"
+        " AND (health IS NULL OR health NOT IN ('serious', 'disabled'))"
+        " GROUP BY household_id",
+        [ids, d, d, low, high],
+    )
+    return {**{int(h): 1 for h in household_ids if int(h) not in recorded}, **dict(rows.fetchall())}
+
+
+def elimination_gaps(db: Store, day: dt.date | str, entries: dict[int, dict[str, Any]]) -> dict[int, dict]:
+    """What each monitored household still lacks for risk elimination (风险消除) on a day.
+
+    `entries`: the open monitoring entry per household ({"date": …}). Per household: {"first",
+    "last" (the stable_months ended months), "monitored_since", "too_soon" (monitored less than
+    stable_months), "months_below", "months_missing" (under the monitoring line / no income),
+    "open_measures", "measures_done" (done since monitoring began), "large_costs" (unsettled),
+    "able_to_work"}; ready when every list is empty, too_soon is false, measures_done ≥ 1 and
+    able_to_work ≥ 1 (docs/monitoring.md). One rule for `check monitor` and `monitor end`.
+    """
+    from ..model import add_months
+    from .planfacts import open_measures
+    from .policy import Policy
+
+    policy = Policy(db)
+    stable = policy.value("stable_months", day)
+    ratio = policy.value("watch_ratio", day)
+    last = last_ended_month(day)
+    first = add_months(last, 1 - stable)
+    ids = list(entries)
+    income = latest_recorded_months(db, last, stable, stable, ids)
+    size = Sizes(db, ids)
+    open_ = open_measures(db, day)
+    costs = large_costs(db, day, ids)
+    able = able_to_work(db, day, ids)
+    done: dict[int, int] = defaultdict(int)
+    for hid, done_on in db.execute(
+        "SELECT household_id, done_on FROM measures WHERE status = 'done' AND done_on <= ?"
+        " AND household_id IN (SELECT value FROM json_each(?))",
+        [str(day), _ids_json(ids)],
+    ):
+        if done_on >= entries[hid]["date"]:
+            done[hid] += 1
+    cutoff = months_before(day, stable)
+    out: dict[int, dict] = {}
+    for hid, entry in entries.items():
+        months = [m for m in income.get(hid, ()) if m[0] >= first]
+        recorded = {m for m, _ in months}
+        out[hid] = {
+            "first": first,
+            "last": last,
+            "monitored_since": entry["date"],
+            "too_soon": entry["date"] > cutoff,
+            "months_below": [
+                m
+                for m, fen in months
+                if 100 * fen < size.month(hid, m) * ratio * policy.value("poverty_line", f"{m}-01")
+            ],
+            "months_missing": [
+                add_months(first, i) for i in range(stable) if add_months(first, i) not in recorded
+            ],
+            "open_measures": open_.get(hid, 0),
+            "measures_done": done.get(hid, 0),
+            "large_costs": costs.get(hid, []),
+            "able_to_work": able.get(hid, 0),
+        }
+    return out
+
+
+def eliminable(gaps: dict[str, Any]) -> bool:
+    return not (
+        gaps["too_soon"]
+        or gaps["months_below"]
+        or gaps["months_missing"]
+        or gaps["open_measures"]
+        or gaps["large_costs"]
+        or not gaps["measures_done"]
+        or not gaps["able_to_work"]
+    )
+
+
+def exit_runs(db: Store, day: dt.date | str, household_ids) -> dict[int, list[tuple[str, int]]]:
+    """The 脱贫 (exit) test on a day, for the given households: each one's unbroken run of
+    consecutive recorded months above the poverty line ending at the last month ended by the day
+    (empty when that month is not recorded or not above), oldest first, [(month, fen)].
+
+    "Above" is strictly above (income > size that month × the month's line) unless policy
+    `exit_at_line` (in force on the day) is 1 (≥). The exit holds when the run has at least
+    `exit_months` months. The one rule of `check exits` and of an exited status.
+    """
+    from ..model import add_months
+    from .policy import Policy
+
+    policy = Policy(db)
+    need = policy.value("exit_months", day)
+    at_line = bool(policy.value("exit_at_line", day))
+    last = last_ended_month(day)
+    ids = list(household_ids)
+    income = latest_recorded_months(db, last, need, max(24, need), ids)
+    size = Sizes(db, ids)
+    out: dict[int, list[tuple[str, int]]] = {}
+    for hid in ids:
+        run: list[tuple[str, int]] = []
+        expected = last
+        for month, fen in reversed(income.get(hid, [])):
+            limit = size.month(hid, month) * policy.value("poverty_line", f"{month}-01")
+            if month != expected or not (fen >= limit if at_line else fen > limit):
+                break
+            run.append((month, fen))
+            expected = add_months(month, -1)
+        out[hid] = run[::-1]
+    return out

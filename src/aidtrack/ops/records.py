@@ -19,7 +19,7 @@ from ..model import AidtrackError, Quarter, label, yuan
 from ..store import Store
 from .refs import Refs
 from .slips import slips
-from .validate import validate
+from .validate import decision_refusal, validate
 
 _CODE_USED = {
     "cadres": N_("is already used by another cadre"),
@@ -224,6 +224,10 @@ _CHECKED_KEYS = {
     "statuses": N_("this status on this day is already recorded (status entry {id})"),
     "problems": N_("this problem is already recorded at that visit (problem {id})"),
     "members": N_("a member of this name who joined that day is already recorded (member {id})"),
+    "spending": N_(
+        "the same spending (household, date, kind, amount, note) is already recorded as spending {id};"
+        " a second bill of the same day needs a note of its own (a receipt number)"
+    ),
 }
 
 
@@ -331,7 +335,12 @@ def add_visit(
     return vid
 
 
-def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | None = None) -> list[dict]:
+def set_statuses(
+    db: Store,
+    entries: list[Mapping[str, Any]],
+    today: dt.date | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[dict]:
     """Record status changes (the CLI's one, the relapse check's many) in one transaction.
 
     Each entry is a status in its public shape (household, status, date, reason): validated as
@@ -340,10 +349,19 @@ def set_statuses(db: Store, entries: list[Mapping[str, Any]], today: dt.date | N
     today = today or dt.date.today()
     refs = Refs(db).preload() if len(entries) > 20 else Refs(db)
     rows = [validate("statuses", e, refs, today).raise_first() for e in entries]
+    for row in rows:
+        refused = decision_refusal(refs, row, today)
+        if refused is not None:
+            raise refused
     done = []
+    found: list[str] = []
     with db.write():
         for row in rows:
+            if warn is not None:
+                found += slips(db, "statuses", row)
             done.append(_public_by_id(db, "statuses", int(insert(db, "statuses", row))))
+    for message in found:
+        warn(message)  # type: ignore[misc]
     return done
 
 

@@ -87,4 +87,23 @@ def _visit(db: Store, row: Mapping[str, Any]) -> list[str]:
     ]
 
 
-_SLIPS = {"households": _household, "pairings": _pairing, "income": _income, "visits": _visit}
+def _status(db: Store, row: Mapping[str, Any]) -> list[str]:
+    """History typed from paper (dated HISTORY_DAYS or more ago) where 致富's or 脱贫's income test
+    fails: recorded as the paper says, with a warning."""
+    from .refs import Refs
+    from .validate import _DECISION_RULES
+
+    rule = _DECISION_RULES.get(row.get("status") or "")
+    if rule is None or row.get("reason"):
+        return []
+    why = rule(Refs(db), row["household_id"], row["date"])
+    return [_("recorded as history from paper, but it {why}").format(why=why)] if why else []
+
+
+_SLIPS = {
+    "statuses": _status,
+    "households": _household,
+    "pairings": _pairing,
+    "income": _income,
+    "visits": _visit,
+}

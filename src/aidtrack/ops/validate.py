@@ -19,7 +19,7 @@ from typing import Any
 from .. import parse
 from ..i18n import _
 from ..kinds import REGISTRY, Field, Kind
-from ..model import AidtrackError, month_of
+from ..model import AidtrackError, format_yuan, month_of
 from .refs import Ambiguous, Refs
 
 
@@ -47,9 +47,11 @@ _TYPED: dict[str, tuple[type, ...]] = {
 class _Fields:
     """Reads fields of one input record, collecting errors instead of stopping at the first."""
 
-    def __init__(self, data: Mapping[str, Any]):
+    def __init__(self, data: Mapping[str, Any], today: dt.date | None = None):
         self.data = data
         self.errors: list[AidtrackError] = []
+        #: The day the record is checked on (the rules that spare history dated long enough ago).
+        self.today = today or dt.date.today()
 
     def raw(self, name: str) -> Any:
         value = self.data.get(name)
@@ -141,7 +143,7 @@ def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> 
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
     fields = _FIELDS[kind]
-    f = _Fields(data)
+    f = _Fields(data, today)
     values = {spec.name: _read(f, spec, refs, today) for spec in fields}
     row = {spec.column: values[spec.name] for spec in fields if spec.column}
     _RULES[kind](k, values, row, f, refs, data)
@@ -238,7 +240,7 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
                     cache[value] = got
             values[name] = got
         row = {column: values[name] for column, name in stored}
-        f = _Fields(data)
+        f = _Fields(data, today)
         rules(k, values, row, f, refs, data)
         return Checked(row, f.errors)
 
@@ -305,7 +307,84 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             )
 
 
+#: A decision dated this many days or more before today is history typed from paper: a rule it
+#: breaks is a warning (ops/slips.py), not a refusal (docs/rules.md "Decisions").
+HISTORY_DAYS = 90
+
+
+def is_history(day: str, today: dt.date) -> bool:
+    return day < (today - dt.timedelta(days=HISTORY_DAYS)).isoformat()
+
+
+def prosper_refusal(refs: Refs, hid: int, day: str) -> str | None:
+    """Why 致富 (prosperous) does not hold for a household on a day, with the way through; None if it holds."""
+    from .facts import prosper_test
+
+    t = prosper_test(refs.db, hid, day)
+    if t["ok"]:
+        return None
+    code = refs.code("household", hid)
+    if t["months"] < t["need"]:
+        return _(
+            "needs {need} recorded months of income up to {last} for 致富 ({code} has {n}); record the"
+            " income, or give --reason saying why it is prosperous otherwise"
+        ).format(need=t["need"], last=t["last"], code=code, n=t["months"])
+    return _(
+        "needs income per person of at least {ratio}% of the poverty line ({required}) over {first} to"
+        " {last} for 致富; {code} had {got}: give --reason saying why it is prosperous otherwise"
+    ).format(
+        ratio=t["ratio"],
+        required=format_yuan(t["required"]),
+        first=t["first"],
+        last=t["last"],
+        code=code,
+        got=format_yuan(t["per_person"]),
+    )
+
+
+def exit_refusal(refs: Refs, hid: int, day: str) -> str | None:
+    """Why 脱贫 (exited) does not hold for a household on a day (facts.exit_runs); None if it holds."""
+    from .facts import exit_runs, last_ended_month
+    from .policy import Policy
+
+    policy = Policy(refs.db)
+    need = policy.value("exit_months", day)
+    run = exit_runs(refs.db, day, [hid])[hid]
+    if len(run) >= need:
+        return None
+    return _(
+        "needs income per person {above} the poverty line in {need} consecutive months up to {last} for"
+        " 脱贫 ({code} has {n}; see `aidtrack check exits`); or give --reason saying why it exited otherwise"
+    ).format(
+        above=_("at or above") if policy.value("exit_at_line", day) else _("above"),
+        need=need,
+        last=last_ended_month(day),
+        code=refs.code("household", hid),
+        n=len(run),
+    )
+
+
+#: The statuses whose rule reads the household's income, and the function saying why it fails.
+_DECISION_RULES: dict[str, Callable[[Refs, int, str], str | None]] = {
+    "prosperous": prosper_refusal,
+    "exited": exit_refusal,
+}
+
+
+def decision_refusal(refs: Refs, row: Mapping[str, Any], today: dt.date) -> AidtrackError | None:
+    """A status decided now (`household status --set`, a check's marks, a decision's approval):
+    致富 and 脱贫 need the income (or a reason) unless the status is history dated HISTORY_DAYS or
+    more ago (then ops/slips.py warns). An import restates history and is not refused: a bundle
+    imports statuses before the income that supports them (docs/rules.md "Decisions")."""
+    rule = _DECISION_RULES.get(row.get("status") or "")
+    if rule is None or row.get("reason") or is_history(row["date"], today):
+        return None
+    why = rule(refs, row["household_id"], row["date"])
+    return AidtrackError("status", row["status"], why) if why else None
+
+
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A status on any path: not before enrolment. A status decided now: decision_refusal."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
 
 
@@ -524,11 +603,47 @@ def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappi
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
+def _marginal_band(f: _Fields, refs: Refs, hid: int, day: str) -> None:
+    """边缘易致贫户 only between the poverty line and the monitoring line (facts.income_band)."""
+    from .facts import WATCH_MONTHS, income_band
+
+    b = income_band(refs.db, day, [hid]).get(hid)
+    if b is None:
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "needs income recorded in the {n} months before {date} to show the household between the"
+                " poverty line and the monitoring line: record it first"
+            ).format(n=WATCH_MONTHS, date=day),
+        )
+    elif b["band"] == "below_line":
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "is for income between the poverty line and the monitoring line; {got} a person is under the"
+                " poverty line ({line}): propose enrolment (household status --set enrolled) or 低保"
+            ).format(got=format_yuan(b["per_person"]), line=format_yuan(b["line"])),
+        )
+    elif b["band"] == "above":
+        f.fail(
+            "category",
+            "marginal",
+            _(
+                "is for income between the poverty line and the monitoring line; {got} a person is at or"
+                " above the monitoring line ({line})"
+            ).format(got=format_yuan(b["per_person"]), line=format_yuan(b["watch_line"])),
+        )
+
+
 def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Monitoring is not help: it needs no enrolment (a marginal household was never enrolled).
 
-    unstable: out of poverty (exited, prosperous) on the date; marginal: not enrolled by the date;
-    sudden: any household. One open monitoring entry at a time (docs/monitoring.md).
+    A household in the programme (enrolled, relapsed) on the date is already helped: never
+    monitored. unstable: out of poverty (exited, prosperous) on the date; marginal: not enrolled by
+    the date, its income between the poverty line and the monitoring line; sudden: out of poverty
+    or never enrolled. One open monitoring entry at a time (docs/monitoring.md).
     """
     hid, day, ended = v["household"], v["date"], v["ended_on"]
     if ended and day and ended < day:
@@ -544,6 +659,18 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         [hid, day],
     ).fetchone()
     status = status[0] if status else None
+    if status in ("enrolled", "relapsed"):
+        f.fail(
+            "household",
+            data.get("household"),
+            _(
+                "is in the programme ({status}) on {date}: it is already helped, not monitored; monitoring"
+                " is for a household out of poverty or never enrolled"
+            ).format(status=status, date=day),
+        )
+        return
+    if v["category"] == "marginal" and status is None:
+        _marginal_band(f, refs, hid, day)
     if v["category"] == "unstable" and status not in ("exited", "prosperous"):
         f.fail(
             "category",
@@ -585,6 +712,20 @@ def _rules_submissions(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data
     hid, day = v["household"], v["date"]
     row["visit_id"] = f.attempt(lambda: refs.visit_on(hid, day, v["kind"])) if hid and day else None
     row.setdefault("income_id", None)
+
+
+def _rules_spending(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A cost may predate enrolment (it may be why the household is poor); reimbursed ≤ the amount."""
+    if v["amount"] is not None and v["reimbursed"] is not None and v["reimbursed"] > v["amount"]:
+        f.fail(
+            "reimbursed",
+            data.get("reimbursed"),
+            _("is more than the amount ({amount})").format(amount=format_yuan(v["amount"])),
+        )
+
+
+def _rules_livelihoods(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A livelihood change, dated like a status; history before enrolment is allowed."""
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

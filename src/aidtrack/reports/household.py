@@ -49,8 +49,12 @@ AID_COLUMNS = [c for c in REGISTRY["aid"].list_columns if c not in _OWN]
 MEASURE_COLUMNS = [c for c in REGISTRY["measures"].list_columns if c not in _OWN] + ["result"]
 JOB_COLUMNS = [c for c in REGISTRY["jobs"].list_columns if c not in _OWN]
 MONITOR_COLUMNS = [c for c in REGISTRY["monitoring"].list_columns if c not in _OWN]
+SPENDING_COLUMNS = [c for c in REGISTRY["spending"].list_columns if c not in _OWN]
+LIVELIHOOD_COLUMNS = [c for c in REGISTRY["livelihoods"].list_columns if c not in _OWN]
 LABELS.update(
     {
+        "amount": N_("Amount ¥"),
+        "reimbursed": N_("Reimbursed ¥"),
         "what": N_("Measure"),
         "cause": N_("Cause"),
         "member": N_("Member"),
@@ -204,7 +208,14 @@ def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
     measures = rows("measures")
     if redact:
         jobs, measures = redact_rows(jobs), redact_rows(measures)
-    return {"causes": rows("causes"), "measures": measures, "jobs": jobs, "monitoring": rows("monitoring")}
+    return {
+        "causes": rows("causes"),
+        "measures": measures,
+        "jobs": jobs,
+        "monitoring": rows("monitoring"),
+        "spending": rows("spending"),
+        "livelihoods": rows("livelihoods"),
+    }
 
 
 def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -360,6 +371,22 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "columns": MONITOR_COLUMNS,
             "headers": [MONITOR_LABELS.get(c) or LABELS[c] for c in MONITOR_COLUMNS],
             "empty": _("Never monitored."),
+        },
+        {
+            "kind": "table",
+            "title": _("Spending (支出)"),
+            "rows": _labelled(data.get("spending", [])),
+            "columns": SPENDING_COLUMNS,
+            "headers": [LABELS.get(c, c) for c in SPENDING_COLUMNS],
+            "empty": _("No spending recorded."),
+        },
+        {
+            "kind": "table",
+            "title": _("Livelihood changes (生计变更)"),
+            "rows": [r | {"livelihood": label(r["livelihood"])} for r in data.get("livelihoods", [])],
+            "columns": LIVELIHOOD_COLUMNS,
+            "headers": [LABELS.get(c, c) for c in LIVELIHOOD_COLUMNS],
+            "empty": _("No livelihood change recorded: the livelihood above holds throughout."),
         },
         {
             "kind": "table",

@@ -407,6 +407,10 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
         body += [f"<h2>{_('Job placements')}</h2>", _jobs(data["jobs"])]
     if data.get("monitoring"):
         body += [f"<h2>{_('Monitoring')}</h2>", _monitoring(data["monitoring"])]
+    if data.get("spending"):
+        body += [f"<h2>{_('Spending (支出)')}</h2>", _spending(data["spending"])]
+    if data.get("livelihoods"):
+        body += [f"<h2>{_('Livelihood changes (生计变更)')}</h2>", _livelihoods(data["livelihoods"])]
     body += [
         f"<h2>{_('Status history')}</h2>",
         _statuses(data["statuses"]),
@@ -773,6 +777,37 @@ def _monitoring(entries: list[dict[str, Any]]) -> str:
             f'<tr class="monitoring"><td>{_word(m["category"])}</td><td>{_e(m["date"])}</td>'
             f"<td>{_e(m['reason'])}</td><td>{_e(m['ended_on'])}</td><td>{_e(m['end_reason'])}</td></tr>"
             for m in entries
+        ],
+    )
+
+
+def _spending(rows: list[dict[str, Any]]) -> str:
+    columns = [
+        (_("Date"), "14%", ""),
+        (_("Kind"), "14%", ""),
+        (_("Amount ¥"), "16%", "num"),
+        (_("Reimbursed ¥"), "16%", "num"),
+        (_("Note"), "40%", ""),
+    ]
+    return _table(
+        columns,
+        [
+            f'<tr class="spending"><td>{_e(r["date"])}</td><td>{_word(r["kind"])}</td>'
+            f'<td class="num">{_money(_fen(r["amount"]))}</td>'
+            f'<td class="num">{_money(_fen(r["reimbursed"]))}</td><td>{_e(r["note"])}</td></tr>'
+            for r in rows
+        ],
+    )
+
+
+def _livelihoods(rows: list[dict[str, Any]]) -> str:
+    columns = [(_("From"), "16%", ""), (_("Livelihood"), "20%", ""), (_("Note"), "64%", "")]
+    return _table(
+        columns,
+        [
+            f'<tr class="livelihood"><td>{_e(r["date"])}</td><td>{_word(r["livelihood"])}</td>'
+            f"<td>{_e(r['note'])}</td></tr>"
+            for r in rows
         ],
     )
 

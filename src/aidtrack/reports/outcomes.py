@@ -36,7 +36,7 @@ def build(
     if units is not None:
         status = {h: s for h, s in status.items() if units.household[h] == uid}
         only = (" AND a.household_id IN (SELECT id FROM households WHERE unit_id IS ?)", [uid])
-    livelihood = dict(db.execute("SELECT id, livelihood FROM households").fetchall())
+    livelihood = facts.livelihood_at(db, as_of)  # as it was then: dated changes (docs/rules.md)
     by_status = Counter(status.values())
     by_livelihood = Counter(livelihood.get(h) or "unrecorded" for h in status)
     if units is None:

@@ -494,6 +494,40 @@ def m0008_merge_all_kinds(db: Database) -> None:
     _run(db, _V8)
 
 
+#: 0010_spending_livelihood: spending (支出) records — a household's costs with what was reimbursed —
+#: read by the monitoring rules (a sudden large cost, large costs settled); and livelihood changes
+#: dated like statuses (the livelihood at a date is the latest change on or before it, else the
+#: household's own `livelihood`), so that a change today never rewrites a past quarter.
+_V10 = """
+CREATE TABLE spending (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    kind TEXT NOT NULL CHECK (kind IN ('medical','schooling','housing','disaster','other')),
+    amount INTEGER NOT NULL CHECK (typeof(amount) = 'integer' AND amount >= 0),
+    reimbursed INTEGER NOT NULL DEFAULT 0 CHECK (typeof(reimbursed) = 'integer' AND reimbursed >= 0),
+    note TEXT,
+    source_id INTEGER
+);
+CREATE INDEX spending_household ON spending(household_id, date);
+CREATE TABLE livelihoods (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    livelihood TEXT NOT NULL CHECK (livelihood IN ('commerce','husbandry','transport','employment','other')),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    note TEXT,
+    source_id INTEGER,
+    UNIQUE (household_id, date)
+)
+"""
+
+
+@migrations(name="0010_spending_livelihood")
+def m0010_spending_livelihood(db: Database) -> None:
+    """Spending records (支出) and dated livelihood changes."""
+    _run(db, _V10)
+
+
 KNOWN = [
     "0001_initial",
     "0002_units",
@@ -504,6 +538,7 @@ KNOWN = [
     "0007_assessments",
     "0008_merge_all_kinds",
     "0012_submissions",
+    "0010_spending_livelihood",
 ]
 
 

@@ -26,7 +26,7 @@ from ..store import Store
 from ..store.files import guard_output, private_dir
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
-from .redact import redact_for_file
+from .redact import people_masked, redact_for_file
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
@@ -117,7 +117,7 @@ def export(
     fmt = parse.choice(fmt, FORMATS, "format")
     if fmt in BINARY:
         _binary_ready(fmt, out, headers)
-    with _snapshot(db):
+    with _snapshot(db), people_masked(db) if redact else contextlib.nullcontext():
         if kind == "all":
             if out is None or not isinstance(out, (str, os.PathLike)):
                 raise AidtrackError("out", "", _("`export all` needs --out DIR (one file per kind)"))

@@ -179,7 +179,7 @@ class _Table:
         self, db: Store, table: str, redact: bool, only_units: bool = False, drop: tuple[str, ...] = ()
     ):
         pa, self.pq = require()
-        from .redact import HIDDEN_FIELDS, mask_name
+        from .redact import HIDDEN_FIELDS, NAME_FIELDS, current, mask_name, redactor
 
         self.pa = pa
         self.sql, self.columns, types = _query(db, table, only_units)
@@ -200,11 +200,14 @@ class _Table:
             names = dict(db.execute("SELECT id, name FROM units").fetchall())
             self.converters[self.columns.index("unit")] = lambda v: None if v is None else names[v]
         if redact:
+            r = current() or redactor(db)
             for i, c in enumerate(self.columns):
-                if c == "name" and table in ("cadres", "households"):
+                if c in NAME_FIELDS and table in KINDS:
                     self.converters[i] = mask_name
                 elif c in HIDDEN_FIELDS:
                     self.converters[i] = lambda v: None
+                elif types[c] == "text" and self.converters[i] is None:
+                    self.converters[i] = r.text
 
     def batch(self, rows: list[tuple]):
         arrays = []
@@ -296,6 +299,22 @@ def handoff(
     units' records.
     """
     require()
+    if redact:
+        from .redact import people_masked
+
+        with people_masked(db):
+            return _handoff(db, out, partition, unit, changed_since, redact)
+    return _handoff(db, out, partition, unit, changed_since, redact)
+
+
+def _handoff(
+    db: Store,
+    out: str | os.PathLike,
+    partition: tuple[str, ...],
+    unit: str | None,
+    changed_since: dt.date | None,
+    redact: bool,
+) -> dict[str, int]:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))

@@ -80,11 +80,20 @@ WRITERS = frozenset(
 )
 
 
+def _written_records() -> int | None:
+    """The records a committed import wrote: the command's own count, else the one its COMMIT
+    recorded (a Ctrl-C between the COMMIT and the command's next line)."""
+    if state.written is not None:
+        return state.written
+    return getattr(state.store, "written_records", None) if state.store is not None else None
+
+
 def committed_rows() -> int:
     """Rows changed by transactions this call committed (0: nothing was written)."""
     store = state.store
     rows = state.committed + (getattr(store, "committed_rows", 0) if store is not None else 0)
-    return state.written if rows and state.written else rows
+    written = _written_records()
+    return written if rows and written else rows
 
 
 _committed = committed_rows
@@ -93,7 +102,7 @@ _committed = committed_rows
 def interrupted() -> int:
     """Say what a Ctrl-C left behind; the exit status (130)."""
     n = committed_rows()
-    if n and state.written is not None:
+    if n and _written_records() is not None:
         message = _("interrupted after the import was written ({n} row(s))").format(n=n)
     elif n:
         message = _("interrupted after the change was written ({n} row(s))").format(n=n)

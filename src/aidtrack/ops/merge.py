@@ -497,22 +497,46 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 break
     finally:
         copier.queue.put(None)
-        copier.join()
+        _join(copier)
         db.close()
     if copier.error is not None:
         raise copier.error
     return results
 
 
+def _join(copier: _Copier) -> None:
+    """Wait for the copier to finish, whatever happens meanwhile: a Ctrl-C (only ever raised in this,
+    the main thread) cancels what it has not committed yet and is raised once it has stopped, with
+    what it did commit counted in the city Store's committed_rows (the CLI's truth)."""
+    interrupted: BaseException | None = None
+    while copier.is_alive():
+        try:
+            copier.join()
+        except KeyboardInterrupt as e:
+            interrupted = e
+            copier.cancel.set()
+    if interrupted is not None:
+        raise interrupted
+
+
+class _Cancelled(Exception):
+    """Leave the copier's write transaction by rolling back: the merge was interrupted."""
+
+
 class _Copier(threading.Thread):
     """Writes the prepared units into the city file, in the order received, up to BATCH_UNITS in
-    one transaction; also the new fingerprints of unchanged files. None on the queue ends it."""
+    one transaction; also the new fingerprints of unchanged files. None on the queue ends it.
+
+    What it commits is added to the city Store's committed_rows as it commits (a signal is never
+    raised in this thread, so the count cannot be torn from its COMMIT); once `cancel` is set it
+    commits nothing more."""
 
     def __init__(self, city: Store):
         super().__init__(name="aidtrack-merge-copier", daemon=True)
         self.city = city
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
+        self.cancel = threading.Event()
 
     def run(self) -> None:
         db = None
@@ -533,7 +557,13 @@ class _Copier(threading.Thread):
                         done = True
                         break
                     batch.append(item)
-                _copy_batch(db, batch)
+                if self.cancel.is_set():
+                    continue
+                before = db.committed_rows
+                try:
+                    _copy_batch(db, batch, self.cancel)
+                finally:
+                    self.city.committed_rows += db.committed_rows - before
         except BaseException as e:  # noqa: BLE001 - handed to the main thread, raised there
             self.error = e
             while self.queue.get() is not None:  # let the main thread finish putting
@@ -641,9 +671,9 @@ def _unchanged(before: tuple, households: int, visits: int | None) -> dict[str, 
     }
 
 
-def _copy_batch(db: Store, plans: list[dict]) -> None:
+def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = None) -> None:
     """Copy some units in ONE write transaction, each in a savepoint: one that fails is rolled back
-    alone and refused, the others are kept."""
+    alone and refused, the others are kept. `cancel` set before the COMMIT: nothing is kept."""
     touched = [p for p in plans if not p.get("copy")]
     plans = [p for p in plans if p.get("copy")]
     if touched:
@@ -679,6 +709,11 @@ def _copy_batch(db: Store, plans: list[dict]) -> None:
                 plan["result"].update(
                     {"status": "replaced" if plan["before"] else "added", "records": records}
                 )
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+    except _Cancelled:
+        for _schema, plan in attached:
+            _refuse(plan, _("interrupted; nothing was written"))
     except sqlite3.DatabaseError as e:  # the city file locked for 30 s, the commit failed…
         for _schema, plan in attached:
             _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))

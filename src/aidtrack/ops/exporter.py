@@ -23,7 +23,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError, format_yuan
 from ..store import Store
-from ..store.files import guard_output, private_dir
+from ..store.files import guard_output, named, private_dir
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
 from .redact import people_masked, redact_for_file
@@ -188,9 +188,10 @@ def _save(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 counts = {kinds[0]: write(db, kinds[0], f, fmt, redact, headers)}
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named(e, path)
         raise
     return counts
 

@@ -32,7 +32,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError
 from ..store import Store
-from ..store.files import guard_output, private_dir
+from ..store.files import guard_output, named, no_links_below, private_dir
 from .headers import TYPES
 
 INSTALL = "pip install 'aidtrack[parquet]'"
@@ -343,6 +343,7 @@ def _handoff(
 
 
 def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: bool = True) -> int:
+    no_links_below(path.parent.parent, path)
     path = guard_output(path, db.path, "out")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.fchmod(fd, 0o600)
@@ -356,14 +357,20 @@ def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: boo
                     writer.write_batch(t.batch(batch))
                     n += len(batch)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        named(e, path)
         raise
     return n
 
 
 def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, redact: bool) -> int:
-    """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one."""
+    """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one.
+
+    The table's folder and the unit's folder (replaced whole) must be this tree's own: a symbolic
+    link to elsewhere is refused, and so is a folder holding the register."""
+    no_links_below(parent.parent, parent / name)
+    guard_output(parent / name, db.path, "out", directory=True, holds_no_register=True)
     private_dir(parent)
     by_year = by_year and table in YEAR_OF
     t = _Table(db, table, redact, only_units=True, drop=("unit",))

@@ -4,6 +4,7 @@ unterminated quote, JSON keys given twice, bounded columns and cells, and pipes.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -156,3 +157,29 @@ def test_import_from_a_pipe_reads_it(reg, tmp_path):
         writer.wait(timeout=60)
     assert r.returncode == 0, r.stderr
     assert reg.rows("SELECT month, amount FROM income") == [("2004-01", 30000)]
+
+
+def test_replace_with_some_columns_keeps_the_others_and_logs_the_old_values(reg, tmp_path):
+    reg(
+        "household",
+        "edit",
+        "H01",
+        "--address",
+        "东风区八道街21号",
+        "--id-number",
+        "239001195204170037",
+        "--employer",
+        "木材公司",
+        "--phone",
+        "8213407",
+    )
+    f = tmp_path / "households.csv"
+    f.write_text("code,name,phone\nH01,刘香福,8219999\n", encoding="utf-8")
+    reg("import", "households", str(f), "--on-conflict", "replace")
+    assert reg.rows("SELECT phone, address, id_number, employer FROM households WHERE code = 'H01'") == [
+        ("8219999", "东风区八道街21号", "239001195204170037", "木材公司")
+    ]
+    logged = reg.rows(
+        "SELECT before, after FROM audit WHERE action = 'edit' AND entity = 'households' ORDER BY id DESC LIMIT 1"
+    )
+    assert [json.loads(v) for v in logged[0]] == [{"phone": "8213407"}, {"phone": "8219999"}]

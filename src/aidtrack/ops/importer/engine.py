@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -93,6 +94,9 @@ class Run:
         #: Line -> code of the cadre or household each row of the last roster-kind file stands for
         #: (added, unchanged, matched by name or conflicting): what a roster's later kinds refer to.
         self.placed: dict[int, str] = {}
+        #: Line -> the fields a row of the last roster-kind file gave (a file holding some columns
+        #: replaces those, never blanks the others).
+        self.given: dict[int, frozenset[str]] = {}
 
     def error(self, file: str, line: int | None, field: str, text: str | Callable[[], str]) -> None:
         """Count an error; keep it (its text built only then) while fewer than MAX_KEPT are kept."""
@@ -117,6 +121,7 @@ class Run:
         self._file_no += 1
         self.names = Names(self.db)
         self.placed = {}
+        self.given = {}
         counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
         load = REGISTRY[kind].load
         if load == "roster":
@@ -149,6 +154,8 @@ class Run:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
+                if REGISTRY[kind].load == "roster":
+                    self.given[line] = frozenset(data)
                 checked = validate(data)
                 bad = False
                 if dated is not None:
@@ -319,6 +326,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
     updates: list[tuple[int, tuple, tuple]] = []
     for line, row in pending:
         values = tuple(row[c] for c in columns)
+        given = run.given.get(line)
         code = row["code"]
         target, what, field = None, code, "code"
         if code is None:
@@ -341,6 +349,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 continue
             if namesakes:
                 code, rid, old = namesakes[0]
+                values = _kept(columns, values, old, given)
                 target, what, field = (
                     (rid, old),
                     _("{name} (without code, matching {code})").format(name=row["name"], code=code),
@@ -351,6 +360,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 code = f"{prefix}{top:02d}"
         elif code in stored:
             target = stored[code]
+            values = _kept(columns, values, target[1], given)
         run.placed[line] = code
         if target is None:
             inserts.append((next_id, code, values))
@@ -388,6 +398,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
             [(*new[: len(own)], rid) for rid, _, new in updates],
         )
+        _log_replaced(db, kind, columns, updates)
         if kind == "households":
             size = columns.index("members")
             for rid, old, new in updates:
@@ -402,6 +413,37 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                     except AidtrackError as e:
                         run.error(name, None, e.field, message(e))
         run.refs.preload()
+
+
+def _kept(columns: tuple[str, ...], values: tuple, stored: tuple, given: frozenset[str] | None) -> tuple:
+    """A stored record's values with the file's where the file gave the field: a file holding only
+    some columns (code, name, phone) replaces those, never blanks the others (address, ID number)."""
+    if given is None:
+        return values
+    return tuple(v if c in given else old for c, v, old in zip(columns, values, stored))
+
+
+def _log_replaced(
+    db: Store, kind: str, columns: tuple[str, ...], updates: list[tuple[int, tuple, tuple]]
+) -> None:
+    """One audit entry per record an import replaced, with its values before and after (the
+    changed ones): the log can put each back, as it can an edit."""
+    codes = dict(
+        db.execute(
+            f"SELECT id, code FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([rid for rid, _o, _n in updates])],
+        ).fetchall()
+    )
+    for rid, old, new in updates:
+        changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        if changed:
+            db.audit(
+                "edit",
+                kind,
+                codes.get(rid) or str(rid),
+                {columns[i]: old[i] for i in changed},
+                {columns[i]: new[i] for i in changed},
+            )
 
 
 # --- pairings --------------------------------------------------------------------------------

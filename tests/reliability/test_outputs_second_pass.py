@@ -100,3 +100,16 @@ def test_a_full_disk_under_out_names_the_file(cli, tmp_path):
     assert r.returncode == 2, r.stderr
     assert str(out) in r.stderr and "standard output" not in r.stderr, r.stderr
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".big.csv")]
+
+
+def test_a_stored_name_with_a_line_break_cannot_forge_a_line_of_delete(reg):
+    """A register written before names refused line breaks: its names are shown escaped."""
+    import sqlite3
+
+    conn = sqlite3.connect(reg.db)
+    conn.execute("UPDATE cadres SET name = '吴局长' || char(10) || 'Error: forged' WHERE code = 'C01'")
+    conn.commit()
+    conn.close()
+    r = reg("cadre", "delete", "C01", "--yes")
+    assert not any(line.startswith("Error:") for line in r.stderr.splitlines()), r.stderr
+    assert reg.scalar("SELECT count(*) FROM cadres") == 0

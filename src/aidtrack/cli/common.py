@@ -282,8 +282,13 @@ def confirm_delete(what: str, yes: bool) -> None:
         return
     if not on_terminal():
         fail(_("--yes: deleting {what} needs --yes when not asked on a terminal").format(what=what))
+    from ..parse import visible
+
     answer = typer.prompt(
-        _("Delete {what}? [y/N]").format(what=what), default="", show_default=False, prompt_suffix=" "
+        _("Delete {what}? [y/N]").format(what=visible(what)),
+        default="",
+        show_default=False,
+        prompt_suffix=" ",
     )
     if answer.strip().lower() not in YES:
         fail(_("not confirmed; nothing was deleted"), 1)
@@ -547,4 +552,6 @@ def delete_record(kind: str, ident: str, yes: bool) -> None:
         what = _("{what} and with it: {records}").format(what=what, records=_("; ").join(taken))
     confirm_delete(what, yes)
     deletion.carry_out(db, plan)
-    sys.stderr.write(_("Deleted {what}.").format(what=what) + "\n")
+    from ..parse import visible
+
+    sys.stderr.write(_("Deleted {what}.").format(what=visible(what)) + "\n")  # a name could forge a line

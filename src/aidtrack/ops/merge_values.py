@@ -73,20 +73,31 @@ def value_problem(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]], to
     for kind in REGISTRY.values():
         if not kind.merged or kind.table not in have:
             continue
+        checks = []
         for f in kind.fields:
             column = f.column
             if not column or column not in have[kind.table] or f.type == "ref":
                 continue
             condition = _sql(f, column)
-            if condition is None:
-                continue
+            if condition is not None:
+                checks.append((f, column, f"(t.[{column}] IS NOT NULL AND ({condition}))"))
+        if not checks:
+            continue
+        table = f"main.[{kind.table}] t"
+        # one scan of the table for every column; then the bad row's field, found by its id
+        bad = conn.execute(
+            f"SELECT t.id FROM {table} WHERE {' OR '.join(c for _f, _c, c in checks)} LIMIT 1",  # noqa: S608
+            params,
+        ).fetchone()
+        if bad is None:
+            continue
+        for f, column, condition in checks:
             row = conn.execute(
-                f"SELECT t.id, t.[{column}] FROM main.[{kind.table}] t"  # noqa: S608 - registry names
-                f" WHERE t.[{column}] IS NOT NULL AND ({condition}) LIMIT 1",
-                params,
+                f"SELECT t.[{column}] FROM {table} WHERE t.id = :id AND {condition}",  # noqa: S608
+                {**params, "id": bad[0]},
             ).fetchone()
             if row is not None:
                 return _("{table} row {id}: {field} {value} is beyond what import accepts").format(
-                    table=kind.table, id=row[0], field=f.name, value=visible(repr(row[1])[:60])
+                    table=kind.table, id=bad[0], field=f.name, value=visible(repr(row[0])[:60])
                 )
     return None

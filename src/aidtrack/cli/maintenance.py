@@ -62,8 +62,8 @@ def restore(
 def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table") -> None:
     """Check the file and the programme's invariants; exit 1 when anything is wrong.
 
-    Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
-    household, visits inside their pairing, no money below zero.
+    Integrity, foreign keys, schema version, schema objects aidtrack did not create, journal mode,
+    permissions, one active pairing per household, visits inside their pairing, no money below zero.
 
     Example: aidtrack doctor
     """

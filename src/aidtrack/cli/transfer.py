@@ -182,7 +182,8 @@ def export(
             "--redact",
             help=_(
                 "Mask personal data: names keep the first character (刘**); phone,"
-                " ID number and address left empty."
+                " ID number and address left empty; inside free text the register's people masked and"
+                " their phones, ID numbers and addresses withheld."
             ),
         ),
     ] = False,

@@ -183,3 +183,27 @@ def test_replace_with_some_columns_keeps_the_others_and_logs_the_old_values(reg,
         "SELECT before, after FROM audit WHERE action = 'edit' AND entity = 'households' ORDER BY id DESC LIMIT 1"
     )
     assert [json.loads(v) for v in logged[0]] == [{"phone": "8213407"}, {"phone": "8219999"}]
+
+
+def test_replace_of_a_staged_kind_keeps_what_the_file_lacks_and_logs_the_old_values(reg, tmp_path):
+    reg(
+        "job",
+        "add",
+        "H01",
+        "--member",
+        "刘长顺",
+        "--started",
+        "2003-10-08",
+        "--employer",
+        "百货商场",
+        "--wage",
+        "400",
+    )
+    f = tmp_path / "jobs.csv"
+    f.write_text("household,member,started,wage\nH01,刘长顺,2003-10-08,450\n", encoding="utf-8")
+    reg("import", "jobs", str(f), "--on-conflict", "replace")
+    assert reg.rows("SELECT employer, wage FROM jobs") == [("百货商场", 45000)]
+    logged = reg.rows(
+        "SELECT before, after FROM audit WHERE action = 'edit' AND entity = 'jobs' ORDER BY id DESC LIMIT 1"
+    )
+    assert [json.loads(v) for v in logged[0]] == [{"wage": 40000}, {"wage": 45000}]

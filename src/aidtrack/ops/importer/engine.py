@@ -97,6 +97,8 @@ class Run:
         #: Line -> the fields a row of the last roster-kind file gave (a file holding some columns
         #: replaces those, never blanks the others).
         self.given: dict[int, frozenset[str]] = {}
+        #: The fields any record of the last file gave (its columns): what a replace may overwrite.
+        self.file_fields: set[str] = set()
 
     def error(self, file: str, line: int | None, field: str, text: str | Callable[[], str]) -> None:
         """Count an error; keep it (its text built only then) while fewer than MAX_KEPT are kept."""
@@ -122,6 +124,7 @@ class Run:
         self.names = Names(self.db)
         self.placed = {}
         self.given = {}
+        self.file_fields = set()
         counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
         load = REGISTRY[kind].load
         if load == "roster":
@@ -156,6 +159,8 @@ class Run:
                     data = prepare(data)
                 if REGISTRY[kind].load == "roster":
                     self.given[line] = frozenset(data)
+                elif not self.file_fields.issuperset(data):
+                    self.file_fields.update(data)
                 checked = validate(data)
                 bad = False
                 if dated is not None:
@@ -547,7 +552,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         matched = 0
         stored = db.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
         if stored:
-            matched = _match(run, kind, name, keys, values, counts)
+            matched = _match(run, kind, name, keys, _given_columns(k, values, run.file_fields), counts)
         # A unique key's table is written in the order of its key (the file's order within a day or
         # a month): its unique index grows at its end instead of being rewritten page by page at
         # random. The other kinds keep the file's order (their ids follow it).
@@ -648,6 +653,7 @@ def _match(
     if replace:
         db.execute("CREATE INDEX temp._import_stage_sid ON _import_stage(sid, line)")
         same = " AND ".join(f"s.{c} IS t.{c}" for c in values)
+        _log_staged_replaced(db, kind, values, same)
         db.execute(
             f"UPDATE main.{kind} SET ({', '.join(values)}) = (SELECT {new} FROM temp._import_stage s"
             f" WHERE s.sid = {kind}.id ORDER BY s.line LIMIT 1)"
@@ -655,6 +661,39 @@ def _match(
             f" WHERE NOT ({same}))"
         )
     return matched
+
+
+def _given_columns(k: Any, values: tuple[str, ...], fields: set[str]) -> tuple[str, ...]:
+    """The stored value columns a file gave: a column of a field the file has no column for is
+    kept as stored by a replace (never blanked); a column no field stores directly (derived) is
+    always the file's."""
+    by_column = {f.column: f.name for f in k.fields if f.column}
+    return tuple(c for c in values if c not in by_column or by_column[c] in fields)
+
+
+def _log_staged_replaced(db: Store, kind: str, values: tuple[str, ...], same: str) -> None:
+    """An edit entry per stored record a replace overwrites, with the changed values before and
+    after (stored columns), so the log can put each back."""
+    new = ", ".join(
+        f"(SELECT s.{c} FROM temp._import_stage s WHERE s.sid = t.id ORDER BY s.line LIMIT 1)" for c in values
+    )
+    rows = db.execute(
+        f"SELECT t.id, {', '.join(f't.{c}' for c in values)}, {new} FROM main.{kind} t"
+        f" WHERE t.id IN (SELECT s.sid FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid"
+        f" WHERE NOT ({same}))"
+    ).fetchall()
+    n = len(values)
+    for r in rows:
+        old, fresh = r[1 : 1 + n], r[1 + n :]
+        changed = [i for i in range(n) if old[i] != fresh[i]]
+        if changed:
+            db.audit(
+                "edit",
+                kind,
+                str(r[0]),
+                {values[i]: old[i] for i in changed},
+                {values[i]: fresh[i] for i in changed},
+            )
 
 
 def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:

@@ -52,7 +52,16 @@ def _numeric(text: str, field: str, message: str) -> str:
     for ch in text:
         if ch.isdigit() and not ("0" <= ch <= "9" or "０" <= ch <= "９"):
             raise AidtrackError(field, text, message + _(" (digits must be 0-9)"))
+        if not ch.isascii() and not _FOLDED(ch) and unicodedata.normalize("NFKC", ch) != ch:
+            # ㏠ (U+33E0) folds to "1日", ㋀ to "1月": a digit the check above never saw
+            raise AidtrackError(field, text, message + _(" (digits must be 0-9)"))
     return normalise(text)
+
+
+def _FOLDED(ch: str) -> bool:  # noqa: N802 - a character class
+    """The characters a Chinese input method types for ASCII: full-width forms, the ideographic
+    space, the full-width yen sign. The only ones a number or a date is normalised from."""
+    return "\uff01" <= ch <= "\uff5e" or ch in "\u3000\uffe5"
 
 
 def _year_ok(year: int) -> bool:
@@ -207,8 +216,13 @@ def flag(text: str | bool | int | None, field: str) -> bool:
     raise AidtrackError(field, text, _("must be yes or no (1/0, true/false)"))
 
 
-#: Fields holding a person's name: invisible characters are refused there (see INVISIBLE).
-NAME_FIELDS = frozenset({"name", "operator"})
+#: Fields naming someone or something by sight (a person's name, a code, the operator): invisible
+#: characters are refused there (INVISIBLE, and every format character: zero-width, BOM, soft
+#: hyphen, invisible operators such as U+2061, tag characters), and so are line breaks, tabs and
+#: the line and paragraph separators (U+2028, U+2029): a name with a line break could forge a line
+#: of output, and "H\u200b01" would sit beside H01.
+NAME_FIELDS = frozenset({"name", "operator", "code", "member"})
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def text(value: str | None, field: str, required: bool = False, max_len: int = 10_000) -> str | None:
@@ -227,10 +241,17 @@ def text(value: str | None, field: str, required: bool = False, max_len: int = 1
         raise AidtrackError(field, value[:20] + "…", _("is longer than {n} characters").format(n=max_len))
     if value.isprintable() and INVISIBLE.isdisjoint(value):  # the common case: skip the scan
         return value
+    named = field in NAME_FIELDS
     for ch in value:
         if unicodedata.category(ch) == "Cc" and ch not in "\n\t":
             raise AidtrackError(field, value[:40], _("contains a control character"))
-        if ch in INVISIBLE and field in NAME_FIELDS:
+        if named and ch not in INVISIBLE and unicodedata.category(ch) in _UNSEEN:
+            raise AidtrackError(
+                field,
+                value[:40],
+                _("contains an invisible character or a line break (U+{code:04X})").format(code=ord(ch)),
+            )
+        if ch in INVISIBLE and named:
             raise AidtrackError(
                 field,
                 value[:40],

@@ -60,8 +60,7 @@ def test_every_report_redacts(demo, args, fmt):
 
 
 def test_every_export_redacts(demo, tmp_path):
-    """The people's own fields are masked in every file. Free text (a situation naming the cadre who
-    gave money) is not rewritten: the README says so, and to read it before sending."""
+    """The people's own fields are masked in every file (free text: tests/reliability/test_redaction.py)."""
     demo("export", "all", "--out", str(tmp_path / "out"), "--redact")
     personal = ("name", "phone", "id_number", "address", "household_name", "cadre_name")
     values = []

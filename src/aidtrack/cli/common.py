@@ -80,11 +80,20 @@ WRITERS = frozenset(
 )
 
 
+def _written_records() -> int | None:
+    """The records a committed import wrote: the command's own count, else the one its COMMIT
+    recorded (a Ctrl-C between the COMMIT and the command's next line)."""
+    if state.written is not None:
+        return state.written
+    return getattr(state.store, "written_records", None) if state.store is not None else None
+
+
 def committed_rows() -> int:
     """Rows changed by transactions this call committed (0: nothing was written)."""
     store = state.store
     rows = state.committed + (getattr(store, "committed_rows", 0) if store is not None else 0)
-    return state.written if rows and state.written else rows
+    written = _written_records()
+    return written if rows and written else rows
 
 
 _committed = committed_rows
@@ -93,7 +102,7 @@ _committed = committed_rows
 def interrupted() -> int:
     """Say what a Ctrl-C left behind; the exit status (130)."""
     n = committed_rows()
-    if n and state.written is not None:
+    if n and _written_records() is not None:
         message = _("interrupted after the import was written ({n} row(s))").format(n=n)
     elif n:
         message = _("interrupted after the change was written ({n} row(s))").format(n=n)
@@ -273,8 +282,13 @@ def confirm_delete(what: str, yes: bool) -> None:
         return
     if not on_terminal():
         fail(_("--yes: deleting {what} needs --yes when not asked on a terminal").format(what=what))
+    from ..parse import visible
+
     answer = typer.prompt(
-        _("Delete {what}? [y/N]").format(what=what), default="", show_default=False, prompt_suffix=" "
+        _("Delete {what}? [y/N]").format(what=visible(what)),
+        default="",
+        show_default=False,
+        prompt_suffix=" ",
     )
     if answer.strip().lower() not in YES:
         fail(_("not confirmed; nothing was deleted"), 1)
@@ -538,4 +552,6 @@ def delete_record(kind: str, ident: str, yes: bool) -> None:
         what = _("{what} and with it: {records}").format(what=what, records=_("; ").join(taken))
     confirm_delete(what, yes)
     deletion.carry_out(db, plan)
-    sys.stderr.write(_("Deleted {what}.").format(what=what) + "\n")
+    from ..parse import visible
+
+    sys.stderr.write(_("Deleted {what}.").format(what=visible(what)) + "\n")  # a name could forge a line

@@ -137,8 +137,10 @@ def init() -> None:
 
     Example: aidtrack --db unit.db init
     """
+    from ..parse import visible
+
     db = open_db()
-    print(db.path)
+    print(visible(str(db.path)))
 
 
 def demo(
@@ -179,8 +181,10 @@ def _show_demo(db: Any) -> None:
     from ..render import emit
 
     quarter, as_of = story.story_dates(db)
-    shown = shlex.quote(str(db.path))
-    print(_("Demo register: {path}").format(path=db.path))
+    from ..parse import visible
+
+    shown = visible(shlex.quote(str(db.path)))
+    print(_("Demo register: {path}").format(path=visible(str(db.path))))
     print(_("Explore it:    aidtrack --db {path} household list").format(path=shown))
     emit(
         [{"records": k, "count": v} for k, v in story.counts(db).items()],

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
+from ..parse import visible
 from .common import command, fail, format_option, open_db, state, validate_format
 
 #: Mounted on the main app with `add_typer` and no name: its commands are top-level
@@ -28,7 +29,7 @@ def backup(
     from ..ops.maintenance import backup as run_backup
 
     run_backup(open_db(create=False), dest, force)
-    print(dest)  # as given: a relative path stays relative
+    print(visible(str(dest)))  # as given: a relative path stays relative
 
 
 @command(app)
@@ -50,15 +51,19 @@ def restore(
     confirm_delete(_("the contents of {target} (replaced by {src})").format(target=target, src=src), yes)
     kept = run_restore(target, src, state.operator)
     kept_note = _("; the replaced file is kept at {path}").format(path=kept) if kept else ""
-    sys.stderr.write(_("Restored {target} from {src}").format(target=target, src=src) + kept_note + "\n")
+    sys.stderr.write(
+        _("Restored {target} from {src}").format(target=visible(str(target)), src=visible(str(src)))
+        + visible(kept_note)
+        + "\n"
+    )
 
 
 @command(app)
 def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table") -> None:
     """Check the file and the programme's invariants; exit 1 when anything is wrong.
 
-    Integrity, foreign keys, schema version, journal mode, permissions, one active pairing per
-    household, visits inside their pairing, no money below zero.
+    Integrity, foreign keys, schema version, schema objects aidtrack did not create, journal mode,
+    permissions, one active pairing per household, visits inside their pairing, no money below zero.
 
     Example: aidtrack doctor
     """

@@ -47,28 +47,45 @@ def merge(
     fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
 ) -> None:
     from ..ops.merge import merge as run_merge
+    from ..parse import visible
     from ..render import emit
 
     fmt = validate_format(fmt)
     results = run_merge(open_db(), files, unit_name)
     for r in results:
         if r["status"] == "refused":
-            sys.stderr.write(_("Error: unit {unit} ({file}): {reason}").format(**r) + "\n")
+            sys.stderr.write(
+                _("Error: unit {unit} ({file}): {reason}").format(
+                    unit=visible(r["unit"]), file=visible(r["file"]), reason=visible(r["reason"] or "")
+                )
+                + "\n"
+            )
+        if r.get("removed"):
+            sys.stderr.write(
+                _(
+                    "Removed: unit {unit}: {n} record(s) typed into this file against its households,"
+                    " replaced by its new copy; each is in the log (aidtrack log) to be put back"
+                ).format(unit=visible(r["unit"]), n=r["removed"])
+                + "\n"
+            )
         for h in r["left_out"]:
             sys.stderr.write(
                 _("Left out: unit {unit}: {household} {name} {reason}").format(
-                    unit=r["unit"], household=h["household"], name=h["name"], reason=h["reason"]
+                    unit=visible(r["unit"]),
+                    household=visible(h["household"]),
+                    name=visible(h["name"] or ""),
+                    reason=visible(h["reason"]),
                 )
                 + "\n"
             )
         for h in r["warnings"]:
             sys.stderr.write(
                 _("Warning: unit {unit}: {household} {name} and {other}: {reason}").format(
-                    unit=r["unit"],
-                    household=h["household"],
-                    name=h["name"],
-                    other=h["other"],
-                    reason=h["reason"],
+                    unit=visible(r["unit"]),
+                    household=visible(h["household"]),
+                    name=visible(h["name"] or ""),
+                    other=visible(h["other"]),
+                    reason=visible(h["reason"]),
                 )
                 + "\n"
             )

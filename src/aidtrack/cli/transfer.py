@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from ..i18n import _
 from ..kinds import KINDS
+from ..parse import visible
 from .common import choices, command, fail, open_db, state, today
 
 #: How many errors are printed before the rest are only counted.
@@ -196,7 +197,8 @@ def export(
             "--redact",
             help=_(
                 "Mask personal data: names keep the first character (刘**); phone,"
-                " ID number and address left empty."
+                " ID number and address left empty; inside free text the register's people masked and"
+                " their phones, ID numbers and addresses withheld."
             ),
         ),
     ] = False,
@@ -287,7 +289,7 @@ def export(
         written = run_export(db, kind, out, fmt, redact, headers)
     if out is not None:
         for name, n in written.items():
-            sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+            sys.stderr.write(_("{file}: {n} record(s) written").format(file=visible(str(name)), n=n) + "\n")
 
 
 def _xlsform(out: str | None, unit: str | None, cadre: str | None, gps: bool) -> None:
@@ -335,7 +337,7 @@ def _handoff(
     since = None if changed_since is None else date(changed_since, "changed-since")
     written = parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
     for name, n in written.items():
-        sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+        sys.stderr.write(_("{file}: {n} record(s) written").format(file=visible(str(name)), n=n) + "\n")
 
 
 def _template(fmt: str | None, out: str | None, headers: str) -> None:
@@ -363,7 +365,7 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
     path = guard_output(out, state.db or default_path(), "out")
     with atomic_write(path, binary=fmt == "xlsx") as f:
         write_template(f, lang, fmt)
-    sys.stderr.write(_("{file}: a blank roster written").format(file=out) + "\n")
+    sys.stderr.write(_("{file}: a blank roster written").format(file=visible(str(out))) + "\n")
 
 
 def _report_submissions(result, summary: str) -> None:

@@ -23,10 +23,10 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError, format_yuan
 from ..store import Store
-from ..store.files import guard_output, private_dir
+from ..store.files import guard_output, named, private_dir
 from . import records
 from .headers import LANGUAGES, TYPES, shown, title, titles
-from .redact import redact_for_file
+from .redact import people_masked, redact_for_file
 
 FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
@@ -117,7 +117,7 @@ def export(
     fmt = parse.choice(fmt, FORMATS, "format")
     if fmt in BINARY:
         _binary_ready(fmt, out, headers)
-    with _snapshot(db):
+    with _snapshot(db), people_masked(db) if redact else contextlib.nullcontext():
         if kind == "all":
             if out is None or not isinstance(out, (str, os.PathLike)):
                 raise AidtrackError("out", "", _("`export all` needs --out DIR (one file per kind)"))
@@ -188,9 +188,10 @@ def _save(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 counts = {kinds[0]: write(db, kinds[0], f, fmt, redact, headers)}
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named(e, path)
         raise
     return counts
 

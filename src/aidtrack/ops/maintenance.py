@@ -11,8 +11,8 @@ from pathlib import Path
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store, backup_to, open_store, schema_version
-from ..store.db import connect_readonly
 from ..store.files import guard_output, private_dir
+from ..store.foreign import bounded, connect_untouched, foreign_objects, foreign_problem, regular_file
 from ..store.schema import KNOWN, migrations
 
 #: The programme's own invariants: each query lists the records that break it.
@@ -71,10 +71,29 @@ def doctor(path: Path) -> list[dict]:
     def note(check: str, ok: bool, detail: str = "") -> None:
         findings.append({"check": check, "ok": ok, "detail": detail})
 
-    mode = stat.S_IMODE(os.stat(path).st_mode)
+    st = regular_file(path)  # a FIFO is never opened
+    mode = stat.S_IMODE(st.st_mode)
     note(N_("file permissions 0600"), mode & 0o077 == 0, _("mode is {mode}").format(mode=f"{mode:o}"))
-    db = Store(connect_readonly(path), execute_plugins=False)
+    with path.open("rb") as f:
+        header = f.read(20)
     try:
+        conn = connect_untouched(path)
+    except sqlite3.DatabaseError as e:
+        raise AidtrackError(
+            "db", str(path), _("is not a usable database ({error})").format(error=e)
+        ) from None
+    bounded(conn)
+    db = Store(conn, execute_plugins=False)
+    try:
+        foreign = foreign_objects(conn)
+        note(
+            N_("schema objects aidtrack created"),
+            not foreign,
+            _("not created by aidtrack: {objects}").format(objects=", ".join(foreign[:5]))
+            + (" …" if len(foreign) > 5 else "")
+            if foreign
+            else "",
+        )
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
         note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
@@ -96,9 +115,11 @@ def doctor(path: Path) -> list[dict]:
             + (_("; pending {names}").format(names=", ".join(pending)) if pending else "")
             + (_("; from a newer aidtrack: {names}").format(names=", ".join(unknown)) if unknown else ""),
         )
-        journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+        # from the header (bytes 18-19 are 2 in WAL mode): an immutable connection always says "delete"
+        wal = header[18:20] == b"\x02\x02"
+        journal = "wal" if wal else db.execute("PRAGMA journal_mode").fetchone()[0]
         note(N_("journal mode WAL"), journal == "wal", _("journal mode is {mode}").format(mode=journal))
-        if not pending:
+        if not pending and not foreign:  # a foreign view named like a table is never run
             for name, (sql, _table) in INVARIANTS.items():
                 bad = [r[0] for r in db.execute(sql + " LIMIT 6")]
                 note(name, not bad, "; ".join(bad[:5]) + (" …" if len(bad) > 5 else ""))
@@ -118,16 +139,22 @@ def backup(db: Store, dest: str | Path, force: bool = False) -> Path:
 
 
 def check_source(src: Path) -> None:
-    """Refuse to restore from anything but a sound aidtrack register this program can read."""
+    """Refuse to restore from anything but a sound aidtrack register this program can read, holding
+    nothing aidtrack did not create (a trigger that empties the audit log would come with it)."""
     if not src.is_file():
         raise AidtrackError("src", str(src), _("is not a file"))
     try:
-        candidate = Store(connect_readonly(src), execute_plugins=False)
+        conn = connect_untouched(src)
     except sqlite3.DatabaseError as e:
         raise AidtrackError(
             "src", str(src), _("is not a usable database ({error})").format(error=e)
         ) from None
+    bounded(conn)
+    candidate = Store(conn, execute_plugins=False)
     try:
+        foreign = foreign_problem(conn)
+        if foreign:
+            raise AidtrackError("src", str(src), foreign)
         if [r[0] for r in candidate.execute("PRAGMA integrity_check")] != ["ok"]:
             raise AidtrackError("src", str(src), _("fails SQLite's integrity check"))
         applied = schema_version(candidate)
@@ -162,7 +189,7 @@ def restore(target: Path, src: str | Path, operator: str | None = None) -> Path 
         fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
         os.fchmod(fd, 0o600)
         os.close(fd)
-    source = connect_readonly(src)
+    source = connect_untouched(src)
     dest = sqlite3.connect(str(target), timeout=30)
     try:
         source.backup(dest)

@@ -8,11 +8,17 @@ file's own records have unit_id NULL. Every record keeps `source_id`, its id in 
 
 Per unit file:
 
-1. It is opened read-only (`file:PATH?mode=ro`): SQLite then never writes the file itself, even in
-   WAL mode (it may create an empty -wal/-shm beside it, as any reader does). Only if that open
-   fails (a read-only medium where the -shm cannot be created) and no -wal holds unfinished writes
-   is it opened `immutable=1`. Its schema, its record digest and its health are read in one snapshot.
-2. Refused, with one line, when: a migration this program does not know (a newer aidtrack); a
+1. Only a regular file is opened (a FIFO would block), and never the city file itself (known by
+   device and inode: a hard link is the same file). It is opened read-only (`file:PATH?mode=ro`;
+   a WAL-mode file without a -wal `immutable=1`, so that nothing is created beside it): SQLite
+   never writes the file itself. Only if that open fails (a read-only medium where the -shm cannot
+   be created) and no -wal holds unfinished writes is it opened `immutable=1`. What it runs is
+   bounded in time (store.foreign.bounded). Its schema, its record digest and its health are read
+   in one snapshot.
+2. Refused, with one line, when: it holds a schema object aidtrack did not create (a trigger, a
+   view named like a table, an extra table: store.foreign); a value import would refuse (money
+   beyond 999,999,999.99 yuan, a date in the future or out of range, a control character, an
+   invisible one in a name: ops/merge_values.py); a migration this program does not know (a newer aidtrack); a
    column missing from a file with every migration applied (a damaged file; a file from an older
    aidtrack is read as it is: what a later migration added reads as none); it fails doctor's checks
    (integrity, foreign keys, the programme's invariants; file permissions and journal mode do not
@@ -29,7 +35,8 @@ Per unit file:
 
 The unit's policy settings and audit log stay in its own file: the city's reports use the city's
 policy. Records typed into the city file against a merged unit's households are that unit's and are
-replaced with it at its next merge.
+replaced with it at its next merge: each is written to the audit log as a deletion with its values
+(so that it can be put back), and the merge says how many.
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import os
 import queue
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -49,7 +58,9 @@ from ..i18n import _
 from ..kinds import REGISTRY
 from ..model import AidtrackError
 from ..store import Store
+from ..store.foreign import bounded, foreign_problem, untouched_uri
 from ..store.schema import KNOWN
+from .merge_values import value_problem
 from .units import OWN
 
 #: The columns copied from a unit file, in dependency order: every stored column of every kind
@@ -154,23 +165,48 @@ def _wal_pending(path: Path) -> bool:
 
 
 def open_ro(path: Path) -> tuple[sqlite3.Connection, str]:
-    """A read-only connection to a unit file, and the URI it was opened with (to ATTACH it alike)."""
-    if not path.is_file():
-        raise Refused(_("is not a file"))
+    """A read-only connection to a unit file, and the URI it was opened with (to ATTACH it alike).
+
+    Only a regular file is opened (a FIFO would block); a WAL-mode file without a -wal is opened
+    immutable (nothing is created beside it: store.foreign.untouched_uri). What the connection runs
+    is bounded in time, and a file holding a schema object aidtrack did not create (a trigger, a
+    view named like a table) is refused before any of its tables is read."""
+    _unit_file(path)
     with path.open("rb") as f:
         if f.read(16) != b"SQLite format 3\x00":
             raise Refused(_("is not an aidtrack register (not an SQLite file)"))
-    uri = ro_uri(path)
+    uri = untouched_uri(path)
     try:
         conn = sqlite3.connect(uri, uri=True)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn, uri
     except sqlite3.OperationalError as e:
         if _wal_pending(path):
             raise Refused(_("cannot be opened read-only ({error})").format(error=e)) from None
-    uri = ro_uri(path, immutable=True)
-    conn = sqlite3.connect(uri, uri=True)
+        uri = ro_uri(path, immutable=True)
+        conn = sqlite3.connect(uri, uri=True)
+    bounded(conn)
+    try:
+        foreign = foreign_problem(conn)
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    if foreign:
+        conn.close()
+        raise Refused(foreign)
     return conn, uri
+
+
+def _unit_file(path: Path) -> os.stat_result:
+    """The unit file's stat; refused unless a regular file (checked before anything opens it)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise Refused(_("is not a file")) from None
+    except OSError as e:
+        raise Refused(_("cannot be read ({error})").format(error=e.strerror)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused(_("is not a file"))
+    return st
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
@@ -479,6 +515,7 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 "reason": None,
                 "left_out": [],
                 "warnings": [],
+                "removed": 0,
             }
             try:
                 problem = name_problem(name)
@@ -497,22 +534,46 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 break
     finally:
         copier.queue.put(None)
-        copier.join()
+        _join(copier)
         db.close()
     if copier.error is not None:
         raise copier.error
     return results
 
 
+def _join(copier: _Copier) -> None:
+    """Wait for the copier to finish, whatever happens meanwhile: a Ctrl-C (only ever raised in this,
+    the main thread) cancels what it has not committed yet and is raised once it has stopped, with
+    what it did commit counted in the city Store's committed_rows (the CLI's truth)."""
+    interrupted: BaseException | None = None
+    while copier.is_alive():
+        try:
+            copier.join()
+        except KeyboardInterrupt as e:
+            interrupted = e
+            copier.cancel.set()
+    if interrupted is not None:
+        raise interrupted
+
+
+class _Cancelled(Exception):
+    """Leave the copier's write transaction by rolling back: the merge was interrupted."""
+
+
 class _Copier(threading.Thread):
     """Writes the prepared units into the city file, in the order received, up to BATCH_UNITS in
-    one transaction; also the new fingerprints of unchanged files. None on the queue ends it."""
+    one transaction; also the new fingerprints of unchanged files. None on the queue ends it.
+
+    What it commits is added to the city Store's committed_rows as it commits (a signal is never
+    raised in this thread, so the count cannot be torn from its COMMIT); once `cancel` is set it
+    commits nothing more."""
 
     def __init__(self, city: Store):
         super().__init__(name="aidtrack-merge-copier", daemon=True)
         self.city = city
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
+        self.cancel = threading.Event()
 
     def run(self) -> None:
         db = None
@@ -533,7 +594,13 @@ class _Copier(threading.Thread):
                         done = True
                         break
                     batch.append(item)
-                _copy_batch(db, batch)
+                if self.cancel.is_set():
+                    continue
+                before = db.committed_rows
+                try:
+                    _copy_batch(db, batch, self.cancel)
+                finally:
+                    self.city.committed_rows += db.committed_rows - before
         except BaseException as e:  # noqa: BLE001 - handed to the main thread, raised there
             self.error = e
             while self.queue.get() is not None:  # let the main thread finish putting
@@ -557,8 +624,9 @@ class _Lazy:
 
 def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dict | None:
     """Read and check one unit file; fill `result` and return what to copy (None: unchanged)."""
-    if path.resolve() == Path(db.path).resolve():
-        raise Refused(_("is the city file itself"))
+    st, city = _unit_file(path), os.stat(db.path)
+    if path.resolve() == Path(db.path).resolve() or (st.st_dev, st.st_ino) == (city.st_dev, city.st_ino):
+        raise Refused(_("is the city file itself"))  # by identity: a hard link is the same file
     print_ = fingerprint(path)
     before = db.execute(
         "SELECT id, source, sha256, merged_at, records, fingerprint, left_out FROM units WHERE name = ?",
@@ -605,6 +673,9 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
                 return {"fingerprint": print_, "id": before[0], "result": result}
             return None
         check_health(conn)
+        problem = value_problem(conn, have, dt.date.today())
+        if problem:
+            raise Refused(problem)
         longest = conn.execute(
             "SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
             " (SELECT coalesce(max(length(code)), 0) FROM cadres))"
@@ -641,9 +712,9 @@ def _unchanged(before: tuple, households: int, visits: int | None) -> dict[str, 
     }
 
 
-def _copy_batch(db: Store, plans: list[dict]) -> None:
+def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = None) -> None:
     """Copy some units in ONE write transaction, each in a savepoint: one that fails is rolled back
-    alone and refused, the others are kept."""
+    alone and refused, the others are kept. `cancel` set before the COMMIT: nothing is kept."""
     touched = [p for p in plans if not p.get("copy")]
     plans = [p for p in plans if p.get("copy")]
     if touched:
@@ -679,6 +750,11 @@ def _copy_batch(db: Store, plans: list[dict]) -> None:
                 plan["result"].update(
                     {"status": "replaced" if plan["before"] else "added", "records": records}
                 )
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled
+    except _Cancelled:
+        for _schema, plan in attached:
+            _refuse(plan, _("interrupted; nothing was written"))
     except sqlite3.DatabaseError as e:  # the city file locked for 30 s, the commit failed…
         for _schema, plan in attached:
             _refuse(plan, _("cannot be copied into the city file ({error})").format(error=e))
@@ -724,6 +800,7 @@ def _copy(db: Store, schema: str, plan: dict) -> int:
     if before:
         uid = before[0]
         _keep_ids(db, uid)
+        plan["result"]["removed"] = _typed_in_city(db, uid)
         for sql in _DELETE:
             db.execute(sql, {"u": uid})
     else:
@@ -757,6 +834,29 @@ def _copy(db: Store, schema: str, plan: dict) -> int:
     old = None if before is None else dict(zip(("source", "sha256", "merged_at", "records"), before[1:5]))
     db.audit("merge", "units", name, old, after)
     return records
+
+
+def _typed_in_city(db: Store, uid: int) -> int:
+    """The records typed into the city file against a merged unit's households (no source_id: not
+    copied from its file), which its new merge replaces: each written to the audit log as a
+    deletion with its values, so that it can be put back (`aidtrack log`). How many there were."""
+    from . import records
+
+    kinds = {k.table: k.name for k in REGISTRY.values() if k.merged}
+    removed = 0
+    for table in reversed(COLUMNS):  # children first, as they are deleted
+        ids = [
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM main.{table} WHERE ({_unit_where(table)}) AND source_id IS NULL ORDER BY id",
+                {"u": uid},
+            )
+        ]
+        for rid in ids:
+            before = records.select(db, kinds[table], id=rid)[0]
+            db.audit("delete", kinds[table], str(before.get("code") or rid), before, {"by": "merge"})
+            removed += 1
+    return removed
 
 
 class _Source:

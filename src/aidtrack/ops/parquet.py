@@ -32,7 +32,7 @@ from ..i18n import _
 from ..kinds import KINDS, REGISTRY
 from ..model import AidtrackError
 from ..store import Store
-from ..store.files import guard_output, private_dir
+from ..store.files import guard_output, named, no_links_below, private_dir
 from .headers import TYPES
 
 INSTALL = "pip install 'aidtrack[parquet]'"
@@ -179,7 +179,7 @@ class _Table:
         self, db: Store, table: str, redact: bool, only_units: bool = False, drop: tuple[str, ...] = ()
     ):
         pa, self.pq = require()
-        from .redact import HIDDEN_FIELDS, mask_name
+        from .redact import HIDDEN_FIELDS, NAME_FIELDS, current, mask_name, redactor
 
         self.pa = pa
         self.sql, self.columns, types = _query(db, table, only_units)
@@ -200,11 +200,14 @@ class _Table:
             names = dict(db.execute("SELECT id, name FROM units").fetchall())
             self.converters[self.columns.index("unit")] = lambda v: None if v is None else names[v]
         if redact:
+            r = current() or redactor(db)
             for i, c in enumerate(self.columns):
-                if c == "name" and table in ("cadres", "households"):
+                if c in NAME_FIELDS and table in KINDS:
                     self.converters[i] = mask_name
                 elif c in HIDDEN_FIELDS:
                     self.converters[i] = lambda v: None
+                elif types[c] == "text" and self.converters[i] is None:
+                    self.converters[i] = r.text
 
     def batch(self, rows: list[tuple]):
         arrays = []
@@ -296,6 +299,22 @@ def handoff(
     units' records.
     """
     require()
+    if redact:
+        from .redact import people_masked
+
+        with people_masked(db):
+            return _handoff(db, out, partition, unit, changed_since, redact)
+    return _handoff(db, out, partition, unit, changed_since, redact)
+
+
+def _handoff(
+    db: Store,
+    out: str | os.PathLike,
+    partition: tuple[str, ...],
+    unit: str | None,
+    changed_since: dt.date | None,
+    redact: bool,
+) -> dict[str, int]:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
@@ -324,6 +343,7 @@ def handoff(
 
 
 def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: bool = True) -> int:
+    no_links_below(path.parent.parent, path)
     path = guard_output(path, db.path, "out")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.fchmod(fd, 0o600)
@@ -337,14 +357,20 @@ def _write_file(db: Store, table: str, path: Path, redact: bool, only_units: boo
                     writer.write_batch(t.batch(batch))
                     n += len(batch)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        named(e, path)
         raise
     return n
 
 
 def _write_unit(db: Store, table: str, parent: Path, name: str, by_year: bool, redact: bool) -> int:
-    """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one."""
+    """One unit's rows of a table into parent/unit=NAME/, by year if asked and the table has one.
+
+    The table's folder and the unit's folder (replaced whole) must be this tree's own: a symbolic
+    link to elsewhere is refused, and so is a folder holding the register."""
+    no_links_below(parent.parent, parent / name)
+    guard_output(parent / name, db.path, "out", directory=True, holds_no_register=True)
     private_dir(parent)
     by_year = by_year and table in YEAR_OF
     t = _Table(db, table, redact, only_units=True, drop=("unit",))

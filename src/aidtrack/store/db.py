@@ -54,6 +54,11 @@ class Store:
     #: Rows changed by the transactions committed through `write()` (the CLI's truth after commit).
     committed_rows: int = 0
     _audited: int = 0
+    #: The records (an import's added + replaced) the open transaction writes if it commits, set by
+    #: the writer just before it ends; counted into `written_records` with the COMMIT.
+    staged_records: int | None = None
+    #: The records committed imports wrote (None: no import committed).
+    written_records: int | None = None
     #: Set by a command given --redact: messages (a reference's "did you mean" hint) mask names too.
     redact: bool = False
 
@@ -126,14 +131,34 @@ class Store:
             return
         before, audited = self.conn.total_changes, self._audited
         self.facts.clear()
+        self.staged_records = None
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
         except BaseException:
+            self.staged_records = None
             self.rollback()
             raise
-        self.conn.execute("COMMIT")
-        self.committed_rows += max(self.conn.total_changes - before - (self._audited - audited), 1)
+        self._commit(max(self.conn.total_changes - before - (self._audited - audited), 1))
+
+    def _commit(self, rows: int) -> None:
+        """COMMIT, with what it writes counted as written before it starts and uncounted only if it
+        did not happen: a Ctrl-C landing as COMMIT returns (Python raises it at the next bytecode)
+        can never leave the count behind the file. The transaction's state says which it was."""
+        records, self.staged_records = self.staged_records, None
+        self.committed_rows += rows
+        if records is not None:
+            self.written_records = (self.written_records or 0) + records
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as e:
+            if isinstance(e, sqlite3.Error) or self.conn.in_transaction:  # not committed
+                self.committed_rows -= rows
+                if records is not None:
+                    self.written_records = (self.written_records or 0) - records or None
+                if self.conn.in_transaction:
+                    self.rollback()
+            raise
 
     def audit(self, action: str, entity: str, record: str | None, before=None, after=None) -> None:
         self._audited += 1

@@ -55,6 +55,8 @@ def guard_output(
     """
     given = str(path)
     target = Path(path)
+    if not directory and target.is_symlink():  # never write through a link planted where a file goes
+        raise AidtrackError(field, given, _("is a symbolic link: refusing to write through it"))
     try:
         resolved = target.resolve()
     except (OSError, RuntimeError) as e:  # a symlink loop
@@ -89,6 +91,24 @@ def guard_output(
     if not stat.S_ISREG(st.st_mode):
         raise AidtrackError(field, given, _("is not a regular file (a device or a pipe): give a file name"))
     return resolved
+
+
+def no_links_below(root: str | os.PathLike, path: str | os.PathLike, field: str = "out") -> None:
+    """Refuse PATH when it, or a folder between ROOT and it, is a symbolic link: a folder written
+    into or replaced whole inside an output tree must be that tree's own (a link to elsewhere
+    would have files written, or a folder replaced, outside it)."""
+    root, path = Path(root), Path(path)
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        parts = ()
+    p = root
+    for part in parts:
+        p = p / part
+        if p.is_symlink():
+            raise AidtrackError(
+                field, str(p), _("is a symbolic link inside the output folder: refusing to write through it")
+            )
 
 
 def private_dir(path: str | os.PathLike) -> Path:
@@ -127,10 +147,19 @@ def atomic_write(path: str | os.PathLike, binary: bool = False) -> Iterator[IO]:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        named(e, path)
         raise
+
+
+def named(error: BaseException, path: str | os.PathLike) -> None:
+    """Raise ERROR again naming PATH when it is an OSError without a file name (a full disk under a
+    file written through an open stream says "No space left" with no name: the CLI would then blame
+    standard output)."""
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError) and error.filename is None:
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
 
 
 def temp_beside(path: str | os.PathLike) -> Path:

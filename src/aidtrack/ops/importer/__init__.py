@@ -188,6 +188,11 @@ def _options(on_conflict: str, today: dt.date | None, progress: Progress | None)
 IMPORT_CACHE_KIB = 8 * 1024
 
 
+def written_records(counts: dict[str, dict[str, int]]) -> int:
+    """The records an import writes: added and replaced, over every kind."""
+    return sum(c.get("added", 0) + c.get("replaced", 0) for c in counts.values())
+
+
 class _Discard(Exception):
     """Leave db.write() by rolling back: errors were found, or this is a dry run."""
 
@@ -216,6 +221,7 @@ def _transaction(
             else:
                 after["sha256"] = plan[0][1].sha256
             db.audit("import", entity, result.source, None, after)
+            db.staged_records = written_records(run.counts)
         result.written = True
     except _Discard:
         pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -93,6 +94,11 @@ class Run:
         #: Line -> code of the cadre or household each row of the last roster-kind file stands for
         #: (added, unchanged, matched by name or conflicting): what a roster's later kinds refer to.
         self.placed: dict[int, str] = {}
+        #: Line -> the fields a row of the last roster-kind file gave (a file holding some columns
+        #: replaces those, never blanks the others).
+        self.given: dict[int, frozenset[str]] = {}
+        #: The fields any record of the last file gave (its columns): what a replace may overwrite.
+        self.file_fields: set[str] = set()
 
     def error(self, file: str, line: int | None, field: str, text: str | Callable[[], str]) -> None:
         """Count an error; keep it (its text built only then) while fewer than MAX_KEPT are kept."""
@@ -117,6 +123,8 @@ class Run:
         self._file_no += 1
         self.names = Names(self.db)
         self.placed = {}
+        self.given = {}
+        self.file_fields = set()
         counts = self.counts.setdefault(kind, dict.fromkeys(COUNTS, 0))
         load = REGISTRY[kind].load
         if load == "roster":
@@ -149,6 +157,10 @@ class Run:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
+                if REGISTRY[kind].load == "roster":
+                    self.given[line] = frozenset(data)
+                elif not self.file_fields.issuperset(data):
+                    self.file_fields.update(data)
                 checked = validate(data)
                 bad = False
                 if dated is not None:
@@ -319,6 +331,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
     updates: list[tuple[int, tuple, tuple]] = []
     for line, row in pending:
         values = tuple(row[c] for c in columns)
+        given = run.given.get(line)
         code = row["code"]
         target, what, field = None, code, "code"
         if code is None:
@@ -341,6 +354,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 continue
             if namesakes:
                 code, rid, old = namesakes[0]
+                values = _kept(columns, values, old, given)
                 target, what, field = (
                     (rid, old),
                     _("{name} (without code, matching {code})").format(name=row["name"], code=code),
@@ -351,6 +365,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 code = f"{prefix}{top:02d}"
         elif code in stored:
             target = stored[code]
+            values = _kept(columns, values, target[1], given)
         run.placed[line] = code
         if target is None:
             inserts.append((next_id, code, values))
@@ -388,6 +403,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             f"UPDATE {kind} SET {', '.join(f'{c} = ?' for c in own)} WHERE id = ?",
             [(*new[: len(own)], rid) for rid, _, new in updates],
         )
+        _log_replaced(db, kind, columns, updates)
         if kind == "households":
             size = columns.index("members")
             for rid, old, new in updates:
@@ -402,6 +418,37 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                     except AidtrackError as e:
                         run.error(name, None, e.field, message(e))
         run.refs.preload()
+
+
+def _kept(columns: tuple[str, ...], values: tuple, stored: tuple, given: frozenset[str] | None) -> tuple:
+    """A stored record's values with the file's where the file gave the field: a file holding only
+    some columns (code, name, phone) replaces those, never blanks the others (address, ID number)."""
+    if given is None:
+        return values
+    return tuple(v if c in given else old for c, v, old in zip(columns, values, stored))
+
+
+def _log_replaced(
+    db: Store, kind: str, columns: tuple[str, ...], updates: list[tuple[int, tuple, tuple]]
+) -> None:
+    """One audit entry per record an import replaced, with its values before and after (the
+    changed ones): the log can put each back, as it can an edit."""
+    codes = dict(
+        db.execute(
+            f"SELECT id, code FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([rid for rid, _o, _n in updates])],
+        ).fetchall()
+    )
+    for rid, old, new in updates:
+        changed = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
+        if changed:
+            db.audit(
+                "edit",
+                kind,
+                codes.get(rid) or str(rid),
+                {columns[i]: old[i] for i in changed},
+                {columns[i]: new[i] for i in changed},
+            )
 
 
 # --- pairings --------------------------------------------------------------------------------
@@ -505,7 +552,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
         matched = 0
         stored = db.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
         if stored:
-            matched = _match(run, kind, name, keys, values, counts)
+            matched = _match(run, kind, name, keys, _given_columns(k, values, run.file_fields), counts)
         # A unique key's table is written in the order of its key (the file's order within a day or
         # a month): its unique index grows at its end instead of being rewritten page by page at
         # random. The other kinds keep the file's order (their ids follow it).
@@ -606,6 +653,7 @@ def _match(
     if replace:
         db.execute("CREATE INDEX temp._import_stage_sid ON _import_stage(sid, line)")
         same = " AND ".join(f"s.{c} IS t.{c}" for c in values)
+        _log_staged_replaced(db, kind, values, same)
         db.execute(
             f"UPDATE main.{kind} SET ({', '.join(values)}) = (SELECT {new} FROM temp._import_stage s"
             f" WHERE s.sid = {kind}.id ORDER BY s.line LIMIT 1)"
@@ -613,6 +661,39 @@ def _match(
             f" WHERE NOT ({same}))"
         )
     return matched
+
+
+def _given_columns(k: Any, values: tuple[str, ...], fields: set[str]) -> tuple[str, ...]:
+    """The stored value columns a file gave: a column of a field the file has no column for is
+    kept as stored by a replace (never blanked); a column no field stores directly (derived) is
+    always the file's."""
+    by_column = {f.column: f.name for f in k.fields if f.column}
+    return tuple(c for c in values if c not in by_column or by_column[c] in fields)
+
+
+def _log_staged_replaced(db: Store, kind: str, values: tuple[str, ...], same: str) -> None:
+    """An edit entry per stored record a replace overwrites, with the changed values before and
+    after (stored columns), so the log can put each back."""
+    new = ", ".join(
+        f"(SELECT s.{c} FROM temp._import_stage s WHERE s.sid = t.id ORDER BY s.line LIMIT 1)" for c in values
+    )
+    rows = db.execute(
+        f"SELECT t.id, {', '.join(f't.{c}' for c in values)}, {new} FROM main.{kind} t"
+        f" WHERE t.id IN (SELECT s.sid FROM temp._import_stage s JOIN main.{kind} t ON t.id = s.sid"
+        f" WHERE NOT ({same}))"
+    ).fetchall()
+    n = len(values)
+    for r in rows:
+        old, fresh = r[1 : 1 + n], r[1 + n :]
+        changed = [i for i in range(n) if old[i] != fresh[i]]
+        if changed:
+            db.audit(
+                "edit",
+                kind,
+                str(r[0]),
+                {values[i]: old[i] for i in changed},
+                {values[i]: fresh[i] for i in changed},
+            )
 
 
 def _duplicates(run: Run, kind: str, name: str, keys: tuple[str, ...]) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,6 +52,14 @@ MAX_LINE = 16 << 20
 #: The longest CSV cell before the parser stops (csv.field_size_limit): the validators' own cap is
 #: lower; this only bounds memory on the way there.
 MAX_CELL = 4 << 20
+#: The most columns a header may have and cells a row may hold (a kind has at most a few dozen
+#: fields; a 200,000-column header or a row of 10 million cells is refused, not held), and the most
+#: characters one CSV row may span over its lines (a quote never closed swallows what follows).
+MAX_COLUMNS = 1_000
+MAX_ROW = MAX_LINE
+#: The most separators one CSV row may hold (commas inside quoted text count too): a row of 10
+#: million empty cells is refused before the parser builds it.
+MAX_SEPARATORS = 100_000
 #: Called with (line, field, message) for a fault in the file's structure.
 Report = Callable[[int | None, str, str], None]
 
@@ -158,9 +167,15 @@ class Source:
         self.size: int | None = None
         self._path: Path | None = None
         self._stream: IO | None = None
+        #: A pipe this Source opened itself (closed by `close`).
+        self._owned: IO[bytes] | None = None
         if isinstance(src, (str, os.PathLike)) and str(src) == "-":
             self.name = "<stdin>"
             self._stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin
+        elif isinstance(src, (str, os.PathLike)) and _is_pipe(Path(src)):
+            # a pipe or a process substitution (<(zcat x.csv.gz), /dev/fd/63): read once, as it comes
+            self.name = str(src)
+            self._stream = self._owned = Path(src).open("rb")
         elif isinstance(src, (str, os.PathLike)):
             self._path = Path(src)
             self.name = str(src)
@@ -232,9 +247,20 @@ class Source:
         return self._reader.hash.hexdigest() if self._reader else hashlib.sha256().hexdigest()
 
     def close(self, text: IO[str] | _HashingText | None) -> None:
-        """Close what `open` opened on a file (a stream handed over stays open)."""
-        if self._path is not None and isinstance(text, io.IOBase):
+        """Close what `open` opened on a file or a pipe (a stream handed over stays open)."""
+        if (self._path is not None or self._owned is not None) and isinstance(text, io.IOBase):
             text.close()
+        if self._owned is not None:
+            self._owned.close()
+
+
+def _is_pipe(path: Path) -> bool:
+    """A FIFO or a character device (a pipe, /dev/stdin): readable once, never twice."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def column(name: Any, kind: str | None = None) -> str:
@@ -250,9 +276,11 @@ def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[in
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
-            yield from _csv(_Lines(text), kind, report, "\t" if source.fmt == "tsv" else ",")
+            yield from _csv(
+                _Lines(text, source, rows=True), kind, report, "\t" if source.fmt == "tsv" else ","
+            )
         elif source.fmt == "jsonl":
-            yield from _jsonl(_Lines(text), kind, report)
+            yield from _jsonl(_Lines(text, source), kind, report)
         else:
             yield from _json(text, kind, report)
         _not_utf8(source)
@@ -282,7 +310,7 @@ def csv_rows(source: Source) -> list[tuple[int, list[str]]]:
     text = source.open()
     out: list[tuple[int, list[str]]] = []
     try:
-        lines = _Lines(text)
+        lines = _Lines(text, source)
         csv.field_size_limit(MAX_CELL)
         reader = csv.reader(lines, delimiter="\t" if source.fmt == "tsv" else ",")
         prev = 0
@@ -309,10 +337,26 @@ class _Lines:
     puts before a formula start, and rows skip the unquoting (parse.csv_typed).
     """
 
-    def __init__(self, text: IO[str] | Any):
+    def __init__(self, text: IO[str] | Any, source: Source | None = None, rows: bool = False):
         self.text = text
+        #: Whether the reader marks its rows (`row()`): CSV and TSV of a kind.
+        self.rows = rows
         self.n = 0
         self.quoted = False
+        #: The current CSV row's characters and `"` so far (`row()` starts the next row): a row
+        #: spanning more than MAX_ROW characters is refused; an odd count at the end of the file is
+        #: a quote never closed.
+        self.row_chars = 0
+        self.row_quotes = 0
+        #: A file read as GBK (or GB18030): each line that is valid UTF-8 with non-ASCII text is a
+        #: UTF-8 line among GBK ones, which would be stored garbled.
+        self.codec = source.codec if source is not None and source.codec in ("gbk", "gb18030") else None
+        self.encoding = source.encoding if source is not None else ""
+        self.separator = "\t" if source is not None and source.fmt == "tsv" else ","
+        self.row_separators = 0
+
+    def row(self) -> None:
+        self.row_chars = self.row_quotes = self.row_separators = 0
 
     def __iter__(self) -> Iterator[str]:
         readline, limit = self.text.readline, MAX_LINE
@@ -329,9 +373,47 @@ class _Lines:
                         limit=f"{limit:,}"
                     ),
                 )
+            if self.rows:
+                self._count(line)
+            if self.codec is not None and not line.isascii():
+                self._gbk_line(line)
             if not self.quoted and "'" in line:
                 self.quoted = True
             yield line
+
+    def _count(self, line: str) -> None:
+        """One more line of the current row: its size, quotes and separators, bounded."""
+        self.row_chars += len(line)
+        self.row_quotes += line.count('"')
+        self.row_separators += line.count(self.separator)
+        if self.row_separators > MAX_SEPARATORS:
+            raise FileFault(
+                self.n,
+                "file",
+                _("has a row of more than {limit} cells").format(limit=f"{MAX_SEPARATORS:,}"),
+            )
+        if self.row_chars > MAX_ROW:
+            raise FileFault(
+                self.n,
+                "file",
+                _("has a row longer than {limit} characters (a quote never closed?)").format(
+                    limit=f"{MAX_ROW:,}"
+                ),
+            )
+
+    def _gbk_line(self, line: str) -> None:
+        try:
+            line.encode(self.codec or "gbk").decode("utf-8")
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            return
+        raise FileFault(
+            self.n,
+            "encoding",
+            _(
+                "is UTF-8 text, not {encoding}: reading it as {encoding} would store it garbled;"
+                " import it without --encoding"
+            ).format(encoding=self.encoding),
+        )
 
 
 def _decode_hint(source: Source, e: UnicodeDecodeError) -> str:
@@ -352,8 +434,22 @@ IGNORED = frozenset({"序号", "编号", "no", "no.", "#"})
 
 def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> bool:
     fields = FIELDS[kind]
+    if len(names) > MAX_COLUMNS:
+        report(
+            line,
+            "columns",
+            _("has {n} columns; a file may have at most {limit}").format(
+                n=f"{len(names):,}", limit=MAX_COLUMNS
+            ),
+        )
+        return False
     unknown = [n for n in names if n not in fields and n not in IGNORED]
-    twice = [n for i, n in enumerate(names) if n in names[:i] and n not in IGNORED]
+    seen: set[str] = set()
+    twice = []
+    for n in names:  # linear: a set, not a scan of the names before
+        if n in seen and n not in IGNORED:
+            twice.append(n)
+        seen.add(n)
     missing = [n for n in REQUIRED[kind] if n not in names]
     if unknown:
         report(
@@ -387,6 +483,9 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
         raise FileFault(
             1, "file", _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)
         ) from None
+    if len(first) > MAX_COLUMNS:
+        header_ok(first, kind, report)
+        return
     header = [column(h, kind) for h in first]
     while header and header[-1] == "":
         header.pop()
@@ -395,10 +494,16 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
     width = len(header)
     prev = reader.line_num
     typed = parse.csv_typed
+    text.row()
+    unclosed = None
     try:
         for row in reader:
             line = prev + 1
             prev = reader.line_num
+            # over several lines with an odd number of quotes: still inside a quoted value, unless
+            # more rows follow (a stray quote inside an unquoted cell)
+            unclosed = line if text.row_quotes % 2 and prev > line else None
+            text.row()
             if text.quoted:
                 row = [typed(c) if c[:1] == "'" else c for c in row]
             if len(row) == width:
@@ -411,19 +516,58 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
                 report(
                     line,
                     "columns",
-                    _("has {n} values, the header has {width} columns").format(n=len(row), width=width),
+                    _("has {n} values, the header has {width} columns").format(
+                        n=f"{len(row):,}", width=width
+                    ),
                 )
             else:
                 yield line, dict(zip(header, row + [""] * (width - len(row))))
     except csv.Error as e:
         raise FileFault(prev + 1, "file", _("is not readable as CSV: {error}").format(error=e)) from None
+    if unclosed is not None:  # the file ended inside a quoted value: it swallowed the rows after it
+        raise FileFault(
+            unclosed,
+            "file",
+            _("has a quoted value opened on line {line} and never closed").format(line=unclosed),
+        )
+
+
+class _Pairs(dict):
+    """A JSON object as decoded, remembering a key it held twice (the last would win silently)."""
+
+    twice: str | None = None
+
+
+def _pairs(items: list[tuple[str, Any]]) -> _Pairs:
+    out = _Pairs(items)
+    if len(out) != len(items):
+        seen: set[str] = set()
+        for k, _v in items:
+            if k in seen:
+                out.twice = k
+                break
+            seen.add(k)
+    return out
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
 def _object(value: Any, line: int, kind: str, report: Report) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         report(line, "record", _("is not a JSON object with {kind} fields").format(kind=kind))
         return None
-    data = {column(k, kind): v for k, v in value.items()}
+    twice = getattr(value, "twice", None)
+    if twice is not None:
+        report(line, "fields", _("field(s) given twice: {names}").format(names=twice))
+        return None
+    data: dict[str, Any] = {}
+    for k, v in value.items():
+        name = column(k, kind)
+        if name in data and name not in IGNORED:  # a field and its Chinese header (户主 and name)
+            report(line, "fields", _("field(s) given twice: {names}").format(names=name))
+            return None
+        data[name] = v
     fields = FIELDS[kind]
     unknown = [k for k in data if k not in fields and k not in IGNORED]
     if unknown:
@@ -447,7 +591,7 @@ def _jsonl(text: _Lines, kind: str, report: Report) -> Iterator[tuple[int, dict]
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
+            value = _DECODER.decode(raw)
         except json.JSONDecodeError as e:
             report(
                 line, "json", _("is not valid JSON: {error} (character {n})").format(error=e.msg, n=e.pos + 1)
@@ -463,7 +607,7 @@ def _jsonl(text: _Lines, kind: str, report: Report) -> Iterator[tuple[int, dict]
 
 def _json(text: IO[str] | _HashingText, kind: str, report: Report) -> Iterator[tuple[int, dict]]:
     """The elements of one top-level array, decoded one at a time; LINE is the element's number."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     buf, pos, eof = "", 0, False
 
     def more() -> bool:

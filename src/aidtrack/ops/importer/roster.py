@@ -364,6 +364,9 @@ def import_roster(
                 None,
                 {"file": source.name, "counts": work.counts(), "sha256": sheet.sha256},
             )
+            from . import written_records
+
+            db.staged_records = written_records(work.counts())
         result.written = True
     except _Discard:
         pass

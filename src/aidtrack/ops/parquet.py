@@ -43,7 +43,12 @@ MAX_FEN = 10**MONEY_PRECISION - 1
 
 #: The link columns (ids of the records a record points to) exported beside the public fields.
 LINKS: dict[str, tuple[str, ...]] = {
-    k.name: tuple(c for c in k.columns if c.endswith("_id")) for k in REGISTRY.values()
+    k.name: tuple(
+        c
+        for c in k.columns
+        if c.endswith("_id") and not any(f.column == c and f.type != "ref" for f in k.fields)
+    )
+    for k in REGISTRY.values()
 }
 #: The column a record's year is taken from, for `--partition year` (cadres and households have none).
 YEAR_OF = {

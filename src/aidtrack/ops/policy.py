@@ -76,7 +76,8 @@ def set_value(
     db: Store, key: str, value: str, since: dt.date | str | None = None, today: dt.date | None = None
 ) -> dict:
     today = today or dt.date.today()
-    key = parse.choice(key, tuple(POLICY_KEYS), "key")
+    if key not in POLICY_KEYS:  # thirty-odd keys: name where they are listed, not all of them
+        raise AidtrackError("key", key, _("is not a policy setting (`aidtrack policy show` lists them)"))
     spec = POLICY_KEYS[key]
     if spec.kind == "pct":
         stored = _percent(value, key)

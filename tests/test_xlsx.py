@@ -110,6 +110,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     assert wb.sheetnames == [
         "帮扶干部",
         "帮扶对象",
+        "认定案件",
         "状态",
         "帮扶对子",
         "走访",
@@ -123,6 +124,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
         "家庭成员",
         "会议",
         "会议议题",
+        "案件程序",
     ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()

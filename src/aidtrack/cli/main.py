@@ -56,6 +56,9 @@ GROUPS: dict[str, str] = {
     "monitor": N_(
         "Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk elimination."
     ),
+    "case": N_(
+        "Cases (研判认定): a decision about a household from its lead through its steps to its approval."
+    ),
     "assess": N_(
         "Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and penalties."
     ),

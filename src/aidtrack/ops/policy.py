@@ -6,7 +6,18 @@ import datetime as dt
 
 from .. import parse
 from ..i18n import _
-from ..model import EPOCH, POLICY_KEYS, AidtrackError, format_yuan
+from ..model import (
+    EPOCH,
+    POLICY_KEYS,
+    STEPS,
+    AidtrackError,
+    PolicyKey,
+    date_value,
+    format_yuan,
+    steps_mask,
+    steps_of,
+    value_date,
+)
 from ..store import Store
 
 
@@ -35,6 +46,22 @@ class Policy:
         return {k: self.value(k, on) for k in self.history}
 
 
+def shown(spec: PolicyKey, value: int) -> float | int | str:
+    """A stored value as `policy show` gives it: yuan, a date, a list of steps, or the number."""
+    if spec.kind == "money":
+        return float(format_yuan(value))
+    if spec.kind == "date":
+        return value_date(value).isoformat()
+    if spec.kind == "steps":
+        return ",".join(steps_of(value))
+    return value
+
+
+def cases_from(pol: Policy) -> str:
+    """The day from which a status is changed only by an approved case (ISO text)."""
+    return value_date(pol.value("cases_from", EPOCH)).isoformat()
+
+
 def describe(db: Store, on: dt.date) -> list[dict]:
     pol = Policy(db)
     rows = []
@@ -44,14 +71,11 @@ def describe(db: Store, on: dt.date) -> list[dict]:
         rows.append(
             {
                 "key": key,
-                "value": float(format_yuan(value)) if spec.kind == "money" else value,
+                "value": shown(spec, value),
                 "effective_from": None if since == EPOCH.isoformat() else since,
-                "default": float(format_yuan(spec.default)) if spec.kind == "money" else spec.default,
+                "default": shown(spec, spec.default),
                 "meaning": spec.help,
-                "history": [
-                    {"from": s, "value": float(format_yuan(v)) if spec.kind == "money" else v}
-                    for s, v in pol.history[key][1:]
-                ],
+                "history": [{"from": s, "value": shown(spec, v)} for s, v in pol.history[key][1:]],
             }
         )
     return rows
@@ -65,6 +89,11 @@ def set_value(
     spec = POLICY_KEYS[key]
     if spec.kind == "pct":
         stored = _percent(value, key)
+    elif spec.kind == "date":
+        stored = date_value(parse.date(value, key, today=today))
+    elif spec.kind == "steps":
+        names = [n for n in parse.normalise(str(value)).replace("，", ",").split(",") if n.strip()]
+        stored = steps_mask([parse.choice(n.strip(), STEPS, key) for n in names])
     else:
         stored = (
             parse.money(value, key)

@@ -269,6 +269,23 @@ def _category_before(db: Store, hid: int) -> str:
     return row[0] if row else "unstable"
 
 
+def _put(db: Store, kind: str, row: Mapping[str, Any]) -> None:
+    """A validated row written by an approval (audited) or by an import of cases (whose own audit
+    entry names the file: one entry per import, as every import writes)."""
+    if not _quiet:
+        records.insert(db, kind, row)
+        return
+    cols = REGISTRY[kind].columns
+    db.execute(
+        f"INSERT INTO {REGISTRY[kind].table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [row.get(c) for c in cols],
+    )
+
+
+#: Set while an import applies its approved cases (apply_imported): no audit entry per record.
+_quiet = False
+
+
 def _status(
     db: Store, refs: Refs, case: Mapping[str, Any], status: str, on: str, why: str, today: dt.date
 ) -> None:
@@ -279,7 +296,7 @@ def _status(
         "reason": why,
         "case_id": case["id"],
     }
-    records.insert(db, "statuses", validate("statuses", data, refs, today).raise_first())
+    _put(db, "statuses", validate("statuses", data, refs, today).raise_first())
 
 
 def _monitor(db: Store, refs: Refs, case: Mapping[str, Any], category: str, on: str, why: str, today) -> None:
@@ -290,7 +307,7 @@ def _monitor(db: Store, refs: Refs, case: Mapping[str, Any], category: str, on: 
         "reason": why,
         "case_id": case["id"],
     }
-    records.insert(db, "monitoring", validate("monitoring", data, refs, today).raise_first())
+    _put(db, "monitoring", validate("monitoring", data, refs, today).raise_first())
 
 
 def _end_monitoring(db: Store, refs: Refs, case: Mapping[str, Any], on: str, why: str, today) -> None:
@@ -320,7 +337,8 @@ def _end_monitoring(db: Store, refs: Refs, case: Mapping[str, Any], on: str, why
         f"UPDATE monitoring SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
         [*(row.get(c) for c in cols), entry[0]],
     )
-    db.audit("end", "monitoring", str(entry[0]), before, records.get(db, "monitoring", entry[0]))
+    if not _quiet:
+        db.audit("end", "monitoring", str(entry[0]), before, records.get(db, "monitoring", entry[0]))
 
 
 def apply_imported(db: Store, today: dt.date) -> int:
@@ -334,33 +352,44 @@ def apply_imported(db: Store, today: dt.date) -> int:
         " OR (ca.decision = 'eliminate' AND NOT EXISTS (SELECT 1 FROM monitoring m WHERE m.end_case_id = ca.id)))"
         " ORDER BY coalesce(ca.effective, ca.decided_on), ca.id"
     ).fetchall()
-    for (cid,) in rows:
-        case = get(db, cid)
-        on = case["effective"] or case["decided_on"]
-        hid = Refs(db).household(case["household"])
-        if case["decision"] in DECISION_STATUS:
-            # a status already recorded for that day (history typed before) is linked, not doubled
-            hit = db.execute(
-                "SELECT id FROM statuses WHERE household_id = ? AND status = ? AND date = ? AND case_id IS NULL",
-                [hid, DECISION_STATUS[case["decision"]], on],
-            ).fetchone()
-            if hit:
-                db.execute("UPDATE statuses SET case_id = ? WHERE id = ?", [cid, hit[0]])
-                continue
-        if case["decision"] == "monitor":
-            hit = db.execute(
-                "SELECT id FROM monitoring WHERE household_id = ? AND date = ? AND case_id IS NULL", [hid, on]
-            ).fetchone()
-            if hit:
-                db.execute("UPDATE monitoring SET case_id = ? WHERE id = ?", [cid, hit[0]])
-                continue
-        _apply(db, case, today)
+    global _quiet
+    _quiet = True
+    try:
+        for (cid,) in rows:
+            _apply_one(db, cid, today)
+    finally:
+        _quiet = False
     return len(rows)
+
+
+def _apply_one(db: Store, cid: int, today: dt.date) -> None:
+    case = get(db, cid)
+    on = case["effective"] or case["decided_on"]
+    hid = Refs(db).household(case["household"])
+    # what is already recorded for that day (history typed before, an enrolment) is linked, not doubled
+    if case["decision"] in DECISION_STATUS:
+        hit = db.execute(
+            "SELECT id FROM statuses WHERE household_id = ? AND status = ? AND date = ? AND case_id IS NULL",
+            [hid, DECISION_STATUS[case["decision"]], on],
+        ).fetchone()
+        if hit:
+            db.execute("UPDATE statuses SET case_id = ? WHERE id = ?", [cid, hit[0]])
+            return
+    if case["decision"] == "monitor":
+        hit = db.execute(
+            "SELECT id FROM monitoring WHERE household_id = ? AND date = ? AND case_id IS NULL", [hid, on]
+        ).fetchone()
+        if hit:
+            db.execute("UPDATE monitoring SET case_id = ? WHERE id = ?", [cid, hit[0]])
+            return
+    _apply(db, case, today)
 
 
 def open_for_findings(db: Store, findings: list[dict[str, Any]], day: str, today: dt.date) -> list[int]:
     """Open a relapse case (部门筛查预警, the check's finding) for each household found, unless one is
     open already; a household found only for lack of income records gets none (a data gap)."""
+    if day > today.isoformat():
+        raise AidtrackError("as-of", day, _("is after today ({today})").format(today=today))
     opened = []
     refs = Refs(db)
     rows = []

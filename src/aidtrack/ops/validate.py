@@ -314,12 +314,10 @@ def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
     row["case_id"] = given if type(given) is int else None
     if row["case_id"] is not None or hid is None or day is None or v["status"] is None:
         return
-    if day < refs.cases_from():
-        return
     decision = next((d for d, st in DECISION_STATUS.items() if st == v["status"]), "enrol")
-    found = _approved_case(refs, hid, day, (decision, "rollback"))
-    if found is not None:
-        row["case_id"] = found
+    # a restated status is linked to the approved case that wrote it, whatever its date
+    row["case_id"] = _approved_case(refs, hid, day, (decision, "rollback"))
+    if row["case_id"] is not None or day < refs.cases_from():
         return
     f.fail(
         "status",
@@ -610,9 +608,9 @@ def _monitoring_cases(v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping)
     given, given_end = data.get("case_id"), data.get("end_case_id")
     row["case_id"] = given if type(given) is int else None
     row["end_case_id"] = given_end if type(given_end) is int else None
-    if row["case_id"] is None and day >= since:
+    if row["case_id"] is None:
         row["case_id"] = _approved_case(refs, hid, day, ("monitor", "rollback"), v["category"])
-        if row["case_id"] is None:
+        if row["case_id"] is None and day >= since:
             f.fail(
                 "date",
                 day,
@@ -621,9 +619,9 @@ def _monitoring_cases(v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping)
                     " with `aidtrack case open {code} monitor --category {category}`"
                 ).format(since=since, code=code, category=v["category"]),
             )
-    if ended and row["end_case_id"] is None and ended >= since:
+    if ended and row["end_case_id"] is None:
         row["end_case_id"] = _approved_case(refs, hid, ended, ("eliminate", "rollback"))
-        if row["end_case_id"] is None:
+        if row["end_case_id"] is None and ended >= since:
             f.fail(
                 "ended_on",
                 ended,

@@ -96,6 +96,18 @@ def add_step(db: Store, ident: str | int, data: Mapping[str, Any], today: dt.dat
             "date", row["date"], _("is before the decision ({date})").format(date=case["decided_on"])
         )
     with db.write():
+        if step == "objection" and row["handling"]:
+            # an objection heard before: recorded again with how it was handled
+            hit = db.execute(
+                "SELECT id FROM case_steps WHERE case_id = ? AND step = 'objection' AND date = ?"
+                " AND handling IS NULL",
+                [case["id"], row["date"]],
+            ).fetchone()
+            if hit:
+                before = records.get(db, "case_steps", hit[0])
+                db.execute("UPDATE case_steps SET handling = ? WHERE id = ?", [row["handling"], hit[0]])
+                db.audit("edit", "case_steps", str(hit[0]), before, records.get(db, "case_steps", hit[0]))
+                return int(hit[0])
         return int(records.insert(db, "case_steps", row))
 
 

@@ -228,3 +228,39 @@ def test_the_demo_marked_as_of_a_quarter_without_income_gets_no_relapse(cli, tmp
     assert "relapsed" not in quarter["totals"]["households_by_status"]
     # the story's decisions all held their limits
     demo("check", "cases", "--as-of", "2004-12-31", code=0)
+
+
+def test_the_publicity_list_never_shows_id_phone_bank_or_health(cli, tmp_path):
+    path = tmp_path / "demo.db"
+    cli.invoke(["demo", "--out", str(path)])
+    demo = Cli(path)
+    # what must never be posted: the heads' and members' ID numbers and phones, health words
+    private = {r[0] for r in demo.rows("SELECT id_number FROM households UNION SELECT phone FROM households")}
+    private |= {r[0] for r in demo.rows("SELECT id_number FROM members WHERE id_number IS NOT NULL")}
+    private |= {"胃穿孔", "手术", "chronic", "serious", "disabled", "慢性病", "大病", "残疾", "bank", "银行"}
+    # in publicity on 2004-06-03: H09's exit (05-30..06-05) and H01's second exit (06-01..06-07)
+    data = json.loads(demo("report", "publicity", "--as-of", "2004-06-03", "--format", "json").stdout)
+    assert [
+        (r["household"], r["decision"], r["publicity_from"], r["publicity_until"]) for r in data["rows"]
+    ] == [
+        ("H09", "exit", "2004-05-30", "2004-06-05"),
+        ("H01", "exit", "2004-06-01", "2004-06-07"),
+    ]
+    # the boundaries: a publicity is listed on its first and its last day, not the day after
+    on = lambda day: [  # noqa: E731
+        r["household"]
+        for r in json.loads(demo("report", "publicity", "--as-of", day, "--format", "json").stdout)["rows"]
+    ]
+    assert on("2004-06-07") == ["H01", "H06"] and on("2004-06-08") == ["H06"] and on("2004-05-30") == ["H09"]
+    for fmt in ("table", "json", "csv", "markdown", "html"):
+        for flags in ((), ("--columns", "household,name,decision"), ("--objections-to", "局扶贫办 8213407")):
+            for when in (("--period", "2004"), ("--period", "2003Q4"), ("--as-of", "2004-06-03")):
+                out = demo("--lang", "zh", "report", "publicity", *when, "--format", fmt, *flags).stdout
+                out += demo("report", "publicity", *when, "--format", fmt, *flags).stdout
+                assert out.strip()
+                leaked = [
+                    p for p in private if p and p in out and not ("8213407" in flags[-1] and p == "8213407")
+                ]
+                assert leaked == [], (fmt, flags, when, leaked)
+    html = demo("report", "publicity", "--period", "2003Q4", "--format", "html").stdout
+    assert "<table" in html and "H01" in html and "2003-10-21" in html  # H01's relapse, in publicity

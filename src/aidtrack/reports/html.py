@@ -1006,3 +1006,47 @@ def _unit_table(data: dict[str, Any]) -> str:
             + "</tr>"
         )
     return _table(columns, rows)
+
+
+# --- the publicity list (公示名单) -----------------------------------------------------------------
+
+PUBLICITY_TITLE = "公示名单"
+
+
+def publicity_page(db: Store, data: dict[str, Any]) -> str:
+    """The publicity list (reports.publicity.build's data) as one printable A4 page, to be posted.
+
+    Only the list's own fields are on it (reports.publicity.COLUMNS): never an ID number, a phone,
+    a bank account or a health condition."""
+    from .publicity import title
+
+    english = _("Publicity list") != PUBLICITY_TITLE
+    sub = _e(title(data)) if english else _e(title(data).replace("公示名单", "").strip(" ，,"))
+    body = [_header(PUBLICITY_TITLE, sub, unit_name(db), "")]
+    columns = [
+        (_("Code"), "8%", "c"),
+        (_("Head"), "12%", ""),
+        (_("Members"), "7%", "num"),
+        (_("Decision"), "13%", "c"),
+        (_("From"), "12%", ""),
+        (_("Until"), "12%", ""),
+        (_("Objections to"), "22%", ""),
+        (_("Deciding body"), "14%", ""),
+    ]
+    rows = [
+        f'<tr class="publicity"><td class="c">{_e(r["household"])}</td><td>{_e(r["name"])}</td>'
+        f'<td class="num">{_e(r["members"])}</td>'
+        f'<td class="c">{_word(r["decision"])}{_paren(_word(r["category"])) if r["category"] else ""}</td>'
+        f"<td>{_e(r['publicity_from'])}</td><td>{_e(r['publicity_until'])}</td>"
+        f"<td>{_e(r['objections_to'])}</td><td>{_e(r['body'])}</td></tr>"
+        for r in data["rows"]
+    ]
+    if not rows:
+        body.append(_none(columns, _("No case is in publicity then.")))
+    else:
+        body.append(_table(columns, rows))
+        body.append(
+            f"<p>{_e(_('Anyone who objects may say so, in person or in writing, to the office named, until the last day of the publicity.'))}</p>"
+        )
+    body.append(_signatures(_("Posted by"), _("Date")))
+    return _page(PUBLICITY_TITLE, body)

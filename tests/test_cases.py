@@ -264,3 +264,21 @@ def test_the_publicity_list_never_shows_id_phone_bank_or_health(cli, tmp_path):
                 assert leaked == [], (fmt, flags, when, leaked)
     html = demo("report", "publicity", "--period", "2003Q4", "--format", "html").stdout
     assert "<table" in html and "H01" in html and "2003-10-21" in html  # H01's relapse, in publicity
+
+
+def test_the_household_register_shows_its_cases_and_history_without_one(ruled):
+    ruled("household", "status", "H01", "--set", "exited", "--date", "2003-09-30", "--reason", "纸质档案")
+    ruled("case", "open", "H01", "relapse", "--date", "2004-02-01", "--channel", "dept_warning")
+    ruled("case", "step", "1", "verification", "--date", "2004-02-02")
+    ruled("case", "step", "1", "appraisal", "--date", "2004-02-03")
+    ruled("case", "step", "1", "publicity", "--date", "2004-02-04", "--until", "2004-02-08")
+    ruled("case", "approve", "1", "--body", "局党委会", "--date", "2004-02-09")
+    md = ruled("report", "household", "H01", "--format", "markdown").stdout
+    assert "| 2003-09-30 | exited | 纸质档案 | recorded without a case |" in md
+    assert "| 2004-02-09 | relapsed | relapse | case 1 |" in md
+    assert (
+        "verification 2004-02-02; appraisal 2004-02-03; publicity 2004-02-04–2004-02-08; approval 2004-02-09"
+        in md
+    )
+    html = ruled("report", "household", "H01", "--format", "html").stdout
+    assert 'class="case"' in html and "recorded without a case" in html

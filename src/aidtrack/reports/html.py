@@ -21,7 +21,7 @@ from ..model import STATUSES, ZH_NAMES, add_months, format_yuan, quarter_name
 from ..ops.members import unnamed
 from ..ops.policy import Policy
 from ..store import Store
-from .household import reason_shown
+from .household import case_shown, reason_shown, steps_text
 
 FORM_TITLE = "跟踪问效登记表"
 QUARTER_TITLE = "每季汇总向局长汇报"
@@ -408,6 +408,8 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
     if data.get("monitoring"):
         body += [f"<h2>{_('Monitoring')}</h2>", _monitoring(data["monitoring"])]
     body += [
+        f"<h2>{_('Decisions (cases)')}</h2>",
+        _cases(data.get("cases", [])),
         f"<h2>{_('Status history')}</h2>",
         _statuses(data["statuses"]),
         _signatures(_("Filled in by"), _("Checked by")),
@@ -661,13 +663,42 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str,
 
 
 def _statuses(statuses: list[dict[str, Any]]) -> str:
-    columns = [(_("Date"), "16%", ""), (_("Status"), "14%", ""), (_("Reason"), "70%", "")]
+    columns = [
+        (_("Date"), "14%", ""),
+        (_("Status"), "12%", ""),
+        (_("Reason"), "56%", ""),
+        (_("Case"), "18%", ""),
+    ]
     rows = [
         f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
-        f"<td>{_e(reason_shown(s['reason']))}</td></tr>"
+        f"<td>{_e(reason_shown(s['reason']))}</td><td>{_e(case_shown(s.get('case_id')))}</td></tr>"
         for s in statuses
     ]
-    return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
+    return _table(columns, rows or [f'<tr><td colspan="4" class="none">{_("No status recorded.")}</td></tr>'])
+
+
+def _cases(cases: list[dict[str, Any]]) -> str:
+    """The household's decisions: each case's lead, steps, outcome and deciding body."""
+    columns = [
+        (_("Case"), "6%", "c"),
+        (_("Decision"), "12%", "c"),
+        (_("Lead"), "16%", ""),
+        (_("Steps"), "40%", ""),
+        (_("Outcome"), "9%", "c"),
+        (_("Decided"), "17%", ""),
+    ]
+    if not cases:
+        return _none(columns, _("No case recorded."))
+    rows = []
+    for c in cases:
+        decision = _word(c["decision"]) + (_paren(_word(c["category"])) if c.get("category") else "")
+        decided = " ".join(_e(x) for x in (c.get("decided_on"), c.get("body")) if x)
+        rows.append(
+            f'<tr class="case"><td class="c">{_e(c["id"])}</td><td class="c">{decision}</td>'
+            f"<td>{_word(c['channel'])} {_e(c['lead_date'])}</td><td>{_e(steps_text(c['steps']))}</td>"
+            f'<td class="c">{_word(c["outcome"])}</td><td>{decided}</td></tr>'
+        )
+    return _table(columns, rows)
 
 
 def _none(columns: list, text: str) -> str:

@@ -177,7 +177,7 @@ def sections(result: dict[str, Any]) -> list[Section]:
             {
                 **r,
                 "decision": label(r.get("decision")),
-                "missing": _("、").join(label(s) or s for s in r.get("missing", ())),
+                "missing": ", ".join(label(s) or s for s in r.get("missing", ())),
             }
             for r in rows
         ]

@@ -1076,8 +1076,10 @@ def publicity_page(db: Store, data: dict[str, Any]) -> str:
         body.append(_none(columns, _("No case is in publicity then.")))
     else:
         body.append(_table(columns, rows))
-        body.append(
-            f"<p>{_e(_('Anyone who objects may say so, in person or in writing, to the office named, until the last day of the publicity.'))}</p>"
+        note = _(
+            "Anyone who objects may say so, in person or in writing, to the office named, until the last"
+            " day of the publicity."
         )
+        body.append(f"<p>{_e(note)}</p>")
     body.append(_signatures(_("Posted by"), _("Date")))
     return _page(PUBLICITY_TITLE, body)

@@ -238,8 +238,8 @@ def show(case: CaseId, fmt: Format = "table") -> None:
         print(json.dumps({**found, "steps": steps}, ensure_ascii=False, indent=2))
         return
     emit_one(found, fmt)
-    emit(steps, [c for c in REGISTRY["case_steps"].field_names if c not in _OF_CASE], fmt)
+    emit(steps, [c for c in REGISTRY["case_steps"].list_columns if c not in _OF_CASE], fmt)
 
 
 #: What a step's row repeats of its case: left out of `case show`'s table of steps.
-_OF_CASE = ("household", "decision", "lead_date")
+_OF_CASE = ("case_id", "household", "decision", "lead_date")

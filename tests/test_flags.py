@@ -49,6 +49,7 @@ def build_a(cli: Cli) -> None:
     cli("income", "add", "H01", "--month", "2004-07", "--amount", "600")
     cli("income", "add", "H01", "--month", "2004-08", "--amount", "900")
     cli("income", "add", "H02", "--month", "2004-09", "--amount", "300")
+    cli("case", "open", "H01", "exit", "--date", "2004-09-01")  # not acted on by 2004-10-15
 
 
 def build_b(cli: Cli) -> None:
@@ -155,6 +156,7 @@ FINDINGS = {  # each check's findings in the city, by list: (unit, household cod
     "plans": {"no_plan": [(A, f"{A}/H01"), (B, f"{B}/H01")]},
     "monitor": {"candidates": [(A, f"{A}/H02")]},
     "escalations": {"not_studied": [(A, f"{A}/H01")]},
+    "cases": {"not_acted": [(A, f"{A}/H01")]},
 }
 
 
@@ -190,7 +192,7 @@ def test_checks_in_markdown(city):
     assert md.startswith("## Measures overdue at 2004-10-15\n\nNothing found.\n")
     assert f"| {A}/H01 | 刘香福 | enrolled |" in md and f"| {B}/H01 | 张桂兰 | enrolled |" in md
     every = city("check", "--as-of", AS_OF, "--format", "markdown", code=1).stdout
-    assert every.count("\n## ") + every.startswith("## ") == 1 + 5 + 1 + 2 + 3 + 3  # the sections
+    assert every.count("\n## ") + every.startswith("## ") == 1 + 5 + 1 + 2 + 3 + 3 + 5  # the sections
 
 
 # --- --unit and --by unit on the checks -----------------------------------------------------------

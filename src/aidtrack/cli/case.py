@@ -238,8 +238,7 @@ def show(case: CaseId, fmt: Format = "table") -> None:
         print(json.dumps({**found, "steps": steps}, ensure_ascii=False, indent=2))
         return
     emit_one(found, fmt)
-    emit(steps, [c for c in REGISTRY["case_steps"].list_columns if c not in _OF_CASE], fmt)
-
-
-#: What a step's row repeats of its case: left out of `case show`'s table of steps.
-_OF_CASE = ("case_id", "household", "decision", "lead_date")
+    k = REGISTRY["case_steps"]
+    # what a step's row repeats of its case (the fields naming it, its id) is left out
+    own = {f.name for f in k.fields if f.column is None}
+    emit(steps, [c for c in k.list_columns if c not in own and not c.endswith("_id")], fmt)

@@ -286,6 +286,8 @@ def publicity(
         str,
         format_option(_("table, json, csv, markdown or html (a printable A4 page to post)."), *PAGE_FORMATS),
     ] = "table",
+    by: By = None,
+    unit: UnitOpt = None,
     out: Out = None,
     columns: Columns = None,
 ) -> None:
@@ -306,7 +308,10 @@ def publicity(
         start = end = date(as_of or today(), "as-of", today=today())
         name = start.isoformat()
     db = open_db()
-    data = report.build(db, start, end, name, text(objections_to, "objections-to", max_len=200))
+    grouped = by_unit(by, unit)
+    data = report.build(
+        db, start, end, name, text(objections_to, "objections-to", max_len=200), unit=unit, by_unit=grouped
+    )
 
     def page() -> str:
         from ..reports import html

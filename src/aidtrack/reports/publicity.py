@@ -44,9 +44,19 @@ HEADERS = (
 
 
 def build(
-    db: Store, start: dt.date, end: dt.date, label_: str, objections_to: str | None = None
+    db: Store,
+    start: dt.date,
+    end: dt.date,
+    label_: str,
+    objections_to: str | None = None,
+    unit: str | None = None,
+    by_unit: bool = False,
 ) -> dict[str, Any]:
-    """The publicity steps running at some day from START to END (one day: those in publicity then)."""
+    """The publicity steps running at some day from START to END (one day: those in publicity then);
+    one unit's households (`unit`), or each row with its unit (`by_unit`) in a city file."""
+    from ..ops.units import scope
+
+    units, uid = scope(db, unit, by_unit)
     rows = []
     for r in db.execute(
         "SELECT h.code, h.name, h.members, ca.decision, ca.category, st.date, st.end_date, st.who,"
@@ -70,6 +80,11 @@ def build(
                 "outcome": r[9],
             }
         )
+    if units is not None:
+        if by_unit:
+            rows = [{"unit": units.names.get(units.household_code[r["household"]]), **r} for r in rows]
+        else:
+            rows = [r for r in rows if units.household_code[r["household"]] == uid]
     return {"period": label_, "from": start.isoformat(), "until": end.isoformat(), "rows": rows}
 
 
@@ -77,8 +92,14 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **{k: label(row[k]) for k in ("decision", "category", "outcome")}}
 
 
+def _columns(data: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if data["rows"] and "unit" in data["rows"][0]:
+        return ("unit", *COLUMNS), ("Unit", *HEADERS)
+    return COLUMNS, HEADERS
+
+
 def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-    return data["rows"], COLUMNS
+    return data["rows"], _columns(data)[0]
 
 
 def title(data: dict[str, Any]) -> str:
@@ -95,9 +116,9 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         "sections": [
             {
                 "kind": "table",
-                "columns": list(COLUMNS),
+                "columns": list(_columns(data)[0]),
                 "rows": [_shown(r) for r in data["rows"]],
-                "headers": [_(h) for h in HEADERS],
+                "headers": [_(h) for h in _columns(data)[1]],
             }
         ],
     }

@@ -282,3 +282,11 @@ def test_the_household_register_shows_its_cases_and_history_without_one(ruled):
     )
     html = ruled("report", "household", "H01", "--format", "html").stdout
     assert 'class="case"' in html and "recorded without a case" in html
+
+
+def test_a_household_with_a_case_is_not_deleted(cli):
+    cli("household", "add", "新户", "--code", "H09", "--enrolled", "2003-08-01")
+    cli("case", "open", "H09", "exit", "--date", "2003-08-02")
+    r = cli("household", "delete", "H09", "--yes", code=2)
+    assert "1 cases" in _one_line_error(r)
+    assert cli.scalar("SELECT count(*) FROM households") == 1

@@ -290,3 +290,14 @@ def test_a_household_with_a_case_is_not_deleted(cli):
     r = cli("household", "delete", "H09", "--yes", code=2)
     assert "1 cases" in _one_line_error(r)
     assert cli.scalar("SELECT count(*) FROM households") == 1
+
+
+def test_check_cases_lists_history_recorded_without_a_case_after_cases_from(ruled):
+    ruled("household", "status", "H01", "--set", "exited", "--date", "2003-09-30")
+    assert _findings(ruled, "2004-12-31")["without_case"] == []
+    # the unit moves cases_from back: the exit typed directly now lies after it
+    ruled("policy", "set", "cases_from", "2003-07-01", "--from", "1900-01-01")
+    data = _findings(ruled, "2004-12-31")
+    assert [(r["record"], r["household"], r["what"], r["date"]) for r in data["without_case"]] == [
+        ("status", "H01", "exited", "2003-09-30")
+    ]  # the enrolments (each household's first status) are not listed

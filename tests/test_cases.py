@@ -262,6 +262,16 @@ def test_the_publicity_list_never_shows_id_phone_bank_or_health(cli, tmp_path):
                     p for p in private if p and p in out and not ("8213407" in flags[-1] and p == "8213407")
                 ]
                 assert leaked == [], (fmt, flags, when, leaked)
+    # the workbook too: every cell of every sheet
+    import openpyxl
+
+    book = tmp_path / "公示.xlsx"
+    demo("report", "publicity", "--period", "2004", "--format", "xlsx", "--out", str(book))
+    cells = [
+        str(v) for ws in openpyxl.load_workbook(book) for row in ws.iter_rows(values_only=True) for v in row
+    ]
+    assert "H09" in cells and "2004-05-30" in cells
+    assert [p for p in private if any(p in c for c in cells)] == []
     html = demo("report", "publicity", "--period", "2003Q4", "--format", "html").stdout
     assert "<table" in html and "H01" in html and "2003-10-21" in html  # H01's relapse, in publicity
 

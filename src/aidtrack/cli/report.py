@@ -284,7 +284,11 @@ def publicity(
     ] = None,
     fmt: Annotated[
         str,
-        format_option(_("table, json, csv, markdown or html (a printable A4 page to post)."), *PAGE_FORMATS),
+        format_option(
+            _("table, json, csv, markdown, html (a printable A4 page to post) or xlsx (needs --out)."),
+            *PAGE_FORMATS,
+            "xlsx",
+        ),
     ] = "table",
     by: By = None,
     unit: UnitOpt = None,
@@ -301,7 +305,11 @@ def publicity(
     from ..parse import period as parse_period
     from ..reports import publicity as report
 
-    fmt = choice(fmt, PAGE_FORMATS, "format")
+    fmt = choice(fmt, (*PAGE_FORMATS, "xlsx"), "format")
+    if fmt == "xlsx" and out is None:
+        from ..model import AidtrackError
+
+        raise AidtrackError("format", fmt, _("writes a workbook: give the file with --out"))
     if period is not None:
         start, end, name = parse_period(period, "period")
     else:
@@ -318,6 +326,13 @@ def publicity(
 
         return html.publicity_page(db, data)
 
+    if fmt == "xlsx" and out is not None:
+        from ..render import xlsx_document
+        from ..store.files import atomic_write, guard_output
+
+        with atomic_write(guard_output(out, db.path, "out"), binary=True) as f:
+            xlsx_document(report.document(data), f)
+        return
     _emit(report, data, fmt, out, page)
 
 

@@ -311,3 +311,13 @@ def test_check_cases_lists_history_recorded_without_a_case_after_cases_from(rule
     assert [(r["record"], r["household"], r["what"], r["date"]) for r in data["without_case"]] == [
         ("status", "H01", "exited", "2003-09-30")
     ]  # the enrolments (each household's first status) are not listed
+
+
+def test_a_lead_names_a_visit_that_was_made(ruled):
+    ruled("visit", "add", "H01", "--date", "2004-02-10", "--event", "illness")
+    r = ruled("case", "open", "H01", "relapse", "--date", "2004-02-12", "--visit", "2004-02-11", code=2)
+    assert "no visit to this household is recorded on this day" in _one_line_error(r)
+    r = ruled("case", "open", "H01", "relapse", "--date", "2004-02-09", "--visit", "2004-02-10", code=2)
+    assert "is after the lead (2004-02-09)" in _one_line_error(r)
+    ruled("case", "open", "H01", "relapse", "--date", "2004-02-12", "--visit", "2004-02-10")
+    assert ruled.rows("SELECT lead_visit, channel FROM cases") == [("2004-02-10", "cadre_check")]

@@ -51,6 +51,17 @@ def open_case(db: Store, data: Mapping[str, Any], today: dt.date | None = None) 
     data = {**data, "outcome": "open", "decided_on": None, "effective": None}
     refs = Refs(db)
     row = validate("cases", data, refs, today).raise_first()
+    # the visit a lead names was made (a bundle may load the visits after its cases: checked here)
+    if (
+        row["lead_visit"]
+        and not db.execute(
+            "SELECT 1 FROM visits vi JOIN pairings p ON p.id = vi.pairing_id WHERE p.household_id = ? AND vi.date = ?",
+            [row["household_id"], row["lead_visit"]],
+        ).fetchone()
+    ):
+        raise AidtrackError(
+            "lead_visit", row["lead_visit"], _("no visit to this household is recorded on this day")
+        )
     with db.write():
         _refuse_second(db, row["household_id"], row["decision"])
         return int(records.insert(db, "cases", row))

@@ -648,6 +648,8 @@ def _rules_cases(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapp
         f.fail("decided_on", decided, _("is before the lead ({date})").format(date=v["lead_date"]))
     if v["effective"] and outcome != "approved":
         f.fail("effective", v["effective"], _("is only given for an approved case"))
+    if v["lead_visit"] and v["lead_date"] and v["lead_visit"] > v["lead_date"]:
+        f.fail("lead_visit", v["lead_visit"], _("is after the lead ({date})").format(date=v["lead_date"]))
 
 
 def _rules_case_steps(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:

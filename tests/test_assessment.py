@@ -172,11 +172,15 @@ def test_demo_escalating_is_not_penalised(demo):
 
 def test_demo_honest_relapse_report_costs_nothing(demo):
     # The retold demo (STORY.md): the follow-up of 2003-10-16 finds Liu's surgery; the check of
-    # 2003-10-17 finds him at risk. Marking it (a second relapsed entry) changes nothing in C01's score.
+    # 2003-10-17 finds him at risk. Marking it (a relapse case opened, no status) changes nothing in
+    # C01's score.
     before = by_cadre(as_json(demo, "cadres", "2003Q4"))["C01"]
-    relapsed = demo.scalar("SELECT count(*) FROM statuses WHERE status = 'relapsed'")
+    statuses = demo.rows("SELECT * FROM statuses ORDER BY id")
     demo("check", "relapse", "--as-of", "2003-10-17", "--mark", code=1)
-    assert demo.scalar("SELECT count(*) FROM statuses WHERE status = 'relapsed'") == relapsed + 1
+    assert demo.rows("SELECT * FROM statuses ORDER BY id") == statuses
+    assert demo.rows("SELECT decision, lead_date, outcome FROM cases WHERE outcome = 'open'") == [
+        ("relapse", "2003-10-17", "open")
+    ]
     after = by_cadre(as_json(demo, "cadres", "2003Q4"))["C01"]
     assert after["score"] == before["score"]
     assert points(after)["late_followup"] == points(before)["late_followup"]

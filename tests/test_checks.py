@@ -215,31 +215,34 @@ def _drop_and_shock(cli, code: str, cadre: str) -> None:
     cli("visit", "add", code, "--date", "2004-10-01", "--event", "illness")
 
 
-def test_relapse_mark_writes_status_and_audit_only_when_asked(cli):
+def test_relapse_mark_opens_cases_never_a_status(cli):
+    """A check never writes a status: --mark opens one relapse case per household found (a lead,
+    部门筛查预警), once while it is open; a household found only for no_income gets none."""
     _drop_and_shock(cli, "H01", "C01")
     _drop_and_shock(cli, "H02", "C02")
+    household(cli, "H03", cadre="C03")  # no income at all: a data gap, not evidence
     before = cli.checksum()
     data = check(cli, "relapse", "--as-of", "2004-10-15", code=1)
-    assert [f["reasons"] for f in data["at_risk"]] == [["shock", "income_drop"]] * 2
+    assert [f["reasons"] for f in data["at_risk"]] == [["shock", "income_drop"]] * 2 + [["no_income"]]
     assert cli.checksum() == before
+    statuses = cli.rows("SELECT household_id, status, date FROM statuses ORDER BY id")
     audits = cli.scalar("SELECT count(*) FROM audit")
     r = cli("check", "relapse", "--as-of", "2004-10-15", "--mark", code=1)
-    assert "Marked 2 household(s) relapsed" in r.stderr
+    assert "Opened 2 relapse case(s) dated 2004-10-15" in r.stderr
+    assert cli.rows("SELECT household_id, status, date FROM statuses ORDER BY id") == statuses
     assert cli.rows(
-        "SELECT h.code, s.status, s.date, s.reason FROM statuses s JOIN households h"
-        " ON h.id = s.household_id WHERE s.status = 'relapsed' ORDER BY h.code"
+        "SELECT h.code, c.decision, c.channel, c.lead_date, c.finding, c.outcome FROM cases c"
+        " JOIN households h ON h.id = c.household_id ORDER BY h.code"
     ) == [
-        ("H01", "relapsed", "2004-10-15", "check relapse: shock, income_drop"),
-        ("H02", "relapsed", "2004-10-15", "check relapse: shock, income_drop"),
+        ("H01", "relapse", "dept_warning", "2004-10-15", "shock, income_drop", "open"),
+        ("H02", "relapse", "dept_warning", "2004-10-15", "shock, income_drop", "open"),
     ]
-    entries = cli.rows("SELECT action, entity, record, after FROM audit WHERE id > ? ORDER BY id", [audits])
-    assert [(a, e, r) for a, e, r, _ in entries] == [
-        ("status", "households", "H01"),
-        ("status", "households", "H02"),
-    ]
-    assert json.loads(entries[0][3])["status"] == "relapsed"
-    # Relapsed now: no longer the check's business.
-    assert check(cli, "relapse", "--as-of", "2004-10-15", code=0)["at_risk"] == []
+    entries = cli.rows("SELECT action, entity, record FROM audit WHERE id > ? ORDER BY id", [audits])
+    assert [(a, e) for a, e, _r in entries] == [("add", "cases"), ("add", "cases")]
+    # again, a week later: the cases are still open, nothing more is opened
+    r = cli("check", "relapse", "--as-of", "2004-10-22", "--mark", code=1)
+    assert "Opened 0 relapse case(s)" in r.stderr
+    assert cli.scalar("SELECT count(*) FROM cases") == 2
 
 
 def test_relapse_csv_one_row_per_household(cli):
@@ -535,7 +538,7 @@ def test_exits_six_months_at_or_above_the_line(cli):
 def test_all_checks_json_and_table(cli):
     cli("init")
     data = check(cli, "--as-of", "2004-10-15", code=0)
-    assert set(data) == {"relapse", "visits", "exits", "escalations", "plans", "monitor"}
+    assert set(data) == {"relapse", "visits", "exits", "escalations", "plans", "monitor", "cases"}
     assert data["relapse"]["at_risk"] == [] and data["exits"]["candidates"] == []
     _drop_and_shock(cli, "H01", "C01")
     data = check(cli, "--as-of", "2004-10-15", code=1)

@@ -52,10 +52,14 @@ def test_the_demo_writes_where_out_says_and_prints_that_path_as_given(built):
     assert "$ aidtrack --db demo.db check monitor --as-of 2004-10-15" in lines
     assert str(path.parent) not in out
     cli = Cli(path)
-    # STORY.md: ten households, 148 visits; one audit entry, the demo's import of its bundle.
+    # STORY.md: ten households, 148 visits; two audit entries, the demo's import of its bundle and
+    # its cases_from (every status of the story is a decision with its case).
     assert cli.scalar("SELECT count(*) FROM households") == 10
     assert cli.scalar("SELECT count(*) FROM visits") == 148
-    assert cli.rows("SELECT operator, action, entity FROM audit") == [("demo", "import", "bundle")]
+    assert cli.rows("SELECT operator, action, entity FROM audit") == [
+        ("demo", "import", "bundle"),
+        ("demo", "set", "policy"),
+    ]
     assert not list(path.parent.glob("*.part"))
 
 
@@ -72,7 +76,10 @@ def test_the_demo_rebuilds_a_demo_it_wrote_before(built, tmp_path):
     result = cli.invoke(["demo", "--out", str(cli.db)])
     assert result.exit_code == 0, result.output
     assert cli.scalar("SELECT count(*) FROM visits") == 148
-    assert cli.rows("SELECT operator, action FROM audit") == [("demo", "import")]  # rebuilt, not appended
+    assert cli.rows("SELECT operator, action FROM audit") == [
+        ("demo", "import"),
+        ("demo", "set"),
+    ]  # rebuilt, not appended
 
 
 def test_a_register_with_a_clerks_records_is_refused_and_left_byte_identical(tmp_path):

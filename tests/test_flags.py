@@ -49,6 +49,7 @@ def build_a(cli: Cli) -> None:
     cli("income", "add", "H01", "--month", "2004-07", "--amount", "600")
     cli("income", "add", "H01", "--month", "2004-08", "--amount", "900")
     cli("income", "add", "H02", "--month", "2004-09", "--amount", "300")
+    cli("case", "open", "H01", "exit", "--date", "2004-09-01")  # not acted on by 2004-10-15
 
 
 def build_b(cli: Cli) -> None:
@@ -130,8 +131,8 @@ def test_out_refuses_the_register_and_its_journal(city, name):
 def test_out_is_checked_before_mark_writes(city, tmp_path):
     before = city.checksum()
     r = city("check", "relapse", "--as-of", AS_OF, "--mark", "--out", str(city.db), code=2)
-    assert "register itself" in r.stderr and "Marked" not in r.stderr
-    assert city.checksum() == before  # A/H02 is not marked relapsed
+    assert "register itself" in r.stderr and "Opened" not in r.stderr
+    assert city.checksum() == before  # no case is opened for A/H02
     folder = tmp_path / "a-folder"
     folder.mkdir()
     r = city("check", "visits", "--as-of", AS_OF, "--out", str(folder), code=2)
@@ -155,6 +156,7 @@ FINDINGS = {  # each check's findings in the city, by list: (unit, household cod
     "plans": {"no_plan": [(A, f"{A}/H01"), (B, f"{B}/H01")]},
     "monitor": {"candidates": [(A, f"{A}/H02")]},
     "escalations": {"not_studied": [(A, f"{A}/H01")]},
+    "cases": {"not_acted": [(A, f"{A}/H01")]},
 }
 
 
@@ -192,7 +194,7 @@ def test_checks_in_markdown(city):
     every = city("check", "--as-of", AS_OF, "--format", "markdown", code=1).stdout
     # the sections of every check: visits has 6 (with evidence_doubtful); monitor has 4 (its
     # `enrolment` list: never enrolled, under the line)
-    assert every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 4
+    assert every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 4 + 5  # cases: 5
 
 
 # --- --unit and --by unit on the checks -----------------------------------------------------------

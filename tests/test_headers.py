@@ -173,9 +173,9 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
         assert restored[kind] == original[kind], kind
     # Each household's first status comes from its enrolled column: 10 + 15 statuses.
     # … and the 28 members are the demo households' counted people (#1 … from each enrolment);
-    # 1 livelihood change (H01's dogs from 2003-11-01).
+    # 1 livelihood change (H01's dogs from 2003-11-01), the demo's 28 cases and their 115 steps.
     assert sum(len(v) for v in original.values()) == (
-        11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57 + 5 + 1 + 28 + 1
+        11 + 10 + 27 + 11 + 148 + 16 + 165 + 16 + 24 + 57 + 5 + 1 + 28 + 1 + 28 + 115
     )
 
 

@@ -131,7 +131,22 @@ def build_jiaotong(cli) -> None:
     for month in ("2004-07", "2004-08", "2004-09"):
         cli("income", "add", "H01", "--month", month, "--amount", "900")
         cli("income", "add", "H02", "--month", month, "--amount", "200")
-    cli("monitor", "add", "H02", "--category", "unstable", "--date", "2004-06-01", "--reason", "收入骤降")
+    # entered as a decision: a case (lead, consent, verification) approved with effect from 06-01
+    cli(
+        "case",
+        "open",
+        "H02",
+        "monitor",
+        "--category",
+        "unstable",
+        "--date",
+        "2004-05-20",
+        "--reason",
+        "收入骤降",
+    )
+    cli("case", "step", "1", "consent", "--date", "2004-05-21")
+    cli("case", "step", "1", "verification", "--date", "2004-05-25")
+    cli("case", "approve", "1", "--body", "局党委会", "--date", "2004-05-31", "--effective", "2004-06-01")
     cli("spending", "add", "H01", "--date", "2004-08-01", "--kind", "medical", "--amount", "3000")
     cli("household", "edit", "H01", "--livelihood", "husbandry", "--from", "2004-09-01")
 
@@ -452,8 +467,9 @@ def test_a_re_merge_updates_the_changed_row_under_its_id(cli, units, monkeypatch
     records = cli.rows("SELECT name, records FROM units ORDER BY id")
     # 交通局: cadres 2, households 2, statuses 3, pairings 2, visits 3, problems 1, income 6, causes 2,
     # measures 2, aid 1, jobs 1, monitoring 1, members 4, meetings 1, meeting items 1, spending 1,
-    # livelihoods 1 = 34; 民政局: 1, 1, 1, 1, 2, 2, 3, 1, 1, 0, 0, 0, 3, 1, 1, 0, 0 = 18
-    assert records == [("交通局", 34), ("民政局", 18)]
+    # livelihoods 1 = 34, and its monitoring case 1 with its steps 3 (consent, verification,
+    # approval) = 38; 民政局: 1, 1, 1, 1, 2, 2, 3, 1, 1, 0, 0, 0, 3, 1, 1, 0, 0 = 18
+    assert records == [("交通局", 38), ("民政局", 18)]
     before = table_rows(cli)
     mid = cli.scalar("SELECT id FROM measures WHERE what = '联系保安工作'")
     units["交通局"]("plan", "edit", "2", "--status", "in_progress")

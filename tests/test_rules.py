@@ -73,6 +73,32 @@ def prosperous(cli) -> list[tuple]:
     return cli.rows("SELECT date, reason FROM statuses WHERE status = 'prosperous'")
 
 
+@pytest.fixture
+def cli(cli):
+    """A unit still typing its history: statuses set directly (`cases_from` far ahead), so that these
+    tests reach the eligibility rules; test_the_rules_hold_at_a_case_approval shows them on a case."""
+    cli("policy", "set", "cases_from", "2099-12-31")
+    return cli
+
+
+def test_the_rules_hold_at_a_case_approval(cli):
+    """From cases_from on, 致富 is decided by a case: its approval applies the same rule, and the
+    case's own reason is the way through."""
+    cli("policy", "set", "cases_from", "2000-01-01")
+    _poor_three(cli, "450")
+    lead = (TODAY - dt.timedelta(days=10)).isoformat()
+    cli("case", "open", "H03", "prosper", "--date", lead)
+    cli("case", "step", "1", "verification", "--date", lead)
+    pub = (TODAY - dt.timedelta(days=8)).isoformat()
+    cli(
+        "case", "step", "1", "publicity", "--date", pub, "--until", (TODAY - dt.timedelta(days=2)).isoformat()
+    )
+    before = cli.checksum()
+    r = cli("case", "approve", "1", "--body", "局党委会", code=2)
+    assert "150.00" in r.stderr and "400.00" in r.stderr
+    assert cli.checksum() == before and prosperous(cli) == []
+
+
 def test_prosperous_at_150_a_head_is_refused_with_the_way_through(cli):
     """The issue's trial: line 200, 450 a month for 3 people = 150 a head, under 2 × 200 = 400."""
     _poor_three(cli, "450")
@@ -415,5 +441,6 @@ def test_an_import_restates_history_a_bundle_round_trip_of_a_recent_exit_holds(c
     cli("household", "status", "H03", "--set", "exited")
     cli("export", "all", "--out", str(tmp_path / "b"))
     copy = Cli(tmp_path / "copy.db")
+    copy("policy", "set", "cases_from", "2099-12-31")  # the copy back-fills history too
     copy("import", "bundle", str(tmp_path / "b"))
     assert public_records(copy.db) == public_records(cli.db)

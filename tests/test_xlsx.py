@@ -69,9 +69,9 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
         assert restored[kind] == original[kind], kind
     # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
     # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
-    # household's counted people, #1 …), 1 livelihood change.
+    # household's counted people, #1 …), 1 livelihood change, 28 cases and their 115 steps.
     assert sum(len(v) for v in original.values()) == (
-        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29 + 1
+        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29 + 1 + 28 + 115
     )
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")
@@ -110,6 +110,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
     assert wb.sheetnames == [
         "帮扶干部",
         "帮扶对象",
+        "认定案件",
         "状态",
         "帮扶对子",
         "走访",
@@ -126,6 +127,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
         "手机提交",
         "支出",
         "生计变更",
+        "案件程序",
     ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()

@@ -18,7 +18,10 @@ from typing import Literal
 
 from .model import (
     AID_KINDS,
+    CASE_OUTCOMES,
     CAUSES,
+    CHANNELS,
+    DECISIONS,
     EVENTS,
     FOUND_BY,
     GENDERS,
@@ -31,6 +34,8 @@ from .model import (
     RELATIONS,
     SPENDING_KINDS,
     STATUSES,
+    STEP_OUTCOMES,
+    STEPS,
     VISIT_KINDS,
 )
 
@@ -91,7 +96,7 @@ class Filter:
 
     sql: str
     #: What the value is: a household or cadre reference, a quarter, a status, or a flag (no value).
-    takes: Literal["household", "cadre", "quarter", "status", "flag", "search"] = "flag"
+    takes: Literal["household", "cadre", "quarter", "status", "flag", "search", "id"] = "flag"
 
 
 @dataclass(frozen=True)
@@ -322,12 +327,14 @@ STATUSES_KIND = Kind(
         _f("status", "enum", ("状态",), required=True, choices=STATUSES, alias="s"),
         _f("date", "date", ("日期", "变更日期"), default="today", dated=True, not_future=True, alias="s"),
         _f("reason", zh=("原因",), max_len=1000, alias="s"),
+        # The case whose approval wrote it (docs/decisions.md); none: recorded without a case.
+        Extra("case_id", "s.case_id"),
     ),
-    columns=("household_id", "status", "date", "reason"),
+    columns=("household_id", "status", "date", "reason", "case_id"),
     natural_key=("household_id", "status", "date"),
     source="statuses s JOIN households h ON h.id = s.household_id",
     order="h.code, s.date, s.id",
-    list_columns=("household", "household_name", "date", "status", "reason"),
+    list_columns=("household", "household_name", "date", "status", "reason", "case_id"),
     sheet_zh=("状态",),
     key_words="household, status, date",
     filters={"household": Filter("s.household_id = ?", "household")},
@@ -685,8 +692,19 @@ MONITORING = Kind(
         _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo"),
         _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo"),
         _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo"),
+        Extra("case_id", "mo.case_id"),
+        Extra("end_case_id", "mo.end_case_id"),
     ),
-    columns=("household_id", "category", "date", "reason", "ended_on", "end_reason"),
+    columns=(
+        "household_id",
+        "category",
+        "date",
+        "reason",
+        "ended_on",
+        "end_reason",
+        "case_id",
+        "end_case_id",
+    ),
     natural_key=("household_id", "date"),
     source="monitoring mo JOIN households h ON h.id = mo.household_id",
     order="h.code, mo.date, mo.id",
@@ -972,12 +990,155 @@ SUBMISSIONS = Kind(
     merged=False,
 )
 
+
+# --- decisions (研判认定): a case about one household and its steps (docs/decisions.md) -----------
+
+_CASE_STEPS_COUNT = "(SELECT count(*) FROM case_steps cst WHERE cst.case_id = ca.id)"
+
+CASES = Kind(
+    name="cases",
+    singular="case",
+    table="cases",
+    alias="ca",
+    shape=(
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        Extra("household_name", "h.name"),
+        _f("decision", "enum", ("认定事项", "事项"), required=True, choices=DECISIONS, alias="ca"),
+        _f("category", "enum", ("监测对象类型",), choices=MONITOR_CATEGORIES, alias="ca"),
+        _f("channel", "enum", ("线索来源", "来源"), required=True, choices=CHANNELS, alias="ca"),
+        _f(
+            "lead_date",
+            "date",
+            ("线索日期", "申报日期", "发现日期"),
+            default="today",
+            dated=True,
+            not_future=True,
+            alias="ca",
+        ),
+        _f("lead_by", zh=("发现人", "申报人"), max_len=200, alias="ca"),
+        _f("lead_visit", "date", ("发现走访日期",), alias="ca"),
+        _f("finding", zh=("筛查发现",), max_len=1000, alias="ca"),
+        _f("department", zh=("预警部门",), max_len=200, alias="ca"),
+        _f("outcome", "enum", ("办理结果", "结果"), choices=CASE_OUTCOMES, default="open", alias="ca"),
+        _f("decided_on", "date", ("审批日期", "办结日期"), not_future=True, alias="ca"),
+        _f("effective", "date", ("生效日期",), alias="ca"),
+        _f("reason", zh=("理由", "认定理由"), max_len=2000, alias="ca"),
+        _f("body", zh=("审批机关", "审批单位"), max_len=200, alias="ca"),
+        Extra("steps", _CASE_STEPS_COUNT),
+    ),
+    columns=(
+        "household_id",
+        "decision",
+        "category",
+        "channel",
+        "lead_date",
+        "lead_by",
+        "lead_visit",
+        "finding",
+        "department",
+        "outcome",
+        "decided_on",
+        "effective",
+        "reason",
+        "body",
+    ),
+    natural_key=("household_id", "decision", "lead_date"),
+    source="cases ca JOIN households h ON h.id = ca.household_id",
+    order="ca.lead_date, h.code, ca.id",
+    list_columns=(
+        "id",
+        "household",
+        "household_name",
+        "decision",
+        "channel",
+        "lead_date",
+        "outcome",
+        "decided_on",
+        "steps",
+    ),
+    sheet_zh=("认定案件", "案件"),
+    unique_key=True,
+    key_words="household, decision, lead_date",
+    filters={
+        "household": Filter("ca.household_id = ?", "household"),
+        "open": Filter("ca.outcome = 'open'"),
+    },
+)
+
+CASE_STEPS = Kind(
+    name="case_steps",
+    singular="case_step",
+    table="case_steps",
+    alias="cst",
+    shape=(
+        # The case by its household, decision and lead date, as a file names it.
+        _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
+        _f(
+            "decision",
+            "enum",
+            ("认定事项", "事项"),
+            required=True,
+            choices=DECISIONS,
+            column=False,
+            sql="ca.decision",
+        ),
+        _f("lead_date", "date", ("线索日期",), required=True, column=False, sql="ca.lead_date"),
+        _f("step", "enum", ("程序", "步骤", "环节"), required=True, choices=STEPS, alias="cst"),
+        _f("date", "date", ("日期", "办理日期"), default="today", dated=True, not_future=True, alias="cst"),
+        _f("end_date", "date", ("截止日期", "公示截止日期"), alias="cst"),
+        _f("who", zh=("经办人", "办理人", "办理单位"), max_len=200, alias="cst"),
+        _f("outcome", "enum", ("结论", "结果"), choices=STEP_OUTCOMES, alias="cst"),
+        _f("document", zh=("文号", "文书编号", "材料"), max_len=200, alias="cst"),
+        _f("note", zh=("备注", "说明"), max_len=2000, alias="cst"),
+        _f("handling", zh=("处理情况", "异议处理"), max_len=2000, alias="cst"),
+        _f("meeting", "date", ("评议会议日期", "会议日期"), column=False, sql="mt.date"),
+        Extra("case_id", "cst.case_id"),
+    ),
+    columns=(
+        "case_id",
+        "step",
+        "date",
+        "end_date",
+        "who",
+        "outcome",
+        "document",
+        "note",
+        "handling",
+        "meeting_id",
+    ),
+    natural_key=("case_id", "step", "date"),
+    source=(
+        "case_steps cst JOIN cases ca ON ca.id = cst.case_id JOIN households h ON h.id = ca.household_id"
+        " LEFT JOIN meetings mt ON mt.id = cst.meeting_id"
+    ),
+    order="h.code, ca.lead_date, cst.date, cst.id",
+    list_columns=(
+        "case_id",
+        "household",
+        "decision",
+        "step",
+        "date",
+        "end_date",
+        "who",
+        "outcome",
+        "document",
+    ),
+    sheet_zh=("案件程序", "程序"),
+    unique_key=True,
+    key_words="case, step, date",
+    filters={
+        "household": Filter("ca.household_id = ?", "household"),
+        "case": Filter("cst.case_id = ?", "id"),
+    },
+)
+
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
 REGISTRY: dict[str, Kind] = {
     k.name: k
     for k in (
         CADRES,
         HOUSEHOLDS,
+        CASES,
         STATUSES_KIND,
         PAIRINGS,
         VISITS,
@@ -994,6 +1155,7 @@ REGISTRY: dict[str, Kind] = {
         SUBMISSIONS,
         SPENDING,
         LIVELIHOODS_KIND,
+        CASE_STEPS,
     )
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)

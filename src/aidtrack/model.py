@@ -579,7 +579,96 @@ def month_end(month: str) -> str:
 
 _MONTH_ENDS: dict[str, str] = {}
 
-#: Field evidence of a visit filled in on a phone (docs/phones.md): when a second look is due.
+# --- decisions (研判认定): cases and their steps (docs/decisions.md) -------------------------------
+
+#: What a case decides about a household.
+DECISIONS = ("enrol", "exit", "prosper", "relapse", "monitor", "eliminate", "rollback")
+#: The status an approved case writes (monitor and eliminate write a monitoring entry instead,
+#: rollback undoes the case it names).
+DECISION_STATUS = {"enrol": "enrolled", "exit": "exited", "prosper": "prosperous", "relapse": "relapsed"}
+#: How a lead came in: the household asked, a cadre found it at a visit, another department's data.
+CHANNELS = ("self_report", "cadre_check", "dept_warning")
+#: The steps of a case, in their usual order; `objection` is one objection raised during publicity.
+STEPS = (
+    "consent",
+    "verification",
+    "crosscheck",
+    "appraisal",
+    "publicity",
+    "objection",
+    "review",
+    "approval",
+    "notice",
+)
+#: Where a case stands.
+CASE_OUTCOMES = ("open", "approved", "refused", "withdrawn")
+#: What a step found.
+STEP_OUTCOMES = ("passed", "failed")
+
+ZH_NAMES.update(
+    {
+        "enrol": "纳入帮扶",
+        "exit": "脱贫退出",
+        "prosper": "致富认定",
+        "relapse": "返贫认定",
+        "monitor": "纳入监测",
+        "eliminate": "风险消除",
+        "rollback": "回退",
+        "self_report": "农户自主申报",
+        "cadre_check": "干部排查",
+        "dept_warning": "部门筛查预警",
+        "consent": "授权",
+        "verification": "入户核实",
+        "crosscheck": "信息比对",
+        "appraisal": "民主评议",
+        "publicity": "公示",
+        "objection": "异议",
+        "review": "审核",
+        "approval": "审批",
+        "notice": "公告",
+        "open": "办理中",
+        "approved": "已批准",
+        "refused": "不予批准",
+        "withdrawn": "已撤回",
+        "passed": "通过",
+        "failed": "未通过",
+    }
+)
+FROM_ZH.update({zh: en for en, zh in ZH_NAMES.items()})
+
+
+def steps_mask(names: tuple[str, ...] | list[str]) -> int:
+    """Steps as the integer a policy value stores: one bit per step of STEPS."""
+    return sum(1 << STEPS.index(n) for n in set(names))
+
+
+def steps_of(mask: int) -> tuple[str, ...]:
+    return tuple(s for i, s in enumerate(STEPS) if mask >> i & 1)
+
+
+def date_value(day: dt.date) -> int:
+    """A date as the integer a policy value stores (20040701)."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def value_date(value: int) -> dt.date:
+    return dt.date(value // 10000, value // 100 % 100, value % 100)
+
+
+#: The steps each decision needs before its approval, by default (docs/decisions.md): a unit changes
+#: them with `policy set steps_exit verification,publicity`.
+DEFAULT_STEPS = {
+    "enrol": ("consent", "verification", "appraisal", "publicity"),
+    "exit": ("verification", "appraisal", "publicity"),
+    "prosper": ("verification", "publicity"),
+    "relapse": ("verification", "appraisal", "publicity"),
+    "monitor": ("consent", "verification"),
+    "eliminate": ("verification", "publicity"),
+    "rollback": ("verification",),
+}
+
+#: Field evidence of a visit filled in on a phone (docs/phones.md): when a second look is due; and
+#: the limits and steps of a decision (docs/decisions.md).
 POLICY_KEYS.update(
     {
         k.name: k
@@ -601,6 +690,27 @@ POLICY_KEYS.update(
                 ),
                 1,
                 20_000_000,
+            ),
+            PolicyKey(
+                "cases_from",
+                "date",
+                date_value(EPOCH),
+                N_("from this day on a status is changed only by an approved case (earlier: history)"),
+                date_value(EPOCH),
+                99991231,
+            ),
+            PolicyKey("intake_days", "int", 15, N_("days from a lead to the decision of its case"), 1, 3_660),
+            PolicyKey("publicity_days", "int", 5, N_("shortest publicity (公示), in days"), 1, 3_660),
+            *(
+                PolicyKey(
+                    f"steps_{d}",
+                    "steps",
+                    steps_mask(DEFAULT_STEPS[d]),
+                    N_("steps a case needs before its approval"),
+                    0,
+                    steps_mask(STEPS),
+                )
+                for d in DECISIONS
             ),
         )
     }

@@ -485,3 +485,30 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
             parts.append(f"{_ANSI[style]}{padded}\x1b[0m" if color and style and text else padded)
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def xlsx_document(doc: dict[str, Any], out: Any) -> None:
+    """A report's tables on one sheet of an Excel workbook (a binary file `out`): its title, then each
+    table's headers and rows. Whole numbers stay numbers; everything else is text, never a formula."""
+    from .ops.importer.readers import require
+
+    openpyxl = require()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", doc["title"])[:31]
+    sheet.append([doc["title"]])
+    if doc.get("empty"):
+        sheet.append([doc["empty"]])
+    for s in doc.get("sections", []):
+        if s.get("kind") != "table":
+            continue
+        if s.get("title"):
+            sheet.append([s["title"]])
+        sheet.append([_(h) for h in s["headers"]])
+        for r in s["rows"]:
+            values = [r.get(c) for c in s["columns"]]
+            sheet.append([v if type(v) is int else cell(v) for v in values])
+            for c in sheet[sheet.max_row]:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    c.data_type = "s"  # text, never a formula
+    book.save(out)

@@ -187,19 +187,12 @@ def found(result: dict[str, Any]) -> bool:
 
 
 def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
-    """Set every household found to `relapsed` on the as-of day, in one transaction (audited)."""
-    from ..ops.actions import set_status_many
+    """Open a relapse case (部门筛查预警, the check's finding) for each household found; a check never
+    writes a status (docs/decisions.md). None for a household with an open relapse case, none for a
+    household found only for lack of income records (a data gap, not evidence). The cases opened."""
+    from ..ops.cases import open_for_findings
 
-    entries = [
-        {
-            "household_id": f["_id"],
-            "status": "relapsed",
-            "date": result["as_of"],
-            "reason": "check relapse: " + ", ".join(f["reasons"]),
-        }
-        for f in result["at_risk"]
-    ]
-    return len(set_status_many(db, entries, today))
+    return len(open_for_findings(db, result["at_risk"], result["as_of"], today))
 
 
 def public(result: dict[str, Any]) -> dict[str, Any]:

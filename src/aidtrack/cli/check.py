@@ -120,7 +120,12 @@ def _run(
         result = check.run(db, day, unit=unit, by_unit=grouped)
         if mark:
             n = check.mark(db, result, today())
-            sys.stderr.write(_("Marked {n} household(s) relapsed on {day}.").format(n=n, day=day) + "\n")
+            sys.stderr.write(
+                _(
+                    "Opened {n} relapse case(s) dated {day}; no status is changed until a case is approved."
+                ).format(n=n, day=day)
+                + "\n"
+            )
         _show({name: result}, fmt, single=True)
     if check.found(result):
         raise typer.Exit(1)
@@ -136,7 +141,7 @@ def all_checks(
     unit: UnitOpt = None,
     out: Out = None,
 ) -> None:
-    """Run every check (relapse, visits, exits, escalations, plans, monitor); exit 1 on a finding.
+    """Run every check (relapse, visits, exits, escalations, plans, monitor, cases); exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
@@ -178,7 +183,10 @@ def relapse(
     as_of: AsOf = None,
     fmt: ReportFormat = "table",
     mark: Annotated[
-        bool, typer.Option("--mark", help=_("Set each household found to relapsed (dated as-of), audited."))
+        bool,
+        typer.Option(
+            "--mark", help=_("Open a relapse case for each household found (a lead: 部门筛查预警), audited.")
+        ),
     ] = False,
     by: ByFinding = None,
     unit: UnitOpt = None,
@@ -186,8 +194,10 @@ def relapse(
 ) -> None:
     """Households out of poverty at risk of relapse (返贫), with the figures behind each reason.
 
-    Reasons: shock, income_drop, below_line, no_income. --mark records each household found as
-    relapsed on the as-of day (status history and audit log); without it nothing is written.
+    Reasons: shock, income_drop, below_line, no_income. --mark opens a relapse case (a lead,
+    部门筛查预警) dated the as-of day for each household found, once while its case is open; a
+    household found only for no_income gets none (a data gap). No status changes until a case is
+    approved (aidtrack case approve).
 
     Example: aidtrack check relapse --as-of 2004-10-15 --mark
     """
@@ -206,8 +216,8 @@ HELP = {
 
     The months are consecutive and end at the last month ended by the as-of date (no proposal on
     stale months); a month exactly at the line counts only with policy exit_at_line 1.
-    Enrolled or relapsed households only; the check proposes, a person decides with
-    `aidtrack household status H01 --set exited`.
+    Enrolled or relapsed households only; the check proposes, a case decides:
+    `aidtrack case open H01 exit`.
 
     Example: aidtrack check exits --as-of 2004-12-31 --format csv
     """,
@@ -224,6 +234,14 @@ HELP = {
     done, none open, large costs settled, a member able to work.
 
     Example: aidtrack check monitor --as-of 2004-10-15
+    """,
+    "cases": """Cases (研判认定): leads not acted on, decisions late, short publicity, approvals missing a step.
+
+    Limits: intake_days from the lead to the decision (day 15 in time, day 16 late), publicity of at
+    least publicity_days days (first and last day counted), the steps steps_<decision> names. Also
+    lists statuses and monitoring entries recorded without a case since cases_from.
+
+    Example: aidtrack check cases --as-of 2004-12-31
     """,
     "escalations": """Escalated problems not studied within escalation_days, and decisions past their deadline.
 

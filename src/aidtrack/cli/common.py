@@ -76,6 +76,11 @@ WRITERS = frozenset(
         "merge",
         "purge",
         "restore",
+        "open_",
+        "step",
+        "approve",
+        "refuse",
+        "withdraw",
     }
 )
 

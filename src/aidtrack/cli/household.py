@@ -211,6 +211,10 @@ def status(
 ) -> None:
     """Record a status change (脱贫 exited, 致富 prosperous, 返贫 relapsed), or show the history.
 
+    --set records history dated before the policy day cases_from (as the paper says, shown as
+    recorded without a case); from that day on a status is written by an approved case only:
+    aidtrack case open H01 exit (docs/decisions.md).
+
     Example: aidtrack household status H01 --set exited --date 2004-03-31 --reason 三轮车运输收入稳定
     """
     from ..ops import actions

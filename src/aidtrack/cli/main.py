@@ -60,6 +60,9 @@ GROUPS: dict[str, str] = {
         "Spending (支出): a household's costs — medical, schooling, housing, disaster — and what was"
         " reimbursed."
     ),
+    "case": N_(
+        "Cases (研判认定): a decision about a household from its lead through its steps to its approval."
+    ),
     "assess": N_(
         "Close the cadre assessment (目标责任制考核) of a period, reopen it, record rewards and penalties."
     ),

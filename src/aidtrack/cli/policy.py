@@ -29,7 +29,23 @@ def show(
     fmt = validate_format(fmt)
     rows = describe(open_db(), parse_date(as_of or today(), "as-of"))
     if fmt == "table":
-        rows = [r | {"meaning": _(r["meaning"])} for r in rows]
+        from ..model import POLICY_KEYS, label
+
+        def words(key: str, value: object) -> object:
+            """A list of steps as the interface names them (授权、入户核实 in Chinese)."""
+            if POLICY_KEYS[key].kind != "steps" or not isinstance(value, str):
+                return value
+            return _(", ").join(str(label(s)) for s in value.split(",") if s)
+
+        rows = [
+            r
+            | {
+                "meaning": _(r["meaning"]),
+                "value": words(r["key"], r["value"]),
+                "default": words(r["key"], r["default"]),
+            }
+            for r in rows
+        ]
     emit(rows, ("key", "value", "effective_from", "default", "meaning"), fmt)
 
 

@@ -270,6 +270,73 @@ def household(
 
 
 @command(app)
+def publicity(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help=_("The cases in publicity on this day (default: today)."))
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", help=_("Or those in publicity at some time in a quarter (2004Q1) or year.")),
+    ] = None,
+    objections_to: Annotated[
+        str | None,
+        typer.Option("--objections-to", help=_("Where objections go (default: who posts each publicity).")),
+    ] = None,
+    fmt: Annotated[
+        str,
+        format_option(
+            _("table, json, csv, markdown, html (a printable A4 page to post) or xlsx (needs --out)."),
+            *PAGE_FORMATS,
+            "xlsx",
+        ),
+    ] = "table",
+    by: By = None,
+    unit: UnitOpt = None,
+    out: Out = None,
+    columns: Columns = None,
+) -> None:
+    """The publicity list (公示名单): households whose case is in publicity, with the decision and dates.
+
+    Never shows an ID number, a phone, a bank account or a health condition, whatever is asked.
+
+    Example: aidtrack report publicity --period 2004Q1 --format html -o 公示.html
+    """
+    from ..parse import choice, date, text
+    from ..parse import period as parse_period
+    from ..reports import publicity as report
+
+    fmt = choice(fmt, (*PAGE_FORMATS, "xlsx"), "format")
+    if fmt == "xlsx" and out is None:
+        from ..model import AidtrackError
+
+        raise AidtrackError("format", fmt, _("writes a workbook: give the file with --out"))
+    if period is not None:
+        start, end, name = parse_period(period, "period")
+    else:
+        start = end = date(as_of or today(), "as-of", today=today())
+        name = start.isoformat()
+    db = open_db()
+    grouped = by_unit(by, unit)
+    data = report.build(
+        db, start, end, name, text(objections_to, "objections-to", max_len=200), unit=unit, by_unit=grouped
+    )
+
+    def page() -> str:
+        from ..reports import html
+
+        return html.publicity_page(db, data)
+
+    if fmt == "xlsx" and out is not None:
+        from ..render import xlsx_document
+        from ..store.files import atomic_write, guard_output
+
+        with atomic_write(guard_output(out, db.path, "out"), binary=True) as f:
+            xlsx_document(report.document(data), f)
+        return
+    _emit(report, data, fmt, out, page)
+
+
+@command(app)
 def outcomes(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help=_("The day to report on (default: today)."))

@@ -24,7 +24,10 @@ _BLOCKERS: dict[str, tuple[tuple[str, str], ...]] = {
         ("pairings", "SELECT count(*) FROM pairings WHERE household_id = ?"),
         ("income", "SELECT count(*) FROM income WHERE household_id = ?"),
         ("aid", "SELECT count(*) FROM aid WHERE household_id = ?"),
+        # a decision about the household is kept: it is the evidence of its statuses
+        ("cases", "SELECT count(*) FROM cases WHERE household_id = ?"),
     ),
+    "meetings": (("case_steps", "SELECT count(*) FROM case_steps WHERE meeting_id = ?"),),
     "cadres": (
         ("pairings", "SELECT count(*) FROM pairings WHERE cadre_id = ?"),
         ("aid", "SELECT count(*) FROM aid WHERE giver_cadre_id = ?"),

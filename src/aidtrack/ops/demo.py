@@ -21,7 +21,7 @@ import sqlite3
 from pathlib import Path
 
 from ..i18n import _
-from ..model import AidtrackError, Quarter
+from ..model import EPOCH, AidtrackError, Quarter
 from ..store import Store, default_path, open_store
 from ..store.db import MIGRATIONS_TABLE, SQLITE_HEADER, connect_readonly
 from ..store.files import COMPANIONS, guard_output, private_dir, temp_beside
@@ -30,6 +30,9 @@ DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data"
 
 #: The operator the demo writes as; a file whose audit log holds only this operator is a demo.
 DEMO_OPERATOR = "demo"
+#: The demo's `cases_from`: the day of the first enrolments, so that every status of the story is
+#: a decision with its case.
+CASES_FROM = "2003-07-01"
 
 
 def demo_path() -> Path:
@@ -109,6 +112,11 @@ def build(path: Path | None = None, register: Path | None = None, operator: str 
         db = open_store(tmp, operator=operator)
         try:
             import_bundle(db, DEMO_DATA).raise_if_errors()
+            # Every decision of the story is a case (cases.csv): from the first enrolment on, a
+            # status is changed only by an approved case (docs/decisions.md).
+            from .policy import set_value
+
+            set_value(db, "cases_from", CASES_FROM, since=EPOCH.isoformat())
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             db.close()

@@ -81,6 +81,8 @@ _TARGET = {
     "problem_id": "problems",
     "measure_id": "measures",
     "meeting_id": "meetings",
+    "case_id": "cases",
+    "end_case_id": "cases",
 }
 
 #: The tables with a `unit_id` of their own; every other one belongs to its unit through its household.
@@ -107,6 +109,7 @@ _UNIT_WHERE = {
     "problems": f"visit_id IN ({_UNIT_VISITS})",
     # what the unit's meetings decided, and what any meeting of the city decided on its problems
     "meeting_items": f"meeting_id IN ({_UNIT_MEETINGS}) OR problem_id IN ({_UNIT_PROBLEMS})",
+    "case_steps": f"case_id IN (SELECT id FROM cases WHERE household_id IN ({_UNIT_HOUSEHOLDS}))",
 }
 
 
@@ -781,6 +784,7 @@ def _kept(table: str, schema: str) -> str:
         "visits": f"t.pairing_id NOT IN ({pairings})",
         "problems": f"t.visit_id NOT IN ({visits})",
         "meeting_items": f"t.problem_id NOT IN ({problems})",
+        "case_steps": f"t.case_id NOT IN (SELECT id FROM {schema}.cases WHERE household_id IN ({left}))",
     }.get(table, f"t.household_id NOT IN ({left})")
 
 

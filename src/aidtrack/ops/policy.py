@@ -6,7 +6,18 @@ import datetime as dt
 
 from .. import parse
 from ..i18n import _
-from ..model import EPOCH, POLICY_KEYS, AidtrackError, format_yuan
+from ..model import (
+    EPOCH,
+    POLICY_KEYS,
+    STEPS,
+    AidtrackError,
+    PolicyKey,
+    date_value,
+    format_yuan,
+    steps_mask,
+    steps_of,
+    value_date,
+)
 from ..store import Store
 
 
@@ -41,16 +52,25 @@ class Policy:
 
 def as_date(value: int) -> dt.date | None:
     """A policy value of kind `date` (YYYYMMDD as an integer, 0 for none) as a date."""
-    return dt.date(value // 10_000, value // 100 % 100, value % 100) if value else None
+    return value_date(value) if value else None
 
 
-def _shown(kind: str, value: int) -> float | int | str | None:
-    if kind == "money":
+def shown(spec: PolicyKey, value: int) -> float | int | str | None:
+    """A stored value as `policy show` gives it: yuan, a date (None: no date set), a list of steps,
+    or the number."""
+    if spec.kind == "money":
         return float(format_yuan(value))
-    if kind == "date":
+    if spec.kind == "date":
         day = as_date(value)
         return day.isoformat() if day else None
+    if spec.kind == "steps":
+        return ",".join(steps_of(value))
     return value
+
+
+def cases_from(pol: Policy) -> str:
+    """The day from which a status is changed only by an approved case (ISO text)."""
+    return value_date(pol.value("cases_from", EPOCH)).isoformat()
 
 
 def describe(db: Store, on: dt.date) -> list[dict]:
@@ -62,11 +82,11 @@ def describe(db: Store, on: dt.date) -> list[dict]:
         rows.append(
             {
                 "key": key,
-                "value": _shown(spec.kind, value),
+                "value": shown(spec, value),
                 "effective_from": None if since == EPOCH.isoformat() else since,
-                "default": _shown(spec.kind, spec.default),
+                "default": shown(spec, spec.default),
                 "meaning": spec.help,
-                "history": [{"from": s, "value": _shown(spec.kind, v)} for s, v in pol.history[key][1:]],
+                "history": [{"from": s, "value": shown(spec, v)} for s, v in pol.history[key][1:]],
             }
         )
     return rows
@@ -83,7 +103,10 @@ def set_value(
         stored = _percent(value, key)
     elif spec.kind == "date":
         text = parse.normalise(str(value)).lower()
-        stored = 0 if text in ("0", "none", "") else int(parse.date(value, key).strftime("%Y%m%d"))
+        stored = 0 if text in ("0", "none", "") else date_value(parse.date(value, key, today=today))
+    elif spec.kind == "steps":
+        names = [n for n in parse.normalise(str(value)).replace("，", ",").split(",") if n.strip()]
+        stored = steps_mask([parse.choice(n.strip(), STEPS, key) for n in names])
     else:
         stored = (
             parse.money(value, key)

@@ -83,6 +83,8 @@ def where(db: Store, kind: str, filters: Mapping[str, Any]) -> tuple[list[str], 
         conds.append(spec.sql)
         if spec.takes in ("household", "cadre"):  # a record id as it is, else a code or name
             params.append(value if type(value) is int else refs.find(spec.takes, str(value), name))
+        elif spec.takes == "id":
+            params.append(parse.integer(value, name, minimum=1))
         elif spec.takes == "quarter":
             q = value if isinstance(value, Quarter) else parse.quarter(value, name)
             params += [q.start.isoformat(), q.end.isoformat()]

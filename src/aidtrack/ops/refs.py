@@ -115,6 +115,17 @@ class Refs:
         row = self.db.execute(f"SELECT code FROM {_TABLES[entity]} WHERE id = ?", [rid]).fetchone()
         return row[0] if row else str(rid)
 
+    def cases_from(self) -> str:
+        """The policy day from which a status is changed only by an approved case (docs/decisions.md)."""
+        found = getattr(self, "_cases_from", None)
+        if found is None:
+            row = self.db.execute(
+                "SELECT value FROM policy WHERE key = 'cases_from' ORDER BY effective_from DESC LIMIT 1"
+            ).fetchone()
+            value = row[0] if row else 19000101
+            found = self._cases_from = f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+        return found
+
     def enrolled(self, household_id: int) -> str | None:
         """The household's enrolment date: its first status."""
         if self._enrolled is not None:

@@ -19,7 +19,7 @@ from typing import Any
 from .. import parse
 from ..i18n import _
 from ..kinds import REGISTRY, Field, Kind
-from ..model import AidtrackError, format_yuan, month_of
+from ..model import DECISION_STATUS, AidtrackError, format_yuan, month_of
 from .refs import Ambiguous, Refs
 
 
@@ -384,8 +384,40 @@ def decision_refusal(refs: Refs, row: Mapping[str, Any], today: dt.date) -> Aidt
 
 
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    """A status on any path: not before enrolment. A status decided now: decision_refusal."""
-    _not_before_enrolment(f, refs, v["household"], "date", v["date"])
+    """On or after `cases_from` a status is written by an approved case only (docs/decisions.md):
+    a file restating one is linked to its case (same household, decision and day); before that day a
+    status is history recorded without a case, as the paper says."""
+    hid, day = v["household"], v["date"]
+    _not_before_enrolment(f, refs, hid, "date", day)
+    given = data.get("case_id")
+    row["case_id"] = given if type(given) is int else None
+    if row["case_id"] is not None or hid is None or day is None or v["status"] is None:
+        return
+    decision = next((d for d, st in DECISION_STATUS.items() if st == v["status"]), "enrol")
+    # a restated status is linked to the approved case that wrote it, whatever its date
+    row["case_id"] = _approved_case(refs, hid, day, (decision, "rollback"))
+    if row["case_id"] is not None or day < refs.cases_from():
+        return
+    f.fail(
+        "status",
+        v["status"],
+        _(
+            "is a decision from {since} on: it is written when its case is approved; open the case with"
+            " `aidtrack case open {code} {decision}`"
+        ).format(since=refs.cases_from(), code=refs.code("household", hid), decision=decision),
+    )
+
+
+def _approved_case(refs: Refs, hid: int, day: str, decisions: tuple[str, ...], category: str | None = None):
+    """The approved case of these decisions that took effect on this day, if any."""
+    marks = ", ".join("?" * len(decisions))
+    hit = refs.db.execute(
+        f"SELECT id FROM cases WHERE household_id = ? AND outcome = 'approved' AND decision IN ({marks})"
+        " AND coalesce(effective, decided_on) = ? AND (? IS NULL OR category IS NULL OR category = ?)"
+        " ORDER BY id DESC LIMIT 1",
+        [hid, *decisions, day, category, category],
+    ).fetchone()
+    return hit[0] if hit else None
 
 
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
@@ -653,6 +685,7 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         f.fail("end_reason", v["end_reason"], _("is only given with ended_on"))
     if hid is None or day is None:
         return
+    _monitoring_cases(v, row, f, refs, data)
     status = refs.db.execute(
         "SELECT status FROM statuses WHERE household_id = ? AND date <= ? ORDER BY date DESC, id DESC"
         " LIMIT 1",
@@ -726,6 +759,109 @@ def _rules_spending(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
 
 def _rules_livelihoods(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A livelihood change, dated like a status; history before enrolment is allowed."""
+
+
+def _monitoring_cases(v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """Entering and leaving monitoring on or after `cases_from` are approved cases (docs/decisions.md)."""
+    hid, day, ended = v["household"], v["date"], v["ended_on"]
+    since = refs.cases_from()
+    code = refs.code("household", hid)
+    given, given_end = data.get("case_id"), data.get("end_case_id")
+    row["case_id"] = given if type(given) is int else None
+    row["end_case_id"] = given_end if type(given_end) is int else None
+    if row["case_id"] is None:
+        row["case_id"] = _approved_case(refs, hid, day, ("monitor", "rollback"), v["category"])
+        if row["case_id"] is None and day >= since:
+            f.fail(
+                "date",
+                day,
+                _(
+                    "is on or after {since}: monitoring begins when its case is approved; open the case"
+                    " with `aidtrack case open {code} monitor --category {category}`"
+                ).format(since=since, code=code, category=v["category"]),
+            )
+    if ended and row["end_case_id"] is None:
+        row["end_case_id"] = _approved_case(refs, hid, ended, ("eliminate", "rollback"))
+        if row["end_case_id"] is None and ended >= since:
+            f.fail(
+                "ended_on",
+                ended,
+                _(
+                    "is on or after {since}: monitoring ends when a risk-elimination case is approved;"
+                    " open the case with `aidtrack case open {code} eliminate`"
+                ).format(since=since, code=code),
+            )
+
+
+def _rules_cases(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A monitoring case names its category; a decided case its day, not before its lead."""
+    if v["decision"] == "monitor" and not v["category"]:
+        f.fail("category", "", _("is required for a monitoring case (unstable, marginal or sudden)"))
+    elif v["category"] and v["decision"] not in ("monitor", None):
+        f.fail("category", v["category"], _("is only given for a monitoring case"))
+    outcome, decided = v["outcome"] or "open", v["decided_on"]
+    row["outcome"] = outcome
+    if outcome != "open" and not decided:
+        f.fail("decided_on", "", _("is required when the case is {outcome}").format(outcome=outcome))
+    elif decided and outcome == "open":
+        f.fail("decided_on", decided, _("is only given when the case is decided"))
+    elif decided and v["lead_date"] and decided < v["lead_date"]:
+        f.fail("decided_on", decided, _("is before the lead ({date})").format(date=v["lead_date"]))
+    if v["effective"] and outcome != "approved":
+        f.fail("effective", v["effective"], _("is only given for an approved case"))
+    if v["lead_visit"] and v["lead_date"] and v["lead_visit"] > v["lead_date"]:
+        f.fail("lead_visit", v["lead_visit"], _("is after the lead ({date})").format(date=v["lead_date"]))
+
+
+def _rules_case_steps(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A step of a case (found by household, decision and lead date); publicity has its end date,
+    an objection how it was handled; an appraisal may name the meeting that held it."""
+    given = data.get("case_id")
+    row["case_id"] = given if type(given) is int else None
+    hid, decision, lead = v["household"], v["decision"], v["lead_date"]
+    if row["case_id"] is None and hid is not None and decision and lead:
+        hit = refs.db.execute(
+            "SELECT id FROM cases WHERE household_id = ? AND decision = ? AND lead_date = ?",
+            [hid, decision, lead],
+        ).fetchone()
+        if hit is None:
+            f.fail(
+                "lead_date",
+                lead,
+                _(
+                    "no {decision} case of this household has its lead on this day: open it first with"
+                    " `aidtrack case open`"
+                ).format(decision=decision),
+            )
+        else:
+            row["case_id"] = hit[0]
+    day, step = v["date"], v["step"]
+    if day and lead and day < lead:
+        f.fail("date", day, _("is before the case's lead ({date})").format(date=lead))
+    if step == "publicity" and not v["end_date"]:
+        f.fail("end_date", "", _("is required for publicity (the last day objections are heard)"))
+    elif v["end_date"] and step != "publicity":
+        f.fail("end_date", v["end_date"], _("is only given for publicity"))
+    elif v["end_date"] and day and v["end_date"] < day:
+        f.fail("end_date", v["end_date"], _("is before the publicity began ({date})").format(date=day))
+    if v["handling"] and step != "objection":
+        f.fail("handling", v["handling"], _("is only given for an objection"))
+    row["meeting_id"] = None
+    if v["meeting"]:
+        hit = refs.db.execute(
+            "SELECT id FROM meetings WHERE date = ? AND unit_id IS NULL ORDER BY kind = 'committee' DESC LIMIT 1",
+            [v["meeting"]],
+        ).fetchone()
+        if hit is None:
+            f.fail(
+                "meeting",
+                v["meeting"],
+                _(
+                    "no meeting is recorded on this day: add it first with `aidtrack meeting add {day}`"
+                ).format(day=v["meeting"]),
+            )
+        else:
+            row["meeting_id"] = hit[0]
 
 
 _RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {

@@ -93,58 +93,125 @@ def _query(db: Store, sql: str, args: list) -> list[dict[str, Any]]:
 
 
 def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
+    """Everything recorded about one household: gathered (_pairings, _visits, _aid, _members,
+    _statuses, _cases), then computed (_income), then optionally masked."""
     hid = Refs(db).household(ref)
     person = records.select(db, "households", id=hid)[0]
     household = {k: person.get(k) for k in PERSON}
-    pairings = _query(
+    pairings, visits, aid, members = _pairings(db, hid), _visits(db, hid), _aid(db, hid), _members(db, hid)
+    income, sizes = _income(db, hid)
+    if redact:
+        household = redact_record(household)
+        pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
+        members = redact_rows(members)
+    return {
+        "household": household,
+        "pairings": pairings,
+        "visits": visits,
+        "aid": aid,
+        "income": income,
+        "sizes": sizes,
+        "members": members,
+        "statuses": _statuses(db, hid),
+        "cases": _cases(db, hid, redact),
+        **plan_of(db, hid, redact),
+    }
+
+
+# --- gathering: the household's records, one query each ------------------------------------------
+
+
+def _pairings(db: Store, hid: int) -> list[dict[str, Any]]:
+    return _query(
         db,
-        (
-            "SELECT c.code AS cadre, c.name AS cadre_name, p.since, p.until FROM pairings p"
-            " JOIN cadres c ON c.id = p.cadre_id WHERE p.household_id = ? ORDER BY p.since"
-        ),
+        "SELECT c.code AS cadre, c.name AS cadre_name, p.since, p.until FROM pairings p"
+        " JOIN cadres c ON c.id = p.cadre_id WHERE p.household_id = ? ORDER BY p.since",
         [hid],
     )
+
+
+def _visits(db: Store, hid: int) -> list[dict[str, Any]]:
+    """The visits, each with the problems raised at it (escalation, the meeting that studied it)."""
     visits = _query(
         db,
-        (
-            "SELECT v.id, v.date, v.kind, c.code AS cadre, c.name AS cadre_name, v.situation, v.solved, v.event"
-            " FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN cadres c ON c.id = p.cadre_id"
-            " WHERE p.household_id = ? ORDER BY v.date, v.id"
-        ),
+        "SELECT v.id, v.date, v.kind, c.code AS cadre, c.name AS cadre_name, v.situation, v.solved, v.event"
+        " FROM visits v JOIN pairings p ON p.id = v.pairing_id JOIN cadres c ON c.id = p.cadre_id"
+        " WHERE p.household_id = ? ORDER BY v.date, v.id",
         [hid],
     )
     problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for pr in _query(
         db,
-        (
-            "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.escalated_on, pr.resolved_on, pr.resolution,"
-            " s.date AS studied_on, s.decision, s.due FROM problems pr JOIN visits v ON v.id = pr.visit_id"
-            " JOIN pairings p ON p.id = v.pairing_id"
-            " LEFT JOIN (SELECT mi.problem_id, mt.date, mi.decision, mi.due,"
-            "  row_number() OVER (PARTITION BY mi.problem_id ORDER BY mt.date DESC, mi.id DESC) AS n"
-            "  FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id)"
-            " s ON s.problem_id = pr.id AND s.n = 1"
-            " WHERE p.household_id = ? ORDER BY pr.id"
-        ),
+        "SELECT pr.visit_id, pr.id, pr.problem, pr.escalated, pr.escalated_on, pr.resolved_on, pr.resolution,"
+        " s.date AS studied_on, s.decision, s.due FROM problems pr JOIN visits v ON v.id = pr.visit_id"
+        " JOIN pairings p ON p.id = v.pairing_id"
+        " LEFT JOIN (SELECT mi.problem_id, mt.date, mi.decision, mi.due,"
+        "  row_number() OVER (PARTITION BY mi.problem_id ORDER BY mt.date DESC, mi.id DESC) AS n"
+        "  FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id)"
+        " s ON s.problem_id = pr.id AND s.n = 1"
+        " WHERE p.household_id = ? ORDER BY pr.id",
         [hid],
     ):
         pr["escalated"] = bool(pr["escalated"])
         problems[pr.pop("visit_id")].append(pr)
     for v in visits:
         v["problems"] = problems.get(v["id"], [])
+    return visits
+
+
+def _aid(db: Store, hid: int) -> list[dict[str, Any]]:
     aid = _query(
         db,
-        (
-            "SELECT a.date, a.kind, a.value, c.code AS giver, c.name AS giver_name, a.giver AS giver_text, a.note"
-            " FROM aid a LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.household_id = ?"
-            " ORDER BY a.date, a.id"
-        ),
+        "SELECT a.date, a.kind, a.value, c.code AS giver, c.name AS giver_name, a.giver AS giver_text, a.note"
+        " FROM aid a LEFT JOIN cadres c ON c.id = a.giver_cadre_id WHERE a.household_id = ?"
+        " ORDER BY a.date, a.id",
         [hid],
     )
     for a in aid:
         text = a.pop("giver_text")
         a["giver"] = a["giver"] or text
         a["value"] = yuan(a["value"])
+    return aid
+
+
+def _members(db: Store, hid: int) -> list[dict[str, Any]]:
+    return _query(
+        db,
+        "SELECT name, relation, born, gender, id_number, health, schooling, work, joined, left_on"
+        " FROM members WHERE household_id = ? ORDER BY joined, id",
+        [hid],
+    )
+
+
+def _statuses(db: Store, hid: int) -> list[dict[str, Any]]:
+    """The status history, each entry with the case that decided it (none: recorded without a case)."""
+    return _query(
+        db,
+        "SELECT date, status, reason, case_id FROM statuses WHERE household_id = ? ORDER BY date, id",
+        [hid],
+    )
+
+
+def _cases(db: Store, hid: int, redact: bool = False) -> list[dict[str, Any]]:
+    """The household's decisions (cases), oldest lead first, each with its steps."""
+    own = ("household", "household_name", "decision", "lead_date", "case_id")
+    cases = []
+    for c in records.select(db, "cases", household=hid):
+        steps = [
+            {k: v for k, v in s.items() if k not in own}
+            for s in records.select(db, "case_steps", case=c["id"])
+        ]
+        case = {k: v for k, v in c.items() if k not in ("household", "household_name")}
+        cases.append({**case, "steps": redact_rows(steps) if redact else steps})
+    return redact_rows(cases) if redact else cases
+
+
+# --- computation: income per person month by month ------------------------------------------------
+
+
+def _income(db: Store, hid: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Each recorded month's income with the size that month and per person; and the size of every
+    month from the first recorded to the last (gaps too)."""
     income = []
     size = facts.sizes(db, [hid])
     for month, amount, sources in db.execute(
@@ -162,39 +229,13 @@ def build(db: Store, ref: str, redact: bool = False) -> dict[str, Any]:
                 "sources": sources,
             }
         )
-    # The household's size in every month from the first recorded income to the last (gaps too).
     sizes = {}
     if income:
         month = income[0]["month"]
         while month <= income[-1]["month"]:
             sizes[month] = size.month(hid, month)
             month = add_months(month, 1)
-    members = _query(
-        db,
-        (
-            "SELECT name, relation, born, gender, id_number, health, schooling, work, joined, left_on"
-            " FROM members WHERE household_id = ? ORDER BY joined, id"
-        ),
-        [hid],
-    )
-    statuses = _query(
-        db, "SELECT date, status, reason FROM statuses WHERE household_id = ? ORDER BY date, id", [hid]
-    )
-    if redact:
-        household = redact_record(household)
-        pairings, visits, aid = redact_rows(pairings), redact_rows(visits), redact_rows(aid)
-        members = redact_rows(members)
-    return {
-        "household": household,
-        "pairings": pairings,
-        "visits": visits,
-        "aid": aid,
-        "income": income,
-        "sizes": sizes,
-        "members": members,
-        "statuses": statuses,
-        **plan_of(db, hid, redact),
-    }
+    return income, sizes
 
 
 def plan_of(db: Store, hid: int, redact: bool = False) -> dict[str, Any]:
@@ -254,8 +295,32 @@ def _problem_text(p: dict[str, Any]) -> str:
 
 
 def document(data: dict[str, Any]) -> dict[str, Any]:
+    """The register as a document (render.emit_document): who they are, then each record's table."""
     h = data["household"]
-    fields = [
+    sections = [{"kind": "fields", "title": _("Household"), "rows": _person_fields(h)}]
+    sections += _people_sections(data) + _income_sections(data["income"]) + _plan_sections(data)
+    sections += _decision_sections(data)
+    return {
+        "title": _("Register (跟踪问效登记表): {code} {name}").format(code=h["code"], name=h["name"]),
+        "sections": sections,
+    }
+
+
+def _table(
+    title: str, rows: list[dict[str, Any]], columns: list[str], headers: list[str], empty: str
+) -> dict:
+    return {
+        "kind": "table",
+        "title": title,
+        "rows": rows,
+        "columns": columns,
+        "headers": headers,
+        "empty": empty,
+    }
+
+
+def _person_fields(h: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [
         (
             _(LABELS.get(k, k)),
             ", ".join(v)
@@ -266,6 +331,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         )
         for k, v in h.items()
     ]
+
+
+def _people_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Members, pairings, visits and aid."""
     visits = [
         {
             **v,
@@ -282,47 +351,35 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         {**a, "giver": " ".join(x for x in (a["giver"], a.get("giver_name")) if x) or None}
         for a in data["aid"]
     ]
-    income = data["income"]
     members = [
         {**m, "relation": label(m["relation"]), "health": label(m["health"])} for m in data.get("members", [])
     ]
-    sections: list[dict[str, Any]] = [
-        {"kind": "fields", "title": _("Household"), "rows": fields},
-        {
-            "kind": "table",
-            "title": _("Members"),
-            "rows": members,
-            "columns": MEMBER_COLUMNS,
-            "headers": [MEMBER_LABELS.get(c) or LABELS.get(c, c) for c in MEMBER_COLUMNS],
-            "empty": _("No members recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Pairings"),
-            "columns": ["cadre", "since", "until"],
-            "headers": [N_("Cadre"), N_("Since"), N_("Until")],
-            "rows": pairings,
-            "empty": _("Never paired."),
-        },
-        {
-            "kind": "table",
-            "title": _("Visits"),
-            "rows": visits,
-            "columns": VISIT_COLUMNS,
-            "headers": [LABELS[c] for c in VISIT_COLUMNS],
-            "empty": _("No visits recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Aid received"),
-            "rows": aid,
-            "columns": AID_COLUMNS,
-            "headers": [LABELS[c] for c in AID_COLUMNS],
-            "empty": _("No aid recorded."),
-        },
+    return [
+        _table(
+            _("Members"),
+            members,
+            MEMBER_COLUMNS,
+            [MEMBER_LABELS.get(c) or LABELS.get(c, c) for c in MEMBER_COLUMNS],
+            _("No members recorded."),
+        ),
+        _table(
+            _("Pairings"),
+            pairings,
+            ["cadre", "since", "until"],
+            [N_("Cadre"), N_("Since"), N_("Until")],
+            _("Never paired."),
+        ),
+        _table(
+            _("Visits"), visits, VISIT_COLUMNS, [LABELS[c] for c in VISIT_COLUMNS], _("No visits recorded.")
+        ),
+        _table(_("Aid received"), aid, AID_COLUMNS, [LABELS[c] for c in AID_COLUMNS], _("No aid recorded.")),
     ]
+
+
+def _income_sections(income: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     if income:
-        sections.append(
+        out.append(
             {
                 "kind": "trend",
                 "title": _("Income trend"),
@@ -331,76 +388,117 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 "last": income[-1]["month"],
             }
         )
-    sections += [
-        {
-            "kind": "table",
-            "title": _("Income by month"),
-            "rows": income,
-            "columns": ["month", "amount", "members", "per_person", "sources"],
-            "headers": [N_("Month"), N_("Income ¥"), N_("Members"), N_("Per person ¥"), N_("Sources")],
-            "empty": _("No income recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Causes of poverty"),
-            "rows": _labelled(data.get("causes", [])),
-            "columns": ["cause", "date", "note"],
-            "headers": [N_("Cause"), N_("Date"), N_("Note")],
-            "empty": _("No cause of poverty recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Plan (一户一策)"),
-            "rows": _labelled(data.get("measures", [])),
-            "columns": MEASURE_COLUMNS,
-            "headers": [LABELS[c] for c in MEASURE_COLUMNS],
-            "empty": _("No measure planned."),
-        },
-        {
-            "kind": "table",
-            "title": _("Jobs"),
-            "rows": _labelled(data.get("jobs", [])),
-            "columns": JOB_COLUMNS,
-            "headers": [LABELS[c] for c in JOB_COLUMNS],
-            "empty": _("No job placement recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Monitoring"),
-            "rows": _labelled(data.get("monitoring", [])),
-            "columns": MONITOR_COLUMNS,
-            "headers": [MONITOR_LABELS.get(c) or LABELS[c] for c in MONITOR_COLUMNS],
-            "empty": _("Never monitored."),
-        },
-        {
-            "kind": "table",
-            "title": _("Spending (支出)"),
-            "rows": _labelled(data.get("spending", [])),
-            "columns": SPENDING_COLUMNS,
-            "headers": [LABELS.get(c, c) for c in SPENDING_COLUMNS],
-            "empty": _("No spending recorded."),
-        },
-        {
-            "kind": "table",
-            "title": _("Livelihood changes (生计变更)"),
-            "rows": [r | {"livelihood": label(r["livelihood"])} for r in data.get("livelihoods", [])],
-            "columns": LIVELIHOOD_COLUMNS,
-            "headers": [LABELS.get(c, c) for c in LIVELIHOOD_COLUMNS],
-            "empty": _("No livelihood change recorded: the livelihood above holds throughout."),
-        },
-        {
-            "kind": "table",
-            "title": _("Status history"),
-            "rows": [s | {"reason": reason_shown(s["reason"])} for s in data["statuses"]],
-            "columns": ["date", "status", "reason"],
-            "headers": [N_("Date"), N_("Status"), N_("Reason")],
-            "empty": _("No status recorded."),
-        },
+    out.append(
+        _table(
+            _("Income by month"),
+            income,
+            ["month", "amount", "members", "per_person", "sources"],
+            [N_("Month"), N_("Income ¥"), N_("Members"), N_("Per person ¥"), N_("Sources")],
+            _("No income recorded."),
+        )
+    )
+    return out
+
+
+def _plan_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Causes, the plan, job placements and monitoring."""
+    return [
+        _table(
+            _("Causes of poverty"),
+            _labelled(data.get("causes", [])),
+            ["cause", "date", "note"],
+            [N_("Cause"), N_("Date"), N_("Note")],
+            _("No cause of poverty recorded."),
+        ),
+        _table(
+            _("Plan (一户一策)"),
+            _labelled(data.get("measures", [])),
+            MEASURE_COLUMNS,
+            [LABELS[c] for c in MEASURE_COLUMNS],
+            _("No measure planned."),
+        ),
+        _table(
+            _("Jobs"),
+            _labelled(data.get("jobs", [])),
+            JOB_COLUMNS,
+            [LABELS[c] for c in JOB_COLUMNS],
+            _("No job placement recorded."),
+        ),
+        _table(
+            _("Monitoring"),
+            _labelled(data.get("monitoring", [])),
+            MONITOR_COLUMNS,
+            [MONITOR_LABELS.get(c) or LABELS[c] for c in MONITOR_COLUMNS],
+            _("Never monitored."),
+        ),
+        _table(
+            _("Spending (支出)"),
+            _labelled(data.get("spending", [])),
+            SPENDING_COLUMNS,
+            [LABELS.get(c, c) for c in SPENDING_COLUMNS],
+            _("No spending recorded."),
+        ),
+        _table(
+            _("Livelihood changes (生计变更)"),
+            [r | {"livelihood": label(r["livelihood"])} for r in data.get("livelihoods", [])],
+            LIVELIHOOD_COLUMNS,
+            [LABELS.get(c, c) for c in LIVELIHOOD_COLUMNS],
+            _("No livelihood change recorded: the livelihood above holds throughout."),
+        ),
     ]
-    return {
-        "title": _("Register (跟踪问效登记表): {code} {name}").format(code=h["code"], name=h["name"]),
-        "sections": sections,
-    }
+
+
+def steps_text(steps: list[dict[str, Any]]) -> str:
+    """A case's steps in one line: 入户核实 2004-03-12; 公示 2004-03-20–2004-03-24 …"""
+    parts = []
+    for s in steps:
+        when = f"{s['date']}–{s['end_date']}" if s.get("end_date") else s["date"]
+        text = f"{label(s['step'])} {when}"
+        if s.get("outcome") == "failed":
+            text += " " + _("(failed)")
+        if s.get("handling"):
+            text += _(": {handling}").format(handling=s["handling"])
+        parts.append(text)
+    return _("; ").join(parts)
+
+
+def case_shown(case_id: int | None) -> str:
+    """Which case decided a status: its number, or that it was recorded without one (history)."""
+    return _("case {id}").format(id=case_id) if case_id is not None else _("recorded without a case")
+
+
+def _decision_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The decisions (cases with their steps) and the status history they wrote."""
+    cases = [
+        {
+            **c,
+            "decision": str(label(c["decision"]))
+            + (f" ({label(c['category'])})" if c.get("category") else ""),
+            "lead": f"{label(c['channel'])} {c['lead_date']}",
+            "outcome": label(c["outcome"]),
+            "steps": steps_text(c["steps"]),
+        }
+        for c in data.get("cases", [])
+    ]
+    return [
+        _table(
+            _("Decisions (cases)"),
+            cases,
+            ["id", "decision", "lead", "steps", "outcome", "decided_on", "body"],
+            [N_("Case"), N_("Decision"), N_("Lead"), N_("Steps"), N_("Outcome"), N_("Decided"), N_("Body")],
+            _("No case recorded."),
+        ),
+        _table(
+            _("Status history"),
+            [
+                s | {"reason": reason_shown(s["reason"]), "case": case_shown(s.get("case_id"))}
+                for s in data["statuses"]
+            ],
+            ["date", "status", "reason", "case"],
+            [N_("Date"), N_("Status"), N_("Reason"), N_("Case")],
+            _("No status recorded."),
+        ),
+    ]
 
 
 def reason_shown(reason: str | None) -> str | None:

@@ -21,7 +21,7 @@ from ..model import STATUSES, ZH_NAMES, add_months, format_yuan, quarter_name
 from ..ops.members import unnamed
 from ..ops.policy import Policy
 from ..store import Store
-from .household import reason_shown
+from .household import case_shown, reason_shown, steps_text
 
 FORM_TITLE = "跟踪问效登记表"
 QUARTER_TITLE = "每季汇总向局长汇报"
@@ -412,6 +412,8 @@ def household_html(data: dict[str, Any], lines: dict[str, int], unit: str | None
     if data.get("livelihoods"):
         body += [f"<h2>{_('Livelihood changes (生计变更)')}</h2>", _livelihoods(data["livelihoods"])]
     body += [
+        f"<h2>{_('Decisions (cases)')}</h2>",
+        _cases(data.get("cases", [])),
         f"<h2>{_('Status history')}</h2>",
         _statuses(data["statuses"]),
         _signatures(_("Filled in by"), _("Checked by")),
@@ -665,13 +667,42 @@ def _chart(income: list[dict[str, Any]], lines: dict[str, int], sizes: dict[str,
 
 
 def _statuses(statuses: list[dict[str, Any]]) -> str:
-    columns = [(_("Date"), "16%", ""), (_("Status"), "14%", ""), (_("Reason"), "70%", "")]
+    columns = [
+        (_("Date"), "14%", ""),
+        (_("Status"), "12%", ""),
+        (_("Reason"), "56%", ""),
+        (_("Case"), "18%", ""),
+    ]
     rows = [
         f'<tr class="status"><td>{_e(s["date"])}</td><td class="c">{_word(s["status"])}</td>'
-        f"<td>{_e(reason_shown(s['reason']))}</td></tr>"
+        f"<td>{_e(reason_shown(s['reason']))}</td><td>{_e(case_shown(s.get('case_id')))}</td></tr>"
         for s in statuses
     ]
-    return _table(columns, rows or [f'<tr><td colspan="3" class="none">{_("No status recorded.")}</td></tr>'])
+    return _table(columns, rows or [f'<tr><td colspan="4" class="none">{_("No status recorded.")}</td></tr>'])
+
+
+def _cases(cases: list[dict[str, Any]]) -> str:
+    """The household's decisions: each case's lead, steps, outcome and deciding body."""
+    columns = [
+        (_("Case"), "6%", "c"),
+        (_("Decision"), "12%", "c"),
+        (_("Lead"), "16%", ""),
+        (_("Steps"), "40%", ""),
+        (_("Outcome"), "9%", "c"),
+        (_("Decided"), "17%", ""),
+    ]
+    if not cases:
+        return _none(columns, _("No case recorded."))
+    rows = []
+    for c in cases:
+        decision = _word(c["decision"]) + (_paren(_word(c["category"])) if c.get("category") else "")
+        decided = " ".join(_e(x) for x in (c.get("decided_on"), c.get("body")) if x)
+        rows.append(
+            f'<tr class="case"><td class="c">{_e(c["id"])}</td><td class="c">{decision}</td>'
+            f"<td>{_word(c['channel'])} {_e(c['lead_date'])}</td><td>{_e(steps_text(c['steps']))}</td>"
+            f'<td class="c">{_word(c["outcome"])}</td><td>{decided}</td></tr>'
+        )
+    return _table(columns, rows)
 
 
 def _none(columns: list, text: str) -> str:
@@ -1041,3 +1072,49 @@ def _unit_table(data: dict[str, Any]) -> str:
             + "</tr>"
         )
     return _table(columns, rows)
+
+
+# --- the publicity list (公示名单) -----------------------------------------------------------------
+
+PUBLICITY_TITLE = "公示名单"
+
+
+def publicity_page(db: Store, data: dict[str, Any]) -> str:
+    """The publicity list (reports.publicity.build's data) as one printable A4 page, to be posted.
+
+    Only the list's own fields are on it (reports.publicity.COLUMNS): never an ID number, a phone,
+    a bank account or a health condition."""
+    from .publicity import title
+
+    english = _("Publicity list") != PUBLICITY_TITLE
+    sub = _e(title(data)) if english else _e(title(data).replace("公示名单", "").strip(" ，,"))
+    body = [_header(PUBLICITY_TITLE, sub, unit_name(db), "")]
+    columns = [
+        (_("Code"), "8%", "c"),
+        (_("Head"), "12%", ""),
+        (_("Members"), "7%", "num"),
+        (_("Decision"), "13%", "c"),
+        (_("From"), "12%", ""),
+        (_("Until"), "12%", ""),
+        (_("Objections to"), "22%", ""),
+        (_("Deciding body"), "14%", ""),
+    ]
+    rows = [
+        f'<tr class="publicity"><td class="c">{_e(r["household"])}</td><td>{_e(r["name"])}</td>'
+        f'<td class="num">{_e(r["members"])}</td>'
+        f'<td class="c">{_word(r["decision"])}{_paren(_word(r["category"])) if r["category"] else ""}</td>'
+        f"<td>{_e(r['publicity_from'])}</td><td>{_e(r['publicity_until'])}</td>"
+        f"<td>{_e(r['objections_to'])}</td><td>{_e(r['body'])}</td></tr>"
+        for r in data["rows"]
+    ]
+    if not rows:
+        body.append(_none(columns, _("No case is in publicity then.")))
+    else:
+        body.append(_table(columns, rows))
+        note = _(
+            "Anyone who objects may say so, in person or in writing, to the office named, until the last"
+            " day of the publicity."
+        )
+        body.append(f"<p>{_e(note)}</p>")
+    body.append(_signatures(_("Posted by"), _("Date")))
+    return _page(PUBLICITY_TITLE, body)

@@ -494,6 +494,73 @@ def m0008_merge_all_kinds(db: Database) -> None:
     _run(db, _V8)
 
 
+#: 0009_cases: a status is a decision (docs/decisions.md). A case is one decision about one household
+#: (enrol, exit, prosper, relapse, monitor, eliminate, rollback) with its lead and outcome; its steps
+#: (consent, verification, …, publicity with its end date, objections with how each was handled) are
+#: records of their own. A status or monitoring entry written on an approval names its case. The
+#: policy `cases_from` is set to the day of the migration: what an existing register holds before it
+#: is history recorded without a case; after it a status is changed only by an approved case.
+_V9 = """
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    decision TEXT NOT NULL CHECK (decision IN
+        ('enrol','exit','prosper','relapse','monitor','eliminate','rollback')),
+    category TEXT CHECK (category IS NULL OR category IN ('unstable','marginal','sudden')),
+    channel TEXT NOT NULL CHECK (channel IN ('self_report','cadre_check','dept_warning')),
+    lead_date TEXT NOT NULL CHECK (date(lead_date) = lead_date),
+    lead_by TEXT,
+    lead_visit TEXT CHECK (lead_visit IS NULL OR date(lead_visit) = lead_visit),
+    finding TEXT,
+    department TEXT,
+    outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open','approved','refused','withdrawn')),
+    decided_on TEXT CHECK (decided_on IS NULL OR (date(decided_on) = decided_on AND decided_on >= lead_date)),
+    effective TEXT CHECK (effective IS NULL OR date(effective) = effective),
+    reason TEXT,
+    body TEXT,
+    source_id INTEGER,
+    UNIQUE (household_id, decision, lead_date)
+);
+CREATE INDEX cases_outcome ON cases(outcome, lead_date);
+CREATE TABLE case_steps (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    step TEXT NOT NULL CHECK (step IN ('consent','verification','crosscheck','appraisal','publicity',
+        'objection','review','approval','notice')),
+    date TEXT NOT NULL CHECK (date(date) = date),
+    end_date TEXT CHECK (end_date IS NULL OR (date(end_date) = end_date AND end_date >= date)),
+    who TEXT,
+    outcome TEXT CHECK (outcome IS NULL OR outcome IN ('passed','failed')),
+    document TEXT,
+    note TEXT,
+    handling TEXT,
+    meeting_id INTEGER REFERENCES meetings(id),
+    source_id INTEGER,
+    UNIQUE (case_id, step, date)
+);
+CREATE INDEX case_steps_meeting ON case_steps(meeting_id);
+ALTER TABLE statuses ADD COLUMN case_id INTEGER REFERENCES cases(id);
+ALTER TABLE monitoring ADD COLUMN case_id INTEGER REFERENCES cases(id);
+ALTER TABLE monitoring ADD COLUMN end_case_id INTEGER REFERENCES cases(id);
+CREATE INDEX statuses_case ON statuses(case_id);
+CREATE INDEX monitoring_case ON monitoring(case_id)
+"""
+
+
+@migrations(name="0009_cases")
+def m0009_cases(db: Database) -> None:
+    """Cases and their steps; statuses and monitoring entries name the case that decided them; the
+    policy `cases_from` is the day of the migration (a new register's: the day it was created)."""
+    import datetime as dt
+
+    _run(db, _V9)
+    day = dt.date.today()
+    db.execute(
+        "INSERT OR IGNORE INTO policy (key, value, effective_from) VALUES ('cases_from', ?, '1900-01-01')",
+        [day.year * 10000 + day.month * 100 + day.day],
+    )
+
+
 #: 0010_spending_livelihood: spending (支出) records — a household's costs with what was reimbursed —
 #: read by the monitoring rules (a sudden large cost, large costs settled); and livelihood changes
 #: dated like statuses (the livelihood at a date is the latest change on or before it, else the
@@ -537,8 +604,9 @@ KNOWN = [
     "0006_plans_monitoring",
     "0007_assessments",
     "0008_merge_all_kinds",
-    "0012_submissions",
+    "0009_cases",
     "0010_spending_livelihood",
+    "0012_submissions",
 ]
 
 

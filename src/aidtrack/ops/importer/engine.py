@@ -133,6 +133,11 @@ class Run:
             _pairings(self, source, counts)
         else:
             _staged(self, kind, source, counts)
+        if kind == "cases":
+            # An approved case stands for its decision: the status or monitoring entry it writes.
+            from ..cases import apply_imported
+
+            apply_imported(self.db, self.today)
 
     def rows(
         self, kind: str, source: Source, prepare: Callable[[dict], dict] | None = None

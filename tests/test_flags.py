@@ -275,8 +275,14 @@ def test_quarter_income_by_unit_is_that_of_the_units_rows(city, unit):
     earned = {r["household"]: r for r in rows if r["income_monthly_avg"] is not None}
     row = next(r for r in as_json(city, *QUARTER, "--by", "unit")["by_unit"] if r["unit"] == unit)
     assert row["income_households"] == len(earned)
-    assert round(row["income_monthly"] * 100) == sum(
-        round(r["income_monthly_avg"] * 100) for r in earned.values()
+    # The average months summed exactly and rounded once (not the rounded rows added): each is
+    # within half a fen of its row, so the sum is within len/2 fen of the rows' sum.
+    assert (
+        abs(
+            round(row["income_monthly"] * 100)
+            - sum(round(r["income_monthly_avg"] * 100) for r in earned.values())
+        )
+        <= len(earned) / 2
     )
     fen = sum(round(r["income_per_person"] * 100) for r in earned.values())
     assert round(row["income_per_person"] * 100) == (2 * fen + len(earned)) // (2 * len(earned))
@@ -356,11 +362,19 @@ EXEMPT = {
 }
 
 
+#: Commands of the report group that write instead of reporting, and why they are there.
+WRITERS = {"report note": "the clerk's typical case of a quarter, written for the quarter report"}
+
+
 def _reports_and_checks() -> dict[str, click.Command]:
     root = command("en")
     found = {"check": root.commands["check"]}
     for group in ("report", "check"):
-        found |= {f"{group} {n}": c for n, c in root.commands[group].commands.items()}
+        found |= {
+            f"{group} {n}": c
+            for n, c in root.commands[group].commands.items()
+            if f"{group} {n}" not in WRITERS
+        }
     return found
 
 

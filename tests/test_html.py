@@ -89,7 +89,7 @@ def test_h01_aid_total_and_income_chart(demo):
         "SELECT sum(value) FROM aid WHERE household_id = (SELECT id FROM households WHERE code = 'H01')"
     )
     assert fen == 327000  # 100 + 700 + 200 + 1000 + 150 + 300 + 400 + 420 = 3270 yuan
-    assert 'id="aid-total">3270.00<' in html
+    assert 'id="aid-total">3,270.00<' in html
     assert len(re.findall(r'<tr class="aid">', html)) == 8
 
     months = [
@@ -129,7 +129,7 @@ def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
     assert totals["Visits this quarter"] == "30" and totals["Visits since the programme began"] == "148"
     assert totals["Escalated problems open at quarter end"] == "1"
     # Aid: funds 400 + medical 4000 + 420 + 420 = 5240 yuan.
-    assert "5240.00 (funds 400.00, medical 4840.00)" in html
+    assert "5,240.00 (funds 400.00, medical 4,840.00)" in html  # thousands separated in print
     assert totals["Measures due / done / overdue this quarter"] == "3 / 3 / 1"
     attention = dict(re.findall(r'<tr class="attention"><th>([^<]*)</th><td>([^<]*)</td>', html))
     assert attention["Measures overdue"] == "H07 赵桂芝: 添置冰柜扩大经营 (due 2004-09-15)"
@@ -164,7 +164,8 @@ def test_chinese_labels(demo):
     assert "Signature" not in html and "Tracking register" not in html
     assert ">回访<" in html and ">对接<" in html and ">脱贫<" in html  # kinds and status in Chinese
     quarter = page(demo, "quarter", "2004Q2", lang="zh")
-    assert "每季汇总向局长汇报" in quarter and "Compliant" not in quarter
+    assert '<h1 lang="zh-CN">市直某局2004年第二季度“一帮一”帮扶工作汇总表</h1>' in quarter
+    assert "Compliant" not in quarter and "每季汇总向局长汇报" not in quarter
 
 
 def test_hostile_names_are_escaped(story):

@@ -192,3 +192,68 @@ def test_household_register_shows_the_fall(demo):
     trend = md.split("`")[1]
     assert len(trend) == 15 and trend[3] == "▁" and trend[-1] == "█"
     assert "出资买5条紫腿狼狗饲养" in md and "失业下岗" not in md.split("Causes of poverty")[0]
+
+
+def test_quarter_says_what_moved(demo):
+    """2004Q2 by hand (STORY.md): seven exits, H02 prosperous on 06-28, H01 monitored from 06-10."""
+    d = as_json(demo, "quarter", "2004Q2")["director"]
+    moved = {k: [r["household"] for r in v] for k, v in d["moved"].items()}
+    assert moved == {
+        "enrolled": [],
+        "exited": ["H07", "H03", "H04", "H10", "H09", "H01", "H06"],  # by date
+        "prosperous": ["H02"],
+        "relapsed": [],
+        "monitoring_entered": ["H01"],
+        "monitoring_left": [],
+    }
+    assert d["monitoring"] == {"by_category": {"unstable": 1}, "total": 1}
+    assert d["meetings"] == [] and d["notes"] == []
+    # 2004Q3: H08, H04, H07, H06 prosperous; out of poverty by livelihood as STORY.md's table.
+    d3 = as_json(demo, "quarter", "2004Q3")["director"]
+    assert [r["household"] for r in d3["moved"]["prosperous"]] == ["H08", "H04", "H07", "H06"]
+    assert d3["livelihoods"] == {"commerce": 2, "husbandry": 2, "transport": 4, "employment": 2}
+
+
+def test_quarter_lines_and_income_to_the_fen(demo):
+    """2003Q4: H01 (150, 420, 650 over 3 people: 135.56 a person), H06 and H09 under 200 a person."""
+    data = as_json(demo, "quarter", "2003Q4")
+    t = data["totals"]
+    # The rows are 16,950 yuan over 3 months each: 5,650.00 (not three rounded thirds: 5,649.99).
+    fen = demo.scalar("SELECT sum(amount) FROM income WHERE month BETWEEN '2003-10' AND '2003-12'")
+    assert fen == 1_695_000 and t["income_monthly"] == 5650.0
+    assert sum(round(r["income_monthly_avg"] * 100) for r in data["pairings"]) == 564_999  # rounded, added
+    # The mean of the households' incomes per person, and the total over the person-months (84 of them).
+    assert (t["income_per_person"], t["income_per_person_month"]) == (204.86, 201.79)
+    lines = data["director"]["lines"]
+    assert (lines["poverty_line"], lines["monitoring_line"]) == (200.0, 300.0)
+    assert lines["under_poverty_line"] == ["H01", "H06", "H09"]
+    assert "H02" not in lines["under_monitoring_line"] and len(lines["under_monitoring_line"]) == 9
+    text = demo("report", "quarter", "2003Q4").stdout
+    assert "5,650.00; households' incomes per person averaged 204.86" in text
+    assert "total ÷ person-months 201.79" in text
+
+
+def test_attention_says_what_2004q2_missed(demo):
+    att = as_json(demo, "quarter", "2004Q2")["attention"]
+    assert [(r["cadre"], r["household"], r["visits"], r["required"]) for r in att["visits_short"]] == [
+        ("C05", "H05", 1, 2),
+        ("C08", "H08", 1, 2),
+    ]
+    # H05's strained back, raised 2004-05-20, neither solved nor escalated by 06-30: 41 days > 30.
+    assert [(r["household"], r["raised"], r["days_open"]) for r in att["problems_unhandled"]] == [
+        ("H05", "2004-05-20", 41)
+    ]
+    # At 2004-09-30 the attention section lists the 8 households `check monitor` finds.
+    att3 = as_json(demo, "quarter", "2004Q3")["attention"]
+    found = json.loads(demo("check", "monitor", "--as-of", "2004-09-30", "--format", "json", code=1).stdout)
+    assert len(att3["monitor_candidates"]) == 8
+    assert [r["household"] for r in att3["monitor_candidates"]] == [
+        r["household"] for r in found["candidates"]
+    ]
+    text = demo("report", "quarter", "2004Q3").stdout
+    assert "Candidates for monitoring" in text and "H10 刘长顺" in text
+    # The committee line: H10's escalation (07-13) not studied within 30 days, apart from decisions overdue.
+    assert as_json(demo, "quarter", "2004Q3")["totals"]["meetings"]["not_studied"] == 1
+    assert "0 decision(s) overdue; 1 escalated problem(s) not studied within 30 days" in " ".join(
+        text.split()
+    )

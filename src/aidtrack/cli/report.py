@@ -294,3 +294,18 @@ def outcomes(
     db, masking = _redacting(redact)
     with masking:
         _emit(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt, out)
+
+
+@command(app)
+def note(
+    period: Annotated[str, typer.Argument(metavar="QUARTER", help=_("The quarter it is about: 2004Q3."))],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The case in a sentence or two."))],
+) -> None:
+    """Write a typical case of the quarter (典型事例), printed in its quarter report; prints its id.
+
+    Example: aidtrack report note 2004Q3 "刘香福胃穿孔术后返贫，局长回访发现后……"
+    """
+    from ..ops import notes
+    from ..parse import quarter as parse_quarter
+
+    print(notes.add(open_db(), parse_quarter(period), text, today()))

@@ -24,7 +24,6 @@ from ..store import Store
 from .household import reason_shown
 
 FORM_TITLE = "跟踪问效登记表"
-QUARTER_TITLE = "每季汇总向局长汇报"
 
 #: The labels of the form in Chinese, used when the interface speaks Chinese and the message catalog
 #: does not translate them yet (the catalog, once it holds these msgids, takes precedence).
@@ -32,7 +31,7 @@ ZH = {
     "Unit": "单位",
     "{names} and {n} more": "{names}及另外 {n} 个单位",
     "Tracking register": "跟踪问效登记表",
-    "Quarterly summary for the director": "每季汇总向局长汇报",
+    "{unit}{quarter} “one helps one” summary": "{unit}{quarter}“一帮一”帮扶工作汇总表",
     "Code": "编号",
     "Head of household": "户主",
     "Members": "家庭人口",
@@ -193,7 +192,8 @@ def _fen(value: float | None) -> int | None:
 
 
 def _money(fen: int | None) -> str:
-    return format_yuan(fen)
+    """Fen as printed: yuan with two decimals, thousands separated (4,350.00)."""
+    return format_yuan(fen, grouped=True)
 
 
 FONTS = (
@@ -786,13 +786,17 @@ def quarter_page(db: Store, data: dict[str, Any]) -> str:
     return quarter_html(data, unit_name(db, codes))
 
 
-def quarter_html(data: dict[str, Any], unit: str | None) -> str:
-    english = _("Quarterly summary for the director") != QUARTER_TITLE
-    period = _("Quarter {quarter} ({start} – {end})").format(
-        **(data | {"quarter": quarter_name(data["quarter"])})
+def quarter_title(label: str, unit: str | None) -> str:
+    """〈unit〉2004年第三季度“一帮一”帮扶工作汇总表: the page's title, the unit's name first."""
+    return _("{unit}{quarter} “one helps one” summary").format(
+        unit=f"{unit} " if unit and language() != "zh" else unit or "", quarter=quarter_name(label)
     )
-    sub = _e(_("Quarterly summary for the director")) + " · " + _e(period) if english else _e(period)
-    head = _header(QUARTER_TITLE, sub, unit, "")
+
+
+def quarter_html(data: dict[str, Any], unit: str | None) -> str:
+    title = quarter_title(data["quarter"], unit)
+    period = _("{start} – {end}").format(**data)
+    head = _header(_e(title), _e(period), unit, "")
     body = [head]
     if "by_unit" in data:
         body.append(_unit_table(data))
@@ -801,11 +805,15 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     else:
         body += [f"<h2>{_('Pairings')}</h2>", _pairings(data["pairings"])]
     body += [f"<h2>{_('Totals')}</h2>", _totals(data["totals"])]
+    if data.get("director") is not None:
+        from .quarter import director_lines
+
+        body += [f"<h2>{_e(_('What moved this quarter'))}</h2>", _fields(director_lines(data["director"]))]
     if data.get("attention") is not None:
         heading = _("What needs the director's attention")
         body += [f"<h2>{_e(heading)}</h2>", _attention(data["attention"])]
     body.append(_signatures(_("Reported by"), _("Read by the director")))
-    return _page(f"{QUARTER_TITLE} {_e(data['quarter'])}", body, landscape=True)
+    return _page(_e(title), body, landscape=True)
 
 
 PAIRING_WIDTHS = [
@@ -899,7 +907,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
 
 
 def _totals(t: dict[str, Any]) -> str:
-    from .quarter import income_text
+    from .quarter import committee_text, income_text
 
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _sep().join(f"{_word(k)} {_money(_fen(v))}" for k, v in t["aid_by_kind"].items())
@@ -909,13 +917,7 @@ def _totals(t: dict[str, Any]) -> str:
     )
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
     running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
-    committee = (
-        _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
-            **t["meetings"]
-        )
-        if t.get("meetings")
-        else ""
-    )
+    committee = committee_text(t["meetings"], t.get("escalation_days", 30)) if t.get("meetings") else ""
     pairs = [
         (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
         (
@@ -947,7 +949,7 @@ def _totals(t: dict[str, Any]) -> str:
         + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
         f'<td colspan="3">{aid}</td></tr>'
         + (
-            f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
+            f'<tr class="totals-row"><th>{_("The party committee this quarter")}</th>'
             f'<td colspan="3">{_e(committee)}</td></tr>'
             if committee
             else ""
@@ -960,12 +962,14 @@ def _attention(att: dict[str, Any]) -> str:
     """The checks' findings at the quarter's end, one row per kind of finding."""
     from .quarter import attention_lines
 
-    rows = "".join(
-        f'<tr class="attention"><th>{_e(head)}</th><td>{_e(text)}</td></tr>'
-        for head, text in attention_lines(att)
-    )
+    return _fields(attention_lines(att), "attention")
+
+
+def _fields(lines: list[tuple[str, str]], kind: str = "moved") -> str:
+    """(heading, text) rows as a two-column table."""
+    rows = "".join(f'<tr class="{kind}"><th>{_e(head)}</th><td>{_e(text)}</td></tr>' for head, text in lines)
     return (
-        '<table class="info attention"><colgroup><col style="width:22%"><col style="width:78%">'
+        f'<table class="info {kind}"><colgroup><col style="width:22%"><col style="width:78%">'
         f"</colgroup><tbody>{rows}</tbody></table>"
     )
 

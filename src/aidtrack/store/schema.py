@@ -494,6 +494,25 @@ def m0008_merge_all_kinds(db: Database) -> None:
     _run(db, _V8)
 
 
+_V13 = """
+ALTER TABLE aid ADD COLUMN source TEXT CHECK (source IN ('cadre','unit','other','waived'));
+CREATE TABLE quarter_notes (
+    id INTEGER PRIMARY KEY,
+    quarter TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
+    text TEXT NOT NULL CHECK (length(text) >= 1),
+    written TEXT NOT NULL CHECK (date(written) = written)
+);
+CREATE INDEX quarter_notes_quarter ON quarter_notes(quarter, id)
+"""
+
+
+@migrations(name="0013_quarter_notes")
+def m0013_quarter_notes(db: Database) -> None:
+    """What the director reads: aid says whose money it was (`source`: a cadre's own, the unit's,
+    another body's, fees waived), and the clerk's typical cases of a quarter (`report note`)."""
+    _run(db, _V13)
+
+
 KNOWN = [
     "0001_initial",
     "0002_units",
@@ -503,4 +522,5 @@ KNOWN = [
     "0006_plans_monitoring",
     "0007_assessments",
     "0008_merge_all_kinds",
+    "0013_quarter_notes",
 ]

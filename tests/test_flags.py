@@ -354,6 +354,10 @@ EXEMPT = {
         "csv": "sections of different shapes (pairings, visits, aid, income, statuses): no one table;"
         " `export` writes each kind as CSV",
     },
+    "report year": {
+        "--by": "the year's quarters side by side for one register or one unit (--unit); per unit:"
+        " `report quarter --by unit` for each quarter",
+    },
     "report assessment": {
         "--by": "a closed assessment is the file's filed record, ranked over all its cadres;"
         " per unit: `report cadres --by unit`",

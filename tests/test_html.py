@@ -290,3 +290,20 @@ def test_the_register_lists_the_named_members(story):
     assert "<td>王秀英</td>" in rows[1] and "慢性病" in rows[1] and "<td>2004-05-31</td>" in rows[1]
     bare = story("report", "household", "H02", "--format", "html").stdout
     assert 'class="member"' not in bare  # H02: three people counted, none named
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (("cadres", "2004"), ["C01", "吴振国"]),
+        (("grid", "2004"), ["C05", "1/2"]),
+        (("outcomes", "--as-of", "2004-09-30"), ["17,740.00"]),  # all aid to 09-30, thousands separated
+    ],
+)
+def test_every_report_the_readme_lists_prints_a_page(demo, args, expect):
+    """cadres, grid and outcomes have `--format html` too: an A4 page with their tables."""
+    html = demo("report", *args, "--format", "html").stdout
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html and "<table" in html
+    for text in expect:
+        assert text in html, text
+    assert "Read by the director" in html

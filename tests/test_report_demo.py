@@ -257,3 +257,62 @@ def test_attention_says_what_2004q2_missed(demo):
     assert "0 decision(s) overdue; 1 escalated problem(s) not studied within 30 days" in " ".join(
         text.split()
     )
+
+
+def test_report_year_2004(demo, tmp_path):
+    data = as_json(demo, "year", "2004")
+    assert data["provisional"] is False  # 2004 is long over
+    cols = {c["quarter"]: c for c in data["quarters"]}
+    assert list(cols) == ["2004Q1", "2004Q2", "2004Q3", "2004Q4"]
+    # Each quarter is the quarter report's own figures.
+    for q in ("2004Q1", "2004Q2", "2004Q3"):
+        t = as_json(demo, "quarter", q)["totals"]
+        assert (cols[q]["visits"], cols[q]["aid_value"], cols[q]["visits_cumulative"]) == (
+            t["visits"],
+            t["aid_value"],
+            t["visits_cumulative"],
+        )
+    y = data["year_totals"]
+    # 32 + 21 + 30 visits; 1,800 + 3,000 + 5,240 yuan of aid (STORY.md); every household exited once.
+    assert (y["visits"], y["aid_value"], y["visits_cumulative"]) == (83, 10040.0, 148)
+    assert (y["exited"], y["prosperous"], y["out_of_poverty"]) == (10, 5, 10)
+    assert [r["household"] for r in data["moved"]["prosperous"]] == ["H02", "H08", "H04", "H07", "H06"]
+    rows = demo("report", "year", "2004", "--format", "csv").stdout.splitlines()
+    assert rows[0] == "figure,2004Q1,2004Q2,2004Q3,2004Q4,year"
+    assert "aid_value,1800.00,3000.00,5240.00,0.00,10040.00" in rows
+    page = tmp_path / "2004.html"
+    demo("--lang", "zh", "report", "year", "2004", "--format", "html", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "市直某局2004年度“一帮一”帮扶工作" in html and "10,040.00" in html
+
+
+def test_a_year_not_over_is_provisional(demo):
+    import datetime as dt
+
+    from aidtrack.reports import year
+    from aidtrack.store import open_store
+
+    db = open_store(demo.db, operator="test")
+    try:
+        data = year.build(db, 2004, dt.date(2004, 8, 1))
+    finally:
+        db.conn.close()
+    assert data["provisional"] is True
+    assert [(c["quarter"], c["in_progress"]) for c in data["quarters"]] == [
+        ("2004Q1", False),
+        ("2004Q2", False),
+        ("2004Q3", True),
+    ]
+    from aidtrack import i18n
+
+    before = i18n.language()
+    i18n.set_language("en")
+    try:
+        assert year.title(data) == "“One helps one” in 2004 (provisional: the year is not over)"
+    finally:
+        i18n.set_language(before)
+
+
+def test_report_quarter_refuses_a_year_with_a_hint(demo):
+    r = demo("report", "quarter", "2004", code=2)
+    assert "aidtrack report year 2004" in r.stderr and "2004Q3" in r.stderr and "Traceback" not in r.stderr

@@ -816,6 +816,87 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     return _page(_e(title), body, landscape=True)
 
 
+def year_page(db: Store, data: dict[str, Any]) -> str:
+    """The year report (reports.year.build's data) as one printable landscape page."""
+    return year_html(data, unit_name(db))
+
+
+def year_html(data: dict[str, Any], unit: str | None) -> str:
+    from .year import document
+
+    doc = document(data)
+    table, moved = doc["sections"]
+    n = len(table["columns"])
+    head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in table["headers"]) + "</tr>"
+    rows = [
+        "<tr>"
+        + "".join(f'<td class="{"" if c == "figure" else "num"}">{_e(r[c])}</td>' for c in table["columns"])
+        + "</tr>"
+        for r in table["rows"]
+    ]
+    widths = [("", "28%", "")] + [("", f"{72 / (n - 1):.1f}%", "num")] * (n - 1)
+    body = [
+        _header(_e((unit or "") + doc["title"]), "", unit, ""),
+        f"<h2>{_e(table['title'])}</h2>",
+        _table(widths, rows, head=[head], cls="year"),
+        f'<p class="mark">{_e(table["legend"])}</p>',
+        f"<h2>{_e(moved['title'])}</h2>",
+        _fields(moved["rows"]),
+        _signatures(_("Reported by"), _("Read by the director")),
+    ]
+    return _page(_e(doc["title"]), body, landscape=True)
+
+
+def document_page(db: Store, doc: dict[str, Any], landscape: bool = True) -> str:
+    """Any report laid out as a document (the one its terminal table and Markdown print) as a
+    printable A4 page: its tables and fields, the unit above the title, a sign-off below."""
+    body = [_header(_e(doc["title"]), "", unit_name(db), "")]
+    if doc.get("empty"):
+        body.append(f'<p class="none">{_e(doc["empty"])}</p>')
+    for sec in doc.get("sections", []):
+        if sec.get("title"):
+            body.append(f"<h2>{_e(sec['title'])}</h2>")
+        if sec["kind"] == "fields":
+            body.append(_fields([(str(a), _text(b)) for a, b in sec["rows"]]))
+        elif sec["kind"] == "text":
+            body.append(f"<p>{_e(sec['text'])}</p>")
+        elif sec["kind"] == "trend":
+            body.append(f"<p>{_e(sec['first'])} – {_e(sec['last'])}</p>")
+        elif not sec["rows"]:
+            body.append(f'<p class="none">{_e(sec.get("empty") or _("Nothing recorded."))}</p>')
+        else:
+            cols = sec["columns"]
+            head = "<tr>" + "".join(f"<th>{_e(_(str(h)))}</th>" for h in sec["headers"]) + "</tr>"
+            rows = []
+            for r in sec["rows"]:
+                cls = ' class="total"' if r.get("_bold") else ""
+                cells = []
+                for c in cols:
+                    v = r.get(c)
+                    num = isinstance(v, (int, float)) and not isinstance(v, bool)
+                    cells.append(f'<td class="{"num" if num else ""}">{_e(_text(v))}</td>')
+                rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+            widths = [("", f"{100 / len(cols):.2f}%", "")] * len(cols)
+            body.append(_table(widths, rows, head=[head]))
+            if sec.get("legend"):
+                body.append(f'<p class="mark">{_e(sec["legend"])}</p>')
+    body.append(_signatures(_("Reported by"), _("Read by the director")))
+    return _page(_e(doc["title"]), body, landscape=landscape)
+
+
+def _text(value: Any) -> str:
+    """A document cell as print shows it: yes/no for a flag, amounts with thousands separated."""
+    if value is None:
+        return ""
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, float):
+        return format_yuan(round(value * 100), grouped=True)
+    return str(value)
+
+
 PAIRING_WIDTHS = [
     "3%",
     "7.5%",

@@ -23,8 +23,13 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
     risk = relapse.run(db, as_of)
     late = visits._followups(db, basis, _status(db, as_of))
     escalated = []
-    for pid, code, name, problem, day in db.execute(
-        "SELECT pr.id, h.code, h.name, pr.problem, v.date FROM problems pr"
+    for pid, code, name, problem, day, studied, due in db.execute(
+        "SELECT pr.id, h.code, h.name, pr.problem, v.date,"
+        " (SELECT max(mt.date) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        "  WHERE mi.problem_id = pr.id AND mt.date <= :d),"
+        " (SELECT max(mi.due) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        "  WHERE mi.problem_id = pr.id AND mt.date <= :d)"
+        " FROM problems pr"
         " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
         " JOIN households h ON h.id = p.household_id"
         " WHERE pr.escalated = 1 AND v.date <= :d AND (pr.resolved_on IS NULL OR pr.resolved_on > :d)"
@@ -32,6 +37,8 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
         {"d": as_of.isoformat()},
     ):
         days = (as_of - dt.date.fromisoformat(day)).days
+        # Past the deadline: not studied within escalation_days, or its decision's due day passed.
+        past = (studied is None and days > limit) or (due is not None and due < as_of.isoformat())
         escalated.append(
             {
                 "household": code,
@@ -40,7 +47,9 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
                 "problem": problem,
                 "raised": day,
                 "days_open": days,
-                "overdue": days > limit,
+                "studied": studied,
+                "due": due,
+                "overdue": past,
             }
         )
     overdue = plans.run(db, as_of)["overdue"]

@@ -691,7 +691,12 @@ def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
                         problem=r["problem"],
                         raised=r["raised"],
                         days=r["days_open"],
-                        late=_(", past the deadline") if r["overdue"] else "",
+                        late=(
+                            _(", studied {date}, due {due}").format(date=r["studied"], due=r["due"] or "—")
+                            if r.get("studied")
+                            else ""
+                        )
+                        + (_(", past the deadline") if r["overdue"] else ""),
                     )
                     for r in att["escalations_open"]
                 ]

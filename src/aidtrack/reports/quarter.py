@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -91,50 +92,95 @@ def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None
     return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
 
 
-def build(
-    db: Store,
-    q: Quarter,
-    today: dt.date | None = None,
-    redact: bool = False,
-    unit: str | None = None,
-    by_unit: bool = False,
-) -> dict[str, Any]:
-    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
-    `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings."""
-    today = today or dt.date.today()
+@dataclass
+class Facts:
+    """Everything the quarter report reads from the register, gathered by `gather` (the queries);
+    `pairing_rows`, `_totals` and `_by_unit` compute from it without touching the database."""
+
+    q: Quarter
+    today: dt.date
+    pairings: list[dict]
+    units: Units | None
+    uid: int | None
+    #: One unit's report (`--unit`), each unit's totals (`--by unit`), or neither.
+    one_unit: bool
+    by_unit: bool
+    policy: Policy
+    cells: dict
+    problems: dict[int, dict[str, int]]
+    aid: dict[int, list[tuple[str, str, int]]]
+    income: dict[int, tuple[int, int, str]]
+    income_before: dict[int, tuple[int, int, str]]
+    status: dict[int, str]
+    sizes: facts.Sizes
+    cumulative: int
+    pairing_unit: dict = field(default_factory=dict)
+    visits_by_unit: dict = field(default_factory=dict)
+    placed: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def households(self) -> set[int]:
+        return {p["household_id"] for p in self.pairings}
+
+
+def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_unit: bool = False) -> Facts:
+    """The quarter's facts: a handful of set-based queries for the whole unit (module docstring)."""
     start, end = q.start, q.end
     pairings = facts.pairings_between(db, start, end)
     units, uid = scope(db, unit, by_unit)
     if units is not None and not by_unit:
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
     policy = Policy(db)
-    quarter_cells = cells(db, pairings, [q], today, policy)
-    problems = problem_counts(db, start, end)
-    aid = aid_by_household(db, start, end)
-    income, income_before = income_in(db, q), income_in(db, q.prev())
-    status = facts.status_at(db, end)
-    sizes = facts.sizes(db, {p["household_id"] for p in pairings})
+    f = Facts(
+        q=q,
+        today=today,
+        pairings=pairings,
+        units=units,
+        uid=uid,
+        one_unit=unit is not None,
+        by_unit=by_unit,
+        policy=policy,
+        cells=cells(db, pairings, [q], today, policy),
+        problems=problem_counts(db, start, end),
+        aid=aid_by_household(db, start, end),
+        income=income_in(db, q),
+        income_before=income_in(db, q.prev()),
+        status=facts.status_at(db, end),
+        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        cumulative=0,
+    )
     if units is None:
-        cumulative = visits_until(db, end)
+        f.cumulative = visits_until(db, end)
     else:
-        pairing_unit = units.pairings()
-        visits_by_unit = units.visits_until(end.isoformat())
-        cumulative = sum(visits_by_unit.values())
+        f.pairing_unit = units.pairings()
+        f.visits_by_unit = units.visits_until(end.isoformat())
+        f.cumulative = sum(f.visits_by_unit.values())
         if unit is not None:
-            problems = {pid: c for pid, c in problems.items() if pairing_unit[pid] == uid}
-            aid = {h: e for h, e in aid.items() if units.household[h] == uid}
-            cumulative = visits_by_unit.get(uid, 0)
+            f.problems = {pid: c for pid, c in f.problems.items() if f.pairing_unit[pid] == uid}
+            f.aid = {h: e for h, e in f.aid.items() if units.household[h] == uid}
+            f.cumulative = f.visits_by_unit.get(uid, 0)
+    # Job placements (帮就业) that began in the quarter, per household.
+    f.placed = dict(
+        db.execute(
+            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+    )
+    return f
 
-    label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
+
+def pairing_rows(f: Facts) -> tuple[list[dict[str, Any]], dict[int, tuple[int, int, int]]]:
+    """One row per pairing of the quarter, and each paired household's income in it (fen in all,
+    months recorded, person-months): computed from the facts alone."""
+    label, start_iso, end_iso = str(f.q), f.q.start.isoformat(), f.q.end.isoformat()
     rows = []
-    #: Each paired household's income in the quarter: fen in all, months recorded, person-months.
     earned: dict[int, tuple[int, int, int]] = {}
     no_problems: dict[str, int] = {}
-    for p in pairings:
+    for p in f.pairings:
         hid = p["household_id"]
-        cell = quarter_cells[(p["id"], label)]
-        pr = problems.get(p["id"], no_problems)
-        entries = aid.get(hid)
+        cell = f.cells[(p["id"], label)]
+        pr = f.problems.get(p["id"], no_problems)
+        entries = f.aid.get(hid)
         if entries:
             active = span(p, start_iso, end_iso)
             assert active is not None  # pairings_between: only pairings active in the quarter
@@ -142,9 +188,9 @@ def build(
             aid_fen = sum(v for day, _, v in entries if first <= day <= last)
         else:
             aid_fen = 0
-        cur = income.get(hid)
-        pm = person_months(sizes, hid, cur)
-        avg, per_person, change = _income(cur, income_before.get(hid), pm)
+        cur = f.income.get(hid)
+        pm = person_months(f.sizes, hid, cur)
+        avg, per_person, change = _income(cur, f.income_before.get(hid), pm)
         if cur is not None and pm:
             earned[hid] = (cur[0], cur[1], pm)
         rows.append(
@@ -172,33 +218,36 @@ def build(
                 "income_monthly_avg": yuan(avg),
                 "income_per_person": yuan(per_person),
                 "income_change": yuan(change),
-                "status": status.get(hid),
+                "status": f.status.get(hid),
             }
         )
+    return rows, earned
 
-    _measures(db, pairings, rows, start_iso, end_iso)
-    # Job placements (帮就业) that began in the quarter, per household.
-    placed = dict(
-        db.execute(
-            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
-            [start_iso, end_iso],
-        ).fetchall()
-    )
-    totals = _totals(
-        rows,
-        {p["household_id"] for p in pairings},
-        status,
-        aid,
-        problems.values(),
-        cumulative,
-        earned,
-        placed,
-    )
+
+def build(
+    db: Store,
+    q: Quarter,
+    today: dt.date | None = None,
+    redact: bool = False,
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
+    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
+    `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings.
+
+    The facts (gather), the rows and totals computed from them (pairing_rows, _totals), then the
+    committee's record and the director's half (reports.director)."""
+    today = today or dt.date.today()
+    f = gather(db, q, today, unit, by_unit)
+    start, end, label = q.start, q.end, str(q)
+    rows, earned = pairing_rows(f)
+    _measures(db, f.pairings, rows, start.isoformat(), end.isoformat())
+    totals = _totals(rows, f.households, f.status, f.aid, f.problems.values(), f.cumulative, earned, f.placed)
     # The quarter still running, and the party committee's record: a merged unit's meetings are its
     # own (meetings.unit_id), so each unit's row has its committee's and the totals the whole file's.
     in_progress = end >= today
-    committee = uid if unit is not None else EVERY_UNIT
-    limit = policy.value("escalation_days", end)
+    committee = f.uid if unit is not None else EVERY_UNIT
+    limit = f.policy.value("escalation_days", end)
     totals.update(
         {
             "in_progress": in_progress,
@@ -206,13 +255,11 @@ def build(
             "escalation_days": limit,
         }
     )
+    head = {"quarter": label, "start": start.isoformat(), "end": end.isoformat()}
     if by_unit:
-        assert units is not None
         committees = meetings_by_unit(db, start, end, limit)
         return {
-            "quarter": label,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
+            **head,
             "by_unit": [
                 {
                     **u,
@@ -220,31 +267,28 @@ def build(
                     "meetings": committees.get(u_id, dict(NO_MEETINGS)),
                     "escalation_days": limit,
                 }
-                for u_id, u in _by_unit(
-                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned, placed
-                )
+                for u_id, u in _by_unit(f, rows, earned)
             ],
             "totals": totals,
         }
-    poverty = policy.value("poverty_line", end)
+    units, uid = f.units, f.uid
+    poverty = f.policy.value("poverty_line", end)
     keep = (lambda h: True) if units is None else (lambda h: units.household.get(h) == uid)
     moved = director.build(
         db,
         start,
         end,
         keep,
-        status,
+        f.status,
         {h: (total, pm) for h, (total, _months, pm) in earned.items()},
-        (100 * poverty, poverty * policy.value("watch_ratio", end)),
+        (100 * poverty, poverty * f.policy.value("watch_ratio", end)),
         label,
         uid if unit is not None else False,
     )
     if redact:
         moved["moved"] = {k: redact_rows(v) for k, v in moved["moved"].items()}
     return {
-        "quarter": label,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        **head,
         "pairings": redact_rows(rows) if redact else rows,
         "totals": totals,
         "director": moved,
@@ -372,34 +416,27 @@ def _round(x: Fraction) -> int:
 
 
 def _by_unit(
-    units: Units,
-    pairings: list[dict],
-    rows: list[dict],
-    status: dict[int, str],
-    aid: dict,
-    problems: dict,
-    pairing_unit: dict,
-    visits_by_unit: dict,
-    earned: dict[int, tuple[int, int, int]],
-    placed: dict[int, int],
+    f: Facts, rows: list[dict], earned: dict[int, tuple[int, int, int]]
 ) -> list[tuple[int | None, dict[str, Any]]]:
     """Each unit's id and totals, from the same pairing rows grouped by the household's unit; every
     listed unit has its row (one with only its committee's meetings too)."""
-    paired = units.grouped(zip(pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
-    given = units.grouped(aid.items(), lambda he: units.household[he[0]])
-    raised = units.grouped(problems.items(), lambda pc: pairing_unit[pc[0]])
+    units = f.units
+    assert units is not None
+    paired = units.grouped(zip(f.pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
+    given = units.grouped(f.aid.items(), lambda he: units.household[he[0]])
+    raised = units.grouped(f.problems.items(), lambda pc: f.pairing_unit[pc[0]])
     out = []
     for u in dict.fromkeys([*units.listed(), *paired, *given, *raised]):
         pairs = paired.get(u, [])
         figures = _totals(
             [r for _p, r in pairs],
             {p["household_id"] for p, _r in pairs},
-            status,
+            f.status,
             dict(given.get(u, [])),
             [c for _pid, c in raised.get(u, [])],
-            visits_by_unit.get(u, 0),
+            f.visits_by_unit.get(u, 0),
             earned,
-            placed,
+            f.placed,
         )
         out.append((u, {"unit": units.names[u], **figures}))
     return out

@@ -111,7 +111,10 @@ def test_chinese_titles_facets_canned_queries_and_refusals(served):
     by_quarter = {r["quarter"]: r for r in rows}
     # STORY.md: 148 visits to 2004Q3, 5,960 yuan of aid in it, one meeting a quarter
     assert by_quarter["2004Q3"]["visits_cumulative"] == 148 and by_quarter["2004Q3"]["aid_yuan"] == 5960.0
-    assert all(r["meetings_held"] == 1 for q, r in by_quarter.items() if q <= "2004Q3")
+    assert list(by_quarter) == ["2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3"]  # to the last record
+    assert all(r["meetings_held"] == 1 for r in by_quarter.values())
+    sources = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&source=cadre").text)
+    assert {a["source_name"] for a in sources} == {"干部个人出资"}
     aid = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&source=waived").text)
     assert len(aid) == 10 and {a["source_name"] for a in aid} == {"减免费用"} and aid[0]["value"] == 412.0
     # Arbitrary SQL and downloads are off.

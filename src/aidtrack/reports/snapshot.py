@@ -68,8 +68,16 @@ def _people(db: Store) -> People:
     )
 
 
-def _zh(value: Any) -> Any:
-    return ZH_NAMES.get(value, value) if isinstance(value, str) else value
+#: Names a column gives its codes where the shared names would mislead (aid's source: whose money).
+COLUMN_NAMES = {
+    "source": {"cadre": "干部个人出资", "unit": "帮扶单位", "other": "其他单位", "waived": "减免费用"}
+}
+
+
+def _zh(value: Any, column: str = "") -> Any:
+    if not isinstance(value, str):
+        return value
+    return COLUMN_NAMES.get(column, {}).get(value) or ZH_NAMES.get(value, value)
 
 
 def _kind_rows(db: Store, name: str, people: People, full: bool) -> tuple[list[str], list[list[Any]]]:
@@ -91,7 +99,7 @@ def _kind_rows(db: Store, name: str, people: People, full: bool) -> tuple[list[s
         row: list[Any] = []
         for c in out_cols:
             if c.endswith("_name") and c[: -len("_name")] in enums:
-                row.append(_zh(rec[c[: -len("_name")]]))
+                row.append(_zh(rec[c[: -len("_name")]], c[: -len("_name")]))
                 continue
             v = rec[c]
             if c in money and isinstance(v, int):
@@ -109,10 +117,17 @@ def _write(conn: sqlite3.Connection, table: str, cols: list[str], rows: list[lis
 
 
 def _quarters(db: Store, today: dt.date) -> list[Quarter]:
+    """The quarters from the first pairing to the last record (a visit, aid, status) or today,
+    whichever is earlier: no row for the empty years after a register's last entry."""
     first = db.execute("SELECT min(since) FROM pairings").fetchone()[0]
     if not first:
         return []
-    q, last, out = Quarter.of(dt.date.fromisoformat(first)), Quarter.of(today), []
+    latest = db.execute(
+        "SELECT max(d) FROM (SELECT max(date) AS d FROM visits UNION ALL SELECT max(date) FROM aid"
+        " UNION ALL SELECT max(date) FROM statuses)"
+    ).fetchone()[0]
+    end = min(today, dt.date.fromisoformat(latest)) if latest else today
+    q, last, out = Quarter.of(dt.date.fromisoformat(first)), Quarter.of(end), []
     while q <= last:
         out.append(q)
         q = q.next()

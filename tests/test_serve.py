@@ -130,7 +130,8 @@ def test_serve_command_line(tmp_path):
     assert args[args.index("-i") + 1] == str(tmp_path / "r.db")
     joined = " ".join(args)
     assert "allow_download off" in joined and "default_allow_sql off" in joined and "--root" not in args
-    assert "--root" in arguments(tmp_path / "r.db", tmp_path / "m.json", "127.0.0.1", 8001, True)
+    full = arguments(tmp_path / "r.db", tmp_path / "m.json", "127.0.0.1", 8001, True, tmp_path / "unit.db")
+    assert "--root" in full and full[-1] == str(tmp_path / "unit.db")  # the live register, read-only
 
 
 def _browser() -> str | None:
@@ -165,3 +166,15 @@ def test_main_page_in_a_browser(served, tmp_path):
         timeout=60,
     )
     assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_full_is_behind_the_sign_in(served, tmp_path):
+    """--full: the metadata lets only the signed-in root actor in (Datasette's --root sign-in)."""
+    from aidtrack.reports import snapshot
+
+    _ds, path, _secrets = served
+    ds = datasette_app.Datasette(immutables=[str(path)], metadata=snapshot.metadata(path, full=True))
+    assert get(ds, "/").status_code == 403
+    assert get(ds, "/register/households").status_code == 403
+    cookies = {"ds_actor": ds.sign({"a": {"id": "root"}}, "actor")}
+    assert asyncio.run(ds.client.get("/register/households", cookies=cookies)).status_code == 200

@@ -18,8 +18,9 @@ NAME = "serve"
 app = typer.Typer()
 
 
-def prepare(folder: Path, full: bool = False) -> tuple[Path, Path]:
-    """Write the snapshot and its metadata into FOLDER; returns (database, metadata) paths."""
+def prepare(folder: Path, full: bool = False) -> tuple[Path, Path, Path]:
+    """Write the snapshot and its metadata into FOLDER; returns the snapshot's, the metadata's and
+    the live register's paths."""
     from ..checks import attention
     from ..model import Quarter
     from ..reports import snapshot
@@ -31,12 +32,13 @@ def prepare(folder: Path, full: bool = False) -> tuple[Path, Path]:
     meta = snapshot.build(db, path, day, full, attention.run(db, as_of))
     meta_path = folder / "metadata.json"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return path, meta_path
+    return path, meta_path, Path(db.path)
 
 
-def arguments(db: Path, meta: Path, host: str, port: int, full: bool) -> list[str]:
+def arguments(db: Path, meta: Path, host: str, port: int, full: bool, live: Path | None = None) -> list[str]:
     """Datasette's command line: the snapshot immutable, downloads and arbitrary SQL off; --full
-    behind Datasette's sign-in (--root prints a one-time sign-in address)."""
+    also the live register (Datasette opens a file it may not treat as immutable with mode=ro:
+    read-only), everything behind Datasette's sign-in (--root prints a one-time sign-in address)."""
     args = [
         sys.executable,
         "-m",
@@ -62,6 +64,8 @@ def arguments(db: Path, meta: Path, host: str, port: int, full: bool) -> list[st
     ]
     if full:
         args.append("--root")
+        if live is not None:
+            args.append(str(live))
     return args
 
 
@@ -90,7 +94,7 @@ def serve(
     if importlib.util.find_spec("datasette") is None:
         raise AidtrackError("serve", "datasette", _("is not installed: pip install 'aidtrack[serve]'"))
     with tempfile.TemporaryDirectory(prefix="aidtrack-serve-") as folder:
-        db, meta = prepare(Path(folder), full)
+        db, meta, live = prepare(Path(folder), full)
         print(
             _("Serving {what} at http://{host}:{port}/ (Ctrl+C to stop)").format(
                 what=_("the full register") if full else _("a redacted snapshot"), host=host, port=port
@@ -98,6 +102,6 @@ def serve(
             file=sys.stderr,
         )
         try:
-            subprocess.run(arguments(db, meta, host, port, full), check=False)
+            subprocess.run(arguments(db, meta, host, port, full, live), check=False)
         except KeyboardInterrupt:
             pass

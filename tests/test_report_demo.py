@@ -224,7 +224,7 @@ def test_quarter_says_what_moved(demo):
         "monitoring_entered": ["H01"],
         "monitoring_left": [],
     }
-    assert d["monitoring"] == {"by_category": {"unstable": 1}, "total": 1}
+    assert d["monitoring"] == {"by_category": {"unstable": 1}, "total": 1, "households": {"H01": "unstable"}}
     assert d["meetings"] == [{"date": "2004-04-09", "kind": "committee", "items": []}] and d["notes"] == []
     # 2004Q3: H08, H04, H07, H06 prosperous; out of poverty by livelihood as STORY.md's table.
     d3 = as_json(demo, "quarter", "2004Q3")["director"]
@@ -370,3 +370,26 @@ def test_a_year_not_over_is_provisional(demo):
 def test_report_quarter_refuses_a_year_with_a_hint(demo):
     r = demo("report", "quarter", "2004", code=2)
     assert "aidtrack report year 2004" in r.stderr and "2004Q3" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_quarter_csv_says_what_moved_per_household(demo):
+    import csv
+    import io
+
+    rows = {
+        r["household"]: r
+        for r in csv.DictReader(io.StringIO(demo("report", "quarter", "2004Q2", "--format", "csv").stdout))
+    }
+    # H01 exited again on 06-10 and entered monitoring the same day (STORY.md); H02 prospered 06-28.
+    assert rows["H01"]["moved"] == "exited 2004-06-10; monitoring_entered 2004-06-10"
+    assert (
+        rows["H01"]["monitored"],
+        rows["H01"]["under_poverty_line"],
+        rows["H01"]["under_monitoring_line"],
+    ) == (
+        "unstable",
+        "no",
+        "yes",
+    )
+    # H02: 2004Q2 per person above 300 (STORY.md's 374.17 over the 12 months): under neither line.
+    assert (rows["H02"]["moved"], rows["H02"]["under_monitoring_line"]) == ("prosperous 2004-06-28", "no")

@@ -59,6 +59,7 @@ def build(
         if keep(hid):
             moved[st].append(entry(hid, day))
     by_category: Counter[str] = Counter()
+    monitored: dict[str, str] = {}
     for hid, category, day, ended in db.execute(
         "SELECT household_id, category, date, ended_on FROM monitoring WHERE date <= ? ORDER BY date, id",
         [last],
@@ -71,6 +72,7 @@ def build(
             moved["monitoring_left"].append(entry(hid, ended, category=category))
         if ended is None or ended > last:
             by_category[category] += 1
+            monitored[who[hid][0]] = category
 
     poverty, watch = lines
     under_poverty, under_watch = [], []
@@ -109,6 +111,7 @@ def build(
         "monitoring": {
             "by_category": {c: by_category[c] for c in MONITOR_CATEGORIES if by_category[c]},
             "total": sum(by_category.values()),
+            "households": dict(sorted(monitored.items())),
         },
         "lines": {
             "poverty_line": yuan(half_up(poverty, 100)),

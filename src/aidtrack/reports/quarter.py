@@ -46,6 +46,10 @@ CSV_COLUMNS = (
     "measures_due",
     "measures_done",
     "measures_overdue",
+    "moved",
+    "monitored",
+    "under_poverty_line",
+    "under_monitoring_line",
 )
 
 
@@ -285,6 +289,7 @@ def build(
         label,
         uid if unit is not None else False,
     )
+    _what_moved(rows, moved)
     if redact:
         moved["moved"] = {k: redact_rows(v) for k, v in moved["moved"].items()}
     return {
@@ -293,6 +298,26 @@ def build(
         "totals": totals,
         "director": moved,
     }
+
+
+def _what_moved(rows: list[dict[str, Any]], d: dict[str, Any]) -> None:
+    """Each pairing row's household's part of the director's half: its movements this quarter
+    (`exited 2004-04-08`, `;`-joined), its monitoring category at quarter end, whether its income
+    per person was under the poverty line and under the monitoring line (None: no income recorded)."""
+    moves: dict[str, list[str]] = {}
+    for key, entries in d["moved"].items():
+        for e in entries:
+            moves.setdefault(e["household"], []).append(f"{key} {e['date']}")
+    lines = d["lines"]
+    for r in rows:
+        code = r["household"]
+        known = r["income_per_person"] is not None
+        r.update(
+            moved="; ".join(moves.get(code, [])) or None,
+            monitored=d["monitoring"]["households"].get(code),
+            under_poverty_line=(code in lines["under_poverty_line"]) if known else None,
+            under_monitoring_line=(code in lines["under_monitoring_line"]) if known else None,
+        )
 
 
 #: meetings_in of the whole file (every unit's meetings).

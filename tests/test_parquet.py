@@ -74,7 +74,7 @@ def test_column_types(demo, tmp_path):
         "giver": "VARCHAR",
         "note": "VARCHAR",
         "measure": "VARCHAR",
-        "source": "VARCHAR",
+        "giver_type": "VARCHAR",
         "household_id": "BIGINT",
         "giver_cadre_id": "BIGINT",
         "measure_id": "BIGINT",

@@ -144,12 +144,12 @@ def test_aid_by_quarter_and_giver(demo):
     # The check-ups of 2004-08-24: medicines of 420 to the surgery man (H01) and the leg-injury man (H02).
     medicines = demo.rows(
         "SELECT h.code, a.value FROM aid a JOIN households h ON h.id = a.household_id"
-        " WHERE a.date = '2004-08-24' AND a.source = 'unit' ORDER BY h.code"
+        " WHERE a.date = '2004-08-24' AND a.giver_type = 'unit' ORDER BY h.code"
     )
     assert medicines == [("H01", 42000), ("H02", 42000)]
     # The check-ups themselves: fees waived by the hospital, a little over 4,000 for the ten.
     assert demo.rows(
-        "SELECT giver, count(*), sum(value) FROM aid WHERE date = '2004-08-24' AND source = 'waived' GROUP BY 1"
+        "SELECT giver, count(*), sum(value) FROM aid WHERE date = '2004-08-24' AND giver_type = 'waived' GROUP BY 1"
     ) == [("市医院", 10, 412000)]
     # Holiday goods at each festival: Mid-Autumn 2003 and 2004, Spring Festival 2004 (and the hand-over).
     assert demo.rows(

@@ -546,7 +546,7 @@ def test_visits_per_month_follow_every_change(cli, tmp_path):
 
 
 def test_quarter_note_and_aid_by_whose_money(story):
-    """`report note` stores the clerk's case; aid says whose money it was (source)."""
+    """`report note` stores the clerk's case; aid says whose money it was (giver_type)."""
     story(
         "aid",
         "add",
@@ -557,7 +557,7 @@ def test_quarter_note_and_aid_by_whose_money(story):
         "4120",
         "--date",
         "2004-08-24",
-        "--source",
+        "--giver-type",
         "waived",
     )
     story(
@@ -570,10 +570,10 @@ def test_quarter_note_and_aid_by_whose_money(story):
         "200.5",
         "--date",
         "2004-08-25",
-        "--source",
+        "--giver-type",
         "干部个人",
     )
-    assert story.rows("SELECT value, source FROM aid WHERE date >= '2004-08-24' ORDER BY date") == [
+    assert story.rows("SELECT value, giver_type FROM aid WHERE date >= '2004-08-24' ORDER BY date") == [
         (412000, "waived"),
         (20050, "cadre"),
     ]

@@ -113,10 +113,10 @@ def test_chinese_titles_facets_canned_queries_and_refusals(served):
     assert by_quarter["2004Q3"]["visits_cumulative"] == 148 and by_quarter["2004Q3"]["aid_yuan"] == 5960.0
     assert list(by_quarter) == ["2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3"]  # to the last record
     assert all(r["meetings_held"] == 1 for r in by_quarter.values())
-    sources = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&source=cadre").text)
-    assert {a["source_name"] for a in sources} == {"干部个人出资"}
-    aid = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&source=waived").text)
-    assert len(aid) == 10 and {a["source_name"] for a in aid} == {"减免费用"} and aid[0]["value"] == 412.0
+    sources = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&giver_type=cadre").text)
+    assert {a["giver_type_name"] for a in sources} == {"干部个人出资"}
+    aid = json.loads(get(ds, "/register/aid.json?_shape=array&_size=max&giver_type=waived").text)
+    assert len(aid) == 10 and {a["giver_type_name"] for a in aid} == {"减免费用"} and aid[0]["value"] == 412.0
     # Arbitrary SQL and downloads are off.
     assert get(ds, "/register.json?sql=select+1").status_code == 403
     assert get(ds, "/register.db").status_code in (403, 404)

@@ -482,7 +482,7 @@ AID = Kind(
         _f("giver", zh=("捐助人", "帮扶人"), max_len=200, column=False, sql="coalesce(c.code, a.giver)"),
         _f("note", zh=("备注",), alias="a"),
         # Whose money it was: a cadre's own, the unit's, another body's, or fees waived (免收).
-        _f("source", "enum", ("出资方", "资金来源"), choices=AID_SOURCES, alias="a"),
+        _f("giver_type", "enum", ("出资方", "出资方类型"), choices=AID_SOURCES, alias="a"),
         # The measure of the household's plan it carries out (by its text or id): plan vs. done.
         _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="a")),
     ),
@@ -495,7 +495,7 @@ AID = Kind(
         "giver",
         "note",
         "measure_id",
-        "source",
+        "giver_type",
     ),
     # Two equal gifts of one day (two bags of rice from two drives) are told apart by their note.
     natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),

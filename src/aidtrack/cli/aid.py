@@ -50,10 +50,10 @@ Note = Annotated[
         "--note", help=_("What the aid was for (买三轮车); also tells two like gifts of a day apart.")
     ),
 ]
-Source = Annotated[
+GiverType = Annotated[
     str | None,
     typer.Option(
-        "--source",
+        "--giver-type",
         autocompletion=choices(*AID_SOURCES),
         help=_(
             "Whose money: cadre (干部个人, a cadre's own), unit (帮扶单位), other (another body),"
@@ -74,7 +74,7 @@ def add(
     date: DateOpt = None,
     giver: Giver = None,
     note: Note = None,
-    source: Source = None,
+    giver_type: GiverType = None,
     measure: Measure = None,
 ) -> None:
     """Record aid given to a household; prints the record id.
@@ -94,7 +94,7 @@ def add(
                 "date": date,
                 "giver": giver,
                 "note": note,
-                "source": source,
+                "giver_type": giver_type,
                 "measure": measure,
             },
             today(),
@@ -119,7 +119,7 @@ def edit(
     date: DateOpt = None,
     giver: Giver = None,
     note: Note = None,
-    source: Source = None,
+    giver_type: GiverType = None,
     measure: Measure = None,
 ) -> None:
     """Correct an aid record (audited).
@@ -135,7 +135,7 @@ def edit(
             "date": date,
             "giver": giver,
             "note": note,
-            "source": source,
+            "giver_type": giver_type,
             "measure": measure,
         },
     )

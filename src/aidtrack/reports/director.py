@@ -87,7 +87,7 @@ def build(
 
     given: Counter[str] = Counter()
     for hid, source, value in db.execute(
-        "SELECT household_id, coalesce(source, 'unrecorded'), sum(value) FROM aid"
+        "SELECT household_id, coalesce(giver_type, 'unrecorded'), sum(value) FROM aid"
         " WHERE date BETWEEN ? AND ? GROUP BY 1, 2",
         [first, last],
     ):

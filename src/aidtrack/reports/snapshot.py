@@ -51,7 +51,7 @@ FACETS = (
     "quarter",
     "kind_name",
     "grade_name",
-    "source_name",
+    "giver_type_name",
 )
 #: Columns never written to a snapshot: hidden by the masking rule.
 ABSENT = set(HIDDEN_FIELDS)
@@ -68,9 +68,9 @@ def _people(db: Store) -> People:
     )
 
 
-#: Names a column gives its codes where the shared names would mislead (aid's source: whose money).
+#: Names a column gives its codes where the shared names would mislead (aid's giver_type: whose money).
 COLUMN_NAMES = {
-    "source": {"cadre": "干部个人出资", "unit": "帮扶单位", "other": "其他单位", "waived": "减免费用"}
+    "giver_type": {"cadre": "干部个人出资", "unit": "帮扶单位", "other": "其他单位", "waived": "减免费用"}
 }
 
 

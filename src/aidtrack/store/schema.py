@@ -495,7 +495,7 @@ def m0008_merge_all_kinds(db: Database) -> None:
 
 
 _V13 = """
-ALTER TABLE aid ADD COLUMN source TEXT CHECK (source IN ('cadre','unit','other','waived'));
+ALTER TABLE aid ADD COLUMN giver_type TEXT CHECK (giver_type IN ('cadre','unit','other','waived'));
 CREATE TABLE quarter_notes (
     id INTEGER PRIMARY KEY,
     quarter TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
@@ -508,7 +508,7 @@ CREATE INDEX quarter_notes_quarter ON quarter_notes(quarter, id)
 
 @migrations(name="0013_quarter_notes")
 def m0013_quarter_notes(db: Database) -> None:
-    """What the director reads: aid says whose money it was (`source`: a cadre's own, the unit's,
+    """What the director reads: aid says whose money it was (`giver_type`: a cadre's own, the unit's,
     another body's, fees waived), and the clerk's typical cases of a quarter (`report note`)."""
     _run(db, _V13)
 

@@ -591,6 +591,9 @@ def test_quarter_note_and_aid_by_whose_money(story):
     assert data["director"]["aid_by_source"]["cadre"] == 200.5
     html = story("report", "quarter", "2004Q3", "--format", "html").stdout
     assert "刘香福术后返贫，回访发现" in html and "fees waived 4,120.00" in html
+    # --redact masks the register's names inside the clerk's text too.
+    masked = json.loads(story("report", "quarter", "2004Q3", "--format", "json", "--redact").stdout)
+    assert masked["director"]["notes"][0]["text"] == "刘**术后返贫，回访发现"
     # Another quarter's report does not print it.
     assert "刘香福" not in json.dumps(
         json.loads(story("report", "quarter", "2004Q2", "--format", "json").stdout)["director"]["notes"],

@@ -18,7 +18,7 @@ from ..i18n import N_, _
 from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, format_yuan, label, quarter_name, yuan
 from ..ops import facts
 from ..ops.policy import Policy
-from ..ops.redact import redact_rows
+from ..ops.redact import mask_text, redact_rows
 from ..ops.units import Units, scope
 from ..store import Store
 from . import director
@@ -292,6 +292,12 @@ def build(
     _what_moved(rows, moved)
     if redact:
         moved["moved"] = {k: redact_rows(v) for k, v in moved["moved"].items()}
+        # Free text the clerk and the committee wrote: the register's names masked too.
+        moved["notes"] = [{**n, "text": mask_text(n["text"])} for n in moved["notes"]]
+        for m in moved["meetings"]:
+            m["items"] = [
+                {k: mask_text(v) if isinstance(v, str) else v for k, v in i.items()} for i in m["items"]
+            ]
     return {
         **head,
         "pairings": redact_rows(rows) if redact else rows,

@@ -168,6 +168,12 @@ def test_chinese_labels(demo):
     quarter = page(demo, "quarter", "2004Q2", lang="zh")
     assert '<h1 lang="zh-CN">市直某局2004年第二季度“一帮一”帮扶工作汇总表</h1>' in quarter
     assert "Compliant" not in quarter and "每季汇总向局长汇报" not in quarter
+    # What moved and what needs attention, in Chinese: C05 and C08 short of visits in 2004Q2.
+    assert (
+        "<h2>本季变化</h2>" in quarter
+        and "走访未达标的对子" in quarter
+        and "C05 赵淑兰—H05 杨玉山：1/2" in quarter
+    )
 
 
 def test_hostile_names_are_escaped(story):

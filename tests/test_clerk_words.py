@@ -186,6 +186,7 @@ def test_every_list_and_report_takes_columns():
         " ".join(path)
         for path, cmd in _walk(_tree("en"), ["aidtrack"])
         if (path[-1] in ("list", "causes") or path[-2:-1] == ["report"])
+        and path[-2:] != ["report", "note"]  # writes the quarter's typical case: no columns to pick
         and not any("--columns" in p.opts for p in cmd.params)
     ]
     assert not missing, missing

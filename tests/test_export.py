@@ -107,9 +107,9 @@ def test_csv_columns_codes_and_yuan(register):
         "household,month,amount,source\nH01,2004-09,120.00,\nH01,2004-09,650.50,三轮车\n"
     )
     assert register("export", "aid").stdout == (
-        "household,date,kind,value,giver,note,measure\n"
-        "H01,2003-07-22,funds,700.00,C01,,\n"
-        "H03,2004-01-20,goods,99.99,局党委,春节米面油,\n"
+        "household,date,kind,value,giver,note,giver_type,measure\n"
+        "H01,2003-07-22,funds,700.00,C01,,,\n"
+        "H03,2004-01-20,goods,99.99,局党委,春节米面油,,\n"
     )
     header, *rows = register("export", "problems").stdout.splitlines()
     assert header.split(",") == list(FIELDS["problems"])

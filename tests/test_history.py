@@ -388,10 +388,12 @@ def test_problem_life_cycle_through_meetings(cli, tmp_path):
     ]
     # The quarter report's record: 2004Q3 studied 1, decided 1; overdue at Q4's end while open.
     q3 = json.loads(cli("report", "quarter", "2004Q3", "--format", "json").stdout)["totals"]["meetings"]
-    assert q3 == {"held": 1, "studied": 1, "decided": 1, "overdue": 0}
+    assert q3 == {"held": 1, "studied": 1, "decided": 1, "overdue": 0, "not_studied": 0}
     q4 = json.loads(cli("report", "quarter", "2004Q4", "--format", "json").stdout)["totals"]["meetings"]
-    assert q4 == {"held": 0, "studied": 0, "decided": 0, "overdue": 1}
-    assert "1 problem(s) at 1 meeting(s), 1 decided, 0 overdue" in cli("report", "quarter", "2004Q3").stdout
+    assert q4 == {"held": 0, "studied": 0, "decided": 0, "overdue": 1, "not_studied": 0}
+    assert "1 meeting(s), 1 problem(s) studied, 1 decided; 0 decision(s) overdue" in " ".join(
+        cli("report", "quarter", "2004Q3").stdout.split()
+    )
     md = cli("report", "household", "H01", "--format", "markdown").stdout
     assert "escalated 2004-08-20" in md and "studied 2004-09-28: 局里承担医药费 (due 2004-10-31)" in md
     cli("problem", "resolve", str(pid), "--date", "2004-11-05", "--note", "局里报销")
@@ -464,6 +466,6 @@ def test_committee_record_in_the_html_reports(cli):
     mid = cli("meeting", "add", "2004-08-10").stdout.strip()
     cli("meeting", "item", mid, "1", "--decision", "局里承担", "--due", "2004-08-31")
     html = cli("report", "quarter", "2004Q3", "--format", "html").stdout
-    assert "1 problem(s) at 1 meeting(s), 1 decided, 1 overdue" in html
+    assert "1 meeting(s), 1 problem(s) studied, 1 decided; 1 decision(s) overdue" in html
     page = cli("report", "household", "H01", "--format", "html").stdout
     assert "2004-07-05" in page and "studied 2004-08-10: 局里承担 (due 2004-08-31)" in page

@@ -88,9 +88,11 @@ def test_h01_aid_total_and_income_chart(demo):
     fen = demo.scalar(
         "SELECT sum(value) FROM aid WHERE household_id = (SELECT id FROM households WHERE code = 'H01')"
     )
-    assert fen == 327000  # 100 + 700 + 200 + 1000 + 150 + 300 + 400 + 420 = 3270 yuan
-    assert 'id="aid-total">3270.00<' in html
-    assert len(re.findall(r'<tr class="aid">', html)) == 8
+    # 100 + 60 + 700 + 200 + 1000 + 150 + 300 + 412 + 420 + 60 = 3402 yuan (the Mid-Autumn goods of
+    # both years, the check-up fees the hospital waived)
+    assert fen == 340200
+    assert 'id="aid-total">3,402.00<' in html
+    assert len(re.findall(r'<tr class="aid">', html)) == 10  # ten aid records of H01
 
     months = [
         m
@@ -123,13 +125,13 @@ def test_quarter_2004q3_one_row_per_pairing_and_the_totals(demo):
     assert {state for state, _ in rows} == {"met"}
     first = cells(rows[0][1])
     assert first[1:3] == ["C01 吴振国", "H01 刘香福"] and first[4] == "4 / 2"
-    assert first[10] == "820.00"  # 400 + 420 for H01
+    assert first[10] == "892.00"  # 412 + 420 + 60 for H01
     totals = dict(re.findall(r"<th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
     assert totals["Pairings"] == "10" and totals["Compliant pairings"] == "10 (100%)"
     assert totals["Visits this quarter"] == "30" and totals["Visits since the programme began"] == "148"
     assert totals["Escalated problems open at quarter end"] == "1"
-    # Aid: funds 400 + medical 4000 + 420 + 420 = 5240 yuan.
-    assert "5240.00 (funds 400.00, medical 4840.00)" in html
+    # Aid: funds 400 + goods 600 + medical 4120 + 420 + 420 = 5960 yuan.
+    assert "5,960.00 (funds 400.00, goods 600.00, medical 4,960.00)" in html  # thousands separated
     assert totals["Measures due / done / overdue this quarter"] == "3 / 3 / 1"
     attention = dict(re.findall(r'<tr class="attention"><th>([^<]*)</th><td>([^<]*)</td>', html))
     assert attention["Measures overdue"] == "H07 赵桂芝: 添置冰柜扩大经营 (due 2004-09-15)"
@@ -164,7 +166,14 @@ def test_chinese_labels(demo):
     assert "Signature" not in html and "Tracking register" not in html
     assert ">回访<" in html and ">对接<" in html and ">脱贫<" in html  # kinds and status in Chinese
     quarter = page(demo, "quarter", "2004Q2", lang="zh")
-    assert "每季汇总向局长汇报" in quarter and "Compliant" not in quarter
+    assert '<h1 lang="zh-CN">市直某局2004年第二季度“一帮一”帮扶工作汇总表</h1>' in quarter
+    assert "Compliant" not in quarter and "每季汇总向局长汇报" not in quarter
+    # What moved and what needs attention, in Chinese: C05 and C08 short of visits in 2004Q2.
+    assert (
+        "<h2>本季变化</h2>" in quarter
+        and "走访未达标的对子" in quarter
+        and "C05 赵淑兰—H05 杨玉山：1/2" in quarter
+    )
 
 
 def test_hostile_names_are_escaped(story):
@@ -289,3 +298,20 @@ def test_the_register_lists_the_named_members(story):
     assert "<td>王秀英</td>" in rows[1] and "慢性病" in rows[1] and "<td>2004-05-31</td>" in rows[1]
     bare = story("report", "household", "H02", "--format", "html").stdout
     assert 'class="member"' not in bare  # H02: three people counted, none named
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (("cadres", "2004"), ["C01", "吴振国"]),
+        (("grid", "2004"), ["C05", "1/2"]),
+        (("outcomes", "--as-of", "2004-09-30"), ["19,060.00"]),  # all aid to 09-30, thousands separated
+    ],
+)
+def test_every_report_the_readme_lists_prints_a_page(demo, args, expect):
+    """cadres, grid and outcomes have `--format html` too: an A4 page with their tables."""
+    html = demo("report", *args, "--format", "html").stdout
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html and "<table" in html
+    for text in expect:
+        assert text in html, text
+    assert "Read by the director" in html

@@ -55,10 +55,10 @@ def test_every_table_counted_and_summed_exactly(demo, tmp_path):
         count, total = one(f"SELECT count(*), sum({money}) FROM read_parquet('{out}/{table}.parquet')")
         assert (count, total) == (n, Decimal(fen) / 100)
         assert isinstance(total, Decimal)
-    # The demo's aid: 57 records worth 17,740 yuan.
+    # The demo's aid: 77 records worth 19,060 yuan.
     assert one(f"SELECT count(*), sum(value) FROM read_parquet('{out}/aid.parquet')") == (
-        57,
-        Decimal("17740.00"),
+        77,
+        Decimal("19060.00"),
     )
 
 
@@ -74,6 +74,7 @@ def test_column_types(demo, tmp_path):
         "giver": "VARCHAR",
         "note": "VARCHAR",
         "measure": "VARCHAR",
+        "giver_type": "VARCHAR",
         "household_id": "BIGINT",
         "giver_cadre_id": "BIGINT",
         "measure_id": "BIGINT",
@@ -152,7 +153,7 @@ def test_redact_refusals_and_missing_pyarrow(demo, tmp_path, monkeypatch):
         "Error: format: parquet needs pyarrow, which is not installed: pip install 'aidtrack[parquet]'"
     ]
     assert not (tmp_path / "y").exists()
-    assert sqlite3.connect(demo.db).execute("SELECT count(*) FROM aid").fetchone()[0] == 57
+    assert sqlite3.connect(demo.db).execute("SELECT count(*) FROM aid").fetchone()[0] == 77
 
 
 # -- the hand-off of a city: partitioned by unit and year, only what changed ----------------------
@@ -275,13 +276,13 @@ def test_quarter_sql_equals_the_report_on_the_demo(demo, tmp_path):
     demo("export", "all", "--format", "parquet", "--partition", "unit,year", "--out", str(out))
     assert_quarter_equal(demo, out, "2004Q3")
     assert_quarter_equal(demo, out, "2003Q4")
-    # the demo's 2004Q3 by hand (STORY.md): 10 pairings all compliant, 30 visits, 5,240 yuan of aid
+    # the demo's 2004Q3 by hand (STORY.md): 10 pairings all compliant, 30 visits, 5,960 yuan of aid
     row = duckdb_quarter(out, "2004Q3")["(this file)"]
     assert (row["pairings"], row["compliant"], row["visits"], row["aid_value"]) == (
         10,
         10,
         30,
-        Decimal("5240.00"),
+        Decimal("5960.00"),
     )
 
 

@@ -544,3 +544,59 @@ def test_visits_per_month_follow_every_change(cli, tmp_path):
     assert data["totals"]["visits_cumulative"] == cli.scalar(
         "SELECT count(*) FROM visits WHERE date <= '2026-09-30'"
     )
+
+
+def test_quarter_note_and_aid_by_whose_money(story):
+    """`report note` stores the clerk's case; aid says whose money it was (giver_type)."""
+    story(
+        "aid",
+        "add",
+        "H01",
+        "--kind",
+        "medical",
+        "--value",
+        "4120",
+        "--date",
+        "2004-08-24",
+        "--giver-type",
+        "waived",
+    )
+    story(
+        "aid",
+        "add",
+        "H01",
+        "--kind",
+        "funds",
+        "--value",
+        "200.5",
+        "--date",
+        "2004-08-25",
+        "--giver-type",
+        "干部个人",
+    )
+    assert story.rows("SELECT value, giver_type FROM aid WHERE date >= '2004-08-24' ORDER BY date") == [
+        (412000, "waived"),
+        (20050, "cadre"),
+    ]
+    ident = story("report", "note", "2004Q3", "刘香福术后返贫，回访发现").stdout.strip()
+    assert story.rows("SELECT id, quarter, text FROM quarter_notes") == [
+        (int(ident), "2004Q3", "刘香福术后返贫，回访发现")
+    ]
+    before = story.checksum()
+    story("report", "note", "2004Q3", "   ", code=2)
+    story("report", "note", "2004Q5", "x", code=2)
+    assert story.checksum() == before
+    data = json.loads(story("report", "quarter", "2004Q3", "--format", "json").stdout)
+    assert data["director"]["notes"][0]["text"] == "刘香福术后返贫，回访发现"
+    assert data["director"]["aid_by_source"]["waived"] == 4120.0
+    assert data["director"]["aid_by_source"]["cadre"] == 200.5
+    html = story("report", "quarter", "2004Q3", "--format", "html").stdout
+    assert "刘香福术后返贫，回访发现" in html and "fees waived 4,120.00" in html
+    # --redact masks the register's names inside the clerk's text too.
+    masked = json.loads(story("report", "quarter", "2004Q3", "--format", "json", "--redact").stdout)
+    assert masked["director"]["notes"][0]["text"] == "刘**术后返贫，回访发现"
+    # Another quarter's report does not print it.
+    assert "刘香福" not in json.dumps(
+        json.loads(story("report", "quarter", "2004Q2", "--format", "json").stdout)["director"]["notes"],
+        ensure_ascii=False,
+    )

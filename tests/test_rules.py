@@ -396,7 +396,7 @@ def test_the_register_shows_spending_and_livelihood_changes(demo):
     page = cli("report", "household", "H01").stdout
     assert "Livelihood changes (生计变更)" in page and "胃穿孔手术" in page
     html = cli("report", "household", "H01", "--format", "html").stdout
-    assert '<tr class="spending"><td>2003-10-16</td>' in html and "8000.00" in html
+    assert '<tr class="spending"><td>2003-10-16</td>' in html and "8,000.00" in html  # grouped in print
     assert '<tr class="livelihood"><td>2003-11-01</td>' in html
 
 

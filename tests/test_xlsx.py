@@ -68,10 +68,11 @@ def test_demo_exported_to_xlsx_reproduces_itself(cli, tmp_path):
     for kind in KINDS:
         assert restored[kind] == original[kind], kind
     # 11 + 1 cadres, 10 + 1 households, 27 + 1 statuses, 11 pairings, 149 visits, 16 problems,
-    # 166 income, 16 causes, 24 measures, 58 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
-    # household's counted people, #1 …), 1 livelihood change, 28 cases and their 115 steps.
+    # 166 income, 16 causes, 24 measures, 78 aid, 5 jobs, 1 monitoring, 28 + 1 members (each
+    # household's counted people, #1 …), 5 meetings and 3 meeting items, 1 livelihood change, 28
+    # cases and their 115 steps.
     assert sum(len(v) for v in original.values()) == (
-        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 58 + 5 + 1 + 29 + 1 + 28 + 115
+        12 + 11 + 28 + 11 + 149 + 16 + 166 + 16 + 24 + 78 + 5 + 1 + 29 + 5 + 3 + 1 + 28 + 115
     )
     assert copy.rows("SELECT situation, solved FROM visits WHERE date = '2004-12-28'") == [
         ("=SUM(A1:A2)", "#N/A")
@@ -86,7 +87,16 @@ def test_exported_cells_are_typed(cli, tmp_path):
     path = tmp_path / "aid.xlsx"
     cli("export", "aid", "--out", str(path))  # the extension says xlsx
     ws = openpyxl.load_workbook(path)["aid"]
-    assert [c.value for c in ws[1]] == ["household", "date", "kind", "value", "giver", "note", "measure"]
+    assert [c.value for c in ws[1]] == [
+        "household",
+        "date",
+        "kind",
+        "value",
+        "giver",
+        "note",
+        "giver_type",
+        "measure",
+    ]
     assert ws["A1"].font.b
     # First aid row of the demo: H01, 2003-07-08, goods, 100 yuan, 局党委.
     assert ws["B2"].value == dt.datetime(2003, 7, 8) and ws["B2"].is_date

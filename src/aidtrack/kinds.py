@@ -18,6 +18,7 @@ from typing import Literal
 
 from .model import (
     AID_KINDS,
+    AID_SOURCES,
     CASE_OUTCOMES,
     CAUSES,
     CHANNELS,
@@ -513,10 +514,22 @@ AID = Kind(
         # A cadre by code or unique name (giver_cadre_id), anything else (the unit, a drive) as text.
         _f("giver", zh=("捐助人", "帮扶人"), max_len=200, column=False, sql="coalesce(c.code, a.giver)"),
         _f("note", zh=("备注",), alias="a"),
+        # Whose money it was: a cadre's own, the unit's, another body's, or fees waived (免收).
+        _f("giver_type", "enum", ("出资方", "出资方类型"), choices=AID_SOURCES, alias="a"),
         # The measure of the household's plan it carries out (by its text or id): plan vs. done.
         _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="a")),
     ),
-    columns=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note", "measure_id"),
+    columns=(
+        "household_id",
+        "date",
+        "kind",
+        "value",
+        "giver_cadre_id",
+        "giver",
+        "note",
+        "measure_id",
+        "giver_type",
+    ),
     # Two equal gifts of one day (two bags of rice from two drives) are told apart by their note.
     natural_key=("household_id", "date", "kind", "value", "giver_cadre_id", "giver", "note"),
     source="aid a JOIN households h ON h.id = a.household_id LEFT JOIN cadres c ON c.id = a.giver_cadre_id",

@@ -12,6 +12,8 @@ OUT_OF_POVERTY = ("exited", "prosperous")
 VISIT_KINDS = ("initial", "regular", "followup")
 EVENTS = ("illness", "injury", "job_loss", "disaster", "family", "other")
 AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")
+#: Whose money an aid record was (出资方): a cadre's own, the unit's, another body's, fees waived.
+AID_SOURCES = ("cadre", "unit", "other", "waived")
 LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other")
 GENDERS = ("male", "female")
 #: A household member's relation to the head (户主 / 配偶 / 子女 / 父母 / 其他).
@@ -360,12 +362,14 @@ def yuan(fen: int | None) -> float | None:
     return None if fen is None else round(fen / 100, 2)
 
 
-def format_yuan(fen: int | None) -> str:
+def format_yuan(fen: int | None, grouped: bool = False) -> str:
+    """Fen as yuan with two decimals; `grouped`: thousands separated, as print shows it (4,350.00)."""
     if fen is None:
         return ""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    whole = f"{fen // 100:,}" if grouped else str(fen // 100)
+    return f"{sign}{whole}.{fen % 100:02d}"
 
 
 # --- one household, one plan (一户一策) and the monitoring after exit (防止返贫动态监测) ---------------
@@ -428,9 +432,11 @@ ZH_NAMES.update(
         "unstable": "脱贫不稳定户",
         "marginal": "边缘易致贫户",
         "sudden": "突发严重困难户",
+        "waived": "减免费用",
     }
 )
 FROM_ZH.update({zh: en for en, zh in ZH_NAMES.items()})
+FROM_ZH.update({"干部个人": "cadre", "个人": "cadre", "单位": "unit", "其他单位": "other", "免收": "waived"})
 FROM_ZH.update({"因病": "illness", "因残": "disability", "因学": "schooling", "因灾": "disaster"})
 
 #: How a clerk's roster words a cause of poverty (致贫原因), read as the enumeration (docs/roster.md).

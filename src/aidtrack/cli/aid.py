@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..i18n import _
-from ..model import AID_KINDS
+from ..model import AID_KINDS, AID_SOURCES
 from .common import (
     Columns,
     DateOpt,
@@ -50,6 +50,17 @@ Note = Annotated[
         "--note", help=_("What the aid was for (买三轮车); also tells two like gifts of a day apart.")
     ),
 ]
+GiverType = Annotated[
+    str | None,
+    typer.Option(
+        "--giver-type",
+        autocompletion=choices(*AID_SOURCES),
+        help=_(
+            "Whose money: cadre (干部个人, a cadre's own), unit (帮扶单位), other (another body),"
+            " waived (减免费用, fees waived)."
+        ),
+    ),
+]
 Measure = Annotated[
     str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
 ]
@@ -63,6 +74,7 @@ def add(
     date: DateOpt = None,
     giver: Giver = None,
     note: Note = None,
+    giver_type: GiverType = None,
     measure: Measure = None,
 ) -> None:
     """Record aid given to a household; prints the record id.
@@ -82,6 +94,7 @@ def add(
                 "date": date,
                 "giver": giver,
                 "note": note,
+                "giver_type": giver_type,
                 "measure": measure,
             },
             today(),
@@ -106,6 +119,7 @@ def edit(
     date: DateOpt = None,
     giver: Giver = None,
     note: Note = None,
+    giver_type: GiverType = None,
     measure: Measure = None,
 ) -> None:
     """Correct an aid record (audited).
@@ -115,7 +129,15 @@ def edit(
     edit_record(
         "aid",
         ident,
-        {"kind": kind, "value": value, "date": date, "giver": giver, "note": note, "measure": measure},
+        {
+            "kind": kind,
+            "value": value,
+            "date": date,
+            "giver": giver,
+            "note": note,
+            "giver_type": giver_type,
+            "measure": measure,
+        },
     )
 
 

@@ -73,6 +73,7 @@ TOP_LEVEL: dict[str, tuple[str, ...]] = {
     "transfer": ("import", "export"),
     "maintenance": ("backup", "restore", "doctor"),
     "merge": ("merge",),
+    "serve": ("serve",),
 }
 
 #: Global options that take a value: skipped when looking for the command's name on the command line.

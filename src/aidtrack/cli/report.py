@@ -12,7 +12,6 @@ import typer
 from ..i18n import _
 from .common import REPORT_FORMATS as FORMATS
 from .common import By, Columns, Out, UnitOpt, by_unit, command, format_option, open_db, output, picked, today
-from .common import ReportFormat as Format
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
@@ -21,6 +20,10 @@ app = typer.Typer(no_args_is_help=True)
 #: household's sections of different shapes: no CSV table).
 PAGE_FORMATS = (*FORMATS, "html")
 REGISTER_FORMATS = ("table", "json", "markdown", "html")
+
+PageFormat = Annotated[
+    str, format_option(_("table, json, csv, markdown or html (a printable A4 page)."), *PAGE_FORMATS)
+]
 
 Redact = Annotated[
     bool,
@@ -85,6 +88,17 @@ def _emit(
             show(module, data, fmt)
 
 
+def _page_of(db: Any, module: Any, data: dict[str, Any]) -> Callable[[], str]:
+    """The printable A4 page of a report laid out as a document (reports.html.document_page)."""
+
+    def page() -> str:
+        from ..reports import html
+
+        return html.document_page(db, _only_asked(module.document(data)))
+
+    return page
+
+
 def attend(db: Any, data: dict[str, Any], day: Any, redact: bool = False) -> None:
     """Add what needs the director's attention at the quarter's end (checks.attention) to the report."""
     from ..checks import attention
@@ -123,6 +137,16 @@ def quarter(
 
     fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
+    if period and period.strip().isdigit():
+        from ..model import AidtrackError
+
+        raise AidtrackError(
+            "quarter",
+            period,
+            _("is a year: a quarter is e.g. {year}Q3; the whole year: aidtrack report year {year}").format(
+                year=period.strip()
+            ),
+        )
     q = parse_quarter(period) if period else Quarter.of(today())
     db, masking = _redacting(redact)
     with masking:
@@ -139,12 +163,55 @@ def quarter(
 
 
 @command(app)
+def year(
+    period: Annotated[
+        str | None, typer.Argument(metavar="YEAR", help=_("e.g. 2004 (default: this year)."))
+    ] = None,
+    fmt: Annotated[
+        str, format_option(_("table, json, csv, markdown or html (a printable A4 page)."), *PAGE_FORMATS)
+    ] = "table",
+    redact: Redact = False,
+    unit: UnitOpt = None,
+    out: Out = None,
+    columns: Columns = None,
+) -> None:
+    """The year for the director: the quarters side by side and the year's movements; a year not
+    over is marked provisional.
+
+    Example: aidtrack report year 2004 --format html -o 2004.html
+    """
+    from ..model import AidtrackError
+    from ..parse import choice
+    from ..parse import period as parse_period
+    from ..reports import year as report
+
+    fmt = choice(fmt, PAGE_FORMATS, "format")
+    if period is None:
+        y = today().year
+    else:
+        start, _end, label = parse_period(period, "year")
+        if label != str(start.year):
+            raise AidtrackError("year", period, _("is not a year: use e.g. 2004"))
+        y = start.year
+    db, masking = _redacting(redact)
+    with masking:
+        data = report.build(db, y, today(), redact, unit=unit)
+
+        def page() -> str:
+            from ..reports import html
+
+            return html.year_page(db, data)
+
+        _emit(report, data, fmt, out, page)
+
+
+@command(app)
 def cadres(
     period: Annotated[
         str | None,
         typer.Argument(metavar="QUARTER|YEAR", help=_("2004Q3 or 2004 (default: the current quarter).")),
     ] = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     redact: Redact = False,
     by: By = None,
     unit: UnitOpt = None,
@@ -160,14 +227,13 @@ def cadres(
     from ..parse import period as parse_period
     from ..reports import cadres as report
 
-    fmt = choice(fmt, FORMATS, "format")
+    fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
     start, end, label = parse_period(period or str(Quarter.of(today())))
     db, masking = _redacting(redact)
     with masking:
-        _emit(
-            report, report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped), fmt, out
-        )
+        data = report.build(db, start, end, label, today(), redact, unit=unit, by_unit=grouped)
+        _emit(report, data, fmt, out, _page_of(db, report, data))
 
 
 @command(app)
@@ -210,7 +276,7 @@ def grid(
     year: Annotated[
         str | None, typer.Argument(metavar="YEAR", help=_("e.g. 2004 (default: this year)."))
     ] = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     redact: Redact = False,
     by: By = None,
     unit: UnitOpt = None,
@@ -225,7 +291,7 @@ def grid(
     from ..parse import choice, period
     from ..reports import grid as report
 
-    fmt = choice(fmt, FORMATS, "format")
+    fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
     if year is None:
         y = today().year
@@ -236,7 +302,8 @@ def grid(
         y = start.year
     db, masking = _redacting(redact)
     with masking:
-        _emit(report, report.build(db, y, today(), redact, unit=unit, by_unit=grouped), fmt, out)
+        data = report.build(db, y, today(), redact, unit=unit, by_unit=grouped)
+        _emit(report, data, fmt, out, _page_of(db, report, data))
 
 
 @command(app)
@@ -341,7 +408,7 @@ def outcomes(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help=_("The day to report on (default: today)."))
     ] = None,
-    fmt: Format = "table",
+    fmt: PageFormat = "table",
     redact: Redact = False,
     by: By = None,
     unit: UnitOpt = None,
@@ -355,9 +422,25 @@ def outcomes(
     from ..parse import choice, date
     from ..reports import outcomes as report
 
-    fmt = choice(fmt, FORMATS, "format")
+    fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
     day = date(as_of or today(), "as-of", today=today())
     db, masking = _redacting(redact)
     with masking:
-        _emit(report, report.build(db, day, redact, unit=unit, by_unit=grouped), fmt, out)
+        data = report.build(db, day, redact, unit=unit, by_unit=grouped)
+        _emit(report, data, fmt, out, _page_of(db, report, data))
+
+
+@command(app)
+def note(
+    period: Annotated[str, typer.Argument(metavar="QUARTER", help=_("The quarter it is about: 2004Q3."))],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The case in a sentence or two."))],
+) -> None:
+    """Write a typical case of the quarter (典型事例), printed in its quarter report; prints its id.
+
+    Example: aidtrack report note 2004Q3 "刘香福胃穿孔术后返贫，局长回访发现后……"
+    """
+    from ..ops import notes
+    from ..parse import quarter as parse_quarter
+
+    print(notes.add(open_db(), parse_quarter(period), text, today()))

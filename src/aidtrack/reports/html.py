@@ -24,7 +24,6 @@ from ..store import Store
 from .household import case_shown, reason_shown, steps_text
 
 FORM_TITLE = "跟踪问效登记表"
-QUARTER_TITLE = "每季汇总向局长汇报"
 
 #: The labels of the form in Chinese, used when the interface speaks Chinese and the message catalog
 #: does not translate them yet (the catalog, once it holds these msgids, takes precedence).
@@ -32,7 +31,7 @@ ZH = {
     "Unit": "单位",
     "{names} and {n} more": "{names}及另外 {n} 个单位",
     "Tracking register": "跟踪问效登记表",
-    "Quarterly summary for the director": "每季汇总向局长汇报",
+    "{unit}{quarter} “one helps one” summary": "{unit}{quarter}“一帮一”帮扶工作汇总表",
     "Code": "编号",
     "Head of household": "户主",
     "Members": "家庭人口",
@@ -193,7 +192,8 @@ def _fen(value: float | None) -> int | None:
 
 
 def _money(fen: int | None) -> str:
-    return format_yuan(fen)
+    """Fen as printed: yuan with two decimals, thousands separated (4,350.00)."""
+    return format_yuan(fen, grouped=True)
 
 
 FONTS = (
@@ -852,13 +852,17 @@ def quarter_page(db: Store, data: dict[str, Any]) -> str:
     return quarter_html(data, unit_name(db, codes))
 
 
-def quarter_html(data: dict[str, Any], unit: str | None) -> str:
-    english = _("Quarterly summary for the director") != QUARTER_TITLE
-    period = _("Quarter {quarter} ({start} – {end})").format(
-        **(data | {"quarter": quarter_name(data["quarter"])})
+def quarter_title(label: str, unit: str | None) -> str:
+    """〈unit〉2004年第三季度“一帮一”帮扶工作汇总表: the page's title, the unit's name first."""
+    return _("{unit}{quarter} “one helps one” summary").format(
+        unit=f"{unit} " if unit and language() != "zh" else unit or "", quarter=quarter_name(label)
     )
-    sub = _e(_("Quarterly summary for the director")) + " · " + _e(period) if english else _e(period)
-    head = _header(QUARTER_TITLE, sub, unit, "")
+
+
+def quarter_html(data: dict[str, Any], unit: str | None) -> str:
+    title = quarter_title(data["quarter"], unit)
+    period = _("{start} – {end}").format(**data)
+    head = _header(_e(title), _e(period), unit, "")
     body = [head]
     if "by_unit" in data:
         body.append(_unit_table(data))
@@ -867,11 +871,96 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
     else:
         body += [f"<h2>{_('Pairings')}</h2>", _pairings(data["pairings"])]
     body += [f"<h2>{_('Totals')}</h2>", _totals(data["totals"])]
+    if data.get("director") is not None:
+        from .quarter import director_lines
+
+        body += [f"<h2>{_e(_('What moved this quarter'))}</h2>", _fields(director_lines(data["director"]))]
     if data.get("attention") is not None:
         heading = _("What needs the director's attention")
         body += [f"<h2>{_e(heading)}</h2>", _attention(data["attention"])]
     body.append(_signatures(_("Reported by"), _("Read by the director")))
-    return _page(f"{QUARTER_TITLE} {_e(data['quarter'])}", body, landscape=True)
+    return _page(_e(title), body, landscape=True)
+
+
+def year_page(db: Store, data: dict[str, Any]) -> str:
+    """The year report (reports.year.build's data) as one printable landscape page."""
+    return year_html(data, unit_name(db))
+
+
+def year_html(data: dict[str, Any], unit: str | None) -> str:
+    from .year import document
+
+    doc = document(data)
+    table, moved = doc["sections"]
+    n = len(table["columns"])
+    head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in table["headers"]) + "</tr>"
+    rows = [
+        "<tr>"
+        + "".join(f'<td class="{"" if c == "figure" else "num"}">{_e(r[c])}</td>' for c in table["columns"])
+        + "</tr>"
+        for r in table["rows"]
+    ]
+    widths = [("", "28%", "")] + [("", f"{72 / (n - 1):.1f}%", "num")] * (n - 1)
+    body = [
+        _header(_e((unit or "") + doc["title"]), "", unit, ""),
+        f"<h2>{_e(table['title'])}</h2>",
+        _table(widths, rows, head=[head], cls="year"),
+        f'<p class="mark">{_e(table["legend"])}</p>',
+        f"<h2>{_e(moved['title'])}</h2>",
+        _fields(moved["rows"]),
+        _signatures(_("Reported by"), _("Read by the director")),
+    ]
+    return _page(_e(doc["title"]), body, landscape=True)
+
+
+def document_page(db: Store, doc: dict[str, Any], landscape: bool = True) -> str:
+    """Any report laid out as a document (the one its terminal table and Markdown print) as a
+    printable A4 page: its tables and fields, the unit above the title, a sign-off below."""
+    body = [_header(_e(doc["title"]), "", unit_name(db), "")]
+    if doc.get("empty"):
+        body.append(f'<p class="none">{_e(doc["empty"])}</p>')
+    for sec in doc.get("sections", []):
+        if sec.get("title"):
+            body.append(f"<h2>{_e(sec['title'])}</h2>")
+        if sec["kind"] == "fields":
+            body.append(_fields([(str(a), _text(b)) for a, b in sec["rows"]]))
+        elif sec["kind"] == "text":
+            body.append(f"<p>{_e(sec['text'])}</p>")
+        elif sec["kind"] == "trend":
+            body.append(f"<p>{_e(sec['first'])} – {_e(sec['last'])}</p>")
+        elif not sec["rows"]:
+            body.append(f'<p class="none">{_e(sec.get("empty") or _("Nothing recorded."))}</p>')
+        else:
+            cols = sec["columns"]
+            head = "<tr>" + "".join(f"<th>{_e(_(str(h)))}</th>" for h in sec["headers"]) + "</tr>"
+            rows = []
+            for r in sec["rows"]:
+                cls = ' class="total"' if r.get("_bold") else ""
+                cells = []
+                for c in cols:
+                    v = r.get(c)
+                    num = isinstance(v, (int, float)) and not isinstance(v, bool)
+                    cells.append(f'<td class="{"num" if num else ""}">{_e(_text(v))}</td>')
+                rows.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+            widths = [("", f"{100 / len(cols):.2f}%", "")] * len(cols)
+            body.append(_table(widths, rows, head=[head]))
+            if sec.get("legend"):
+                body.append(f'<p class="mark">{_e(sec["legend"])}</p>')
+    body.append(_signatures(_("Reported by"), _("Read by the director")))
+    return _page(_e(doc["title"]), body, landscape=landscape)
+
+
+def _text(value: Any) -> str:
+    """A document cell as print shows it: yes/no for a flag, amounts with thousands separated."""
+    if value is None:
+        return ""
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, float):
+        return format_yuan(round(value * 100), grouped=True)
+    return str(value)
 
 
 PAIRING_WIDTHS = [
@@ -965,7 +1054,7 @@ def _pairings(rows: list[dict[str, Any]]) -> str:
 
 
 def _totals(t: dict[str, Any]) -> str:
-    from .quarter import income_text
+    from .quarter import committee_text, income_text
 
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
     kinds = _sep().join(f"{_word(k)} {_money(_fen(v))}" for k, v in t["aid_by_kind"].items())
@@ -975,13 +1064,7 @@ def _totals(t: dict[str, Any]) -> str:
     )
     aid = _money(_fen(t["aid_value"])) + (_paren(kinds) if kinds else "")
     running = " " + _e(_("(in progress: {n} pending)").format(n=t["pending"])) if t.get("in_progress") else ""
-    committee = (
-        _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
-            **t["meetings"]
-        )
-        if t.get("meetings")
-        else ""
-    )
+    committee = committee_text(t["meetings"], t.get("escalation_days", 30)) if t.get("meetings") else ""
     pairs = [
         (_("Pairings"), _e(t["pairings"]), _("Compliant pairings"), f"{t['compliant']}{rate}{running}"),
         (
@@ -1013,7 +1096,7 @@ def _totals(t: dict[str, Any]) -> str:
         + f'<tr class="totals-row"><th>{_("Aid given this quarter, all households (yuan)")}</th>'
         f'<td colspan="3">{aid}</td></tr>'
         + (
-            f'<tr class="totals-row"><th>{_("Studied by the party committee this quarter")}</th>'
+            f'<tr class="totals-row"><th>{_("The party committee this quarter")}</th>'
             f'<td colspan="3">{_e(committee)}</td></tr>'
             if committee
             else ""
@@ -1026,12 +1109,14 @@ def _attention(att: dict[str, Any]) -> str:
     """The checks' findings at the quarter's end, one row per kind of finding."""
     from .quarter import attention_lines
 
-    rows = "".join(
-        f'<tr class="attention"><th>{_e(head)}</th><td>{_e(text)}</td></tr>'
-        for head, text in attention_lines(att)
-    )
+    return _fields(attention_lines(att), "attention")
+
+
+def _fields(lines: list[tuple[str, str]], kind: str = "moved") -> str:
+    """(heading, text) rows as a two-column table."""
+    rows = "".join(f'<tr class="{kind}"><th>{_e(head)}</th><td>{_e(text)}</td></tr>' for head, text in lines)
     return (
-        '<table class="info attention"><colgroup><col style="width:22%"><col style="width:78%">'
+        f'<table class="info {kind}"><colgroup><col style="width:22%"><col style="width:78%">'
         f"</colgroup><tbody>{rows}</tbody></table>"
     )
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, label, quarter_name, yuan
+from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, format_yuan, label, quarter_name, yuan
 from ..ops import facts, planfacts
 from ..ops.policy import Policy
-from ..ops.redact import redact_rows
+from ..ops.redact import mask_text, redact_rows
 from ..ops.units import Units, scope
 from ..store import Store
+from . import director
 from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
 
 CSV_COLUMNS = (
@@ -43,6 +46,10 @@ CSV_COLUMNS = (
     "measures_done",
     "measures_overdue",
     "visits_evidenced",
+    "moved",
+    "monitored",
+    "under_poverty_line",
+    "under_monitoring_line",
 )
 
 
@@ -89,49 +96,95 @@ def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None
     return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
 
 
-def build(
-    db: Store,
-    q: Quarter,
-    today: dt.date | None = None,
-    redact: bool = False,
-    unit: str | None = None,
-    by_unit: bool = False,
-) -> dict[str, Any]:
-    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
-    `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings."""
-    today = today or dt.date.today()
+@dataclass
+class Facts:
+    """Everything the quarter report reads from the register, gathered by `gather` (the queries);
+    `pairing_rows`, `_totals` and `_by_unit` compute from it without touching the database."""
+
+    q: Quarter
+    today: dt.date
+    pairings: list[dict]
+    units: Units | None
+    uid: int | None
+    #: One unit's report (`--unit`), each unit's totals (`--by unit`), or neither.
+    one_unit: bool
+    by_unit: bool
+    policy: Policy
+    cells: dict
+    problems: dict[int, dict[str, int]]
+    aid: dict[int, list[tuple[str, str, int]]]
+    income: dict[int, tuple[int, int, str]]
+    income_before: dict[int, tuple[int, int, str]]
+    status: dict[int, str]
+    sizes: facts.Sizes
+    cumulative: int
+    pairing_unit: dict = field(default_factory=dict)
+    visits_by_unit: dict = field(default_factory=dict)
+    placed: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def households(self) -> set[int]:
+        return {p["household_id"] for p in self.pairings}
+
+
+def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_unit: bool = False) -> Facts:
+    """The quarter's facts: a handful of set-based queries for the whole unit (module docstring)."""
     start, end = q.start, q.end
     pairings = facts.pairings_between(db, start, end)
     units, uid = scope(db, unit, by_unit)
     if units is not None and not by_unit:
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
-    quarter_cells = cells(db, pairings, [q], today, Policy(db))
-    problems = problem_counts(db, start, end)
-    aid = aid_by_household(db, start, end)
-    income, income_before = income_in(db, q), income_in(db, q.prev())
-    status = facts.status_at(db, end)
-    sizes = facts.sizes(db, {p["household_id"] for p in pairings})
+    policy = Policy(db)
+    f = Facts(
+        q=q,
+        today=today,
+        pairings=pairings,
+        units=units,
+        uid=uid,
+        one_unit=unit is not None,
+        by_unit=by_unit,
+        policy=policy,
+        cells=cells(db, pairings, [q], today, policy),
+        problems=problem_counts(db, start, end),
+        aid=aid_by_household(db, start, end),
+        income=income_in(db, q),
+        income_before=income_in(db, q.prev()),
+        status=facts.status_at(db, end),
+        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        cumulative=0,
+    )
     if units is None:
-        cumulative = visits_until(db, end)
+        f.cumulative = visits_until(db, end)
     else:
-        pairing_unit = units.pairings()
-        visits_by_unit = units.visits_until(end.isoformat())
-        cumulative = sum(visits_by_unit.values())
+        f.pairing_unit = units.pairings()
+        f.visits_by_unit = units.visits_until(end.isoformat())
+        f.cumulative = sum(f.visits_by_unit.values())
         if unit is not None:
-            problems = {pid: c for pid, c in problems.items() if pairing_unit[pid] == uid}
-            aid = {h: e for h, e in aid.items() if units.household[h] == uid}
-            cumulative = visits_by_unit.get(uid, 0)
+            f.problems = {pid: c for pid, c in f.problems.items() if f.pairing_unit[pid] == uid}
+            f.aid = {h: e for h, e in f.aid.items() if units.household[h] == uid}
+            f.cumulative = f.visits_by_unit.get(uid, 0)
+    # Job placements (帮就业) that began in the quarter, per household.
+    f.placed = dict(
+        db.execute(
+            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+    )
+    return f
 
-    label, start_iso, end_iso = str(q), start.isoformat(), end.isoformat()
+
+def pairing_rows(f: Facts) -> tuple[list[dict[str, Any]], dict[int, tuple[int, int, int]]]:
+    """One row per pairing of the quarter, and each paired household's income in it (fen in all,
+    months recorded, person-months): computed from the facts alone."""
+    label, start_iso, end_iso = str(f.q), f.q.start.isoformat(), f.q.end.isoformat()
     rows = []
-    #: Each paired household's average month and income per person in the quarter, in fen.
-    earned: dict[int, tuple[int, int]] = {}
+    earned: dict[int, tuple[int, int, int]] = {}
     no_problems: dict[str, int] = {}
-    for p in pairings:
+    for p in f.pairings:
         hid = p["household_id"]
-        cell = quarter_cells[(p["id"], label)]
-        pr = problems.get(p["id"], no_problems)
-        entries = aid.get(hid)
+        cell = f.cells[(p["id"], label)]
+        pr = f.problems.get(p["id"], no_problems)
+        entries = f.aid.get(hid)
         if entries:
             active = span(p, start_iso, end_iso)
             assert active is not None  # pairings_between: only pairings active in the quarter
@@ -139,10 +192,11 @@ def build(
             aid_fen = sum(v for day, _, v in entries if first <= day <= last)
         else:
             aid_fen = 0
-        cur = income.get(hid)
-        avg, per_person, change = _income(cur, income_before.get(hid), person_months(sizes, hid, cur))
-        if avg is not None and per_person is not None:
-            earned[hid] = (avg, per_person)
+        cur = f.income.get(hid)
+        pm = person_months(f.sizes, hid, cur)
+        avg, per_person, change = _income(cur, f.income_before.get(hid), pm)
+        if cur is not None and pm:
+            earned[hid] = (cur[0], cur[1], pm)
         rows.append(
             {
                 "cadre": p["cadre"],
@@ -168,89 +222,155 @@ def build(
                 "income_monthly_avg": yuan(avg),
                 "income_per_person": yuan(per_person),
                 "income_change": yuan(change),
-                "status": status.get(hid),
+                "status": f.status.get(hid),
             }
         )
+    return rows, earned
 
-    _measures(db, pairings, rows, start_iso, end_iso)
-    _evidenced(db, pairings, rows, start_iso, end_iso)
-    # Job placements (帮就业) that began in the quarter, per household.
-    placed = dict(
-        db.execute(
-            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
-            [start_iso, end_iso],
-        ).fetchall()
-    )
-    totals = _totals(
-        rows,
-        {p["household_id"] for p in pairings},
-        status,
-        aid,
-        problems.values(),
-        cumulative,
-        earned,
-        placed,
-    )
+
+def build(
+    db: Store,
+    q: Quarter,
+    today: dt.date | None = None,
+    redact: bool = False,
+    unit: str | None = None,
+    by_unit: bool = False,
+) -> dict[str, Any]:
+    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
+    `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings.
+
+    The facts (gather), the rows and totals computed from them (pairing_rows, _totals), then the
+    committee's record and the director's half (reports.director)."""
+    today = today or dt.date.today()
+    f = gather(db, q, today, unit, by_unit)
+    start, end, label = q.start, q.end, str(q)
+    rows, earned = pairing_rows(f)
+    _measures(db, f.pairings, rows, start.isoformat(), end.isoformat())
+    _evidenced(db, f.pairings, rows, start.isoformat(), end.isoformat())
+    totals = _totals(rows, f.households, f.status, f.aid, f.problems.values(), f.cumulative, earned, f.placed)
     # The quarter still running, and the party committee's record: a merged unit's meetings are its
     # own (meetings.unit_id), so each unit's row has its committee's and the totals the whole file's.
     in_progress = end >= today
-    committee = uid if unit is not None else EVERY_UNIT
-    totals.update({"in_progress": in_progress, "meetings": meetings_in(db, start, end, committee)})
+    committee = f.uid if unit is not None else EVERY_UNIT
+    limit = f.policy.value("escalation_days", end)
+    totals.update(
+        {
+            "in_progress": in_progress,
+            "meetings": meetings_in(db, start, end, committee, limit),
+            "escalation_days": limit,
+        }
+    )
+    head = {"quarter": label, "start": start.isoformat(), "end": end.isoformat()}
     if by_unit:
-        assert units is not None
-        committees = meetings_by_unit(db, start, end)
+        committees = meetings_by_unit(db, start, end, limit)
         return {
-            "quarter": label,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
+            **head,
             "by_unit": [
                 {
                     **u,
                     "in_progress": in_progress,
                     "meetings": committees.get(u_id, dict(NO_MEETINGS)),
+                    "escalation_days": limit,
                 }
-                for u_id, u in _by_unit(
-                    units, pairings, rows, status, aid, problems, pairing_unit, visits_by_unit, earned, placed
-                )
+                for u_id, u in _by_unit(f, rows, earned)
             ],
             "totals": totals,
         }
+    units, uid = f.units, f.uid
+    poverty = f.policy.value("poverty_line", end)
+    keep = (lambda h: True) if units is None else (lambda h: units.household.get(h) == uid)
+    moved = director.build(
+        db,
+        start,
+        end,
+        keep,
+        f.status,
+        {h: (total, pm) for h, (total, _months, pm) in earned.items()},
+        (100 * poverty, poverty * f.policy.value("watch_ratio", end)),
+        label,
+        uid if unit is not None else False,
+    )
+    _what_moved(rows, moved)
+    if redact:
+        moved["moved"] = {k: redact_rows(v) for k, v in moved["moved"].items()}
+        # Free text the clerk and the committee wrote: the register's names masked too.
+        moved["notes"] = [{**n, "text": mask_text(n["text"])} for n in moved["notes"]]
+        for m in moved["meetings"]:
+            m["items"] = [
+                {k: mask_text(v) if isinstance(v, str) else v for k, v in i.items()} for i in m["items"]
+            ]
     return {
-        "quarter": label,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        **head,
         "pairings": redact_rows(rows) if redact else rows,
         "totals": totals,
+        "director": moved,
     }
+
+
+def _what_moved(rows: list[dict[str, Any]], d: dict[str, Any]) -> None:
+    """Each pairing row's household's part of the director's half: its movements this quarter
+    (`exited 2004-04-08`, `;`-joined), its monitoring category at quarter end, whether its income
+    per person was under the poverty line and under the monitoring line (None: no income recorded)."""
+    moves: dict[str, list[str]] = {}
+    for key, entries in d["moved"].items():
+        for e in entries:
+            moves.setdefault(e["household"], []).append(f"{key} {e['date']}")
+    lines = d["lines"]
+    for r in rows:
+        code = r["household"]
+        known = r["income_per_person"] is not None
+        r.update(
+            moved="; ".join(moves.get(code, [])) or None,
+            monitored=d["monitoring"]["households"].get(code),
+            under_poverty_line=(code in lines["under_poverty_line"]) if known else None,
+            under_monitoring_line=(code in lines["under_monitoring_line"]) if known else None,
+        )
 
 
 #: meetings_in of the whole file (every unit's meetings).
 EVERY_UNIT = -1
 #: A committee record with nothing in it.
-NO_MEETINGS = {"held": 0, "studied": 0, "decided": 0, "overdue": 0}
+NO_MEETINGS = {"held": 0, "studied": 0, "decided": 0, "overdue": 0, "not_studied": 0}
 
 
-def meetings_in(db: Store, start: dt.date, end: dt.date, unit: int | None = EVERY_UNIT) -> dict[str, int]:
+def meetings_in(
+    db: Store, start: dt.date, end: dt.date, unit: int | None = EVERY_UNIT, limit: int = 30
+) -> dict[str, int]:
     """The party committee's record of the quarter: meetings held, problems studied at them, those
-    decided (a decision recorded), and decisions overdue at quarter end (deadline passed, problem
-    still open then), whichever meeting took them. `unit`: one unit's committee (a city file's
-    merged meetings are their unit's; None: the file's own meetings); EVERY_UNIT: the whole file."""
+    decided (a decision recorded), decisions overdue at quarter end (deadline passed, problem still
+    open then), whichever meeting took them, and escalated problems not studied within `limit`
+    days (escalation_days: escalated longer ago, still open, at no meeting by quarter end). `unit`:
+    one unit's committee (a city file's merged meetings are their unit's; None: the file's own
+    meetings); EVERY_UNIT: the whole file."""
     if unit == EVERY_UNIT:
-        return _committees(db, start, end, "0").get(0, dict(NO_MEETINGS))
-    return meetings_by_unit(db, start, end).get(unit, dict(NO_MEETINGS))
+        return _committees(db, start, end, "0", limit).get(0, dict(NO_MEETINGS))
+    return meetings_by_unit(db, start, end, limit).get(unit, dict(NO_MEETINGS))
 
 
-def meetings_by_unit(db: Store, start: dt.date, end: dt.date) -> dict[int | None, dict[str, int]]:
-    """meetings_in for every unit at once (unit id, None for the file's own): two grouped queries,
-    not two per unit (a province has hundreds)."""
-    return _committees(db, start, end, "mt.unit_id")
+def meetings_by_unit(
+    db: Store, start: dt.date, end: dt.date, limit: int = 30
+) -> dict[int | None, dict[str, int]]:
+    """meetings_in for every unit at once (unit id, None for the file's own): three grouped
+    queries, not three per unit (a province has hundreds)."""
+    return _committees(db, start, end, "mt.unit_id", limit)
 
 
-def _committees(db: Store, start: dt.date, end: dt.date, group: str) -> dict[Any, dict[str, int]]:
+def _committees(db: Store, start: dt.date, end: dt.date, group: str, limit: int) -> dict[Any, dict[str, int]]:
     """The committee records grouped by `group` (a column of `meetings mt`, or a constant: the whole
-    file as one group). Two queries."""
+    file as one group; a problem not studied belongs to its household's unit). Three queries."""
     first, last = start.isoformat(), end.isoformat()
     out: dict[Any, dict[str, int]] = {}
+    for key, waiting in db.execute(
+        f"SELECT {group.replace('mt.', 'h.')}, count(*) FROM problems pr"
+        " JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id"
+        " JOIN households h ON h.id = p.household_id"
+        " WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < :limit"
+        " AND (pr.resolved_on IS NULL OR pr.resolved_on > :end)"
+        " AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " WHERE mi.problem_id = pr.id AND mt.date <= :end) GROUP BY 1",
+        {"limit": (end - dt.timedelta(days=limit)).isoformat(), "end": last},
+    ):
+        out.setdefault(key, dict(NO_MEETINGS))["not_studied"] = waiting
     for key, held, studied, decided in db.execute(
         f"SELECT {group}, count(DISTINCT mt.id), count(DISTINCT mi.problem_id),"
         " count(DISTINCT CASE WHEN mi.decision IS NOT NULL THEN mi.problem_id END)"
@@ -258,7 +378,7 @@ def _committees(db: Store, start: dt.date, end: dt.date, group: str) -> dict[Any
         " WHERE mt.date BETWEEN :first AND :end GROUP BY 1",
         {"first": first, "end": last},
     ):
-        out[key] = {"held": held, "studied": studied, "decided": decided, "overdue": 0}
+        out.setdefault(key, dict(NO_MEETINGS)).update(held=held, studied=studied, decided=decided)
     for key, overdue in db.execute(
         f"SELECT {group}, count(DISTINCT mi.problem_id) FROM meeting_items mi"
         " JOIN meetings mt ON mt.id = mi.meeting_id JOIN problems pr ON pr.id = mi.problem_id"
@@ -277,17 +397,22 @@ def _totals(
     aid: dict[int, list[tuple[str, str, int]]],
     problems,
     cumulative: int,
-    earned: dict[int, tuple[int, int]],
+    earned: dict[int, tuple[int, int, int]],
     placed: dict[int, int],
 ) -> dict[str, Any]:
     """The totals of some pairing rows: of the whole file, or of one unit's.
 
     Income, over the paired households with income recorded in the quarter, each counted once
-    (`earned`: a household's average month and income per person, in fen, as its pairing rows
-    show them): income_monthly is the sum of their average months, income_per_person the mean of
-    their incomes per person, to the fen, half up (as examples/duckdb/quarter.sql).
+    (`earned`: a household's fen in all, months recorded and person-months): income_monthly is the
+    sum of their average months; income_per_person the mean of their incomes per person as their
+    rows show them (each household's total ÷ its person-months, to the fen; averaged over
+    households, as examples/duckdb/quarter.sql); income_per_person_month the
+    whole total ÷ all their person-months. Each is summed exactly and rounded once, to the fen, half
+    up: 16,950 yuan over 3 months is 5,650.00, not three rounded thirds added.
     """
     incomes = [earned[h] for h in sorted(households) if h in earned]
+    monthly = sum((Fraction(total, months) for total, months, _pm in incomes), Fraction(0))
+    shown_pp = [half_up(total, pm) for total, _m, pm in incomes]  # as the pairing rows show them
     by_kind: Counter[str] = Counter()
     for entries in aid.values():
         for _day, kind, value in entries:
@@ -305,8 +430,11 @@ def _totals(
         "households_by_status": dict(sorted(by_status.items())),
         "problems_open_escalated": sum(c["open_escalated"] for c in problems),
         "income_households": len(incomes),
-        "income_monthly": yuan(sum(avg for avg, _pp in incomes)) if incomes else None,
-        "income_per_person": yuan(half_up(sum(pp for _avg, pp in incomes), len(incomes)))
+        "income_monthly": yuan(_round(monthly)) if incomes else None,
+        "income_per_person": yuan(half_up(sum(shown_pp), len(shown_pp))) if incomes else None,
+        "income_per_person_month": yuan(
+            half_up(sum(t for t, _m, _p in incomes), sum(p for _t, _m, p in incomes))
+        )
         if incomes
         else None,
         **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
@@ -315,35 +443,33 @@ def _totals(
     }
 
 
+def _round(x: Fraction) -> int:
+    """An exact sum of fen to whole fen, half up (reports.common.half_up)."""
+    return half_up(x.numerator, x.denominator)
+
+
 def _by_unit(
-    units: Units,
-    pairings: list[dict],
-    rows: list[dict],
-    status: dict[int, str],
-    aid: dict,
-    problems: dict,
-    pairing_unit: dict,
-    visits_by_unit: dict,
-    earned: dict[int, tuple[int, int]],
-    placed: dict[int, int],
+    f: Facts, rows: list[dict], earned: dict[int, tuple[int, int, int]]
 ) -> list[tuple[int | None, dict[str, Any]]]:
     """Each unit's id and totals, from the same pairing rows grouped by the household's unit; every
     listed unit has its row (one with only its committee's meetings too)."""
-    paired = units.grouped(zip(pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
-    given = units.grouped(aid.items(), lambda he: units.household[he[0]])
-    raised = units.grouped(problems.items(), lambda pc: pairing_unit[pc[0]])
+    units = f.units
+    assert units is not None
+    paired = units.grouped(zip(f.pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
+    given = units.grouped(f.aid.items(), lambda he: units.household[he[0]])
+    raised = units.grouped(f.problems.items(), lambda pc: f.pairing_unit[pc[0]])
     out = []
     for u in dict.fromkeys([*units.listed(), *paired, *given, *raised]):
         pairs = paired.get(u, [])
         figures = _totals(
             [r for _p, r in pairs],
             {p["household_id"] for p, _r in pairs},
-            status,
+            f.status,
             dict(given.get(u, [])),
             [c for _pid, c in raised.get(u, [])],
-            visits_by_unit.get(u, 0),
+            f.visits_by_unit.get(u, 0),
             earned,
-            placed,
+            f.placed,
         )
         out.append((u, {"unit": units.names[u], **figures}))
     return out
@@ -409,14 +535,34 @@ def csv_rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], tuple[str, ...
 
 
 def income_text(t: dict[str, Any]) -> str:
-    """The totals' income in a line: the households' months added up, per person, how many."""
+    """The totals' income in a line: the households' months added up, the mean of their incomes per
+    person and the total over all person-months, how many households."""
     if not t["income_households"]:
         return _("none recorded")
-    return _("{monthly} (per person {per_person}), {n} household(s) with income recorded").format(
-        monthly=f"{t['income_monthly']:.2f}",
-        per_person=f"{t['income_per_person']:.2f}",
+    text = _(
+        "{monthly}; households' incomes per person averaged {per_person}, {n} household(s) with income recorded"
+    ).format(
+        monthly=money(t["income_monthly"]),
+        per_person=money(t["income_per_person"]),
         n=t["income_households"],
     )
+    if t.get("income_per_person_month") is not None:
+        text += _("; total ÷ person-months {value}").format(value=money(t["income_per_person_month"]))
+    return text
+
+
+def money(value: float | None) -> str:
+    """Yuan as print shows it: two decimals, thousands separated (12,345.60)."""
+    return "" if value is None else format_yuan(round(value * 100), grouped=True)
+
+
+def committee_text(m: dict[str, int], limit: int) -> str:
+    """The committee's quarter in a line: meetings, problems studied and decided, decisions overdue,
+    and escalated problems not studied within escalation_days, apart."""
+    return _(
+        "{held} meeting(s), {studied} problem(s) studied, {decided} decided; {overdue} decision(s) overdue;"
+        " {not_studied} escalated problem(s) not studied within {days} days"
+    ).format(**{"not_studied": 0, **m}, days=limit)
 
 
 def _signed(value: float | None) -> str | None:
@@ -459,7 +605,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         for r in data["pairings"]
     ]
     rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
-    kinds = _(", ").join(f"{label(k)} {v:.2f}" for k, v in t["aid_by_kind"].items())
+    kinds = _(", ").join(f"{label(k)} {money(v)}" for k, v in t["aid_by_kind"].items())
     totals = [
         (_("Pairings"), t["pairings"]),
         (
@@ -469,19 +615,14 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         ),
         (_("Visits this quarter"), t["visits"]),
         (_("Visits since the programme began"), t["visits_cumulative"]),
-        (_("Aid given this quarter (yuan)"), f"{t['aid_value']:.2f}" + (f" ({kinds})" if kinds else "")),
+        (_("Aid given this quarter (yuan)"), money(t["aid_value"]) + (f" ({kinds})" if kinds else "")),
         (
             _("Households by status at quarter end"),
             _(", ").join(f"{label(k)} {v}" for k, v in t["households_by_status"].items()),
         ),
         (_("Escalated problems open at quarter end"), t["problems_open_escalated"]),
         (_("Income this quarter (yuan a month)"), income_text(t)),
-        (
-            _("Studied by the party committee this quarter"),
-            _("{studied} problem(s) at {held} meeting(s), {decided} decided, {overdue} overdue").format(
-                **t["meetings"]
-            ),
-        ),
+        (_("The party committee this quarter"), committee_text(t["meetings"], t["escalation_days"])),
     ]
     plan = [
         (
@@ -492,8 +633,16 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     ]
     evidenced = _evidence_line(t)
     attention = []
+    if data.get("director") is not None:
+        attention.append(
+            {
+                "kind": "fields",
+                "title": _("What moved this quarter"),
+                "rows": director_lines(data["director"]),
+            }
+        )
     if data.get("attention") is not None:
-        attention = [
+        attention.append(
             {
                 "kind": "fields",
                 "title": _("What needs the director's attention at {day}").format(
@@ -501,7 +650,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 ),
                 "rows": attention_lines(data["attention"]),
             }
-        ]
+        )
     return {
         "title": title,
         "sections": [
@@ -615,9 +764,54 @@ def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
                         problem=r["problem"],
                         raised=r["raised"],
                         days=r["days_open"],
-                        late=_(", past the deadline") if r["overdue"] else "",
+                        late=(
+                            _(", studied {date}, due {due}").format(date=r["studied"], due=r["due"] or "—")
+                            if r.get("studied")
+                            else ""
+                        )
+                        + (_(", past the deadline") if r["overdue"] else ""),
                     )
                     for r in att["escalations_open"]
+                ]
+            ),
+        ),
+        (
+            _("Pairings short of visits"),
+            join(
+                [
+                    _("{cadre} {cadre_name} – {household} {name}: {visits}/{required}").format(
+                        cadre=r["cadre"],
+                        cadre_name=r["cadre_name"],
+                        household=r["household"],
+                        name=r["household_name"],
+                        visits=r["visits"],
+                        required=r["required"],
+                    )
+                    for r in att.get("visits_short", [])
+                ]
+            ),
+        ),
+        (
+            _("Problems open past the limit, neither solved nor escalated"),
+            join(
+                [
+                    _("{household} {name}: {problem} (raised {raised}, {days} days)").format(
+                        household=r["household"],
+                        name=r["household_name"],
+                        problem=r["problem"],
+                        raised=r["raised"],
+                        days=r["days_open"],
+                    )
+                    for r in att.get("problems_unhandled", [])
+                ]
+            ),
+        ),
+        (
+            _("Candidates for monitoring"),
+            join(
+                [
+                    f"{r['household']} {r['household_name']} ({label(r['category'])})"
+                    for r in att.get("monitor_candidates", [])
                 ]
             ),
         ),
@@ -633,3 +827,112 @@ def attention_lines(att: dict[str, Any]) -> list[tuple[str, str]]:
             ),
         ),
     ]
+
+
+def _households(rows: list[dict[str, Any]], dated: bool = True) -> str:
+    names = [
+        f"{r['household']} {r['household_name']}" + (f" ({r['date']})" if dated and r.get("date") else "")
+        for r in rows
+    ]
+    return _("; ").join(names)
+
+
+#: The movements as the report names them.
+MOVE_NAMES = {
+    "enrolled": N_("Entered the programme"),
+    "exited": N_("Exited poverty"),
+    "prosperous": N_("Became prosperous"),
+    "relapsed": N_("Relapsed"),
+    "monitoring_entered": N_("Entered monitoring"),
+    "monitoring_left": N_("Left monitoring (risk eliminated)"),
+}
+
+
+def director_lines(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """What moved and what the director reads beside the pairings, one (heading, text) each."""
+    none = _("none")
+    lines: list[tuple[str, str]] = []
+    for key, rows in d["moved"].items():
+        lines.append((_(MOVE_NAMES[key]), f"{len(rows)}: {_households(rows)}" if rows else "0"))
+    mon = d["monitoring"]
+    lines.append(
+        (
+            _("Monitored at quarter end"),
+            f"{mon['total']}"
+            + (
+                " (" + _(", ").join(f"{label(c)} {n}" for c, n in mon["by_category"].items()) + ")"
+                if mon["by_category"]
+                else ""
+            ),
+        )
+    )
+    ln = d["lines"]
+    lines.append(
+        (
+            _("Under the poverty line ({line} a person a month)").format(line=money(ln["poverty_line"])),
+            _("{n} of {of} household(s) with income recorded").format(
+                n=len(ln["under_poverty_line"]), of=ln["households_with_income"]
+            )
+            + (f": {_(', ').join(ln['under_poverty_line'])}" if ln["under_poverty_line"] else ""),
+        )
+    )
+    lines.append(
+        (
+            _("Under the monitoring line ({line})").format(line=money(ln["monitoring_line"])),
+            _("{n} of {of} household(s) with income recorded").format(
+                n=len(ln["under_monitoring_line"]), of=ln["households_with_income"]
+            )
+            + (f": {_(', ').join(ln['under_monitoring_line'])}" if ln["under_monitoring_line"] else ""),
+        )
+    )
+    lines.append(
+        (
+            _("Aid by whose money (yuan)"),
+            _(", ").join(
+                f"{_(SOURCE_NAMES[k]) if k in SOURCE_NAMES else label(k)} {money(v)}"
+                for k, v in d["aid_by_source"].items()
+            )
+            or none,
+        )
+    )
+    lines.append(
+        (
+            _("Livelihoods of the households out of poverty"),
+            _(", ").join(
+                f"{label(k) if k != 'unrecorded' else _('unrecorded')} {n}"
+                for k, n in d["livelihoods"].items()
+            )
+            or none,
+        )
+    )
+    lines.append(
+        (
+            _("People in work at quarter end"),
+            _("{people} in {households} household(s)").format(**d["in_work"]),
+        )
+    )
+    held = [
+        _("{date}: {items}").format(
+            date=m["date"],
+            items=_("; ").join(
+                f"{i['household']} {i['problem']}"
+                + (" → " + i["decision"] if i["decision"] else " → " + _("no decision recorded"))
+                for i in m["items"]
+            )
+            or _("nothing studied"),
+        )
+        for m in d["meetings"]
+    ]
+    lines.append((_("Committee meetings this quarter"), " | ".join(held) if held else _("not held")))
+    lines.append((_("Typical cases"), " | ".join(n["text"] for n in d["notes"]) if d["notes"] else none))
+    return lines
+
+
+#: Whose money, as the report names it.
+SOURCE_NAMES = {
+    "cadre": N_("cadres' own money"),
+    "unit": N_("the unit"),
+    "other": N_("other bodies"),
+    "waived": N_("fees waived"),
+    "unrecorded": N_("not recorded"),
+}

@@ -595,21 +595,6 @@ def m0010_spending_livelihood(db: Database) -> None:
     _run(db, _V10)
 
 
-KNOWN = [
-    "0001_initial",
-    "0002_units",
-    "0003_unit_identity",
-    "0004_perf",
-    "0005_members_meetings",
-    "0006_plans_monitoring",
-    "0007_assessments",
-    "0008_merge_all_kinds",
-    "0009_cases",
-    "0010_spending_livelihood",
-    "0012_submissions",
-]
-
-
 _V12 = """
 ALTER TABLE visits ADD COLUMN device_start TEXT;
 ALTER TABLE visits ADD COLUMN device_end TEXT;
@@ -643,3 +628,38 @@ def m0012_submissions(db: Database) -> None:
     (the form's start and end, the device, the location), a household's location, and the ledger
     of submissions imported from ODK Central or KoboToolbox."""
     _run(db, _V12)
+
+
+_V13 = """
+ALTER TABLE aid ADD COLUMN giver_type TEXT CHECK (giver_type IN ('cadre','unit','other','waived'));
+CREATE TABLE quarter_notes (
+    id INTEGER PRIMARY KEY,
+    quarter TEXT NOT NULL CHECK (quarter GLOB '[0-9][0-9][0-9][0-9]Q[1-4]'),
+    text TEXT NOT NULL CHECK (length(text) >= 1),
+    written TEXT NOT NULL CHECK (date(written) = written)
+);
+CREATE INDEX quarter_notes_quarter ON quarter_notes(quarter, id)
+"""
+
+
+@migrations(name="0013_quarter_notes")
+def m0013_quarter_notes(db: Database) -> None:
+    """What the director reads: aid says whose money it was (`giver_type`: a cadre's own, the unit's,
+    another body's, fees waived), and the clerk's typical cases of a quarter (`report note`)."""
+    _run(db, _V13)
+
+
+KNOWN = [
+    "0001_initial",
+    "0002_units",
+    "0003_unit_identity",
+    "0004_perf",
+    "0005_members_meetings",
+    "0006_plans_monitoring",
+    "0007_assessments",
+    "0008_merge_all_kinds",
+    "0009_cases",
+    "0010_spending_livelihood",
+    "0012_submissions",
+    "0013_quarter_notes",
+]

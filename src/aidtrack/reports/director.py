@@ -1,0 +1,148 @@
+"""What the director reads beside the pairings (the quarter report's second half): what moved in
+the quarter, monitoring, the lines, whose money the aid was, livelihoods and work, the committee's
+meetings and the clerk's typical cases.
+
+Plain data from a few set-based queries over the quarter; `keep(household_id)` scopes them to one
+unit's households (a city file) or keeps every household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from ..model import AID_SOURCES, LIVELIHOODS, MONITOR_CATEGORIES, OUT_OF_POVERTY, STATUSES, yuan
+from ..ops import notes
+from ..store import Store
+from .common import half_up
+
+#: The movements of a quarter, in the order the report prints them.
+MOVES = (*STATUSES, "monitoring_entered", "monitoring_left")
+
+
+def _named(db: Store) -> dict[int, tuple[str, str]]:
+    return {hid: (code, name) for hid, code, name in db.execute("SELECT id, code, name FROM households")}
+
+
+def build(
+    db: Store,
+    start: dt.date,
+    end: dt.date,
+    keep: Callable[[int], bool],
+    status: dict[int, str],
+    per_person: dict[int, tuple[int, int]],
+    lines: tuple[int, int],
+    label: str,
+    unit: int | None | bool = False,
+) -> dict[str, Any]:
+    """The director's half of the quarter [start, end].
+
+    `status`: each household's status at `end`; `per_person`: each household's (fen, person-months)
+    of income recorded in the quarter; `lines`: the poverty line and the monitoring line at `end`, in
+    hundredths of a fen per person a month (the monitoring line is the poverty line × watch_ratio %,
+    kept exact). A household is under a line when its income ÷ its person-months is.
+    """
+    first, last = start.isoformat(), end.isoformat()
+    who = _named(db)
+
+    def entry(hid: int, day: str | None = None, **more: Any) -> dict[str, Any]:
+        code, name = who[hid]
+        return {"household": code, "household_name": name, **({"date": day} if day else {}), **more}
+
+    moved: dict[str, list[dict[str, Any]]] = {k: [] for k in MOVES}
+    for hid, st, day in db.execute(
+        "SELECT household_id, status, date FROM statuses WHERE date BETWEEN ? AND ? ORDER BY date, id",
+        [first, last],
+    ):
+        if keep(hid):
+            moved[st].append(entry(hid, day))
+    by_category: Counter[str] = Counter()
+    monitored: dict[str, str] = {}
+    for hid, category, day, ended in db.execute(
+        "SELECT household_id, category, date, ended_on FROM monitoring WHERE date <= ? ORDER BY date, id",
+        [last],
+    ):
+        if not keep(hid):
+            continue
+        if first <= day:
+            moved["monitoring_entered"].append(entry(hid, day, category=category))
+        if ended is not None and first <= ended <= last:
+            moved["monitoring_left"].append(entry(hid, ended, category=category))
+        if ended is None or ended > last:
+            by_category[category] += 1
+            monitored[who[hid][0]] = category
+
+    poverty, watch = lines
+    under_poverty, under_watch = [], []
+    for hid in sorted(per_person, key=lambda h: who[h][0]):
+        if not keep(hid):
+            continue
+        fen, person_months = per_person[hid]
+        if person_months and 100 * fen < poverty * person_months:
+            under_poverty.append(who[hid][0])
+        if person_months and 100 * fen < watch * person_months:
+            under_watch.append(who[hid][0])
+
+    given: Counter[str] = Counter()
+    for hid, source, value in db.execute(
+        "SELECT household_id, coalesce(giver_type, 'unrecorded'), sum(value) FROM aid"
+        " WHERE date BETWEEN ? AND ? GROUP BY 1, 2",
+        [first, last],
+    ):
+        if keep(hid):
+            given[source] += value
+
+    livelihood: Counter[str] = Counter()
+    for hid, lv in db.execute("SELECT id, coalesce(livelihood, 'unrecorded') FROM households"):
+        if keep(hid) and status.get(hid) in OUT_OF_POVERTY:
+            livelihood[lv] += 1
+    working = [
+        (hid, member)
+        for hid, member in db.execute(
+            "SELECT household_id, member FROM jobs WHERE started <= ? AND (ended IS NULL OR ended >= ?)",
+            [last, last],
+        )
+        if keep(hid)
+    ]
+    return {
+        "moved": moved,
+        "monitoring": {
+            "by_category": {c: by_category[c] for c in MONITOR_CATEGORIES if by_category[c]},
+            "total": sum(by_category.values()),
+            "households": dict(sorted(monitored.items())),
+        },
+        "lines": {
+            "poverty_line": yuan(half_up(poverty, 100)),
+            "monitoring_line": yuan(half_up(watch, 100)),
+            "households_with_income": sum(1 for h in per_person if keep(h)),
+            "under_poverty_line": under_poverty,
+            "under_monitoring_line": under_watch,
+        },
+        "aid_by_source": {s: yuan(given[s]) for s in (*AID_SOURCES, "unrecorded") if s in given},
+        "livelihoods": {lv: livelihood[lv] for lv in (*LIVELIHOODS, "unrecorded") if livelihood[lv]},
+        "in_work": {"people": len(working), "households": len({h for h, _m in working})},
+        "meetings": meetings(db, first, last, unit),
+        "notes": notes.of(db, [label])[label],
+    }
+
+
+def meetings(db: Store, first: str, last: str, unit: int | None | bool = False) -> list[dict[str, Any]]:
+    """The meetings held in [first, last] (of one unit's committee, or every one when `unit` is
+    False), each with what it studied and decided."""
+    out: dict[int, dict[str, Any]] = {}
+    for mid, day, kind, uid, code, problem, decision, due in db.execute(
+        "SELECT mt.id, mt.date, mt.kind, mt.unit_id, h.code, pr.problem, mi.decision, mi.due FROM meetings mt"
+        " LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id"
+        " LEFT JOIN problems pr ON pr.id = mi.problem_id LEFT JOIN visits v ON v.id = pr.visit_id"
+        " LEFT JOIN pairings p ON p.id = v.pairing_id LEFT JOIN households h ON h.id = p.household_id"
+        " WHERE mt.date BETWEEN ? AND ? ORDER BY mt.date, mt.id, mi.id",
+        [first, last],
+    ):
+        if unit is not False and uid != unit:
+            continue
+        m = out.setdefault(mid, {"date": day, "kind": kind, "items": []})
+        if problem is not None:
+            m["items"].append({"household": code, "problem": problem, "decision": decision, "due": due})
+    return list(out.values())

@@ -534,7 +534,7 @@ def test_exits_six_months_at_or_above_the_line(cli):
 def test_all_checks_json_and_table(cli):
     cli("init")
     data = check(cli, "--as-of", "2004-10-15", code=0)
-    assert set(data) == {"relapse", "visits", "exits", "escalations", "plans", "monitor"}
+    assert set(data) == {"relapse", "visits", "exits", "escalations", "plans", "monitor", "ids"}
     assert data["relapse"]["at_risk"] == [] and data["exits"]["candidates"] == []
     _drop_and_shock(cli, "H01", "C01")
     data = check(cli, "--as-of", "2004-10-15", code=1)

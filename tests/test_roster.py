@@ -54,7 +54,7 @@ def test_the_roster_imports_every_kind_it_speaks_of(cli, tmp_path):
         "1952-04-17",
         3,
         "transport",
-        "230102195204170012",
+        "230102195204170014",
         None,
     )
     assert households[1][3] == "1949-11-20"  # a date cell
@@ -199,7 +199,7 @@ def test_a_bad_row_refuses_the_whole_file_naming_row_and_column(cli, tmp_path):
         {
             (3, "出生日期"): "2003年13月1日",
             (5, "帮扶干部"): "C99",
-            (7, "身份证号"): "230102194911200031",  # 满运良's, on row 4
+            (7, "身份证号"): "230102194911200038",  # 满运良's, on row 4
         },
     )
     r = cli("import", "roster", path, code=2)
@@ -298,7 +298,7 @@ def test_a_households_file_with_one_id_number_twice_is_refused(cli, tmp_path):
     duplicates are the import's to find."""
     path = csv_roster(
         tmp_path,
-        "户主,身份证号,纳入日期\n甲,230102195204170012,2003-07-01\n乙,230102195204170012,2003-07-01\n",
+        "户主,身份证号,纳入日期\n甲,230102195204170014,2003-07-01\n乙,230102195204170014,2003-07-01\n",
         "households.csv",
     )
     r = cli("import", "households", path, code=2)

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from .. import parse
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store, backup_to, open_store, schema_version
@@ -56,7 +57,7 @@ INVARIANTS: dict[str, tuple[str, str]] = {
     ),
     N_("one household per ID number"): (
         "SELECT 'ID number ending ' || substr(k, -4) || ' is in ' || group_concat(code, ', ')"
-        " FROM (SELECT upper(trim(id_number)) AS k, code FROM households"
+        " FROM (SELECT aidtrack_idn(id_number) AS k, code FROM households"
         " WHERE id_number IS NOT NULL AND trim(id_number) <> '' ORDER BY code)"
         " GROUP BY k HAVING count(*) > 1",
         "households",
@@ -73,7 +74,9 @@ def doctor(path: Path) -> list[dict]:
 
     mode = stat.S_IMODE(os.stat(path).st_mode)
     note(N_("file permissions 0600"), mode & 0o077 == 0, _("mode is {mode}").format(mode=f"{mode:o}"))
-    db = Store(connect_readonly(path), execute_plugins=False)
+    conn = connect_readonly(path)
+    conn.create_function("aidtrack_idn", 1, parse.id_key, deterministic=True)
+    db = Store(conn, execute_plugins=False)
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
         note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))

@@ -875,7 +875,7 @@ def write_template(out: IO, lang: str, fmt: str) -> None:
                 _choices(sheet, DataValidation, letter, ["是", "否"] if lang == "zh" else ["yes", "no"])
             continue
         spec = REGISTRY[t.kind].field(t.name)
-        if spec.type in ("text", "ref"):
+        if spec.type in ("text", "ref", "idnumber"):
             sheet.column_dimensions[letter].number_format = "@"
         elif spec.type == "enum":
             _choices(sheet, DataValidation, letter, [str(shown(t.name, c, lang)) for c in spec.choices])

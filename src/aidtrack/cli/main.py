@@ -9,6 +9,7 @@ all. `app` (for tests, scripts/cli_docs.py and scripts) is the whole tree, built
 from __future__ import annotations
 
 import os
+import re
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -372,9 +373,14 @@ def command_tree(only: str | None = None):
             cmd.subcommand_metavar = _("COMMAND [ARGS]...")
         ctx = cmd.context_class(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
         params: list[Any] = [*cmd.params, cmd.get_help_option(ctx)]  # click's options, or None
+        if i18n.language() == "zh":
+            cmd.help = breakable(cmd.help)
+            cmd.short_help = breakable(cmd.short_help)
         for param in params:
             if param is None:
                 continue
+            if i18n.language() == "zh":
+                param.help = breakable(getattr(param, "help", None))
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
@@ -388,6 +394,26 @@ def command_tree(only: str | None = None):
 
 def _no_type(ctx: Any = None) -> None:
     return None
+
+
+#: Where Chinese help may break a line: Rich (Typer's help) wraps at spaces only and cuts a longer
+#: run with "…", and Chinese has no spaces. A space between Chinese and Latin letters or digits (the
+#: usual 中英文之间加空格), and after the full-width pauses 、，；：。 followed by more text.
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
+_BREAKS = (
+    (re.compile(rf"({_HAN})([A-Za-z0-9`\-\[])"), r"\1 \2"),
+    (re.compile(rf"([A-Za-z0-9`\]%])({_HAN})"), r"\1 \2"),
+    (re.compile(r"([、，；：。])(?=[^\s、，；：。）」\n])"), r"\1 "),
+)
+
+
+def breakable(text: str | None) -> str | None:
+    """Chinese help text with room to wrap: never cut at 80 columns, or at 60 (see _BREAKS)."""
+    if not text:
+        return text
+    for pattern, spaced in _BREAKS:
+        text = pattern.sub(spaced, text)
+    return text
 
 
 def _format_usage(self: Any, ctx: Any, formatter: Any) -> None:

@@ -647,7 +647,7 @@ class _Work:
                 )
                 record["enrolled"] = since
         self.enrolled[line] = _text(record.get("enrolled"))
-        number = _text(record.get("id_number"))
+        number = parse.id_key(_text(record.get("id_number"))) or ""  # 15 and 18 digits: one person
         if number in self.id_numbers:  # checked here, refused or not: the engine sees valid rows only
             self.error(
                 line,

@@ -240,7 +240,7 @@ def log(
                 r.update(
                     before=before,
                     after=after,
-                    change=change(before, after),
+                    change=change(before, after, r["entity"]),
                     operator=mask_text(r["operator"]),
                     record=mask_text(r["record"]),
                 )
@@ -248,6 +248,10 @@ def log(
         rows,
         ("id", "when", "operator", "action", "entity", "record", "change"),
         fmt,
+        # 变更内容, not the outcomes report's 增减 (an increase or decrease) of the column "change"
+        headers=None
+        if i18n.language() == "en"
+        else ("id", "when", "operator", "action", "entity", "record", N_("what changed")),
         empty=_("The audit log is empty."),
     )
 

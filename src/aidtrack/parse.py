@@ -114,10 +114,17 @@ def date(text: str | dt.date, field: str = "date", today: dt.date | None = None)
             raise AidtrackError(
                 field, raw, _("is out of range: years {low} to {high}").format(low=MIN_YEAR, high=MAX_YEAR)
             )
+        mon, dom = int(m.group(2)), int(m.group(3))
         try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            return dt.date(int(m.group(1)), mon, dom)
         except ValueError:
-            pass
+            if not 1 <= mon <= 12:
+                raise AidtrackError(
+                    field, raw, _("is not a date: there is no month {month}").format(month=mon)
+                ) from None
+            raise AidtrackError(
+                field, raw, _("is not a date: month {month} has no day {day}").format(month=mon, day=dom)
+            ) from None
     raise AidtrackError(field, raw, _("is not a date: use YYYY-MM-DD, today or yesterday"))
 
 

@@ -65,3 +65,19 @@ def test_a_re_import_counts_the_members_unchanged(cli, tmp_path):
     # the ten households' sizes on the sheet: 3+2+4+… = the members counted the first time
     assert again["counts"]["members"] == {"added": 0, "unchanged": members, "replaced": 0, "skipped": 0}
     assert members == 27
+
+
+def test_the_preview_warns_where_born_or_gender_disagree_with_the_id_number(cli, tmp_path):
+    path = csv_roster(
+        tmp_path,
+        "序号,户主,性别,出生日期,身份证号,纳入日期\n"
+        "1,刘香福,女,1952.4.18,230102195204170014,2003.7.1\n"  # the number: 1952-04-17, a man
+        "2,满运良,男,1949.11.20,230102194911200038,2003.7.1\n",
+    )
+    r = cli("--lang", "zh", "import", "roster", path, "--dry-run")
+    assert f"{path} 第 2 行，出生日期：身份证号显示为 1952-04-17，本行填的是 1952-04-18" in r.stderr
+    assert f"{path} 第 2 行，性别：身份证号显示为 男，本行填的是 女" in r.stderr
+    assert "第 3 行" not in r.stderr
+    bad = csv_roster(tmp_path, "户主,身份证号,纳入日期\n王桂芝,230102195503020025,2003.7.1\n", "bad.csv")
+    r = cli("import", "roster", bad, code=2)
+    assert "check character" in r.stderr

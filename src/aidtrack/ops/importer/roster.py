@@ -22,7 +22,7 @@ from typing import IO, Any
 from ... import parse
 from ...i18n import _, column, language
 from ...kinds import HOUSEHOLDS, REGISTRY
-from ...model import CAUSES, AidtrackError, format_yuan, month_of
+from ...model import CAUSES, GENDERS, AidtrackError, format_yuan, label, month_of
 from ...store import Store
 from ..headers import HEADERS, key, shown
 from ..refs import Refs
@@ -701,11 +701,33 @@ class _Work:
             return record
         if number:
             self.id_numbers[number] = line
+            self._against_id(line, number, record)
         if _blank(record.get("code")) and number:  # the stored household with this ID number
             owner = self.run.refs.id_number_owner(number)
             if owner is not None:
                 record["code"] = owner[1]
         return record
+
+    def _against_id(self, line: int, number: str, record: dict[str, Any]) -> None:
+        """A warning where the row's 出生日期 or 性别 says otherwise than its (valid) ID number."""
+        try:
+            born = parse.date(record["born"], "born").isoformat() if not _blank(record.get("born")) else None
+            gender = (
+                parse.choice(record["gender"], GENDERS, "gender")
+                if not _blank(record.get("gender"))
+                else None
+            )
+        except (AidtrackError, KeyError):
+            return  # the validator says what is wrong with them
+        for name, says in parse.id_disagreements(number, born, gender):
+            self.warn(
+                line,
+                _household(name),
+                _("the ID number says {value}; the row says {given}").format(
+                    value=says if name == "born" else label(says),
+                    given=born if name == "born" else label(gender),
+                ),
+            )
 
     # --- pairings, income, causes: each refers to its row's household -----------------------
 

@@ -134,8 +134,28 @@ def init() -> None:
 
     Example: aidtrack --db unit.db init
     """
+    from ..store import default_path, schema_version
+    from ..store.db import identify
+
+    path = Path(state.db) if state.db else default_path()
+    before = identify(path) if path.exists() and path.stat().st_size else None
     db = open_db()
-    print(db.path)
+    if before is None:
+        print(
+            _("Created the register {path} (readable by you only: it holds personal data).").format(
+                path=db.path
+            )
+        )
+        return
+    added = [name for name in schema_version(db) if name not in before]
+    if added:
+        print(
+            _("Brought the register {path} up to date ({n} upgrade(s) of its layout).").format(
+                path=db.path, n=len(added)
+            )
+        )
+    else:
+        print(_("The register {path} is up to date; nothing was changed.").format(path=db.path))
 
 
 def demo(
@@ -422,7 +442,9 @@ def breakable(text: str | None) -> str | None:
 
 def _format_usage(self: Any, ctx: Any, formatter: Any) -> None:
     """Click's `format_usage` with the `Usage:` prefix in the interface language."""
-    formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=_("Usage: "))
+    # Typer writes a required argument as {HOUSEHOLD}: a clerk reads the braces as something to type
+    pieces = [re.sub(r"\{([^{}]+)\}", r"\1", piece) for piece in self.collect_usage_pieces(ctx)]
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
 
 
 def _metavar(param: Any) -> str:

@@ -1,0 +1,49 @@
+"""Words and screens of the clerk's second pass: a visit needs its date, init and backup say what
+they did, usage lines without braces."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def test_a_visit_needs_its_date_today_only_when_typed(story):
+    before = story.checksum()
+    r = story("visit", "add", "H01", "--situation", "生活稳定", code=2)
+    assert r.output.strip().splitlines() == [
+        "Error: date: is required: the day of the visit (2004-10-12, or `today` when it is today)"
+    ]
+    assert story.checksum() == before
+    r = story("visit", "add", "H01", "--date", "today", "--situation", "生活稳定")
+    assert story.rows("SELECT date, situation FROM visits") == [(dt.date.today().isoformat(), "生活稳定")]
+    assert "Warning" not in r.stderr
+    r = story("--lang", "zh", "visit", "add", "H01", code=2)
+    assert "日期" in r.output and "today" in r.output
+
+
+def test_a_visit_recording_nothing_found_is_stored_with_a_warning(story):
+    r = story("visit", "add", "H02", "--date", "2003-07-30")
+    assert "Warning: the visit records nothing found" in r.stderr
+    assert story.scalar("SELECT count(*) FROM visits") == 1
+    r = story("visit", "add", "H01", "--date", "2003-07-30", "--problem", "缺资金")
+    assert "nothing found" not in r.stderr
+
+
+def test_init_says_what_it_did(cli):
+    r = cli("init")
+    assert r.stdout.startswith(f"Created the register {cli.db}")
+    r = cli("init")
+    assert r.stdout.strip() == f"The register {cli.db} is up to date; nothing was changed."
+    r = cli("--lang", "zh", "init")
+    assert str(cli.db) in r.stdout and "无需更改" in r.stdout
+
+
+def test_backup_says_what_it_did(story, tmp_path):
+    dest = tmp_path / "copy.db"
+    r = story("backup", str(dest))
+    assert r.stdout.strip() == f"Copied the register {story.db} to {dest} (readable by you only)."
+    assert dest.exists()
+
+
+def test_usage_lines_have_no_braces(cli):
+    out = cli.invoke(["household", "status", "--help"]).output
+    assert "Usage: aidtrack household status [OPTIONS] REF" in out and "{" not in out.splitlines()[1]

@@ -47,3 +47,35 @@ def test_backup_says_what_it_did(story, tmp_path):
 def test_usage_lines_have_no_braces(cli):
     out = cli.invoke(["household", "status", "--help"]).output
     assert "Usage: aidtrack household status [OPTIONS] REF" in out and "{" not in out.splitlines()[1]
+
+
+def test_a_decided_problem_is_overdue_only_past_its_decisions_deadline(story):
+    import json
+
+    story("visit", "add", "H01", "--date", "2004-02-20", "--problem", "医药费", "--escalate")
+    pid = story.scalar("SELECT id FROM problems")
+    story("meeting", "add", "2004-04-10")
+    mid = story.scalar("SELECT id FROM meetings")
+    story(
+        "meeting",
+        "item",
+        str(mid),
+        str(pid),
+        "--decision",
+        "局里承担",
+        "--leader",
+        "C01",
+        "--due",
+        "2004-04-30",
+    )
+
+    def overdue(day: str) -> list[str]:
+        r = story("check", "visits", "--as-of", day, "--format", "json", code=None, ok=False)
+        return [e["problem"] for e in json.loads(r.stdout)["escalations_overdue"]]
+
+    # escalated 02-20: 55 days open on 04-15 (more than escalation_days, 30), but decided with a
+    # deadline of 04-30: not overdue before that deadline, overdue after it
+    assert overdue("2004-04-15") == []
+    assert overdue("2004-05-01") == ["医药费"]
+    # as of a day before the meeting (04-05: 45 days open), nothing was decided yet: overdue
+    assert overdue("2004-04-05") == ["医药费"]

@@ -14,7 +14,8 @@ With the policy in force at as-of:
 - ``followup_overdue``: households exited or prosperous at as-of whose latest visit (any kind) or
   exit date, whichever is later, is more than ``followup_days`` days before as-of.
 - ``escalations_overdue``: escalated problems not resolved on or before as-of, escalated (on their
-  own date, else their visit's) more than ``escalation_days`` days before as-of.
+  own date, else their visit's) more than ``escalation_days`` days before as-of; a problem a meeting
+  decided by as-of only once its decision's deadline (due) has passed.
 - ``unpaired``: households enrolled or relapsed at as-of with no pairing active at as-of.
 - ``overloaded_cadres``: cadres with more than one pairing active at as-of (reported, not refused).
 """
@@ -139,8 +140,11 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
         " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
         " WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < ?"
         " AND (pr.resolved_on IS NULL OR pr.resolved_on > ?)"
+        # a problem a meeting decided by as-of is overdue only past its decision's deadline
+        " AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " WHERE mi.problem_id = pr.id AND mt.date <= ? AND (mi.due IS NULL OR mi.due >= ?))"
         " ORDER BY 4, pr.id",
-        [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat()],
+        [(basis.as_of - dt.timedelta(days=days)).isoformat(), *[basis.as_of.isoformat()] * 3],
     )
     return [
         {

@@ -79,3 +79,16 @@ def test_a_decided_problem_is_overdue_only_past_its_decisions_deadline(story):
     assert overdue("2004-05-01") == ["医药费"]
     # as of a day before the meeting (04-05: 45 days open), nothing was decided yet: overdue
     assert overdue("2004-04-05") == ["医药费"]
+
+
+def test_meeting_show_names_the_leader_responsible(story, monkeypatch):
+    import json
+
+    monkeypatch.setenv("COLUMNS", "200")
+    story("visit", "add", "H01", "--date", "2004-02-20", "--problem", "医药费", "--escalate")
+    story("meeting", "add", "2004-03-10")
+    story("meeting", "item", "1", "1", "--decision", "局里承担", "--leader", "C01", "--due", "2004-04-30")
+    out = story("--lang", "zh", "meeting", "show", "1").stdout
+    assert "C01" in out and "吴局长" in out and "责任领导姓名" in out
+    data = json.loads(story("meeting", "show", "1", "--format", "json").stdout)
+    assert (data["studied"][0]["leader"], data["studied"][0]["leader_name"]) == ("C01", "吴局长")

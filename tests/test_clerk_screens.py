@@ -92,3 +92,19 @@ def test_meeting_show_names_the_leader_responsible(story, monkeypatch):
     assert "C01" in out and "吴局长" in out and "责任领导姓名" in out
     data = json.loads(story("meeting", "show", "1", "--format", "json").stdout)
     assert (data["studied"][0]["leader"], data["studied"][0]["leader_name"]) == ("C01", "吴局长")
+
+
+def test_the_grid_marks_a_short_cell_in_text_without_colour(story, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "120")
+    # 2003Q3: H01 visited once (2 required), H02 twice
+    story("visit", "add", "H01", "--date", "2003-07-20", "--situation", "生活稳定")
+    story("visit", "add", "H02", "--date", "2003-07-20", "--situation", "生活稳定")
+    story("visit", "add", "H02", "--date", "2003-08-20", "--situation", "生活稳定")
+    out = story("report", "grid", "2003").stdout
+    h01 = next(line for line in out.splitlines() if "H01" in line)
+    h02 = next(line for line in out.splitlines() if "H02" in line)
+    assert "1/2 ✗" in h01 and "2/2 ✗" not in h02 and "2/2" in h02
+    assert "short: ✗" in out and "green" not in out
+    out = story("--lang", "zh", "report", "grid", "2003").stdout
+    assert "未达标：✗" in out and "红色" not in out

@@ -108,3 +108,16 @@ def test_the_grid_marks_a_short_cell_in_text_without_colour(story, monkeypatch):
     assert "short: ✗" in out and "green" not in out
     out = story("--lang", "zh", "report", "grid", "2003").stdout
     assert "未达标：✗" in out and "红色" not in out
+
+
+def test_the_clerks_terms_in_chinese(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    story("aid", "add", "H01", "--date", "2003-07-22", "--kind", "funds", "--value", "500", "--giver", "C01")
+    story("member", "add", "H01", "刘小明", "--relation", "child", "--joined", "2003-07-01")
+    out = story("--lang", "zh", "report", "household", "H01").stdout
+    for term in ("家庭成员", "结对日期", "结束日期", "帮扶方式", "帮扶金额（元）", "纳入帮扶日期"):
+        assert term in out, term
+    for old in ("金额 ¥", "列入帮扶日期"):
+        assert old not in out, old
+    r = story("--lang", "zh", "pair", "add", "C02", "H01", "--since", "2003-08-01", code=2)
+    assert "至 现在" in r.output and "至 至今" not in r.output and "`" not in r.output

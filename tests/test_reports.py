@@ -316,7 +316,7 @@ def test_household_register_markdown(unit):
     assert md.startswith("# Register (跟踪问效登记表): H01 刘香福\n")
     for heading in (
         "## Household",
-        "## Members",
+        "## Household members",
         "## Pairings",
         "## Visits",
         "## Aid received",

@@ -279,7 +279,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         {"kind": "fields", "title": _("Household"), "rows": fields},
         {
             "kind": "table",
-            "title": _("Members"),
+            "title": _("Household members"),
             "rows": members,
             "columns": MEMBER_COLUMNS,
             "headers": [MEMBER_LABELS.get(c) or LABELS.get(c, c) for c in MEMBER_COLUMNS],
@@ -289,7 +289,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "kind": "table",
             "title": _("Pairings"),
             "columns": ["cadre", "since", "until"],
-            "headers": [N_("Cadre"), N_("Since"), N_("Until")],
+            "headers": [N_("Cadre"), N_("Paired on"), N_("Pairing ended")],
             "rows": pairings,
             "empty": _("Never paired."),
         },
@@ -306,7 +306,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "title": _("Aid received"),
             "rows": aid,
             "columns": AID_COLUMNS,
-            "headers": [LABELS[c] for c in AID_COLUMNS],
+            "headers": [N_("Form of aid") if c == "kind" else LABELS[c] for c in AID_COLUMNS],
             "empty": _("No aid recorded."),
         },
     ]

@@ -17,7 +17,7 @@ def test_a_visit_needs_its_date_today_only_when_typed(story):
     assert story.rows("SELECT date, situation FROM visits") == [(dt.date.today().isoformat(), "生活稳定")]
     assert "Warning" not in r.stderr
     r = story("--lang", "zh", "visit", "add", "H01", code=2)
-    assert "日期" in r.output and "today" in r.output
+    assert "日期" in r.output and "今天" in r.output and "today" not in r.output
 
 
 def test_a_visit_recording_nothing_found_is_stored_with_a_warning(story):

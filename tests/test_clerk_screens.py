@@ -121,3 +121,11 @@ def test_the_clerks_terms_in_chinese(story, monkeypatch):
         assert old not in out, old
     r = story("--lang", "zh", "pair", "add", "C02", "H01", "--since", "2003-08-01", code=2)
     assert "至 现在" in r.output and "至 至今" not in r.output and "`" not in r.output
+
+
+def test_doctor_in_chinese_says_no_english_codes(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    out = story("--lang", "zh", "doctor").stdout
+    assert "结构为第" in out and "_id_numbers" not in out and "applied" not in out
+    assert " ok " not in out
+    assert "applied 00" in story("doctor").stdout

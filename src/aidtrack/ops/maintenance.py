@@ -79,7 +79,7 @@ def doctor(path: Path) -> list[dict]:
     db = Store(conn, execute_plugins=False)
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
-        note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))
+        note(N_("integrity"), rows == ["ok"], "" if rows == ["ok"] else "; ".join(rows[:5]))
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
         note(
             N_("foreign keys"),
@@ -95,7 +95,8 @@ def doctor(path: Path) -> list[dict]:
         note(
             N_("schema version"),
             not pending and not unknown,
-            _("applied {name}").format(name=applied[-1] if applied else _("none"))
+            # {n}: the layout's version where a migration's name means nothing (the Chinese screen)
+            _("applied {name}").format(name=applied[-1] if applied else _("none"), n=len(applied))
             + (_("; pending {names}").format(names=", ".join(pending)) if pending else "")
             + (_("; from a newer aidtrack: {names}").format(names=", ".join(unknown)) if unknown else ""),
         )

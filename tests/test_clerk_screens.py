@@ -129,3 +129,13 @@ def test_doctor_in_chinese_says_no_english_codes(story, monkeypatch):
     assert "结构为第" in out and "_id_numbers" not in out and "applied" not in out
     assert " ok " not in out
     assert "applied 00" in story("doctor").stdout
+
+
+def test_chinese_screens_name_enumeration_values_in_chinese(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    story("plan", "cause", "H01", "--cause", "laid_off", "--date", "2003-07-01")
+    out = story("--lang", "zh", "plan", "causes").stdout
+    assert "失业下岗" in out and "laid_off" not in out
+    story("visit", "add", "H01", "--date", "2003-07-20", "--kind", "regular", "--situation", "稳定")
+    r = story("--lang", "zh", "visit", "delete", "1", "--yes")
+    assert "（H01 刘香福，2003-07-20，走访）" in r.stderr and "regular" not in r.stderr, r.stderr

@@ -37,6 +37,10 @@ ENUM_COLUMNS = frozenset(
         "section",
         "records",
         "reason",
+        "cause",
+        "relation",
+        "health",
+        "category",
     }
 )  # `enrolled`, the reason the program gives the first status
 

@@ -139,3 +139,12 @@ def test_chinese_screens_name_enumeration_values_in_chinese(story, monkeypatch):
     story("visit", "add", "H01", "--date", "2003-07-20", "--kind", "regular", "--situation", "稳定")
     r = story("--lang", "zh", "visit", "delete", "1", "--yes")
     assert "（H01 刘香福，2003-07-20，走访）" in r.stderr and "regular" not in r.stderr, r.stderr
+
+
+def test_a_date_after_an_opening_bracket_is_never_split():
+    from aidtrack.layout import width_of, wrap
+
+    lines = wrap("没有谋生门路，想蹬三轮车但无钱买车（2003-07-22 已解决）", 10)
+    assert "2003-07-22" in lines and all(width_of(line) <= 10 for line in lines)
+    # where the bracket and the date fit, the bracket goes down with the date as before
+    assert wrap("买车（2003-07-22 已解决）", 12) == ["买车", "（2003-07-22", "已解决）"]

@@ -87,9 +87,15 @@ def wrap(text: str, width: int) -> list[str]:
                 elif tok[0] in NO_START and len(line[0]) > 1:  # one long term: its last character goes
                     carry.insert(0, line[0][-1])
                     line[0] = line[0][:-1]
-                # opening punctuation may not end this line
+                # opening punctuation may not end this line, unless taking it down would leave the
+                # next line too narrow for the token (a date after （ is never split: （ stays)
+                openers: list[str] = []
                 while len(line) > 1 and line[-1][-1] in NO_END:
-                    carry.insert(0, line.pop())
+                    openers.insert(0, line.pop())
+                if sum(width_of(t) for t in (*openers, *carry)) + w > width:
+                    line += openers
+                else:
+                    carry = openers + carry
                 lines.append("".join(line).rstrip())
                 line = carry
                 used = sum(width_of(t) for t in line)

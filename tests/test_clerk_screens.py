@@ -148,3 +148,23 @@ def test_a_date_after_an_opening_bracket_is_never_split():
     assert "2003-07-22" in lines and all(width_of(line) <= 10 for line in lines)
     # where the bracket and the date fit, the bracket goes down with the date as before
     assert wrap("买车（2003-07-22 已解决）", 12) == ["买车", "（2003-07-22", "已解决）"]
+
+
+def test_a_column_empty_in_every_row_gives_way_before_text_wraps():
+    from aidtrack.render import table
+
+    rows = [
+        {
+            "id": 1,
+            "problem": "房屋漏雨需要翻修屋顶和院墙",
+            "escalated_on": None,
+            "resolved_on": None,
+            "note": "",
+        },
+        {"id": 2, "problem": "孩子上学缺学费", "escalated_on": None, "resolved_on": None, "note": ""},
+    ]
+    columns = ["id", "problem", "escalated_on", "resolved_on", "note"]
+    narrow = table(rows, columns, width=40)
+    assert len(narrow.columns) == 2  # id and problem: the three empty columns gave way
+    wide = table(rows, columns, width=150)  # room for all: the columns stay
+    assert len(wide.columns) == 5

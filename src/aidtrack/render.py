@@ -144,6 +144,15 @@ def table(
 
     names = [column(h) for h in (headers or columns)]
     texts = [[shown(c, r.get(c)) for r in rows] for c in columns]
+    natural = sum(
+        max([width_of(line) for t in col for line in t.split("\n")] + [width_of(n)]) + 3
+        for col, n in zip(texts, names)
+    )
+    if natural + 1 > width:  # short of room: a column empty in every row gives its width to text
+        keep = [i for i, col in enumerate(texts) if any(col)]
+        if keep and len(keep) < len(texts):
+            columns = [columns[i] for i in keep]
+            names, texts = [names[i] for i in keep], [texts[i] for i in keep]
     widths = fit(texts, names, width)
     if widths is not None:
         t = Table(

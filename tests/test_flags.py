@@ -53,7 +53,21 @@ def build_a(cli: Cli) -> None:
 
 def build_b(cli: Cli) -> None:
     cli("cadre", "add", "李科长", "--code", "C01")
-    cli("household", "add", "张桂兰", "--code", "H01", "--members", "3", "--enrolled", "2004-01-01")
+    cli(
+        "household",
+        "add",
+        "张桂兰",
+        "--code",
+        "H01",
+        "--members",
+        "3",
+        "--enrolled",
+        "2004-01-01",
+        "--born",
+        "1960-05-13",
+        "--id-number",
+        "239001196005120023",  # the number says 05-12: check ids
+    )
     cli("pair", "add", "C01", "H01", "--since", "2004-01-05")
     cli("visit", "add", "H01", "--date", "2004-07-20")
     for month in range(4, 10):
@@ -155,6 +169,7 @@ FINDINGS = {  # each check's findings in the city, by list: (unit, household cod
     "plans": {"no_plan": [(A, f"{A}/H01"), (B, f"{B}/H01")]},
     "monitor": {"candidates": [(A, f"{A}/H02")]},
     "escalations": {"not_studied": [(A, f"{A}/H01")]},
+    "ids": {"disagree": [(B, f"{B}/H01")]},
 }
 
 
@@ -190,7 +205,7 @@ def test_checks_in_markdown(city):
     assert md.startswith("## Measures overdue at 2004-10-15\n\nNothing found.\n")
     assert f"| {A}/H01 | 刘香福 | enrolled |" in md and f"| {B}/H01 | 张桂兰 | enrolled |" in md
     every = city("check", "--as-of", AS_OF, "--format", "markdown", code=1).stdout
-    assert every.count("\n## ") + every.startswith("## ") == 1 + 5 + 1 + 2 + 3 + 3  # the sections
+    assert every.count("\n## ") + every.startswith("## ") == 1 + 5 + 1 + 2 + 3 + 3 + 2  # the sections
 
 
 # --- --unit and --by unit on the checks -----------------------------------------------------------

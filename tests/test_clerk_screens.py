@@ -168,3 +168,10 @@ def test_a_column_empty_in_every_row_gives_way_before_text_wraps():
     assert len(narrow.columns) == 2  # id and problem: the three empty columns gave way
     wide = table(rows, columns, width=150)  # room for all: the columns stay
     assert len(wide.columns) == 5
+
+
+def test_the_first_status_reason_reads_as_enrolment(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    out = story("--lang", "zh", "household", "status", "H01").stdout
+    row = next(line for line in out.splitlines() if "2003-07-01" in line)
+    assert "帮扶中" in row and "纳入帮扶" in row

@@ -68,6 +68,8 @@ def shown(column: str, value: Any) -> str:
 
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if column == "reason" and value == "enrolled":  # the first status's reason, not a status
+        return _("enrolled in the programme")
     if column in ENUM_COLUMNS and isinstance(value, str):
         return label(value) or ""
     return visible(cell(value), keep="\n\t")

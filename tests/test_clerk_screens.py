@@ -175,3 +175,12 @@ def test_the_first_status_reason_reads_as_enrolment(story, monkeypatch):
     out = story("--lang", "zh", "household", "status", "H01").stdout
     row = next(line for line in out.splitlines() if "2003-07-01" in line)
     assert "帮扶中" in row and "纳入帮扶" in row
+
+
+def test_lists_in_chinese_text_take_full_width_punctuation(story, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "150")
+    story("income", "add", "H01", "--month", "2003-08", "--amount", "300", "--source", "摆摊")
+    story("income", "add", "H01", "--month", "2003-08", "--amount", "200", "--source", "摆摊二")
+    out = story("--lang", "zh", "report", "household", "H01").stdout
+    assert "摆摊；摆摊二" in out and "摆摊; 摆摊二" not in out
+    assert "摆摊; 摆摊二" in story("report", "household", "H01").stdout

@@ -247,7 +247,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     fields = [
         (
             _(LABELS.get(k, k)),
-            ", ".join(v)
+            _(", ").join(v)
             if isinstance(v, list)
             else label(v)
             if k in ("gender", "livelihood", "status")
@@ -271,7 +271,11 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         {**a, "giver": " ".join(x for x in (a["giver"], a.get("giver_name")) if x) or None}
         for a in data["aid"]
     ]
-    income = data["income"]
+    # sources as the interface writes a list (摆摊；摆摊二 in Chinese): stored joined by "; "
+    income = [
+        {**r, "sources": _("; ").join(r["sources"].split("; ")) if r.get("sources") else r.get("sources")}
+        for r in data["income"]
+    ]
     members = [
         {**m, "relation": label(m["relation"]), "health": label(m["health"])} for m in data.get("members", [])
     ]

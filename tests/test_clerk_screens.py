@@ -184,3 +184,12 @@ def test_lists_in_chinese_text_take_full_width_punctuation(story, monkeypatch):
     out = story("--lang", "zh", "report", "household", "H01").stdout
     assert "摆摊；摆摊二" in out and "摆摊; 摆摊二" not in out
     assert "摆摊; 摆摊二" in story("report", "household", "H01").stdout
+
+
+def test_an_address_number_keeps_its_measure_word():
+    from aidtrack.layout import wrap
+
+    for width in range(6, 20):
+        for line in wrap("东风区八道街21号院3组", width):
+            assert not line.startswith(("号", "组")), (width, line)
+    assert wrap("东风区八道街21号院3组", 14) == ["东风区八道街", "21号院3组"]

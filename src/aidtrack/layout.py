@@ -18,6 +18,8 @@ NO_END = frozenset("（「『“‘《〈【([{¥=")
 _MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
 _ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=]+")
+#: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).
+_UNITS = frozenset("号组室栋楼层户元天人岁条间")
 
 
 def width_of(text: str) -> int:
@@ -42,8 +44,11 @@ def _tokens(text: str) -> list[str]:
     while i < len(text):
         m = _ATOM.match(text, i)
         if m:
-            out.append(m.group())
-            i = m.end()
+            end = m.end()
+            if end < len(text) and text[end] in _UNITS:  # 21号, 3组, 700元: the number with its unit
+                end += 1
+            out.append(text[i:end])
+            i = end
             continue
         han = _HAN.match(text, i)
         if han and len(han.group()) <= SHORT_RUN and (i == 0 or not _HAN.match(text[i - 1])):

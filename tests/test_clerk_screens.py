@@ -193,3 +193,9 @@ def test_an_address_number_keeps_its_measure_word():
         for line in wrap("东风区八道街21号院3组", width):
             assert not line.startswith(("号", "组")), (width, line)
     assert wrap("东风区八道街21号院3组", 14) == ["东风区八道街", "21号院3组"]
+
+
+def test_check_titles_name_the_quarter_in_chinese(story):
+    out = story("--lang", "zh", "check", "visits", "--as-of", "2004-05-15", code=None, ok=False).stdout
+    assert "2004年第二季度" in out and "2004Q2" not in out
+    assert "2004Q2" in story("check", "visits", "--as-of", "2004-05-15", code=None, ok=False).stdout

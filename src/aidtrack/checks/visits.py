@@ -27,7 +27,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import OUT_OF_POVERTY, Quarter
+from ..model import OUT_OF_POVERTY, Quarter, period_name
 from ..ops import facts
 from ..store import Store
 from .common import Basis, Section, cadres_at, households, in_units
@@ -230,12 +230,14 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 def sections(result: dict[str, Any]) -> list[Section]:
     q, as_of = result["quarter"], result["as_of"]
     overloaded = [
-        {**r, "households": ", ".join(f"{h['household']} {h['household_name']}" for h in r["households"])}
+        {**r, "households": _(", ").join(f"{h['household']} {h['household_name']}" for h in r["households"])}
         for r in result["overloaded_cadres"]
     ]
     return [
         Section(
-            _("Pairings behind on visits in {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
+            _("Pairings behind on visits in {quarter} (as of {as_of})").format(
+                quarter=period_name(str(q)), as_of=as_of
+            ),
             (
                 "household",
                 "household_name",

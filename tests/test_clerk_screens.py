@@ -199,3 +199,15 @@ def test_check_titles_name_the_quarter_in_chinese(story):
     out = story("--lang", "zh", "check", "visits", "--as-of", "2004-05-15", code=None, ok=False).stdout
     assert "2004年第二季度" in out and "2004Q2" not in out
     assert "2004Q2" in story("check", "visits", "--as-of", "2004-05-15", code=None, ok=False).stdout
+
+
+def test_chinese_messages_quote_no_command_in_backticks():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).parent.parent / "src/aidtrack/locale/zh/LC_MESSAGES/aidtrack.po"
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    quoted = [m.id for m in catalog if m.id and isinstance(m.string, str) and "`" in m.string]
+    assert not quoted, quoted[:5]

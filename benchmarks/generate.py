@@ -45,6 +45,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "gender",
         "phone",
         "id_number",
+        "id_number_original",
         "tags",
         "enrolled",
     ),
@@ -73,6 +74,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "born",
         "gender",
         "id_number",
+        "id_number_original",
         "health",
         "schooling",
         "work",
@@ -507,6 +509,7 @@ class City:
             "male" if male else "female",
             f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
             id_number(rng, born, male, self.region, self.used_ids),
+            "",  # id_number_original: a generated city holds 18-character numbers only
             ",".join(tags),
             self.iso[h.enrol],
         )

@@ -68,7 +68,7 @@ def test_bad_call_exits_2_with_one_line(register, args, needle):
 
 
 def test_ambiguous_name_lists_candidates(register):
-    r = register("visit", "add", "王大", code=2)
+    r = register("visit", "add", "王大", "--date", "today", code=2)
     assert "H02" in r.stderr and "H03" in r.stderr
 
 

@@ -34,7 +34,7 @@ def register(story):
         "--address",
         '向阳区"十委", 3号',
         "--id-number",
-        "239001196005120021",
+        "239001196005120023",
         "--born",
         "1960-05-12",
         "--gender",
@@ -118,7 +118,7 @@ def test_csv_columns_codes_and_yuan(register):
     households = register("export", "households").stdout
     assert households.splitlines()[0].split(",") == list(FIELDS["households"])
     assert (
-        'H03,张桂兰,4,"向阳区""十委"", 3号",,,1960-05-12,female,,239001196005120021,"4050,低保",2003-08-01'
+        'H03,张桂兰,4,"向阳区""十委"", 3号",,,1960-05-12,female,,239001196005120023,,"4050,低保",2003-08-01'
     ) in households
 
 

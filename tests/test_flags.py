@@ -54,7 +54,21 @@ def build_a(cli: Cli) -> None:
 
 def build_b(cli: Cli) -> None:
     cli("cadre", "add", "李科长", "--code", "C01")
-    cli("household", "add", "张桂兰", "--code", "H01", "--members", "3", "--enrolled", "2004-01-01")
+    cli(
+        "household",
+        "add",
+        "张桂兰",
+        "--code",
+        "H01",
+        "--members",
+        "3",
+        "--enrolled",
+        "2004-01-01",
+        "--born",
+        "1960-05-13",
+        "--id-number",
+        "239001196005120023",  # the number says 05-12: check ids
+    )
     cli("pair", "add", "C01", "H01", "--since", "2004-01-05")
     cli("visit", "add", "H01", "--date", "2004-07-20")
     for month in range(4, 10):
@@ -157,6 +171,7 @@ FINDINGS = {  # each check's findings in the city, by list: (unit, household cod
     "monitor": {"candidates": [(A, f"{A}/H02")]},
     "escalations": {"not_studied": [(A, f"{A}/H01")]},
     "cases": {"not_acted": [(A, f"{A}/H01")]},
+    "ids": {"disagree": [(B, f"{B}/H01")]},
 }
 
 
@@ -194,7 +209,7 @@ def test_checks_in_markdown(city):
     every = city("check", "--as-of", AS_OF, "--format", "markdown", code=1).stdout
     # the sections of every check: visits has 6 (with evidence_doubtful); monitor has 4 (its
     # `enrolment` list: never enrolled, under the line)
-    assert every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 4 + 5  # cases: 5
+    assert every.count("\n## ") + every.startswith("## ") == 1 + 6 + 1 + 2 + 3 + 4 + 5 + 2  # cases: 5, ids: 2
 
 
 # --- --unit and --by unit on the checks -----------------------------------------------------------

@@ -46,7 +46,7 @@ ZH_CASES = [
     (
         "households",
         "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期\n"
-        "H09,赵桂兰,4,红旗街1号,木材公司,养殖业,1960-05-12,女,8210000,239001196005120021,"
+        "H09,赵桂兰,4,红旗街1号,木材公司,养殖业,1960-05-12,女,8210000,239001196005120023,"
         '"4050,低保",2003-08-01\n',
         [],
         "SELECT h.code, h.name, h.members, h.address, h.employer, h.livelihood, h.born, h.gender, h.phone,"
@@ -63,7 +63,7 @@ ZH_CASES = [
                 "1960-05-12",
                 "female",
                 "8210000",
-                "239001196005120021",
+                "239001196005120023",
                 "4050,低保",
                 "enrolled",
                 "2003-08-01",
@@ -149,7 +149,8 @@ def test_export_in_chinese_imports_back_identically(cli, tmp_path, fmt):
     if fmt == "csv":
         lines = (out / "households.csv").read_text(encoding="utf-8").splitlines()
         assert (
-            lines[0] == "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,标签,纳入日期,位置"
+            lines[0]
+            == "编号,户主,家庭人口,地址,原单位,生计,出生日期,性别,电话,身份证号,原身份证号,标签,纳入日期,位置"
         )
         assert lines[1].startswith("H01,刘香福,3,") and ",运输,1952-04-17,男," in lines[1]
         problems = (out / "problems.csv").read_text(encoding="utf-8").splitlines()

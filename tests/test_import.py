@@ -372,7 +372,7 @@ def test_one_bad_row_among_ten_thousand_writes_nothing(story, tmp_path):
     before = story.checksum()
     r = story("import", "visits", path, code=2)
     assert r.stderr.splitlines()[0] == (
-        f"{path}:7777: date: is not a date: use YYYY-MM-DD, today or yesterday (got '2004-02-30')"
+        f"{path}:7777: date: is not a date: month 2 has no day 30 (got '2004-02-30')"
     )
     assert story.checksum() == before
     assert story.scalar("SELECT count(*) FROM visits") == 0

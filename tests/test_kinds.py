@@ -93,7 +93,7 @@ CASES = [
     ("households", {"name": "王桂芝", "born": "1955-02-30"}, "born"),
     ("households", {"name": "王桂芝", "enrolled": "2999-01-01"}, "enrolled"),
     ("households", {"name": "王桂芝", "born": "1960-01-01", "enrolled": "1959-01-01"}, "enrolled"),
-    ("households", {"name": "王桂芝", "id_number": "230102195001011234"}, "id_number"),
+    ("households", {"name": "王桂芝", "id_number": "230102195001011232"}, "id_number"),
     ("statuses", {"household": "H01", "status": "exited", "date": "2004-03-31", "reason": "稳定"}, None),
     ("statuses", {"household": "H01", "status": "exited", "date": "2003-06-01"}, "date"),
     ("statuses", {"household": "H01", "status": "gone", "date": "2004-03-31"}, "status"),
@@ -204,7 +204,7 @@ def base(tmp_path_factory) -> Path:
         "--enrolled",
         "2003-07-01",
         "--id-number",
-        "230102195001011234",
+        "230102195001011232",
     )
     cli("household", "add", "满运良", "--code", "H02", "--enrolled", "2003-07-01")
     cli("household", "add", "张桂兰", "--code", "H03", "--enrolled", "2003-12-01")

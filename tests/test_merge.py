@@ -30,7 +30,7 @@ def build_jiaotong(cli) -> None:
         "--born",
         "1952-03-04",
         "--id-number",
-        "230102195203041234",
+        "230102195203041237",
         "--enrolled",
         "2003-07-01",
     )
@@ -58,7 +58,7 @@ def build_minzheng(cli) -> None:
         "--born",
         "1960-05-06",
         "--id-number",
-        "230102196005061111",
+        "230102196005061119",
         "--enrolled",
         "2003-07-01",
     )
@@ -86,7 +86,7 @@ def build_caizheng(cli) -> None:
         "--born",
         "1955-01-01",
         "--id-number",
-        "23010219550101222X",
+        "230102195501012223",
         "--enrolled",
         "2004-06-01",
     )
@@ -309,7 +309,7 @@ def conflicting_units(units, tmp_path) -> list[Path]:
         "--code",
         "H01",
         "--id-number",
-        "230102195203041234",
+        "230102195203041237",
         "--enrolled",
         "2004-01-01",
     )
@@ -398,7 +398,7 @@ def test_people_are_told_apart_by_id_number(cli, units, tmp_path):
         "--born",
         "1952-03-04",
         "--id-number",
-        "230103195203045678",
+        "230103195203045672",
         "--enrolled",
         "2004-01-01",
     )

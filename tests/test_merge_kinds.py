@@ -35,7 +35,7 @@ def build_jiaotong(cli) -> None:
         "--members",
         "2",
         "--id-number",
-        "230102195203041234",
+        "230102195203041237",
         "--enrolled",
         "2004-01-01",
     )
@@ -166,7 +166,7 @@ def build_minzheng(cli) -> None:
         "--members",
         "3",
         "--id-number",
-        "230102196005061111",
+        "230102196005061119",
         "--enrolled",
         "2004-01-01",
     )
@@ -211,7 +211,7 @@ def build_caizheng(cli) -> None:
         "--members",
         "2",
         "--id-number",
-        "230102195203041234",
+        "230102195203041237",
         "--enrolled",
         "2004-01-01",
     )

@@ -69,7 +69,7 @@ def build(cli):
         "--phone",
         "13900000002",
         "--id-number",
-        "230102195203041234",
+        "230102195203041237",
         "--address",
         "道里区安静街12号",
     )
@@ -317,7 +317,7 @@ def test_household_register_markdown(unit):
     assert md.startswith("# Register (跟踪问效登记表): H01 刘香福\n")
     for heading in (
         "## Household",
-        "## Members",
+        "## Household members",
         "## Pairings",
         "## Visits",
         "## Aid received",

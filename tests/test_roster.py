@@ -54,7 +54,7 @@ def test_the_roster_imports_every_kind_it_speaks_of(cli, tmp_path):
         "1952-04-17",
         3,
         "transport",
-        "230102195204170012",
+        "230102195204170014",
         None,
     )
     assert households[1][3] == "1949-11-20"  # a date cell
@@ -199,7 +199,7 @@ def test_a_bad_row_refuses_the_whole_file_naming_row_and_column(cli, tmp_path):
         {
             (3, "出生日期"): "2003年13月1日",
             (5, "帮扶干部"): "C99",
-            (7, "身份证号"): "230102194911200031",  # 满运良's, on row 4
+            (7, "身份证号"): "230102194911200038",  # 满运良's, on row 4
         },
     )
     r = cli("import", "roster", path, code=2)
@@ -224,8 +224,8 @@ def test_the_chinese_screen_names_no_english_field(cli, tmp_path, monkeypatch):
     assert "  户主姓名 → 帮扶对象.户主" in preview
     bad = roster(tmp_path, {(3, "出生日期"): "2003年13月1日"})
     r = cli("import", "roster", bad, code=2)
-    error = next(line for line in r.stderr.splitlines() if ":3:" in line)
-    assert error.startswith(f"{bad}:3: 出生日期: 不是日期")
+    error = next(line for line in r.stderr.splitlines() if " 第 3 行，" in line)
+    assert error.startswith(f"{bad} 第 3 行，出生日期：不是日期：没有13月")
     assert not re.search(r"\b(born|households|name|field)\b", error), error
 
 
@@ -276,10 +276,10 @@ def test_a_pairing_before_the_enrolment_moves_it_back_and_stays_idempotent(cli, 
 
 def test_a_row_without_any_date_is_refused(cli, tmp_path):
     cli("init")
-    path = csv_roster(tmp_path, "序号,户主姓名,性别\n1,张三,男\n2,李四,女\n", "noday.csv")
+    path = csv_roster(tmp_path, "序号,户主姓名,性别,纳入日期\n1,张三,男,\n2,李四,女,\n", "noday.csv")
     r = cli("import", "roster", path, code=2)
-    assert f"{path}:2: enrolled: is required on every row" in r.stderr
-    assert f"{path}:3: enrolled: is required on every row" in r.stderr
+    assert f"{path}:2: 纳入日期: is required on every row" in r.stderr
+    assert f"{path}:3: 纳入日期: is required on every row" in r.stderr
     assert cli.scalar("SELECT count(*) FROM households") == 0
 
 
@@ -298,7 +298,7 @@ def test_a_households_file_with_one_id_number_twice_is_refused(cli, tmp_path):
     duplicates are the import's to find."""
     path = csv_roster(
         tmp_path,
-        "户主,身份证号,纳入日期\n甲,230102195204170012,2003-07-01\n乙,230102195204170012,2003-07-01\n",
+        "户主,身份证号,纳入日期\n甲,230102195204170014,2003-07-01\n乙,230102195204170014,2003-07-01\n",
         "households.csv",
     )
     r = cli("import", "households", path, code=2)

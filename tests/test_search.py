@@ -18,7 +18,7 @@ def test_household_search_by_each_field(story):
         "--code",
         "H03",
         "--id-number",
-        "230102196503041122",
+        "230102196503041129",
         "--enrolled",
         "2003-07-01",
     )

@@ -41,7 +41,7 @@ from .model import (
 )
 
 #: What a field holds: how it is parsed from text or JSON, and how typed files (xlsx, Parquet) store it.
-FieldType = Literal["text", "int", "money", "date", "month", "flag", "tags", "enum", "ref"]
+FieldType = Literal["text", "int", "money", "date", "month", "flag", "tags", "enum", "ref", "idnumber"]
 
 #: Chinese headers shared by every kind that refers to a household or a cadre.
 _HOUSEHOLD_ZH = ("帮扶对象", "户主", "户主编号", "帮扶对象编号")
@@ -263,7 +263,9 @@ HOUSEHOLDS = Kind(
         _f("born", "date", ("出生日期", "出生年月日"), not_future=True, alias="h"),
         _f("gender", "enum", ("性别",), choices=GENDERS, alias="h"),
         _f("phone", zh=("电话", "联系电话"), max_len=40, alias="h"),
-        _f("id_number", zh=("身份证号", "身份证号码", "身份证"), max_len=40, alias="h"),
+        _f("id_number", "idnumber", ("身份证号", "身份证号码", "身份证"), max_len=40, alias="h"),
+        # A 15-digit first-generation number as typed, beside its 18-character upgrade (id_number).
+        _f("id_number_original", zh=("原身份证号", "原15位身份证号"), max_len=40, alias="h"),
         _f("tags", "tags", ("标签",), alias="h"),
         # Stored as the household's first status (enrolled), not in the households table.
         _f(
@@ -295,6 +297,7 @@ HOUSEHOLDS = Kind(
         "id_number",
         "tags",
         "location",
+        "id_number_original",
     ),
     natural_key=("code",),
     source="households h",
@@ -798,7 +801,8 @@ MEMBERS = Kind(
         _f("relation", "enum", ("与户主关系", "关系"), choices=RELATIONS, alias="m"),
         _f("born", "date", ("出生日期",), not_future=True, alias="m"),
         _f("gender", "enum", ("性别",), choices=GENDERS, alias="m"),
-        _f("id_number", zh=("身份证号", "身份证号码"), max_len=40, alias="m"),
+        _f("id_number", "idnumber", ("身份证号", "身份证号码"), max_len=40, alias="m"),
+        _f("id_number_original", zh=("原身份证号", "原15位身份证号"), max_len=40, alias="m"),
         _f("health", "enum", ("健康状况",), choices=HEALTH, alias="m"),
         _f("schooling", zh=("文化程度", "在校情况"), max_len=200, alias="m"),
         _f("work", zh=("工作单位", "务工"), max_len=200, alias="m"),
@@ -825,6 +829,7 @@ MEMBERS = Kind(
         "born",
         "gender",
         "id_number",
+        "id_number_original",
         "health",
         "schooling",
         "work",
@@ -902,6 +907,7 @@ MEETING_ITEMS = Kind(
         _f("decision", zh=("决定", "研究意见"), alias="mi"),
         Field("leader", "ref", ("责任领导", "负责领导"), ref="cadre", column="leader_id", sql="lc.code"),
         _f("due", "date", ("期限", "完成期限"), alias="mi"),
+        Extra("leader_name", "lc.name"),
         Extra("meeting_id", "mt.id"),
         Extra("problem_id", "pr.id"),
         Extra("resolved_on", "pr.resolved_on"),
@@ -923,6 +929,7 @@ MEETING_ITEMS = Kind(
         "problem",
         "decision",
         "leader",
+        "leader_name",
         "due",
         "resolved_on",
     ),
@@ -1186,5 +1193,5 @@ def field_types() -> dict[str, str]:
     out: dict[str, str] = {}
     for k in REGISTRY.values():
         for f in k.fields:
-            out.setdefault(f.name, "text" if f.type == "ref" else f.type)
+            out.setdefault(f.name, "text" if f.type in ("ref", "idnumber") else f.type)
     return out

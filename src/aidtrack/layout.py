@@ -18,6 +18,8 @@ NO_END = frozenset("（「『“‘《〈【([{¥=")
 _MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
 _ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=]+")
+#: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).
+_UNITS = frozenset("号组室栋楼层户元天人岁条间")
 
 
 def width_of(text: str) -> int:
@@ -42,8 +44,11 @@ def _tokens(text: str) -> list[str]:
     while i < len(text):
         m = _ATOM.match(text, i)
         if m:
-            out.append(m.group())
-            i = m.end()
+            end = m.end()
+            if end < len(text) and text[end] in _UNITS:  # 21号, 3组, 700元: the number with its unit
+                end += 1
+            out.append(text[i:end])
+            i = end
             continue
         han = _HAN.match(text, i)
         if han and len(han.group()) <= SHORT_RUN and (i == 0 or not _HAN.match(text[i - 1])):
@@ -87,9 +92,15 @@ def wrap(text: str, width: int) -> list[str]:
                 elif tok[0] in NO_START and len(line[0]) > 1:  # one long term: its last character goes
                     carry.insert(0, line[0][-1])
                     line[0] = line[0][:-1]
-                # opening punctuation may not end this line
+                # opening punctuation may not end this line, unless taking it down would leave the
+                # next line too narrow for the token (a date after （ is never split: （ stays)
+                openers: list[str] = []
                 while len(line) > 1 and line[-1][-1] in NO_END:
-                    carry.insert(0, line.pop())
+                    openers.insert(0, line.pop())
+                if sum(width_of(t) for t in (*openers, *carry)) + w > width:
+                    line += openers
+                else:
+                    carry = openers + carry
                 lines.append("".join(line).rstrip())
                 line = carry
                 used = sum(width_of(t) for t in line)

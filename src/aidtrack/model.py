@@ -504,6 +504,17 @@ POLICY_KEYS.update(
                 120,
             ),
             PolicyKey(
+                "id_check",
+                "int",
+                1,
+                N_(
+                    "1: an ID number that fails GB 11643 (length, birth date, check character) is refused;"
+                    " 0: stored with a warning (back-filling old paper registers)"
+                ),
+                0,
+                1,
+            ),
+            PolicyKey(
                 "stable_months",
                 "int",
                 6,

@@ -37,6 +37,10 @@ ENUM_COLUMNS = frozenset(
         "section",
         "records",
         "reason",
+        "cause",
+        "relation",
+        "health",
+        "category",
     }
 )  # `enrolled`, the reason the program gives the first status
 
@@ -64,6 +68,8 @@ def shown(column: str, value: Any) -> str:
 
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if column == "reason" and value == "enrolled":  # the first status's reason, not a status
+        return _("enrolled in the programme")
     if column in ENUM_COLUMNS and isinstance(value, str):
         return label(value) or ""
     return visible(cell(value), keep="\n\t")
@@ -140,6 +146,15 @@ def table(
 
     names = [column(h) for h in (headers or columns)]
     texts = [[shown(c, r.get(c)) for r in rows] for c in columns]
+    natural = sum(
+        max([width_of(line) for t in col for line in t.split("\n")] + [width_of(n)]) + 3
+        for col, n in zip(texts, names)
+    )
+    if natural + 1 > width:  # short of room: a column empty in every row gives its width to text
+        keep = [i for i, col in enumerate(texts) if any(col)]
+        if keep and len(keep) < len(texts):
+            columns = [columns[i] for i in keep]
+            names, texts = [names[i] for i in keep], [texts[i] for i in keep]
     widths = fit(texts, names, width)
     if widths is not None:
         t = Table(
@@ -319,6 +334,22 @@ _STATE_STYLE = {"met": "green", "short": "bold red", "pending": "dim", "future":
 _STATE_MARK = {"met": "", "short": " ✗", "pending": N_(" (due)"), "future": N_(" (future)")}
 
 
+def _marked(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with each cell's state marked in its text (2/3 ✗, 1/2 (due)): what colour says on a
+    terminal, said where there is none (NO_COLOR, a pipe, a file)."""
+    out = []
+    for row in rows:
+        states = row.get("_styles") or {}
+        if states:
+            row = dict(row)
+            for c, state in states.items():
+                text = shown(c, row.get(c))
+                if text and _STATE_MARK.get(state):
+                    row[c] = text + _(_STATE_MARK[state])
+        out.append(row)
+    return out
+
+
 def emit_document(doc: dict[str, Any], fmt: str, out: TextIO | None = None) -> None:
     """Print a report laid out as a document, on a terminal (fmt "table") or as Markdown.
 
@@ -366,8 +397,9 @@ def _markdown_document(doc: dict[str, Any]) -> str:
                         text += _(_STATE_MARK.get(styles[c], ""))
                     texts.append(f"**{text}**" if row.get("_bold") and text else text)
                 lines.append("| " + " | ".join(texts) + " |")
-            if s.get("legend"):
-                lines += ["", f"*{markdown_escape(s['legend'])}*"]
+            legend = s.get("legend_plain") or s.get("legend")  # Markdown marks states, never colours
+            if legend:
+                lines += ["", f"*{markdown_escape(legend)}*"]
         lines.append("")
     return "\n".join(lines)
 
@@ -415,11 +447,14 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
         elif not s["rows"]:
             _print_unpadded(con, Text(s.get("empty") or _("Nothing recorded.")))
         elif len(s["rows"]) > _BIG_TABLE:
-            out.write(_plain_table(s, color=con.is_terminal and not con.no_color))
+            colour = con.is_terminal and not con.no_color
+            out.write(_plain_table(s if colour else {**s, "rows": _marked(s["rows"])}, color=colour))
         else:
-            print_table(con, s["rows"], s["columns"], s["headers"])
-            if s.get("legend"):
-                _print_unpadded(con, Text(s["legend"], style="dim"))
+            colour = con.is_terminal and not con.no_color
+            print_table(con, s["rows"] if colour else _marked(s["rows"]), s["columns"], s["headers"])
+            legend = s.get("legend") if colour else s.get("legend_plain") or s.get("legend")
+            if legend:
+                _print_unpadded(con, Text(legend, style="dim"))
 
 
 def to_json_records(data: dict[str, Any]) -> str:

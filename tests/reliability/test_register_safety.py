@@ -46,7 +46,7 @@ def reg(cli: Cli) -> Cli:
         "--enrolled",
         "2003-07-01",
         "--id-number",
-        "110101195001011234",
+        "110101195001011239",
     )
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     conn = sqlite3.connect(cli.db)
@@ -336,11 +336,12 @@ def test_backup_force_replaces_only_a_file(reg, tmp_path):
 def test_doctor_reports_an_id_number_in_two_households(reg):
     reg("household", "add", "满运良", "--code", "H02", "--enrolled", "2003-07-01")
     conn = sqlite3.connect(reg.db)  # an older file, written before the validator refused it
-    conn.execute("UPDATE households SET id_number = '110101195001011234' WHERE code = 'H02'")
+    # the same person: H01's number in its 15-digit first-generation form (doctor compares them as one)
+    conn.execute("UPDATE households SET id_number = '110101500101123' WHERE code = 'H02'")
     conn.commit()
     conn.close()
     r = reg("doctor", "--format", "json", code=1)
-    assert "H01, H02" in r.stdout and "1234" in r.stdout and "110101195001011234" not in r.stdout
+    assert "H01, H02" in r.stdout and "1239" in r.stdout and "110101195001011239" not in r.stdout
 
 
 def test_a_read_only_folder_without_shm_reads_immutable_unless_a_wal_is_pending(reg, tmp_path, monkeypatch):

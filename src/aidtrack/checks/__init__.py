@@ -8,7 +8,7 @@ sections() (titled tables) and csv_rows().
 
 from __future__ import annotations
 
-NAMES = ("relapse", "visits", "exits", "escalations", "plans", "monitor", "cases")
+NAMES = ("relapse", "visits", "exits", "escalations", "plans", "monitor", "cases", "ids")
 
 
 def module(name: str):

@@ -114,7 +114,7 @@ def sections(result: dict[str, Any]) -> list[Section]:
                 N_("meeting"),
                 N_("decision"),
                 N_("leader"),
-                N_("due"),
+                N_("deadline"),
                 N_("days overdue"),
             ),
         ),

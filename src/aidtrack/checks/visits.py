@@ -14,7 +14,8 @@ With the policy in force at as-of:
 - ``followup_overdue``: households exited or prosperous at as-of whose latest visit (any kind) or
   exit date, whichever is later, is more than ``followup_days`` days before as-of.
 - ``escalations_overdue``: escalated problems not resolved on or before as-of, escalated (on their
-  own date, else their visit's) more than ``escalation_days`` days before as-of.
+  own date, else their visit's) more than ``escalation_days`` days before as-of; a problem a meeting
+  decided by as-of only once its decision's deadline (due) has passed.
 - ``unpaired``: households enrolled or relapsed at as-of with no pairing active at as-of.
 - ``evidence_doubtful``: visits of as-of's quarter, up to as-of, whose phone form was started
   more than ``evidence_late_days`` days after the visit's date, or whose recorded place lies more
@@ -30,7 +31,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..i18n import N_, _
-from ..model import OUT_OF_POVERTY, Quarter
+from ..model import OUT_OF_POVERTY, Quarter, period_name
 from ..ops import facts
 from ..store import Store
 from .common import Basis, Section, cadres_at, households, in_units
@@ -151,8 +152,11 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
         " JOIN households h ON h.id = p.household_id JOIN cadres c ON c.id = p.cadre_id"
         " WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < ?"
         " AND (pr.resolved_on IS NULL OR pr.resolved_on > ?)"
+        # a problem a meeting decided by as-of is overdue only past its decision's deadline
+        " AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id"
+        " WHERE mi.problem_id = pr.id AND mt.date <= ? AND (mi.due IS NULL OR mi.due >= ?))"
         " ORDER BY 4, pr.id",
-        [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat()],
+        [(basis.as_of - dt.timedelta(days=days)).isoformat(), *[basis.as_of.isoformat()] * 3],
     )
     return [
         {
@@ -275,12 +279,14 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
 def sections(result: dict[str, Any]) -> list[Section]:
     q, as_of = result["quarter"], result["as_of"]
     overloaded = [
-        {**r, "households": ", ".join(f"{h['household']} {h['household_name']}" for h in r["households"])}
+        {**r, "households": _(", ").join(f"{h['household']} {h['household_name']}" for h in r["households"])}
         for r in result["overloaded_cadres"]
     ]
     return [
         Section(
-            _("Pairings behind on visits in {quarter} (as of {as_of})").format(quarter=q, as_of=as_of),
+            _("Pairings behind on visits in {quarter} (as of {as_of})").format(
+                quarter=period_name(str(q)), as_of=as_of
+            ),
             (
                 "household",
                 "household_name",
@@ -342,7 +348,7 @@ def sections(result: dict[str, Any]) -> list[Section]:
         ),
         Section(
             _("Visits whose field evidence asks for a second look in {quarter} (as of {as_of})").format(
-                quarter=q, as_of=as_of
+                quarter=period_name(str(q)), as_of=as_of
             ),
             ("visit_id", "date", "household", "household_name", "cadre", "started", "why"),
             result["evidence_doubtful"],

@@ -141,7 +141,7 @@ def all_checks(
     unit: UnitOpt = None,
     out: Out = None,
 ) -> None:
-    """Run every check (relapse, visits, exits, escalations, plans, monitor, cases); exit 1 on a finding.
+    """Run every check (relapse, visits, exits, escalations, plans, monitor, cases, ids); exit 1 on a finding.
 
     Example: aidtrack check --as-of 2004-10-15 --format json
     """
@@ -249,6 +249,13 @@ HELP = {
     problem with `aidtrack meeting item`.
 
     Example: aidtrack check escalations --as-of 2004-11-30
+    """,
+    "ids": """ID numbers (身份证号) not valid by GB 11643, and born dates or genders that disagree with them.
+
+    A number fails on its length, its birth date or its check character (the last one); digits 7-14
+    hold the birth date and the 17th the gender (odd: male). Households and their members.
+
+    Example: aidtrack check ids
     """,
 }
 

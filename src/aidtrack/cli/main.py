@@ -9,6 +9,7 @@ all. `app` (for tests, scripts/cli_docs.py and scripts) is the whole tree, built
 from __future__ import annotations
 
 import os
+import re
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -142,9 +143,28 @@ def init() -> None:
     Example: aidtrack --db unit.db init
     """
     from ..parse import visible
+    from ..store import default_path, schema_version
+    from ..store.db import identify
 
+    path = Path(state.db) if state.db else default_path()
+    before = identify(path) if path.exists() and path.stat().st_size else None
     db = open_db()
-    print(visible(str(db.path)))
+    if before is None:
+        print(
+            _("Created the register {path} (readable by you only: it holds personal data).").format(
+                path=visible(str(db.path))
+            )
+        )
+        return
+    added = [name for name in schema_version(db) if name not in before]
+    if added:
+        print(
+            _("Brought the register {path} up to date ({n} upgrade(s) of its layout).").format(
+                path=visible(str(db.path)), n=len(added)
+            )
+        )
+    else:
+        print(_("The register {path} is up to date; nothing was changed.").format(path=visible(str(db.path))))
 
 
 def demo(
@@ -251,7 +271,7 @@ def log(
                 r.update(
                     before=before,
                     after=after,
-                    change=change(before, after),
+                    change=change(before, after, r["entity"]),
                     operator=mask_text(r["operator"]),
                     record=mask_text(r["record"]),
                 )
@@ -259,6 +279,10 @@ def log(
         rows,
         ("id", "when", "operator", "action", "entity", "record", "change"),
         fmt,
+        # 变更内容, not the outcomes report's 增减 (an increase or decrease) of the column "change"
+        headers=None
+        if i18n.language() == "en"
+        else ("id", "when", "operator", "action", "entity", "record", N_("what changed")),
         empty=_("The audit log is empty."),
     )
 
@@ -384,9 +408,14 @@ def command_tree(only: str | None = None):
             cmd.subcommand_metavar = _("COMMAND [ARGS]...")
         ctx = cmd.context_class(cmd, info_name=cmd.name, help_option_names=["-h", "--help"])
         params: list[Any] = [*cmd.params, cmd.get_help_option(ctx)]  # click's options, or None
+        if i18n.language() == "zh":
+            cmd.help = breakable(cmd.help)
+            cmd.short_help = breakable(cmd.short_help)
         for param in params:
             if param is None:
                 continue
+            if i18n.language() == "zh":
+                param.help = breakable(getattr(param, "help", None))
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
@@ -402,9 +431,31 @@ def _no_type(ctx: Any = None) -> None:
     return None
 
 
+#: Where Chinese help may break a line: Rich (Typer's help) wraps at spaces only and cuts a longer
+#: run with "…", and Chinese has no spaces. A space between Chinese and Latin letters or digits (the
+#: usual 中英文之间加空格), and after the full-width pauses 、，；：。 followed by more text.
+_HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
+_BREAKS = (
+    (re.compile(rf"({_HAN})([A-Za-z0-9`\-\[])"), r"\1 \2"),
+    (re.compile(rf"([A-Za-z0-9`\]%])({_HAN})"), r"\1 \2"),
+    (re.compile(r"([、，；：。])(?=[^\s、，；：。）」\n])"), r"\1 "),
+)
+
+
+def breakable(text: str | None) -> str | None:
+    """Chinese help text with room to wrap: never cut at 80 columns, or at 60 (see _BREAKS)."""
+    if not text:
+        return text
+    for pattern, spaced in _BREAKS:
+        text = pattern.sub(spaced, text)
+    return text
+
+
 def _format_usage(self: Any, ctx: Any, formatter: Any) -> None:
     """Click's `format_usage` with the `Usage:` prefix in the interface language."""
-    formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix=_("Usage: "))
+    # Typer writes a required argument as {HOUSEHOLD}: a clerk reads the braces as something to type
+    pieces = [re.sub(r"\{([^{}]+)\}", r"\1", piece) for piece in self.collect_usage_pieces(ctx)]
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
 
 
 def _metavar(param: Any) -> str:

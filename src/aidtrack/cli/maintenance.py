@@ -28,8 +28,14 @@ def backup(
     """
     from ..ops.maintenance import backup as run_backup
 
-    run_backup(open_db(create=False), dest, force)
-    print(visible(str(dest)))  # as given: a relative path stays relative
+    db = open_db(create=False)
+    run_backup(db, dest, force)
+    # DEST as given: a relative path stays relative
+    print(
+        _("Copied the register {path} to {dest} (readable by you only).").format(
+            path=visible(str(db.path)), dest=visible(str(dest))
+        )
+    )
 
 
 @command(app)

@@ -20,6 +20,7 @@ from .common import (
     list_records,
     open_db,
     today,
+    warn,
 )
 
 NAME = "member"
@@ -107,6 +108,7 @@ def add(
                 joined=joined,
             ),
             today(),
+            warn=warn,
         )
     )
 

@@ -81,6 +81,22 @@ def import_(
             help=_("The summary (for a roster: the columns' preview too) as a table (default) or json."),
         ),
     ] = "table",
+    enrolled: Annotated[
+        str | None,
+        typer.Option(
+            "--enrolled",
+            metavar="DATE",
+            help=_("A roster: the enrolment date (纳入帮扶日期) of every row that gives none."),
+        ),
+    ] = None,
+    paired: Annotated[
+        str | None,
+        typer.Option(
+            "--paired",
+            metavar="DATE",
+            help=_("A roster: the pairing date (结对日期) of every row that gives none."),
+        ),
+    ] = None,
 ) -> None:
     """Import records from a file, all checked first and written in one transaction.
 
@@ -99,13 +115,48 @@ def import_(
 
     Example: aidtrack import submissions aidtrack_visit.zip --dry-run
     """
-    from ..ops.importer import import_bundle, import_file
     from ..parse import choice
 
     kind = choice(kind, (*KINDS, "all", "bundle", "roster"), "kind")
     kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
-    db = open_db()
+    if kind != "roster" and (enrolled or paired):
+        fail(_("--enrolled and --paired are for a roster: `aidtrack import roster FILE --enrolled DATE`"))
+    sheet_dates = {"enrolled": enrolled, "paired": paired}
+    with _register(dry_run) as db:
+        _import(db, kind, file, fmt, on_conflict, dry_run, encoding, summary, sheet_dates)
+
+
+def _register(dry_run: bool):
+    """The register; for a dry run of a register that does not exist yet, an empty scratch one in a
+    private temporary folder, removed afterwards: a dry run writes nothing anywhere."""
+    import contextlib
+    import tempfile
+    from pathlib import Path
+
+    from ..store import default_path, open_store
+
+    path = Path(state.db) if state.db else default_path()
+    if not dry_run or path.exists():
+        return contextlib.nullcontext(open_db())
+
+    @contextlib.contextmanager
+    def scratch():
+        with tempfile.TemporaryDirectory(prefix="aidtrack-dry-run-") as folder:
+            db = open_store(Path(folder) / path.name, operator=state.operator)
+            try:
+                yield db
+            finally:
+                db.close()
+
+    return scratch()
+
+
+def _import(
+    db, kind: str, file: str, fmt, on_conflict: str, dry_run: bool, encoding: str, summary: str, dates: dict
+) -> None:
+    from ..ops.importer import import_bundle, import_file
+
     if kind == "submissions":
         from ..ops.importer import submissions
 
@@ -119,7 +170,15 @@ def import_(
         from ..ops.importer.roster import import_roster
 
         roster = import_roster(
-            db, file, fmt=fmt, on_conflict=on_conflict, dry_run=dry_run, encoding=encoding, today=today()
+            db,
+            file,
+            fmt=fmt,
+            on_conflict=on_conflict,
+            dry_run=dry_run,
+            encoding=encoding,
+            today=today(),
+            enrolled=dates["enrolled"],
+            paired=dates["paired"],
         )
         if roster.written:
             state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in roster.counts.values())

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from ..i18n import _
+from ..i18n import _, column, language
+from ..kinds import REGISTRY
 from ..model import ZH_NAMES, label
 from ..store import Store
 
@@ -45,17 +46,34 @@ def local_time(at: str) -> str:
     return when.strftime("%Y-%m-%d %H:%M ") + (f"{zone[:3]}:{zone[3:]}" if zone else "")
 
 
-def change(before: dict | None, after: dict | None) -> str:
-    """`field: old → new` for a correction; the record's own fields for an add or a delete."""
+def field_name(kind: str | None, name: str) -> str:
+    """A field as the interface names it: `status` in English; in Chinese the registry's first Chinese
+    header of the kind's field (状态), else of any kind's field of that name, else its column name."""
+    if language() == "en":
+        return name
+    kinds = [REGISTRY[kind]] if kind in REGISTRY else []
+    for k in [*kinds, *REGISTRY.values()]:
+        spec = next((f for f in k.fields if f.name == name), None)
+        if spec is not None and spec.zh:
+            return spec.zh[0]
+    return column(name)
+
+
+def change(before: dict | None, after: dict | None, kind: str | None = None) -> str:
+    """`field: old → new` for a correction; the record's own fields for an add or a delete. Fields by
+    the interface's name for them (field_name): 状态：帮扶中 → 脱贫 in Chinese."""
+    zh = language() != "en"
     if before and after:
-        return "; ".join(
-            f"{k}: {_short(before.get(k))} → {_short(v)}"
+        return ("；" if zh else "; ").join(
+            f"{field_name(kind, k)}{'：' if zh else ': '}{_short(before.get(k))} → {_short(v)}"
             for k, v in after.items()
             if k not in _SKIP and before.get(k) != v
         )
     record = after or before or {}
-    return ", ".join(
-        f"{k}={_short(v)}" for k, v in record.items() if k not in _SKIP and v not in (None, "", [], False)
+    return ("，" if zh else ", ").join(
+        f"{field_name(kind, k)}{'：' if zh else '='}{_short(v)}"
+        for k, v in record.items()
+        if k not in _SKIP and v not in (None, "", [], False)
     )
 
 
@@ -66,6 +84,11 @@ def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
         after = json.loads(r["after"]) if r["after"] else None
         rows.append(
             dict(r)
-            | {"before": before, "after": after, "change": change(before, after), "when": local_time(r["at"])}
+            | {
+                "before": before,
+                "after": after,
+                "change": change(before, after, r["entity"]),
+                "when": local_time(r["at"]),
+            }
         )
     return rows

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..kinds import REGISTRY
-from ..model import AidtrackError
+from ..model import AidtrackError, label
 from ..store import Store
 from . import records
 
@@ -64,7 +64,7 @@ def describe(kind: str, r: dict[str, Any]) -> str:
         return f"{r['code']} {r['name']}"
     if kind == "visits":
         return _("visit {id} ({household}, {date}, {kind})").format(
-            id=r["id"], household=h, date=r["date"], kind=r["kind"]
+            id=r["id"], household=h, date=r["date"], kind=label(r["kind"])
         )
     if kind == "problems":
         return _("problem {id} ({household}, {date}: {problem})").format(
@@ -74,10 +74,10 @@ def describe(kind: str, r: dict[str, Any]) -> str:
         return _("member {id} ({household}: {name})").format(id=r["id"], household=h, name=r["name"])
     if kind == "statuses":
         return _("status {status} of {household} on {date}").format(
-            status=r["status"], household=h, date=r["date"]
+            status=label(r["status"]), household=h, date=r["date"]
         )
     if kind == "meetings":
-        return _("meeting {id} ({kind}, {date})").format(id=r["id"], kind=r["kind"], date=r["date"])
+        return _("meeting {id} ({kind}, {date})").format(id=r["id"], kind=label(r["kind"]), date=r["date"])
     if kind == "meeting_items":
         return _("meeting item {id} ({date}: {problem})").format(
             id=r["id"], date=r["meeting_date"], problem=r["problem"]

@@ -8,6 +8,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from .. import parse
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store, backup_to, open_store, schema_version
@@ -56,7 +57,7 @@ INVARIANTS: dict[str, tuple[str, str]] = {
     ),
     N_("one household per ID number"): (
         "SELECT 'ID number ending ' || substr(k, -4) || ' is in ' || group_concat(code, ', ')"
-        " FROM (SELECT upper(trim(id_number)) AS k, code FROM households"
+        " FROM (SELECT aidtrack_idn(id_number) AS k, code FROM households"
         " WHERE id_number IS NOT NULL AND trim(id_number) <> '' ORDER BY code)"
         " GROUP BY k HAVING count(*) > 1",
         "households",
@@ -83,6 +84,7 @@ def doctor(path: Path) -> list[dict]:
             "db", str(path), _("is not a usable database ({error})").format(error=e)
         ) from None
     bounded(conn)
+    conn.create_function("aidtrack_idn", 1, parse.id_key, deterministic=True)
     db = Store(conn, execute_plugins=False)
     try:
         foreign = foreign_objects(conn)
@@ -95,7 +97,7 @@ def doctor(path: Path) -> list[dict]:
             else "",
         )
         rows = [r[0] for r in db.execute("PRAGMA integrity_check")]
-        note(N_("integrity"), rows == ["ok"], "; ".join(rows[:5]))
+        note(N_("integrity"), rows == ["ok"], "" if rows == ["ok"] else "; ".join(rows[:5]))
         fk = db.execute("PRAGMA foreign_key_check").fetchall()
         note(
             N_("foreign keys"),
@@ -111,7 +113,8 @@ def doctor(path: Path) -> list[dict]:
         note(
             N_("schema version"),
             not pending and not unknown,
-            _("applied {name}").format(name=applied[-1] if applied else _("none"))
+            # {n}: the layout's version where a migration's name means nothing (the Chinese screen)
+            _("applied {name}").format(name=applied[-1] if applied else _("none"), n=len(applied))
             + (_("; pending {names}").format(names=", ".join(pending)) if pending else "")
             + (_("; from a newer aidtrack: {names}").format(names=", ".join(unknown)) if unknown else ""),
         )

@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import parse
 from ..i18n import _
 from ..kinds import REGISTRY
 from ..model import AidtrackError
@@ -259,6 +260,7 @@ def check_health(conn: sqlite3.Connection) -> None:
     """doctor's checks that matter for copying: integrity, foreign keys and the invariants."""
     from .maintenance import INVARIANTS
 
+    conn.create_function("aidtrack_idn", 1, _idn, deterministic=True)
     rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
     if rows != ["ok"]:
         raise Refused(_("fails doctor: integrity: {detail}").format(detail="; ".join(rows[:3])))
@@ -327,8 +329,8 @@ def fingerprint(path: Path, now: float | None = None) -> str | None:
 
 
 def _idn(value: str | None) -> str | None:
-    value = (value or "").strip().upper()
-    return value or None
+    """One person, one key: a 15-digit number and its 18-character upgrade match (parse.id_key)."""
+    return parse.id_key(value)
 
 
 class People:

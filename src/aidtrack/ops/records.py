@@ -304,8 +304,15 @@ def add_visit(
     today: dt.date | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> str:
-    """A visit and the problems raised at it, in one transaction; escalating needs a problem."""
+    """A visit and the problems raised at it, in one transaction; escalating needs a problem.
+
+    The date is required: a visit dated today by default would count for a quota it may not meet
+    (`today` when it is today)."""
     today = today or dt.date.today()
+    if isinstance(data.get("date"), str | type(None)) and not str(data.get("date") or "").strip():
+        raise AidtrackError(
+            "date", "", _("is required: the day of the visit (2004-10-12, or `today` when it is today)")
+        )
     if escalate and not problems:
         raise AidtrackError("escalate", "", _("needs at least one --problem to escalate"))
     refs = Refs(db)
@@ -319,6 +326,13 @@ def add_visit(
     row = checked.raise_first()
     with db.write():
         found = slips(db, "visits", row) if warn else []
+        if not texts and not any(row.get(f) for f in ("situation", "solved", "event")):
+            found.append(
+                _(
+                    "the visit records nothing found (no --situation, --solved, --event or --problem):"
+                    " add it with `aidtrack visit edit`"
+                )
+            )
         vid = insert(db, "visits", row)
         for text in texts:
             insert(

@@ -16,10 +16,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from ..kinds import REGISTRY
+
 #: Keys holding a person's name (household heads, members, cadres), wherever a report or export has them.
 NAME_FIELDS = ("name", "household_name", "cadre_name", "giver_name", "member")
+#: ID numbers, as the registry names them (id_number, and a 15-digit one kept as typed).
+ID_FIELDS = tuple(
+    sorted({f.name for k in REGISTRY.values() for f in k.fields if f.name.startswith("id_number")})
+)
 #: Keys whose value is withheld altogether.
-HIDDEN_FIELDS = ("phone", "id_number", "address")
+HIDDEN_FIELDS = ("phone", "address", *ID_FIELDS)
 HIDDEN = "***"
 
 

@@ -13,6 +13,7 @@ from .. import parse
 from ..i18n import N_, _
 from ..model import AidtrackError
 from ..store import Store
+from .policy import Policy
 
 _TABLES = {"cadre": "cadres", "household": "households"}
 _AMBIGUOUS = {
@@ -39,6 +40,7 @@ class Refs:
         self._enrolled: dict[int, str] | None = None
         self._id_numbers: dict[str, tuple[int, str]] | None = None
         self._visits: dict[int, list[tuple[str, str, int]]] = {}
+        self._id_check: bool | None = None
         #: (household id, day) -> that day's visits, fetched set-based for a batch of rows (prefetch_visits).
         self._visit_days: dict[tuple[int, str], list[tuple[str, str, int]]] = {}
         #: Bumped whenever what a code or name resolves to may change: a validator's caches of
@@ -133,6 +135,12 @@ class Refs:
         return self.db.execute(
             "SELECT min(date) FROM statuses WHERE household_id = ?", [household_id]
         ).fetchone()[0]
+
+    def id_check_refuses(self) -> bool:
+        """Whether an invalid ID number is refused (policy `id_check` 1, the default) or stored with a warning."""
+        if self._id_check is None:
+            self._id_check = Policy(self.db).value("id_check", dt.date.today()) != 0
+        return self._id_check
 
     def id_number_owner(self, number: str) -> tuple[int, str] | None:
         """(id, code) of the household holding this ID number, if any."""

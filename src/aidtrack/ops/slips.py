@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..i18n import _
-from ..model import format_yuan
+from .. import parse
+from ..i18n import _, column
+from ..model import AidtrackError, format_yuan, label
 from ..store import Store
 
 
@@ -21,7 +22,35 @@ def slips(db: Store, kind: str, row: Mapping[str, Any]) -> list[str]:
     return check(db, row) if check else []
 
 
+def id_number(row: Mapping[str, Any]) -> list[str]:
+    """An ID number stored though invalid (policy id_check 0), or a born date or gender against it."""
+    number = row.get("id_number")
+    if not number:
+        return []
+    try:
+        parse.id_number(number)
+    except AidtrackError as e:
+        return [_("the ID number is stored though it is not valid: {error}").format(error=e)]
+    return [
+        _("the ID number {number} says {field} {value}; the record says {given}").format(
+            number=number,
+            field=column(field),
+            value=value if field == "born" else label(value),
+            given=row.get(field) if field == "born" else label(row.get(field)),
+        )
+        for field, value in parse.id_disagreements(number, row.get("born"), row.get("gender"))
+    ]
+
+
+def _member(db: Store, row: Mapping[str, Any]) -> list[str]:
+    return id_number(row)
+
+
 def _household(db: Store, row: Mapping[str, Any]) -> list[str]:
+    return _same_name(db, row) + id_number(row)
+
+
+def _same_name(db: Store, row: Mapping[str, Any]) -> list[str]:
     if row.get("born"):
         hits = db.execute(
             "SELECT code, name FROM households WHERE name = ? AND (born = ? OR born IS NULL) ORDER BY code",
@@ -103,6 +132,7 @@ def _status(db: Store, row: Mapping[str, Any]) -> list[str]:
 _SLIPS = {
     "statuses": _status,
     "households": _household,
+    "members": _member,
     "pairings": _pairing,
     "income": _income,
     "visits": _visit,

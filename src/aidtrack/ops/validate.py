@@ -133,6 +133,8 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
             return int(parse.flag(value, name))
         if kind == "tags":
             return _tags(value, name) or None
+        if kind == "idnumber":
+            return parse.id_number(value, name, today=today)
         raise AssertionError(kind)
     except AidtrackError as e:
         f.errors.append(e)
@@ -281,6 +283,30 @@ def _not_before_enrolment(f: _Fields, refs: Refs, hid: int | None, field: str, d
         f.errors.append(enrolment_error(field, day, enrolled, refs.code("household", hid)))
 
 
+def _id_number(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A household's or member's ID number: the 15-digit number typed kept beside its upgrade, and an
+    invalid number stored as typed where the policy `id_check` is 0 (a unit back-filling old paper;
+    `check ids` lists it, the add warns)."""
+    raw = data.get("id_number")
+    typed = parse.normalise(raw).replace(" ", "").upper() if isinstance(raw, str) else None
+    if v["id_number"] and typed and len(typed) == 15:
+        row["id_number_original"] = typed
+    if (
+        typed
+        and any(e.field == "id_number" for e in f.errors)
+        and (not refs.id_check_refuses() or _stored_id_number(k, refs, data) == raw)
+    ):  # an edit of a record keeps the number stored before the check (check ids lists it)
+        f.errors = [e for e in f.errors if e.field != "id_number"]
+        v["id_number"] = row["id_number"] = typed
+
+
+def _stored_id_number(k: Kind, refs: Refs, data: Mapping) -> str | None:
+    if not data.get("id"):
+        return None
+    found = refs.db.execute(f"SELECT id_number FROM {k.table} WHERE id = ?", [data["id"]]).fetchone()
+    return found[0] if found else None
+
+
 def _rules_cadres(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     pass
 
@@ -296,6 +322,7 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
         v["enrolled"] = None
     row["enrolled"] = v["enrolled"]
     _evidence(v, row, f, ("location",))
+    _id_number(k, v, row, f, refs, data)
     if v["born"] and v["enrolled"] and v["enrolled"] < v["born"]:
         f.fail("enrolled", v["enrolled"], _("is before the head was born ({born})").format(born=v["born"]))
     number = v["id_number"]
@@ -514,6 +541,7 @@ def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappin
 
 def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A member's spans run forwards; a member may have joined before enrolment (born into it)."""
+    _id_number(k, v, row, f, refs, data)
     for start, end in (("joined", "left_on"), ("work_from", "work_to"), ("dibao_from", "dibao_to")):
         if v[start] and v[end] and v[end] < v[start]:
             f.fail(end, v[end], _("is before {field} ({day})").format(field=start, day=v[start]))

@@ -194,6 +194,10 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
                 "legend": _(
                     "met: green; short: red; not yet due or future: dim; blank: not paired that quarter"
                 ),
+                "legend_plain": _(
+                    "short: ✗; not yet due: (due); future: (future); met: unmarked; blank: not paired"
+                    " that quarter"
+                ),
             }
         ],
     }

@@ -323,7 +323,7 @@ def _person_fields(h: dict[str, Any]) -> list[tuple[str, Any]]:
     return [
         (
             _(LABELS.get(k, k)),
-            ", ".join(v)
+            _(", ").join(v)
             if isinstance(v, list)
             else label(v)
             if k in ("gender", "livelihood", "status")
@@ -356,7 +356,7 @@ def _people_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
     return [
         _table(
-            _("Members"),
+            _("Household members"),
             members,
             MEMBER_COLUMNS,
             [MEMBER_LABELS.get(c) or LABELS.get(c, c) for c in MEMBER_COLUMNS],
@@ -366,13 +366,19 @@ def _people_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
             _("Pairings"),
             pairings,
             ["cadre", "since", "until"],
-            [N_("Cadre"), N_("Since"), N_("Until")],
+            [N_("Cadre"), N_("Paired on"), N_("Pairing ended")],
             _("Never paired."),
         ),
         _table(
             _("Visits"), visits, VISIT_COLUMNS, [LABELS[c] for c in VISIT_COLUMNS], _("No visits recorded.")
         ),
-        _table(_("Aid received"), aid, AID_COLUMNS, [LABELS[c] for c in AID_COLUMNS], _("No aid recorded.")),
+        _table(
+            _("Aid received"),
+            aid,
+            AID_COLUMNS,
+            [N_("Form of aid") if c == "kind" else LABELS[c] for c in AID_COLUMNS],
+            _("No aid recorded."),
+        ),
     ]
 
 
@@ -388,10 +394,15 @@ def _income_sections(income: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "last": income[-1]["month"],
             }
         )
+    # sources as the interface writes a list (摆摊；摆摊二 in Chinese): stored joined by "; "
+    shown = [
+        {**r, "sources": _("; ").join(r["sources"].split("; ")) if r.get("sources") else r.get("sources")}
+        for r in income
+    ]
     out.append(
         _table(
             _("Income by month"),
-            income,
+            shown,
             ["month", "amount", "members", "per_person", "sources"],
             [N_("Month"), N_("Income ¥"), N_("Members"), N_("Per person ¥"), N_("Sources")],
             _("No income recorded."),

@@ -595,6 +595,33 @@ def m0010_spending_livelihood(db: Database) -> None:
     _run(db, _V10)
 
 
+@migrations(name="0011_id_numbers")
+def m0011_id_numbers(db: Database) -> None:
+    """ID numbers checked (GB 11643-1999): households and members keep a 15-digit first-generation
+    number as typed (`id_number_original`) beside its 18-character form. Stored numbers are tidied
+    (spaces, a lower-case x, full-width digits) and a valid 15-digit one is upgraded; a number that is
+    not valid stays as it was, for `check ids` to find."""
+    from .. import parse
+    from ..model import AidtrackError
+
+    for table in ("households", "members"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN id_number_original TEXT")
+        rows = db.execute(
+            f"SELECT id, id_number FROM {table} WHERE id_number IS NOT NULL AND id_number <> ''"
+        ).fetchall()
+        for rid, number in rows:
+            try:
+                tidy = parse.id_number(number)
+            except AidtrackError:
+                continue
+            if tidy != number:
+                original = number if len(parse.normalise(number).replace(" ", "")) == 15 else None
+                db.execute(
+                    f"UPDATE {table} SET id_number = ?, id_number_original = ? WHERE id = ?",
+                    [tidy, original, rid],
+                )
+
+
 _V12 = """
 ALTER TABLE visits ADD COLUMN device_start TEXT;
 ALTER TABLE visits ADD COLUMN device_end TEXT;
@@ -660,6 +687,7 @@ KNOWN = [
     "0008_merge_all_kinds",
     "0009_cases",
     "0010_spending_livelihood",
+    "0011_id_numbers",
     "0012_submissions",
     "0013_quarter_notes",
 ]

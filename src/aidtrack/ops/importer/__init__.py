@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ... import parse
-from ...i18n import _
+from ...i18n import _, language
 from ...kinds import KINDS
 from ...model import AidtrackError
 from ...store import Store
@@ -50,6 +50,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        """FILE:LINE: field: message; in Chinese one style with the preview's: FILE 第 13 行，出生日期：…"""
+        if language() == "zh":
+            if self.line:
+                return f"{self.file} 第 {self.line} 行，{self.field}：{self.message}"
+            return f"{self.file}：{self.field}：{self.message}"
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.field}: {self.message}"
 

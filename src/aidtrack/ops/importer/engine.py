@@ -13,7 +13,7 @@ from typing import Any
 
 from ... import parse
 from ...i18n import _, column
-from ...kinds import REGISTRY
+from ...kinds import REGISTRY, Kind
 from ...model import AidtrackError, format_yuan
 from ...store import Store
 from ..members import add_unnamed, set_size
@@ -290,11 +290,24 @@ class Names:
 
 
 def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None:
-    """A roster is small: held whole, so codes are assigned after every explicit code is known."""
+    """A roster is small: held whole, so codes are assigned after every explicit code is known.
+
+    Gathered (the stored records, the file's rows), decided (what each row is: new, unchanged, a
+    replacement) and then written."""
     k = REGISTRY[kind]
-    db, name, entity = run.db, source.name, k.singular
     #: The values compared and stored: the table's columns but the code, then a household's enrolment.
     columns = tuple(c for c in k.columns if c != "code") + (("enrolled",) if kind == "households" else ())
+    stored, by_name = _stored_roster(run.db, k, columns)
+    pending, lines = _roster_rows(run, kind, source)
+    inserts, updates = _roster_decide(run, k, source.name, columns, stored, by_name, pending, lines, counts)
+    _roster_write(run, k, source.name, columns, inserts, updates)
+
+
+#: A roster's stored records: code -> (id, values), and name -> [(code, id, values)].
+_Stored = tuple[dict[str, tuple[int, tuple]], dict[str, list[tuple[str, int, tuple]]]]
+
+
+def _stored_roster(db: Store, k: Kind, columns: tuple[str, ...]) -> _Stored:
     exprs = [f"{k.alias}.{c}" if c in k.columns else k.field(c).sql for c in columns]
     sql = f"SELECT {k.alias}.id, {k.alias}.code, {', '.join(exprs)} FROM {k.source}"
     stored: dict[str, tuple[int, tuple]] = {}
@@ -302,7 +315,12 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
     for rid, code, *values in db.execute(sql):
         stored[code] = (rid, tuple(values))
         by_name.setdefault(values[0], []).append((code, rid, tuple(values)))
+    return stored, by_name
 
+
+def _roster_rows(run: Run, kind: str, source: Source) -> tuple[list[tuple[int, dict]], dict[str, int]]:
+    """The file's valid rows, a code or an ID number given twice refused; the line of each code."""
+    name = source.name
     pending: list[tuple[int, dict]] = []
     lines: dict[str, int] = {}
     numbers: dict[str, int] = {}
@@ -327,11 +345,26 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
                 continue
             numbers[number] = line
         pending.append((line, row))
+    return pending, lines
 
+
+def _roster_decide(
+    run: Run,
+    k: Kind,
+    name: str,
+    columns: tuple[str, ...],
+    stored: dict[str, tuple[int, tuple]],
+    by_name: dict[str, list[tuple[str, int, tuple]]],
+    pending: list[tuple[int, dict]],
+    lines: dict[str, int],
+    counts: dict[str, int],
+) -> tuple[list[tuple[int, str, tuple]], list[tuple[int, tuple, tuple]]]:
+    """What each row is: (id, code, values) to insert, (id, old, new) to update; counted, placed."""
+    kind = k.name
     prefix = k.code_prefix or ""
     numbered = re.compile(re.escape(prefix) + r"(\d+)")
     top = max((int(m.group(1)) for c in [*stored, *lines] if (m := numbered.fullmatch(c))), default=0)
-    next_id = (db.execute(f"SELECT max(id) FROM {kind}").fetchone()[0] or 0) + 1
+    next_id = (run.db.execute(f"SELECT max(id) FROM {kind}").fetchone()[0] or 0) + 1
     inserts: list[tuple[int, str, tuple]] = []
     updates: list[tuple[int, tuple, tuple]] = []
     for line, row in pending:
@@ -382,7 +415,19 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             counts, name, line, field, partial(str, what), partial(differences, columns, target[1], values)
         ):
             updates.append((target[0], target[1], values))
+    return inserts, updates
 
+
+def _roster_write(
+    run: Run,
+    k: Kind,
+    name: str,
+    columns: tuple[str, ...],
+    inserts: list[tuple[int, str, tuple]],
+    updates: list[tuple[int, tuple, tuple]],
+) -> None:
+    """The decided rows written set-based; a household's enrolment and counted members with it."""
+    db, kind = run.db, k.name
     own = tuple(c for c in columns if c in k.columns)
     db.conn.executemany(
         f"INSERT INTO {kind} (id, code, {', '.join(own)}) VALUES ({', '.join('?' * (len(own) + 2))})",
@@ -396,7 +441,7 @@ def _roster(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
     idn = columns.index("id_number") if "id_number" in columns else None
     for rid, code, values in inserts:
         run.refs.remember(
-            entity,
+            k.singular,
             rid,
             code,
             values[0],

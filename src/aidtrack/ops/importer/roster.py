@@ -13,6 +13,7 @@ the roster's own words below. The rules are in docs/roster.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import IO, Any
 from ... import parse
 from ...i18n import _, column, language
 from ...kinds import HOUSEHOLDS, REGISTRY
-from ...model import CAUSES, AidtrackError, format_yuan, month_of
+from ...model import CAUSES, GENDERS, AidtrackError, format_yuan, label, month_of
 from ...store import Store
 from ..headers import HEADERS, key, shown
 from ..refs import Refs
@@ -41,6 +42,11 @@ SHEETS = ("花名册", "roster")
 HEADER_ROWS = 10
 #: A row whose 序号 or name says it is a sum, not a household: read past.
 TOTALS = frozenset({"合计", "总计", "小计", "total"})
+#: A signature footer's words (填表人：张会计 in one column, 审核人 and 填表日期 under others): the row is
+#: no household, however many of its cells are filled.
+FOOTER = re.compile(
+    r"^\s*(填表人|制表人|审核人|审批人|负责人|经办人|统计人|填表日期|制表日期|审核日期|填报日期)\s*[:：]?"
+)
 #: How far, in fen, a stated 人均收入 may lie from 家庭月收入 ÷ 家庭人口 (a clerk rounds to the yuan).
 PER_HEAD_TOLERANCE = 100
 #: What a cadre's code looks like (C01): such a 帮扶干部 that no cadre has is an error, not a name.
@@ -259,6 +265,8 @@ def read(source: Source) -> tuple[Sheet | None, list[Problem]]:
         said = {str(v).strip().lower() for v in (number, values.get(NAME)) if not _blank(v)}
         if said & TOTALS:
             sheet.skipped.append((n, _("a total")))
+        elif any(isinstance(v, str) and FOOTER.match(v) for v in row):
+            sheet.skipped.append((n, _("a signature footer (填表人, 审核人, 填表日期)")))
         elif all(_blank(v) for v in values.values()):
             sheet.skipped.append((n, _("no household on it: a note such as 填表人")))
         else:
@@ -336,12 +344,41 @@ def import_roster(
     dry_run: bool = False,
     encoding: str = "utf-8",
     today: dt.date | None = None,
+    enrolled: str | None = None,
+    paired: str | None = None,
 ) -> RosterResult:
-    """Import one roster sheet in one transaction; errors and warnings are returned, not raised."""
+    """Import one roster sheet in one transaction; errors and warnings are returned, not raised.
+
+    `enrolled` and `paired`: the enrolment and pairing dates of every row that gives none (a roster
+    without those columns)."""
     on_conflict = parse.choice(on_conflict, CONFLICT_MODES, "on-conflict")
+    day = today or dt.date.today()
+    sheet_dates = {
+        target: parse.date(text, option, today=day).isoformat()
+        for target, text, option in ((ENROLLED, enrolled, "--enrolled"), (SINCE, paired, "--paired"))
+        if text
+    }
     source = Source(path, fmt, encoding)
     result = RosterResult(source.name, dry_run=dry_run)
     sheet, problems = read(source)
+    if sheet is not None and not problems and not sheet_dates:
+        given = {c.target for c in sheet.columns}
+        if ENROLLED not in given and SINCE not in given:  # said once, not on every row
+            problems = [
+                (
+                    None,
+                    "columns",
+                    _(
+                        "the roster has no column of the enrolment date ({enrolled}) or the pairing date"
+                        " ({since}): add one, or give the whole sheet's with --enrolled DATE (or --paired DATE)"
+                    ).format(enrolled="、".join(HOUSEHOLDS.field("enrolled").zh), since="结对日期"),
+                )
+            ]
+    if sheet is not None:
+        for _line, cells in sheet.rows:
+            for target, value in sheet_dates.items():
+                if _blank(cells.get(target)):
+                    cells[target] = value
     if sheet is None or problems:
         result.errors = [RowError(source.name, n, f, m) for n, f, m in problems]
         result.error_count = len(problems)
@@ -352,7 +389,7 @@ def import_roster(
     work = None
     try:
         with db.write():
-            run = Run(db, Refs(db).preload(), on_conflict, today or dt.date.today())
+            run = Run(db, Refs(db).preload(), on_conflict, day)
             work = _Work(db, run, sheet)
             work.go()
             if run.error_count or dry_run:
@@ -497,6 +534,12 @@ class _Work:
         self.households = {k: v for k, v in self.run.placed.items() if k not in self.undated}
         added = self.db.execute("SELECT count(*) FROM members").fetchone()[0] - before
         self.extra["members"]["added"] = added
+        present = self.db.execute(
+            "SELECT count(*) FROM members m JOIN households h ON h.id = m.household_id"
+            " WHERE h.code IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(set(self.households.values())))],
+        ).fetchone()[0]
+        self.extra["members"]["unchanged"] = max(present - added, 0)  # the roster's households' others
         pairings: list[tuple[int, dict[str, Any]]] = []
         income: list[tuple[int, dict[str, Any]]] = []
         causes: list[tuple[int, dict[str, Any]]] = []
@@ -650,7 +693,7 @@ class _Work:
                 )
                 record["enrolled"] = since
         self.enrolled[line] = _text(record.get("enrolled"))
-        number = _text(record.get("id_number"))
+        number = parse.id_key(_text(record.get("id_number"))) or ""  # 15 and 18 digits: one person
         if number in self.id_numbers:  # checked here, refused or not: the engine sees valid rows only
             self.error(
                 line,
@@ -661,11 +704,33 @@ class _Work:
             return record
         if number:
             self.id_numbers[number] = line
+            self._against_id(line, number, record)
         if _blank(record.get("code")) and number:  # the stored household with this ID number
             owner = self.run.refs.id_number_owner(number)
             if owner is not None:
                 record["code"] = owner[1]
         return record
+
+    def _against_id(self, line: int, number: str, record: dict[str, Any]) -> None:
+        """A warning where the row's 出生日期 or 性别 says otherwise than its (valid) ID number."""
+        try:
+            born = parse.date(record["born"], "born").isoformat() if not _blank(record.get("born")) else None
+            gender = (
+                parse.choice(record["gender"], GENDERS, "gender")
+                if not _blank(record.get("gender"))
+                else None
+            )
+        except (AidtrackError, KeyError):
+            return  # the validator says what is wrong with them
+        for name, says in parse.id_disagreements(number, born, gender):
+            self.warn(
+                line,
+                _household(name),
+                _("the ID number says {value}; the row says {given}").format(
+                    value=says if name == "born" else label(says),
+                    given=born if name == "born" else label(gender),
+                ),
+            )
 
     # --- pairings, income, causes: each refers to its row's household -----------------------
 
@@ -878,7 +943,7 @@ def write_template(out: IO, lang: str, fmt: str) -> None:
                 _choices(sheet, DataValidation, letter, ["是", "否"] if lang == "zh" else ["yes", "no"])
             continue
         spec = REGISTRY[t.kind].field(t.name)
-        if spec.type in ("text", "ref"):
+        if spec.type in ("text", "ref", "idnumber"):
             sheet.column_dimensions[letter].number_format = "@"
         elif spec.type == "enum":
             _choices(sheet, DataValidation, letter, [str(shown(t.name, c, lang)) for c in spec.choices])

@@ -1,0 +1,125 @@
+"""ID numbers (公民身份号码, GB 11643-1999): numbers stored though not valid, and records against them.
+
+- ``invalid``: a household head's or member's stored number that fails the standard (length, birth
+  date, check character): stored under policy `id_check` 0, or before numbers were checked.
+- ``disagree``: a valid number whose birth date or gender (its 17th digit) differs from the record's
+  born date or gender. The check says which side says what; a person decides which is right.
+
+ID numbers are not dated: the check reads every household and the members joined by as-of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .. import parse
+from ..i18n import N_, _, column
+from ..model import AidtrackError, label
+from ..store import Store
+from .common import Section, in_units
+
+FINDINGS = {"invalid": "household", "disagree": "household"}
+
+
+def _people(db: Store, as_of: dt.date):
+    yield from db.execute(
+        "SELECT h.code, h.name, h.name, 'head', h.id_number, h.born, h.gender FROM households h"
+        " WHERE h.id_number IS NOT NULL AND h.id_number <> '' ORDER BY h.code"
+    )
+    yield from db.execute(
+        "SELECT h.code, h.name, m.name, coalesce(m.relation, ''), m.id_number, m.born, m.gender"
+        " FROM members m JOIN households h ON h.id = m.household_id"
+        " WHERE m.id_number IS NOT NULL AND m.id_number <> '' AND m.joined <= ? ORDER BY h.code, m.id",
+        [as_of.isoformat()],
+    )
+
+
+def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    invalid: list[dict[str, Any]] = []
+    disagree: list[dict[str, Any]] = []
+    for code, hname, person, relation, number, born, gender in _people(db, as_of):
+        base = {"household": code, "household_name": hname, "person": person, "relation": relation}
+        try:
+            tidy = parse.id_number(number, today=as_of)
+        except AidtrackError as e:
+            invalid.append({**base, "id_number": number, "problem": e.message})
+            continue
+        for field, says in parse.id_disagreements(tidy, born, gender):
+            disagree.append(
+                {
+                    **base,
+                    "id_number": tidy,
+                    "field": field,
+                    "number_says": says,
+                    "record_says": born if field == "born" else gender,
+                }
+            )
+    result = {"as_of": as_of.isoformat(), "invalid": invalid, "disagree": disagree}
+    return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+def found(result: dict[str, Any]) -> bool:
+    return bool(result["invalid"] or result["disagree"])
+
+
+def public(result: dict[str, Any]) -> dict[str, Any]:
+    return result
+
+
+def _shown(field: str, value: str | None) -> str:
+    return (label(value) or "") if field == "gender" else (value or "")
+
+
+def sections(result: dict[str, Any]) -> list[Section]:
+    disagree = [
+        {
+            **r,
+            "field": column(r["field"]),
+            "number_says": _shown(r["field"], r["number_says"]),
+            "record_says": _shown(r["field"], r["record_says"]),
+        }
+        for r in result["disagree"]
+    ]
+    return [
+        Section(
+            _("ID numbers that are not valid (GB 11643)"),
+            ("household", "household_name", "person", "id_number", "problem"),
+            result["invalid"],
+            (N_("household"), N_("name"), N_("person"), N_("id_number"), N_("problem")),
+        ),
+        Section(
+            _("Records that disagree with their ID number"),
+            ("household", "household_name", "person", "id_number", "field", "number_says", "record_says"),
+            disagree,
+            (
+                N_("household"),
+                N_("name"),
+                N_("person"),
+                N_("id_number"),
+                N_("field"),
+                N_("the number says"),
+                N_("the record says"),
+            ),
+        ),
+    ]
+
+
+CSV_COLUMNS = (
+    "finding",
+    "household",
+    "household_name",
+    "person",
+    "relation",
+    "id_number",
+    "problem",
+    "field",
+    "number_says",
+    "record_says",
+)
+
+
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+    rows = [{"finding": "invalid", **r} for r in result["invalid"]]
+    rows += [{"finding": "disagree", **r} for r in result["disagree"]]
+    return CSV_COLUMNS, rows

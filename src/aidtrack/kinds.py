@@ -70,6 +70,22 @@ class Field:
     #: What an export writes for a record without a value, when an empty cell would read back as
     #: the default instead (a household never enrolled: `none`, not an enrolment today).
     missing: str | None = None
+    #: A stored `ref`: deleted with the record it names (ON DELETE CASCADE), not blocking its delete.
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stored column naming a record of another kind (a FOREIGN KEY of the schema).
+
+    Deleting the record it names is refused while the row exists, unless `cascade` (ON DELETE
+    CASCADE): then the row goes with it. `tests/test_kinds.py` holds every link to the schema's
+    `PRAGMA foreign_key_list`, both ways.
+    """
+
+    column: str
+    to: str  # the kind named: "households"
+    cascade: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +142,28 @@ class Kind:
     #: Belongs to a unit by its own `unit_id` (cadres, households, meetings); every other kind
     #: belongs to its unit through its household (docs/merge.md).
     unit_owned: bool = False
+    #: Links of stored columns that no `ref` field carries (a visit's pairing, a problem's visit).
+    other_links: tuple[Link, ...] = ()
+    #: The link columns through which a record belongs to its unit when it has no `unit_id` of its
+    #: own: its household, or the record it hangs from (a visit's pairing); several mean any of them.
+    owned_through: tuple[str, ...] = ("household_id",)
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        """Every stored column naming a record of another kind: the `ref` fields' and the others."""
+        return (
+            *(
+                Link(f.column, _plural(f.ref), f.cascade)
+                for f in self.fields
+                if f.type == "ref" and f.column and f.ref
+            ),
+            *self.other_links,
+        )
+
+    @property
+    def link_targets(self) -> dict[str, str]:
+        """Link column → the kind it names."""
+        return {lk.column: lk.to for lk in self.links}
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -308,7 +346,7 @@ STATUSES_KIND = Kind(
     table="statuses",
     alias="s",
     shape=(
-        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True, cascade=True),
         Extra("household_name", "h.name"),
         _f("status", "enum", ("状态",), required=True, choices=STATUSES, alias="s"),
         _f("date", "date", ("日期", "变更日期"), default="today", dated=True, not_future=True, alias="s"),
@@ -403,6 +441,8 @@ VISITS = Kind(
             "search",
         ),
     },
+    other_links=(Link("pairing_id", "pairings"),),
+    owned_through=("pairing_id",),
 )
 
 PROBLEMS = Kind(
@@ -441,6 +481,8 @@ PROBLEMS = Kind(
         "open": Filter("pr.resolved_on IS NULL"),
         "escalated": Filter("pr.escalated = 1"),
     },
+    other_links=(Link("visit_id", "visits", cascade=True),),
+    owned_through=("visit_id",),
 )
 
 INCOME = Kind(
@@ -492,6 +534,7 @@ AID = Kind(
     sheet_zh=("帮扶记录",),
     key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
+    other_links=(Link("giver_cadre_id", "cadres"), Link("measure_id", "measures")),
 )
 
 # --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
@@ -635,6 +678,7 @@ JOBS = Kind(
     unique_key=True,
     key_words="household, member, started",
     filters={"household": Filter("j.household_id = ?", "household"), "current": Filter("j.ended IS NULL")},
+    other_links=(Link("measure_id", "measures"),),
 )
 
 MONITORING = Kind(
@@ -686,7 +730,7 @@ MEMBERS = Kind(
     table="members",
     alias="m",
     shape=(
-        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True, cascade=True),
         Extra("household_name", "h.name"),
         # A member named #1, #2 … stands for a person a register counted but never named.
         _f("name", zh=("姓名", "成员姓名"), required=True, max_len=100, alias="m"),
@@ -824,6 +868,9 @@ MEETING_ITEMS = Kind(
     sheet_zh=("会议议题",),
     unique_key=True,
     key_words="meeting, problem",
+    other_links=(Link("meeting_id", "meetings", cascade=True), Link("problem_id", "problems", cascade=True)),
+    # what the unit's meetings decided, and what any meeting decided on its problems
+    owned_through=("meeting_id", "problem_id"),
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
@@ -849,8 +896,15 @@ REGISTRY: dict[str, Kind] = {
 }
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
-#: The kind a singular names (household -> households), for references and messages.
-BY_SINGULAR: dict[str, Kind] = {k.singular: k for k in REGISTRY.values()}
+
+def _plural(singular: str) -> str:
+    """The kind a `ref` field's singular names (household -> households)."""
+    return next(k.name for k in REGISTRY.values() if k.singular == singular)
+
+
+def referring(name: str) -> list[tuple[Kind, Link]]:
+    """The kinds and links whose stored column names a record of kind NAME."""
+    return [(k, lk) for k in REGISTRY.values() for lk in k.links if lk.to == name]
 
 
 def kind(name: str) -> Kind:

@@ -498,8 +498,9 @@ def test_every_link_column_is_mapped():
     """A link column (`*_id`) a merge copied unmapped would point at another record of the city."""
     from aidtrack.ops import merge as ops_merge
 
-    links = {c for t, cols in ops_merge.COLUMNS.items() for c in cols if c.endswith("_id")}
-    assert links <= set(ops_merge._TARGET), links - set(ops_merge._TARGET)
+    links = {(t, c) for t, cols in ops_merge.COLUMNS.items() for c in cols if c.endswith("_id")}
+    mapped = {(t, c) for t, cols in ops_merge._TARGETS.items() for c in cols}
+    assert links <= mapped, links - mapped
     assert set(ops_merge.COLUMNS) == {REGISTRY[k].table for k in KINDS}
 
 

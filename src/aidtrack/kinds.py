@@ -85,7 +85,11 @@ class Link:
 
     column: str
     to: str  # the kind named: "households"
+    #: The field a file names it by, for messages (a visit's pairing_id: its household).
+    field: str
     cascade: bool = False
+    #: May be NULL (an aid's giving cadre: the giver may be a unit, named as text).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,13 +151,16 @@ class Kind:
     #: The link columns through which a record belongs to its unit when it has no `unit_id` of its
     #: own: its household, or the record it hangs from (a visit's pairing); several mean any of them.
     owned_through: tuple[str, ...] = ("household_id",)
+    #: SQL (over `source`) naming one record in messages, when it has no code: a visit by its
+    #: household, date and kind.
+    label: str = ""
 
     @property
     def links(self) -> tuple[Link, ...]:
         """Every stored column naming a record of another kind: the `ref` fields' and the others."""
         return (
             *(
-                Link(f.column, _plural(f.ref), f.cascade)
+                Link(f.column, _plural(f.ref), f.name, f.cascade, optional=not f.required)
                 for f in self.fields
                 if f.type == "ref" and f.column and f.ref
             ),
@@ -164,6 +171,43 @@ class Kind:
     def link_targets(self) -> dict[str, str]:
         """Link column → the kind it names."""
         return {lk.column: lk.to for lk in self.links}
+
+    @property
+    def label_sql(self) -> str:
+        """The SQL naming one record as a person does (its code; else `label`; else its id)."""
+        return self.label or (f"{self.alias}.code" if self.code_prefix else f"{self.alias}.id")
+
+    def by_column(self, column: str) -> Field | None:
+        """The field storing COLUMN (or named so, for a derived one such as `enrolled`)."""
+        return next((f for f in self.fields if f.column == column), None) or next(
+            (f for f in self.fields if f.name == column), None
+        )
+
+    def public_name(self, column: str) -> str:
+        """How a file names a stored column: its field, or the field of its link."""
+        link = next((lk for lk in self.links if lk.column == column), None)
+        if link:
+            return link.field
+        f = self.by_column(column)
+        return f.name if f else column
+
+    @property
+    def nullable(self) -> frozenset[str]:
+        """Stored columns that may be NULL: optional links, and columns of no required, dated or
+        defaulted field (compared with IS in a natural key)."""
+        out = set()
+        links = {lk.column: lk for lk in self.links}
+        for c in self.columns:
+            if c == "code" and self.code_prefix:  # assigned when a record is added without one
+                continue
+            if c in links:
+                if links[c].optional:
+                    out.add(c)
+                continue
+            f = next((f for f in self.fields if f.column == c), None)
+            if f is None or not (f.required or f.dated or f.default is not None):
+                out.add(c)
+        return frozenset(out)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -389,6 +433,7 @@ PAIRINGS = Kind(
         "cadre": Filter("p.cadre_id = ?", "cadre"),
         "active": Filter("p.until IS NULL"),
     },
+    label="h.code",
 )
 
 _VISIT_SOURCE = (
@@ -441,8 +486,9 @@ VISITS = Kind(
             "search",
         ),
     },
-    other_links=(Link("pairing_id", "pairings"),),
+    other_links=(Link("pairing_id", "pairings", "household"),),
     owned_through=("pairing_id",),
+    label="h.code || ', ' || v.date || ', ' || v.kind",
 )
 
 PROBLEMS = Kind(
@@ -481,8 +527,9 @@ PROBLEMS = Kind(
         "open": Filter("pr.resolved_on IS NULL"),
         "escalated": Filter("pr.escalated = 1"),
     },
-    other_links=(Link("visit_id", "visits", cascade=True),),
+    other_links=(Link("visit_id", "visits", "visit", cascade=True),),
     owned_through=("visit_id",),
+    label="h.code || ', ' || v.date || ': ' || pr.problem",
 )
 
 INCOME = Kind(
@@ -534,7 +581,10 @@ AID = Kind(
     sheet_zh=("帮扶记录",),
     key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
-    other_links=(Link("giver_cadre_id", "cadres"), Link("measure_id", "measures")),
+    other_links=(
+        Link("giver_cadre_id", "cadres", "giver", optional=True),
+        Link("measure_id", "measures", "measure", optional=True),
+    ),
 )
 
 # --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
@@ -620,6 +670,7 @@ MEASURES = Kind(
         "cadre": Filter("m.cadre_id = ?", "cadre"),
         "open": Filter(_OPEN),
     },
+    label="m.what",
 )
 
 JOBS = Kind(
@@ -678,7 +729,7 @@ JOBS = Kind(
     unique_key=True,
     key_words="household, member, started",
     filters={"household": Filter("j.household_id = ?", "household"), "current": Filter("j.ended IS NULL")},
-    other_links=(Link("measure_id", "measures"),),
+    other_links=(Link("measure_id", "measures", "measure", optional=True),),
 )
 
 MONITORING = Kind(
@@ -816,6 +867,7 @@ MEETINGS = Kind(
     unique_key=True,
     key_words="date, kind",
     unit_owned=True,
+    label="mt.date || ' ' || mt.kind",
 )
 
 MEETING_ITEMS = Kind(
@@ -868,7 +920,10 @@ MEETING_ITEMS = Kind(
     sheet_zh=("会议议题",),
     unique_key=True,
     key_words="meeting, problem",
-    other_links=(Link("meeting_id", "meetings", cascade=True), Link("problem_id", "problems", cascade=True)),
+    other_links=(
+        Link("meeting_id", "meetings", "meeting", cascade=True),
+        Link("problem_id", "problems", "problem", cascade=True),
+    ),
     # what the unit's meetings decided, and what any meeting decided on its problems
     owned_through=("meeting_id", "problem_id"),
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .i18n import N_
 from .model import (
     AID_KINDS,
     CAUSES,
@@ -154,6 +155,19 @@ class Kind:
     #: SQL (over `source`) naming one record in messages, when it has no code: a visit by its
     #: household, date and kind.
     label: str = ""
+    #: A record with this natural key is already stored: the field named and the message ({id}: the
+    #: stored record's id; {field}: any stored column's value, an enumeration as a person reads it).
+    taken_field: str = ""
+    taken: str = N_("the same record is already stored")
+    #: A record as a person names it in a delete's question ({household}: its code and name; any
+    #: field of its public shape); None: by code and name for a kind with codes, else by kind, id,
+    #: household and date.
+    described: str | None = None
+    #: What an export leaves out (SQL over `source`): what an import of another kind writes itself.
+    export_where: str = ""
+    #: An add audited as another kind's change: (action, kind whose record it is) — a status is a
+    #: change of its household.
+    audited_as: tuple[str, str] | None = None
 
     @property
     def links(self) -> tuple[Link, ...]:
@@ -317,6 +331,8 @@ CADRES = Kind(
         )
     },
     unit_owned=True,
+    taken_field="code",
+    taken=N_("is already used by another cadre"),
 )
 
 HOUSEHOLDS = Kind(
@@ -382,6 +398,8 @@ HOUSEHOLDS = Kind(
         ),
     },
     unit_owned=True,
+    taken_field="code",
+    taken=N_("is already used by another household"),
 )
 
 STATUSES_KIND = Kind(
@@ -404,6 +422,16 @@ STATUSES_KIND = Kind(
     sheet_zh=("状态",),
     key_words="household, status, date",
     filters={"household": Filter("s.household_id = ?", "household")},
+    taken_field="status",
+    taken=N_("this status on this day is already recorded (status entry {id})"),
+    # Households import writes the first `enrolled` status itself (from the `enrolled` column), so
+    # a statuses export leaves that entry out and the round trip stores it exactly once.
+    export_where=(
+        "NOT (s.status = 'enrolled' AND s.id = (SELECT s2.id FROM statuses s2"
+        " WHERE s2.household_id = s.household_id ORDER BY s2.date, s2.id LIMIT 1))"
+    ),
+    audited_as=("status", "households"),
+    described=N_("status {status} of {household} on {date}"),
 )
 
 PAIRINGS = Kind(
@@ -434,6 +462,9 @@ PAIRINGS = Kind(
         "active": Filter("p.until IS NULL"),
     },
     label="h.code",
+    taken_field="household",
+    taken=N_("already has an active pairing: `pair end` it first"),
+    described=N_("pairing {id} ({cadre} {cadre_name} – {household}, since {since})"),
 )
 
 _VISIT_SOURCE = (
@@ -489,6 +520,9 @@ VISITS = Kind(
     other_links=(Link("pairing_id", "pairings", "household"),),
     owned_through=("pairing_id",),
     label="h.code || ', ' || v.date || ', ' || v.kind",
+    taken_field="date",
+    taken=N_("a {kind} visit to this household on that day is already recorded"),
+    described=N_("visit {id} ({household}, {date}, {kind})"),
 )
 
 PROBLEMS = Kind(
@@ -530,6 +564,9 @@ PROBLEMS = Kind(
     other_links=(Link("visit_id", "visits", "visit", cascade=True),),
     owned_through=("visit_id",),
     label="h.code || ', ' || v.date || ': ' || pr.problem",
+    taken_field="problem",
+    taken=N_("this problem is already recorded at that visit (problem {id})"),
+    described=N_("problem {id} ({household}, {date}: {problem})"),
 )
 
 INCOME = Kind(
@@ -553,6 +590,11 @@ INCOME = Kind(
     unique_key=True,
     key_words="household, month, source",
     filters={"household": Filter("i.household_id = ?", "household")},
+    taken_field="month",
+    taken=N_(
+        "income for this household, month and source is already recorded;"
+        " correct it with `aidtrack income edit ID`"
+    ),
 )
 
 AID = Kind(
@@ -584,6 +626,11 @@ AID = Kind(
     other_links=(
         Link("giver_cadre_id", "cadres", "giver", optional=True),
         Link("measure_id", "measures", "measure", optional=True),
+    ),
+    taken_field="date",
+    taken=N_(
+        "the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
+        " a second gift of the same day needs a note of its own (a receipt number, the drive)"
     ),
 )
 
@@ -844,6 +891,9 @@ MEMBERS = Kind(
     sheet_zh=("家庭成员",),
     key_words="household, name, joined",
     filters={"household": Filter("m.household_id = ?", "household"), "present": Filter("m.left_on IS NULL")},
+    taken_field="name",
+    taken=N_("a member of this name who joined that day is already recorded (member {id})"),
+    described=N_("member {id} ({household}: {name})"),
 )
 
 MEETINGS = Kind(
@@ -868,6 +918,7 @@ MEETINGS = Kind(
     key_words="date, kind",
     unit_owned=True,
     label="mt.date || ' ' || mt.kind",
+    described=N_("meeting {id} ({kind}, {date})"),
 )
 
 MEETING_ITEMS = Kind(
@@ -926,6 +977,7 @@ MEETING_ITEMS = Kind(
     ),
     # what the unit's meetings decided, and what any meeting decided on its problems
     owned_through=("meeting_id", "problem_id"),
+    described=N_("meeting item {id} ({meeting_date}: {problem})"),
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.

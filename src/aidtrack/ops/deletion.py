@@ -24,35 +24,14 @@ _REFUSED = N_("{what} is still referred to by {records}; delete or correct those
 
 
 def describe(kind: str, r: dict[str, Any]) -> str:
-    """A record as a person names it: by code and name, with its date where it has one."""
+    """A record as a person names it (Kind.described): by code and name, with its date where it has one."""
+    k = REGISTRY[kind]
     h = " ".join(x for x in (r.get("household"), r.get("household_name")) if x)
-    if kind in ("households", "cadres"):
+    if k.described:
+        return _(k.described).format_map({**r, "household": h})
+    if k.code_prefix:
         return f"{r['code']} {r['name']}"
-    if kind == "visits":
-        return _("visit {id} ({household}, {date}, {kind})").format(
-            id=r["id"], household=h, date=r["date"], kind=r["kind"]
-        )
-    if kind == "problems":
-        return _("problem {id} ({household}, {date}: {problem})").format(
-            id=r["id"], household=h, date=r["date"], problem=r["problem"]
-        )
-    if kind == "members":
-        return _("member {id} ({household}: {name})").format(id=r["id"], household=h, name=r["name"])
-    if kind == "statuses":
-        return _("status {status} of {household} on {date}").format(
-            status=r["status"], household=h, date=r["date"]
-        )
-    if kind == "meetings":
-        return _("meeting {id} ({kind}, {date})").format(id=r["id"], kind=r["kind"], date=r["date"])
-    if kind == "meeting_items":
-        return _("meeting item {id} ({date}: {problem})").format(
-            id=r["id"], date=r["meeting_date"], problem=r["problem"]
-        )
-    if kind == "pairings":
-        return _("pairing {id} ({cadre} {cadre_name} – {household}, since {since})").format(
-            id=r["id"], cadre=r["cadre"], cadre_name=r["cadre_name"], household=h, since=r["since"]
-        )
-    date = r.get("date") or r.get("month") or ""
+    date = r.get(k.dated_field or "") or r.get("date") or r.get("month") or ""
     return _("{kind} record {id} ({household}, {date})").format(
         kind=_(kind), id=r["id"], household=h, date=date
     )

@@ -140,11 +140,11 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
 def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> Checked:
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
-    fields = _FIELDS[kind]
+    fields = _fields_of(kind)
     f = _Fields(data)
     values = {spec.name: _read(f, spec, refs, today) for spec in fields}
     row = {spec.column: values[spec.name] for spec in fields if spec.column}
-    _RULES[kind](k, values, row, f, refs, data)
+    _RULES.get(kind, _no_rules)(k, values, row, f, refs, data)
     return Checked(row, f.errors)
 
 
@@ -178,13 +178,13 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
         slow.prefetch = lambda records: None  # type: ignore[attr-defined]
         return slow
     k = REGISTRY[kind]
-    rules = _RULES[kind]
+    kind_rules = _RULES.get(kind, _no_rules)
     plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [
-        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]
+        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _fields_of(kind)
     ]
     by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
     ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
-    stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
+    stored = [(spec.column, spec.name) for spec in _fields_of(kind) if spec.column]
     generation = refs.generation
 
     def current() -> None:
@@ -239,7 +239,7 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
             values[name] = got
         row = {column: values[name] for column, name in stored}
         f = _Fields(data)
-        rules(k, values, row, f, refs, data)
+        kind_rules(k, values, row, f, refs, data)
         return Checked(row, f.errors)
 
     def prefetch(records: list[Mapping[str, Any]]) -> None:
@@ -256,6 +256,39 @@ def _validate_data(kind: str, refs: Refs, today: dt.date, data: Mapping[str, Any
 
 
 # --- the rules between fields and records, one function per kind ---------------------------------
+
+Rules = Callable[[Kind, dict, dict, "_Fields", Refs, Mapping], None]
+
+#: Each kind's rules, registered by `@rules(kind)` beside them; a kind without any has none to run.
+_RULES: dict[str, Rules] = {}
+#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
+#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
+_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {}
+
+
+def _no_rules(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A kind whose fields' own limits are all its rules."""
+
+
+def rules(kind: str) -> Callable[[Rules], Rules]:
+    """Register the function below as KIND's rules (a date not before enrolment, one at a time …)."""
+
+    def register(fn: Rules) -> Rules:
+        assert kind not in _RULES, kind
+        _RULES[kind] = fn
+        return fn
+
+    return register
+
+
+def prefetcher(kind: str) -> Callable[[Callable], Callable]:
+    """Register the function below as what an import looks up set-based for a batch of KIND."""
+
+    def register(fn: Callable) -> Callable:
+        _PREFETCH[kind] = fn
+        return fn
+
+    return register
 
 
 def enrolment_error(field: str, day: str, enrolled: str, code: str) -> AidtrackError:
@@ -279,14 +312,11 @@ def _not_before_enrolment(f: _Fields, refs: Refs, hid: int | None, field: str, d
         f.errors.append(enrolment_error(field, day, enrolled, refs.code("household", hid)))
 
 
-def _rules_cadres(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    pass
-
-
 #: What `--enrolled` says for a household recorded but never enrolled (monitored as marginal).
 NOT_ENROLLED = ("none", "未纳入")
 
 
+@rules("households")
 def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     if str(data.get("enrolled") or "").strip().lower() in NOT_ENROLLED and not data.get("id"):
         # Recorded, never enrolled: no first status (docs/monitoring.md). Only when adding.
@@ -304,16 +334,20 @@ def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             )
 
 
+@rules("statuses")
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
 
 
+@rules("pairings")
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """One pairing at a time; a household's first pairing may move its enrolment back (docs/rules.md)."""
     since, until, hid = v["since"], v["until"], v["household"]
     if since and until and until < since:
         f.fail("until", until, _("is before since ({since})").format(since=since))
         return
+    if data.get("id") and since:
+        _visits_inside(f, refs, int(data["id"]), since, until)
     if hid is None or not since:
         return
     others = [p for p in refs.pairings_of(hid) if p[2] != data.get("id")]
@@ -337,6 +371,22 @@ def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
             return
 
 
+def _visits_inside(f: _Fields, refs: Refs, pairing_id: int, since: str, until: str | None) -> None:
+    """A stored pairing's corrected dates (its end too) must still hold every visit made under it."""
+    before, after = refs.db.execute(
+        "SELECT count(*) FILTER (WHERE date < :since), count(*) FILTER (WHERE date > :until)"
+        " FROM visits WHERE pairing_id = :p",
+        {"p": pairing_id, "since": since, "until": until or "9999"},
+    ).fetchone()
+    if before:
+        f.fail(
+            "since", since, _("{n} visit(s) of this pairing would fall outside its dates").format(n=before)
+        )
+    if after:
+        f.fail("until", until, _("{n} visit(s) of this pairing come after it").format(n=after))
+
+
+@rules("visits")
 def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     hid, day, cadre_id = v["household"], v["date"], v["cadre"]
     row["pairing_id"] = None
@@ -351,6 +401,7 @@ def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
             )
 
 
+@rules("problems")
 def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     hid, day = v["household"], v["date"]
     if v["resolved_on"] and day and v["resolved_on"] < day:
@@ -369,6 +420,7 @@ def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         row["escalated_on"] = row["escalated_by"] = None
 
 
+@prefetcher("problems")
 def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: list[Mapping[str, Any]]) -> None:
     """The visits a batch of problems may name, fetched in one query (what `visit_on` then answers)."""
     days = set()
@@ -379,18 +431,21 @@ def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: lis
     refs.prefetch_visits(days)
 
 
+@rules("income")
 def _rules_income(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Income before enrolment is allowed: it is the household's baseline."""
     if row["source"] is None:
         row["source"] = ""
 
 
+@rules("aid")
 def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
     row["giver_cadre_id"], row["giver"] = f.attempt(lambda: resolve_giver(refs, v["giver"])) or (None, None)
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
+@rules("members")
 def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A member's spans run forwards; a member may have joined before enrolment (born into it)."""
     for start, end in (("joined", "left_on"), ("work_from", "work_to"), ("dibao_from", "dibao_to")):
@@ -400,10 +455,7 @@ def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Ma
         f.fail("joined", v["joined"], _("is before the member was born ({born})").format(born=v["born"]))
 
 
-def _rules_meetings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    pass
-
-
+@rules("meeting_items")
 def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A problem studied at a meeting: the meeting exists, the problem was escalated by then."""
     row["meeting_id"] = row["problem_id"] = None
@@ -489,10 +541,12 @@ def _measure(f: _Fields, refs: Refs, hid: int | None, text: str | None) -> int |
     return None
 
 
+@rules("causes")
 def _rules_causes(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A cause may predate enrolment: it is why the household was enrolled."""
 
 
+@rules("measures")
 def _rules_measures(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Closed (done, dropped) exactly when a done date is given; no due date before the plan's date."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
@@ -507,6 +561,7 @@ def _rules_measures(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         f.fail("done_on", done_on, _("is before the measure was planned ({date})").format(date=v["date"]))
 
 
+@rules("jobs")
 def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A job may predate enrolment (the household's history); it may not end before it starts."""
     if v["ended"] and v["started"] and v["ended"] < v["started"]:
@@ -514,6 +569,7 @@ def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mappi
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
+@rules("monitoring")
 def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Monitoring is not help: it needs no enrolment (a marginal household was never enrolled).
 
@@ -566,19 +622,16 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             return
 
 
-_RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {
-    name: globals()[f"_rules_{name}"] for name in REGISTRY
-}
-#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
-#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
-_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {
-    "problems": _prefetch_problems
-}
-
-
 def prefetches(kind: str) -> bool:
+    """Whether an import looks a batch of this kind's rows up set-based first (`@prefetcher`)."""
     return kind in _PREFETCH
 
 
-#: Each kind's fields, computed once (Kind.fields is a property).
-_FIELDS: dict[str, tuple[Field, ...]] = {name: k.fields for name, k in REGISTRY.items()}
+def _fields_of(kind: str) -> tuple[Field, ...]:
+    """Each kind's fields, computed once per kind (Kind.fields is a property)."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = REGISTRY[kind].fields
+    return _FIELDS[kind]
+
+
+_FIELDS: dict[str, tuple[Field, ...]] = {}

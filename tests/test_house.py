@@ -35,3 +35,36 @@ def test_problem_resolve_is_an_edit_the_validator_checks(story):
     story("problem", "resolve", "1", "--date", "2004-03-09", "--note", "修好")
     assert story.rows("SELECT resolved_on, resolution FROM problems") == [("2004-03-09", "修好")]
     assert story.rows("SELECT action FROM audit ORDER BY id DESC LIMIT 1") == [("resolve",)]
+
+
+def test_a_command_that_writes_undeclared_fails_the_suite(tmp_path):
+    """The suite-wide guard (conftest._writers_declared) is not vacuous: a command declared
+    read-only that opens a write transaction fails, one declared `writes=True` does not."""
+    import pytest
+    import typer
+    from typer.testing import CliRunner
+
+    from aidtrack.cli.common import command, open_db, state
+
+    app = typer.Typer()
+
+    @command(app)
+    def sneaky() -> None:
+        with open_db(create=True).write():
+            pass
+
+    @command(app, writes=True)
+    def honest() -> None:
+        with open_db().write():
+            pass
+
+    state.db, state.store = tmp_path / "unit.db", None
+    try:
+        with pytest.raises(AssertionError, match="`sneaky` writes but is not declared"):
+            CliRunner().invoke(app, ["sneaky"], catch_exceptions=False)
+        state.store = None
+        assert CliRunner().invoke(app, ["honest"], catch_exceptions=False).exit_code == 0
+    finally:
+        if state.store is not None:
+            state.store.close()
+        state.db, state.store = None, None

@@ -55,7 +55,7 @@ Measure = Annotated[
 ]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     kind: Kind = None,
@@ -98,7 +98,7 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns:
     list_records("aid", fmt, household=household)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     kind: Kind = None,
@@ -119,7 +119,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete an aid record (audited).
 

@@ -31,7 +31,7 @@ Title = Annotated[str | None, typer.Option("--title", help=_("Title, e.g. 局长
 Phone = Annotated[str | None, typer.Option("--phone", help=_("Phone number."))]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     name: Annotated[str, typer.Argument(help=_("The cadre's name."))],
     code: Code = None,
@@ -73,7 +73,7 @@ def show(ref: CadreRef, fmt: Format = "table") -> None:
     show_record("cadres", ref, fmt)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ref: CadreRef,
     name: Annotated[str | None, typer.Option("--name", help=_("The cadre's full name."))] = None,
@@ -89,7 +89,7 @@ def edit(
     edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title, "phone": phone})
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ref: CadreRef, yes: Yes = False) -> None:
     """Delete a cadre entered by mistake (audited); refused while other records refer to it.
 

@@ -31,7 +31,7 @@ Amount = Annotated[str | None, typer.Option("--amount", help=_("Yuan, e.g. 650 o
 Source = Annotated[str | None, typer.Option("--source", help=_("Where it came from, e.g. 三轮车运输."))]
 
 
-@command(app)
+@command(app, writes=True)
 def add(household: HouseholdRef, month: Month = None, amount: Amount = None, source: Source = None) -> None:
     """Record a month's income of a household; prints the record id.
 
@@ -59,7 +59,7 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns:
     list_records("income", fmt, household=household)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(ident: RecordId, month: Month = None, amount: Amount = None, source: Source = None) -> None:
     """Correct an income record (audited).
 
@@ -68,7 +68,7 @@ def edit(ident: RecordId, month: Month = None, amount: Amount = None, source: So
     edit_record("income", ident, {"month": month, "amount": amount, "source": source})
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete an income record (audited).
 

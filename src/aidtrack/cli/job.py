@@ -40,7 +40,7 @@ Measure = Annotated[
 ]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     member: Member = None,
@@ -79,7 +79,7 @@ def add(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def end(ident: RecordId, date: DateOpt = None) -> None:
     """Record the last day of a job (audited).
 
@@ -104,7 +104,7 @@ def list_(
     list_records("jobs", fmt, household=household, current=current)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     member: Member = None,
@@ -136,7 +136,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a job placement entered by mistake (audited).
 

@@ -271,8 +271,8 @@ def build(only: str | None = None) -> typer.Typer:
         if only is None or only == name or only not in GROUPS:
             root.add_typer(import_module(f"{__package__}.{name}").app)
     own = typer.Typer()  # mounted after those, as the help has always listed them
-    command(own)(init)
-    command(own)(demo)
+    command(own, writes=True)(init)
+    command(own, writes=True)(demo)
     command(own, "log")(log)
     root.add_typer(own)
     for name, text in GROUPS.items():

@@ -31,7 +31,7 @@ def backup(
     print(dest)  # as given: a relative path stays relative
 
 
-@command(app)
+@command(app, writes=True)
 def restore(
     src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
     yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False,

@@ -59,7 +59,7 @@ def _fields(**kw) -> dict:
     return kw
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     name: Annotated[str, typer.Argument(help=_("The member's name."))],
@@ -125,7 +125,7 @@ def list_(
     list_records("members", fmt, household=household, present=present)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     name: Annotated[str | None, typer.Option("--name", help=_("The member's full name."))] = None,
@@ -171,7 +171,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def leave(
     ident: RecordId,
     date: Annotated[
@@ -189,7 +189,7 @@ def leave(
     edit_record("members", ident, {"left_on": date})
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a member entered by mistake (audited); a member who left is recorded with `leave`.
 

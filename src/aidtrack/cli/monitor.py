@@ -26,7 +26,7 @@ app = typer.Typer(no_args_is_help=True)
 Reason = Annotated[str | None, typer.Option("--reason", help=_("Why (free text)."))]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     category: Annotated[
@@ -57,7 +57,7 @@ def add(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def end(
     household: HouseholdRef,
     date: DateOpt = None,

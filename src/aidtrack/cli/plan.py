@@ -52,7 +52,7 @@ Due = Annotated[str | None, typer.Option("--due", help=_("Date it is to be done 
 Note = Annotated[str | None, typer.Option("--note", help=_("A remark on the cause, in the clerk's words."))]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     what: What = None,
@@ -89,7 +89,7 @@ def add(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     what: What = None,
@@ -127,7 +127,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def done(
     ident: RecordId,
     date: DateOpt = None,
@@ -146,7 +146,7 @@ def done(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def drop(
     ident: RecordId,
     date: DateOpt = None,
@@ -220,7 +220,7 @@ def show(household: HouseholdRef, fmt: Format = "table") -> None:
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a measure entered by mistake (audited); dropping keeps it in the plan.
 
@@ -229,7 +229,7 @@ def delete(ident: RecordId, yes: Yes = False) -> None:
     delete_record("measures", ident, yes)
 
 
-@command(app)
+@command(app, writes=True)
 def cause(household: HouseholdRef, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
     """Record a cause of poverty (致贫原因) of a household; prints its id.
 
@@ -253,7 +253,7 @@ def causes(household: HouseholdFilter = None, fmt: Format = "table", columns: Co
     list_records("causes", fmt, household=household)
 
 
-@command(app, "cause-edit")
+@command(app, "cause-edit", writes=True)
 def cause_edit(ident: RecordId, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
     """Correct a cause of poverty (audited).
 
@@ -262,7 +262,7 @@ def cause_edit(ident: RecordId, cause: Cause = None, date: DateOpt = None, note:
     edit_record("causes", ident, {"cause": cause, "date": date, "note": note})
 
 
-@command(app, "cause-delete")
+@command(app, "cause-delete", writes=True)
 def cause_delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a cause of poverty entered by mistake (audited).
 

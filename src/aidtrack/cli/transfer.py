@@ -27,7 +27,7 @@ KINDS_HELP = ", ".join(KINDS)
 app = typer.Typer()
 
 
-@command(app, "import")
+@command(app, "import", writes=True)
 def import_(
     kind: Annotated[
         str,

@@ -51,7 +51,7 @@ Event = Annotated[
 ]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))] = None,
@@ -110,7 +110,7 @@ def list_(
     list_records("visits", fmt, household=household, cadre=cadre, quarter=quarter, search=search)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     date: DateOpt = None,
@@ -138,7 +138,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a visit and the problems raised at it (audited).
 

@@ -52,7 +52,6 @@ YEAR_OF = {
     for f in reversed(k.fields)
     if f.type in ("date", "month") and (f.dated or f.required)
 }
-PARTITIONS = ("unit", "year")
 #: The hive folder name of the file's own records (unit NULL), as Hive and DuckDB name a NULL value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 #: The units table's columns in the hand-off (its fingerprint names the machine's inode: left out).

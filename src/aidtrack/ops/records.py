@@ -438,14 +438,3 @@ def move_enrolment(db: Store, household_id: int, day: str) -> None:
         " AND name GLOB '#[0-9]*' AND (left_on IS NULL OR left_on >= :new)",
         {"new": day, "h": household_id, "old": old},
     )
-
-
-def delete(db: Store, kind: str, ident: str | int) -> dict[str, Any]:
-    before = get(db, kind, ident)
-    with db.write():
-        try:
-            db.execute(f"DELETE FROM {REGISTRY[kind].table} WHERE id = ?", [before["id"]])
-        except sqlite3.IntegrityError as e:
-            raise _integrity(kind, before, e) from None
-        db.audit("delete", kind, str(before.get("code") or before["id"]), before, None)
-    return before

@@ -13,8 +13,9 @@ a pairing that may not overlap another) are code, in ops/validate.py; the field'
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 from .i18n import N_
 from .model import (
@@ -1001,7 +1002,69 @@ REGISTRY: dict[str, Kind] = {
         MEETING_ITEMS,
     )
 }
-KINDS: tuple[str, ...] = tuple(REGISTRY)
+V = TypeVar("V")
+#: Bumped when a kind is registered or taken out at run time: derived tables rebuild themselves.
+_GENERATION = [0]
+
+
+def register(k: Kind) -> None:
+    """Add a kind at run time (after the built-in ones): everything derived follows (a test's
+    throwaway kind; tests/test_new_kind.py)."""
+    REGISTRY[k.name] = k
+    _GENERATION[0] += 1
+
+
+def unregister(name: str) -> None:
+    del REGISTRY[name]
+    _GENERATION[0] += 1
+
+
+class Derived(Mapping[str, V]):
+    """A table derived from the registry (by kind, table or field), rebuilt when a kind is
+    registered at run time: a module's constant that a kind added later is still in."""
+
+    def __init__(self, build: Callable[[], Mapping[str, V]]):
+        self._build = build
+        self._generation = -1
+        self._data: Mapping[str, V] = {}
+
+    def _current(self) -> Mapping[str, V]:
+        if self._generation != _GENERATION[0]:
+            self._data = self._build()
+            self._generation = _GENERATION[0]
+        return self._data
+
+    def __getitem__(self, key: str) -> V:
+        return self._current()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+class _Names(Sequence[str]):
+    """The kinds' names in bundle order, live (a kind registered later is in it)."""
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return tuple(REGISTRY)[i]
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(tuple(REGISTRY))
+
+    def __contains__(self, name: object) -> bool:
+        return name in REGISTRY
+
+
+KINDS: Sequence[str] = _Names()
 
 
 def _plural(singular: str) -> str:

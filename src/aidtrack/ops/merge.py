@@ -41,12 +41,12 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..i18n import _
-from ..kinds import HOUSEHOLDS, REGISTRY
+from ..kinds import HOUSEHOLDS, REGISTRY, Derived, Kind
 from ..model import AidtrackError
 from ..store import Store
 from ..store.schema import KNOWN
@@ -55,18 +55,24 @@ from .units import OWN
 #: The columns copied from a unit file, in dependency order: every stored column of every kind
 #: (kinds.py). A unit file from an older aidtrack may lack a table or a column a later migration
 #: added: it is read as it is (check_schema), the table as empty and the column as NULL (_ABSENT).
-COLUMNS: dict[str, tuple[str, ...]] = {k.table: ("id", *k.columns) for k in REGISTRY.values() if k.merged}
+COLUMNS: Mapping[str, tuple[str, ...]] = Derived(
+    lambda: {k.table: ("id", *k.columns) for k in REGISTRY.values() if k.merged}
+)
 
 #: Per table, the table each link column points into (kinds.Kind.links): its ids are mapped to the
 #: city file's (shifted by that table's offset for a new unit, looked up in temp.merge_map_TABLE for
 #: a unit merged before). tests/test_merge_kinds.py fails on a link column (`*_id`) left unmapped.
-_TARGETS: dict[str, dict[str, str]] = {
-    k.table: {lk.column: REGISTRY[lk.to].table for lk in k.links} for k in REGISTRY.values() if k.merged
-}
-_BY_TABLE = {k.table: k for k in REGISTRY.values()}
+_TARGETS: Mapping[str, dict[str, str]] = Derived(
+    lambda: {
+        k.table: {lk.column: REGISTRY[lk.to].table for lk in k.links} for k in REGISTRY.values() if k.merged
+    }
+)
+_BY_TABLE: Mapping[str, Kind] = Derived(lambda: {k.table: k for k in REGISTRY.values()})
 
 #: The tables with a `unit_id` of their own; every other one belongs to its unit through its household.
-UNIT_OWNED = tuple(k.table for k in REGISTRY.values() if k.merged and k.unit_owned)
+UNIT_OWNED: Mapping[str, Kind] = Derived(
+    lambda: {k.table: k for k in REGISTRY.values() if k.merged and k.unit_owned}
+)
 
 #: What a column missing from an older unit file reads as, where the migration that added it filled
 #: it in from other columns (0005: an escalation is dated by its visit); any other missing column
@@ -93,7 +99,9 @@ def _unit_where(table: str) -> str:
 
 #: Deleting one unit's records, children first (the reverse of the copy's order, which is the
 #: registry's dependency order): also the records typed into the city file against its households.
-_DELETE = tuple(f"DELETE FROM {t} WHERE {_unit_where(t)}" for t in reversed(COLUMNS))
+def _deletes() -> list[str]:
+    return [f"DELETE FROM {t} WHERE {_unit_where(t)}" for t in reversed(list(COLUMNS))]
+
 
 CODE_MAX = 64
 STATUSES = ("added", "replaced", "unchanged", "refused")
@@ -726,7 +734,7 @@ def _copy(db: Store, schema: str, plan: dict) -> int:
     if before:
         uid = before[0]
         _keep_ids(db, uid)
-        for sql in _DELETE:
+        for sql in _deletes():
             db.execute(sql, {"u": uid})
     else:
         uid = db.execute("INSERT INTO units (name) VALUES (?)", [name]).lastrowid

@@ -74,6 +74,9 @@ class Field:
     missing: str | None = None
     #: A stored `ref`: deleted with the record it names (ON DELETE CASCADE), not blocking its delete.
     cascade: bool = False
+    #: The help of its option in a generated add/edit command (cli/generic.py); an enumeration's
+    #: values are listed after it from `choices`.
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,10 @@ class Kind:
     described: str | None = None
     #: What an export leaves out (SQL over `source`): what an import of another kind writes itself.
     export_where: str = ""
+    #: The CLI group (`aidtrack training …`) whose add, edit, list and delete commands are derived
+    #: from the fields (cli/generic.py), for a kind without a module of its own in cli/; its help.
+    group: str | None = None
+    about: str = ""
     #: An add audited as another kind's change: (action, kind whose record it is) — a status is a
     #: change of its household.
     audited_as: tuple[str, str] | None = None

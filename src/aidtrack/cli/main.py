@@ -280,6 +280,11 @@ def build(only: str | None = None) -> typer.Typer:
             root.add_typer(import_module(f"{__package__}.{name}").app, name=name, help=_(text))
         else:  # a stand-in: listed with its help; never run (its command line loads the real one)
             root.add_typer(typer.Typer(), name=name, help=_(text))
+    from .generic import group, groups
+
+    for name, k in groups().items():  # kinds whose commands are derived from their declaration
+        if name not in GROUPS and (only is None or only == name):
+            root.add_typer(group(k), name=name, help=_(k.about))
     return root
 
 
@@ -295,6 +300,10 @@ def wanted(argv: list[str]) -> str | None:
             skip = True
         elif not arg.startswith("-"):
             if arg in GROUPS:
+                return arg
+            from .generic import groups
+
+            if arg in groups():
                 return arg
             return next((m for m, names in TOP_LEVEL.items() if arg in names), None)
     return None

@@ -488,13 +488,13 @@ VISITS = Kind(
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
         Extra("household_name", "h.name"),
-        _ref("cadre", _CADRE_ZH, "c.code", stored=False),
+        _ref("cadre", _CADRE_ZH, "c.code", stored=False, help=N_("Must be the paired cadre.")),
         Extra("cadre_name", "c.name"),
         _f("date", "date", ("日期", "走访日期"), default="today", dated=True, not_future=True, alias="v"),
         _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, default="regular", alias="v"),
-        _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v"),
-        _f("solved", zh=("解决问题", "解决的问题"), alias="v"),
-        _f("event", "enum", ("事件",), choices=EVENTS, alias="v"),
+        _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v", help=N_("What the cadre found.")),
+        _f("solved", zh=("解决问题", "解决的问题"), alias="v", help=N_("What was solved at the visit.")),
+        _f("event", "enum", ("事件",), choices=EVENTS, alias="v", help=N_("A shock found.")),
     ),
     columns=("pairing_id", "date", "kind", "situation", "solved", "event"),
     natural_key=("pairing_id", "date", "kind"),
@@ -1019,6 +1019,11 @@ def register(k: Kind) -> None:
     throwaway kind; tests/test_new_kind.py)."""
     REGISTRY[k.name] = k
     _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """How many times a kind was registered or taken out at run time (0: the built-in registry)."""
+    return _GENERATION[0]
 
 
 def unregister(name: str) -> None:

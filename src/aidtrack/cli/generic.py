@@ -21,16 +21,19 @@ import typer
 
 from ..i18n import _
 from ..kinds import REGISTRY, Field, Kind
+from ..model import ZH_NAMES
 from .common import (
     CadreFilter,
     CadreRef,
     Columns,
+    DateOpt,
     HouseholdFilter,
     HouseholdRef,
     ListFormat,
     RecordId,
     Search,
     Yes,
+    choices,
     command,
     delete_record,
     edit_record,
@@ -45,21 +48,28 @@ _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def option_help(f: Field) -> str:
-    """A field's option help in the interface language: its own words, then its values."""
+    """A field's option help in the interface language: its own words, then an enumeration's values
+    as the model has them (with their Chinese names) and its default."""
     words = _(f.help) if f.help else ""
     if f.choices:
-        values = _("One of: {values}.").format(values=", ".join(f.choices))
+        named = [f"{v} ({ZH_NAMES[v]})" if v in ZH_NAMES else v for v in f.choices]
+        values = _("One of: {values}.").format(values=", ".join(named))
+        if f.default in f.choices:
+            values += " " + _("Default: {value}.").format(value=f.default)
         words = f"{words} {values}".strip()
     return words
 
 
 def field_option(f: Field) -> Any:
     """The annotation of a field's option: `--name` taking text (the validator reads it), or a
-    `--name/--no-name` switch for a flag."""
+    `--name/--no-name` switch for a flag; a record's own date is the shared `--date/-d`."""
+    if f.name == "date" and f.type == "date":
+        return DateOpt
     flag = "--" + f.name.replace("_", "-")
     if f.type == "flag":
         return Annotated[bool | None, typer.Option(f"{flag}/--no-{flag[2:]}", help=option_help(f))]
-    return Annotated[str | None, typer.Option(flag, help=option_help(f))]
+    complete = choices(*f.choices) if f.choices else None
+    return Annotated[str | None, typer.Option(flag, help=option_help(f), autocompletion=complete)]
 
 
 def field_options(kind: str, skip: Iterable[str] = ()) -> list[inspect.Parameter]:
@@ -72,12 +82,35 @@ def field_options(kind: str, skip: Iterable[str] = ()) -> list[inspect.Parameter
     ]
 
 
-def with_signature(fn: Callable[..., Any], params: list[inspect.Parameter], doc: str) -> Callable[..., Any]:
+def with_signature(
+    fn: Callable[..., Any], params: list[inspect.Parameter], doc: str | None = None
+) -> Callable[..., Any]:
     """FN taking PARAMS (as Typer reads a function: its signature and annotations), with DOC as help."""
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     fn.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
-    fn.__doc__ = doc
+    if doc is not None:
+        fn.__doc__ = doc
     return fn
+
+
+def takes(*params: inspect.Parameter) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A hand-written command's parameters, some of them a kind's fields (`field_options`):
+    `@takes(household_argument, *field_options("visits", skip=["household"]), problem)`."""
+
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return with_signature(fn, list(params))
+
+    return apply
+
+
+def argument(name: str, annotation: Any) -> inspect.Parameter:
+    """A positional parameter (a typer.Argument annotation)."""
+    return inspect.Parameter(name, _POSITIONAL, annotation=annotation)
+
+
+def option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    """A keyword parameter (a typer.Option annotation) with its default."""
+    return inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation)
 
 
 def owner(k: Kind) -> Field | None:

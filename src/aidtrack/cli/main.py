@@ -309,16 +309,19 @@ def wanted(argv: list[str]) -> str | None:
     return None
 
 
-_whole: typer.Typer | None = None
+_whole: tuple[int, typer.Typer] | None = None
 
 
 def __getattr__(name: str) -> Any:
-    """`app`: the whole tree, built once on first use (tests, docs, scripts)."""
+    """`app`: the whole tree, built once on first use (tests, docs, scripts), and again when a kind
+    is registered at run time (its derived commands join the tree)."""
     global _whole
     if name == "app":
-        if _whole is None:
-            _whole = build()
-        return _whole
+        from ..kinds import generation
+
+        if _whole is None or _whole[0] != generation():
+            _whole = (generation(), build())
+        return _whole[1]
     raise AttributeError(name)
 
 

@@ -36,9 +36,11 @@ def key(name: Any) -> str:
     return text.replace("-", "_").replace(" ", "_")
 
 
-_FIELD_OF: dict[str, dict[str, str]] = {
-    kind: {key(zh): f for f, names in table.items() for zh in names} for kind, table in HEADERS.items()
-}
+_FIELD_OF: Mapping[str, dict[str, str]] = Derived(
+    lambda: {
+        kind: {key(zh): f for f, names in table.items() for zh in names} for kind, table in HEADERS.items()
+    }
+)
 
 
 def field_of(kind: str, name: Any) -> str:

@@ -5,6 +5,8 @@ Each entry names its use. Add here only what is used by a framework, a protocol 
 
 # ruff: noqa
 from aidtrack.cli import main
+from aidtrack.kinds import unregister
+from aidtrack.store.schema import create_sql
 from aidtrack.model import OTHER_FIELDS
 from aidtrack.ops.assess import STATES
 from aidtrack.ops.headers import table_markdown
@@ -31,3 +33,7 @@ _.number_format
 _.data_type
 _.showErrorMessage
 execute_plugins  # sqlite-utils' Database attribute (store/db.py)
+_.__signature__  # read by inspect.signature (Typer), cli/generic.py
+_.__annotations__  # read by typing.get_type_hints (Typer), cli/generic.py
+unregister  # a kind registered at run time taken out again (tests/test_new_kind.py)
+create_sql  # a new kind's CREATE TABLE, for its migration or a test (tests/test_new_kind.py)

@@ -4,7 +4,7 @@ atomic, idempotent."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,57 +27,66 @@ KINDS_HELP = ", ".join(KINDS)
 app = typer.Typer()
 
 
+ImportKind = Annotated[
+    str,
+    typer.Argument(
+        autocompletion=choices(*KINDS, "all", "bundle", "roster"),
+        help=_(
+            "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
+            " clerk's household roster (花名册: one row per household, docs/roster.md)."
+        ).format(kinds=KINDS_HELP),
+    ),
+]
+ImportFile = Annotated[
+    str,
+    typer.Argument(
+        help=_(
+            "The file (`-` for standard input); for `all` the directory, or one .xlsx"
+            " workbook with a sheet per kind."
+        )
+    ),
+]
+ImportFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's extension).")
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help=_("Check everything and print the summary; write nothing."))
+]
+OnConflict = Annotated[
+    str,
+    typer.Option(
+        "--on-conflict",
+        help=_(
+            "A row whose natural key is stored with other values: error (default,"
+            " write nothing), skip (keep the stored record) or replace (overwrite"
+            " it)."
+        ),
+    ),
+]
+Encoding = Annotated[
+    str, typer.Option("--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))
+]
+Summary = Annotated[
+    str,
+    typer.Option(
+        "--summary",
+        help=_("The summary (for a roster: the columns' preview too) as a table (default) or json."),
+    ),
+]
+
+
 @command(app, "import", writes=True)
 def import_(
-    kind: Annotated[
-        str,
-        typer.Argument(
-            autocompletion=choices(*KINDS, "all", "bundle", "roster"),
-            help=_(
-                "{kinds}; or `all` (also `bundle`) to load what `export all` wrote; or `roster` for a"
-                " clerk's household roster (花名册: one row per household, docs/roster.md)."
-            ).format(kinds=KINDS_HELP),
-        ),
-    ],
-    file: Annotated[
-        str,
-        typer.Argument(
-            help=_(
-                "The file (`-` for standard input); for `all` the directory, or one .xlsx"
-                " workbook with a sheet per kind."
-            )
-        ),
-    ],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", "-f", help=_("csv, tsv, json, jsonl or xlsx (default: from the file's extension).")
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help=_("Check everything and print the summary; write nothing."))
-    ] = False,
-    on_conflict: Annotated[
-        str,
-        typer.Option(
-            "--on-conflict",
-            help=_(
-                "A row whose natural key is stored with other values: error (default,"
-                " write nothing), skip (keep the stored record) or replace (overwrite"
-                " it)."
-            ),
-        ),
-    ] = "error",
-    encoding: Annotated[
-        str, typer.Option("--encoding", help=_("utf-8 (default; a BOM is fine), gbk or gb18030."))
-    ] = "utf-8",
-    summary: Annotated[
-        str,
-        typer.Option(
-            "--summary",
-            help=_("The summary (for a roster: the columns' preview too) as a table (default) or json."),
-        ),
-    ] = "table",
+    kind: ImportKind,
+    file: ImportFile,
+    fmt: ImportFormat = None,
+    dry_run: DryRun = False,
+    on_conflict: OnConflict = "error",
+    encoding: Encoding = "utf-8",
+    summary: Summary = "table",
 ) -> None:
     """Import records from a file, all checked first and written in one transaction.
 
@@ -94,132 +103,149 @@ def import_(
 
     Example: aidtrack import roster 花名册.xlsx --dry-run
     """
-    from ..ops.importer import import_bundle, import_file
     from ..parse import choice
 
     kind = choice(kind, (*KINDS, "all", "bundle", "roster"), "kind")
     kind = "bundle" if kind == "all" else kind  # the twin of `export all`
     summary = choice(summary, ("table", "json"), "summary")
-    db = open_db()
     if kind == "roster":
-        from ..ops.importer.roster import import_roster
-
-        roster = import_roster(
-            db, file, fmt=fmt, on_conflict=on_conflict, dry_run=dry_run, encoding=encoding, today=today()
-        )
-        if roster.written:
-            state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in roster.counts.values())
+        roster = _import_roster(file, fmt, on_conflict, dry_run, encoding)
+        state.written = _records_written(roster)
         _report_roster(roster, summary)
         return
-    with _progress() as progress:
-        if kind == "bundle":
-            if fmt:
-                fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
-            result = import_bundle(
-                db,
-                file,
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                today=today(),
-                encoding=encoding,
-                progress=progress,
-            )
-        else:
-            result = import_file(
-                db,
-                kind,
-                file,
-                fmt=fmt,
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                encoding=encoding,
-                today=today(),
-                progress=progress,
-            )
-    if result.written:
-        state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
+    result = _import(kind, file, fmt, on_conflict, dry_run, encoding)
+    state.written = _records_written(result)
     _report(result, summary)
+
+
+def _import_roster(file: str, fmt: str | None, on_conflict: str, dry_run: bool, encoding: str):
+    """A clerk's household roster read and (unless dry_run) written: ops.importer.roster."""
+    from ..ops.importer.roster import import_roster
+
+    return import_roster(
+        open_db(), file, fmt=fmt, on_conflict=on_conflict, dry_run=dry_run, encoding=encoding, today=today()
+    )
+
+
+def _import(kind: str, file: str, fmt: str | None, on_conflict: str, dry_run: bool, encoding: str):
+    """One kind's file, or a bundle (what `export all` wrote), with a progress bar on a terminal."""
+    from ..ops.importer import import_bundle, import_file
+
+    db = open_db()
+    options: dict[str, Any] = {
+        "on_conflict": on_conflict,
+        "dry_run": dry_run,
+        "encoding": encoding,
+        "today": today(),
+    }
+    with _progress() as progress:
+        if kind != "bundle":
+            return import_file(db, kind, file, fmt=fmt, progress=progress, **options)
+        if fmt:
+            fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
+        return import_bundle(db, file, progress=progress, **options)
+
+
+def _records_written(result) -> int | None:
+    """The records an import wrote (added and replaced), said instead of row counts; None if none."""
+    if not result.written:
+        return None
+    return sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
+
+
+ExportKind = Annotated[
+    str,
+    typer.Argument(
+        autocompletion=choices(*KINDS, "all", "template"),
+        help=_(
+            "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
+            " (花名册) in the interface language, which `import roster` reads."
+        ).format(kinds=KINDS_HELP),
+    ),
+]
+
+ExportFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help=_(
+            "csv (default), json, jsonl, xlsx or parquet (needs --out); a --out file's extension also says."
+        ),
+    ),
+]
+
+ExportOut = Annotated[
+    str | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help=_(
+            "The file (for all: the directory, or one FILE.xlsx with a sheet per"
+            " kind); standard output if left out."
+        ),
+    ),
+]
+
+Redact = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help=_(
+            "Mask personal data: names keep the first character (刘**); phone,"
+            " ID number and address left empty."
+        ),
+    ),
+]
+
+Headers = Annotated[
+    str,
+    typer.Option(
+        "--headers",
+        help=_(
+            "en (default): field names; zh: Chinese column names and values"
+            " (户主, 脱贫 …), which import reads back as well."
+        ),
+    ),
+]
+
+Partition = Annotated[
+    str | None,
+    typer.Option(
+        "--partition",
+        help=_(
+            "Parquet, export all: unit or unit,year: a hive-partitioned folder"
+            " (TABLE/unit=…/year=…/), each unit's folder replaced whole."
+        ),
+    ),
+]
+
+ChangedSince = Annotated[
+    str | None,
+    typer.Option(
+        "--changed-since",
+        metavar="DATE",
+        help=_(
+            "Parquet, export all: only the units merged (or the file's own records changed) on or after DATE."
+        ),
+    ),
+]
+
+HandoffUnit = Annotated[
+    str | None, typer.Option("--unit", help=_("Parquet, export all: only this unit's records."))
+]
 
 
 @command(app, "export")
 def export(
-    kind: Annotated[
-        str,
-        typer.Argument(
-            autocompletion=choices(*KINDS, "all", "template"),
-            help=_(
-                "{kinds}; or `all` (needs --out DIR); or `template`: a blank household roster"
-                " (花名册) in the interface language, which `import roster` reads."
-            ).format(kinds=KINDS_HELP),
-        ),
-    ],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help=_(
-                "csv (default), json, jsonl, xlsx or parquet (needs --out); a"
-                " --out file's extension also says."
-            ),
-        ),
-    ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            "--out",
-            "-o",
-            help=_(
-                "The file (for all: the directory, or one FILE.xlsx with a sheet per"
-                " kind); standard output if left out."
-            ),
-        ),
-    ] = None,
-    redact: Annotated[
-        bool,
-        typer.Option(
-            "--redact",
-            help=_(
-                "Mask personal data: names keep the first character (刘**); phone,"
-                " ID number and address left empty."
-            ),
-        ),
-    ] = False,
-    headers: Annotated[
-        str,
-        typer.Option(
-            "--headers",
-            help=_(
-                "en (default): field names; zh: Chinese column names and values"
-                " (户主, 脱贫 …), which import reads back as well."
-            ),
-        ),
-    ] = "en",
-    partition: Annotated[
-        str | None,
-        typer.Option(
-            "--partition",
-            help=_(
-                "Parquet, export all: unit or unit,year: a hive-partitioned folder"
-                " (TABLE/unit=…/year=…/), each unit's folder replaced whole."
-            ),
-        ),
-    ] = None,
-    changed_since: Annotated[
-        str | None,
-        typer.Option(
-            "--changed-since",
-            metavar="DATE",
-            help=_(
-                "Parquet, export all: only the units merged (or"
-                " the file's own records changed) on or after"
-                " DATE."
-            ),
-        ),
-    ] = None,
-    unit: Annotated[
-        str | None, typer.Option("--unit", help=_("Parquet, export all: only this unit's records."))
-    ] = None,
+    kind: ExportKind,
+    fmt: ExportFormat = None,
+    out: ExportOut = None,
+    redact: Redact = False,
+    headers: Headers = "en",
+    partition: Partition = None,
+    changed_since: ChangedSince = None,
+    unit: HandoffUnit = None,
 ) -> None:
     """Export records in the shape `import` reads; `export all --out DIR` writes a bundle.
 
@@ -235,24 +261,32 @@ def export(
 
     Example: aidtrack export template --lang zh --out 花名册.xlsx
     """
-    import contextlib
-
     if partition is not None or changed_since is not None or unit is not None:
         _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
-        return
-    if kind.strip().lower() == "template":
+    elif kind.strip().lower() == "template":
         _template(fmt, out, headers)
-        return
+    else:
+        written = _export(kind, fmt, out, redact, headers)
+        if out is not None:
+            _say_written(written)
+
+
+def _export(kind: str, fmt: str | None, out: str | None, redact: bool, headers: str) -> dict[str, int]:
+    """One kind, or all of them, written in the shape import reads: records written per file."""
+    import contextlib
+
     from ..ops.exporter import export as run_export
     from ..ops.redact import people_masked
 
     db = open_db()
     db.redact = redact
     with people_masked(db) if redact else contextlib.nullcontext():  # a closed pipe: common.guarded
-        written = run_export(db, kind, out, fmt, redact, headers)
-    if out is not None:
-        for name, n in written.items():
-            sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+        return run_export(db, kind, out, fmt, redact, headers)
+
+
+def _say_written(written: dict[str, int]) -> None:
+    for name, n in written.items():
+        sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
 
 
 def _handoff(
@@ -272,9 +306,9 @@ def _handoff(
     if kind != "all" or (fmt or "parquet") != "parquet" or out is None or headers != "en":
         fail(_("--partition, --changed-since and --unit go with `export all --format parquet --out DIR`"))
     since = None if changed_since is None else date(changed_since, "changed-since")
-    written = parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
-    for name, n in written.items():
-        sys.stderr.write(_("{file}: {n} record(s) written").format(file=name, n=n) + "\n")
+    _say_written(
+        parquet.handoff(open_db(), str(out), parquet.partition_names(partition), unit, since, redact)
+    )
 
 
 def _template(fmt: str | None, out: str | None, headers: str) -> None:

@@ -74,6 +74,8 @@ class Field:
     missing: str | None = None
     #: A stored `ref`: deleted with the record it names (ON DELETE CASCADE), not blocking its delete.
     cascade: bool = False
+    #: Its option's name where it is not `--name-with-dashes` (a member's `--left` for left_on).
+    option: str = ""
     #: The help of its option in a generated add/edit command (cli/generic.py); an enumeration's
     #: values are listed after it from `choices`.
     help: str = ""
@@ -880,19 +882,38 @@ MEMBERS = Kind(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True, cascade=True),
         Extra("household_name", "h.name"),
         # A member named #1, #2 … stands for a person a register counted but never named.
-        _f("name", zh=("姓名", "成员姓名"), required=True, max_len=100, alias="m"),
+        _f(
+            "name",
+            zh=("姓名", "成员姓名"),
+            required=True,
+            max_len=100,
+            alias="m",
+            help=N_("The member's full name."),
+        ),
         _f("relation", "enum", ("与户主关系", "关系"), choices=RELATIONS, alias="m"),
-        _f("born", "date", ("出生日期",), not_future=True, alias="m"),
+        _f("born", "date", ("出生日期",), not_future=True, alias="m", help=N_("Birth date, YYYY-MM-DD.")),
         _f("gender", "enum", ("性别",), choices=GENDERS, alias="m"),
-        _f("id_number", zh=("身份证号", "身份证号码"), max_len=40, alias="m"),
+        _f("id_number", zh=("身份证号", "身份证号码"), max_len=40, alias="m", help=N_("ID card number.")),
         _f("health", "enum", ("健康状况",), choices=HEALTH, alias="m"),
-        _f("schooling", zh=("文化程度", "在校情况"), max_len=200, alias="m"),
-        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m"),
-        _f("work_from", "date", ("务工开始",), alias="m"),
-        _f("work_to", "date", ("务工结束",), alias="m"),
-        _f("dibao_from", "date", ("低保开始",), alias="m"),
-        _f("dibao_to", "date", ("低保结束",), alias="m"),
-        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m"),
+        _f(
+            "schooling",
+            zh=("文化程度", "在校情况"),
+            max_len=200,
+            alias="m",
+            help=N_("Schooling (文化程度, 在校)."),
+        ),
+        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m", help=N_("Employer, or none.")),
+        _f("work_from", "date", ("务工开始",), alias="m", help=N_("Day the work began.")),
+        _f("work_to", "date", ("务工结束",), alias="m", help=N_("Day the work ended.")),
+        _f(
+            "dibao_from",
+            "date",
+            ("低保开始",),
+            alias="m",
+            help=N_("Day the minimum living guarantee (低保) began."),
+        ),
+        _f("dibao_to", "date", ("低保结束",), alias="m", help=N_("Day the 低保 ended.")),
+        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m", help=N_("低保 a month, in yuan.")),
         _f(
             "joined",
             "date",
@@ -901,8 +922,17 @@ MEMBERS = Kind(
             dated=True,
             not_future=True,
             alias="m",
+            help=N_("Day the member joined the household (today); born into it: the birth date."),
         ),
-        _f("left_on", "date", ("离开日期", "迁出日期"), not_future=True, alias="m"),
+        _f(
+            "left_on",
+            "date",
+            ("离开日期", "迁出日期"),
+            not_future=True,
+            alias="m",
+            help=N_("Day the member left."),
+            option="--left",
+        ),
     ),
     columns=(
         "household_id",

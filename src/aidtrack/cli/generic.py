@@ -65,11 +65,14 @@ def field_option(f: Field) -> Any:
     `--name/--no-name` switch for a flag; a record's own date is the shared `--date/-d`."""
     if f.name == "date" and f.type == "date":
         return DateOpt
-    flag = "--" + f.name.replace("_", "-")
+    flag = f.option or "--" + f.name.replace("_", "-")
     if f.type == "flag":
         return Annotated[bool | None, typer.Option(f"{flag}/--no-{flag[2:]}", help=option_help(f))]
     complete = choices(*f.choices) if f.choices else None
-    return Annotated[str | None, typer.Option(flag, help=option_help(f), autocompletion=complete)]
+    metavar = f.option[2:].replace("-", "_").upper() if f.option else None  # the value, as the option says
+    return Annotated[
+        str | None, typer.Option(flag, help=option_help(f), autocompletion=complete, metavar=metavar)
+    ]
 
 
 def field_options(kind: str, skip: Iterable[str] = ()) -> list[inspect.Parameter]:

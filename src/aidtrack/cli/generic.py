@@ -67,7 +67,8 @@ def field_option(f: Field) -> Any:
         return DateOpt
     flag = f.option or "--" + f.name.replace("_", "-")
     if f.type == "flag":
-        return Annotated[bool | None, typer.Option(f"{flag}/--no-{flag[2:]}", help=option_help(f))]
+        switch = flag if "/" in flag else f"{flag}/--no-{flag[2:]}"
+        return Annotated[bool | None, typer.Option(switch, help=option_help(f))]
     complete = choices(*f.choices) if f.choices else None
     metavar = f.option[2:].replace("-", "_").upper() if f.option else None  # the value, as the option says
     return Annotated[

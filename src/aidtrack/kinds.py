@@ -74,6 +74,9 @@ class Field:
     missing: str | None = None
     #: A stored `ref`: deleted with the record it names (ON DELETE CASCADE), not blocking its delete.
     cascade: bool = False
+    #: An option of the kind's add command; False: set by a later command (a measure's status and
+    #: result by `plan done`, a member's leaving by `member leave`), an option of edit only.
+    on_add: bool = True
     #: Its option's name where it is not `--name-with-dashes` (a member's `--left` for left_on).
     option: str = ""
     #: The help of its option in a generated add/edit command (cli/generic.py); an enumeration's
@@ -716,7 +719,13 @@ CAUSES_KIND = Kind(
         Extra("household_name", "h.name"),
         _f("cause", "enum", ("致贫原因", "原因"), required=True, choices=CAUSES, alias="cs"),
         _f("date", "date", ("认定日期", "日期"), default="today", dated=True, not_future=True, alias="cs"),
-        _f("note", zh=("备注", "说明"), max_len=1000, alias="cs"),
+        _f(
+            "note",
+            zh=("备注", "说明"),
+            max_len=1000,
+            alias="cs",
+            help=N_("A remark on the cause, in the clerk's words."),
+        ),
     ),
     columns=("household_id", "cause", "date", "note"),
     natural_key=("household_id", "cause"),
@@ -739,17 +748,46 @@ MEASURES = Kind(
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
-        _f("what", zh=("措施", "帮扶措施", "措施内容"), required=True, max_len=500, alias="m"),
+        _f(
+            "what",
+            zh=("措施", "帮扶措施", "措施内容"),
+            required=True,
+            max_len=500,
+            alias="m",
+            help=N_("What is to be done (free text)."),
+        ),
         _f("kind", "enum", ("措施类型", "类型"), required=True, choices=MEASURE_KINDS, alias="m"),
         _f("cause", "enum", ("致贫原因", "针对原因"), choices=CAUSES, alias="m"),
-        _f("member", zh=("帮扶成员", "家庭成员"), max_len=100, alias="m"),
-        _ref("cadre", ("责任人", *_CADRE_ZH), "c.code"),
+        _f(
+            "member",
+            zh=("帮扶成员", "家庭成员"),
+            max_len=100,
+            alias="m",
+            help=N_("The household member it is for."),
+        ),
+        _ref("cadre", ("责任人", *_CADRE_ZH), "c.code", help=N_("The cadre responsible (code or name).")),
         Extra("cadre_name", "c.name"),
         _f("date", "date", ("制定日期", "日期"), default="today", dated=True, not_future=True, alias="m"),
-        _f("due", "date", ("完成时限", "期限"), alias="m"),
-        _f("status", "enum", ("状态", "进展"), choices=MEASURE_STATUSES, default="planned", alias="m"),
-        _f("done_on", "date", ("完成日期", "结束日期"), not_future=True, alias="m"),
-        _f("result", zh=("成效", "结果"), max_len=1000, alias="m"),
+        _f("due", "date", ("完成时限", "期限"), alias="m", help=N_("Date it is to be done by.")),
+        _f(
+            "status",
+            "enum",
+            ("状态", "进展"),
+            choices=MEASURE_STATUSES,
+            default="planned",
+            alias="m",
+            on_add=False,
+        ),
+        _f(
+            "done_on",
+            "date",
+            ("完成日期", "结束日期"),
+            not_future=True,
+            alias="m",
+            help=N_("Day it was done or dropped."),
+            on_add=False,
+        ),
+        _f("result", zh=("成效", "结果"), max_len=1000, alias="m", help=N_("What came of it."), on_add=False),
     ),
     columns=(
         "household_id",
@@ -981,6 +1019,7 @@ MEMBERS = Kind(
             alias="m",
             help=N_("Day the member left."),
             option="--left",
+            on_add=False,
         ),
     ),
     columns=(

@@ -27,7 +27,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app, writes=True)
-@takes(argument("household", HouseholdRef), *field_options("aid", skip=["household"]))
+@takes(argument("household", HouseholdRef), *field_options("aid", skip=["household"], adding=True))
 def add(household: str, **fields: Any) -> None:
     """Record aid given to a household; prints the record id.
 

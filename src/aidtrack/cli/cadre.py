@@ -30,7 +30,7 @@ CadreName = Annotated[str, typer.Argument(help=_("The cadre's name."))]
 
 
 @command(app, writes=True)
-@takes(argument("name", CadreName), *field_options("cadres", skip=["name"]))
+@takes(argument("name", CadreName), *field_options("cadres", skip=["name"], adding=True))
 def add(name: str, **fields: Any) -> None:
     """Add a cadre; prints the new code.
 

@@ -76,13 +76,14 @@ def field_option(f: Field) -> Any:
     ]
 
 
-def field_options(kind: str, skip: Iterable[str] = ()) -> list[inspect.Parameter]:
-    """A keyword parameter (default None) per field of KIND but SKIP, in the kind's field order."""
+def field_options(kind: str, skip: Iterable[str] = (), *, adding: bool = False) -> list[inspect.Parameter]:
+    """A keyword parameter (default None) per field of KIND but SKIP, in the kind's field order;
+    ADDING leaves out the fields a later command sets (`Field.on_add`)."""
     left_out = set(skip)
     return [
         inspect.Parameter(f.name, _KEYWORD, default=None, annotation=field_option(f))
         for f in REGISTRY[kind].fields
-        if f.name not in left_out
+        if f.name not in left_out and (f.on_add or not adding)
     ]
 
 
@@ -151,7 +152,7 @@ def group(k: Kind) -> typer.Typer:
 
         print(records.add(open_db(), k.name, given, today(), warn=warn))
 
-    params = field_options(k.name, skip=[head.name] if head else [])
+    params = field_options(k.name, skip=[head.name] if head else [], adding=True)
     if head is not None:
         ref = HouseholdRef if head.ref == "household" else CadreRef
         params.insert(0, inspect.Parameter(head.name, _POSITIONAL, annotation=ref))

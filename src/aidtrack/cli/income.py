@@ -28,7 +28,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app, writes=True)
-@takes(argument("household", HouseholdRef), *field_options("income", skip=["household"]))
+@takes(argument("household", HouseholdRef), *field_options("income", skip=["household"], adding=True))
 def add(household: str, **fields: Any) -> None:
     """Record a month's income of a household; prints the record id.
 

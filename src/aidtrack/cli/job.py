@@ -29,7 +29,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @command(app, writes=True)
-@takes(argument("household", HouseholdRef), *field_options("jobs", skip=["household"]))
+@takes(argument("household", HouseholdRef), *field_options("jobs", skip=["household"], adding=True))
 def add(household: str, **fields: Any) -> None:
     """Record a job placement of a household member; prints its id.
 

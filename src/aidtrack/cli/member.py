@@ -33,7 +33,7 @@ MemberName = Annotated[str, typer.Argument(help=_("The member's name."))]
 @takes(
     argument("household", HouseholdRef),
     argument("name", MemberName),
-    *field_options("members", skip=["household", "name", "left_on"]),
+    *field_options("members", skip=["household", "name"], adding=True),
 )
 def add(household: str, name: str, **fields: Any) -> None:
     """Add a member to a household from the day they joined; prints the member id.

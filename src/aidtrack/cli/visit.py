@@ -38,7 +38,7 @@ Escalate = Annotated[
 @command(app, writes=True)
 @takes(
     argument("household", HouseholdRef),
-    *field_options("visits", skip=["household"]),
+    *field_options("visits", skip=["household"], adding=True),
     option("problem", Problem),
     option("escalate", Escalate, False),
 )

@@ -9,11 +9,19 @@ A script can do what the CLI does (docs/api.md)::
     rows = aidtrack.select(db, "households", search="刘")
     data = aidtrack.report(db, "quarter", period="2004Q3")
 
-`add`, `edit`, `select`, `import_file`, `report` and `check` are documented in `aidtrack.api`;
-importing the package loads nothing else and changes nothing in the host process.
+`open`, `add`, `edit`, `select`, `import_file`, `report` and `check` are typed and documented in
+`aidtrack.api` (import them from there for a type checker). Importing the package loads nothing,
+not even `typing`: `python -m aidtrack` imports it before the CLI takes Ctrl-C over.
 """
-
-from .api import add, check, edit, import_file, open, report, select
 
 __version__ = "0.1.0"
 __all__ = ["add", "check", "edit", "import_file", "open", "report", "select"]
+
+
+def __getattr__(name: str) -> object:
+    """The API's functions (aidtrack.api), loaded on first use."""
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

@@ -936,9 +936,10 @@ MONITORING = Kind(
         _f(
             "date", "date", ("纳入监测日期", "日期"), default="today", dated=True, not_future=True, alias="mo"
         ),
-        _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo"),
-        _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo"),
-        _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo"),
+        _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo", help=N_("Why (free text).")),
+        # Set by `monitor end` (risk elimination), after check monitor finds the household ready.
+        _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo", on_add=False),
+        _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo", on_add=False),
     ),
     columns=("household_id", "category", "date", "reason", "ended_on", "end_reason"),
     natural_key=("household_id", "date"),

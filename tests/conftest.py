@@ -191,3 +191,21 @@ def story(cli: Cli) -> Cli:
     cli("pair", "add", "C01", "H01", "--since", "2003-07-10")
     cli("pair", "add", "C02", "H02", "--since", "2003-07-10")
     return cli
+
+
+@pytest.fixture(autouse=True)
+def _writers_declared(monkeypatch):
+    """Every command that writes is declared so (`@command(app, writes=…)`): a command declared
+    read-only that opens a write transaction fails the test it runs in."""
+    from aidtrack.cli.common import state
+    from aidtrack.store import db as store_db
+
+    real = store_db.Store.write
+
+    def write(self, *args, **kwargs):
+        assert state.command is None or state.writes, (
+            f"`{state.command}` writes but is not declared writes=True"
+        )
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(store_db.Store, "write", write)

@@ -676,3 +676,36 @@ def test_killed_import_leaves_the_register_as_before(cli, tmp_path):
         "--on-conflict",
         "skip",
     )
+
+
+def test_conflicts_name_money_in_yuan_and_records_by_code(story, tmp_path):
+    """The conflict message of any kind follows the registry: a wage in yuan (not fen), the measure
+    a job carries out by its text and the household by code (not internal ids)."""
+    story("plan", "add", "H01", "--what", "买三轮车", "--kind", "project", "--date", "2003-07-11")
+    story("plan", "add", "H01", "--what", "学开车", "--kind", "training", "--date", "2003-07-11")
+    story(
+        "job",
+        "add",
+        "H01",
+        "--member",
+        "刘强",
+        "--started",
+        "2003-08-01",
+        "--wage",
+        "500",
+        "--measure",
+        "买三轮车",
+    )
+    path = put(
+        tmp_path,
+        "jobs.csv",
+        "household,member,started,wage,insured,measure\nH01,刘强,2003-08-01,650.50,yes,学开车\n",
+    )
+    before = story.checksum()
+    r = story("import", "jobs", path, code=2)
+    assert r.stderr.splitlines()[0].startswith(
+        f"{path}:2: household, member, started: H01, '刘强', 2003-08-01 is stored with other values"
+        " (wage: stored 500.00, file 650.50; insured: stored no, file yes;"
+        " measure: stored 买三轮车, file 学开车)"
+    )
+    assert story.checksum() == before

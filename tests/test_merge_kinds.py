@@ -521,8 +521,9 @@ def test_every_link_column_is_mapped():
     """A link column (`*_id`) a merge copied unmapped would point at another record of the city."""
     from aidtrack.ops import merge as ops_merge
 
-    links = {c for t, cols in ops_merge.COLUMNS.items() for c in cols if c.endswith("_id")}
-    assert links <= set(ops_merge._TARGET), links - set(ops_merge._TARGET)
+    links = {(t, c) for t, cols in ops_merge.COLUMNS.items() for c in cols if c.endswith("_id")}
+    mapped = {(t, c) for t, cols in ops_merge._TARGETS.items() for c in cols}
+    assert links <= mapped, links - mapped
     # Every kind but the submissions ledger (a unit's phone intake: its visits are merged).
     assert set(ops_merge.COLUMNS) == {REGISTRY[k].table for k in KINDS if REGISTRY[k].merged}
     assert [k for k in KINDS if not REGISTRY[k].merged] == ["submissions"]

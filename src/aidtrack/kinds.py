@@ -13,9 +13,11 @@ a pairing that may not overlap another) are code, in ops/validate.py; the field'
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
+from .i18n import N_
 from .model import (
     AID_KINDS,
     AID_SOURCES,
@@ -77,10 +79,39 @@ class Field:
     #: What an export writes for a record without a value, when an empty cell would read back as
     #: the default instead (a household never enrolled: `none`, not an enrolment today).
     missing: str | None = None
+    #: A stored `ref`: deleted with the record it names (ON DELETE CASCADE), not blocking its delete.
+    cascade: bool = False
+    #: An option of the kind's add command; False: set by a later command (a measure's status and
+    #: result by `plan done`, a member's leaving by `member leave`), an option of edit only.
+    on_add: bool = True
+    #: Its option's name where it is not `--name-with-dashes` (a member's `--left` for left_on).
+    option: str = ""
+    #: The help of its option in a generated add/edit command (cli/generic.py); an enumeration's
+    #: values are listed after it from `choices`.
+    help: str = ""
+
     #: Evidence a phone form records by itself instead of asking (docs/phones.md): the XLSForm
     #: metadata or question type that fills it ("start", "end", "deviceid", "geopoint"). The form
     #: (ops/xlsform.py) asks every other field and leaves these to the device.
     device: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A stored column naming a record of another kind (a FOREIGN KEY of the schema).
+
+    Deleting the record it names is refused while the row exists, unless `cascade` (ON DELETE
+    CASCADE): then the row goes with it. `tests/test_kinds.py` holds every link to the schema's
+    `PRAGMA foreign_key_list`, both ways.
+    """
+
+    column: str
+    to: str  # the kind named: "households"
+    #: The field a file names it by, for messages (a visit's pairing_id: its household).
+    field: str
+    cascade: bool = False
+    #: May be NULL (an aid's giving cadre: the giver may be a unit, named as text).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,85 @@ class Kind:
     #: Belongs to a unit by its own `unit_id` (cadres, households, meetings); every other kind
     #: belongs to its unit through its household (docs/merge.md).
     unit_owned: bool = False
+    #: Links of stored columns that no `ref` field carries (a visit's pairing, a problem's visit).
+    other_links: tuple[Link, ...] = ()
+    #: The link columns through which a record belongs to its unit when it has no `unit_id` of its
+    #: own: its household, or the record it hangs from (a visit's pairing); several mean any of them.
+    owned_through: tuple[str, ...] = ("household_id",)
+    #: SQL (over `source`) naming one record in messages, when it has no code: a visit by its
+    #: household, date and kind.
+    label: str = ""
+    #: A record with this natural key is already stored: the field named and the message ({id}: the
+    #: stored record's id; {field}: any stored column's value, an enumeration as a person reads it).
+    taken_field: str = ""
+    taken: str = N_("the same record is already stored")
+    #: A record as a person names it in a delete's question ({household}: its code and name; any
+    #: field of its public shape); None: by code and name for a kind with codes, else by kind, id,
+    #: household and date.
+    described: str | None = None
+    #: What an export leaves out (SQL over `source`): what an import of another kind writes itself.
+    export_where: str = ""
+    #: The CLI group (`aidtrack training …`) whose add, edit, list and delete commands are derived
+    #: from the fields (cli/generic.py), for a kind without a module of its own in cli/; its help.
+    group: str | None = None
+    about: str = ""
+    #: An add audited as another kind's change: (action, kind whose record it is) — a status is a
+    #: change of its household.
+    audited_as: tuple[str, str] | None = None
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        """Every stored column naming a record of another kind: the `ref` fields' and the others."""
+        return (
+            *(
+                Link(f.column, _plural(f.ref), f.name, f.cascade, optional=not f.required)
+                for f in self.fields
+                if f.type == "ref" and f.column and f.ref
+            ),
+            *self.other_links,
+        )
+
+    @property
+    def link_targets(self) -> dict[str, str]:
+        """Link column → the kind it names."""
+        return {lk.column: lk.to for lk in self.links}
+
+    @property
+    def label_sql(self) -> str:
+        """The SQL naming one record as a person does (its code; else `label`; else its id)."""
+        return self.label or (f"{self.alias}.code" if self.code_prefix else f"{self.alias}.id")
+
+    def by_column(self, column: str) -> Field | None:
+        """The field storing COLUMN (or named so, for a derived one such as `enrolled`)."""
+        return next((f for f in self.fields if f.column == column), None) or next(
+            (f for f in self.fields if f.name == column), None
+        )
+
+    def public_name(self, column: str) -> str:
+        """How a file names a stored column: its field, or the field of its link."""
+        link = next((lk for lk in self.links if lk.column == column), None)
+        if link:
+            return link.field
+        f = self.by_column(column)
+        return f.name if f else column
+
+    @property
+    def nullable(self) -> frozenset[str]:
+        """Stored columns that may be NULL: optional links, and columns of no required, dated or
+        defaulted field (compared with IS in a natural key)."""
+        out = set()
+        links = {lk.column: lk for lk in self.links}
+        for c in self.columns:
+            if c == "code" and self.code_prefix:  # assigned when a record is added without one
+                continue
+            if c in links:
+                if links[c].optional:
+                    out.add(c)
+                continue
+            f = next((f for f in self.fields if f.column == c), None)
+            if f is None or not (f.required or f.dated or f.default is not None):
+                out.add(c)
+        return frozenset(out)
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -222,11 +332,30 @@ CADRES = Kind(
     table="cadres",
     alias="c",
     shape=(
-        _f("code", zh=("编号", "代码", "干部编号"), max_len=64, alias="c"),
-        _f("name", zh=("姓名", "帮扶干部", "干部姓名"), required=True, max_len=100, alias="c"),
-        _f("unit", zh=("单位", "帮扶单位", "工作单位"), max_len=200, alias="c"),
-        _f("title", zh=("职务",), max_len=100, alias="c"),
-        _f("phone", zh=("电话", "联系电话"), max_len=40, alias="c"),
+        _f(
+            "code",
+            zh=("编号", "代码", "干部编号"),
+            max_len=64,
+            alias="c",
+            help=N_("Code such as C01 (assigned if left out)."),
+        ),
+        _f(
+            "name",
+            zh=("姓名", "帮扶干部", "干部姓名"),
+            required=True,
+            max_len=100,
+            alias="c",
+            help=N_("The cadre's full name."),
+        ),
+        _f(
+            "unit",
+            zh=("单位", "帮扶单位", "工作单位"),
+            max_len=200,
+            alias="c",
+            help=N_("The cadre's unit (帮扶单位)."),
+        ),
+        _f("title", zh=("职务",), max_len=100, alias="c", help=N_("Title, e.g. 局长.")),
+        _f("phone", zh=("电话", "联系电话"), max_len=40, alias="c", help=N_("Phone number.")),
     ),
     columns=("code", "name", "unit", "title", "phone"),
     natural_key=("code",),
@@ -246,6 +375,8 @@ CADRES = Kind(
         )
     },
     unit_owned=True,
+    taken_field="code",
+    taken=N_("is already used by another cadre"),
 )
 
 HOUSEHOLDS = Kind(
@@ -318,6 +449,8 @@ HOUSEHOLDS = Kind(
         ),
     },
     unit_owned=True,
+    taken_field="code",
+    taken=N_("is already used by another household"),
 )
 
 STATUSES_KIND = Kind(
@@ -326,7 +459,7 @@ STATUSES_KIND = Kind(
     table="statuses",
     alias="s",
     shape=(
-        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True, cascade=True),
         Extra("household_name", "h.name"),
         _f("status", "enum", ("状态",), required=True, choices=STATUSES, alias="s"),
         _f("date", "date", ("日期", "变更日期"), default="today", dated=True, not_future=True, alias="s"),
@@ -342,6 +475,18 @@ STATUSES_KIND = Kind(
     sheet_zh=("状态",),
     key_words="household, status, date",
     filters={"household": Filter("s.household_id = ?", "household")},
+    taken_field="status",
+    taken=N_("this status on this day is already recorded (status entry {id})"),
+    # Households import writes the first `enrolled` status itself (from the `enrolled` column), so
+    # a statuses export leaves that entry out and the round trip stores it exactly once.
+    export_where=(
+        "NOT (s.status = 'enrolled' AND s.id = (SELECT s2.id FROM statuses s2"
+        " WHERE s2.household_id = s.household_id ORDER BY s2.date, s2.id LIMIT 1))"
+    ),
+    audited_as=("status", "households"),
+    described=N_("status {status} of {household} on {date}"),
+    # the approved case that wrote it (docs/decisions.md); none for history recorded without one
+    other_links=(Link("case_id", "cases", "case", optional=True),),
 )
 
 PAIRINGS = Kind(
@@ -371,6 +516,10 @@ PAIRINGS = Kind(
         "cadre": Filter("p.cadre_id = ?", "cadre"),
         "active": Filter("p.until IS NULL"),
     },
+    label="h.code",
+    taken_field="household",
+    taken=N_("already has an active pairing: `pair end` it first"),
+    described=N_("pairing {id} ({cadre} {cadre_name} – {household}, since {since})"),
 )
 
 _VISIT_SOURCE = (
@@ -386,13 +535,13 @@ VISITS = Kind(
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", stored=False, required=True),
         Extra("household_name", "h.name"),
-        _ref("cadre", _CADRE_ZH, "c.code", stored=False),
+        _ref("cadre", _CADRE_ZH, "c.code", stored=False, help=N_("Must be the paired cadre.")),
         Extra("cadre_name", "c.name"),
         _f("date", "date", ("日期", "走访日期"), default="today", dated=True, not_future=True, alias="v"),
         _f("kind", "enum", ("走访类型", "类型"), choices=VISIT_KINDS, default="regular", alias="v"),
-        _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v"),
-        _f("solved", zh=("解决问题", "解决的问题"), alias="v"),
-        _f("event", "enum", ("事件",), choices=EVENTS, alias="v"),
+        _f("situation", zh=("情况", "走访情况", "发现情况"), alias="v", help=N_("What the cadre found.")),
+        _f("solved", zh=("解决问题", "解决的问题"), alias="v", help=N_("What was solved at the visit.")),
+        _f("event", "enum", ("事件",), choices=EVENTS, alias="v", help=N_("A shock found.")),
         # Field evidence (docs/phones.md): what the phone recorded when the form was filled in at
         # the household. A visit typed from paper has none, and is not refused for it.
         _f("device_start", zh=("表单开始时间", "开始时间"), max_len=40, alias="v", device="start"),
@@ -440,6 +589,12 @@ VISITS = Kind(
             "search",
         ),
     },
+    other_links=(Link("pairing_id", "pairings", "household"),),
+    owned_through=("pairing_id",),
+    label="h.code || ', ' || v.date || ', ' || v.kind",
+    taken_field="date",
+    taken=N_("a {kind} visit to this household on that day is already recorded"),
+    described=N_("visit {id} ({household}, {date}, {kind})"),
 )
 
 PROBLEMS = Kind(
@@ -478,6 +633,12 @@ PROBLEMS = Kind(
         "open": Filter("pr.resolved_on IS NULL"),
         "escalated": Filter("pr.escalated = 1"),
     },
+    other_links=(Link("visit_id", "visits", "visit", cascade=True),),
+    owned_through=("visit_id",),
+    label="h.code || ', ' || v.date || ': ' || pr.problem",
+    taken_field="problem",
+    taken=N_("this problem is already recorded at that visit (problem {id})"),
+    described=N_("problem {id} ({household}, {date}: {problem})"),
 )
 
 INCOME = Kind(
@@ -488,9 +649,31 @@ INCOME = Kind(
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
-        _f("month", "month", ("月份",), required=True, not_future=True, alias="i"),
-        _f("amount", "money", ("金额", "收入", "月收入", "家庭月收入", "家庭收入"), required=True, alias="i"),
-        _f("source", zh=("来源", "收入来源"), max_len=200, default="", alias="i"),
+        _f(
+            "month",
+            "month",
+            ("月份",),
+            required=True,
+            not_future=True,
+            alias="i",
+            help=N_("The month, YYYY-MM."),
+        ),
+        _f(
+            "amount",
+            "money",
+            ("金额", "收入", "月收入", "家庭月收入", "家庭收入"),
+            required=True,
+            alias="i",
+            help=N_("Yuan, e.g. 650 or 650.50."),
+        ),
+        _f(
+            "source",
+            zh=("来源", "收入来源"),
+            max_len=200,
+            default="",
+            alias="i",
+            help=N_("Where it came from, e.g. 三轮车运输."),
+        ),
     ),
     columns=("household_id", "month", "source", "amount"),
     natural_key=("household_id", "month", "source"),
@@ -501,6 +684,11 @@ INCOME = Kind(
     unique_key=True,
     key_words="household, month, source",
     filters={"household": Filter("i.household_id = ?", "household")},
+    taken_field="month",
+    taken=N_(
+        "income for this household, month and source is already recorded;"
+        " correct it with `aidtrack income edit ID`"
+    ),
 )
 
 AID = Kind(
@@ -513,14 +701,42 @@ AID = Kind(
         Extra("household_name", "h.name"),
         _f("date", "date", ("日期", "帮扶日期"), default="today", dated=True, not_future=True, alias="a"),
         _f("kind", "enum", ("帮扶类型", "类型"), required=True, choices=AID_KINDS, alias="a"),
-        _f("value", "money", ("金额", "价值"), required=True, alias="a"),
+        _f("value", "money", ("金额", "价值"), required=True, alias="a", help=N_("Value in yuan.")),
         # A cadre by code or unique name (giver_cadre_id), anything else (the unit, a drive) as text.
-        _f("giver", zh=("捐助人", "帮扶人"), max_len=200, column=False, sql="coalesce(c.code, a.giver)"),
-        _f("note", zh=("备注",), alias="a"),
+        _f(
+            "giver",
+            zh=("捐助人", "帮扶人"),
+            max_len=200,
+            column=False,
+            sql="coalesce(c.code, a.giver)",
+            help=N_("A cadre (code or name) who gave it personally, or free text (局党委)."),
+        ),
+        _f(
+            "note",
+            zh=("备注",),
+            alias="a",
+            help=N_("What the aid was for (买三轮车); also tells two like gifts of a day apart."),
+        ),
         # Whose money it was: a cadre's own, the unit's, another body's, or fees waived (免收).
-        _f("giver_type", "enum", ("出资方", "出资方类型"), choices=AID_SOURCES, alias="a"),
+        _f(
+            "giver_type",
+            "enum",
+            ("出资方", "出资方类型"),
+            choices=AID_SOURCES,
+            alias="a",
+            help=N_(
+                "Whose money: cadre (a cadre's own), unit (帮扶单位), other (another body), waived (fees waived)."
+            ),
+        ),
         # The measure of the household's plan it carries out (by its text or id): plan vs. done.
-        _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="a")),
+        _f(
+            "measure",
+            zh=_MEASURE_ZH,
+            max_len=500,
+            column=False,
+            sql=_MEASURE_OF.format(a="a"),
+            help=N_("The measure of the plan it carries out (its text or id)."),
+        ),
     ),
     columns=(
         "household_id",
@@ -541,6 +757,15 @@ AID = Kind(
     sheet_zh=("帮扶记录",),
     key_words="household, date, kind, value, giver, note",
     filters={"household": Filter("a.household_id = ?", "household")},
+    other_links=(
+        Link("giver_cadre_id", "cadres", "giver", optional=True),
+        Link("measure_id", "measures", "measure", optional=True),
+    ),
+    taken_field="date",
+    taken=N_(
+        "the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
+        " a second gift of the same day needs a note of its own (a receipt number, the drive)"
+    ),
 )
 
 # --- one household, one plan (一户一策), job placements, monitoring (防止返贫动态监测) ----------
@@ -555,7 +780,13 @@ CAUSES_KIND = Kind(
         Extra("household_name", "h.name"),
         _f("cause", "enum", ("致贫原因", "原因"), required=True, choices=CAUSES, alias="cs"),
         _f("date", "date", ("认定日期", "日期"), default="today", dated=True, not_future=True, alias="cs"),
-        _f("note", zh=("备注", "说明"), max_len=1000, alias="cs"),
+        _f(
+            "note",
+            zh=("备注", "说明"),
+            max_len=1000,
+            alias="cs",
+            help=N_("A remark on the cause, in the clerk's words."),
+        ),
     ),
     columns=("household_id", "cause", "date", "note"),
     natural_key=("household_id", "cause"),
@@ -578,17 +809,46 @@ MEASURES = Kind(
     shape=(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
-        _f("what", zh=("措施", "帮扶措施", "措施内容"), required=True, max_len=500, alias="m"),
+        _f(
+            "what",
+            zh=("措施", "帮扶措施", "措施内容"),
+            required=True,
+            max_len=500,
+            alias="m",
+            help=N_("What is to be done (free text)."),
+        ),
         _f("kind", "enum", ("措施类型", "类型"), required=True, choices=MEASURE_KINDS, alias="m"),
         _f("cause", "enum", ("致贫原因", "针对原因"), choices=CAUSES, alias="m"),
-        _f("member", zh=("帮扶成员", "家庭成员"), max_len=100, alias="m"),
-        _ref("cadre", ("责任人", *_CADRE_ZH), "c.code"),
+        _f(
+            "member",
+            zh=("帮扶成员", "家庭成员"),
+            max_len=100,
+            alias="m",
+            help=N_("The household member it is for."),
+        ),
+        _ref("cadre", ("责任人", *_CADRE_ZH), "c.code", help=N_("The cadre responsible (code or name).")),
         Extra("cadre_name", "c.name"),
         _f("date", "date", ("制定日期", "日期"), default="today", dated=True, not_future=True, alias="m"),
-        _f("due", "date", ("完成时限", "期限"), alias="m"),
-        _f("status", "enum", ("状态", "进展"), choices=MEASURE_STATUSES, default="planned", alias="m"),
-        _f("done_on", "date", ("完成日期", "结束日期"), not_future=True, alias="m"),
-        _f("result", zh=("成效", "结果"), max_len=1000, alias="m"),
+        _f("due", "date", ("完成时限", "期限"), alias="m", help=N_("Date it is to be done by.")),
+        _f(
+            "status",
+            "enum",
+            ("状态", "进展"),
+            choices=MEASURE_STATUSES,
+            default="planned",
+            alias="m",
+            on_add=False,
+        ),
+        _f(
+            "done_on",
+            "date",
+            ("完成日期", "结束日期"),
+            not_future=True,
+            alias="m",
+            help=N_("Day it was done or dropped."),
+            on_add=False,
+        ),
+        _f("result", zh=("成效", "结果"), max_len=1000, alias="m", help=N_("What came of it."), on_add=False),
     ),
     columns=(
         "household_id",
@@ -626,6 +886,7 @@ MEASURES = Kind(
         "cadre": Filter("m.cadre_id = ?", "cadre"),
         "open": Filter(_OPEN),
     },
+    label="m.what",
 )
 
 JOBS = Kind(
@@ -637,8 +898,15 @@ JOBS = Kind(
         _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
         Extra("household_name", "h.name"),
         # A name for now: household members are records of their own in another branch.
-        _f("member", zh=("就业人员", "姓名", "家庭成员"), required=True, max_len=100, alias="j"),
-        _f("employer", zh=("就业单位", "用工单位", "单位"), max_len=200, alias="j"),
+        _f(
+            "member",
+            zh=("就业人员", "姓名", "家庭成员"),
+            required=True,
+            max_len=100,
+            alias="j",
+            help=N_("The household member placed (a name)."),
+        ),
+        _f("employer", zh=("就业单位", "用工单位", "单位"), max_len=200, alias="j", help=N_("Where.")),
         _f(
             "started",
             "date",
@@ -647,12 +915,35 @@ JOBS = Kind(
             dated=True,
             not_future=True,
             alias="j",
+            help=N_("First day of work (default today)."),
         ),
-        _f("ended", "date", ("离岗日期", "结束日期"), not_future=True, alias="j"),
-        _f("wage", "money", ("月工资", "工资"), alias="j"),
-        _f("insured", "flag", ("社会保险", "参保"), default=False, alias="j"),
+        _f(
+            "ended",
+            "date",
+            ("离岗日期", "结束日期"),
+            not_future=True,
+            alias="j",
+            help=N_("Last day of work."),
+        ),
+        _f("wage", "money", ("月工资", "工资"), alias="j", help=N_("Monthly wage in yuan.")),
+        _f(
+            "insured",
+            "flag",
+            ("社会保险", "参保"),
+            default=False,
+            alias="j",
+            help=N_("Social insurance paid or not."),
+            option="--insured/--not-insured",
+        ),
         _f("found_by", "enum", ("就业途径", "介绍"), choices=FOUND_BY, alias="j"),
-        _f("measure", zh=_MEASURE_ZH, max_len=500, column=False, sql=_MEASURE_OF.format(a="j")),
+        _f(
+            "measure",
+            zh=_MEASURE_ZH,
+            max_len=500,
+            column=False,
+            sql=_MEASURE_OF.format(a="j"),
+            help=N_("The measure of the plan it carries out (its text or id)."),
+        ),
     ),
     columns=(
         "household_id",
@@ -684,6 +975,7 @@ JOBS = Kind(
     unique_key=True,
     key_words="household, member, started",
     filters={"household": Filter("j.household_id = ?", "household"), "current": Filter("j.ended IS NULL")},
+    other_links=(Link("measure_id", "measures", "measure", optional=True),),
 )
 
 MONITORING = Kind(
@@ -705,9 +997,10 @@ MONITORING = Kind(
         _f(
             "date", "date", ("纳入监测日期", "日期"), default="today", dated=True, not_future=True, alias="mo"
         ),
-        _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo"),
-        _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo"),
-        _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo"),
+        _f("reason", zh=("原因", "纳入原因"), max_len=1000, alias="mo", help=N_("Why (free text).")),
+        # Set by `monitor end` (risk elimination), after check monitor finds the household ready.
+        _f("ended_on", "date", ("风险消除日期",), not_future=True, alias="mo", on_add=False),
+        _f("end_reason", zh=("风险消除原因",), max_len=1000, alias="mo", on_add=False),
         Extra("case_id", "mo.case_id"),
         Extra("end_case_id", "mo.end_case_id"),
     ),
@@ -738,6 +1031,10 @@ MONITORING = Kind(
     unique_key=True,
     key_words="household, date",
     filters={"household": Filter("mo.household_id = ?", "household"), "open": Filter("mo.ended_on IS NULL")},
+    other_links=(
+        Link("case_id", "cases", "case", optional=True),
+        Link("end_case_id", "cases", "case", optional=True),
+    ),
 )
 
 SPENDING = Kind(
@@ -794,23 +1091,56 @@ MEMBERS = Kind(
     table="members",
     alias="m",
     shape=(
-        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True, cascade=True),
         Extra("household_name", "h.name"),
         # A member named #1, #2 … stands for a person a register counted but never named.
-        _f("name", zh=("姓名", "成员姓名"), required=True, max_len=100, alias="m"),
+        _f(
+            "name",
+            zh=("姓名", "成员姓名"),
+            required=True,
+            max_len=100,
+            alias="m",
+            help=N_("The member's full name."),
+        ),
         _f("relation", "enum", ("与户主关系", "关系"), choices=RELATIONS, alias="m"),
-        _f("born", "date", ("出生日期",), not_future=True, alias="m"),
+        _f("born", "date", ("出生日期",), not_future=True, alias="m", help=N_("Birth date, YYYY-MM-DD.")),
         _f("gender", "enum", ("性别",), choices=GENDERS, alias="m"),
-        _f("id_number", "idnumber", ("身份证号", "身份证号码"), max_len=40, alias="m"),
-        _f("id_number_original", zh=("原身份证号", "原15位身份证号"), max_len=40, alias="m"),
+        _f(
+            "id_number",
+            "idnumber",
+            ("身份证号", "身份证号码"),
+            max_len=40,
+            alias="m",
+            help=N_("ID card number."),
+        ),
+        _f(
+            "id_number_original",
+            zh=("原身份证号", "原15位身份证号"),
+            max_len=40,
+            alias="m",
+            on_add=False,
+            help=N_("The number as first typed: a 15-digit one kept beside its 18-character form."),
+        ),
         _f("health", "enum", ("健康状况",), choices=HEALTH, alias="m"),
-        _f("schooling", zh=("文化程度", "在校情况"), max_len=200, alias="m"),
-        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m"),
-        _f("work_from", "date", ("务工开始",), alias="m"),
-        _f("work_to", "date", ("务工结束",), alias="m"),
-        _f("dibao_from", "date", ("低保开始",), alias="m"),
-        _f("dibao_to", "date", ("低保结束",), alias="m"),
-        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m"),
+        _f(
+            "schooling",
+            zh=("文化程度", "在校情况"),
+            max_len=200,
+            alias="m",
+            help=N_("Schooling (文化程度, 在校)."),
+        ),
+        _f("work", zh=("工作单位", "务工"), max_len=200, alias="m", help=N_("Employer, or none.")),
+        _f("work_from", "date", ("务工开始",), alias="m", help=N_("Day the work began.")),
+        _f("work_to", "date", ("务工结束",), alias="m", help=N_("Day the work ended.")),
+        _f(
+            "dibao_from",
+            "date",
+            ("低保开始",),
+            alias="m",
+            help=N_("Day the minimum living guarantee (低保) began."),
+        ),
+        _f("dibao_to", "date", ("低保结束",), alias="m", help=N_("Day the 低保 ended.")),
+        _f("dibao_amount", "money", ("低保金额", "低保金"), alias="m", help=N_("低保 a month, in yuan.")),
         _f(
             "joined",
             "date",
@@ -819,8 +1149,18 @@ MEMBERS = Kind(
             dated=True,
             not_future=True,
             alias="m",
+            help=N_("Day the member joined the household (today); born into it: the birth date."),
         ),
-        _f("left_on", "date", ("离开日期", "迁出日期"), not_future=True, alias="m"),
+        _f(
+            "left_on",
+            "date",
+            ("离开日期", "迁出日期"),
+            not_future=True,
+            alias="m",
+            help=N_("Day the member left."),
+            option="--left",
+            on_add=False,
+        ),
     ),
     columns=(
         "household_id",
@@ -859,6 +1199,9 @@ MEMBERS = Kind(
     sheet_zh=("家庭成员",),
     key_words="household, name, joined",
     filters={"household": Filter("m.household_id = ?", "household"), "present": Filter("m.left_on IS NULL")},
+    taken_field="name",
+    taken=N_("a member of this name who joined that day is already recorded (member {id})"),
+    described=N_("member {id} ({household}: {name})"),
 )
 
 MEETINGS = Kind(
@@ -882,6 +1225,8 @@ MEETINGS = Kind(
     unique_key=True,
     key_words="date, kind",
     unit_owned=True,
+    label="mt.date || ' ' || mt.kind",
+    described=N_("meeting {id} ({kind}, {date})"),
 )
 
 MEETING_ITEMS = Kind(
@@ -936,6 +1281,13 @@ MEETING_ITEMS = Kind(
     sheet_zh=("会议议题",),
     unique_key=True,
     key_words="meeting, problem",
+    other_links=(
+        Link("meeting_id", "meetings", "meeting", cascade=True),
+        Link("problem_id", "problems", "problem", cascade=True),
+    ),
+    # what the unit's meetings decided, and what any meeting decided on its problems
+    owned_through=("meeting_id", "problem_id"),
+    described=N_("meeting item {id} ({meeting_date}: {problem})"),
 )
 
 #: Where a phone submission came from: ODK Central's CSV export or KoboToolbox's export.
@@ -1008,6 +1360,11 @@ SUBMISSIONS = Kind(
     key_words="instance_id",
     # The unit's own intake ledger: a city file holds the visits it became, not the unit's intake.
     merged=False,
+    # what the submission became (ON DELETE SET NULL in the schema: the ledger keeps its entry)
+    other_links=(
+        Link("visit_id", "visits", "visit", optional=True),
+        Link("income_id", "income", "income", optional=True),
+    ),
 )
 
 
@@ -1150,6 +1507,11 @@ CASE_STEPS = Kind(
         "household": Filter("ca.household_id = ?", "household"),
         "case": Filter("cst.case_id = ?", "id"),
     },
+    other_links=(
+        Link("case_id", "cases", "case", cascade=True),
+        Link("meeting_id", "meetings", "meeting", optional=True),
+    ),
+    owned_through=("case_id",),
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
@@ -1178,10 +1540,84 @@ REGISTRY: dict[str, Kind] = {
         CASE_STEPS,
     )
 }
-KINDS: tuple[str, ...] = tuple(REGISTRY)
+V = TypeVar("V")
+#: Bumped when a kind is registered or taken out at run time: derived tables rebuild themselves.
+_GENERATION = [0]
 
-#: The kind a singular names (household -> households), for references and messages.
-BY_SINGULAR: dict[str, Kind] = {k.singular: k for k in REGISTRY.values()}
+
+def register(k: Kind) -> None:
+    """Add a kind at run time (after the built-in ones): everything derived follows (a test's
+    throwaway kind; tests/test_new_kind.py)."""
+    REGISTRY[k.name] = k
+    _GENERATION[0] += 1
+
+
+def generation() -> int:
+    """How many times a kind was registered or taken out at run time (0: the built-in registry)."""
+    return _GENERATION[0]
+
+
+def unregister(name: str) -> None:
+    del REGISTRY[name]
+    _GENERATION[0] += 1
+
+
+class Derived(Mapping[str, V]):
+    """A table derived from the registry (by kind, table or field), rebuilt when a kind is
+    registered at run time: a module's constant that a kind added later is still in."""
+
+    def __init__(self, build: Callable[[], Mapping[str, V]]):
+        self._build = build
+        self._generation = -1
+        self._data: Mapping[str, V] = {}
+
+    def _current(self) -> Mapping[str, V]:
+        if self._generation != _GENERATION[0]:
+            self._data = self._build()
+            self._generation = _GENERATION[0]
+        return self._data
+
+    def __getitem__(self, key: str) -> V:
+        return self._current()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
+class _Names(Sequence[str]):
+    """The kinds' names in bundle order, live (a kind registered later is in it)."""
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return tuple(REGISTRY)[i]
+
+    def __len__(self) -> int:
+        return len(REGISTRY)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(tuple(REGISTRY))
+
+    def __contains__(self, name: object) -> bool:
+        return name in REGISTRY
+
+
+KINDS: Sequence[str] = _Names()
+
+
+def _plural(singular: str) -> str:
+    """The kind a `ref` field's singular names (household -> households)."""
+    return next(k.name for k in REGISTRY.values() if k.singular == singular)
+
+
+def referring(name: str) -> list[tuple[Kind, Link]]:
+    """The kinds and links whose stored column names a record of kind NAME."""
+    return [(k, lk) for k in REGISTRY.values() for lk in k.links if lk.to == name]
 
 
 def kind(name: str) -> Kind:

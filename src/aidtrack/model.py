@@ -401,8 +401,6 @@ MEASURE_KINDS = (
     "other",
 )
 MEASURE_STATUSES = ("planned", "in_progress", "done", "dropped")
-#: Measures still to be carried out.
-OPEN_MEASURES = ("planned", "in_progress")
 #: Who found a job placement.
 FOUND_BY = ("cadre", "unit", "self")
 #: Monitoring categories (监测对象类型).

@@ -286,8 +286,7 @@ def visible(value: str, keep: str = "") -> str:
     )
 
 
-#: A CSV cell starting with one of these is a formula to Excel and WPS (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A CSV cell starting with one of = + - @ tab or CR is a formula to Excel and WPS (OWASP "CSV injection").
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
 import typer
 
-from ..i18n import _
-from ..model import AID_KINDS, AID_SOURCES
 from .common import (
     Columns,
-    DateOpt,
     HouseholdFilter,
     HouseholdRef,
     ListFormat,
     RecordId,
     Yes,
-    choices,
     command,
     delete_record,
     edit_record,
@@ -24,82 +20,22 @@ from .common import (
     open_db,
     today,
 )
+from .generic import argument, field_options, takes
 
 NAME = "aid"
 app = typer.Typer(no_args_is_help=True)
 
-Kind = Annotated[
-    str | None,
-    typer.Option(
-        "--kind",
-        autocompletion=choices(*AID_KINDS),
-        help=_(
-            "project (项目扶持), funds (资金扶持), job (就业安置), goods (物资慰问), medical (医疗救助),"
-            " other."
-        ),
-    ),
-]
-Value = Annotated[str | None, typer.Option("--value", help=_("Value in yuan."))]
-Giver = Annotated[
-    str | None,
-    typer.Option("--giver", help=_("A cadre (code or name) who gave it personally, or free text (局党委).")),
-]
-Note = Annotated[
-    str | None,
-    typer.Option(
-        "--note", help=_("What the aid was for (买三轮车); also tells two like gifts of a day apart.")
-    ),
-]
-GiverType = Annotated[
-    str | None,
-    typer.Option(
-        "--giver-type",
-        autocompletion=choices(*AID_SOURCES),
-        help=_(
-            "Whose money: cadre (干部个人, a cadre's own), unit (帮扶单位), other (another body),"
-            " waived (减免费用, fees waived)."
-        ),
-    ),
-]
-Measure = Annotated[
-    str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
-]
 
-
-@command(app)
-def add(
-    household: HouseholdRef,
-    kind: Kind = None,
-    value: Value = None,
-    date: DateOpt = None,
-    giver: Giver = None,
-    note: Note = None,
-    giver_type: GiverType = None,
-    measure: Measure = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("household", HouseholdRef), *field_options("aid", skip=["household"], adding=True))
+def add(household: str, **fields: Any) -> None:
     """Record aid given to a household; prints the record id.
 
     Example: aidtrack aid add H01 --kind funds --value 700 --giver C01 --note 买三轮车
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "aid",
-            {
-                "household": household,
-                "kind": kind,
-                "value": value,
-                "date": date,
-                "giver": giver,
-                "note": note,
-                "giver_type": giver_type,
-                "measure": measure,
-            },
-            today(),
-        )
-    )
+    print(records.add(open_db(), "aid", {"household": household, **fields}, today()))
 
 
 @command(app, "list")
@@ -111,37 +47,17 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns:
     list_records("aid", fmt, household=household)
 
 
-@command(app)
-def edit(
-    ident: RecordId,
-    kind: Kind = None,
-    value: Value = None,
-    date: DateOpt = None,
-    giver: Giver = None,
-    note: Note = None,
-    giver_type: GiverType = None,
-    measure: Measure = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("aid", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct an aid record (audited).
 
     Example: aidtrack aid edit 3 --value 750
     """
-    edit_record(
-        "aid",
-        ident,
-        {
-            "kind": kind,
-            "value": value,
-            "date": date,
-            "giver": giver,
-            "note": note,
-            "giver_type": giver_type,
-            "measure": measure,
-        },
-    )
+    edit_record("aid", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete an aid record (audited).
 

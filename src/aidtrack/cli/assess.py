@@ -21,7 +21,7 @@ QuarterOpt = Annotated[
 ]
 
 
-@command(app)
+@command(app, writes=True)
 def close(year: Year, quarter: QuarterOpt = None) -> None:
     """Freeze the period's assessment: scores, grades, their inputs and the policy in force (audited).
 
@@ -44,7 +44,7 @@ def close(year: Year, quarter: QuarterOpt = None) -> None:
     )
 
 
-@command(app)
+@command(app, writes=True)
 def reopen(
     year: Year,
     quarter: QuarterOpt = None,
@@ -61,7 +61,7 @@ def reopen(
     print(_("Reopened the assessment of {period}.").format(period=label))
 
 
-@command(app)
+@command(app, writes=True)
 def reward(
     year: Year,
     cadre: Annotated[str, typer.Argument(metavar="CADRE", help=_("Cadre code, e.g. C01."))],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,38 +21,24 @@ from .common import (
     show_record,
     today,
 )
+from .generic import argument, field_options, takes
 
 NAME = "cadre"
 app = typer.Typer(no_args_is_help=True)
 
-Code = Annotated[str | None, typer.Option("--code", help=_("Code such as C01 (assigned if left out)."))]
-Unit = Annotated[str | None, typer.Option("--unit", help=_("The cadre's unit (帮扶单位)."))]
-Title = Annotated[str | None, typer.Option("--title", help=_("Title, e.g. 局长."))]
-Phone = Annotated[str | None, typer.Option("--phone", help=_("Phone number."))]
+CadreName = Annotated[str, typer.Argument(help=_("The cadre's name."))]
 
 
-@command(app)
-def add(
-    name: Annotated[str, typer.Argument(help=_("The cadre's name."))],
-    code: Code = None,
-    unit: Unit = None,
-    title: Title = None,
-    phone: Phone = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("name", CadreName), *field_options("cadres", skip=["name"], adding=True))
+def add(name: str, **fields: Any) -> None:
     """Add a cadre; prints the new code.
 
     Example: aidtrack cadre add 吴局长 --code C01 --title 局长
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "cadres",
-            {"name": name, "code": code, "unit": unit, "title": title, "phone": phone},
-            today(),
-        )
-    )
+    print(records.add(open_db(), "cadres", {"name": name, **fields}, today()))
 
 
 @command(app, "list")
@@ -73,23 +59,17 @@ def show(ref: CadreRef, fmt: Format = "table") -> None:
     show_record("cadres", ref, fmt)
 
 
-@command(app)
-def edit(
-    ref: CadreRef,
-    name: Annotated[str | None, typer.Option("--name", help=_("The cadre's full name."))] = None,
-    code: Code = None,
-    unit: Unit = None,
-    title: Title = None,
-    phone: Phone = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ref", CadreRef), *field_options("cadres"))
+def edit(ref: str, **changes: Any) -> None:
     """Correct a cadre's details (audited).
 
     Example: aidtrack cadre edit C01 --phone 13800000000
     """
-    edit_record("cadres", ref, {"name": name, "code": code, "unit": unit, "title": title, "phone": phone})
+    edit_record("cadres", ref, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ref: CadreRef, yes: Yes = False) -> None:
     """Delete a cadre entered by mistake (audited); refused while other records refer to it.
 

@@ -18,7 +18,7 @@ Reason = Annotated[str | None, typer.Option("--reason", help=_("Why (free text).
 Body = Annotated[str | None, typer.Option("--body", help=_("The body that decides (审批机关)."))]
 
 
-@command(app, "open")
+@command(app, "open", writes=True)
 def open_(
     household: HouseholdRef,
     decision: Annotated[
@@ -85,7 +85,7 @@ def open_(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def step(
     case: CaseId,
     name: Annotated[
@@ -137,7 +137,7 @@ def step(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def approve(
     case: CaseId,
     body: Body = None,
@@ -174,7 +174,7 @@ def approve(
     emit_one(after, "table")
 
 
-@command(app)
+@command(app, writes=True)
 def refuse(case: CaseId, reason: Reason = None, date: DateOpt = None, body: Body = None) -> None:
     """Refuse a case (不予批准): nothing is written about the household.
 
@@ -183,7 +183,7 @@ def refuse(case: CaseId, reason: Reason = None, date: DateOpt = None, body: Body
     _close(case, "refused", reason, date, body)
 
 
-@command(app)
+@command(app, writes=True)
 def withdraw(case: CaseId, reason: Reason = None, date: DateOpt = None) -> None:
     """Withdraw a case (撤回): the household or the cadre took the lead back.
 

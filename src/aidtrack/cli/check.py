@@ -178,7 +178,7 @@ def all_checks(
         raise typer.Exit(1)
 
 
-@command(app)
+@command(app, writes="mark")
 def relapse(
     as_of: AsOf = None,
     fmt: ReportFormat = "table",

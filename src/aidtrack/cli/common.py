@@ -33,6 +33,8 @@ class State:
     operator: str | None = None
     store: Store | None = None
     writes: bool = True
+    #: The command running (its function's name) while its body runs, else None.
+    command: str | None = None
     #: Rows committed by connections this call already closed.
     committed: int = 0
     #: Records a command knows it wrote (an import's added + replaced): said instead of row counts.
@@ -57,32 +59,6 @@ def fail(message: str, code: int = 2) -> None:
 def warn(message: str) -> None:
     """A likely slip, said on stderr; the command still succeeds."""
     sys.stderr.write(_("Warning: {message}").format(message=message) + "\n")
-
-
-#: The commands (by function name) that write. Only these may create a missing register; every
-#: other command refuses one (a typo in --db must not leave an empty register a cron check reads).
-WRITERS = frozenset(
-    {
-        "add",
-        "edit",
-        "delete",
-        "status",
-        "end",
-        "resolve",
-        "set_",
-        "init",
-        "demo",
-        "import_",
-        "merge",
-        "purge",
-        "restore",
-        "open_",
-        "step",
-        "approve",
-        "refuse",
-        "withdraw",
-    }
-)
 
 
 def _written_records() -> int | None:
@@ -146,7 +122,7 @@ def unexpected(e: BaseException) -> int:
     return 2
 
 
-def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+def guarded(fn: Callable[..., Any], writes: bool | str = False) -> Callable[..., Any]:
     """Turn domain and database errors into one line and exit status 2.
 
     Once a change has committed, a failure to print (a full disk under stdout, a closed pipe) or a
@@ -156,7 +132,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        state.writes = fn.__name__ in WRITERS
+        state.writes = bool(kwargs.get(writes)) if isinstance(writes, str) else writes
+        state.command = fn.__name__
         try:
             result = fn(*args, **kwargs)
             sys.stdout.flush()
@@ -192,7 +169,10 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(interrupted()) from None
         except (UnicodeEncodeError, RecursionError, MemoryError) as e:
             raise typer.Exit(unexpected(e)) from None
+        finally:
+            state.command = None
 
+    wrapper.writes = writes  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -212,15 +192,19 @@ def _say(message: str) -> None:
         pass
 
 
-def command(app: typer.Typer, name: str | None = None, **kw: Any):
+def command(app: typer.Typer, name: str | None = None, *, writes: bool | str = False, **kw: Any):
     """`@app.command()` with the error guard: every command exits 2 with one line on bad input.
 
     The help is the docstring in the interface language (scripts/i18n.py extracts the docstrings).
+    WRITES declares that the command writes (True), or writes when its parameter of that name is
+    given (`check relapse --mark`): only such a command may create a missing register; every other
+    one refuses one (a typo in --db must not leave an empty register a cron check reads).
+    tests/conftest.py fails any test in which a command not declared so writes.
     """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         options = {"help": _(unwrapped(inspect.cleandoc(fn.__doc__)))} if fn.__doc__ else {}
-        return app.command(name, **(options | kw))(guarded(fn))
+        return app.command(name, **(options | kw))(guarded(fn, writes))
 
     return register
 

@@ -51,7 +51,7 @@ def _fields(**kw) -> dict:
     return kw
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     name: Annotated[str, typer.Argument(help=_("Name of the head of the household."))],
     code: Code = None,
@@ -117,7 +117,7 @@ def show(ref: HouseholdRef, fmt: Format = "table") -> None:
     show_record("households", ref, fmt)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ref: HouseholdRef,
     name: Annotated[str | None, typer.Option("--name", help=_("The head of household's full name."))] = None,
@@ -194,7 +194,7 @@ def edit(
     edit_record("households", ref, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def status(
     ref: HouseholdRef,
     set_: Annotated[
@@ -225,7 +225,7 @@ def status(
     list_records("statuses", fmt if set_ is None else "table", household=ref)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ref: HouseholdRef, yes: Yes = False) -> None:
     """Delete a household entered by mistake (audited); refused while other records refer to it.
 
@@ -236,7 +236,7 @@ def delete(ref: HouseholdRef, yes: Yes = False) -> None:
     delete_record("households", ref, yes)
 
 
-@command(app)
+@command(app, writes=True)
 def purge(
     code: Annotated[str, typer.Argument(help=_("The deleted household's code."))], yes: Yes = False
 ) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
 import typer
 
-from ..i18n import _
 from .common import (
     Columns,
     HouseholdFilter,
@@ -22,32 +21,22 @@ from .common import (
     today,
     warn,
 )
+from .generic import argument, field_options, takes
 
 NAME = "income"
 app = typer.Typer(no_args_is_help=True)
 
-Month = Annotated[str | None, typer.Option("--month", help=_("The month, YYYY-MM."))]
-Amount = Annotated[str | None, typer.Option("--amount", help=_("Yuan, e.g. 650 or 650.50."))]
-Source = Annotated[str | None, typer.Option("--source", help=_("Where it came from, e.g. 三轮车运输."))]
 
-
-@command(app)
-def add(household: HouseholdRef, month: Month = None, amount: Amount = None, source: Source = None) -> None:
+@command(app, writes=True)
+@takes(argument("household", HouseholdRef), *field_options("income", skip=["household"], adding=True))
+def add(household: str, **fields: Any) -> None:
     """Record a month's income of a household; prints the record id.
 
     Example: aidtrack income add H01 --month 2004-09 --amount 150 --source 三轮车运输
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "income",
-            {"household": household, "month": month, "amount": amount, "source": source},
-            today(),
-            warn=warn,
-        )
-    )
+    print(records.add(open_db(), "income", {"household": household, **fields}, today(), warn=warn))
 
 
 @command(app, "list")
@@ -59,16 +48,17 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns:
     list_records("income", fmt, household=household)
 
 
-@command(app)
-def edit(ident: RecordId, month: Month = None, amount: Amount = None, source: Source = None) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("income", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct an income record (audited).
 
     Example: aidtrack income edit 7 --amount 680
     """
-    edit_record("income", ident, {"month": month, "amount": amount, "source": source})
+    edit_record("income", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete an income record (audited).
 

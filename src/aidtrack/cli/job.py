@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,36 +22,15 @@ from .common import (
     open_db,
     today,
 )
+from .generic import argument, field_options, takes
 
 NAME = "job"
 app = typer.Typer(no_args_is_help=True)
 
-Member = Annotated[str | None, typer.Option("--member", help=_("The household member placed (a name)."))]
-Employer = Annotated[str | None, typer.Option("--employer", help=_("Where."))]
-Started = Annotated[str | None, typer.Option("--started", help=_("First day of work (default today)."))]
-Ended = Annotated[str | None, typer.Option("--ended", help=_("Last day of work."))]
-Wage = Annotated[str | None, typer.Option("--wage", help=_("Monthly wage in yuan."))]
-Insured = Annotated[
-    bool | None, typer.Option("--insured/--not-insured", help=_("Social insurance paid or not."))
-]
-FoundBy = Annotated[str | None, typer.Option("--found-by", help=_("cadre, unit or self."))]
-Measure = Annotated[
-    str | None, typer.Option("--measure", help=_("The measure of the plan it carries out (its text or id)."))
-]
 
-
-@command(app)
-def add(
-    household: HouseholdRef,
-    member: Member = None,
-    employer: Employer = None,
-    started: Started = None,
-    ended: Ended = None,
-    wage: Wage = None,
-    insured: Insured = None,
-    found_by: FoundBy = None,
-    measure: Measure = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("household", HouseholdRef), *field_options("jobs", skip=["household"], adding=True))
+def add(household: str, **fields: Any) -> None:
     """Record a job placement of a household member; prints its id.
 
     Example: aidtrack job add H01 --member 刘强 --employer 绿色家园社区 --started 2004-01-10
@@ -59,27 +38,10 @@ def add(
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "jobs",
-            {
-                "household": household,
-                "member": member,
-                "employer": employer,
-                "started": started,
-                "ended": ended,
-                "wage": wage,
-                "insured": insured,
-                "found_by": found_by,
-                "measure": measure,
-            },
-            today(),
-        )
-    )
+    print(records.add(open_db(), "jobs", {"household": household, **fields}, today()))
 
 
-@command(app)
+@command(app, writes=True)
 def end(ident: RecordId, date: DateOpt = None) -> None:
     """Record the last day of a job (audited).
 
@@ -104,39 +66,17 @@ def list_(
     list_records("jobs", fmt, household=household, current=current)
 
 
-@command(app)
-def edit(
-    ident: RecordId,
-    member: Member = None,
-    employer: Employer = None,
-    started: Started = None,
-    ended: Ended = None,
-    wage: Wage = None,
-    insured: Insured = None,
-    found_by: FoundBy = None,
-    measure: Measure = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("jobs", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct a job placement (audited).
 
     Example: aidtrack job edit 2 --wage 500
     """
-    edit_record(
-        "jobs",
-        ident,
-        {
-            "member": member,
-            "employer": employer,
-            "started": started,
-            "ended": ended,
-            "wage": wage,
-            "insured": insured,
-            "found_by": found_by,
-            "measure": measure,
-        },
-    )
+    edit_record("jobs", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a job placement entered by mistake (audited).
 

@@ -307,8 +307,8 @@ def build(only: str | None = None) -> typer.Typer:
         if only is None or only == name or only not in GROUPS:
             root.add_typer(import_module(f"{__package__}.{name}").app)
     own = typer.Typer()  # mounted after those, as the help has always listed them
-    command(own)(init)
-    command(own)(demo)
+    command(own, writes=True)(init)
+    command(own, writes=True)(demo)
     command(own, "log")(log)
     root.add_typer(own)
     for name, text in GROUPS.items():
@@ -316,6 +316,11 @@ def build(only: str | None = None) -> typer.Typer:
             root.add_typer(import_module(f"{__package__}.{name}").app, name=name, help=_(text))
         else:  # a stand-in: listed with its help; never run (its command line loads the real one)
             root.add_typer(typer.Typer(), name=name, help=_(text))
+    from .generic import group, groups
+
+    for name, k in groups().items():  # kinds whose commands are derived from their declaration
+        if name not in GROUPS and (only is None or only == name):
+            root.add_typer(group(k), name=name, help=_(k.about))
     return root
 
 
@@ -332,20 +337,27 @@ def wanted(argv: list[str]) -> str | None:
         elif not arg.startswith("-"):
             if arg in GROUPS:
                 return arg
+            from .generic import groups
+
+            if arg in groups():
+                return arg
             return next((m for m, names in TOP_LEVEL.items() if arg in names), None)
     return None
 
 
-_whole: typer.Typer | None = None
+_whole: tuple[int, typer.Typer] | None = None
 
 
 def __getattr__(name: str) -> Any:
-    """`app`: the whole tree, built once on first use (tests, docs, scripts)."""
+    """`app`: the whole tree, built once on first use (tests, docs, scripts), and again when a kind
+    is registered at run time (its derived commands join the tree)."""
     global _whole
     if name == "app":
-        if _whole is None:
-            _whole = build()
-        return _whole
+        from ..kinds import generation
+
+        if _whole is None or _whole[0] != generation():
+            _whole = (generation(), build())
+        return _whole[1]
     raise AttributeError(name)
 
 

@@ -38,7 +38,7 @@ def backup(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def restore(
     src: Annotated[Path, typer.Argument(help=_("A backup made by `aidtrack backup`."))],
     yes: Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask."))] = False,

@@ -13,7 +13,7 @@ NAME = "meeting"
 app = typer.Typer(no_args_is_help=True)
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     date: Annotated[str, typer.Argument(help=_("The meeting's day (ISO date, today or yesterday)."))],
     kind: Annotated[
@@ -36,7 +36,7 @@ def add(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def item(
     meeting: Annotated[str, typer.Argument(help=_("The meeting's id (see meeting list)."))],
     problem: Annotated[str, typer.Argument(help=_("The escalated problem's id (see problem list)."))],
@@ -107,7 +107,7 @@ def show(meeting: Annotated[str, typer.Argument(help=_("The meeting's id."))], f
     emit(items, REGISTRY["meeting_items"].list_columns, fmt, empty=_("No problems studied."))
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a meeting entered by mistake, with what it studied (audited).
 

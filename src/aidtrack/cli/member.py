@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,64 +20,22 @@ from .common import (
     list_records,
     open_db,
     today,
-    warn,
 )
+from .generic import argument, field_options, takes
 
 NAME = "member"
 app = typer.Typer(no_args_is_help=True)
 
-Relation = Annotated[
-    str | None,
-    typer.Option(
-        "--relation", help=_("head (户主), spouse (配偶), child (子女), parent (父母) or other (其他).")
-    ),
-]
-Born = Annotated[str | None, typer.Option("--born", help=_("Birth date, YYYY-MM-DD."))]
-Gender = Annotated[str | None, typer.Option("--gender", help=_("male or female."))]
-IdNumber = Annotated[str | None, typer.Option("--id-number", help=_("ID card number."))]
-Health = Annotated[
-    str | None,
-    typer.Option("--health", help=_("healthy (健康), chronic (慢性病), serious (大病) or disabled (残疾).")),
-]
-Schooling = Annotated[str | None, typer.Option("--schooling", help=_("Schooling (文化程度, 在校)."))]
-Work = Annotated[str | None, typer.Option("--work", help=_("Employer, or none."))]
-WorkFrom = Annotated[str | None, typer.Option("--work-from", help=_("Day the work began."))]
-WorkTo = Annotated[str | None, typer.Option("--work-to", help=_("Day the work ended."))]
-DibaoFrom = Annotated[
-    str | None, typer.Option("--dibao-from", help=_("Day the minimum living guarantee (低保) began."))
-]
-DibaoTo = Annotated[str | None, typer.Option("--dibao-to", help=_("Day the 低保 ended."))]
-DibaoAmount = Annotated[str | None, typer.Option("--dibao-amount", help=_("低保 a month, in yuan."))]
-Joined = Annotated[
-    str | None,
-    typer.Option(
-        "--joined", help=_("Day the member joined the household (today); born into it: the birth date.")
-    ),
-]
+MemberName = Annotated[str, typer.Argument(help=_("The member's name."))]
 
 
-def _fields(**kw) -> dict:
-    return kw
-
-
-@command(app)
-def add(
-    household: HouseholdRef,
-    name: Annotated[str, typer.Argument(help=_("The member's name."))],
-    relation: Relation = None,
-    born: Born = None,
-    gender: Gender = None,
-    id_number: IdNumber = None,
-    health: Health = None,
-    schooling: Schooling = None,
-    work: Work = None,
-    work_from: WorkFrom = None,
-    work_to: WorkTo = None,
-    dibao_from: DibaoFrom = None,
-    dibao_to: DibaoTo = None,
-    dibao_amount: DibaoAmount = None,
-    joined: Joined = None,
-) -> None:
+@command(app, writes=True)
+@takes(
+    argument("household", HouseholdRef),
+    argument("name", MemberName),
+    *field_options("members", skip=["household", "name"], adding=True),
+)
+def add(household: str, name: str, **fields: Any) -> None:
     """Add a member to a household from the day they joined; prints the member id.
 
     The household's size counts them from that day on.
@@ -86,31 +44,7 @@ def add(
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "members",
-            _fields(
-                household=household,
-                name=name,
-                relation=relation,
-                born=born,
-                gender=gender,
-                id_number=id_number,
-                health=health,
-                schooling=schooling,
-                work=work,
-                work_from=work_from,
-                work_to=work_to,
-                dibao_from=dibao_from,
-                dibao_to=dibao_to,
-                dibao_amount=dibao_amount,
-                joined=joined,
-            ),
-            today(),
-            warn=warn,
-        )
-    )
+    print(records.add(open_db(), "members", {"household": household, "name": name, **fields}, today()))
 
 
 @command(app, "list")
@@ -127,53 +61,17 @@ def list_(
     list_records("members", fmt, household=household, present=present)
 
 
-@command(app)
-def edit(
-    ident: RecordId,
-    name: Annotated[str | None, typer.Option("--name", help=_("The member's full name."))] = None,
-    relation: Relation = None,
-    born: Born = None,
-    gender: Gender = None,
-    id_number: IdNumber = None,
-    health: Health = None,
-    schooling: Schooling = None,
-    work: Work = None,
-    work_from: WorkFrom = None,
-    work_to: WorkTo = None,
-    dibao_from: DibaoFrom = None,
-    dibao_to: DibaoTo = None,
-    dibao_amount: DibaoAmount = None,
-    joined: Joined = None,
-    left: Annotated[str | None, typer.Option("--left", help=_("Day the member left."))] = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("members", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct a member (audited); naming #1 keeps the dates it stands for.
 
     Example: aidtrack member edit 7 --name 刘小明 --relation child
     """
-    edit_record(
-        "members",
-        ident,
-        _fields(
-            name=name,
-            relation=relation,
-            born=born,
-            gender=gender,
-            id_number=id_number,
-            health=health,
-            schooling=schooling,
-            work=work,
-            work_from=work_from,
-            work_to=work_to,
-            dibao_from=dibao_from,
-            dibao_to=dibao_to,
-            dibao_amount=dibao_amount,
-            joined=joined,
-            left_on=left,
-        ),
-    )
+    edit_record("members", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def leave(
     ident: RecordId,
     date: Annotated[
@@ -191,7 +89,7 @@ def leave(
     edit_record("members", ident, {"left_on": date})
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a member entered by mistake (audited); a member who left is recorded with `leave`.
 

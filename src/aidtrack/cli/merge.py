@@ -30,6 +30,7 @@ app = typer.Typer()
         " others merged).\n\n"
         "Example: aidtrack --db city.db merge 交通局.db 民政局.db"
     ),
+    writes=True,
 )
 def merge(
     files: Annotated[

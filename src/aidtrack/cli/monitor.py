@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,7 @@ from .common import (
     open_db,
     today,
 )
+from .generic import argument, field_options, takes
 
 NAME = "monitor"
 app = typer.Typer(no_args_is_help=True)
@@ -26,19 +27,9 @@ app = typer.Typer(no_args_is_help=True)
 Reason = Annotated[str | None, typer.Option("--reason", help=_("Why (free text)."))]
 
 
-@command(app)
-def add(
-    household: HouseholdRef,
-    category: Annotated[
-        str | None,
-        typer.Option(
-            "--category",
-            help=_("unstable (脱贫不稳定户), marginal (边缘易致贫户) or sudden (突发严重困难户)."),
-        ),
-    ] = None,
-    date: DateOpt = None,
-    reason: Reason = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("household", HouseholdRef), *field_options("monitoring", skip=["household"], adding=True))
+def add(household: str, **fields: Any) -> None:
     """Put a household under monitoring with a category; prints the entry's id.
 
     A household in the programme and not exited (enrolled, relapsed) is already helped: refused.
@@ -49,17 +40,10 @@ def add(
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "monitoring",
-            {"household": household, "category": category, "date": date, "reason": reason},
-            today(),
-        )
-    )
+    print(records.add(open_db(), "monitoring", {"household": household, **fields}, today()))
 
 
-@command(app)
+@command(app, writes=True)
 def end(
     household: HouseholdRef,
     date: DateOpt = None,

@@ -28,7 +28,7 @@ NAME = "pair"
 app = typer.Typer(no_args_is_help=True)
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     cadre: CadreRef,
     household: HouseholdRef,
@@ -51,7 +51,7 @@ def add(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def end(household: HouseholdRef, date: DateOpt = None) -> None:
     """End the household's active pairing on a date (its last day).
 
@@ -76,7 +76,7 @@ def list_(
     list_records("pairings", fmt, active=active)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     cadre: Annotated[str | None, typer.Option("--cadre", help=_("The paired cadre."))] = None,
@@ -90,7 +90,7 @@ def edit(
     edit_record("pairings", ident, {"cadre": cadre, "since": since, "until": until})
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a pairing entered by mistake (audited); refused while visits refer to it.
 

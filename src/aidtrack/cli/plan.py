@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,45 +24,18 @@ from .common import (
     today,
     validate_format,
 )
+from .generic import argument, field_options, takes
 
 NAME = "plan"
 app = typer.Typer(no_args_is_help=True)
 
-Cause = Annotated[
-    str | None,
-    typer.Option(
-        "--cause",
-        help=_(
-            "illness, disability, schooling, disaster, laid_off (失业下岗), lack_labour,"
-            " lack_skills, lack_funds, weak_motivation, other."
-        ),
-    ),
-]
-What = Annotated[str | None, typer.Option("--what", help=_("What is to be done (free text)."))]
-MKind = Annotated[
-    str | None,
-    typer.Option(
-        "--kind",
-        help=_("project, funds, job, goods, medical, schooling, housing, social_security, training, other."),
-    ),
-]
-Member = Annotated[str | None, typer.Option("--member", help=_("The household member it is for."))]
-Cadre = Annotated[str | None, typer.Option("--cadre", help=_("The cadre responsible (code or name)."))]
-Due = Annotated[str | None, typer.Option("--due", help=_("Date it is to be done by."))]
-Note = Annotated[str | None, typer.Option("--note", help=_("A remark on the cause, in the clerk's words."))]
 
-
-@command(app)
-def add(
-    household: HouseholdRef,
-    what: What = None,
-    kind: MKind = None,
-    cause: Cause = None,
-    member: Member = None,
-    cadre: Cadre = None,
-    date: DateOpt = None,
-    due: Due = None,
-) -> None:
+@command(app, writes=True)
+@takes(
+    argument("household", HouseholdRef),
+    *field_options("measures", skip=["household"], adding=True),
+)
+def add(household: str, **fields: Any) -> None:
     """Add a measure to a household's plan (status planned); prints its id.
 
     Example: aidtrack plan add H01 --what 买三轮车跑运输 --kind project --cause laid_off --cadre C01
@@ -70,64 +43,20 @@ def add(
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(),
-            "measures",
-            {
-                "household": household,
-                "what": what,
-                "kind": kind,
-                "cause": cause,
-                "member": member,
-                "cadre": cadre,
-                "date": date,
-                "due": due,
-            },
-            today(),
-        )
-    )
+    print(records.add(open_db(), "measures", {"household": household, **fields}, today()))
 
 
-@command(app)
-def edit(
-    ident: RecordId,
-    what: What = None,
-    kind: MKind = None,
-    cause: Cause = None,
-    member: Member = None,
-    cadre: Cadre = None,
-    date: DateOpt = None,
-    due: Due = None,
-    status: Annotated[
-        str | None, typer.Option("--status", help=_("planned, in_progress, done or dropped."))
-    ] = None,
-    done_on: Annotated[str | None, typer.Option("--done-on", help=_("Day it was done or dropped."))] = None,
-    result: Annotated[str | None, typer.Option("--result", help=_("What came of it."))] = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("measures", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct a measure, or move it to in_progress (audited).
 
     Example: aidtrack plan edit 3 --status in_progress
     """
-    edit_record(
-        "measures",
-        ident,
-        {
-            "what": what,
-            "kind": kind,
-            "cause": cause,
-            "member": member,
-            "cadre": cadre,
-            "date": date,
-            "due": due,
-            "status": status,
-            "done_on": done_on,
-            "result": result,
-        },
-    )
+    edit_record("measures", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def done(
     ident: RecordId,
     date: DateOpt = None,
@@ -146,7 +75,7 @@ def done(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def drop(
     ident: RecordId,
     date: DateOpt = None,
@@ -220,7 +149,7 @@ def show(household: HouseholdRef, fmt: Format = "table") -> None:
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a measure entered by mistake (audited); dropping keeps it in the plan.
 
@@ -229,19 +158,16 @@ def delete(ident: RecordId, yes: Yes = False) -> None:
     delete_record("measures", ident, yes)
 
 
-@command(app)
-def cause(household: HouseholdRef, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
+@command(app, writes=True)
+@takes(argument("household", HouseholdRef), *field_options("causes", skip=["household"], adding=True))
+def cause(household: str, **fields: Any) -> None:
     """Record a cause of poverty (致贫原因) of a household; prints its id.
 
     Example: aidtrack plan cause H01 --cause laid_off --date 2003-07-01 --note 木材公司倒闭下岗
     """
     from ..ops import records
 
-    print(
-        records.add(
-            open_db(), "causes", {"household": household, "cause": cause, "date": date, "note": note}, today()
-        )
-    )
+    print(records.add(open_db(), "causes", {"household": household, **fields}, today()))
 
 
 @command(app)
@@ -253,16 +179,17 @@ def causes(household: HouseholdFilter = None, fmt: Format = "table", columns: Co
     list_records("causes", fmt, household=household)
 
 
-@command(app, "cause-edit")
-def cause_edit(ident: RecordId, cause: Cause = None, date: DateOpt = None, note: Note = None) -> None:
+@command(app, "cause-edit", writes=True)
+@takes(argument("ident", RecordId), *field_options("causes", skip=["household"]))
+def cause_edit(ident: str, **changes: Any) -> None:
     """Correct a cause of poverty (audited).
 
     Example: aidtrack plan cause-edit 2 --cause illness
     """
-    edit_record("causes", ident, {"cause": cause, "date": date, "note": note})
+    edit_record("causes", ident, changes)
 
 
-@command(app, "cause-delete")
+@command(app, "cause-delete", writes=True)
 def cause_delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a cause of poverty entered by mistake (audited).
 

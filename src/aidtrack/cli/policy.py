@@ -49,7 +49,7 @@ def show(
     emit(rows, ("key", "value", "effective_from", "default", "meaning"), fmt)
 
 
-@command(app, "set")
+@command(app, "set", writes=True)
 def set_(
     key: Annotated[str, typer.Argument(help=_("A key from `policy show`."))],
     value: Annotated[str, typer.Argument(help=_("The new value (yuan for poverty_line)."))],

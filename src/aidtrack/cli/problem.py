@@ -39,7 +39,7 @@ def list_(
     list_records("problems", fmt, open=open_, escalated=escalated)
 
 
-@command(app)
+@command(app, writes=True)
 def resolve(
     ident: RecordId,
     note: Annotated[str | None, typer.Option("--note", help=_("How it was resolved."))] = None,
@@ -55,7 +55,7 @@ def resolve(
     emit_one(actions.resolve_problem(open_db(), ident, note, date, today()), "table")
 
 
-@command(app)
+@command(app, writes=True)
 def escalate(
     ident: RecordId,
     date: DateOpt = None,
@@ -72,7 +72,7 @@ def escalate(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     problem: Annotated[str | None, typer.Option("--problem", help=_("The problem's text."))] = None,
@@ -98,7 +98,7 @@ def edit(
     edit_record("problems", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a problem entered by mistake (audited).
 

@@ -431,7 +431,7 @@ def outcomes(
         _emit(report, data, fmt, out, _page_of(db, report, data))
 
 
-@command(app)
+@command(app, writes=True)
 def note(
     period: Annotated[str, typer.Argument(metavar="QUARTER", help=_("The quarter it is about: 2004Q3."))],
     text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The case in a sentence or two."))],

@@ -45,7 +45,7 @@ Note = Annotated[
 ]
 
 
-@command(app)
+@command(app, writes=True)
 def add(
     household: HouseholdRef,
     date: DateOpt = None,
@@ -76,7 +76,7 @@ def list_(household: HouseholdFilter = None, fmt: ListFormat = "table", columns:
     list_records("spending", fmt, household=household)
 
 
-@command(app)
+@command(app, writes=True)
 def edit(
     ident: RecordId,
     date: DateOpt = None,
@@ -96,7 +96,7 @@ def edit(
     )
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a spending record entered by mistake (audited).
 

@@ -4,7 +4,7 @@ atomic, idempotent."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -28,7 +28,7 @@ KINDS_HELP = ", ".join(KINDS)
 app = typer.Typer()
 
 
-@command(app, "import")
+@command(app, "import", writes=True)
 def import_(
     kind: Annotated[
         str,
@@ -155,7 +155,6 @@ def _register(dry_run: bool):
 def _import(
     db, kind: str, file: str, fmt, on_conflict: str, dry_run: bool, encoding: str, summary: str, dates: dict
 ) -> None:
-    from ..ops.importer import import_bundle, import_file
 
     if kind == "submissions":
         from ..ops.importer import submissions
@@ -184,34 +183,46 @@ def _import(
             state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in roster.counts.values())
         _report_roster(roster, summary)
         return
-    with _progress() as progress:
-        if kind == "bundle":
-            if fmt:
-                fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
-            result = import_bundle(
-                db,
-                file,
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                today=today(),
-                encoding=encoding,
-                progress=progress,
-            )
-        else:
-            result = import_file(
-                db,
-                kind,
-                file,
-                fmt=fmt,
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                encoding=encoding,
-                today=today(),
-                progress=progress,
-            )
-    if result.written:
-        state.written = sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
+    result = _load(db, kind, file, fmt, on_conflict, dry_run, encoding)
+    state.written = _records_written(result)
     _report(result, summary)
+
+
+def _load(db, kind: str, file: str, fmt: str | None, on_conflict: str, dry_run: bool, encoding: str):
+    """One kind's file, or a bundle (what `export all` wrote), with a progress bar on a terminal."""
+    from ..ops.importer import import_bundle, import_file
+
+    options: dict[str, Any] = {
+        "on_conflict": on_conflict,
+        "dry_run": dry_run,
+        "encoding": encoding,
+        "today": today(),
+    }
+    with _progress() as progress:
+        if kind != "bundle":
+            return import_file(db, kind, file, fmt=fmt, progress=progress, **options)
+        if fmt:
+            fail(_("--format: a bundle's files are read by their extensions (KIND.csv, …)"))
+        return import_bundle(db, file, progress=progress, **options)
+
+
+def _records_written(result) -> int | None:
+    """The records an import wrote (added and replaced), said instead of row counts; None if none."""
+    if not result.written:
+        return None
+    return sum(c.get("added", 0) + c.get("replaced", 0) for c in result.counts.values())
+
+
+Redact = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help=_(
+            "Mask personal data: names keep the first character (刘**); phone,"
+            " ID number and address left empty."
+        ),
+    ),
+]
 
 
 @command(app, "export")
@@ -325,7 +336,6 @@ def export(
 
     Example: aidtrack export xlsform --gps --out form/
     """
-    import contextlib
 
     if kind.strip().lower() == "xlsform":
         _xlsform(out, unit, cadre, gps)
@@ -335,10 +345,17 @@ def export(
 
     if partition is not None or changed_since is not None or unit is not None:
         _handoff(kind, fmt, out, partition, changed_since, unit, redact, headers)
-        return
-    if kind.strip().lower() == "template":
+    elif kind.strip().lower() == "template":
         _template(fmt, out, headers)
-        return
+    else:
+        _export(kind, fmt, out, redact, headers)
+
+
+def _export(kind: str, fmt: str | None, out: str | None, redact: bool, headers: str) -> None:
+    """One kind, or all of them, written in the shape import reads; with --out, the records written
+    per file said on stderr."""
+    import contextlib
+
     from ..ops.exporter import export as run_export
     from ..ops.redact import people_masked
 

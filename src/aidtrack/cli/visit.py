@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..i18n import _
-from ..model import EVENTS, VISIT_KINDS
 from .common import (
     CadreFilter,
     Columns,
-    DateOpt,
     HouseholdFilter,
     HouseholdRef,
     ListFormat,
     RecordId,
     Search,
     Yes,
-    choices,
     command,
     delete_record,
     edit_record,
@@ -27,46 +24,25 @@ from .common import (
     today,
     warn,
 )
+from .generic import argument, field_options, option, takes
 
 NAME = "visit"
 app = typer.Typer(no_args_is_help=True)
 
-Kind = Annotated[
-    str | None,
-    typer.Option(
-        "--kind",
-        autocompletion=choices(*VISIT_KINDS),
-        help=_("initial (对接), regular (走访, default) or followup (回访)."),
-    ),
-]
-Situation = Annotated[str | None, typer.Option("--situation", help=_("What the cadre found."))]
-Solved = Annotated[str | None, typer.Option("--solved", help=_("What was solved at the visit."))]
-Event = Annotated[
-    str | None,
-    typer.Option(
-        "--event",
-        autocompletion=choices(*EVENTS),
-        help=_("A shock found: illness, injury, job_loss, disaster, family, other."),
-    ),
+Problem = Annotated[list[str] | None, typer.Option("--problem", help=_("A problem raised (repeatable)."))]
+Escalate = Annotated[
+    bool, typer.Option("--escalate", help=_("Escalate the problems to the party committee."))
 ]
 
 
-@command(app)
-def add(
-    household: HouseholdRef,
-    cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))] = None,
-    date: DateOpt = None,
-    kind: Kind = None,
-    situation: Situation = None,
-    solved: Solved = None,
-    problem: Annotated[
-        list[str] | None, typer.Option("--problem", help=_("A problem raised (repeatable)."))
-    ] = None,
-    escalate: Annotated[
-        bool, typer.Option("--escalate", help=_("Escalate the problems to the party committee."))
-    ] = False,
-    event: Event = None,
-) -> None:
+@command(app, writes=True)
+@takes(
+    argument("household", HouseholdRef),
+    *field_options("visits", skip=["household"], adding=True),
+    option("problem", Problem),
+    option("escalate", Escalate, False),
+)
+def add(household: str, problem: list[str] | None = None, escalate: bool = False, **fields: Any) -> None:
     """Record a visit to a household by its paired cadre; prints the visit id.
 
     Example: aidtrack visit add H01 --date 2004-09-20 --kind followup --event illness
@@ -76,20 +52,7 @@ def add(
 
     print(
         records.add_visit(
-            open_db(),
-            {
-                "household": household,
-                "cadre": cadre,
-                "date": date,
-                "kind": kind,
-                "situation": situation,
-                "solved": solved,
-                "event": event,
-            },
-            problem or [],
-            escalate,
-            today(),
-            warn=warn,
+            open_db(), {"household": household, **fields}, problem or [], escalate, today(), warn=warn
         )
     )
 
@@ -110,35 +73,17 @@ def list_(
     list_records("visits", fmt, household=household, cadre=cadre, quarter=quarter, search=search)
 
 
-@command(app)
-def edit(
-    ident: RecordId,
-    date: DateOpt = None,
-    kind: Kind = None,
-    situation: Situation = None,
-    solved: Solved = None,
-    event: Event = None,
-    cadre: Annotated[str | None, typer.Option("--cadre", help=_("Must be the paired cadre."))] = None,
-) -> None:
+@command(app, writes=True)
+@takes(argument("ident", RecordId), *field_options("visits", skip=["household"]))
+def edit(ident: str, **changes: Any) -> None:
     """Correct a visit (audited).
 
     Example: aidtrack visit edit 12 --date 2004-09-21
     """
-    edit_record(
-        "visits",
-        ident,
-        {
-            "date": date,
-            "kind": kind,
-            "situation": situation,
-            "solved": solved,
-            "event": event,
-            "cadre": cadre,
-        },
-    )
+    edit_record("visits", ident, changes)
 
 
-@command(app)
+@command(app, writes=True)
 def delete(ident: RecordId, yes: Yes = False) -> None:
     """Delete a visit and the problems raised at it (audited).
 

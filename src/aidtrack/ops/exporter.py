@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from .. import parse
 from ..i18n import _
-from ..kinds import KINDS, REGISTRY
+from ..kinds import KINDS, REGISTRY, Derived
 from ..model import AidtrackError, format_yuan
 from ..store import Store
 from ..store.files import guard_output, named, private_dir
@@ -32,7 +32,7 @@ FORMATS = ("csv", "json", "jsonl", "xlsx", "parquet")
 EXTENSIONS = {"csv": ".csv", "json": ".json", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
 #: Formats written to a file by a library (a zip, column chunks), never to standard output.
 BINARY = ("xlsx", "parquet")
-_MONEY = frozenset().union(*(k.money for k in REGISTRY.values()))
+_MONEY = Derived(lambda: {c: True for k in REGISTRY.values() for c in k.money})
 
 stored_rows = records.stored_rows
 _redacted = redact_for_file
@@ -123,7 +123,7 @@ def export(
                 raise AidtrackError("out", "", _("`export all` needs --out DIR (one file per kind)"))
             folder = Path(out)
             if fmt == "xlsx" and folder.suffix.lower() == ".xlsx" and not folder.is_dir():
-                return _save(db, KINDS, folder, fmt, redact, headers)
+                return _save(db, tuple(KINDS), folder, fmt, redact, headers)
             if folder.exists() and not folder.is_dir():
                 raise AidtrackError("out", str(out), _("is a file: `export all` writes into a directory"))
             folder = guard_output(folder, db.path, "out", directory=True)

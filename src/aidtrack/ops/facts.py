@@ -473,7 +473,7 @@ def able_to_work(db: Store, day: dt.date | str, household_ids) -> dict[int, int]
         "SELECT household_id, count(*) FROM members WHERE household_id IN (SELECT value FROM json_each(?))"
         " AND joined <= ? AND (left_on IS NULL OR left_on >= ?)"
         " AND (born IS NULL OR (born > ? AND born <= ?))"
-        " AND (health IS NULL OR health NOT IN ('serious', 'disabled'))"
+        f" AND (health IS NULL OR health NOT IN ({', '.join(repr(h) for h in UNABLE_HEALTH)}))"
         " GROUP BY household_id",
         [ids, d, d, low, high],
     )

@@ -9,22 +9,23 @@ and flags as 是/否, which parse.choice and parse.flag read back, so such a fil
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
-from ..kinds import REGISTRY, field_types
+from ..kinds import REGISTRY, Derived, field_types
 from ..model import ZH_NAMES
 
 #: kind -> field -> Chinese header names (the first is written by export; all are read by import).
-HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
-    k.name: {f.name: f.zh for f in k.fields} for k in REGISTRY.values()
-}
+HEADERS: Mapping[str, dict[str, tuple[str, ...]]] = Derived(
+    lambda: {k.name: {f.name: f.zh for f in k.fields} for k in REGISTRY.values()}
+)
 
 #: Sheet names of a workbook: the kind, or its Chinese name (written by `--headers zh`).
-SHEETS: dict[str, tuple[str, ...]] = {k.name: k.sheet_zh for k in REGISTRY.values()}
+SHEETS: Mapping[str, tuple[str, ...]] = Derived(lambda: {k.name: k.sheet_zh for k in REGISTRY.values()})
 
 #: What a column holds, by field name (the same in every kind): how a spreadsheet cell is read,
 #: how a typed file (xlsx, Parquet) stores it.
-TYPES: dict[str, str] = field_types()
+TYPES: Mapping[str, str] = Derived(field_types)
 
 LANGUAGES = ("en", "zh")
 
@@ -35,9 +36,11 @@ def key(name: Any) -> str:
     return text.replace("-", "_").replace(" ", "_")
 
 
-_FIELD_OF: dict[str, dict[str, str]] = {
-    kind: {key(zh): f for f, names in table.items() for zh in names} for kind, table in HEADERS.items()
-}
+_FIELD_OF: Mapping[str, dict[str, str]] = Derived(
+    lambda: {
+        kind: {key(zh): f for f, names in table.items() for zh in names} for kind, table in HEADERS.items()
+    }
+)
 
 
 def field_of(kind: str, name: Any) -> str:

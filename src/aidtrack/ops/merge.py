@@ -28,7 +28,7 @@ Per unit file:
 3. Unchanged (skipped) when the sha256 of its records equals the one stored at its last merge.
 4. Otherwise, in ONE write transaction: the unit's old records are deleted (children first) and its
    records copied with INSERT … SELECT from the ATTACHed file, table by table. Ids are mapped by an
-   offset per table (the city's largest id at that moment), so every link column (_TARGET: a
+   offset per table (the city's largest id at that moment), so every link column (_TARGETS: a
    household, cadre, pairing, visit, problem, measure or meeting) maps by its table's offset without
    a lookup per row; a unit merged before keeps its records' ids (source_id → id). The order of the
    rows (which breaks ties between statuses of one day) is kept. One audit entry per merged unit.
@@ -50,13 +50,13 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .. import parse
 from ..i18n import _
-from ..kinds import REGISTRY
+from ..kinds import HOUSEHOLDS, REGISTRY, Derived, Kind
 from ..model import AidtrackError
 from ..store import Store
 from ..store.foreign import bounded, foreign_problem, untouched_uri
@@ -67,27 +67,24 @@ from .units import OWN
 #: The columns copied from a unit file, in dependency order: every stored column of every kind
 #: (kinds.py). A unit file from an older aidtrack may lack a table or a column a later migration
 #: added: it is read as it is (check_schema), the table as empty and the column as NULL (_ABSENT).
-COLUMNS: dict[str, tuple[str, ...]] = {k.table: ("id", *k.columns) for k in REGISTRY.values() if k.merged}
+COLUMNS: Mapping[str, tuple[str, ...]] = Derived(
+    lambda: {k.table: ("id", *k.columns) for k in REGISTRY.values() if k.merged}
+)
 
-#: The table each link column points into: its ids are mapped to the city file's (shifted by that
-#: table's offset for a new unit, looked up in temp.merge_map_TABLE for a unit merged before).
-#: tests/test_merge_kinds.py fails on a link column (`*_id`) of a merged kind missing here.
-_TARGET = {
-    "household_id": "households",
-    "cadre_id": "cadres",
-    "giver_cadre_id": "cadres",
-    "leader_id": "cadres",
-    "pairing_id": "pairings",
-    "visit_id": "visits",
-    "problem_id": "problems",
-    "measure_id": "measures",
-    "meeting_id": "meetings",
-    "case_id": "cases",
-    "end_case_id": "cases",
-}
+#: Per table, the table each link column points into (kinds.Kind.links): its ids are mapped to the
+#: city file's (shifted by that table's offset for a new unit, looked up in temp.merge_map_TABLE for
+#: a unit merged before). tests/test_merge_kinds.py fails on a link column (`*_id`) left unmapped.
+_TARGETS: Mapping[str, dict[str, str]] = Derived(
+    lambda: {
+        k.table: {lk.column: REGISTRY[lk.to].table for lk in k.links} for k in REGISTRY.values() if k.merged
+    }
+)
+_BY_TABLE: Mapping[str, Kind] = Derived(lambda: {k.table: k for k in REGISTRY.values()})
 
 #: The tables with a `unit_id` of their own; every other one belongs to its unit through its household.
-UNIT_OWNED = tuple(k.table for k in REGISTRY.values() if k.merged and k.unit_owned)
+UNIT_OWNED: Mapping[str, Kind] = Derived(
+    lambda: {k.table: k for k in REGISTRY.values() if k.merged and k.unit_owned}
+)
 
 #: What a column missing from an older unit file reads as, where the migration that added it filled
 #: it in from other columns (0005: an escalation is dated by its visit); any other missing column
@@ -97,30 +94,26 @@ _ABSENT = {
     " (SELECT v.date FROM {s}.visits v WHERE v.id = t.visit_id) END",
 }
 
-#: One unit's records in the city file, by table (:u is its unit id): a unit-owned table's by its
-#: unit_id, the others through their household, pairing, visit, problem or meeting.
-_UNIT_HOUSEHOLDS = "SELECT id FROM households WHERE unit_id = :u"
-_UNIT_PAIRINGS = f"SELECT id FROM pairings WHERE household_id IN ({_UNIT_HOUSEHOLDS})"
-_UNIT_VISITS = f"SELECT id FROM visits WHERE pairing_id IN ({_UNIT_PAIRINGS})"
-_UNIT_PROBLEMS = f"SELECT id FROM problems WHERE visit_id IN ({_UNIT_VISITS})"
-_UNIT_MEETINGS = "SELECT id FROM meetings WHERE unit_id = :u"
-_UNIT_WHERE = {
-    **{t: "unit_id = :u" for t in UNIT_OWNED},
-    "visits": f"pairing_id IN ({_UNIT_PAIRINGS})",
-    "problems": f"visit_id IN ({_UNIT_VISITS})",
-    # what the unit's meetings decided, and what any meeting of the city decided on its problems
-    "meeting_items": f"meeting_id IN ({_UNIT_MEETINGS}) OR problem_id IN ({_UNIT_PROBLEMS})",
-    "case_steps": f"case_id IN (SELECT id FROM cases WHERE household_id IN ({_UNIT_HOUSEHOLDS}))",
-}
-
 
 def _unit_where(table: str) -> str:
-    return _UNIT_WHERE.get(table, f"household_id IN ({_UNIT_HOUSEHOLDS})")
+    """One unit's records of TABLE in the city file (:u is its unit id): a unit-owned table's by its
+    unit_id, the others through the links they belong by (Kind.owned_through: their household, or
+    the pairing, visit, problem or meeting they hang from), followed up to a unit-owned table."""
+    k = _BY_TABLE[table]
+    if k.unit_owned:
+        return "unit_id = :u"
+    return " OR ".join(
+        f"{c} IN (SELECT id FROM {to} WHERE {_unit_where(to)})"
+        for c in k.owned_through
+        for to in (_TARGETS[table][c],)
+    )
 
 
 #: Deleting one unit's records, children first (the reverse of the copy's order, which is the
 #: registry's dependency order): also the records typed into the city file against its households.
-_DELETE = tuple(f"DELETE FROM {t} WHERE {_unit_where(t)}" for t in reversed(COLUMNS))
+def _deletes() -> list[str]:
+    return [f"DELETE FROM {t} WHERE {_unit_where(t)}" for t in reversed(list(COLUMNS))]
+
 
 CODE_MAX = 64
 STATUSES = ("added", "replaced", "unchanged", "refused")
@@ -772,22 +765,35 @@ def _refuse(plan: dict, reason: str) -> None:
     plan["result"].update({"status": "refused", "records": None, "reason": reason})
 
 
+def _left_out(table: str, schema: str) -> str | None:
+    """The SELECT of the ids of TABLE's rows in the unit file hanging from a left-out household
+    (temp.merge_left_out), or None for a table that does not hang from households."""
+    if table == HOUSEHOLDS.table:
+        return "SELECT id FROM temp.merge_left_out"
+    k = _BY_TABLE[table]
+    if k.unit_owned:
+        return None
+    parts = [
+        f"SELECT id FROM {schema}.{table} WHERE {c} IN ({sub})"
+        for c in k.owned_through
+        if (sub := _left_out(_TARGETS[table][c], schema))
+    ]
+    return " UNION ALL ".join(parts) or None
+
+
 def _kept(table: str, schema: str) -> str:
     """The WHERE clause keeping a unit file's rows of one table that do not belong to a left-out
-    household (their ids in temp.merge_left_out): its own rows and every record hanging from them."""
-    left = "SELECT id FROM temp.merge_left_out"
-    pairings = f"SELECT id FROM {schema}.pairings WHERE household_id IN ({left})"
-    visits = f"SELECT id FROM {schema}.visits WHERE pairing_id IN ({pairings})"
-    problems = f"SELECT id FROM {schema}.problems WHERE visit_id IN ({visits})"
-    return {
-        "cadres": "1",
-        "meetings": "1",  # the unit's committee: its items on the left-out households' problems go
-        "households": f"t.id NOT IN ({left})",
-        "visits": f"t.pairing_id NOT IN ({pairings})",
-        "problems": f"t.visit_id NOT IN ({visits})",
-        "meeting_items": f"t.problem_id NOT IN ({problems})",
-        "case_steps": f"t.case_id NOT IN (SELECT id FROM {schema}.cases WHERE household_id IN ({left}))",
-    }.get(table, f"t.household_id NOT IN ({left})")
+    household (their ids in temp.merge_left_out): its own rows and every record hanging from them.
+    A meeting is the unit's committee: it stays; its items on the left-out households' problems go."""
+    if table == HOUSEHOLDS.table:
+        return "t.id NOT IN (SELECT id FROM temp.merge_left_out)"
+    k = _BY_TABLE[table]
+    if k.unit_owned:
+        return "1"
+    kept = [
+        f"t.{c} NOT IN ({sub})" for c in k.owned_through if (sub := _left_out(_TARGETS[table][c], schema))
+    ]
+    return " AND ".join(kept) or "1"
 
 
 def _copy(db: Store, schema: str, plan: dict) -> int:
@@ -807,7 +813,7 @@ def _copy(db: Store, schema: str, plan: dict) -> int:
         uid = before[0]
         _keep_ids(db, uid)
         plan["result"]["removed"] = _typed_in_city(db, uid)
-        for sql in _DELETE:
+        for sql in _deletes():
             db.execute(sql, {"u": uid})
     else:
         uid = db.execute("INSERT INTO units (name) VALUES (?)", [name]).lastrowid
@@ -850,7 +856,7 @@ def _typed_in_city(db: Store, uid: int) -> int:
 
     kinds = {k.table: k.name for k in REGISTRY.values() if k.merged}
     removed = 0
-    for table in reversed(COLUMNS):  # children first, as they are deleted
+    for table in reversed(list(COLUMNS)):  # children first, as they are deleted
         ids = [
             r[0]
             for r in db.execute(
@@ -889,8 +895,8 @@ def _insert_shifted(db: Store, source: _Source, columns: tuple[str, ...], offset
     for c in columns:
         if c == "id":
             exprs.append(f"t.id + {offset[source.table]}")
-        elif c in _TARGET and c in source.have:
-            exprs.append(f"t.{c} + {offset[_TARGET[c]]}")
+        elif c in _TARGETS[source.table] and c in source.have:
+            exprs.append(f"t.{c} + {offset[_TARGETS[source.table][c]]}")
         else:
             exprs.append(source.value(c))
     return _insert(db, source, columns, exprs)
@@ -927,8 +933,8 @@ def _insert_mapped(db: Store, source: _Source, columns: tuple[str, ...]) -> int:
     for c in columns:
         if c == "id":
             exprs.append("m.id")
-        elif c in _TARGET and c in source.have:
-            exprs.append(f"(SELECT id FROM temp.merge_map_{_TARGET[c]} WHERE source_id = t.{c})")
+        elif c in _TARGETS[table] and c in source.have:
+            exprs.append(f"(SELECT id FROM temp.merge_map_{_TARGETS[table][c]} WHERE source_id = t.{c})")
         else:
             exprs.append(source.value(c))
     return _insert(db, source, columns, exprs, f" JOIN temp.merge_map_{table} m ON m.source_id = t.id")

@@ -24,12 +24,13 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from ..i18n import _
-from ..kinds import KINDS, REGISTRY
+from ..kinds import KINDS, REGISTRY, Derived
 from ..model import AidtrackError
 from ..store import Store
 from ..store.files import guard_output, named, no_links_below, private_dir
@@ -42,22 +43,25 @@ MONEY_PRECISION = 12
 MAX_FEN = 10**MONEY_PRECISION - 1
 
 #: The link columns (ids of the records a record points to) exported beside the public fields.
-LINKS: dict[str, tuple[str, ...]] = {
-    k.name: tuple(
-        c
-        for c in k.columns
-        if c.endswith("_id") and not any(f.column == c and f.type != "ref" for f in k.fields)
-    )
-    for k in REGISTRY.values()
-}
+LINKS: Mapping[str, tuple[str, ...]] = Derived(
+    lambda: {
+        k.name: tuple(
+            c
+            for c in k.columns
+            if c.endswith("_id") and not any(f.column == c and f.type != "ref" for f in k.fields)
+        )
+        for k in REGISTRY.values()
+    }
+)
 #: The column a record's year is taken from, for `--partition year` (cadres and households have none).
-YEAR_OF = {
-    k.name: f.name
-    for k in REGISTRY.values()
-    for f in reversed(k.fields)
-    if f.type in ("date", "month") and (f.dated or f.required)
-}
-PARTITIONS = ("unit", "year")
+YEAR_OF: Mapping[str, str] = Derived(
+    lambda: {
+        k.name: f.name
+        for k in REGISTRY.values()
+        for f in reversed(k.fields)
+        if f.type in ("date", "month") and (f.dated or f.required)
+    }
+)
 #: The hive folder name of the file's own records (unit NULL), as Hive and DuckDB name a NULL value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 #: The units table's columns in the hand-off (its fingerprint names the machine's inode: left out).

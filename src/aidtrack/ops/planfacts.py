@@ -50,12 +50,6 @@ def tally(measures: Iterable[Measure], first: str, last: str) -> dict[str, int]:
     return out
 
 
-def measure_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
-    """Per household, the measures of the period [start, end] as of its end (`tally`)."""
-    s, e = start.isoformat(), end.isoformat()
-    return {hid: tally(ms, s, e) for hid, ms in measures_by_household(db, end).items()}
-
-
 def open_measures(db: Store, day: dt.date | str) -> dict[int, int]:
     """Measures planned on or before a day and not closed by then, per household."""
     return dict(

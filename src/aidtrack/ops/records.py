@@ -13,18 +13,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .. import parse
-from ..i18n import N_, _
+from ..i18n import _
 from ..kinds import REGISTRY
 from ..model import AidtrackError, Quarter, label, yuan
 from ..store import Store
 from .refs import Refs
 from .slips import slips
 from .validate import decision_refusal, validate
-
-_CODE_USED = {
-    "cadres": N_("is already used by another cadre"),
-    "households": N_("is already used by another household"),
-}
 
 
 def public(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,20 +36,10 @@ def public(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-#: Households import writes the first `enrolled` status itself (from the `enrolled` column), so a
-#: statuses export leaves that entry out and the round trip stores it exactly once.
-_NOT_FIRST_ENROLMENT = (
-    "NOT (s.status = 'enrolled' AND s.id = (SELECT s2.id FROM statuses s2"
-    " WHERE s2.household_id = s.household_id ORDER BY s2.date, s2.id LIMIT 1))"
-)
-
-
 def stored_rows(db: Store, kind: str) -> Iterator[dict[str, Any]]:
     """The kind's records as an export writes them: the public SELECT streamed, money still in fen."""
     k = REGISTRY[kind]
-    sql = k.select
-    if kind == "statuses":
-        sql += f" WHERE {_NOT_FIRST_ENROLMENT}"
+    sql = k.select + (f" WHERE {k.export_where}" if k.export_where else "")
     cur = db.execute(f"{sql} ORDER BY {k.order}")
     names = [d[0] for d in cur.description]
     for r in cur:
@@ -159,31 +144,25 @@ def next_code(db: Store, kind: str) -> str:
     return f"{prefix}{top + 1:02d}"
 
 
+def taken(kind: str, row: Mapping[str, Any], rid: int | None = None) -> AidtrackError:
+    """A record with the same natural key is already stored: the kind's own words (Kind.taken)."""
+    k = REGISTRY[kind]
+    values = {c: label(v) if isinstance(v, str) else v for c, v in row.items()}
+    message = _(k.taken).format_map(_Blank({**values, "id": rid}))
+    if not k.taken_field:
+        return AidtrackError(kind, "", message)
+    return AidtrackError(k.taken_field, row.get(k.taken_field), message)
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _integrity(kind: str, row: Mapping[str, Any], e: sqlite3.IntegrityError) -> AidtrackError:
     msg = str(e)
     if "UNIQUE" in msg:
-        if kind in _CODE_USED:
-            return AidtrackError("code", row.get("code"), _(_CODE_USED[kind]))
-        if kind == "income":
-            return AidtrackError(
-                "month",
-                row.get("month"),
-                _(
-                    "income for this household, month and source is already recorded;"
-                    " correct it with `aidtrack income edit ID`"
-                ),
-            )
-        if kind == "visits":
-            return AidtrackError(
-                "date",
-                row.get("date"),
-                _("a {kind} visit to this household on that day is already recorded").format(
-                    kind=label(row.get("kind"))
-                ),
-            )
-        if kind == "pairings":
-            return AidtrackError("household", "", _("already has an active pairing: `pair end` it first"))
-        return AidtrackError(kind, "", _("the same record is already stored"))
+        return taken(kind, row)
     if "FOREIGN KEY" in msg:
         return AidtrackError(kind, "", _("is still referred to by other records; delete those first"))
     return AidtrackError(kind, "", _("refused by the database: {error}").format(error=msg))
@@ -216,24 +195,9 @@ def add(
     return ident
 
 
-#: Natural keys no UNIQUE constraint enforces (a nullable giver; text): checked here, so that what
-#: `add` accepts an import of the export accepts too.
-_CHECKED_KEYS = {
-    "aid": N_(
-        "the same aid (household, date, kind, value, giver, note) is already recorded as aid {id};"
-        " a second gift of the same day needs a note of its own (a receipt number, the drive)"
-    ),
-    "statuses": N_("this status on this day is already recorded (status entry {id})"),
-    "problems": N_("this problem is already recorded at that visit (problem {id})"),
-    "members": N_("a member of this name who joined that day is already recorded (member {id})"),
-    "spending": N_(
-        "the same spending (household, date, kind, amount, note) is already recorded as spending {id};"
-        " a second bill of the same day needs a note of its own (a receipt number)"
-    ),
-}
-
-
 def refuse_duplicate(db: Store, kind: str, row: Mapping[str, Any], own_id: int | None = None) -> None:
+    """A natural key no UNIQUE constraint enforces (a nullable giver; text) checked here, so that
+    what `add` accepts an import of the export accepts too."""
     k = REGISTRY[kind]
     if k.unique_key:
         return
@@ -243,11 +207,7 @@ def refuse_duplicate(db: Store, kind: str, row: Mapping[str, Any], own_id: int |
         [*(row.get(c) for c in keys), own_id],
     ).fetchone()
     if hit:
-        raise AidtrackError(
-            keys[1] if kind != "problems" else "problem",
-            row.get(keys[1]),
-            _(_CHECKED_KEYS[kind]).format(id=hit[0]),
-        )
+        raise taken(kind, row, hit[0])
 
 
 def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
@@ -272,20 +232,83 @@ def insert(db: Store, kind: str, row: Mapping[str, Any]) -> str:
         )
     except sqlite3.IntegrityError as e:
         raise _integrity(kind, stored, e) from None
-    if kind == "households" and row["enrolled"] is not None:  # None: never enrolled (monitoring)
+    if kind in _AFTER_INSERT:
+        _AFTER_INSERT[kind](db, rid, stored, row)
+    ident = str(stored["code"]) if k.code_prefix else str(rid)
+    after = _public_by_id(db, kind, rid)
+    if k.audited_as:
+        action, owner = k.audited_as
+        db.audit(action, owner, after[REGISTRY[owner].singular], None, after)
+    else:
+        db.audit("add", kind, ident, None, after)
+    return ident
+
+
+# --- what storing a record does besides its row, registered per kind -------------------------------
+
+AfterInsert = Callable[[Store, int, dict[str, Any], Mapping[str, Any]], None]
+AfterEdit = Callable[[Store, dict[str, Any], Mapping[str, Any], Mapping[str, Any], dt.date], None]
+#: kind -> what `insert` does after the row (stored: its columns; row: the validated record).
+_AFTER_INSERT: dict[str, AfterInsert] = {}
+#: kind -> what `edit` does after the UPDATE (before: the public record; row; the changes; today).
+_AFTER_EDIT: dict[str, AfterEdit] = {}
+
+
+def after_insert(kind: str) -> Callable[[AfterInsert], AfterInsert]:
+    def register(fn: AfterInsert) -> AfterInsert:
+        _AFTER_INSERT[kind] = fn
+        return fn
+
+    return register
+
+
+def after_edit(kind: str) -> Callable[[AfterEdit], AfterEdit]:
+    def register(fn: AfterEdit) -> AfterEdit:
+        _AFTER_EDIT[kind] = fn
+        return fn
+
+    return register
+
+
+@after_insert("households")
+def _enrol(db: Store, rid: int, stored: dict[str, Any], row: Mapping[str, Any]) -> None:
+    """A household's enrolment is its first status, and the people it counts are its members."""
+    if row["enrolled"] is not None:  # None: never enrolled (monitoring)
         db.execute(ENROL, [rid, row["enrolled"]])
         from .members import add_unnamed
 
         add_unnamed(db, rid, stored["members"] or 1, row["enrolled"])
-    elif kind == "pairings" and row.get("enrolled"):
+
+
+@after_insert("pairings")
+def _first_pairing(db: Store, rid: int, stored: dict[str, Any], row: Mapping[str, Any]) -> None:
+    """A household's first pairing before its enrolment moves the enrolment back (the validator says)."""
+    if row.get("enrolled"):
         move_enrolment(db, stored["household_id"], row["enrolled"])
-    ident = str(stored["code"]) if k.code_prefix else str(rid)
-    after = _public_by_id(db, kind, rid)
-    if kind == "statuses":
-        db.audit("status", "households", after["household"], None, after)
-    else:
-        db.audit("add", kind, ident, None, after)
-    return ident
+
+
+@after_edit("pairings")
+def _pairing_edited(
+    db: Store, before: dict[str, Any], row: Mapping[str, Any], changes: Mapping[str, Any], today: dt.date
+) -> None:
+    if row.get("enrolled"):
+        move_enrolment(db, row["household_id"], row["enrolled"])
+
+
+@after_edit("households")
+def _household_edited(
+    db: Store, before: dict[str, Any], row: Mapping[str, Any], changes: Mapping[str, Any], today: dt.date
+) -> None:
+    if row["enrolled"] != before["enrolled"]:
+        move_enrolment(db, before["id"], row["enrolled"])
+    if "members" in changes:
+        # The size from a date (today unless --from): the months before keep their size.
+        from .members import set_size
+
+        day = str(changes.get("members_from") or today)
+        if day > today.isoformat():
+            raise AidtrackError("from", day, _("is after today ({today})").format(today=today))
+        set_size(db, before["id"], row["members"], day)
 
 
 #: A household's enrolment: its first status (the reason says it was the enrolment).
@@ -382,9 +405,16 @@ def set_statuses(
 
 
 def edit(
-    db: Store, kind: str, ident: str | int, changes: Mapping[str, Any], today: dt.date | None = None
+    db: Store,
+    kind: str,
+    ident: str | int,
+    changes: Mapping[str, Any],
+    today: dt.date | None = None,
+    action: str = "edit",
 ) -> dict[str, Any]:
-    """Correct a record: its public shape with the changes laid over, checked like a new one."""
+    """Correct a record: its public shape with the changes laid over, checked like a new one.
+
+    ACTION names the change in the audit log (`end` of a pairing, `resolve` of a problem)."""
     today = today or dt.date.today()
     k = REGISTRY[kind]
     changes = {f: v for f, v in changes.items() if v is not None}
@@ -404,22 +434,10 @@ def edit(
             )
         except sqlite3.IntegrityError as e:
             raise _integrity(kind, row, e) from None
-        if kind == "pairings":
-            _visits_inside(db, before["id"])
-        if kind == "households" and row["enrolled"] != before["enrolled"]:
-            move_enrolment(db, before["id"], row["enrolled"])
-        if kind == "households" and "members" in changes:
-            # The size from a date (today unless --from): the months before keep their size.
-            from .members import set_size
-
-            day = str(changes.get("members_from") or today)
-            if day > today.isoformat():
-                raise AidtrackError("from", day, _("is after today ({today})").format(today=today))
-            set_size(db, before["id"], row["members"], day)
-        elif kind == "pairings" and row.get("enrolled"):
-            move_enrolment(db, row["household_id"], row["enrolled"])
+        if kind in _AFTER_EDIT:
+            _AFTER_EDIT[kind](db, before, row, changes, today)
         after = _public_by_id(db, kind, before["id"])
-        db.audit("edit", kind, str(before.get("code") or before["id"]), before, after)
+        db.audit(action, kind, str(before.get("code") or before["id"]), before, after)
     return after
 
 
@@ -454,29 +472,3 @@ def move_enrolment(db: Store, household_id: int, day: str) -> None:
         " AND name GLOB '#[0-9]*' AND (left_on IS NULL OR left_on >= :new)",
         {"new": day, "h": household_id, "old": old},
     )
-
-
-def _visits_inside(db: Store, pairing_id: int) -> None:
-    """A pairing's corrected dates must still hold every visit made under it."""
-    outside = db.execute(
-        "SELECT count(*), min(v.date) FROM visits v JOIN pairings p ON p.id = v.pairing_id WHERE p.id = ?"
-        " AND (v.date < p.since OR (p.until IS NOT NULL AND v.date > p.until))",
-        [pairing_id],
-    ).fetchone()
-    if outside[0]:
-        raise AidtrackError(
-            "since",
-            outside[1],
-            _("{n} visit(s) of this pairing would fall outside its dates").format(n=outside[0]),
-        )
-
-
-def delete(db: Store, kind: str, ident: str | int) -> dict[str, Any]:
-    before = get(db, kind, ident)
-    with db.write():
-        try:
-            db.execute(f"DELETE FROM {REGISTRY[kind].table} WHERE id = ?", [before["id"]])
-        except sqlite3.IntegrityError as e:
-            raise _integrity(kind, before, e) from None
-        db.audit("delete", kind, str(before.get("code") or before["id"]), before, None)
-    return before

@@ -144,11 +144,11 @@ def _read(f: _Fields, spec: Field, refs: Refs, today: dt.date) -> Any:
 def validate(kind: str, data: Mapping[str, Any], refs: Refs, today: dt.date) -> Checked:
     """The stored row of one record and every error in it: the only way into a kind's table."""
     k = REGISTRY[kind]
-    fields = _FIELDS[kind]
+    fields = _fields_of(kind)
     f = _Fields(data, today)
     values = {spec.name: _read(f, spec, refs, today) for spec in fields}
     row = {spec.column: values[spec.name] for spec in fields if spec.column}
-    _RULES[kind](k, values, row, f, refs, data)
+    _RULES.get(kind, _no_rules)(k, values, row, f, refs, data)
     return Checked(row, f.errors)
 
 
@@ -182,13 +182,13 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
         slow.prefetch = lambda records: None  # type: ignore[attr-defined]
         return slow
     k = REGISTRY[kind]
-    rules = _RULES[kind]
+    kind_rules = _RULES.get(kind, _no_rules)
     plan: list[tuple[str, bool, int, dict[Any, Any], Field]] = [
-        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _FIELDS[kind]
+        (spec.name, spec.type == "text", spec.max_len, {}, spec) for spec in _fields_of(kind)
     ]
     by_name = {name: (cache, spec) for name, _t, _m, cache, spec in plan}
     ref_caches = [cache for _n, _t, _m, cache, spec in plan if spec.type == "ref"]
-    stored = [(spec.column, spec.name) for spec in _FIELDS[kind] if spec.column]
+    stored = [(spec.column, spec.name) for spec in _fields_of(kind) if spec.column]
     generation = refs.generation
 
     def current() -> None:
@@ -243,7 +243,7 @@ def validator(kind: str, refs: Refs, today: dt.date) -> Callable[[Mapping[str, A
             values[name] = got
         row = {column: values[name] for column, name in stored}
         f = _Fields(data, today)
-        rules(k, values, row, f, refs, data)
+        kind_rules(k, values, row, f, refs, data)
         return Checked(row, f.errors)
 
     def prefetch(records: list[Mapping[str, Any]]) -> None:
@@ -260,6 +260,39 @@ def _validate_data(kind: str, refs: Refs, today: dt.date, data: Mapping[str, Any
 
 
 # --- the rules between fields and records, one function per kind ---------------------------------
+
+Rules = Callable[[Kind, dict, dict, "_Fields", Refs, Mapping], None]
+
+#: Each kind's rules, registered by `@rules(kind)` beside them; a kind without any has none to run.
+_RULES: dict[str, Rules] = {}
+#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
+#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
+_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {}
+
+
+def _no_rules(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A kind whose fields' own limits are all its rules."""
+
+
+def rules(kind: str) -> Callable[[Rules], Rules]:
+    """Register the function below as KIND's rules (a date not before enrolment, one at a time …)."""
+
+    def register(fn: Rules) -> Rules:
+        assert kind not in _RULES, kind
+        _RULES[kind] = fn
+        return fn
+
+    return register
+
+
+def prefetcher(kind: str) -> Callable[[Callable], Callable]:
+    """Register the function below as what an import looks up set-based for a batch of KIND."""
+
+    def register(fn: Callable) -> Callable:
+        _PREFETCH[kind] = fn
+        return fn
+
+    return register
 
 
 def enrolment_error(field: str, day: str, enrolled: str, code: str) -> AidtrackError:
@@ -307,14 +340,11 @@ def _stored_id_number(k: Kind, refs: Refs, data: Mapping) -> str | None:
     return found[0] if found else None
 
 
-def _rules_cadres(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    pass
-
-
 #: What `--enrolled` says for a household recorded but never enrolled (monitored as marginal).
 NOT_ENROLLED = ("none", "未纳入")
 
 
+@rules("households")
 def _rules_households(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     if str(data.get("enrolled") or "").strip().lower() in NOT_ENROLLED and not data.get("id"):
         # Recorded, never enrolled: no first status (docs/monitoring.md). Only when adding.
@@ -410,6 +440,7 @@ def decision_refusal(refs: Refs, row: Mapping[str, Any], today: dt.date) -> Aidt
     return AidtrackError("status", row["status"], why) if why else None
 
 
+@rules("statuses")
 def _rules_statuses(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """On or after `cases_from` a status is written by an approved case only (docs/decisions.md):
     a file restating one is linked to its case (same household, decision and day); before that day a
@@ -447,12 +478,15 @@ def _approved_case(refs: Refs, hid: int, day: str, decisions: tuple[str, ...], c
     return hit[0] if hit else None
 
 
+@rules("pairings")
 def _rules_pairings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """One pairing at a time; a household's first pairing may move its enrolment back (docs/rules.md)."""
     since, until, hid = v["since"], v["until"], v["household"]
     if since and until and until < since:
         f.fail("until", until, _("is before since ({since})").format(since=since))
         return
+    if data.get("id") and since:
+        _visits_inside(f, refs, int(data["id"]), since, until)
     if hid is None or not since:
         return
     others = [p for p in refs.pairings_of(hid) if p[2] != data.get("id")]
@@ -484,6 +518,22 @@ def _evidence(v: dict, row: dict, f: _Fields, names: tuple[str, ...]) -> None:
             row[name] = f.attempt(lambda n=name, r=read: r(v[n], n))  # type: ignore[misc]
 
 
+def _visits_inside(f: _Fields, refs: Refs, pairing_id: int, since: str, until: str | None) -> None:
+    """A stored pairing's corrected dates (its end too) must still hold every visit made under it."""
+    before, after = refs.db.execute(
+        "SELECT count(*) FILTER (WHERE date < :since), count(*) FILTER (WHERE date > :until)"
+        " FROM visits WHERE pairing_id = :p",
+        {"p": pairing_id, "since": since, "until": until or "9999"},
+    ).fetchone()
+    if before:
+        f.fail(
+            "since", since, _("{n} visit(s) of this pairing would fall outside its dates").format(n=before)
+        )
+    if after:
+        f.fail("until", until, _("{n} visit(s) of this pairing come after it").format(n=after))
+
+
+@rules("visits")
 def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     _evidence(v, row, f, ("device_start", "device_end", "location"))
     hid, day, cadre_id = v["household"], v["date"], v["cadre"]
@@ -499,6 +549,7 @@ def _rules_visits(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Map
             )
 
 
+@rules("problems")
 def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     hid, day = v["household"], v["date"]
     if v["resolved_on"] and day and v["resolved_on"] < day:
@@ -517,6 +568,7 @@ def _rules_problems(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         row["escalated_on"] = row["escalated_by"] = None
 
 
+@prefetcher("problems")
 def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: list[Mapping[str, Any]]) -> None:
     """The visits a batch of problems may name, fetched in one query (what `visit_on` then answers)."""
     days = set()
@@ -527,18 +579,21 @@ def _prefetch_problems(refs: Refs, read: Callable[[str, Any], Any], records: lis
     refs.prefetch_visits(days)
 
 
+@rules("income")
 def _rules_income(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Income before enrolment is allowed: it is the household's baseline."""
     if row["source"] is None:
         row["source"] = ""
 
 
+@rules("aid")
 def _rules_aid(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
     row["giver_cadre_id"], row["giver"] = f.attempt(lambda: resolve_giver(refs, v["giver"])) or (None, None)
     row["measure_id"] = _measure(f, refs, v["household"], v["measure"])
 
 
+@rules("members")
 def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A member's spans run forwards; a member may have joined before enrolment (born into it)."""
     _id_number(k, v, row, f, refs, data)
@@ -549,10 +604,7 @@ def _rules_members(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Ma
         f.fail("joined", v["joined"], _("is before the member was born ({born})").format(born=v["born"]))
 
 
-def _rules_meetings(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
-    pass
-
-
+@rules("meeting_items")
 def _rules_meeting_items(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A problem studied at a meeting: the meeting exists, the problem was escalated by then."""
     row["meeting_id"] = row["problem_id"] = None
@@ -638,10 +690,12 @@ def _measure(f: _Fields, refs: Refs, hid: int | None, text: str | None) -> int |
     return None
 
 
+@rules("causes")
 def _rules_causes(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A cause may predate enrolment: it is why the household was enrolled."""
 
 
+@rules("measures")
 def _rules_measures(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Closed (done, dropped) exactly when a done date is given; no due date before the plan's date."""
     _not_before_enrolment(f, refs, v["household"], "date", v["date"])
@@ -656,6 +710,7 @@ def _rules_measures(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         f.fail("done_on", done_on, _("is before the measure was planned ({date})").format(date=v["date"]))
 
 
+@rules("jobs")
 def _rules_jobs(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A job may predate enrolment (the household's history); it may not end before it starts."""
     if v["ended"] and v["started"] and v["ended"] < v["started"]:
@@ -697,6 +752,7 @@ def _marginal_band(f: _Fields, refs: Refs, hid: int, day: str) -> None:
         )
 
 
+@rules("monitoring")
 def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """Monitoring is not help: it needs no enrolment (a marginal household was never enrolled).
 
@@ -764,6 +820,7 @@ def _rules_monitoring(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             return
 
 
+@rules("submissions")
 def _rules_submissions(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     iid = v["instance_id"]
     if iid and iid.lower().startswith("uuid:"):
@@ -775,6 +832,7 @@ def _rules_submissions(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data
     row.setdefault("income_id", None)
 
 
+@rules("spending")
 def _rules_spending(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A cost may predate enrolment (it may be why the household is poor); reimbursed ≤ the amount."""
     if v["amount"] is not None and v["reimbursed"] is not None and v["reimbursed"] > v["amount"]:
@@ -785,6 +843,7 @@ def _rules_spending(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: M
         )
 
 
+@rules("livelihoods")
 def _rules_livelihoods(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A livelihood change, dated like a status; history before enrolment is allowed."""
 
@@ -821,6 +880,7 @@ def _monitoring_cases(v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping)
             )
 
 
+@rules("cases")
 def _rules_cases(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A monitoring case names its category; a decided case its day, not before its lead."""
     if v["decision"] == "monitor" and not v["category"]:
@@ -841,6 +901,7 @@ def _rules_cases(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapp
         f.fail("lead_visit", v["lead_visit"], _("is after the lead ({date})").format(date=v["lead_date"]))
 
 
+@rules("case_steps")
 def _rules_case_steps(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
     """A step of a case (found by household, decision and lead date); publicity has its end date,
     an objection how it was handled; an appraisal may name the meeting that held it."""
@@ -892,19 +953,16 @@ def _rules_case_steps(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data:
             row["meeting_id"] = hit[0]
 
 
-_RULES: dict[str, Callable[[Kind, dict, dict, _Fields, Refs, Mapping], None]] = {
-    name: globals()[f"_rules_{name}"] for name in REGISTRY
-}
-#: Kinds whose rules look records up by what a row says: an import looks a batch of rows up
-#: set-based first (validator(...).prefetch), so that the rule finds the answer in memory.
-_PREFETCH: dict[str, Callable[[Refs, Callable[[str, Any], Any], list[Mapping[str, Any]]], None]] = {
-    "problems": _prefetch_problems
-}
-
-
 def prefetches(kind: str) -> bool:
+    """Whether an import looks a batch of this kind's rows up set-based first (`@prefetcher`)."""
     return kind in _PREFETCH
 
 
-#: Each kind's fields, computed once (Kind.fields is a property).
-_FIELDS: dict[str, tuple[Field, ...]] = {name: k.fields for name, k in REGISTRY.items()}
+def _fields_of(kind: str) -> tuple[Field, ...]:
+    """Each kind's fields, computed once per kind (Kind.fields is a property)."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = REGISTRY[kind].fields
+    return _FIELDS[kind]
+
+
+_FIELDS: dict[str, tuple[Field, ...]] = {}

@@ -106,8 +106,7 @@ class Facts:
     pairings: list[dict]
     units: Units | None
     uid: int | None
-    #: One unit's report (`--unit`), each unit's totals (`--by unit`), or neither.
-    one_unit: bool
+    #: Each unit's totals (`--by unit`), or one report.
     by_unit: bool
     policy: Policy
     cells: dict
@@ -141,7 +140,6 @@ def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_un
         pairings=pairings,
         units=units,
         uid=uid,
-        one_unit=unit is not None,
         by_unit=by_unit,
         policy=policy,
         cells=cells(db, pairings, [q], today, policy),

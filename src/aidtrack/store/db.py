@@ -112,9 +112,6 @@ class Store:
         for row in cursor:
             yield dict(zip(keys, row))
 
-    def table(self, name: str, **kwargs: Any) -> Any:
-        return _Table(self, name) if not kwargs else self.utils.table(name, **kwargs)
-
     def close(self) -> None:
         self.conn.close()
 
@@ -409,37 +406,3 @@ def backup_to(db: Store | Database, dest: str | Path, replace: bool = False) -> 
             os.unlink(tmp)
         raise
     return dest
-
-
-class _Table:
-    """`db.table(name)`: the one-row insert and update of ops/records.py in plain SQL; anything else
-    is sqlite-utils' Table."""
-
-    def __init__(self, store: Store, name: str):
-        self.store, self.name = store, name
-        self.last_pk: int | None = None
-
-    def insert(self, row: dict[str, Any]) -> _Table:
-        cols = list(row)
-        cur = self.store.execute(
-            f"INSERT INTO [{self.name}] ({', '.join(f'[{c}]' for c in cols)})"
-            f" VALUES ({', '.join('?' * len(cols))})",
-            [row[c] for c in cols],
-        )
-        self.last_pk = cur.lastrowid
-        return self
-
-    def update(self, pk: int, updates: dict[str, Any]) -> _Table:
-        if updates:
-            cols = list(updates)
-            sets = ", ".join(f"[{c}] = ?" for c in cols)
-            self.store.execute(
-                f"UPDATE [{self.name}] SET {sets} WHERE id = ?", [*(updates[c] for c in cols), pk]
-            )
-        self.last_pk = pk
-        return self
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.store.utils.table(self.name), name)

@@ -62,9 +62,22 @@ def created_objects() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, 
     return frozenset(named), frozenset(exact)
 
 
+def _declared_objects() -> frozenset[tuple[str, str]]:
+    """The table of every kind the registry declares now and its link indexes (schema.create_sql):
+    a kind registered by a program using aidtrack is aidtrack's too."""
+    from ..kinds import REGISTRY
+
+    out = set()
+    for k in REGISTRY.values():
+        out.add(("table", k.table))
+        out |= {("index", f"{k.table}_{lk.column}") for lk in k.links}
+    return frozenset(out)
+
+
 def foreign_objects(conn: sqlite3.Connection, schema: str = "main") -> list[str]:
     """The schema objects of CONN's file that aidtrack did not create: "trigger wipe_audit", …"""
     named, exact = created_objects()
+    named = named | _declared_objects()
     found = []
     for kind, name, sql in conn.execute(
         f"SELECT type, name, sql FROM {schema}.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"

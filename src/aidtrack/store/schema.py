@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from ..kinds import Kind
+
 
 class _Migrations:
     """sqlite-utils' Migrations("aidtrack"), registered the same way (`@migrations(name=…)`) but built
@@ -674,6 +676,37 @@ def m0013_quarter_notes(db: Database) -> None:
     """What the director reads: aid says whose money it was (`giver_type`: a cadre's own, the unit's,
     another body's, fees waived), and the clerk's typical cases of a quarter (`report note`)."""
     _run(db, _V13)
+
+
+def create_sql(k: Kind) -> str:
+    """The CREATE TABLE (and its indexes) of a kind from its declaration: what the migration adding a
+    new kind writes, or a test's throwaway kind runs. Links are FOREIGN KEYs (ON DELETE CASCADE where
+    declared), required fields NOT NULL, a merged kind has `source_id`, a unit-owned one `unit_id`,
+    a `unique_key` kind its UNIQUE natural key, and every link column an index."""
+    from ..kinds import REGISTRY
+
+    links = {lk.column: lk for lk in k.links}
+    cols = ["id INTEGER PRIMARY KEY"]
+    for c in k.columns:
+        if c in links:
+            lk = links[c]
+            cols.append(
+                f"{c} INTEGER{'' if lk.optional else ' NOT NULL'} REFERENCES {REGISTRY[lk.to].table}(id)"
+                + (" ON DELETE CASCADE" if lk.cascade else "")
+            )
+            continue
+        f = k.by_column(c)
+        sql_type = "INTEGER" if f is not None and f.type in ("int", "money", "flag") else "TEXT"
+        cols.append(f"{c} {sql_type}{' NOT NULL' if f is not None and f.required else ''}")
+    if k.unit_owned:
+        cols.append("unit_id INTEGER REFERENCES units(id)")
+    if k.merged:
+        cols.append("source_id INTEGER")
+    if k.unique_key:
+        cols.append(f"UNIQUE ({', '.join(k.natural_key)})")
+    out = [f"CREATE TABLE {k.table} ({', '.join(cols)})"]
+    out += [f"CREATE INDEX {k.table}_{c} ON {k.table}({c})" for c in links]
+    return ";\n".join(out)
 
 
 KNOWN = [

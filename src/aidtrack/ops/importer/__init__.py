@@ -113,7 +113,7 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one file (or `-`, or an open stream) of one kind. Errors are returned, not raised."""
-    kind = parse.choice(kind, KINDS, "kind")
+    kind = parse.choice(kind, tuple(KINDS), "kind")
     source = Source(path_or_stream, fmt, encoding)
     result = ImportResult(source.name, dry_run=dry_run)
     _transaction(db, result, [(kind, source)], _options(on_conflict, today, progress), kind)

@@ -29,16 +29,6 @@ MAX_KEPT = 1000
 BATCH = 5000
 PROGRESS_EVERY = 10_000
 
-#: Stored columns that may be NULL in a natural key (compared with IS).
-NULLABLE = {"giver_cadre_id", "giver", "note"}
-#: How a stored link column is named in a file's words, for messages.
-PUBLIC_NAME = {
-    "household_id": "household",
-    "giver_cadre_id": "giver",
-    "pairing_id": "household",
-    "visit_id": "visit",
-}
-
 
 def message(e: AidtrackError) -> str:
     """The error's text without its field (the report names the field itself), in either language."""
@@ -50,20 +40,13 @@ def message(e: AidtrackError) -> str:
     return text
 
 
-def _shown(column: str, value: Any) -> str:
-    if value is None or value == "":
-        return _("(empty)")
-    if column in ("amount", "value"):
-        return format_yuan(value)
-    if column == "escalated":
-        return _("yes") if value else _("no")
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def differences(columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
+def differences(names: Names, kind: str, columns: tuple[str, ...], stored: tuple, new: tuple) -> str:
+    """What a file changes of a stored record, field by field in the file's words (money in yuan,
+    a linked record by its code)."""
+    k = REGISTRY[kind]
     return "; ".join(
         _("{field}: stored {old}, file {new}").format(
-            field=column(PUBLIC_NAME.get(c, c)), old=_shown(c, old), new=_shown(c, val)
+            field=column(k.public_name(c)), old=names.shown(kind, c, old), new=names.shown(kind, c, val)
         )
         for c, old, val in zip(columns, stored, new)
         if old != val
@@ -238,52 +221,55 @@ def _prefetched(
 
 
 class Names:
-    """Codes for the ids in a natural key, looked up only when a message needs them."""
+    """Stored values as a person reads them: a linked record by its label (kinds.Kind.label_sql),
+    money in yuan; looked up only when a message needs them."""
 
     def __init__(self, db: Store):
         self.db = db
         self._maps: dict[str, dict] = {}
 
-    def _map(self, name: str, sql: str) -> dict:
-        if name not in self._maps:
-            self._maps[name] = dict(self.db.execute(sql).fetchall())
-        return self._maps[name]
+    def label(self, kind: str, rid: Any) -> str:
+        """The record of KIND with id RID as a person names it (H01; a visit by household, date, kind)."""
+        if kind not in self._maps:
+            k = REGISTRY[kind]
+            sql = f"SELECT {k.alias}.id, {k.label_sql} FROM {k.source}"
+            self._maps[kind] = dict(self.db.execute(sql).fetchall())
+        return str(self._maps[kind].get(rid, rid))
 
-    def household(self, hid: int) -> str:
-        return self._map("h", "SELECT id, code FROM households").get(hid, str(hid))
+    def value(self, kind: str, column: str, value: Any) -> str:
+        """One stored value, bare: a link by its label, money in yuan, a flag as yes or no."""
+        k = REGISTRY[kind]
+        if column in k.link_targets:
+            return self.label(k.link_targets[column], value)
+        f = k.by_column(column)
+        if f is not None and f.type == "money":
+            return format_yuan(value)
+        if f is not None and f.type == "flag":
+            return _("yes") if value else _("no")
+        return str(value)
 
-    def cadre(self, cid: int | None) -> str:
-        return self._map("c", "SELECT id, code FROM cadres").get(cid, str(cid))
-
-    def pairing(self, pid: int) -> str:
-        return self._map(
-            "p", "SELECT p.id, h.code FROM pairings p JOIN households h ON h.id = p.household_id"
-        ).get(pid, str(pid))
-
-    def visit(self, vid: int) -> str:
-        row = self.db.execute(
-            "SELECT h.code, v.date, v.kind FROM visits v JOIN pairings p ON p.id = v.pairing_id"
-            " JOIN households h ON h.id = p.household_id WHERE v.id = ?",
-            [vid],
-        ).fetchone()
-        return ", ".join(row) if row else _("visit {id}").format(id=vid)
+    def shown(self, kind: str, column: str, value: Any) -> str:
+        """A value in a conflict message: text quoted, nothing as (empty)."""
+        if value is None or value == "":
+            return _("(empty)")
+        text = self.value(kind, column, value)
+        f = REGISTRY[kind].by_column(column)
+        plain = column in REGISTRY[kind].link_targets or (f is not None and f.type in ("money", "flag"))
+        return repr(text) if isinstance(value, str) and not plain else text
 
     def key(self, kind: str, key: tuple) -> str:
-        if kind == "statuses":
-            return f"{self.household(key[0])}, {key[1]}, {key[2]}"
-        if kind == "visits":
-            return f"{self.pairing(key[0])}, {key[1]}, {key[2]}"
-        if kind == "problems":
-            return f"{self.visit(key[0])}, {key[1]!r}"
-        if kind == "income":
-            return f"{self.household(key[0])}, {key[1]}, {key[2]!r}"
-        if kind == "pairings":
-            return f"{self.cadre(key[0])}, {self.household(key[1])}, {key[2]}"
-        if kind == "aid":
-            giver = self.cadre(key[4]) if key[4] is not None else (key[5] or "no giver")
-            note = f", {key[6]!r}" if len(key) > 6 and key[6] else ""
-            return f"{self.household(key[0])}, {key[1]}, {key[2]}, {format_yuan(key[3])}, {giver}{note}"
-        return ", ".join(str(k) for k in key)
+        """A natural key as a file says it: links by label, free text quoted, empty parts left out."""
+        k = REGISTRY[kind]
+        parts = []
+        for c, v in zip(k.natural_key, key):
+            if v is None or v == "":
+                continue
+            f = k.by_column(c)
+            text = self.value(kind, c, v)
+            parts.append(
+                repr(text) if f is not None and f.type == "text" and c not in k.link_targets else text
+            )
+        return ", ".join(parts)
 
 
 # --- cadres and households -------------------------------------------------------------------
@@ -412,7 +398,12 @@ def _roster_decide(
         elif target[1] == values:
             counts["unchanged"] += 1
         elif run.settle(
-            counts, name, line, field, partial(str, what), partial(differences, columns, target[1], values)
+            counts,
+            name,
+            line,
+            field,
+            partial(str, what),
+            partial(differences, run.names, kind, columns, target[1], values),
         ):
             updates.append((target[0], target[1], values))
     return inserts, updates
@@ -557,7 +548,7 @@ def _pairings(run: Run, source: Source, counts: dict[str, int]) -> None:
                 line,
                 REGISTRY["pairings"].key_words,
                 partial(run.names.key, "pairings", key),
-                partial(differences, ("until",), (hit[1],), (row["until"],)),
+                partial(differences, run.names, "pairings", ("until",), (hit[1],), (row["until"],)),
             ):
                 updates.append((row["until"], hit[0]))
     db.conn.executemany(
@@ -659,8 +650,9 @@ def _analyze(db: Store, kind: str) -> None:
             db.execute(f"PRAGMA analysis_limit = {limit}")
 
 
-def _key_match(keys: tuple[str, ...], left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{k} {'IS' if k in NULLABLE else '='} {right}.{k}" for k in keys)
+def _key_match(kind: str, keys: tuple[str, ...], left: str, right: str) -> str:
+    nullable = REGISTRY[kind].nullable
+    return " AND ".join(f"{left}.{k} {'IS' if k in nullable else '='} {right}.{k}" for k in keys)
 
 
 def _match(
@@ -672,7 +664,7 @@ def _match(
     own = " AND t.unit_id IS NULL" if REGISTRY[kind].unit_owned else ""
     db.execute(
         f"UPDATE temp._import_stage SET sid = (SELECT min(t.id) FROM main.{kind} t"
-        f" WHERE {_key_match(keys, 't', '_import_stage')}{own})"
+        f" WHERE {_key_match(kind, keys, 't', '_import_stage')}{own})"
     )
     if not values:  # the key is the whole record (aid): a match is the same record
         matched = db.execute("SELECT count(*) FROM temp._import_stage WHERE sid IS NOT NULL").fetchone()[0]
@@ -697,7 +689,7 @@ def _match(
             r[0],
             REGISTRY[kind].key_words,
             partial(run.names.key, kind, r[1 : 1 + nk]),
-            partial(differences, values, stored, fresh),
+            partial(differences, run.names, kind, values, stored, fresh),
         ):
             replace += 1
     if replace:

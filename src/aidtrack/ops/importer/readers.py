@@ -15,13 +15,13 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from ... import parse
 from ...i18n import _
-from ...kinds import REGISTRY
+from ...kinds import REGISTRY, Derived
 from ...model import AidtrackError
 from ..headers import HEADERS, field_of
 
@@ -41,8 +41,10 @@ ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
 
 #: Columns a file must have: what the record cannot do without, and the dates the add commands
 #: would default to today (a file restating history must say when).
-REQUIRED: dict[str, tuple[str, ...]] = {k.name: k.required_in_file for k in REGISTRY.values()}
-FIELDS: dict[str, tuple[str, ...]] = {k.name: k.field_names for k in REGISTRY.values()}
+REQUIRED: Mapping[str, tuple[str, ...]] = Derived(
+    lambda: {k.name: k.required_in_file for k in REGISTRY.values()}
+)
+FIELDS: Mapping[str, tuple[str, ...]] = Derived(lambda: {k.name: k.field_names for k in REGISTRY.values()})
 
 _CHUNK = 1 << 20
 #: The longest line of a CSV/TSV/JSON Lines file and the largest element of a JSON array, in

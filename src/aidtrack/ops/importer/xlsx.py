@@ -23,8 +23,6 @@ from .readers import FileFault, Report, Source, header_ok, require
 
 #: Tolerance for a money float's binary noise: 650.1000000001 is 650.10, 650.105 is an error.
 NOISE = 1e-6
-#: Excel cannot write a serial date before 1900-03-01 (its leap-year bug); such dates are text.
-FIRST_SERIAL = dt.date(1900, 3, 1)
 _MARK_EVERY = 1000
 #: The largest part of a workbook (a sheet, the shared strings), uncompressed, in bytes: openpyxl
 #: holds the shared strings and each cell's text whole, so a 1.5 GB cell (or a zip bomb) is refused

@@ -285,8 +285,8 @@ def import_bundle(cmds: Commands, db: Path, bundle: Path, label: str) -> dict:
 
 def load_direct(path: Path, bundle: Path) -> None:
     """A stand-in for `aidtrack import bundle`: every row through the validators import shares."""
-    from aidtrack.ops.refs import Refs
-    from aidtrack.ops.validate import validate
+    from aidtrack.ops.rules.refs import Refs
+    from aidtrack.ops.rules.validate import validate
     from aidtrack.store import open_store
 
     remove_db(path)

@@ -127,7 +127,7 @@ class Cli:
 def public_records(path: Path) -> dict[str, list[dict]]:
     """Every record of every kind in its public shape, without ids: what a round trip must keep."""
     from aidtrack.kinds import KINDS
-    from aidtrack.ops import records
+    from aidtrack.ops.write import records
     from aidtrack.store import open_store
 
     db = open_store(path)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from aidtrack.model import AidtrackError
-from aidtrack.ops import deletion, records
+from aidtrack.ops.write import deletion, records
 from aidtrack.reports import cadres as rule
 from aidtrack.store import open_store
 from reliability.test_properties import TODAY, build_register, steps
@@ -139,7 +139,7 @@ def test_policy_weights_and_thresholds(unit):
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    from aidtrack.ops import demo
+    from aidtrack.ops.transfer import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     demo.build(path, operator="test").close()
@@ -343,7 +343,7 @@ def scores(db, today=TODAY, periods=(*QUARTERS, YEAR)):
     solved=st.one_of(st.none(), st.integers(0, 120)),
 )
 def test_adding_an_escalation_never_lowers_a_score(tmp_path_factory, plan, pick, day, solved):
-    from aidtrack.ops import actions
+    from aidtrack.ops.write import actions
 
     path = tmp_path_factory.mktemp("esc") / "unit.db"
     build_register(path, plan)
@@ -390,7 +390,7 @@ def test_marking_a_relapse_the_check_found_never_lowers_a_score(
     tmp_path_factory, plan, as_of, who, exit_days, shock_days
 ):
     from aidtrack.checks import relapse
-    from aidtrack.ops import actions
+    from aidtrack.ops.write import actions
 
     path = tmp_path_factory.mktemp("rel") / "unit.db"
     build_register(path, plan)
@@ -529,7 +529,7 @@ def _visit(db, household, day, kind="regular"):
     how=st.sampled_from(["resolve", "escalate"]),
 )
 def test_handling_a_problem_in_time_never_lowers_a_score(tmp_path_factory, plan, who, day, after, how):
-    from aidtrack.ops import actions
+    from aidtrack.ops.write import actions
 
     db = _register(tmp_path_factory, plan, "intime")
     try:
@@ -633,10 +633,10 @@ def test_identical_behaviour_over_fewer_days_gives_the_same_rate(
                 db, "households", {"code": h, "name": h, "members": "2", "enrolled": "2003-12-01"}, TODAY
             )
             if status:
-                from aidtrack.ops import actions
+                from aidtrack.ops.write import actions
 
                 actions.set_status(db, h, status, "2003-12-15", None, TODAY)
-        from aidtrack.ops import policy
+        from aidtrack.ops.write import settings as policy
 
         policy.set_value(db, "score_plans", str(plans), "2004-01-01", TODAY)
         records.add(db, "pairings", {"cadre": "C00", "household": "H00", "since": "2004-01-01"}, TODAY)
@@ -664,7 +664,7 @@ def test_identical_behaviour_over_fewer_days_gives_the_same_rate(
     exited=st.integers(0, 100),
 )
 def test_the_rate_never_exceeds_100(tmp_path_factory, plan, weights, penalty, exited):
-    from aidtrack.ops import policy
+    from aidtrack.ops.write import settings as policy
 
     db = _register(tmp_path_factory, plan, "cap")
     try:
@@ -688,7 +688,8 @@ def test_the_rate_never_exceeds_100(tmp_path_factory, plan, weights, penalty, ex
     day=st.integers(0, 365),
 )
 def test_a_closed_assessment_is_unchanged_by_any_later_correction(tmp_path_factory, plan, change, pick, day):
-    from aidtrack.ops import actions, assess, policy
+    from aidtrack.ops.write import actions, assess
+    from aidtrack.ops.write import settings as policy
     from aidtrack.reports import assessment
 
     db = _register(tmp_path_factory, plan, "closed")

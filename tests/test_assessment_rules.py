@@ -280,7 +280,7 @@ def test_civil_service_grades_and_the_share_cap_with_ties(cli):
 
 @pytest.fixture
 def demo(cli, tmp_path_factory):
-    from aidtrack.ops import demo as demo_mod
+    from aidtrack.ops.transfer import demo as demo_mod
 
     path = tmp_path_factory.mktemp("demo11") / "demo.db"
     demo_mod.build(path, operator="test").close()
@@ -320,7 +320,7 @@ def test_the_income_drop_and_the_measure_counts_are_computed_once():
     import inspect
 
     from aidtrack.checks import relapse
-    from aidtrack.ops import facts, planfacts
+    from aidtrack.ops.rules import facts, planfacts
     from aidtrack.reports import cadres, quarter
 
     # The drop: 600 after 1000, 1000 (40 % under) is one; 800 (20 %) is not; a zero baseline never is.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aidtrack.ops.importer.readers import FIELDS, REQUIRED
+from aidtrack.ops.transfer.importer.readers import FIELDS, REQUIRED
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 END = dt.date(2026, 9, 30)

@@ -560,8 +560,8 @@ def test_all_checks_json_and_table(cli):
 
 
 def test_demo_story(cli):
-    pytest.importorskip("aidtrack.ops.importer")
-    from aidtrack.ops import demo
+    pytest.importorskip("aidtrack.ops.transfer.importer")
+    from aidtrack.ops.transfer import demo
 
     demo.build(cli.db).close()
     # STORY.md: H01 exited 2003-09-30 with 07-09 exactly on the line (400 + 700 + 700 = 1,800).

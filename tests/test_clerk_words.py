@@ -14,7 +14,7 @@ def demo_cli(tmp_path_factory):
     from pathlib import Path
 
     import aidtrack
-    from aidtrack.ops.importer import import_bundle
+    from aidtrack.ops.transfer.importer import import_bundle
     from aidtrack.store import open_store
 
     from conftest import Cli

@@ -13,7 +13,7 @@ import pytest
 
 from aidtrack.kinds import REGISTRY
 from aidtrack.model import AidtrackError
-from aidtrack.ops import deletion
+from aidtrack.ops.write import deletion
 from aidtrack.store import open_store
 
 from conftest import Cli

@@ -149,7 +149,7 @@ def test_the_users_register_is_refused_by_the_output_guard(built, tmp_path):
 
 def test_a_failed_rebuild_leaves_the_previous_demo(built, tmp_path, monkeypatch):
     from aidtrack.model import AidtrackError
-    from aidtrack.ops import importer
+    from aidtrack.ops.transfer import importer
 
     def broken(db, folder):
         db.execute("CREATE TABLE half_built (x)")

@@ -9,8 +9,8 @@ import stat
 import pytest
 
 from aidtrack.kinds import KINDS
-from aidtrack.ops.importer.readers import FIELDS
-from aidtrack.ops.redact import mask_name as mask
+from aidtrack.ops.rules.redact import mask_name as mask
+from aidtrack.ops.transfer.importer.readers import FIELDS
 
 from conftest import public_records
 

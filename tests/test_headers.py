@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from aidtrack.kinds import KINDS
-from aidtrack.ops.demo import DEMO_DATA
-from aidtrack.ops.headers import HEADERS, field_of, table_markdown
-from aidtrack.ops.importer.readers import FIELDS
+from aidtrack.ops.transfer.demo import DEMO_DATA
+from aidtrack.ops.transfer.headers import HEADERS, field_of, table_markdown
+from aidtrack.ops.transfer.importer.readers import FIELDS
 
 from conftest import public_records
 

@@ -150,7 +150,7 @@ LATIN_OK = {"Q1", "Q2", "Q3", "Q4", "mo"}
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:
-    from aidtrack.ops.importer import import_bundle
+    from aidtrack.ops.transfer.importer import import_bundle
     from aidtrack.store import open_store
 
     path = tmp_path_factory.mktemp("i18n") / "demo.db"
@@ -266,7 +266,7 @@ def test_importing_the_library_leaves_the_host_alone():
     """The library only asks for the language: gettext's domain and LANGUAGE stay the host's."""
     code = (
         "import gettext, os, sys; gettext.textdomain('host'); sys.argv = ['host', '--lang', 'zh'];"
-        " import aidtrack.i18n, aidtrack.store, aidtrack.ops.records, aidtrack.reports.quarter,"
+        " import aidtrack.i18n, aidtrack.store, aidtrack.ops.write.records, aidtrack.reports.quarter,"
         " aidtrack.checks.relapse; print(gettext.textdomain(), os.environ.get('LANGUAGE'),"
         " aidtrack.i18n.language())"
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from aidtrack.model import AidtrackError
-from aidtrack.ops.importer import import_file
+from aidtrack.ops.transfer.importer import import_file
 from aidtrack.store import open_store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "samples"

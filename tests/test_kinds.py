@@ -88,16 +88,16 @@ def _keyed_on_kinds(tree: ast.Module, dicts: bool):
 #: records._enrol (issue #23: an insert's side effects repeated by the import engine).
 _KEYED_KNOWN = {
     ("cli/transfer.py", "kind == 'members'"),  # the import summary's word for unnamed members
-    ("ops/importer/engine.py", "kind == 'households'"),
-    ("ops/importer/roster.py", "kind == 'cadres'"),
-    ("ops/importer/roster.py", "t.kind == 'households'"),
-    ("ops/parquet.py", "table == 'cadres'"),  # the cadre's own `unit` beside the merged-from unit
-    ("ops/parquet.py", "table in ('cadres', 'households')"),  # names masked by --redact
+    ("ops/transfer/importer/engine.py", "kind == 'households'"),
+    ("ops/transfer/importer/roster.py", "kind == 'cadres'"),
+    ("ops/transfer/importer/roster.py", "t.kind == 'households'"),
+    ("ops/transfer/parquet.py", "table == 'cadres'"),  # the cadre's own `unit` beside the merged-from unit
+    ("ops/transfer/parquet.py", "table in ('cadres', 'households')"),  # names masked by --redact
     # warnings, not rules
-    ("ops/slips.py", "dict ['households', 'income', 'members', 'pairings', 'statuses', 'visits']"),
+    ("ops/rules/slips.py", "dict ['households', 'income', 'members', 'pairings', 'statuses', 'visits']"),
     # a file of cases stands for its approved decisions (ops/cases.apply_imported); to become a
     # registered after-import hook like records.after_insert
-    ("ops/importer/engine.py", "kind == 'cases'"),
+    ("ops/transfer/importer/engine.py", "kind == 'cases'"),
     # a phone export (ODK Central, Kobo) is routed to its own reader, as a roster is
     ("cli/transfer.py", "kind == 'submissions'"),
 }

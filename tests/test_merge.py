@@ -508,7 +508,7 @@ def test_unchanged_unit_files_are_skipped_without_reading_their_records(cli, uni
     merge(cli, *files(units))
     assert all(fp for (fp,) in cli.rows("SELECT fingerprint FROM units"))
     kept = cli.checksum()
-    import aidtrack.ops.merge as ops_merge
+    import aidtrack.ops.transfer.merge as ops_merge
 
     def no_digest(*args):
         raise AssertionError("digested an unchanged file")

@@ -501,7 +501,7 @@ def test_a_re_merge_updates_the_changed_row_under_its_id(cli, units, monkeypatch
         t: after[t] for t in KINDS if t not in ("jobs", "members", "households")
     }
     # nothing changed since: skipped by its fingerprint, without opening the file
-    import aidtrack.ops.merge as ops_merge
+    import aidtrack.ops.transfer.merge as ops_merge
     from test_merge import age
 
     age(*(u.db for u in units.values()))
@@ -519,7 +519,7 @@ def test_a_re_merge_updates_the_changed_row_under_its_id(cli, units, monkeypatch
 
 def test_every_link_column_is_mapped():
     """A link column (`*_id`) a merge copied unmapped would point at another record of the city."""
-    from aidtrack.ops import merge as ops_merge
+    from aidtrack.ops.transfer import merge as ops_merge
 
     links = {(t, c) for t, cols in ops_merge.COLUMNS.items() for c in cols if c.endswith("_id")}
     mapped = {(t, c) for t, cols in ops_merge._TARGETS.items() for c in cols}
@@ -535,7 +535,7 @@ def test_every_link_column_is_mapped():
 def test_handoff_carries_every_kind_with_its_unit_and_links(cli, units, tmp_path):
     import duckdb
 
-    from aidtrack.ops.parquet import LINKS
+    from aidtrack.ops.transfer.parquet import LINKS
     from test_parquet import assert_quarter_equal, duckdb_quarter
 
     merge(cli, *units.values(), code=1)

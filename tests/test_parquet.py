@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from aidtrack.kinds import KINDS
-from aidtrack.ops.demo import DEMO_DATA
-from aidtrack.ops.importer import import_bundle
+from aidtrack.ops.transfer.demo import DEMO_DATA
+from aidtrack.ops.transfer.importer import import_bundle
 from aidtrack.store import open_store
 
 
@@ -114,7 +114,7 @@ def test_column_types(demo, tmp_path):
 
 
 def test_written_in_batches_with_one_schema(demo, tmp_path, monkeypatch):
-    import aidtrack.ops.parquet as parquet
+    import aidtrack.ops.transfer.parquet as parquet
 
     monkeypatch.setattr(parquet, "BATCH", 50)
     path = tmp_path / "income.parquet"
@@ -175,7 +175,7 @@ def _generator():
 @pytest.fixture(scope="module")
 def unit_files(tmp_path_factory):
     """Three generated units (25 households × 2 years each), each imported into its own file."""
-    from aidtrack.ops.importer import import_bundle as load
+    from aidtrack.ops.transfer.importer import import_bundle as load
 
     folder = tmp_path_factory.mktemp("generated")
     _generator().generate(folder / "gen", households=25, years=2, seed=5, units=3, end=END)

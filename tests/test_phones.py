@@ -296,7 +296,7 @@ def test_check_visits_asks_a_second_look_at_late_or_distant_evidence_only(demo):
     demo("import", "submissions", str(DATA / "central.zip"))
     demo("import", "submissions", str(DATA / "kobo.xlsx"))
     # H05's home 0.01° of latitude (1,112 m) south of where its visit was recorded; H01's at the spot.
-    from aidtrack.ops import records
+    from aidtrack.ops.write import records
     from aidtrack.store import open_store
 
     db = open_store(demo.db)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-importer = pytest.importorskip("aidtrack.ops.importer")
+importer = pytest.importorskip("aidtrack.ops.transfer.importer")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import sqlite3
 
 import pytest
 
-from aidtrack.ops.redact import mask_name, redact_record
+from aidtrack.ops.rules.redact import mask_name, redact_record
 
 Q3 = "2004Q3"
 

@@ -347,8 +347,8 @@ def test_the_template_round_trips_in_either_language(cli, tmp_path):
 
 def test_the_template_headers_are_what_import_roster_reads():
     from aidtrack.kinds import HOUSEHOLDS
-    from aidtrack.ops.headers import key
-    from aidtrack.ops.importer.roster import ROW, WORDS, template_headers
+    from aidtrack.ops.transfer.headers import key
+    from aidtrack.ops.transfer.importer.roster import ROW, WORDS, template_headers
 
     for lang in ("zh", "en"):
         heads = template_headers(lang)

@@ -26,7 +26,7 @@ def show(cli, *args, code=0):
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    from aidtrack.ops import demo
+    from aidtrack.ops.transfer import demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     demo.build(path, operator="test").close()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 datasette_app = pytest.importorskip("datasette.app")
-importer = pytest.importorskip("aidtrack.ops.importer")
+importer = pytest.importorskip("aidtrack.ops.transfer.importer")
 
 AS_OF = dt.date(2004, 10, 15)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 
 from aidtrack.kinds import KINDS
-from aidtrack.ops.demo import DEMO_DATA
-from aidtrack.ops.importer import import_bundle
+from aidtrack.ops.transfer.demo import DEMO_DATA
+from aidtrack.ops.transfer.importer import import_bundle
 from aidtrack.store import open_store
 
 from conftest import public_records
@@ -288,7 +288,7 @@ def test_xlsx_needs_a_file_and_money_cells_sum_exactly(story, tmp_path):
 
 
 def test_more_records_than_a_sheet_holds_is_refused(story, tmp_path, monkeypatch):
-    import aidtrack.ops.workbook as workbook
+    import aidtrack.ops.transfer.workbook as workbook
 
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)  # a header and 2 records
     for month in ("2004-07", "2004-08", "2004-09"):

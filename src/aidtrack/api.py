@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from .ops.importer import ImportResult
+    from .ops.transfer.importer import ImportResult
     from .store import Store
 
 #: The reports `report` builds, and the checks `check` runs.
@@ -49,7 +49,7 @@ def add(db: Store, kind: str, record: Mapping[str, Any], *, today: dt.date | Non
 
     Raises `AidtrackError` (field, value, message) and writes nothing when the record is refused.
     """
-    from .ops import records
+    from .ops.write import records
 
     return records.add(db, kind, record, today)
 
@@ -59,7 +59,7 @@ def edit(
 ) -> dict[str, Any]:
     """Correct a record (by code or id): CHANGES laid over its public shape, checked as a new record
     would be, audited. Returns the record after the change."""
-    from .ops import records
+    from .ops.write import records
 
     return records.edit(db, kind, ident, changes, today)
 
@@ -67,7 +67,7 @@ def edit(
 def select(db: Store, kind: str, *, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
     """KIND's records in their public shape and list order, narrowed by the kind's filters
     (`household="H01"`, `quarter="2004Q3"`, `cadre=…`, `open=True` … as `aidtrack.kinds` declares)."""
-    from .ops import records
+    from .ops.write import records
 
     return records.select(db, kind, limit=limit, **filters)
 
@@ -87,7 +87,7 @@ def import_file(
     KIND in one transaction: any error writes nothing. The result holds the counts per kind
     (`result.counts`) and the errors (`result.errors`: file, line, field, message); errors are
     returned, not raised."""
-    from .ops.importer import import_file as run
+    from .ops.transfer.importer import import_file as run
 
     return run(
         db,

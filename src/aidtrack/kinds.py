@@ -7,7 +7,7 @@ what a merge copies — is declared here once and derived everywhere else (docs/
 
 Adding a field to a kind touches this file, a schema migration (store/schema.py) and, where the
 field has an option, the kind's CLI module. The rules about a record (a date not before enrolment,
-a pairing that may not overlap another) are code, in ops/validate.py; the field's own limits
+a pairing that may not overlap another) are code, in ops/rules/validate.py; the field's own limits
 (type, length, choices, required) are data, here. No I/O, no third-party import.
 """
 
@@ -92,7 +92,7 @@ class Field:
 
     #: Evidence a phone form records by itself instead of asking (docs/phones.md): the XLSForm
     #: metadata or question type that fills it ("start", "end", "deviceid", "geopoint"). The form
-    #: (ops/xlsform.py) asks every other field and leaves these to the device.
+    #: (ops/transfer/xlsform.py) asks every other field and leaves these to the device.
     device: str | None = None
 
 
@@ -163,7 +163,7 @@ class Kind:
     key_words: str = ""
     filters: dict[str, Filter] = field(default_factory=dict)
     #: Copied by `merge` into a city file (with `source_id`, its id in the unit's file), with every
-    #: stored column; its link columns (`*_id`) are mapped to the city file's ids (ops/merge.py).
+    #: stored column; its link columns (`*_id`) are mapped to the city file's ids (ops/transfer/merge.py).
     merged: bool = True
     #: Belongs to a unit by its own `unit_id` (cadres, households, meetings); every other kind
     #: belongs to its unit through its household (docs/merge.md).

@@ -514,7 +514,7 @@ def _plain_table(section: dict[str, Any], color: bool = False) -> str:
 def xlsx_document(doc: dict[str, Any], out: Any) -> None:
     """A report's tables on one sheet of an Excel workbook (a binary file `out`): its title, then each
     table's headers and rows. Whole numbers stay numbers; everything else is text, never a formula."""
-    from .ops.importer.readers import require
+    from .ops.transfer.importer.readers import require
 
     openpyxl = require()
     book = openpyxl.Workbook()

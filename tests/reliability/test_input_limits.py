@@ -31,7 +31,7 @@ def refused(cli, kind: str, path, *extra: str) -> str:
 
 @pytest.mark.parametrize("ext", ["csv", "jsonl"])
 def test_a_line_without_newline_over_the_limit(seeded, tmp_path, monkeypatch, ext):
-    from aidtrack.ops.importer import readers
+    from aidtrack.ops.transfer.importer import readers
 
     monkeypatch.setattr(readers, "MAX_LINE", 1000)
     f = tmp_path / f"income.{ext}"
@@ -42,7 +42,7 @@ def test_a_line_without_newline_over_the_limit(seeded, tmp_path, monkeypatch, ex
 
 
 def test_a_json_element_over_the_limit(seeded, tmp_path, monkeypatch):
-    from aidtrack.ops.importer import readers
+    from aidtrack.ops.transfer.importer import readers
 
     monkeypatch.setattr(readers, "MAX_LINE", 1000)
     monkeypatch.setattr(readers, "_CHUNK", 256)
@@ -81,7 +81,7 @@ def test_an_xlsx_part_over_the_limit_is_refused_before_it_is_inflated(seeded, tm
     pytest.importorskip("openpyxl")
     import openpyxl
 
-    from aidtrack.ops.importer import xlsx
+    from aidtrack.ops.transfer.importer import xlsx
 
     book = openpyxl.Workbook()
     sheet = book.active

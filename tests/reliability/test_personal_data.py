@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import aidtrack
-from aidtrack.ops import importer
+from aidtrack.ops.transfer import importer
 from aidtrack.store import open_store
 
 DEMO = Path(aidtrack.__file__).parent / "demo_data"

@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """A small register: the pipe is gone before the first byte is written."""
-    from aidtrack.ops.importer import import_file
+    from aidtrack.ops.transfer.importer import import_file
     from aidtrack.store import open_store
 
     folder = tmp_path_factory.mktemp("pipe")

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aidtrack.model import AID_KINDS, EVENTS, VISIT_KINDS, AidtrackError, Quarter
-from aidtrack.ops import actions, exporter, records
-from aidtrack.ops.importer import import_bundle
+from aidtrack.ops.transfer import exporter
+from aidtrack.ops.transfer.importer import import_bundle
+from aidtrack.ops.write import actions, records
 from aidtrack.reports import quarter as quarter_report
 from aidtrack.store import open_store
 

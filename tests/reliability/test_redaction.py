@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aidtrack.ops import importer
+from aidtrack.ops.transfer import importer
 from aidtrack.store import open_store
 
 ROWS = {
@@ -149,7 +149,7 @@ def test_log_withholds_every_personal_value(register, fmt):
 
 def test_one_function_redacts_a_record_for_every_output(register):
     """The redaction other outputs (a served snapshot) call: one record, its free text included."""
-    from aidtrack.ops.redact import redactor
+    from aidtrack.ops.rules.redact import redactor
 
     cli, values = register
     db = open_store(cli.db)

@@ -77,7 +77,7 @@ def test_ctrl_c_after_the_import_committed_says_so(reg, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_before_the_commit_says_nothing_was_written(reg, tmp_path, monkeypatch):
-    from aidtrack.ops import importer
+    from aidtrack.ops.transfer import importer
 
     f = tmp_path / "income.csv"
     f.write_text("household,month,amount\nH01,2004-01,300\n")
@@ -86,7 +86,7 @@ def test_ctrl_c_before_the_commit_says_nothing_was_written(reg, tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(importer, "import_file", interrupt)
-    monkeypatch.setattr("aidtrack.ops.importer.import_file", interrupt)
+    monkeypatch.setattr("aidtrack.ops.transfer.importer.import_file", interrupt)
     r = reg("import", "income", str(f), code=130)
     assert r.stderr.strip() == "Error: interrupted; nothing was written"
     assert reg.scalar("SELECT count(*) FROM income") == 0

@@ -86,7 +86,7 @@ def _short(db: Store, basis: Basis) -> list[dict[str, Any]]:
     """Pairings of the quarter of as-of whose days in it have passed by as-of with fewer visits than
     required (a pairing still running at as-of inside the quarter is not short yet)."""
     from ..model import Quarter
-    from ..ops import facts
+    from ..ops.rules import facts
 
     q = Quarter.of(basis.as_of)
     day = basis.as_of.isoformat()
@@ -141,6 +141,6 @@ def _unhandled(db: Store, as_of: dt.date, limit: int) -> list[dict[str, Any]]:
 
 
 def _status(db: Store, day: dt.date) -> dict[int, str]:
-    from ..ops import facts
+    from ..ops.rules import facts
 
     return facts.status_at(db, day)

@@ -158,7 +158,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 
 def _since(basis: Basis) -> str:
-    from ..ops.policy import cases_from
+    from ..ops.rules.policy import cases_from
 
     return cases_from(basis.policy)
 

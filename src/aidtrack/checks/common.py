@@ -10,9 +10,9 @@ from typing import Any
 
 from ..i18n import N_
 from ..model import add_months, format_yuan, month_of, yuan
-from ..ops import facts
-from ..ops.policy import Policy
-from ..ops.units import scope
+from ..ops.rules import facts
+from ..ops.rules.policy import Policy
+from ..ops.transfer.units import scope
 from ..store import Store
 
 #: How far back "the last N recorded months" may reach: as-of's month and the 23 before it (or
@@ -136,7 +136,7 @@ def in_units(
     by_unit: bool = False,
 ) -> dict[str, Any]:
     """A check's result for `--unit NAME` (only that unit's findings) or `--by unit` (each finding
-    with its `unit`, the findings of a section grouped by unit in ops.units.Units.listed() order).
+    with its `unit`, the findings of a section grouped by unit in ops.transfer.units.Units.listed() order).
 
     `findings` names each list of findings and the key naming its record: "household" (a
     household's code) or "cadre" (a cadre's code); a finding belongs to that record's unit. The

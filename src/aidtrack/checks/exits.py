@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any
 
 from ..i18n import N_, _
-from ..ops import facts
+from ..ops.rules import facts
 from ..store import Store
 from .common import (
     Basis,
@@ -43,7 +43,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     need = basis.value("exit_months")
     at_line = bool(basis.value("exit_at_line"))
     sizes = facts.sizes(db, poor)
-    # the one exit test (ops/facts.py), also what an exited status is checked against
+    # the one exit test (ops/rules/facts.py), also what an exited status is checked against
     chosen = {hid: run for hid, run in facts.exit_runs(db, as_of, poor).items() if len(run) >= need}
     labels = households(db, chosen)
     cadres = cadres_at(db, as_of, chosen)

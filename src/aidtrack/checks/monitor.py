@@ -17,7 +17,7 @@ household enrolled or relapsed is already helped and is never a candidate):
   relapse check finds a shock or an income drop at as-of, or it bore a large cost not settled
   (spending, policy ``large_cost``; whatever the income level).
 
-Ready for risk elimination: ops.facts.elimination_gaps, the one rule `monitor end` applies too.
+Ready for risk elimination: ops.rules.facts.elimination_gaps, the one rule `monitor end` applies too.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, add_months, label, month_of, yuan
-from ..ops import facts
+from ..ops.rules import facts
 from ..store import Store
 from .common import Basis, Section, households, in_units
 

@@ -15,8 +15,8 @@ import datetime as dt
 from typing import Any
 
 from ..i18n import N_, _
-from ..ops import facts
-from ..ops.planfacts import open_measures
+from ..ops.rules import facts
+from ..ops.rules.planfacts import open_measures
 from ..store import Store
 from .common import Section, cadres_at, households, in_units
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, REASON_NAMES, REASONS, add_months, label, yuan
-from ..ops import facts
+from ..ops.rules import facts
 from ..store import Store
 from .common import (
     WINDOW_MONTHS,
@@ -190,7 +190,7 @@ def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
     """Open a relapse case (部门筛查预警, the check's finding) for each household found; a check never
     writes a status (docs/decisions.md). None for a household with an open relapse case, none for a
     household found only for lack of income records (a data gap, not evidence). The cases opened."""
-    from ..ops.cases import open_for_findings
+    from ..ops.write.cases import open_for_findings
 
     return len(open_for_findings(db, result["at_risk"], result["as_of"], today))
 

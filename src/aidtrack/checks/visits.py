@@ -32,7 +32,7 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, period_name
-from ..ops import facts
+from ..ops.rules import facts
 from ..store import Store
 from .common import Basis, Section, cadres_at, households, in_units
 

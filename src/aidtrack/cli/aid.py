@@ -33,7 +33,7 @@ def add(household: str, **fields: Any) -> None:
 
     Example: aidtrack aid add H01 --kind funds --value 700 --giver C01 --note 买三轮车
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "aid", {"household": household, **fields}, today()))
 

@@ -30,7 +30,7 @@ def close(year: Year, quarter: QuarterOpt = None) -> None:
 
     Example: aidtrack assess close 2004 --quarter 2004Q3
     """
-    from ..ops import assess
+    from ..ops.write import assess
     from ..reports import cadres
 
     start, end, label = assess.period(year, quarter)
@@ -54,7 +54,7 @@ def reopen(
 
     Example: aidtrack assess reopen 2004 --reason "H05 visits corrected"
     """
-    from ..ops import assess
+    from ..ops.write import assess
 
     _start, _end, label = assess.period(year, quarter)
     assess.reopen(open_db(), label, reason)
@@ -82,14 +82,14 @@ def reward(
 
     Example: aidtrack assess reward 2004 C01 通报表扬 --amount 500
     """
-    from ..ops import assess
+    from ..ops.write import assess
 
     _start, _end, label = assess.period(year, quarter)
     entry = assess.reward(
         open_db(), label, cadre, measure, "penalty" if penalty else "reward", amount, date, note, today()
     )
     if entry["contradicts"]:
-        from ..ops.assess import grade_name
+        from ..ops.write.assess import grade_name
 
         warn(
             _(
@@ -114,7 +114,7 @@ def list_(fmt: Format = "table", columns: Columns = None) -> None:
 
     Example: aidtrack assess list
     """
-    from ..ops import assess
+    from ..ops.write import assess
     from ..render import emit
 
     fmt = validate_format(fmt)

@@ -36,7 +36,7 @@ def add(name: str, **fields: Any) -> None:
 
     Example: aidtrack cadre add 吴局长 --code C01 --title 局长
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "cadres", {"name": name, **fields}, today()))
 

@@ -63,7 +63,7 @@ def open_(
 
     Example: aidtrack case open H01 relapse --channel cadre_check --date 2003-10-15 --visit 2003-10-15
     """
-    from ..ops import cases
+    from ..ops.write import cases
 
     print(
         cases.open_case(
@@ -115,7 +115,7 @@ def step(
 
     Example: aidtrack case step 3 publicity --date 2004-03-20 --until 2004-03-24 --by 社区居委会
     """
-    from ..ops import cases
+    from ..ops.write import cases
 
     print(
         cases.add_step(
@@ -157,7 +157,7 @@ def approve(
 
     Example: aidtrack case approve 3 --body 局党委会 --date 2004-03-31 --document 扶字〔2004〕3号
     """
-    from ..ops import cases
+    from ..ops.write import cases
     from ..render import emit_one
 
     after = cases.approve(
@@ -193,7 +193,7 @@ def withdraw(case: CaseId, reason: Reason = None, date: DateOpt = None) -> None:
 
 
 def _close(case: str, outcome: str, reason: str | None, date: str | None, body: str | None) -> None:
-    from ..ops import cases
+    from ..ops.write import cases
     from ..render import emit_one
 
     emit_one(
@@ -224,7 +224,7 @@ def show(case: CaseId, fmt: Format = "table") -> None:
     Example: aidtrack case show 3
     """
     from ..kinds import REGISTRY
-    from ..ops import cases
+    from ..ops.write import cases
     from ..render import emit, emit_one
     from .common import validate_format
 

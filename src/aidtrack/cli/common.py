@@ -503,7 +503,7 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help=_("Do not ask for confirm
 def list_records(kind: str, fmt: str, **filters: Any) -> None:
     """A kind's list: the registry's list columns in a table, the whole public shape in JSON."""
     from ..kinds import REGISTRY
-    from ..ops import records
+    from ..ops.write import records
     from ..render import emit
 
     fmt = validate_format(fmt, ("table", "json", "csv", "lines"))
@@ -514,7 +514,7 @@ def list_records(kind: str, fmt: str, **filters: Any) -> None:
 
 
 def show_record(kind: str, ident: str, fmt: str) -> None:
-    from ..ops import records
+    from ..ops.write import records
     from ..render import emit_one
 
     fmt = validate_format(fmt)
@@ -522,7 +522,7 @@ def show_record(kind: str, ident: str, fmt: str) -> None:
 
 
 def edit_record(kind: str, ident: str, changes: dict[str, Any]) -> None:
-    from ..ops import records
+    from ..ops.write import records
     from ..render import emit_one
 
     after = records.edit(open_db(), kind, ident, changes, today())
@@ -531,7 +531,7 @@ def edit_record(kind: str, ident: str, changes: dict[str, Any]) -> None:
 
 def delete_record(kind: str, ident: str, yes: bool) -> None:
     """Name the record and what goes with it, refuse before asking when it is still referred to."""
-    from ..ops import deletion
+    from ..ops.write import deletion
 
     db = open_db()
     plan = deletion.plan(db, kind, ident)

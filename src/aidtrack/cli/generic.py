@@ -148,7 +148,7 @@ def group(k: Kind) -> typer.Typer:
     name = k.group or k.singular
 
     def add(**given: Any) -> None:
-        from ..ops import records
+        from ..ops.write import records
 
         print(records.add(open_db(), k.name, given, today(), warn=warn))
 

@@ -70,7 +70,7 @@ def add(
 
     Example: aidtrack household add 刘香福 --code H01 --members 3 --tag 4050 --livelihood transport
     """
-    from ..ops import records
+    from ..ops.write import records
 
     data = _fields(
         name=name,
@@ -163,7 +163,7 @@ def edit(
 
         fail(_("--from: goes with --members or --livelihood (the day the change holds from)"))
     if from_ is not None and livelihood is not None:
-        from ..ops import records
+        from ..ops.write import records
         from .common import fail
 
         others = (name, code, members, address, employer, born, gender, phone, id_number, tag, enrolled)
@@ -217,7 +217,7 @@ def status(
 
     Example: aidtrack household status H01 --set exited --date 2004-03-31 --reason 三轮车运输收入稳定
     """
-    from ..ops import actions
+    from ..ops.write import actions
 
     db = open_db(create=set_ is not None)  # listing the history must not create a missing register
     if set_ is not None:
@@ -247,7 +247,7 @@ def purge(
 
     Example: aidtrack household purge H09 --yes
     """
-    from ..ops.maintenance import purge_household
+    from ..ops.write.maintenance import purge_household
     from .common import confirm_delete
 
     confirm_delete(_("the audit log's personal data of deleted household {code}").format(code=code), yes)

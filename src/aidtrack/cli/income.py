@@ -34,7 +34,7 @@ def add(household: str, **fields: Any) -> None:
 
     Example: aidtrack income add H01 --month 2004-09 --amount 150 --source 三轮车运输
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "income", {"household": household, **fields}, today(), warn=warn))
 

@@ -36,7 +36,7 @@ def add(household: str, **fields: Any) -> None:
     Example: aidtrack job add H01 --member 刘强 --employer 绿色家园社区 --started 2004-01-10
     --wage 450 --found-by cadre --measure 为儿子联系保安工作
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "jobs", {"household": household, **fields}, today()))
 

@@ -188,7 +188,7 @@ def demo(
 
     Example: aidtrack demo --out demo.db
     """
-    from ..ops import demo as story
+    from ..ops.transfer import demo as story
 
     db = story.build(out, register=state.db)
     try:
@@ -201,7 +201,7 @@ def _show_demo(db: Any) -> None:
     """What the demo prints: the story's counts, its latest quarter report and the monitoring check."""
     import shlex
 
-    from ..ops import demo as story
+    from ..ops.transfer import demo as story
     from ..render import emit
 
     quarter, as_of = story.story_dates(db)
@@ -248,7 +248,7 @@ def log(
     Example: aidtrack log --limit 5
     """
     from ..model import AidtrackError
-    from ..ops.audit import entries
+    from ..ops.write.audit import entries
     from ..render import emit
     from .common import validate_format
 
@@ -260,8 +260,8 @@ def log(
     db = open_db()
     rows = entries(db, limit)
     if redact:
-        from ..ops.audit import change
-        from ..ops.redact import mask_text, people_masked, redact_record
+        from ..ops.rules.redact import mask_text, people_masked, redact_record
+        from ..ops.write.audit import change
 
         db.redact = True
         with people_masked(db):

@@ -26,7 +26,7 @@ def backup(
 
     Example: aidtrack backup /mnt/usb/unit-2004-10-15.db
     """
-    from ..ops.maintenance import backup as run_backup
+    from ..ops.write.maintenance import backup as run_backup
 
     db = open_db(create=False)
     run_backup(db, dest, force)
@@ -47,8 +47,8 @@ def restore(
 
     Example: aidtrack restore /mnt/usb/unit-2004-10-15.db --yes
     """
-    from ..ops.maintenance import check_source
-    from ..ops.maintenance import restore as run_restore
+    from ..ops.write.maintenance import check_source
+    from ..ops.write.maintenance import restore as run_restore
     from ..store import default_path
     from .common import confirm_delete
 
@@ -73,7 +73,7 @@ def doctor(fmt: Annotated[str, format_option(_("table or json."))] = "table") ->
 
     Example: aidtrack doctor
     """
-    from ..ops.maintenance import doctor as run_doctor
+    from ..ops.write.maintenance import doctor as run_doctor
     from ..render import emit
     from ..store import default_path
 

@@ -27,7 +27,7 @@ def add(
 
     Example: aidtrack meeting add 2004-10-08 --kind committee --attendees 局党委全体成员
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(
         records.add(
@@ -52,7 +52,7 @@ def item(
 
     Example: aidtrack meeting item 1 4 --decision 局里承担医药费 --leader C01 --due 2004-10-31
     """
-    from ..ops import records
+    from ..ops.write import records
 
     db = open_db()
     m = records.get(db, "meetings", meeting)
@@ -92,7 +92,7 @@ def show(meeting: Annotated[str, typer.Argument(help=_("The meeting's id."))], f
     Example: aidtrack meeting show 1
     """
     from ..kinds import REGISTRY
-    from ..ops import records
+    from ..ops.write import records
     from ..render import emit, emit_one
     from .common import validate_format
 

@@ -42,7 +42,7 @@ def add(household: str, name: str, **fields: Any) -> None:
 
     Example: aidtrack member add H01 刘小明 --relation child --born 1985-03-02 --joined 2003-07-01
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "members", {"household": household, "name": name, **fields}, today()))
 

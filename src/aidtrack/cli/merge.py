@@ -47,7 +47,7 @@ def merge(
     ] = None,
     fmt: Annotated[str, format_option(_("table, json or csv."))] = "table",
 ) -> None:
-    from ..ops.merge import merge as run_merge
+    from ..ops.transfer.merge import merge as run_merge
     from ..parse import visible
     from ..render import emit
 

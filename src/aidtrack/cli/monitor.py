@@ -38,7 +38,7 @@ def add(household: str, **fields: Any) -> None:
 
     Example: aidtrack monitor add H01 --category unstable --date 2004-10-15 --reason 胃穿孔术后收入骤降
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "monitoring", {"household": household, **fields}, today()))
 
@@ -66,7 +66,7 @@ def end(
     """
     from ..checks import monitor
     from ..model import AidtrackError
-    from ..ops.refs import Refs
+    from ..ops.rules.refs import Refs
     from ..parse import date as parse_date
 
     db = open_db()

@@ -38,7 +38,7 @@ def add(
 
     Example: aidtrack pair add C01 H01 --since 2003-07-10
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(
         records.add(
@@ -57,7 +57,7 @@ def end(household: HouseholdRef, date: DateOpt = None) -> None:
 
     Example: aidtrack pair end H05 --date 2004-05-15
     """
-    from ..ops import actions
+    from ..ops.write import actions
 
     ended = actions.end_pairing(open_db(), household, date, today())
     print(ended["id"])

@@ -41,7 +41,7 @@ def add(household: str, **fields: Any) -> None:
     Example: aidtrack plan add H01 --what 买三轮车跑运输 --kind project --cause laid_off --cadre C01
     --due 2003-08-31
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "measures", {"household": household, **fields}, today()))
 
@@ -165,7 +165,7 @@ def cause(household: str, **fields: Any) -> None:
 
     Example: aidtrack plan cause H01 --cause laid_off --date 2003-07-01 --note 木材公司倒闭下岗
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(records.add(open_db(), "causes", {"household": household, **fields}, today()))
 

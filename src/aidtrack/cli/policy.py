@@ -22,7 +22,7 @@ def show(
 
     Example: aidtrack policy show --as-of 2004-07-01
     """
-    from ..ops.policy import describe
+    from ..ops.rules.policy import describe
     from ..parse import date as parse_date
     from ..render import emit
 
@@ -59,7 +59,7 @@ def set_(
 
     Example: aidtrack policy set poverty_line 220 --from 2005-01-01
     """
-    from ..ops.policy import set_value
+    from ..ops.write.settings import set_value
 
     result = set_value(open_db(), key, value, from_, today())
     print(

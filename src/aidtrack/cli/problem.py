@@ -49,7 +49,7 @@ def resolve(
 
     Example: aidtrack problem resolve 4 --date 2004-10-05 --note 局党委研究解决医药费
     """
-    from ..ops import actions
+    from ..ops.write import actions
     from ..render import emit_one
 
     emit_one(actions.resolve_problem(open_db(), ident, note, date, today()), "table")

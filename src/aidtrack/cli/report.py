@@ -37,7 +37,7 @@ def _redacting(redact: bool):
     """The register for a report; with --redact, error hints and free text mask people too."""
     import contextlib
 
-    from ..ops.redact import people_masked
+    from ..ops.rules.redact import people_masked
 
     db = open_db()
     db.redact = redact
@@ -105,7 +105,7 @@ def attend(db: Any, data: dict[str, Any], day: Any, redact: bool = False) -> Non
 
     att = attention.run(db, day)
     if redact:
-        from ..ops.redact import redact_rows
+        from ..ops.rules.redact import redact_rows
 
         att = {k: redact_rows(v) if isinstance(v, list) else v for k, v in att.items()}
     data["attention"] = att
@@ -256,7 +256,7 @@ def assessment(
 
     Example: aidtrack report assessment 2004 --format html -o 2004.html
     """
-    from ..ops.assess import period
+    from ..ops.write.assess import period
     from ..parse import choice
     from ..reports import assessment as report
 
@@ -440,7 +440,7 @@ def note(
 
     Example: aidtrack report note 2004Q3 "刘香福胃穿孔术后返贫，局长回访发现后……"
     """
-    from ..ops import notes
+    from ..ops.write import notes
     from ..parse import quarter as parse_quarter
 
     print(notes.add(open_db(), parse_quarter(period), text, today()))

@@ -61,7 +61,7 @@ def add(
 
     Example: aidtrack spending add H01 --date 2003-10-16 --kind medical --amount 8000 --reimbursed 3000
     """
-    from ..ops import records
+    from ..ops.write import records
 
     data = {"household": household, "date": date, "kind": kind, "amount": amount, "reimbursed": reimbursed}
     print(records.add(open_db(), "spending", {**data, "note": note}, today()))

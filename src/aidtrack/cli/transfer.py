@@ -157,7 +157,7 @@ def _import(
 ) -> None:
 
     if kind == "submissions":
-        from ..ops.importer import submissions
+        from ..ops.transfer.importer import submissions
 
         if not submissions.is_ledger(file):  # a phone export; the ledger's own CSV is read below
             phone = submissions.import_submissions(db, file, dry_run=dry_run, today=today())
@@ -166,7 +166,7 @@ def _import(
             _report_submissions(phone, summary)
             return
     if kind == "roster":
-        from ..ops.importer.roster import import_roster
+        from ..ops.transfer.importer.roster import import_roster
 
         roster = import_roster(
             db,
@@ -190,7 +190,7 @@ def _import(
 
 def _load(db, kind: str, file: str, fmt: str | None, on_conflict: str, dry_run: bool, encoding: str):
     """One kind's file, or a bundle (what `export all` wrote), with a progress bar on a terminal."""
-    from ..ops.importer import import_bundle, import_file
+    from ..ops.transfer.importer import import_bundle, import_file
 
     options: dict[str, Any] = {
         "on_conflict": on_conflict,
@@ -356,8 +356,8 @@ def _export(kind: str, fmt: str | None, out: str | None, redact: bool, headers: 
     per file said on stderr."""
     import contextlib
 
-    from ..ops.exporter import export as run_export
-    from ..ops.redact import people_masked
+    from ..ops.rules.redact import people_masked
+    from ..ops.transfer.exporter import export as run_export
 
     db = open_db()
     db.redact = redact
@@ -369,8 +369,8 @@ def _export(kind: str, fmt: str | None, out: str | None, redact: bool, headers: 
 
 
 def _xlsform(out: str | None, unit: str | None, cadre: str | None, gps: bool) -> None:
-    """`export xlsform --out DIR`: the visit form and its two lists (ops.xlsform)."""
-    from ..ops import xlsform
+    """`export xlsform --out DIR`: the visit form and its two lists (ops.transfer.xlsform)."""
+    from ..ops.transfer import xlsform
     from ..store import default_path
 
     if out is None:
@@ -404,8 +404,8 @@ def _handoff(
     redact: bool,
     headers: str,
 ) -> None:
-    """`export all --format parquet` with --partition, --changed-since or --unit: ops.parquet.handoff."""
-    from ..ops import parquet
+    """`export all --format parquet` with --partition, --changed-since or --unit: ops.transfer.parquet.handoff."""
+    from ..ops.transfer import parquet
     from ..parse import date
 
     if kind != "all" or (fmt or "parquet") != "parquet" or out is None or headers != "en":
@@ -420,7 +420,7 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
     """`export template`: a blank roster, its headers in the interface language (or --headers zh);
     needs no register, and is never written over one."""
     from ..i18n import language
-    from ..ops.importer.roster import write_template
+    from ..ops.transfer.importer.roster import write_template
     from ..parse import choice
     from ..store import default_path
     from ..store.files import atomic_write, guard_output
@@ -435,7 +435,7 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
         write_template(sys.stdout, lang, fmt)
         return
     if fmt == "xlsx":
-        from ..ops.importer.readers import require
+        from ..ops.transfer.importer.readers import require
 
         require()
     path = guard_output(out, state.db or default_path(), "out")
@@ -446,7 +446,7 @@ def _template(fmt: str | None, out: str | None, headers: str) -> None:
 
 def _report_submissions(result, summary: str) -> None:
     """What `import submissions` did per kind, the submissions skipped and why, the errors."""
-    from ..ops.importer.submissions import COUNT_COLUMNS
+    from ..ops.transfer.importer.submissions import COUNT_COLUMNS
     from ..parse import visible
     from ..render import emit, to_json
 

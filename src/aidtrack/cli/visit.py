@@ -48,7 +48,7 @@ def add(household: str, problem: list[str] | None = None, escalate: bool = False
     Example: aidtrack visit add H01 --date 2004-09-20 --kind followup --event illness
     --situation 胃穿孔手术后在家休养 --problem 医药费无力承担 --escalate
     """
-    from ..ops import records
+    from ..ops.write import records
 
     print(
         records.add_visit(

@@ -15,8 +15,8 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import AidtrackError, format_yuan, period_name
-from ..ops import assess
-from ..ops.redact import redact_rows
+from ..ops.rules.redact import redact_rows
+from ..ops.write import assess
 from ..store import Store
 from . import cadres as rule
 

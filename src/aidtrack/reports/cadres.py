@@ -18,11 +18,11 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, period_name, yuan
-from ..ops import facts, planfacts
-from ..ops.assess import GRADE_NAMES, GRADE_ZH, GRADES, grade_name
-from ..ops.policy import Policy
-from ..ops.redact import redact_rows
-from ..ops.units import scope
+from ..ops.rules import facts, planfacts
+from ..ops.rules.policy import Policy
+from ..ops.rules.redact import redact_rows
+from ..ops.transfer.units import scope
+from ..ops.write.assess import GRADE_NAMES, GRADE_ZH, GRADES, grade_name
 from ..store import Store
 from .common import quarters_of, unit_rows
 
@@ -619,7 +619,7 @@ def build(
     by_unit: bool = False,
 ) -> dict[str, Any]:
     """The assessment of every cadre of the period. `unit` keeps one unit's cadres
-    (ops.merge.Units.find); `by_unit` gives each unit's cadres and average score instead. A register
+    (ops.transfer.merge.Units.find); `by_unit` gives each unit's cadres and average score instead. A register
     whose records stop (policy `records_until`) is scored to that day, the rest provisional."""
     today = today or dt.date.today()
     policy = Policy(db)

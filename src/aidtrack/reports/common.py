@@ -11,8 +11,8 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 from ..model import STATUSES, Quarter
-from ..ops import facts
-from ..ops.policy import Policy
+from ..ops.rules import facts
+from ..ops.rules.policy import Policy
 from ..store import Store
 
 

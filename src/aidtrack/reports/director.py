@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..model import AID_SOURCES, LIVELIHOODS, MONITOR_CATEGORIES, OUT_OF_POVERTY, STATUSES, yuan
-from ..ops import notes
+from ..ops.write import notes
 from ..store import Store
 from .common import half_up
 

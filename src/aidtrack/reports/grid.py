@@ -10,9 +10,9 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import Quarter, period_name
-from ..ops import facts
-from ..ops.redact import redact_rows
-from ..ops.units import scope
+from ..ops.rules import facts
+from ..ops.rules.redact import redact_rows
+from ..ops.transfer.units import scope
 from ..store import Store
 from .common import Cell, cells, unit_rows
 

@@ -8,9 +8,10 @@ from typing import Any
 from ..i18n import N_, _
 from ..kinds import REGISTRY
 from ..model import add_months, label, yuan
-from ..ops import facts, records
-from ..ops.redact import redact_record, redact_rows
-from ..ops.refs import Refs
+from ..ops.rules import facts
+from ..ops.rules.redact import redact_record, redact_rows
+from ..ops.rules.refs import Refs
+from ..ops.write import records
 from ..store import Store
 from .common import half_up
 

@@ -18,8 +18,8 @@ from typing import Any, overload
 from ..i18n import _ as _catalog
 from ..i18n import language
 from ..model import STATUSES, ZH_NAMES, add_months, format_yuan, quarter_name
-from ..ops.members import unnamed
-from ..ops.policy import Policy
+from ..ops.rules.members import unnamed
+from ..ops.rules.policy import Policy
 from ..store import Store
 from .household import case_shown, reason_shown, steps_text
 

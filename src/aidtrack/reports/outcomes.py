@@ -8,9 +8,9 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import AID_KINDS, LIVELIHOODS, OUT_OF_POVERTY, STATUSES, label, month_of, yuan
-from ..ops import facts
-from ..ops.redact import redact_rows
-from ..ops.units import Units, scope
+from ..ops.rules import facts
+from ..ops.rules.redact import redact_rows
+from ..ops.transfer.units import Units, scope
 from ..store import Store
 from .common import half_up, unit_rows, visits_until
 
@@ -23,7 +23,7 @@ def build(
     household's latest recorded month up to as-of's month) against at enrolment (its first
     recorded month), over the households with income recorded.
 
-    `unit` keeps one unit's households (ops.units.Units.find); `by_unit` gives each unit's
+    `unit` keeps one unit's households (ops.transfer.units.Units.find); `by_unit` gives each unit's
     households by status, visits and aid instead, with the totals.
     """
     day = as_of.isoformat()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import yuan
-from ..ops import records
-from ..ops.refs import Refs
+from ..ops.rules.refs import Refs
+from ..ops.write import records
 from ..store import Store
 
 

@@ -54,7 +54,7 @@ def build(
 ) -> dict[str, Any]:
     """The publicity steps running at some day from START to END (one day: those in publicity then);
     one unit's households (`unit`), or each row with its unit (`by_unit`) in a city file."""
-    from ..ops.units import scope
+    from ..ops.transfer.units import scope
 
     units, uid = scope(db, unit, by_unit)
     rows = []

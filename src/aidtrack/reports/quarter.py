@@ -15,10 +15,10 @@ from typing import Any
 
 from ..i18n import N_, _
 from ..model import AID_KINDS, REASON_NAMES, STATUSES, Quarter, format_yuan, label, quarter_name, yuan
-from ..ops import facts, planfacts
-from ..ops.policy import Policy
-from ..ops.redact import mask_text, redact_rows
-from ..ops.units import Units, scope
+from ..ops.rules import facts, planfacts
+from ..ops.rules.policy import Policy
+from ..ops.rules.redact import mask_text, redact_rows
+from ..ops.transfer.units import Units, scope
 from ..store import Store
 from . import director
 from .common import aid_by_household, cells, half_up, problem_counts, span, unit_rows, visits_until
@@ -234,7 +234,7 @@ def build(
     unit: str | None = None,
     by_unit: bool = False,
 ) -> dict[str, Any]:
-    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.units.Units.find);
+    """The quarter's pairings and totals. `unit` keeps one unit's households (ops.transfer.units.Units.find);
     `by_unit` gives each unit's totals (from the same pairing rows) instead of the pairings.
 
     The facts (gather), the rows and totals computed from them (pairing_rows, _totals), then the

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..kinds import KINDS, kind
 from ..model import ZH_NAMES, Quarter
-from ..ops.redact import HIDDEN_FIELDS, NAME_FIELDS, Redactor, mask_name, redactor
+from ..ops.rules.redact import HIDDEN_FIELDS, NAME_FIELDS, Redactor, mask_name, redactor
 from ..store import Store
 
 #: Each kind's title in the browser.
@@ -58,7 +58,7 @@ ABSENT = set(HIDDEN_FIELDS)
 
 
 def _people(db: Store) -> Redactor:
-    """Every name and secret of the register (ops.redact.redactor: the one masking rule)."""
+    """Every name and secret of the register (ops.rules.redact.redactor: the one masking rule)."""
     return redactor(db)
 
 

@@ -36,7 +36,7 @@ def default_operator() -> str:
         return "unknown"
 
 
-#: Where sqlite-utils' Migrations record what was applied (read directly, as ops/merge.py does).
+#: Where sqlite-utils' Migrations record what was applied (read directly, as ops/transfer/merge.py does).
 MIGRATIONS_TABLE = "_sqlite_migrations"
 _CONTROL = ("BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
@@ -66,7 +66,7 @@ class Store:
         """`execute_plugins` as sqlite-utils' Database takes it (never used: no plugins run here)."""
         self.conn = conn
         self._utils: Database | None = None
-        #: Read-only facts computed once per command (ops.facts.memo); emptied by every write.
+        #: Read-only facts computed once per command (ops.rules.facts.memo); emptied by every write.
         self.facts: dict[Any, Any] = {}
         conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
 

@@ -1,0 +1,43 @@
+"""The clerk's typical cases of a quarter (典型事例): text written for the director, printed in the
+quarter report. Stored with the quarter it is about and the day it was written; never derived."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from ...i18n import _
+from ...model import AidtrackError, Quarter
+from ...store import Store
+
+#: The longest note the report prints whole.
+MAX_LEN = 2_000
+
+
+def add(db: Store, q: Quarter, text: str, today: dt.date) -> int:
+    """Store one note of quarter `q`; returns its id. One transaction, audited."""
+    text = text.strip()
+    if not text:
+        raise AidtrackError("text", text, _("is empty: write the case in a sentence or two"))
+    if len(text) > MAX_LEN:
+        raise AidtrackError("text", text[:20] + "…", _("is longer than {n} characters").format(n=MAX_LEN))
+    with db.write():
+        cur = db.execute(
+            "INSERT INTO quarter_notes (quarter, text, written) VALUES (?, ?, ?)",
+            [str(q), text, today.isoformat()],
+        )
+        ident = int(cur.lastrowid or 0)
+        db.audit("add", "quarter_notes", str(ident), None, {"quarter": str(q), "text": text})
+    return ident
+
+
+def of(db: Store, quarters: list[str]) -> dict[str, list[dict[str, str]]]:
+    """The notes of these quarters, oldest first, by quarter label."""
+    out: dict[str, list[dict[str, str]]] = {q: [] for q in quarters}
+    for quarter, text, written in db.execute(
+        "SELECT quarter, text, written FROM quarter_notes WHERE quarter IN (SELECT value FROM json_each(?))"
+        " ORDER BY quarter, id",
+        [json.dumps(quarters)],
+    ):
+        out[quarter].append({"text": text, "written": written})
+    return out

@@ -153,6 +153,9 @@ def pytest_configure(config):
     time, and no test can observe them (a killed process leaves the file in the kernel's hands either way).
     """
     os.environ["AIDTRACK_LANG"] = "en"
+    # captured output is 150 columns wide (render.console) unless COLUMNS says otherwise; a terminal's
+    # COLUMNS (or the one pytest-xdist's workers inherit) must not change the texts the tests assert
+    os.environ.pop("COLUMNS", None)
     from aidtrack import i18n
 
     i18n.set_language("en")

@@ -187,6 +187,7 @@ def test_demo_honest_relapse_report_costs_nothing(demo):
 
 
 def test_demo_missed_quarter_shows(demo):
+    demo("policy", "set", "records_until", "none")  # the demo told as if its records ran to December
     c04 = by_cadre(as_json(demo, "cadres", "2004"))["C04"]
     # 10 visits in Q1–Q3 (STORY.md), none in Q4: credited 2 + 2 + 2 + 0 = 6 of 8; the extra visits do
     # not fill Q4.
@@ -196,6 +197,8 @@ def test_demo_missed_quarter_shows(demo):
 
 
 def test_demo_part_year_cadre_and_provisional_period(demo):
+    # the demo told as if its records ran to December, from the start (the build of 2004-10-15 below)
+    demo("policy", "set", "records_until", "none", "--from", "1900-01-01")
     data = as_json(demo, "cadres", "2004")
     c07 = by_cadre(data)["C07"]
     # C07 held H07 2004-01-01..05-10: 131 of 366 days (< 50 %): prorated, not graded, not first.

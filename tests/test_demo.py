@@ -52,12 +52,14 @@ def test_the_demo_writes_where_out_says_and_prints_that_path_as_given(built):
     assert "$ aidtrack --db demo.db check monitor --as-of 2004-10-15" in lines
     assert str(path.parent) not in out
     cli = Cli(path)
-    # STORY.md: ten households, 148 visits; two audit entries, the demo's import of its bundle and
-    # its cases_from (every status of the story is a decision with its case).
+    # STORY.md: ten households, 148 visits; three audit entries, the demo's import of its bundle, its
+    # cases_from (every status of the story is a decision with its case) and its records_until (the
+    # story ends on 2004-09-30).
     assert cli.scalar("SELECT count(*) FROM households") == 10
     assert cli.scalar("SELECT count(*) FROM visits") == 148
     assert cli.rows("SELECT operator, action, entity FROM audit") == [
         ("demo", "import", "bundle"),
+        ("demo", "set", "policy"),
         ("demo", "set", "policy"),
     ]
     assert not list(path.parent.glob("*.part"))
@@ -78,6 +80,7 @@ def test_the_demo_rebuilds_a_demo_it_wrote_before(built, tmp_path):
     assert cli.scalar("SELECT count(*) FROM visits") == 148
     assert cli.rows("SELECT operator, action FROM audit") == [
         ("demo", "import"),
+        ("demo", "set"),
         ("demo", "set"),
     ]  # rebuilt, not appended
 

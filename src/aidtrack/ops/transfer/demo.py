@@ -32,6 +32,7 @@ DEMO_DATA = Path(__file__).resolve().parents[2] / "demo_data"
 DEMO_OPERATOR = "demo"
 #: The demo's `cases_from`: the day of the first enrolments, so that every status of the story is
 #: a decision with its case.
+RECORDS_UNTIL = "2004-09-30"
 CASES_FROM = "2003-07-01"
 
 
@@ -117,6 +118,9 @@ def build(path: Path | None = None, register: Path | None = None, operator: str 
             from ..write.settings import set_value
 
             set_value(db, "cases_from", CASES_FROM, since=EPOCH.isoformat())
+            # The story ends on 2004-09-30: its records stop there, so a report of 2004 treats what
+            # follows as not yet recorded (provisional), never as owed (docs/assessment.md).
+            set_value(db, "records_until", RECORDS_UNTIL, since=EPOCH.isoformat())
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             db.close()

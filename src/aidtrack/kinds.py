@@ -1043,13 +1043,39 @@ SPENDING = Kind(
     table="spending",
     alias="sp",
     shape=(
-        _ref("household", _HOUSEHOLD_ZH, "h.code", required=True),
+        _ref(
+            "household",
+            _HOUSEHOLD_ZH,
+            "h.code",
+            required=True,
+            help=N_("Household code (H01) or exact name."),
+        ),
         Extra("household_name", "h.name"),
         _f("date", "date", ("日期", "支出日期"), default="today", dated=True, not_future=True, alias="sp"),
         _f("kind", "enum", ("支出类型", "类型"), required=True, choices=SPENDING_KINDS, alias="sp"),
-        _f("amount", "money", ("金额", "支出金额"), required=True, alias="sp"),
-        _f("reimbursed", "money", ("报销金额", "已报销", "报销"), default=0, alias="sp"),
-        _f("note", zh=("备注", "说明"), max_len=1000, alias="sp"),
+        _f(
+            "amount",
+            "money",
+            ("金额", "支出金额"),
+            required=True,
+            alias="sp",
+            help=N_("Yuan spent, e.g. 8000 or 650.50."),
+        ),
+        _f(
+            "reimbursed",
+            "money",
+            ("报销金额", "已报销", "报销"),
+            default=0,
+            alias="sp",
+            help=N_("Yuan paid back (insurance, relief): 0 when left out."),
+        ),
+        _f(
+            "note",
+            zh=("备注", "说明"),
+            max_len=1000,
+            alias="sp",
+            help=N_("What it was (free text, e.g. a receipt number)."),
+        ),
     ),
     columns=("household_id", "date", "kind", "amount", "reimbursed", "note"),
     # Two bills of one day and kind are told apart by their amount or note (a receipt number).
@@ -1060,6 +1086,13 @@ SPENDING = Kind(
     sheet_zh=("支出",),
     key_words="household, date, kind, amount, note",
     filters={"household": Filter("sp.household_id = ?", "household")},
+    # add, list, edit and delete derived from this declaration (cli/generic.py): a cost a household
+    # bore; one of at least policy large_cost is a sudden-hardship lead until settled
+    group="spending",
+    about=N_(
+        "Spending (支出): a household's costs — medical, schooling, housing, disaster — and what was"
+        " reimbursed."
+    ),
 )
 
 LIVELIHOODS_KIND = Kind(

@@ -57,10 +57,6 @@ GROUPS: dict[str, str] = {
     "monitor": N_(
         "Monitoring after exit (防止返贫动态监测): households watched for relapse, until risk elimination."
     ),
-    "spending": N_(
-        "Spending (支出): a household's costs — medical, schooling, housing, disaster — and what was"
-        " reimbursed."
-    ),
     "case": N_(
         "Cases (研判认定): a decision about a household from its lead through its steps to its approval."
     ),

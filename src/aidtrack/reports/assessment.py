@@ -308,7 +308,7 @@ def html_page(db: Store, data: dict[str, Any]) -> str:
 
 
 def _quarters(row: dict[str, Any]) -> str:
-    return " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in row.get("quarters", []))
+    return rule.quarter_scores(row.get("quarters", []))
 
 
 def _zh_mark(row: dict[str, Any]) -> str:

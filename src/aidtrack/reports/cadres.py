@@ -875,7 +875,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
             "grade": grade_cell(r, data.get("grade_set", 0)),
         }
         if year:
-            row["quarters"] = " ".join(f"Q{q['quarter'][-1]} {q['score']:g}" for q in r["quarters"])
+            row["quarters"] = quarter_scores(r["quarters"])
         row["evidenced"] = f"{r.get('visits_evidenced', 0)}/{r['visits']}"
         rows.append(row)
     w = data["weights"]
@@ -961,11 +961,16 @@ def grade_notes(data: dict[str, Any]) -> list[str]:
     return out
 
 
+def quarter_scores(quarters: list[dict[str, Any]]) -> str:
+    """A year's quarters and their scores in one cell: "Q1 92.73 Q2 85" (一季度 92.73 …)."""
+    return " ".join(_("Q{n} {score}").format(n=q["quarter"][-1], score=f"{q['score']:g}") for q in quarters)
+
+
 def table_columns(plans: bool, year: bool) -> tuple[list[str], list[str]]:
     """The assessment table's columns and headers, for the live report and the closed one alike:
     the plans component once it carries points, the quarters of a year."""
     named = [
-        ("rank", "#"),
+        ("rank", N_("Rank")),
         ("cadre", N_("Cadre")),
         ("held", N_("Days held")),
         ("visits", N_("Visits")),

@@ -602,7 +602,7 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
         }
         for r in data["pairings"]
     ]
-    rate = f" ({100 * t['compliant'] / t['pairings']:.0f}%)" if t["pairings"] else ""
+    rate = _(" ({pct}%)").format(pct=f"{100 * t['compliant'] / t['pairings']:.0f}") if t["pairings"] else ""
     kinds = _(", ").join(f"{label(k)} {money(v)}" for k, v in t["aid_by_kind"].items())
     totals = [
         (_("Pairings"), t["pairings"]),

@@ -448,42 +448,27 @@ def _report_submissions(result, summary: str) -> None:
     """What `import submissions` did per kind, the submissions skipped and why, the errors."""
     from ..ops.transfer.importer.submissions import COUNT_COLUMNS
     from ..parse import visible
-    from ..render import emit, to_json
+    from ..render import emit
 
     if summary == "json":
-        data = result.as_dict()
-        data["errors"] = data["errors"][:SHOWN_ERRORS]
-        sys.stdout.write(to_json(data) + "\n")
+        _summary_json(result)
     else:
         if result.ok:
             rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
             emit(rows, COUNT_COLUMNS, "table", title=_("Would be written") if result.dry_run else None)
         for note in result.notes:
             sys.stderr.write(visible(note) + "\n")
-        for error in result.errors[:SHOWN_ERRORS]:
-            sys.stderr.write(visible(error) + "\n")
-        more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
-        if more > 0:
-            sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
-    if not result.ok:
-        fail(
-            _("{n} error(s) in {source}; nothing was written").format(
-                n=result.error_count, source=result.source
-            )
-        )
-    if result.dry_run:
-        sys.stderr.write(_("Dry run: nothing was written.") + "\n")
+        _errors(result)
+    _ending(result)
 
 
 def _report_roster(result, summary: str) -> None:
     """The preview (each column and what it became), the counts, the warnings, the errors."""
     from ..parse import visible
-    from ..render import emit, to_json
+    from ..render import emit
 
     if summary == "json":
-        data = result.as_dict()
-        data["errors"] = data["errors"][:SHOWN_ERRORS]
-        sys.stdout.write(to_json(data) + "\n")
+        _summary_json(result)
     else:
         if result.dry_run or not result.ok:
             print(_("Columns of {file}:").format(file=visible(result.source)))
@@ -501,19 +486,8 @@ def _report_roster(result, summary: str) -> None:
             emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table", title=title)
         for warning in result.warnings:
             sys.stderr.write(_("Warning: {message}").format(message=visible(str(warning))) + "\n")
-        for error in result.errors[:SHOWN_ERRORS]:
-            sys.stderr.write(visible(str(error)) + "\n")
-        more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
-        if more > 0:
-            sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
-    if not result.ok:
-        fail(
-            _("{n} error(s) in {source}; nothing was written").format(
-                n=result.error_count, source=result.source
-            )
-        )
-    if result.dry_run:
-        sys.stderr.write(_("Dry run: nothing was written.") + "\n")
+        _errors(result)
+    _ending(result)
 
 
 class _progress:
@@ -555,24 +529,44 @@ class _progress:
 
 
 def _report(result, summary: str) -> None:
-    from ..render import emit, to_json
+    from ..render import emit
 
     if summary == "json":
-        data = result.as_dict()
-        data["errors"] = data["errors"][:SHOWN_ERRORS]
-        sys.stdout.write(to_json(data) + "\n")
-    elif result.ok:
-        rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
-        emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table")
-    if not result.ok:
-        if summary != "json":
-            from ..parse import visible
+        _summary_json(result)
+    else:
+        if result.ok:
+            rows = [{"kind": kind, **counts} for kind, counts in result.counts.items()]
+            emit(rows, ("kind", "added", "unchanged", "replaced", "skipped"), "table")
+        _errors(result)
+    _ending(result)
 
-            for error in result.errors[:SHOWN_ERRORS]:
-                sys.stderr.write(visible(str(error)) + "\n")  # file names and headers come from the file
-            more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
-            if more > 0:
-                sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+
+# The three import summaries (a kind's file, a roster, phone submissions) end alike:
+
+
+def _summary_json(result) -> None:
+    """The whole summary as JSON on stdout, its errors cut to SHOWN_ERRORS."""
+    from ..render import to_json
+
+    data = result.as_dict()
+    data["errors"] = data["errors"][:SHOWN_ERRORS]
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def _errors(result) -> None:
+    """The first SHOWN_ERRORS errors on stderr (file names and headers come from the file: escaped)."""
+    from ..parse import visible
+
+    for error in result.errors[:SHOWN_ERRORS]:
+        sys.stderr.write(visible(str(error)) + "\n")
+    more = result.error_count - min(len(result.errors), SHOWN_ERRORS)
+    if more > 0:
+        sys.stderr.write(_("… and {n} more error(s)").format(n=more) + "\n")
+
+
+def _ending(result) -> None:
+    """Exit 2 naming the errors (nothing was written), or say that a dry run wrote nothing."""
+    if not result.ok:
         fail(
             _("{n} error(s) in {source}; nothing was written").format(
                 n=result.error_count, source=result.source

@@ -170,6 +170,33 @@ def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "unit.db")
 
 
+def copy_register(src: Path, cli: Cli) -> Cli:
+    """CLI's register becomes a copy of SRC (SQLite's backup: every page, the WAL included)."""
+    a, b = sqlite3.connect(src), sqlite3.connect(cli.db)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    return cli
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo register (`aidtrack demo`), built once per test module."""
+    from aidtrack.ops.transfer import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo.build(path, operator="test").close()
+    return path
+
+
+@pytest.fixture
+def demo(cli: Cli, demo_db: Path) -> Cli:
+    """A test's own copy of the demo register, to change as it likes."""
+    return copy_register(demo_db, cli)
+
+
 @pytest.fixture
 def story(cli: Cli) -> Cli:
     """A small register: two cadres, two households, pairings, a visit, income and aid."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sqlite3
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -19,7 +18,7 @@ from aidtrack.reports import cadres as rule
 from aidtrack.store import open_store
 from reliability.test_properties import TODAY, build_register, steps
 
-from conftest import Cli
+from conftest import Cli, copy_register
 
 Q3 = "2004Q3"
 
@@ -50,13 +49,7 @@ def unit_db(tmp_path_factory):
 
 @pytest.fixture
 def unit(cli, unit_db):
-    src, dst = sqlite3.connect(unit_db), sqlite3.connect(cli.db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return cli
+    return copy_register(unit_db, cli)
 
 
 def test_quarter_by_hand(unit):
@@ -135,26 +128,6 @@ def test_policy_weights_and_thresholds(unit):
 
 
 # --- the demo: the five problems of issue 14 --------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from aidtrack.ops.transfer import demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    demo.build(path, operator="test").close()
-    return path
-
-
-@pytest.fixture
-def demo(cli, demo_db):
-    src, dst = sqlite3.connect(demo_db), sqlite3.connect(cli.db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return cli
 
 
 def test_demo_escalating_is_not_penalised(demo):

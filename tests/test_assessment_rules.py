@@ -5,9 +5,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-
-import pytest
 
 from conftest import Cli
 
@@ -276,21 +273,6 @@ def test_civil_service_grades_and_the_share_cap_with_ties(cli):
 
 
 # --- 11. a register whose records stop ------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo(cli, tmp_path_factory):
-    from aidtrack.ops.transfer import demo as demo_mod
-
-    path = tmp_path_factory.mktemp("demo11") / "demo.db"
-    demo_mod.build(path, operator="test").close()
-    src, dst = sqlite3.connect(path), sqlite3.connect(cli.db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return cli
 
 
 def test_records_until_leaves_the_rest_of_the_year_provisional(demo):

@@ -11,12 +11,9 @@ from conftest import Cli
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Cli:
-    from aidtrack.ops.transfer import demo as demo_mod
-
-    path = tmp_path_factory.mktemp("words") / "demo.db"
-    demo_mod.build(path, operator="test").close()
-    return Cli(path)
+def demo(demo_db) -> Cli:
+    """The demo register, only read here (conftest's demo_db)."""
+    return Cli(demo_db)
 
 
 def test_the_assessment_in_chinese(demo, monkeypatch):

@@ -20,11 +20,12 @@ The register (2004Q3 = 2004-07-01 … 2004-09-30, 92 days):
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from aidtrack.ops.rules.redact import mask_name, redact_record
+
+from conftest import copy_register
 
 Q3 = "2004Q3"
 
@@ -41,13 +42,7 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def unit(cli, template):
-    src, dst = sqlite3.connect(template), sqlite3.connect(cli.db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return cli
+    return copy_register(template, cli)
 
 
 def build(cli):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 
 import pytest
 
@@ -22,26 +21,6 @@ SIX = months(add_months(LAST, -5), LAST)
 
 def show(cli, *args, code=0):
     return json.loads(cli(*args, "--format", "json", code=code).stdout)
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from aidtrack.ops.transfer import demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    demo.build(path, operator="test").close()
-    return path
-
-
-@pytest.fixture
-def demo(cli, demo_db):
-    src, dst = sqlite3.connect(demo_db), sqlite3.connect(cli.db)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
-    return cli
 
 
 # --- every check as of a date shows the figures of that date --------------------------------------

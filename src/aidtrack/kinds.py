@@ -1548,6 +1548,65 @@ CASE_STEPS = Kind(
 )
 
 #: Every kind, in bundle (dependency) order: what import, export, merge and the audit log speak of.
+QUARTER_NOTES = Kind(
+    name="quarter_notes",
+    singular="quarter_note",
+    table="quarter_notes",
+    alias="qn",
+    shape=(
+        _f(
+            "quarter",
+            zh=("季度",),
+            required=True,
+            max_len=20,
+            alias="qn",
+            help=N_("The quarter it is about, e.g. 2004Q3."),
+        ),
+        _f(
+            "text",
+            zh=("典型事例", "内容"),
+            required=True,
+            max_len=2_000,
+            alias="qn",
+            help=N_("The case in a sentence or two, as the director reads it."),
+        ),
+        _f(
+            "written",
+            "date",
+            ("填写日期", "日期"),
+            default="today",
+            not_future=True,
+            alias="qn",
+            help=N_("The day it was written, YYYY-MM-DD (default: today)."),
+        ),
+    ),
+    columns=("quarter", "text", "written"),
+    natural_key=("quarter", "text"),
+    source="quarter_notes qn",
+    order="qn.quarter, qn.id",
+    list_columns=("id", "quarter", "written", "text"),
+    sheet_zh=("典型事例",),
+    key_words="quarter, text",
+    filters={
+        "quarter": Filter(
+            "qn.quarter = strftime('%Y', ?) || 'Q' || ((CAST(strftime('%m', ?) AS INTEGER) + 2) / 3)",
+            "quarter",
+        )
+    },
+    # a unit's own text for its director: in a city file each unit's notes stay its own
+    unit_owned=True,
+    owned_through=(),
+    label="qn.quarter || ' ' || substr(qn.text, 1, 20)",
+    described=N_("typical case {id} ({quarter})"),
+    # add, list, edit and delete derived from this declaration (cli/generic.py); `report note` is the
+    # clerk's way to add one
+    group="note",
+    about=N_(
+        "Typical cases of a quarter (典型事例): text the clerk writes for the director, printed in the"
+        " quarter report (`report note` adds one)."
+    ),
+)
+
 REGISTRY: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -1571,6 +1630,7 @@ REGISTRY: dict[str, Kind] = {
         SPENDING,
         LIVELIHOODS_KIND,
         CASE_STEPS,
+        QUARTER_NOTES,
     )
 }
 V = TypeVar("V")

@@ -678,6 +678,22 @@ def m0013_quarter_notes(db: Database) -> None:
     _run(db, _V13)
 
 
+_V14 = """
+ALTER TABLE policy ADD COLUMN text TEXT;
+ALTER TABLE quarter_notes ADD COLUMN unit_id INTEGER REFERENCES units(id);
+ALTER TABLE quarter_notes ADD COLUMN source_id INTEGER
+"""
+
+
+@migrations(name="0014_director")
+def m0014_director(db: Database) -> None:
+    """What the director reads: a policy value may be text (`unit_name`, the unit's name in the
+    quarter report's title; `value` is 0 beside it), and the quarter's typical cases are a kind of
+    record (kinds.QUARTER_NOTES): in a city file each unit's notes are its own (`unit_id`,
+    `source_id`)."""
+    _run(db, _V14)
+
+
 def create_sql(k: Kind) -> str:
     """The CREATE TABLE (and its indexes) of a kind from its declaration: what the migration adding a
     new kind writes, or a test's throwaway kind runs. Links are FOREIGN KEYs (ON DELETE CASCADE where
@@ -723,4 +739,5 @@ KNOWN = [
     "0011_id_numbers",
     "0012_submissions",
     "0013_quarter_notes",
+    "0014_director",
 ]

@@ -966,3 +966,13 @@ def _fields_of(kind: str) -> tuple[Field, ...]:
 
 
 _FIELDS: dict[str, tuple[Field, ...]] = {}
+
+
+@rules("quarter_notes")
+def _rules_quarter_notes(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, data: Mapping) -> None:
+    """A typical case names its quarter as a quarter (2004Q3; 2004-Q3 is stored as 2004Q3)."""
+    if v["quarter"] is None:
+        return
+    q = f.attempt(lambda: parse.quarter(v["quarter"], "quarter"))
+    if q is not None:
+        v["quarter"] = row["quarter"] = str(q)

@@ -9,26 +9,16 @@ import json
 from ...i18n import _
 from ...model import AidtrackError, Quarter
 from ...store import Store
-
-#: The longest note the report prints whole.
-MAX_LEN = 2_000
+from . import records
 
 
 def add(db: Store, q: Quarter, text: str, today: dt.date) -> int:
-    """Store one note of quarter `q`; returns its id. One transaction, audited."""
+    """Store one note of quarter `q` (a `quarter_notes` record: kinds.QUARTER_NOTES, validated as
+    every add is); returns its id. One transaction, audited."""
     text = text.strip()
     if not text:
         raise AidtrackError("text", text, _("is empty: write the case in a sentence or two"))
-    if len(text) > MAX_LEN:
-        raise AidtrackError("text", text[:20] + "…", _("is longer than {n} characters").format(n=MAX_LEN))
-    with db.write():
-        cur = db.execute(
-            "INSERT INTO quarter_notes (quarter, text, written) VALUES (?, ?, ?)",
-            [str(q), text, today.isoformat()],
-        )
-        ident = int(cur.lastrowid or 0)
-        db.audit("add", "quarter_notes", str(ident), None, {"quarter": str(q), "text": text})
-    return ident
+    return int(records.add(db, "quarter_notes", {"quarter": str(q), "text": text}, today))
 
 
 def of(db: Store, quarters: list[str]) -> dict[str, list[dict[str, str]]]:

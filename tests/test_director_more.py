@@ -46,3 +46,34 @@ def test_quarter_notes_are_a_kind_known_everywhere(story: Cli, tmp_path):
     assert story.rows("SELECT id FROM quarter_notes") == [(1,)]
     report = json.loads(story("report", "quarter", "2004Q3", "--format", "json").stdout)
     assert [n["text"] for n in report["director"]["notes"]] == ["刘香福术后返贫，回访发现"]
+
+
+def _title(cli: Cli, quarter: str) -> str:
+    page = cli("--lang", "zh", "report", "quarter", quarter, "--format", "html").stdout
+    return page.split("<title>", 1)[1].split("</title>", 1)[0]
+
+
+def test_the_units_name_comes_from_policy_dated_with_the_cadres_unit_as_fallback(story: Cli):
+    story("cadre", "edit", "C01", "--unit", "市交通局")
+    story("cadre", "edit", "C02", "--unit", "市交通局")
+    for q in ("2004Q2", "2004Q3"):
+        assert _title(story, q) == f"市交通局{q[:4]}年第{'二三'[int(q[-1]) - 2]}季度“一帮一”帮扶工作汇总表"
+    # its Chinese key name, from 2004-07-01 on: Q3 ends after it, Q2 before it keeps the fallback
+    out = story("policy", "set", "单位名称", "某某局", "--from", "2004-07-01").stdout
+    assert "unit_name = 某某局 from 2004-07-01" in out
+    assert story.rows("SELECT key, value, text, effective_from FROM policy WHERE key = 'unit_name'") == [
+        ("unit_name", 0, "某某局", "2004-07-01")
+    ]
+    assert _title(story, "2004Q3") == "某某局2004年第三季度“一帮一”帮扶工作汇总表"
+    assert _title(story, "2004Q2") == "市交通局2004年第二季度“一帮一”帮扶工作汇总表"
+    shown = json.loads(story("policy", "show", "--as-of", "2004-08-01", "--format", "json").stdout)
+    assert next(r for r in shown if r["key"] == "unit_name")["value"] == "某某局"
+    # a rename later is dated too: 2004Q3 keeps the name it was reported under
+    story("policy", "set", "unit_name", "某某管理局", "--from", "2004-10-01")
+    assert _title(story, "2004Q3") == "某某局2004年第三季度“一帮一”帮扶工作汇总表"
+    # cleared: the cadres' unit again; too long: refused, nothing written
+    story("policy", "set", "unit_name", "none", "--from", "2004-07-01")
+    assert _title(story, "2004Q3") == "市交通局2004年第三季度“一帮一”帮扶工作汇总表"
+    before = story.rows("SELECT * FROM policy ORDER BY id")
+    story("policy", "set", "unit_name", "局" * 101, code=2)
+    assert story.rows("SELECT * FROM policy ORDER BY id") == before

@@ -174,13 +174,15 @@ class AidtrackError(Exception):
 @dataclass(frozen=True)
 class PolicyKey:
     name: str
-    kind: str  # "money" (stored as fen), "int", "pct"
+    kind: str  # "money" (stored as fen), "int", "pct", "date", "steps", "text" (in `policy.text`)
     default: int
     help: str
     #: The bounds `policy set` accepts (fen for money): a value outside would break later checks
     #: (a date 100,000,000 days back, a window wider than any register).
     minimum: int = 0
     maximum: int = 100
+    #: Its Chinese name, which `policy set` takes too (单位名称).
+    zh: str = ""
 
 
 POLICY_KEYS: dict[str, PolicyKey] = {
@@ -727,6 +729,25 @@ POLICY_KEYS.update(
                 )
                 for d in DECISIONS
             ),
+        )
+    }
+)
+
+
+#: Text settings (stored in `policy.text`, `value` 0 beside it; dated like every other).
+POLICY_KEYS.update(
+    {
+        "unit_name": PolicyKey(
+            "unit_name",
+            "text",
+            0,
+            N_(
+                "the unit's name (帮扶单位) in the title of the quarter report and the printed pages; none:"
+                " the cadres' unit"
+            ),
+            0,
+            0,
+            zh="单位名称",
         )
     }
 )

@@ -11,6 +11,7 @@ the unit's name (one query on the cadres).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from html import escape
 from typing import Any, overload
@@ -326,11 +327,15 @@ def household_page(db: Store, data: dict[str, Any]) -> str:
     return household_html(data, lines, unit_name(db, codes))
 
 
-def unit_name(db: Store, cadres: list[str] | None = None) -> str | None:
-    """The unit named on the cadres' records (of these cadres, or of all): one query on cadres.
+def unit_name(db: Store, cadres: list[str] | None = None, on: dt.date | str | None = None) -> str | None:
+    """The unit's name: policy `unit_name` in force on ON (None: the latest), else the unit named on
+    the cadres' records (of these cadres, or of all): one query on cadres.
 
     A city file merged from many units names the first three and counts the rest.
     """
+    named = Policy(db).text("unit_name", on)
+    if named:
+        return named
     wanted = None if cadres is None else set(cadres)
     names = sorted(
         {
@@ -849,7 +854,7 @@ def _livelihoods(rows: list[dict[str, Any]]) -> str:
 def quarter_page(db: Store, data: dict[str, Any]) -> str:
     """The quarter report (reports.quarter.build's data) as one printable landscape page."""
     codes = None if "by_unit" in data else sorted({r["cadre"] for r in data["pairings"]})
-    return quarter_html(data, unit_name(db, codes))
+    return quarter_html(data, unit_name(db, codes, data["end"]))
 
 
 def quarter_title(label: str, unit: str | None) -> str:

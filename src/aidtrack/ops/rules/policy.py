@@ -20,13 +20,19 @@ class Policy:
 
     def __init__(self, db: Store):
         self.history: dict[str, list[tuple[str, int]]] = {
-            k: [(EPOCH.isoformat(), spec.default)] for k, spec in POLICY_KEYS.items()
+            k: [(EPOCH.isoformat(), spec.default)] for k, spec in POLICY_KEYS.items() if spec.kind != "text"
         }
-        for key, value, since in db.execute(
-            "SELECT key, value, effective_from FROM policy ORDER BY key, effective_from"
+        #: The text settings (the unit's name): no default, None where cleared.
+        self.texts: dict[str, list[tuple[str, str | None]]] = {
+            k: [] for k, spec in POLICY_KEYS.items() if spec.kind == "text"
+        }
+        for key, value, since, text in db.execute(
+            "SELECT key, value, effective_from, text FROM policy ORDER BY key, effective_from"
         ):
             if key in self.history:
                 self.history[key].append((since, value))
+            elif key in self.texts:
+                self.texts[key].append((since, text or None))
 
     def value(self, key: str, on: dt.date | str) -> int:
         day = str(on)
@@ -34,6 +40,15 @@ class Policy:
         for since, value in self.history[key][1:]:
             if since <= day:
                 current = value
+        return current
+
+    def text(self, key: str, on: dt.date | str | None = None) -> str | None:
+        """A text setting in force on a day (None: the latest), None when never set or cleared."""
+        day = "9999-12-31" if on is None else str(on)
+        current = None
+        for since, text in self.texts[key]:
+            if since <= day:
+                current = text
         return current
 
     def at(self, on: dt.date | str) -> dict[str, int]:
@@ -71,6 +86,9 @@ def describe(db: Store, on: dt.date) -> list[dict]:
     pol = Policy(db)
     rows = []
     for key, spec in POLICY_KEYS.items():
+        if spec.kind == "text":
+            rows.append(_describe_text(pol, key, spec, on))
+            continue
         value = pol.value(key, on)
         since = max((s for s, _ in pol.history[key] if s <= on.isoformat()), default=EPOCH.isoformat())
         rows.append(
@@ -84,3 +102,16 @@ def describe(db: Store, on: dt.date) -> list[dict]:
             }
         )
     return rows
+
+
+def _describe_text(pol: Policy, key: str, spec: PolicyKey, on: dt.date) -> dict:
+    """A text setting as `policy show` gives it: no default, its history of texts."""
+    since = max((s for s, _ in pol.texts[key] if s <= on.isoformat()), default=None)
+    return {
+        "key": key,
+        "value": pol.text(key, on),
+        "effective_from": since,
+        "default": None,
+        "meaning": spec.help,
+        "history": [{"from": s, "value": t} for s, t in pol.texts[key]],
+    }

@@ -18,10 +18,17 @@ def set_value(
     db: Store, key: str, value: str, since: dt.date | str | None = None, today: dt.date | None = None
 ) -> dict:
     today = today or dt.date.today()
+    key = next((k for k, spec in POLICY_KEYS.items() if key in (k, spec.zh)), key)  # 单位名称 too
     if key not in POLICY_KEYS:  # thirty-odd keys: name where they are listed, not all of them
         raise AidtrackError("key", key, _("is not a policy setting (`aidtrack policy show` lists them)"))
     spec = POLICY_KEYS[key]
-    if spec.kind == "pct":
+    text = None
+    if spec.kind == "text":
+        text = parse.text(value, key, max_len=100)
+        if text is not None and text.lower() in ("none", "无"):
+            text = None  # cleared: the cadres' unit again
+        stored = 0
+    elif spec.kind == "pct":
         stored = _percent(value, key)
     elif spec.kind == "date":
         text = parse.normalise(str(value)).lower()
@@ -45,16 +52,18 @@ def set_value(
             ),
         )
     when = parse.date(since or today, "from", today=today).isoformat()
-    before = Policy(db).value(key, when)
+    pol = Policy(db)
+    before = pol.text(key, when) if spec.kind == "text" else pol.value(key, when)
+    after = text if spec.kind == "text" else stored
     with db.write():
         refuse_closed(db, key, when)
         db.execute(
-            "INSERT INTO policy (key, value, effective_from) VALUES (?, ?, ?)"
-            " ON CONFLICT (key, effective_from) DO UPDATE SET value = excluded.value",
-            [key, stored, when],
+            "INSERT INTO policy (key, value, effective_from, text) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key, effective_from) DO UPDATE SET value = excluded.value, text = excluded.text",
+            [key, stored, when, text],
         )
-        db.audit("set", "policy", key, {"value": before, "from": when}, {"value": stored, "from": when})
-    return {"key": key, "value": stored, "effective_from": when}
+        db.audit("set", "policy", key, {"value": before, "from": when}, {"value": after, "from": when})
+    return {"key": key, "value": after, "effective_from": when}
 
 
 def _percent(value: str, key: str) -> int:

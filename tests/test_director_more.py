@@ -77,3 +77,77 @@ def test_the_units_name_comes_from_policy_dated_with_the_cadres_unit_as_fallback
     before = story.rows("SELECT * FROM policy ORDER BY id")
     story("policy", "set", "unit_name", "局" * 101, code=2)
     assert story.rows("SELECT * FROM policy ORDER BY id") == before
+
+
+def _csv(cli: Cli, *args: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(cli(*args).stdout)))
+
+
+def test_the_quarter_wide_items_are_in_the_csv_as_in_the_json(demo: Cli):
+    """`--part summary|movements|meetings|notes`: each figure of the JSON's totals and director's half
+    is a row a script reads back to the same value; the lists name their households."""
+    demo("report", "note", "2004Q3", "刘香福术后返贫，回访发现")
+    report = json.loads(demo("report", "quarter", "2004Q3", "--format", "json").stdout)
+    t, d = report["totals"], report["director"]
+    q3 = ("report", "quarter", "2004Q3", "--format", "csv", "--part")
+    summary = _csv(demo, *q3, "summary")
+    assert list(summary[0]) == ["section", "item", "value", "households"]
+    got = {(r["section"], r["item"]): (r["value"], r["households"]) for r in summary}
+    assert len(got) == len(summary)  # one row per figure
+
+    def number(section: str, item: str) -> float:
+        return float(got[section, item][0])
+
+    # the seed's quarter, by hand: 10 pairings, 4 households prospered (H08, H04, H07, H06 in date
+    # order), 2 + 2 + 4 + 2 livelihoods out of poverty, one committee meeting with one decision
+    assert number("totals", "pairings") == 10
+    assert got["moved", "prosperous"] == ("4", "H08 H04 H07 H06")
+    assert [number("livelihoods", lv) for lv in ("commerce", "husbandry", "transport", "employment")] == [
+        2,
+        2,
+        4,
+        2,
+    ]
+    assert number("committee", "held") == 1 and number("notes", "count") == 1
+    # every figure as the JSON has it
+    for key, value in t.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                assert number("committee" if key == "meetings" else key, k) == v, (key, k)
+        elif isinstance(value, bool):
+            assert got["totals", key][0] == ("yes" if value else "no")
+        elif value is not None:
+            assert number("totals", key) == value, key
+    for move, entries in d["moved"].items():
+        assert got["moved", move] == (str(len(entries)), " ".join(e["household"] for e in entries))
+    for line in ("poverty_line", "monitoring_line", "households_with_income"):
+        assert number("lines", line) == d["lines"][line]
+    for line in ("under_poverty_line", "under_monitoring_line"):
+        assert got["lines", line] == (str(len(d["lines"][line])), " ".join(d["lines"][line]))
+    for category, n in d["monitoring"]["by_category"].items():
+        codes = [h for h, c in d["monitoring"]["households"].items() if c == category]
+        assert got["monitoring", category] == (str(n), " ".join(codes))
+    for section in ("aid_by_source", "livelihoods", "in_work"):
+        assert {k: number(section, k) for k in d[section]} == d[section]
+    # aid by whose money adds up to the quarter's aid, to the fen
+    assert round(sum(number("aid_by_source", k) for k in d["aid_by_source"]), 2) == t["aid_value"]
+
+    movements = _csv(demo, *q3, "movements")
+    assert [(r["movement"], r["household"], r["date"]) for r in movements] == [
+        (m, e["household"], e["date"]) for m, es in d["moved"].items() for e in es
+    ]
+    meetings = _csv(demo, *q3, "meetings")
+    assert [(r["date"], r["household"], r["decision"], r["due"]) for r in meetings] == [
+        (m["date"], i["household"], i["decision"], i["due"]) for m in d["meetings"] for i in m["items"]
+    ]
+    assert meetings and meetings[0]["kind"] == "committee"
+    assert _csv(demo, *q3, "notes") == [
+        {"quarter": "2004Q3", "text": "刘香福术后返贫，回访发现", "written": d["notes"][0]["written"]}
+    ]
+    # the default part is the pairings, as before; a part is for CSV only
+    assert len(_csv(demo, "report", "quarter", "2004Q3", "--format", "csv")) == 10
+    demo("report", "quarter", "2004Q3", "--format", "json", "--part", "summary", code=2)
+    demo("report", "quarter", "2004Q3", "--format", "csv", "--part", "everything", code=2)

@@ -11,7 +11,20 @@ import typer
 
 from ..i18n import _
 from .common import REPORT_FORMATS as FORMATS
-from .common import By, Columns, Out, UnitOpt, by_unit, command, format_option, open_db, output, picked, today
+from .common import (
+    By,
+    Columns,
+    Out,
+    UnitOpt,
+    by_unit,
+    choices,
+    command,
+    format_option,
+    open_db,
+    output,
+    picked,
+    today,
+)
 
 NAME = "report"
 app = typer.Typer(no_args_is_help=True)
@@ -125,12 +138,24 @@ def quarter(
     unit: UnitOpt = None,
     out: Out = None,
     columns: Columns = None,
+    part: Annotated[
+        str,
+        typer.Option(
+            "--part",
+            help=_(
+                "With --format csv: pairings (one row per pairing, the default), summary (one row per"
+                " figure: section, item, value, households), movements (one row per household that"
+                " moved), meetings (one row per committee decision) or notes (the typical cases)."
+            ),
+            autocompletion=choices("pairings", "summary", "movements", "meetings", "notes"),
+        ),
+    ] = "pairings",
 ) -> None:
     """The quarter's rollup for the director: each pairing's visits, problems, aid, income, status.
 
-    Example: aidtrack report quarter 2004Q3 --format markdown
+    Example: aidtrack report quarter 2004Q3 --format csv --part summary
     """
-    from ..model import Quarter
+    from ..model import AidtrackError, Quarter
     from ..parse import choice
     from ..parse import quarter as parse_quarter
     from ..reports import quarter as report
@@ -138,8 +163,6 @@ def quarter(
     fmt = choice(fmt, PAGE_FORMATS, "format")
     grouped = by_unit(by, unit)
     if period and period.strip().isdigit():
-        from ..model import AidtrackError
-
         raise AidtrackError(
             "quarter",
             period,
@@ -148,11 +171,25 @@ def quarter(
             ),
         )
     q = parse_quarter(period) if period else Quarter.of(today())
+    from ..reports import director
+
+    part = choice(part, director.PARTS, "part")
+    if part != "pairings" and (fmt != "csv" or grouped):
+        raise AidtrackError(
+            "--part", part, _("is a part of one register's CSV: give it with --format csv, without --by unit")
+        )
     db, masking = _redacting(redact)
     with masking:
         data = report.build(db, q, today(), redact, unit=unit, by_unit=grouped)
         if not grouped and unit is None:
             attend(db, data, q.end, redact)
+        if part != "pairings":
+            from ..render import to_csv
+
+            rows, names = director.csv_part(data, part)
+            with output(out):
+                sys.stdout.write(to_csv(rows, picked(names) or names))
+            return
 
         def page() -> str:
             from ..reports import html

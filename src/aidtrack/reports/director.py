@@ -146,3 +146,85 @@ def meetings(db: Store, first: str, last: str, unit: int | None | bool = False) 
         if problem is not None:
             m["items"].append({"household": code, "problem": problem, "decision": decision, "due": due})
     return list(out.values())
+
+
+# --- the quarter-wide items as CSV (`report quarter --format csv --part …`) ---------------------
+
+#: The parts of the quarter report's CSV: `pairings` (the default: one row per pairing), `summary`
+#: (one row per figure: section, item, value, households), `movements` (one row per household that
+#: moved), `meetings` (one row per decision of the committee), `notes` (the typical cases).
+PARTS = ("pairings", "summary", "movements", "meetings", "notes")
+SUMMARY_COLUMNS = ("section", "item", "value", "households")
+MOVEMENT_COLUMNS = ("movement", "household", "household_name", "date", "category")
+MEETING_COLUMNS = ("date", "kind", "household", "problem", "decision", "due")
+NOTE_COLUMNS = ("quarter", "text", "written")
+
+
+def _codes(items: list[Any]) -> str:
+    """Household codes of a list of codes or of entries, space-separated."""
+    return " ".join(i["household"] if isinstance(i, dict) else str(i) for i in items)
+
+
+def summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every figure of the quarter's totals and of the director's half, one row each, with the JSON's
+    values (yuan as the JSON gives them): `section` and `item` are the JSON's keys, a list becomes
+    its count with its households' codes beside it."""
+    rows: list[dict[str, Any]] = []
+
+    def put(section: str, item: str, value: Any, households: str | None = None) -> None:
+        rows.append({"section": section, "item": item, "value": value, "households": households})
+
+    d = data["director"]
+    for key, value in data["totals"].items():
+        if isinstance(value, dict):
+            section = "committee" if key == "meetings" else key
+            for k, v in value.items():
+                put(section, k, v)
+        else:
+            put("totals", key, value)
+    for move, entries in d["moved"].items():
+        put("moved", move, len(entries), _codes(entries))
+    mon = d["monitoring"]
+    for category, n in mon["by_category"].items():
+        put("monitoring", category, n, " ".join(h for h, c in mon["households"].items() if c == category))
+    put("monitoring", "total", mon["total"], " ".join(mon["households"]))
+    for key, value in d["lines"].items():
+        if isinstance(value, list):
+            put("lines", key, len(value), _codes(value))
+        else:
+            put("lines", key, value)
+    for section in ("aid_by_source", "livelihoods", "in_work"):
+        for k, v in d[section].items():
+            put(section, k, v)
+    put("notes", "count", len(d["notes"]))
+    return rows
+
+
+def movement_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per household that moved in the quarter, in the report's order of movements."""
+    return [{"movement": move, **e} for move, entries in data["director"]["moved"].items() for e in entries]
+
+
+def meeting_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per decision of the quarter's committee meetings; a meeting that decided nothing is a
+    row of its own (its date and kind, the rest empty): the meeting was held."""
+    out: list[dict[str, Any]] = []
+    for m in data["director"]["meetings"]:
+        head = {"date": m["date"], "kind": m["kind"]}
+        out += [head | item for item in m["items"]] or [head]
+    return out
+
+
+def note_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"quarter": data["quarter"], **n} for n in data["director"]["notes"]]
+
+
+def csv_part(data: dict[str, Any], part: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """The rows and columns of one part of the quarter report's CSV (not `pairings`)."""
+    if part == "summary":
+        return summary_rows(data), SUMMARY_COLUMNS
+    if part == "movements":
+        return movement_rows(data), MOVEMENT_COLUMNS
+    if part == "meetings":
+        return meeting_rows(data), MEETING_COLUMNS
+    return note_rows(data), NOTE_COLUMNS

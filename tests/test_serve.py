@@ -31,6 +31,10 @@ def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("serve")
     db = open_store(folder / "demo.db", operator="test")
     importer.import_bundle(db, Path(aidtrack.__file__).parent / "demo_data")
+    from aidtrack.model import Quarter
+    from aidtrack.ops.write import notes
+
+    notes.add(db, Quarter(2004, 3), "刘香福术后返贫，局长回访发现后送医", AS_OF)  # a typical case naming him
     secrets = [
         v
         for (v,) in db.execute(
@@ -41,12 +45,15 @@ def served(tmp_path_factory):
         if v and not (v.startswith("#") and v[1:].isdigit())  # #1: an unnamed member, no name
     ]
     path = folder / "register.db"
-    meta = snapshot.build(db, path, AS_OF, attention=attention.run(db, dt.date(2004, 9, 30)))
+    meta = snapshot.build(
+        db, path, AS_OF, attention=attention.run(db, dt.date(2004, 9, 30)), charts=folder / "charts"
+    )
     db.conn.close()
     ds = datasette_app.Datasette(
         immutables=[str(path)],
         metadata=meta,
         settings={"allow_download": False, "default_allow_sql": False, "allow_csv_stream": False},
+        static_mounts=[("charts", str(folder / "charts"))],  # what `serve` passes as --static
     )
     return ds, path, secrets
 
@@ -76,13 +83,14 @@ def test_the_snapshot_holds_no_name_id_or_phone(served):
     assert not {"id_number", "phone", "address"} & columns  # absent, not blanked
     found = [s for s in secrets if s in text or s in raw]
     assert found == []
-    # Masked, not dropped: 刘香福 is 刘** in the households table.
+    # Masked, not dropped: 刘香福 is 刘** in the households table, and in the quarter's typical case.
     assert "刘**" in text
+    assert "刘**术后返贫，局长回访发现后送医" in text
 
 
 def test_every_served_page_is_redacted(served):
     ds, _path, secrets = served
-    pages = ["/", "/register", "/-/metadata.json"]
+    pages = ["/", "/register", "/-/metadata.json", "/charts/index.html"]
     tables = json.loads(get(ds, "/register.json").text)["tables"]
     for t in tables:
         pages += [f"/register/{t['name']}", f"/register/{t['name']}.json?_shape=array&_size=max"]
@@ -178,3 +186,77 @@ def test_full_is_behind_the_sign_in(served, tmp_path):
     assert get(ds, "/register/households").status_code == 403
     cookies = {"ds_actor": ds.sign({"a": {"id": "root"}}, "actor")}
     assert asyncio.run(ds.client.get("/register/households", cookies=cookies)).status_code == 200
+
+
+def test_charts_of_visits_and_income_are_served_offline(served):
+    """/charts/index.html: the SVG the A4 register draws, per household, and visits per quarter; no
+    script and nothing from the network; linked from the home page and the tables it draws."""
+    import re
+
+    ds, _path, _secrets = served
+    page = get(ds, "/charts/index.html")
+    assert page.status_code == 200
+    html = page.text
+    assert "<script" not in html and "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "各季度走访次数" in html and "各户月收入与贫困线" in html
+    # visits per quarter: each bar made / owed as the quarter report counts them (STORY.md: 30 visits
+    # in 2004Q3; ten pairings owing two each)
+    bars = dict(re.findall(r'data-quarter="(\d{4}Q\d)"[^>]*><title>\d{4}Q\d: (\d+ / \d+)</title>', html))
+    totals = json.loads(get(ds, "/register/quarter_totals.json?_shape=array").text)
+    assert list(bars) == [r["quarter"] for r in totals]
+    assert [int(b.split(" / ")[0]) for b in bars.values()] == [r["visits"] for r in totals]
+    assert bars["2004Q3"] == "30 / 20"
+    # one income chart per household with income, its name masked; H01's Oct. 2003 (150 yuan for
+    # three people under a 200-a-head line) a red bar
+    assert re.findall(r"<h3>(H\d\d) (\S+)</h3>", html)[:2] == [("H01", "刘**"), ("H02", "满**")]
+    assert html.count("<svg") == 1 + 10
+    h01 = html.split("<h3>H01", 1)[1].split("</figure>", 1)[0]
+    assert 'class="bar below" data-month="2003-10"' in h01 and 'class="bar" data-month="2004-09"' in h01
+    for url in ("/", "/register/quarter_totals", "/register/income", "/register/visits"):
+        assert 'href="/charts/index.html"' in get(ds, url).text, url
+
+
+def test_datasette_get_serves_the_charts(served, tmp_path):
+    """`datasette serve … --get`: the command line `aidtrack serve` runs, asked for the page of charts."""
+    from aidtrack.cli.serve import arguments
+    from aidtrack.reports import snapshot
+
+    _ds, path, _secrets = served
+    meta = tmp_path / "m.json"
+    meta.write_text(json.dumps(snapshot.metadata(path, False, True), ensure_ascii=False), encoding="utf-8")
+    args = arguments(path, meta, "127.0.0.1", 8001, False)
+    assert args[args.index("--static") + 1] == f"charts:{path.parent / 'charts'}"
+    for url, text in (("/charts/index.html", "各季度走访次数"), ("/", "/charts/index.html")):
+        out = subprocess.run([*args, "--get", url], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert text in out.stdout, url
+
+
+@pytest.mark.skipif(_browser() is None, reason="no headless Chromium installed")
+def test_charts_in_a_browser(served, tmp_path):
+    """The page of charts in headless Chromium with a CJK font: the SVG is drawn and the Chinese is there."""
+    ds, _path, _secrets = served
+    page = tmp_path / "charts.html"
+    page.write_text(get(ds, "/charts/index.html").text, encoding="utf-8")
+    out = subprocess.run(
+        [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "各季度走访次数" in out.stdout and "<svg" in out.stdout
+    shot = tmp_path / "charts.png"
+    subprocess.run(
+        [
+            _browser(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={shot}",
+            "--window-size=1000,1400",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert shot.is_file() and shot.stat().st_size > 30_000

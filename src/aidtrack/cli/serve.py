@@ -19,8 +19,8 @@ app = typer.Typer()
 
 
 def prepare(folder: Path, full: bool = False) -> tuple[Path, Path, Path]:
-    """Write the snapshot and its metadata into FOLDER; returns the snapshot's, the metadata's and
-    the live register's paths."""
+    """Write the snapshot, its metadata and the page of charts (FOLDER/charts) into FOLDER; returns
+    the snapshot's, the metadata's and the live register's paths."""
     from ..checks import attention
     from ..model import Quarter
     from ..reports import snapshot
@@ -29,14 +29,15 @@ def prepare(folder: Path, full: bool = False) -> tuple[Path, Path, Path]:
     day = today()
     as_of = min(day, Quarter.of(day).end)
     path = folder / "register.db"
-    meta = snapshot.build(db, path, day, full, attention.run(db, as_of))
+    meta = snapshot.build(db, path, day, full, attention.run(db, as_of), charts=folder / "charts")
     meta_path = folder / "metadata.json"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     return path, meta_path, Path(db.path)
 
 
 def arguments(db: Path, meta: Path, host: str, port: int, full: bool, live: Path | None = None) -> list[str]:
-    """Datasette's command line: the snapshot immutable, downloads and arbitrary SQL off; --full
+    """Datasette's command line: the snapshot immutable, downloads and arbitrary SQL off, the page of
+    charts beside it served at /charts/ (--static: files, no script, nothing from the network); --full
     also the live register (Datasette opens a file it may not treat as immutable with mode=ro:
     read-only), everything behind Datasette's sign-in (--root prints a one-time sign-in address)."""
     args = [
@@ -61,6 +62,8 @@ def arguments(db: Path, meta: Path, host: str, port: int, full: bool, live: Path
         "--setting",
         "allow_csv_stream",
         "off",
+        "--static",
+        f"charts:{db.parent / 'charts'}",
     ]
     if full:
         args.append("--root")

@@ -210,6 +210,11 @@ def _cases(db: Store, hid: int, redact: bool = False) -> list[dict[str, Any]]:
 # --- computation: income per person month by month ------------------------------------------------
 
 
+def income_by_month(db: Store, hid: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The household's income by month and its size each month (as its register shows them)."""
+    return _income(db, hid)
+
+
 def _income(db: Store, hid: int) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Each recorded month's income with the size that month and per person; and the size of every
     month from the first recorded to the last (gaps too)."""

@@ -1208,3 +1208,97 @@ def publicity_page(db: Store, data: dict[str, Any]) -> str:
         body.append(f"<p>{_e(note)}</p>")
     body.append(_signatures(_("Posted by"), _("Date")))
     return _page(PUBLICITY_TITLE, body)
+
+
+# --- charts to look at (`aidtrack serve`: /charts/index.html) -------------------------------------
+
+
+def visits_chart(quarters: list[tuple[str, int, int]]) -> str:
+    """Bars of the visits made each quarter with the visits owed (policy visits_per_quarter, scaled
+    for pairings active part of the quarter) as a dashed step line; a quarter short of it in red.
+    `quarters`: (label, visits made, visits required) in order. Drawn as the register's income chart
+    is (`_chart`: the same classes, axis steps and key)."""
+    width, height, left, right, top, bottom = 680, 240, 44, 12, 28, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    highest = max([*(v for _q, v, _r in quarters), *(r for _q, _v, r in quarters), 1])
+    step = max(1.0, _nice_step(highest * 1.05))
+    ceiling = math.ceil(highest * 1.05 / step) * step
+    band = plot_w / max(len(quarters), 1)
+
+    def y(n: float) -> float:
+        return top + plot_h - n / ceiling * plot_h
+
+    named = _("Visits per quarter")
+    made_key, owed_key, short_key = _("Visits made"), _("Visits owed"), _("fewer than owed")
+    out = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(named)}">']
+    tick = 0.0
+    while tick <= ceiling + 1e-9:
+        ty = y(tick)
+        out.append(
+            f'<line class="grid" x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}"/>'
+            f'<text x="{left - 5}" y="{ty + 3.5:.1f}" font-size="10" text-anchor="end">{tick:g}</text>'
+        )
+        tick += step
+    every = max(1, math.ceil(len(quarters) / 16))
+    path = []
+    for k, (label, made, owed) in enumerate(quarters):
+        x = left + k * band
+        bar_y = y(made)
+        cls = "bar below" if made < owed else "bar"
+        out.append(
+            f'<rect class="{cls}" data-quarter="{_e(label)}" x="{x + band * 0.18:.1f}" y="{bar_y:.1f}"'
+            f' width="{band * 0.64:.1f}" height="{top + plot_h - bar_y:.1f}">'
+            f"<title>{_e(label)}: {made} / {owed}</title></rect>"
+        )
+        if len(quarters) <= 24:
+            out.append(
+                f'<text x="{x + band / 2:.1f}" y="{bar_y - 3:.1f}" font-size="8.5" text-anchor="middle">{made}</text>'
+            )
+        if k % every == 0:
+            out.append(
+                f'<text x="{x + band / 2:.1f}" y="{top + plot_h + 14}" font-size="9.5"'
+                f' text-anchor="middle">{_e(label)}</text>'
+            )
+        ly = y(owed)
+        path.append(f"{'M' if k == 0 else 'L'}{x:.1f},{ly:.1f} L{x + band:.1f},{ly:.1f}")
+    if path:
+        out.append(f'<path class="line" d="{" ".join(path)}"/>')
+    base = top + plot_h
+    out.append(
+        f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}"/>'
+        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{base}"/>'
+        f'<rect class="key" x="{left + 10}" y="6" width="12" height="10"/>'
+        f'<text x="{left + 27}" y="15" font-size="10">{_e(made_key)}</text>'
+        f'<line class="line" x1="{left + 120}" y1="11" x2="{left + 150}" y2="11"/>'
+        f'<text x="{left + 156}" y="15" font-size="10">{_e(owed_key)}</text>'
+        f'<rect class="key below" x="{left + 320}" y="6" width="12" height="10"/>'
+        f'<text x="{left + 337}" y="15" font-size="10">{_e(short_key)}</text>'
+        "</svg>"
+    )
+    return '<figure class="chart">' + "".join(out) + "</figure>"
+
+
+def charts_html(
+    title: str,
+    quarters: list[tuple[str, int, int]],
+    households: list[tuple[str, list[dict[str, Any]], dict[str, int], dict[str, int]]],
+    left_out: int = 0,
+) -> str:
+    """The page of charts a director looks at (`aidtrack serve`): visits per quarter, then each
+    household's monthly income against its poverty line (the register's chart). `households`: (its
+    heading, its income, the poverty line by month, its size by month) each; `left_out`: households
+    not drawn (a large register: the first ones by code are)."""
+    visits_head, income_head, nothing = (
+        _("Visits per quarter"),
+        _("Income against the poverty line, by household"),
+        _("Nothing recorded."),
+    )
+    body = [f"<h1>{_e(title)}</h1>", f"<h2>{_e(visits_head)}</h2>"]
+    body.append(visits_chart(quarters) if quarters else f'<p class="none">{_e(nothing)}</p>')
+    body.append(f"<h2>{_e(income_head)}</h2>")
+    for heading, income, lines, sizes in households:
+        body += [f"<h3>{_e(heading)}</h3>", _chart(income, lines, sizes)]
+    if left_out:
+        more = _("{n} more household(s): aidtrack report household CODE --format html").format(n=left_out)
+        body.append(f'<p class="none">{_e(more)}</p>')
+    return _page(_e(title), body)

@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ..i18n import choose, language
 from ..kinds import KINDS, kind
 from ..model import ZH_NAMES, Quarter
 from ..ops.rules.redact import HIDDEN_FIELDS, NAME_FIELDS, Redactor, mask_name, redactor
@@ -41,7 +42,11 @@ TITLES = {
     "quarter_totals": "季度汇总",
     "attention": "需局长关注的事项",
     "assessment": "干部考核",
+    "quarter_notes": "典型事例",
 }
+#: The link to the page of charts, and the tables it draws.
+CHARTS_LINK = ' <a href="/charts/index.html">看图表：各季度走访、各户收入与贫困线</a>'
+CHARTED = ("quarter_totals", "income", "visits", "households")
 #: Facets a director filters by, where a table has the column.
 FACETS = (
     "status",
@@ -129,13 +134,20 @@ def _quarters(db: Store, today: dt.date) -> list[Quarter]:
 
 
 def build(
-    db: Store, path: Path, today: dt.date, full: bool = False, attention: dict[str, Any] | None = None
+    db: Store,
+    path: Path,
+    today: dt.date,
+    full: bool = False,
+    attention: dict[str, Any] | None = None,
+    charts: Path | None = None,
 ) -> dict[str, Any]:
     """Write the snapshot to `path` (a new file) and return Datasette's metadata for it.
 
     Without `full`: redacted as `--redact` (the file holds no name, ID number, phone or address of
     the register). With `full`: the same tables unredacted (the office's own view, behind sign-in).
     `attention`: checks.attention.run's findings, for the attention table (the CLI runs the check).
+    `charts`: a folder to write the page of charts into (`index.html`, served as /charts/ by
+    Datasette's --static; the metadata links to it), redacted as the snapshot is.
     """
     from . import cadres as cadre_report
     from . import quarter as quarter_report
@@ -146,9 +158,11 @@ def build(
         for name in KINDS:
             cols, rows = _kind_rows(db, name, people, full)
             _write(conn, name, cols, rows)
-        totals = []
+        totals, visits = [], []
         for q in _quarters(db, today):
-            t = quarter_report.build(db, q, today)["totals"]
+            data = quarter_report.build(db, q, today)
+            t = data["totals"]
+            visits.append((str(q), t["visits"], sum(p["required"] for p in data["pairings"])))
             by = t["households_by_status"]
             totals.append(
                 [
@@ -222,7 +236,48 @@ def build(
         conn.commit()
     finally:
         conn.close()
-    return metadata(path, full)
+    if charts is not None:
+        write_charts(db, charts, visits)
+    return metadata(path, full, charts is not None)
+
+
+#: The households drawn on the page of charts, the first by code (each chart is a few kilobytes).
+CHART_HOUSEHOLDS = 100
+
+
+def write_charts(db: Store, folder: Path, visits: list[tuple[str, int, int]]) -> Path:
+    """The page of charts (reports.html.charts_html): visits per quarter, and each household's
+    income against its poverty line as the register draws it. Names are masked even for --full:
+    Datasette serves static files without its sign-in, and a chart needs only the code."""
+    from ..ops.rules.policy import Policy
+    from .household import income_by_month
+    from .html import charts_html
+
+    policy = Policy(db)
+    drawn: list[tuple[str, list[dict[str, Any]], dict[str, int], dict[str, int]]] = []
+    left_out = 0
+    for hid, code, name in db.execute("SELECT id, code, name FROM households ORDER BY code"):
+        income, sizes = income_by_month(db, hid)
+        if not income:
+            continue
+        if len(drawn) == CHART_HOUSEHOLDS:
+            left_out += 1
+            continue
+        lines = {m: policy.value("poverty_line", f"{m}-01") for m in sizes}
+        drawn.append((f"{code} {mask_name(name)}", income, lines, sizes))
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / "index.html"
+    before = language()
+    choose("zh")  # Chinese, as the snapshot's titles are, whatever the interface language
+    try:
+        text = charts_html(CHARTS_TITLE, visits, drawn, left_out)
+    finally:
+        choose(before)
+    page.write_text(text, encoding="utf-8")
+    return page
+
+
+CHARTS_TITLE = "图表：走访与收入"
 
 
 def _attention(att: dict[str, Any] | None, people: Redactor, full: bool) -> list[list[Any]]:
@@ -258,8 +313,10 @@ COLUMN_ZH = {
 }
 
 
-def metadata(path: Path, full: bool) -> dict[str, Any]:
-    """Datasette's metadata: Chinese titles, column descriptions, facets and canned queries."""
+def metadata(path: Path, full: bool, charts: bool = False) -> dict[str, Any]:
+    """Datasette's metadata: Chinese titles, column descriptions, facets and canned queries; with
+    `charts`, a link to the page of charts (/charts/index.html) on the home page and beside the
+    tables it draws."""
     conn = sqlite3.connect(path)
     try:
         tables = {
@@ -271,14 +328,16 @@ def metadata(path: Path, full: bool) -> dict[str, Any]:
     db_name = path.stem
     meta: dict[str, Any] = {
         "title": "“一帮一”帮扶登记册" + ("" if full else "（脱敏快照）"),
-        "description": "帮扶对象、走访、帮扶、收入与考核。"
-        + ("" if full else "姓名只保留首字；身份证号、电话、住址不在此快照中。"),
+        "description_html": "帮扶对象、走访、帮扶、收入与考核。"
+        + ("" if full else "姓名只保留首字；身份证号、电话、住址不在此快照中。")
+        + (CHARTS_LINK if charts else ""),
         "databases": {
             db_name: {
                 "title": "登记册",
                 "tables": {
                     t: {
                         "title": TITLES.get(t, t),
+                        **({"description_html": CHARTS_LINK} if charts and t in CHARTED else {}),
                         "columns": {c: COLUMN_ZH[c] for c in cols if c in COLUMN_ZH},
                         **(
                             {"facets": [c for c in FACETS if c in cols]}
@@ -292,6 +351,7 @@ def metadata(path: Path, full: bool) -> dict[str, Any]:
                     "quarter_totals": {
                         "title": "各季度汇总",
                         "sql": "SELECT * FROM quarter_totals ORDER BY quarter",
+                        **({"description_html": CHARTS_LINK} if charts else {}),
                     },
                     "attention": {"title": "需局长关注的事项", "sql": "SELECT * FROM attention"},
                     "monitoring": {

@@ -369,6 +369,9 @@ def test_quarter_by_unit_equals_each_units_own(cli, units):
         alone = quarter(cli, "--unit", row["unit"])
         assert own(alone["pairings"], row["unit"]) == own(mine["pairings"])
         assert alone["totals"] == mine["totals"]
+        # each unit's typical cases (quarter_notes, unit-owned): 交通局's one, none of 民政局
+        assert alone["director"]["notes"] == mine["director"]["notes"]
+        assert len(mine["director"]["notes"]) == (row["unit"] == "交通局")
     per_person = {r["household"]: r["income_per_person"] for r in quarter(cli)["pairings"]}
     # 2,700 ÷ (2 + 3 + 3) person-months = 337.50; 1,800 ÷ (3 + 3 + 2) = 225.00 (not ÷ today's size)
     assert (per_person["交通局/H01"], per_person["民政局/H01"]) == (337.5, 225.0)

@@ -124,7 +124,7 @@ def build(
         "livelihoods": {lv: livelihood[lv] for lv in (*LIVELIHOODS, "unrecorded") if livelihood[lv]},
         "in_work": {"people": len(working), "households": len({h for h, _m in working})},
         "meetings": meetings(db, first, last, unit),
-        "notes": notes.of(db, [label])[label],
+        "notes": notes.of(db, [label], unit)[label],
     }
 
 

@@ -21,13 +21,15 @@ def add(db: Store, q: Quarter, text: str, today: dt.date) -> int:
     return int(records.add(db, "quarter_notes", {"quarter": str(q), "text": text}, today))
 
 
-def of(db: Store, quarters: list[str]) -> dict[str, list[dict[str, str]]]:
-    """The notes of these quarters, oldest first, by quarter label."""
+def of(db: Store, quarters: list[str], unit: int | None | bool = False) -> dict[str, list[dict[str, str]]]:
+    """The notes of these quarters, oldest first, by quarter label: of one unit (its `unit_id` in a
+    city file; None: the file's own) or of every one when `unit` is False."""
     out: dict[str, list[dict[str, str]]] = {q: [] for q in quarters}
-    for quarter, text, written in db.execute(
-        "SELECT quarter, text, written FROM quarter_notes WHERE quarter IN (SELECT value FROM json_each(?))"
-        " ORDER BY quarter, id",
+    for quarter, text, written, uid in db.execute(
+        "SELECT quarter, text, written, unit_id FROM quarter_notes"
+        " WHERE quarter IN (SELECT value FROM json_each(?)) ORDER BY quarter, id",
         [json.dumps(quarters)],
     ):
-        out[quarter].append({"text": text, "written": written})
+        if unit is False or uid == unit:
+            out[quarter].append({"text": text, "written": written})
     return out

@@ -71,6 +71,8 @@ def test_the_units_name_comes_from_policy_dated_with_the_cadres_unit_as_fallback
     # a rename later is dated too: 2004Q3 keeps the name it was reported under
     story("policy", "set", "unit_name", "某某管理局", "--from", "2004-10-01")
     assert _title(story, "2004Q3") == "某某局2004年第三季度“一帮一”帮扶工作汇总表"
+    year = story("--lang", "zh", "report", "year", "2004", "--format", "html").stdout
+    assert "某某管理局" in year  # the name in force at the year's end
     # cleared: the cadres' unit again; too long: refused, nothing written
     story("policy", "set", "unit_name", "none", "--from", "2004-07-01")
     assert _title(story, "2004Q3") == "市交通局2004年第三季度“一帮一”帮扶工作汇总表"

@@ -184,7 +184,7 @@ RULE_ZH = (
 def html_page(db: Store, data: dict[str, Any]) -> str:
     from .html import _page, _table, unit_name
 
-    unit = unit_name(db, [r["cadre"] for r in data["cadres"]])
+    unit = unit_name(db, [r["cadre"] for r in data["cadres"]], data.get("end"))
     year = any("quarters" in r for r in data["cadres"])
     kind = "年度" if len(data["period"]) == 4 else "季度"
     title = "帮扶干部目标责任制考核结果"

@@ -889,7 +889,7 @@ def quarter_html(data: dict[str, Any], unit: str | None) -> str:
 
 def year_page(db: Store, data: dict[str, Any]) -> str:
     """The year report (reports.year.build's data) as one printable landscape page."""
-    return year_html(data, unit_name(db))
+    return year_html(data, unit_name(db, on=f"{data['year']}-12-31"))
 
 
 def year_html(data: dict[str, Any], unit: str | None) -> str:

@@ -138,6 +138,7 @@ def test_one_workbook_with_a_sheet_per_kind_in_chinese(cli, tmp_path):
         "支出",
         "生计变更",
         "案件程序",
+        "典型事例",
     ]
     assert [c.value for c in next(wb["收入"].iter_rows(max_row=1))] == ["帮扶对象", "月份", "金额", "来源"]
     wb.close()

@@ -132,6 +132,10 @@ def _filter_param(name: str, takes: str) -> inspect.Parameter:
         annotation = CadreFilter
     elif takes == "search":
         annotation = Search
+    elif takes == "quarter":
+        annotation = Annotated[
+            str | None, typer.Option(f"--{name.replace('_', '-')}", help=_("e.g. 2004Q3."))
+        ]
     elif takes == "flag":
         annotation = Annotated[bool, typer.Option(f"--{name.replace('_', '-')}")]
         default = False

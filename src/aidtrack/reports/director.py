@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..kinds import kind as kind_of
 from ..model import AID_SOURCES, LIVELIHOODS, MONITOR_CATEGORIES, OUT_OF_POVERTY, STATUSES, yuan
 from ..ops.write import notes
 from ..store import Store
@@ -128,6 +129,13 @@ def build(
     }
 
 
+def _item(
+    household: str | None, problem: str | None, decision: str | None, due: str | None
+) -> dict[str, Any]:
+    """What a meeting decided about one problem, as the report gives it (and the meetings CSV)."""
+    return {"household": household, "problem": problem, "decision": decision, "due": due}
+
+
 def meetings(db: Store, first: str, last: str, unit: int | None | bool = False) -> list[dict[str, Any]]:
     """The meetings held in [first, last] (of one unit's committee, or every one when `unit` is
     False), each with what it studied and decided."""
@@ -144,7 +152,7 @@ def meetings(db: Store, first: str, last: str, unit: int | None | bool = False) 
             continue
         m = out.setdefault(mid, {"date": day, "kind": kind, "items": []})
         if problem is not None:
-            m["items"].append({"household": code, "problem": problem, "decision": decision, "due": due})
+            m["items"].append(_item(code, problem, decision, due))
     return list(out.values())
 
 
@@ -156,8 +164,10 @@ def meetings(db: Store, first: str, last: str, unit: int | None | bool = False) 
 PARTS = ("pairings", "summary", "movements", "meetings", "notes")
 SUMMARY_COLUMNS = ("section", "item", "value", "households")
 MOVEMENT_COLUMNS = ("movement", "household", "household_name", "date", "category")
-MEETING_COLUMNS = ("date", "kind", "household", "problem", "decision", "due")
-NOTE_COLUMNS = ("quarter", "text", "written")
+#: A meeting's date and kind, then what it decided (the report's item, as `_item` builds it).
+MEETING_COLUMNS = ("date", "kind", *_item(None, None, None, None))
+#: A typical case as the registry declares it (kinds.QUARTER_NOTES).
+NOTE_COLUMNS = tuple(kind_of("quarter_notes").field_names)
 
 
 def _codes(items: list[Any]) -> str:

@@ -127,17 +127,16 @@ class Run:
         kind: str,
         source: Source,
         prepare: Callable[[dict], dict] | None = None,
-        raw: tuple[tuple[str, ...], str] | None = None,
+        raw: tuple[str, ...] | None = None,
     ) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line, stored row) of every valid record of the file; the invalid ones become errors.
 
-        With RAW (the field names and the INSERT of temp._import_raw), a record of `plain` text is
-        staged there as it is, for `sql_check`, instead of being validated here."""
+        With RAW (the field names of temp._import_raw: a CSV or TSV file, whose records all have
+        the file's columns), a record of `plain` text is staged there as it is, for `sql_check`,
+        instead of being validated here."""
         name, error = source.name, self.error
-        raw_names, raw_insert = raw if raw is not None else ((), "")
-        raw_batch: list[tuple] = []
-        executemany = self.db.conn.executemany
         dated = REGISTRY[kind].dated_field
+        roster = REGISTRY[kind].load == "roster"
         validate = validator(kind, self.refs, self.today)
         progress, size = self.progress, source.size
         count = 0
@@ -145,7 +144,30 @@ class Run:
         def report(line: int | None, field: str, text: str) -> None:
             error(name, line, field, text)
 
+        def checked(line: int, data: dict[str, Any]) -> dict[str, Any] | None:
+            """The stored row of one record by the one validator; None (its errors kept) if invalid."""
+            result = validate(data)
+            bad = False
+            if dated is not None:
+                value = data.get(dated)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    error(
+                        name,
+                        line,
+                        dated,
+                        _("is required in a file (today is only the add command's default)"),
+                    )
+                    bad = True
+            if result.errors:
+                for e in result.errors:
+                    error(name, line, e.field, message(e))
+                return None
+            return None if bad else result.row
+
         stream = records(source, kind, report)
+        if raw is not None:
+            yield from self._raw_rows(stream, raw, checked, source)
+            return
         if prefetches(kind):
             stream = _prefetched(stream, validate.prefetch)  # type: ignore[attr-defined]
         try:
@@ -155,46 +177,62 @@ class Run:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
-                if REGISTRY[kind].load == "roster":
+                if roster:
                     self.given[line] = frozenset(data)
                 elif not self.file_fields.issuperset(data):
                     self.file_fields.update(data)
-                if raw is not None:
-                    values = tuple(map(data.get, raw_names))
-                    try:
-                        staged = plain(filter(None, values))
-                    except TypeError:  # a value that is not text (a JSON number): the validator's
-                        staged = False
-                    if staged:
-                        raw_batch.append((line, *values))
-                        if len(raw_batch) >= BATCH:
-                            executemany(raw_insert, raw_batch)
-                            raw_batch = []
-                        continue
-                checked = validate(data)
-                bad = False
-                if dated is not None:
-                    value = data.get(dated)
-                    if value is None or (isinstance(value, str) and not value.strip()):
-                        error(
-                            name,
-                            line,
-                            dated,
-                            _("is required in a file (today is only the add command's default)"),
-                        )
-                        bad = True
-                if checked.errors:
-                    for e in checked.errors:
-                        error(name, line, e.field, message(e))
-                    continue
-                if not bad:
-                    yield line, checked.row
+                row = checked(line, data)
+                if row is not None:
+                    yield line, row
         except FileFault as f:
             error(name, f.line, f.field, f.message)
-        if raw_batch:
-            executemany(raw_insert, raw_batch)
         if progress is not None:
             progress(name, source.done, size)
+
+    def _raw_rows(
+        self,
+        stream: Iterator[tuple[int, dict[str, Any]]],
+        names: tuple[str, ...],
+        checked: Callable[[int, dict[str, Any]], dict[str, Any] | None],
+        source: Source,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """A text file's records: those of `plain` text into temp._import_raw (the columns the file
+        has), the others validated here and yielded."""
+        executemany = self.db.conn.executemany
+        progress, size = self.progress, source.size
+        batch: list[tuple] = []
+        insert, getter, width = "", None, 0
+        count = 0
+        try:
+            for line, data in stream:
+                if getter is None:  # every record of a CSV file has the file's columns
+                    self.file_fields.update(data)
+                    given = [n for n in names if n in data] or [names[0]]
+                    getter = itemgetter(*given, given[0])  # a tuple even of one column
+                    width = len(given)
+                    insert = (
+                        f"INSERT INTO temp._import_raw (line, {', '.join(map(raw_column, given))})"
+                        f" VALUES (?{', ?' * width})"
+                    )
+                count += 1
+                if progress is not None and not count % PROGRESS_EVERY:
+                    progress(source.name, source.done, size)
+                values = getter(data)[:width]
+                if plain(values):
+                    batch.append((line, *values))
+                    if len(batch) >= BATCH:
+                        executemany(insert, batch)
+                        batch = []
+                    continue
+                row = checked(line, data)
+                if row is not None:
+                    yield line, row
+        except FileFault as f:
+            self.error(source.name, f.line, f.field, f.message)
+        if batch:
+            executemany(insert, batch)
+        if progress is not None:
+            progress(source.name, source.done, size)
 
     def settle(
         self,
@@ -660,9 +698,7 @@ def _stage(run: Run, kind: str, source: Source, columns: tuple[str, ...]) -> int
         db.execute(
             f"CREATE TEMP TABLE _import_raw (line INTEGER PRIMARY KEY, {', '.join(map(raw_column, names))})"
         )
-        rows = run.rows(
-            kind, source, raw=(names, f"INSERT INTO temp._import_raw VALUES (?{', ?' * len(names)})")
-        )
+        rows = run.rows(kind, source, raw=names)
     try:
         for line, row in rows:
             batch.append((line, *getter(row)))

@@ -1025,21 +1025,8 @@ def _sql_text(value: Any) -> str:
 #: Spellings of a flag tried against parse.flag itself: those it reads become the SQL's; any other
 #: (full-width, mixed case) is read by `validate`.
 _FLAG_SPELLINGS = (
-    "1",
-    "0",
-    "true",
-    "false",
-    "yes",
-    "no",
-    "y",
-    "n",
-    "x",
-    "是",
-    "否",
-    "True",
-    "False",
-    "Yes",
-    "No",
+    *("1", "0", "true", "false", "yes", "no", "y", "n", "x", "是", "否"),
+    *("True", "False", "TRUE", "FALSE", "Yes", "No", "YES", "NO", "Y", "N", "X"),
 )
 
 
@@ -1234,3 +1221,30 @@ def _sql_rules_visits(k: Kind) -> SqlRules:
 def _sql_rules_income(k: Kind) -> SqlRules:
     """`_rules_income` in SQL: a source left empty is stored as ''."""
     return SqlRules(columns=(("source", "coalesce(v_source, '')"),))
+
+
+@sql_rules("problems")
+def _sql_rules_problems(k: Kind) -> SqlRules:
+    """`_rules_problems` in SQL: the household's one visit that day (of the kind, if given; as
+    Refs.visit_on), resolved not before it; an escalation dated (the visit's day unless given),
+    not before the visit; a problem not escalated keeps no escalation date or name."""
+    visit = (
+        "(SELECT CASE WHEN count(*) = 1 THEN max(v.id) END FROM main.pairings p"
+        " JOIN main.visits v ON v.pairing_id = p.id"
+        " WHERE p.household_id = v_household AND v.date = v_date AND (v_kind IS NULL OR v.kind = v_kind))"
+    )
+    escalated = "(v_escalated OR v_escalated_on IS NOT NULL)"
+    return SqlRules(
+        lookups=(("visit", visit),),
+        where=(
+            "r_visit IS NOT NULL",
+            "v_resolved_on IS NULL OR v_resolved_on >= v_date",
+            f"NOT {escalated} OR coalesce(v_escalated_on, v_date) >= v_date",
+        ),
+        columns=(
+            ("visit_id", "r_visit"),
+            ("escalated", "CASE WHEN v_escalated_on IS NOT NULL THEN 1 ELSE v_escalated END"),
+            ("escalated_on", f"CASE WHEN {escalated} THEN coalesce(v_escalated_on, v_date) END"),
+            ("escalated_by", f"CASE WHEN {escalated} THEN v_escalated_by END"),
+        ),
+    )

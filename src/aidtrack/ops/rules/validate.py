@@ -1229,9 +1229,11 @@ def _sql_rules_problems(k: Kind) -> SqlRules:
     Refs.visit_on), resolved not before it; an escalation dated (the visit's day unless given),
     not before the visit; a problem not escalated keeps no escalation date or name."""
     visit = (
+        # CROSS JOIN keeps this order (the household's pairings, then the unique index on pairing
+        # and day), as Refs.prefetch_visits does: else SQLite reads every visit of the day
         "(SELECT CASE WHEN count(*) = 1 THEN max(v.id) END FROM main.pairings p"
-        " JOIN main.visits v ON v.pairing_id = p.id"
-        " WHERE p.household_id = v_household AND v.date = v_date AND (v_kind IS NULL OR v.kind = v_kind))"
+        " CROSS JOIN main.visits v ON v.pairing_id = p.id AND v.date = v_date"
+        " WHERE p.household_id = v_household AND (v_kind IS NULL OR v.kind = v_kind))"
     )
     escalated = "(v_escalated OR v_escalated_on IS NOT NULL)"
     return SqlRules(

@@ -10,7 +10,8 @@ of one base register holding the city's cadres, households and pairings (importe
 - **limit**: the sqlite3 shell reaching the same end state in SQL alone: the CSV `.import`ed into
   a TEMP table, then one `INSERT … SELECT` into the register's own `visits` table (foreign keys on,
   its indexes and unique key), each row's pairing resolved by a join, in (pairing, date) order;
-- **aidtrack**: `aidtrack import visits FILE`, every row through the one validator;
+- **aidtrack**: `aidtrack import visits FILE` (the rows checked set-based in SQL generated from the
+  registry, the one validator reading the rows the SQL leaves out);
 - **raw**: `sqlite3 .import --csv` into a bare new table (no types, no checks, no index).
 
 The end state of aidtrack is compared with the limit's (every stored column of every visit). Then
@@ -258,8 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     meta["load_after"] = os.getloadavg()
     lim, imp = results["limit"], results["aidtrack"]
     targets = {
-        "import ≤ 1.3 × limit (wall)": (round(imp["median_wall"] / lim["median_wall"], 2), 1.3),
-        "import ≤ 1.3 × limit (cpu)": (round(imp["median_cpu"] / lim["median_cpu"], 2), 1.3),
+        "import ≤ 1.15 × limit (wall)": (round(imp["median_wall"] / lim["median_wall"], 2), 1.15),
+        "import ≤ 1.15 × limit (cpu)": (round(imp["median_cpu"] / lim["median_cpu"], 2), 1.15),
         "peak memory ≤ 100 MiB": (
             max(r["peak_rss_mib"] for k, r in results.items() if k in ("aidtrack", "big")),
             100,

@@ -11,7 +11,7 @@ and nowhere else (docs/architecture.md).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -976,3 +976,287 @@ def _rules_quarter_notes(k: Kind, v: dict, row: dict, f: _Fields, refs: Refs, da
     q = f.attempt(lambda: parse.quarter(v["quarter"], "quarter"))
     if q is not None:
         v["quarter"] = row["quarter"] = str(q)
+
+
+# --- the same declarations as SQL: an import checks its staged rows set-based --------------------
+#
+# `sql_check` turns a kind's fields (type, limits, enumeration, reference, default) and its rules'
+# SQL form (`@sql_rules`) into one SELECT over a TEMP table of the file's text: the rows it returns
+# are exactly rows `validate` accepts, with the values `validate` stores. It is a filter, never a
+# second validator: a row it leaves out (a Chinese date, a name instead of a code, an error) is
+# validated by `validate`, which accepts it or names the field and the value. What it accepts must
+# be what `validate` accepts; tests/test_import_sql.py holds the two to each other on generated rows.
+
+#: The rules of a kind as SQL: given the SQL names of its fields' values (`v_<field>`, NULL when
+#: empty), what a row must satisfy and the stored columns the rules derive (see SqlRules).
+SqlRulesFn = Callable[[Kind], "SqlRules"]
+
+
+@dataclass(frozen=True)
+class SqlRules:
+    #: Expressions computed once a row's fields are read (`expr AS r_<name>`): a lookup the rules need.
+    lookups: tuple[tuple[str, str], ...] = ()
+    #: Conditions over `v_<field>` and `r_<name>` a row must meet (else `validate` reads it).
+    where: tuple[str, ...] = ()
+    #: Stored columns derived by the rules: column -> expression over `v_*` and `r_*`.
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+_SQL_RULES: dict[str, SqlRulesFn] = {}
+
+
+def sql_rules(kind: str) -> Callable[[SqlRulesFn], SqlRulesFn]:
+    """Register the function below as the SQL form of KIND's `@rules` (what a set-based import checks)."""
+
+    def register(fn: SqlRulesFn) -> SqlRulesFn:
+        assert kind not in _SQL_RULES, kind
+        _SQL_RULES[kind] = fn
+        return fn
+
+    return register
+
+
+def raw_column(name: str) -> str:
+    """The column of a TEMP table of a file's text holding field NAME (never an SQL keyword)."""
+    return f"f_{name}"
+
+
+def _sql_text(value: Any) -> str:
+    """A Python value as an SQL literal (text quoted, a flag as 0/1, None as NULL)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+#: Spellings of a flag tried against parse.flag itself: those it reads become the SQL's; any other
+#: (full-width, mixed case) is read by `validate`.
+_FLAG_SPELLINGS = (
+    *("1", "0", "true", "false", "yes", "no", "y", "n", "x", "是", "否"),
+    *("True", "False", "TRUE", "FALSE", "Yes", "No", "YES", "NO", "Y", "N", "X"),
+)
+
+
+def _sql_words(spec: Field) -> dict[str, Any]:
+    """Text -> stored value of every spelling of an enumeration or flag the SQL reads: each one
+    passed through the field's own parser (parse.choice, parse.flag), so both read it alike."""
+    from ...model import CAUSE_WORDS, FROM_ZH, LIVELIHOOD_WORDS
+
+    if spec.type == "flag":
+        candidates: tuple[str, ...] = _FLAG_SPELLINGS
+    else:
+        candidates = (*spec.choices, *FROM_ZH, *LIVELIHOOD_WORDS, *CAUSE_WORDS)
+    out: dict[str, Any] = {}
+    for text in candidates:
+        if not text or text != text.strip() or not text.isprintable():
+            continue
+        try:
+            out[text] = (
+                int(parse.flag(text, spec.name))
+                if spec.type == "flag"
+                else parse.choice(text, spec.choices, spec.name)
+            )
+        except AidtrackError:
+            continue
+    return out
+
+
+#: Whole numbers the SQL reads (more digits: `validate`, which says they are too large).
+_SQL_INT_DIGITS = 7
+
+
+def _sql_field(spec: Field, t: str, today: dt.date) -> tuple[str, str] | None:
+    """(value, ok) of one non-empty field over T, its stripped text: ok true only where `_read`
+    would return that value without an error; None for a type read only by `_read`."""
+    kind = spec.type
+    if kind == "text":
+        # printable text (the caller's `plain`) of at most max_len characters: parse.text's fast path
+        return t, f"length({t}) <= {int(spec.max_len)}"
+    if kind == "date":  # date(…, '+0 days') gives YYYY-MM-DD of a real day: equal only to such a text
+        ok = (
+            f"date({t}, '+0 days') = {t}"
+            f" AND {t} BETWEEN '{parse.MIN_YEAR:04d}-01-01' AND '{parse.MAX_YEAR:04d}-12-31'"
+        )
+        if spec.not_future:
+            ok += f" AND {t} <= '{today.isoformat()}'"
+        return t, ok
+    if kind == "month":
+        ok = (
+            f"{t} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' AND substr({t}, 6) BETWEEN '01' AND '12'"
+            f" AND {t} BETWEEN '1900' AND '{parse.MAX_YEAR:04d}-12'"
+        )
+        if spec.not_future:
+            ok += f" AND {t} <= '{month_of(today)}'"
+        return t, ok
+    if kind in ("enum", "flag"):
+        words = _sql_words(spec)
+        if not words:
+            return None
+        cases = " ".join(f"WHEN {_sql_text(w)} THEN {_sql_text(v)}" for w, v in words.items() if w != v)
+        value = f"CASE {t} {cases} ELSE {t} END" if cases else t
+        return value, f"{t} IN ({', '.join(map(_sql_text, words))})"
+    if kind == "int":
+        low = max(spec.minimum if spec.minimum is not None else 0, 0)
+        ok = (
+            f"{t} NOT GLOB '*[^0-9]*' AND length({t}) <= {_SQL_INT_DIGITS}"
+            f" AND CAST({t} AS INTEGER) BETWEEN {low} AND {parse.MAX_INTEGER}"
+        )
+        return f"CAST({t} AS INTEGER)", ok
+    if kind == "money":
+        dot = f"instr({t}, '.')"
+        ok = (
+            f"({dot} = 0 AND {t} NOT GLOB '*[^0-9]*' AND length({t}) <= {parse.MAX_YUAN_DIGITS})"
+            f" OR ({dot} BETWEEN 2 AND {parse.MAX_YUAN_DIGITS + 1} AND {t} NOT GLOB '*[^0-9.]*'"
+            f" AND {t} NOT GLOB '*.*.*' AND length({t}) - {dot} BETWEEN 1 AND 2)"
+        )
+        value = (
+            f"CASE WHEN {dot} = 0 THEN CAST({t} AS INTEGER) * 100 ELSE CAST(substr({t}, 1, {dot} - 1) AS INTEGER)"
+            f" * 100 + CAST(substr(substr({t}, {dot} + 1) || '0', 1, 2) AS INTEGER) END"
+        )
+        return value, ok
+    return None  # ref (joined by the caller), tags, ID numbers: `_read` only
+
+
+def plain(values: Any) -> bool:
+    """Whether a row's text is what `sql_check` may read: printable, no invisible character (which
+    leaves Python's strip() and SQLite's trim() the same, and parse.text nothing to refuse)."""
+    return "".join(values).isprintable()
+
+
+def sql_check(
+    kind: str, columns: tuple[str, ...], raw: str, today: dt.date, given: Collection[str] | None = None
+) -> str | None:
+    """A SELECT of `line` and COLUMNS (stored columns) over the TEMP table RAW (`line` and one TEXT
+    column per field, `raw_column(name)`; every row `plain`) returning the rows `validate(kind, …)`
+    accepts as they are, with the values it stores. GIVEN: the fields the file has a column for
+    (the others are empty in every row; None: all). None when the kind has rules without an SQL
+    form: every row is then read by `validate`."""
+    k = REGISTRY[kind]
+    if kind in _RULES and kind not in _SQL_RULES:
+        return None
+    dated = k.dated_field
+    texts, values, oks, joins = [], [], [], []
+    for spec in _fields_of(kind):
+        name = spec.name
+        present = given is None or name in given
+        t = f"t_{name}"
+        if spec.required or name == dated:
+            empty_value, empty_ok = "NULL", "0"  # refused (a file must give the date): `validate` says so
+        elif spec.default == "today":
+            empty_value, empty_ok = (_sql_text(today.isoformat()) if spec.type == "date" else "NULL"), "1"
+        else:
+            empty_value, empty_ok = _sql_text(spec.default), "1"
+        if not present:
+            if empty_ok == "0":
+                return None  # every row is refused: `validate` names the missing value
+            values.append(f"{empty_value} AS v_{name}")
+            continue
+        texts.append(f"trim(coalesce(r.{raw_column(name)}, '')) AS {t}")
+        if spec.type == "ref":
+            table = _plural_of(spec.ref or name)
+            if table is None:
+                return None
+            outer = "" if empty_ok == "0" else "LEFT "
+            joins.append(f"{outer}JOIN main.{table} j_{name} ON j_{name}.code = {t}")
+            values.append(f"j_{name}.id AS v_{name}")
+            if outer:
+                oks.append(f"({t} = '' OR j_{name}.id IS NOT NULL)")
+            continue
+        got = _sql_field(spec, t, today)
+        value, ok = got if got is not None else ("NULL", "0")
+        if empty_ok == "0":
+            values.append(f"{value} AS v_{name}")
+            oks.append(f"{t} <> '' AND coalesce({ok}, 0)")
+            continue
+        if empty_value == "NULL" and value == t:
+            values.append(f"nullif({t}, '') AS v_{name}")
+        else:
+            values.append(f"CASE WHEN {t} = '' THEN {empty_value} ELSE {value} END AS v_{name}")
+        oks.append(f"({t} = '' OR coalesce({ok}, 0))")
+    r = _SQL_RULES[kind](k) if kind in _SQL_RULES else SqlRules()
+    derived = dict(r.columns)
+    stored = {spec.column: f"v_{spec.name}" for spec in _fields_of(kind) if spec.column}
+    exprs = []
+    for c in columns:
+        if c in derived:
+            exprs.append(f"{derived[c]} AS {c}")
+        elif c in stored:
+            exprs.append(f"{stored[c]} AS {c}")
+        else:
+            return None  # a column only a Python rule derives
+    level1 = f"SELECT r.line{''.join(', ' + x for x in texts)} FROM temp.{raw} r LIMIT -1 OFFSET 0"
+    where = " AND ".join(f"({o})" for o in oks) or "1"
+    level2 = (
+        f"SELECT line, {', '.join(values)} FROM ({level1}) {' '.join(joins)} WHERE {where} LIMIT -1 OFFSET 0"
+    )
+    if r.lookups:
+        lookups = ", ".join(f"{e} AS r_{n}" for n, e in r.lookups)
+        level2 = f"SELECT *, {lookups} FROM ({level2}) LIMIT -1 OFFSET 0"
+    rules_where = " AND ".join(f"({w})" for w in r.where) or "1"
+    return f"SELECT line, {', '.join(exprs)} FROM ({level2}) WHERE {rules_where}"
+
+
+def _plural_of(entity: str) -> str | None:
+    """The table a `ref` field names (a household: households), by the registry."""
+    for k in REGISTRY.values():
+        if k.singular == entity and k.code_prefix:
+            return k.table
+    return None
+
+
+@sql_rules("visits")
+def _sql_rules_visits(k: Kind) -> SqlRules:
+    """`_rules_visits` in SQL: the household's pairing on the day (the first by since, as
+    Refs.pairing_on), its cadre the one given; field evidence (device times, a location) is read
+    by `validate`."""
+    pairing = (
+        "(SELECT p.id FROM main.pairings p WHERE p.household_id = v_household AND p.since <= v_date"
+        " AND (p.until IS NULL OR p.until >= v_date) ORDER BY p.since, p.id LIMIT 1)"
+    )
+    return SqlRules(
+        lookups=(("pairing", pairing),),
+        where=(
+            "r_pairing IS NOT NULL",
+            "v_cadre IS NULL OR v_cadre = (SELECT p.cadre_id FROM main.pairings p WHERE p.id = r_pairing)",
+            "v_device_start IS NULL AND v_device_end IS NULL AND v_location IS NULL",
+        ),
+        columns=(("pairing_id", "r_pairing"),),
+    )
+
+
+@sql_rules("income")
+def _sql_rules_income(k: Kind) -> SqlRules:
+    """`_rules_income` in SQL: a source left empty is stored as ''."""
+    return SqlRules(columns=(("source", "coalesce(v_source, '')"),))
+
+
+@sql_rules("problems")
+def _sql_rules_problems(k: Kind) -> SqlRules:
+    """`_rules_problems` in SQL: the household's one visit that day (of the kind, if given; as
+    Refs.visit_on), resolved not before it; an escalation dated (the visit's day unless given),
+    not before the visit; a problem not escalated keeps no escalation date or name."""
+    visit = (
+        # CROSS JOIN keeps this order (the household's pairings, then the unique index on pairing
+        # and day), as Refs.prefetch_visits does: else SQLite reads every visit of the day
+        "(SELECT CASE WHEN count(*) = 1 THEN max(v.id) END FROM main.pairings p"
+        " CROSS JOIN main.visits v ON v.pairing_id = p.id AND v.date = v_date"
+        " WHERE p.household_id = v_household AND (v_kind IS NULL OR v.kind = v_kind))"
+    )
+    escalated = "(v_escalated OR v_escalated_on IS NOT NULL)"
+    return SqlRules(
+        lookups=(("visit", visit),),
+        where=(
+            "r_visit IS NOT NULL",
+            "v_resolved_on IS NULL OR v_resolved_on >= v_date",
+            f"NOT {escalated} OR coalesce(v_escalated_on, v_date) >= v_date",
+        ),
+        columns=(
+            ("visit_id", "r_visit"),
+            ("escalated", "CASE WHEN v_escalated_on IS NOT NULL THEN 1 ELSE v_escalated END"),
+            ("escalated_on", f"CASE WHEN {escalated} THEN coalesce(v_escalated_on, v_date) END"),
+            ("escalated_by", f"CASE WHEN {escalated} THEN v_escalated_by END"),
+        ),
+    )

@@ -18,9 +18,9 @@ from ....model import AidtrackError, format_yuan
 from ....store import Store
 from ...rules.members import add_unnamed, set_size
 from ...rules.refs import Refs
-from ...rules.validate import prefetches, validator
+from ...rules.validate import plain, prefetches, raw_column, sql_check, validator
 from ...write.records import ENROL, move_enrolment
-from .formats import records
+from .formats import Given, records
 from .readers import FileFault, Source
 
 COUNTS = ("added", "unchanged", "replaced", "skipped")
@@ -123,11 +123,20 @@ class Run:
             apply_imported(self.db, self.today)
 
     def rows(
-        self, kind: str, source: Source, prepare: Callable[[dict], dict] | None = None
+        self,
+        kind: str,
+        source: Source,
+        prepare: Callable[[dict], dict] | None = None,
+        raw: tuple[str, ...] | None = None,
     ) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(line, stored row) of every valid record of the file; the invalid ones become errors."""
+        """(line, stored row) of every valid record of the file; the invalid ones become errors.
+
+        With RAW (the field names of temp._import_raw: a CSV or TSV file, whose records all have
+        the file's columns), a record of `plain` text is staged there as it is, for `sql_check`,
+        instead of being validated here."""
         name, error = source.name, self.error
         dated = REGISTRY[kind].dated_field
+        roster = REGISTRY[kind].load == "roster"
         validate = validator(kind, self.refs, self.today)
         progress, size = self.progress, source.size
         count = 0
@@ -135,7 +144,30 @@ class Run:
         def report(line: int | None, field: str, text: str) -> None:
             error(name, line, field, text)
 
+        def checked(line: int, data: dict[str, Any]) -> dict[str, Any] | None:
+            """The stored row of one record by the one validator; None (its errors kept) if invalid."""
+            result = validate(data)
+            bad = False
+            if dated is not None:
+                value = data.get(dated)
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    error(
+                        name,
+                        line,
+                        dated,
+                        _("is required in a file (today is only the add command's default)"),
+                    )
+                    bad = True
+            if result.errors:
+                for e in result.errors:
+                    error(name, line, e.field, message(e))
+                return None
+            return None if bad else result.row
+
         stream = records(source, kind, report)
+        if raw is not None:
+            yield from self._raw_rows(stream, raw, checked, source)
+            return
         if prefetches(kind):
             stream = _prefetched(stream, validate.prefetch)  # type: ignore[attr-defined]
         try:
@@ -145,32 +177,62 @@ class Run:
                     progress(name, source.done, size)
                 if prepare is not None:
                     data = prepare(data)
-                if REGISTRY[kind].load == "roster":
+                if roster:
                     self.given[line] = frozenset(data)
                 elif not self.file_fields.issuperset(data):
                     self.file_fields.update(data)
-                checked = validate(data)
-                bad = False
-                if dated is not None:
-                    value = data.get(dated)
-                    if value is None or (isinstance(value, str) and not value.strip()):
-                        error(
-                            name,
-                            line,
-                            dated,
-                            _("is required in a file (today is only the add command's default)"),
-                        )
-                        bad = True
-                if checked.errors:
-                    for e in checked.errors:
-                        error(name, line, e.field, message(e))
-                    continue
-                if not bad:
-                    yield line, checked.row
+                row = checked(line, data)
+                if row is not None:
+                    yield line, row
         except FileFault as f:
             error(name, f.line, f.field, f.message)
         if progress is not None:
             progress(name, source.done, size)
+
+    def _raw_rows(
+        self,
+        stream: Iterator[tuple[int, dict[str, Any]]],
+        names: tuple[str, ...],
+        checked: Callable[[int, dict[str, Any]], dict[str, Any] | None],
+        source: Source,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """A text file's records: those of `plain` text into temp._import_raw (the columns the file
+        has), the others validated here and yielded."""
+        executemany = self.db.conn.executemany
+        progress, size = self.progress, source.size
+        batch: list[tuple] = []
+        insert, getter, width = "", None, 0
+        count = 0
+        try:
+            for line, data in stream:
+                if getter is None:  # every record of a CSV file has the file's columns
+                    self.file_fields.update(data)
+                    given = [n for n in names if n in data] or [names[0]]
+                    getter = itemgetter(*given, given[0])  # a tuple even of one column
+                    width = len(given)
+                    insert = (
+                        f"INSERT INTO temp._import_raw (line, {', '.join(map(raw_column, given))})"
+                        f" VALUES (?{', ?' * width})"
+                    )
+                count += 1
+                if progress is not None and not count % PROGRESS_EVERY:
+                    progress(source.name, source.done, size)
+                values = getter(data)[:width]
+                if plain(values):
+                    batch.append((line, *values))
+                    if len(batch) >= BATCH:
+                        executemany(insert, batch)
+                        batch = []
+                    continue
+                row = checked(line, data)
+                if row is not None:
+                    yield line, row
+        except FileFault as f:
+            self.error(source.name, f.line, f.field, f.message)
+        if batch:
+            executemany(insert, batch)
+        if progress is not None:
+            progress(source.name, source.done, size)
 
     def settle(
         self,
@@ -574,20 +636,7 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
     db.execute("DROP TABLE IF EXISTS temp._import_stage")
     db.execute(f"CREATE TEMP TABLE _import_stage (line INTEGER PRIMARY KEY, {cols}, sid INTEGER)")
     try:
-        stage = f"INSERT INTO temp._import_stage (line, {cols}) VALUES (?{', ?' * len(columns)})"
-        getter = itemgetter(*columns)
-        executemany = db.conn.executemany
-        batch: list[tuple] = []
-        staged = 0
-        for line, row in run.rows(kind, source):
-            batch.append((line, *getter(row)))
-            if len(batch) >= BATCH:
-                executemany(stage, batch)
-                staged += len(batch)
-                batch = []
-        if batch:
-            executemany(stage, batch)
-            staged += len(batch)
+        staged = _stage(run, kind, source, columns)
         if not staged:
             return
         matched = 0
@@ -625,6 +674,77 @@ def _staged(run: Run, kind: str, source: Source, counts: dict[str, int]) -> None
             _duplicates(run, kind, name, keys)
     finally:
         db.execute("DROP TABLE IF EXISTS temp._import_stage")
+
+
+def _stage(run: Run, kind: str, source: Source, columns: tuple[str, ...]) -> int:
+    """Every valid row of the file into temp._import_stage; the number staged.
+
+    A text file's rows are staged as text and checked set-based by `sql_check` (the registry's
+    declarations as SQL, evaluated by SQLite); the rows it leaves out, and every row of a kind
+    whose rules have no SQL form, are read by the one validator, which names what is wrong."""
+    db = run.db
+    cols = ", ".join(columns)
+    stage = f"INSERT INTO temp._import_stage (line, {cols}) VALUES (?{', ?' * len(columns)})"
+    getter = itemgetter(*columns)
+    executemany = db.conn.executemany
+    batch: list[tuple] = []
+    staged = 0
+    check = sql_check(kind, columns, "_import_raw", run.today) if source.fmt in ("csv", "tsv") else None
+    if check is None:
+        rows = run.rows(kind, source)
+    else:
+        names = REGISTRY[kind].field_names
+        db.execute("DROP TABLE IF EXISTS temp._import_raw")
+        db.execute(
+            f"CREATE TEMP TABLE _import_raw (line INTEGER PRIMARY KEY, {', '.join(map(raw_column, names))})"
+        )
+        rows = run.rows(kind, source, raw=names)
+    try:
+        for line, row in rows:
+            batch.append((line, *getter(row)))
+            if len(batch) >= BATCH:
+                executemany(stage, batch)
+                staged += len(batch)
+                batch = []
+        if batch:
+            executemany(stage, batch)
+            staged += len(batch)
+            batch = []
+        if check is not None:
+            # the SQL over the columns the file has (the others are empty in every row)
+            known = sql_check(kind, columns, "_import_raw", run.today, run.file_fields)
+            if known is not None:
+                staged += db.execute(f"INSERT INTO temp._import_stage (line, {cols}) {known}").rowcount
+            for line, row in run.rows(kind, Given(source.name, _flagged(db, names))):
+                batch.append((line, *getter(row)))
+                if len(batch) >= BATCH:
+                    executemany(stage, batch)
+                    staged += len(batch)
+                    batch = []
+            if batch:
+                executemany(stage, batch)
+                staged += len(batch)
+    finally:
+        if check is not None:
+            db.execute("DROP TABLE IF EXISTS temp._import_raw")
+    return staged
+
+
+def _flagged(db: Store, names: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The staged text rows `sql_check` left out, in file order, as records (a batch at a time:
+    the stage they are checked into is written between batches)."""
+    last = 0
+    while True:
+        batch = db.execute(
+            "SELECT * FROM temp._import_raw r WHERE r.line > ? AND r.line NOT IN"
+            " (SELECT line FROM temp._import_stage) ORDER BY r.line LIMIT ?",
+            [last, BATCH],
+        ).fetchall()
+        for line, *values in batch:
+            yield line, {n: v for n, v in zip(names, values) if v is not None}
+        if len(batch) < BATCH:
+            return
+        last = batch[-1][0]
 
 
 def _secondary_indexes(db: Store, kind: str) -> list[tuple[str, str]]:

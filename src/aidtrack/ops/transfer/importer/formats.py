@@ -5,7 +5,7 @@ Kept apart from both so neither imports the other (xlsx.py builds on readers.py'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .readers import Report, Source, text_records
@@ -13,9 +13,9 @@ from .readers import Report, Source, text_records
 
 class Given(Source):
     """Records already read from a file and split by kind (a roster's rows): (line, record) pairs,
-    named in messages by the file they came from."""
+    named in messages by the file they came from (or a file's rows read back from its staging)."""
 
-    def __init__(self, name: str, items: list[tuple[int, dict[str, Any]]]):
+    def __init__(self, name: str, items: Iterable[tuple[int, dict[str, Any]]]):
         self.name, self.fmt, self.items = name, "given", items
         self.codec = self.encoding = "utf-8"
         self.size, self.sheet = None, None

@@ -47,6 +47,8 @@ REQUIRED: Mapping[str, tuple[str, ...]] = Derived(
 FIELDS: Mapping[str, tuple[str, ...]] = Derived(lambda: {k.name: k.field_names for k in REGISTRY.values()})
 
 _CHUNK = 1 << 20
+#: Characters of a CSV or TSV file read as one block (_Lines._chunks).
+_TEXT_BLOCK = 1 << 16
 #: The longest line of a CSV/TSV/JSON Lines file and the largest element of a JSON array, in
 #: characters: memory stays bounded by this, not by the file (a 1 GB line without a newline is
 #: refused, not read). Cells are capped far lower by the validators (parse.text).
@@ -361,7 +363,46 @@ class _Lines:
         self.row_chars = self.row_quotes = self.row_separators = 0
 
     def __iter__(self) -> Iterator[str]:
-        readline, limit = self.text.readline, MAX_LINE
+        if self.rows and self.codec is None:
+            return self._chunks()
+        return self._lines()
+
+    def _chunks(self) -> Iterator[str]:
+        """The lines of a CSV or TSV file read a block at a time: a block of one-line rows (no
+        quote, no carriage return, short enough, few enough separators) needs no line's own checks;
+        any other block's lines are checked one by one, as `_lines` does."""
+        read, readline, limit, sep = self.text.read, self.text.readline, MAX_LINE, self.separator
+        while True:
+            block = read(_TEXT_BLOCK)
+            if not block:
+                return
+            if block[-1] != "\n":  # end the block where a line ends (a CRLF split is completed too)
+                block += readline(limit + 1)
+            if (
+                self.row_quotes % 2 == 0  # not inside a quoted value that began before the block
+                and '"' not in block
+                and "\r" not in block
+                and len(block) <= limit
+                and block.count(sep) <= MAX_SEPARATORS
+            ):
+                lines = block.split("\n")
+                last = lines.pop()  # "" when the block ends with its line break
+                self.n += len(lines) + (1 if last else 0)
+                if not self.quoted and "'" in block:
+                    self.quoted = True
+                for line in lines:
+                    yield line + "\n"
+                if last:
+                    yield last
+                continue
+            yield from self._checked(io.StringIO(block, newline="").readline)
+
+    def _lines(self) -> Iterator[str]:
+        yield from self._checked(self.text.readline)
+
+    def _checked(self, readline: Callable[[int], str]) -> Iterator[str]:
+        """The lines READLINE gives, each checked: its length, its row's size, quotes and cells."""
+        limit = MAX_LINE
         while True:
             line = readline(limit + 1)
             if not line:

@@ -20,19 +20,45 @@ def memo(db: Store, key: tuple, compute: Callable[[], Any]) -> Any:
     return db.facts[key]
 
 
-def status_at(db: Store, day: dt.date | str) -> dict[int, str]:
-    """Each household's status on a day: the latest status entry dated on or before it."""
+#: A chunk of households by id, both ends included (a report built chunk by chunk: `Chunk.of`).
+Span = tuple[int, int]
+
+
+def status_at(db: Store, day: dt.date | str, households: Span | None = None) -> dict[int, str]:
+    """Each household's status on a day: the latest status entry dated on or before it (of the
+    households with ids in `households` only, when given: not kept, so chunks do not pile up)."""
 
     def compute() -> dict[int, str]:
         # SQLite takes a bare column from the row holding the max(): one pass, no window sort.
         rows = db.execute(
             "SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses"
-            " WHERE date <= ? GROUP BY household_id",
-            [str(day)],
+            f" WHERE date <= ?{_in_span('household_id', households)} GROUP BY household_id",
+            [str(day), *(households or ())],
         )
         return {hid: status for hid, status, _ in rows}
 
+    if households is not None:
+        return compute()
     return memo(db, ("status_at", str(day)), compute)
+
+
+def _in_span(column: str, households: Span | None) -> str:
+    """The SQL condition keeping a chunk's households (two parameters), or nothing."""
+    return "" if households is None else f" AND {column} BETWEEN ? AND ?"
+
+
+def chunks(db: Store, size: int) -> list[Span]:
+    """The households' ids cut into spans of `size` households, in id order (a report that
+    accumulates as the chunks pass holds one chunk at a time): one query on the primary key a chunk."""
+    out: list[Span] = []
+    lo = db.execute("SELECT min(id) FROM households").fetchone()[0]
+    while lo is not None:
+        hi = db.execute(
+            "SELECT max(id) FROM (SELECT id FROM households WHERE id >= ? ORDER BY id LIMIT ?)", [lo, size]
+        ).fetchone()[0]
+        out.append((lo, hi))
+        lo = db.execute("SELECT min(id) FROM households WHERE id > ?", [hi]).fetchone()[0]
+    return out
 
 
 class Sizes:
@@ -92,14 +118,18 @@ def sizes(db: Store, household_ids=None) -> Sizes:
     return Sizes(db, household_ids)
 
 
-def pairings_between(db: Store, start: dt.date | str, end: dt.date | str) -> list[dict]:
-    """Pairings active on any day of [start, end], with their cadre and household."""
+def pairings_between(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> list[dict]:
+    """Pairings active on any day of [start, end], with their cadre and household (of a chunk of
+    households only, when given)."""
     cur = db.execute(
         "SELECT p.id, p.since, p.until, p.cadre_id, c.code AS cadre, c.name AS cadre_name,"
         " p.household_id, h.code AS household, h.name AS household_name, h.members"
         " FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id"
-        " WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?) ORDER BY h.code, p.since",
-        [str(end), str(start)],
+        " WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?)"
+        f"{_in_span('p.household_id', households)} ORDER BY h.code, p.since",
+        [str(end), str(start), *(households or ())],
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur]
@@ -225,8 +255,20 @@ def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
     return dict(rows.fetchall())
 
 
-def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
-    """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date."""
+def visits_by_pairing(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[int, int]:
+    """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date (of
+    a chunk of households: their pairings, each a range of its (pairing_id, date, kind) key)."""
+    if households is not None:
+        return dict(
+            db.execute(
+                "SELECT v.pairing_id, count(*) FROM pairings p"
+                " JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                " WHERE p.household_id BETWEEN ? AND ? GROUP BY v.pairing_id",
+                [str(start), str(end), *households],
+            ).fetchall()
+        )
     return dict(
         db.execute(
             "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
@@ -241,8 +283,20 @@ def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> di
 EVIDENCED = "v.device_start IS NOT NULL"
 
 
-def evidenced_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
-    """Visits dated in [start, end] that carry field evidence, per pairing (none: left out)."""
+def evidenced_by_pairing(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[int, int]:
+    """Visits dated in [start, end] that carry field evidence, per pairing (none: left out; of a
+    chunk of households only, when given)."""
+    if households is not None:
+        return dict(
+            db.execute(
+                "SELECT v.pairing_id, count(*) FROM pairings p"
+                " JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                f" WHERE p.household_id BETWEEN ? AND ? AND {EVIDENCED} GROUP BY v.pairing_id",
+                [str(start), str(end), *households],
+            ).fetchall()
+        )
     return dict(
         db.execute(
             f"SELECT v.pairing_id, count(*) FROM visits v WHERE v.date BETWEEN ? AND ? AND {EVIDENCED}"

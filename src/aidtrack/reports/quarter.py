@@ -168,7 +168,8 @@ def gather(
         income=income_in(db, q),
         income_before=income_in(db, q.prev()),
         status=facts.status_at(db, end),
-        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        # Every household's when the report is the whole file's: its attention section asks again.
+        sizes=facts.sizes(db, None if units is None else {p["household_id"] for p in pairings}),
         cumulative=0,
     )
     if units is None:

@@ -115,6 +115,14 @@ class Sizes:
 
 
 def sizes(db: Store, household_ids=None) -> Sizes:
+    """The sizes of the given households, or of every household: those of every household are read
+    once per command (facts.memo) and answer for any households once read (the quarter report, its
+    attention section and the checks it runs ask four times)."""
+    every = db.facts.get(("sizes",))
+    if every is not None:
+        return every
+    if household_ids is None:
+        return memo(db, ("sizes",), lambda: Sizes(db))
     return Sizes(db, household_ids)
 
 
@@ -438,7 +446,7 @@ def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[
     ratio = policy.value("watch_ratio", day)
     ids = list(household_ids)
     income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
-    size = Sizes(db, ids)
+    size = sizes(db, ids)
     out: dict[int, dict[str, Any]] = {}
     for hid, months in income.items():
         if not months:

@@ -271,8 +271,8 @@ def visits_by_pairing(
     if households is not None:
         return dict(
             db.execute(
-                "SELECT v.pairing_id, count(*) FROM pairings p"
-                " JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                "SELECT v.pairing_id, count(*) FROM pairings p INDEXED BY pairings_household"
+                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
                 " WHERE p.household_id BETWEEN ? AND ? GROUP BY v.pairing_id",
                 [str(start), str(end), *households],
             ).fetchall()
@@ -299,8 +299,8 @@ def evidenced_by_pairing(
     if households is not None:
         return dict(
             db.execute(
-                "SELECT v.pairing_id, count(*) FROM pairings p"
-                " JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                "SELECT v.pairing_id, count(*) FROM pairings p INDEXED BY pairings_household"
+                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
                 f" WHERE p.household_id BETWEEN ? AND ? AND {EVIDENCED} GROUP BY v.pairing_id",
                 [str(start), str(end), *households],
             ).fetchall()

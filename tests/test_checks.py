@@ -482,7 +482,7 @@ def test_visits_nothing_found_exit_0(cli):
 # --- check exits -------------------------------------------------------------------------------
 
 
-def test_exits_six_months_at_or_above_the_line(cli):
+def test_exits_six_months_at_or_above_the_line(cli, monkeypatch):
     cli("policy", "set", "poverty_line", "260", "--from", "2004-09-01")
     cli("policy", "set", "exit_at_line", "1", "--from", "2004-01-01")  # at the line counts here
     household(cli, "H01", members=2, exited=None, cadre="C01")
@@ -528,6 +528,11 @@ def test_exits_six_months_at_or_above_the_line(cli):
         ("2004-09", 450.0, 260.0),
     ]
     assert found["H04"]["status"] == "relapsed"
+    # a chunk of one household at a time (facts.chunks): the same candidates, in the same order
+    from aidtrack.checks import exits
+
+    monkeypatch.setattr(exits, "CHUNK", 1)
+    assert check(cli, "exits", "--as-of", "2004-10-15", code=1) == data
     r = cli("check", "exits", "--as-of", "2004-10-15", "--format", "csv", code=1)
     assert r.stdout.splitlines()[1].startswith("H01,户H01,C01,enrolled,2,2004-04,2004-09,200.00,")
 
@@ -591,3 +596,17 @@ def test_demo_story(cli):
         return [c["household"] for c in check(cli, "exits", "--as-of", day, code=1)["candidates"]]
 
     assert "H01" in exits("2004-05-31") and "H01" not in exits("2004-04-30")
+
+
+def test_checks_by_chunks_of_households_find_the_same(demo, monkeypatch):
+    """The checks that read a chunk of households at a time (facts.chunks) find what they find in
+    one chunk when each chunk is one household: the same JSON, every finding in household order."""
+    from aidtrack.checks import exits, relapse
+
+    args = ("check", "--as-of", "2005-06-30", "--format", "json")
+    whole = demo(*args, code=1).stdout
+    found = json.loads(whole)
+    assert found["relapse"]["at_risk"] and found["monitor"]["candidates"]
+    for module in (exits, relapse):
+        monkeypatch.setattr(module, "CHUNK", 1)
+    assert demo(*args, code=1).stdout == whole

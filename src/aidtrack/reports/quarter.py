@@ -357,7 +357,7 @@ def build(
 
 #: Households a chunk of the `--by unit` report reads at a time: its memory is a chunk's whatever the
 #: size of the city, and a few thousand keep the queries as few as a unit's report needs.
-CHUNK = 4000
+CHUNK = facts.CHUNK
 
 
 def _build_by_unit(db: Store, q: Quarter, today: dt.date, chunk: int | None = None) -> dict[str, Any]:

@@ -47,7 +47,11 @@ def _in_span(column: str, households: Span | None) -> str:
     return "" if households is None else f" AND {column} BETWEEN ? AND ?"
 
 
-def chunks(db: Store, size: int) -> list[Span]:
+#: Households a chunk (`chunks`): a few thousand keep the queries few and what is held small.
+CHUNK = 4000
+
+
+def chunks(db: Store, size: int = CHUNK) -> list[Span]:
     """The households' ids cut into spans of `size` households, in id order (a report that
     accumulates as the chunks pass holds one chunk at a time): one query on the primary key a chunk."""
     out: list[Span] = []

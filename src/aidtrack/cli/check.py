@@ -190,6 +190,7 @@ def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:
 
     from ..checks import NAMES, module
 
+    JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # render.to_json's
     found = False
     sys.stdout.write("{")
     for i, name in enumerate(NAMES):
@@ -197,11 +198,15 @@ def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:
         result = check.run(db, day, unit=unit, by_unit=grouped)
         found = check.found(result) or found
         sys.stdout.write(("," if i else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
-        # render.to_json's text one level down: a JSON string never holds a raw newline.
-        for piece in json.JSONEncoder(ensure_ascii=False, indent=2, default=str).iterencode(
-            check.public(result)
-        ):
-            sys.stdout.write(piece.replace("\n", "\n  "))
+        # render.to_json's text one level down (a JSON string never holds a raw newline), written a
+        # few thousand pieces at a time: never the whole text of a city's check.
+        pieces: list[str] = []
+        for piece in JSON.iterencode(check.public(result)):
+            pieces.append(piece)
+            if len(pieces) == 4096:
+                sys.stdout.write("".join(pieces).replace("\n", "\n  "))
+                pieces.clear()
+        sys.stdout.write("".join(pieces).replace("\n", "\n  "))
         del result
     sys.stdout.write("\n}\n")
     return found

@@ -192,19 +192,24 @@ def latest_recorded_months(
     A first query reads a short window (want + 2 months) through the covering income_month index
     (the `+` keeps SQLite from probing another index once per household); only households with
     gaps in it are looked up further back, so recent rows are all that is read. The households
-    are passed as one JSON parameter: no limit on their number.
+    are passed as one JSON parameter: no limit on their number. The window is read month by month
+    between the lowest and highest id asked for, so a chunk of households (facts.chunks) reads its
+    own rows, not the city's.
     """
     from ...model import add_months
 
     bound = max(bound, want)
     short = min(bound, want + 2)
     ids = sorted(int(h) for h in household_ids)
+    if not ids:
+        return {}
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    window = [add_months(last_month, -i) for i in range(short - 1, -1, -1)]
     for hid, month, amount in db.execute(
-        "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
-        " AND +household_id IN (SELECT value FROM json_each(?))"
+        f"SELECT household_id, month, sum(amount) FROM income WHERE month IN ({', '.join('?' for _m in window)})"
+        " AND household_id BETWEEN ? AND ? AND +household_id IN (SELECT value FROM json_each(?))"
         " GROUP BY month, household_id ORDER BY month, household_id",
-        [add_months(last_month, 1 - short), last_month, _ids_json(ids)],
+        [*window, ids[0], ids[-1], _ids_json(ids)],
     ).fetchall():
         found[hid].append((month, amount))
     sparse = [h for h in ids if len(found.get(h, ())) < want]
@@ -635,7 +640,7 @@ def exit_runs(db: Store, day: dt.date | str, household_ids) -> dict[int, list[tu
     last = last_ended_month(day)
     ids = list(household_ids)
     income = latest_recorded_months(db, last, need, max(24, need), ids)
-    size = Sizes(db, ids)
+    size = sizes(db, ids)
     out: dict[int, list[tuple[str, int]]] = {}
     for hid in ids:
         run: list[tuple[str, int]] = []

@@ -601,12 +601,12 @@ def test_demo_story(cli):
 def test_checks_by_chunks_of_households_find_the_same(demo, monkeypatch):
     """The checks that read a chunk of households at a time (facts.chunks) find what they find in
     one chunk when each chunk is one household: the same JSON, every finding in household order."""
-    from aidtrack.checks import exits, monitor, relapse
+    from aidtrack.checks import exits, monitor, relapse, visits
 
     args = ("check", "--as-of", "2005-06-30", "--format", "json")
     whole = demo(*args, code=1).stdout
     found = json.loads(whole)
     assert found["relapse"]["at_risk"] and found["monitor"]["candidates"]
-    for module in (exits, monitor, relapse):
+    for module in (exits, monitor, relapse, visits):
         monkeypatch.setattr(module, "CHUNK", 1)
     assert demo(*args, code=1).stdout == whole

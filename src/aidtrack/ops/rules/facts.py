@@ -163,15 +163,27 @@ def required_visits(
     return -(-per_quarter * days // ((end - start).days + 1))
 
 
-def visit_counts(db: Store, start: dt.date | str, end: dt.date | str) -> dict[tuple[int, str], int]:
+def visit_counts(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[tuple[int, str], int]:
     """Visits of every kind per (pairing id, quarter label such as 2004Q3) dated in [start, end].
 
     One range query on the visits_date index (named: with ANALYZE statistics SQLite otherwise
-    prefers a slower skip-scan of the unique index), whatever the number of pairings.
+    prefers a slower skip-scan of the unique index), whatever the number of pairings; of a chunk of
+    households, from their pairings (a range of each one's visits).
     """
+    label = "substr(v.date, 1, 4) || 'Q' || ((CAST(substr(v.date, 6, 2) AS INTEGER) + 2) / 3)"
+    if households is not None:
+        rows = db.execute(
+            f"SELECT v.pairing_id, {label}, count(*) FROM pairings p INDEXED BY pairings_household"
+            " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+            " WHERE p.household_id BETWEEN ? AND ? GROUP BY 1, 2",
+            [str(start), str(end), *households],
+        )
+        return {(pid, q): n for pid, q, n in rows}
     rows = db.execute(
-        "SELECT pairing_id, substr(date, 1, 4) || 'Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3),"
-        " count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ? GROUP BY 1, 2",
+        f"SELECT v.pairing_id, {label},"
+        " count(*) FROM visits v INDEXED BY visits_date WHERE v.date BETWEEN ? AND ? GROUP BY 1, 2",
         [str(start), str(end)],
     )
     return {(pid, label): n for pid, label, n in rows}
@@ -254,8 +266,9 @@ def enrolled_on(db: Store, household_ids=None) -> dict[int, str]:
     return dict(db.execute(sql + " GROUP BY household_id", args).fetchall())
 
 
-def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
-    """For households exited or prosperous on a day: the date they left poverty that time.
+def out_of_poverty_since(db: Store, day: dt.date | str, households: Span | None = None) -> dict[int, str]:
+    """For households exited or prosperous on a day: the date they left poverty that time (of a
+    chunk of households only, when given).
 
     That is the first entry of the unbroken run of exited/prosperous entries ending at the day
     (an exited household later marked prosperous keeps its exit date).
@@ -263,11 +276,11 @@ def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
     rows = db.execute(
         "WITH s AS (SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,"
         "  row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n"
-        "  FROM statuses WHERE date <= ?),"
+        f"  FROM statuses WHERE date <= ?{_in_span('household_id', households)}),"
         " last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id)"
         " SELECT s.household_id, min(s.date) FROM s LEFT JOIN last_in USING (household_id)"
         " WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id",
-        [str(day)],
+        [str(day), *(households or ())],
     )
     return dict(rows.fetchall())
 

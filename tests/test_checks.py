@@ -440,7 +440,7 @@ def test_visits_unpaired(cli):
     ]
 
 
-def test_visits_overloaded_cadres(cli):
+def test_visits_overloaded_cadres(cli, monkeypatch):
     household(cli, "H01", cadre="C01", exited=None)
     household(cli, "H02", exited=None)
     cli("pair", "add", "C01", "H02", "--since", "2004-02-01")
@@ -466,6 +466,11 @@ def test_visits_overloaded_cadres(cli):
             ],
         }
     ]
+    # a chunk of one household at a time (facts.chunks): C01's two pairings are in two chunks
+    from aidtrack.checks import visits
+
+    monkeypatch.setattr(visits, "CHUNK", 1)
+    assert check(cli, "visits", "--as-of", "2004-09-30", code=1) == data
 
 
 def test_visits_nothing_found_exit_0(cli):

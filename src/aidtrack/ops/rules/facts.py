@@ -134,7 +134,14 @@ def pairings_between(
     db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
 ) -> list[dict]:
     """Pairings active on any day of [start, end], with their cadre and household (of a chunk of
-    households only, when given)."""
+    households only, when given: not kept). The whole file's are read once per command (facts.memo:
+    the quarter report and its attention section's pairings short of visits ask for the same)."""
+    if households is None:
+        return memo(db, ("pairings_between", str(start), str(end)), lambda: _pairings(db, start, end, None))
+    return _pairings(db, start, end, households)
+
+
+def _pairings(db: Store, start: dt.date | str, end: dt.date | str, households: Span | None) -> list[dict]:
     cur = db.execute(
         "SELECT p.id, p.since, p.until, p.cadre_id, c.code AS cadre, c.name AS cadre_name,"
         " p.household_id, h.code AS household, h.name AS household_name, h.members"

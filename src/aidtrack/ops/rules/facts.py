@@ -1,4 +1,5 @@
-"""Read-only facts that reports and checks both need, each answered with one query for all households."""
+"""Read-only facts that reports and checks both need, each answered with one query for all households
+(or, where a report or check goes a chunk of households at a time, for one chunk's: `chunks`, `Span`)."""
 
 from __future__ import annotations
 

@@ -752,7 +752,8 @@ def merge_units(cmds: Commands, args, data: Path, work: Path, end: dt.date, out:
     """The city roll-up at each scale of --units (10,50,…): unit files merged into an empty city file.
 
     Per scale: the first merge, a nothing-changed re-merge, a re-merge with one unit changed (a
-    copy of the last unit's file with one visit more), `report quarter --by unit`, the Parquet
+    copy of the last unit's file with one visit more), `report quarter --by unit`, `check` (every
+    check, as of the last day: exit 1 when it finds something is its normal answer), the Parquet
     hand-off (`export all --partition unit,year`) and DuckDB's quarter roll-up over it
     (examples/duckdb/quarter.sql, in-process), each with its wall time and peak memory; the city
     file's size and the units left out. The measurement is the largest scale's first merge; every
@@ -842,6 +843,13 @@ def rollup_scale(files: list[Path], n: int, work: Path, end: dt.date, out: Path,
         out,
     )
     row.update(report=rep.get("median"), report_mib=rep.get("peak_rss_mib"), report_cpu=rep.get("cpu"))
+    chk = measure_cpu(
+        "check (every check)",
+        [*AIDTRACK, "--db", str(city), "check", "--as-of", end.isoformat(), "--format", "json"],
+        out,
+        ok=(0, 1),
+    )
+    row.update(check=chk.get("median"), check_mib=chk.get("peak_rss_mib"), check_cpu=chk.get("cpu"))
     exp = measure_cpu(
         "export parquet",
         [
@@ -912,9 +920,9 @@ def rollup_markdown(res: dict) -> str:
     lines = [
         "",
         "| units | first merge s (CPU s) | s per unit | peak MiB | nothing changed s (CPU s) |"
-        " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) |"
+        " one changed s (CPU s) | city MiB | left out | report --by unit s (MiB) | check s (MiB) |"
         " Parquet export s (MiB) | DuckDB s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         equal = {True: "", False: " (NOT EQUAL)", None: ""}[r.get("duckdb_equal")]
@@ -926,6 +934,7 @@ def rollup_markdown(res: dict) -> str:
             f" {_fmt(r.get('city_mib'), 0)} |"
             f" {r.get('left_out', '–')} |"
             f" {_fmt(r.get('report'), 1)} ({_fmt(r.get('report_mib'), 0)}) |"
+            f" {_fmt(r.get('check'), 1)} ({_fmt(r.get('check_mib'), 0)}) |"
             f" {_fmt(r.get('export'), 1)} ({_fmt(r.get('export_mib'), 0)}) |"
             f" {_fmt(r.get('duckdb'), 2)}{equal} |"
         )

@@ -440,7 +440,7 @@ def test_visits_unpaired(cli):
     ]
 
 
-def test_visits_overloaded_cadres(cli):
+def test_visits_overloaded_cadres(cli, monkeypatch):
     household(cli, "H01", cadre="C01", exited=None)
     household(cli, "H02", exited=None)
     cli("pair", "add", "C01", "H02", "--since", "2004-02-01")
@@ -466,6 +466,11 @@ def test_visits_overloaded_cadres(cli):
             ],
         }
     ]
+    # a chunk of one household at a time (facts.chunks): C01's two pairings are in two chunks
+    from aidtrack.checks import visits
+
+    monkeypatch.setattr(visits, "CHUNK", 1)
+    assert check(cli, "visits", "--as-of", "2004-09-30", code=1) == data
 
 
 def test_visits_nothing_found_exit_0(cli):
@@ -482,7 +487,7 @@ def test_visits_nothing_found_exit_0(cli):
 # --- check exits -------------------------------------------------------------------------------
 
 
-def test_exits_six_months_at_or_above_the_line(cli):
+def test_exits_six_months_at_or_above_the_line(cli, monkeypatch):
     cli("policy", "set", "poverty_line", "260", "--from", "2004-09-01")
     cli("policy", "set", "exit_at_line", "1", "--from", "2004-01-01")  # at the line counts here
     household(cli, "H01", members=2, exited=None, cadre="C01")
@@ -528,6 +533,11 @@ def test_exits_six_months_at_or_above_the_line(cli):
         ("2004-09", 450.0, 260.0),
     ]
     assert found["H04"]["status"] == "relapsed"
+    # a chunk of one household at a time (facts.chunks): the same candidates, in the same order
+    from aidtrack.checks import exits
+
+    monkeypatch.setattr(exits, "CHUNK", 1)
+    assert check(cli, "exits", "--as-of", "2004-10-15", code=1) == data
     r = cli("check", "exits", "--as-of", "2004-10-15", "--format", "csv", code=1)
     assert r.stdout.splitlines()[1].startswith("H01,户H01,C01,enrolled,2,2004-04,2004-09,200.00,")
 
@@ -591,3 +601,17 @@ def test_demo_story(cli):
         return [c["household"] for c in check(cli, "exits", "--as-of", day, code=1)["candidates"]]
 
     assert "H01" in exits("2004-05-31") and "H01" not in exits("2004-04-30")
+
+
+def test_checks_by_chunks_of_households_find_the_same(demo, monkeypatch):
+    """The checks that read a chunk of households at a time (facts.chunks) find what they find in
+    one chunk when each chunk is one household: the same JSON, every finding in household order."""
+    from aidtrack.checks import exits, monitor, relapse, visits
+
+    args = ("check", "--as-of", "2005-06-30", "--format", "json")
+    whole = demo(*args, code=1).stdout
+    found = json.loads(whole)
+    assert found["relapse"]["at_risk"] and found["monitor"]["candidates"]
+    for module in (exits, monitor, relapse, visits):
+        monkeypatch.setattr(module, "CHUNK", 1)
+    assert demo(*args, code=1).stdout == whole

@@ -620,6 +620,22 @@ def test_city_quarter_totals_are_the_sums_of_the_units(cli, units):
     assert (city["compliant"], city["visits"], city["visits_cumulative"]) == (4, 9, 10)
 
 
+def test_by_unit_report_chunk_by_chunk_equals_each_units_own(cli, units, monkeypatch):
+    """The by-unit quarter report adds up chunks of households (reports.quarter.CHUNK): a chunk of
+    one household at a time gives every unit's own totals, and the whole file's."""
+    from aidtrack.reports import quarter as report
+
+    merge(cli, *files(units))
+    own = {name: quarter(u)["totals"] for name, u in units.items()}
+    city = quarter(cli)["totals"]
+    monkeypatch.setattr(report, "CHUNK", 1)
+    by = quarter(cli, "--by", "unit")
+    assert {r["unit"]: {k: v for k, v in r.items() if k != "unit"} for r in by["by_unit"]} == own
+    assert by["totals"] == city
+    # four households in four chunks: pairings 1 + 2 + 1, aid 700 + 120 + 300
+    assert (by["totals"]["households"], by["totals"]["pairings"], by["totals"]["aid_value"]) == (4, 4, 1120.0)
+
+
 def test_other_reports_by_unit_equal_each_units_own(cli, units):
     merge(cli, *files(units))
     outcomes = ("report", "outcomes", "--as-of", "2004-12-31", "--format", "json")

@@ -37,8 +37,24 @@ FINDINGS = {"candidates": "household"}
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """The exit candidates, a chunk of households at a time (facts.chunks: what is held is a
+    chunk's and the findings), by household code."""
     basis = Basis.of(db, as_of)
-    status = facts.status_at(db, as_of)
+    out: list[dict[str, Any]] = []
+    for span in facts.chunks(db, CHUNK):
+        out += _candidates(db, basis, span)
+    out.sort(key=lambda r: r["household"])
+    return in_units(db, {"as_of": as_of.isoformat(), "candidates": out}, FINDINGS, unit, by_unit)
+
+
+#: Households a chunk (tests make it small).
+CHUNK = facts.CHUNK
+
+
+def _candidates(db: Store, basis: Basis, span: facts.Span) -> list[dict[str, Any]]:
+    """The exit candidates among one chunk's households."""
+    as_of = basis.as_of
+    status = facts.status_at(db, as_of, span)
     poor = [hid for hid, s in status.items() if s in ("enrolled", "relapsed")]
     need = basis.value("exit_months")
     at_line = bool(basis.value("exit_at_line"))
@@ -68,8 +84,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
                 ),
             }
         )
-    out.sort(key=lambda r: r["household"])
-    return in_units(db, {"as_of": as_of.isoformat(), "candidates": out}, FINDINGS, unit, by_unit)
+    return out
 
 
 def found(result: dict[str, Any]) -> bool:

@@ -42,12 +42,13 @@ def last_ended_month(day: dt.date) -> str:
     return month if (day + dt.timedelta(days=1)).day == 1 else add_months(month, -1)
 
 
-def open_entries(db: Store, day: dt.date | str) -> dict[int, dict[str, Any]]:
-    """The monitoring entry open on a day, per household."""
+def open_entries(db: Store, day: dt.date | str, span: facts.Span | None = None) -> dict[int, dict[str, Any]]:
+    """The monitoring entry open on a day, per household (of a chunk's households, when given)."""
+    chunk = "" if span is None else " AND household_id BETWEEN :lo AND :hi"
     cur = db.execute(
         "SELECT household_id, id, category, date, reason FROM monitoring"
-        " WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)",
-        {"d": str(day)},
+        f" WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d){chunk}",
+        {"d": str(day), **({} if span is None else {"lo": span[0], "hi": span[1]})},
     )
     return {hid: {"id": mid, "category": c, "date": d, "reason": r} for hid, mid, c, d, r in cur}
 
@@ -62,15 +63,41 @@ FINDINGS = {
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every section's findings, a chunk of households at a time (facts.chunks: what is held is a
+    chunk's and the findings), each section by household code."""
+    basis = Basis.of(db, as_of)
+    found: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("candidates", "enrolment", "ready", "monitored")
+    }
+    for span in facts.chunks(db, CHUNK):
+        for k, rows in _chunk(db, basis, span).items():
+            found[k] += rows
+    result = {
+        "as_of": as_of.isoformat(),
+        "watch_ratio": basis.value("watch_ratio"),
+        "stable_months": basis.value("stable_months"),
+        **{k: sorted(rows, key=lambda r: r["household"]) for k, rows in found.items()},
+    }
+    return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+#: Households a chunk (tests make it small).
+CHUNK = facts.CHUNK
+
+
+def _chunk(db: Store, basis: Basis, span: facts.Span) -> dict[str, list[dict[str, Any]]]:
+    """The findings among one chunk's households, unsorted."""
     from . import relapse
 
-    basis = Basis.of(db, as_of)
-    ratio = basis.value("watch_ratio")
+    as_of = basis.as_of
     stable = basis.value("stable_months")
-    status = facts.status_at(db, as_of)
-    sizes = facts.sizes(db)  # the household's size on a day (docs/rules.md)
-    monitored = open_entries(db, as_of)
-    never = [hid for (hid,) in db.execute("SELECT id FROM households") if hid not in status]
+    status = facts.status_at(db, as_of, span)
+    monitored = open_entries(db, as_of, span)
+    never = [
+        hid
+        for (hid,) in db.execute("SELECT id FROM households WHERE id BETWEEN ? AND ?", span)
+        if hid not in status
+    ]
     out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
     # In the programme and not exited (enrolled, relapsed): already helped, never monitored.
     watch_ids = [h for h in out + never if h not in monitored]
@@ -103,7 +130,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     risk = relapse.run(db, as_of)
     for f in risk["at_risk"]:
         hid = f["_id"]
-        if hid in monitored or hid in candidates:
+        if not span[0] <= hid <= span[1] or hid in monitored or hid in candidates:
             continue
         sudden = [r for r in f["reasons"] if r in ("shock", "income_drop")]
         if sudden:
@@ -141,6 +168,8 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         (ready if facts.eliminable(g) else staying).append(row)
 
     labels = households(db, set(candidates) | set(monitored) | set(enrol))
+    # the household's size on a day (docs/rules.md)
+    sizes = facts.sizes(db, set(candidates) | set(monitored) | set(enrol))
 
     def named(hid: int, row: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -151,19 +180,12 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
             **row,
         }
 
-    def by_code(rows):
-        return sorted(rows, key=lambda r: r["household"])
-
-    result = {
-        "as_of": as_of.isoformat(),
-        "watch_ratio": ratio,
-        "stable_months": stable,
-        "candidates": by_code(named(h, r) for h, r in candidates.items()),
-        "enrolment": by_code(named(h, r) for h, r in enrol.items()),
-        "ready": by_code(named(r["_id"], r) for r in ready),
-        "monitored": by_code(named(r["_id"], r) for r in staying),
+    return {
+        "candidates": [named(h, r) for h, r in candidates.items()],
+        "enrolment": [named(h, r) for h, r in enrol.items()],
+        "ready": [named(r["_id"], r) for r in ready],
+        "monitored": [named(r["_id"], r) for r in staying],
     }
-    return in_units(db, result, FINDINGS, unit, by_unit)
 
 
 def _cost(c: dict[str, Any]) -> dict[str, Any]:

@@ -60,8 +60,24 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 
 def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
+    """The households at risk, a chunk of households at a time (facts.chunks: what is held is a
+    chunk's and the findings), by household code."""
     basis = Basis.of(db, as_of)
-    status = facts.status_at(db, as_of)
+    at_risk: list[dict[str, Any]] = []
+    for span in facts.chunks(db, CHUNK):
+        at_risk += _at_risk(db, basis, span)
+    at_risk.sort(key=lambda f: f["household"])
+    return {"as_of": as_of.isoformat(), "at_risk": at_risk}
+
+
+#: Households a chunk (tests make it small).
+CHUNK = facts.CHUNK
+
+
+def _at_risk(db: Store, basis: Basis, span: facts.Span) -> list[dict[str, Any]]:
+    """The households at risk among one chunk's."""
+    as_of = basis.as_of
+    status = facts.status_at(db, as_of, span)
     out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
     months_avg = basis.value("relapse_months")
     baseline = basis.value("drop_baseline_months")
@@ -71,7 +87,7 @@ def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
     sizes = facts.sizes(db, out)
 
     details: dict[int, dict[str, Any]] = {}
-    for hid, shock in _shocks(db, basis, out).items():
+    for hid, shock in _shocks(db, basis, out, span).items():
         details.setdefault(hid, {})["shock"] = shock
     first_stale = basis.months_back(stale - 1)
     drop_pct = basis.value("drop_pct")
@@ -123,19 +139,19 @@ def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
                 "_id": hid,
             }
         )
-    at_risk.sort(key=lambda f: f["household"])
-    return {"as_of": as_of.isoformat(), "at_risk": at_risk}
+    return at_risk
 
 
-def _shocks(db: Store, basis: Basis, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The latest visit with an event in the shock window, per household (one range query)."""
+def _shocks(db: Store, basis: Basis, ids: list[int], span: facts.Span) -> dict[int, dict[str, Any]]:
+    """The latest visit with an event in the shock window, per household (one query: the chunk's
+    pairings, each a range of its visits)."""
     days = basis.value("shock_days")
     rows = db.execute(
-        "SELECT p.household_id, v.date, v.event, v.situation, v.kind FROM visits v"
-        " JOIN pairings p ON p.id = v.pairing_id"
-        " WHERE v.date BETWEEN ? AND ? AND v.event IS NOT NULL"
+        "SELECT p.household_id, v.date, v.event, v.situation, v.kind FROM pairings p INDEXED BY pairings_household"
+        " CROSS JOIN visits v ON v.pairing_id = p.id"
+        " WHERE p.household_id BETWEEN ? AND ? AND v.date BETWEEN ? AND ? AND v.event IS NOT NULL"
         " AND p.household_id IN (SELECT value FROM json_each(?)) ORDER BY v.date, v.id",
-        [(basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat(), ids_json(ids)],
+        [*span, (basis.as_of - dt.timedelta(days=days)).isoformat(), basis.as_of.isoformat(), ids_json(ids)],
     )
     out: dict[int, dict[str, Any]] = {}
     for hid, day, event, situation, kind in rows:

@@ -53,26 +53,52 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     (checks.common.in_units): a cadre overloaded belongs to the cadre's unit, the rest to the
     household's."""
     basis = Basis.of(db, as_of)
-    active = facts.pairings_between(db, as_of, as_of)
-    status = facts.status_at(db, as_of)
+    day = as_of.isoformat()
+    # Cadres with more than one pairing active: their pairings are gathered from every chunk.
+    busy = {
+        cid
+        for (cid,) in db.execute(
+            "SELECT cadre_id FROM pairings WHERE since <= ? AND (until IS NULL OR until >= ?)"
+            " GROUP BY cadre_id HAVING count(*) > 1",
+            [day, day],
+        )
+    }
+    behind: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
+    unpaired: list[dict[str, Any]] = []
+    shared: list[dict] = []
+    for span in facts.chunks(db, CHUNK):
+        # One chunk of households at a time (facts.chunks): what is held is a chunk's and the findings.
+        active = facts.pairings_between(db, as_of, as_of, span)
+        status = facts.status_at(db, as_of, span)
+        behind += _behind(db, basis, active, span)
+        late += _followups(db, basis, status, span)
+        unpaired += _unpaired(db, basis, status, active, span)
+        shared += [p for p in active if p["cadre_id"] in busy]
     result: dict[str, Any] = {
-        "as_of": as_of.isoformat(),
+        "as_of": day,
         "quarter": str(Quarter.of(as_of)),
-        "behind": _behind(db, basis, active),
-        "followup_overdue": _followups(db, basis, status),
+        "behind": sorted(behind, key=lambda r: (r["household"], r["pairing"])),
+        "followup_overdue": sorted(late, key=lambda r: r["household"]),
         "escalations_overdue": _escalations(db, basis),
-        "unpaired": _unpaired(db, basis, status, active),
+        "unpaired": sorted(unpaired, key=lambda r: r["household"]),
         "evidence_doubtful": _evidence(db, basis),
-        "overloaded_cadres": _overloaded(active),
+        "overloaded_cadres": _overloaded(sorted(shared, key=lambda p: (p["household"], p["since"]))),
     }
     return in_units(db, result, FINDINGS, unit, by_unit)
 
 
-def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]:
+#: Households a chunk (tests make it small).
+CHUNK = facts.CHUNK
+
+
+def _behind(
+    db: Store, basis: Basis, active: list[dict], span: facts.Span | None = None
+) -> list[dict[str, Any]]:
     q = Quarter.of(basis.as_of)
     start, end, label, today = q.start, q.end, str(q), basis.as_of.isoformat()
     per_quarter = basis.value("visits_per_quarter")
-    counts = facts.visit_counts(db, start, basis.as_of)
+    counts = facts.visit_counts(db, start, basis.as_of, span)
     out = []
     for p in active:
         ends_today = p["until"] == today
@@ -107,11 +133,13 @@ def _behind(db: Store, basis: Basis, active: list[dict]) -> list[dict[str, Any]]
     return sorted(out, key=lambda r: (r["household"], r["pairing"]))
 
 
-def _followups(db: Store, basis: Basis, status: dict[int, str]) -> list[dict[str, Any]]:
+def _followups(
+    db: Store, basis: Basis, status: dict[int, str], span: facts.Span | None = None
+) -> list[dict[str, Any]]:
     days = basis.value("followup_days")
     exited = {
         h: d
-        for h, d in facts.out_of_poverty_since(db, basis.as_of).items()
+        for h, d in facts.out_of_poverty_since(db, basis.as_of, span).items()
         if status.get(h) in OUT_OF_POVERTY
     }
     last = facts.last_visits(db, basis.as_of, list(exited))
@@ -175,7 +203,9 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
     ]
 
 
-def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict]) -> list[dict[str, Any]]:
+def _unpaired(
+    db: Store, basis: Basis, status: dict[int, str], active: list[dict], span: facts.Span | None = None
+) -> list[dict[str, Any]]:
     paired = {p["household_id"] for p in active}
     alone = [h for h, s in status.items() if s not in OUT_OF_POVERTY and h not in paired]
     if not alone:
@@ -185,8 +215,8 @@ def _unpaired(db: Store, basis: Basis, status: dict[int, str], active: list[dict
     ended: dict[int, tuple[str, str, str]] = {}
     for hid, until, code, name in db.execute(
         "SELECT p.household_id, p.until, c.code, c.name FROM pairings p JOIN cadres c ON c.id = p.cadre_id"
-        " WHERE p.until < ? ORDER BY p.until, p.id",
-        [basis.as_of.isoformat()],
+        f" WHERE p.until < ?{'' if span is None else ' AND p.household_id BETWEEN ? AND ?'} ORDER BY p.until, p.id",
+        [basis.as_of.isoformat(), *(span or ())],
     ):
         ended[hid] = (until, code, name)
     out = []

@@ -172,10 +172,44 @@ def all_checks(
     day = _as_of(as_of)
     db = open_db(create=False)
     with output(out):
-        results = {name: module(name).run(db, day, unit=unit, by_unit=grouped) for name in NAMES}
-        _show(results, fmt, single=False)
-    if any(module(n).found(r) for n, r in results.items()):
+        if fmt == "json":
+            found = _stream_json(db, day, unit, grouped)
+        else:
+            results = {name: module(name).run(db, day, unit=unit, by_unit=grouped) for name in NAMES}
+            _show(results, fmt, single=False)
+            found = any(module(n).found(r) for n, r in results.items())
+    if found:
         raise typer.Exit(1)
+
+
+def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:
+    """Every check's JSON written as soon as it is run, then let go (what `_show` writes, the same
+    text: one object by check), so a city's findings are never all held at once; whether any check
+    found something."""
+    import json
+
+    from ..checks import NAMES, module
+
+    JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # render.to_json's
+    found = False
+    sys.stdout.write("{")
+    for i, name in enumerate(NAMES):
+        check = module(name)
+        result = check.run(db, day, unit=unit, by_unit=grouped)
+        found = check.found(result) or found
+        sys.stdout.write(("," if i else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
+        # render.to_json's text one level down (a JSON string never holds a raw newline), written a
+        # few thousand pieces at a time: never the whole text of a city's check.
+        pieces: list[str] = []
+        for piece in JSON.iterencode(check.public(result)):
+            pieces.append(piece)
+            if len(pieces) == 4096:
+                sys.stdout.write("".join(pieces).replace("\n", "\n  "))
+                pieces.clear()
+        sys.stdout.write("".join(pieces).replace("\n", "\n  "))
+        del result
+    sys.stdout.write("\n}\n")
+    return found
 
 
 @command(app, writes="mark")

@@ -67,16 +67,18 @@ def cells(
     quarters: list[Quarter],
     today: dt.date,
     policy: Policy | None = None,
+    households: facts.Span | None = None,
 ) -> dict[tuple[int, str], Cell]:
     """Visits made and required per (pairing id, quarter label) for the pairings active in each quarter.
 
     Required visits use the policy `visits_per_quarter` in force on the quarter's LAST day, so a
-    change made during a quarter governs that whole quarter. One visits query per quarter.
+    change made during a quarter governs that whole quarter. One visits query per quarter (of the
+    pairings of a chunk of households, when `households` is given).
     """
     policy = policy or Policy(db)
     out: dict[tuple[int, str], Cell] = {}
     for q in quarters:
-        made = facts.visits_by_pairing(db, q.start, q.end)
+        made = facts.visits_by_pairing(db, q.start, q.end, households)
         per_quarter = policy.value("visits_per_quarter", q.end)
         label, first, last = str(q), q.start.isoformat(), q.end.isoformat()
         if q.start > today:
@@ -101,17 +103,25 @@ def cells(
 PROBLEM_KEYS = ("raised", "solved", "escalated", "open", "open_escalated")
 
 
-def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
+def problem_counts(
+    db: Store, start: dt.date, end: dt.date, households: facts.Span | None = None
+) -> dict[int, dict[str, int]]:
     """Per pairing id: problems raised at its visits in [start, end], solved (resolved_on in it),
     escalated (raised in it and escalated), open and open escalated at `end` (raised on or before
     `end`, not resolved by then). Pairings with none are absent.
 
     Two queries, neither reading the whole history: the problems of the visits in [start, end] (a
     range of visits_date), and those raised before `start` still open at it (the problems_resolved
-    index: unresolved ones and those resolved on or after `start`).
+    index: unresolved ones and those resolved on or after `start`). Of a chunk of households'
+    pairings only, when `households` is given: the first from their pairings (a range of each one's
+    visits), the second kept to them.
     """
     s, e = start.isoformat(), end.isoformat()
-    params = {"s": s, "e": e}
+    params: dict[str, Any] = {"s": s, "e": e}
+    chunk = ""
+    if households is not None:
+        params |= {"lo": households[0], "hi": households[1]}
+        chunk = " AND v.pairing_id IN (SELECT id FROM pairings WHERE household_id BETWEEN :lo AND :hi)"
     out: dict[int, dict[str, int]] = {}
 
     def add(rows) -> None:
@@ -120,16 +130,28 @@ def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[st
             for k, v in zip(PROBLEM_KEYS, counts):
                 have[k] += int(v or 0)
 
-    add(
-        db.execute(
-            "SELECT v.pairing_id, count(*), sum(pr.resolved_on BETWEEN :s AND :e), sum(pr.escalated = 1),"
-            " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
-            " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
-            " FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id"
-            " WHERE v.date BETWEEN :s AND :e GROUP BY v.pairing_id",
-            params,
-        )
+    counted = (
+        "SELECT v.pairing_id, count(*), sum(pr.resolved_on BETWEEN :s AND :e), sum(pr.escalated = 1),"
+        " sum(pr.resolved_on IS NULL OR pr.resolved_on > :e),"
+        " sum(pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :e))"
     )
+    if households is None:
+        add(
+            db.execute(
+                f"{counted} FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id"
+                " WHERE v.date BETWEEN :s AND :e GROUP BY v.pairing_id",
+                params,
+            )
+        )
+    else:
+        add(
+            db.execute(
+                f"{counted} FROM pairings p CROSS JOIN visits v ON v.pairing_id = p.id"
+                " JOIN problems pr ON pr.visit_id = v.id"
+                " WHERE p.household_id BETWEEN :lo AND :hi AND v.date BETWEEN :s AND :e GROUP BY v.pairing_id",
+                params,
+            )
+        )
     add(
         db.execute(
             "SELECT v.pairing_id, 0, sum(pr.resolved_on BETWEEN :s AND :e), 0,"
@@ -139,7 +161,7 @@ def problem_counts(db: Store, start: dt.date, end: dt.date) -> dict[int, dict[st
             "       WHERE resolved_on IS NULL"
             "       UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved"
             "       WHERE resolved_on >= :s) pr"
-            " CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :s GROUP BY v.pairing_id",
+            f" CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :s{chunk} GROUP BY v.pairing_id",
             params,
         )
     )
@@ -160,13 +182,17 @@ def visits_until(db: Store, day: dt.date | str) -> int:
     return upto - after
 
 
-def aid_by_household(db: Store, start: dt.date, end: dt.date) -> dict[int, list[tuple[str, str, int]]]:
-    """(date, kind, fen) of the aid dated in [start, end], per household: one range query on aid_date."""
+def aid_by_household(
+    db: Store, start: dt.date, end: dt.date, households: facts.Span | None = None
+) -> dict[int, list[tuple[str, str, int]]]:
+    """(date, kind, fen) of the aid dated in [start, end], per household: one range query on aid_date
+    (of a chunk of households: a range of aid_household)."""
     out: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    chunk = "" if households is None else " AND household_id BETWEEN ? AND ?"
     for hid, day, kind, value in db.execute(
-        "SELECT household_id, date, kind, sum(value) FROM aid WHERE date BETWEEN ? AND ?"
+        f"SELECT household_id, date, kind, sum(value) FROM aid WHERE date BETWEEN ? AND ?{chunk}"
         " GROUP BY household_id, date, kind",
-        [start.isoformat(), end.isoformat()],
+        [start.isoformat(), end.isoformat(), *(households or ())],
     ):
         out[hid].append((day, kind, value))
     return out

@@ -53,20 +53,25 @@ CSV_COLUMNS = (
 )
 
 
-def income_in(db: Store, q: Quarter) -> dict[int, tuple[int, int, str]]:
+def income_in(db: Store, q: Quarter, households: facts.Span | None = None) -> dict[int, tuple[int, int, str]]:
     """(fen in total, months with a record, those months comma-joined) per household in the quarter:
-    one range query.
+    one range query (of a chunk of households: a range of income_month in each month).
 
     A month without a record is unknown and not counted; two sources in one month add up.
     """
     months = q.months()
+    args: list[Any]
+    if households is None:
+        where, args = "month BETWEEN ? AND ?", [months[0], months[-1]]
+    else:
+        where = f"month IN ({', '.join('?' for _m in months)}) AND household_id BETWEEN ? AND ?"
+        args = [*months, *households]
     return {
         hid: (total, n, recorded)
         for hid, total, n, recorded in db.execute(
             "SELECT household_id, sum(amount), count(DISTINCT month), group_concat(DISTINCT month)"
-            " FROM income INDEXED BY income_month"
-            " WHERE month BETWEEN ? AND ? GROUP BY household_id",
-            [months[0], months[-1]],
+            f" FROM income INDEXED BY income_month WHERE {where} GROUP BY household_id",
+            args,
         )
     }
 
@@ -118,6 +123,8 @@ class Facts:
     sizes: facts.Sizes
     cumulative: int
     pairing_unit: dict = field(default_factory=dict)
+    #: Each household's unit (a chunk's households, `--by unit`).
+    household_unit: dict = field(default_factory=dict)
     visits_by_unit: dict = field(default_factory=dict)
     placed: dict[int, int] = field(default_factory=dict)
 
@@ -126,10 +133,23 @@ class Facts:
         return {p["household_id"] for p in self.pairings}
 
 
-def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_unit: bool = False) -> Facts:
-    """The quarter's facts: a handful of set-based queries for the whole unit (module docstring)."""
+def gather(
+    db: Store,
+    q: Quarter,
+    today: dt.date,
+    unit: str | None = None,
+    by_unit: bool = False,
+    households: facts.Span | None = None,
+    units: Units | None = None,
+) -> Facts:
+    """The quarter's facts: a handful of set-based queries for the whole unit (module docstring).
+
+    `households`: the facts of one chunk of households only (`build` by unit: `_chunked`), with the
+    `units` already read; the visits since the programme began are then left to the caller."""
     start, end = q.start, q.end
-    pairings = facts.pairings_between(db, start, end)
+    pairings = facts.pairings_between(db, start, end, households)
+    if households is not None:
+        return _chunk(db, q, today, pairings, households, units)
     units, uid = scope(db, unit, by_unit)
     if units is not None and not by_unit:
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
@@ -148,7 +168,8 @@ def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_un
         income=income_in(db, q),
         income_before=income_in(db, q.prev()),
         status=facts.status_at(db, end),
-        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        # Every household's when the report is the whole file's: its attention section asks again.
+        sizes=facts.sizes(db, None if units is None else {p["household_id"] for p in pairings}),
         cumulative=0,
     )
     if units is None:
@@ -161,13 +182,55 @@ def gather(db: Store, q: Quarter, today: dt.date, unit: str | None = None, by_un
             f.problems = {pid: c for pid, c in f.problems.items() if f.pairing_unit[pid] == uid}
             f.aid = {h: e for h, e in f.aid.items() if units.household[h] == uid}
             f.cumulative = f.visits_by_unit.get(uid, 0)
-    # Job placements (帮就业) that began in the quarter, per household.
-    f.placed = dict(
+    f.placed = _placed(db, q)
+    return f
+
+
+def _placed(db: Store, q: Quarter, households: facts.Span | None = None) -> dict[int, int]:
+    """Job placements (帮就业) that began in the quarter, per household (of a chunk's, when given)."""
+    chunk = "" if households is None else " AND household_id BETWEEN ? AND ?"
+    return dict(
         db.execute(
-            "SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ? GROUP BY household_id",
-            [start.isoformat(), end.isoformat()],
+            f"SELECT household_id, count(*) FROM jobs WHERE started BETWEEN ? AND ?{chunk} GROUP BY household_id",
+            [q.start.isoformat(), q.end.isoformat(), *(households or ())],
         ).fetchall()
     )
+
+
+def _chunk(
+    db: Store, q: Quarter, today: dt.date, pairings: list[dict], households: facts.Span, units: Units | None
+) -> Facts:
+    """The facts of one chunk of households (`gather` with `households`): every query kept to the
+    chunk's ids, so what is held is the chunk's, whatever the size of the city."""
+    start, end = q.start, q.end
+    policy = Policy(db)
+    f = Facts(
+        q=q,
+        today=today,
+        pairings=pairings,
+        units=units,
+        uid=None,
+        by_unit=True,
+        policy=policy,
+        cells=cells(db, pairings, [q], today, policy, households),
+        problems=problem_counts(db, start, end, households),
+        aid=aid_by_household(db, start, end, households),
+        income=income_in(db, q, households),
+        income_before=income_in(db, q.prev(), households),
+        status=facts.status_at(db, end, households),
+        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        cumulative=0,
+        placed=_placed(db, q, households),
+    )
+    f.household_unit = dict(
+        db.execute("SELECT id, unit_id FROM households WHERE id BETWEEN ? AND ?", households).fetchall()
+    )
+    f.pairing_unit = {
+        pid: f.household_unit.get(hid)
+        for pid, hid in db.execute(
+            "SELECT id, household_id FROM pairings WHERE household_id BETWEEN ? AND ?", households
+        )
+    }
     return f
 
 
@@ -240,6 +303,8 @@ def build(
     The facts (gather), the rows and totals computed from them (pairing_rows, _totals), then the
     committee's record and the director's half (reports.director)."""
     today = today or dt.date.today()
+    if by_unit:
+        return _build_by_unit(db, q, today)
     f = gather(db, q, today, unit, by_unit)
     start, end, label = q.start, q.end, str(q)
     rows, earned = pairing_rows(f)
@@ -259,21 +324,6 @@ def build(
         }
     )
     head = {"quarter": label, "start": start.isoformat(), "end": end.isoformat()}
-    if by_unit:
-        committees = meetings_by_unit(db, start, end, limit)
-        return {
-            **head,
-            "by_unit": [
-                {
-                    **u,
-                    "in_progress": in_progress,
-                    "meetings": committees.get(u_id, dict(NO_MEETINGS)),
-                    "escalation_days": limit,
-                }
-                for u_id, u in _by_unit(f, rows, earned)
-            ],
-            "totals": totals,
-        }
     units, uid = f.units, f.uid
     poverty = f.policy.value("poverty_line", end)
     keep = (lambda h: True) if units is None else (lambda h: units.household.get(h) == uid)
@@ -305,6 +355,82 @@ def build(
     }
 
 
+#: Households a chunk of the `--by unit` report reads at a time: its memory is a chunk's whatever the
+#: size of the city, and a few thousand keep the queries as few as a unit's report needs.
+CHUNK = facts.CHUNK
+
+
+def _build_by_unit(db: Store, q: Quarter, today: dt.date, chunk: int | None = None) -> dict[str, Any]:
+    """`build` by unit: each unit's totals and the whole file's, accumulated as chunks of households
+    pass (`Tally`), so that no row of the city is held beyond its chunk; then the committees'
+    records (grouped queries)."""
+    start, end = q.start, q.end
+    first, last = start.isoformat(), end.isoformat()
+    units, _uid = scope(db, None, True)
+    assert units is not None
+    whole = Tally()
+    per_unit: dict[int | None, Tally] = {u: Tally() for u in units.listed()}
+    for households in facts.chunks(db, chunk or CHUNK):
+        f = gather(db, q, today, households=households, units=units)
+        rows, earned = pairing_rows(f)
+        _measures(db, f.pairings, rows, first, last)
+        _evidenced(db, f.pairings, rows, first, last, households)
+        whole.add(rows, f.households, f.status, f.aid, f.problems.values(), earned, f.placed)
+        _by_unit(f, rows, earned, units, per_unit)
+    visits_by_unit = units.visits_until(last)
+    totals = whole.result(sum(visits_by_unit.values()))
+    limit = Policy(db).value("escalation_days", end)
+    in_progress = end >= today
+    totals.update(
+        {
+            "in_progress": in_progress,
+            "meetings": meetings_in(db, start, end, EVERY_UNIT, limit),
+            "escalation_days": limit,
+        }
+    )
+    committees = meetings_by_unit(db, start, end, limit)
+    return {
+        "quarter": str(q),
+        "start": first,
+        "end": last,
+        "by_unit": [
+            {
+                "unit": units.names[u],
+                **t.result(visits_by_unit.get(u, 0)),
+                "in_progress": in_progress,
+                "meetings": committees.get(u, dict(NO_MEETINGS)),
+                "escalation_days": limit,
+            }
+            for u, t in per_unit.items()
+        ],
+        "totals": totals,
+    }
+
+
+def _by_unit(
+    f: Facts,
+    rows: list[dict],
+    earned: dict[int, tuple[int, int, int]],
+    units: Units,
+    per_unit: dict[int | None, Tally],
+) -> None:
+    """A chunk's pairing rows, aid and problems added to their units' tallies (by the household's unit)."""
+    paired = units.grouped(zip(f.pairings, rows), lambda pr: f.household_unit[pr[0]["household_id"]])
+    given = units.grouped(f.aid.items(), lambda he: f.household_unit[he[0]])
+    raised = units.grouped(f.problems.items(), lambda pc: f.pairing_unit[pc[0]])
+    for u in dict.fromkeys([*paired, *given, *raised]):
+        pairs = paired.get(u, [])
+        per_unit.setdefault(u, Tally()).add(
+            [r for _p, r in pairs],
+            {p["household_id"] for p, _r in pairs},
+            f.status,
+            dict(given.get(u, [])),
+            [c for _pid, c in raised.get(u, [])],
+            earned,
+            f.placed,
+        )
+
+
 def _what_moved(rows: list[dict[str, Any]], d: dict[str, Any]) -> None:
     """Each pairing row's household's part of the director's half: its movements this quarter
     (`exited 2004-04-08`, `;`-joined), its monitoring category at quarter end, whether its income
@@ -313,15 +439,17 @@ def _what_moved(rows: list[dict[str, Any]], d: dict[str, Any]) -> None:
     for key, entries in d["moved"].items():
         for e in entries:
             moves.setdefault(e["household"], []).append(f"{key} {e['date']}")
-    lines = d["lines"]
+    # Sets: a list's `in` for every row was quadratic (20 s on a city of 20,000 households).
+    under_poverty = set(d["lines"]["under_poverty_line"])
+    under_watch = set(d["lines"]["under_monitoring_line"])
     for r in rows:
         code = r["household"]
         known = r["income_per_person"] is not None
         r.update(
             moved="; ".join(moves.get(code, [])) or None,
             monitored=d["monitoring"]["households"].get(code),
-            under_poverty_line=(code in lines["under_poverty_line"]) if known else None,
-            under_monitoring_line=(code in lines["under_monitoring_line"]) if known else None,
+            under_poverty_line=(code in under_poverty) if known else None,
+            under_monitoring_line=(code in under_watch) if known else None,
         )
 
 
@@ -398,7 +526,13 @@ def _totals(
     earned: dict[int, tuple[int, int, int]],
     placed: dict[int, int],
 ) -> dict[str, Any]:
-    """The totals of some pairing rows: of the whole file, or of one unit's.
+    """The totals of some pairing rows: of the whole file, or of one unit's (Tally, all at once)."""
+    return Tally().add(rows, households, status, aid, problems, earned, placed).result(cumulative)
+
+
+class Tally:
+    """The totals of pairing rows, added up as they pass (a chunk of households at a time: the rows
+    of a household all in one chunk), and given at the end by `result`.
 
     Income, over the paired households with income recorded in the quarter, each counted once
     (`earned`: a household's fen in all, months recorded and person-months): income_monthly is the
@@ -408,69 +542,83 @@ def _totals(
     whole total ÷ all their person-months. Each is summed exactly and rounded once, to the fen, half
     up: 16,950 yuan over 3 months is 5,650.00, not three rounded thirds added.
     """
-    incomes = [earned[h] for h in sorted(households) if h in earned]
-    monthly = sum((Fraction(total, months) for total, months, _pm in incomes), Fraction(0))
-    shown_pp = [half_up(total, pm) for total, _m, pm in incomes]  # as the pairing rows show them
-    by_kind: Counter[str] = Counter()
-    for entries in aid.values():
-        for _day, kind, value in entries:
-            by_kind[kind] += value
-    by_status = Counter(status.get(h) or "unrecorded" for h in households)
-    return {
-        "pairings": len(rows),
-        "compliant": sum(r["compliant"] is True for r in rows),
-        "pending": sum(r["compliant"] == "pending" for r in rows),
-        "visits": sum(r["visits"] for r in rows),
-        "visits_cumulative": cumulative,
-        "aid_value": yuan(sum(by_kind.values())),
-        "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
-        "households": len(households),
-        "households_by_status": dict(sorted(by_status.items())),
-        "problems_open_escalated": sum(c["open_escalated"] for c in problems),
-        "income_households": len(incomes),
-        "income_monthly": yuan(_round(monthly)) if incomes else None,
-        "income_per_person": yuan(half_up(sum(shown_pp), len(shown_pp))) if incomes else None,
-        "income_per_person_month": yuan(
-            half_up(sum(t for t, _m, _p in incomes), sum(p for _t, _m, p in incomes))
-        )
-        if incomes
-        else None,
-        **{k: sum(r.get(k, 0) for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
-        "jobs_placed": sum(placed.get(h, 0) for h in households),
-        "visits_evidenced": sum(r.get("visits_evidenced", 0) for r in rows),
-    }
+
+    MEASURES = ("measures_due", "measures_done", "measures_overdue")
+
+    def __init__(self) -> None:
+        self.pairings = self.compliant = self.pending = self.visits = self.evidenced = 0
+        self.by_kind: Counter[str] = Counter()
+        self.households = self.jobs_placed = self.open_escalated = 0
+        self.by_status: Counter[str] = Counter()
+        self.incomes = self.shown_pp = self.fen = self.person_months = 0
+        #: Fen per number of months recorded: Σ total ÷ months, exact, with one division a count.
+        self.by_months: Counter[int] = Counter()
+        self.measures = dict.fromkeys(self.MEASURES, 0)
+
+    def add(
+        self,
+        rows: list[dict[str, Any]],
+        households: set[int],
+        status: dict[int, str],
+        aid: dict[int, list[tuple[str, str, int]]],
+        problems,
+        earned: dict[int, tuple[int, int, int]],
+        placed: dict[int, int],
+    ) -> Tally:
+        """Some pairing rows, their households and the aid and problems counted with them."""
+        for r in rows:
+            self.pairings += 1
+            self.compliant += r["compliant"] is True
+            self.pending += r["compliant"] == "pending"
+            self.visits += r["visits"]
+            self.evidenced += r.get("visits_evidenced", 0)
+            for k in self.MEASURES:
+                self.measures[k] += r.get(k, 0)
+        for entries in aid.values():
+            for _day, kind, value in entries:
+                self.by_kind[kind] += value
+        self.households += len(households)
+        for h in households:
+            self.by_status[status.get(h) or "unrecorded"] += 1
+            self.jobs_placed += placed.get(h, 0)
+            if h in earned:
+                total, months, pm = earned[h]
+                self.incomes += 1
+                self.by_months[months] += total
+                self.shown_pp += half_up(total, pm)  # as the pairing rows show it
+                self.fen += total
+                self.person_months += pm
+        self.open_escalated += sum(c["open_escalated"] for c in problems)
+        return self
+
+    def result(self, cumulative: int) -> dict[str, Any]:
+        """The totals, with `cumulative` visits since the programme began."""
+        by_kind, incomes = self.by_kind, self.incomes
+        monthly = sum((Fraction(fen, months) for months, fen in self.by_months.items()), Fraction(0))
+        return {
+            "pairings": self.pairings,
+            "compliant": self.compliant,
+            "pending": self.pending,
+            "visits": self.visits,
+            "visits_cumulative": cumulative,
+            "aid_value": yuan(sum(by_kind.values())),
+            "aid_by_kind": {k: yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+            "households": self.households,
+            "households_by_status": dict(sorted(self.by_status.items())),
+            "problems_open_escalated": self.open_escalated,
+            "income_households": incomes,
+            "income_monthly": yuan(_round(monthly)) if incomes else None,
+            "income_per_person": yuan(half_up(self.shown_pp, incomes)) if incomes else None,
+            "income_per_person_month": yuan(half_up(self.fen, self.person_months)) if incomes else None,
+            **self.measures,
+            "jobs_placed": self.jobs_placed,
+            "visits_evidenced": self.evidenced,
+        }
 
 
 def _round(x: Fraction) -> int:
     """An exact sum of fen to whole fen, half up (reports.common.half_up)."""
     return half_up(x.numerator, x.denominator)
-
-
-def _by_unit(
-    f: Facts, rows: list[dict], earned: dict[int, tuple[int, int, int]]
-) -> list[tuple[int | None, dict[str, Any]]]:
-    """Each unit's id and totals, from the same pairing rows grouped by the household's unit; every
-    listed unit has its row (one with only its committee's meetings too)."""
-    units = f.units
-    assert units is not None
-    paired = units.grouped(zip(f.pairings, rows), lambda pr: units.household[pr[0]["household_id"]])
-    given = units.grouped(f.aid.items(), lambda he: units.household[he[0]])
-    raised = units.grouped(f.problems.items(), lambda pc: f.pairing_unit[pc[0]])
-    out = []
-    for u in dict.fromkeys([*units.listed(), *paired, *given, *raised]):
-        pairs = paired.get(u, [])
-        figures = _totals(
-            [r for _p, r in pairs],
-            {p["household_id"] for p, _r in pairs},
-            f.status,
-            dict(given.get(u, [])),
-            [c for _pid, c in raised.get(u, [])],
-            f.visits_by_unit.get(u, 0),
-            earned,
-            f.placed,
-        )
-        out.append((u, {"unit": units.names[u], **figures}))
-    return out
 
 
 UNIT_COLUMNS = (
@@ -695,9 +843,16 @@ def document(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _evidenced(db: Store, pairings: list[dict], rows: list[dict[str, Any]], start: str, end: str) -> None:
+def _evidenced(
+    db: Store,
+    pairings: list[dict],
+    rows: list[dict[str, Any]],
+    start: str,
+    end: str,
+    households: facts.Span | None = None,
+) -> None:
     """Each pairing's visits of the quarter that carry field evidence (a phone form: facts.EVIDENCED)."""
-    counts = facts.evidenced_by_pairing(db, start, end)
+    counts = facts.evidenced_by_pairing(db, start, end, households)
     for p, r in zip(pairings, rows):
         r["visits_evidenced"] = counts.get(p["id"], 0)
 

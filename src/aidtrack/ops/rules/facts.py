@@ -1,4 +1,5 @@
-"""Read-only facts that reports and checks both need, each answered with one query for all households."""
+"""Read-only facts that reports and checks both need, each answered with one query for all households
+(or, where a report or check goes a chunk of households at a time, for one chunk's: `chunks`, `Span`)."""
 
 from __future__ import annotations
 
@@ -20,19 +21,49 @@ def memo(db: Store, key: tuple, compute: Callable[[], Any]) -> Any:
     return db.facts[key]
 
 
-def status_at(db: Store, day: dt.date | str) -> dict[int, str]:
-    """Each household's status on a day: the latest status entry dated on or before it."""
+#: A chunk of households by id, both ends included (a report built chunk by chunk: `Chunk.of`).
+Span = tuple[int, int]
+
+
+def status_at(db: Store, day: dt.date | str, households: Span | None = None) -> dict[int, str]:
+    """Each household's status on a day: the latest status entry dated on or before it (of the
+    households with ids in `households` only, when given: not kept, so chunks do not pile up)."""
 
     def compute() -> dict[int, str]:
         # SQLite takes a bare column from the row holding the max(): one pass, no window sort.
         rows = db.execute(
             "SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses"
-            " WHERE date <= ? GROUP BY household_id",
-            [str(day)],
+            f" WHERE date <= ?{_in_span('household_id', households)} GROUP BY household_id",
+            [str(day), *(households or ())],
         )
         return {hid: status for hid, status, _ in rows}
 
+    if households is not None:
+        return compute()
     return memo(db, ("status_at", str(day)), compute)
+
+
+def _in_span(column: str, households: Span | None) -> str:
+    """The SQL condition keeping a chunk's households (two parameters), or nothing."""
+    return "" if households is None else f" AND {column} BETWEEN ? AND ?"
+
+
+#: Households a chunk (`chunks`): a few thousand keep the queries few and what is held small.
+CHUNK = 4000
+
+
+def chunks(db: Store, size: int = CHUNK) -> list[Span]:
+    """The households' ids cut into spans of `size` households, in id order (a report that
+    accumulates as the chunks pass holds one chunk at a time): one query on the primary key a chunk."""
+    out: list[Span] = []
+    lo = db.execute("SELECT min(id) FROM households").fetchone()[0]
+    while lo is not None:
+        hi = db.execute(
+            "SELECT max(id) FROM (SELECT id FROM households WHERE id >= ? ORDER BY id LIMIT ?)", [lo, size]
+        ).fetchone()[0]
+        out.append((lo, hi))
+        lo = db.execute("SELECT min(id) FROM households WHERE id > ?", [hi]).fetchone()[0]
+    return out
 
 
 class Sizes:
@@ -89,17 +120,36 @@ class Sizes:
 
 
 def sizes(db: Store, household_ids=None) -> Sizes:
+    """The sizes of the given households, or of every household: those of every household are read
+    once per command (facts.memo) and answer for any households once read (the quarter report, its
+    attention section and the checks it runs ask four times)."""
+    every = db.facts.get(("sizes",))
+    if every is not None:
+        return every
+    if household_ids is None:
+        return memo(db, ("sizes",), lambda: Sizes(db))
     return Sizes(db, household_ids)
 
 
-def pairings_between(db: Store, start: dt.date | str, end: dt.date | str) -> list[dict]:
-    """Pairings active on any day of [start, end], with their cadre and household."""
+def pairings_between(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> list[dict]:
+    """Pairings active on any day of [start, end], with their cadre and household (of a chunk of
+    households only, when given: not kept). The whole file's are read once per command (facts.memo:
+    the quarter report and its attention section's pairings short of visits ask for the same)."""
+    if households is None:
+        return memo(db, ("pairings_between", str(start), str(end)), lambda: _pairings(db, start, end, None))
+    return _pairings(db, start, end, households)
+
+
+def _pairings(db: Store, start: dt.date | str, end: dt.date | str, households: Span | None) -> list[dict]:
     cur = db.execute(
         "SELECT p.id, p.since, p.until, p.cadre_id, c.code AS cadre, c.name AS cadre_name,"
         " p.household_id, h.code AS household, h.name AS household_name, h.members"
         " FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id"
-        " WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?) ORDER BY h.code, p.since",
-        [str(end), str(start)],
+        " WHERE p.since <= ? AND (p.until IS NULL OR p.until >= ?)"
+        f"{_in_span('p.household_id', households)} ORDER BY h.code, p.since",
+        [str(end), str(start), *(households or ())],
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur]
@@ -121,15 +171,27 @@ def required_visits(
     return -(-per_quarter * days // ((end - start).days + 1))
 
 
-def visit_counts(db: Store, start: dt.date | str, end: dt.date | str) -> dict[tuple[int, str], int]:
+def visit_counts(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[tuple[int, str], int]:
     """Visits of every kind per (pairing id, quarter label such as 2004Q3) dated in [start, end].
 
     One range query on the visits_date index (named: with ANALYZE statistics SQLite otherwise
-    prefers a slower skip-scan of the unique index), whatever the number of pairings.
+    prefers a slower skip-scan of the unique index), whatever the number of pairings; of a chunk of
+    households, from their pairings (a range of each one's visits).
     """
+    label = "substr(v.date, 1, 4) || 'Q' || ((CAST(substr(v.date, 6, 2) AS INTEGER) + 2) / 3)"
+    if households is not None:
+        rows = db.execute(
+            f"SELECT v.pairing_id, {label}, count(*) FROM pairings p INDEXED BY pairings_household"
+            " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+            " WHERE p.household_id BETWEEN ? AND ? GROUP BY 1, 2",
+            [str(start), str(end), *households],
+        )
+        return {(pid, q): n for pid, q, n in rows}
     rows = db.execute(
-        "SELECT pairing_id, substr(date, 1, 4) || 'Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3),"
-        " count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ? GROUP BY 1, 2",
+        f"SELECT v.pairing_id, {label},"
+        " count(*) FROM visits v INDEXED BY visits_date WHERE v.date BETWEEN ? AND ? GROUP BY 1, 2",
         [str(start), str(end)],
     )
     return {(pid, label): n for pid, label, n in rows}
@@ -150,19 +212,24 @@ def latest_recorded_months(
     A first query reads a short window (want + 2 months) through the covering income_month index
     (the `+` keeps SQLite from probing another index once per household); only households with
     gaps in it are looked up further back, so recent rows are all that is read. The households
-    are passed as one JSON parameter: no limit on their number.
+    are passed as one JSON parameter: no limit on their number. The window is read month by month
+    between the lowest and highest id asked for, so a chunk of households (facts.chunks) reads its
+    own rows, not the city's.
     """
     from ...model import add_months
 
     bound = max(bound, want)
     short = min(bound, want + 2)
     ids = sorted(int(h) for h in household_ids)
+    if not ids:
+        return {}
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    window = [add_months(last_month, -i) for i in range(short - 1, -1, -1)]
     for hid, month, amount in db.execute(
-        "SELECT household_id, month, sum(amount) FROM income WHERE month BETWEEN ? AND ?"
-        " AND +household_id IN (SELECT value FROM json_each(?))"
+        f"SELECT household_id, month, sum(amount) FROM income WHERE month IN ({', '.join('?' for _m in window)})"
+        " AND household_id BETWEEN ? AND ? AND +household_id IN (SELECT value FROM json_each(?))"
         " GROUP BY month, household_id ORDER BY month, household_id",
-        [add_months(last_month, 1 - short), last_month, _ids_json(ids)],
+        [*window, ids[0], ids[-1], _ids_json(ids)],
     ).fetchall():
         found[hid].append((month, amount))
     sparse = [h for h in ids if len(found.get(h, ())) < want]
@@ -207,8 +274,9 @@ def enrolled_on(db: Store, household_ids=None) -> dict[int, str]:
     return dict(db.execute(sql + " GROUP BY household_id", args).fetchall())
 
 
-def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
-    """For households exited or prosperous on a day: the date they left poverty that time.
+def out_of_poverty_since(db: Store, day: dt.date | str, households: Span | None = None) -> dict[int, str]:
+    """For households exited or prosperous on a day: the date they left poverty that time (of a
+    chunk of households only, when given).
 
     That is the first entry of the unbroken run of exited/prosperous entries ending at the day
     (an exited household later marked prosperous keeps its exit date).
@@ -216,17 +284,29 @@ def out_of_poverty_since(db: Store, day: dt.date | str) -> dict[int, str]:
     rows = db.execute(
         "WITH s AS (SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,"
         "  row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n"
-        "  FROM statuses WHERE date <= ?),"
+        f"  FROM statuses WHERE date <= ?{_in_span('household_id', households)}),"
         " last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id)"
         " SELECT s.household_id, min(s.date) FROM s LEFT JOIN last_in USING (household_id)"
         " WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id",
-        [str(day)],
+        [str(day), *(households or ())],
     )
     return dict(rows.fetchall())
 
 
-def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
-    """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date."""
+def visits_by_pairing(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[int, int]:
+    """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date (of
+    a chunk of households: their pairings, each a range of its (pairing_id, date, kind) key)."""
+    if households is not None:
+        return dict(
+            db.execute(
+                "SELECT v.pairing_id, count(*) FROM pairings p INDEXED BY pairings_household"
+                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                " WHERE p.household_id BETWEEN ? AND ? GROUP BY v.pairing_id",
+                [str(start), str(end), *households],
+            ).fetchall()
+        )
     return dict(
         db.execute(
             "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
@@ -241,8 +321,20 @@ def visits_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> di
 EVIDENCED = "v.device_start IS NOT NULL"
 
 
-def evidenced_by_pairing(db: Store, start: dt.date | str, end: dt.date | str) -> dict[int, int]:
-    """Visits dated in [start, end] that carry field evidence, per pairing (none: left out)."""
+def evidenced_by_pairing(
+    db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
+) -> dict[int, int]:
+    """Visits dated in [start, end] that carry field evidence, per pairing (none: left out; of a
+    chunk of households only, when given)."""
+    if households is not None:
+        return dict(
+            db.execute(
+                "SELECT v.pairing_id, count(*) FROM pairings p INDEXED BY pairings_household"
+                " CROSS JOIN visits v ON v.pairing_id = p.id AND v.date BETWEEN ? AND ?"
+                f" WHERE p.household_id BETWEEN ? AND ? AND {EVIDENCED} GROUP BY v.pairing_id",
+                [str(start), str(end), *households],
+            ).fetchall()
+        )
     return dict(
         db.execute(
             f"SELECT v.pairing_id, count(*) FROM visits v WHERE v.date BETWEEN ? AND ? AND {EVIDENCED}"
@@ -384,7 +476,7 @@ def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[
     ratio = policy.value("watch_ratio", day)
     ids = list(household_ids)
     income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
-    size = Sizes(db, ids)
+    size = sizes(db, ids)
     out: dict[int, dict[str, Any]] = {}
     for hid, months in income.items():
         if not months:
@@ -569,7 +661,7 @@ def exit_runs(db: Store, day: dt.date | str, household_ids) -> dict[int, list[tu
     last = last_ended_month(day)
     ids = list(household_ids)
     income = latest_recorded_months(db, last, need, max(24, need), ids)
-    size = Sizes(db, ids)
+    size = sizes(db, ids)
     out: dict[int, list[tuple[str, int]]] = {}
     for hid in ids:
         run: list[tuple[str, int]] = []

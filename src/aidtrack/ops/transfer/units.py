@@ -7,6 +7,7 @@ the `units` table. A file's own records (typed into it, not merged) have unit_id
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import TypeVar
 
 from ...i18n import _
@@ -20,22 +21,49 @@ T = TypeVar("T")
 
 
 class Units:
-    """The units of a file and which one each household and cadre belongs to (None: the file's own)."""
+    """The units of a file and which one each household and cadre belongs to (None: the file's own).
+
+    Each household's and cadre's unit is read when first asked for: a report that reads them chunk
+    by chunk (the quarter report by unit) never holds the city's."""
 
     def __init__(self, db: Store):
         self.db = db
         self.names: dict[int | None, str] = {None: OWN}
         self.names.update(db.execute("SELECT id, name FROM units ORDER BY name").fetchall())
-        self.household: dict[int, int | None] = {}
-        self.household_code: dict[str, int | None] = {}
-        for hid, code, uid in db.execute("SELECT id, code, unit_id FROM households"):
-            self.household[hid] = uid
-            self.household_code[code] = uid
-        self.cadre: dict[int, int | None] = {}
-        self.cadre_code: dict[str, int | None] = {}
-        for cid, code, uid in db.execute("SELECT id, code, unit_id FROM cadres"):
-            self.cadre[cid] = uid
-            self.cadre_code[code] = uid
+
+    @cached_property
+    def _households(self) -> tuple[dict[int, int | None], dict[str, int | None]]:
+        by_id: dict[int, int | None] = {}
+        by_code: dict[str, int | None] = {}
+        for hid, code, uid in self.db.execute("SELECT id, code, unit_id FROM households"):
+            by_id[hid] = uid
+            by_code[code] = uid
+        return by_id, by_code
+
+    @cached_property
+    def _cadres(self) -> tuple[dict[int, int | None], dict[str, int | None]]:
+        by_id: dict[int, int | None] = {}
+        by_code: dict[str, int | None] = {}
+        for cid, code, uid in self.db.execute("SELECT id, code, unit_id FROM cadres"):
+            by_id[cid] = uid
+            by_code[code] = uid
+        return by_id, by_code
+
+    @property
+    def household(self) -> dict[int, int | None]:
+        return self._households[0]
+
+    @property
+    def household_code(self) -> dict[str, int | None]:
+        return self._households[1]
+
+    @property
+    def cadre(self) -> dict[int, int | None]:
+        return self._cadres[0]
+
+    @property
+    def cadre_code(self) -> dict[str, int | None]:
+        return self._cadres[1]
 
     def find(self, name: str | None) -> int | None:
         """The id of the unit named (None for the file's own records: "(this file)" or empty)."""
@@ -53,8 +81,8 @@ class Units:
     def listed(self) -> list[int | None]:
         """Every unit, the file's own records first when there are any (or when nothing was merged)."""
         own = (
-            None in self.household.values()
-            or None in self.cadre.values()
+            self.db.execute("SELECT 1 FROM households WHERE unit_id IS NULL LIMIT 1").fetchone() is not None
+            or self.db.execute("SELECT 1 FROM cadres WHERE unit_id IS NULL LIMIT 1").fetchone() is not None
             or len(self.names) == 1
             or self.db.execute("SELECT 1 FROM meetings WHERE unit_id IS NULL LIMIT 1").fetchone() is not None
         )

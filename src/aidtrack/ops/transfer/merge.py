@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import queue
@@ -322,8 +323,11 @@ def fingerprint(path: Path, now: float | None = None) -> str | None:
 # -- people: one person is one ID number ---------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _idn(value: str | None) -> str | None:
-    """One person, one key: a 15-digit number and its 18-character upgrade match (parse.id_key)."""
+    """One person, one key: a 15-digit number and its 18-character upgrade match (parse.id_key).
+    Cached: each household's number is read three times over (doctor's invariant, the check against
+    the city's people, the replacing of its unit's entries), one unit after the other."""
     return parse.id_key(value)
 
 

@@ -32,6 +32,8 @@ Per unit file:
    household, cadre, pairing, visit, problem, measure or meeting) maps by its table's offset without
    a lookup per row; a unit merged before keeps its records' ids (source_id → id). The order of the
    rows (which breaks ties between statuses of one day) is kept. One audit entry per merged unit.
+5. A first merge (no unit in the city file yet) drops the secondary indexes in its first write
+   transaction and re-creates them after its last (deferrable_indexes, heal_indexes).
 
 The unit's policy settings and audit log stay in its own file: the city's reports use the city's
 policy. Records typed into the city file against a merged unit's households are that unit's and are

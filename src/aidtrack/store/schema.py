@@ -724,21 +724,3 @@ KNOWN = [
     "0012_submissions",
     "0013_quarter_notes",
 ]
-
-
-def current_indexes() -> list[tuple[str, str, str]]:
-    """(name, table, sql) of every index this program's migrations create, replayed in memory: what a
-    register brought up to date holds (ops.transfer.merge re-creates one a killed merge left out)."""
-    from sqlite_utils import Database
-
-    db = Database(memory=True)
-    try:
-        migrations.apply(db)
-        return [
-            (name, table, sql)
-            for name, table, sql in db.execute(
-                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            )
-        ]
-    finally:
-        db.close()

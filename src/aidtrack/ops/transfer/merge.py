@@ -63,8 +63,8 @@ from ...i18n import _
 from ...kinds import HOUSEHOLDS, REGISTRY, Derived, Kind
 from ...model import AidtrackError
 from ...store import Store
-from ...store.foreign import bounded, foreign_problem, untouched_uri
-from ...store.schema import KNOWN, current_indexes
+from ...store.foreign import bounded, current_indexes, foreign_problem, untouched_uri
+from ...store.schema import KNOWN
 from .merge_values import value_problem
 from .units import OWN
 

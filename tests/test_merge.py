@@ -730,3 +730,69 @@ def test_generated_units_give_everyone_an_id_number_of_their_own(tmp_path):
             numbers += [r["id_number"] for r in csv.DictReader(f)]
     assert len(numbers) == 120 * 60 == len(set(numbers))
     assert {n[:6] for n in numbers} == {f"{230000 + u:06d}" for u in range(1, 121)}
+
+
+def _indexes(path: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"))
+    finally:
+        conn.close()
+
+
+def test_a_first_merge_builds_its_indexes_once_at_the_end_and_leaves_them_as_they_were(
+    cli, units, monkeypatch
+):
+    """Into a city file without units the secondary indexes are dropped in the first transaction and
+    re-created after the last: the file ends with the same indexes (same SQL), sound, and a second
+    merge (units there) defers nothing."""
+    from aidtrack.ops.transfer import merge as merging
+
+    restored: list[list[str]] = []
+    real = merging._restore_indexes
+
+    def spy(db, indexes):
+        restored.append(sorted(name for name, _sql in indexes))
+        return real(db, indexes)
+
+    monkeypatch.setattr(merging, "_restore_indexes", spy)
+    cli("init")
+    before = _indexes(cli.db)
+    merge(cli, units["交通局"].db, units["民政局"].db)
+    assert len(restored) == 1 and "visits_date" in restored[0] and "households_name" in restored[0]
+    assert "members_household" not in restored[0]  # members_size's triggers count through it
+    assert not any(name.startswith("sqlite_autoindex") for name in restored[0])  # unique: kept
+    assert _indexes(cli.db) == before
+    conn = sqlite3.connect(cli.db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*) FROM visits INDEXED BY visits_date").fetchone()[0] == 3 + 3
+    finally:
+        conn.close()
+    merge(cli, units["财政局"].db)
+    assert len(restored) == 1
+
+
+def test_a_first_merge_that_refuses_every_unit_leaves_the_indexes(cli, units):
+    cli("household", "add", "某户", "--code", "财政局/H01", "--enrolled", "2004-01-01")
+    before, indexes = cli.checksum(), _indexes(cli.db)
+    merge(cli, units["财政局"].db, code=2)
+    assert cli.checksum() == before and _indexes(cli.db) == indexes
+
+
+def test_a_merge_killed_before_it_rebuilt_its_indexes_is_healed_by_the_next(cli, units):
+    """A SIGKILL between the first merge's two ends leaves the records whole but some indexes gone:
+    the next merge (even one with nothing to copy) re-creates them as the schema has them."""
+    merge(cli, *files(units))
+    indexes = _indexes(cli.db)
+    conn = sqlite3.connect(cli.db)
+    for name in ("visits_date", "aid_date", "households_name", "income_month"):
+        conn.execute(f"DROP INDEX {name}")
+    conn.commit()
+    conn.close()
+    assert len(_indexes(cli.db)) == len(indexes) - 4
+    before = cli.checksum()
+    r = merge(cli, *files(units))
+    assert {s["status"] for s in json.loads(r.stdout)} == {"unchanged"}
+    assert _indexes(cli.db) == indexes
+    assert cli.checksum() == before

@@ -179,3 +179,26 @@ def test_merge_of_a_wal_mode_unit_creates_nothing_beside_it(city, unit):
     city("merge", str(unit.db))
     assert not Path(f"{unit.db}-wal").exists() and not Path(f"{unit.db}-shm").exists()
     assert city.scalar("SELECT count(*) FROM households") == 1
+
+
+def test_the_glob_of_ranges_matches_exactly_the_characters_it_is_made_of():
+    """merge_values writes the classes of refused characters as ranges: the same texts match as with
+    every character listed (each code point up to U+3100 and the last block of the BMP)."""
+    from aidtrack.ops.transfer.merge_values import _CONTROLS, glob_class
+    from aidtrack.parse import INVISIBLE
+
+    conn = sqlite3.connect(":memory:")
+    for chars in (_CONTROLS, "".join(sorted(INVISIBLE))):
+        listed, ranged = f"*[{chars}]*", glob_class(chars)
+        assert len(ranged) < len(listed)
+        texts = [
+            f"户{chr(cp)}名"
+            for cp in (*range(1, 0x3100), *range(0xFE00, 0x10000))
+            if not 0xD800 <= cp < 0xE000
+        ]
+        got = conn.execute(
+            "SELECT sum(t GLOB ?), sum((t GLOB ?) = (t GLOB ?)) FROM (SELECT value AS t FROM json_each(?))",
+            [ranged, listed, ranged, json.dumps(texts)],
+        ).fetchone()
+        assert got == (len(chars), len(texts))
+    conn.close()

@@ -62,6 +62,26 @@ def created_objects() -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, 
     return frozenset(named), frozenset(exact)
 
 
+def current_indexes() -> list[tuple[str, str, str]]:
+    """(name, table, sql) of every index this program's migrations create, replayed in memory: what a
+    register brought up to date holds (ops.transfer.merge re-creates one a killed merge left out)."""
+    from sqlite_utils import Database
+
+    from .schema import migrations
+
+    db = Database(memory=True)
+    try:
+        migrations.apply(db)
+        return [
+            (name, table, sql)
+            for name, table, sql in db.execute(
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        ]
+    finally:
+        db.close()
+
+
 def _declared_objects() -> frozenset[tuple[str, str]]:
     """The table of every kind the registry declares now and its link indexes (schema.create_sql):
     a kind registered by a program using aidtrack is aidtrack's too."""

@@ -32,6 +32,8 @@ Per unit file:
    household, cadre, pairing, visit, problem, measure or meeting) maps by its table's offset without
    a lookup per row; a unit merged before keeps its records' ids (source_id → id). The order of the
    rows (which breaks ties between statuses of one day) is kept. One audit entry per merged unit.
+5. A first merge (no unit in the city file yet) drops the secondary indexes in its first write
+   transaction and re-creates them after its last (deferrable_indexes, heal_indexes).
 
 The unit's policy settings and audit log stay in its own file: the city's reports use the city's
 policy. Records typed into the city file against a merged unit's households are that unit's and are
@@ -43,9 +45,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import queue
+import re
 import sqlite3
 import stat
 import threading
@@ -59,7 +63,7 @@ from ...i18n import _
 from ...kinds import HOUSEHOLDS, REGISTRY, Derived, Kind
 from ...model import AidtrackError
 from ...store import Store
-from ...store.foreign import bounded, foreign_problem, untouched_uri
+from ...store.foreign import bounded, current_indexes, foreign_problem, untouched_uri
 from ...store.schema import KNOWN
 from .merge_values import value_problem
 from .units import OWN
@@ -321,8 +325,11 @@ def fingerprint(path: Path, now: float | None = None) -> str | None:
 # -- people: one person is one ID number ---------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _idn(value: str | None) -> str | None:
-    """One person, one key: a 15-digit number and its 18-character upgrade match (parse.id_key)."""
+    """One person, one key: a 15-digit number and its 18-character upgrade match (parse.id_key).
+    Cached: each household's number is read three times over (doctor's invariant, the check against
+    the city's people, the replacing of its unit's entries), one unit after the other."""
     return parse.id_key(value)
 
 
@@ -496,6 +503,11 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
     files = [Path(f) for f in files]
     names = unit_names(files, unit_name)
     db = _writer(city)
+    try:
+        heal_indexes(db)
+    except BaseException:
+        db.close()
+        raise
     copier = _Copier(city)
     copier.start()
     try:
@@ -572,6 +584,8 @@ class _Copier(threading.Thread):
         self.queue: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
         self.cancel = threading.Event()
+        #: The secondary indexes a fresh merge dropped (its first transaction): re-created at the end.
+        self.deferred: list[tuple[str, str]] = []
 
     def run(self) -> None:
         db = None
@@ -596,7 +610,7 @@ class _Copier(threading.Thread):
                     continue
                 before = db.committed_rows
                 try:
-                    _copy_batch(db, batch, self.cancel)
+                    _copy_batch(db, batch, self.cancel, self.deferred)
                 finally:
                     self.city.committed_rows += db.committed_rows - before
         except BaseException as e:  # noqa: BLE001 - handed to the main thread, raised there
@@ -605,7 +619,13 @@ class _Copier(threading.Thread):
                 pass
         finally:
             if db is not None:
-                db.close()
+                try:
+                    if self.deferred:  # whatever happened: interrupted, refused, failed
+                        _restore_indexes(db, self.deferred)
+                except BaseException as e:  # noqa: BLE001 - the next merge re-creates them (heal_indexes)
+                    self.error = self.error or e
+                finally:
+                    db.close()
 
 
 class _Lazy:
@@ -710,9 +730,14 @@ def _unchanged(before: tuple, households: int, visits: int | None) -> dict[str, 
     }
 
 
-def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = None) -> None:
+def _copy_batch(
+    db: Store, plans: list[dict], cancel: threading.Event | None = None, deferred: list | None = None
+) -> None:
     """Copy some units in ONE write transaction, each in a savepoint: one that fails is rolled back
-    alone and refused, the others are kept. `cancel` set before the COMMIT: nothing is kept."""
+    alone and refused, the others are kept. `cancel` set before the COMMIT: nothing is kept.
+
+    `deferred` (a fresh merge: see _defer_indexes): the secondary indexes this transaction dropped
+    are added to it once it has committed; the caller re-creates them at the end."""
     touched = [p for p in plans if not p.get("copy")]
     plans = [p for p in plans if p.get("copy")]
     if touched:
@@ -735,6 +760,7 @@ def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = N
         if not attached:
             return
         with db.write():
+            dropped = _defer_indexes(db) if deferred is not None and not deferred else []
             for schema, plan in attached:
                 db.execute("SAVEPOINT unit")
                 try:
@@ -750,6 +776,8 @@ def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = N
                 )
             if cancel is not None and cancel.is_set():
                 raise _Cancelled
+        if deferred is not None:
+            deferred.extend(dropped)  # committed: now they must be re-created
     except _Cancelled:
         for _schema, plan in attached:
             _refuse(plan, _("interrupted; nothing was written"))
@@ -759,6 +787,76 @@ def _copy_batch(db: Store, plans: list[dict], cancel: threading.Event | None = N
     finally:
         for schema, _plan in attached:
             db.execute(f"DETACH DATABASE {schema}")
+
+
+# -- a fresh merge: the secondary indexes built once, at its end --------------------------------
+
+#: An index a fresh merge always defers: a city file with units but without it is one whose merge
+#: was killed before it re-created them (heal_indexes).
+SENTINEL_INDEX = "visits_date"
+
+
+def deferrable_indexes(db: Store) -> list[tuple[str, str]]:
+    """(name, sql) of the city's secondary indexes a fresh merge drops and re-creates at its end:
+    built from the whole city in one sort instead of taking each unit's rows one by one (most of a
+    fresh merge's cost, and growing with the city). Not a unique one (it refuses a unit whose code
+    is taken as the unit is copied), only those of the copied tables, none of a table a trigger
+    reads (members_household counts a household's members as each is copied)."""
+    read: set[str] = set()
+    for (sql,) in db.execute("SELECT sql FROM main.sqlite_master WHERE type = 'trigger'"):
+        read |= {t.lower() for t in re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)", sql or "", re.IGNORECASE)}
+    out = []
+    for name, table, sql in db.execute(
+        "SELECT name, tbl_name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchall():
+        if table not in COLUMNS or table.lower() in read:
+            continue
+        unique = db.execute(
+            f"SELECT [unique] FROM pragma_index_list('{table}') WHERE name = ?", [name]
+        ).fetchone()
+        if unique is not None and not unique[0]:
+            out.append((name, sql))
+    return out
+
+
+def _defer_indexes(db: Store) -> list[tuple[str, str]]:
+    """In the first write transaction of a fresh merge (no unit merged into the city file yet): drop
+    the deferrable indexes; what was dropped. Nothing on a city that has units."""
+    if db.execute("SELECT 1 FROM main.units LIMIT 1").fetchone():
+        return []
+    indexes = deferrable_indexes(db)
+    if SENTINEL_INDEX not in {name for name, _sql in indexes}:
+        return []
+    for name, _sql in indexes:
+        db.execute(f"DROP INDEX main.[{name}]")
+    return indexes
+
+
+def _restore_indexes(db: Store, indexes: list[tuple[str, str]]) -> None:
+    """Re-create the indexes a fresh merge dropped, exactly as they were, in one transaction."""
+    with db.write():
+        for _name, sql in indexes:
+            db.execute(sql)
+
+
+def heal_indexes(db: Store) -> int:
+    """A merge killed between dropping its deferred indexes and re-creating them (a power cut, a
+    SIGKILL: anything else re-creates them) left a city file whose records are whole but without
+    them: re-create every index this program's schema has and the file lacks. How many."""
+    if db.execute(
+        "SELECT 1 FROM main.sqlite_master WHERE type = 'index' AND name = ?", [SENTINEL_INDEX]
+    ).fetchone():
+        return 0
+    tables = {r[0] for r in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    if "visits" not in tables:
+        return 0
+    have = {r[0] for r in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'index'")}
+    missing = [sql for name, table, sql in current_indexes() if name not in have and table in tables]
+    if missing:
+        with db.write():
+            for sql in missing:
+                db.execute(sql)
+    return len(missing)
 
 
 def _refuse(plan: dict, reason: str) -> None:

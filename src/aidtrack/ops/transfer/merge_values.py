@@ -24,6 +24,23 @@ _CONTROLS = "".join(chr(c) for c in (*range(1, 9), 11, 12, *range(14, 32), *rang
 _NAMES = frozenset({"name", "member", "code"})
 
 
+def glob_class(chars: str) -> str:
+    """A GLOB pattern matching a text holding any of CHARS, its class written as ranges of code points
+    (\\x01-\\x08…): the same matches as listing each character, but GLOB tries a handful of ranges
+    per character of every text instead of every character of the class (a third of the check)."""
+    points = sorted({ord(c) for c in chars})
+    if {ord("]"), ord("-"), ord("^")} & set(points):
+        raise ValueError("a character GLOB reads in a class")
+    parts, i = [], 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        parts.append(chr(points[i]) if i == j else f"{chr(points[i])}-{chr(points[j])}")
+        i = j + 1
+    return f"*[{''.join(parts)}]*"
+
+
 def _sql(f: Field, column: str) -> str | None:
     """The condition a bad value of field F (stored in COLUMN) meets; None: nothing to check."""
     c = f"t.[{column}]"
@@ -67,8 +84,8 @@ def value_problem(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]], to
     params = {
         "today": latest.isoformat(),
         "month": latest.isoformat()[:7],
-        "controls": f"*[{_CONTROLS}]*",
-        "invisible": f"*[{''.join(sorted(INVISIBLE))}]*",
+        "controls": glob_class(_CONTROLS),
+        "invisible": glob_class("".join(INVISIBLE)),
     }
     for kind in REGISTRY.values():
         if not kind.merged or kind.table not in have:

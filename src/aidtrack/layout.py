@@ -17,7 +17,7 @@ NO_END = frozenset("（「『“‘《〈【([{¥=")
 #: Terms kept whole when a line breaks (评定脱贫, not 评定脱/贫): the glossary's Chinese names.
 _MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
-_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=]+")
+_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=…]+")
 #: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).
 _UNITS = frozenset("号组室栋楼层户元天人岁条间")
 
@@ -46,6 +46,8 @@ def _tokens(text: str) -> list[str]:
         if m:
             end = m.end()
             if end < len(text) and text[end] in _UNITS:  # 21号, 3组, 700元: the number with its unit
+                end += 1
+            while end < len(text) and text[end] in NO_START:  # H01）, and never a line's first ）
                 end += 1
             out.append(text[i:end])
             i = end
@@ -77,10 +79,19 @@ def wrap(text: str, width: int) -> list[str]:
         for tok in _tokens(para):
             w = width_of(tok)
             if w > width:  # a token longer than the line: cut it (only a very narrow column does this)
+                if line and "".join(line).strip():  # it starts a line of its own
+                    lines.append("".join(line).rstrip())
+                    line, used = [], 0
+                elif line:
+                    line, used = [], 0
                 for ch in tok:
                     if used + width_of(ch) > width:
+                        # a closing mark takes the character before it down (R）, never a bare ）)
+                        down: list[str] = []
+                        while ch in NO_START and len(line) > 1 and (not down or down[0] in NO_START):
+                            down.insert(0, line.pop())
                         lines.append("".join(line))
-                        line, used = [], 0
+                        line, used = down, sum(width_of(t) for t in down)
                     line.append(ch)
                     used += width_of(ch)
                 continue
@@ -89,6 +100,9 @@ def wrap(text: str, width: int) -> list[str]:
                 # closing punctuation may not start the next line: take the last token down with it
                 if tok[0] in NO_START and len(line) > 1:
                     carry.insert(0, line.pop())
+                    # …nor may what comes down with it (）：, ）,): take the text they close too
+                    while len(line) > 1 and carry[0][0] in NO_START:
+                        carry.insert(0, line.pop())
                 elif tok[0] in NO_START and len(line[0]) > 1:  # one long term: its last character goes
                     carry.insert(0, line[0][-1])
                     line[0] = line[0][:-1]

@@ -91,7 +91,9 @@ def main(
             "--db",
             envvar="AIDTRACK_DB",
             metavar="FILE",
-            help=_("The register file (default: user data folder)."),
+            # the variable in the help text, where it wraps: Typer's "[env var: …]" is cut at 60 columns
+            show_envvar=False,
+            help=_("The register file (default: AIDTRACK_DB, else in the user data folder)."),
             dir_okay=False,
         ),
     ] = None,
@@ -101,7 +103,8 @@ def main(
             "--operator",
             envvar="AIDTRACK_OPERATOR",
             metavar="NAME",
-            help=_("Who is typing, for the audit log."),
+            show_envvar=False,
+            help=_("Who is typing, for the audit log (default: AIDTRACK_OPERATOR)."),
         ),
     ] = None,
     lang: Annotated[
@@ -404,12 +407,15 @@ def command_tree(only: str | None = None):
     value (HOUSEHOLD, TAG…) instead of a Python type (<str>)."""
     from types import MethodType
 
+    from .helpfit import fit_help
+
     root = typer.main.get_command(__getattr__("app") if only is None else build(only))
     todo = [root]
     while todo:
         cmd: Any = todo.pop()
         todo += list(getattr(cmd, "commands", {}).values())
         cmd.format_usage = MethodType(_format_usage, cmd)
+        fit_help(cmd)
         if cmd.options_metavar:
             cmd.options_metavar = _("[OPTIONS]")
         if getattr(cmd, "subcommand_metavar", None):

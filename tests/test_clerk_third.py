@@ -70,3 +70,42 @@ def test_completion_installer_speaks_chinese(tmp_path):
     assert script.exists() and str(script) in (tmp_path / ".bashrc").read_text()
     en = subprocess.run(run, capture_output=True, text=True, env=env)
     assert en.stdout.splitlines()[-1] == "Completion will take effect once you restart the terminal"
+
+
+#: Texts of the relapse check's basis column, as a clerk's register writes them (long names).
+RELAPSE_TEXTS = (
+    "低于贫困线：近 3 个月人均月收入 50.00，贫困线 200.00",
+    "收入骤降：2005-03 150.00，此前 6 个月平均 268.33，下降 44.1%",
+    "收入未登记：2005-01 至 2005-03 无记录，最近一次 2004-09（2003-07-01 纳入帮扶）",
+    "突发变故（欧阳建国，疾病）：2005-02-11 走访发现，胃穿孔手术后在家休养",
+    "上官婉儿（H12）：低于贫困线（每人每月 200.00）",
+)
+
+
+def test_wrapped_lines_never_start_with_closing_punctuation_nor_split_the_poverty_line():
+    from aidtrack.layout import NO_START, wrap
+
+    for text in RELAPSE_TEXTS:
+        for width in range(8, 41):
+            lines = wrap(text, width)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", ""), (text, width, lines)
+            for before, line in zip(lines, lines[1:], strict=False):
+                assert line[:1] not in NO_START, (text, width, lines)
+                assert not (before.endswith("贫困") and line.startswith("线")), (text, width, lines)
+                assert not (before.endswith("贫") and line.startswith("困线")), (text, width, lines)
+
+
+def test_check_relapse_at_80_columns_with_a_clerks_long_names(demo, monkeypatch):
+    """The demo's H01 under a long name, with six months of low income after the story: its basis
+    wraps in a narrow column; no cell line starts with ）or ：, and 贫困线 stays whole."""
+    demo("policy", "set", "records_until", "0")
+    demo("household", "edit", "H01", "--name", "欧阳建国")
+    for month in ("2004-10", "2004-11", "2004-12", "2005-01", "2005-02", "2005-03"):
+        demo("income", "add", "H01", "--month", month, "--amount", "150", "--source", "打零工")
+    monkeypatch.setenv("COLUMNS", "80")
+    out = demo("--lang", "zh", "check", "relapse", "--as-of", "2005-03-31", code=1).stdout
+    assert "欧阳建国" in out and "低于" in out
+    assert "贫困线" in out.replace("│", "")
+    assert not re.search(r"│ [）)：:，,]", out), out
+    assert not re.search(r"贫困\s*│[^\n]*\n[^\n]*│\s*线", out), out
+    assert all(len(line) <= 80 for line in out.splitlines())

@@ -15,7 +15,7 @@ NO_START = frozenset("，。、；：！？）」』”’》〉】,.;:!?)]}%")
 #: … and that may not end one (it opens what follows).
 NO_END = frozenset("（「『“‘《〈【([{¥=")
 #: Terms kept whole when a line breaks (评定脱贫, not 评定脱/贫): the glossary's Chinese names.
-_MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
+_MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费", "贫困线", "监测线", "人均月收入", "纳入帮扶"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
 _ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=…]+")
 #: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).

@@ -36,6 +36,7 @@ STAMP = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 #: record kinds' list columns and fields in the registry, kinds.py).
 COLUMNS = (
     "id",
+    "carried_out",
     "field",
     "value",
     "key",

@@ -109,3 +109,66 @@ def test_check_relapse_at_80_columns_with_a_clerks_long_names(demo, monkeypatch)
     assert not re.search(r"│ [）)：:，,]", out), out
     assert not re.search(r"贫困\s*│[^\n]*\n[^\n]*│\s*线", out), out
     assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_lists_show_enumeration_values_by_name_in_chinese(demo, monkeypatch):
+    """A case's decision, lead channel and outcome, a job's found_by: stored in English, shown by
+    name on a Chinese screen (before: enrol, dept_warning, approved, cadre)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    cases = demo("--lang", "zh", "case", "list").stdout
+    first = next(line for line in cases.splitlines() if "H01" in line)
+    assert "纳入帮扶" in first and "部门筛查预警" in first and "已批准" in first
+    assert not re.search(r"\b(enrol|dept_warning|approved)\b", cases)
+    jobs = demo("--lang", "zh", "job", "list").stdout
+    assert "帮扶干部" in next(line for line in jobs.splitlines() if "H10" in line)
+    assert not re.search(r"│ cadre\s+│", jobs)
+    # stored as before; English and JSON unchanged
+    assert demo.scalar("SELECT decision FROM cases WHERE id = 1") == "enrol"
+    assert "dept_warning" in demo("case", "list").stdout
+
+
+def test_plan_show_says_what_carried_a_measure_out_in_chinese(demo, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = demo("--lang", "zh", "plan", "show", "H01").stdout
+    # the demo's first measure of H01: one aid record of 700 yuan (a tricycle)
+    assert demo.rows("SELECT count(*), sum(value) FROM aid WHERE measure_id = 1") == [(1, 700_00)]
+    assert "落实情况" in out and "帮扶 1 笔（700.00 元）" in out
+    assert "carried_out" not in out and "aid 1" not in out
+    assert "aid 1 (700.00)" in demo("plan", "show", "H01").stdout
+
+
+def test_the_words_the_issue_names(demo):
+    from aidtrack import i18n
+
+    i18n.choose("zh")
+    try:
+        words = {
+            m: i18n._(m)
+            for m in (
+                "Aid (yuan)",
+                "Value (yuan)",
+                "Wage ¥",
+                " ({n} esc.)",
+                "Escalations open",
+                "escalated {date}",
+                "Members",
+                "due",
+                "Install completion for the current shell.",
+                "points taken per household whose shock or income drop got no visit within followup_days",
+            )
+        }
+    finally:
+        i18n.choose("en")
+    assert words["Aid (yuan)"] == words["Value (yuan)"] == "帮扶金额（元）"
+    assert words["Wage ¥"] == "月工资（元）"
+    assert all("提交局党委会" in words[m] for m in (" ({n} esc.)", "Escalations open", "escalated {date}"))
+    assert words["Members"] == "家庭成员" and words["due"] == "完成期限"
+    assert "shell" not in words["Install completion for the current shell."]
+    assert (
+        "冲击"
+        not in words[
+            "points taken per household whose shock or income drop got no visit within followup_days"
+        ]
+    )
+    # on the screen: the register's members heading
+    assert "家庭成员" in demo("--lang", "zh", "report", "household", "H01").stdout

@@ -37,6 +37,9 @@ STAMP = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 COLUMNS = (
     "id",
     "carried_out",
+    "counts",
+    "files",
+    "sha256",
     "field",
     "value",
     "key",

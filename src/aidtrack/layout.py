@@ -18,6 +18,8 @@ NO_END = frozenset("（「『“‘《〈【([{¥=")
 _MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费", "贫困线", "监测线", "人均月收入", "纳入帮扶"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
 _ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=…]+")
+#: A short name in brackets right after a code, kept with it when a line breaks.
+_NAMED = re.compile(r"（[^（）\s]{1,10}）")
 #: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).
 _UNITS = frozenset("号组室栋楼层户元天人岁条间")
 
@@ -47,6 +49,9 @@ def _tokens(text: str) -> list[str]:
             end = m.end()
             if end < len(text) and text[end] in _UNITS:  # 21号, 3组, 700元: the number with its unit
                 end += 1
+            named = _NAMED.match(text, end)
+            if named:  # a code with its name: initial（对接）, H01（刘香福）
+                end = named.end()
             while end < len(text) and text[end] in NO_START:  # H01）, and never a line's first ）
                 end += 1
             out.append(text[i:end])
@@ -68,6 +73,21 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _fitting(tokens: list[str], width: int) -> list[str]:
+    """TOKENS with a code and its bracketed name too wide together split before the bracket, so that
+    the name stays whole (weak_motivation / （自身发展动力不足）)."""
+    out: list[str] = []
+    for tok in tokens:
+        cut = tok.find("（", 1)
+        if cut > 0 and width_of(tok) > width:
+            # in a very narrow column the bracket stays with the code: cadre（ / 帮扶干部）、
+            cut += width_of(tok[cut:]) > width
+            out += [tok[:cut], tok[cut:]]
+        else:
+            out.append(tok)
+    return out
+
+
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most WIDTH cells: breaks between tokens, punctuation kept off the wrong line end."""
     if width < 2:
@@ -76,7 +96,7 @@ def wrap(text: str, width: int) -> list[str]:
     for para in text.split("\n"):
         line: list[str] = []
         used = 0
-        for tok in _tokens(para):
+        for tok in _fitting(_tokens(para), width):
             w = width_of(tok)
             if w > width:  # a token longer than the line: cut it (only a very narrow column does this)
                 if line and "".join(line).strip():  # it starts a line of its own

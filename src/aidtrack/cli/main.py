@@ -487,14 +487,14 @@ def _no_type(ctx: Any = None) -> None:
     return None
 
 
-#: Where Chinese help may break a line: Rich (Typer's help) wraps at spaces only and cuts a longer
-#: run with "…", and Chinese has no spaces. A space between Chinese and Latin letters or digits (the
-#: usual 中英文之间加空格), and after the full-width pauses 、，；：。 followed by more text.
+#: Where Chinese help may break a line: a space between Chinese and Latin letters or digits (the
+#: usual 中英文之间加空格). Rich wraps at spaces and folds a longer run of the command's own help;
+#: the help of options and of the commands in a group's list is broken at Chinese line-breaking
+#: points by cli/helpfit.py (no space after 、，；：。 any more: "日期， 如").
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
 _BREAKS = (
     (re.compile(rf"({_HAN})([A-Za-z0-9`\-\[])"), r"\1 \2"),
     (re.compile(rf"([A-Za-z0-9`\]%])({_HAN})"), r"\1 \2"),
-    (re.compile(r"([、，；：。])(?=[^\s、，；：。）」\n])"), r"\1 "),
 )
 
 

@@ -36,6 +36,10 @@ STAMP = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 #: record kinds' list columns and fields in the registry, kinds.py).
 COLUMNS = (
     "id",
+    "carried_out",
+    "counts",
+    "files",
+    "sha256",
     "field",
     "value",
     "key",
@@ -183,7 +187,22 @@ def template():
             pot.add(message, locations=[(where, 0)])
     for name in COLUMN_CONTEXT:
         pot.add(name, locations=[("runtime:columns", 0)], context="column")
+    for name in metavars():
+        pot.add(name, locations=[("runtime:metavars", 0)], context="metavar")
     return pot
+
+
+def metavars() -> list[str]:
+    """Every value name help shows (FILE, DATE, HOUSEHOLD…), translated in context "metavar"."""
+    from aidtrack.cli.main import command_tree
+
+    found: set[str] = set()
+    todo = [command_tree()]
+    while todo:
+        cmd = todo.pop()
+        found |= {p.metavar for p in cmd.params if p.metavar and any(c.isalpha() for c in p.metavar)}
+        todo += list(getattr(cmd, "commands", {}).values())
+    return sorted(found)
 
 
 def serialise(catalog) -> bytes:

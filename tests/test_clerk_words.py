@@ -88,7 +88,7 @@ def test_chinese_help_has_no_english_chrome(tmp_path):
         ).stdout
 
     out = helps("household", "add", "--help")
-    assert "用法：aidtrack household add [选项] NAME" in out and "{NAME}" not in out
+    assert "用法：aidtrack household add [选项] 姓名" in out and "{" not in out and "NAME" not in out
     assert "Usage" not in out and "[OPTIONS]" not in out and "Options" not in out
     assert "家庭住址" in out and "电话号码" in out  # --address and --phone have their help line
     group = helps("household", "--help")

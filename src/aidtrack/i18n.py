@@ -102,6 +102,14 @@ def column(name: str) -> str:
     return text if text != name else _(name)
 
 
+def metavar(name: str) -> str:
+    """What help shows for an option's value (FILE, DATE, HOUSEHOLD): the catalog's entry in context
+    "metavar" (文件, 日期, 户编号), else the name itself."""
+    if not name:
+        return name
+    return _translation.pgettext("metavar", name)
+
+
 def N_(message: str) -> str:
     """Mark a message for extraction without translating it now (translated where it is shown)."""
     return message

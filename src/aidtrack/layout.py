@@ -15,9 +15,11 @@ NO_START = frozenset("，。、；：！？）」』”’》〉】,.;:!?)]}%")
 #: … and that may not end one (it opens what follows).
 NO_END = frozenset("（「『“‘《〈【([{¥=")
 #: Terms kept whole when a line breaks (评定脱贫, not 评定脱/贫): the glossary's Chinese names.
-_MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费"}
+_MORE_TERMS = {"帮扶", "走访", "回访", "住院", "医药费", "贫困线", "监测线", "人均月收入", "纳入帮扶"}
 TERMS = tuple(sorted({t for t in ZH_NAMES.values() if len(t) > 1} | _MORE_TERMS, key=len, reverse=True))
-_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=]+")
+_ATOM = re.compile(r"[A-Za-z0-9.,:/%+\-¥_@#*=…]+")
+#: A short name in brackets right after a code, kept with it when a line breaks.
+_NAMED = re.compile(r"（[^（）\s]{1,10}）")
 #: Measure words that stay with the number before them when a line breaks (an address's 21号, 3组).
 _UNITS = frozenset("号组室栋楼层户元天人岁条间")
 
@@ -47,6 +49,11 @@ def _tokens(text: str) -> list[str]:
             end = m.end()
             if end < len(text) and text[end] in _UNITS:  # 21号, 3组, 700元: the number with its unit
                 end += 1
+            named = _NAMED.match(text, end)
+            if named:  # a code with its name: initial（对接）, H01（刘香福）
+                end = named.end()
+            while end < len(text) and text[end] in NO_START:  # H01）, and never a line's first ）
+                end += 1
             out.append(text[i:end])
             i = end
             continue
@@ -66,6 +73,21 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _fitting(tokens: list[str], width: int) -> list[str]:
+    """TOKENS with a code and its bracketed name too wide together split before the bracket, so that
+    the name stays whole (weak_motivation / （自身发展动力不足）)."""
+    out: list[str] = []
+    for tok in tokens:
+        cut = tok.find("（", 1)
+        if cut > 0 and width_of(tok) > width:
+            # in a very narrow column the bracket stays with the code: cadre（ / 帮扶干部）、
+            cut += width_of(tok[cut:]) > width
+            out += [tok[:cut], tok[cut:]]
+        else:
+            out.append(tok)
+    return out
+
+
 def wrap(text: str, width: int) -> list[str]:
     """Lines of at most WIDTH cells: breaks between tokens, punctuation kept off the wrong line end."""
     if width < 2:
@@ -74,13 +96,22 @@ def wrap(text: str, width: int) -> list[str]:
     for para in text.split("\n"):
         line: list[str] = []
         used = 0
-        for tok in _tokens(para):
+        for tok in _fitting(_tokens(para), width):
             w = width_of(tok)
             if w > width:  # a token longer than the line: cut it (only a very narrow column does this)
+                if line and "".join(line).strip():  # it starts a line of its own
+                    lines.append("".join(line).rstrip())
+                    line, used = [], 0
+                elif line:
+                    line, used = [], 0
                 for ch in tok:
                     if used + width_of(ch) > width:
+                        # a closing mark takes the character before it down (R）, never a bare ）)
+                        down: list[str] = []
+                        while ch in NO_START and len(line) > 1 and (not down or down[0] in NO_START):
+                            down.insert(0, line.pop())
                         lines.append("".join(line))
-                        line, used = [], 0
+                        line, used = down, sum(width_of(t) for t in down)
                     line.append(ch)
                     used += width_of(ch)
                 continue
@@ -89,6 +120,9 @@ def wrap(text: str, width: int) -> list[str]:
                 # closing punctuation may not start the next line: take the last token down with it
                 if tok[0] in NO_START and len(line) > 1:
                     carry.insert(0, line.pop())
+                    # …nor may what comes down with it (）：, ）,): take the text they close too
+                    while len(line) > 1 and carry[0][0] in NO_START:
+                        carry.insert(0, line.pop())
                 elif tok[0] in NO_START and len(line[0]) > 1:  # one long term: its last character goes
                     carry.insert(0, line[0][-1])
                     line[0] = line[0][:-1]

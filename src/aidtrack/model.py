@@ -181,28 +181,102 @@ class PolicyKey:
     #: (a date 100,000,000 days back, a window wider than any register).
     minimum: int = 0
     maximum: int = 100
-    #: Its Chinese name, which `policy set` takes too (单位名称).
+    #: Its Chinese name, shown beside the key on a Chinese screen; `policy set` takes it too (单位名称).
     zh: str = ""
+
+
+def policy_name(key: str) -> str:
+    """A policy key as the interface shows it: poverty_line, in Chinese poverty_line（贫困线）."""
+    spec = POLICY_KEYS.get(key)
+    if language() == "en" or spec is None or not spec.zh:
+        return key
+    return f"{key}（{spec.zh}）"
 
 
 POLICY_KEYS: dict[str, PolicyKey] = {
     k.name: k
     for k in (
         PolicyKey(
-            "poverty_line", "money", 200_00, N_("poverty line, yuan per person per month"), 0, 10_000_000
+            "poverty_line",
+            "money",
+            200_00,
+            N_("poverty line, yuan per person per month"),
+            0,
+            10_000_000,
+            zh="贫困线",
         ),
-        PolicyKey("visits_per_quarter", "int", 2, N_("visits each pairing owes per quarter"), 1, 90),
         PolicyKey(
-            "followup_days", "int", 90, N_("longest gap between follow-ups of an exited household"), 1, 3_660
+            "visits_per_quarter",
+            "int",
+            2,
+            N_("visits each pairing owes per quarter"),
+            1,
+            90,
+            zh="每季应走访次数",
         ),
-        PolicyKey("relapse_months", "int", 3, N_("recorded months averaged for the below-line test"), 1, 120),
-        PolicyKey("drop_pct", "int", 30, N_("fall of the latest month, in %, that counts as a drop"), 0, 100),
         PolicyKey(
-            "drop_baseline_months", "int", 6, N_("months before the latest one it is compared to"), 1, 120
+            "followup_days",
+            "int",
+            90,
+            N_("longest gap between follow-ups of an exited household"),
+            1,
+            3_660,
+            zh="回访间隔天数",
         ),
-        PolicyKey("shock_days", "int", 90, N_("how long a shock event keeps a household at risk"), 1, 3_660),
-        PolicyKey("stale_months", "int", 3, N_("full months without income that count as no_income"), 1, 120),
-        PolicyKey("exit_months", "int", 6, N_("consecutive months above the line to propose exit"), 1, 120),
+        PolicyKey(
+            "relapse_months",
+            "int",
+            3,
+            N_("recorded months averaged for the below-line test"),
+            1,
+            120,
+            zh="返贫测算月数",
+        ),
+        PolicyKey(
+            "drop_pct",
+            "int",
+            30,
+            N_("fall of the latest month, in %, that counts as a drop"),
+            0,
+            100,
+            zh="收入骤降幅度",
+        ),
+        PolicyKey(
+            "drop_baseline_months",
+            "int",
+            6,
+            N_("months before the latest one it is compared to"),
+            1,
+            120,
+            zh="骤降对比月数",
+        ),
+        PolicyKey(
+            "shock_days",
+            "int",
+            90,
+            N_("how long a shock event keeps a household at risk"),
+            1,
+            3_660,
+            zh="突发变故风险天数",
+        ),
+        PolicyKey(
+            "stale_months",
+            "int",
+            3,
+            N_("full months without income that count as no_income"),
+            1,
+            120,
+            zh="收入未登记月数",
+        ),
+        PolicyKey(
+            "exit_months",
+            "int",
+            6,
+            N_("consecutive months above the line to propose exit"),
+            1,
+            120,
+            zh="脱贫所需月数",
+        ),
         PolicyKey(
             "exit_at_line",
             "int",
@@ -212,6 +286,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             ),
             0,
             1,
+            zh="等于贫困线计入脱贫",
         ),
         PolicyKey(
             "escalation_days",
@@ -223,6 +298,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             ),
             1,
             3_660,
+            zh="问题处理时限",
         ),
         PolicyKey(
             "score_visits",
@@ -231,9 +307,16 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("assessment points for visits, each quarter's credited up to its requirement"),
             0,
             100,
+            zh="走访分值",
         ),
         PolicyKey(
-            "score_compliance", "int", 20, N_("assessment points for pairings that met their quarter"), 0, 100
+            "score_compliance",
+            "int",
+            20,
+            N_("assessment points for pairings that met their quarter"),
+            0,
+            100,
+            zh="达标对子分值",
         ),
         PolicyKey(
             "score_problems",
@@ -242,6 +325,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("assessment points for problems handled (solved or escalated) of handled + overdue"),
             0,
             100,
+            zh="问题处理分值",
         ),
         PolicyKey(
             "score_outcomes",
@@ -250,6 +334,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("assessment points for outcomes: prosperous full credit, exited part of it"),
             0,
             100,
+            zh="帮扶成效分值",
         ),
         PolicyKey(
             "score_plans",
@@ -261,6 +346,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             ),
             0,
             100,
+            zh="帮扶措施分值",
         ),
         PolicyKey(
             "score_relapse_penalty",
@@ -269,6 +355,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("points taken per household whose shock or income drop got no visit within followup_days"),
             0,
             100,
+            zh="未及时回访扣分",
         ),
         PolicyKey(
             "outcome_exited_pct",
@@ -277,9 +364,12 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("credit of an exited household, in % of a prosperous one"),
             0,
             100,
+            zh="脱贫成效系数",
         ),
-        PolicyKey("grade_excellent", "int", 90, N_("lowest rate graded excellent (优秀)"), 0, 101),
-        PolicyKey("grade_pass", "int", 75, N_("lowest rate graded pass (合格)"), 0, 101),
+        PolicyKey(
+            "grade_excellent", "int", 90, N_("lowest rate graded excellent (优秀)"), 0, 101, zh="优秀得分率"
+        ),
+        PolicyKey("grade_pass", "int", 75, N_("lowest rate graded pass (合格)"), 0, 101, zh="合格得分率"),
         PolicyKey(
             "grade_basic",
             "int",
@@ -287,6 +377,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("lowest rate graded basic pass (基本合格); below it: fail (不合格)"),
             0,
             101,
+            zh="基本合格得分率",
         ),
         PolicyKey(
             "grade_min_coverage_pct",
@@ -295,6 +386,7 @@ POLICY_KEYS: dict[str, PolicyKey] = {
             N_("share of the period's days, in %, a cadre must have held pairings to be graded"),
             0,
             100,
+            zh="评定等次最低结对比例",
         ),
     )
 }
@@ -464,6 +556,7 @@ POLICY_KEYS.update(
                 N_("monitoring line as % of the poverty line (150 = 1.5 times); 1.5 is read as 150"),
                 100,
                 1_000,
+                zh="监测线比例",
             ),
             PolicyKey(
                 "prosper_ratio",
@@ -475,6 +568,7 @@ POLICY_KEYS.update(
                 ),
                 100,
                 1_000,
+                zh="致富收入比例",
             ),
             PolicyKey(
                 "prosper_months",
@@ -483,6 +577,7 @@ POLICY_KEYS.update(
                 N_("recorded months (ended by the status's date) the 致富 income test averages"),
                 1,
                 24,
+                zh="致富测算月数",
             ),
             PolicyKey(
                 "large_cost",
@@ -494,6 +589,7 @@ POLICY_KEYS.update(
                 ),
                 1_00,
                 10_000_000_00,
+                zh="大额支出标准",
             ),
             PolicyKey(
                 "settle_months",
@@ -502,6 +598,7 @@ POLICY_KEYS.update(
                 N_("months after which a large cost not reimbursed counts as settled (borne)"),
                 1,
                 120,
+                zh="大额支出结清月数",
             ),
             PolicyKey(
                 "id_check",
@@ -513,6 +610,7 @@ POLICY_KEYS.update(
                 ),
                 0,
                 1,
+                zh="身份证号校验",
             ),
             PolicyKey(
                 "stable_months",
@@ -524,6 +622,7 @@ POLICY_KEYS.update(
                 ),
                 1,
                 120,
+                zh="风险消除监测月数",
             ),
             PolicyKey(
                 "problem_overdue_days",
@@ -535,6 +634,7 @@ POLICY_KEYS.update(
                 ),
                 1,
                 3_660,
+                zh="问题超期计扣天数",
             ),
             PolicyKey(
                 "veto_missed_quarter",
@@ -546,6 +646,7 @@ POLICY_KEYS.update(
                 ),
                 0,
                 4,
+                zh="整季未走访否决",
             ),
             PolicyKey(
                 "grade_set",
@@ -556,6 +657,7 @@ POLICY_KEYS.update(
                 ),
                 0,
                 1,
+                zh="考核等次名称",
             ),
             PolicyKey(
                 "excellent_share_pct",
@@ -566,6 +668,7 @@ POLICY_KEYS.update(
                 ),
                 0,
                 100,
+                zh="优秀比例上限",
             ),
             PolicyKey(
                 "records_until",
@@ -577,6 +680,7 @@ POLICY_KEYS.update(
                 ),
                 0,
                 99_991_231,
+                zh="记录截止日",
             ),
         )
     }
@@ -697,6 +801,7 @@ POLICY_KEYS.update(
                 N_("days after a visit's date its phone form may be started before check visits asks why"),
                 0,
                 3_660,
+                zh="表单迟填天数",
             ),
             PolicyKey(
                 "evidence_distance_m",
@@ -707,6 +812,7 @@ POLICY_KEYS.update(
                 ),
                 1,
                 20_000_000,
+                zh="走访位置偏差米数",
             ),
             PolicyKey(
                 "cases_from",
@@ -715,9 +821,20 @@ POLICY_KEYS.update(
                 N_("from this day on a status is changed only by an approved case (earlier: history)"),
                 date_value(EPOCH),
                 99991231,
+                zh="案件认定起始日",
             ),
-            PolicyKey("intake_days", "int", 15, N_("days from a lead to the decision of its case"), 1, 3_660),
-            PolicyKey("publicity_days", "int", 5, N_("shortest publicity (公示), in days"), 1, 3_660),
+            PolicyKey(
+                "intake_days",
+                "int",
+                15,
+                N_("days from a lead to the decision of its case"),
+                1,
+                3_660,
+                zh="案件办结时限",
+            ),
+            PolicyKey(
+                "publicity_days", "int", 5, N_("shortest publicity (公示), in days"), 1, 3_660, zh="公示天数"
+            ),
             *(
                 PolicyKey(
                     f"steps_{d}",
@@ -726,6 +843,7 @@ POLICY_KEYS.update(
                     N_("steps a case needs before its approval"),
                     0,
                     steps_mask(STEPS),
+                    zh=ZH_NAMES[d] + "必经环节",
                 )
                 for d in DECISIONS
             ),

@@ -59,6 +59,21 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+_ENUM_FIELDS: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
+def _enum_fields() -> frozenset[str]:
+    """The names of the registry's enumeration fields (a case's decision, a job's found_by): shown
+    by their names like the columns above; again when a kind is registered at run time."""
+    global _ENUM_FIELDS
+    from .kinds import REGISTRY, generation
+
+    if _ENUM_FIELDS[0] != generation():
+        names = {f.name for k in REGISTRY.values() for f in k.fields if f.type == "enum"}
+        _ENUM_FIELDS = (generation(), frozenset(names))
+    return _ENUM_FIELDS[1]
+
+
 def shown(column: str, value: Any) -> str:
     """A table or Markdown cell in the interface language: enumeration values by name, yes/no.
 
@@ -70,7 +85,7 @@ def shown(column: str, value: Any) -> str:
         return _("yes") if value else _("no")
     if column == "reason" and value == "enrolled":  # the first status's reason, not a status
         return _("enrolled in the programme")
-    if column in ENUM_COLUMNS and isinstance(value, str):
+    if isinstance(value, str) and (column in ENUM_COLUMNS or column in _enum_fields()):
         return label(value) or ""
     return visible(cell(value), keep="\n\t")
 

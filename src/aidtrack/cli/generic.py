@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..i18n import _
+from ..i18n import _, language
 from ..kinds import REGISTRY, Field, Kind
 from ..model import ZH_NAMES
 from .common import (
@@ -53,10 +53,11 @@ def option_help(f: Field) -> str:
     words = _(f.help) if f.help else ""
     if f.choices:
         named = [f"{v}（{ZH_NAMES[v]}）" if v in ZH_NAMES else v for v in f.choices]
-        values = _("One of: {values}.").format(values=", ".join(named))
+        values = _("One of: {values}.").format(values=_(", ").join(named))
+        gap = " " if language() == "en" else ""  # no space between Chinese sentences
         if f.default in f.choices:
-            values += " " + _("Default: {value}.").format(value=f.default)
-        words = f"{words} {values}".strip()
+            values += gap + _("Default: {value}.").format(value=f.default)
+        words = f"{words}{gap}{values}".strip()
     return words
 
 

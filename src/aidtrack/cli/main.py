@@ -91,7 +91,9 @@ def main(
             "--db",
             envvar="AIDTRACK_DB",
             metavar="FILE",
-            help=_("The register file (default: user data folder)."),
+            # the variable in the help text, where it wraps: Typer's "[env var: …]" is cut at 60 columns
+            show_envvar=False,
+            help=_("The register file (default: AIDTRACK_DB, else in the user data folder)."),
             dir_okay=False,
         ),
     ] = None,
@@ -101,7 +103,8 @@ def main(
             "--operator",
             envvar="AIDTRACK_OPERATOR",
             metavar="NAME",
-            help=_("Who is typing, for the audit log."),
+            show_envvar=False,
+            help=_("Who is typing, for the audit log (default: AIDTRACK_OPERATOR)."),
         ),
     ] = None,
     lang: Annotated[
@@ -404,12 +407,15 @@ def command_tree(only: str | None = None):
     value (HOUSEHOLD, TAG…) instead of a Python type (<str>)."""
     from types import MethodType
 
+    from .helpfit import fit_help
+
     root = typer.main.get_command(__getattr__("app") if only is None else build(only))
     todo = [root]
     while todo:
         cmd: Any = todo.pop()
         todo += list(getattr(cmd, "commands", {}).values())
         cmd.format_usage = MethodType(_format_usage, cmd)
+        fit_help(cmd)
         if cmd.options_metavar:
             cmd.options_metavar = _("[OPTIONS]")
         if getattr(cmd, "subcommand_metavar", None):
@@ -427,26 +433,68 @@ def command_tree(only: str | None = None):
             for name in getattr(param, "opts", ()):
                 if name in _CHROME:
                     param.help = _(_CHROME[name])
+            if "--install-completion" in getattr(param, "opts", ()) and i18n.language() != "en":
+                param.callback = _installer_said(param.callback)
             if param.metavar is None:
                 param.metavar = _metavar(param)
+            if i18n.language() != "en":  # 文件, 日期, 户编号: in the usage line, the options and errors
+                param.metavar = _zh_metavar(param)
             if param.param_type_name == "argument":
                 # Typer shows an argument's Python type (<str>) beside its name whatever the metavar.
                 param.display_type_rich = _no_type
     return root
 
 
+#: What Typer's completion installer prints (plain English there), as (pattern, message).
+_INSTALLER = (
+    (
+        r"(?P<shell>\S+) completion installed in (?P<path>.+)",
+        N_("Completion for {shell} installed in {path}"),
+    ),
+    (
+        r"Completion will take effect once you restart the terminal",
+        N_("Completion will take effect once you restart the terminal."),
+    ),
+)
+
+
+def _installer_said(install: Any) -> Any:
+    """Typer's `--install-completion` callback with what it prints in the interface language: its
+    lines are caught as it prints them and said again through the catalog."""
+    import contextlib
+    import io
+
+    def callback(ctx: Any, param: Any, value: Any) -> Any:
+        if not value or ctx.resilient_parsing:
+            return install(ctx, param, value)
+        said = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(said):
+                return install(ctx, param, value)
+        finally:
+            for line in said.getvalue().splitlines():
+                for pattern, text in _INSTALLER:
+                    m = re.fullmatch(pattern, line)
+                    if m:
+                        line = _(text).format(**m.groupdict())
+                        break
+                print(line)
+
+    return callback
+
+
 def _no_type(ctx: Any = None) -> None:
     return None
 
 
-#: Where Chinese help may break a line: Rich (Typer's help) wraps at spaces only and cuts a longer
-#: run with "…", and Chinese has no spaces. A space between Chinese and Latin letters or digits (the
-#: usual 中英文之间加空格), and after the full-width pauses 、，；：。 followed by more text.
+#: Where Chinese help may break a line: a space between Chinese and Latin letters or digits (the
+#: usual 中英文之间加空格). Rich wraps at spaces and folds a longer run of the command's own help;
+#: the help of options and of the commands in a group's list is broken at Chinese line-breaking
+#: points by cli/helpfit.py (no space after 、，；：。 any more: "日期， 如").
 _HAN = r"[\u3400-\u9fff\uf900-\ufaff]"
 _BREAKS = (
     (re.compile(rf"({_HAN})([A-Za-z0-9`\-\[])"), r"\1 \2"),
     (re.compile(rf"([A-Za-z0-9`\]%])({_HAN})"), r"\1 \2"),
-    (re.compile(r"([、，；：。])(?=[^\s、，；：。）」\n])"), r"\1 "),
 )
 
 
@@ -464,6 +512,13 @@ def _format_usage(self: Any, ctx: Any, formatter: Any) -> None:
     # Typer writes a required argument as {HOUSEHOLD}: a clerk reads the braces as something to type
     pieces = [re.sub(r"\{([^{}]+)\}", r"\1", piece) for piece in self.collect_usage_pieces(ctx)]
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+
+def _zh_metavar(param: Any) -> str:
+    """The value's name in the interface language; a unit's NAME is 单位, not a person's 姓名."""
+    if param.metavar == "NAME" and param.name in ("unit", "unit_name"):
+        return i18n.metavar("UNIT")
+    return i18n.metavar(param.metavar)
 
 
 def _metavar(param: Any) -> str:

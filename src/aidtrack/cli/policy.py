@@ -29,7 +29,7 @@ def show(
     fmt = validate_format(fmt)
     rows = describe(open_db(), parse_date(as_of or today(), "as-of"))
     if fmt == "table":
-        from ..model import POLICY_KEYS, label
+        from ..model import POLICY_KEYS, label, policy_name
 
         def words(key: str, value: object) -> object:
             """A list of steps as the interface names them (授权、入户核实 in Chinese)."""
@@ -40,6 +40,7 @@ def show(
         rows = [
             r
             | {
+                "key": policy_name(r["key"]),
                 "meaning": _(r["meaning"]),
                 "value": words(r["key"], r["value"]),
                 "default": words(r["key"], r["default"]),
@@ -59,9 +60,12 @@ def set_(
 
     Example: aidtrack policy set poverty_line 220 --from 2005-01-01
     """
+    from ..model import policy_name
     from ..ops.write.settings import set_value
 
     result = set_value(open_db(), key, value, from_, today())
     print(
-        _("{key} = {value} from {date}").format(key=result["key"], value=value, date=result["effective_from"])
+        _("{key} = {value} from {date}").format(
+            key=policy_name(result["key"]), value=value, date=result["effective_from"]
+        )
     )

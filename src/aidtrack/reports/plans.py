@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import _
 from ..model import yuan
 from ..ops.rules.refs import Refs
 from ..ops.write import records
@@ -38,8 +39,8 @@ def household_plan(db: Store, household: str | int) -> dict[str, Any]:
         m["aid_records"], m["aid_value"], m["jobs"] = n, yuan(value), jobs.get(m["id"], 0)
         parts = []
         if n:
-            parts.append(f"aid {n} ({yuan(value):.2f})")
+            parts.append(_("aid {n} ({amount:.2f})").format(n=n, amount=yuan(value)))
         if m["jobs"]:
-            parts.append(f"jobs {m['jobs']}")
-        m["carried_out"] = ", ".join(parts)
+            parts.append(_("jobs {n}").format(n=m["jobs"]))
+        m["carried_out"] = _(", ").join(parts)
     return {"household": code, "name": name, "causes": causes, "measures": measures}

@@ -22,9 +22,12 @@ def shown(value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, float):  # the public shape's money, in yuan
         return f"{value:.2f}"
+    zh = language() != "en"
     if isinstance(value, (list, tuple)):
-        return ", ".join(shown(v) for v in value)
-    if isinstance(value, dict):
+        return ("、" if zh else ", ").join(shown(v) for v in value)
+    if isinstance(value, dict):  # an import's counts: 帮扶干部：新增：11 in Chinese
+        if zh:
+            return "；".join(f"{column(k)}：{shown(v)}" for k, v in value.items())
         return "; ".join(f"{k}: {shown(v)}" for k, v in value.items())
     if isinstance(value, str) and value in ZH_NAMES:
         return label(value) or value

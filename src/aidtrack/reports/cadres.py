@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import math
 from collections import defaultdict
 from fractions import Fraction
 from typing import Any
@@ -100,7 +99,13 @@ CSV_COLUMNS = (
 def shown(x: Fraction | int, places: int = 2) -> float:
     """An exact value rounded once, half up, for display."""
     scale = 10**places
-    return math.floor(Fraction(x) * scale + Fraction(1, 2)) / scale
+    return (2 * x.numerator * scale + x.denominator) // (2 * x.denominator) / scale
+
+
+def _shown(n: int, d: int, places: int = 2) -> float:
+    """`shown` of the exact n ÷ d, in integers: ⌊n ÷ d × 10^places + 1/2⌋ ÷ 10^places."""
+    scale = 10**places
+    return (2 * n * scale + d) // (2 * d) / scale
 
 
 def grade_of(rate: Fraction, coverage: Fraction, pol: dict[str, int]) -> str:
@@ -327,12 +332,13 @@ def problem_timing(
 # --- the computation: exact, from the facts alone --------------------------------------------------
 
 
-def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exited: Fraction) -> Fraction:
-    """Σ over the days [first, end] of the household's outcome credit that day: prosperous 1, exited
-    `exited`, enrolled 0. A relapsed household counts as it stood before the relapse (an honest
-    relapse never costs); brought out again it counts as exited or prosperous again."""
-    value = {"prosperous": Fraction(1), "exited": exited}
-    counted, total, day = None, Fraction(0), first
+def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exited_pct: int) -> int:
+    """Σ over the days [first, end] of the household's outcome credit that day, in percent-days
+    (exact, an integer): prosperous 100, exited `exited_pct`, enrolled 0. A relapsed household
+    counts as it stood before the relapse (an honest relapse never costs); brought out again it
+    counts as exited or prosperous again."""
+    value = {"prosperous": 100, "exited": exited_pct}
+    counted, total, day = None, 0, first
     for when, status in rows:
         d = _d(when)
         if d > end:
@@ -355,7 +361,7 @@ def _counts(p: dict[str, Any]) -> dict[str, Any]:
         **dict.fromkeys(("visits", "credited", "required", "met"), 0),
         **dict.fromkeys(("handled", "escalated", "overdue", "overdue_days", "pair_days"), 0),
         "households": set(),
-        "credit_days": Fraction(0),
+        "credit_pct_days": 0,
         "statuses": defaultdict(int),
         "late": set(),
         "missed": [],
@@ -401,8 +407,7 @@ def _add_pairing(
             c["overdue_days"] += days
     c["pair_days"] += span_days
     rows = reg.statuses.get(p["household_id"], [])
-    exited = Fraction(reg.policy.value("outcome_exited_pct", q.end), 100)
-    c["credit_days"] += credit_days(rows, first, end, exited)
+    c["credit_pct_days"] += credit_days(rows, first, end, reg.policy.value("outcome_exited_pct", q.end))
     on_end = [s for d, s in rows if d <= end.isoformat()]
     c["households"].add(p["household_id"])
     c["statuses"][on_end[-1] if on_end else "none"] += 1
@@ -453,12 +458,15 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
     held = _held_days(c["spans"])
     coverage = Fraction(held, days) if days else Fraction(0)
     owed = c["owed"] + len(c["no_plan"])
+    # Each ratio as an exact (numerator, denominator) of integers: a Fraction is built only where
+    # one is compared or kept (score, rate, coverage), the rest is integer arithmetic (same values).
+    pd = c["pair_days"]
     ratios = {
-        "visits": Fraction(c["credited"], c["required"]) if c["required"] else Fraction(1),
-        "compliance": Fraction(c["met"], c["pairings"]),
-        "problems": 1 - min(Fraction(1), Fraction(c["overdue_days"], c["pair_days"])),
-        "outcomes": c["credit_days"] / c["pair_days"],
-        "plans": Fraction(c["on_time"], owed) if owed else Fraction(1),
+        "visits": (c["credited"], c["required"]) if c["required"] else (1, 1),
+        "compliance": (c["met"], c["pairings"]),
+        "problems": (pd - min(c["overdue_days"], pd), pd),
+        "outcomes": (c["credit_pct_days"], 100 * pd),
+        "plans": (c["on_time"], owed) if owed else (1, 1),
     }
     inputs = {
         "visits": {"credited": c["credited"], "required": c["required"], "made": c["visits"]},
@@ -473,19 +481,27 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
         "outcomes": {"households": len(c["households"]), **dict(c["statuses"])},
         "plans": {"done": c["on_time"], "due": owed, "no_plan": len(c["no_plan"])},
     }
-    norm = weights(pol)
-    parts = {n: norm[n] * ratios[n] * coverage for n in WEIGHTED}
+    # part n = normalised weight × ratio × coverage = 100·w·a·held ÷ (Σw·b·days), exactly
+    total = sum(pol[k] for k in WEIGHT_KEYS.values())
+    parts: dict[str, tuple[int, int]] = {}
+    for n in WEIGHTED:
+        a, b = ratios[n]
+        parts[n] = (100 * pol[WEIGHT_KEYS[n]] * a * held, total * b * days) if total and days else (0, 1)
     late = len(c["late"])
-    parts["late_followup"] = Fraction(-pol[PENALTY_KEY] * late)
-    score = max(Fraction(0), sum(parts.values(), Fraction(0)))
-    rate = score / coverage if coverage else Fraction(0)
+    parts["late_followup"] = (-pol[PENALTY_KEY] * late, 1)
+    den = 1
+    for _a, b in parts.values():
+        den *= b
+    num = sum(a * (den // b) for a, b in parts.values())
+    score = Fraction(max(0, num), den)
+    rate = Fraction(score.numerator * days, score.denominator * held) if held and days else Fraction(0)
     components = [
         {
             "name": n,
             "weight": pol[WEIGHT_KEYS[n]],
             "inputs": inputs[n],
-            "ratio": shown(ratios[n], 4),
-            "points": shown(parts[n]),
+            "ratio": _shown(*ratios[n], 4),
+            "points": _shown(*parts[n]),
         }
         for n in WEIGHTED
     ]
@@ -495,7 +511,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
             "weight": -pol[PENALTY_KEY],
             "inputs": {"households": late},
             "ratio": None,
-            "points": shown(parts["late_followup"]),
+            "points": _shown(*parts["late_followup"]),
         }
     )
     grade = capped(grade_of(rate, coverage, pol), pol["veto_missed_quarter"] if c["missed"] else 0)
@@ -509,7 +525,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
         "households": c["households"],
         "missed": c["missed"],
         "grade": grade,
-        # exact, for the year and the ranking; never shown as such
+        # exact, for the year and the ranking; never shown as such ((numerator, denominator) pairs)
         "_parts": parts,
         "_ratios": ratios,
         "_coverage": coverage,
@@ -537,7 +553,9 @@ def period_row(
         return one | {"_veto": bool(one["missed"])}
     days_held = sum(r["days_held"] for r, _d in held)
     coverage = Fraction(days_held, total)
-    parts = {n: sum((r["_parts"][n] * d for r, d in held), Fraction(0)) / total for n in one["_parts"]}
+    parts = {
+        n: sum((Fraction(*r["_parts"][n]) * d for r, d in held), Fraction(0)) / total for n in one["_parts"]
+    }
     score = sum((r["_score"] * d for r, d in held), Fraction(0)) / total
     rate = score / coverage if coverage else Fraction(0)
     components = []
@@ -545,7 +563,7 @@ def period_row(
         n = comp["name"]
         weight_days = sum(r["_coverage"] * d for r, d in held)
         ratio = (
-            sum((r["_ratios"][n] * r["_coverage"] * d for r, d in held), Fraction(0)) / weight_days
+            sum((Fraction(*r["_ratios"][n]) * r["_coverage"] * d for r, d in held), Fraction(0)) / weight_days
             if n != "late_followup" and weight_days
             else None
         )

@@ -461,7 +461,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
     # Each ratio as an exact (numerator, denominator) of integers: a Fraction is built only where
     # one is compared or kept (score, rate, coverage), the rest is integer arithmetic (same values).
     pd = c["pair_days"]
-    ratios = {
+    ratios: dict[str, tuple[int, int]] = {
         "visits": (c["credited"], c["required"]) if c["required"] else (1, 1),
         "compliance": (c["met"], c["pairings"]),
         "problems": (pd - min(c["overdue_days"], pd), pd),

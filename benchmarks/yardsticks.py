@@ -23,12 +23,15 @@ from typing import Any
 POLICY_CTE = """
 pol(key, since, value) AS (
   SELECT j.key, '', j.value FROM json_each(:defaults) j
-  UNION ALL SELECT key, effective_from, value FROM policy)"""
+  UNION ALL SELECT key, effective_from, value FROM policy),
+polspan(key, since, next, value) AS MATERIALIZED (
+  SELECT key, since, coalesce(lead(since) OVER (PARTITION BY key ORDER BY since), '9999-12-31'), value
+  FROM pol)"""
 
 
 def pol_at(key: str, day: str) -> str:
     """The SQL expression of a policy key's value in force on `day` (an SQL expression)."""
-    return f"(SELECT value FROM pol WHERE key = '{key}' AND since <= {day} ORDER BY since DESC LIMIT 1)"
+    return f"(SELECT value FROM polspan WHERE key = '{key}' AND since <= {day} AND {day} < next)"
 
 
 def defaults() -> str:
@@ -106,18 +109,17 @@ prob AS (
 st AS MATERIALIZED (
   SELECT household_id, status, date, id FROM statuses
   WHERE date <= :last AND household_id IN (SELECT household_id FROM p)),
-counted AS (  -- per household and day with a non-relapse entry: the status counted from that day
-  SELECT household_id, date, status,
-         lead(date) OVER (PARTITION BY household_id ORDER BY date) AS next
-  FROM (SELECT household_id, date, status,
-               row_number() OVER (PARTITION BY household_id, date ORDER BY id DESC) AS k
-        FROM st WHERE status != 'relapsed') WHERE k = 1),
-credit AS (
+credit AS (  -- from each non-relapse entry (the last of its day) to the next, the status counted
   SELECT pd.id, sum(
-           CASE c.status WHEN 'prosperous' THEN 100 WHEN 'exited' THEN q.exited_pct ELSE 0 END
-           * max(0, julianday(min(pd.stop, coalesce(date(c.next, '-1 day'), pd.stop)))
-                    - julianday(max(pd.first, c.date)) + 1)) AS pct_days
-  FROM pd CROSS JOIN counted c ON c.household_id = pd.household_id AND c.date <= pd.stop CROSS JOIN q
+           CASE s.status WHEN 'prosperous' THEN 100 WHEN 'exited' THEN q.exited_pct ELSE 0 END
+           * max(0, julianday(min(pd.stop, coalesce(
+                      (SELECT date(min(n.date), '-1 day') FROM statuses n WHERE n.household_id = s.household_id
+                       AND n.date > s.date AND n.status != 'relapsed'), pd.stop)))
+                    - julianday(max(pd.first, s.date)) + 1)) AS pct_days
+  FROM pd CROSS JOIN statuses s CROSS JOIN q
+  WHERE s.household_id = pd.household_id AND s.date <= pd.stop AND s.status != 'relapsed'
+    AND NOT EXISTS (SELECT 1 FROM statuses l WHERE l.household_id = s.household_id AND l.date = s.date
+                    AND l.id > s.id AND l.status != 'relapsed')
   GROUP BY pd.id),
 at_stop AS (
   SELECT pd.id, (SELECT s.status FROM statuses s WHERE s.household_id = pd.household_id AND s.date <= pd.stop
@@ -132,9 +134,9 @@ no_plan AS (
     AND NOT EXISTS (SELECT 1 FROM measures m WHERE m.household_id = pd.household_id
                     AND m.date <= :last AND m.date <= pd.stop)),
 ms AS (
-  SELECT coalesce(m.cadre_id,
+  SELECT CAST(coalesce(m.cadre_id,
                   (SELECT p2.cadre_id FROM p p2 WHERE p2.household_id = m.household_id AND p2.since <= m.due
-                   AND (p2.until IS NULL OR p2.until >= m.due) ORDER BY p2.since LIMIT 1)) AS cadre_id,
+                   AND (p2.until IS NULL OR p2.until >= m.due) ORDER BY p2.since LIMIT 1)) AS INTEGER) AS cadre_id,
          m.due BETWEEN :qs AND :last AND NOT (m.status = 'dropped' AND trim(coalesce(m.result, '')) != '') AS owed,
          m.status = 'done' AND m.done_on <= m.due AS done
   FROM measures m

@@ -147,9 +147,11 @@ months(m) AS (
   SELECT substr(date((SELECT d FROM wfirst), '-1 day'), 1, 7)
   UNION ALL SELECT substr(date(m || '-01', '+1 month'), 1, 7) FROM months
   WHERE date(m || '-01', '+2 months') <= :last),
-known AS (
-  SELECT m, date(m || '-01', '+1 month') AS day FROM months
-  WHERE date(m || '-01', '+1 month') BETWEEN (SELECT d FROM wfirst) AND :last),
+known AS MATERIALIZED (  -- the months whose drop is known (the next month's first day) in the window
+  SELECT m, day, {pol_at("drop_baseline_months", "day")} AS n, {pol_at("drop_pct", "day")} AS pct,
+         substr(date(m || '-01', '-24 months'), 1, 7) AS floor
+  FROM (SELECT m, date(m || '-01', '+1 month') AS day FROM months)
+  WHERE day BETWEEN (SELECT d FROM wfirst) AND :last),
 exited AS (SELECT household_id, day FROM first_exit WHERE day <= :last),
 inc AS (
   SELECT household_id, month, sum(amount) AS amount,
@@ -159,11 +161,14 @@ inc AS (
                   AND (SELECT max(m) FROM known)
     AND household_id IN (SELECT household_id FROM exited)
   GROUP BY household_id, month),
+-- an income drop: the month's income pct % or more under the mean of up to n recorded months before
+-- it (within 24 months), their sum above 0; in whole fen 100 × (Σ base − k × latest) ≥ pct × Σ base
 drops AS (
-  SELECT i.household_id, k.day FROM known k JOIN inc i ON i.month = k.m
-  JOIN (SELECT {pol_at("drop_baseline_months", "k2.day")} AS n, {pol_at("drop_pct", "k2.day")} AS pct,
-               k2.m FROM known k2) kp ON kp.m = k.m
-  CROSS JOIN LATERAL_BASE),
+  SELECT c.household_id, k.day FROM known k CROSS JOIN inc c ON c.month = k.m
+  LEFT JOIN inc b ON b.household_id = c.household_id AND b.rn BETWEEN c.rn - k.n AND c.rn - 1
+   AND b.month >= k.floor
+  GROUP BY c.household_id, k.m
+  HAVING sum(b.amount) > 0 AND 100 * (sum(b.amount) - c.amount * count(b.rn)) >= k.pct * sum(b.amount)),
 warn AS (
   SELECT w.household_id, w.day, date(w.day, '+' || {pol_at("followup_days", "w.day")} || ' days') AS deadline
   FROM (SELECT p.household_id, v.date AS day FROM visits v JOIN pairings p ON p.id = v.pairing_id
@@ -239,30 +244,6 @@ LEFT JOIN (SELECT giver_cadre_id, sum(value) AS fen FROM aid WHERE date BETWEEN 
            AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id) ag ON ag.giver_cadre_id = x.cadre_id
 """
 
-#: An income drop: the month's income `pct` % or more under the mean of up to `n` recorded months
-#: before it (within 24 months), their sum above 0; in whole fen 100 × (Σ base − k × latest) ≥ pct × Σ base.
-DROPS = """
-  SELECT i.household_id, k.day FROM known k JOIN inc i ON i.month = k.m
-  JOIN (SELECT k2.m, {n} AS n, {pct} AS pct FROM known k2) kp ON kp.m = k.m
-  JOIN (SELECT i1.household_id, i1.month, count(b.rn) AS cnt, coalesce(sum(b.amount), 0) AS total
-        FROM inc i1 JOIN known k3 ON k3.m = i1.month
-        JOIN (SELECT k4.m, {n4} AS n FROM known k4) kn ON kn.m = i1.month
-        LEFT JOIN inc b ON b.household_id = i1.household_id AND b.rn BETWEEN i1.rn - kn.n AND i1.rn - 1
-         AND b.month >= substr(date(i1.month || '-01', '-24 months'), 1, 7)
-        GROUP BY i1.household_id, i1.month) base ON base.household_id = i.household_id AND base.month = i.month
-  WHERE base.total > 0 AND 100 * (base.total - i.amount * base.cnt) >= kp.pct * base.total"""
-
-SQL_CADRES = SQL_CADRES.replace(
-    SQL_CADRES[SQL_CADRES.index("drops AS (") : SQL_CADRES.index("warn AS (")],
-    "drops AS ("
-    + DROPS.format(
-        n=pol_at("drop_baseline_months", "k2.day"),
-        pct=pol_at("drop_pct", "k2.day"),
-        n4=pol_at("drop_baseline_months", "k4.day"),
-    )
-    + "),\n",
-)
-
 WEIGHT_KEYS = {
     "visits": "score_visits",
     "compliance": "score_compliance",
@@ -291,11 +272,10 @@ POLICY_USED = (
 GRADES = ("excellent", "pass", "basic", "fail", "ungraded")
 
 
-def _round(x: Fraction | int, places: int = 2) -> float:
-    """Half up, once, for display."""
-    x = Fraction(x)
+def _round(n: int, d: int, places: int = 2) -> float:
+    """The exact n ÷ d rounded half up, once, for display."""
     scale = 10**places
-    return (2 * x.numerator * scale + x.denominator) // (2 * x.denominator) / scale
+    return (2 * n * scale + d) // (2 * d) / scale
 
 
 def quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
@@ -350,22 +330,25 @@ def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, labe
      exited, prosperous, relapsed, aid_fen, evidenced) = r  # fmt: skip
     held, overdue_days, pair_days, pct_days = (int(x) for x in (held, overdue_days, pair_days, pct_days))
     owed += no_plan
+    # exact, as (numerator, denominator) pairs of integers: ratio × normalised weight × coverage
     ratios = {
-        "visits": Fraction(credited, required) if required else Fraction(1),
-        "compliance": Fraction(met, pairings),
-        "problems": 1 - min(Fraction(1), Fraction(overdue_days, pair_days)),
-        "outcomes": Fraction(pct_days, 100 * pair_days),
-        "plans": Fraction(on_time, owed) if owed else Fraction(1),
+        "visits": (credited, required) if required else (1, 1),
+        "compliance": (met, pairings),
+        "problems": (pair_days - min(overdue_days, pair_days), pair_days),
+        "outcomes": (pct_days, 100 * pair_days),
+        "plans": (on_time, owed) if owed else (1, 1),
     }
-    coverage = Fraction(held, days)
     total = sum(pol[k] for k in WEIGHT_KEYS.values())
     points = {
-        n: Fraction(100 * pol[k], total) * ratios[n] * coverage if total else 0
+        n: (100 * pol[k] * ratios[n][0] * held, total * ratios[n][1] * days) if total else (0, 1)
         for n, k in WEIGHT_KEYS.items()
     }
-    points["late_followup"] = Fraction(-pol["score_relapse_penalty"] * late)
-    score = max(Fraction(0), sum(points.values(), Fraction(0)))
-    rate = score / coverage if coverage else Fraction(0)
+    points["late_followup"] = (-pol["score_relapse_penalty"] * late, 1)
+    den = 1
+    for _n, d in points.values():
+        den *= d
+    num = max(0, sum(n * (den // d) for n, d in points.values()))
+    rate = Fraction(num * days, den * held) if held else Fraction(0)  # score ÷ coverage
     inputs = {
         "visits": {"credited": credited, "required": required, "made": visits},
         "compliance": {"met": met, "pairings": pairings},
@@ -384,8 +367,8 @@ def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, labe
             "name": n,
             "weight": pol[k],
             "inputs": inputs[n],
-            "ratio": _round(ratios[n], 4),
-            "points": _round(points[n]),
+            "ratio": _round(*ratios[n], 4),
+            "points": _round(*points[n]),
         }
         for n, k in WEIGHT_KEYS.items()
     ]
@@ -395,10 +378,10 @@ def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, labe
             "weight": -pol["score_relapse_penalty"],
             "inputs": {"households": late},
             "ratio": None,
-            "points": _round(points["late_followup"]),
+            "points": _round(*points["late_followup"]),
         }  # fmt: skip
     )
-    if coverage == 0 or coverage * 100 < pol["grade_min_coverage_pct"]:
+    if held == 0 or held * 100 < pol["grade_min_coverage_pct"] * days:
         grade = "ungraded"
     else:
         grade = next(
@@ -414,7 +397,7 @@ def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, labe
         "provisional": provisional,
         "days_held": held,
         "days": days,
-        "coverage": _round(coverage, 4),
+        "coverage": _round(held, days, 4),
         "pairings": pairings,
         "visits": visits,
         "visits_credited": credited,
@@ -429,11 +412,11 @@ def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, labe
         "exited": exited,
         "prosperous": prosperous,
         "relapsed": relapsed,
-        "outcome_credit": _round(ratios["outcomes"], 4),
+        "outcome_credit": _round(*ratios["outcomes"], 4),
         "late_followups": late,
         "aid_given": round(aid_fen / 100, 2),
-        "score": _round(score),
-        "rate": _round(rate),
+        "score": _round(num, den),
+        "rate": _round(rate.numerator, rate.denominator),
         "grade": grade,
         "vetoed": bool(missed),
         "missed_quarters": [label] if missed else [],

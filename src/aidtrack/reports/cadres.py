@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, period_name, yuan
@@ -183,19 +183,21 @@ class Register:
         self.visit_days = facts.visit_days_by_pairing(db, start, last)
         #: Every problem raised by the period's end at a visit of its pairings.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        limits: dict[str, tuple[int, int]] = {}  # per day raised: (escalation_days, problem_overdue_days)
         for pid, raised, escalated, resolved, escalated_on in db.execute(
             "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on, pr.escalated_on FROM problems pr"
             " JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
             " AND v.pairing_id IN (SELECT value FROM json_each(?))",
             [last.isoformat(), facts._ids_json(p["id"] for p in pairings)],
         ):
-            self.problems[pid].append(
-                problem_timing(
-                    raised,
-                    (escalated_on or raised) if escalated else None,
-                    resolved,
+            if raised not in limits:
+                limits[raised] = (
                     policy.value("escalation_days", raised),
                     policy.value("problem_overdue_days", raised),
+                )
+            self.problems[pid].append(
+                problem_timing(
+                    raised, (escalated_on or raised) if escalated else None, resolved, *limits[raised]
                 )
             )
         #: Plan measures (一户一策) with the cadre responsible: named, else paired on the due date.
@@ -286,17 +288,26 @@ class Register:
             return []
         window = facts.INCOME_WINDOW_MONTHS
         income = facts.monthly_income(self.db, add_months(months[0][0], -window), months[-1][0], exited)
+        each = [
+            (
+                month,
+                known,
+                add_months(month, -window),
+                self.policy.value("drop_baseline_months", known),
+                self.policy.value("drop_pct", known),
+            )
+            for month, known in months
+        ]
         out = []
         for hid, rows in income.items():
             recorded = [m for m, _a in rows]
-            for month, known in months:
+            amounts = [a for _m, a in rows]
+            for month, known, floor, n, pct in each:
                 i = bisect.bisect_right(recorded, month)
                 if not i or recorded[i - 1] != month:
                     continue
-                lo = bisect.bisect_left(recorded, add_months(month, -window))
-                amounts = [a for _m, a in rows[lo:i]]
-                n, pct = (self.policy.value(k, known) for k in ("drop_baseline_months", "drop_pct"))
-                if facts.income_drop(amounts, n, pct):
+                lo = bisect.bisect_left(recorded, floor)
+                if facts.income_drop(amounts[lo:i], n, pct):
                     out.append((hid, month, known))
         return out
 
@@ -371,25 +382,37 @@ def _counts(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _QuarterFacts(NamedTuple):
+    """A quarter's dates and policy, worked out once for all its pairings (not once per pairing)."""
+
+    start: dt.date
+    end: dt.date
+    days: int
+    first_iso: str
+    last_iso: str
+    per_q: int
+    exited_pct: int
+
+
 def _add_pairing(
     c: dict[str, Any],
     reg: Register,
     pairing: tuple[dict[str, Any], dt.date, dt.date | None],
-    q: Quarter,
+    q: _QuarterFacts,
     last: dt.date,
     first: dt.date,
     end: dt.date,
 ) -> None:
     """Add one pairing's days [first, end] of the quarter (scored to `last`) to its cadre's counts."""
     p, since, until = pairing
-    per_q = reg.policy.value("visits_per_quarter", q.end)
+    per_q = q.per_q
     c["spans"].append((first, end))
     c["pairings"] += 1
     span_days = _days(first, end)
     required = facts.required_visits(per_q, since, until, q.start, q.end)
     if last < q.end:  # a running quarter asks only for the share already due
         required = min(required, per_q * span_days // q.days)
-    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.start.isoformat() <= d <= last.isoformat())
+    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.first_iso <= d <= q.last_iso)
     c["visits"] += made
     c["credited"] += min(made, required)
     c["required"] += required
@@ -407,7 +430,7 @@ def _add_pairing(
             c["overdue_days"] += days
     c["pair_days"] += span_days
     rows = reg.statuses.get(p["household_id"], [])
-    c["credit_pct_days"] += credit_days(rows, first, end, reg.policy.value("outcome_exited_pct", q.end))
+    c["credit_pct_days"] += credit_days(rows, first, end, q.exited_pct)
     on_end = [s for d, s in rows if d <= end.isoformat()]
     c["households"].add(p["household_id"])
     c["statuses"][on_end[-1] if on_end else "none"] += 1
@@ -421,14 +444,23 @@ def quarter_inputs(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, d
     """Per cadre id: the quarter's counts (pairings, visits, problems, outcome credit-days, plans,
     late follow-ups, quarters missed), from the register's facts."""
     last = min(q.end, scored_to)
+    fixed = _QuarterFacts(
+        q.start,
+        q.end,
+        q.days,
+        q.start.isoformat(),
+        last.isoformat(),
+        reg.policy.value("visits_per_quarter", q.end),
+        reg.policy.value("outcome_exited_pct", q.end),
+    )
     cadres: dict[int, dict[str, Any]] = {}
     for pairing in reg.spans:
         p, since, until = pairing
-        first = max(since, q.start)
+        first = max(since, fixed.start)
         end = until if until is not None and until < last else last
         if end >= first:
             c = cadres.setdefault(p["cadre_id"], _counts(p))
-            _add_pairing(c, reg, pairing, q, last, first, end)
+            _add_pairing(c, reg, pairing, fixed, last, first, end)
     by_cadre: dict[int, list[planfacts.Measure]] = defaultdict(list)
     for measures in reg.measures.values():
         for cid, m in measures:
@@ -606,7 +638,10 @@ def rank_and_cap(rows: list[dict[str, Any]], share_pct: int) -> None:
     """Rank by the exact rate (the graded first, then the ungraded), and with a share cap on 优秀
     keep at most ⌊graded × share_pct ÷ 100⌋ excellent by rank. Cadres tied on the rate at the cut
     are all held to 合格 and flagged `tied_at_cap` (no tie is broken by a code or a name)."""
-    rows.sort(key=lambda r: (r["grade"] == "ungraded", -r["_rate"], r["cadre"]))
+    # by (graded first, rate descending, code): stable sorts, the last key first (no Fraction negated)
+    rows.sort(key=lambda r: r["cadre"])
+    rows.sort(key=lambda r: r["_rate"], reverse=True)
+    rows.sort(key=lambda r: r["grade"] == "ungraded")
     for n, r in enumerate(rows, 1):
         r["rank"] = n
         r["capped"] = r["tied_at_cap"] = False

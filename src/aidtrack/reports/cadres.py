@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections import defaultdict
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -521,9 +522,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
         parts[n] = (100 * pol[WEIGHT_KEYS[n]] * a * held, total * b * days) if total and days else (0, 1)
     late = len(c["late"])
     parts["late_followup"] = (-pol[PENALTY_KEY] * late, 1)
-    den = 1
-    for _a, b in parts.values():
-        den *= b
+    den = math.lcm(*(b for _a, b in parts.values()))  # a common denominator, kept small
     num = sum(a * (den // b) for a, b in parts.values())
     score = Fraction(max(0, num), den)
     rate = Fraction(score.numerator * days, score.denominator * held) if held and days else Fraction(0)

@@ -112,10 +112,14 @@ def _shown(n: int, d: int, places: int = 2) -> float:
 def grade_of(rate: Fraction, coverage: Fraction, pol: dict[str, int]) -> str:
     """The grade of an exact rate (score ÷ coverage) against the thresholds; `ungraded` when the
     cadre held pairings on fewer than grade_min_coverage_pct % of the period's days."""
-    if coverage == 0 or coverage * 100 < pol["grade_min_coverage_pct"]:
+    # compared as integers (numerator against threshold × denominator): exact, and no Fraction built
+    if (
+        not coverage.numerator
+        or coverage.numerator * 100 < pol["grade_min_coverage_pct"] * coverage.denominator
+    ):
         return "ungraded"
     for grade, key in GRADE_KEYS:
-        if rate >= pol[key]:
+        if rate.numerator >= pol[key] * rate.denominator:
             return grade
     return "fail"
 

@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+import yardsticks  # noqa: E402
 
 AIDTRACK = [sys.executable, "-m", "aidtrack"]
 FLOOR = [sys.executable, str(HERE / "floor_app.py"), "--help"]
@@ -1074,32 +1075,6 @@ def history(
 
 # -- issue 16: the second pass's measures (each beside its floor) ---------------------------------
 
-#: Per cadre of the period: pairings, visits made, problems raised and solved at its pairings, status
-#: moves of its households, aid it gave, households out of poverty at the end (report cadres' inputs).
-SQL_CADRES = """
-WITH pq AS (SELECT id, cadre_id, household_id FROM pairings
-            WHERE since <= :end AND (until IS NULL OR until >= :start)),
-vis AS (SELECT pairing_id, count(*) AS n FROM visits WHERE date BETWEEN :start AND :end GROUP BY pairing_id),
-pr AS (SELECT v.pairing_id, sum(v.date >= :start) AS raised, sum(pr.resolved_on BETWEEN :start AND :end)
-       AS solved FROM problems pr CROSS JOIN visits v ON v.id = pr.visit_id
-       WHERE v.date <= :end AND (v.date >= :start OR pr.resolved_on >= :start) GROUP BY v.pairing_id),
-mv AS (SELECT household_id, sum(status = 'exited') AS ex, sum(status = 'prosperous') AS pro,
-              sum(status = 'relapsed') AS re FROM statuses WHERE date BETWEEN :start AND :end
-       GROUP BY household_id),
-st AS (SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :end
-       GROUP BY household_id),
-given AS (SELECT giver_cadre_id, sum(value) AS v FROM aid WHERE date BETWEEN :start AND :end
-          AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id)
-SELECT c.code, c.name, count(*), sum(coalesce(vis.n, 0)), sum(coalesce(pr.raised, 0)),
-       sum(coalesce(pr.solved, 0)), sum(coalesce(mv.ex, 0)), sum(coalesce(mv.pro, 0)),
-       sum(coalesce(mv.re, 0)), sum(st.status IN ('exited', 'prosperous')), max(given.v)
-FROM pq JOIN cadres c ON c.id = pq.cadre_id
-LEFT JOIN vis ON vis.pairing_id = pq.id LEFT JOIN pr ON pr.pairing_id = pq.id
-LEFT JOIN mv ON mv.household_id = pq.household_id LEFT JOIN st ON st.household_id = pq.household_id
-LEFT JOIN given ON given.giver_cadre_id = c.id
-GROUP BY c.id ORDER BY c.code
-"""
-
 #: `check visits`: pairings active at as-of with their visits this quarter so far; exited households
 #: with their exit date and latest visit; escalations open too long; poor households left unpaired.
 SQL_CHECK_VISITS = (
@@ -1155,6 +1130,29 @@ ORDER BY h.code
 """
 
 
+def measure_yardstick(label: str, db: Path, compute, argv: list[str], repeat: int) -> dict:
+    """A same-figures yardstick in-process (connect read-only, compute the command's JSON, close),
+    then checked against the command's own JSON: `same_figures` is "equal" or the first difference."""
+    times = []
+    data = None
+    for _ in range(repeat + 1):
+        t = time.perf_counter()
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            data = compute(conn)
+        finally:
+            conn.close()
+        times.append(time.perf_counter() - t)
+    p = subprocess.run(argv, capture_output=True, text=True, env=ENV)
+    if p.returncode != 0:
+        same = f"command failed: {p.stderr.strip()[-200:]}"
+    else:
+        same = yardsticks.first_difference(json.loads(p.stdout), data) or "equal"
+    res = summary(label, "(in-process sqlite3)", times[1:], [], f"same figures: {same}")
+    res["same_figures"] = same
+    return res
+
+
 def measure_sqls(label: str, db: Path, queries: list[tuple[str, dict]], repeat: int) -> dict:
     """Several hand-written queries in one connection, in-process: connect, run each, fetch every row."""
     times = []
@@ -1204,7 +1202,14 @@ def hand_sql(m: dict, db: Path, end: dt.date, R: int) -> None:
     q = quarter_params(end)
     c = check_params(db, end)
     m["sql_quarter"] = measure_sql("hand-written SQL: quarter rollup", db, SQL_QUARTER, q, R)
-    m["sql_cadres"] = measure_sql("hand-written SQL: cadre assessment", db, SQL_CADRES, q, R)
+    label = f"{end.year}Q{(end.month - 1) // 3 + 1}"
+    m["sql_cadres"] = measure_yardstick(
+        "same-figures SQL: report cadres (benchmarks/yardsticks.py)",
+        db,
+        lambda conn: yardsticks.cadres(conn, label, dt.date.today()),
+        [*AIDTRACK, "--db", str(db), "report", "cadres", label, "--format", "json"],
+        R,
+    )
     m["sql_relapse"] = measure_sql(
         "hand-written SQL: relapse risk", db, SQL_RELAPSE, relapse_params(db, end), R
     )
@@ -1373,15 +1378,18 @@ def judge_second_pass(m: dict, t: list) -> None:
         cli, base = m[key].get("median"), m[sql].get("median")
         limit = None if floor is None or base is None else 1.5 * (floor + base)
         fig = None if cli is None or limit is None else cli / (floor + base)
+        same = m[sql].get("same_figures")
         target(
             t,
             f"{key}_vs_sql",
-            f"{m[key]['label']} ≤ 1.5 × (floor + hand-written SQL)",
+            f"{m[key]['label']} ≤ 1.5 × (floor + "
+            + ("same-figures SQL)" if same else "hand-written SQL, part of the figures)"),
             fig,
             1.5,
             "max",
             "×",
-            "" if limit is None else f"limit {limit:.3f} s",
+            ("" if limit is None else f"limit {limit:.3f} s")
+            + ("" if same in (None, "equal") else f"; SQL NOT EQUAL: {same}"),
         )
     for key in ("visit_add", "income_add"):
         target(

@@ -8,6 +8,7 @@ import datetime as dt
 import filecmp
 import importlib.util
 import json
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -29,6 +30,8 @@ def _generator():
 
 
 generate = _generator()
+sys.path.insert(0, str(BENCH))
+import yardsticks  # noqa: E402
 
 
 def read(path: Path) -> list[dict]:
@@ -223,6 +226,8 @@ def test_run_at_tiny_scale(tmp_path):
         if available and command in TIMED_BY:
             assert m[TIMED_BY[command]]["status"] == "ok", command
     assert "DIFFER" not in m["import_bundle"]["note"]
+    # the same-figures yardstick computes what the command prints (benchmarks/yardsticks.py)
+    assert m["sql_cadres"]["same_figures"] == "equal", m["sql_cadres"]["same_figures"]
     assert m["import_visits_big"]["status"] == "skipped"
     assert {t["name"] for t in results["targets"]} >= {
         "import_vs_sqlite3",
@@ -240,3 +245,30 @@ def test_run_at_tiny_scale(tmp_path):
     assert all(t["pass"] in (True, False, None) for t in results["targets"])
     md = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert "| target |" in md and md in p.stdout
+
+
+@pytest.mark.parametrize("quarter", ["2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3", "2004Q4"])
+def test_cadres_yardstick_is_the_report_on_the_demo(demo_db, quarter):
+    """benchmarks/yardsticks.py's SQL gives every figure of `report cadres` (each component's inputs,
+    ratio and points, score, rate, grade, rank), so a change to the report that it does not follow
+    fails here, not silently in a benchmark's ratio."""
+    from conftest import Cli
+
+    result = Cli(demo_db)("report", "cadres", quarter, "--format", "json")
+    command = json.loads(result.stdout)
+    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
+    try:
+        sql = yardsticks.cadres(conn, quarter, dt.date.today())
+    finally:
+        conn.close()
+    assert yardsticks.first_difference(command, sql) is None
+    assert command == sql
+    assert quarter == "2004Q4" or command["cadres"]  # the demo's quarters have cadres to compare
+
+
+def test_first_difference_names_the_place():
+    a = {"cadres": [{"cadre": "C01", "components": [{"points": 36.36}]}]}
+    b = {"cadres": [{"cadre": "C01", "components": [{"points": 36.37}]}]}
+    assert yardsticks.first_difference(a, a) is None
+    assert yardsticks.first_difference(a, b) == ".cadres[0].components[0].points: command 36.36, SQL 36.37"
+    assert "only in the command" in yardsticks.first_difference({"x": 1, "y": 2}, {"x": 1})

@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, add_months, month_of, period_name, yuan
@@ -100,16 +100,26 @@ CSV_COLUMNS = (
 def shown(x: Fraction | int, places: int = 2) -> float:
     """An exact value rounded once, half up, for display."""
     scale = 10**places
-    return math.floor(Fraction(x) * scale + Fraction(1, 2)) / scale
+    return (2 * x.numerator * scale + x.denominator) // (2 * x.denominator) / scale
+
+
+def _shown(n: int, d: int, places: int = 2) -> float:
+    """`shown` of the exact n ÷ d, in integers: ⌊n ÷ d × 10^places + 1/2⌋ ÷ 10^places."""
+    scale = 10**places
+    return (2 * n * scale + d) // (2 * d) / scale
 
 
 def grade_of(rate: Fraction, coverage: Fraction, pol: dict[str, int]) -> str:
     """The grade of an exact rate (score ÷ coverage) against the thresholds; `ungraded` when the
     cadre held pairings on fewer than grade_min_coverage_pct % of the period's days."""
-    if coverage == 0 or coverage * 100 < pol["grade_min_coverage_pct"]:
+    # compared as integers (numerator against threshold × denominator): exact, and no Fraction built
+    if (
+        not coverage.numerator
+        or coverage.numerator * 100 < pol["grade_min_coverage_pct"] * coverage.denominator
+    ):
         return "ungraded"
     for grade, key in GRADE_KEYS:
-        if rate >= pol[key]:
+        if rate.numerator >= pol[key] * rate.denominator:
             return grade
     return "fail"
 
@@ -178,19 +188,21 @@ class Register:
         self.visit_days = facts.visit_days_by_pairing(db, start, last)
         #: Every problem raised by the period's end at a visit of its pairings.
         self.problems: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        limits: dict[str, tuple[int, int]] = {}  # per day raised: (escalation_days, problem_overdue_days)
         for pid, raised, escalated, resolved, escalated_on in db.execute(
             "SELECT v.pairing_id, v.date, pr.escalated, pr.resolved_on, pr.escalated_on FROM problems pr"
             " JOIN visits v ON v.id = pr.visit_id WHERE v.date <= ?"
             " AND v.pairing_id IN (SELECT value FROM json_each(?))",
             [last.isoformat(), facts._ids_json(p["id"] for p in pairings)],
         ):
-            self.problems[pid].append(
-                problem_timing(
-                    raised,
-                    (escalated_on or raised) if escalated else None,
-                    resolved,
+            if raised not in limits:
+                limits[raised] = (
                     policy.value("escalation_days", raised),
                     policy.value("problem_overdue_days", raised),
+                )
+            self.problems[pid].append(
+                problem_timing(
+                    raised, (escalated_on or raised) if escalated else None, resolved, *limits[raised]
                 )
             )
         #: Plan measures (一户一策) with the cadre responsible: named, else paired on the due date.
@@ -281,17 +293,26 @@ class Register:
             return []
         window = facts.INCOME_WINDOW_MONTHS
         income = facts.monthly_income(self.db, add_months(months[0][0], -window), months[-1][0], exited)
+        each = [
+            (
+                month,
+                known,
+                add_months(month, -window),
+                self.policy.value("drop_baseline_months", known),
+                self.policy.value("drop_pct", known),
+            )
+            for month, known in months
+        ]
         out = []
         for hid, rows in income.items():
             recorded = [m for m, _a in rows]
-            for month, known in months:
+            amounts = [a for _m, a in rows]
+            for month, known, floor, n, pct in each:
                 i = bisect.bisect_right(recorded, month)
                 if not i or recorded[i - 1] != month:
                     continue
-                lo = bisect.bisect_left(recorded, add_months(month, -window))
-                amounts = [a for _m, a in rows[lo:i]]
-                n, pct = (self.policy.value(k, known) for k in ("drop_baseline_months", "drop_pct"))
-                if facts.income_drop(amounts, n, pct):
+                lo = bisect.bisect_left(recorded, floor)
+                if facts.income_drop(amounts[lo:i], n, pct):
                     out.append((hid, month, known))
         return out
 
@@ -327,12 +348,13 @@ def problem_timing(
 # --- the computation: exact, from the facts alone --------------------------------------------------
 
 
-def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exited: Fraction) -> Fraction:
-    """Σ over the days [first, end] of the household's outcome credit that day: prosperous 1, exited
-    `exited`, enrolled 0. A relapsed household counts as it stood before the relapse (an honest
-    relapse never costs); brought out again it counts as exited or prosperous again."""
-    value = {"prosperous": Fraction(1), "exited": exited}
-    counted, total, day = None, Fraction(0), first
+def credit_days(rows: list[tuple[str, str]], first: dt.date, end: dt.date, exited_pct: int) -> int:
+    """Σ over the days [first, end] of the household's outcome credit that day, in percent-days
+    (exact, an integer): prosperous 100, exited `exited_pct`, enrolled 0. A relapsed household
+    counts as it stood before the relapse (an honest relapse never costs); brought out again it
+    counts as exited or prosperous again."""
+    value = {"prosperous": 100, "exited": exited_pct}
+    counted, total, day = None, 0, first
     for when, status in rows:
         d = _d(when)
         if d > end:
@@ -355,7 +377,7 @@ def _counts(p: dict[str, Any]) -> dict[str, Any]:
         **dict.fromkeys(("visits", "credited", "required", "met"), 0),
         **dict.fromkeys(("handled", "escalated", "overdue", "overdue_days", "pair_days"), 0),
         "households": set(),
-        "credit_days": Fraction(0),
+        "credit_pct_days": 0,
         "statuses": defaultdict(int),
         "late": set(),
         "missed": [],
@@ -365,25 +387,37 @@ def _counts(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _QuarterFacts(NamedTuple):
+    """A quarter's dates and policy, worked out once for all its pairings (not once per pairing)."""
+
+    start: dt.date
+    end: dt.date
+    days: int
+    first_iso: str
+    last_iso: str
+    per_q: int
+    exited_pct: int
+
+
 def _add_pairing(
     c: dict[str, Any],
     reg: Register,
     pairing: tuple[dict[str, Any], dt.date, dt.date | None],
-    q: Quarter,
+    q: _QuarterFacts,
     last: dt.date,
     first: dt.date,
     end: dt.date,
 ) -> None:
     """Add one pairing's days [first, end] of the quarter (scored to `last`) to its cadre's counts."""
     p, since, until = pairing
-    per_q = reg.policy.value("visits_per_quarter", q.end)
+    per_q = q.per_q
     c["spans"].append((first, end))
     c["pairings"] += 1
     span_days = _days(first, end)
     required = facts.required_visits(per_q, since, until, q.start, q.end)
     if last < q.end:  # a running quarter asks only for the share already due
         required = min(required, per_q * span_days // q.days)
-    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.start.isoformat() <= d <= last.isoformat())
+    made = sum(1 for d in reg.visit_days.get(p["id"], ()) if q.first_iso <= d <= q.last_iso)
     c["visits"] += made
     c["credited"] += min(made, required)
     c["required"] += required
@@ -401,8 +435,7 @@ def _add_pairing(
             c["overdue_days"] += days
     c["pair_days"] += span_days
     rows = reg.statuses.get(p["household_id"], [])
-    exited = Fraction(reg.policy.value("outcome_exited_pct", q.end), 100)
-    c["credit_days"] += credit_days(rows, first, end, exited)
+    c["credit_pct_days"] += credit_days(rows, first, end, q.exited_pct)
     on_end = [s for d, s in rows if d <= end.isoformat()]
     c["households"].add(p["household_id"])
     c["statuses"][on_end[-1] if on_end else "none"] += 1
@@ -416,14 +449,23 @@ def quarter_inputs(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, d
     """Per cadre id: the quarter's counts (pairings, visits, problems, outcome credit-days, plans,
     late follow-ups, quarters missed), from the register's facts."""
     last = min(q.end, scored_to)
+    fixed = _QuarterFacts(
+        q.start,
+        q.end,
+        q.days,
+        q.start.isoformat(),
+        last.isoformat(),
+        reg.policy.value("visits_per_quarter", q.end),
+        reg.policy.value("outcome_exited_pct", q.end),
+    )
     cadres: dict[int, dict[str, Any]] = {}
     for pairing in reg.spans:
         p, since, until = pairing
-        first = max(since, q.start)
+        first = max(since, fixed.start)
         end = until if until is not None and until < last else last
         if end >= first:
             c = cadres.setdefault(p["cadre_id"], _counts(p))
-            _add_pairing(c, reg, pairing, q, last, first, end)
+            _add_pairing(c, reg, pairing, fixed, last, first, end)
     by_cadre: dict[int, list[planfacts.Measure]] = defaultdict(list)
     for measures in reg.measures.values():
         for cid, m in measures:
@@ -453,12 +495,15 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
     held = _held_days(c["spans"])
     coverage = Fraction(held, days) if days else Fraction(0)
     owed = c["owed"] + len(c["no_plan"])
-    ratios = {
-        "visits": Fraction(c["credited"], c["required"]) if c["required"] else Fraction(1),
-        "compliance": Fraction(c["met"], c["pairings"]),
-        "problems": 1 - min(Fraction(1), Fraction(c["overdue_days"], c["pair_days"])),
-        "outcomes": c["credit_days"] / c["pair_days"],
-        "plans": Fraction(c["on_time"], owed) if owed else Fraction(1),
+    # Each ratio as an exact (numerator, denominator) of integers: a Fraction is built only where
+    # one is compared or kept (score, rate, coverage), the rest is integer arithmetic (same values).
+    pd = c["pair_days"]
+    ratios: dict[str, tuple[int, int]] = {
+        "visits": (c["credited"], c["required"]) if c["required"] else (1, 1),
+        "compliance": (c["met"], c["pairings"]),
+        "problems": (pd - min(c["overdue_days"], pd), pd),
+        "outcomes": (c["credit_pct_days"], 100 * pd),
+        "plans": (c["on_time"], owed) if owed else (1, 1),
     }
     inputs = {
         "visits": {"credited": c["credited"], "required": c["required"], "made": c["visits"]},
@@ -473,19 +518,25 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
         "outcomes": {"households": len(c["households"]), **dict(c["statuses"])},
         "plans": {"done": c["on_time"], "due": owed, "no_plan": len(c["no_plan"])},
     }
-    norm = weights(pol)
-    parts = {n: norm[n] * ratios[n] * coverage for n in WEIGHTED}
+    # part n = normalised weight × ratio × coverage = 100·w·a·held ÷ (Σw·b·days), exactly
+    total = sum(pol[k] for k in WEIGHT_KEYS.values())
+    parts: dict[str, tuple[int, int]] = {}
+    for n in WEIGHTED:
+        a, b = ratios[n]
+        parts[n] = (100 * pol[WEIGHT_KEYS[n]] * a * held, total * b * days) if total and days else (0, 1)
     late = len(c["late"])
-    parts["late_followup"] = Fraction(-pol[PENALTY_KEY] * late)
-    score = max(Fraction(0), sum(parts.values(), Fraction(0)))
-    rate = score / coverage if coverage else Fraction(0)
+    parts["late_followup"] = (-pol[PENALTY_KEY] * late, 1)
+    den = math.lcm(*(b for _a, b in parts.values()))  # a common denominator, kept small
+    num = sum(a * (den // b) for a, b in parts.values())
+    score = Fraction(max(0, num), den)
+    rate = Fraction(score.numerator * days, score.denominator * held) if held and days else Fraction(0)
     components = [
         {
             "name": n,
             "weight": pol[WEIGHT_KEYS[n]],
             "inputs": inputs[n],
-            "ratio": shown(ratios[n], 4),
-            "points": shown(parts[n]),
+            "ratio": _shown(*ratios[n], 4),
+            "points": _shown(*parts[n]),
         }
         for n in WEIGHTED
     ]
@@ -495,7 +546,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
             "weight": -pol[PENALTY_KEY],
             "inputs": {"households": late},
             "ratio": None,
-            "points": shown(parts["late_followup"]),
+            "points": _shown(*parts["late_followup"]),
         }
     )
     grade = capped(grade_of(rate, coverage, pol), pol["veto_missed_quarter"] if c["missed"] else 0)
@@ -509,7 +560,7 @@ def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str
         "households": c["households"],
         "missed": c["missed"],
         "grade": grade,
-        # exact, for the year and the ranking; never shown as such
+        # exact, for the year and the ranking; never shown as such ((numerator, denominator) pairs)
         "_parts": parts,
         "_ratios": ratios,
         "_coverage": coverage,
@@ -537,7 +588,9 @@ def period_row(
         return one | {"_veto": bool(one["missed"])}
     days_held = sum(r["days_held"] for r, _d in held)
     coverage = Fraction(days_held, total)
-    parts = {n: sum((r["_parts"][n] * d for r, d in held), Fraction(0)) / total for n in one["_parts"]}
+    parts = {
+        n: sum((Fraction(*r["_parts"][n]) * d for r, d in held), Fraction(0)) / total for n in one["_parts"]
+    }
     score = sum((r["_score"] * d for r, d in held), Fraction(0)) / total
     rate = score / coverage if coverage else Fraction(0)
     components = []
@@ -545,7 +598,7 @@ def period_row(
         n = comp["name"]
         weight_days = sum(r["_coverage"] * d for r, d in held)
         ratio = (
-            sum((r["_ratios"][n] * r["_coverage"] * d for r, d in held), Fraction(0)) / weight_days
+            sum((Fraction(*r["_ratios"][n]) * r["_coverage"] * d for r, d in held), Fraction(0)) / weight_days
             if n != "late_followup" and weight_days
             else None
         )
@@ -588,7 +641,10 @@ def rank_and_cap(rows: list[dict[str, Any]], share_pct: int) -> None:
     """Rank by the exact rate (the graded first, then the ungraded), and with a share cap on 优秀
     keep at most ⌊graded × share_pct ÷ 100⌋ excellent by rank. Cadres tied on the rate at the cut
     are all held to 合格 and flagged `tied_at_cap` (no tie is broken by a code or a name)."""
-    rows.sort(key=lambda r: (r["grade"] == "ungraded", -r["_rate"], r["cadre"]))
+    # by (graded first, rate descending, code): stable sorts, the last key first (no Fraction negated)
+    rows.sort(key=lambda r: r["cadre"])
+    rows.sort(key=lambda r: r["_rate"], reverse=True)
+    rows.sort(key=lambda r: r["grade"] == "ungraded")
     for n, r in enumerate(rows, 1):
         r["rank"] = n
         r["capped"] = r["tied_at_cap"] = False

@@ -1,0 +1,470 @@
+"""Yardsticks that compute the same figures as the reports, in hand-written SQL (issue 29).
+
+What a programmer who knows the schema writes: plain SQL (CTEs, window functions) over the
+register, Python only to shape rows into the command's JSON, to round once and, for the cadre
+assessment, to do the rule's exact arithmetic on the integer inputs the SQL gives (SQLite has no
+exact rationals: see benchmarks/README.md). `compare` says "equal" or the first difference with the
+command's JSON. Standard library only; aidtrack is read for the built-in policy defaults (they are in
+the code, not in the database) and nothing else.
+
+    cadres(conn, "2026Q3", today)  ->  what `aidtrack report cadres 2026Q3 --format json` prints
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from fractions import Fraction
+from typing import Any
+
+# -- the policy in force on a day: the built-in defaults (from '') and the register's own rows ----------
+
+POLICY_CTE = """
+pol(key, since, value) AS (
+  SELECT j.key, '', j.value FROM json_each(:defaults) j
+  UNION ALL SELECT key, effective_from, value FROM policy),
+polspan(key, since, next, value) AS MATERIALIZED (
+  SELECT key, since, coalesce(lead(since) OVER (PARTITION BY key ORDER BY since), '9999-12-31'), value
+  FROM pol)"""
+
+
+def pol_at(key: str, day: str) -> str:
+    """The SQL expression of a policy key's value in force on `day` (an SQL expression)."""
+    return f"(SELECT value FROM polspan WHERE key = '{key}' AND since <= {day} AND {day} < next)"
+
+
+def defaults() -> str:
+    from aidtrack.model import POLICY_KEYS
+
+    return json.dumps({k: spec.default for k, spec in POLICY_KEYS.items()})
+
+
+POLICY_AT = (
+    f"WITH {POLICY_CTE} SELECT key, value FROM pol WHERE since <= :day GROUP BY key HAVING since = max(since)"
+)
+
+# -- report cadres, one quarter: the integer inputs of every cadre's components --------------------------
+
+#: :qs, :qe the quarter, :last the day scored to (min(quarter end, today, records_until)).
+SQL_CADRES = f"""
+WITH RECURSIVE {POLICY_CTE},
+q AS (
+  SELECT CAST(julianday(:qe) - julianday(:qs) + 1 AS INTEGER) AS qdays,
+         {pol_at("visits_per_quarter", ":qe")} AS per_q,
+         {pol_at("outcome_exited_pct", ":qe")} AS exited_pct,
+         (SELECT max(value) FROM pol WHERE key = 'followup_days') AS reach),
+-- the pairings held on a day of [qs, last], each clipped to [first, stop]
+p AS (
+  SELECT p.id, p.cadre_id, p.household_id, h.code AS hcode, p.since, p.until,
+         max(p.since, :qs) AS first,
+         CASE WHEN p.until IS NOT NULL AND p.until < :last THEN p.until ELSE :last END AS stop,
+         CAST(julianday(CASE WHEN p.until IS NOT NULL AND p.until < :qe THEN p.until ELSE :qe END)
+              - julianday(max(p.since, :qs)) + 1 AS INTEGER) AS days_in_q
+  FROM pairings p JOIN households h ON h.id = p.household_id
+  WHERE p.since <= :last AND (p.until IS NULL OR p.until >= :qs)),
+pd AS (SELECT *, CAST(julianday(stop) - julianday(first) + 1 AS INTEGER) AS span FROM p),
+-- visits: one trip to a household on a day is one visit
+made AS (
+  SELECT pairing_id, count(DISTINCT date) AS n FROM visits
+  WHERE date BETWEEN :qs AND :last AND pairing_id IN (SELECT id FROM p) GROUP BY pairing_id),
+evid AS (
+  SELECT pairing_id, count(*) AS n FROM visits
+  WHERE date BETWEEN :qs AND :last AND device_start IS NOT NULL GROUP BY pairing_id),
+req AS (
+  SELECT pd.*, coalesce(m.n, 0) AS made,
+         CASE WHEN :last < :qe
+              THEN min((q.per_q * pd.days_in_q + q.qdays - 1) / q.qdays, q.per_q * pd.span / q.qdays)
+              ELSE (q.per_q * pd.days_in_q + q.qdays - 1) / q.qdays END AS required
+  FROM pd CROSS JOIN q LEFT JOIN made m ON m.pairing_id = pd.id),
+-- problems raised at the pairings' visits by `last`: handled in time, or overdue for some days
+pr0 AS (
+  SELECT v.pairing_id, max(pp.since, :qs) AS first,
+         CASE WHEN pp.until IS NOT NULL AND pp.until < :last THEN pp.until ELSE :last END AS stop,
+         v.date AS raised,
+         CASE WHEN pr.escalated THEN coalesce(pr.escalated_on, v.date) END AS esc, pr.resolved_on,
+         date(v.date, '+' || {pol_at("escalation_days", "v.date")} || ' days') AS deadline,
+         {pol_at("problem_overdue_days", "v.date")} AS cap
+  FROM problems pr JOIN visits v ON v.id = pr.visit_id JOIN pairings pp ON pp.id = v.pairing_id
+  WHERE v.date <= :last AND v.pairing_id IN (SELECT id FROM p)),
+pr1 AS (
+  SELECT *, CASE WHEN resolved_on IS NULL THEN esc WHEN esc IS NULL THEN resolved_on
+                 ELSE min(resolved_on, esc) END AS handled FROM pr0),
+pr2 AS (
+  SELECT *, handled IS NOT NULL AND handled <= deadline AS in_time,
+         date(deadline, '+1 day') AS late_from,
+         CASE WHEN handled IS NOT NULL AND date(handled, '-1 day') < date(deadline, '+' || cap || ' days')
+              THEN date(handled, '-1 day') ELSE date(deadline, '+' || cap || ' days') END AS late_to
+  FROM pr1),
+prob AS (
+  SELECT pairing_id AS id,
+         sum(in_time AND handled BETWEEN first AND stop) AS handled,
+         sum(in_time AND handled BETWEEN first AND stop AND handled = esc) AS escalated,
+         sum(NOT in_time AND min(late_to, stop) >= max(late_from, first)) AS overdue,
+         sum(CASE WHEN NOT in_time AND min(late_to, stop) >= max(late_from, first)
+                  THEN julianday(min(late_to, stop)) - julianday(max(late_from, first)) + 1
+                  ELSE 0 END) AS overdue_days
+  FROM pr2 GROUP BY pairing_id),
+-- statuses: the outcome credit of each day (a relapse does not change what is counted)
+st AS MATERIALIZED (
+  SELECT household_id, status, date, id FROM statuses
+  WHERE date <= :last AND household_id IN (SELECT household_id FROM p)),
+credit AS (  -- from each non-relapse entry (the last of its day) to the next, the status counted
+  SELECT pd.id, sum(
+           CASE s.status WHEN 'prosperous' THEN 100 WHEN 'exited' THEN q.exited_pct ELSE 0 END
+           * max(0, julianday(min(pd.stop, coalesce(
+                      (SELECT date(min(n.date), '-1 day') FROM statuses n WHERE n.household_id = s.household_id
+                       AND n.date > s.date AND n.status != 'relapsed'), pd.stop)))
+                    - julianday(max(pd.first, s.date)) + 1)) AS pct_days
+  FROM pd CROSS JOIN statuses s CROSS JOIN q
+  WHERE s.household_id = pd.household_id AND s.date <= pd.stop AND s.status != 'relapsed'
+    AND NOT EXISTS (SELECT 1 FROM statuses l WHERE l.household_id = s.household_id AND l.date = s.date
+                    AND l.id > s.id AND l.status != 'relapsed')
+  GROUP BY pd.id),
+at_stop AS (
+  SELECT pd.id, (SELECT s.status FROM statuses s WHERE s.household_id = pd.household_id AND s.date <= pd.stop
+                 ORDER BY s.date DESC, s.id DESC LIMIT 1) AS status
+  FROM pd),
+first_exit AS (
+  SELECT household_id, min(date) AS day FROM st WHERE status IN ('exited', 'prosperous') GROUP BY household_id),
+-- plans: causes recorded but no measure planned by the span's end; measures owed and done on time
+no_plan AS (
+  SELECT pd.id, pd.cadre_id, pd.household_id FROM pd
+  WHERE (SELECT min(date) FROM causes c WHERE c.household_id = pd.household_id) <= pd.stop
+    AND NOT EXISTS (SELECT 1 FROM measures m WHERE m.household_id = pd.household_id
+                    AND m.date <= :last AND m.date <= pd.stop)),
+ms AS (
+  SELECT CAST(coalesce(m.cadre_id,
+                  (SELECT p2.cadre_id FROM p p2 WHERE p2.household_id = m.household_id AND p2.since <= m.due
+                   AND (p2.until IS NULL OR p2.until >= m.due) ORDER BY p2.since LIMIT 1)) AS INTEGER) AS cadre_id,
+         m.due BETWEEN :qs AND :last AND NOT (m.status = 'dropped' AND trim(coalesce(m.result, '')) != '') AS owed,
+         m.status = 'done' AND m.done_on <= m.due AS done
+  FROM measures m
+  WHERE m.date <= :last AND m.household_id IN (SELECT household_id FROM p)),
+-- late follow-ups: a shock or an income drop after leaving poverty, deadline in the quarter, no visit
+wfirst AS (SELECT date(:qs, '-' || reach || ' days') AS d FROM q),
+months(m) AS (
+  SELECT substr(date((SELECT d FROM wfirst), '-1 day'), 1, 7)
+  UNION ALL SELECT substr(date(m || '-01', '+1 month'), 1, 7) FROM months
+  WHERE date(m || '-01', '+2 months') <= :last),
+known AS MATERIALIZED (  -- the months whose drop is known (the next month's first day) in the window
+  SELECT m, day, {pol_at("drop_baseline_months", "day")} AS n, {pol_at("drop_pct", "day")} AS pct,
+         substr(date(m || '-01', '-24 months'), 1, 7) AS floor
+  FROM (SELECT m, date(m || '-01', '+1 month') AS day FROM months)
+  WHERE day BETWEEN (SELECT d FROM wfirst) AND :last),
+exited AS (SELECT household_id, day FROM first_exit WHERE day <= :last),
+inc AS (
+  SELECT household_id, month, sum(amount) AS amount,
+         row_number() OVER (PARTITION BY household_id ORDER BY month) AS rn
+  FROM income
+  WHERE month BETWEEN substr(date((SELECT min(m) FROM known) || '-01', '-24 months'), 1, 7)
+                  AND (SELECT max(m) FROM known)
+    AND household_id IN (SELECT household_id FROM exited)
+  GROUP BY household_id, month),
+-- an income drop: the month's income pct % or more under the mean of up to n recorded months before
+-- it (within 24 months), their sum above 0; in whole fen 100 × (Σ base − k × latest) ≥ pct × Σ base
+drops AS (
+  SELECT c.household_id, k.day FROM known k CROSS JOIN inc c ON c.month = k.m
+  LEFT JOIN inc b ON b.household_id = c.household_id AND b.rn BETWEEN c.rn - k.n AND c.rn - 1
+   AND b.month >= k.floor
+  GROUP BY c.household_id, k.m
+  HAVING sum(b.amount) > 0 AND 100 * (sum(b.amount) - c.amount * count(b.rn)) >= k.pct * sum(b.amount)),
+warn AS (
+  SELECT w.household_id, w.day, date(w.day, '+' || {pol_at("followup_days", "w.day")} || ' days') AS deadline
+  FROM (SELECT p.household_id, v.date AS day FROM visits v JOIN pairings p ON p.id = v.pairing_id
+        WHERE v.event IS NOT NULL AND v.date BETWEEN (SELECT d FROM wfirst) AND :last
+          AND p.household_id IN (SELECT household_id FROM pd)
+        UNION ALL SELECT household_id, day FROM drops) w
+  JOIN first_exit f ON f.household_id = w.household_id AND w.day >= f.day),
+late AS (
+  SELECT DISTINCT (SELECT p2.cadre_id FROM p p2 WHERE p2.household_id = w.household_id
+                   AND p2.since <= w.deadline AND (p2.until IS NULL OR p2.until >= w.deadline)
+                   ORDER BY p2.since LIMIT 1) AS cadre_id, w.household_id
+  FROM warn w
+  WHERE w.deadline BETWEEN :qs AND :last
+    AND NOT EXISTS (SELECT 1 FROM visits v JOIN pairings p3 ON p3.id = v.pairing_id
+                    WHERE p3.household_id = w.household_id AND v.date > w.day AND v.date <= w.deadline)),
+-- moves in the quarter while the cadre held the household
+moves AS (
+  SELECT pd.cadre_id, s.status, count(DISTINCT s.household_id) AS n
+  FROM statuses s JOIN pd ON pd.household_id = s.household_id AND pd.since <= s.date
+   AND (pd.until IS NULL OR s.date <= pd.until)
+  WHERE s.date BETWEEN :qs AND :last AND s.status IN ('exited', 'prosperous', 'relapsed')
+  GROUP BY pd.cadre_id, s.status),
+-- the union of each cadre's spans (days held): islands of overlapping spans
+reach AS (
+  SELECT cadre_id, first, stop,
+         max(stop) OVER (PARTITION BY cadre_id ORDER BY first, stop
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM pd),
+islands AS (
+  SELECT cadre_id, first, stop,
+         sum(CASE WHEN reach IS NOT NULL AND first <= reach THEN 0 ELSE 1 END)
+           OVER (PARTITION BY cadre_id ORDER BY first, stop ROWS UNBOUNDED PRECEDING) AS island
+  FROM reach),
+held AS (
+  SELECT cadre_id, sum(d) AS days_held FROM (
+    SELECT cadre_id, CAST(julianday(max(stop)) - julianday(min(first)) + 1 AS INTEGER) AS d
+    FROM islands GROUP BY cadre_id, island) GROUP BY cadre_id),
+per_pairing AS MATERIALIZED (
+  SELECT r.*, coalesce(pb.handled, 0) AS handled, coalesce(pb.escalated, 0) AS escalated,
+         coalesce(pb.overdue, 0) AS overdue, coalesce(pb.overdue_days, 0) AS overdue_days,
+         coalesce(cr.pct_days, 0) AS pct_days, coalesce(a.status, 'none') AS status_at_stop,
+         coalesce(e.n, 0) AS evidenced,
+         r.made = 0 AND :last = :qe AND r.since <= :qs AND (r.until IS NULL OR r.until >= :qe) AS missed
+  FROM req r LEFT JOIN prob pb ON pb.id = r.id LEFT JOIN credit cr ON cr.id = r.id
+  LEFT JOIN at_stop a ON a.id = r.id LEFT JOIN evid e ON e.pairing_id = r.id),
+stat_counts AS MATERIALIZED (
+  SELECT cadre_id, status_at_stop, count(*) AS n FROM per_pairing GROUP BY cadre_id, status_at_stop),
+per_cadre AS (
+  SELECT cadre_id, count(*) AS pairings, sum(made) AS visits, sum(min(made, required)) AS credited,
+         sum(required) AS required, sum(made >= required) AS met, max(missed) AS missed,
+         sum(handled) AS handled, sum(escalated) AS escalated, sum(overdue) AS overdue,
+         sum(overdue_days) AS overdue_days, sum(span) AS pair_days, sum(pct_days) AS pct_days,
+         count(DISTINCT household_id) AS households, sum(evidenced) AS evidenced
+  FROM per_pairing GROUP BY cadre_id)
+SELECT c.id, c.code, c.name, held.days_held, x.pairings, x.visits, x.credited, x.required, x.met, x.missed,
+       x.handled, x.escalated, x.overdue, x.overdue_days, x.pair_days, x.pct_days, x.households, sc.statuses,
+       coalesce(pl.owed, 0), coalesce(pl.on_time, 0), coalesce(np.n, 0), coalesce(lt.n, 0),
+       coalesce(mv.exited, 0), coalesce(mv.prosperous, 0), coalesce(mv.relapsed, 0), coalesce(ag.fen, 0),
+       x.evidenced
+FROM per_cadre x JOIN cadres c ON c.id = x.cadre_id JOIN held ON held.cadre_id = x.cadre_id
+LEFT JOIN (SELECT cadre_id, json_group_object(status_at_stop, n) AS statuses FROM stat_counts
+           GROUP BY cadre_id) sc ON sc.cadre_id = x.cadre_id
+LEFT JOIN (SELECT cadre_id, sum(owed) AS owed, sum(owed AND done) AS on_time FROM ms GROUP BY cadre_id) pl
+       ON pl.cadre_id = x.cadre_id
+LEFT JOIN (SELECT cadre_id, count(DISTINCT household_id) AS n FROM no_plan GROUP BY cadre_id) np
+       ON np.cadre_id = x.cadre_id
+LEFT JOIN (SELECT cadre_id, count(*) AS n FROM late GROUP BY cadre_id) lt ON lt.cadre_id = x.cadre_id
+LEFT JOIN (SELECT cadre_id, sum(CASE status WHEN 'exited' THEN n END) AS exited,
+                  sum(CASE status WHEN 'prosperous' THEN n END) AS prosperous,
+                  sum(CASE status WHEN 'relapsed' THEN n END) AS relapsed
+           FROM moves GROUP BY cadre_id) mv ON mv.cadre_id = x.cadre_id
+LEFT JOIN (SELECT giver_cadre_id, sum(value) AS fen FROM aid WHERE date BETWEEN :qs AND :last
+           AND giver_cadre_id IS NOT NULL GROUP BY giver_cadre_id) ag ON ag.giver_cadre_id = x.cadre_id
+"""
+
+WEIGHT_KEYS = {
+    "visits": "score_visits",
+    "compliance": "score_compliance",
+    "problems": "score_problems",
+    "outcomes": "score_outcomes",
+    "plans": "score_plans",
+}
+POLICY_USED = (
+    "visits_per_quarter",
+    "followup_days",
+    "drop_pct",
+    "drop_baseline_months",
+    "escalation_days",
+    "problem_overdue_days",
+    *WEIGHT_KEYS.values(),
+    "score_relapse_penalty",
+    "outcome_exited_pct",
+    "grade_excellent",
+    "grade_pass",
+    "grade_basic",
+    "grade_min_coverage_pct",
+    "veto_missed_quarter",
+    "grade_set",
+    "excellent_share_pct",
+)
+GRADES = ("excellent", "pass", "basic", "fail", "ungraded")
+
+
+def _round(n: int, d: int, places: int = 2) -> float:
+    """The exact n ÷ d rounded half up, once, for display."""
+    scale = 10**places
+    return (2 * n * scale + d) // (2 * d) / scale
+
+
+def quarter_bounds(label: str) -> tuple[dt.date, dt.date]:
+    year, n = int(label[:4]), int(label[-1])
+    start = dt.date(year, 3 * n - 2, 1)
+    end = dt.date(year + (n == 4), 1 if n == 4 else 3 * n + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def policy_at(conn: sqlite3.Connection, day: dt.date | str) -> dict[str, int]:
+    return dict(conn.execute(POLICY_AT, {"defaults": defaults(), "day": str(day)}).fetchall())
+
+
+def cadres(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, Any]:
+    """`report cadres LABEL --format json` for one quarter, from SQL_CADRES."""
+    qs, qe = quarter_bounds(label)
+    pol_today = policy_at(conn, today)
+    rec = pol_today["records_until"]
+    until = dt.date(rec // 10000, rec // 100 % 100, rec % 100) if rec else None
+    last = min(qe, today, until) if until else min(qe, today)
+    provisional = qe >= today or (until is not None and qe > until)
+    pol = {k: v for k, v in policy_at(conn, qe).items() if k in POLICY_USED}
+    days = (last - qs).days + 1
+    head = {
+        "period": label,
+        "start": qs.isoformat(),
+        "end": qe.isoformat(),
+        "in_progress": provisional,
+        "provisional": provisional,
+        "scored_to": last.isoformat(),
+        "records_until": until.isoformat() if until else None,
+        "grade_set": pol["grade_set"],
+        "excellent_share_pct": pol["excellent_share_pct"],
+        "quarters": {label: {"days": days}},
+        "weights": {k: pol[k] for k in (*WEIGHT_KEYS.values(), "score_relapse_penalty")},
+        "policy": {label: {k: pol[k] for k in POLICY_USED}},
+    }
+    if last < qs:  # nothing of the quarter is scored yet
+        return head | {"scored_to": None, "quarters": {}, "policy": {}, "cadres": []}
+    params = {"defaults": defaults(), "qs": qs.isoformat(), "qe": qe.isoformat(), "last": last.isoformat()}
+    rows = [_cadre_row(r, pol, days, provisional, label) for r in conn.execute(SQL_CADRES, params)]
+    _rank(rows, pol["excellent_share_pct"])
+    for r in rows:
+        del r["_rate"]
+    return head | {"cadres": rows}
+
+
+def _cadre_row(r: tuple, pol: dict[str, int], days: int, provisional: bool, label: str) -> dict[str, Any]:
+    """The rule's arithmetic, exact, on one cadre's integer inputs; rounded once for display."""
+    (_id, code, name, held, pairings, visits, credited, required, met, missed, handled, escalated,
+     overdue, overdue_days, pair_days, pct_days, households, statuses, owed, on_time, no_plan, late,
+     exited, prosperous, relapsed, aid_fen, evidenced) = r  # fmt: skip
+    held, overdue_days, pair_days, pct_days = (int(x) for x in (held, overdue_days, pair_days, pct_days))
+    owed += no_plan
+    # exact, as (numerator, denominator) pairs of integers: ratio × normalised weight × coverage
+    ratios = {
+        "visits": (credited, required) if required else (1, 1),
+        "compliance": (met, pairings),
+        "problems": (pair_days - min(overdue_days, pair_days), pair_days),
+        "outcomes": (pct_days, 100 * pair_days),
+        "plans": (on_time, owed) if owed else (1, 1),
+    }
+    total = sum(pol[k] for k in WEIGHT_KEYS.values())
+    points = {
+        n: (100 * pol[k] * ratios[n][0] * held, total * ratios[n][1] * days) if total else (0, 1)
+        for n, k in WEIGHT_KEYS.items()
+    }
+    points["late_followup"] = (-pol["score_relapse_penalty"] * late, 1)
+    den = 1
+    for _n, d in points.values():
+        den *= d
+    num = max(0, sum(n * (den // d) for n, d in points.values()))
+    rate = Fraction(num * days, den * held) if held else Fraction(0)  # score ÷ coverage
+    inputs = {
+        "visits": {"credited": credited, "required": required, "made": visits},
+        "compliance": {"met": met, "pairings": pairings},
+        "problems": {
+            "handled": handled,
+            "escalated": escalated,
+            "overdue": overdue,
+            "overdue_days": overdue_days,
+            "pair_days": pair_days,
+        },  # fmt: skip
+        "outcomes": {"households": households, **json.loads(statuses)},
+        "plans": {"done": on_time, "due": owed, "no_plan": no_plan},
+    }
+    components = [
+        {
+            "name": n,
+            "weight": pol[k],
+            "inputs": inputs[n],
+            "ratio": _round(*ratios[n], 4),
+            "points": _round(*points[n]),
+        }
+        for n, k in WEIGHT_KEYS.items()
+    ]
+    components.append(
+        {
+            "name": "late_followup",
+            "weight": -pol["score_relapse_penalty"],
+            "inputs": {"households": late},
+            "ratio": None,
+            "points": _round(*points["late_followup"]),
+        }  # fmt: skip
+    )
+    if held == 0 or held * 100 < pol["grade_min_coverage_pct"] * days:
+        grade = "ungraded"
+    else:
+        grade = next(
+            (g for g, k in zip(GRADES, ("grade_excellent", "grade_pass", "grade_basic")) if rate >= pol[k]),
+            "fail",
+        )
+        veto = pol["veto_missed_quarter"] if missed else 0
+        if veto:
+            grade = GRADES[max(GRADES.index(grade), veto - 1)]
+    return {
+        "cadre": code,
+        "cadre_name": name,
+        "provisional": provisional,
+        "days_held": held,
+        "days": days,
+        "coverage": _round(held, days, 4),
+        "pairings": pairings,
+        "visits": visits,
+        "visits_credited": credited,
+        "visits_required": required,
+        "pairings_met": met,
+        "pairing_quarters": pairings,
+        "problems_handled": handled,
+        "problems_escalated": escalated,
+        "problems_overdue": overdue,
+        "problems_overdue_days": overdue_days,
+        "households": households,
+        "exited": exited,
+        "prosperous": prosperous,
+        "relapsed": relapsed,
+        "outcome_credit": _round(*ratios["outcomes"], 4),
+        "late_followups": late,
+        "aid_given": round(aid_fen / 100, 2),
+        "score": _round(num, den),
+        "rate": _round(rate.numerator, rate.denominator),
+        "grade": grade,
+        "vetoed": bool(missed),
+        "missed_quarters": [label] if missed else [],
+        "components": components,
+        "visits_evidenced": evidenced,
+        "_rate": rate,
+    }
+
+
+def _rank(rows: list[dict[str, Any]], share_pct: int) -> None:
+    """Rank by the exact rate (graded first); a share cap on excellent holds the rest to pass."""
+    rows.sort(key=lambda r: (r["grade"] == "ungraded", -r["_rate"], r["cadre"]))
+    for n, r in enumerate(rows, 1):
+        r["rank"] = n
+        r["capped"] = r["tied_at_cap"] = False
+    excellent = [r for r in rows if r["grade"] == "excellent"]
+    quota = sum(r["grade"] != "ungraded" for r in rows) * share_pct // 100
+    if share_pct and len(excellent) > quota:
+        cut = excellent[quota]["_rate"]
+        for r in excellent:
+            if r["_rate"] <= cut:
+                r["grade"], r["capped"] = "pass", True
+                r["tied_at_cap"] = r["_rate"] == cut and any(x["_rate"] == cut for x in excellent[:quota])
+
+
+# -- comparing with the command's JSON ------------------------------------------------------------------
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str | None:
+    """None when equal, else where and what the first difference is (a: the command, b: the SQL)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            if k not in b:
+                return f"{path}.{k}: only in the command ({a[k]!r:.80})"
+            if k not in a:
+                return f"{path}.{k}: only in the SQL ({b[k]!r:.80})"
+            d = first_difference(a[k], b[k], f"{path}.{k}")
+            if d:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, f"{path}[{i}]")
+            if d:
+                return d
+        if len(a) != len(b):
+            return f"{path}: {len(a)} items in the command, {len(b)} in the SQL"
+        return None
+    if a != b or type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        return f"{path}: command {a!r:.80}, SQL {b!r:.80}"
+    return None

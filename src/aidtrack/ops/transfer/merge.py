@@ -55,6 +55,7 @@ import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -510,11 +511,28 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
         raise
     copier = _Copier(city)
     copier.start()
+    pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="aidtrack-merge-read")
+    looks: dict[int, str | None | Refused] = {}
+    reads: dict[int, Future] = {}
+
+    def ahead(i: int) -> None:
+        """Fingerprint files i… and start reading those that will be read, up to READ_AHEAD ahead."""
+        for j in range(i, min(len(files), i + READ_AHEAD + 1)):
+            if j in looks:
+                continue
+            try:
+                look = looks[j] = _look(db, files[j])
+            except Refused as e:
+                looks[j] = e
+                continue
+            if not name_problem(names[j]) and not _same_file(look, _before(db, names[j])):
+                reads[j] = pool.submit(_read, files[j])
+
     try:
         people = _Lazy(lambda: People(db))  # not built when every file is unchanged
         seen: set[str] = set()
         results = []
-        for path, name in zip(files, names):
+        for i, (path, name) in enumerate(zip(files, names)):
             result: dict[str, Any] = {
                 "unit": name,
                 "file": str(path),
@@ -528,13 +546,20 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 "removed": 0,
             }
             try:
+                ahead(i)
                 problem = name_problem(name)
                 if problem:
                     raise Refused(_("the unit name {problem}").format(problem=problem))
                 if name in seen:
                     raise Refused(_("another file of this merge has the same unit name"))
                 seen.add(name)
-                plan = _prepare(db, path, name, people, result)
+                look = looks.pop(i)
+                if isinstance(look, Refused):
+                    raise look
+                future = reads.pop(i, None)
+                plan = _prepare(
+                    db, path, name, people, result, look, future.result if future else lambda p=path: _read(p)
+                )
                 if plan is not None:
                     copier.queue.put(plan)
             except Refused as e:
@@ -543,6 +568,7 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
             if copier.error is not None:
                 break
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         copier.queue.put(None)
         _join(copier)
         db.close()
@@ -640,22 +666,36 @@ class _Lazy:
         return self.value
 
 
-def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dict | None:
-    """Read and check one unit file; fill `result` and return what to copy (None: unchanged)."""
+#: Unit files read and checked ahead of the one being decided, by worker threads: the reading is
+#: SQLite's work (the digest, integrity, the value checks), done outside Python's lock, so on two
+#: cores the files ahead are read while the copier writes. Each worker has its own connection.
+READ_AHEAD = 2
+
+
+def _look(db: Store, path: Path) -> str | None:
+    """A unit file's fingerprint, taken before any of its records is read (so a file changed after
+    it is never stored under this fingerprint); refused if it is the city file itself."""
     st, city = _unit_file(path), os.stat(db.path)
     if path.resolve() == Path(db.path).resolve() or (st.st_dev, st.st_ino) == (city.st_dev, city.st_ino):
         raise Refused(_("is the city file itself"))  # by identity: a hard link is the same file
-    print_ = fingerprint(path)
-    before = db.execute(
+    return fingerprint(path)
+
+
+def _before(db: Store, name: str) -> tuple | None:
+    return db.execute(
         "SELECT id, source, sha256, merged_at, records, fingerprint, left_out FROM units WHERE name = ?",
         [name],
     ).fetchone()
-    if before and print_ is not None and before[5] == print_ and not before[6]:
-        households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?", [before[0]]).fetchone()[
-            0
-        ]
-        result.update(_unchanged(before, households, None))  # visits not counted: slow on a cold file
-        return None
+
+
+def _same_file(print_: str | None, before: tuple | None) -> bool:
+    """The file is the one merged last time, by its fingerprint alone: it is not read."""
+    return bool(before and print_ is not None and before[5] == print_ and not before[6])
+
+
+def _read(path: Path) -> dict:
+    """Read and check one unit file (any thread: a connection of its own). A problem found after
+    the digest is kept as a value: it refuses the unit only if its records changed."""
     try:
         conn, uri = open_ro(path)
     except sqlite3.DatabaseError as e:
@@ -665,49 +705,91 @@ def _prepare(db: Store, path: Path, name: str, lazy: _Lazy, result: dict) -> dic
         have = check_schema(conn)
         households = conn.execute("SELECT id, code, name, born, id_number FROM households").fetchall()
         visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
-        people = lazy()
-        left_out, warnings = people.check(name, households)
-        left_codes = {h["household"] for h in left_out}
         sha = digest(conn, have)
-        if left_codes:  # the same records with other households left out are another copy
-            sha = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
-            left = [h[0] for h in households if h[1] in left_codes]
-            visits -= conn.execute(
-                "SELECT count(*) FROM visits WHERE pairing_id IN (SELECT id FROM pairings WHERE"
-                f" household_id IN ({', '.join('?' * len(left))}))",
-                left,
+        problem, longest = None, 0
+        try:
+            check_health(conn)
+            problem = value_problem(conn, have, dt.date.today())
+            longest = conn.execute(
+                "SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
+                " (SELECT coalesce(max(length(code)), 0) FROM cadres))"
             ).fetchone()[0]
-        result.update(
-            {
-                "households": len(households) - len(left_codes),
-                "visits": visits,
-                "left_out": left_out,
-                "warnings": warnings,
-            }
-        )
-        if before and before[2] == sha:
-            result.update(_unchanged(before, result["households"], visits))
-            if print_ != before[5]:  # written by the copier: a file touched, its records not
-                return {"fingerprint": print_, "id": before[0], "result": result}
-            return None
-        check_health(conn)
-        problem = value_problem(conn, have, dt.date.today())
-        if problem:
-            raise Refused(problem)
-        longest = conn.execute(
-            "SELECT max((SELECT coalesce(max(length(code)), 0) FROM households),"
-            " (SELECT coalesce(max(length(code)), 0) FROM cadres))"
-        ).fetchone()[0]
+        except Refused as e:
+            problem = str(e)
+        except sqlite3.DatabaseError as e:
+            problem = _("is not a usable database ({error})").format(error=e)
     except sqlite3.DatabaseError as e:  # a damaged file: "database disk image is malformed"
         raise Refused(_("is not a usable database ({error})").format(error=e)) from None
     finally:
         conn.close()
-    if len(name) + 1 + longest > CODE_MAX:
+    return {
+        "uri": uri,
+        "have": have,
+        "households": households,
+        "visits": visits,
+        "sha": sha,
+        "problem": problem,
+        "longest": longest,
+    }
+
+
+def _left_visits(path: Path, left: list[int]) -> int:
+    """The visits of the left-out households (ids in the unit file): not copied, not counted."""
+    conn, _uri = open_ro(path)
+    try:
+        return conn.execute(
+            "SELECT count(*) FROM visits WHERE pairing_id IN (SELECT id FROM pairings WHERE"
+            f" household_id IN ({', '.join('?' * len(left))}))",
+            left,
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise Refused(_("is not a usable database ({error})").format(error=e)) from None
+    finally:
+        conn.close()
+
+
+def _prepare(
+    db: Store, path: Path, name: str, lazy: _Lazy, result: dict, print_: str | None, read
+) -> dict | None:
+    """Decide one unit file from its fingerprint (`_look`) and what `read()` found (`_read`, perhaps
+    done ahead); fill `result` and return what to copy (None: unchanged)."""
+    before = _before(db, name)
+    if _same_file(print_, before):
+        assert before is not None
+        households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?", [before[0]]).fetchone()[
+            0
+        ]
+        result.update(_unchanged(before, households, None))  # visits not counted: slow on a cold file
+        return None
+    got = read()
+    households, visits, sha, have = got["households"], got["visits"], got["sha"], got["have"]
+    people = lazy()
+    left_out, warnings = people.check(name, households)
+    left_codes = {h["household"] for h in left_out}
+    if left_codes:  # the same records with other households left out are another copy
+        sha = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
+        visits -= _left_visits(path, [h[0] for h in households if h[1] in left_codes])
+    result.update(
+        {
+            "households": len(households) - len(left_codes),
+            "visits": visits,
+            "left_out": left_out,
+            "warnings": warnings,
+        }
+    )
+    if before and before[2] == sha:
+        result.update(_unchanged(before, result["households"], visits))
+        if print_ != before[5]:  # written by the copier: a file touched, its records not
+            return {"fingerprint": print_, "id": before[0], "result": result}
+        return None
+    if got["problem"]:
+        raise Refused(got["problem"])
+    if len(name) + 1 + got["longest"] > CODE_MAX:
         raise Refused(_("the unit name and its codes together exceed {n} characters").format(n=CODE_MAX))
     people.replace(name, [h for h in households if h[1] not in left_codes])
     left_ids = [h[0] for h in households if h[1] in left_codes]
     return {
-        "uri": uri,
+        "uri": got["uri"],
         "name": name,
         "sha": sha,
         "fingerprint": print_,

@@ -33,6 +33,18 @@ def test_policy_set_says_the_key_with_its_chinese_name(demo):
     ) == [(22000, "2005-01-01")]
 
 
+def test_the_log_names_a_policy_change_in_chinese(demo):
+    demo("policy", "set", "poverty_line", "220", "--from", "2005-01-01")
+    rows = json.loads(demo("--lang", "zh", "log", "--limit", "1", "--format", "json").stdout)
+    assert rows[0]["record"] == "poverty_line（贫困线）"
+    # the setting's value as typed (yuan, not fen), not another kind's field of that name (aid's 金额)
+    assert rows[0]["change"] == "设定值：200.00 → 220.00"
+    assert rows[0]["after"] == {"value": 22000, "from": "2005-01-01"}  # what is stored stays in JSON
+    english = json.loads(demo("log", "--limit", "1", "--format", "json").stdout)
+    assert english[0]["record"] == "poverty_line"
+    assert english[0]["change"] == "value: 200.00 → 220.00"
+
+
 def _zh(*args: str, code: int = 0) -> subprocess.CompletedProcess:
     """`aidtrack ARGS` in Chinese at 80 columns, in a process of its own: help and click's errors are
     translated when Typer's modules load, so they are never rendered in Chinese in the test process."""

@@ -6,12 +6,16 @@ import datetime as dt
 import json
 from typing import Any
 
-from ...i18n import _, column, language
+from ...i18n import N_, _, column, language
 from ...kinds import REGISTRY
-from ...model import ZH_NAMES, label
+from ...model import POLICY_KEYS, ZH_NAMES, label, policy_name
 from ...store import Store
+from ..rules.policy import shown as shown_setting
 
 _SKIP = {"id", "household_name", "cadre_name"}
+
+#: A policy setting's entry (`policy set`; not a registry kind): its two fields by name.
+_POLICY_FIELDS = {"value": N_("setting"), "from": N_("in force from")}
 
 
 def shown(value: Any) -> str:
@@ -54,6 +58,8 @@ def field_name(kind: str | None, name: str) -> str:
     header of the kind's field (状态), else of any kind's field of that name, else its column name."""
     if language() == "en":
         return name
+    if kind == "policy" and name in _POLICY_FIELDS:
+        return _(_POLICY_FIELDS[name])
     kinds = [REGISTRY[kind]] if kind in REGISTRY else []
     for k in [*kinds, *REGISTRY.values()]:
         spec = next((f for f in k.fields if f.name == name), None)
@@ -80,6 +86,24 @@ def change(before: dict | None, after: dict | None, kind: str | None = None) -> 
     )
 
 
+def _setting(
+    entity: str, key: str, before: dict | None, after: dict | None
+) -> tuple[dict | None, dict | None]:
+    """A policy setting's stored values as `policy show` shows them (220.00 yuan, not 22000 fen;
+    a date, not 20040930); any other entry's as they are."""
+    spec = POLICY_KEYS.get(key) if entity == "policy" else None
+    if spec is None:
+        return before, after
+    return tuple(  # type: ignore[return-value]
+        None
+        if d is None
+        else d | {"value": shown_setting(spec, d["value"])}
+        if isinstance(d.get("value"), int)
+        else d
+        for d in (before, after)
+    )
+
+
 def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
     rows = []
     for r in db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [max(limit, 0)]):
@@ -90,8 +114,10 @@ def entries(db: Store, limit: int = 20) -> list[dict[str, Any]]:
             | {
                 "before": before,
                 "after": after,
-                "change": change(before, after, r["entity"]),
+                "change": change(*_setting(r["entity"], r["record"], before, after), r["entity"]),
                 "when": local_time(r["at"]),
+                # the key as typed; in Chinese with its name: records_until（记录截止日）
+                **({"record": policy_name(r["record"])} if r["entity"] == "policy" else {}),
             }
         )
     return rows

@@ -468,3 +468,277 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
     if a != b or type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
         return f"{path}: command {a!r:.80}, SQL {b!r:.80}"
     return None
+
+
+# -- report quarter, the whole file: every pairing row and the totals ------------------------------------
+
+#: :qs, :qe the quarter, :ps, :pe its months (YYYY-MM) and the previous quarter's, :today.
+#: One row per pairing active on a day of the quarter (by household code, since), with the integer
+#: inputs of every column; Python rounds money once (half up) and shapes the JSON.
+SQL_QUARTER_PAIRINGS = f"""
+WITH RECURSIVE {POLICY_CTE},
+q AS (
+  SELECT CAST(julianday(:qe) - julianday(:qs) + 1 AS INTEGER) AS qdays,
+         {pol_at("visits_per_quarter", ":qe")} AS per_q,
+         {pol_at("poverty_line", ":qe")} AS poverty,
+         {pol_at("watch_ratio", ":qe")} AS watch),
+p AS MATERIALIZED (
+  SELECT p.id, p.since, p.until, p.household_id, c.code AS cadre, c.name AS cadre_name,
+         h.code AS household, h.name AS household_name, h.members AS stored,
+         max(p.since, :qs) AS first,
+         CASE WHEN p.until IS NOT NULL AND p.until < :qe THEN p.until ELSE :qe END AS last
+  FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id
+  WHERE p.since <= :qe AND (p.until IS NULL OR p.until >= :qs)),
+hh AS MATERIALIZED (SELECT DISTINCT household_id, stored FROM p),
+made AS MATERIALIZED (
+  SELECT pairing_id, count(*) AS n, sum(device_start IS NOT NULL) AS ev FROM visits INDEXED BY visits_date
+  WHERE date BETWEEN :qs AND :qe GROUP BY pairing_id),
+-- problems at the pairings' visits: raised in the quarter, or before it and still open at its start
+prq AS (
+  SELECT v.pairing_id, v.date AS raised, pr.resolved_on, pr.escalated
+  FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id
+  WHERE v.date BETWEEN :qs AND :qe
+  UNION ALL
+  SELECT v.pairing_id, v.date, pr.resolved_on, pr.escalated
+  FROM (SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved
+        WHERE resolved_on IS NULL
+        UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved
+        WHERE resolved_on >= :qs) pr
+  CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :qs),
+prob AS MATERIALIZED (
+  SELECT pairing_id, sum(raised >= :qs) AS raised, sum(resolved_on BETWEEN :qs AND :qe) AS solved,
+         sum(raised >= :qs AND escalated = 1) AS escalated,
+         sum(resolved_on IS NULL OR resolved_on > :qe) AS open
+  FROM prq GROUP BY pairing_id),
+-- income: each paired household's fen, months recorded and person-months (a month's size on its
+-- last day: the members present then, from the first joining on; else the stored size, at least 1)
+inc AS MATERIALIZED (
+  SELECT i.household_id, sum(i.amount) AS fen, count(DISTINCT i.month) AS months,
+         (SELECT sum(CASE WHEN (SELECT min(joined) FROM members m WHERE m.household_id = d.household_id) IS NULL
+                     THEN max(1, coalesce(hh.stored, 1))
+                     ELSE coalesce(nullif((SELECT count(*) FROM members m
+                       WHERE m.household_id = d.household_id
+                         AND m.joined <= max(d.day, (SELECT min(joined) FROM members f WHERE f.household_id = d.household_id))
+                         AND (m.left_on IS NULL
+                              OR m.left_on >= max(d.day, (SELECT min(joined) FROM members f
+                                                          WHERE f.household_id = d.household_id)))), 0),
+                                   max(1, coalesce(hh.stored, 1))) END)
+          FROM (SELECT DISTINCT household_id, date(month || '-01', '+1 month', '-1 day') AS day
+                FROM income INDEXED BY income_month
+                WHERE month BETWEEN :m1 AND :m3 AND household_id = i.household_id) d) AS pm
+  FROM income i INDEXED BY income_month JOIN hh ON hh.household_id = i.household_id
+  WHERE i.month BETWEEN :m1 AND :m3 GROUP BY i.household_id),
+before AS MATERIALIZED (
+  SELECT household_id, sum(amount) AS fen, count(DISTINCT month) AS months FROM income INDEXED BY income_month
+  WHERE month BETWEEN :p1 AND :p3 GROUP BY household_id),
+st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses
+  WHERE date <= :qe GROUP BY household_id),
+mon AS MATERIALIZED (  -- the category of each household monitored at quarter end (the latest entry open)
+  SELECT household_id, category, max(date || printf('%012d', id)) FROM monitoring
+  WHERE date <= :qe AND (ended_on IS NULL OR ended_on > :qe) GROUP BY household_id),
+moves AS MATERIALIZED (  -- what moved in the quarter, in the report's order
+  SELECT household_id, group_concat(what, '; ') AS moved FROM (
+    SELECT household_id, what FROM (
+      SELECT household_id, status || ' ' || date AS what,
+             CASE status WHEN 'enrolled' THEN 0 WHEN 'exited' THEN 1 WHEN 'prosperous' THEN 2 ELSE 3 END AS k,
+             date, id FROM statuses WHERE date BETWEEN :qs AND :qe
+      UNION ALL SELECT household_id, 'monitoring_entered ' || date, 4, date, id FROM monitoring
+      WHERE date BETWEEN :qs AND :qe
+      UNION ALL SELECT household_id, 'monitoring_left ' || ended_on, 5, date, id FROM monitoring
+      WHERE ended_on BETWEEN :qs AND :qe AND date <= :qe)
+    ORDER BY household_id, k, date, id)
+  GROUP BY household_id)
+SELECT p.cadre, p.cadre_name, p.household, p.household_name, p.since, p.until,
+       coalesce(made.n, 0) AS visits,
+       (q.per_q * CAST(julianday(p.last) - julianday(p.first) + 1 AS INTEGER) + q.qdays - 1) / q.qdays AS required,
+       coalesce(prob.raised, 0), coalesce(prob.solved, 0), coalesce(prob.escalated, 0), coalesce(prob.open, 0),
+       (SELECT coalesce(sum(value), 0) FROM aid INDEXED BY aid_household
+        WHERE household_id = p.household_id AND date BETWEEN p.first AND p.last) AS aid_fen,
+       inc.fen, inc.months, inc.pm, before.fen, before.months, st.status,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.due BETWEEN p.first AND p.last) AS due,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.status = 'done' AND m.done_on BETWEEN p.first AND p.last) AS done,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.due < p.last AND m.date <= p.last AND (m.done_on IS NULL OR m.done_on > p.last)) AS overdue,
+       coalesce(made.ev, 0), moves.moved, mon.category,
+       inc.fen < q.poverty * inc.pm, 100 * inc.fen < q.poverty * q.watch * inc.pm,
+       p.household_id
+FROM p CROSS JOIN q LEFT JOIN made ON made.pairing_id = p.id LEFT JOIN prob ON prob.pairing_id = p.id
+LEFT JOIN inc ON inc.household_id = p.household_id LEFT JOIN before ON before.household_id = p.household_id
+LEFT JOIN st ON st.household_id = p.household_id LEFT JOIN mon ON mon.household_id = p.household_id
+LEFT JOIN moves ON moves.household_id = p.household_id
+ORDER BY p.household, p.since"""
+
+#: The totals that are not sums of the rows: every household's aid by kind, escalated problems open at
+#: quarter end (of any pairing), visits since the programme began, job placements, the committee.
+SQL_QUARTER_TOTALS = """
+SELECT
+  (SELECT json_group_object(kind, fen) FROM (
+     SELECT kind, sum(value) AS fen FROM aid INDEXED BY aid_date WHERE date BETWEEN :qs AND :qe GROUP BY kind)),
+  (SELECT count(*) FROM (
+     SELECT 1 FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id
+     WHERE v.date BETWEEN :qs AND :qe AND pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)
+     UNION ALL
+     SELECT 1 FROM (SELECT visit_id FROM problems INDEXED BY problems_resolved WHERE resolved_on IS NULL AND escalated = 1
+                    UNION ALL SELECT visit_id FROM problems INDEXED BY problems_resolved
+                    WHERE resolved_on > :qe AND escalated = 1) pr
+     CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :qs)),
+  (SELECT coalesce(sum(visits), 0) FROM visit_months WHERE month <= substr(:qe, 1, 7))
+   - (SELECT count(*) FROM visits INDEXED BY visits_date WHERE date > :qe AND date < substr(:qe, 1, 7) || '-32'),
+  (SELECT count(*) FROM jobs INDEXED BY jobs_started WHERE started BETWEEN :qs AND :qe
+   AND household_id IN (SELECT household_id FROM pairings WHERE since <= :qe AND (until IS NULL OR until >= :qs))),
+  (SELECT count(DISTINCT mt.id) FROM meetings mt WHERE mt.date BETWEEN :qs AND :qe),
+  (SELECT count(DISTINCT mi.problem_id) FROM meetings mt JOIN meeting_items mi ON mi.meeting_id = mt.id
+   WHERE mt.date BETWEEN :qs AND :qe),
+  (SELECT count(DISTINCT mi.problem_id) FROM meetings mt JOIN meeting_items mi ON mi.meeting_id = mt.id
+   WHERE mt.date BETWEEN :qs AND :qe AND mi.decision IS NOT NULL),
+  (SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+   JOIN problems pr ON pr.id = mi.problem_id
+   WHERE mt.date <= :qe AND mi.due < :qe AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)),
+  (SELECT count(*) FROM problems pr JOIN visits v ON v.id = pr.visit_id
+   WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < :limit
+     AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)
+     AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+                     WHERE mi.problem_id = pr.id AND mt.date <= :qe))"""
+
+AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")  # the order the report lists them
+
+
+def _half_up(num: int, den: int) -> int:
+    return -_half_up(-num, den) if num < 0 else (2 * num + den) // (2 * den)
+
+
+def _yuan(fen: int | None) -> float | None:
+    return None if fen is None else round(fen / 100, 2)
+
+
+def _months(start: dt.date) -> tuple[str, str]:
+    first = start.isoformat()[:7]
+    m = start.month + 2
+    return first, f"{start.year}-{m:02d}"
+
+
+def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, Any]:
+    """`report quarter LABEL --format json` (the whole file): the head, every pairing row and the totals
+    (QUARTER_KEYS: the director's half and the attention section are not computed)."""
+    qs, qe = quarter_bounds(label)
+    ps = (qs - dt.timedelta(days=1)).replace(day=1)
+    ps = ps.replace(month=ps.month - 2)
+    pol = policy_at(conn, qe)
+    (m1, m3), (p1, p3) = _months(qs), _months(ps)
+    params = {"defaults": defaults(), "qs": qs.isoformat(), "qe": qe.isoformat(), "m1": m1, "m3": m3, "p1": p1,
+              "p3": p3}  # fmt: skip
+    late = "future" if qs > today else "pending" if qe >= today else "short"
+    rows = []
+    earned: dict[int, tuple[int, int, int]] = {}
+    status: dict[int, str | None] = {}
+    for r in conn.execute(SQL_QUARTER_PAIRINGS, params):
+        (cadre, cadre_name, hcode, hname, since, until, visits, required, raised, solved, escalated, still_open,
+         aid_fen, fen, months, pm, fen0, months0, st, due, done, overdue, evidenced, moved, monitored,
+         under_poverty, under_watch, hid) = r  # fmt: skip
+        state = "met" if visits >= required else late
+        avg = per_person = change = None
+        if fen is not None:
+            avg, per_person = _half_up(fen, months), _half_up(fen, pm)
+            if fen0 is not None:
+                change = _half_up(fen * months0 - fen0 * months, months * months0)
+            earned[hid] = (fen, months, pm)
+        status[hid] = st
+        rows.append(
+            {
+                "cadre": cadre,
+                "cadre_name": cadre_name,
+                "household": hcode,
+                "household_name": hname,
+                "since": since,
+                "until": until,
+                "visits": visits,
+                "required": required,
+                "compliant": True
+                if state == "met"
+                else "pending"
+                if state in ("pending", "future")
+                else False,
+                "state": state,
+                "problems_raised": raised,
+                "problems_solved": solved,
+                "problems_escalated": escalated,
+                "problems_open": still_open,
+                "aid_value": round(aid_fen / 100, 2),
+                "income_monthly_avg": _yuan(avg),
+                "income_per_person": _yuan(per_person),
+                "income_change": _yuan(change),
+                "status": st,
+                "measures_due": due,
+                "measures_done": done,
+                "measures_overdue": overdue,
+                "visits_evidenced": evidenced,
+                "moved": moved,
+                "monitored": monitored,
+                "under_poverty_line": None if fen is None else bool(under_poverty),
+                "under_monitoring_line": None if fen is None else bool(under_watch),
+            }
+        )
+    limit = pol["escalation_days"]
+    t = conn.execute(
+        SQL_QUARTER_TOTALS, {**params, "limit": (qe - dt.timedelta(days=limit)).isoformat()}
+    ).fetchone()
+    by_kind, open_escalated, cumulative, jobs, held, studied, decided, m_overdue, not_studied = t
+    by_kind = json.loads(by_kind) if by_kind else {}
+    by_status: dict[str, int] = {}
+    for st in status.values():
+        by_status[st or "unrecorded"] = by_status.get(st or "unrecorded", 0) + 1
+    incomes = len(earned)
+    monthly = sum((Fraction(f, m) for f, m, _pm in earned.values()), Fraction(0))
+    totals = {
+        "pairings": len(rows),
+        "compliant": sum(r["compliant"] is True for r in rows),
+        "pending": sum(r["compliant"] == "pending" for r in rows),
+        "visits": sum(r["visits"] for r in rows),
+        "visits_cumulative": cumulative,
+        "aid_value": _yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: _yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+        "households": len(status),
+        "households_by_status": dict(sorted(by_status.items())),
+        "problems_open_escalated": open_escalated,
+        "income_households": incomes,
+        "income_monthly": _yuan(_half_up(monthly.numerator, monthly.denominator)) if incomes else None,
+        "income_per_person": _yuan(_half_up(sum(_half_up(f, pm) for f, _m, pm in earned.values()), incomes))
+        if incomes
+        else None,
+        "income_per_person_month": _yuan(
+            _half_up(sum(f for f, _m, _pm in earned.values()), sum(pm for _f, _m, pm in earned.values()))
+        )
+        if incomes
+        else None,
+        **{k: sum(r[k] for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
+        "jobs_placed": jobs,
+        "visits_evidenced": sum(r["visits_evidenced"] for r in rows),
+        "in_progress": qe >= today,
+        "meetings": {
+            "held": held,
+            "studied": studied,
+            "decided": decided,
+            "overdue": m_overdue,
+            "not_studied": not_studied,
+        },  # fmt: skip
+        "escalation_days": limit,
+    }
+    return {
+        "quarter": label,
+        "start": qs.isoformat(),
+        "end": qe.isoformat(),
+        "pairings": rows,
+        "totals": totals,
+    }
+
+
+#: The keys of `report quarter --format json` that `quarter` computes (the rest are not compared).
+QUARTER_KEYS = ("quarter", "start", "end", "pairings", "totals")
+
+
+def covered(command: dict[str, Any], keys: tuple[str, ...] = QUARTER_KEYS) -> dict[str, Any]:
+    """The command's JSON cut to the keys a yardstick computes, so that the comparison is of those."""
+    return {k: command[k] for k in keys if k in command}

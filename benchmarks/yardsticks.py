@@ -512,22 +512,22 @@ prob AS MATERIALIZED (
   FROM prq GROUP BY pairing_id),
 -- income: each paired household's fen, months recorded and person-months (a month's size on its
 -- last day: the members present then, from the first joining on; else the stored size, at least 1)
-inc AS MATERIALIZED (
-  SELECT i.household_id, sum(i.amount) AS fen, count(DISTINCT i.month) AS months,
-         (SELECT sum(CASE WHEN (SELECT min(joined) FROM members m WHERE m.household_id = d.household_id) IS NULL
-                     THEN max(1, coalesce(hh.stored, 1))
-                     ELSE coalesce(nullif((SELECT count(*) FROM members m
-                       WHERE m.household_id = d.household_id
-                         AND m.joined <= max(d.day, (SELECT min(joined) FROM members f WHERE f.household_id = d.household_id))
-                         AND (m.left_on IS NULL
-                              OR m.left_on >= max(d.day, (SELECT min(joined) FROM members f
-                                                          WHERE f.household_id = d.household_id)))), 0),
-                                   max(1, coalesce(hh.stored, 1))) END)
-          FROM (SELECT DISTINCT household_id, date(month || '-01', '+1 month', '-1 day') AS day
-                FROM income INDEXED BY income_month
-                WHERE month BETWEEN :m1 AND :m3 AND household_id = i.household_id) d) AS pm
+im AS MATERIALIZED (
+  SELECT i.household_id, sum(i.amount) AS fen, hh.stored,
+         date(i.month || '-01', '+1 month', '-1 day') AS day
   FROM income i INDEXED BY income_month JOIN hh ON hh.household_id = i.household_id
-  WHERE i.month BETWEEN :m1 AND :m3 GROUP BY i.household_id),
+  WHERE i.month BETWEEN :m1 AND :m3 GROUP BY i.household_id, i.month),
+ims AS (
+  SELECT *, max(day, (SELECT min(joined) FROM members f WHERE f.household_id = im.household_id)) AS d2
+  FROM im),
+inc AS MATERIALIZED (
+  SELECT household_id, sum(fen) AS fen, count(*) AS months,
+         sum(CASE WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+                  ELSE coalesce(nullif((SELECT count(*) FROM members m
+                                        WHERE m.household_id = ims.household_id AND m.joined <= d2
+                                          AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
+                                max(1, coalesce(stored, 1))) END) AS pm
+  FROM ims GROUP BY household_id),
 before AS MATERIALIZED (
   SELECT household_id, sum(amount) AS fen, count(DISTINCT month) AS months FROM income INDEXED BY income_month
   WHERE month BETWEEN :p1 AND :p3 GROUP BY household_id),

@@ -8,6 +8,7 @@ command's JSON. Standard library only; aidtrack is read for the built-in policy 
 the code, not in the database) and nothing else.
 
     cadres(conn, "2026Q3", today)  ->  what `aidtrack report cadres 2026Q3 --format json` prints
+    quarter(conn, "2026Q3", today) ->  the keys QUARTER_KEYS of `aidtrack report quarter 2026Q3 --format json`
 """
 
 from __future__ import annotations
@@ -622,7 +623,7 @@ def _months(start: dt.date) -> tuple[str, str]:
 
 def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, Any]:
     """`report quarter LABEL --format json` (the whole file): the head, every pairing row and the totals
-    (QUARTER_KEYS: the director's half and the attention section are not computed)."""
+    (QUARTER_KEYS: the attention section is not computed)."""
     qs, qe = quarter_bounds(label)
     ps = (qs - dt.timedelta(days=1)).replace(day=1)
     ps = ps.replace(month=ps.month - 2)
@@ -634,6 +635,7 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
     rows = []
     earned: dict[int, tuple[int, int, int]] = {}
     status: dict[int, str | None] = {}
+    lines: dict[int, tuple[str, bool, bool]] = {}
     for r in conn.execute(SQL_QUARTER_PAIRINGS, params):
         (cadre, cadre_name, hcode, hname, since, until, visits, required, raised, solved, escalated, still_open,
          aid_fen, fen, months, pm, fen0, months0, st, due, done, overdue, evidenced, moved, monitored,
@@ -645,6 +647,7 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
             if fen0 is not None:
                 change = _half_up(fen * months0 - fen0 * months, months * months0)
             earned[hid] = (fen, months, pm)
+            lines[hid] = (hcode, bool(under_poverty), bool(under_watch))
         status[hid] = st
         rows.append(
             {
@@ -732,13 +735,111 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
         "end": qe.isoformat(),
         "pairings": rows,
         "totals": totals,
+        "director": _director(conn, label, params, pol, lines),
     }
 
 
-#: The keys of `report quarter --format json` that `quarter` computes (the rest are not compared).
-QUARTER_KEYS = ("quarter", "start", "end", "pairings", "totals")
+#: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
+#: says so (QUARTER_COVERS); the rest (the attention section) is not compared.
+QUARTER_KEYS = ("quarter", "start", "end", "pairings", "totals", "director")
+QUARTER_COVERS = "the pairings, totals and director's half"
 
 
 def covered(command: dict[str, Any], keys: tuple[str, ...] = QUARTER_KEYS) -> dict[str, Any]:
     """The command's JSON cut to the keys a yardstick computes, so that the comparison is of those."""
     return {k: command[k] for k in keys if k in command}
+
+
+# -- report quarter: the director's half ----------------------------------------------------------------
+
+#: What moved in the quarter, in the report's order (statuses by kind, then monitoring entered and left;
+#: each by date and id): (kind, household code, name, date, category).
+SQL_QUARTER_MOVES = """
+SELECT mv.k, h.code, h.name, mv.day, mv.category FROM (
+  SELECT CASE status WHEN 'enrolled' THEN 0 WHEN 'exited' THEN 1 WHEN 'prosperous' THEN 2 ELSE 3 END AS k,
+         household_id, date AS day, NULL AS category, date, id FROM statuses WHERE date BETWEEN :qs AND :qe
+  UNION ALL SELECT 4, household_id, date, category, date, id FROM monitoring INDEXED BY monitoring_household
+  WHERE date BETWEEN :qs AND :qe
+  UNION ALL SELECT 5, household_id, ended_on, category, date, id FROM monitoring
+  WHERE ended_on BETWEEN :qs AND :qe AND date <= :qe) mv
+JOIN households h ON h.id = mv.household_id ORDER BY mv.k, mv.date, mv.id"""
+
+#: Every household monitored at quarter end (each entry open then; a household's category: its latest).
+SQL_QUARTER_MONITORED = """
+SELECT h.code, m.category FROM monitoring m JOIN households h ON h.id = m.household_id
+WHERE m.date <= :qe AND (m.ended_on IS NULL OR m.ended_on > :qe) ORDER BY m.date, m.id"""
+
+#: One row: aid by whose money (JSON), livelihoods of the households out of poverty at quarter end
+#: (JSON), people and households in work at quarter end.
+SQL_QUARTER_DIRECTOR = """
+WITH st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id)
+SELECT
+  (SELECT json_group_object(src, fen) FROM (
+     SELECT coalesce(giver_type, 'unrecorded') AS src, sum(value) AS fen FROM aid INDEXED BY aid_date
+     WHERE date BETWEEN :qs AND :qe GROUP BY 1)),
+  (SELECT json_group_object(lv, n) FROM (
+     SELECT coalesce(h.livelihood, 'unrecorded') AS lv, count(*) AS n FROM st JOIN households h ON h.id = st.household_id
+     WHERE st.status IN ('exited', 'prosperous') GROUP BY 1)),
+  (SELECT count(*) FROM jobs WHERE started <= :qe AND (ended IS NULL OR ended >= :qe)),
+  (SELECT count(DISTINCT household_id) FROM jobs WHERE started <= :qe AND (ended IS NULL OR ended >= :qe))"""
+
+#: The meetings of the quarter and what each studied and decided, in order.
+SQL_QUARTER_MEETINGS = """
+SELECT mt.id, mt.date, mt.kind, h.code, pr.problem, mi.decision, mi.due FROM meetings mt
+LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id LEFT JOIN problems pr ON pr.id = mi.problem_id
+LEFT JOIN visits v ON v.id = pr.visit_id LEFT JOIN pairings p ON p.id = v.pairing_id
+LEFT JOIN households h ON h.id = p.household_id
+WHERE mt.date BETWEEN :qs AND :qe ORDER BY mt.date, mt.id, mi.id"""
+
+SQL_QUARTER_NOTES = "SELECT text, written FROM quarter_notes INDEXED BY quarter_notes_quarter WHERE quarter = :label ORDER BY id"
+
+#: The report's orders of its lists (aidtrack.model's; presentation, not figures).
+MOVES = ("enrolled", "exited", "prosperous", "relapsed", "monitoring_entered", "monitoring_left")
+MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
+AID_SOURCES = ("cadre", "unit", "other", "waived", "unrecorded")
+LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other", "unrecorded")
+
+
+def _director(conn: sqlite3.Connection, label: str, params: dict[str, Any], pol: dict[str, int],
+              lines: dict[str, tuple[str, int, int]]) -> dict[str, Any]:  # fmt: skip
+    """The director's half; `lines`: each paired household with income, (code, under poverty, under watch)."""
+    moved: dict[str, list[dict[str, Any]]] = {k: [] for k in MOVES}
+    for k, code, name, day, category in conn.execute(SQL_QUARTER_MOVES, params):
+        e = {"household": code, "household_name": name, "date": day}
+        moved[MOVES[k]].append(e if category is None else e | {"category": category})
+    by_category: dict[str, int] = {}
+    monitored: dict[str, str] = {}
+    for code, category in conn.execute(SQL_QUARTER_MONITORED, params):
+        by_category[category] = by_category.get(category, 0) + 1
+        monitored[code] = category
+    given, lv, people, households = conn.execute(SQL_QUARTER_DIRECTOR, params).fetchone()
+    given, lv = json.loads(given or "{}"), json.loads(lv or "{}")
+    meetings: dict[int, dict[str, Any]] = {}
+    for mid, day, kind, code, problem, decision, due in conn.execute(SQL_QUARTER_MEETINGS, params):
+        m = meetings.setdefault(mid, {"date": day, "kind": kind, "items": []})
+        if problem is not None:
+            m["items"].append({"household": code, "problem": problem, "decision": decision, "due": due})
+    poverty, watch = pol["poverty_line"], pol["watch_ratio"]
+    ordered = sorted(lines.values())
+    return {
+        "moved": moved,
+        "monitoring": {
+            "by_category": {c: by_category[c] for c in MONITOR_CATEGORIES if by_category.get(c)},
+            "total": sum(by_category.values()),
+            "households": dict(sorted(monitored.items())),
+        },
+        "lines": {
+            "poverty_line": _yuan(poverty),
+            "monitoring_line": _yuan(_half_up(poverty * watch, 100)),
+            "households_with_income": len(lines),
+            "under_poverty_line": [c for c, under, _w in ordered if under],
+            "under_monitoring_line": [c for c, _u, under in ordered if under],
+        },
+        "aid_by_source": {s: _yuan(given[s]) for s in AID_SOURCES if s in given},
+        "livelihoods": {k: lv[k] for k in LIVELIHOODS if lv.get(k)},
+        "in_work": {"people": people, "households": households},
+        "meetings": list(meetings.values()),
+        "notes": [{"text": t, "written": w} for t, w in conn.execute(SQL_QUARTER_NOTES, {"label": label})],
+    }

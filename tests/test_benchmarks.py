@@ -228,6 +228,8 @@ def test_run_at_tiny_scale(tmp_path):
     assert "DIFFER" not in m["import_bundle"]["note"]
     # the same-figures yardstick computes what the command prints (benchmarks/yardsticks.py)
     assert m["sql_cadres"]["same_figures"] == "equal", m["sql_cadres"]["same_figures"]
+    assert m["sql_quarter"]["same_figures"] == "equal", m["sql_quarter"]["same_figures"]
+    assert m["sql_quarter"]["covers"] == yardsticks.QUARTER_COVERS
     assert m["import_visits_big"]["status"] == "skipped"
     assert {t["name"] for t in results["targets"]} >= {
         "import_vs_sqlite3",
@@ -264,6 +266,28 @@ def test_cadres_yardstick_is_the_report_on_the_demo(demo_db, quarter):
     assert yardsticks.first_difference(command, sql) is None
     assert command == sql
     assert quarter == "2004Q4" or command["cadres"]  # the demo's quarters have cadres to compare
+
+
+@pytest.mark.parametrize("quarter", ["2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3", "2004Q4"])
+def test_quarter_yardstick_is_the_report_on_the_demo(demo_db, quarter):
+    """benchmarks/yardsticks.py's SQL gives every figure of `report quarter` that it covers
+    (QUARTER_KEYS: every column of every pairing row, every total), equal to the command's JSON; the
+    keys it does not compute are named, not silently skipped."""
+    from conftest import Cli
+
+    result = Cli(demo_db)("report", "quarter", quarter, "--format", "json")
+    command = json.loads(result.stdout)
+    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
+    try:
+        sql = yardsticks.quarter(conn, quarter, dt.date.today())
+    finally:
+        conn.close()
+    assert set(sql) == set(yardsticks.QUARTER_KEYS) <= set(command)
+    assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
+    assert yardsticks.covered(command) == sql
+    assert command["pairings"] and command["totals"]["pairings"] == len(sql["pairings"])
+    # every column of every row is computed: the rows have exactly the command's columns
+    assert all(set(a) == set(b) for a, b in zip(command["pairings"], sql["pairings"]))
 
 
 def test_first_difference_names_the_place():

@@ -290,6 +290,42 @@ def test_quarter_yardstick_is_the_report_on_the_demo(demo_db, quarter):
     assert all(set(a) == set(b) for a, b in zip(command["pairings"], sql["pairings"]))
 
 
+def test_quarter_yardstick_follows_monitoring_and_notes(demo):
+    """The director's half where the demo has none: a monitoring ended in the quarter, a household
+    monitored twice at once (counted twice by category, once in `households`), the quarter's notes.
+    The notes through the CLI; the monitoring rows written straight into the copy (the case procedure
+    that writes them takes a dozen steps, and the yardstick only reads)."""
+    demo("note", "add", "--quarter", "2004Q3", "--text", "典型案例一", "--written", "2004-10-05")
+    demo("note", "add", "--quarter", "2004Q3", "--text", "典型案例二", "--written", "2004-10-06")
+    conn = sqlite3.connect(demo.db)
+    with conn:
+        conn.execute("UPDATE monitoring SET ended_on = '2004-09-20', end_reason = '测试' WHERE id = 1")
+        conn.executemany(
+            "INSERT INTO monitoring (household_id, category, date, reason)"
+            " SELECT id, ?, ?, '测试' FROM households WHERE code = ?",
+            [
+                ("marginal", "2004-08-02", "H03"),
+                ("sudden", "2004-09-02", "H05"),
+                ("unstable", "2004-09-12", "H05"),
+            ],
+        )
+    conn.close()
+    command = json.loads(demo("report", "quarter", "2004Q3", "--format", "json").stdout)
+    d = command["director"]
+    assert [e["household"] for e in d["moved"]["monitoring_left"]] == ["H01"]
+    assert d["monitoring"]["total"] == 3 and d["monitoring"]["households"] == {
+        "H03": "marginal",
+        "H05": "unstable",
+    }
+    assert [n["text"] for n in d["notes"]] == ["典型案例一", "典型案例二"]
+    conn = sqlite3.connect(f"file:{demo.db}?mode=ro", uri=True)
+    try:
+        sql = yardsticks.quarter(conn, "2004Q3", dt.date.today())
+    finally:
+        conn.close()
+    assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
+
+
 def test_first_difference_names_the_place():
     a = {"cadres": [{"cadre": "C01", "components": [{"points": 36.36}]}]}
     b = {"cadres": [{"cadre": "C01", "components": [{"points": 36.37}]}]}

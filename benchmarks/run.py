@@ -1120,13 +1120,13 @@ def measure_yardstick(
     compute,
     argv: list[str],
     repeat: int,
-    keys: tuple[str, ...] | None = None,
+    keys: dict[str, tuple[str, ...] | None] | None = None,
     covers: str = "",
 ) -> dict:
     """A same-figures yardstick in-process (connect read-only, compute the command's JSON, close),
     then checked against the command's own JSON: `same_figures` is "equal" or the first difference.
-    `keys`: the top-level keys of the command's JSON that the yardstick computes, the comparison is
-    of those alone (`covers` says which in words, for the target's label); None: the whole JSON."""
+    `keys`: the keys of the command's JSON that the yardstick computes (yardsticks.covered), the
+    comparison is of those alone (`covers` says which in words, for the target's label); None: the whole JSON."""
     times = []
     data = None
     for _ in range(repeat + 1):

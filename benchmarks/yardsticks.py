@@ -623,7 +623,7 @@ def _months(start: dt.date) -> tuple[str, str]:
 
 def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, Any]:
     """`report quarter LABEL --format json` (the whole file): the head, every pairing row and the totals
-    (QUARTER_KEYS: the attention section is not computed)."""
+    (QUARTER_KEYS: of the attention section, ATTENTION_KEYS)."""
     qs, qe = quarter_bounds(label)
     ps = (qs - dt.timedelta(days=1)).replace(day=1)
     ps = ps.replace(month=ps.month - 2)
@@ -736,18 +736,39 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
         "pairings": rows,
         "totals": totals,
         "director": _director(conn, label, params, pol, lines),
+        "attention": _attention(conn, qe, params, limit, rows),
     }
 
 
 #: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
-#: says so (QUARTER_COVERS); the rest (the attention section) is not compared.
-QUARTER_KEYS = ("quarter", "start", "end", "pairings", "totals", "director")
-QUARTER_COVERS = "the pairings, totals and director's half"
+#: says so (QUARTER_COVERS). Of the attention section only these parts; not its relapse risk, follow-ups
+#: overdue and monitoring candidates (the checks' rules: not written in SQL here).
+ATTENTION_KEYS = ("as_of", "escalations_open", "visits_short", "problems_unhandled", "measures_overdue")
+QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
+    "quarter": None,
+    "start": None,
+    "end": None,
+    "pairings": None,
+    "totals": None,
+    "director": None,
+    "attention": ATTENTION_KEYS,
+}
+QUARTER_COVERS = (
+    "the pairings, totals, director's half and attention (escalations, visits short, problems unhandled,"
+    " measures overdue)"
+)
 
 
-def covered(command: dict[str, Any], keys: tuple[str, ...] = QUARTER_KEYS) -> dict[str, Any]:
-    """The command's JSON cut to the keys a yardstick computes, so that the comparison is of those."""
-    return {k: command[k] for k in keys if k in command}
+def covered(
+    command: dict[str, Any], keys: dict[str, tuple[str, ...] | None] = QUARTER_KEYS
+) -> dict[str, Any]:
+    """The command's JSON cut to the keys a yardstick computes (a key's listed sub-keys only, when
+    given), so that the comparison is of those and says so."""
+    return {
+        k: command[k] if sub is None else {s: command[k][s] for s in sub if s in command[k]}
+        for k, sub in keys.items()
+        if k in command
+    }
 
 
 # -- report quarter: the director's half ----------------------------------------------------------------
@@ -842,4 +863,75 @@ def _director(conn: sqlite3.Connection, label: str, params: dict[str, Any], pol:
         "in_work": {"people": people, "households": households},
         "meetings": list(meetings.values()),
         "notes": [{"text": t, "written": w} for t, w in conn.execute(SQL_QUARTER_NOTES, {"label": label})],
+    }
+
+
+# -- report quarter: the attention section, as of the quarter's last day (the parts computed) ------------
+
+#: Escalated problems open at as-of: when last studied by a meeting by then, and the latest due day set.
+SQL_ATTENTION_ESCALATIONS = """
+SELECT pr.id, h.code, h.name, pr.problem, v.date,
+       (SELECT max(mt.date) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+        WHERE mi.problem_id = pr.id AND mt.date <= :qe),
+       (SELECT max(mi.due) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+        WHERE mi.problem_id = pr.id AND mt.date <= :qe)
+FROM (SELECT id, visit_id, problem FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on IS NULL AND escalated = 1
+      UNION ALL SELECT id, visit_id, problem FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on > :qe AND escalated = 1) pr
+JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id
+WHERE v.date <= :qe ORDER BY v.date, pr.id"""
+
+#: Problems neither solved nor escalated by as-of, raised before :limit (escalation_days before it).
+SQL_ATTENTION_UNHANDLED = """
+SELECT pr.id, h.code, h.name, pr.problem, v.date
+FROM (SELECT id, visit_id, problem, escalated, escalated_on FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on IS NULL
+      UNION ALL SELECT id, visit_id, problem, escalated, escalated_on FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on > :qe) pr
+JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id
+WHERE v.date < :limit AND (pr.escalated = 0 OR coalesce(pr.escalated_on, v.date) > :qe)
+ORDER BY v.date, pr.id"""
+
+#: Measures planned by as-of, due before it, not done or dropped by then.
+SQL_ATTENTION_MEASURES = """
+SELECT h.code, h.name, m.id, m.what, m.due, CAST(julianday(:qe) - julianday(m.due) AS INTEGER), c.code
+FROM measures m JOIN households h ON h.id = m.household_id LEFT JOIN cadres c ON c.id = m.cadre_id
+WHERE m.date <= :qe AND m.due < :qe AND (m.done_on IS NULL OR m.done_on > :qe)
+ORDER BY m.due, h.code, m.id"""
+
+
+def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], limit: int,
+               rows: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The attention section's parts that the yardstick computes (ATTENTION_KEYS), as of `qe`."""
+    p = {**params, "limit": (qe - dt.timedelta(days=limit)).isoformat()}
+    escalated = []
+    for pid, code, name, problem, day, studied, due in conn.execute(SQL_ATTENTION_ESCALATIONS, p):
+        days = (qe - dt.date.fromisoformat(day)).days
+        escalated.append(
+            {"household": code, "household_name": name, "problem_id": pid, "problem": problem, "raised": day,
+             "days_open": days, "studied": studied, "due": due,
+             "overdue": (studied is None and days > limit) or (due is not None and due < qe.isoformat())}
+        )  # fmt: skip
+    cols = ("household", "household_name", "id", "what", "due", "days_overdue", "cadre")
+    return {
+        "as_of": qe.isoformat(),
+        "escalations_open": escalated,
+        "visits_short": [
+            {k: r[k] for k in ("cadre", "cadre_name", "household", "household_name", "visits", "required")}
+            for r in rows
+            if r["visits"] < r["required"]
+        ],
+        "problems_unhandled": [
+            {
+                "household": code,
+                "household_name": name,
+                "problem_id": pid,
+                "problem": problem,
+                "raised": day,
+                "days_open": (qe - dt.date.fromisoformat(day)).days,
+            }
+            for pid, code, name, problem, day in conn.execute(SQL_ATTENTION_UNHANDLED, p)
+        ],  # fmt: skip
+        "measures_overdue": [dict(zip(cols, r)) for r in conn.execute(SQL_ATTENTION_MEASURES, p)],
     }

@@ -283,6 +283,7 @@ def test_quarter_yardstick_is_the_report_on_the_demo(demo_db, quarter):
     finally:
         conn.close()
     assert set(sql) == set(yardsticks.QUARTER_KEYS) <= set(command)
+    assert set(sql["attention"]) == set(yardsticks.ATTENTION_KEYS) < set(command["attention"])
     assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
     assert yardsticks.covered(command) == sql
     assert command["pairings"] and command["totals"]["pairings"] == len(sql["pairings"])

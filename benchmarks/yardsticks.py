@@ -741,9 +741,16 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
 
 
 #: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
-#: says so (QUARTER_COVERS). Of the attention section only these parts; not its relapse risk, follow-ups
-#: overdue and monitoring candidates (the checks' rules: not written in SQL here).
-ATTENTION_KEYS = ("as_of", "escalations_open", "visits_short", "problems_unhandled", "measures_overdue")
+#: says so (QUARTER_COVERS). Of the attention section only these parts; not its relapse risk and
+#: monitoring candidates (the checks' rules: not written in SQL here).
+ATTENTION_KEYS = (
+    "as_of",
+    "followups_overdue",
+    "escalations_open",
+    "visits_short",
+    "problems_unhandled",
+    "measures_overdue",
+)
 QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
     "quarter": None,
     "start": None,
@@ -754,8 +761,8 @@ QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
     "attention": ATTENTION_KEYS,
 }
 QUARTER_COVERS = (
-    "the pairings, totals, director's half and attention (escalations, visits short, problems unhandled,"
-    " measures overdue)"
+    "the pairings, totals, director's half and attention (follow-ups, escalations, visits short,"
+    " problems unhandled, measures overdue)"
 )
 
 
@@ -901,6 +908,35 @@ WHERE m.date <= :qe AND m.due < :qe AND (m.done_on IS NULL OR m.done_on > :qe)
 ORDER BY m.due, h.code, m.id"""
 
 
+#: Households out of poverty at as-of (the first day of their last unbroken run of exited / prosperous
+#: entries) whose last visit, or that day, is more than followup_days before it; their cadre at as-of.
+SQL_ATTENTION_FOLLOWUPS = f"""
+WITH RECURSIVE {POLICY_CTE},
+s AS (
+  SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,
+         row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n
+  FROM statuses WHERE date <= :qe),
+last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id),
+ex AS MATERIALIZED (
+  SELECT s.household_id, min(s.date) AS exited FROM s LEFT JOIN last_in USING (household_id)
+  WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id),
+lv AS (
+  SELECT ex.household_id, ex.exited,
+         (SELECT max((SELECT max(v.date) FROM visits v WHERE v.pairing_id = p.id AND v.date <= :qe))
+          FROM pairings p INDEXED BY pairings_household WHERE p.household_id = ex.household_id AND p.since <= :qe)
+         AS last
+  FROM ex),
+late AS (
+  SELECT *, CAST(julianday(:qe) - julianday(max(exited, coalesce(last, ''))) AS INTEGER) AS gap FROM lv)
+SELECT h.code, h.name,
+       (SELECT c.code FROM pairings p INDEXED BY pairings_household JOIN cadres c ON c.id = p.cadre_id
+        WHERE p.household_id = late.household_id AND p.since <= :qe AND (p.until IS NULL OR p.until >= :qe)
+        ORDER BY p.since DESC, p.id DESC LIMIT 1),
+       last, gap
+FROM late JOIN households h ON h.id = late.household_id
+WHERE gap > {pol_at("followup_days", ":qe")} ORDER BY h.code"""
+
+
 def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], limit: int,
                rows: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The attention section's parts that the yardstick computes (ATTENTION_KEYS), as of `qe`."""
@@ -917,6 +953,10 @@ def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], li
     return {
         "as_of": qe.isoformat(),
         "escalations_open": escalated,
+        "followups_overdue": [
+            dict(zip(("household", "household_name", "cadre", "last_visit", "days_since"), r))
+            for r in conn.execute(SQL_ATTENTION_FOLLOWUPS, p)
+        ],
         "visits_short": [
             {k: r[k] for k in ("cadre", "cadre_name", "household", "household_name", "visits", "required")}
             for r in rows

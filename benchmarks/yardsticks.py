@@ -741,10 +741,11 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
 
 
 #: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
-#: says so (QUARTER_COVERS). Of the attention section only these parts; not its relapse risk and
-#: monitoring candidates (the checks' rules: not written in SQL here).
+#: says so (QUARTER_COVERS). Of the attention section only these parts; not its monitoring candidates
+#: (the monitor check's screen: not written in SQL here).
 ATTENTION_KEYS = (
     "as_of",
+    "relapse_risk",
     "followups_overdue",
     "escalations_open",
     "visits_short",
@@ -761,7 +762,7 @@ QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
     "attention": ATTENTION_KEYS,
 }
 QUARTER_COVERS = (
-    "the pairings, totals, director's half and attention (follow-ups, escalations, visits short,"
+    "the pairings, totals, director's half and attention (relapse risk, follow-ups, escalations, visits short,"
     " problems unhandled, measures overdue)"
 )
 
@@ -937,6 +938,89 @@ FROM late JOIN households h ON h.id = late.household_id
 WHERE gap > {pol_at("followup_days", ":qe")} ORDER BY h.code"""
 
 
+#: The relapse check's income window (aidtrack's INCOME_WINDOW_MONTHS, a constant of its code).
+WINDOW_MONTHS = 24
+
+#: Households out of poverty at as-of with the relapse check's integer inputs: the cadre at as-of, a
+#: shock (a visit with an event within shock_days), the enrolment day, and the latest :want recorded
+#: months within :bound months ending at :month (sources added; each with the household's size on its
+#: last day and the poverty line in force on its first day), as JSON, newest first.
+SQL_ATTENTION_RELAPSE = f"""
+WITH RECURSIVE {POLICY_CTE},
+st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id),
+out AS MATERIALIZED (
+  SELECT st.household_id, h.code, h.name, h.members AS stored FROM st JOIN households h ON h.id = st.household_id
+  WHERE st.status IN ('exited', 'prosperous')),
+im AS MATERIALIZED (
+  SELECT i.household_id, i.month, sum(i.amount) AS fen, out.stored,
+         date(i.month || '-01', '+1 month', '-1 day') AS day,
+         row_number() OVER (PARTITION BY i.household_id ORDER BY i.month DESC) AS k
+  FROM income i INDEXED BY income_month JOIN out ON out.household_id = i.household_id
+  WHERE i.month BETWEEN :from_month AND :month GROUP BY i.household_id, i.month),
+ims AS (
+  SELECT *, max(day, (SELECT min(joined) FROM members f WHERE f.household_id = im.household_id)) AS d2
+  FROM im WHERE k <= :want),
+sized AS (
+  SELECT household_id, k, month, fen,
+         CASE WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+              ELSE coalesce(nullif((SELECT count(*) FROM members m
+                                    WHERE m.household_id = ims.household_id AND m.joined <= d2
+                                      AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
+                            max(1, coalesce(stored, 1))) END AS size,
+         {pol_at("poverty_line", "(ims.month || '-01')")} AS line
+  FROM ims),
+months AS MATERIALIZED (
+  SELECT household_id, json_group_array(json_array(month, fen, size, line)) AS months
+  FROM (SELECT * FROM sized ORDER BY household_id, k) GROUP BY household_id)
+SELECT out.code, out.name,
+       (SELECT c.code FROM pairings p INDEXED BY pairings_household JOIN cadres c ON c.id = p.cadre_id
+        WHERE p.household_id = out.household_id AND p.since <= :qe AND (p.until IS NULL OR p.until >= :qe)
+        ORDER BY p.since DESC, p.id DESC LIMIT 1),
+       EXISTS (SELECT 1 FROM pairings p INDEXED BY pairings_household CROSS JOIN visits v ON v.pairing_id = p.id
+               WHERE p.household_id = out.household_id AND v.date BETWEEN :shock_from AND :qe
+                 AND v.event IS NOT NULL),
+       (SELECT min(date) FROM statuses s WHERE s.household_id = out.household_id),
+       months.months
+FROM out LEFT JOIN months ON months.household_id = out.household_id ORDER BY out.code"""
+
+
+def _add_months(month: str, n: int) -> str:
+    idx = int(month[:4]) * 12 + int(month[5:7]) - 1 + n
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def _relapse_risk(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The relapse check's households at risk as of `qe` (a quarter's last day: its month is ended), with
+    their reasons: the rule's arithmetic on the SQL's integer inputs (exact, as the check's)."""
+    pol = policy_at(conn, qe)
+    month = qe.isoformat()[:7]
+    avg_n, baseline, stale = pol["relapse_months"], pol["drop_baseline_months"], pol["stale_months"]
+    want = max(avg_n, baseline + 1)
+    bound = max(WINDOW_MONTHS, want, stale + 1)
+    first_stale = _add_months(month, -(stale - 1))
+    p = {**params, "month": month, "from_month": _add_months(month, -(bound - 1)), "want": want,
+         "shock_from": (qe - dt.timedelta(days=pol["shock_days"])).isoformat()}  # fmt: skip
+    out = []
+    for code, name, cadre, shock, enrolled, months_json in conn.execute(SQL_ATTENTION_RELAPSE, p):
+        months = json.loads(months_json)[::-1] if months_json else []  # oldest first
+        reasons = ["shock"] if shock else []
+        if months:
+            amounts = [fen for _m, fen, _s, _l in months]
+            base = amounts[-(baseline + 1) : -1] if len(amounts) > 1 else []
+            if sum(base) > 0 and 100 * (sum(base) - amounts[-1] * len(base)) >= pol["drop_pct"] * sum(base):
+                reasons.append("income_drop")
+            recent = months[-avg_n:]
+            if sum(Fraction(fen, size) for _m, fen, size, _l in recent) < sum(line for *_x, line in recent):
+                reasons.append("below_line")
+        if (not months or months[-1][0] < first_stale) and (enrolled or "9999") < f"{first_stale}-01":
+            reasons.append("no_income")
+        if reasons:
+            out.append({"household": code, "household_name": name, "cadre": cadre, "reasons": reasons})
+    return out
+
+
 def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], limit: int,
                rows: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The attention section's parts that the yardstick computes (ATTENTION_KEYS), as of `qe`."""
@@ -953,6 +1037,7 @@ def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], li
     return {
         "as_of": qe.isoformat(),
         "escalations_open": escalated,
+        "relapse_risk": _relapse_risk(conn, qe, params),
         "followups_overdue": [
             dict(zip(("household", "household_name", "cadre", "last_visit", "days_since"), r))
             for r in conn.execute(SQL_ATTENTION_FOLLOWUPS, p)

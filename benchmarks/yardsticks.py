@@ -944,7 +944,7 @@ WINDOW_MONTHS = 24
 #: Households out of poverty at as-of with the relapse check's integer inputs: the cadre at as-of, a
 #: shock (a visit with an event within shock_days), the enrolment day, and the latest :want recorded
 #: months within :bound months ending at :month (sources added; each with the household's size on its
-#: last day and the poverty line in force on its first day), as JSON, newest first.
+#: last day and the poverty line in force on its first day, for the latest :avg_n), as JSON, newest first.
 SQL_ATTENTION_RELAPSE = f"""
 WITH RECURSIVE {POLICY_CTE},
 st AS MATERIALIZED (
@@ -953,23 +953,29 @@ st AS MATERIALIZED (
 out AS MATERIALIZED (
   SELECT st.household_id, h.code, h.name, h.members AS stored FROM st JOIN households h ON h.id = st.household_id
   WHERE st.status IN ('exited', 'prosperous')),
+cut AS MATERIALIZED (  -- the oldest of each household's latest :want recorded months: one seek of its key
+  SELECT household_id, stored,
+         coalesce((SELECT DISTINCT month FROM income i WHERE i.household_id = out.household_id
+                   AND i.month BETWEEN :from_month AND :month ORDER BY month DESC LIMIT 1 OFFSET :want - 1),
+                  :from_month) AS since
+  FROM out),
 im AS MATERIALIZED (
-  SELECT i.household_id, i.month, sum(i.amount) AS fen, out.stored,
+  SELECT i.household_id, i.month, sum(i.amount) AS fen, cut.stored,
          date(i.month || '-01', '+1 month', '-1 day') AS day,
          row_number() OVER (PARTITION BY i.household_id ORDER BY i.month DESC) AS k
-  FROM income i INDEXED BY income_month JOIN out ON out.household_id = i.household_id
-  WHERE i.month BETWEEN :from_month AND :month GROUP BY i.household_id, i.month),
+  FROM cut JOIN income i ON i.household_id = cut.household_id AND i.month BETWEEN cut.since AND :month
+  GROUP BY i.household_id, i.month),
 ims AS (
   SELECT *, max(day, (SELECT min(joined) FROM members f WHERE f.household_id = im.household_id)) AS d2
   FROM im WHERE k <= :want),
-sized AS (
+sized AS (  -- the size and the line of the months the below-the-line rule reads (the latest :avg_n)
   SELECT household_id, k, month, fen,
-         CASE WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+         CASE WHEN k > :avg_n THEN NULL WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
               ELSE coalesce(nullif((SELECT count(*) FROM members m
                                     WHERE m.household_id = ims.household_id AND m.joined <= d2
                                       AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
                             max(1, coalesce(stored, 1))) END AS size,
-         {pol_at("poverty_line", "(ims.month || '-01')")} AS line
+         CASE WHEN k <= :avg_n THEN {pol_at("poverty_line", "(ims.month || '-01')")} END AS line
   FROM ims),
 months AS MATERIALIZED (
   SELECT household_id, json_group_array(json_array(month, fen, size, line)) AS months
@@ -1000,7 +1006,7 @@ def _relapse_risk(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any])
     want = max(avg_n, baseline + 1)
     bound = max(WINDOW_MONTHS, want, stale + 1)
     first_stale = _add_months(month, -(stale - 1))
-    p = {**params, "month": month, "from_month": _add_months(month, -(bound - 1)), "want": want,
+    p = {**params, "month": month, "from_month": _add_months(month, -(bound - 1)), "want": want, "avg_n": avg_n,
          "shock_from": (qe - dt.timedelta(days=pol["shock_days"])).isoformat()}  # fmt: skip
     out = []
     for code, name, cadre, shock, enrolled, months_json in conn.execute(SQL_ATTENTION_RELAPSE, p):

@@ -8,6 +8,7 @@ command's JSON. Standard library only; aidtrack is read for the built-in policy 
 the code, not in the database) and nothing else.
 
     cadres(conn, "2026Q3", today)  ->  what `aidtrack report cadres 2026Q3 --format json` prints
+    quarter(conn, "2026Q3", today) ->  the keys QUARTER_KEYS of `aidtrack report quarter 2026Q3 --format json`
 """
 
 from __future__ import annotations
@@ -468,3 +469,600 @@ def first_difference(a: Any, b: Any, path: str = "") -> str | None:
     if a != b or type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
         return f"{path}: command {a!r:.80}, SQL {b!r:.80}"
     return None
+
+
+# -- report quarter, the whole file: every pairing row and the totals ------------------------------------
+
+#: :qs, :qe the quarter, :ps, :pe its months (YYYY-MM) and the previous quarter's, :today.
+#: One row per pairing active on a day of the quarter (by household code, since), with the integer
+#: inputs of every column; Python rounds money once (half up) and shapes the JSON.
+SQL_QUARTER_PAIRINGS = f"""
+WITH RECURSIVE {POLICY_CTE},
+q AS (
+  SELECT CAST(julianday(:qe) - julianday(:qs) + 1 AS INTEGER) AS qdays,
+         {pol_at("visits_per_quarter", ":qe")} AS per_q,
+         {pol_at("poverty_line", ":qe")} AS poverty,
+         {pol_at("watch_ratio", ":qe")} AS watch),
+p AS MATERIALIZED (
+  SELECT p.id, p.since, p.until, p.household_id, c.code AS cadre, c.name AS cadre_name,
+         h.code AS household, h.name AS household_name, h.members AS stored,
+         max(p.since, :qs) AS first,
+         CASE WHEN p.until IS NOT NULL AND p.until < :qe THEN p.until ELSE :qe END AS last
+  FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN households h ON h.id = p.household_id
+  WHERE p.since <= :qe AND (p.until IS NULL OR p.until >= :qs)),
+hh AS MATERIALIZED (SELECT DISTINCT household_id, stored FROM p),
+made AS MATERIALIZED (
+  SELECT pairing_id, count(*) AS n, sum(device_start IS NOT NULL) AS ev FROM visits INDEXED BY visits_date
+  WHERE date BETWEEN :qs AND :qe GROUP BY pairing_id),
+-- problems at the pairings' visits: raised in the quarter, or before it and still open at its start
+prq AS (
+  SELECT v.pairing_id, v.date AS raised, pr.resolved_on, pr.escalated
+  FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id
+  WHERE v.date BETWEEN :qs AND :qe
+  UNION ALL
+  SELECT v.pairing_id, v.date, pr.resolved_on, pr.escalated
+  FROM (SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved
+        WHERE resolved_on IS NULL
+        UNION ALL SELECT visit_id, resolved_on, escalated FROM problems INDEXED BY problems_resolved
+        WHERE resolved_on >= :qs) pr
+  CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :qs),
+prob AS MATERIALIZED (
+  SELECT pairing_id, sum(raised >= :qs) AS raised, sum(resolved_on BETWEEN :qs AND :qe) AS solved,
+         sum(raised >= :qs AND escalated = 1) AS escalated,
+         sum(resolved_on IS NULL OR resolved_on > :qe) AS open
+  FROM prq GROUP BY pairing_id),
+-- income: each paired household's fen, months recorded and person-months (a month's size on its
+-- last day: the members present then, from the first joining on; else the stored size, at least 1)
+im AS MATERIALIZED (
+  SELECT i.household_id, sum(i.amount) AS fen, hh.stored,
+         date(i.month || '-01', '+1 month', '-1 day') AS day
+  FROM income i INDEXED BY income_month JOIN hh ON hh.household_id = i.household_id
+  WHERE i.month BETWEEN :m1 AND :m3 GROUP BY i.household_id, i.month),
+ims AS (
+  SELECT *, max(day, (SELECT min(joined) FROM members f WHERE f.household_id = im.household_id)) AS d2
+  FROM im),
+inc AS MATERIALIZED (
+  SELECT household_id, sum(fen) AS fen, count(*) AS months,
+         sum(CASE WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+                  ELSE coalesce(nullif((SELECT count(*) FROM members m
+                                        WHERE m.household_id = ims.household_id AND m.joined <= d2
+                                          AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
+                                max(1, coalesce(stored, 1))) END) AS pm
+  FROM ims GROUP BY household_id),
+before AS MATERIALIZED (
+  SELECT household_id, sum(amount) AS fen, count(DISTINCT month) AS months FROM income INDEXED BY income_month
+  WHERE month BETWEEN :p1 AND :p3 GROUP BY household_id),
+st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses
+  WHERE date <= :qe GROUP BY household_id),
+mon AS MATERIALIZED (  -- the category of each household monitored at quarter end (the latest entry open)
+  SELECT household_id, category, max(date || printf('%012d', id)) FROM monitoring
+  WHERE date <= :qe AND (ended_on IS NULL OR ended_on > :qe) GROUP BY household_id),
+moves AS MATERIALIZED (  -- what moved in the quarter, in the report's order
+  SELECT household_id, group_concat(what, '; ') AS moved FROM (
+    SELECT household_id, what FROM (
+      SELECT household_id, status || ' ' || date AS what,
+             CASE status WHEN 'enrolled' THEN 0 WHEN 'exited' THEN 1 WHEN 'prosperous' THEN 2 ELSE 3 END AS k,
+             date, id FROM statuses WHERE date BETWEEN :qs AND :qe
+      UNION ALL SELECT household_id, 'monitoring_entered ' || date, 4, date, id FROM monitoring
+      WHERE date BETWEEN :qs AND :qe
+      UNION ALL SELECT household_id, 'monitoring_left ' || ended_on, 5, date, id FROM monitoring
+      WHERE ended_on BETWEEN :qs AND :qe AND date <= :qe)
+    ORDER BY household_id, k, date, id)
+  GROUP BY household_id)
+SELECT p.cadre, p.cadre_name, p.household, p.household_name, p.since, p.until,
+       coalesce(made.n, 0) AS visits,
+       (q.per_q * CAST(julianday(p.last) - julianday(p.first) + 1 AS INTEGER) + q.qdays - 1) / q.qdays AS required,
+       coalesce(prob.raised, 0), coalesce(prob.solved, 0), coalesce(prob.escalated, 0), coalesce(prob.open, 0),
+       (SELECT coalesce(sum(value), 0) FROM aid INDEXED BY aid_household
+        WHERE household_id = p.household_id AND date BETWEEN p.first AND p.last) AS aid_fen,
+       inc.fen, inc.months, inc.pm, before.fen, before.months, st.status,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.due BETWEEN p.first AND p.last) AS due,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.status = 'done' AND m.done_on BETWEEN p.first AND p.last) AS done,
+       (SELECT count(*) FROM measures m WHERE m.household_id = p.household_id AND m.date <= :qe
+        AND m.due < p.last AND m.date <= p.last AND (m.done_on IS NULL OR m.done_on > p.last)) AS overdue,
+       coalesce(made.ev, 0), moves.moved, mon.category,
+       inc.fen < q.poverty * inc.pm, 100 * inc.fen < q.poverty * q.watch * inc.pm,
+       p.household_id
+FROM p CROSS JOIN q LEFT JOIN made ON made.pairing_id = p.id LEFT JOIN prob ON prob.pairing_id = p.id
+LEFT JOIN inc ON inc.household_id = p.household_id LEFT JOIN before ON before.household_id = p.household_id
+LEFT JOIN st ON st.household_id = p.household_id LEFT JOIN mon ON mon.household_id = p.household_id
+LEFT JOIN moves ON moves.household_id = p.household_id
+ORDER BY p.household, p.since"""
+
+#: The totals that are not sums of the rows: every household's aid by kind, escalated problems open at
+#: quarter end (of any pairing), visits since the programme began, job placements, the committee.
+SQL_QUARTER_TOTALS = """
+SELECT
+  (SELECT json_group_object(kind, fen) FROM (
+     SELECT kind, sum(value) AS fen FROM aid INDEXED BY aid_date WHERE date BETWEEN :qs AND :qe GROUP BY kind)),
+  (SELECT count(*) FROM (
+     SELECT 1 FROM visits v INDEXED BY visits_date JOIN problems pr ON pr.visit_id = v.id
+     WHERE v.date BETWEEN :qs AND :qe AND pr.escalated = 1 AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)
+     UNION ALL
+     SELECT 1 FROM (SELECT visit_id FROM problems INDEXED BY problems_resolved WHERE resolved_on IS NULL AND escalated = 1
+                    UNION ALL SELECT visit_id FROM problems INDEXED BY problems_resolved
+                    WHERE resolved_on > :qe AND escalated = 1) pr
+     CROSS JOIN visits v ON v.id = pr.visit_id WHERE v.date < :qs)),
+  (SELECT coalesce(sum(visits), 0) FROM visit_months WHERE month <= substr(:qe, 1, 7))
+   - (SELECT count(*) FROM visits INDEXED BY visits_date WHERE date > :qe AND date < substr(:qe, 1, 7) || '-32'),
+  (SELECT count(*) FROM jobs INDEXED BY jobs_started WHERE started BETWEEN :qs AND :qe
+   AND household_id IN (SELECT household_id FROM pairings WHERE since <= :qe AND (until IS NULL OR until >= :qs))),
+  (SELECT count(DISTINCT mt.id) FROM meetings mt WHERE mt.date BETWEEN :qs AND :qe),
+  (SELECT count(DISTINCT mi.problem_id) FROM meetings mt JOIN meeting_items mi ON mi.meeting_id = mt.id
+   WHERE mt.date BETWEEN :qs AND :qe),
+  (SELECT count(DISTINCT mi.problem_id) FROM meetings mt JOIN meeting_items mi ON mi.meeting_id = mt.id
+   WHERE mt.date BETWEEN :qs AND :qe AND mi.decision IS NOT NULL),
+  (SELECT count(DISTINCT mi.problem_id) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+   JOIN problems pr ON pr.id = mi.problem_id
+   WHERE mt.date <= :qe AND mi.due < :qe AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)),
+  (SELECT count(*) FROM problems pr JOIN visits v ON v.id = pr.visit_id
+   WHERE pr.escalated = 1 AND coalesce(pr.escalated_on, v.date) < :limit
+     AND (pr.resolved_on IS NULL OR pr.resolved_on > :qe)
+     AND NOT EXISTS (SELECT 1 FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+                     WHERE mi.problem_id = pr.id AND mt.date <= :qe))"""
+
+AID_KINDS = ("project", "funds", "job", "goods", "medical", "other")  # the order the report lists them
+
+
+def _half_up(num: int, den: int) -> int:
+    return -_half_up(-num, den) if num < 0 else (2 * num + den) // (2 * den)
+
+
+def _yuan(fen: int | None) -> float | None:
+    return None if fen is None else round(fen / 100, 2)
+
+
+def _months(start: dt.date) -> tuple[str, str]:
+    first = start.isoformat()[:7]
+    m = start.month + 2
+    return first, f"{start.year}-{m:02d}"
+
+
+def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, Any]:
+    """`report quarter LABEL --format json` (the whole file): the head, every pairing row and the totals
+    (QUARTER_KEYS: of the attention section, ATTENTION_KEYS)."""
+    qs, qe = quarter_bounds(label)
+    ps = (qs - dt.timedelta(days=1)).replace(day=1)
+    ps = ps.replace(month=ps.month - 2)
+    pol = policy_at(conn, qe)
+    (m1, m3), (p1, p3) = _months(qs), _months(ps)
+    params = {"defaults": defaults(), "qs": qs.isoformat(), "qe": qe.isoformat(), "m1": m1, "m3": m3, "p1": p1,
+              "p3": p3}  # fmt: skip
+    late = "future" if qs > today else "pending" if qe >= today else "short"
+    rows = []
+    earned: dict[int, tuple[int, int, int]] = {}
+    status: dict[int, str | None] = {}
+    lines: dict[int, tuple[str, bool, bool]] = {}
+    for r in conn.execute(SQL_QUARTER_PAIRINGS, params):
+        (cadre, cadre_name, hcode, hname, since, until, visits, required, raised, solved, escalated, still_open,
+         aid_fen, fen, months, pm, fen0, months0, st, due, done, overdue, evidenced, moved, monitored,
+         under_poverty, under_watch, hid) = r  # fmt: skip
+        state = "met" if visits >= required else late
+        avg = per_person = change = None
+        if fen is not None:
+            avg, per_person = _half_up(fen, months), _half_up(fen, pm)
+            if fen0 is not None:
+                change = _half_up(fen * months0 - fen0 * months, months * months0)
+            earned[hid] = (fen, months, pm)
+            lines[hid] = (hcode, bool(under_poverty), bool(under_watch))
+        status[hid] = st
+        rows.append(
+            {
+                "cadre": cadre,
+                "cadre_name": cadre_name,
+                "household": hcode,
+                "household_name": hname,
+                "since": since,
+                "until": until,
+                "visits": visits,
+                "required": required,
+                "compliant": True
+                if state == "met"
+                else "pending"
+                if state in ("pending", "future")
+                else False,
+                "state": state,
+                "problems_raised": raised,
+                "problems_solved": solved,
+                "problems_escalated": escalated,
+                "problems_open": still_open,
+                "aid_value": round(aid_fen / 100, 2),
+                "income_monthly_avg": _yuan(avg),
+                "income_per_person": _yuan(per_person),
+                "income_change": _yuan(change),
+                "status": st,
+                "measures_due": due,
+                "measures_done": done,
+                "measures_overdue": overdue,
+                "visits_evidenced": evidenced,
+                "moved": moved,
+                "monitored": monitored,
+                "under_poverty_line": None if fen is None else bool(under_poverty),
+                "under_monitoring_line": None if fen is None else bool(under_watch),
+            }
+        )
+    limit = pol["escalation_days"]
+    t = conn.execute(
+        SQL_QUARTER_TOTALS, {**params, "limit": (qe - dt.timedelta(days=limit)).isoformat()}
+    ).fetchone()
+    by_kind, open_escalated, cumulative, jobs, held, studied, decided, m_overdue, not_studied = t
+    by_kind = json.loads(by_kind) if by_kind else {}
+    by_status: dict[str, int] = {}
+    for st in status.values():
+        by_status[st or "unrecorded"] = by_status.get(st or "unrecorded", 0) + 1
+    incomes = len(earned)
+    monthly = sum((Fraction(f, m) for f, m, _pm in earned.values()), Fraction(0))
+    totals = {
+        "pairings": len(rows),
+        "compliant": sum(r["compliant"] is True for r in rows),
+        "pending": sum(r["compliant"] == "pending" for r in rows),
+        "visits": sum(r["visits"] for r in rows),
+        "visits_cumulative": cumulative,
+        "aid_value": _yuan(sum(by_kind.values())),
+        "aid_by_kind": {k: _yuan(by_kind[k]) for k in AID_KINDS if k in by_kind},
+        "households": len(status),
+        "households_by_status": dict(sorted(by_status.items())),
+        "problems_open_escalated": open_escalated,
+        "income_households": incomes,
+        "income_monthly": _yuan(_half_up(monthly.numerator, monthly.denominator)) if incomes else None,
+        "income_per_person": _yuan(_half_up(sum(_half_up(f, pm) for f, _m, pm in earned.values()), incomes))
+        if incomes
+        else None,
+        "income_per_person_month": _yuan(
+            _half_up(sum(f for f, _m, _pm in earned.values()), sum(pm for _f, _m, pm in earned.values()))
+        )
+        if incomes
+        else None,
+        **{k: sum(r[k] for r in rows) for k in ("measures_due", "measures_done", "measures_overdue")},
+        "jobs_placed": jobs,
+        "visits_evidenced": sum(r["visits_evidenced"] for r in rows),
+        "in_progress": qe >= today,
+        "meetings": {
+            "held": held,
+            "studied": studied,
+            "decided": decided,
+            "overdue": m_overdue,
+            "not_studied": not_studied,
+        },  # fmt: skip
+        "escalation_days": limit,
+    }
+    return {
+        "quarter": label,
+        "start": qs.isoformat(),
+        "end": qe.isoformat(),
+        "pairings": rows,
+        "totals": totals,
+        "director": _director(conn, label, params, pol, lines),
+        "attention": _attention(conn, qe, params, limit, rows),
+    }
+
+
+#: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
+#: says so (QUARTER_COVERS). Of the attention section only these parts; not its monitoring candidates
+#: (the monitor check's screen: not written in SQL here).
+ATTENTION_KEYS = (
+    "as_of",
+    "relapse_risk",
+    "followups_overdue",
+    "escalations_open",
+    "visits_short",
+    "problems_unhandled",
+    "measures_overdue",
+)
+QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
+    "quarter": None,
+    "start": None,
+    "end": None,
+    "pairings": None,
+    "totals": None,
+    "director": None,
+    "attention": ATTENTION_KEYS,
+}
+QUARTER_COVERS = (
+    "the pairings, totals, director's half and attention (relapse risk, follow-ups, escalations, visits short,"
+    " problems unhandled, measures overdue)"
+)
+
+
+def covered(
+    command: dict[str, Any], keys: dict[str, tuple[str, ...] | None] = QUARTER_KEYS
+) -> dict[str, Any]:
+    """The command's JSON cut to the keys a yardstick computes (a key's listed sub-keys only, when
+    given), so that the comparison is of those and says so."""
+    return {
+        k: command[k] if sub is None else {s: command[k][s] for s in sub if s in command[k]}
+        for k, sub in keys.items()
+        if k in command
+    }
+
+
+# -- report quarter: the director's half ----------------------------------------------------------------
+
+#: What moved in the quarter, in the report's order (statuses by kind, then monitoring entered and left;
+#: each by date and id): (kind, household code, name, date, category).
+SQL_QUARTER_MOVES = """
+SELECT mv.k, h.code, h.name, mv.day, mv.category FROM (
+  SELECT CASE status WHEN 'enrolled' THEN 0 WHEN 'exited' THEN 1 WHEN 'prosperous' THEN 2 ELSE 3 END AS k,
+         household_id, date AS day, NULL AS category, date, id FROM statuses WHERE date BETWEEN :qs AND :qe
+  UNION ALL SELECT 4, household_id, date, category, date, id FROM monitoring INDEXED BY monitoring_household
+  WHERE date BETWEEN :qs AND :qe
+  UNION ALL SELECT 5, household_id, ended_on, category, date, id FROM monitoring
+  WHERE ended_on BETWEEN :qs AND :qe AND date <= :qe) mv
+JOIN households h ON h.id = mv.household_id ORDER BY mv.k, mv.date, mv.id"""
+
+#: Every household monitored at quarter end (each entry open then; a household's category: its latest).
+SQL_QUARTER_MONITORED = """
+SELECT h.code, m.category FROM monitoring m JOIN households h ON h.id = m.household_id
+WHERE m.date <= :qe AND (m.ended_on IS NULL OR m.ended_on > :qe) ORDER BY m.date, m.id"""
+
+#: One row: aid by whose money (JSON), livelihoods of the households out of poverty at quarter end
+#: (JSON), people and households in work at quarter end.
+SQL_QUARTER_DIRECTOR = """
+WITH st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id)
+SELECT
+  (SELECT json_group_object(src, fen) FROM (
+     SELECT coalesce(giver_type, 'unrecorded') AS src, sum(value) AS fen FROM aid INDEXED BY aid_date
+     WHERE date BETWEEN :qs AND :qe GROUP BY 1)),
+  (SELECT json_group_object(lv, n) FROM (
+     SELECT coalesce(h.livelihood, 'unrecorded') AS lv, count(*) AS n FROM st JOIN households h ON h.id = st.household_id
+     WHERE st.status IN ('exited', 'prosperous') GROUP BY 1)),
+  (SELECT count(*) FROM jobs WHERE started <= :qe AND (ended IS NULL OR ended >= :qe)),
+  (SELECT count(DISTINCT household_id) FROM jobs WHERE started <= :qe AND (ended IS NULL OR ended >= :qe))"""
+
+#: The meetings of the quarter and what each studied and decided, in order.
+SQL_QUARTER_MEETINGS = """
+SELECT mt.id, mt.date, mt.kind, h.code, pr.problem, mi.decision, mi.due FROM meetings mt
+LEFT JOIN meeting_items mi ON mi.meeting_id = mt.id LEFT JOIN problems pr ON pr.id = mi.problem_id
+LEFT JOIN visits v ON v.id = pr.visit_id LEFT JOIN pairings p ON p.id = v.pairing_id
+LEFT JOIN households h ON h.id = p.household_id
+WHERE mt.date BETWEEN :qs AND :qe ORDER BY mt.date, mt.id, mi.id"""
+
+SQL_QUARTER_NOTES = "SELECT text, written FROM quarter_notes INDEXED BY quarter_notes_quarter WHERE quarter = :label ORDER BY id"
+
+#: The report's orders of its lists (aidtrack.model's; presentation, not figures).
+MOVES = ("enrolled", "exited", "prosperous", "relapsed", "monitoring_entered", "monitoring_left")
+MONITOR_CATEGORIES = ("unstable", "marginal", "sudden")
+AID_SOURCES = ("cadre", "unit", "other", "waived", "unrecorded")
+LIVELIHOODS = ("commerce", "husbandry", "transport", "employment", "other", "unrecorded")
+
+
+def _director(conn: sqlite3.Connection, label: str, params: dict[str, Any], pol: dict[str, int],
+              lines: dict[str, tuple[str, int, int]]) -> dict[str, Any]:  # fmt: skip
+    """The director's half; `lines`: each paired household with income, (code, under poverty, under watch)."""
+    moved: dict[str, list[dict[str, Any]]] = {k: [] for k in MOVES}
+    for k, code, name, day, category in conn.execute(SQL_QUARTER_MOVES, params):
+        e = {"household": code, "household_name": name, "date": day}
+        moved[MOVES[k]].append(e if category is None else e | {"category": category})
+    by_category: dict[str, int] = {}
+    monitored: dict[str, str] = {}
+    for code, category in conn.execute(SQL_QUARTER_MONITORED, params):
+        by_category[category] = by_category.get(category, 0) + 1
+        monitored[code] = category
+    given, lv, people, households = conn.execute(SQL_QUARTER_DIRECTOR, params).fetchone()
+    given, lv = json.loads(given or "{}"), json.loads(lv or "{}")
+    meetings: dict[int, dict[str, Any]] = {}
+    for mid, day, kind, code, problem, decision, due in conn.execute(SQL_QUARTER_MEETINGS, params):
+        m = meetings.setdefault(mid, {"date": day, "kind": kind, "items": []})
+        if problem is not None:
+            m["items"].append({"household": code, "problem": problem, "decision": decision, "due": due})
+    poverty, watch = pol["poverty_line"], pol["watch_ratio"]
+    ordered = sorted(lines.values())
+    return {
+        "moved": moved,
+        "monitoring": {
+            "by_category": {c: by_category[c] for c in MONITOR_CATEGORIES if by_category.get(c)},
+            "total": sum(by_category.values()),
+            "households": dict(sorted(monitored.items())),
+        },
+        "lines": {
+            "poverty_line": _yuan(poverty),
+            "monitoring_line": _yuan(_half_up(poverty * watch, 100)),
+            "households_with_income": len(lines),
+            "under_poverty_line": [c for c, under, _w in ordered if under],
+            "under_monitoring_line": [c for c, _u, under in ordered if under],
+        },
+        "aid_by_source": {s: _yuan(given[s]) for s in AID_SOURCES if s in given},
+        "livelihoods": {k: lv[k] for k in LIVELIHOODS if lv.get(k)},
+        "in_work": {"people": people, "households": households},
+        "meetings": list(meetings.values()),
+        "notes": [{"text": t, "written": w} for t, w in conn.execute(SQL_QUARTER_NOTES, {"label": label})],
+    }
+
+
+# -- report quarter: the attention section, as of the quarter's last day (the parts computed) ------------
+
+#: Escalated problems open at as-of: when last studied by a meeting by then, and the latest due day set.
+SQL_ATTENTION_ESCALATIONS = """
+SELECT pr.id, h.code, h.name, pr.problem, v.date,
+       (SELECT max(mt.date) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+        WHERE mi.problem_id = pr.id AND mt.date <= :qe),
+       (SELECT max(mi.due) FROM meeting_items mi JOIN meetings mt ON mt.id = mi.meeting_id
+        WHERE mi.problem_id = pr.id AND mt.date <= :qe)
+FROM (SELECT id, visit_id, problem FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on IS NULL AND escalated = 1
+      UNION ALL SELECT id, visit_id, problem FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on > :qe AND escalated = 1) pr
+JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id
+WHERE v.date <= :qe ORDER BY v.date, pr.id"""
+
+#: Problems neither solved nor escalated by as-of, raised before :limit (escalation_days before it).
+SQL_ATTENTION_UNHANDLED = """
+SELECT pr.id, h.code, h.name, pr.problem, v.date
+FROM (SELECT id, visit_id, problem, escalated, escalated_on FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on IS NULL
+      UNION ALL SELECT id, visit_id, problem, escalated, escalated_on FROM problems INDEXED BY problems_resolved
+      WHERE resolved_on > :qe) pr
+JOIN visits v ON v.id = pr.visit_id JOIN pairings p ON p.id = v.pairing_id JOIN households h ON h.id = p.household_id
+WHERE v.date < :limit AND (pr.escalated = 0 OR coalesce(pr.escalated_on, v.date) > :qe)
+ORDER BY v.date, pr.id"""
+
+#: Measures planned by as-of, due before it, not done or dropped by then.
+SQL_ATTENTION_MEASURES = """
+SELECT h.code, h.name, m.id, m.what, m.due, CAST(julianday(:qe) - julianday(m.due) AS INTEGER), c.code
+FROM measures m JOIN households h ON h.id = m.household_id LEFT JOIN cadres c ON c.id = m.cadre_id
+WHERE m.date <= :qe AND m.due < :qe AND (m.done_on IS NULL OR m.done_on > :qe)
+ORDER BY m.due, h.code, m.id"""
+
+
+#: Households out of poverty at as-of (the first day of their last unbroken run of exited / prosperous
+#: entries) whose last visit, or that day, is more than followup_days before it; their cadre at as-of.
+SQL_ATTENTION_FOLLOWUPS = f"""
+WITH RECURSIVE {POLICY_CTE},
+s AS (
+  SELECT household_id, date, status IN ('exited', 'prosperous') AS out_,
+         row_number() OVER (PARTITION BY household_id ORDER BY date, id) AS n
+  FROM statuses WHERE date <= :qe),
+last_in AS (SELECT household_id, max(n) AS n FROM s WHERE NOT out_ GROUP BY household_id),
+ex AS MATERIALIZED (
+  SELECT s.household_id, min(s.date) AS exited FROM s LEFT JOIN last_in USING (household_id)
+  WHERE s.out_ AND s.n > coalesce(last_in.n, 0) GROUP BY s.household_id),
+lv AS (
+  SELECT ex.household_id, ex.exited,
+         (SELECT max((SELECT max(v.date) FROM visits v WHERE v.pairing_id = p.id AND v.date <= :qe))
+          FROM pairings p INDEXED BY pairings_household WHERE p.household_id = ex.household_id AND p.since <= :qe)
+         AS last
+  FROM ex),
+late AS (
+  SELECT *, CAST(julianday(:qe) - julianday(max(exited, coalesce(last, ''))) AS INTEGER) AS gap FROM lv)
+SELECT h.code, h.name,
+       (SELECT c.code FROM pairings p INDEXED BY pairings_household JOIN cadres c ON c.id = p.cadre_id
+        WHERE p.household_id = late.household_id AND p.since <= :qe AND (p.until IS NULL OR p.until >= :qe)
+        ORDER BY p.since DESC, p.id DESC LIMIT 1),
+       last, gap
+FROM late JOIN households h ON h.id = late.household_id
+WHERE gap > {pol_at("followup_days", ":qe")} ORDER BY h.code"""
+
+
+#: The relapse check's income window (aidtrack's INCOME_WINDOW_MONTHS, a constant of its code).
+WINDOW_MONTHS = 24
+
+#: Households out of poverty at as-of with the relapse check's integer inputs: the cadre at as-of, a
+#: shock (a visit with an event within shock_days), the enrolment day, and the latest :want recorded
+#: months within :bound months ending at :month (sources added; each with the household's size on its
+#: last day and the poverty line in force on its first day, for the latest :avg_n), as JSON, newest first.
+SQL_ATTENTION_RELAPSE = f"""
+WITH RECURSIVE {POLICY_CTE},
+st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id),
+out AS MATERIALIZED (
+  SELECT st.household_id, h.code, h.name, h.members AS stored FROM st JOIN households h ON h.id = st.household_id
+  WHERE st.status IN ('exited', 'prosperous')),
+cut AS MATERIALIZED (  -- the oldest of each household's latest :want recorded months: one seek of its key
+  SELECT household_id, stored,
+         coalesce((SELECT DISTINCT month FROM income i WHERE i.household_id = out.household_id
+                   AND i.month BETWEEN :from_month AND :month ORDER BY month DESC LIMIT 1 OFFSET :want - 1),
+                  :from_month) AS since
+  FROM out),
+im AS MATERIALIZED (
+  SELECT i.household_id, i.month, sum(i.amount) AS fen, cut.stored,
+         date(i.month || '-01', '+1 month', '-1 day') AS day,
+         row_number() OVER (PARTITION BY i.household_id ORDER BY i.month DESC) AS k
+  FROM cut JOIN income i ON i.household_id = cut.household_id AND i.month BETWEEN cut.since AND :month
+  GROUP BY i.household_id, i.month),
+ims AS (
+  SELECT *, max(day, (SELECT min(joined) FROM members f WHERE f.household_id = im.household_id)) AS d2
+  FROM im WHERE k <= :want),
+sized AS (  -- the size and the line of the months the below-the-line rule reads (the latest :avg_n)
+  SELECT household_id, k, month, fen,
+         CASE WHEN k > :avg_n THEN NULL WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+              ELSE coalesce(nullif((SELECT count(*) FROM members m
+                                    WHERE m.household_id = ims.household_id AND m.joined <= d2
+                                      AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
+                            max(1, coalesce(stored, 1))) END AS size,
+         CASE WHEN k <= :avg_n THEN {pol_at("poverty_line", "(ims.month || '-01')")} END AS line
+  FROM ims),
+months AS MATERIALIZED (
+  SELECT household_id, json_group_array(json_array(month, fen, size, line)) AS months
+  FROM (SELECT * FROM sized ORDER BY household_id, k) GROUP BY household_id)
+SELECT out.code, out.name,
+       (SELECT c.code FROM pairings p INDEXED BY pairings_household JOIN cadres c ON c.id = p.cadre_id
+        WHERE p.household_id = out.household_id AND p.since <= :qe AND (p.until IS NULL OR p.until >= :qe)
+        ORDER BY p.since DESC, p.id DESC LIMIT 1),
+       EXISTS (SELECT 1 FROM pairings p INDEXED BY pairings_household CROSS JOIN visits v ON v.pairing_id = p.id
+               WHERE p.household_id = out.household_id AND v.date BETWEEN :shock_from AND :qe
+                 AND v.event IS NOT NULL),
+       (SELECT min(date) FROM statuses s WHERE s.household_id = out.household_id),
+       months.months
+FROM out LEFT JOIN months ON months.household_id = out.household_id ORDER BY out.code"""
+
+
+def _add_months(month: str, n: int) -> str:
+    idx = int(month[:4]) * 12 + int(month[5:7]) - 1 + n
+    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
+
+
+def _relapse_risk(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The relapse check's households at risk as of `qe` (a quarter's last day: its month is ended), with
+    their reasons: the rule's arithmetic on the SQL's integer inputs (exact, as the check's)."""
+    pol = policy_at(conn, qe)
+    month = qe.isoformat()[:7]
+    avg_n, baseline, stale = pol["relapse_months"], pol["drop_baseline_months"], pol["stale_months"]
+    want = max(avg_n, baseline + 1)
+    bound = max(WINDOW_MONTHS, want, stale + 1)
+    first_stale = _add_months(month, -(stale - 1))
+    p = {**params, "month": month, "from_month": _add_months(month, -(bound - 1)), "want": want, "avg_n": avg_n,
+         "shock_from": (qe - dt.timedelta(days=pol["shock_days"])).isoformat()}  # fmt: skip
+    out = []
+    for code, name, cadre, shock, enrolled, months_json in conn.execute(SQL_ATTENTION_RELAPSE, p):
+        months = json.loads(months_json)[::-1] if months_json else []  # oldest first
+        reasons = ["shock"] if shock else []
+        if months:
+            amounts = [fen for _m, fen, _s, _l in months]
+            base = amounts[-(baseline + 1) : -1] if len(amounts) > 1 else []
+            if sum(base) > 0 and 100 * (sum(base) - amounts[-1] * len(base)) >= pol["drop_pct"] * sum(base):
+                reasons.append("income_drop")
+            recent = months[-avg_n:]
+            if sum(Fraction(fen, size) for _m, fen, size, _l in recent) < sum(line for *_x, line in recent):
+                reasons.append("below_line")
+        if (not months or months[-1][0] < first_stale) and (enrolled or "9999") < f"{first_stale}-01":
+            reasons.append("no_income")
+        if reasons:
+            out.append({"household": code, "household_name": name, "cadre": cadre, "reasons": reasons})
+    return out
+
+
+def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], limit: int,
+               rows: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The attention section's parts that the yardstick computes (ATTENTION_KEYS), as of `qe`."""
+    p = {**params, "limit": (qe - dt.timedelta(days=limit)).isoformat()}
+    escalated = []
+    for pid, code, name, problem, day, studied, due in conn.execute(SQL_ATTENTION_ESCALATIONS, p):
+        days = (qe - dt.date.fromisoformat(day)).days
+        escalated.append(
+            {"household": code, "household_name": name, "problem_id": pid, "problem": problem, "raised": day,
+             "days_open": days, "studied": studied, "due": due,
+             "overdue": (studied is None and days > limit) or (due is not None and due < qe.isoformat())}
+        )  # fmt: skip
+    cols = ("household", "household_name", "id", "what", "due", "days_overdue", "cadre")
+    return {
+        "as_of": qe.isoformat(),
+        "escalations_open": escalated,
+        "relapse_risk": _relapse_risk(conn, qe, params),
+        "followups_overdue": [
+            dict(zip(("household", "household_name", "cadre", "last_visit", "days_since"), r))
+            for r in conn.execute(SQL_ATTENTION_FOLLOWUPS, p)
+        ],
+        "visits_short": [
+            {k: r[k] for k in ("cadre", "cadre_name", "household", "household_name", "visits", "required")}
+            for r in rows
+            if r["visits"] < r["required"]
+        ],
+        "problems_unhandled": [
+            {
+                "household": code,
+                "household_name": name,
+                "problem_id": pid,
+                "problem": problem,
+                "raised": day,
+                "days_open": (qe - dt.date.fromisoformat(day)).days,
+            }
+            for pid, code, name, problem, day in conn.execute(SQL_ATTENTION_UNHANDLED, p)
+        ],  # fmt: skip
+        "measures_overdue": [dict(zip(cols, r)) for r in conn.execute(SQL_ATTENTION_MEASURES, p)],
+    }

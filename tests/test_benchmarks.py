@@ -228,6 +228,8 @@ def test_run_at_tiny_scale(tmp_path):
     assert "DIFFER" not in m["import_bundle"]["note"]
     # the same-figures yardstick computes what the command prints (benchmarks/yardsticks.py)
     assert m["sql_cadres"]["same_figures"] == "equal", m["sql_cadres"]["same_figures"]
+    assert m["sql_quarter"]["same_figures"] == "equal", m["sql_quarter"]["same_figures"]
+    assert m["sql_quarter"]["covers"] == yardsticks.QUARTER_COVERS
     assert m["import_visits_big"]["status"] == "skipped"
     assert {t["name"] for t in results["targets"]} >= {
         "import_vs_sqlite3",
@@ -264,6 +266,65 @@ def test_cadres_yardstick_is_the_report_on_the_demo(demo_db, quarter):
     assert yardsticks.first_difference(command, sql) is None
     assert command == sql
     assert quarter == "2004Q4" or command["cadres"]  # the demo's quarters have cadres to compare
+
+
+@pytest.mark.parametrize("quarter", ["2003Q3", "2003Q4", "2004Q1", "2004Q2", "2004Q3", "2004Q4"])
+def test_quarter_yardstick_is_the_report_on_the_demo(demo_db, quarter):
+    """benchmarks/yardsticks.py's SQL gives every figure of `report quarter` that it covers
+    (QUARTER_KEYS: every column of every pairing row, every total), equal to the command's JSON; the
+    keys it does not compute are named, not silently skipped."""
+    from conftest import Cli
+
+    result = Cli(demo_db)("report", "quarter", quarter, "--format", "json")
+    command = json.loads(result.stdout)
+    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
+    try:
+        sql = yardsticks.quarter(conn, quarter, dt.date.today())
+    finally:
+        conn.close()
+    assert set(sql) == set(yardsticks.QUARTER_KEYS) <= set(command)
+    assert set(sql["attention"]) == set(yardsticks.ATTENTION_KEYS) < set(command["attention"])
+    assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
+    assert yardsticks.covered(command) == sql
+    assert command["pairings"] and command["totals"]["pairings"] == len(sql["pairings"])
+    # every column of every row is computed: the rows have exactly the command's columns
+    assert all(set(a) == set(b) for a, b in zip(command["pairings"], sql["pairings"]))
+
+
+def test_quarter_yardstick_follows_monitoring_and_notes(demo):
+    """The director's half where the demo has none: a monitoring ended in the quarter, a household
+    monitored twice at once (counted twice by category, once in `households`), the quarter's notes.
+    The notes through the CLI; the monitoring rows written straight into the copy (the case procedure
+    that writes them takes a dozen steps, and the yardstick only reads)."""
+    demo("note", "add", "--quarter", "2004Q3", "--text", "典型案例一", "--written", "2004-10-05")
+    demo("note", "add", "--quarter", "2004Q3", "--text", "典型案例二", "--written", "2004-10-06")
+    conn = sqlite3.connect(demo.db)
+    with conn:
+        conn.execute("UPDATE monitoring SET ended_on = '2004-09-20', end_reason = '测试' WHERE id = 1")
+        conn.executemany(
+            "INSERT INTO monitoring (household_id, category, date, reason)"
+            " SELECT id, ?, ?, '测试' FROM households WHERE code = ?",
+            [
+                ("marginal", "2004-08-02", "H03"),
+                ("sudden", "2004-09-02", "H05"),
+                ("unstable", "2004-09-12", "H05"),
+            ],
+        )
+    conn.close()
+    command = json.loads(demo("report", "quarter", "2004Q3", "--format", "json").stdout)
+    d = command["director"]
+    assert [e["household"] for e in d["moved"]["monitoring_left"]] == ["H01"]
+    assert d["monitoring"]["total"] == 3 and d["monitoring"]["households"] == {
+        "H03": "marginal",
+        "H05": "unstable",
+    }
+    assert [n["text"] for n in d["notes"]] == ["典型案例一", "典型案例二"]
+    conn = sqlite3.connect(f"file:{demo.db}?mode=ro", uri=True)
+    try:
+        sql = yardsticks.quarter(conn, "2004Q3", dt.date.today())
+    finally:
+        conn.close()
+    assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
 
 
 def test_first_difference_names_the_place():

@@ -483,12 +483,6 @@ def quarter_inputs(reg: Register, q: Quarter, scored_to: dt.date) -> dict[int, d
     return cadres
 
 
-def weights(pol: dict[str, int]) -> dict[str, Fraction]:
-    """The weights normalised to add up to 100 (all 0 when every weight is 0)."""
-    total = sum(pol[k] for k in WEIGHT_KEYS.values())
-    return {n: Fraction(100 * pol[k], total) if total else Fraction(0) for n, k in WEIGHT_KEYS.items()}
-
-
 def quarter_score(c: dict[str, Any], days: int, pol: dict[str, int]) -> dict[str, Any]:
     """A cadre's quarter from its counts: each part = normalised weight × ratio × coverage, less
     the late follow-ups; score, rate and grade exact."""

@@ -153,25 +153,8 @@ def gather(
     units, uid = scope(db, unit, by_unit)
     if units is not None and not by_unit:
         pairings = [p for p in pairings if units.household[p["household_id"]] == uid]
-    policy = Policy(db)
-    f = Facts(
-        q=q,
-        today=today,
-        pairings=pairings,
-        units=units,
-        uid=uid,
-        by_unit=by_unit,
-        policy=policy,
-        cells=cells(db, pairings, [q], today, policy),
-        problems=problem_counts(db, start, end),
-        aid=aid_by_household(db, start, end),
-        income=income_in(db, q),
-        income_before=income_in(db, q.prev()),
-        status=facts.status_at(db, end),
-        # Every household's when the report is the whole file's: its attention section asks again.
-        sizes=facts.sizes(db, None if units is None else {p["household_id"] for p in pairings}),
-        cumulative=0,
-    )
+    # Every household's sizes when the report is the whole file's: its attention section asks again.
+    f = _facts(db, q, today, pairings, units, uid, by_unit, None, None if units is None else _ids(pairings))
     if units is None:
         f.cumulative = visits_until(db, end)
     else:
@@ -197,20 +180,32 @@ def _placed(db: Store, q: Quarter, households: facts.Span | None = None) -> dict
     )
 
 
-def _chunk(
-    db: Store, q: Quarter, today: dt.date, pairings: list[dict], households: facts.Span, units: Units | None
+def _ids(pairings: list[dict]) -> set[int]:
+    return {p["household_id"] for p in pairings}
+
+
+def _facts(
+    db: Store,
+    q: Quarter,
+    today: dt.date,
+    pairings: list[dict],
+    units: Units | None,
+    uid: int | None,
+    by_unit: bool,
+    households: facts.Span | None,
+    sized: set[int] | None,
 ) -> Facts:
-    """The facts of one chunk of households (`gather` with `households`): every query kept to the
-    chunk's ids, so what is held is the chunk's, whatever the size of the city."""
+    """The quarter's facts of the whole file, or of a chunk of `households` (every query kept to
+    its ids); the sizes of the households in `sized` (None: every household's)."""
     start, end = q.start, q.end
     policy = Policy(db)
-    f = Facts(
+    return Facts(
         q=q,
         today=today,
         pairings=pairings,
         units=units,
-        uid=None,
-        by_unit=True,
+        uid=uid,
+        by_unit=by_unit,
         policy=policy,
         cells=cells(db, pairings, [q], today, policy, households),
         problems=problem_counts(db, start, end, households),
@@ -218,10 +213,18 @@ def _chunk(
         income=income_in(db, q, households),
         income_before=income_in(db, q.prev(), households),
         status=facts.status_at(db, end, households),
-        sizes=facts.sizes(db, {p["household_id"] for p in pairings}),
+        sizes=facts.sizes(db, sized),
         cumulative=0,
-        placed=_placed(db, q, households),
     )
+
+
+def _chunk(
+    db: Store, q: Quarter, today: dt.date, pairings: list[dict], households: facts.Span, units: Units | None
+) -> Facts:
+    """The facts of one chunk of households (`gather` with `households`): every query kept to the
+    chunk's ids, so what is held is the chunk's, whatever the size of the city."""
+    f = _facts(db, q, today, pairings, units, None, True, households, _ids(pairings))
+    f.placed = _placed(db, q, households)
     f.household_unit = dict(
         db.execute("SELECT id, unit_id FROM households WHERE id BETWEEN ? AND ?", households).fetchall()
     )

@@ -754,8 +754,7 @@ def _prepare(
     """Decide one unit file from its fingerprint (`_look`) and what `read()` found (`_read`, perhaps
     done ahead); fill `result` and return what to copy (None: unchanged)."""
     before = _before(db, name)
-    if _same_file(print_, before):
-        assert before is not None
+    if before is not None and _same_file(print_, before):
         households = db.execute("SELECT count(*) FROM households WHERE unit_id = ?", [before[0]]).fetchone()[
             0
         ]

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -687,8 +687,22 @@ def _stage(run: Run, kind: str, source: Source, columns: tuple[str, ...]) -> int
     stage = f"INSERT INTO temp._import_stage (line, {cols}) VALUES (?{', ?' * len(columns)})"
     getter = itemgetter(*columns)
     executemany = db.conn.executemany
-    batch: list[tuple] = []
-    staged = 0
+
+    def put(rows: Iterable[tuple[int, Any]]) -> int:
+        """Validated rows into the stage, BATCH at a time; how many."""
+        batch: list[tuple] = []
+        count = 0
+        for line, row in rows:
+            batch.append((line, *getter(row)))
+            if len(batch) >= BATCH:
+                executemany(stage, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            executemany(stage, batch)
+            count += len(batch)
+        return count
+
     check = sql_check(kind, columns, "_import_raw", run.today) if source.fmt in ("csv", "tsv") else None
     if check is None:
         rows = run.rows(kind, source)
@@ -700,30 +714,13 @@ def _stage(run: Run, kind: str, source: Source, columns: tuple[str, ...]) -> int
         )
         rows = run.rows(kind, source, raw=names)
     try:
-        for line, row in rows:
-            batch.append((line, *getter(row)))
-            if len(batch) >= BATCH:
-                executemany(stage, batch)
-                staged += len(batch)
-                batch = []
-        if batch:
-            executemany(stage, batch)
-            staged += len(batch)
-            batch = []
+        staged = put(rows)
         if check is not None:
             # the SQL over the columns the file has (the others are empty in every row)
             known = sql_check(kind, columns, "_import_raw", run.today, run.file_fields)
             if known is not None:
                 staged += db.execute(f"INSERT INTO temp._import_stage (line, {cols}) {known}").rowcount
-            for line, row in run.rows(kind, Given(source.name, _flagged(db, names))):
-                batch.append((line, *getter(row)))
-                if len(batch) >= BATCH:
-                    executemany(stage, batch)
-                    staged += len(batch)
-                    batch = []
-            if batch:
-                executemany(stage, batch)
-                staged += len(batch)
+            staged += put(run.rows(kind, Given(source.name, _flagged(db, names))))
     finally:
         if check is not None:
             db.execute("DROP TABLE IF EXISTS temp._import_raw")

@@ -796,3 +796,49 @@ def test_a_merge_killed_before_it_rebuilt_its_indexes_is_healed_by_the_next(cli,
     assert {s["status"] for s in json.loads(r.stdout)} == {"unchanged"}
     assert _indexes(cli.db) == indexes
     assert cli.checksum() == before
+
+
+_MEMORY_PROBE = """
+import ctypes, sys
+from aidtrack.cli.entry import quiet_sqlite_memory
+took = quiet_sqlite_memory() if sys.argv[1] == "quiet" else None
+import sqlite3, _sqlite3
+conn = sqlite3.connect(":memory:")
+conn.execute("CREATE TABLE t (x TEXT)")
+conn.executemany("INSERT INTO t VALUES (?)", [("记录" * 40,) for _ in range(2000)])
+used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+used.restype = ctypes.c_int64
+print(took, used(), quiet_sqlite_memory())
+"""
+
+
+def test_a_merge_runs_sqlite_without_its_memory_statistics(cli, units):
+    """The merge's threads would all wait on the one mutex SQLite's memory statistics take on every
+    allocation: the console script turns them off for a merge, before SQLite is loaded. Once it
+    is loaded, turning them off is refused (False) and changes nothing."""
+    import subprocess
+    import sys
+
+    def probe(mode: str) -> list[str]:
+        r = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, mode], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+
+    took, used, again = probe("quiet")
+    assert (took, used, again) == ("True", "0", "False")  # 2,000 rows held, none counted
+    took, used, again = probe("default")
+    assert took == "None" and int(used) > 100_000 and again == "False"  # counted: statistics on
+
+    # The real console script: the merge still copies every unit.
+    r = subprocess.run(
+        [sys.executable, "-m", "aidtrack", "--db", str(cli.db), "merge", *map(str, files(units))],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    conn = sqlite3.connect(cli.db)
+    assert conn.execute(
+        "SELECT group_concat(name, ',') FROM (SELECT name FROM units ORDER BY name)"
+    ).fetchone()[0] == ",".join(sorted(UNITS))
+    assert conn.execute("SELECT count(*) FROM households WHERE unit_id IS NOT NULL").fetchone()[0] == 4
+    conn.close()

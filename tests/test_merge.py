@@ -842,3 +842,30 @@ def test_a_merge_runs_sqlite_without_its_memory_statistics(cli, units):
     ).fetchone()[0] == ",".join(sorted(UNITS))
     assert conn.execute("SELECT count(*) FROM households WHERE unit_id IS NOT NULL").fetchone()[0] == 4
     conn.close()
+
+
+def test_the_stored_sha256_is_the_records_text_in_id_order(cli, units):
+    """units.sha256 is what an earlier merge stored and the next one compares with: the sha256 of
+    each table's name and its rows' quoted columns, one line per row in id order. Worked out here
+    from the unit file, in Python, the way it was first defined."""
+    from aidtrack.ops.transfer.merge import COLUMNS
+
+    merge(cli, *files(units))
+    path = units["交通局"].db
+    conn = sqlite3.connect(path)
+    h = hashlib.sha256()
+    for table, columns in COLUMNS.items():
+        lines = []
+        for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"):
+            quoted = []
+            for v in row:
+                if v is None:
+                    quoted.append("NULL")
+                elif isinstance(v, str):
+                    quoted.append("'" + v.replace("'", "''") + "'")
+                else:
+                    quoted.append(conn.execute("SELECT quote(?)", [v]).fetchone()[0])
+            lines.append("|".join(quoted))
+        h.update(f"{table}\n{chr(10).join(lines)}\n".encode())
+    conn.close()
+    assert cli.scalar("SELECT sha256 FROM units WHERE name = '交通局'") == h.hexdigest()

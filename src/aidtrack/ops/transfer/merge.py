@@ -285,10 +285,14 @@ def digest(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]] | None = N
         if have is None or table in have:
             present = columns if have is None else have[table]
             row = " || '|' || ".join(f"quote({c})" if c in present else "'NULL'" for c in columns)
+            # As a BLOB: the UTF-8 bytes SQLite holds, hashed without a round trip through str.
             text = conn.execute(
-                f"SELECT group_concat({row}, char(10)) FROM (SELECT * FROM main.{table} ORDER BY id)"
+                f"SELECT CAST(group_concat({row}, char(10)) AS BLOB)"
+                f" FROM (SELECT * FROM main.{table} ORDER BY id)"
             ).fetchone()[0]
-        h.update(f"{table}\n{text or ''}\n".encode())
+        h.update(f"{table}\n".encode())
+        h.update(text or b"")
+        h.update(b"\n")
     return h.hexdigest()
 
 

@@ -165,3 +165,49 @@ def test_a_name_is_never_split_across_lines():
             assert any(name in ln for ln in lines), (width, lines)
     # A long run of Chinese still breaks by Chinese rules (no line starts with closing punctuation).
     assert len(wrap("吴局长用车送医院请外科专家复查，买药品200元", 10)) > 1
+
+
+def test_json_reports_write_each_record_on_a_line_at_any_depth():
+    """write_json_records: an object key by key, indented by depth; a list of records (even inside
+    an object, like the quarter report's attention) one record a line; other values as indent=2.
+    The text is the same JSON as json.dumps."""
+    import io
+    import json
+
+    from aidtrack.render import write_json_records
+
+    data = {
+        "quarter": "2004Q3",
+        "pairings": [{"household": "H01", "visits": 2}, {"household": "H02", "visits": 1}],
+        "attention": {
+            "as_of": "2004-09-30",
+            "relapse_risk": [{"household": "H01", "reasons": ["shock"]}],
+            "visits_short": [],
+            "days": [1, 2],
+        },
+        "empty": {},
+    }
+    buf = io.StringIO()
+    write_json_records(data, buf)
+    assert json.loads(buf.getvalue()) == data
+    assert buf.getvalue().splitlines() == [
+        "{",
+        '  "quarter": "2004Q3",',
+        '  "pairings": [',
+        '    {"household": "H01", "visits": 2},',
+        '    {"household": "H02", "visits": 1}',
+        "  ],",
+        '  "attention": {',
+        '    "as_of": "2004-09-30",',
+        '    "relapse_risk": [',
+        '      {"household": "H01", "reasons": ["shock"]}',
+        "    ],",
+        '    "visits_short": [],',
+        '    "days": [',
+        "      1,",
+        "      2",
+        "    ]",
+        "  },",
+        '  "empty": {}',
+        "}",
+    ]

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from .i18n import N_, _, column
@@ -473,25 +473,32 @@ def _print_document(doc: dict[str, Any], out: TextIO) -> None:
 
 
 def write_json_records(data: dict[str, Any], out: TextIO) -> None:
-    """One JSON object, indented at the top, each record of a list of records on a line of its own,
-    written to a stream a record at a time (no copy of the whole text: a city's quarter report is
-    tens of megabytes). Valid JSON like to_json, but written by the C encoder a record at a time: a
+    """One JSON object, indented by object, each record of a list of records on a line of its own
+    (at any depth: the quarter report's attention holds its lists in an object), written to a
+    stream a record at a time (no copy of the whole text: a city's quarter report is tens of
+    megabytes). Valid JSON like to_json, but written by the C encoder a record at a time: a
     quarter report of 20,000 pairings prints in a fraction of the time `indent=2` takes."""
     encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    if not data:
-        out.write("{}")
-        return
-    out.write("{\n")
-    for i, (key, value) in enumerate(data.items()):
-        out.write(("  " if i == 0 else ",\n  ") + json.dumps(key, ensure_ascii=False) + ": ")
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            out.write("[\n    ")
-            for j, record in enumerate(value):
-                out.write(("" if j == 0 else ",\n    ") + encode(record))
-            out.write("\n  ]")
-        else:
-            out.write(json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  "))
-    out.write("\n}")
+    _write_json_value(data, out, "", encode)
+
+
+def _write_json_value(value: Any, out: TextIO, pad: str, encode: Callable[[Any], str]) -> None:
+    """`value` at an indent of `pad`: an object key by key, a list of records a record a line,
+    anything else as `indent=2` writes it."""
+    if isinstance(value, dict) and value:
+        inner = pad + "  "
+        out.write("{\n")
+        for i, (key, item) in enumerate(value.items()):
+            out.write(("" if i == 0 else ",\n") + inner + encode(str(key)) + ": ")
+            _write_json_value(item, out, inner, encode)
+        out.write("\n" + pad + "}")
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        inner = pad + "  "
+        for j, record in enumerate(value):
+            out.write(("[\n" if j == 0 else ",\n") + inner + encode(record))
+        out.write("\n" + pad + "]")
+    else:
+        out.write(json.dumps(value, ensure_ascii=False, indent=2, default=str).replace("\n", "\n" + pad))
 
 
 #: Rows beyond which a table is drawn as plain aligned text: rich takes seconds over 20,000 rows.

@@ -294,27 +294,33 @@ def _uncanonical(kind: str, r: dict[str, str]) -> bool:
     )
 
 
-def _read_all(text: str, monkeypatch, block: int | None) -> tuple[list, list]:
+def _read_all(text: str, monkeypatch, block: int | None, blocks: bool = False) -> tuple[list, list]:
     """The records and structural errors of a CSV text, read by blocks of BLOCK characters (None:
-    line by line, the reader's other path)."""
+    line by line, every line through the parser: the reader's other path). BLOCKS: read as the
+    import's staging reads it (text_blocks), each Block's rows spelt out as (line, record)."""
     import io
 
     from aidtrack.ops.transfer.importer import readers
 
     with monkeypatch.context() as m:
         if block is None:
-            m.setattr(readers._Lines, "_chunks", readers._Lines._lines)
+            m.setattr(readers._Lines, "blocks", lambda self: iter([self._lines()]))
         else:
             m.setattr(readers, "_TEXT_BLOCK", block)
         m.setattr(readers, "MAX_LINE", 40)
         m.setattr(readers, "MAX_ROW", 60)
         errors: list = []
         got: list = []
+        read = readers.text_blocks if blocks else readers.text_records
         try:
-            for item in readers.text_records(
+            for line, item in read(
                 readers.Source(io.BytesIO(text.encode()), "csv"), "income", lambda *e: errors.append(e)
             ):
-                got.append(item)
+                if isinstance(item, readers.Block):
+                    assert item.rows and all(len(r) == len(item.header) for r in item.rows)
+                    got.extend((line + i, dict(zip(item.header, r))) for i, r in enumerate(item.rows))
+                else:
+                    got.append((line, item))
         except readers.FileFault as f:
             errors.append(("fault", f.line, f.field, f.message))
     return got, errors
@@ -325,8 +331,8 @@ def test_reading_by_blocks_reads_what_reading_by_lines_reads(monkeypatch, seed):
     """Line breaks (LF, CRLF, CR), quoted values over lines, long lines and rows, block edges
     anywhere: the block reader yields the same records, line numbers and faults as the line reader."""
     rnd = random.Random(seed)
-    plain_cells = ["H01", "2004-09", "650", "运输", "", "s" * 30, "'=1"]
-    quoted = ['"a,b"', '"多\n行"', '"多\r\n行"', '"x""y"', '"open']
+    plain_cells = ["H01", "2004-09", "650", "运输", "", "s" * 30, "'=1", " ", "a'b"]
+    quoted = ['"a,b"', '"多\n行"', '"多\r\n行"', '"x""y"', '"open', "a\x00b", 'st"ray']
 
     def cell() -> str:
         return rnd.choice(quoted if rnd.random() < 0.05 else plain_cells)
@@ -339,6 +345,59 @@ def test_reading_by_blocks_reads_what_reading_by_lines_reads(monkeypatch, seed):
         text = "".join(line + rnd.choice(breaks) for line in lines)
         if rnd.random() < 0.3:
             text = text.rstrip("\r\n")
+        if rnd.random() < 0.1:
+            text = "\n" + text  # a blank first line: no header
         want = _read_all(text, monkeypatch, None)
         for block in (1, 2, 5, 17, 64, 1 << 16):
             assert _read_all(text, monkeypatch, block) == want, (text, block)
+            assert _read_all(text, monkeypatch, block, blocks=True) == want, (text, block)
+
+
+def test_a_file_of_many_blocks_stores_what_its_json_stores(base, tmp_path):
+    """A CSV file over several 64 KiB blocks: most split without the CSV parser (a Block of rows,
+    staged a column at a time), one parsed (a value over two lines, a quote inside a value), rows
+    read by `validate` (a tab in a value, a date in Chinese, a household by its name), a blank line:
+    the same table as the JSON file of the same records. And an error's line is the file's."""
+    stored = {("H01", "2004-09-20"), ("H01", "2004-10-05"), ("H02", "2004-09-20")}
+    odd = {700: {"situation": "多\n行"}, 701: {"situation": '说"好"'}, 900: {"situation": "有\t制表符"}}
+    rows, day, i = [], dt.date(2003, 7, 10), 0
+    while day <= TODAY:
+        for h in ("H01", "H02"):
+            if (h, day.isoformat()) in stored:
+                continue
+            r = {c: "" for c in POOLS["visits"]}
+            r.update(
+                household=h, date=day.isoformat(), situation="走访了解家庭情况，帮助解决困难" * 20 + str(i)
+            )
+            if i == 1000:
+                r.update(household="刘香福", date=f"{day.year}年{day.month}月{day.day}日", kind="回访")
+            r.update(odd.get(i, {}))
+            rows.append(r)
+            i += 1
+        day += dt.timedelta(days=1)
+
+    def write(folder: Path) -> tuple[Path, Path]:
+        """The records as CSV with LF line ends (CRLF blocks are parsed) and a blank line a third in."""
+        csv_path, json_path = _write("visits", rows, folder)
+        text = csv_path.read_text(encoding="utf-8").replace("\r\n", "\n")
+        at = text.index("\n", len(text) // 3) + 1
+        csv_path.write_text(text[:at] + "\n" + text[at:], encoding="utf-8", newline="")
+        assert len(text) > 4 * 65536 and '"' in text and "\r" not in text
+        return csv_path, json_path
+
+    csv_path, json_path = write(tmp_path)
+    assert _import(base, tmp_path / "csv.db", "visits", csv_path).ok
+    assert _import(base, tmp_path / "json.db", "visits", json_path).ok
+    cols = ", ".join(REGISTRY["visits"].columns)
+
+    def table(name: str) -> list[tuple]:
+        with sqlite3.connect(tmp_path / name) as conn:
+            return conn.execute(f"SELECT {cols} FROM visits ORDER BY {cols}").fetchall()
+
+    assert table("csv.db") == table("json.db")
+    assert len(table("csv.db")) == len(rows) + 4
+    # the last row made wrong: its error names its line, counted over the two-line value and the blank
+    rows[-1]["date"] = "2004-02-30"
+    csv_path, _json = write(tmp_path / "bad")
+    result = _import(base, tmp_path / "bad.db", "visits", csv_path)
+    assert [(e.line, e.field) for e in result.errors] == [(1 + len(rows) + 1 + 1, "date")]

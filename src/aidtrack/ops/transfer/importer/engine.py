@@ -20,8 +20,8 @@ from ...rules.members import add_unnamed, set_size
 from ...rules.refs import Refs
 from ...rules.validate import plain, prefetches, raw_column, sql_check, validator
 from ...write.records import ENROL, move_enrolment
-from .formats import Given, records
-from .readers import FileFault, Source
+from .formats import Given, record_blocks, records
+from .readers import Block, FileFault, Source
 
 COUNTS = ("added", "unchanged", "replaced", "skipped")
 #: Errors kept for the report; the rest are only counted, so a hopeless file keeps memory flat.
@@ -164,10 +164,10 @@ class Run:
                 return None
             return None if bad else result.row
 
-        stream = records(source, kind, report)
         if raw is not None:
-            yield from self._raw_rows(stream, raw, checked, source)
+            yield from self._raw_rows(record_blocks(source, kind, report), raw, checked, source)
             return
+        stream = records(source, kind, report)
         if prefetches(kind):
             stream = _prefetched(stream, validate.prefetch)  # type: ignore[attr-defined]
         try:
@@ -191,42 +191,69 @@ class Run:
 
     def _raw_rows(
         self,
-        stream: Iterator[tuple[int, dict[str, Any]]],
+        stream: Iterator[tuple[int, dict[str, Any] | Block]],
         names: tuple[str, ...],
         checked: Callable[[int, dict[str, Any]], dict[str, Any] | None],
         source: Source,
     ) -> Iterator[tuple[int, dict[str, Any]]]:
         """A text file's records: those of `plain` text into temp._import_raw (the columns the file
-        has), the others validated here and yielded."""
+        has), the others validated here and yielded. A Block's rows are taken by position."""
         executemany = self.db.conn.executemany
         progress, size = self.progress, source.size
         batch: list[tuple] = []
-        insert, getter, width = "", None, 0
+        insert, width = "", 0
+        getter: Callable[[Any], tuple] | None = None  # a record's values of the given fields
+        cells: Callable[[Any], tuple] | None = None  # a Block row's, by position
+        at: list[int] | None = None  # the given fields' positions in a Block row
         count = 0
         try:
             for line, data in stream:
                 if getter is None:  # every record of a CSV file has the file's columns
-                    self.file_fields.update(data)
-                    given = [n for n in names if n in data] or [names[0]]
+                    header = data.header if isinstance(data, Block) else list(data)
+                    self.file_fields.update(header)
+                    given = [n for n in names if n in header] or [names[0]]
                     getter = itemgetter(*given, given[0])  # a tuple even of one column
+                    if all(n in header for n in given):
+                        at = [header.index(n) for n in given]
+                        cells = itemgetter(*at, at[0])
                     width = len(given)
                     insert = (
                         f"INSERT INTO temp._import_raw (line, {', '.join(map(raw_column, given))})"
                         f" VALUES (?{', ?' * width})"
                     )
-                count += 1
-                if progress is not None and not count % PROGRESS_EVERY:
-                    progress(source.name, source.done, size)
-                values = getter(data)[:width]
-                if plain(values):
-                    batch.append((line, *values))
+                if isinstance(data, Block) and data.printable and at is not None:
+                    # every row `plain`: staged as it is, a column at a time
+                    n, before = len(data.rows), count
+                    count += n
+                    if progress is not None and count // PROGRESS_EVERY != before // PROGRESS_EVERY:
+                        progress(source.name, source.done, size)
+                    batch.extend(zip(range(line, line + n), *([r[a] for r in data.rows] for a in at)))
                     if len(batch) >= BATCH:
                         executemany(insert, batch)
                         batch = []
                     continue
-                row = checked(line, data)
-                if row is not None:
-                    yield line, row
+                rows: Iterable[Any]
+                row: Any
+                pick: Callable[[Any], tuple]
+                record: Callable[[Any], dict[str, Any]]
+                if isinstance(data, Block):
+                    rows, pick, record = data.rows, cells or _via(getter, data.header), _record(data.header)
+                else:
+                    rows, pick, record = (data,), getter, _same
+                for i, row in enumerate(rows):
+                    count += 1
+                    if progress is not None and not count % PROGRESS_EVERY:
+                        progress(source.name, source.done, size)
+                    values = pick(row)[:width]
+                    if plain(values):
+                        batch.append((line + i, *values))
+                        if len(batch) >= BATCH:
+                            executemany(insert, batch)
+                            batch = []
+                        continue
+                    stored = checked(line + i, record(row))
+                    if stored is not None:
+                        yield line + i, stored
         except FileFault as f:
             self.error(source.name, f.line, f.field, f.message)
         if batch:
@@ -742,6 +769,20 @@ def _flagged(db: Store, names: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         if len(batch) < BATCH:
             return
         last = batch[-1][0]
+
+
+def _same(record: dict[str, Any]) -> dict[str, Any]:
+    return record
+
+
+def _record(header: list[str]) -> Callable[[list[str]], dict[str, Any]]:
+    """A Block row as the record the validator reads."""
+    return lambda row: dict(zip(header, row))
+
+
+def _via(getter: Callable[[Any], tuple], header: list[str]) -> Callable[[list[str]], tuple]:
+    """A Block row's given values through its record (a given field the header lacks: as a record would)."""
+    return lambda row: getter(dict(zip(header, row)))
 
 
 def _secondary_indexes(db: Store, kind: str) -> list[tuple[str, str]]:

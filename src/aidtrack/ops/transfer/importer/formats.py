@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .readers import Report, Source, text_records
+from .readers import Block, Report, Source, text_blocks, text_records
 
 
 class Given(Source):
@@ -33,3 +33,12 @@ def records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, di
         yield from rows(source, kind, report)
         return
     yield from text_records(source, kind, report)
+
+
+def record_blocks(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any] | Block]]:
+    """As records, but a CSV or TSV file's rows of exactly the header's cells may come a Block at a
+    time (readers.text_blocks): for the import's staging of plain text, which takes cells by position."""
+    if source.fmt in ("csv", "tsv") and not isinstance(source, Given):
+        yield from text_blocks(source, kind, report)
+    else:
+        yield from records(source, kind, report)

@@ -17,7 +17,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .... import parse
 from ....i18n import _
@@ -47,7 +47,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = Derived(
 FIELDS: Mapping[str, tuple[str, ...]] = Derived(lambda: {k.name: k.field_names for k in REGISTRY.values()})
 
 _CHUNK = 1 << 20
-#: Characters of a CSV or TSV file read as one block (_Lines._chunks).
+#: Characters of a CSV or TSV file read as one block (_Lines._blocks).
 _TEXT_BLOCK = 1 << 16
 #: The longest line of a CSV/TSV/JSON Lines file and the largest element of a JSON array, in
 #: characters: memory stays bounded by this, not by the file (a 1 GB line without a newline is
@@ -277,11 +277,23 @@ def column(name: Any, kind: str | None = None) -> str:
 def text_records(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, record) pairs of a text file (CSV, TSV, JSON, JSON Lines); structural faults go to
     `report`, unreadable text raises FileFault. Workbooks are read by xlsx.py (formats.records)."""
+    return cast(Iterator[tuple[int, dict[str, Any]]], _text(source, kind, report, False))
+
+
+def text_blocks(source: Source, kind: str, report: Report) -> Iterator[tuple[int, dict[str, Any] | Block]]:
+    """As text_records, but a CSV or TSV file's rows of exactly the header's cells, read without
+    the parser, come as (first line, Block), many rows at once (`_csv`)."""
+    return _text(source, kind, report, True)
+
+
+def _text(
+    source: Source, kind: str, report: Report, blocks: bool
+) -> Iterator[tuple[int, dict[str, Any] | Block]]:
     text = source.open()
     try:
         if source.fmt in ("csv", "tsv"):
             yield from _csv(
-                _Lines(text, source, rows=True), kind, report, "\t" if source.fmt == "tsv" else ","
+                _Lines(text, source, rows=True), kind, report, "\t" if source.fmt == "tsv" else ",", blocks
             )
         elif source.fmt == "jsonl":
             yield from _jsonl(_Lines(text, source), kind, report)
@@ -363,14 +375,19 @@ class _Lines:
         self.row_chars = self.row_quotes = self.row_separators = 0
 
     def __iter__(self) -> Iterator[str]:
-        if self.rows and self.codec is None:
-            return self._chunks()
         return self._lines()
 
-    def _chunks(self) -> Iterator[str]:
-        """The lines of a CSV or TSV file read a block at a time: a block of one-line rows (no
-        quote, no carriage return, short enough, few enough separators) needs no line's own checks;
-        any other block's lines are checked one by one, as `_lines` does."""
+    def blocks(self) -> Iterator[_Clean | Iterator[str]]:
+        """The file a block at a time, for `_csv`: a `_Clean` block, whose rows it splits itself,
+        or the checked lines of any other block (or of the whole file, read as GBK), for the parser."""
+        if self.rows and self.codec is None:
+            return self._blocks()
+        return iter([self._lines()])
+
+    def _blocks(self) -> Iterator[_Clean | Iterator[str]]:
+        """A CSV or TSV file read a block at a time: a block of one-line rows (no quote, carriage
+        return or NUL, short enough, few enough separators) needs no line's own checks and no
+        parser; any other block's lines are checked one by one, as `_lines` does."""
         read, readline, limit, sep = self.text.read, self.text.readline, MAX_LINE, self.separator
         while True:
             block = read(_TEXT_BLOCK)
@@ -382,20 +399,20 @@ class _Lines:
                 self.row_quotes % 2 == 0  # not inside a quoted value that began before the block
                 and '"' not in block
                 and "\r" not in block
-                and len(block) <= limit
+                and "\x00" not in block  # the parser refuses it
+                and len(block) <= min(limit, MAX_CELL)  # no line too long, no cell too large
                 and block.count(sep) <= MAX_SEPARATORS
             ):
                 lines = block.split("\n")
-                last = lines.pop()  # "" when the block ends with its line break
-                self.n += len(lines) + (1 if last else 0)
-                if not self.quoted and "'" in block:
+                if not lines[-1]:  # the block ends with its line break
+                    lines.pop()
+                self.n += len(lines)
+                quote = "'" in block
+                if quote:
                     self.quoted = True
-                for line in lines:
-                    yield line + "\n"
-                if last:
-                    yield last
+                yield _Clean(lines, quote, block.replace("\n", "").replace(sep, "").isprintable())
                 continue
-            yield from self._checked(io.StringIO(block, newline="").readline)
+            yield self._checked(io.StringIO(block, newline="").readline)
 
     def _lines(self) -> Iterator[str]:
         yield from self._checked(self.text.readline)
@@ -510,22 +527,95 @@ def header_ok(names: list[str], kind: str, report: Report, line: int = 1) -> boo
     return not (unknown or twice or missing)
 
 
-def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tuple[int, dict]]:
+class _Clean:
+    """A block of a CSV or TSV file whose lines are its rows, split by the separator as they are
+    (no quote anywhere: csv.reader would split them the same); `quote`: a line holds a `'`;
+    `printable`: every character but the line breaks and separators is printable."""
+
+    __slots__ = ("lines", "quote", "printable")
+
+    def __init__(self, lines: list[str], quote: bool, printable: bool = False):
+        self.lines, self.quote, self.printable = lines, quote, printable
+
+    def text(self) -> Iterator[str]:
+        """Its lines for the parser (a row still open before it: see _Feed)."""
+        return (line + "\n" for line in self.lines)
+
+
+class Block:
+    """Rows of a CSV or TSV file with exactly the header's cells, on consecutive lines, read as
+    they are: `_csv(blocks=True)` yields (its first line, the block) instead of one record per row,
+    for a reader that takes a row's cells by position (the import's staging of plain text).
+    `printable`: every cell's every character is printable."""
+
+    __slots__ = ("header", "rows", "printable")
+    header: list[str]
+    rows: list[list[str]]
+    printable: bool
+
+    def __init__(self, header: list[str], rows: list[list[str]], printable: bool = False):
+        self.header, self.rows, self.printable = header, rows, printable
+
+
+class _Feed:
+    """The lines csv.reader parses: those of the blocks `_csv` hands it and, while a row is still
+    open where they end (a quoted value over several lines), the next block's, whatever it is. It
+    stops where a block ends between rows: `_csv` takes the next block. `open`: a line was handed
+    over since the reader last gave a row."""
+
+    def __init__(self, blocks: Iterator[_Clean | Iterator[str]]):
+        self.blocks = blocks
+        self.lines: Iterator[str] = iter(())
+        self.open = False
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            line = next(self.lines, None)
+            if line is not None:
+                self.open = True
+                return line
+            if not self.open:
+                raise StopIteration
+            block = next(self.blocks, None)
+            if block is None:
+                raise StopIteration
+            self.lines = block.text() if isinstance(block, _Clean) else block
+
+
+def _csv(
+    text: _Lines, kind: str, report: Report, delimiter: str, blocks: bool = False
+) -> Iterator[tuple[int, dict | Block]]:
+    """(line, record) of each row; with BLOCKS, rows of exactly the header's cells read without
+    the parser come as (first line, Block) instead (records otherwise)."""
     csv.field_size_limit(MAX_CELL)
-    reader = csv.reader(text, delimiter=delimiter)
-    try:
-        first = next(reader)
-    except StopIteration:
-        report(
-            1,
-            "file",
-            _("is empty: expected a header line ({columns})").format(columns=", ".join(FIELDS[kind])),
-        )
-        return
-    except csv.Error as e:
-        raise FileFault(
-            1, "file", _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)
-        ) from None
+    pieces = text.blocks()
+    feed = _Feed(pieces)
+    reader = csv.reader(feed, delimiter=delimiter)
+    piece = next(pieces, None)
+    #: Lines split here, never seen by the parser (its line_num counts the others).
+    split = 0
+    clean: _Clean | None = None
+    if isinstance(piece, _Clean) and piece.lines:
+        first = piece.lines[0].split(delimiter) if piece.lines[0] else []
+        clean, split = _Clean(piece.lines[1:], piece.quote), 1
+    else:
+        feed.lines = piece if piece is not None and not isinstance(piece, _Clean) else iter(())
+        try:
+            first = next(reader)
+        except StopIteration:
+            report(
+                1,
+                "file",
+                _("is empty: expected a header line ({columns})").format(columns=", ".join(FIELDS[kind])),
+            )
+            return
+        except csv.Error as e:
+            raise FileFault(
+                1, "file", _("is not readable as {kind} CSV: {error}").format(kind=kind, error=e)
+            ) from None
     if len(first) > MAX_COLUMNS:
         header_ok(first, kind, report)
         return
@@ -535,36 +625,83 @@ def _csv(text: _Lines, kind: str, report: Report, delimiter: str) -> Iterator[tu
     if not header_ok(header, kind, report):
         return
     width = len(header)
-    prev = reader.line_num
+    prev = reader.line_num + split
     typed = parse.csv_typed
     text.row()
+    feed.open = False
     unclosed = None
+
+    def one(line: int, row: list[str]) -> tuple[int, dict] | None:
+        """The record of a row that has not the header's number of cells, or None."""
+        if not any(cell.strip() for cell in row):
+            return None
+        if len(row) > width and not any(cell.strip() for cell in row[width:]):
+            return line, dict(zip(header, row))
+        if len(row) > width:
+            report(
+                line,
+                "columns",
+                _("has {n} values, the header has {width} columns").format(n=f"{len(row):,}", width=width),
+            )
+            return None
+        return line, dict(zip(header, row + [""] * (width - len(row))))
+
+    def whole(start: int, rows: list[list[str]], printable: bool) -> Iterator[tuple[int, dict | Block]]:
+        if blocks:
+            yield start, Block(header, rows, printable)
+        else:
+            for i, row in enumerate(rows):
+                yield start + i, dict(zip(header, row))
+
     try:
-        for row in reader:
-            line = prev + 1
-            prev = reader.line_num
-            # over several lines with an odd number of quotes: still inside a quoted value, unless
-            # more rows follow (a stray quote inside an unquoted cell)
-            unclosed = line if text.row_quotes % 2 and prev > line else None
-            text.row()
-            if text.quoted:
-                row = [typed(c) if c[:1] == "'" else c for c in row]
-            if len(row) == width:
-                yield line, dict(zip(header, row))
-            elif not any(cell.strip() for cell in row):
-                continue
-            elif len(row) > width and not any(cell.strip() for cell in row[width:]):
-                yield line, dict(zip(header, row))
-            elif len(row) > width:
-                report(
-                    line,
-                    "columns",
-                    _("has {n} values, the header has {width} columns").format(
-                        n=f"{len(row):,}", width=width
-                    ),
-                )
+        while True:
+            if clean is not None:  # split here: each line one row, none quoted
+                split_rows = [t.split(delimiter) if t else [] for t in clean.lines]
+                if clean.quote:
+                    split_rows = [[typed(c) if c[:1] == "'" else c for c in row] for row in split_rows]
+                if set(map(len, split_rows)) == {width}:  # the usual block: every row whole
+                    yield from whole(prev + 1, split_rows, clean.printable)
+                else:
+                    good: list[list[str]] = []
+                    for i, row in enumerate(split_rows):
+                        if len(row) == width:
+                            good.append(row)
+                            continue
+                        if good:
+                            yield from whole(prev + 1 + i - len(good), good, clean.printable)
+                            good = []
+                        item = one(prev + 1 + i, row)
+                        if item is not None:
+                            yield item
+                    if good:
+                        yield from whole(prev + 1 + len(split_rows) - len(good), good, clean.printable)
+                prev += len(clean.lines)
+                split += len(clean.lines)
+                unclosed = None
             else:
-                yield line, dict(zip(header, row + [""] * (width - len(row))))
+                for row in reader:
+                    line = prev + 1
+                    prev = reader.line_num + split
+                    # over several lines with an odd number of quotes: still inside a quoted value,
+                    # unless more rows follow (a stray quote inside an unquoted cell)
+                    unclosed = line if text.row_quotes % 2 and prev > line else None
+                    text.row()
+                    feed.open = False
+                    if text.quoted:
+                        row = [typed(c) if c[:1] == "'" else c for c in row]
+                    if len(row) == width:
+                        yield line, dict(zip(header, row))
+                        continue
+                    item = one(line, row)
+                    if item is not None:
+                        yield item
+            piece = next(pieces, None)
+            if piece is None:
+                break
+            if isinstance(piece, _Clean):
+                clean = piece
+            else:
+                clean, feed.lines = None, piece
     except csv.Error as e:
         raise FileFault(prev + 1, "file", _("is not readable as CSV: {error}").format(error=e)) from None
     if unclosed is not None:  # the file ended inside a quoted value: it swallowed the rows after it

@@ -122,6 +122,17 @@ class Sizes:
         """The size in a YYYY-MM month: on its last day."""
         return self.on(hid, month_end(month))
 
+    def person_months(self, hid: int, months: list[str]) -> int:
+        """Σ of the size in each of the YYYY-MM months (`month`): the person-months a per-person figure
+        divides by. A household no member has left, settled before the first of them, has its count
+        in each."""
+        if not months:
+            return 0
+        settled = self._settled.get(hid)
+        if settled is not None and month_end(min(months)) >= settled[0]:
+            return settled[1] * len(months)
+        return sum(self.on(hid, month_end(m)) for m in months)
+
 
 def sizes(db: Store, household_ids=None) -> Sizes:
     """The sizes of the given households, or of every household: those of every household are read
@@ -498,14 +509,19 @@ def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[
     ids = list(household_ids)
     income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
     size = sizes(db, ids)
+    line: dict[str, int] = {}
     out: dict[int, dict[str, Any]] = {}
     for hid, months in income.items():
         if not months:
             continue
         n = len(months)
         total = sum(fen for _, fen in months)
-        people = sum(size.month(hid, m) for m, _ in months)
-        lines = sum(policy.value("poverty_line", f"{m}-01") for m, _ in months)
+        people = size.person_months(hid, [m for m, _ in months])
+        lines = 0
+        for m, _ in months:
+            if m not in line:  # the same WATCH_MONTHS months for every household: each line read once
+                line[m] = policy.value("poverty_line", f"{m}-01")
+            lines += line[m]
         if total * n < people * lines:
             band = "below_line"
         elif 100 * total * n < people * ratio * lines:

@@ -41,8 +41,11 @@ def status_at(db: Store, day: dt.date | str, households: Span | None = None) -> 
     if households is not None:
         every = db.facts.get(("status_at", str(day)))
         if every is not None:  # the whole file's, read already (the quarter report's): a chunk of it
+            from bisect import bisect_left, bisect_right
+
+            ids = memo(db, ("status_at_ids", str(day)), lambda: sorted(every))
             lo, hi = households
-            return {hid: status for hid, status in every.items() if lo <= hid <= hi}
+            return {hid: every[hid] for hid in ids[bisect_left(ids, lo) : bisect_right(ids, hi)]}
         return compute()
     return memo(db, ("status_at", str(day)), compute)
 

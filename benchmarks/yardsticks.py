@@ -741,8 +741,8 @@ def quarter(conn: sqlite3.Connection, label: str, today: dt.date) -> dict[str, A
 
 
 #: The keys of `report quarter --format json` that `quarter` computes: the comparison is of these, and
-#: says so (QUARTER_COVERS). Of the attention section only these parts; not its monitoring candidates
-#: (the monitor check's screen: not written in SQL here).
+#: says so (QUARTER_COVERS). Of the attention section every part, its monitoring candidates (the monitor
+#: check's screen) included.
 ATTENTION_KEYS = (
     "as_of",
     "relapse_risk",
@@ -750,6 +750,7 @@ ATTENTION_KEYS = (
     "escalations_open",
     "visits_short",
     "problems_unhandled",
+    "monitor_candidates",
     "measures_overdue",
 )
 QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
@@ -763,7 +764,7 @@ QUARTER_KEYS: dict[str, tuple[str, ...] | None] = {
 }
 QUARTER_COVERS = (
     "the pairings, totals, director's half and attention (relapse risk, follow-ups, escalations, visits short,"
-    " problems unhandled, measures overdue)"
+    " problems unhandled, monitoring candidates, measures overdue)"
 )
 
 
@@ -940,6 +941,8 @@ WHERE gap > {pol_at("followup_days", ":qe")} ORDER BY h.code"""
 
 #: The relapse check's income window (aidtrack's INCOME_WINDOW_MONTHS, a constant of its code).
 WINDOW_MONTHS = 24
+#: The monitoring screen's income window (aidtrack's facts.WATCH_MONTHS, a constant of its code).
+WATCH_MONTHS = 12
 
 #: Households out of poverty at as-of with the relapse check's integer inputs: the cadre at as-of, a
 #: shock (a visit with an event within shock_days), the enrolment day, and the latest :want recorded
@@ -1027,6 +1030,109 @@ def _relapse_risk(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any])
     return out
 
 
+#: The monitoring screen's households (checks.monitor: out of poverty or never enrolled at as-of, no
+#: monitoring entry open then) with their income over the WATCH_MONTHS months ending at :month, each
+#: recorded month (sources added) with the household's size on its last day and the poverty line in
+#: force on its first: the watch band's integer inputs (n, Σ fen, Σ person-months, Σ lines) and band
+#: (0 under the poverty line, 1 under the monitoring line, 2 above), whether it bears a large cost not
+#: settled; only the households with something to say (a band under the monitoring line, a large cost).
+SQL_ATTENTION_WATCH = f"""
+WITH RECURSIVE {POLICY_CTE},
+st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id),
+w AS MATERIALIZED (
+  SELECT h.id AS household_id, h.code, h.name, h.members AS stored, st.status
+  FROM households h LEFT JOIN st ON st.household_id = h.id
+  WHERE (st.status IS NULL OR st.status IN ('exited', 'prosperous'))
+    AND NOT EXISTS (SELECT 1 FROM monitoring m INDEXED BY monitoring_household WHERE m.household_id = h.id
+                    AND m.date <= :qe AND (m.ended_on IS NULL OR m.ended_on > :qe))),
+mo(month) AS (SELECT :watch_from UNION ALL SELECT strftime('%Y-%m', month || '-01', '+1 month') FROM mo
+               WHERE month < :month),
+ml AS MATERIALIZED (  -- the WATCH_MONTHS months: each one's last day and the line in force on its first
+  SELECT month, date(month || '-01', '+1 month', '-1 day') AS day, {pol_at("poverty_line", "(month || '-01')")} AS line
+  FROM mo),
+fj AS MATERIALIZED (SELECT household_id, min(joined) AS first FROM members GROUP BY household_id),
+ims AS MATERIALIZED (  -- each recorded month (sources added), sized on its last day (or the first joining)
+  SELECT i.household_id, i.month, sum(i.amount) AS fen, w.stored, ml.line, max(ml.day, fj.first) AS d2
+  FROM income i INDEXED BY income_month JOIN w ON w.household_id = i.household_id JOIN ml ON ml.month = i.month
+  LEFT JOIN fj ON fj.household_id = i.household_id
+  WHERE i.month BETWEEN :watch_from AND :month GROUP BY i.month, i.household_id),
+sized AS (
+  SELECT household_id, month, fen, line,
+         CASE WHEN d2 IS NULL THEN max(1, coalesce(stored, 1))
+              ELSE coalesce(nullif((SELECT count(*) FROM members m
+                                    WHERE m.household_id = ims.household_id AND m.joined <= d2
+                                      AND (m.left_on IS NULL OR m.left_on >= d2)), 0),
+                            max(1, coalesce(stored, 1))) END AS size
+  FROM ims),
+band AS (
+  SELECT household_id, count(*) AS n, sum(fen) AS total, sum(size) AS people, sum(line) AS lines
+  FROM sized GROUP BY household_id),
+costly AS (
+  SELECT DISTINCT household_id FROM spending
+  WHERE date <= :qe AND date > :settle_from AND amount - reimbursed >= :large_cost)
+SELECT w.code, w.name, w.status,
+       CASE WHEN b.n IS NULL THEN NULL WHEN b.total * b.n < b.people * b.lines THEN 0
+            WHEN 100 * b.total * b.n < b.people * :watch_ratio * b.lines THEN 1 ELSE 2 END AS band,
+       c.household_id IS NOT NULL
+FROM w LEFT JOIN band b ON b.household_id = w.household_id
+LEFT JOIN costly c ON c.household_id = w.household_id
+WHERE c.household_id IS NOT NULL OR b.total * b.n * 100 < b.people * :watch_ratio * b.lines"""
+
+#: Households with a monitoring entry open at as-of (never candidates).
+SQL_ATTENTION_MONITORED = """
+SELECT DISTINCT h.code FROM monitoring m JOIN households h ON h.id = m.household_id
+WHERE m.date <= :qe AND (m.ended_on IS NULL OR m.ended_on > :qe)"""
+
+
+def _months_before(day: dt.date, n: int) -> str:
+    """The same day n months earlier (the month's last day when it is shorter)."""
+    import calendar
+
+    idx = day.year * 12 + day.month - 1 - n
+    y, m = idx // 12, idx % 12 + 1
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1])).isoformat()
+
+
+def _monitor_candidates(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any],
+                        risk: list[dict[str, Any]]) -> list[dict[str, Any]]:  # fmt: skip
+    """The monitoring screen's candidates at `qe` (a quarter's last day: its month is ended): under the
+    monitoring line (unstable when out of poverty, marginal when never enrolled; never enrolled and
+    under the poverty line is a case for enrolment, not a candidate), else sudden for the relapse
+    check's shock or income drop (`risk`, the relapse section's rows) and for a large cost not settled."""
+    pol = policy_at(conn, qe)
+    month = qe.isoformat()[:7]
+    p = {**params, "month": month, "watch_from": _add_months(month, 1 - WATCH_MONTHS),
+         "watch_ratio": pol["watch_ratio"], "large_cost": pol["large_cost"],
+         "settle_from": _months_before(qe, pol["settle_months"])}  # fmt: skip
+    found: dict[str, dict[str, Any]] = {}
+    enrol: set[str] = set()
+    costly: list[tuple[str, str]] = []
+    for code, name, status, band, cost in conn.execute(SQL_ATTENTION_WATCH, p):
+        if band == 0 and status is None:
+            enrol.add(code)
+        elif band is not None and band < 2:
+            category = "unstable" if status else "marginal"
+            found[code] = {"household": code, "household_name": name, "category": category,
+                           "reasons": ["watch_band"]}  # fmt: skip
+        if cost:
+            costly.append((code, name))
+    monitored = {code for (code,) in conn.execute(SQL_ATTENTION_MONITORED, p)}
+    for r in risk:
+        sudden = [x for x in r["reasons"] if x in ("shock", "income_drop")]
+        if sudden and r["household"] not in monitored and r["household"] not in found:
+            found[r["household"]] = {"household": r["household"], "household_name": r["household_name"],
+                                     "category": "sudden", "reasons": sudden}  # fmt: skip
+    for code, name in costly:
+        if code in found and found[code]["category"] == "sudden":
+            found[code]["reasons"].append("large_cost")
+        elif code not in found and code not in enrol:
+            found[code] = {"household": code, "household_name": name, "category": "sudden",
+                           "reasons": ["large_cost"]}  # fmt: skip
+    return [found[c] for c in sorted(found)]
+
+
 def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], limit: int,
                rows: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The attention section's parts that the yardstick computes (ATTENTION_KEYS), as of `qe`."""
@@ -1040,10 +1146,11 @@ def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], li
              "overdue": (studied is None and days > limit) or (due is not None and due < qe.isoformat())}
         )  # fmt: skip
     cols = ("household", "household_name", "id", "what", "due", "days_overdue", "cadre")
+    risk = _relapse_risk(conn, qe, params)
     return {
         "as_of": qe.isoformat(),
         "escalations_open": escalated,
-        "relapse_risk": _relapse_risk(conn, qe, params),
+        "relapse_risk": risk,
         "followups_overdue": [
             dict(zip(("household", "household_name", "cadre", "last_visit", "days_since"), r))
             for r in conn.execute(SQL_ATTENTION_FOLLOWUPS, p)
@@ -1064,5 +1171,6 @@ def _attention(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any], li
             }
             for pid, code, name, problem, day in conn.execute(SQL_ATTENTION_UNHANDLED, p)
         ],  # fmt: skip
+        "monitor_candidates": _monitor_candidates(conn, qe, params, risk),
         "measures_overdue": [dict(zip(cols, r)) for r in conn.execute(SQL_ATTENTION_MEASURES, p)],
     }

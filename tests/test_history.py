@@ -95,6 +95,21 @@ def test_size_without_from_holds_from_today_and_past_is_unchanged(cli):
     assert row_of(cli, "2004Q1", "H01")["income_per_person"] == 201.67
 
 
+def test_a_member_joining_mid_quarter_counts_from_the_month_they_are_present(cli):
+    """No member has left, but one joined in February: January counts the two, February and March
+    the three (the size on each month's last day), not three in every month."""
+    cli("cadre", "add", "吴振国", "--code", "C01")
+    cli("household", "add", "刘香福", "--code", "H01", "--members", "2", "--enrolled", "2004-01-01")
+    cli("pair", "add", "C01", "H01", "--since", "2004-01-01")
+    cli("member", "add", "H01", "刘小明", "--joined", "2004-02-10")
+    income(cli, "H01", {"2004-01": "800", "2004-02": "800", "2004-03": "800"})
+    # 2400 over 2 + 3 + 3 = 8 person-months = 300.00 (over 9 it would be 266.67)
+    assert row_of(cli, "2004Q1", "H01")["income_per_person"] == 300.0
+    # 2004Q2: every month three people, 2400 / 9 = 266.67
+    income(cli, "H01", {"2004-04": "800", "2004-05": "800", "2004-06": "800"})
+    assert row_of(cli, "2004Q2", "H01")["income_per_person"] == 266.67
+
+
 def test_members_named_join_and_leave(cli):
     cli("household", "add", "刘香福", "--code", "H01", "--members", "1", "--enrolled", "2004-01-01")
     mid = cli(

@@ -98,7 +98,7 @@ def _income(
 
 def person_months(sizes: facts.Sizes, hid: int, cur: tuple[int, int, str] | None) -> int:
     """Σ over the household's recorded months of its size in that month."""
-    return sum(sizes.month(hid, m) for m in cur[2].split(",")) if cur else 0
+    return sizes.person_months(hid, cur[2].split(",")) if cur else 0
 
 
 @dataclass

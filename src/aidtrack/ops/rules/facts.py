@@ -39,6 +39,13 @@ def status_at(db: Store, day: dt.date | str, households: Span | None = None) -> 
         return {hid: status for hid, status, _ in rows}
 
     if households is not None:
+        every = db.facts.get(("status_at", str(day)))
+        if every is not None:  # the whole file's, read already (the quarter report's): a chunk of it
+            from bisect import bisect_left, bisect_right
+
+            ids = memo(db, ("status_at_ids", str(day)), lambda: sorted(every))
+            lo, hi = households
+            return {hid: every[hid] for hid in ids[bisect_left(ids, lo) : bisect_right(ids, hi)]}
         return compute()
     return memo(db, ("status_at", str(day)), compute)
 
@@ -118,6 +125,17 @@ class Sizes:
         """The size in a YYYY-MM month: on its last day."""
         return self.on(hid, month_end(month))
 
+    def person_months(self, hid: int, months: list[str]) -> int:
+        """Σ of the size in each of the YYYY-MM months (`month`): the person-months a per-person figure
+        divides by. A household no member has left, settled before the first of them, has its count
+        in each."""
+        if not months:
+            return 0
+        settled = self._settled.get(hid)
+        if settled is not None and month_end(min(months)) >= settled[0]:
+            return settled[1] * len(months)
+        return sum(self.on(hid, month_end(m)) for m in months)
+
 
 def sizes(db: Store, household_ids=None) -> Sizes:
     """The sizes of the given households, or of every household: those of every household are read
@@ -178,9 +196,15 @@ def visit_counts(
 
     One range query on the visits_date index (named: with ANALYZE statistics SQLite otherwise
     prefers a slower skip-scan of the unique index), whatever the number of pairings; of a chunk of
-    households, from their pairings (a range of each one's visits).
+    households, from their pairings (a range of each one's visits). The whole file's within one
+    quarter are visits_by_pairing's counts (read once per command), labelled with that quarter.
     """
     label = "substr(v.date, 1, 4) || 'Q' || ((CAST(substr(v.date, 6, 2) AS INTEGER) + 2) / 3)"
+    first, last = str(start), str(end)
+    if households is None and _quarter_label(first) == _quarter_label(last):
+        # within one quarter: the per-pairing counts of the range (visits_by_pairing), each labelled with it
+        q = _quarter_label(first)
+        return {(pid, q): n for pid, n in visits_by_pairing(db, first, last).items()}
     if households is not None:
         rows = db.execute(
             f"SELECT v.pairing_id, {label}, count(*) FROM pairings p INDEXED BY pairings_household"
@@ -293,11 +317,18 @@ def out_of_poverty_since(db: Store, day: dt.date | str, households: Span | None 
     return dict(rows.fetchall())
 
 
+def _quarter_label(day: str) -> str:
+    """The quarter of an ISO day, as visit_counts labels it (2004Q3)."""
+    return f"{day[:4]}Q{(int(day[5:7]) + 2) // 3}"
+
+
 def visits_by_pairing(
     db: Store, start: dt.date | str, end: dt.date | str, households: Span | None = None
 ) -> dict[int, int]:
     """Visits of every kind per pairing id dated in [start, end]: one range query on visits_date (of
-    a chunk of households: their pairings, each a range of its (pairing_id, date, kind) key)."""
+    a chunk of households: their pairings, each a range of its (pairing_id, date, kind) key). The
+    whole file's are read once per command (facts.memo: the quarter report's cells and its attention
+    section's pairings short of visits count the same quarter)."""
     if households is not None:
         return dict(
             db.execute(
@@ -307,12 +338,16 @@ def visits_by_pairing(
                 [str(start), str(end), *households],
             ).fetchall()
         )
-    return dict(
-        db.execute(
-            "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
-            " GROUP BY pairing_id",
-            [str(start), str(end)],
-        ).fetchall()
+    return memo(
+        db,
+        ("visits_by_pairing", str(start), str(end)),
+        lambda: dict(
+            db.execute(
+                "SELECT pairing_id, count(*) FROM visits INDEXED BY visits_date WHERE date BETWEEN ? AND ?"
+                " GROUP BY pairing_id",
+                [str(start), str(end)],
+            ).fetchall()
+        ),
     )
 
 
@@ -477,14 +512,19 @@ def income_band(db: Store, day: dt.date | str, household_ids) -> dict[int, dict[
     ids = list(household_ids)
     income = latest_recorded_months(db, last_ended_month(day), WATCH_MONTHS, WATCH_MONTHS, ids)
     size = sizes(db, ids)
+    line: dict[str, int] = {}
     out: dict[int, dict[str, Any]] = {}
     for hid, months in income.items():
         if not months:
             continue
         n = len(months)
         total = sum(fen for _, fen in months)
-        people = sum(size.month(hid, m) for m, _ in months)
-        lines = sum(policy.value("poverty_line", f"{m}-01") for m, _ in months)
+        people = size.person_months(hid, [m for m, _ in months])
+        lines = 0
+        for m, _ in months:
+            if m not in line:  # the same WATCH_MONTHS months for every household: each line read once
+                line[m] = policy.value("poverty_line", f"{m}-01")
+            lines += line[m]
         if total * n < people * lines:
             band = "below_line"
         elif 100 * total * n < people * ratio * lines:

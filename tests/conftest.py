@@ -165,6 +165,42 @@ def pytest_configure(config):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
+_TEMPLATES: dict[tuple[str, ...], Path] = {}
+
+
+@pytest.fixture(autouse=True)
+def _new_registers_from_a_template(monkeypatch, tmp_path_factory):
+    """A brand-new register gets its schema as a copy of one this worker migrated for real.
+
+    Creating a register applies every migration (about 50 ms); most of the suite's nine hundred
+    tests start from one. Here the first new register of a worker is migrated by the real
+    `_migrate` and kept as the template; every later new register (a file without tables) receives
+    a copy of its pages (SQLite's backup) instead of the same migrations run again. Registers that
+    hold anything (an older version being upgraded) go through the real `_migrate`, and so does a
+    test that changes the migrations (the template is per list of them).
+    """
+    from aidtrack.store import db as store_db
+    from aidtrack.store.schema import migrations
+
+    real = store_db._migrate
+
+    def migrate(store, path: Path) -> None:
+        key = tuple(name for name, _fn in migrations._steps)
+        new = not store.execute("SELECT 1 FROM sqlite_master").fetchone()
+        if not new or key not in _TEMPLATES:
+            real(store, path)
+            if new and key not in _TEMPLATES and not store.conn.in_transaction:
+                template = tmp_path_factory.mktemp("template") / "template.db"
+                with sqlite3.connect(template) as out:
+                    store.conn.backup(out)
+                _TEMPLATES[key] = template
+            return
+        with sqlite3.connect(_TEMPLATES[key]) as src:
+            src.backup(store.conn)
+
+    monkeypatch.setattr(store_db, "_migrate", migrate)
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path / "unit.db")

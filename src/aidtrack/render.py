@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from .i18n import N_, _, column
@@ -92,6 +92,44 @@ def shown(column: str, value: Any) -> str:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # to_json's
+
+
+def _streamed(value: Any) -> bool:
+    """A list given as an iterator (checks.common.Stream, a generator): written as it yields."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, bytearray, dict, list, tuple))
+
+
+def write_json(data: Any, write: Callable[[str], Any], newline: str = "\n") -> None:
+    """to_json(data)'s very text, handed to `write` a piece at a time: a list given as an iterator
+    (anywhere in dicts) is written item by item as it yields, never held whole; any other value is
+    encoded a few thousand pieces at a time, never as one string. `newline` is the line break
+    with the indentation of the level `data` sits at."""
+    inner = newline + "  "
+    if isinstance(data, dict) and any(_streamed(v) for v in data.values()):
+        write("{")
+        for i, (key, value) in enumerate(data.items()):
+            write(("," if i else "") + inner + json.dumps(str(key), ensure_ascii=False) + ": ")
+            write_json(value, write, inner)
+        write(newline + "}")
+    elif _streamed(data):
+        empty = True
+        for item in data:
+            write(("[" if empty else ",") + inner)
+            write_json(item, write, inner)
+            empty = False
+        write("[]" if empty else newline + "]")
+    else:
+        # a JSON string never holds a raw line break: each one in the text is the encoder's own
+        pieces: list[str] = []
+        for piece in _JSON.iterencode(data):
+            pieces.append(piece)
+            if len(pieces) == 4096:
+                write("".join(pieces).replace("\n", newline))
+                pieces.clear()
+        write("".join(pieces).replace("\n", newline))
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:

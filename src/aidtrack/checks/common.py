@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,6 +128,82 @@ class Section:
     headers: tuple[str, ...] | None = None
 
 
+class Stream:
+    """A list of findings handed out as they are made (checks' `stream()`): read once, in order, so
+    that a city's findings are never all held at once (render.write_json writes it item by item).
+
+    It counts what it gave: `bool()` after it was read says whether it gave anything (what found()
+    asks); asked before, it refuses, as the answer is not known yet."""
+
+    def __init__(self, items: Iterable[Any]):
+        self._items: Iterator[Any] | None = iter(items)
+        self.count = 0
+        self.done = False
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._items is None:
+            raise RuntimeError("a stream of findings is read once")
+        items, self._items = self._items, None
+        for item in items:
+            self.count += 1
+            yield item
+        self.done = True
+
+    def __bool__(self) -> bool:
+        if not self.done:
+            raise RuntimeError("a stream of findings was asked whether it is empty before it was read")
+        return self.count > 0
+
+
+def each(rows: Any, fn: Callable[[Any], Any]) -> Any:
+    """fn of each row: lazily for a Stream (a Stream), else a list."""
+    if isinstance(rows, Stream):
+        return Stream(fn(r) for r in rows)
+    return [fn(r) for r in rows]
+
+
+def materialized(result: dict[str, Any]) -> dict[str, Any]:
+    """The result with each Stream read into a list (what run() returns)."""
+    return {k: list(v) if isinstance(v, Stream) else v for k, v in result.items()}
+
+
+def codes_follow_ids(db: Store, spans: list[facts.Span]) -> bool:
+    """Whether the households' codes rise chunk after chunk (each chunk's highest code below the next
+    one's lowest): then findings sorted by household code are each chunk's, sorted, one chunk after
+    the other. So in a register whose codes follow the order households were added, and in a city
+    of merged units (codes prefixed by the unit, in merge order)."""
+    last = None
+    for lo, hi in spans:
+        low, high = db.execute(
+            "SELECT min(code), max(code) FROM households WHERE id BETWEEN ? AND ?", [lo, hi]
+        ).fetchone()
+        if low is None:
+            continue
+        if last is not None and low <= last:
+            return False
+        last = high
+    return True
+
+
+def by_chunks(
+    db: Store,
+    spans: list[facts.Span],
+    find: Callable[[facts.Span], Iterable[dict[str, Any]]],
+    key: Callable[[dict[str, Any]], Any],
+) -> Iterator[dict[str, Any]]:
+    """The findings of every chunk of households (find(span)) in the order of `key` (household code
+    first): chunk by chunk when the codes follow the chunks (codes_follow_ids), holding one chunk's;
+    else every chunk's gathered and sorted (the same order, not bounded). Lazy: nothing is read
+    before the first finding is asked for."""
+    if codes_follow_ids(db, spans):
+        for span in spans:
+            yield from sorted(find(span), key=key)
+        return
+    rows = [r for span in spans for r in find(span)]
+    rows.sort(key=key)
+    yield from rows
+
+
 def in_units(
     db: Store,
     result: dict[str, Any],
@@ -155,6 +231,8 @@ def in_units(
         if by_unit:
             groups = units.grouped(result[name], unit_of)
             out[name] = [{"unit": units.names[u], **r} for u, rows in groups.items() for r in rows]
+        elif isinstance(result[name], Stream):
+            out[name] = Stream(r for r in result[name] if unit_of(r) == uid)
         else:
             out[name] = [r for r in result[name] if unit_of(r) == uid]
     if by_unit:

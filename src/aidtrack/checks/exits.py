@@ -24,9 +24,12 @@ from ..store import Store
 from .common import (
     Basis,
     Section,
+    Stream,
+    by_chunks,
     cadres_at,
     households,
     in_units,
+    materialized,
     money,
     month_figures,
     per_person,
@@ -37,14 +40,18 @@ FINDINGS = {"candidates": "household"}
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """The exit candidates, a chunk of households at a time (facts.chunks: what is held is a
-    chunk's and the findings), by household code."""
+    """The exit candidates (a list), by household code."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """The exit candidates, a Stream made a chunk of households at a time as it is read
+    (facts.chunks: what is held is a chunk's), by household code."""
     basis = Basis.of(db, as_of)
-    out: list[dict[str, Any]] = []
-    for span in facts.chunks(db, CHUNK):
-        out += _candidates(db, basis, span)
-    out.sort(key=lambda r: r["household"])
-    return in_units(db, {"as_of": as_of.isoformat(), "candidates": out}, FINDINGS, unit, by_unit)
+    found = by_chunks(
+        db, facts.chunks(db, CHUNK), lambda span: _candidates(db, basis, span), lambda r: r["household"]
+    )
+    return in_units(db, {"as_of": as_of.isoformat(), "candidates": Stream(found)}, FINDINGS, unit, by_unit)
 
 
 #: Households a chunk (tests make it small).

@@ -117,16 +117,24 @@ def _run(
     db = open_db(create=False)
     check = module(name)
     with output(out):
-        result = check.run(db, day, unit=unit, by_unit=grouped)
-        if mark:
-            n = check.mark(db, result, today())
-            sys.stderr.write(
-                _(
-                    "Opened {n} relapse case(s) dated {day}; no status is changed until a case is approved."
-                ).format(n=n, day=day)
-                + "\n"
-            )
-        _show({name: result}, fmt, single=True)
+        if fmt == "json" and not mark:
+            # written as the findings come (checks.common.Stream), never all held at once
+            from ..render import write_json
+
+            result = check.stream(db, day, unit=unit, by_unit=grouped)
+            write_json(check.public(result), sys.stdout.write)
+            sys.stdout.write("\n")
+        else:
+            result = check.run(db, day, unit=unit, by_unit=grouped)
+            if mark:
+                n = check.mark(db, result, today())
+                sys.stderr.write(
+                    _(
+                        "Opened {n} relapse case(s) dated {day}; no status is changed until a case is approved."
+                    ).format(n=n, day=day)
+                    + "\n"
+                )
+            _show({name: result}, fmt, single=True)
     if check.found(result):
         raise typer.Exit(1)
 
@@ -183,30 +191,22 @@ def all_checks(
 
 
 def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:
-    """Every check's JSON written as soon as it is run, then let go (what `_show` writes, the same
-    text: one object by check), so a city's findings are never all held at once; whether any check
-    found something."""
+    """Every check's JSON written as its findings come (checks.common.Stream; what `_show` writes,
+    the same text: one object by check), so a city's findings are never all held at once; whether
+    any check found something."""
     import json
 
     from ..checks import NAMES, module
+    from ..render import write_json
 
-    JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # render.to_json's
     found = False
     sys.stdout.write("{")
     for i, name in enumerate(NAMES):
         check = module(name)
-        result = check.run(db, day, unit=unit, by_unit=grouped)
-        found = check.found(result) or found
+        result = check.stream(db, day, unit=unit, by_unit=grouped)
         sys.stdout.write(("," if i else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
-        # render.to_json's text one level down (a JSON string never holds a raw newline), written a
-        # few thousand pieces at a time: never the whole text of a city's check.
-        pieces: list[str] = []
-        for piece in JSON.iterencode(check.public(result)):
-            pieces.append(piece)
-            if len(pieces) == 4096:
-                sys.stdout.write("".join(pieces).replace("\n", "\n  "))
-                pieces.clear()
-        sys.stdout.write("".join(pieces).replace("\n", "\n  "))
+        write_json(check.public(result), sys.stdout.write, "\n  ")
+        found = check.found(result) or found
         del result
     sys.stdout.write("\n}\n")
     return found

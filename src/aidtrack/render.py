@@ -102,23 +102,28 @@ def _streamed(value: Any) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, (str, bytes, bytearray, dict, list, tuple))
 
 
+def _holds_stream(value: Any) -> bool:
+    return _streamed(value) or (isinstance(value, dict) and any(_holds_stream(v) for v in value.values()))
+
+
 def write_json(data: Any, write: Callable[[str], Any], newline: str = "\n") -> None:
     """to_json(data)'s very text, handed to `write` a piece at a time: a list given as an iterator
-    (anywhere in dicts) is written item by item as it yields, never held whole; any other value is
+    (anywhere in dicts; its items plain data) is written item by item as it yields, never held
+    whole; any other value is
     encoded a few thousand pieces at a time, never as one string. `newline` is the line break
     with the indentation of the level `data` sits at."""
     inner = newline + "  "
-    if isinstance(data, dict) and any(_streamed(v) for v in data.values()):
+    if isinstance(data, dict) and any(_holds_stream(v) for v in data.values()):
         write("{")
         for i, (key, value) in enumerate(data.items()):
             write(("," if i else "") + inner + json.dumps(str(key), ensure_ascii=False) + ": ")
             write_json(value, write, inner)
         write(newline + "}")
     elif _streamed(data):
+        # its items are plain data (a finding each), encoded whole: small
         empty = True
         for item in data:
-            write(("[" if empty else ",") + inner)
-            write_json(item, write, inner)
+            write(("[" if empty else ",") + inner + _JSON.encode(item).replace("\n", inner))
             empty = False
         write("[]" if empty else newline + "]")
     else:

@@ -101,10 +101,27 @@ def _chunk(db: Store, basis: Basis, span: facts.Span, section: str) -> list[dict
 
     as_of = basis.as_of
     stable = basis.value("stable_months")
-    status = facts.status_at(db, as_of, span)
     monitored = open_entries(db, as_of, span)
     found: dict[int, dict[str, Any]] = {}
-    if section in ("candidates", "enrolment"):
+    status: dict[int, str] = {}
+    if section == "enrolment":
+        # the never enrolled alone (no status by as-of): a candidate for enrolment is one
+        watch_ids = [
+            hid
+            for (hid,) in db.execute(
+                "SELECT id FROM households h WHERE id BETWEEN ? AND ? AND NOT EXISTS"
+                " (SELECT 1 FROM statuses s WHERE s.household_id = h.id AND s.date <= ?)",
+                [*span, as_of.isoformat()],
+            )
+            if hid not in monitored
+        ]
+        if not watch_ids:
+            return []
+    elif section == "candidates" or monitored:
+        status = facts.status_at(db, as_of, span)
+    else:
+        return []
+    if section == "candidates":
         never = [
             hid
             for (hid,) in db.execute("SELECT id FROM households WHERE id BETWEEN ? AND ?", span)
@@ -112,8 +129,8 @@ def _chunk(db: Store, basis: Basis, span: facts.Span, section: str) -> list[dict
         ]
         out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
         # In the programme and not exited (enrolled, relapsed): already helped, never monitored.
-        # Enrolment reads only the never enrolled: a candidate for it is never enrolled.
-        watch_ids = [h for h in (out + never if section == "candidates" else never) if h not in monitored]
+        watch_ids = [h for h in out + never if h not in monitored]
+    if section in ("candidates", "enrolment"):
         band = facts.income_band(db, as_of, watch_ids)
         candidates: dict[int, dict[str, Any]] = {}
         enrol: dict[int, dict[str, Any]] = {}
@@ -180,6 +197,8 @@ def _chunk(db: Store, basis: Basis, span: facts.Span, section: str) -> list[dict
                 "able_to_work": g["able_to_work"],
             }
 
+    if not found:
+        return []
     labels = households(db, found)
     # the household's size on a day (docs/rules.md)
     sizes = facts.sizes(db, found)

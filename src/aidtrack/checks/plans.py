@@ -85,16 +85,6 @@ def _households(db: Store, as_of: dt.date, span: facts.Span, which: str) -> list
     or "no_plan" (no measure at all), in poverty or monitored at as-of; unsorted."""
     day = as_of.isoformat()
     lo, hi = span
-    status = facts.status_at(db, as_of, span)
-    monitored = {
-        hid
-        for (hid,) in db.execute(
-            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)"
-            " AND household_id BETWEEN :lo AND :hi",
-            {"d": day, "lo": lo, "hi": hi},
-        )
-    }
-    poor = {hid for hid, s in status.items() if s in POOR}
     caused: dict[int, str] = {}
     if which == "no_open_measure":
         caused = {
@@ -105,6 +95,19 @@ def _households(db: Store, as_of: dt.date, span: facts.Span, which: str) -> list
                 [day, lo, hi],
             )
         }
+        if not caused:
+            return []
+    status = facts.status_at(db, as_of, span)
+    monitored = {
+        hid
+        for (hid,) in db.execute(
+            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)"
+            " AND household_id BETWEEN :lo AND :hi",
+            {"d": day, "lo": lo, "hi": hi},
+        )
+    }
+    poor = {hid for hid, s in status.items() if s in POOR}
+    if which == "no_open_measure":
         open_ = {
             hid
             for (hid,) in db.execute(

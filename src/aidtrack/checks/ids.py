@@ -62,6 +62,8 @@ def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = F
 
     def disagree() -> Iterator[dict[str, Any]]:
         noted = None if disagreeing is None else set(disagreeing)
+        if noted == set():
+            return
         for i, (base, number, born, gender) in enumerate(_each(db, as_of)):
             if noted is not None and i not in noted:
                 continue

@@ -74,8 +74,19 @@ def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = F
         return _followups(db, basis, facts.status_at(db, as_of, span), span)
 
     def unpaired(span: facts.Span) -> list[dict[str, Any]]:
-        active = facts.pairings_between(db, as_of, as_of, span)
-        return _unpaired(db, basis, facts.status_at(db, as_of, span), active, span)
+        # the chunk's households with no pairing active at as-of (most chunks: none), then their statuses
+        alone = {
+            hid
+            for (hid,) in db.execute(
+                "SELECT h.id FROM households h WHERE h.id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
+                " pairings p WHERE p.household_id = h.id AND p.since <= ? AND (p.until IS NULL OR p.until >= ?))",
+                [*span, as_of.isoformat(), as_of.isoformat()],
+            )
+        }
+        if not alone:
+            return []
+        status = {h: s for h, s in facts.status_at(db, as_of, span).items() if h in alone}
+        return _unpaired(db, basis, status, [], span)
 
     result: dict[str, Any] = {
         "as_of": as_of.isoformat(),

@@ -149,6 +149,23 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     return buf.getvalue()
 
 
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], write: Callable[[str], Any]) -> None:
+    """to_csv(rows, columns)'s very text, handed to `write` a few hundred rows at a time as `rows`
+    yields (an iterator is never held whole)."""
+    from .parse import csv_safe
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for i, row in enumerate(rows, 1):
+        writer.writerow(["" if row.get(c) is None else csv_safe(cell(row.get(c))) for c in columns])
+        if i % 512 == 0:
+            write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+    write(buf.getvalue())
+
+
 def to_markdown(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],

@@ -260,6 +260,7 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{**r, "finding": name} for name in FINDINGS for r in result[name]]
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+    rows = ({**r, "finding": name} for name in FINDINGS for r in result[name])
     return CSV_COLUMNS, rows

@@ -256,8 +256,8 @@ def table_sections(module: Any, result: dict[str, Any]) -> list[Section]:
     ]
 
 
-def csv_table(module: Any, result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """The check's CSV columns and rows (module.csv_rows), `unit` first under `--by unit`: one
-    header row, then one row per finding."""
+def csv_table(module: Any, result: dict[str, Any]) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
+    """The check's CSV columns and rows (module.csv_rows, made as the findings are read), `unit`
+    first under `--by unit`: one header row, then one row per finding."""
     columns, rows = module.csv_rows(result)
     return (("unit", *columns) if by_unit(result) else tuple(columns)), rows

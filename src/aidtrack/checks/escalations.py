@@ -149,7 +149,11 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{**r, "finding": "not_studied"} for r in result["not_studied"]]
-    rows += [{**r, "finding": "decision_overdue"} for r in result["decision_overdue"]]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from ({**r, "finding": "not_studied"} for r in result["not_studied"])
+        yield from ({**r, "finding": "decision_overdue"} for r in result["decision_overdue"])
+
+    return CSV_COLUMNS, rows()

@@ -15,6 +15,7 @@ proposes; a person decides with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -140,8 +141,9 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per candidate, made as the findings are read."""
+    rows = (
         {
             **c,
             "first_month": c["months"][0]["month"],
@@ -150,5 +152,5 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
             "lines": ";".join(money(m["line"]) for m in c["months"]),
         }
         for c in result["candidates"]
-    ]
+    )
     return CSV_COLUMNS, rows

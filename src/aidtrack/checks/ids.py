@@ -154,7 +154,11 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "invalid", **r} for r in result["invalid"]]
-    rows += [{"finding": "disagree", **r} for r in result["disagree"]]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from ({"finding": "invalid", **r} for r in result["invalid"])
+        yield from ({"finding": "disagree", **r} for r in result["disagree"])
+
+    return CSV_COLUMNS, rows()

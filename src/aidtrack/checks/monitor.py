@@ -23,6 +23,7 @@ Ready for risk elimination: ops.rules.facts.elimination_gaps, the one rule `moni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from ..i18n import N_, _
@@ -348,18 +349,25 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]]
-    rows += [{"finding": "enrolment", **r, "reasons": "below_line"} for r in result["enrolment"]]
-    rows += [{"finding": "ready", **r} for r in result["ready"]]
-    rows += [
-        {
-            "finding": "monitored",
-            **r,
-            "reasons": ";".join(
-                [*(f"below:{m}" for m in r["months_below"]), *(f"missing:{m}" for m in r["months_missing"])]
-            ),
-        }
-        for r in result["monitored"]
-    ]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from (
+            {"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]
+        )
+        yield from ({"finding": "enrolment", **r, "reasons": "below_line"} for r in result["enrolment"])
+        yield from ({"finding": "ready", **r} for r in result["ready"])
+        for r in result["monitored"]:
+            yield {
+                "finding": "monitored",
+                **r,
+                "reasons": ";".join(
+                    [
+                        *(f"below:{m}" for m in r["months_below"]),
+                        *(f"missing:{m}" for m in r["months_missing"]),
+                    ]
+                ),
+            }
+
+    return CSV_COLUMNS, rows()

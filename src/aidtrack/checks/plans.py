@@ -203,11 +203,15 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "overdue", **r, "measure": r["id"]} for r in result["overdue"]]
-    rows += [
-        {"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
-        for r in result["no_open_measure"]
-    ]
-    rows += [{"finding": "no_plan", **r} for r in result["no_plan"]]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from ({"finding": "overdue", **r, "measure": r["id"]} for r in result["overdue"])
+        yield from (
+            {"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
+            for r in result["no_open_measure"]
+        )
+        yield from ({"finding": "no_plan", **r} for r in result["no_plan"])
+
+    return CSV_COLUMNS, rows()

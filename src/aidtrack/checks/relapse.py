@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -340,14 +340,15 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = []
-    for f in result["at_risk"]:
-        d = f["details"]
-        shock, drop = d.get("shock", {}), d.get("income_drop", {})
-        below, stale = d.get("below_line", {}), d.get("no_income", {})
-        rows.append(
-            {
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per household at risk, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for f in result["at_risk"]:
+            d = f["details"]
+            shock, drop = d.get("shock", {}), d.get("income_drop", {})
+            below, stale = d.get("below_line", {}), d.get("no_income", {})
+            yield {
                 "unit": f.get("unit"),
                 "household": f["household"],
                 "household_name": f["household_name"],
@@ -365,5 +366,5 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
                 "average_line": below.get("average_line"),
                 "last_recorded_month": stale.get("last_recorded_month"),
             }
-        )
-    return CSV_COLUMNS, rows
+
+    return CSV_COLUMNS, rows()

@@ -466,21 +466,22 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """One row per finding, the section named in the first column (a cadre overloaded: one per household)."""
-    rows = []
-    for name in SECTIONS[:-1]:
-        rows += [{"section": name, **r} for r in result[name]]
-    for r in result["overloaded_cadres"]:
-        rows += [
-            {
-                "section": "overloaded_cadres",
-                "unit": r.get("unit"),
-                "cadre": r["cadre"],
-                "cadre_name": r["cadre_name"],
-                "household": h["household"],
-                "household_name": h["household_name"],
-            }
-            for h in r["households"]
-        ]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, the section named in the first column (a cadre overloaded: one per
+    household), made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for name in SECTIONS[:-1]:
+            yield from ({"section": name, **r} for r in result[name])
+        for r in result["overloaded_cadres"]:
+            for h in r["households"]:
+                yield {
+                    "section": "overloaded_cadres",
+                    "unit": r.get("unit"),
+                    "cadre": r["cadre"],
+                    "cadre_name": r["cadre_name"],
+                    "household": h["household"],
+                    "household_name": h["household_name"],
+                }
+
+    return CSV_COLUMNS, rows()

@@ -117,13 +117,10 @@ def _run(
     db = open_db(create=False)
     check = module(name)
     with output(out):
-        if fmt == "json" and not mark:
+        if fmt in ("json", "csv") and not mark:
             # written as the findings come (checks.common.Stream), never all held at once
-            from ..render import write_json
-
             result = check.stream(db, day, unit=unit, by_unit=grouped)
-            write_json(check.public(result), sys.stdout.write)
-            sys.stdout.write("\n")
+            _write_streamed({name: result}, fmt, single=True)
         else:
             result = check.run(db, day, unit=unit, by_unit=grouped)
             if mark:
@@ -182,12 +179,42 @@ def all_checks(
     with output(out):
         if fmt == "json":
             found = _stream_json(db, day, unit, grouped)
+        elif fmt == "csv":
+            streams = {name: module(name).stream(db, day, unit=unit, by_unit=grouped) for name in NAMES}
+            _write_streamed(streams, fmt, single=False)
+            found = any(module(n).found(r) for n, r in streams.items())
         else:
             results = {name: module(name).run(db, day, unit=unit, by_unit=grouped) for name in NAMES}
             _show(results, fmt, single=False)
             found = any(module(n).found(r) for n, r in results.items())
     if found:
         raise typer.Exit(1)
+
+
+def _write_streamed(results: dict[str, Any], fmt: str, single: bool) -> None:
+    """`_show`'s JSON or CSV text of each check's streamed result (check.stream: its findings made
+    as they are read), written as the findings come: one check as itself; several as one CSV
+    table with a `check` column (the header first: the columns are known before any finding)."""
+    from ..checks import module
+    from ..checks.common import csv_table
+    from ..render import write_csv, write_json
+
+    if fmt == "json":
+        name, result = next(iter(results.items()))
+        write_json(module(name).public(result), sys.stdout.write)
+        sys.stdout.write("\n")
+        return
+    tables = {n: csv_table(module(n), r) for n, r in results.items()}
+    if single:
+        columns, rows = next(iter(tables.values()))
+        write_csv(rows, columns, sys.stdout.write)
+        return
+    every: dict[str, None] = {"check": None}
+    for columns, _rows in tables.values():
+        every.update(dict.fromkeys(columns))
+    write_csv(
+        ({"check": n, **r} for n, (_c, rows) in tables.items() for r in rows), list(every), sys.stdout.write
+    )
 
 
 def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:

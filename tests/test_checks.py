@@ -618,24 +618,42 @@ def test_checks_by_chunks_of_households_find_the_same(demo, monkeypatch):
     assert demo(*args, code=1).stdout == whole
 
 
-def test_findings_in_household_code_order_when_codes_do_not_follow_the_chunks(cli, monkeypatch):
-    """Households added H03, H01, H02 (ids 1, 2, 3): with a chunk a household, the chunks' codes do
-    not rise (checks.common.codes_follow_ids), and every chunk's findings are gathered and sorted:
-    the lists are in code order as with one chunk."""
-    for code in ("H03", "H01", "H02"):
+def test_findings_in_household_code_order_whatever_the_order_households_came_in(cli, monkeypatch):
+    """Households added H03, H01, H04, H02 (ids 1 to 4): in code order, no two are next to each
+    other by id, so the spans in code order (checks.common.code_spans) are ids 2, 4, 1, 3, each
+    span's findings written in turn, whatever the chunk; with too many spans (MAX_SPANS) every
+    chunk's findings are gathered and sorted. Either way the lists are in code order."""
+    import datetime as dt
+
+    from aidtrack.checks import common, exits, monitor, plans, relapse, visits
+    from aidtrack.store import open_store
+
+    for code in ("H03", "H01", "H04", "H02"):
         household(cli, code, exited=None)  # enrolled, no cadre, no measure
     for code in ("H03", "H01"):
         cli("plan", "cause", code, "--cause", "laid_off", "--date", "2003-07-01")
     whole = check(cli, "--as-of", "2004-09-30", code=1)
     # enrolled with no plan and no cadre: each household, by code; a cause and no measure: H01, H03
-    assert [r["household"] for r in whole["plans"]["no_plan"]] == ["H01", "H02", "H03"]
+    assert [r["household"] for r in whole["plans"]["no_plan"]] == ["H01", "H02", "H03", "H04"]
     assert [r["household"] for r in whole["plans"]["no_open_measure"]] == ["H01", "H03"]
-    assert [r["household"] for r in whole["visits"]["unpaired"]] == ["H01", "H02", "H03"]
-    from aidtrack.checks import exits, monitor, plans, relapse, visits
-
-    for module in (exits, monitor, plans, relapse, visits):
-        monkeypatch.setattr(module, "CHUNK", 1)
-    assert check(cli, "--as-of", "2004-09-30", code=1) == whole
+    assert [r["household"] for r in whole["visits"]["unpaired"]] == ["H01", "H02", "H03", "H04"]
+    db = open_store(cli.db, create=False)
+    try:
+        for size in (1, 2, 4000):
+            assert common.code_spans(db, size) == [(2, 2), (4, 4), (1, 1), (3, 3)]
+        monkeypatch.setattr(common, "MAX_SPANS", 3)
+        db.facts.clear()
+        assert common.code_spans(db, 1) is None
+        plans_ = plans.stream(db, dt.date(2004, 9, 30))
+        assert [r["household"] for r in plans_["no_plan"]] == ["H01", "H02", "H03", "H04"]
+    finally:
+        db.close()
+    for spans in (3, 10_000):
+        monkeypatch.setattr(common, "MAX_SPANS", spans)
+        for size in (1, 2):
+            for module in (exits, monitor, plans, relapse, visits):
+                monkeypatch.setattr(module, "CHUNK", size)
+            assert check(cli, "--as-of", "2004-09-30", code=1) == whole
 
 
 def test_json_findings_are_written_as_they_are_made(cli, monkeypatch):

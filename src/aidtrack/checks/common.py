@@ -167,39 +167,66 @@ def materialized(result: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, Stream) else v for k, v in result.items()}
 
 
-def codes_follow_ids(db: Store, spans: list[facts.Span]) -> bool:
-    """Whether the households' codes rise chunk after chunk (each chunk's highest code below the next
-    one's lowest): then findings sorted by household code are each chunk's, sorted, one chunk after
-    the other. So in a register whose codes follow the order households were added, and in a city
-    of merged units (codes prefixed by the unit, in merge order)."""
-    last = None
-    for lo, hi in spans:
-        low, high = db.execute(
-            "SELECT min(code), max(code) FROM households WHERE id BETWEEN ? AND ?", [lo, hi]
-        ).fetchone()
-        if low is None:
-            continue
-        if last is not None and low <= last:
-            return False
-        last = high
-    return True
+#: At most this many spans of households in code order (code_spans): more, and the codes are too
+#: scattered among the ids for spans to pay; the findings are then gathered and sorted.
+MAX_SPANS = 10_000
+
+
+def code_spans(db: Store, size: int) -> list[facts.Span] | None:
+    """The households cut into spans of ids (at most `size` households each) listed in the order of
+    their codes: each span is households next to each other both by code and by id, so findings
+    sorted by household code are each span's, sorted, one span after the other. In a register
+    whose codes follow the order households were added these are facts.chunks' spans; in a city of
+    merged units, whatever their order, a unit's households are cut where the unit ends. None when
+    the codes are too scattered among the ids for spans to pay (more than MAX_SPANS). One reading
+    of the households' ids and codes, kept for the command (facts.memo)."""
+
+    def compute() -> list[facts.Span] | None:
+        spans: list[list[int]] = []  # [first id, last id, households]
+        # codes rising with the ids (the usual register, a city merged in the units' order): the
+        # spans in id order, no sort
+        last = None
+        for hid, code in db.execute("SELECT id, code FROM households ORDER BY id"):
+            if last is not None and code <= last:
+                break
+            last = code
+            if spans and spans[-1][2] < size:
+                spans[-1][1:] = [hid, spans[-1][2] + 1]
+            else:
+                spans.append([hid, hid, 1])
+        else:
+            return [(lo, hi) for lo, hi, _n in spans]
+        spans = []
+        expected = None  # the id after the last one's, in id order
+        for hid, after in db.execute("SELECT id, lead(id) OVER (ORDER BY id) FROM households ORDER BY code"):
+            if spans and hid == expected and spans[-1][2] < size:
+                spans[-1][1:] = [hid, spans[-1][2] + 1]
+            elif len(spans) == MAX_SPANS:
+                return None
+            else:
+                spans.append([hid, hid, 1])
+            expected = after
+        return [(lo, hi) for lo, hi, _n in spans]
+
+    return facts.memo(db, ("code_spans", size), compute)
 
 
 def by_chunks(
     db: Store,
-    spans: list[facts.Span],
+    size: int,
     find: Callable[[facts.Span], Iterable[dict[str, Any]]],
     key: Callable[[dict[str, Any]], Any],
 ) -> Iterator[dict[str, Any]]:
-    """The findings of every chunk of households (find(span)) in the order of `key` (household code
-    first): chunk by chunk when the codes follow the chunks (codes_follow_ids), holding one chunk's;
-    else every chunk's gathered and sorted (the same order, not bounded). Lazy: nothing is read
-    before the first finding is asked for."""
-    if codes_follow_ids(db, spans):
+    """The findings of every chunk of at most `size` households (find(span)) in the order of `key`
+    (household code first): span after span in code order (code_spans), holding one span's; when
+    the codes are scattered, every chunk's (facts.chunks) gathered and sorted (the same order, not
+    bounded). Lazy: nothing is read before the first finding is asked for."""
+    spans = code_spans(db, size)
+    if spans is not None:
         for span in spans:
             yield from sorted(find(span), key=key)
         return
-    rows = [r for span in spans for r in find(span)]
+    rows = [r for span in facts.chunks(db, size) for r in find(span)]
     rows.sort(key=key)
     yield from rows
 

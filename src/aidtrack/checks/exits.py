@@ -47,11 +47,9 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """The exit candidates, a Stream made a chunk of households at a time as it is read
-    (facts.chunks: what is held is a chunk's), by household code."""
+    (checks.common.by_chunks: what is held is a chunk's), by household code."""
     basis = Basis.of(db, as_of)
-    found = by_chunks(
-        db, facts.chunks(db, CHUNK), lambda span: _candidates(db, basis, span), lambda r: r["household"]
-    )
+    found = by_chunks(db, CHUNK, lambda span: _candidates(db, basis, span), lambda r: r["household"])
     return in_units(db, {"as_of": as_of.isoformat(), "candidates": Stream(found)}, FINDINGS, unit, by_unit)
 
 

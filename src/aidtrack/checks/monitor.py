@@ -73,14 +73,13 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """Every section's findings, each a Stream made a chunk of households at a time as it is read
-    (facts.chunks: what is held is a chunk's), by household code: a pass over the chunks a
+    (checks.common.by_chunks: what is held is a chunk's), by household code: a pass over the chunks a
     section, each reading what its section needs."""
     basis = Basis.of(db, as_of)
-    spans = facts.chunks(db, CHUNK)
 
     def section(name: str) -> Stream:
         return Stream(
-            by_chunks(db, spans, lambda span: _chunk(db, basis, span, name), lambda r: r["household"])
+            by_chunks(db, CHUNK, lambda span: _chunk(db, basis, span, name), lambda r: r["household"])
         )
 
     result = {

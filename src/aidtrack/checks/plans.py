@@ -34,9 +34,8 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """Every list of findings, each a Stream made as it is read: the overdue measures from one query
-    in their order, the households a chunk of households at a time (facts.chunks: what is held is
+    in their order, the households a chunk of households at a time (checks.common.by_chunks: what is held is
     a chunk's), by household code."""
-    spans = facts.chunks(db, CHUNK)
 
     def household(r: dict[str, Any]) -> str:
         return r["household"]
@@ -45,10 +44,10 @@ def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = F
         "as_of": as_of.isoformat(),
         "overdue": Stream(_overdue(db, as_of)),
         "no_open_measure": Stream(
-            by_chunks(db, spans, lambda span: _households(db, as_of, span, "no_open_measure"), household)
+            by_chunks(db, CHUNK, lambda span: _households(db, as_of, span, "no_open_measure"), household)
         ),
         "no_plan": Stream(
-            by_chunks(db, spans, lambda span: _households(db, as_of, span, "no_plan"), household)
+            by_chunks(db, CHUNK, lambda span: _households(db, as_of, span, "no_plan"), household)
         ),
     }
     return in_units(db, result, FINDINGS, unit, by_unit)

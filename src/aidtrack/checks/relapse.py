@@ -93,14 +93,13 @@ def _sudden(findings) -> dict[int, list[str]]:
 
 
 def _stream(db: Store, as_of: dt.date) -> dict[str, Any]:
-    """The households at risk, a chunk of households at a time (facts.chunks: what is held is a
+    """The households at risk, a chunk of households at a time (checks.common.by_chunks: what is held is a
     chunk's), by household code: a Stream; read to its end it leaves sudden()'s answer."""
     basis = Basis.of(db, as_of)
-    spans = facts.chunks(db, CHUNK)
 
     def at_risk():
         found: dict[int, list[str]] = {}
-        for f in by_chunks(db, spans, lambda span: _at_risk(db, basis, span), lambda f: f["household"]):
+        for f in by_chunks(db, CHUNK, lambda span: _at_risk(db, basis, span), lambda f: f["household"]):
             found.update(_sudden([f]))
             yield f
         db.facts[("relapse_sudden", as_of.isoformat())] = found

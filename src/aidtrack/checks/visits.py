@@ -59,7 +59,7 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """Every section's findings, each a Stream made as it is read: a pass over the chunks of
-    households a section (facts.chunks: what is held is a chunk's), by household code, or one
+    households a section (checks.common.by_chunks: what is held is a chunk's), by household code, or one
     query in its order."""
     basis = Basis.of(db, as_of)
     spans = facts.chunks(db, CHUNK)
@@ -91,10 +91,10 @@ def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = F
     result: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "quarter": str(Quarter.of(as_of)),
-        "behind": Stream(by_chunks(db, spans, behind, lambda r: (r["household"], r["pairing"]))),
-        "followup_overdue": Stream(by_chunks(db, spans, late, household)),
+        "behind": Stream(by_chunks(db, CHUNK, behind, lambda r: (r["household"], r["pairing"]))),
+        "followup_overdue": Stream(by_chunks(db, CHUNK, late, household)),
         "escalations_overdue": Stream(_escalations(db, basis)),
-        "unpaired": Stream(by_chunks(db, spans, unpaired, household)),
+        "unpaired": Stream(by_chunks(db, CHUNK, unpaired, household)),
         "evidence_doubtful": Stream(_evidence(db, basis)),
         "overloaded_cadres": Stream(_overloaded_cadres(db, as_of, spans)),
     }

@@ -43,29 +43,29 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 
 def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
     """Both lists of findings, each a Stream read as it is written: the invalid numbers as the people
-    are read, noting which people disagree with their number (their place in the reading: a few
-    numbers, not the findings); the disagreements from a second reading, checking those alone."""
-    disagreeing: list[int] | None = None
+    are read, noting who disagrees with their number (the findings' people, not every person); the
+    disagreements from a second reading, checking those alone."""
+    disagreeing: set[tuple] | None = None
 
     def invalid() -> Iterator[dict[str, Any]]:
         nonlocal disagreeing
-        noted: list[int] = []
-        for i, (base, number, born, gender) in enumerate(_each(db, as_of)):
+        noted: set[tuple] = set()
+        for base, number, born, gender in _each(db, as_of):
             try:
                 tidy = parse.id_number(number, today=as_of)
             except AidtrackError as e:
                 yield {**base, "id_number": number, "problem": e.message}
                 continue
             if parse.id_disagreements(tidy, born, gender):
-                noted.append(i)
+                noted.add((*base.values(), number, born, gender))
         disagreeing = noted
 
     def disagree() -> Iterator[dict[str, Any]]:
-        noted = None if disagreeing is None else set(disagreeing)
+        noted = disagreeing
         if noted == set():
             return
-        for i, (base, number, born, gender) in enumerate(_each(db, as_of)):
-            if noted is not None and i not in noted:
+        for base, number, born, gender in _each(db, as_of):
+            if noted is not None and (*base.values(), number, born, gender) not in noted:
                 continue
             try:
                 tidy = parse.id_number(number, today=as_of)

@@ -606,12 +606,161 @@ def test_demo_story(cli):
 def test_checks_by_chunks_of_households_find_the_same(demo, monkeypatch):
     """The checks that read a chunk of households at a time (facts.chunks) find what they find in
     one chunk when each chunk is one household: the same JSON, every finding in household order."""
-    from aidtrack.checks import exits, monitor, relapse, visits
+    from aidtrack.checks import exits, monitor, plans, relapse, visits
 
     args = ("check", "--as-of", "2005-06-30", "--format", "json")
     whole = demo(*args, code=1).stdout
     found = json.loads(whole)
     assert found["relapse"]["at_risk"] and found["monitor"]["candidates"]
-    for module in (exits, monitor, relapse, visits):
+    assert found["plans"]["overdue"]
+    for module in (exits, monitor, plans, relapse, visits):
         monkeypatch.setattr(module, "CHUNK", 1)
     assert demo(*args, code=1).stdout == whole
+
+
+def test_findings_in_household_code_order_whatever_the_order_households_came_in(cli, monkeypatch):
+    """Households added H03, H01, H04, H02 (ids 1 to 4): in code order, no two are next to each
+    other by id, so the spans in code order (checks.common.code_spans) are ids 2, 4, 1, 3, each
+    span's findings written in turn, whatever the chunk; with too many spans (MAX_SPANS) every
+    chunk's findings are gathered and sorted. Either way the lists are in code order."""
+    import datetime as dt
+
+    from aidtrack.checks import common, exits, monitor, plans, relapse, visits
+    from aidtrack.store import open_store
+
+    for code in ("H03", "H01", "H04", "H02"):
+        household(cli, code, exited=None)  # enrolled, no cadre, no measure
+    for code in ("H03", "H01"):
+        cli("plan", "cause", code, "--cause", "laid_off", "--date", "2003-07-01")
+    whole = check(cli, "--as-of", "2004-09-30", code=1)
+    # enrolled with no plan and no cadre: each household, by code; a cause and no measure: H01, H03
+    assert [r["household"] for r in whole["plans"]["no_plan"]] == ["H01", "H02", "H03", "H04"]
+    assert [r["household"] for r in whole["plans"]["no_open_measure"]] == ["H01", "H03"]
+    assert [r["household"] for r in whole["visits"]["unpaired"]] == ["H01", "H02", "H03", "H04"]
+    db = open_store(cli.db, create=False)
+    try:
+        for size in (1, 2, 4000):
+            assert common.code_spans(db, size) == [(2, 2), (4, 4), (1, 1), (3, 3)]
+        monkeypatch.setattr(common, "MAX_SPANS", 3)
+        db.facts.clear()
+        assert common.code_spans(db, 1) is None
+        plans_ = plans.stream(db, dt.date(2004, 9, 30))
+        assert [r["household"] for r in plans_["no_plan"]] == ["H01", "H02", "H03", "H04"]
+    finally:
+        db.close()
+    for spans in (3, 10_000):
+        monkeypatch.setattr(common, "MAX_SPANS", spans)
+        for size in (1, 2):
+            for module in (exits, monitor, plans, relapse, visits):
+                monkeypatch.setattr(module, "CHUNK", size)
+            assert check(cli, "--as-of", "2004-09-30", code=1) == whole
+
+
+def test_json_findings_are_written_as_they_are_made(cli, monkeypatch):
+    """`check --format json` writes each check's findings as they come (checks.common.Stream): it
+    never calls a check's run() (which reads every finding into lists), and the first household
+    without a plan comes out before the next chunk of households is read."""
+    for code in ("H01", "H02", "H03"):
+        household(cli, code, exited=None)
+    expected = check(cli, "--as-of", "2004-09-30", code=1)
+    csv_all = cli("check", "--as-of", "2004-09-30", "--format", "csv", code=1).stdout
+    csv_plans = cli("check", "plans", "--as-of", "2004-09-30", "--format", "csv", code=1).stdout
+    assert csv_plans.splitlines()[1:] == [f"no_plan,{c},户{c},enrolled,,,,,," for c in ("H01", "H02", "H03")]
+    from aidtrack.checks import NAMES, module, plans
+    from aidtrack.store import open_store
+
+    def refused(*args, **kwargs):
+        raise AssertionError("run() holds every finding")
+
+    for name in NAMES:
+        monkeypatch.setattr(module(name), "run", refused)
+    assert check(cli, "--as-of", "2004-09-30", code=1) == expected
+    assert check(cli, "plans", "--as-of", "2004-09-30", code=1) == expected["plans"]
+    assert cli("check", "--as-of", "2004-09-30", "--format", "csv", code=1).stdout == csv_all
+    assert cli("check", "plans", "--as-of", "2004-09-30", "--format", "csv", code=1).stdout == csv_plans
+
+    read: list[tuple[int, int]] = []
+    chunk = plans._households
+
+    def reading(db, as_of, span, which):
+        read.append(span)
+        return chunk(db, as_of, span, which)
+
+    monkeypatch.setattr(plans, "CHUNK", 1)
+    monkeypatch.setattr(plans, "_households", reading)
+    import datetime as dt
+
+    db = open_store(cli.db, create=False)
+    try:
+        result = plans.stream(db, dt.date(2004, 9, 30))
+        assert read == []  # nothing read before it is asked for
+        no_plan = iter(result["no_plan"])
+        assert next(no_plan)["household"] == "H01"
+        assert read == [(1, 1)]
+        assert [r["household"] for r in no_plan] == ["H02", "H03"]
+        assert read == [(1, 1), (2, 2), (3, 3)]
+        assert result["no_plan"]
+    finally:
+        db.close()
+
+
+def test_a_stream_says_whether_it_found_something_only_once_read():
+    from aidtrack.checks.common import Stream
+
+    empty, some = Stream(iter(())), Stream(iter([{"household": "H01"}]))
+    with pytest.raises(RuntimeError):
+        bool(some)
+    assert list(some) == [{"household": "H01"}] and some and some.count == 1
+    assert list(empty) == [] and not empty
+    with pytest.raises(RuntimeError):
+        list(some)  # read once
+
+
+def test_write_json_writes_to_jsons_very_text():
+    """render.write_json: the text of render.to_json, a list given as an iterator written as it
+    yields (empty, one item, nested values, Chinese, a date), at the top or one level down."""
+    import datetime as dt
+
+    from aidtrack.render import to_json, write_json
+
+    rows = [
+        {"household": "H01", "household_name": "户一", "months": [{"month": "2004-01", "income": 1.5}]},
+        {"household": "H02", "household_name": 'a "quoted"\nname', "reasons": [], "details": {}},
+    ]
+    data = {
+        "as_of": dt.date(2004, 9, 30),
+        "watch_ratio": 150,
+        "empty": [],
+        "none": None,
+        "some": rows,
+        "nested": {"a": [1, {"b": []}]},
+    }
+
+    def streamed(d):
+        return {**d, "empty": iter([]), "some": (r for r in d["some"])}
+
+    for doc, given in ((data, streamed(data)), ({"x": data}, {"x": streamed(data)})):
+        pieces: list[str] = []
+        write_json(given, pieces.append)
+        assert "".join(pieces) == to_json(doc)
+    pieces = []
+    write_json(iter(rows), pieces.append)
+    assert "".join(pieces) == to_json(rows)
+
+
+def test_write_csv_writes_to_csvs_very_text():
+    """render.write_csv: the text of render.to_csv, rows from an iterator written a few hundred at a
+    time (1,100 rows: three pieces), formulas neutralised, missing values empty."""
+    from aidtrack.render import to_csv, write_csv
+
+    rows = [
+        {"household": f"H{i:04d}", "name": "=1+1" if i == 7 else f"户{i}", "n": i or None}
+        for i in range(1100)
+    ]
+    columns = ["household", "name", "n"]
+    pieces: list[str] = []
+    write_csv(iter(rows), columns, pieces.append)
+    assert "".join(pieces) == to_csv(rows, columns) and len(pieces) == 3
+    pieces = []
+    write_csv(iter(()), columns, pieces.append)
+    assert "".join(pieces) == "household,name,n\n"

@@ -94,6 +94,49 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # to_json's
+
+
+def _streamed(value: Any) -> bool:
+    """A list given as an iterator (checks.common.Stream, a generator): written as it yields."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, bytearray, dict, list, tuple))
+
+
+def _holds_stream(value: Any) -> bool:
+    return _streamed(value) or (isinstance(value, dict) and any(_holds_stream(v) for v in value.values()))
+
+
+def write_json(data: Any, write: Callable[[str], Any], newline: str = "\n") -> None:
+    """to_json(data)'s very text, handed to `write` a piece at a time: a list given as an iterator
+    (anywhere in dicts; its items plain data) is written item by item as it yields, never held
+    whole; any other value is
+    encoded a few thousand pieces at a time, never as one string. `newline` is the line break
+    with the indentation of the level `data` sits at."""
+    inner = newline + "  "
+    if isinstance(data, dict) and any(_holds_stream(v) for v in data.values()):
+        write("{")
+        for i, (key, value) in enumerate(data.items()):
+            write(("," if i else "") + inner + json.dumps(str(key), ensure_ascii=False) + ": ")
+            write_json(value, write, inner)
+        write(newline + "}")
+    elif _streamed(data):
+        # its items are plain data (a finding each), encoded whole: small
+        empty = True
+        for item in data:
+            write(("[" if empty else ",") + inner + _JSON.encode(item).replace("\n", inner))
+            empty = False
+        write("[]" if empty else newline + "]")
+    else:
+        # a JSON string never holds a raw line break: each one in the text is the encoder's own
+        pieces: list[str] = []
+        for piece in _JSON.iterencode(data):
+            pieces.append(piece)
+            if len(pieces) == 4096:
+                write("".join(pieces).replace("\n", newline))
+                pieces.clear()
+        write("".join(pieces).replace("\n", newline))
+
+
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     """CSV with spreadsheet formulas neutralised (parse.csv_safe): a name like =HYPERLINK(…) is text."""
     from .parse import csv_safe
@@ -104,6 +147,23 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     for row in rows:
         writer.writerow(["" if row.get(c) is None else csv_safe(cell(row.get(c))) for c in columns])
     return buf.getvalue()
+
+
+def write_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], write: Callable[[str], Any]) -> None:
+    """to_csv(rows, columns)'s very text, handed to `write` a few hundred rows at a time as `rows`
+    yields (an iterator is never held whole)."""
+    from .parse import csv_safe
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for i, row in enumerate(rows, 1):
+        writer.writerow(["" if row.get(c) is None else csv_safe(cell(row.get(c))) for c in columns])
+        if i % 512 == 0:
+            write(buf.getvalue())
+            buf.seek(0)
+            buf.truncate()
+    write(buf.getvalue())
 
 
 def to_markdown(

@@ -52,8 +52,9 @@ def run(db: Store, as_of: dt.date) -> dict[str, Any]:
                 "overdue": past,
             }
         )
-    overdue = plans.run(db, as_of)["overdue"]
-    candidates = monitor.run(db, as_of)["candidates"]
+    # the one list each needs (their other lists are not made: a Stream is made as it is read)
+    overdue = list(plans.stream(db, as_of)["overdue"])
+    candidates = list(monitor.stream(db, as_of)["candidates"])
     return {
         "as_of": as_of.isoformat(),
         "relapse_risk": [

@@ -18,12 +18,13 @@ is dated on or before as-of and it was not decided by then:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from ..i18n import N_, _
 from ..model import label, steps_of
 from ..store import Store
-from .common import Basis, Section, in_units
+from .common import Basis, Section, Stream, in_units, materialized
 
 FINDINGS = {
     "not_acted": "household",
@@ -54,11 +55,31 @@ def _days(a: str, b: dt.date) -> int:
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every list of findings (each a list)."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every list of findings, each a Stream read from its query as it is written."""
     basis = Basis.of(db, as_of)
     day = as_of.isoformat()
+    since = _since(basis)
+    result = {
+        "as_of": day,
+        "cases_from": since,
+        "not_acted": Stream(_open(db, basis, stepped=False)),
+        "overdue": Stream(_open(db, basis, stepped=True)),
+        "short_publicity": Stream(_short(db, basis)),
+        "missing_steps": Stream(_missing(db, basis)),
+        "without_case": Stream(_without(db, day, since)),
+    }
+    return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+def _open(db: Store, basis: Basis, stepped: bool) -> Iterator[dict[str, Any]]:
+    """Open cases past intake_days: with a step (`stepped`: overdue) or none yet (not acted on)."""
+    as_of, day = basis.as_of, basis.as_of.isoformat()
     limit = basis.value("intake_days")
-    not_acted: list[dict[str, Any]] = []
-    overdue: list[dict[str, Any]] = []
     for r in db.execute(
         f"{_CASE} WHERE ca.lead_date <= :day AND (ca.decided_on IS NULL OR ca.decided_on > :day)"
         " ORDER BY ca.lead_date, ca.id",
@@ -70,9 +91,12 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         steps = db.execute(
             "SELECT count(*), max(date) FROM case_steps WHERE case_id = ? AND date <= ?", [r[0], day]
         ).fetchone()
-        row = {**dict(zip(_COLUMNS, r)), "days": days, "intake_days": limit, "last_step": steps[1]}
-        (overdue if steps[0] else not_acted).append(row)
-    short = []
+        if bool(steps[0]) == stepped:
+            yield {**dict(zip(_COLUMNS, r)), "days": days, "intake_days": limit, "last_step": steps[1]}
+
+
+def _short(db: Store, basis: Basis) -> Iterator[dict[str, Any]]:
+    day = basis.as_of.isoformat()
     for r in db.execute(
         "SELECT ca.id, h.code, h.name, ca.decision, ca.channel, ca.lead_date, ca.outcome, ca.decided_on,"
         " st.date, st.end_date FROM case_steps st JOIN cases ca ON ca.id = st.case_id"
@@ -86,17 +110,18 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         least = basis.policy.value("publicity_days", r[8])
         early = r[6] == "approved" and r[7] is not None and r[7] <= day and r[7] <= r[9]
         if ran < least or early:
-            short.append(
-                {
-                    **dict(zip(_COLUMNS, r[:8])),
-                    "publicity_from": r[8],
-                    "publicity_until": r[9],
-                    "days": ran,
-                    "publicity_days": least,
-                    "approved_before_end": early,
-                }
-            )
-    missing = []
+            yield {
+                **dict(zip(_COLUMNS, r[:8])),
+                "publicity_from": r[8],
+                "publicity_until": r[9],
+                "days": ran,
+                "publicity_days": least,
+                "approved_before_end": early,
+            }
+
+
+def _missing(db: Store, basis: Basis) -> Iterator[dict[str, Any]]:
+    day = basis.as_of.isoformat()
     for r in db.execute(
         f"{_CASE} WHERE ca.outcome = 'approved' AND ca.decided_on <= :day ORDER BY ca.decided_on, ca.id",
         {"day": day},
@@ -113,48 +138,37 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
         }
         lacking = [s for s in needed if s not in have]
         if lacking:
-            missing.append({**dict(zip(_COLUMNS, r)), "missing": lacking})
-    since = _since(basis)
-    without = []
-    if since <= day:
-        for kind, r in [
-            ("status", r)
-            for r in db.execute(
-                "SELECT s.id, h.code, h.name, s.status, s.date FROM statuses s JOIN households h"
-                " ON h.id = s.household_id WHERE s.case_id IS NULL AND s.date >= :since AND s.date <= :day"
-                " AND s.id <> (SELECT s2.id FROM statuses s2 WHERE s2.household_id = s.household_id"
-                " ORDER BY s2.date, s2.id LIMIT 1) ORDER BY s.date, s.id",
-                {"since": since, "day": day},
-            )
-        ] + [
-            ("monitoring", r)
-            for r in db.execute(
-                "SELECT m.id, h.code, h.name, m.category, m.date FROM monitoring m JOIN households h"
-                " ON h.id = m.household_id WHERE m.case_id IS NULL AND m.date >= :since AND m.date <= :day"
-                " ORDER BY m.date, m.id",
-                {"since": since, "day": day},
-            )
-        ]:
-            without.append(
-                {
-                    "record": kind,
-                    "id": r[0],
-                    "household": r[1],
-                    "household_name": r[2],
-                    "what": r[3],
-                    "date": r[4],
-                }
-            )
-    result = {
-        "as_of": day,
-        "cases_from": since,
-        "not_acted": not_acted,
-        "overdue": overdue,
-        "short_publicity": short,
-        "missing_steps": missing,
-        "without_case": without,
-    }
-    return in_units(db, result, FINDINGS, unit, by_unit)
+            yield {**dict(zip(_COLUMNS, r)), "missing": lacking}
+
+
+def _without(db: Store, day: str, since: str) -> Iterator[dict[str, Any]]:
+    """Statuses, then monitoring entries, recorded without a case from `since` to `day`."""
+    if since > day:
+        return
+    for kind, sql in (
+        (
+            "status",
+            "SELECT s.id, h.code, h.name, s.status, s.date FROM statuses s JOIN households h"
+            " ON h.id = s.household_id WHERE s.case_id IS NULL AND s.date >= :since AND s.date <= :day"
+            " AND s.id <> (SELECT s2.id FROM statuses s2 WHERE s2.household_id = s.household_id"
+            " ORDER BY s2.date, s2.id LIMIT 1) ORDER BY s.date, s.id",
+        ),
+        (
+            "monitoring",
+            "SELECT m.id, h.code, h.name, m.category, m.date FROM monitoring m JOIN households h"
+            " ON h.id = m.household_id WHERE m.case_id IS NULL AND m.date >= :since AND m.date <= :day"
+            " ORDER BY m.date, m.id",
+        ),
+    ):
+        for r in db.execute(sql, {"since": since, "day": day}):
+            yield {
+                "record": kind,
+                "id": r[0],
+                "household": r[1],
+                "household_name": r[2],
+                "what": r[3],
+                "date": r[4],
+            }
 
 
 def _since(basis: Basis) -> str:
@@ -246,6 +260,7 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{**r, "finding": name} for name in FINDINGS for r in result[name]]
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+    rows = ({**r, "finding": name} for name in FINDINGS for r in result[name])
     return CSV_COLUMNS, rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,6 +128,109 @@ class Section:
     headers: tuple[str, ...] | None = None
 
 
+class Stream:
+    """A list of findings handed out as they are made (checks' `stream()`): read once, in order, so
+    that a city's findings are never all held at once (render.write_json writes it item by item).
+
+    It counts what it gave: `bool()` after it was read says whether it gave anything (what found()
+    asks); asked before, it refuses, as the answer is not known yet."""
+
+    def __init__(self, items: Iterable[Any]):
+        self._items: Iterator[Any] | None = iter(items)
+        self.count = 0
+        self.done = False
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._items is None:
+            raise RuntimeError("a stream of findings is read once")
+        items, self._items = self._items, None
+        for item in items:
+            self.count += 1
+            yield item
+        self.done = True
+
+    def __bool__(self) -> bool:
+        if not self.done:
+            raise RuntimeError("a stream of findings was asked whether it is empty before it was read")
+        return self.count > 0
+
+
+def each(rows: Any, fn: Callable[[Any], Any]) -> Any:
+    """fn of each row: lazily for a Stream (a Stream), else a list."""
+    if isinstance(rows, Stream):
+        return Stream(fn(r) for r in rows)
+    return [fn(r) for r in rows]
+
+
+def materialized(result: dict[str, Any]) -> dict[str, Any]:
+    """The result with each Stream read into a list (what run() returns)."""
+    return {k: list(v) if isinstance(v, Stream) else v for k, v in result.items()}
+
+
+#: At most this many spans of households in code order (code_spans): more, and the codes are too
+#: scattered among the ids for spans to pay; the findings are then gathered and sorted.
+MAX_SPANS = 10_000
+
+
+def code_spans(db: Store, size: int) -> list[facts.Span] | None:
+    """The households cut into spans of ids (at most `size` households each) listed in the order of
+    their codes: each span is households next to each other both by code and by id, so findings
+    sorted by household code are each span's, sorted, one span after the other. In a register
+    whose codes follow the order households were added these are facts.chunks' spans; in a city of
+    merged units, whatever their order, a unit's households are cut where the unit ends. None when
+    the codes are too scattered among the ids for spans to pay (more than MAX_SPANS). One reading
+    of the households' ids and codes, kept for the command (facts.memo)."""
+
+    def compute() -> list[facts.Span] | None:
+        spans: list[list[int]] = []  # [first id, last id, households]
+        # codes rising with the ids (the usual register, a city merged in the units' order): the
+        # spans in id order, no sort
+        last = None
+        for hid, code in db.execute("SELECT id, code FROM households ORDER BY id"):
+            if last is not None and code <= last:
+                break
+            last = code
+            if spans and spans[-1][2] < size:
+                spans[-1][1:] = [hid, spans[-1][2] + 1]
+            else:
+                spans.append([hid, hid, 1])
+        else:
+            return [(lo, hi) for lo, hi, _n in spans]
+        spans = []
+        expected = None  # the id after the last one's, in id order
+        for hid, after in db.execute("SELECT id, lead(id) OVER (ORDER BY id) FROM households ORDER BY code"):
+            if spans and hid == expected and spans[-1][2] < size:
+                spans[-1][1:] = [hid, spans[-1][2] + 1]
+            elif len(spans) == MAX_SPANS:
+                return None
+            else:
+                spans.append([hid, hid, 1])
+            expected = after
+        return [(lo, hi) for lo, hi, _n in spans]
+
+    return facts.memo(db, ("code_spans", size), compute)
+
+
+def by_chunks(
+    db: Store,
+    size: int,
+    find: Callable[[facts.Span], Iterable[dict[str, Any]]],
+    key: Callable[[dict[str, Any]], Any],
+) -> Iterator[dict[str, Any]]:
+    """The findings of every chunk of at most `size` households (find(span)) in the order of `key`
+    (household code first): span after span in code order (code_spans), holding one span's; when
+    the codes are scattered, every chunk's (facts.chunks) gathered and sorted (the same order, not
+    bounded). Lazy: nothing is read before the first finding is asked for."""
+    spans = code_spans(db, size)
+    if spans is not None:
+        for span in spans:
+            yield from sorted(find(span), key=key)
+        return
+    rows = [r for span in facts.chunks(db, size) for r in find(span)]
+    rows.sort(key=key)
+    yield from rows
+
+
 def in_units(
     db: Store,
     result: dict[str, Any],
@@ -155,6 +258,8 @@ def in_units(
         if by_unit:
             groups = units.grouped(result[name], unit_of)
             out[name] = [{"unit": units.names[u], **r} for u, rows in groups.items() for r in rows]
+        elif isinstance(result[name], Stream):
+            out[name] = Stream(r for r in result[name] if unit_of(r) == uid)
         else:
             out[name] = [r for r in result[name] if unit_of(r) == uid]
     if by_unit:
@@ -178,8 +283,8 @@ def table_sections(module: Any, result: dict[str, Any]) -> list[Section]:
     ]
 
 
-def csv_table(module: Any, result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """The check's CSV columns and rows (module.csv_rows), `unit` first under `--by unit`: one
-    header row, then one row per finding."""
+def csv_table(module: Any, result: dict[str, Any]) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
+    """The check's CSV columns and rows (module.csv_rows, made as the findings are read), `unit`
+    first under `--by unit`: one header row, then one row per finding."""
     columns, rows = module.csv_rows(result)
     return (("unit", *columns) if by_unit(result) else tuple(columns)), rows

@@ -15,6 +15,7 @@ proposes; a person decides with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -24,9 +25,12 @@ from ..store import Store
 from .common import (
     Basis,
     Section,
+    Stream,
+    by_chunks,
     cadres_at,
     households,
     in_units,
+    materialized,
     money,
     month_figures,
     per_person,
@@ -37,14 +41,16 @@ FINDINGS = {"candidates": "household"}
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """The exit candidates, a chunk of households at a time (facts.chunks: what is held is a
-    chunk's and the findings), by household code."""
+    """The exit candidates (a list), by household code."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """The exit candidates, a Stream made a chunk of households at a time as it is read
+    (checks.common.by_chunks: what is held is a chunk's), by household code."""
     basis = Basis.of(db, as_of)
-    out: list[dict[str, Any]] = []
-    for span in facts.chunks(db, CHUNK):
-        out += _candidates(db, basis, span)
-    out.sort(key=lambda r: r["household"])
-    return in_units(db, {"as_of": as_of.isoformat(), "candidates": out}, FINDINGS, unit, by_unit)
+    found = by_chunks(db, CHUNK, lambda span: _candidates(db, basis, span), lambda r: r["household"])
+    return in_units(db, {"as_of": as_of.isoformat(), "candidates": Stream(found)}, FINDINGS, unit, by_unit)
 
 
 #: Households a chunk (tests make it small).
@@ -133,8 +139,9 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per candidate, made as the findings are read."""
+    rows = (
         {
             **c,
             "first_month": c["months"][0]["month"],
@@ -143,5 +150,5 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
             "lines": ";".join(money(m["line"]) for m in c["months"]),
         }
         for c in result["candidates"]
-    ]
+    )
     return CSV_COLUMNS, rows

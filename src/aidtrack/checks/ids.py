@@ -11,13 +11,14 @@ ID numbers are not dated: the check reads every household and the members joined
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from .. import parse
 from ..i18n import N_, _, column
 from ..model import AidtrackError, label
 from ..store import Store
-from .common import Section, in_units
+from .common import Section, Stream, in_units, materialized
 
 FINDINGS = {"invalid": "household", "disagree": "household"}
 
@@ -36,27 +37,61 @@ def _people(db: Store, as_of: dt.date):
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    invalid: list[dict[str, Any]] = []
-    disagree: list[dict[str, Any]] = []
-    for code, hname, person, relation, number, born, gender in _people(db, as_of):
-        base = {"household": code, "household_name": hname, "person": person, "relation": relation}
-        try:
-            tidy = parse.id_number(number, today=as_of)
-        except AidtrackError as e:
-            invalid.append({**base, "id_number": number, "problem": e.message})
-            continue
-        for field, says in parse.id_disagreements(tidy, born, gender):
-            disagree.append(
-                {
+    """Both lists of findings (each a list)."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Both lists of findings, each a Stream read as it is written: the invalid numbers as the people
+    are read, noting who disagrees with their number (the findings' people, not every person); the
+    disagreements from a second reading, checking those alone."""
+    disagreeing: set[tuple] | None = None
+
+    def invalid() -> Iterator[dict[str, Any]]:
+        nonlocal disagreeing
+        noted: set[tuple] = set()
+        for base, number, born, gender in _each(db, as_of):
+            try:
+                tidy = parse.id_number(number, today=as_of)
+            except AidtrackError as e:
+                yield {**base, "id_number": number, "problem": e.message}
+                continue
+            if parse.id_disagreements(tidy, born, gender):
+                noted.add((*base.values(), number, born, gender))
+        disagreeing = noted
+
+    def disagree() -> Iterator[dict[str, Any]]:
+        noted = disagreeing
+        if noted == set():
+            return
+        for base, number, born, gender in _each(db, as_of):
+            if noted is not None and (*base.values(), number, born, gender) not in noted:
+                continue
+            try:
+                tidy = parse.id_number(number, today=as_of)
+            except AidtrackError:
+                continue
+            for field, says in parse.id_disagreements(tidy, born, gender):
+                yield {
                     **base,
                     "id_number": tidy,
                     "field": field,
                     "number_says": says,
                     "record_says": born if field == "born" else gender,
                 }
-            )
-    result = {"as_of": as_of.isoformat(), "invalid": invalid, "disagree": disagree}
+
+    result = {"as_of": as_of.isoformat(), "invalid": Stream(invalid()), "disagree": Stream(disagree())}
     return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+def _each(db: Store, as_of: dt.date):
+    for code, hname, person, relation, number, born, gender in _people(db, as_of):
+        yield (
+            {"household": code, "household_name": hname, "person": person, "relation": relation},
+            number,
+            born,
+            gender,
+        )
 
 
 def found(result: dict[str, Any]) -> bool:
@@ -119,7 +154,11 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "invalid", **r} for r in result["invalid"]]
-    rows += [{"finding": "disagree", **r} for r in result["disagree"]]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from ({"finding": "invalid", **r} for r in result["invalid"])
+        yield from ({"finding": "disagree", **r} for r in result["disagree"])
+
+    return CSV_COLUMNS, rows()

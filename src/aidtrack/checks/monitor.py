@@ -23,13 +23,14 @@ Ready for risk elimination: ops.rules.facts.elimination_gaps, the one rule `moni
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, add_months, label, month_of, yuan
 from ..ops.rules import facts
 from ..store import Store
-from .common import Basis, Section, households, in_units
+from .common import Basis, Section, Stream, by_chunks, each, households, in_units, materialized
 
 WATCH_MONTHS = 12
 #: The reason code of a sudden-hardship lead from spending, as a screen shows it.
@@ -62,21 +63,30 @@ FINDINGS = {
 }
 
 
+SECTIONS = ("candidates", "enrolment", "ready", "monitored")
+
+
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """Every section's findings, a chunk of households at a time (facts.chunks: what is held is a
-    chunk's and the findings), each section by household code."""
+    """Every section's findings (each a list), by household code."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every section's findings, each a Stream made a chunk of households at a time as it is read
+    (checks.common.by_chunks: what is held is a chunk's), by household code: a pass over the chunks a
+    section, each reading what its section needs."""
     basis = Basis.of(db, as_of)
-    found: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("candidates", "enrolment", "ready", "monitored")
-    }
-    for span in facts.chunks(db, CHUNK):
-        for k, rows in _chunk(db, basis, span).items():
-            found[k] += rows
+
+    def section(name: str) -> Stream:
+        return Stream(
+            by_chunks(db, CHUNK, lambda span: _chunk(db, basis, span, name), lambda r: r["household"])
+        )
+
     result = {
         "as_of": as_of.isoformat(),
         "watch_ratio": basis.value("watch_ratio"),
         "stable_months": basis.value("stable_months"),
-        **{k: sorted(rows, key=lambda r: r["household"]) for k, rows in found.items()},
+        **{name: section(name) for name in SECTIONS},
     }
     return in_units(db, result, FINDINGS, unit, by_unit)
 
@@ -85,107 +95,123 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
 CHUNK = facts.CHUNK
 
 
-def _chunk(db: Store, basis: Basis, span: facts.Span) -> dict[str, list[dict[str, Any]]]:
-    """The findings among one chunk's households, unsorted."""
+def _chunk(db: Store, basis: Basis, span: facts.Span, section: str) -> list[dict[str, Any]]:
+    """One section's findings among one chunk's households, unsorted."""
     from . import relapse
 
     as_of = basis.as_of
     stable = basis.value("stable_months")
-    status = facts.status_at(db, as_of, span)
     monitored = open_entries(db, as_of, span)
-    never = [
-        hid
-        for (hid,) in db.execute("SELECT id FROM households WHERE id BETWEEN ? AND ?", span)
-        if hid not in status
-    ]
-    out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
-    # In the programme and not exited (enrolled, relapsed): already helped, never monitored.
-    watch_ids = [h for h in out + never if h not in monitored]
-    band = facts.income_band(db, as_of, watch_ids)
-
-    candidates: dict[int, dict[str, Any]] = {}
-    enrol: dict[int, dict[str, Any]] = {}
-    for hid in watch_ids:
-        b = band.get(hid)
-        if b is None:
-            continue
-        figures = {
-            "months": b["months"],
-            "first_month": b["first"],
-            "last_month": b["last"],
-            "average_per_person": yuan(b["per_person"]),
-            "line": yuan(b["line"]),
-            "watch_line": yuan(b["watch_line"]),
-        }
-        if hid not in status and b["band"] == "below_line":
-            # never enrolled and under the poverty line: enrolment or 低保, never marginal
-            enrol[hid] = figures
-        elif b["band"] != "above":
-            candidates[hid] = {
-                "category": "unstable" if hid in status else "marginal",
-                "reasons": ["watch_band"],
-                **figures,
+    found: dict[int, dict[str, Any]] = {}
+    status: dict[int, str] = {}
+    if section == "enrolment":
+        # the never enrolled alone (no status by as-of): a candidate for enrolment is one
+        watch_ids = [
+            hid
+            for (hid,) in db.execute(
+                "SELECT id FROM households h WHERE id BETWEEN ? AND ? AND NOT EXISTS"
+                " (SELECT 1 FROM statuses s WHERE s.household_id = h.id AND s.date <= ?)",
+                [*span, as_of.isoformat()],
+            )
+            if hid not in monitored
+        ]
+        if not watch_ids:
+            return []
+    elif section == "candidates" or monitored:
+        status = facts.status_at(db, as_of, span)
+    else:
+        return []
+    if section == "candidates":
+        never = [
+            hid
+            for (hid,) in db.execute("SELECT id FROM households WHERE id BETWEEN ? AND ?", span)
+            if hid not in status
+        ]
+        out = [hid for hid, s in status.items() if s in OUT_OF_POVERTY]
+        # In the programme and not exited (enrolled, relapsed): already helped, never monitored.
+        watch_ids = [h for h in out + never if h not in monitored]
+    if section in ("candidates", "enrolment"):
+        band = facts.income_band(db, as_of, watch_ids)
+        candidates: dict[int, dict[str, Any]] = {}
+        enrol: dict[int, dict[str, Any]] = {}
+        for hid in watch_ids:
+            b = band.get(hid)
+            if b is None:
+                continue
+            figures = {
+                "months": b["months"],
+                "first_month": b["first"],
+                "last_month": b["last"],
+                "average_per_person": yuan(b["per_person"]),
+                "line": yuan(b["line"]),
+                "watch_line": yuan(b["watch_line"]),
             }
-    empty = dict.fromkeys(("months", "first_month", "last_month", "average_per_person", "line", "watch_line"))
-    risk = relapse.run(db, as_of)
-    for f in risk["at_risk"]:
-        hid = f["_id"]
-        if not span[0] <= hid <= span[1] or hid in monitored or hid in candidates:
-            continue
-        sudden = [r for r in f["reasons"] if r in ("shock", "income_drop")]
-        if sudden:
-            candidates[hid] = {"category": "sudden", "reasons": sudden, **empty}
-    # A large cost not settled: a sudden-hardship lead (突发严重困难户), whatever the income.
-    for hid, costs in facts.large_costs(db, as_of, watch_ids).items():
-        if hid in candidates and candidates[hid]["category"] == "sudden":
-            candidates[hid]["reasons"].append("large_cost")
-        elif hid not in candidates and hid not in enrol:
-            candidates[hid] = {"category": "sudden", "reasons": ["large_cost"], **empty}
-        if hid in candidates:
-            candidates[hid]["large_costs"] = [_cost(c) for c in costs]
+            if hid not in status and b["band"] == "below_line":
+                # never enrolled and under the poverty line: enrolment or 低保, never marginal
+                enrol[hid] = figures
+            elif b["band"] != "above":
+                candidates[hid] = {
+                    "category": "unstable" if hid in status else "marginal",
+                    "reasons": ["watch_band"],
+                    **figures,
+                }
+        if section == "enrolment":
+            found = enrol
+        else:
+            empty = dict.fromkeys(
+                ("months", "first_month", "last_month", "average_per_person", "line", "watch_line")
+            )
+            for hid, reasons in relapse.sudden(db, as_of).items():
+                if not span[0] <= hid <= span[1] or hid in monitored or hid in candidates:
+                    continue
+                candidates[hid] = {"category": "sudden", "reasons": list(reasons), **empty}
+            # A large cost not settled: a sudden-hardship lead (突发严重困难户), whatever the income.
+            for hid, costs in facts.large_costs(db, as_of, watch_ids).items():
+                if hid in candidates and candidates[hid]["category"] == "sudden":
+                    candidates[hid]["reasons"].append("large_cost")
+                elif hid not in candidates and hid not in enrol:
+                    candidates[hid] = {"category": "sudden", "reasons": ["large_cost"], **empty}
+                if hid in candidates:
+                    candidates[hid]["large_costs"] = [_cost(c) for c in costs]
+            found = candidates
+    else:
+        gaps = facts.elimination_gaps(db, as_of, monitored)
+        for hid, entry in monitored.items():
+            g = gaps[hid]
+            if facts.eliminable(g) != (section == "ready"):
+                continue
+            found[hid] = {
+                "_id": hid,
+                "category": entry["category"],
+                "since": entry["date"],
+                "reason": entry["reason"],
+                "stable_months": stable,
+                "first_month": g["first"],
+                "last_month": g["last"],
+                "too_soon": g["too_soon"],
+                "months_below": g["months_below"],
+                "months_missing": g["months_missing"],
+                "open_measures": g["open_measures"],
+                "measures_done": g["measures_done"],
+                "large_costs": [_cost(c) for c in g["large_costs"]],
+                "able_to_work": g["able_to_work"],
+            }
 
-    gaps = facts.elimination_gaps(db, as_of, monitored)
-    ready: list[dict[str, Any]] = []
-    staying: list[dict[str, Any]] = []
-    for hid, entry in monitored.items():
-        g = gaps[hid]
-        row = {
-            "_id": hid,
-            "category": entry["category"],
-            "since": entry["date"],
-            "reason": entry["reason"],
-            "stable_months": stable,
-            "first_month": g["first"],
-            "last_month": g["last"],
-            "too_soon": g["too_soon"],
-            "months_below": g["months_below"],
-            "months_missing": g["months_missing"],
-            "open_measures": g["open_measures"],
-            "measures_done": g["measures_done"],
-            "large_costs": [_cost(c) for c in g["large_costs"]],
-            "able_to_work": g["able_to_work"],
-        }
-        (ready if facts.eliminable(g) else staying).append(row)
-
-    labels = households(db, set(candidates) | set(monitored) | set(enrol))
+    if not found:
+        return []
+    labels = households(db, found)
     # the household's size on a day (docs/rules.md)
-    sizes = facts.sizes(db, set(candidates) | set(monitored) | set(enrol))
-
-    def named(hid: int, row: dict[str, Any]) -> dict[str, Any]:
-        return {
+    sizes = facts.sizes(db, found)
+    return [
+        {
             "household": labels[hid]["household"],
             "household_name": labels[hid]["household_name"],
             "members": sizes.on(hid, as_of.isoformat()),  # the size then, not today's
             "status": status.get(hid),
             **row,
         }
-
-    return {
-        "candidates": [named(h, r) for h, r in candidates.items()],
-        "enrolment": [named(h, r) for h, r in enrol.items()],
-        "ready": [named(r["_id"], r) for r in ready],
-        "monitored": [named(r["_id"], r) for r in staying],
-    }
+        for hid, row in found.items()
+    ]
 
 
 def _cost(c: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +230,7 @@ def found(result: dict[str, Any]) -> bool:
 
 def public(result: dict[str, Any]) -> dict[str, Any]:
     def clean(rows):
-        return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
+        return each(rows, lambda r: {k: v for k, v in r.items() if not k.startswith("_")})
 
     return {
         **result,
@@ -322,18 +348,25 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]]
-    rows += [{"finding": "enrolment", **r, "reasons": "below_line"} for r in result["enrolment"]]
-    rows += [{"finding": "ready", **r} for r in result["ready"]]
-    rows += [
-        {
-            "finding": "monitored",
-            **r,
-            "reasons": ";".join(
-                [*(f"below:{m}" for m in r["months_below"]), *(f"missing:{m}" for m in r["months_missing"])]
-            ),
-        }
-        for r in result["monitored"]
-    ]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from (
+            {"finding": "candidate", **r, "reasons": ";".join(r["reasons"])} for r in result["candidates"]
+        )
+        yield from ({"finding": "enrolment", **r, "reasons": "below_line"} for r in result["enrolment"])
+        yield from ({"finding": "ready", **r} for r in result["ready"])
+        for r in result["monitored"]:
+            yield {
+                "finding": "monitored",
+                **r,
+                "reasons": ";".join(
+                    [
+                        *(f"below:{m}" for m in r["months_below"]),
+                        *(f"missing:{m}" for m in r["months_missing"]),
+                    ]
+                ),
+            }
+
+    return CSV_COLUMNS, rows()

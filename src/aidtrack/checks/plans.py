@@ -12,13 +12,13 @@ As of a day, reading only what was recorded on or before it (docs/plans.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from ..i18n import N_, _
 from ..ops.rules import facts
-from ..ops.rules.planfacts import open_measures
 from ..store import Store
-from .common import Section, cadres_at, households, in_units
+from .common import Section, Stream, by_chunks, cadres_at, households, in_units, materialized
 
 POOR = ("enrolled", "relapsed")
 
@@ -28,75 +28,120 @@ FINDINGS = {"overdue": "household", "no_open_measure": "household", "no_plan": "
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    day = as_of.isoformat()
-    status = facts.status_at(db, as_of)
-    overdue = []
+    """Every list of findings (each a list)."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every list of findings, each a Stream made as it is read: the overdue measures from one query
+    in their order, the households a chunk of households at a time (checks.common.by_chunks: what is held is
+    a chunk's), by household code."""
+
+    def household(r: dict[str, Any]) -> str:
+        return r["household"]
+
+    result = {
+        "as_of": as_of.isoformat(),
+        "overdue": Stream(_overdue(db, as_of)),
+        "no_open_measure": Stream(
+            by_chunks(db, CHUNK, lambda span: _households(db, as_of, span, "no_open_measure"), household)
+        ),
+        "no_plan": Stream(
+            by_chunks(db, CHUNK, lambda span: _households(db, as_of, span, "no_plan"), household)
+        ),
+    }
+    return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+#: Households a chunk (tests make it small).
+CHUNK = facts.CHUNK
+
+
+def _overdue(db: Store, as_of: dt.date) -> Iterator[dict[str, Any]]:
     cur = db.execute(
         "SELECT m.id, h.code, h.name, m.what, m.kind, m.due, c.code, c.name"
         " FROM measures m JOIN households h ON h.id = m.household_id LEFT JOIN cadres c ON c.id = m.cadre_id"
         " WHERE m.date <= :d AND m.due < :d AND (m.done_on IS NULL OR m.done_on > :d)"
         " ORDER BY m.due, h.code, m.id",
-        {"d": day},
+        {"d": as_of.isoformat()},
     )
     for mid, code, name, what, kind, due, ccode, cname in cur:
-        overdue.append(
-            {
-                "id": mid,
-                "household": code,
-                "household_name": name,
-                "what": what,
-                "kind": kind,
-                "due": due,
-                "days_overdue": (as_of - dt.date.fromisoformat(due)).days,
-                "cadre": ccode,
-                "cadre_name": cname,
-            }
-        )
-    open_ = open_measures(db, as_of)
-    planned = {
-        hid for (hid,) in db.execute("SELECT DISTINCT household_id FROM measures WHERE date <= ?", [day])
-    }
-    caused = {
-        hid: n
-        for hid, n in db.execute(
-            "SELECT household_id, group_concat(cause, ',') FROM causes WHERE date <= ? GROUP BY household_id",
-            [day],
-        )
-    }
+        yield {
+            "id": mid,
+            "household": code,
+            "household_name": name,
+            "what": what,
+            "kind": kind,
+            "due": due,
+            "days_overdue": (as_of - dt.date.fromisoformat(due)).days,
+            "cadre": ccode,
+            "cadre_name": cname,
+        }
+
+
+def _households(db: Store, as_of: dt.date, span: facts.Span, which: str) -> list[dict[str, Any]]:
+    """One chunk's households of `which` list: "no_open_measure" (a cause recorded, no measure open)
+    or "no_plan" (no measure at all), in poverty or monitored at as-of; unsorted."""
+    day = as_of.isoformat()
+    lo, hi = span
+    caused: dict[int, str] = {}
+    if which == "no_open_measure":
+        caused = {
+            hid: n
+            for hid, n in db.execute(
+                "SELECT household_id, group_concat(cause, ',') FROM causes WHERE date <= ?"
+                " AND household_id BETWEEN ? AND ? GROUP BY household_id",
+                [day, lo, hi],
+            )
+        }
+        if not caused:
+            return []
+    status = facts.status_at(db, as_of, span)
     monitored = {
         hid
         for (hid,) in db.execute(
-            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)",
-            {"d": day},
+            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)"
+            " AND household_id BETWEEN :lo AND :hi",
+            {"d": day, "lo": lo, "hi": hi},
         )
     }
     poor = {hid for hid, s in status.items() if s in POOR}
-    no_open = sorted(hid for hid in caused if (hid in poor or hid in monitored) and not open_.get(hid))
-    no_plan = sorted(hid for hid in poor | monitored if hid not in planned)
-    labels = households(db, set(no_open) | set(no_plan))
-    cadres = cadres_at(db, as_of, set(no_open) | set(no_plan))
-
-    def row(hid: int, **more) -> dict[str, Any]:
+    if which == "no_open_measure":
+        open_ = {
+            hid
+            for (hid,) in db.execute(
+                "SELECT DISTINCT household_id FROM measures WHERE date <= :d AND (done_on IS NULL OR done_on > :d)"
+                " AND household_id BETWEEN :lo AND :hi",
+                {"d": day, "lo": lo, "hi": hi},
+            )
+        }
+        found = [hid for hid in caused if (hid in poor or hid in monitored) and hid not in open_]
+    else:
+        planned = {
+            hid
+            for (hid,) in db.execute(
+                "SELECT DISTINCT household_id FROM measures WHERE date <= ? AND household_id BETWEEN ? AND ?",
+                [day, lo, hi],
+            )
+        }
+        found = [hid for hid in poor | monitored if hid not in planned]
+    labels = households(db, found)
+    cadres = cadres_at(db, as_of, found)
+    out = []
+    for hid in found:
         c = cadres.get(hid, {})
-        return {
+        row = {
             "household": labels[hid]["household"],
             "household_name": labels[hid]["household_name"],
             "status": status.get(hid),
             "cadre": c.get("cadre"),
             "cadre_name": c.get("cadre_name"),
-            **more,
         }
-
-    result = {
-        "as_of": day,
-        "overdue": overdue,
-        "no_open_measure": sorted(
-            (row(h, causes=caused[h].split(","), monitored=h in monitored) for h in no_open),
-            key=lambda r: r["household"],
-        ),
-        "no_plan": sorted((row(h, monitored=h in monitored) for h in no_plan), key=lambda r: r["household"]),
-    }
-    return in_units(db, result, FINDINGS, unit, by_unit)
+        if which == "no_open_measure":
+            row["causes"] = caused[hid].split(",")
+        row["monitored"] = hid in monitored
+        out.append(row)
+    return out
 
 
 def found(result: dict[str, Any]) -> bool:
@@ -157,11 +202,15 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = [{"finding": "overdue", **r, "measure": r["id"]} for r in result["overdue"]]
-    rows += [
-        {"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
-        for r in result["no_open_measure"]
-    ]
-    rows += [{"finding": "no_plan", **r} for r in result["no_plan"]]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield from ({"finding": "overdue", **r, "measure": r["id"]} for r in result["overdue"])
+        yield from (
+            {"finding": "no_open_measure", **r, "causes": ";".join(r["causes"])}
+            for r in result["no_open_measure"]
+        )
+        yield from ({"finding": "no_plan", **r} for r in result["no_plan"])
+
+    return CSV_COLUMNS, rows()

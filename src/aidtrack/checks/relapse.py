@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -36,10 +36,14 @@ from .common import (
     WINDOW_MONTHS,
     Basis,
     Section,
+    Stream,
+    by_chunks,
     cadres_at,
+    each,
     households,
     ids_json,
     in_units,
+    materialized,
     money,
     month_figures,
 )
@@ -53,21 +57,54 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
     """{"as_of", "at_risk": [...]}: one entry per household at risk, by household code. `unit` keeps
     one unit's households, `by_unit` names each one's unit (checks.common.in_units).
 
-    Computed once per command and day (facts.memo): `check` runs it, and so do the monitoring check
-    and the quarter report's attention section."""
-    result = facts.memo(db, ("relapse", as_of.isoformat()), lambda: _run(db, as_of))
+    Computed once per command and day (facts.memo): the quarter report's attention section runs it,
+    and so does the monitoring check it runs."""
+    result = facts.memo(db, ("relapse", as_of.isoformat()), lambda: materialized(_stream(db, as_of)))
     return in_units(db, result, FINDINGS, unit, by_unit)
 
 
-def _run(db: Store, as_of: dt.date) -> dict[str, Any]:
-    """The households at risk, a chunk of households at a time (facts.chunks: what is held is a
-    chunk's and the findings), by household code."""
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """run()'s findings as a Stream made as it is read (what run() holds, when it was run)."""
+    held = db.facts.get(("relapse", as_of.isoformat()))
+    return in_units(db, held if held is not None else _stream(db, as_of), FINDINGS, unit, by_unit)
+
+
+#: The reasons that make a household at risk a sudden-hardship candidate for monitoring.
+SUDDEN = ("shock", "income_drop")
+
+
+def sudden(db: Store, as_of: dt.date) -> dict[int, list[str]]:
+    """The households at risk with a shock or an income drop (SUDDEN), those reasons by household
+    id: what the monitoring check reads of this one. Kept once per command and day: a stream read
+    to its end leaves it (so `check` finds the households at risk once), else run()'s findings."""
+    key = ("relapse_sudden", as_of.isoformat())
+    if key not in db.facts:
+        held = db.facts.get(("relapse", as_of.isoformat()))
+        if held is None:
+            for _f in _stream(db, as_of)["at_risk"]:
+                pass
+        else:
+            db.facts[key] = _sudden(held["at_risk"])
+    return db.facts[key]
+
+
+def _sudden(findings) -> dict[int, list[str]]:
+    return {f["_id"]: s for f in findings if (s := [r for r in f["reasons"] if r in SUDDEN])}
+
+
+def _stream(db: Store, as_of: dt.date) -> dict[str, Any]:
+    """The households at risk, a chunk of households at a time (checks.common.by_chunks: what is held is a
+    chunk's), by household code: a Stream; read to its end it leaves sudden()'s answer."""
     basis = Basis.of(db, as_of)
-    at_risk: list[dict[str, Any]] = []
-    for span in facts.chunks(db, CHUNK):
-        at_risk += _at_risk(db, basis, span)
-    at_risk.sort(key=lambda f: f["household"])
-    return {"as_of": as_of.isoformat(), "at_risk": at_risk}
+
+    def at_risk():
+        found: dict[int, list[str]] = {}
+        for f in by_chunks(db, CHUNK, lambda span: _at_risk(db, basis, span), lambda f: f["household"]):
+            found.update(_sudden([f]))
+            yield f
+        db.facts[("relapse_sudden", as_of.isoformat())] = found
+
+    return {"as_of": as_of.isoformat(), "at_risk": Stream(at_risk())}
 
 
 #: Households a chunk (tests make it small).
@@ -212,10 +249,10 @@ def mark(db: Store, result: dict[str, Any], today: dt.date) -> int:
 
 
 def public(result: dict[str, Any]) -> dict[str, Any]:
-    """The result without internal keys, for JSON."""
+    """The result without internal keys, for JSON (lazily for a Stream)."""
     return {
         **result,
-        "at_risk": [{k: v for k, v in f.items() if not k.startswith("_")} for f in result["at_risk"]],
+        "at_risk": each(result["at_risk"], lambda f: {k: v for k, v in f.items() if not k.startswith("_")}),
     }
 
 
@@ -302,14 +339,15 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    rows = []
-    for f in result["at_risk"]:
-        d = f["details"]
-        shock, drop = d.get("shock", {}), d.get("income_drop", {})
-        below, stale = d.get("below_line", {}), d.get("no_income", {})
-        rows.append(
-            {
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per household at risk, made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for f in result["at_risk"]:
+            d = f["details"]
+            shock, drop = d.get("shock", {}), d.get("income_drop", {})
+            below, stale = d.get("below_line", {}), d.get("no_income", {})
+            yield {
                 "unit": f.get("unit"),
                 "household": f["household"],
                 "household_name": f["household_name"],
@@ -327,5 +365,5 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, An
                 "average_line": below.get("average_line"),
                 "last_recorded_month": stale.get("last_recorded_month"),
             }
-        )
-    return CSV_COLUMNS, rows
+
+    return CSV_COLUMNS, rows()

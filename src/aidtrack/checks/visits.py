@@ -26,15 +26,17 @@ With the policy in force at as-of:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from ..i18n import N_, _
 from ..model import OUT_OF_POVERTY, Quarter, period_name
 from ..ops.rules import facts
 from ..store import Store
-from .common import Basis, Section, cadres_at, households, in_units
+from .common import Basis, Section, Stream, by_chunks, cadres_at, households, ids_json, in_units, materialized
 
 SECTIONS = (
     "behind",
@@ -49,12 +51,59 @@ FINDINGS = {s: "cadre" if s == "overloaded_cadres" else "household" for s in SEC
 
 
 def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
-    """Every section's findings. `unit` keeps one unit's, `by_unit` names each finding's unit
-    (checks.common.in_units): a cadre overloaded belongs to the cadre's unit, the rest to the
-    household's."""
+    """Every section's findings (each a list). `unit` keeps one unit's, `by_unit` names each
+    finding's unit (checks.common.in_units): a cadre overloaded belongs to the cadre's unit, the rest
+    to the household's."""
+    return materialized(stream(db, as_of, unit, by_unit))
+
+
+def stream(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = False) -> dict[str, Any]:
+    """Every section's findings, each a Stream made as it is read: a pass over the chunks of
+    households a section (checks.common.by_chunks: what is held is a chunk's), by household code, or one
+    query in its order."""
     basis = Basis.of(db, as_of)
+    spans = facts.chunks(db, CHUNK)
+
+    def household(r: dict[str, Any]) -> str:
+        return r["household"]
+
+    def behind(span: facts.Span) -> list[dict[str, Any]]:
+        return _behind(db, basis, facts.pairings_between(db, as_of, as_of, span), span)
+
+    def late(span: facts.Span) -> list[dict[str, Any]]:
+        return _followups(db, basis, facts.status_at(db, as_of, span), span)
+
+    def unpaired(span: facts.Span) -> list[dict[str, Any]]:
+        # the chunk's households with no pairing active at as-of (most chunks: none), then their statuses
+        alone = {
+            hid
+            for (hid,) in db.execute(
+                "SELECT h.id FROM households h WHERE h.id BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM"
+                " pairings p WHERE p.household_id = h.id AND p.since <= ? AND (p.until IS NULL OR p.until >= ?))",
+                [*span, as_of.isoformat(), as_of.isoformat()],
+            )
+        }
+        if not alone:
+            return []
+        status = {h: s for h, s in facts.status_at(db, as_of, span).items() if h in alone}
+        return _unpaired(db, basis, status, [], span)
+
+    result: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "quarter": str(Quarter.of(as_of)),
+        "behind": Stream(by_chunks(db, CHUNK, behind, lambda r: (r["household"], r["pairing"]))),
+        "followup_overdue": Stream(by_chunks(db, CHUNK, late, household)),
+        "escalations_overdue": Stream(_escalations(db, basis)),
+        "unpaired": Stream(by_chunks(db, CHUNK, unpaired, household)),
+        "evidence_doubtful": Stream(_evidence(db, basis)),
+        "overloaded_cadres": Stream(_overloaded_cadres(db, as_of, spans)),
+    }
+    return in_units(db, result, FINDINGS, unit, by_unit)
+
+
+def _overloaded_cadres(db: Store, as_of: dt.date, spans: list[facts.Span]) -> Iterator[dict[str, Any]]:
+    """Cadres with more than one pairing active: their pairings gathered from the chunks holding them."""
     day = as_of.isoformat()
-    # Cadres with more than one pairing active: their pairings are gathered from every chunk.
     busy = {
         cid
         for (cid,) in db.execute(
@@ -63,29 +112,22 @@ def run(db: Store, as_of: dt.date, unit: str | None = None, by_unit: bool = Fals
             [day, day],
         )
     }
-    behind: list[dict[str, Any]] = []
-    late: list[dict[str, Any]] = []
-    unpaired: list[dict[str, Any]] = []
+    if not busy:
+        return
+    held = sorted(
+        hid
+        for (hid,) in db.execute(
+            "SELECT household_id FROM pairings WHERE since <= ? AND (until IS NULL OR until >= ?)"
+            " AND cadre_id IN (SELECT value FROM json_each(?))",
+            [day, day, ids_json(busy)],
+        )
+    )
     shared: list[dict] = []
-    for span in facts.chunks(db, CHUNK):
-        # One chunk of households at a time (facts.chunks): what is held is a chunk's and the findings.
-        active = facts.pairings_between(db, as_of, as_of, span)
-        status = facts.status_at(db, as_of, span)
-        behind += _behind(db, basis, active, span)
-        late += _followups(db, basis, status, span)
-        unpaired += _unpaired(db, basis, status, active, span)
-        shared += [p for p in active if p["cadre_id"] in busy]
-    result: dict[str, Any] = {
-        "as_of": day,
-        "quarter": str(Quarter.of(as_of)),
-        "behind": sorted(behind, key=lambda r: (r["household"], r["pairing"])),
-        "followup_overdue": sorted(late, key=lambda r: r["household"]),
-        "escalations_overdue": _escalations(db, basis),
-        "unpaired": sorted(unpaired, key=lambda r: r["household"]),
-        "evidence_doubtful": _evidence(db, basis),
-        "overloaded_cadres": _overloaded(sorted(shared, key=lambda p: (p["household"], p["since"]))),
-    }
-    return in_units(db, result, FINDINGS, unit, by_unit)
+    for lo, hi in spans:
+        i = bisect.bisect_left(held, lo)
+        if i < len(held) and held[i] <= hi:
+            shared += [p for p in facts.pairings_between(db, as_of, as_of, (lo, hi)) if p["cadre_id"] in busy]
+    yield from _overloaded(sorted(shared, key=lambda p: (p["household"], p["since"])))
 
 
 #: Households a chunk (tests make it small).
@@ -171,7 +213,7 @@ def _followups(
     return sorted(out, key=lambda r: r["household"])
 
 
-def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
+def _escalations(db: Store, basis: Basis) -> Iterator[dict[str, Any]]:
     days = basis.value("escalation_days")
     rows = db.execute(
         "SELECT pr.id, pr.problem, v.date, coalesce(pr.escalated_on, v.date), h.code, h.name, c.code, c.name"
@@ -186,8 +228,8 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
         " ORDER BY 4, pr.id",
         [(basis.as_of - dt.timedelta(days=days)).isoformat(), *[basis.as_of.isoformat()] * 3],
     )
-    return [
-        {
+    for pid, text, raised, escalated, hcode, hname, ccode, cname in rows:
+        yield {
             "problem_id": pid,
             "problem": text,
             "raised": raised,
@@ -199,8 +241,6 @@ def _escalations(db: Store, basis: Basis) -> list[dict[str, Any]]:
             "days_open": (basis.as_of - dt.date.fromisoformat(escalated)).days,
             "escalation_days": days,
         }
-        for pid, text, raised, escalated, hcode, hname, ccode, cname in rows
-    ]
 
 
 def _unpaired(
@@ -236,7 +276,7 @@ def _unpaired(
     return sorted(out, key=lambda r: r["household"])
 
 
-def _evidence(db: Store, basis: Basis) -> list[dict[str, Any]]:
+def _evidence(db: Store, basis: Basis) -> Iterator[dict[str, Any]]:
     """Visits whose field evidence asks for a second look (see the module's docstring)."""
     late, far = basis.value("evidence_late_days"), basis.value("evidence_distance_m")
     q = Quarter.of(basis.as_of)
@@ -247,7 +287,6 @@ def _evidence(db: Store, basis: Basis) -> list[dict[str, Any]]:
         " ORDER BY v.date, h.code, v.id",
         [q.start.isoformat(), basis.as_of.isoformat()],
     )
-    out = []
     for vid, day, started, place, home, hcode, hname, ccode in rows:
         days_late = (dt.date.fromisoformat(started) - dt.date.fromisoformat(day)).days
         distance = facts.distance_m(place, home) if place and home else None
@@ -257,20 +296,17 @@ def _evidence(db: Store, basis: Basis) -> list[dict[str, Any]]:
         if distance is not None and distance > far:
             reasons.append(_("recorded {m} m from the household").format(m=distance))
         if reasons:
-            out.append(
-                {
-                    "visit_id": vid,
-                    "date": day,
-                    "household": hcode,
-                    "household_name": hname,
-                    "cadre": ccode,
-                    "started": started,
-                    "days_late": days_late,
-                    "distance_m": distance,
-                    "why": "; ".join(reasons),
-                }
-            )
-    return out
+            yield {
+                "visit_id": vid,
+                "date": day,
+                "household": hcode,
+                "household_name": hname,
+                "cadre": ccode,
+                "started": started,
+                "days_late": days_late,
+                "distance_m": distance,
+                "why": "; ".join(reasons),
+            }
 
 
 def _overloaded(active: list[dict]) -> list[dict[str, Any]]:
@@ -430,21 +466,22 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    """One row per finding, the section named in the first column (a cadre overloaded: one per household)."""
-    rows = []
-    for name in SECTIONS[:-1]:
-        rows += [{"section": name, **r} for r in result[name]]
-    for r in result["overloaded_cadres"]:
-        rows += [
-            {
-                "section": "overloaded_cadres",
-                "unit": r.get("unit"),
-                "cadre": r["cadre"],
-                "cadre_name": r["cadre_name"],
-                "household": h["household"],
-                "household_name": h["household_name"],
-            }
-            for h in r["households"]
-        ]
-    return CSV_COLUMNS, rows
+def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str, Any]]]:
+    """One row per finding, the section named in the first column (a cadre overloaded: one per
+    household), made as the findings are read."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for name in SECTIONS[:-1]:
+            yield from ({"section": name, **r} for r in result[name])
+        for r in result["overloaded_cadres"]:
+            for h in r["households"]:
+                yield {
+                    "section": "overloaded_cadres",
+                    "unit": r.get("unit"),
+                    "cadre": r["cadre"],
+                    "cadre_name": r["cadre_name"],
+                    "household": h["household"],
+                    "household_name": h["household_name"],
+                }
+
+    return CSV_COLUMNS, rows()

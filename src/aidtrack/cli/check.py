@@ -42,9 +42,10 @@ def _as_of(text: str | None):
     return date(text or today(), "as-of", today=today())
 
 
-def print_sections(sections, fmt: str = "table") -> None:
+def print_sections(sections, fmt: str = "table", first: bool = True) -> None:
     """Titled tables (checks.common.Section) on standard output, as a terminal table or Markdown;
-    a section without findings says "Nothing found."."""
+    a section without findings says "Nothing found.". `first`: no section printed before these
+    (else they are parted from it as from each other)."""
     from ..checks.common import NOTHING
 
     if fmt == "markdown":
@@ -56,7 +57,7 @@ def print_sections(sections, fmt: str = "table") -> None:
             else f"## {s.title}\n\n{_(NOTHING)}\n"
             for s in sections
         ]
-        sys.stdout.write("\n".join(parts))
+        sys.stdout.write(("" if first or not parts else "\n") + "\n".join(parts))
         return
     from rich.markup import escape
 
@@ -64,7 +65,7 @@ def print_sections(sections, fmt: str = "table") -> None:
 
     out = console(sys.stdout)
     for i, s in enumerate(sections):
-        if i:
+        if i or not first:
             out.print()
         out.print(f"[bold]{escape(s.title)}[/bold]")
         if s.rows:
@@ -73,31 +74,20 @@ def print_sections(sections, fmt: str = "table") -> None:
             out.print(escape(_(NOTHING)))
 
 
-def _show(results: dict[str, Any], fmt: str, single: bool) -> None:
-    """Each check's result (by name) in the format; one check prints as itself, several as one
-    document: a JSON object by check, the sections one after the other, one CSV table with a
-    `check` column naming the check each row comes from."""
+def _show(name: str, result: dict[str, Any], fmt: str) -> None:
+    """One check's result, read into lists (check.run: `--mark`, tables), in the format; JSON and CSV
+    otherwise go through `_write_streamed`, the same text."""
     from ..checks import module
     from ..checks.common import csv_table, table_sections
     from ..render import to_csv, to_json
 
     if fmt == "json":
-        public = {n: module(n).public(r) for n, r in results.items()}
-        sys.stdout.write(to_json(next(iter(public.values())) if single else public) + "\n")
+        sys.stdout.write(to_json(module(name).public(result)) + "\n")
     elif fmt == "csv":
-        tables = {n: csv_table(module(n), r) for n, r in results.items()}
-        if single:
-            columns, rows = next(iter(tables.values()))
-            sys.stdout.write(to_csv(rows, columns))
-            return
-        every: dict[str, None] = {"check": None}
-        for columns, _rows in tables.values():
-            every.update(dict.fromkeys(columns))
-        sys.stdout.write(
-            to_csv([{"check": n, **r} for n, (_c, rows) in tables.items() for r in rows], list(every))
-        )
+        columns, rows = csv_table(module(name), result)
+        sys.stdout.write(to_csv(rows, columns))
     else:
-        print_sections([s for n, r in results.items() for s in table_sections(module(n), r)], fmt)
+        print_sections(table_sections(module(name), result), fmt)
 
 
 def _run(
@@ -117,16 +107,21 @@ def _run(
     db = open_db(create=False)
     check = module(name)
     with output(out):
-        result = check.run(db, day, unit=unit, by_unit=grouped)
-        if mark:
-            n = check.mark(db, result, today())
-            sys.stderr.write(
-                _(
-                    "Opened {n} relapse case(s) dated {day}; no status is changed until a case is approved."
-                ).format(n=n, day=day)
-                + "\n"
-            )
-        _show({name: result}, fmt, single=True)
+        if fmt in ("json", "csv") and not mark:
+            # written as the findings come (checks.common.Stream), never all held at once
+            result = check.stream(db, day, unit=unit, by_unit=grouped)
+            _write_streamed({name: result}, fmt, single=True)
+        else:
+            result = check.run(db, day, unit=unit, by_unit=grouped)
+            if mark:
+                n = check.mark(db, result, today())
+                sys.stderr.write(
+                    _(
+                        "Opened {n} relapse case(s) dated {day}; no status is changed until a case is approved."
+                    ).format(n=n, day=day)
+                    + "\n"
+                )
+            _show(name, result, fmt)
     if check.found(result):
         raise typer.Exit(1)
 
@@ -174,39 +169,68 @@ def all_checks(
     with output(out):
         if fmt == "json":
             found = _stream_json(db, day, unit, grouped)
+        elif fmt == "csv":
+            streams = {name: module(name).stream(db, day, unit=unit, by_unit=grouped) for name in NAMES}
+            _write_streamed(streams, fmt, single=False)
+            found = any(module(n).found(r) for n, r in streams.items())
         else:
-            results = {name: module(name).run(db, day, unit=unit, by_unit=grouped) for name in NAMES}
-            _show(results, fmt, single=False)
-            found = any(module(n).found(r) for n, r in results.items())
+            # one check's tables at a time, then let go
+            from ..checks.common import table_sections
+
+            found = False
+            for i, name in enumerate(NAMES):
+                result = module(name).run(db, day, unit=unit, by_unit=grouped)
+                print_sections(table_sections(module(name), result), fmt, first=not i)
+                found = module(name).found(result) or found
+                del result
     if found:
         raise typer.Exit(1)
 
 
+def _write_streamed(results: dict[str, Any], fmt: str, single: bool) -> None:
+    """The JSON or CSV text of each check's streamed result (check.stream: its findings made as
+    they are read), written as the findings come: one check as itself (what `_show` writes of its
+    lists); several as one CSV table with a `check` column naming the check each row comes from
+    (the header first: the columns are known before any finding)."""
+    from ..checks import module
+    from ..checks.common import csv_table
+    from ..render import write_csv, write_json
+
+    if fmt == "json":
+        name, result = next(iter(results.items()))
+        write_json(module(name).public(result), sys.stdout.write)
+        sys.stdout.write("\n")
+        return
+    tables = {n: csv_table(module(n), r) for n, r in results.items()}
+    if single:
+        columns, rows = next(iter(tables.values()))
+        write_csv(rows, columns, sys.stdout.write)
+        return
+    every: dict[str, None] = {"check": None}
+    for columns, _rows in tables.values():
+        every.update(dict.fromkeys(columns))
+    write_csv(
+        ({"check": n, **r} for n, (_c, rows) in tables.items() for r in rows), list(every), sys.stdout.write
+    )
+
+
 def _stream_json(db: Any, day: Any, unit: str | None, grouped: bool) -> bool:
-    """Every check's JSON written as soon as it is run, then let go (what `_show` writes, the same
-    text: one object by check), so a city's findings are never all held at once; whether any check
-    found something."""
+    """Every check's JSON written as its findings come (checks.common.Stream): one object by check,
+    each check's as `_show` writes it, so a city's findings are never all held at once; whether any
+    check found something."""
     import json
 
     from ..checks import NAMES, module
+    from ..render import write_json
 
-    JSON = json.JSONEncoder(ensure_ascii=False, indent=2, default=str)  # render.to_json's
     found = False
     sys.stdout.write("{")
     for i, name in enumerate(NAMES):
         check = module(name)
-        result = check.run(db, day, unit=unit, by_unit=grouped)
-        found = check.found(result) or found
+        result = check.stream(db, day, unit=unit, by_unit=grouped)
         sys.stdout.write(("," if i else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
-        # render.to_json's text one level down (a JSON string never holds a raw newline), written a
-        # few thousand pieces at a time: never the whole text of a city's check.
-        pieces: list[str] = []
-        for piece in JSON.iterencode(check.public(result)):
-            pieces.append(piece)
-            if len(pieces) == 4096:
-                sys.stdout.write("".join(pieces).replace("\n", "\n  "))
-                pieces.clear()
-        sys.stdout.write("".join(pieces).replace("\n", "\n  "))
+        write_json(check.public(result), sys.stdout.write, "\n  ")
+        found = check.found(result) or found
         del result
     sys.stdout.write("\n}\n")
     return found

@@ -844,28 +844,60 @@ def test_a_merge_runs_sqlite_without_its_memory_statistics(cli, units):
     conn.close()
 
 
-def test_the_stored_sha256_is_the_records_text_in_id_order(cli, units):
-    """units.sha256 is what an earlier merge stored and the next one compares with: the sha256 of
-    each table's name and its rows' quoted columns, one line per row in id order. Worked out here
-    from the unit file, in Python, the way it was first defined."""
+def _records_text(path: Path, quoted: bool) -> str:
+    """The digest worked out in Python from a unit file: each table's name and its rows in id order,
+    a line per row; QUOTED, each value as SQL quotes it, joined by |, as first defined (stored as a
+    bare hex); else each value's text, NULL as chr(30), joined by chr(31) ("2:" and the hex)."""
     from aidtrack.ops.transfer.merge import COLUMNS
 
-    merge(cli, *files(units))
-    path = units["交通局"].db
     conn = sqlite3.connect(path)
     h = hashlib.sha256()
     for table, columns in COLUMNS.items():
         lines = []
         for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id"):
-            quoted = []
-            for v in row:
-                if v is None:
-                    quoted.append("NULL")
-                elif isinstance(v, str):
-                    quoted.append("'" + v.replace("'", "''") + "'")
-                else:
-                    quoted.append(conn.execute("SELECT quote(?)", [v]).fetchone()[0])
-            lines.append("|".join(quoted))
+            if quoted:
+                cells = [
+                    "NULL"
+                    if v is None
+                    else "'" + v.replace("'", "''") + "'"
+                    if isinstance(v, str)
+                    else conn.execute("SELECT quote(?)", [v]).fetchone()[0]
+                    for v in row
+                ]
+                lines.append("|".join(cells))
+            else:
+                lines.append(chr(31).join(chr(30) if v is None else str(v) for v in row))
         h.update(f"{table}\n{chr(10).join(lines)}\n".encode())
     conn.close()
-    assert cli.scalar("SELECT sha256 FROM units WHERE name = '交通局'") == h.hexdigest()
+    return h.hexdigest() if quoted else f"2:{h.hexdigest()}"
+
+
+def test_the_stored_sha256_is_the_records_text_in_id_order(cli, units):
+    """units.sha256 is what an earlier merge stored and the next one compares with."""
+    merge(cli, *files(units))
+    path = units["交通局"].db
+    assert cli.scalar("SELECT sha256 FROM units WHERE name = '交通局'") == _records_text(path, quoted=False)
+
+
+def test_a_digest_stored_by_the_first_formula_is_compared_by_it_once(cli, units):
+    """A city file merged by an older aidtrack holds each unit's digest by the first formula: its
+    next merge reads an untouched unit as unchanged (not copied again) and stores the new digest;
+    a unit changed since is copied."""
+    merge(cli, *files(units))
+    old = {name: _records_text(u.db, quoted=True) for name, u in units.items()}
+    conn = sqlite3.connect(cli.db)
+    for name, sha in old.items():  # as an older aidtrack left it, with its fingerprints cleared
+        conn.execute("UPDATE units SET sha256 = ?, fingerprint = NULL WHERE name = ?", [sha, name])
+    conn.commit()
+    conn.close()
+    units["民政局"]("visit", "add", "H02", "--date", "2004-09-25")
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    assert [(s["unit"], s["status"]) for s in summary] == [
+        ("交通局", "unchanged"),
+        ("民政局", "replaced"),
+        ("财政局", "unchanged"),
+    ]
+    stored = dict(cli.rows("SELECT name, sha256 FROM units"))
+    assert stored == {name: _records_text(u.db, quoted=False) for name, u in units.items()}
+    summary = json.loads(merge(cli, *files(units)).stdout)
+    assert [s["status"] for s in summary] == ["unchanged"] * 3

@@ -276,15 +276,32 @@ def check_health(conn: sqlite3.Connection) -> None:
             raise Refused(_("fails doctor: {check}: {detail}").format(check=_(name), detail="; ".join(bad)))
 
 
-def digest(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]] | None = None) -> str:
+#: The digest's current formula, stored as "2:" and the hex. Version 1 (a bare hex, stored before
+#: 2026-12) wrote each value as SQLite's quote() gives it, half the digest's time on Chinese text; a
+#: city file holding one is compared with that formula once (read in the same snapshot) and then
+#: stores the new digest.
+DIGEST_VERSION = 2
+
+
+def digest(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]] | None = None, version: int = 2) -> str:
     """sha256 of the unit's records (the copied columns, in id order): a checkpoint is no change.
-    `have`: check_schema's tables and columns (all of them if None); a missing one counts as NULL."""
+    `have`: check_schema's tables and columns (all of them if None); a missing one counts as NULL.
+
+    Version 2: each value as its text, NULL as char(30), the values of a row joined by char(31).
+    Both are control characters no stored text may hold (merge_values refuses them) and every row of
+    a table has its columns' number of separators, so two different tables of valid records cannot
+    give the same text (a type is its column's: the value checks hold it)."""
     h = hashlib.sha256()
     for table, columns in COLUMNS.items():
         text = None
         if have is None or table in have:
             present = columns if have is None else have[table]
-            row = " || '|' || ".join(f"quote({c})" if c in present else "'NULL'" for c in columns)
+            if version == 1:
+                row = " || '|' || ".join(f"quote({c})" if c in present else "'NULL'" for c in columns)
+            else:
+                row = " || char(31) || ".join(
+                    f"ifnull({c}, char(30))" if c in present else "char(30)" for c in columns
+                )
             # As a BLOB: the UTF-8 bytes SQLite holds, hashed without a round trip through str.
             text = conn.execute(
                 f"SELECT CAST(group_concat({row}, char(10)) AS BLOB)"
@@ -293,7 +310,19 @@ def digest(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]] | None = N
         h.update(f"{table}\n".encode())
         h.update(text or b"")
         h.update(b"\n")
-    return h.hexdigest()
+    return h.hexdigest() if version == 1 else f"{version}:{h.hexdigest()}"
+
+
+def _legacy(sha: str | None) -> bool:
+    """A digest stored by the first formula (a bare hex)."""
+    return bool(sha) and ":" not in str(sha)
+
+
+def _left_digest(sha: str, left_codes: set[str]) -> str:
+    """The digest of the records with these households left out: another copy, another digest."""
+    version, _sep, _hex = sha.rpartition(":")
+    mixed = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
+    return f"{version}:{mixed}" if version else mixed
 
 
 # -- a unit file's fingerprint: unchanged files are skipped without being read ---------------------
@@ -529,8 +558,9 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
             except Refused as e:
                 looks[j] = e
                 continue
-            if not name_problem(names[j]) and not _same_file(look, _before(db, names[j])):
-                reads[j] = pool.submit(_read, files[j])
+            before = _before(db, names[j])
+            if not name_problem(names[j]) and not _same_file(look, before):
+                reads[j] = pool.submit(_read, files[j], _legacy(before[2] if before else None))
 
     try:
         people = _Lazy(lambda: People(db))  # not built when every file is unchanged
@@ -561,9 +591,12 @@ def merge(city: Store, files: list[Path], unit_name: str | None = None) -> list[
                 if isinstance(look, Refused):
                     raise look
                 future = reads.pop(i, None)
-                plan = _prepare(
-                    db, path, name, people, result, look, future.result if future else lambda p=path: _read(p)
-                )
+                if future is not None:
+                    read = future.result
+                else:
+                    before = _before(db, name)
+                    read = functools.partial(_read, path, _legacy(before[2] if before else None))
+                plan = _prepare(db, path, name, people, result, look, read)
                 if plan is not None:
                     copier.queue.put(plan)
             except Refused as e:
@@ -697,9 +730,10 @@ def _same_file(print_: str | None, before: tuple | None) -> bool:
     return bool(before and print_ is not None and before[5] == print_ and not before[6])
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, legacy: bool = False) -> dict:
     """Read and check one unit file (any thread: a connection of its own). A problem found after
-    the digest is kept as a value: it refuses the unit only if its records changed."""
+    the digest is kept as a value: it refuses the unit only if its records changed. `legacy`: the
+    city holds the unit's digest by the first formula: that one is taken too, in the same snapshot."""
     try:
         conn, uri = open_ro(path)
     except sqlite3.DatabaseError as e:
@@ -710,6 +744,7 @@ def _read(path: Path) -> dict:
         households = conn.execute("SELECT id, code, name, born, id_number FROM households").fetchall()
         visits = conn.execute("SELECT count(*) FROM visits").fetchone()[0]
         sha = digest(conn, have)
+        sha1 = digest(conn, have, version=1) if legacy else None
         problem, longest = None, 0
         try:
             check_health(conn)
@@ -732,6 +767,7 @@ def _read(path: Path) -> dict:
         "households": households,
         "visits": visits,
         "sha": sha,
+        "sha1": sha1,
         "problem": problem,
         "longest": longest,
     }
@@ -769,9 +805,15 @@ def _prepare(
     people = lazy()
     left_out, warnings = people.check(name, households)
     left_codes = {h["household"] for h in left_out}
+    stored = before[2] if before else None
+    if _legacy(stored):  # compared by the formula it was stored by, read in the same snapshot
+        legacy = got["sha1"]  # None (not asked for: never here but by a race): copied, which is safe
+        same = legacy is not None and stored == (_left_digest(legacy, left_codes) if left_codes else legacy)
     if left_codes:  # the same records with other households left out are another copy
-        sha = hashlib.sha256(f"{sha}\n{','.join(sorted(left_codes))}".encode()).hexdigest()
+        sha = _left_digest(sha, left_codes)
         visits -= _left_visits(path, [h[0] for h in households if h[1] in left_codes])
+    if not _legacy(stored):
+        same = stored == sha
     result.update(
         {
             "households": len(households) - len(left_codes),
@@ -780,10 +822,10 @@ def _prepare(
             "warnings": warnings,
         }
     )
-    if before and before[2] == sha:
+    if before and same:
         result.update(_unchanged(before, result["households"], visits))
-        if print_ != before[5]:  # written by the copier: a file touched, its records not
-            return {"fingerprint": print_, "id": before[0], "result": result}
+        if print_ != before[5] or stored != sha:  # written by the copier: a file touched, its records not
+            return {"fingerprint": print_, "sha": sha, "id": before[0], "result": result}
         return None
     if got["problem"]:
         raise Refused(got["problem"])
@@ -829,7 +871,10 @@ def _copy_batch(
         try:
             with db.write():
                 for p in touched:
-                    db.execute("UPDATE units SET fingerprint = ? WHERE id = ?", [p["fingerprint"], p["id"]])
+                    db.execute(
+                        "UPDATE units SET fingerprint = ?, sha256 = ? WHERE id = ?",
+                        [p["fingerprint"], p["sha"], p["id"]],
+                    )
         except sqlite3.DatabaseError:  # only a shortcut for the next merge: it will digest instead
             pass
     attached = []

@@ -963,10 +963,18 @@ def _defer_indexes(db: Store) -> list[tuple[str, str]]:
 
 
 def _restore_indexes(db: Store, indexes: list[tuple[str, str]]) -> None:
-    """Re-create the indexes a fresh merge dropped, exactly as they were, in one transaction."""
-    with db.write():
-        for _name, sql in indexes:
-            db.execute(sql)
+    """Re-create the indexes a fresh merge dropped, exactly as they were, in one transaction.
+
+    By then nothing else of the merge runs: SQLite's sorter may use a helper thread per core (on
+    500 units, the date-first indexes of 9.7 M visits and 12 M income rows took 36.5 s alone, 30.2 s
+    with two)."""
+    db.execute(f"PRAGMA threads = {min(8, os.cpu_count() or 1)}")
+    try:
+        with db.write():
+            for _name, sql in indexes:
+                db.execute(sql)
+    finally:
+        db.execute("PRAGMA threads = 0")
 
 
 def heal_indexes(db: Store) -> int:

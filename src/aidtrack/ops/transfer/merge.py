@@ -276,21 +276,17 @@ def check_health(conn: sqlite3.Connection) -> None:
             raise Refused(_("fails doctor: {check}: {detail}").format(check=_(name), detail="; ".join(bad)))
 
 
-#: The digest's current formula, stored as "2:" and the hex. Version 1 (a bare hex, stored before
-#: 2026-12) wrote each value as SQLite's quote() gives it, half the digest's time on Chinese text; a
-#: city file holding one is compared with that formula once (read in the same snapshot) and then
-#: stores the new digest.
-DIGEST_VERSION = 2
-
-
 def digest(conn: sqlite3.Connection, have: dict[str, tuple[str, ...]] | None = None, version: int = 2) -> str:
     """sha256 of the unit's records (the copied columns, in id order): a checkpoint is no change.
     `have`: check_schema's tables and columns (all of them if None); a missing one counts as NULL.
 
-    Version 2: each value as its text, NULL as char(30), the values of a row joined by char(31).
+    Version 2 (the current one, stored as "2:" and the hex): each value as its text, NULL as
+    char(30), the values of a row joined by char(31).
     Both are control characters no stored text may hold (merge_values refuses them) and every row of
     a table has its columns' number of separators, so two different tables of valid records cannot
-    give the same text (a type is its column's: the value checks hold it)."""
+    give the same text (a type is its column's: the value checks hold it). Version 1 (a bare hex,
+    stored before 2026-12) wrote each value as SQLite's quote() gives it, half the digest's time on
+    Chinese text: a city file holding one compares it by that formula once (`_read`'s `legacy`)."""
     h = hashlib.sha256()
     for table, columns in COLUMNS.items():
         text = None

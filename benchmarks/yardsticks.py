@@ -29,6 +29,11 @@ polspan(key, since, next, value) AS MATERIALIZED (
   SELECT key, since, coalesce(lead(since) OVER (PARTITION BY key ORDER BY since), '9999-12-31'), value
   FROM pol)"""
 
+#: Each household's status at the quarter's end (:qe): its latest entry by date, then by id.
+STATUS_AT_QE_CTE = """st AS MATERIALIZED (
+  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
+  GROUP BY household_id)"""
+
 
 def pol_at(key: str, day: str) -> str:
     """The SQL expression of a policy key's value in force on `day` (an SQL expression)."""
@@ -532,9 +537,7 @@ inc AS MATERIALIZED (
 before AS MATERIALIZED (
   SELECT household_id, sum(amount) AS fen, count(DISTINCT month) AS months FROM income INDEXED BY income_month
   WHERE month BETWEEN :p1 AND :p3 GROUP BY household_id),
-st AS MATERIALIZED (
-  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses
-  WHERE date <= :qe GROUP BY household_id),
+{STATUS_AT_QE_CTE},
 mon AS MATERIALIZED (  -- the category of each household monitored at quarter end (the latest entry open)
   SELECT household_id, category, max(date || printf('%012d', id)) FROM monitoring
   WHERE date <= :qe AND (ended_on IS NULL OR ended_on > :qe) GROUP BY household_id),
@@ -950,9 +953,7 @@ WATCH_MONTHS = 12
 #: last day and the poverty line in force on its first day, for the latest :avg_n), as JSON, newest first.
 SQL_ATTENTION_RELAPSE = f"""
 WITH RECURSIVE {POLICY_CTE},
-st AS MATERIALIZED (
-  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
-  GROUP BY household_id),
+{STATUS_AT_QE_CTE},
 out AS MATERIALIZED (
   SELECT st.household_id, h.code, h.name, h.members AS stored FROM st JOIN households h ON h.id = st.household_id
   WHERE st.status IN ('exited', 'prosperous')),
@@ -1038,9 +1039,7 @@ def _relapse_risk(conn: sqlite3.Connection, qe: dt.date, params: dict[str, Any])
 #: settled; only the households with something to say (a band under the monitoring line, a large cost).
 SQL_ATTENTION_WATCH = f"""
 WITH RECURSIVE {POLICY_CTE},
-st AS MATERIALIZED (
-  SELECT household_id, status, max(date || printf('%012d', id)) FROM statuses WHERE date <= :qe
-  GROUP BY household_id),
+{STATUS_AT_QE_CTE},
 w AS MATERIALIZED (
   SELECT h.id AS household_id, h.code, h.name, h.members AS stored, st.status
   FROM households h LEFT JOIN st ON st.household_id = h.id

@@ -47,6 +47,15 @@ def bundle(tmp_path_factory) -> Path:
     return out
 
 
+def _yardstick_quarter(path, quarter: str) -> dict:
+    """The quarter's figures by the hand-written SQL, over the register read-only."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return yardsticks.quarter(conn, quarter, dt.date.today())
+    finally:
+        conn.close()
+
+
 def test_columns_are_the_import_fields(bundle):
     """The generator keeps its own column lists (it needs only the standard library): each is the
     registry's fields of that kind, in order, less optional trailing ones it never fills."""
@@ -283,11 +292,7 @@ def test_quarter_yardstick_is_the_report_on_the_demo(demo_db, quarter):
 
     result = Cli(demo_db)("report", "quarter", quarter, "--format", "json")
     command = json.loads(result.stdout)
-    conn = sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)
-    try:
-        sql = yardsticks.quarter(conn, quarter, dt.date.today())
-    finally:
-        conn.close()
+    sql = _yardstick_quarter(demo_db, quarter)
     assert set(sql) == set(yardsticks.QUARTER_KEYS) <= set(command)
     assert set(sql["attention"]) == set(yardsticks.ATTENTION_KEYS) == set(command["attention"])
     assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
@@ -325,11 +330,7 @@ def test_quarter_yardstick_follows_monitoring_and_notes(demo):
         "H05": "unstable",
     }
     assert [n["text"] for n in d["notes"]] == ["典型案例一", "典型案例二"]
-    conn = sqlite3.connect(f"file:{demo.db}?mode=ro", uri=True)
-    try:
-        sql = yardsticks.quarter(conn, "2004Q3", dt.date.today())
-    finally:
-        conn.close()
+    sql = _yardstick_quarter(demo.db, "2004Q3")
     assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
 
 
@@ -362,11 +363,7 @@ def test_quarter_yardstick_follows_the_monitoring_screen(demo):
     assert found["H02"] == ("sudden", ["shock", "large_cost"])
     assert found["H93"] == ("sudden", ["large_cost"])
     assert "H92" not in found and "H01" not in found
-    conn = sqlite3.connect(f"file:{demo.db}?mode=ro", uri=True)
-    try:
-        sql = yardsticks.quarter(conn, "2004Q3", dt.date.today())
-    finally:
-        conn.close()
+    sql = _yardstick_quarter(demo.db, "2004Q3")
     assert yardsticks.first_difference(yardsticks.covered(command), sql) is None
     assert yardsticks.covered(command) == sql
 

@@ -401,3 +401,35 @@ def test_a_file_of_many_blocks_stores_what_its_json_stores(base, tmp_path):
     csv_path, _json = write(tmp_path / "bad")
     result = _import(base, tmp_path / "bad.db", "visits", csv_path)
     assert [(e.line, e.field) for e in result.errors] == [(1 + len(rows) + 1 + 1, "date")]
+
+
+def test_a_column_named_twice_before_the_fields_is_read_by_position(base, tmp_path):
+    """A 序号 column (ignored, allowed twice) before and among the fields, a quoted first block (its
+    rows parsed into records) and then blocks split by position: each row's values are its own."""
+    rows, day, i = [], dt.date(2003, 7, 10), 0
+    while day <= dt.date(2004, 9, 1):
+        for h in ("H01", "H02"):
+            situation = '说"好"' if i == 0 else "走访了解家庭情况，帮助解决困难" * 10 + str(i)
+            rows.append({"household": h, "date": day.isoformat(), "situation": situation})
+            i += 1
+        day += dt.timedelta(days=1)
+    lines = ["序号,household,序号,date,situation"]
+    for n, r in enumerate(rows, 1):
+        cell = '"说""好"""' if '"' in r["situation"] else r["situation"]
+        lines.append(f"{n},{r['household']},{n},{r['date']},{cell}")
+    text = "\n".join(lines) + "\n"
+    assert len(text) > 2 * 65536
+    (tmp_path / "visits.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "visits.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    assert _import(base, tmp_path / "csv.db", "visits", tmp_path / "visits.csv").ok
+    assert _import(base, tmp_path / "json.db", "visits", tmp_path / "visits.json").ok
+
+    def table(name: str) -> list[tuple]:
+        with sqlite3.connect(tmp_path / name) as conn:
+            return conn.execute(
+                "SELECT h.code, v.date, v.situation FROM visits v JOIN pairings p ON p.id = v.pairing_id"
+                " JOIN households h ON h.id = p.household_id ORDER BY 1, 2, 3"
+            ).fetchall()
+
+    assert table("csv.db") == table("json.db")
+    assert ("H02", "2004-09-01", "走访了解家庭情况，帮助解决困难" * 10 + str(i - 1)) in table("csv.db")

@@ -213,14 +213,15 @@ class Run:
                     self.file_fields.update(header)
                     given = [n for n in names if n in header] or [names[0]]
                     getter = itemgetter(*given, given[0])  # a tuple even of one column
-                    if all(n in header for n in given):
-                        at = [header.index(n) for n in given]
-                        cells = itemgetter(*at, at[0])
                     width = len(given)
                     insert = (
                         f"INSERT INTO temp._import_raw (line, {', '.join(map(raw_column, given))})"
                         f" VALUES (?{', ?' * width})"
                     )
+                if isinstance(data, Block) and at is None and all(n in data.header for n in given):
+                    # by the file's header itself (a record's keys lose a column named twice)
+                    at = [data.header.index(n) for n in given]
+                    cells = itemgetter(*at, at[0])
                 if isinstance(data, Block) and data.printable and at is not None:
                     # every row `plain`: staged as it is, a column at a time
                     n, before = len(data.rows), count

@@ -97,24 +97,10 @@ def _households(db: Store, as_of: dt.date, span: facts.Span, which: str) -> list
         if not caused:
             return []
     status = facts.status_at(db, as_of, span)
-    monitored = {
-        hid
-        for (hid,) in db.execute(
-            "SELECT household_id FROM monitoring WHERE date <= :d AND (ended_on IS NULL OR ended_on > :d)"
-            " AND household_id BETWEEN :lo AND :hi",
-            {"d": day, "lo": lo, "hi": hi},
-        )
-    }
+    monitored = _open_on(db, "monitoring", "ended_on", day, lo, hi)
     poor = {hid for hid, s in status.items() if s in POOR}
     if which == "no_open_measure":
-        open_ = {
-            hid
-            for (hid,) in db.execute(
-                "SELECT DISTINCT household_id FROM measures WHERE date <= :d AND (done_on IS NULL OR done_on > :d)"
-                " AND household_id BETWEEN :lo AND :hi",
-                {"d": day, "lo": lo, "hi": hi},
-            )
-        }
+        open_ = _open_on(db, "measures", "done_on", day, lo, hi)
         found = [hid for hid in caused if (hid in poor or hid in monitored) and hid not in open_]
     else:
         planned = {
@@ -214,3 +200,16 @@ def csv_rows(result: dict[str, Any]) -> tuple[tuple[str, ...], Iterator[dict[str
         yield from ({"finding": "no_plan", **r} for r in result["no_plan"])
 
     return CSV_COLUMNS, rows()
+
+
+def _open_on(db: Store, table: str, ended: str, day: str, lo: int, hi: int) -> set[int]:
+    """The households of ids LO..HI with a row of TABLE (monitoring, measures) begun by DAY and not
+    ended (its ENDED column) by it."""
+    return {
+        hid
+        for (hid,) in db.execute(
+            f"SELECT DISTINCT household_id FROM {table} WHERE date <= :d AND ({ended} IS NULL OR {ended} > :d)"
+            " AND household_id BETWEEN :lo AND :hi",
+            {"d": day, "lo": lo, "hi": hi},
+        )
+    }

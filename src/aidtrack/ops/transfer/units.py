@@ -31,23 +31,22 @@ class Units:
         self.names: dict[int | None, str] = {None: OWN}
         self.names.update(db.execute("SELECT id, name FROM units ORDER BY name").fetchall())
 
-    @cached_property
-    def _households(self) -> tuple[dict[int, int | None], dict[str, int | None]]:
+    def _owners(self, table: str) -> tuple[dict[int, int | None], dict[str, int | None]]:
+        """The unit of each record of TABLE (households, cadres), by id and by code."""
         by_id: dict[int, int | None] = {}
         by_code: dict[str, int | None] = {}
-        for hid, code, uid in self.db.execute("SELECT id, code, unit_id FROM households"):
-            by_id[hid] = uid
+        for rid, code, uid in self.db.execute(f"SELECT id, code, unit_id FROM {table}"):
+            by_id[rid] = uid
             by_code[code] = uid
         return by_id, by_code
 
     @cached_property
+    def _households(self) -> tuple[dict[int, int | None], dict[str, int | None]]:
+        return self._owners("households")
+
+    @cached_property
     def _cadres(self) -> tuple[dict[int, int | None], dict[str, int | None]]:
-        by_id: dict[int, int | None] = {}
-        by_code: dict[str, int | None] = {}
-        for cid, code, uid in self.db.execute("SELECT id, code, unit_id FROM cadres"):
-            by_id[cid] = uid
-            by_code[code] = uid
-        return by_id, by_code
+        return self._owners("cadres")
 
     @property
     def household(self) -> dict[int, int | None]:
